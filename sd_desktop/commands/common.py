@@ -1,0 +1,172 @@
+"""What every headless command shares: opening the library, exit codes, output, and running a job
+to its end with NDJSON progress and pause-on-signal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from sd_desktop import paths
+from sd_desktop.jobs import JobEvent, JobInfo, JobManager, JobStatus
+from sd_desktop.jobs.codec import to_jsonable
+from sd_desktop.library import Library, LibraryError, LibraryLocked, SchemaTooNew
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad arguments or a missing path: one line on stderr, exit code 2."""
+
+
+class CommandFailed(Exception):
+    """The command could not run (locked or damaged library): one line on stderr, exit code 1."""
+
+
+def exit_code_for(status: JobStatus) -> int:
+    if status.succeeded:
+        return EXIT_OK
+    if status in (JobStatus.PAUSED, JobStatus.QUEUED, JobStatus.RUNNING):
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED
+
+
+def open_library(args: argparse.Namespace) -> Library:
+    try:
+        return Library.open(args.library)
+    except (LibraryLocked, SchemaTooNew, LibraryError) as exc:
+        raise CommandFailed(str(exc)) from exc
+    except OSError as exc:
+        raise CommandFailed(f"cannot open the library at {args.library or 'the default place'}: {exc}") from exc
+
+
+def existing_path(text: str) -> str:
+    """argparse type: a path that exists (symlinks themselves count, even dangling ones)."""
+    if not os.path.lexists(text):
+        raise argparse.ArgumentTypeError(f"no such file or folder: {text}")
+    return text
+
+
+def emit_json(obj: dict) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(obj), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def result_object(info: JobInfo) -> dict:
+    return {
+        "event": "result",
+        "job_id": info.id,
+        "name": info.name,
+        "status": info.status.value,
+        "output": info.output if info.output is not None else {},
+        "errors": info.errors,
+        "error_count": info.error_count,
+        "error": info.error,
+    }
+
+
+def print_result(args: argparse.Namespace, info: JobInfo, summarize: Callable[[Any], str] | None = None) -> int:
+    if getattr(args, "json", False):
+        emit_json(result_object(info))
+    else:
+        status = info.status.value.replace("_", " ")
+        if info.status.succeeded and summarize and info.output is not None:
+            print(summarize(info.output))
+        if info.error:
+            print(f"sd-desktop: {info.name} job {info.id} {status}: {info.error}", file=sys.stderr)
+        elif info.status is JobStatus.PAUSED:
+            print(f"job {info.id} paused; continue it with: sd-desktop jobs resume {info.id}", file=sys.stderr)
+        else:
+            print(f"job {info.id} {status}", file=sys.stderr)
+        for err in info.errors[:20]:
+            print(f"  ! {err.get('path', '')}: {err.get('message', '')}", file=sys.stderr)
+        if info.error_count > 20:
+            print(f"  ... and {info.error_count - 20} more problems (sd-desktop jobs show {info.id})", file=sys.stderr)
+    return exit_code_for(info.status)
+
+
+class _ProgressPrinter:
+    """Progress on the terminal: NDJSON on stdout with --json, a status line on stderr otherwise."""
+
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, event: JobEvent) -> None:
+        if self.as_json:
+            obj = {"event": event.kind, "job_id": event.job_id, "name": event.name, "status": event.status}
+            if event.progress:
+                obj.update(event.progress)
+            if event.error:
+                obj["error"] = event.error
+            emit_json(obj)
+        elif self.tty and event.kind == "progress" and event.progress:
+            p = event.progress
+            total = f"/{p['total']}" if p.get("total") else ""
+            eta = f" ETA {int(p['eta_seconds'])}s" if p.get("eta_seconds") is not None else ""
+            line = f"{event.name}: {p.get('phase', '')} {p.get('done', 0)}{total}{eta} {p.get('message', '')}"
+            sys.stderr.write("\r" + line[:100].ljust(100))
+            sys.stderr.flush()
+        elif self.tty and event.kind in ("completed", "failed", "cancelled", "paused"):
+            sys.stderr.write("\r" + " " * 100 + "\r")
+
+
+async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[JobManager], Any]) -> JobInfo:
+    """Start a manager, let ``start(manager)`` enqueue (or resume) a job and return its id, then run
+    it and its follow-ups to the end. SIGINT/SIGTERM pause the job instead of killing it."""
+    manager = JobManager(lib, run_queued=False, concurrency=2)
+    manager.events.add_listener(_ProgressPrinter(getattr(args, "json", False)))
+    await manager.start()
+    loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        for job_id in manager.running_ids():
+            loop.create_task(manager.pause(job_id))
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
+            pass
+    try:
+        job_id = await start(manager)
+        info = await manager.info(job_id)
+        if info is not None and info.status is JobStatus.PAUSED:
+            await manager.resume(job_id)
+        return await manager.wait_tree(job_id)
+    finally:
+        await manager.shutdown()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.remove_signal_handler(sig)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover
+                pass
+
+
+def run_job(args: argparse.Namespace, name: str, config: Any, summarize: Callable[[Any], str] | None = None) -> int:
+    """Enqueue ``name`` with ``config`` (an identical interrupted job is continued instead), run it to
+    its end, print progress and the result; returns the exit code."""
+    lib = open_library(args)
+    try:
+        info = asyncio.run(drive_job(lib, args, lambda m: m.enqueue(name, config)))
+    finally:
+        lib.close()
+    return print_result(args, info, summarize)
+
+
+def human_size(n: int | float | None) -> str:
+    if n is None:
+        return "?"
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
+
+
+__all__ = ["paths"]

@@ -1,0 +1,192 @@
+"""``jobs list|show|resume|cancel|run|schema|clear``: the persistent job queue from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import sys
+
+from sd_desktop.commands.common import (
+    EXIT_OK,
+    CommandFailed,
+    UsageError,
+    drive_job,
+    emit_json,
+    open_library,
+    print_result,
+    result_object,
+)
+from sd_desktop.jobs import JobManager, JobStateError, JobStatus, job_class, registered
+from sd_desktop.jobs.codec import CodecError, from_plain
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("jobs", help="list, inspect, resume or cancel jobs")
+    jsub = p.add_subparsers(dest="jobs_cmd", required=True, metavar="{list,show,resume,cancel,run,schema,clear}")
+    ls = jsub.add_parser("list", help="recent jobs, newest first")
+    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+    for name, func, text in (
+        ("show", cmd_show, "one job in full"),
+        ("resume", cmd_resume, "continue a paused or interrupted job"),
+        ("cancel", cmd_cancel, "cancel a queued, paused or interrupted job"),
+    ):
+        sp = jsub.add_parser(name, help=text)
+        sp.add_argument("id", type=int)
+        sp.add_argument("--json", action="store_true")
+        sp.set_defaults(func=func)
+    run = jsub.add_parser("run", help="run any registered job with a JSON config (see 'jobs schema')")
+    run.add_argument("name")
+    run.add_argument("--config", default="{}", help="the job's config as JSON")
+    run.add_argument("--json", action="store_true")
+    run.set_defaults(func=cmd_run)
+    sc = jsub.add_parser("schema", help="the JSON schema of a job's config (all jobs without NAME)")
+    sc.add_argument("name", nargs="?")
+    sc.set_defaults(func=cmd_schema)
+    cl = jsub.add_parser("clear", help="forget finished jobs")
+    cl.add_argument("--json", action="store_true")
+    cl.set_defaults(func=cmd_clear)
+
+
+def _when(ts: float | None) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    lib = open_library(args)
+    try:
+        jobs = asyncio.run(JobManager(lib).list(limit=args.limit))
+    finally:
+        lib.close()
+    if args.json:
+        emit_json(
+            {
+                "event": "result",
+                "job_id": None,
+                "status": "completed",
+                "output": {"jobs": [j.to_json() for j in jobs]},
+                "errors": [],
+            }
+        )
+        return EXIT_OK
+    for j in jobs:
+        note = " (interrupted)" if j.interrupted and not j.status.finished else ""
+        print(f"{j.id:>5}  {j.name:<22} {j.status.value + note:<24} {_when(j.created_at)}  {j.target}")
+    return EXIT_OK
+
+
+def _load(args: argparse.Namespace):
+    lib = open_library(args)
+    info = JobManager(lib).get(args.id)
+    if info is None:
+        lib.close()
+        raise CommandFailed(f"no job with id {args.id}")
+    return lib, info
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    lib, info = _load(args)
+    lib.close()
+    if args.json:
+        obj = result_object(info)
+        obj.update(info.to_json())
+        obj["event"] = "result"
+        obj["status"] = info.status.value
+        obj["config"] = info.config
+        emit_json(obj)
+        return EXIT_OK
+    print(f"job {info.id}: {info.name} — {info.status.value}")
+    print(f"  target:   {info.target}")
+    print(
+        f"  created:  {_when(info.created_at)}   started: {_when(info.started_at)}   "
+        f"finished: {_when(info.finished_at)}"
+    )
+    if info.interrupted:
+        print(f"  interrupted by a crash {info.interrupted} time(s)")
+    if info.progress:
+        print(f"  progress: {info.progress.get('phase')} {info.progress.get('done')}/{info.progress.get('total')}")
+    if info.error:
+        print(f"  error:    {info.error}")
+    if info.output is not None:
+        print("  output:   " + json.dumps(info.output, default=str)[:2000])
+    for err in info.errors[:50]:
+        print(f"  ! {err.get('path')}: {err.get('message')}")
+    return EXIT_OK
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    lib, info = _load(args)
+    try:
+        if info.status.finished:
+            raise CommandFailed(f"job {info.id} is {info.status.value}; only paused or interrupted jobs can resume")
+
+        async def start(manager: JobManager) -> int:
+            await manager.resume(args.id)
+            return args.id
+
+        final = asyncio.run(drive_job(lib, args, start))
+    finally:
+        lib.close()
+    return print_result(args, final)
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    lib, info = _load(args)
+    try:
+        if info.status.finished:
+            raise CommandFailed(f"job {info.id} is already {info.status.value}")
+
+        async def go():
+            manager = JobManager(lib, run_queued=False)
+            await manager.start()
+            await manager.cancel(args.id)
+            await manager.shutdown()
+            return await manager.info(args.id)
+
+        final = asyncio.run(go())
+    finally:
+        lib.close()
+    return print_result(args, final)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        cls = job_class(args.name)
+        config = from_plain(cls.Config, json.loads(args.config))
+    except JobStateError as exc:
+        raise UsageError(str(exc)) from exc
+    except (json.JSONDecodeError, CodecError, TypeError, ValueError) as exc:
+        raise UsageError(f"bad --config for {args.name}: {exc}") from exc
+    from sd_desktop.commands.common import run_job
+
+    return run_job(args, cls.NAME, config)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    if args.name:
+        try:
+            print(json.dumps(job_class(args.name).schema(), indent=2))
+        except JobStateError as exc:
+            raise UsageError(str(exc)) from exc
+    else:
+        print(json.dumps({n: c.schema() for n, c in sorted(registered().items())}, indent=2))
+    return EXIT_OK
+
+
+def cmd_clear(args: argparse.Namespace) -> int:
+    lib = open_library(args)
+    try:
+        n = asyncio.run(JobManager(lib).clear_history())
+    finally:
+        lib.close()
+    if args.json:
+        emit_json({"event": "result", "job_id": None, "status": "completed", "output": {"removed": n}, "errors": []})
+    else:
+        print(f"forgot {n} finished job(s)", file=sys.stderr)
+    return EXIT_OK
+
+
+__all__ = ["JobStatus"]

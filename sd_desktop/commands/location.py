@@ -1,0 +1,81 @@
+"""``location add|list|remove``: the folders the library tracks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sd_desktop.commands.common import EXIT_OK, CommandFailed, emit_json, existing_path, human_size, open_library
+from sd_desktop.library.locations import LocationError, add_location, list_locations, remove_location
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("location", help="add, list or remove locations")
+    lsub = p.add_subparsers(dest="location_cmd", required=True, metavar="{add,list,remove}")
+    add = lsub.add_parser("add", help="track a folder")
+    add.add_argument("path", type=existing_path)
+    add.add_argument("--name")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(func=cmd_add)
+    ls = lsub.add_parser("list", help="list locations with their totals")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+    rm = lsub.add_parser("remove", help="forget a location (files stay on disk)")
+    rm.add_argument("id", type=int)
+    rm.add_argument("--json", action="store_true")
+    rm.set_defaults(func=cmd_remove)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    lib = open_library(args)
+    try:
+        loc_id = add_location(lib, args.path, args.name)
+        info = next(i for i in list_locations(lib) if i.id == loc_id)
+    except LocationError as exc:
+        raise CommandFailed(str(exc)) from exc
+    finally:
+        lib.close()
+    if args.json:
+        emit_json({"event": "result", "job_id": None, "status": "completed", "output": info.to_json(), "errors": []})
+    else:
+        print(f"location {loc_id}: {info.path}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    lib = open_library(args)
+    try:
+        rows = list_locations(lib)
+    finally:
+        lib.close()
+    if args.json:
+        emit_json(
+            {
+                "event": "result",
+                "job_id": None,
+                "status": "completed",
+                "output": {"locations": [r.to_json() for r in rows]},
+                "errors": [],
+            }
+        )
+        return EXIT_OK
+    if not rows:
+        print("no locations yet: add one with 'sd-desktop location add PATH'", file=sys.stderr)
+    for r in rows:
+        print(f"{r.id:>4}  {r.name:<24} {r.files:>9} files {r.dirs:>7} dirs {human_size(r.total_bytes):>10}  {r.path}")
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    lib = open_library(args)
+    try:
+        if not any(r.id == args.id for r in list_locations(lib)):
+            raise CommandFailed(f"no location with id {args.id}")
+        remove_location(lib, args.id)
+    finally:
+        lib.close()
+    if args.json:
+        emit_json(
+            {"event": "result", "job_id": None, "status": "completed", "output": {"removed": args.id}, "errors": []}
+        )
+    return EXIT_OK

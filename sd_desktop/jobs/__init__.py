@@ -1,0 +1,33 @@
+"""The job engine: resumable background jobs with checkpoints, a persistent queue and events.
+
+Never imports Qt: the GUI reaches it through ``sd_desktop.ui.bridge``.
+"""
+
+from sd_desktop.jobs.base import ACTIVE, FINISHED, EmptyState, Job, JobStatus, job_class, register, registered
+from sd_desktop.jobs.context import Control, JobContext
+from sd_desktop.jobs.errors import Interrupted, JobCancelled, JobError, JobPaused, JobStateError
+from sd_desktop.jobs.events import JobEvent
+from sd_desktop.jobs.manager import JobInfo, JobManager
+from sd_desktop.jobs.progress import Progress
+
+__all__ = [
+    "ACTIVE",
+    "FINISHED",
+    "Control",
+    "EmptyState",
+    "Interrupted",
+    "Job",
+    "JobCancelled",
+    "JobContext",
+    "JobError",
+    "JobEvent",
+    "JobInfo",
+    "JobManager",
+    "JobPaused",
+    "JobStateError",
+    "JobStatus",
+    "Progress",
+    "job_class",
+    "register",
+    "registered",
+]

@@ -1,0 +1,126 @@
+"""The Job base class, job statuses and the registry that rebuilds stored jobs by name."""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sd_desktop.jobs.errors import JobStateError
+from sd_desktop.jobs.schema import dataclass_schema
+
+if TYPE_CHECKING:
+    from sd_desktop.jobs.context import JobContext
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    COMPLETED_WITH_ERRORS = "completed_with_errors"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in FINISHED
+
+    @property
+    def succeeded(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERRORS)
+
+
+FINISHED = frozenset({JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERRORS, JobStatus.FAILED, JobStatus.CANCELLED})
+ACTIVE = frozenset({JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED})
+
+
+@dataclasses.dataclass
+class EmptyState:
+    """For jobs with nothing to resume from."""
+
+
+class Job:
+    """A unit of background work that can be paused, resumed, cancelled and survive a crash.
+
+    Subclasses set ``NAME``, ``VERSION``, ``RESUMABLE``, ``DESCRIPTION`` and the dataclasses
+    ``Config``, ``State`` and ``Output``, and implement ``run``. The state is what a checkpoint
+    stores: keep it a cursor (a frontier, an index), never the whole work list.
+
+    On pause the state persisted is the one of the last ``ctx.checkpoint()``; ``on_pause`` may
+    checkpoint once more. ``on_cancel`` must remove half-done artefacts (temporary files).
+    """
+
+    NAME: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+    RESUMABLE: ClassVar[bool] = True
+    DESCRIPTION: ClassVar[str] = ""
+    Config: ClassVar[type]
+    State: ClassVar[type] = EmptyState
+    Output: ClassVar[type]
+
+    def __init__(self, config: Any, state: Any | None = None):
+        self.config = config
+        self.state = state if state is not None else self.State()
+
+    @classmethod
+    def schema(cls) -> dict:
+        """JSON schema of this job's config."""
+        schema = dataclass_schema(cls.Config)
+        schema["title"] = cls.NAME
+        if cls.DESCRIPTION:
+            schema["description"] = cls.DESCRIPTION
+        return schema
+
+    def target(self) -> str:
+        """What this job works on, in a few words for people (shown in job lists)."""
+        return ""
+
+    async def run(self, ctx: JobContext) -> Any:
+        raise NotImplementedError
+
+    async def on_pause(self, ctx: JobContext) -> None:
+        """Called after ``run`` unwound for a pause, before the job is stored as paused."""
+
+    async def on_resume(self, ctx: JobContext) -> None:
+        """Called before ``run`` when the job continues from a stored state (pause or crash)."""
+
+    async def on_cancel(self, ctx: JobContext) -> None:
+        """Called when the job is cancelled (running or paused): remove half-done artefacts."""
+
+
+_REGISTRY: dict[str, type[Job]] = {}
+
+
+def register(cls: type[Job]) -> type[Job]:
+    """Class decorator: make a job rebuildable from its stored NAME."""
+    name = getattr(cls, "NAME", None)
+    if not name:
+        raise TypeError(f"{cls.__name__} has no NAME")
+    other = _REGISTRY.get(name)
+    if other is not None and other.__qualname__ != cls.__qualname__:
+        raise TypeError(f"job name {name!r} is taken by {other.__qualname__}")
+    for attr in ("Config", "Output"):
+        if not dataclasses.is_dataclass(getattr(cls, attr, None)):
+            raise TypeError(f"{cls.__name__}.{attr} must be a dataclass")
+    _REGISTRY[name] = cls
+    return cls
+
+
+def job_class(name: str) -> type[Job]:
+    """The registered class for ``name`` (importing every built-in job module first)."""
+    if name not in _REGISTRY:
+        from sd_desktop import ops
+
+        ops.load_all()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise JobStateError(f"unknown job type {name!r}: this build of sd_desktop cannot run it") from None
+
+
+def registered() -> dict[str, type[Job]]:
+    from sd_desktop import ops
+
+    ops.load_all()
+    return dict(_REGISTRY)

@@ -1,0 +1,622 @@
+"""JobManager: the persistent job queue, its scheduler, and crash recovery.
+
+Every status change is written to the ``job`` table (through the library's writer thread) before
+its event is published, so what listeners see is what a restart will find.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import blake3
+
+from sd_desktop.jobs import codec
+from sd_desktop.jobs.base import ACTIVE, FINISHED, Job, JobStatus, job_class
+from sd_desktop.jobs.context import Control, JobContext
+from sd_desktop.jobs.errors import JobCancelled, JobError, JobPaused, JobStateError
+from sd_desktop.jobs.events import EventBus, JobEvent
+from sd_desktop.jobs.progress import Progress
+from sd_desktop.library import Library
+from sd_desktop.volumes import VolumeManager
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 30.0
+JOB_COLUMNS = (
+    "id, name, version, status, priority, target, config, state, progress, output, error, errors, "
+    "error_count, parent_id, interrupted, created_at, started_at, finished_at, updated_at"
+)
+
+
+@dataclass
+class JobInfo:
+    """A job as stored: what lists, the CLI and the UI show."""
+
+    id: int
+    name: str
+    version: int
+    status: JobStatus
+    priority: int
+    target: str
+    config: Any
+    progress: dict | None
+    output: Any
+    error: str | None
+    errors: list[dict]
+    error_count: int
+    parent_id: int | None
+    interrupted: int
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    updated_at: float
+    has_state: bool
+
+    @classmethod
+    def from_row(cls, row: tuple) -> JobInfo:
+        (
+            id_,
+            name,
+            version,
+            status,
+            priority,
+            target,
+            config,
+            state,
+            progress,
+            output,
+            error,
+            errors,
+            error_count,
+            parent_id,
+            interrupted,
+            created_at,
+            started_at,
+            finished_at,
+            updated_at,
+        ) = row
+        return cls(
+            id=id_,
+            name=name,
+            version=version,
+            status=JobStatus(status),
+            priority=priority,
+            target=target,
+            config=_safe_unpack(config),
+            progress=json.loads(progress) if progress else None,
+            output=_safe_unpack(output),
+            error=error,
+            errors=_safe_unpack(errors) or [],
+            error_count=error_count,
+            parent_id=parent_id,
+            interrupted=interrupted,
+            created_at=created_at,
+            started_at=started_at,
+            finished_at=finished_at,
+            updated_at=updated_at,
+            has_state=state is not None,
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status.value,
+            "target": self.target,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "progress": self.progress,
+            "error": self.error,
+            "error_count": self.error_count,
+            "parent_id": self.parent_id,
+            "interrupted": self.interrupted,
+            "priority": self.priority,
+        }
+
+
+def _safe_unpack(blob: bytes | None) -> Any:
+    if blob is None:
+        return None
+    try:
+        return codec.unpack(bytes(blob))
+    except codec.CodecError:
+        return None
+
+
+def config_key(name: str, config_blob: bytes) -> str:
+    return blake3.blake3(name.encode() + b"\0" + config_blob).hexdigest()[:32]
+
+
+@dataclass
+class _Running:
+    ctx: JobContext
+    task: asyncio.Task
+
+
+class JobManager:
+    """Runs jobs from the persistent queue, at most ``concurrency`` at a time.
+
+    ``run_queued=False`` (the CLI) only runs jobs enqueued or resumed by this process, plus their
+    follow-ups, and leaves the rest of the queue for the app.
+    """
+
+    def __init__(
+        self, library: Library, *, volumes: VolumeManager | None = None, concurrency: int = 2, run_queued: bool = True
+    ):
+        self.library = library
+        self.volumes = volumes or VolumeManager()
+        self.concurrency = max(1, concurrency)
+        self.run_queued = run_queued
+        self.events = EventBus()
+        self._running: dict[int, _Running] = {}
+        self._allowed: set[int] = set()
+        self._waiters: dict[int, list[asyncio.Future]] = {}
+        self._wake = asyncio.Event()
+        self._scheduler_task: asyncio.Task | None = None
+        self._closing = False
+        self._idle = asyncio.Event()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> list[int]:
+        """Recover from a crash, then start scheduling. Returns the ids found interrupted."""
+        recovered = await self._recover()
+        self._scheduler_task = asyncio.create_task(self._scheduler(), name="sd-job-scheduler")
+        return recovered
+
+    async def _recover(self) -> list[int]:
+        rows = await self.library.read(
+            lambda c: c.execute("SELECT id, name, version FROM job WHERE status = 'running'").fetchall()
+        )
+        updates: list[tuple[str, str | None, int]] = []
+        for job_id, name, _version in rows:
+            try:
+                cls = job_class(name)
+            except JobStateError as exc:
+                updates.append((JobStatus.FAILED.value, str(exc), job_id))
+                continue
+            if cls.RESUMABLE:
+                updates.append((JobStatus.QUEUED.value, None, job_id))
+            else:
+                updates.append(
+                    (
+                        JobStatus.FAILED.value,
+                        "interrupted: the app stopped while this job ran, "
+                        "and this kind of job cannot resume; run it again",
+                        job_id,
+                    )
+                )
+        if updates:
+            now = time.time()
+
+            def tx(conn: sqlite3.Connection) -> None:
+                conn.executemany(
+                    "UPDATE job SET status = ?, error = COALESCE(?, error), interrupted = interrupted + 1, "
+                    f"updated_at = {now}, finished_at = CASE WHEN ? = 'failed' THEN {now} END WHERE id = ?",
+                    [(s, e, s, i) for s, e, i in updates],
+                )
+
+            await self.library.write(tx)
+            if not self.run_queued:
+                pass  # interrupted jobs wait for an explicit resume (or the app) in CLI mode
+        return [i for _, _, i in updates]
+
+    async def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Pause running jobs (persisting them), stop scheduling. Jobs resume at the next start."""
+        self._closing = True
+        self._wake.set()
+        for run in list(self._running.values()):
+            run.ctx.control = Control.PAUSING
+        tasks = [r.task for r in self._running.values()]
+        if tasks:
+            done, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:  # stuck in blocking work: left 'running', so the next start resumes it
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+        if self._scheduler_task:
+            self._scheduler_task.cancel()
+            try:
+                await self._scheduler_task
+            except asyncio.CancelledError:
+                pass
+
+    # -- queries ---------------------------------------------------------------------------
+    def get(self, job_id: int) -> JobInfo | None:
+        """Synchronous read on the caller's thread connection (cheap: one row)."""
+        row = self.library.read_sync(
+            lambda c: c.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (job_id,)).fetchone()
+        )
+        return JobInfo.from_row(row) if row else None
+
+    async def info(self, job_id: int) -> JobInfo | None:
+        row = await self.library.read(
+            lambda c: c.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (job_id,)).fetchone()
+        )
+        return JobInfo.from_row(row) if row else None
+
+    async def list(self, limit: int = 500, statuses: set[JobStatus] | None = None) -> list[JobInfo]:
+        def q(c: sqlite3.Connection) -> list[tuple]:
+            if statuses:
+                marks = ",".join("?" * len(statuses))
+                return c.execute(
+                    f"SELECT {JOB_COLUMNS} FROM job WHERE status IN ({marks}) ORDER BY id DESC LIMIT ?",
+                    (*[s.value for s in statuses], limit),
+                ).fetchall()
+            return c.execute(f"SELECT {JOB_COLUMNS} FROM job ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+
+        return [JobInfo.from_row(r) for r in await self.library.read(q)]
+
+    def running_ids(self) -> list[int]:
+        return list(self._running)
+
+    def live_progress(self, job_id: int) -> Progress | None:
+        run = self._running.get(job_id)
+        return run.ctx.tracker.current if run else None
+
+    # -- commands --------------------------------------------------------------------------
+    async def enqueue(
+        self, name: str | type[Job], config: Any, *, priority: int = 0, parent_id: int | None = None
+    ) -> int:
+        """Queue a job; an identical active job (same name and config) is returned instead."""
+        cls = job_class(name) if isinstance(name, str) else name
+        if isinstance(config, dict):
+            config = codec.from_plain(cls.Config, config)
+        if not isinstance(config, cls.Config):
+            raise TypeError(f"{cls.NAME} needs a {cls.Config.__name__}, got {type(config).__name__}")
+        job = cls(config)
+        blob = codec.pack(config)
+        key = config_key(cls.NAME, blob)
+        now = time.time()
+        target = job.target()
+
+        def tx(conn: sqlite3.Connection) -> tuple[int, bool]:
+            marks = ",".join("?" * len(ACTIVE))
+            row = conn.execute(
+                f"SELECT id FROM job WHERE config_key = ? AND name = ? AND status IN ({marks}) ORDER BY id LIMIT 1",
+                (key, cls.NAME, *[s.value for s in ACTIVE]),
+            ).fetchone()
+            if row:
+                return row[0], False
+            cur = conn.execute(
+                "INSERT INTO job (name, version, status, priority, target, config, config_key, parent_id, "
+                "created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+                (cls.NAME, cls.VERSION, priority, target, blob, key, parent_id, now, now),
+            )
+            return cur.lastrowid, True
+
+        job_id, created = await self.library.write(tx)
+        if parent_id is None or parent_id in self._allowed or self.run_queued:
+            self._allowed.add(job_id)
+        if created:
+            self.events.publish(JobEvent("queued", job_id, cls.NAME, JobStatus.QUEUED.value, target=target))
+        self._wake.set()
+        return job_id
+
+    async def pause(self, job_id: int) -> None:
+        run = self._running.get(job_id)
+        if run is not None:
+            if run.ctx.control is Control.RUNNING:
+                run.ctx.control = Control.PAUSING
+            return
+        changed = await self._set_status_if(job_id, {JobStatus.QUEUED}, JobStatus.PAUSED)
+        if changed:
+            await self._announce(job_id, "paused")
+
+    async def resume(self, job_id: int) -> None:
+        self._allowed.add(job_id)
+        changed = await self._set_status_if(job_id, {JobStatus.PAUSED}, JobStatus.QUEUED)
+        if changed:
+            await self._announce(job_id, "resumed")
+        self._wake.set()
+
+    async def cancel(self, job_id: int) -> None:
+        run = self._running.get(job_id)
+        if run is not None:
+            run.ctx.control = Control.CANCELLING
+            return
+        info = await self.info(job_id)
+        if info is None or info.status not in (JobStatus.QUEUED, JobStatus.PAUSED):
+            return
+        try:
+            job, ctx = await self._rebuild(job_id)
+            if info.has_state:
+                await job.on_cancel(ctx)
+        except JobStateError:
+            pass  # nothing we can rebuild has artefacts we know how to remove
+        except Exception:
+            log.exception("on_cancel of job %s failed", job_id)
+        await self._store_finish(job_id, JobStatus.CANCELLED, error=None, output=None, ctx=None)
+
+    async def clear_history(self) -> int:
+        """Forget finished jobs (their rows and work lists)."""
+        marks = ",".join("?" * len(FINISHED))
+        return await self.library.write(
+            lambda c: c.execute(f"DELETE FROM job WHERE status IN ({marks})", [s.value for s in FINISHED]).rowcount
+        )
+
+    def set_concurrency(self, n: int) -> None:
+        self.concurrency = max(1, n)
+        self._wake.set()
+
+    async def wait(self, job_id: int) -> JobInfo:
+        """Wait until the job is finished or paused; returns its stored record."""
+        info = await self.info(job_id)
+        if info is None:
+            raise KeyError(job_id)
+        if (info.status in FINISHED or info.status is JobStatus.PAUSED) and job_id not in self._running:
+            return info
+        fut = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(job_id, []).append(fut)
+        await fut
+        return await self.info(job_id)
+
+    async def wait_tree(self, job_id: int) -> JobInfo:
+        """Wait for a job and then its follow-ups (recursively); returns the first job's record."""
+        info = await self.wait(job_id)
+        children = await self.library.read(
+            lambda c: [r[0] for r in c.execute("SELECT id FROM job WHERE parent_id = ?", (job_id,))]
+        )
+        for child in children:
+            if child in self._allowed or self.run_queued:
+                await self.wait_tree(child)
+        return info
+
+    async def wait_idle(self) -> None:
+        """Wait until nothing runs and nothing runnable is queued."""
+        while True:
+            if not self._running and not await self._next_runnable_exists():
+                return
+            self._idle.clear()
+            await self._idle.wait()
+
+    # -- scheduling ------------------------------------------------------------------------
+    async def _scheduler(self) -> None:
+        while not self._closing:
+            self._wake.clear()
+            try:
+                await self._fill()
+            except Exception:
+                log.exception("job scheduler failed to start a job")
+            if not self._running:
+                self._idle.set()
+            await self._wake.wait()
+
+    def _eligible_sql(self) -> tuple[str, list]:
+        sql = (
+            "SELECT j.id FROM job j LEFT JOIN job p ON p.id = j.parent_id WHERE j.status = 'queued' "
+            "AND (j.parent_id IS NULL OR p.status IN ('completed', 'completed_with_errors'))"
+        )
+        args: list = []
+        if not self.run_queued:
+            if not self._allowed:
+                return sql + " AND 0", args
+            sql += f" AND j.id IN ({','.join('?' * len(self._allowed))})"
+            args.extend(self._allowed)
+        return sql + " ORDER BY j.priority DESC, j.id LIMIT 1", args
+
+    async def _next_runnable_exists(self) -> bool:
+        sql, args = self._eligible_sql()
+        return await self.library.read(lambda c: c.execute(sql, args).fetchone() is not None)
+
+    async def _fill(self) -> None:
+        while len(self._running) < self.concurrency and not self._closing:
+            sql, args = self._eligible_sql()
+            now = time.time()
+
+            def claim(conn: sqlite3.Connection, sql: str = sql, args: list = args, now: float = now) -> tuple | None:
+                row = conn.execute(sql, args).fetchone()
+                if row is None:
+                    return None
+                conn.execute(
+                    "UPDATE job SET status = 'running', started_at = COALESCE(started_at, ?), "
+                    "updated_at = ? WHERE id = ?",
+                    (now, now, row[0]),
+                )
+                return conn.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (row[0],)).fetchone()
+
+            row = await self.library.write(claim)
+            if row is None:
+                return
+            self._launch(row)
+
+    def _build(self, row: tuple) -> tuple[Job, JobContext]:
+        (
+            job_id,
+            name,
+            version,
+            _status,
+            _prio,
+            _target,
+            config_blob,
+            state_blob,
+            _progress,
+            _output,
+            _error,
+            errors_blob,
+            error_count,
+            *_rest,
+        ) = row
+        cls = job_class(name)
+        if state_blob is not None and version != cls.VERSION:
+            raise JobStateError(
+                f"this {name} job was saved by job version {version}, but this build runs version "
+                f"{cls.VERSION}; it cannot continue — run it again"
+            )
+        try:
+            config = codec.unpack(bytes(config_blob), cls.Config)
+            state = codec.unpack(bytes(state_blob), cls.State) if state_blob is not None else None
+        except (codec.CodecError, TypeError, ValueError) as exc:
+            raise JobStateError(f"the stored state of this {name} job is corrupt ({exc}); run it again") from exc
+        errors = _safe_unpack(errors_blob) or []
+        job = cls(config, state)
+        ctx = JobContext(self, job_id, job, resumed=state_blob is not None, errors=errors, error_count=error_count)
+        return job, ctx
+
+    async def _rebuild(self, job_id: int) -> tuple[Job, JobContext]:
+        row = await self.library.read(
+            lambda c: c.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (job_id,)).fetchone()
+        )
+        return self._build(row)
+
+    def _launch(self, row: tuple) -> None:
+        job_id, name = row[0], row[1]
+        try:
+            job, ctx = self._build(row)
+        except JobStateError as exc:
+            asyncio.create_task(self._fail_unbuildable(job_id, name, str(exc)))
+            return
+        task = asyncio.create_task(self._run(job, ctx), name=f"sd-job-{job_id}-{name}")
+        self._running[job_id] = _Running(ctx, task)
+
+    async def _fail_unbuildable(self, job_id: int, name: str, message: str) -> None:
+        await self._store_finish(job_id, JobStatus.FAILED, error=message, output=None, ctx=None)
+        self._wake.set()
+
+    async def _run(self, job: Job, ctx: JobContext) -> None:
+        job_id = ctx.job_id
+        self.events.publish(
+            JobEvent(
+                "started",
+                job_id,
+                job.NAME,
+                JobStatus.RUNNING.value,
+                target=job.target(),
+                extra={"resumed": ctx.resumed},
+            )
+        )
+        status, error, output = JobStatus.FAILED, None, None
+        try:
+            if ctx.resumed:
+                await job.on_resume(ctx)
+            output = await job.run(ctx)
+            status = JobStatus.COMPLETED_WITH_ERRORS if ctx.error_count else JobStatus.COMPLETED
+        except JobPaused:
+            status = JobStatus.PAUSED
+            try:
+                await job.on_pause(ctx)
+            except Exception:
+                log.exception("on_pause of job %s failed", job_id)
+        except JobCancelled:
+            status = JobStatus.CANCELLED
+            try:
+                await job.on_cancel(ctx)
+            except Exception:
+                log.exception("on_cancel of job %s failed", job_id)
+        except JobError as exc:
+            error = str(exc)
+        except asyncio.CancelledError:
+            # forced stop at shutdown: the row stays 'running', so the next start resumes it
+            ctx.tracker.close()
+            self._running.pop(job_id, None)
+            raise
+        except Exception as exc:
+            log.exception("job %s (%s) crashed", job_id, job.NAME)
+            error = f"internal error: {type(exc).__name__}: {exc}"
+        ctx.tracker.flush()
+        ctx.tracker.close()
+        try:
+            await self._store_finish(job_id, status, error=error, output=output, ctx=ctx)
+        finally:
+            self._running.pop(job_id, None)
+            self._wake.set()
+
+    # -- persistence -----------------------------------------------------------------------
+    async def _set_status_if(self, job_id: int, allowed: set[JobStatus], new: JobStatus) -> bool:
+        marks = ",".join("?" * len(allowed))
+        now = time.time()
+        return await self.library.write(
+            lambda c: (
+                c.execute(
+                    f"UPDATE job SET status = ?, updated_at = ? WHERE id = ? AND status IN ({marks})",
+                    (new.value, now, job_id, *[s.value for s in allowed]),
+                ).rowcount
+                > 0
+            )
+        )
+
+    async def _store_finish(
+        self, job_id: int, status: JobStatus, *, error: str | None, output: Any, ctx: JobContext | None
+    ) -> None:
+        now = time.time()
+        out_blob = codec.pack(output) if output is not None else None
+        finished = status in FINISHED
+
+        def tx(conn: sqlite3.Connection) -> None:
+            sets = ["status = ?", "updated_at = ?", "error = ?"]
+            args: list = [status.value, now, error]
+            if ctx is not None:
+                _state, errors, count, progress = ctx._snapshot()
+                sets += ["errors = ?", "error_count = ?", "progress = ?"]
+                args += [errors, count, progress]
+            if finished:
+                sets += ["finished_at = ?", "state = NULL", "output = ?"]
+                args += [now, out_blob]
+            conn.execute(f"UPDATE job SET {', '.join(sets)} WHERE id = ?", (*args, job_id))
+            if finished:
+                conn.execute("DELETE FROM work_item WHERE job_id = ? AND status = 0", (job_id,))
+            if finished and not status.succeeded:
+                conn.execute(
+                    "UPDATE job SET status = 'cancelled', error = ?, finished_at = ?, updated_at = ? "
+                    "WHERE parent_id = ? AND status IN ('queued', 'paused')",
+                    (f"not started: job {job_id} it follows did not complete", now, now, job_id),
+                )
+
+        await self.library.write(tx)
+        await self._announce(job_id, _EVENT_FOR_STATUS[status], output=output)
+        if finished and not status.succeeded:
+            self._idle.set()
+
+    async def _announce(self, job_id: int, kind: str, output: Any = None) -> None:
+        info = await self.info(job_id)
+        if info is None:
+            return
+        self.events.publish(
+            JobEvent(
+                kind,
+                job_id,
+                info.name,
+                info.status.value,
+                target=info.target,
+                progress=info.progress,
+                output=output if output is not None else info.output,
+                error=info.error,
+                error_count=info.error_count,
+            )
+        )
+        if info.status in FINISHED or info.status is JobStatus.PAUSED:
+            for fut in self._waiters.pop(job_id, []):
+                if not fut.done():
+                    fut.set_result(None)
+
+    def _publish_progress(self, ctx: JobContext, progress: Progress) -> None:
+        self.events.publish(
+            JobEvent(
+                "progress",
+                ctx.job_id,
+                ctx.job.NAME,
+                JobStatus.RUNNING.value,
+                target=ctx.job.target(),
+                progress=progress.to_dict(),
+                error_count=ctx.error_count,
+            )
+        )
+
+
+_EVENT_FOR_STATUS = {
+    JobStatus.PAUSED: "paused",
+    JobStatus.COMPLETED: "completed",
+    JobStatus.COMPLETED_WITH_ERRORS: "completed",
+    JobStatus.FAILED: "failed",
+    JobStatus.CANCELLED: "cancelled",
+    JobStatus.QUEUED: "queued",
+    JobStatus.RUNNING: "started",
+}
+
+__all__ = ["JobInfo", "JobManager"]

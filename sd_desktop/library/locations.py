@@ -1,0 +1,153 @@
+"""Locations: folders the library tracks, with the totals people see in the sidebar."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sd_desktop import paths
+from sd_desktop.library.library import Library
+
+
+class LocationError(ValueError):
+    """A path that cannot become (or be found as) a location."""
+
+
+@dataclass
+class LocationInfo:
+    id: int
+    path: str
+    name: str
+    entries: int
+    files: int
+    dirs: int
+    symlinks: int
+    total_bytes: int
+    last_indexed: float | None
+    index_mode: str
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "path": paths.display(self.path),
+            "name": self.name,
+            "entries": self.entries,
+            "files": self.files,
+            "dirs": self.dirs,
+            "symlinks": self.symlinks,
+            "total_bytes": self.total_bytes,
+            "last_indexed": self.last_indexed,
+            "index_mode": self.index_mode,
+        }
+
+
+def normalize(path: paths.PathLike) -> bytes:
+    """Absolute, normalised raw bytes of ``path`` (symlinks in the path itself are resolved)."""
+    return os.fsencode(os.path.realpath(os.fsencode(path)))
+
+
+def add_location(
+    lib: Library, path: paths.PathLike, name: str | None = None, index_mode: str = "content", rules: dict | None = None
+) -> int:
+    """Register ``path`` as a location; returns its id (the existing id if already one)."""
+    raw = normalize(path)
+    try:
+        st = os.stat(raw)
+    except FileNotFoundError:
+        raise LocationError(f"no such folder: {paths.display(raw)}") from None
+    except PermissionError:
+        raise LocationError(f"permission denied: {paths.display(raw)}") from None
+    if not os.path.isdir(raw):
+        raise LocationError(f"not a folder: {paths.display(raw)}")
+    existing = find_location(lib, raw, exact=True)
+    if existing is not None:
+        return existing
+    for other_id, other_path in _all_paths(lib):
+        if paths.is_within(raw, other_path):
+            raise LocationError(
+                f"{paths.display(raw)} is inside the location {paths.display(other_path)} (id {other_id})"
+            )
+        if paths.is_within(other_path, raw):
+            raise LocationError(
+                f"{paths.display(raw)} contains the location {paths.display(other_path)} (id {other_id}); "
+                "remove that one first"
+            )
+    label = name or paths.display(os.path.basename(raw) or raw)
+
+    def insert(conn: sqlite3.Connection) -> int:
+        cur = conn.execute(
+            "INSERT INTO location (path, name, device, index_mode, rules, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (raw, label, st.st_dev, index_mode, json.dumps(rules or {}), time.time()),
+        )
+        return cur.lastrowid
+
+    return lib.write_sync(insert)
+
+
+def remove_location(lib: Library, location_id: int) -> None:
+    """Forget a location and its entries (files on disk are untouched)."""
+    lib.write_sync(lambda conn: conn.execute("DELETE FROM location WHERE id = ?", (location_id,)))
+
+
+def _all_paths(lib: Library) -> list[tuple[int, bytes]]:
+    return lib.read_sync(lambda conn: [(r[0], bytes(r[1])) for r in conn.execute("SELECT id, path FROM location")])
+
+
+def find_location(lib: Library, path: paths.PathLike, exact: bool = False) -> int | None:
+    """The id of the location that is (or, unless ``exact``, contains) ``path``."""
+    raw = normalize(path)
+    best: tuple[int, int] | None = None
+    for loc_id, loc_path in _all_paths(lib):
+        if loc_path == raw or (not exact and paths.is_within(raw, loc_path)):
+            if best is None or len(loc_path) > best[1]:
+                best = (loc_id, len(loc_path))
+    return best[0] if best else None
+
+
+def location_path(lib: Library, location_id: int) -> Path:
+    row = lib.read_sync(lambda conn: conn.execute("SELECT path FROM location WHERE id = ?", (location_id,)).fetchone())
+    if row is None:
+        raise LocationError(f"no location with id {location_id}")
+    return paths.to_path(bytes(row[0]))
+
+
+STATS_SQL = """
+SELECT l.id, l.path, l.name, l.last_indexed, l.index_mode,
+       COUNT(e.id) FILTER (WHERE e.path != x''),
+       COUNT(e.id) FILTER (WHERE e.kind = 0),
+       COUNT(e.id) FILTER (WHERE e.kind = 1 AND e.path != x''),
+       COUNT(e.id) FILTER (WHERE e.kind = 2),
+       COALESCE(SUM(e.size) FILTER (WHERE e.kind = 0), 0)
+FROM location l LEFT JOIN entry e ON e.location_id = l.id
+GROUP BY l.id ORDER BY l.name COLLATE NOCASE, l.id
+"""
+
+
+def list_locations(lib: Library | None = None, conn: sqlite3.Connection | None = None) -> list[LocationInfo]:
+    """Every location with its totals (files = regular files; dirs exclude the root)."""
+
+    def query(c: sqlite3.Connection) -> list[LocationInfo]:
+        return [
+            LocationInfo(
+                id=r[0],
+                path=os.fsdecode(bytes(r[1])),
+                name=r[2],
+                last_indexed=r[3],
+                index_mode=r[4],
+                entries=r[5],
+                files=r[6],
+                dirs=r[7],
+                symlinks=r[8],
+                total_bytes=r[9],
+            )
+            for r in c.execute(STATS_SQL)
+        ]
+
+    if conn is not None:
+        return query(conn)
+    assert lib is not None
+    return lib.read_sync(query)
