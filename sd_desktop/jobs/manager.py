@@ -424,7 +424,7 @@ class JobManager:
             row = await self.library.write(claim)
             if row is None:
                 return
-            self._launch(row)
+            await self._launch(row)
 
     def _build(self, row: tuple) -> tuple[Job, JobContext]:
         (
@@ -465,19 +465,16 @@ class JobManager:
         )
         return self._build(row)
 
-    def _launch(self, row: tuple) -> None:
-        job_id, name = row[0], row[1]
+    async def _launch(self, row: tuple) -> None:
+        job_id = row[0]
         try:
             job, ctx = self._build(row)
         except JobStateError as exc:
-            asyncio.create_task(self._fail_unbuildable(job_id, name, str(exc)))
+            # a stored job this build cannot rebuild fails on its own; the engine goes on
+            await self._store_finish(job_id, JobStatus.FAILED, error=str(exc), output=None, ctx=None)
             return
-        task = asyncio.create_task(self._run(job, ctx), name=f"sd-job-{job_id}-{name}")
+        task = asyncio.create_task(self._run(job, ctx), name=f"sd-job-{job_id}-{job.NAME}")
         self._running[job_id] = _Running(ctx, task)
-
-    async def _fail_unbuildable(self, job_id: int, name: str, message: str) -> None:
-        await self._store_finish(job_id, JobStatus.FAILED, error=message, output=None, ctx=None)
-        self._wake.set()
 
     async def _run(self, job: Job, ctx: JobContext) -> None:
         job_id = ctx.job_id
