@@ -55,10 +55,21 @@ def _when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
 
 
+async def _recovered(lib, fn):
+    """Run ``fn(manager)`` after crash recovery, so jobs left 'running' by a dead process show as
+    interrupted (queued) — holding the library lock proves their process is gone."""
+    manager = JobManager(lib, run_queued=False)
+    await manager.start()
+    try:
+        return await fn(manager)
+    finally:
+        await manager.shutdown()
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     lib = open_library(args)
     try:
-        jobs = asyncio.run(JobManager(lib).list(limit=args.limit))
+        jobs = asyncio.run(_recovered(lib, lambda m: m.list(limit=args.limit)))
     finally:
         lib.close()
     if args.json:
@@ -80,7 +91,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace):
     lib = open_library(args)
-    info = JobManager(lib).get(args.id)
+    info = asyncio.run(_recovered(lib, lambda m: m.info(args.id)))
     if info is None:
         lib.close()
         raise CommandFailed(f"no job with id {args.id}")
