@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Tests build trees deeper than Python's default recursion limit (FAULTS 13); pytest removes old
+# temporary folders with the recursive shutil.rmtree, so give it room to do that.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 

@@ -72,7 +72,14 @@ def unpack(data: bytes, into: type | None = None) -> Any:
         plain = _unpackb(data)
     except Exception as exc:  # msgpack raises several unrelated types on garbage
         raise CodecError(f"corrupt job data: {exc}") from exc
-    return plain if into is None else from_plain(into, plain)
+    if into is None:
+        return plain
+    try:
+        return from_plain(into, plain)
+    except CodecError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise CodecError(f"job data does not fit {getattr(into, '__name__', into)}: {exc}") from exc
 
 
 def from_plain(tp: Any, value: Any) -> Any:

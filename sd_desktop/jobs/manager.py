@@ -162,6 +162,7 @@ class JobManager:
         self._scheduler_task: asyncio.Task | None = None
         self._closing = False
         self._idle = asyncio.Event()
+        self._claiming = 0  # claims in flight: a job already 'running' in the table, not yet in _running
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> list[int]:
@@ -371,7 +372,7 @@ class JobManager:
     async def wait_idle(self) -> None:
         """Wait until nothing runs and nothing runnable is queued."""
         while True:
-            if not self._running and not await self._next_runnable_exists():
+            if not self._running and not self._claiming and not await self._next_runnable_exists():
                 return
             self._idle.clear()
             await self._idle.wait()
@@ -421,10 +422,14 @@ class JobManager:
                 )
                 return conn.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (row[0],)).fetchone()
 
-            row = await self.library.write(claim)
-            if row is None:
-                return
-            await self._launch(row)
+            self._claiming += 1
+            try:
+                row = await self.library.write(claim)
+                if row is None:
+                    return
+                await self._launch(row)
+            finally:
+                self._claiming -= 1
 
     def _build(self, row: tuple) -> tuple[Job, JobContext]:
         (
