@@ -86,7 +86,9 @@ def write_all() -> list[Path]:
     ico = ICONS / f"{APP_ID}.ico"
     images[256].save(ico, format="ICO", sizes=[(s, s) for s in ICO_SIZES], append_images=[images[s] for s in ICO_SIZES])
     icns = ICONS / f"{APP_ID}.icns"
-    images[512].save(icns, format="ICNS", append_images=[images[s] for s in (16, 32, 64, 128, 256)])
+    # macOS wants up to 512 pt at 2x: render 1024 px from the SVG rather than let Pillow upscale
+    images[1024] = render(1024)
+    images[1024].save(icns, format="ICNS", append_images=[images[s] for s in (16, 32, 64, 128, 256, 512)])
     written += [ico, icns]
     return written
 
