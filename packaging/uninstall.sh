@@ -52,19 +52,10 @@ main() {
                 if [[ ${paths[i]} == "$app" ]]; then
                     rm -rf -- "$app"
                 fi ;;
+            # a cache install.sh created goes (desktops work without one); one that was there before
+            # is refreshed below
+            c) rm -f -- "${paths[i]}" ;;
         esac
-    done
-    remove_empty_dirs
-
-    # Caches install.sh created: dropped when nothing but the cache is left beside them, else refreshed.
-    local cache dir
-    for ((i = 0; i < n; i++)); do
-        [[ ${kinds[i]} == c ]] || continue
-        cache=${paths[i]}
-        dir=$(dirname "$cache")
-        if [[ -f $cache && -z $(find "$dir" -mindepth 1 -maxdepth 1 ! -name "$(basename "$cache")" -print -quit) ]]; then
-            rm -f -- "$cache"
-        fi
     done
     refresh_caches
     remove_empty_dirs
