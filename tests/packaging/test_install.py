@@ -71,7 +71,7 @@ def test_uninstall_keeps_everything_that_was_there_before(home, fake_bundle):
     (library / "library.db").write_bytes(b"precious")
     pip_launcher = home.home / ".local" / "bin" / "sd-desktop"
     pip_launcher.parent.mkdir(parents=True)
-    pip_launcher.write_text("#!/bin/sh\nexec python -m sd_desktop \"$@\"\n")
+    pip_launcher.write_text('#!/bin/sh\nexec python -m sd_desktop "$@"\n')
     before = home.snapshot()
 
     proc = home.run(INSTALL, str(fake_bundle))

@@ -30,7 +30,9 @@ def metainfo() -> ET.Element:
     return ET.parse(resource_path(f"{APP_ID}.metainfo.xml")).getroot()
 
 
-@pytest.mark.skipif(not shutil.which("desktop-file-validate"), reason=MISSING_TOOL.format("desktop-file-validate", "desktop-file-utils"))
+@pytest.mark.skipif(
+    not shutil.which("desktop-file-validate"), reason=MISSING_TOOL.format("desktop-file-validate", "desktop-file-utils")
+)
 def test_desktop_entry_passes_desktop_file_validate():
     proc = subprocess.run(
         ["desktop-file-validate", str(resource_path(f"{APP_ID}.desktop"))], capture_output=True, text=True

@@ -116,5 +116,7 @@ def test_an_installed_wheel_finds_its_own_resources_and_starts(wheel, tmp_path):
     icon, folder = proc.stdout.split()
     assert Path(folder) == target / "sd_desktop" / "_resources"
     assert Path(icon).read_bytes() == app_icon_path(256).read_bytes()
-    proc = subprocess.run([sys.executable, "-m", "sd_desktop", "--version"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sd_desktop", "--version"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert (proc.returncode, proc.stdout.strip()) == (0, f"sd-desktop {__version__}"), proc.stderr
