@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -127,6 +128,22 @@ def test_every_module_qt_plugins_and_resources_are_bundled(dist, exe):
     assert (resources / "io.github.sd_desktop.SdDesktop.desktop").is_file()
 
 
+@pytest.mark.skipif(not shutil.which("ldd"), reason="ldd not available")
+@pytest.mark.parametrize("plugin", ["libqxcb.so", "libqoffscreen.so", "libqwayland.so"])
+def test_platform_plugins_find_every_library_they_need(dist, plugin):
+    # a library missing on the build machine (libxcb-cursor0 is the usual one) is missing from the
+    # bundle too, and X11 users then get "could not load the Qt platform plugin xcb"
+    internal = dist / "sd-desktop" / "_internal"
+    proc = subprocess.run(
+        ["ldd", str(internal / "PySide6" / "Qt" / "plugins" / "platforms" / plugin)],
+        capture_output=True,
+        text=True,
+        env={"LD_LIBRARY_PATH": f"{internal}:{internal / 'PySide6' / 'Qt' / 'lib'}", "PATH": os.environ["PATH"]},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "not found" not in proc.stdout, proc.stdout
+
+
 def test_the_archive_holds_the_bundle_and_the_installer(dist):
     (archive,) = dist.glob(f"sd-desktop-{__version__}-linux-*.tar.gz")
     with tarfile.open(archive) as tar:
@@ -165,8 +182,7 @@ def test_gui_starts_offscreen_indexes_and_quits(exe, small_corpus, tmp_path):
         timeout=240,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    db = next(p for p in library.glob("*.db") if p.is_file())
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+    with sqlite3.connect(f"file:{library / 'library.db'}?mode=ro", uri=True) as conn:
         locations = [bytes(row[0]) for row in conn.execute("SELECT path FROM location")]
         files = conn.execute("SELECT count(*) FROM entry WHERE kind = 0").fetchone()[0]
     assert locations == [os.fsencode(os.path.realpath(tree))]
