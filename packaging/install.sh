@@ -22,9 +22,14 @@ SIZES="16 22 24 32 48 64 128 256 512"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 
-if [[ $# -gt 1 || ${1:-} == -h || ${1:-} == --help ]]; then
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-    [[ $# -gt 1 ]] && exit 2 || exit 0
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+    usage
+    exit 0
+fi
+if [[ $# -gt 1 ]]; then
+    usage >&2
+    exit 2
 fi
 if [[ $# -eq 1 ]]; then
     bundle=$1

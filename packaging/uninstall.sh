@@ -13,7 +13,7 @@ main() {
     case ${1:-} in
         "") ;;
         --quiet) quiet=1 ;;
-        -h | --help) sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
+        -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; return 0 ;;
         *) printf 'uninstall.sh: unknown argument: %s\n' "$1" >&2; return 2 ;;
     esac
 
