@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from sd_desktop.resources import APP_ID, ICON_SIZES, resource_path
-from tests.packaging.conftest import INSTALL, UNINSTALL, make_fake_bundle
+from tests.packaging.conftest import INSTALL, UNINSTALL, Home, make_fake_bundle
 
 
 def read_entry(path) -> configparser.SectionProxy:
@@ -17,6 +17,12 @@ def read_entry(path) -> configparser.SectionProxy:
     parser.optionxform = str
     parser.read(path, encoding="utf-8")
     return parser["Desktop Entry"]
+
+
+@pytest.mark.skipif(not shutil.which("shellcheck"), reason="shellcheck not installed (Debian package shellcheck)")
+def test_scripts_pass_shellcheck():
+    proc = subprocess.run(["shellcheck", str(INSTALL), str(UNINSTALL)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
 
 
 def test_install_puts_bundle_entry_and_icons_in_place(home, fake_bundle):
@@ -151,3 +157,53 @@ def test_help(home, script):
     assert proc.returncode == 0
     assert "install" in proc.stdout.lower()
     assert "#" not in proc.stdout and "pipefail" not in proc.stdout  # the header comment only
+
+
+def exec_argv(value: str) -> list[str]:
+    """Split an Exec= value as the Desktop Entry spec says: string escapes first, then quoting."""
+    unescaped, i = [], 0
+    while i < len(value):  # string-level escapes
+        if value[i] == "\\" and i + 1 < len(value):
+            unescaped.append(
+                {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}.get(value[i + 1], "\\" + value[i + 1])
+            )
+            i += 2
+        else:
+            unescaped.append(value[i])
+            i += 1
+    text, argv, current, quoted, i = "".join(unescaped), [], [], False, 0
+    while i < len(text):
+        ch = text[i]
+        if quoted and ch == "\\" and i + 1 < len(text) and text[i + 1] in '"`$\\':
+            current.append(text[i + 1])
+            i += 2
+            continue
+        if ch == '"':
+            quoted = not quoted
+        elif ch == " " and not quoted:
+            if current:
+                argv.append("".join(current))
+            current = []
+        elif ch == "%" and text[i + 1 : i + 2] == "%":  # a literal percent sign
+            current.append("%")
+            i += 1
+        else:
+            current.append(ch)
+        i += 1
+    if current:
+        argv.append("".join(current))
+    return argv
+
+
+def test_exec_line_survives_any_characters_in_the_home_path(tmp_path, fake_bundle):
+    home = Home(tmp_path / 'odd "home" $USER `x` 100% \\ dir')
+    proc = home.run(INSTALL, str(fake_bundle))
+    assert proc.returncode == 0, proc.stderr
+    entry_path = home.data / "applications" / f"{APP_ID}.desktop"
+    entry = read_entry(entry_path)
+    assert exec_argv(entry["Exec"]) == [str(home.app / "sd-desktop"), "%U"]
+    if shutil.which("desktop-file-validate"):
+        check = subprocess.run(["desktop-file-validate", str(entry_path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+    assert home.run(home.app / "uninstall.sh").returncode == 0
+    assert not home.app.exists()
