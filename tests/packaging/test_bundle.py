@@ -19,7 +19,8 @@ import pytest
 from sd_desktop import __version__
 from tests.packaging.conftest import INSTALL, REPO
 
-pytestmark = pytest.mark.slow
+# the first test also builds the bundle: about 30 s on an idle 2-core machine, 100 s on a busy one
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 BUILD = REPO / "packaging" / "build.py"
 
