@@ -120,3 +120,23 @@ def test_an_installed_wheel_finds_its_own_resources_and_starts(wheel, tmp_path):
         [sys.executable, "-m", "sd_desktop", "--version"], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert (proc.returncode, proc.stdout.strip()) == (0, f"sd-desktop {__version__}"), proc.stderr
+
+
+def test_a_pip_install_registers_menu_entry_and_icons_under_its_prefix(wheel, tmp_path):
+    # `pip install --user` uses the prefix ~/.local, so this is where desktops look: ~/.local/share/...
+    prefix = tmp_path / "prefix"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--prefix", str(prefix), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    share = prefix / "share"
+    assert (share / "applications" / f"{APP_ID}.desktop").read_bytes() == resource_path(
+        f"{APP_ID}.desktop"
+    ).read_bytes()
+    assert (share / "metainfo" / f"{APP_ID}.metainfo.xml").is_file()
+    assert (share / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg").is_file()
+    for size in ICON_SIZES:
+        assert (share / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png").is_file()
+    assert (prefix / "bin" / "sd-desktop").is_file()  # what the entry's Exec=sd-desktop runs
