@@ -207,3 +207,21 @@ def test_exec_line_survives_any_characters_in_the_home_path(tmp_path, fake_bundl
         assert check.returncode == 0, check.stdout + check.stderr
     assert home.run(home.app / "uninstall.sh").returncode == 0
     assert not home.app.exists()
+
+
+@pytest.mark.parametrize(
+    ("scripts", "bundle"),
+    [("release", "release/sd-desktop"), ("checkout/packaging", "checkout/dist/sd-desktop")],
+    ids=["release-archive", "source-checkout"],
+)
+def test_without_an_argument_it_finds_the_bundle_of_its_layout(home, tmp_path, scripts, bundle):
+    folder = tmp_path / scripts
+    folder.mkdir(parents=True)
+    for script in (INSTALL, UNINSTALL):
+        shutil.copy2(script, folder / script.name)
+    make_fake_bundle(tmp_path / bundle)
+    proc = home.run(folder / "install.sh")
+    assert proc.returncode == 0, proc.stderr
+    assert (home.app / "_internal" / "sd_desktop" / "_resources").is_dir()
+    assert home.run(folder / "uninstall.sh").returncode == 0
+    assert not home.app.exists()
