@@ -45,7 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a folder whose files are searched but never proposed for removal (repeatable)",
     )
     p.add_argument("--export", metavar="FILE", help="write the results to FILE.json or FILE.csv")
-    p.add_argument("--delete", choices=[x.value for x in Policy], metavar="POLICY", help="remove extra copies: " + ", ".join(x.value for x in Policy))
+    p.add_argument(
+        "--delete",
+        choices=[x.value for x in Policy],
+        metavar="POLICY",
+        help="remove extra copies, keeping per group: " + ", ".join(x.value for x in Policy),
+    )
     p.add_argument("--pattern", help="glob for --delete keep-matching (path or file name)")
     p.add_argument("--mode-delete", choices=["trash", "permanent"], default="trash")
     p.add_argument("--yes", action="store_true", help="confirm permanent deletion")
@@ -78,7 +83,8 @@ def summarize(output: dict) -> str:
         for p in g["paths"]:
             lines.append(f"    {paths.display(p)}")
     for h in output.get("hardlinks", []):
-        lines.append(f"hard links (one file, freeing them frees nothing): {', '.join(paths.display(p) for p in h['paths'])}")
+        names = ", ".join(paths.display(p) for p in h["paths"])
+        lines.append(f"hard links (one file, freeing them frees nothing): {names}")
     lines.append(
         f"{output.get('group_count', 0)} groups, {output.get('duplicate_files', 0)} duplicate files, "
         f"{human_size(output.get('wasted_bytes', 0))} wasted"
