@@ -14,7 +14,6 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 
 from sd_desktop import paths
 
@@ -37,7 +36,7 @@ class Plan:
     skipped: list[dict] = field(default_factory=list)  # groups left alone, with the reason
 
     @property
-    def paths(self) -> list[Path]:
+    def paths(self) -> list[str]:
         return [t["path"] for t in self.targets]
 
     @property
@@ -45,8 +44,9 @@ class Plan:
         return sum(t["size"] for t in self.targets)
 
 
-def _as_path(p: object) -> Path:
-    return p if isinstance(p, Path) else paths.to_path(p)  # type: ignore[arg-type]
+def _as_path(p: paths.PathLike) -> str:
+    """Paths travel as ``str`` (``os.fsdecode``: undecodable bytes become surrogates and come back intact)."""
+    return os.fsdecode(p)
 
 
 def _files(group: dict) -> list[dict]:
@@ -56,18 +56,18 @@ def _files(group: dict) -> list[dict]:
     return [{"path": _as_path(p), "mtime_ns": 0, "reference": False} for p in group["paths"]]
 
 
-def _in_any(path: Path, roots: Iterable[Path]) -> bool:
+def _in_any(path: str, roots: Iterable[paths.PathLike]) -> bool:
     raw = os.fsencode(path)
     return any(paths.is_within(raw, os.path.realpath(os.fsencode(r))) for r in roots)
 
 
-def _matches(path: Path, pattern: str) -> bool:
+def _matches(path: str, pattern: str) -> bool:
     text = os.fsdecode(path)
     return fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(os.path.basename(text), pattern)
 
 
 def keepers_for(
-    files: list[dict], policy: Policy, pattern: str | None = None, reference_paths: Iterable[Path] = ()
+    files: list[dict], policy: Policy, pattern: str | None = None, reference_paths: Iterable[paths.PathLike] = ()
 ) -> list[dict]:
     """The copies a policy keeps in one group (empty when the policy cannot decide for this group)."""
     refs = list(reference_paths)
@@ -102,7 +102,7 @@ def plan_deletion(
     output: dict,
     policy: Policy | str,
     pattern: str | None = None,
-    reference_paths: Iterable[Path] | None = None,
+    reference_paths: Iterable[paths.PathLike] | None = None,
 ) -> Plan:
     """The guarded deletion plan for a duplicate job's output under ``policy``."""
     policy = Policy(policy)
