@@ -24,6 +24,8 @@ def lookup(conn: sqlite3.Connection, infos: Iterable[FileInfo], use_entries: boo
     found: dict[tuple[int, int], str] = {}
     for dev, by_ino in by_dev.items():
         inodes = list(by_ino)
+        # entries on this device at all? (an index probe; saves the per-chunk queries for paths outside locations)
+        entries_here = use_entries and conn.execute("SELECT 1 FROM entry WHERE device = ? LIMIT 1", (dev,)).fetchone()
         for start in range(0, len(inodes), CHUNK):
             chunk = inodes[start : start + CHUNK]
             marks = ",".join("?" * len(chunk))
@@ -31,7 +33,7 @@ def lookup(conn: sqlite3.Connection, infos: Iterable[FileInfo], use_entries: boo
                 f"SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache WHERE device = ? AND inode IN ({marks})",
                 (dev, *chunk),
             ).fetchall()
-            if use_entries:
+            if entries_here:
                 rows += conn.execute(
                     f"SELECT inode, size, mtime_ns, ctime_ns, integrity_hash FROM entry WHERE device = ? "
                     f"AND inode IN ({marks}) AND kind = 0 AND integrity_hash IS NOT NULL",

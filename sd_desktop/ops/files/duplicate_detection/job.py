@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -34,7 +35,7 @@ from sd_desktop.ops.files.duplicate_detection.scan import (
     resolve_roots,
     walk,
 )
-from sd_desktop.ops.files.duplicate_detection.stages import Member, Pipeline, StageCounters
+from sd_desktop.ops.files.duplicate_detection.stages import READ_THREADS, Member, Pipeline, StageCounters
 
 KIND_CANDIDATE, KIND_GROUP, KIND_HARDLINKS = 0, 1, 2
 BATCH_FILES = 2000
@@ -186,11 +187,27 @@ class DuplicateDetectionJob(Job):
     # -- hash ------------------------------------------------------------------------------
     async def _hash(self, ctx: JobContext, mode: DuplicateMode, groups: list[list[FileInfo]]) -> None:
         st = self.state
-        job_id = ctx.job_id
         loop = asyncio.get_running_loop()
         reporter = _BytesReporter(loop, ctx, st)
         phase = "hashing" if mode.verified else "grouping"
         ctx.progress(phase=phase, done=st.files_done, total=st.candidates, bytes_total=st.candidate_bytes)
+        pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="sd-dupes-read")
+        try:
+            await self._hash_batches(ctx, mode, groups, pool, reporter, phase)
+        finally:
+            await asyncio.to_thread(pool.shutdown)  # reads in flight stop at their next file
+
+    async def _hash_batches(
+        self,
+        ctx: JobContext,
+        mode: DuplicateMode,
+        groups: list[list[FileInfo]],
+        pool: ThreadPoolExecutor,
+        reporter: _BytesReporter,
+        phase: str,
+    ) -> None:
+        st = self.state
+        job_id = ctx.job_id
         index = 0
         while index < len(groups):
             await ctx.check_interrupt()
@@ -208,6 +225,7 @@ class DuplicateDetectionJob(Job):
                 deep=mode is DuplicateMode.DEEP,
                 should_stop=lambda: ctx.interrupt_requested,
                 on_bytes=reporter.add,
+                pool=pool,
             )
             try:
                 found = await ctx.run_blocking(_resolve_batch, pipeline, mode, batch, known)
@@ -356,20 +374,16 @@ def _hardlink_sets(groups: list[list[FileInfo]]) -> list[dict]:
 def _resolve_batch(
     pipeline: Pipeline, mode: DuplicateMode, batch: list[list[FileInfo]], known: dict[tuple[int, int], str]
 ) -> list[list[Member]]:
-    found: list[list[Member]] = []
-    for infos in batch:
-        members = _members(infos)
-        if not mode.verified:
-            pipeline.counters.size_candidates += len(members)
-            if len(members) > 1:
-                found.append(members)
-            continue
+    groups = [_members(infos) for infos in batch]
+    if not mode.verified:
+        pipeline.counters.size_candidates += sum(len(g) for g in groups)
+        return [g for g in groups if len(g) > 1]
+    for members in groups:
         for m in members:
             h = known.get(m.info.identity)
             if h is not None:
                 m.hash, m.cached = h, True
-        found.extend(pipeline.resolve(infos[0].size, members))
-    return found
+    return pipeline.resolve_many(groups)
 
 
 def _group_dict(members: list[Member], mode: DuplicateMode) -> dict:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import blake3
@@ -31,6 +33,8 @@ HEAD_SIZE = 16 * 1024
 TAIL_SIZE = 16 * 1024
 WHOLE_LIMIT = 64 * 1024
 COMPARE_CHUNK = 1024 * 1024
+CHUNK_BYTES = 4 * 1024 * 1024  # work per pool task: small files are batched, large ones go alone
+READ_THREADS = 4  # reads in flight: a cold disk answers several at once; warm, the GIL caps the gain
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -104,8 +108,11 @@ class Pipeline:
         deep: bool,
         should_stop: Callable[[], bool] | None = None,
         on_bytes: Callable[[int], None] | None = None,
+        pool: ThreadPoolExecutor | None = None,
     ):
         self.deep = deep
+        self.pool = pool
+        self._lock = threading.Lock()
         self.should_stop = should_stop
         self.on_bytes = on_bytes or (lambda n: None)
         self.counters = StageCounters()
@@ -126,7 +133,8 @@ class Pipeline:
         return data
 
     def _count_bytes(self, n: int) -> None:
-        self.bytes_read += n
+        with self._lock:  # reads run on several pool threads
+            self.bytes_read += n
         self.on_bytes(n)
 
     def whole_small(self, info: FileInfo) -> str:
@@ -177,64 +185,114 @@ class Pipeline:
             os.close(fa)
 
     # -- stages ----------------------------------------------------------------------------
-    def _split(self, members: list[Member], key: Callable[[Member], object]) -> list[list[Member]]:
-        buckets: dict[object, list[Member]] = defaultdict(list)
-        for m in members:
-            try:
-                k = key(m)
-            except (FileChanged, OSError) as exc:
-                self._error(m, exc)
-                continue
-            buckets[k].append(m)
-        return [b for b in buckets.values() if len(b) > 1]
-
     def _error(self, m: Member, exc: Exception) -> None:
         if isinstance(exc, FileChanged):
             self.errors.append((exc.path, f"left out of the duplicate search: {exc}"))
         else:
             self.errors.append((m.info.path, f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
 
-    def _full_key(self, m: Member) -> str:
-        if m.hash is None:
-            m.hash = self.full(m.info)
-            self.counters.full_hashed += 1
-            self.computed[m.info.identity] = m.hash
-        return m.hash
+    def _keys(self, fn: Callable[[FileInfo], object], members: list[Member]) -> dict[int, object]:
+        """``fn`` over the members' files, on the read pool when there is one (many reads in flight is
+        what makes a cold disk fast); failures are recorded and the member left out of the result."""
 
-    def _small_key(self, m: Member) -> str:
-        if m.hash is None:
-            m.hash = self.whole_small(m.info)
-            self.counters.whole_small += 1
-            self.computed[m.info.identity] = m.hash
-        return m.hash
+        def run(chunk: list[Member]) -> list[tuple[Member, object, Exception | None]]:
+            out = []
+            for m in chunk:
+                if self.should_stop is not None and self.should_stop():
+                    raise HashInterrupted()
+                try:
+                    out.append((m, fn(m.info), None))
+                except (FileChanged, OSError) as exc:
+                    out.append((m, None, exc))
+            return out
 
-    def _head_key(self, m: Member) -> bytes:
-        self.counters.head_hashed += 1
-        return blake3.blake3(self._read_range(m.info, 0, HEAD_SIZE)).digest()
-
-    def _tail_key(self, m: Member) -> bytes:
-        self.counters.tail_hashed += 1
-        return blake3.blake3(self._read_range(m.info, m.info.size - TAIL_SIZE, TAIL_SIZE)).digest()
-
-    def resolve(self, size: int, members: list[Member]) -> list[list[Member]]:
-        """Groups of members with identical content (each at least two inodes), hashes set."""
-        self.counters.size_candidates += len(members)
-        self.counters.cache_hits += sum(1 for m in members if m.cached)
-        if len(members) < 2:
-            return []
-        if all(m.hash is not None for m in members):
-            groups = self._split(members, lambda m: m.hash)
-        elif size <= WHOLE_LIMIT:
-            groups = self._split(members, self._small_key)
+        if self.pool is None or len(members) < 2:
+            results = [run(members)]
         else:
-            groups = []
-            for by_head in self._split(members, self._head_key):
-                tails = self._split(by_head, self._tail_key) if size > HEAD_SIZE else [by_head]
-                for by_tail in tails:
-                    groups.extend(self._split(by_tail, self._full_key))
+            chunks, chunk, weight = [], [], 0
+            for m in members:  # small files travel in chunks: one task per file costs more than the read
+                chunk.append(m)
+                weight += m.info.size + 16384
+                if weight >= CHUNK_BYTES:
+                    chunks.append(chunk)
+                    chunk, weight = [], 0
+            if chunk:
+                chunks.append(chunk)
+            results = list(self.pool.map(run, chunks))
+        keys: dict[int, object] = {}
+        for part in results:
+            for m, key, exc in part:
+                if exc is not None:
+                    self._error(m, exc)
+                else:
+                    keys[id(m)] = key
+        return keys
+
+    @staticmethod
+    def _split(groups: list[list[Member]], keys: dict[int, object] | None) -> list[list[Member]]:
+        """Split each group by key (``keys`` by member id, or the member's hash); drop members alone."""
+        out = []
+        for members in groups:
+            buckets: dict[object, list[Member]] = defaultdict(list)
+            for m in members:
+                k = m.hash if keys is None else keys.get(id(m), _MISSING)
+                if k is not _MISSING and k is not None:
+                    buckets[k].append(m)
+            out.extend(b for b in buckets.values() if len(b) > 1)
+        return out
+
+    def _fill_hashes(self, groups: list[list[Member]], fn: Callable[[FileInfo], str]) -> list[list[Member]]:
+        todo = [m for g in groups for m in g if m.hash is None]
+        keys = self._keys(fn, todo)
+        for m in todo:
+            h = keys.get(id(m))
+            if h is not None:
+                m.hash = h
+                self.computed[m.info.identity] = h
+        return todo
+
+    def resolve_many(self, groups: list[list[Member]]) -> list[list[Member]]:
+        """Groups of members with identical content (each at least two inodes), hashes set.
+
+        ``groups``: size groups (one member per inode). Every stage runs over all groups at once
+        so the reads of a stage can be in flight together.
+        """
+        known, small, large = [], [], []
+        for members in groups:
+            self.counters.size_candidates += len(members)
+            self.counters.cache_hits += sum(1 for m in members if m.cached)
+            if len(members) < 2:
+                continue
+            if all(m.hash is not None for m in members):
+                known.append(members)
+            elif members[0].info.size <= WHOLE_LIMIT:
+                small.append(members)
+            else:
+                large.append(members)
+        found = self._split(known, None)
+        self.counters.whole_small += len(self._fill_hashes(small, self.whole_small))
+        found += self._split(small, None)
+        if large:
+            heads = [m for g in large for m in g]
+            self.counters.head_hashed += len(heads)
+            large = self._split(large, self._keys(self._head, heads))
+            need_tail = [g for g in large if g[0].info.size > HEAD_SIZE]
+            tails = [m for g in need_tail for m in g]
+            self.counters.tail_hashed += len(tails)
+            large = [g for g in large if g[0].info.size <= HEAD_SIZE] + self._split(
+                need_tail, self._keys(self._tail, tails)
+            )
+            self.counters.full_hashed += len(self._fill_hashes(large, self.full))
+            found += self._split(large, None)
         if self.deep:
-            groups = [g for group in groups for g in self._byte_groups(group)]
-        return groups
+            found = [g for group in found for g in self._byte_groups(group)]
+        return found
+
+    def _head(self, info: FileInfo) -> bytes:
+        return blake3.blake3(self._read_range(info, 0, HEAD_SIZE)).digest()
+
+    def _tail(self, info: FileInfo) -> bytes:
+        return blake3.blake3(self._read_range(info, info.size - TAIL_SIZE, TAIL_SIZE)).digest()
 
     def _byte_groups(self, group: list[Member]) -> list[list[Member]]:
         out: list[list[Member]] = []
@@ -249,7 +307,7 @@ class Pipeline:
                     self._error(m, exc)
                     if isinstance(exc, FileChanged) and exc.path == rep.info.path:
                         same = []  # the representative itself changed: nothing can be confirmed against it
-                        others = [x for x in remaining[1:]]
+                        others = list(remaining[1:])
                         break
                     continue
                 (same if equal else others).append(m)
@@ -257,3 +315,6 @@ class Pipeline:
                 out.append(same)
             remaining = others
         return out
+
+
+_MISSING = object()
