@@ -81,14 +81,18 @@ def list_items(
             entries = lib.read_sync(lambda c, loc_id=loc_id, rel=rel: _entries_below(c, loc_id, rel))
         elif use_library:
             unindexed.append(root)
+        prefix = loc_root.rstrip(b"/") + b"/"
+        cut = len(prefix)
         for info in walk([root], flt, [], on_error, should_stop):
             entry = None
             if loc_id is not None:
-                entry = entries.pop(os.path.relpath(info.path, loc_root), None)
+                # walk paths start with the (real) location root: slicing is relpath without its cost
+                rel = info.path[cut:] if info.path.startswith(prefix) else os.path.relpath(info.path, loc_root)
+                entry = entries.pop(rel, None)
             disk = [info.size, info.mtime_ns, info.ctime_ns, info.inode, info.device]
             items.append(Item(info.path, entry, disk, loc_id is not None))
         for rel_path, entry in entries.items():  # in the library, not found as a regular file
-            items.append(Item(os.path.join(loc_root, rel_path), entry, None, True))
+            items.append(Item(prefix + rel_path if rel_path else loc_root, entry, None, True))
     if want_moves:
         missing_sizes = {i.entry[0] for i in items if i.disk is None and i.entry[5]}
         for i in items:
