@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -116,6 +117,13 @@ def test_content_mode_vs_jdupes_and_cache(corpus, tmp_path):
         figures["cold"] = "skipped: cannot drop the page cache (not root)"
     if not have_jdupes:
         figures["jdupes"] = "not installed (apt-get install jdupes): comparison skipped"
+    goals = {"ours / jdupes, cold": 1.0, "cache run / cold first run": 0.10}
     print("\nduplicates perf (std20k):")
     for k, v in figures.items():
-        print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
+        note = ""
+        if k in goals and isinstance(v, float):
+            note = f"  (goal <= {goals[k]}: {'met' if v <= goals[k] else 'NOT met'})"
+        print(f"  {k}: {v:.3f}{note}" if isinstance(v, float) else f"  {k}: {v}")
+    if os.environ.get("SD_DESKTOP_PERF_STRICT"):
+        for k, limit in goals.items():
+            assert not isinstance(figures.get(k), float) or figures[k] <= limit, (k, figures[k])

@@ -180,3 +180,20 @@ def test_unreadable_and_vanished_paths(library, tmp_path):
     out = validate(library, d, mode=ValidationMode.CORRUPTION)
     assert out["issues"] == []
     assert out["files_checked"] == 1
+
+
+def test_undecodable_and_odd_names_survive(library, tmp_path):
+    root = tmp_path / "loc"
+    root.mkdir()
+    raw = os.fsencode(root) + b"/-caf\xe9\nname.jpg"
+    with open(raw, "wb") as f:
+        f.write(image_bytes("PNG"))
+    write(root / "plain.txt", b"x", MTIME)
+    index_tree(library, root)
+    out = validate(library, root, mode=ValidationMode.COMPLETE)
+    [found] = out["issues"]
+    assert found["type"] == "extension_mismatch" and os.fsencode(found["path"]) == raw
+    os.unlink(raw)
+    out = validate(library, root)
+    [gone] = out["issues"]
+    assert gone["type"] == "missing" and os.fsencode(gone["path"]) == raw

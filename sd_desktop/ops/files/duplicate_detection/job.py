@@ -191,18 +191,19 @@ class DuplicateDetectionJob(Job):
         reporter = _BytesReporter(loop, ctx, st)
         phase = "hashing" if mode.verified else "grouping"
         ctx.progress(phase=phase, done=st.files_done, total=st.candidates, bytes_total=st.candidate_bytes)
-        pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="sd-dupes-read")
+        pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="sd-dupes-read") if READ_THREADS > 1 else None
         try:
             await self._hash_batches(ctx, mode, groups, pool, reporter, phase)
         finally:
-            await asyncio.to_thread(pool.shutdown)  # reads in flight stop at their next file
+            if pool is not None:
+                await asyncio.to_thread(pool.shutdown)  # reads in flight stop at their next file
 
     async def _hash_batches(
         self,
         ctx: JobContext,
         mode: DuplicateMode,
         groups: list[list[FileInfo]],
-        pool: ThreadPoolExecutor,
+        pool: ThreadPoolExecutor | None,
         reporter: _BytesReporter,
         phase: str,
     ) -> None:

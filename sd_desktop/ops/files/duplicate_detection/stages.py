@@ -206,6 +206,8 @@ class Pipeline:
                     out.append((m, None, exc))
             return out
 
+        # inode order is close to on-disk order on most file systems: fewer seeks on a cold disk
+        members = sorted(members, key=lambda m: m.info.identity)
         if self.pool is None or len(members) < 2:
             results = [run(members)]
         else:
