@@ -34,6 +34,7 @@ from sd_desktop.ops.files.duplicate_detection.scan import (
     normalize_extensions,
     resolve_roots,
     walk,
+    walk_parallel,
 )
 from sd_desktop.ops.files.duplicate_detection.stages import READ_THREADS, Member, Pipeline, StageCounters
 
@@ -119,15 +120,22 @@ class DuplicateDetectionJob(Job):
         if not self.config.search_paths:
             raise JobError("no search paths given")
         mode = DuplicateMode(self.config.mode)
-        if self.state.phase == "scan":
-            groups = await self._scan(ctx, mode)
-        else:
-            groups = await ctx.library.read(lambda c: _load_candidates(c, ctx.job_id, self.state.cursor))
-        await self._hash(ctx, mode, groups)
+        pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="sd-dupes-io") if READ_THREADS > 1 else None
+        try:
+            if self.state.phase == "scan":
+                groups = await self._scan(ctx, mode, pool)
+            else:
+                groups = await ctx.library.read(lambda c: _load_candidates(c, ctx.job_id, self.state.cursor))
+            await self._hash(ctx, mode, groups, pool)
+        finally:
+            if pool is not None:
+                await asyncio.to_thread(pool.shutdown)  # work in flight stops at its next file
         return await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
 
     # -- scan ------------------------------------------------------------------------------
-    async def _scan(self, ctx: JobContext, mode: DuplicateMode) -> list[list[FileInfo]]:
+    async def _scan(
+        self, ctx: JobContext, mode: DuplicateMode, pool: ThreadPoolExecutor | None
+    ) -> list[list[FileInfo]]:
         ctx.progress(phase="scanning", message="listing files")
         cfg = self.config
         flt = ScanFilter(
@@ -146,7 +154,12 @@ class DuplicateDetectionJob(Job):
         def scan() -> tuple[list[list[FileInfo]], int]:
             by_key: dict[object, list[FileInfo]] = defaultdict(list)
             count = 0
-            for info in walk(roots, flt, refs, ctx.add_non_critical_error, lambda: ctx.interrupt_requested):
+            stop = lambda: ctx.interrupt_requested  # noqa: E731
+            if pool is None:
+                listed = walk(roots, flt, refs, ctx.add_non_critical_error, stop)
+            else:
+                listed = walk_parallel(roots, flt, refs, ctx.add_non_critical_error, pool, stop)
+            for info in listed:
                 count += 1
                 key = (info.size, os.path.basename(info.path)) if mode is DuplicateMode.NAME_SIZE else info.size
                 by_key[key].append(info)
@@ -185,18 +198,15 @@ class DuplicateDetectionJob(Job):
         return groups
 
     # -- hash ------------------------------------------------------------------------------
-    async def _hash(self, ctx: JobContext, mode: DuplicateMode, groups: list[list[FileInfo]]) -> None:
+    async def _hash(
+        self, ctx: JobContext, mode: DuplicateMode, groups: list[list[FileInfo]], pool: ThreadPoolExecutor | None
+    ) -> None:
         st = self.state
         loop = asyncio.get_running_loop()
         reporter = _BytesReporter(loop, ctx, st)
         phase = "hashing" if mode.verified else "grouping"
         ctx.progress(phase=phase, done=st.files_done, total=st.candidates, bytes_total=st.candidate_bytes)
-        pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="sd-dupes-read") if READ_THREADS > 1 else None
-        try:
-            await self._hash_batches(ctx, mode, groups, pool, reporter, phase)
-        finally:
-            if pool is not None:
-                await asyncio.to_thread(pool.shutdown)  # reads in flight stop at their next file
+        await self._hash_batches(ctx, mode, groups, pool, reporter, phase)
 
     async def _hash_batches(
         self,
