@@ -27,6 +27,7 @@ import msgpack
 from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
 from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.library import Library
 from sd_desktop.ops.files.duplicate_detection import cache
 from sd_desktop.ops.files.duplicate_detection.scan import (
     FileInfo,
@@ -151,7 +152,9 @@ class DuplicateDetectionJob(Job):
             if not os.path.lexists(os.fsencode(given)):
                 ctx.add_non_critical_error(given, "no such file or folder")
 
-        def scan() -> tuple[list[list[FileInfo]], int]:
+        job_id = ctx.job_id
+
+        def scan() -> tuple[list[list[FileInfo]], int, list[tuple], list[tuple]]:
             by_key: dict[object, list[FileInfo]] = defaultdict(list)
             count = 0
             stop = lambda: ctx.interrupt_requested  # noqa: E731
@@ -169,22 +172,21 @@ class DuplicateDetectionJob(Job):
                 if len(infos) > 1:
                     infos.sort(key=lambda i: i.path)
                     groups.append(infos)
-            return groups, count
+            hardlinks = _hardlink_sets(groups)
+            # a group of names that are all one inode holds no duplicate: keep only its hard-link report
+            groups = [g for g in groups if len({i.identity for i in g}) > 1]
+            rows = [(job_id, gidx, KIND_CANDIDATE, None, g[0].size, _pack_group(g)) for gidx, g in enumerate(groups)]
+            results = [
+                (job_id, -(n + 1), KIND_HARDLINKS, None, h["size"], msgpack.packb(h)) for n, h in enumerate(hardlinks)
+            ]
+            return groups, count, rows, results
 
-        groups, scanned = await ctx.run_blocking(scan)
+        groups, scanned, rows, results = await ctx.run_blocking(scan)
         await ctx.check_interrupt()  # a walk stopped by a pause is incomplete: never commit it
-        hardlinks = _hardlink_sets(groups)
-        # a group of names that are all one inode holds no duplicate: keep only its hard-link report
-        groups = [g for g in groups if len({i.identity for i in g}) > 1]
         st = self.state
         st.phase, st.cursor, st.files_scanned = "hash", 0, scanned
         st.candidates = sum(len(g) for g in groups)
         st.candidate_bytes = sum(i.size for g in groups for i in g)
-        job_id = ctx.job_id
-        rows = [(job_id, gidx, KIND_CANDIDATE, None, g[0].size, _pack_group(g)) for gidx, g in enumerate(groups)]
-        results = [
-            (job_id, -(n + 1), KIND_HARDLINKS, None, h["size"], msgpack.packb(h)) for n, h in enumerate(hardlinks)
-        ]
         st.results = len(results)
 
         def write(conn: sqlite3.Connection) -> None:
@@ -228,10 +230,6 @@ class DuplicateDetectionJob(Job):
                 files += len(groups[index])
                 size += sum(i.size for i in groups[index])
                 index += 1
-            known: dict[tuple[int, int], str] = {}
-            if mode.verified:
-                infos = [i for g in batch for i in g]
-                known = await ctx.library.read(lambda c, infos=infos: cache.lookup(c, infos))
             pipeline = Pipeline(
                 deep=mode is DuplicateMode.DEEP,
                 should_stop=lambda: ctx.interrupt_requested,
@@ -239,24 +237,18 @@ class DuplicateDetectionJob(Job):
                 pool=pool,
             )
             try:
-                found = await ctx.run_blocking(_resolve_batch, pipeline, mode, batch, known)
+                found = await ctx.run_blocking(_resolve_batch, ctx.library, pipeline, mode, batch)
             except HashInterrupted:
                 await ctx.check_interrupt()
                 raise
             finally:
                 reporter.reset()
             result_rows = []
-            for members in found:
+            for size, packed in found:
                 st.results += 1
                 st.groups_found += 1
-                group = _group_dict(members, mode)
-                result_rows.append((job_id, -st.results, KIND_GROUP, None, group["size"], msgpack.packb(group)))
-            cache_rows = [
-                (m.info.device, m.info.inode, m.info.size, m.info.mtime_ns, m.info.ctime_ns, h)
-                for g in batch
-                for m in _members(g)
-                if (h := pipeline.computed.get(m.info.identity)) is not None
-            ]
+                result_rows.append((job_id, -st.results, KIND_GROUP, None, size, packed))
+            cache_rows = [(i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, h) for i, h in pipeline.computed.values()]
             st.cursor += len(batch)
             st.files_done += files
             st.bytes_hashed += pipeline.bytes_read
@@ -383,18 +375,26 @@ def _hardlink_sets(groups: list[list[FileInfo]]) -> list[dict]:
 
 
 def _resolve_batch(
-    pipeline: Pipeline, mode: DuplicateMode, batch: list[list[FileInfo]], known: dict[tuple[int, int], str]
-) -> list[list[Member]]:
+    library: Library, pipeline: Pipeline, mode: DuplicateMode, batch: list[list[FileInfo]]
+) -> list[tuple[int, bytes]]:
+    """Groups found in one batch of size groups, as (size, packed group row) (runs on a worker thread)."""
     groups = [_members(infos) for infos in batch]
     if not mode.verified:
         pipeline.counters.size_candidates += sum(len(g) for g in groups)
-        return [g for g in groups if len(g) > 1]
-    for members in groups:
-        for m in members:
-            h = known.get(m.info.identity)
-            if h is not None:
-                m.hash, m.cached = h, True
-    return pipeline.resolve_many(groups)
+        found = [g for g in groups if len(g) > 1]
+    else:
+        known = library.read_sync(lambda c: cache.lookup(c, [i for g in batch for i in g]))
+        for members in groups:
+            for m in members:
+                h = known.get(m.info.identity)
+                if h is not None:
+                    m.hash, m.cached = h, True
+        found = pipeline.resolve_many(groups)
+    out = []
+    for members in found:
+        group = _group_dict(members, mode)
+        out.append((group["size"], msgpack.packb(group)))
+    return out
 
 
 def _group_dict(members: list[Member], mode: DuplicateMode) -> dict:

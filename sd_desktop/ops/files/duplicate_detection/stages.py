@@ -118,7 +118,7 @@ class Pipeline:
         self.counters = StageCounters()
         self.errors: list[tuple[bytes, str]] = []
         self.bytes_read = 0
-        self.computed: dict[tuple[int, int], str] = {}
+        self.computed: dict[tuple[int, int], tuple[FileInfo, str]] = {}  # new full hashes, for the cache
 
     # -- reads -----------------------------------------------------------------------------
     def _read_range(self, info: FileInfo, offset: int, length: int) -> bytes:
@@ -250,7 +250,7 @@ class Pipeline:
             h = keys.get(id(m))
             if h is not None:
                 m.hash = h
-                self.computed[m.info.identity] = h
+                self.computed[m.info.identity] = (m.info, h)
         return todo
 
     def resolve_many(self, groups: list[list[Member]]) -> list[list[Member]]:
