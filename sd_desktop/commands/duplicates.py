@@ -19,7 +19,7 @@ from sd_desktop.commands.common import (
     print_result,
     result_object,
 )
-from sd_desktop.jobs import JobManager, JobStatus, registered
+from sd_desktop.jobs import JobManager, registered
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
 from sd_desktop.ops.files.duplicate_detection.export import export
 from sd_desktop.ops.files.duplicate_detection.select import Policy, SelectionError, plan_deletion
@@ -106,68 +106,48 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     if args.export and not args.export.lower().endswith((".json", ".csv")):
         raise UsageError("--export needs a file name ending in .json or .csv")
     lib = open_library(args)
-    found: dict = {}
     try:
-        info = asyncio.run(drive_job(lib, args, lambda m: _start(m, args, config, found)))
-        dup_info = found.get("dup_info") or info
-        if found.get("delete_id") is not None:
-            dup_info = asyncio.run(JobManager(lib).info(found["dup_id"]))
+        info = asyncio.run(drive_job(lib, args, lambda m: m.enqueue("duplicate_detection", config)))
+        if args.export and info.status.succeeded and info.output:
+            try:
+                export(info.output, args.export)
+            except (OSError, ValueError) as exc:
+                print(f"sd-desktop: cannot export to {args.export}: {exc}", file=sys.stderr)
+                return EXIT_FAILED
+        if not args.delete or not info.status.succeeded:
+            return print_result(args, info, summarize)
+        try:
+            plan = plan_deletion(info.output, args.delete, args.pattern)
+        except SelectionError as exc:
+            print_result(args, info, summarize)
+            print(f"sd-desktop: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        if not plan.targets:
+            code = print_result(args, info, summarize)
+            print("nothing to remove: no group has a copy this policy would remove", file=sys.stderr)
+            return code
+        # the deletion follows the search (parent_id) and re-verifies every target at run time
+        delete_config = {
+            "targets": plan.paths,
+            "mode": args.mode_delete,
+            "confirm": bool(args.yes),
+            "guarded": plan.targets,
+        }
+
+        async def start_delete(manager: JobManager) -> int:
+            job_id = await manager.enqueue("delete", delete_config, parent_id=info.id)
+            await manager.resume(job_id)  # a follow-up of a job this manager did not run: allow it explicitly
+            return job_id
+
+        deleted = asyncio.run(drive_job(lib, args, start_delete))
     finally:
         lib.close()
-    if args.export and dup_info.status.succeeded and dup_info.output:
-        try:
-            export(dup_info.output, args.export)
-        except (OSError, ValueError) as exc:
-            print(f"sd-desktop: cannot export to {args.export}: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-    if found.get("plan_error"):
-        print_result(args, dup_info, summarize)
-        print(f"sd-desktop: {found['plan_error']}", file=sys.stderr)
-        return EXIT_FAILED
-    if found.get("delete_id") is None:
-        code = print_result(args, dup_info, summarize)
-        if args.delete and dup_info.status.succeeded:
-            print("nothing to remove: every group keeps all its copies under this policy", file=sys.stderr)
-        return code
-    # both results: the duplicate search first, the deletion last (scripts read the last one)
+    # both results: the search first, the deletion last (scripts read the last one)
     if args.json:
-        emit_json(result_object(dup_info))
+        emit_json(result_object(info))
     else:
-        print(summarize(dup_info.output))
-    plan = found["plan"]
-    if not args.json:
-        print(f"removing {len(plan.targets)} copies ({human_size(plan.bytes_freed)}) with {args.mode_delete}")
+        print(summarize(info.output))
+        print(f"removing {len(plan.targets)} copies ({human_size(plan.bytes_freed)}) to {args.mode_delete}")
         for s in plan.skipped:
-            print(f"  skipped group ({s['reason']}): {', '.join(paths.display(p) for p in s['paths'])}")
-    return print_result(args, info)
-
-
-async def _start(manager: JobManager, args: argparse.Namespace, config: DuplicateConfig, found: dict) -> int:
-    dup_id = await manager.enqueue("duplicate_detection", config)
-    found["dup_id"] = dup_id
-    if not args.delete:
-        return dup_id
-    current = await manager.info(dup_id)
-    if current is not None and current.status is JobStatus.PAUSED:
-        await manager.resume(dup_id)
-    dup_info = await manager.wait(dup_id)
-    found["dup_info"] = dup_info
-    if not dup_info.status.succeeded:
-        return dup_id
-    try:
-        plan = plan_deletion(dup_info.output, args.delete, args.pattern)
-    except SelectionError as exc:
-        found["plan_error"] = str(exc)
-        return dup_id
-    found["plan"] = plan
-    if not plan.targets:
-        return dup_id
-    delete_config = {
-        "targets": plan.paths,
-        "mode": args.mode_delete,
-        "confirm": bool(args.yes),
-        "guarded": plan.targets,
-    }
-    delete_id = await manager.enqueue("delete", delete_config, parent_id=dup_id)
-    found["delete_id"] = delete_id
-    return delete_id
+            print(f"  group left alone ({s['reason']}): {', '.join(paths.display(p) for p in s['paths'])}")
+    return print_result(args, deleted)
