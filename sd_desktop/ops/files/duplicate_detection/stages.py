@@ -1,6 +1,8 @@
 """The staged content comparison: most files are never read whole.
 
-For one size group (files of equal size, one member per inode):
+For size groups (files of equal size, one member per inode), each stage running over a whole batch
+of groups at once, its reads spread over a small thread pool (several reads in flight is what makes
+a cold disk fast; files are read in inode order, close to disk order):
 
 1. files up to ``WHOLE_LIMIT`` are hashed whole at once (one small read costs what a 16 KiB read
    does, and the result is a real full hash the cache can keep);
@@ -10,8 +12,9 @@ For one size group (files of equal size, one member per inode):
    match, else read with ``cas.full_hash_of_fd``);
 4. ``deep`` mode compares the bytes of every remaining group against its first member.
 
-Every open re-checks the file against what the walk saw (regular file, same device/inode, size and
-mtime): a file changed since it was listed is left out and reported, never guessed about.
+Every open re-checks the file against what the walk saw (regular file, same device/inode, size,
+mtime and ctime) and again after reading: a file changed since it was listed is left out and
+reported, never guessed about, and its hash never reaches the cache.
 """
 
 from __future__ import annotations
@@ -101,7 +104,8 @@ def _unchanged_after(fd: int, info: FileInfo) -> None:
 
 
 class Pipeline:
-    """Runs the stages for size groups on a worker thread; collects counters and per-file errors."""
+    """Runs the stages for a batch of size groups (called on a worker thread, fanning reads out to
+    ``pool``); collects stage counters, per-file errors and the full hashes it computed."""
 
     def __init__(
         self,
