@@ -37,7 +37,7 @@ TAIL_SIZE = 16 * 1024
 WHOLE_LIMIT = 64 * 1024
 COMPARE_CHUNK = 1024 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024  # work per pool task: small files are batched, large ones go alone
-READ_THREADS = 4  # reads in flight: a cold disk answers several at once; warm, the GIL caps the gain
+READ_THREADS = 8  # I/O in flight: a cold disk answers several requests at once; warm, the GIL caps the gain
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
