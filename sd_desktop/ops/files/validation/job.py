@@ -103,14 +103,18 @@ class ValidationJob(Job):
             raise JobError("nothing to validate: no targets given")
         mode = ValidationMode(self.config.mode)
         modes = mode.modes(self.config.check_permissions)
-        if self.state.phase == "list":
-            items = await self._list(ctx, modes)
-        else:
-            items = await ctx.library.read(lambda c: _load_items(c, ctx.job_id, self.state.cursor))
-        await self._check(ctx, modes, items)
+        pool = ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="sd-validate")
+        try:
+            if self.state.phase == "list":
+                items = await self._list(ctx, modes, pool)
+            else:
+                items = await ctx.library.read(lambda c: _load_items(c, ctx.job_id, self.state.cursor))
+            await self._check(ctx, modes, items, pool)
+        finally:
+            await asyncio.to_thread(pool.shutdown)  # work in flight stops at its next file
         return await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
 
-    async def _list(self, ctx: JobContext, modes: Modes) -> list[Item]:
+    async def _list(self, ctx: JobContext, modes: Modes, pool: ThreadPoolExecutor) -> list[Item]:
         ctx.progress(phase="listing", message="listing files")
         for t in self.config.targets:
             if not os.path.lexists(os.fsencode(t)):
@@ -123,6 +127,7 @@ class ValidationJob(Job):
             modes.integrity,
             ctx.add_non_critical_error,
             lambda: ctx.interrupt_requested,
+            pool,
         )
         await ctx.check_interrupt()  # an interrupted listing is incomplete: never commit it
         st = self.state
@@ -152,14 +157,7 @@ class ValidationJob(Job):
         await ctx.checkpoint(write)
         return listing.items
 
-    async def _check(self, ctx: JobContext, modes: Modes, items: list[Item]) -> None:
-        pool = ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="sd-validate")
-        try:
-            await self._check_batches(ctx, modes, items, pool)
-        finally:
-            await asyncio.to_thread(pool.shutdown)  # checks in flight stop at their next file
-
-    async def _check_batches(self, ctx: JobContext, modes: Modes, items: list[Item], pool: ThreadPoolExecutor) -> None:
+    async def _check(self, ctx: JobContext, modes: Modes, items: list[Item], pool: ThreadPoolExecutor) -> None:
         st = self.state
         job_id = ctx.job_id
         ctx.progress(phase="checking", done=st.cursor, total=st.total, bytes_total=st.total_bytes)
