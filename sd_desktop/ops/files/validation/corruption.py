@@ -107,7 +107,22 @@ IMAGE_FAMILIES = {"jpeg", "png", "gif", "webp", "bmp", "tiff"}
 
 
 def _mp3(h: bytes) -> bool:
-    return h.startswith(b"ID3") or (len(h) > 1 and h[0] == 0xFF and (h[1] & 0xE0) == 0xE0)
+    """ID3 tag or a plausible MPEG audio frame header (sync bits, no reserved version/layer/rate)."""
+    if h.startswith(b"ID3"):
+        return True
+    return (
+        len(h) > 3
+        and h[0] == 0xFF
+        and (h[1] & 0xE0) == 0xE0
+        and (h[1] & 0x18) != 0x08
+        and (h[1] & 0x06) != 0
+        and (h[2] >> 4) not in (0, 15)
+        and ((h[2] >> 2) & 3) != 3
+    )
+
+
+def _bmp(h: bytes) -> bool:
+    return h.startswith(b"BM") and len(h) >= 18 and int.from_bytes(h[14:18], "little") in (12, 40, 52, 56, 64, 108, 124)
 
 
 def _mp4(h: bytes) -> bool:
@@ -119,7 +134,7 @@ SIGNATURE: dict[str, Callable[[bytes], bool]] = {
     "png": lambda h: h.startswith(b"\x89PNG\r\n\x1a\n"),
     "gif": lambda h: h[:6] in (b"GIF87a", b"GIF89a"),
     "webp": lambda h: h.startswith(b"RIFF") and h[8:12] == b"WEBP",
-    "bmp": lambda h: h.startswith(b"BM"),
+    "bmp": _bmp,
     "tiff": lambda h: h[:4] in (b"II*\x00", b"MM\x00*"),
     "pdf": lambda h: b"%PDF-" in h[:1024],
     "zip": lambda h: h[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"),
@@ -150,15 +165,22 @@ def extension_of(path: bytes) -> str:
     return name.rsplit(".", 1)[1] if "." in name.lstrip(".") else ""
 
 
+# signatures too weak to name what a file *is* (random bytes match a bare MPEG frame sync about
+# once in a few thousand files); they still confirm a file that claims to be that kind
+WEAK_FOR_DETECTION = {"mp3": lambda h: h.startswith(b"ID3")}
+
+
 def detect_family(head: bytes) -> tuple[str | None, str | None]:
     """(family, description) of what the bytes are, from our signatures first, then puremagic."""
     for family, sig in SIGNATURE.items():
-        if sig(head):
+        if WEAK_FOR_DETECTION.get(family, sig)(head):
             return family, LABEL[family]
     try:
         matches = puremagic.magic_string(head)
     except (puremagic.PureError, ValueError):
         matches = []
+    # a match on 1-3 bytes is what random data produces: not enough to say what a file is
+    matches = [m for m in matches if len(m.byte_match or b"") >= 4]
     for m in matches:
         fam = FAMILY_OF.get(m.extension.lstrip(".").lower()) or MIME_FAMILY.get(m.mime_type)
         if fam:
