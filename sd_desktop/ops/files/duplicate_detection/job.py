@@ -153,6 +153,10 @@ class DuplicateDetectionJob(Job):
                 ctx.add_non_critical_error(given, "no such file or folder")
 
         job_id = ctx.job_id
+        loop = asyncio.get_running_loop()
+
+        def report(count: int) -> None:
+            loop.call_soon_threadsafe(lambda: ctx.progress(phase="scanning", done=count, message="listing files"))
 
         def scan() -> tuple[list[list[FileInfo]], int, list[tuple], list[tuple]]:
             by_key: dict[object, list[FileInfo]] = defaultdict(list)
@@ -161,9 +165,13 @@ class DuplicateDetectionJob(Job):
             if pool is None:
                 listed = walk(roots, flt, refs, ctx.add_non_critical_error, stop)
             else:
-                listed = walk_parallel(roots, flt, refs, ctx.add_non_critical_error, pool, stop)
+                listed = walk_parallel(roots, flt, refs, ctx.add_non_critical_error, pool, stop, report)
+            last = time.monotonic()
             for info in listed:
                 count += 1
+                if count % 1000 == 0 and time.monotonic() - last > 0.2:
+                    last = time.monotonic()
+                    report(count)
                 key = (info.size, os.path.basename(info.path)) if mode is DuplicateMode.NAME_SIZE else info.size
                 by_key[key].append(info)
             groups = []

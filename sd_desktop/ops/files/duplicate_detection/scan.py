@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -166,6 +167,7 @@ def walk_parallel(
     on_error: Callable[[bytes, str], None],
     pool: ThreadPoolExecutor,
     should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> list[FileInfo]:
     """``walk`` with several folders listed at once: on a cold disk, directory and inode reads are
     latency-bound and many in flight finish sooner. Returns the files in no particular order."""
@@ -178,8 +180,12 @@ def walk_parallel(
         if is_dir:
             in_ref = any(paths.is_within(root, r) for r in references)
             pending.add(pool.submit(_list_dir, root, in_ref, flt, references, on_error))
+    last = time.monotonic()
     while pending:
         done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        if on_progress is not None and time.monotonic() - last > 0.2:
+            last = time.monotonic()
+            on_progress(len(out))
         if should_stop is not None and should_stop():
             for f in pending:
                 f.cancel()
