@@ -119,3 +119,11 @@ def test_delete_hands_the_guarded_plan_to_a_follow_up_delete_job(run_cli, tree):
     r = run_cli("duplicates", tree, "--delete", "keep-matching", "--pattern", "*.bin", "--json", env=env)
     assert r.returncode == 0 and [x["name"] for x in r.lines if x.get("event") == "result"] == ["duplicate_detection"]
     assert "nothing to remove" in r.stderr
+
+
+def test_jobs_run_with_a_json_config(run_cli, tree):
+    config = json.dumps({"search_paths": [str(tree)], "mode": "deep", "min_size": 1})
+    r = run_cli("jobs", "run", "duplicate_detection", "--config", config, "--json")
+    assert r.returncode == 0, r.stderr
+    out = r.result["output"]
+    assert out["mode"] == "deep" and out["duplicate_files"] == 2 and out["stages"]["byte_compared"] == 2

@@ -101,3 +101,12 @@ def test_fifo_and_undecodable_names(library, tmp_path):
     assert found == sorted([raw, os.fsencode(tmp_path / "plain.bin")])
     plan = plan_deletion(out, Policy.KEEP_SHORTEST_PATH)
     assert [os.fsencode(t["path"]) for t in plan.targets] == [raw]
+
+
+def test_missing_search_path_is_reported_and_the_rest_searched(library, tmp_path):
+    write(tmp_path / "a" / "1.bin", DATA)
+    write(tmp_path / "a" / "2.bin", DATA)
+    info = run_job(library, "duplicate_detection", DuplicateConfig(search_paths=[tmp_path / "gone", tmp_path / "a"]))
+    assert info.status.value == "completed_with_errors"
+    assert [e["path"] for e in info.errors] == [str(tmp_path / "gone")]
+    assert rel_groups(info.output, tmp_path) == [["a/1.bin", "a/2.bin"]]

@@ -148,9 +148,6 @@ class DuplicateDetectionJob(Job):
         )
         refs = resolve_roots(cfg.reference_paths)
         roots = resolve_roots(list(cfg.search_paths) + list(cfg.reference_paths))
-        for given in list(cfg.search_paths) + list(cfg.reference_paths):
-            if not os.path.lexists(os.fsencode(given)):
-                ctx.add_non_critical_error(given, "no such file or folder")
 
         job_id = ctx.job_id
         loop = asyncio.get_running_loop()

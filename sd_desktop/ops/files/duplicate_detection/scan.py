@@ -127,6 +127,9 @@ def _root_start(
     """A root that is a file yields that file; a folder root is walked (second value True)."""
     try:
         st = os.lstat(root)
+    except FileNotFoundError:
+        on_error(root, "no such file or folder")
+        return None, False
     except OSError as exc:
         on_error(root, f"cannot read: {exc.strerror or exc}")
         return None, False

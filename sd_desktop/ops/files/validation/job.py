@@ -116,9 +116,6 @@ class ValidationJob(Job):
 
     async def _list(self, ctx: JobContext, modes: Modes, pool: ThreadPoolExecutor) -> list[Item]:
         ctx.progress(phase="listing", message="listing files")
-        for t in self.config.targets:
-            if not os.path.lexists(os.fsencode(t)):
-                ctx.add_non_critical_error(t, "no such file or folder")
         listing = await ctx.run_blocking(
             list_items,
             ctx.library,
