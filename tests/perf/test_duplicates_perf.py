@@ -20,7 +20,7 @@ import pytest
 from sd_desktop.jobs import JobManager
 from sd_desktop.library import Library
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig
-from tests.perf._corpus import drop_caches, std20k, warm
+from tests.perf._dupes_corpus import drop_caches, std20k, warm
 
 pytestmark = pytest.mark.perf
 RUNS = 3

@@ -14,7 +14,7 @@ import pytest
 from sd_desktop.jobs import JobManager
 from sd_desktop.library import Library
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationMode
-from tests.perf._corpus import std20k, warm
+from tests.perf._dupes_corpus import std20k, warm
 from tests.validation._library_rows import index_tree
 
 pytestmark = pytest.mark.perf
