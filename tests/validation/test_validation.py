@@ -197,3 +197,21 @@ def test_undecodable_and_odd_names_survive(library, tmp_path):
     out = validate(library, root)
     [gone] = out["issues"]
     assert gone["type"] == "missing" and os.fsencode(gone["path"]) == raw
+
+
+def test_permission_checks_only_when_asked(library, tmp_path):
+    d = tmp_path / "d"
+    write(d / "locked.txt", b"secret")
+    write(d / "open.txt", b"hello")
+    os.chmod(d / "locked.txt", 0o000)
+    try:
+        plain = validate(library, d, mode=ValidationMode.CORRUPTION)
+        checked = validate(library, d, mode=ValidationMode.CORRUPTION, check_permissions=True)
+    finally:
+        os.chmod(d / "locked.txt", 0o644)
+    if os.geteuid() != 0:  # a normal user cannot open it at all: always reported
+        assert names(by_type(plain)["unreadable"]) == ["locked.txt"]
+        return
+    assert plain["issues"] == []
+    [found] = checked["issues"]
+    assert found["type"] == "permissions" and found["path"].endswith("locked.txt")

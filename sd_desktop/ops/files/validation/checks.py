@@ -116,8 +116,19 @@ def check_item(item: Item, modes: Modes, should_stop=None) -> ItemResult:
 def _check_open(fd: int, st: os.stat_result, item: Item, modes: Modes, res: ItemResult, should_stop) -> None:
     path, entry = item.path, item.entry
     size = st.st_size
-    if modes.permissions and not os.access(path, os.R_OK):
-        res.issues.append(issue(path, "unreadable", "error", "not readable by this user", "fix its permissions"))
+    if modes.permissions:
+        if not os.access(path, os.R_OK):
+            res.issues.append(issue(path, "unreadable", "error", "not readable by this user", "fix its permissions"))
+        elif not st.st_mode & stat.S_IRUSR:  # readable here only thanks to privileges (root)
+            res.issues.append(
+                issue(
+                    path,
+                    "permissions",
+                    "warning",
+                    f"its owner has no read permission (mode {stat.filemode(st.st_mode)})",
+                    "fix its permissions (chmod u+r)",
+                )
+            )
     digest = None
     if item.indexed and entry is None:
         if item.hash_for_move and modes.integrity:
