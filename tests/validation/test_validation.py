@@ -215,3 +215,16 @@ def test_permission_checks_only_when_asked(library, tmp_path):
     assert plain["issues"] == []
     [found] = checked["issues"]
     assert found["type"] == "permissions" and found["path"].endswith("locked.txt")
+
+
+def test_decompression_bomb_is_reported_not_decoded(library, tmp_path):
+    import zlib
+
+    png = bytearray(image_bytes("PNG", (8, 8)))
+    # IHDR data starts at byte 16 (8 signature + 4 length + 4 type): claim 60000 x 60000 pixels
+    png[16:24] = struct.pack(">II", 60000, 60000)
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))
+    write(tmp_path / "d" / "bomb.png", bytes(png))
+    out = validate(library, tmp_path / "d", mode=ValidationMode.CORRUPTION)
+    [found] = out["issues"]
+    assert found["type"] == "suspicious_image" and found["severity"] == "error"
