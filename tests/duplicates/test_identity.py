@@ -79,6 +79,11 @@ def test_hard_linked_file_with_a_real_copy(library, tmp_path):
     first = next(f for f in g["files"] if f["path"].endswith("a.bin"))
     assert [os.path.basename(p) for p in first["links"]] == ["b_link.bin"]
     assert len(out["hardlinks"]) == 1
+    # keeping the copy, the hard-linked file is not proposed: removing one of its names frees nothing
+    plan = plan_deletion(out, Policy.KEEP_MATCHING, pattern="c_copy.bin")
+    assert plan.targets == [] and "hard links" in plan.skipped[0]["reason"]
+    plan = plan_deletion(out, Policy.KEEP_MATCHING, pattern="a.bin")
+    assert [os.path.basename(t["path"]) for t in plan.targets] == ["c_copy.bin"]
 
 
 def test_empty_files_left_out_unless_asked(library, tmp_path):

@@ -1,7 +1,8 @@
 """Selection policies: which copies of each verified duplicate group to propose for removal.
 
 Whatever the policy, at least one copy of every group is kept, files under a reference path are
-never proposed, and only verified groups (``content``/``deep``) can be planned. The plan is a list
+never proposed, a file with other names (hard links) is not proposed either (removing one name
+frees nothing), and only verified groups (``content``/``deep``) can be planned. The plan is a list
 of guarded targets ``{"path", "size", "mtime_ns", "hash", "keepers": [paths]}``: the DeleteJob
 re-checks every one of them at run time (same size, mtime and full hash; a keeper still there with
 that hash) before removing anything.
@@ -130,6 +131,11 @@ def plan_deletion(
             plan.skipped.append({"paths": [f["path"] for f in files], "reason": "every copy is kept"})
             continue
         for f in doomed:
+            if f.get("links"):
+                # other names of the same inode stay behind: removing this one would free nothing
+                names = [f["path"], *map(_as_path, f["links"])]
+                plan.skipped.append({"paths": names, "reason": "hard links: removing one name frees nothing"})
+                continue
             plan.targets.append(
                 {
                     "path": f["path"],
