@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 import os
 
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = [
+    "sd_desktop.ops.files.duplicate_detection",
+    "sd_desktop.ops.files.validation",
+]
 
 _loaded = False
 

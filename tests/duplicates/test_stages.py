@@ -1,0 +1,58 @@
+"""The staged comparison on its own: files that change between listing and reading are left out,
+and the hashes it produces are the project's full blake3 (``cas.full_hash``)."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from sd_desktop.cas import full_hash
+from sd_desktop.ops.files.duplicate_detection.scan import ScanFilter, resolve_roots, walk
+from sd_desktop.ops.files.duplicate_detection.stages import WHOLE_LIMIT, Member, Pipeline
+from tests.duplicates._helpers import write
+
+
+def listed(root):
+    return sorted(walk(resolve_roots([root]), ScanFilter(), [], lambda p, m: None), key=lambda i: i.path)
+
+
+@pytest.mark.parametrize("size", [10, WHOLE_LIMIT, WHOLE_LIMIT + 1, 3 * 1024 * 1024])
+@pytest.mark.parametrize("threads", [0, 3])
+def test_hashes_are_full_blake3(tmp_path, size, threads):
+    data = os.urandom(size)
+    write(tmp_path / "a", data)
+    write(tmp_path / "b", data)
+    other = bytearray(data)
+    other[size // 2] ^= 1
+    write(tmp_path / "c", bytes(other))
+    pool = ThreadPoolExecutor(threads) if threads else None
+    try:
+        p = Pipeline(deep=True, pool=pool)
+        [group] = p.resolve_many([[Member(i) for i in listed(tmp_path)]])
+    finally:
+        if pool:
+            pool.shutdown()
+    assert sorted(os.path.basename(m.info.path) for m in group) == [b"a", b"b"]
+    assert {m.hash for m in group} == {full_hash(tmp_path / "a")}
+    assert p.counters.byte_compared == 1
+
+
+def test_file_changed_after_listing_is_left_out(tmp_path):
+    data = os.urandom(100_000)
+    for name in ("a", "b", "c"):
+        write(tmp_path / name, data, 1_600_000_000)
+    infos = listed(tmp_path)
+    changed = bytearray(data)
+    changed[-1] ^= 1
+    with open(tmp_path / "b", "r+b") as f:  # same size, mtime put back: ctime still moves
+        f.write(changed)
+    os.utime(tmp_path / "b", (1_600_000_000, 1_600_000_000))
+    os.unlink(tmp_path / "c")
+    p = Pipeline(deep=False)
+    groups = p.resolve_many([[Member(i) for i in infos]])
+    assert groups == []
+    assert sorted(os.path.basename(path) for path, _ in p.errors) == [b"b", b"c"]
+    assert all("left out" in message for _, message in p.errors)
+    assert [os.path.basename(info.path) for info, _ in p.computed.values()] == [], "nothing half-known is cached"
