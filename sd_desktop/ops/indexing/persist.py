@@ -8,8 +8,10 @@ Matching on re-index:
 * same path, same kind: unchanged rows are not written at all; changed stat fields are updated,
   and a size/mtime/inode change clears cas_id, content_id, integrity_hash and mime (re-hashed later);
 * same path, other kind: the old row (and its subtree) is replaced;
-* a new path whose (device, inode, kind) belongs to an entry whose old path no longer exists on
-  disk: a move/rename; the row keeps its id and hashes, a folder's subtree paths are rewritten;
+* a new path whose (device, inode, kind, mtime_ns and, for files, size) belongs to an entry whose
+  old path no longer exists on disk: a move/rename; the row keeps its id and hashes, a folder's
+  subtree paths are rewritten. (A recycled inode with other content fails the mtime/size test and
+  is a new entry; a file moved *and* edited is a deletion plus a new file.)
 * existing children of a listed folder that were not seen: recorded as pending deletions in
   ``work_item`` (kind 1) and removed once the walk is over, unless a later move claimed them.
 """
@@ -159,6 +161,8 @@ class EntryWriter:
 
     def _write_incremental(self, conn: sqlite3.Connection, batch: WalkBatch) -> BatchResult:
         res = BatchResult(orphaned=[])
+        # a move may point at a folder this batch inserts at its end: check references at commit
+        conn.execute("PRAGMA defer_foreign_keys = ON")
         loc = self.location_id
         # existing children of every listed folder whose id is known now, in few queries
         pids: dict[bytes, int | None] = {}
@@ -250,11 +254,11 @@ class EntryWriter:
     ) -> int | None:
         """If ``row`` is an entry we know under an old path that is gone from disk, move it here."""
         cands = conn.execute(
-            "SELECT id, path, size, mtime_ns, parent_id FROM entry WHERE device = ? AND inode = ? AND kind = ? "
-            "AND location_id = ?",
-            (row[R_DEVICE], row[R_INODE], row[R_KIND], self.location_id),
+            "SELECT id, path, parent_id FROM entry WHERE device = ? AND inode = ? AND kind = ? "
+            "AND location_id = ? AND mtime_ns = ? AND (kind = 1 OR size = ?)",
+            (row[R_DEVICE], row[R_INODE], row[R_KIND], self.location_id, row[R_MTIME], row[R_SIZE]),
         ).fetchall()
-        for entry_id, old, size, mtime_ns, old_parent in cands:
+        for entry_id, old, old_parent in cands:
             old = bytes(old)
             if old == row[R_PATH] or old == b"":
                 continue
@@ -265,8 +269,7 @@ class EntryWriter:
                 pass
             except OSError:
                 continue
-            reset = 1 if (size != row[R_SIZE] or mtime_ns != row[R_MTIME]) else 0
-            conn.execute(UPDATE_SQL, (pid, *row, reset, entry_id))
+            conn.execute(UPDATE_SQL, (pid, *row, 0, entry_id))
             if old_parent in children:
                 children[old_parent].pop(old, None)
             if row[R_KIND] == KIND_DIR:
@@ -304,14 +307,16 @@ class EntryWriter:
             "WHERE w.job_id = ? AND w.kind = ? AND e.location_id = ?",
             (self.job_id, WORK_PENDING_DELETE, loc),
         ).fetchall()
-        removed = 0
+        if not pending:
+            conn.execute("DELETE FROM work_item WHERE job_id = ? AND kind = ?", (self.job_id, WORK_PENDING_DELETE))
+            return 0
+        count = "SELECT COUNT(*) FROM entry WHERE location_id = ?"
+        before = conn.execute(count, (loc,)).fetchone()[0]
         for _entry_id, path, kind in pending:
             if kind == KIND_DIR:
                 lo, hi = subtree_bounds(bytes(path))
-                removed += conn.execute(
-                    "DELETE FROM entry WHERE location_id = ? AND path > ? AND path < ?", (loc, lo, hi)
-                ).rowcount
-        if pending:
-            removed += conn.executemany("DELETE FROM entry WHERE id = ?", [(p[0],) for p in pending]).rowcount
+                conn.execute("DELETE FROM entry WHERE location_id = ? AND path > ? AND path < ?", (loc, lo, hi))
+        conn.executemany("DELETE FROM entry WHERE id = ?", [(p[0],) for p in pending])
+        removed = before - conn.execute(count, (loc,)).fetchone()[0]
         conn.execute("DELETE FROM work_item WHERE job_id = ? AND kind = ?", (self.job_id, WORK_PENDING_DELETE))
         return removed
