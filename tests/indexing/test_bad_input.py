@@ -138,7 +138,7 @@ def test_file_changed_or_replaced_by_fifo_after_the_walk(tmp_path):
     tree = tmp_path / "tree"
     f = write(tree / "f.txt", "original content")
     st = os.lstat(f)
-    candidates = [(1, b"f.txt", st.st_size, st.st_mtime_ns, st.st_ino)]
+    candidates = [(1, b"f.txt", st.st_size, st.st_mtime_ns, st.st_ino, None, None)]
     write(f, "rewritten with other content")
     out = identify.identify_batch(os.fsencode(tree), candidates, deep=True)
     assert out.done == [] and out.changed == 1 and "changed" in out.errors[0][1]

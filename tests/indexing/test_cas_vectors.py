@@ -8,6 +8,7 @@ import random
 import blake3
 
 from sd_desktop import cas
+from sd_desktop.ops.indexing import identify
 from tests.indexing.helpers import index_path, snapshot
 
 
@@ -74,6 +75,23 @@ def test_indexer_stores_spacedrive_compatible_cas_ids(library, tmp_path):
             assert row[17] == row[12] and row[18] == len(data)  # content_identity row of that cas_id
         else:
             assert row[17] is None  # empty files get no cas_id and no content identity
+
+
+def test_content_mode_cas_ids_and_in_memory_helper(library, tmp_path):
+    rng = random.Random(6)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    contents = {}
+    for size in SIZES:
+        data = rng.randbytes(size)
+        (tree / f"f{size}.bin").write_bytes(data)
+        contents[f"f{size}.bin".encode()] = data
+        assert identify.cas_id_of_bytes(data) == reference_cas_id(data)
+    index_path(library, tree, mode="content")
+    rows = snapshot(library)
+    for name, data in contents.items():
+        assert rows[name][12] == reference_cas_id(data), name
+        assert rows[name][13] is None  # content mode: no integrity hash
 
 
 def test_sampled_trap_same_cas_id_but_different_integrity(library, tmp_path):

@@ -25,8 +25,11 @@ from sd_desktop.ops.indexing.walk import join
 EMPTY_HASH = blake3.blake3(b"").hexdigest()
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
-# a file to identify: (entry id, relative path, size, mtime_ns, inode)
-Candidate = tuple[int, bytes, int, int, int]
+# files up to this size are read whole, once: cas_id, MIME and (deep) the full hash come from one read
+WHOLE_READ_MAX = 1024 * 1024
+
+# a file to identify: (entry id, relative path, size, mtime_ns, inode, known cas_id, known mime)
+Candidate = tuple[int, bytes, int, int, int, str | None, str | None]
 
 
 @dataclass(slots=True)
@@ -56,12 +59,12 @@ def identify_batch(
     root: bytes, candidates: list[Candidate], deep: bool, should_stop: Callable[[], bool] | None = None
 ) -> BatchOutcome:
     out = BatchOutcome([], [])
-    for entry_id, rel, size, mtime_ns, inode in candidates:
+    for entry_id, rel, size, mtime_ns, inode, known_cas, known_mime in candidates:
         if should_stop is not None and should_stop():
             out.interrupted = True
             return out
         try:
-            item = _identify_one(root, entry_id, rel, size, mtime_ns, inode, deep, should_stop)
+            item = _identify_one(root, entry_id, rel, size, mtime_ns, inode, known_cas, known_mime, deep, should_stop)
         except cas.HashInterrupted:
             out.interrupted = True
             return out
@@ -90,6 +93,8 @@ def _identify_one(
     size: int,
     mtime_ns: int,
     inode: int,
+    known_cas: str | None,
+    known_mime: str | None,
     deep: bool,
     should_stop: Callable[[], bool] | None,
 ) -> Identified:
@@ -100,15 +105,27 @@ def _identify_one(
             raise _Changed("is no longer a regular file; not read (the next index records what it is)")
         if st.st_size != size or st.st_mtime_ns != mtime_ns or st.st_ino != inode:
             raise _Changed("changed after it was listed; the next index identifies it")
-        cas_id = mime = integrity = None
+        # a deep pass over files a content pass already identified only adds the full hash
+        cas_id, mime, integrity = known_cas, known_mime, None
+        name = rel.rsplit(b"/", 1)[-1]
         if size == 0:
             integrity = EMPTY_HASH if deep else None
+        elif size <= (WHOLE_READ_MAX if deep else cas.MINIMUM_FILE_SIZE):
+            data = os.pread(fd, size + 1, 0)
+            if len(data) != size:
+                raise _Changed("changed while it was read; the next index identifies it")
+            if cas_id is None:
+                cas_id = cas_id_of_bytes(data)
+                mime = sniff(data[:HEAD_BYTES], name)
+            if deep:
+                integrity = blake3.blake3(data).hexdigest()
         else:
-            try:
-                cas_id = cas.cas_id_of_fd(fd, size)
-            except cas.ChangedWhileReading as exc:
-                raise _Changed(f"changed while it was hashed ({exc}); the next index identifies it") from None
-            mime = sniff(os.pread(fd, HEAD_BYTES, 0), rel.rsplit(b"/", 1)[-1])
+            if cas_id is None:
+                try:
+                    cas_id = cas.cas_id_of_fd(fd, size)
+                except cas.ChangedWhileReading as exc:
+                    raise _Changed(f"changed while it was hashed ({exc}); the next index identifies it") from None
+                mime = sniff(os.pread(fd, HEAD_BYTES, 0), name)
             if deep:
                 os.lseek(fd, 0, os.SEEK_SET)
                 integrity = cas.full_hash_of_fd(fd, should_stop)
@@ -118,6 +135,21 @@ def _identify_one(
         return Identified(entry_id, size, cas_id, mime, integrity, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
     finally:
         os.close(fd)
+
+
+def cas_id_of_bytes(data: bytes) -> str | None:
+    """``cas.cas_id`` of content already in memory (same ranges, same digest), to read small files once."""
+    size = len(data)
+    if size == 0:
+        return None
+    h = blake3.blake3(size.to_bytes(8, "little"))
+    if size <= cas.MINIMUM_FILE_SIZE:
+        h.update(data)
+    else:
+        view = memoryview(data)
+        for offset, length in cas.sample_ranges(size):
+            h.update(view[offset : offset + length])
+    return h.hexdigest()[: cas.CAS_ID_HEX_CHARS]
 
 
 def store(conn: sqlite3.Connection, items: list[Identified], now: float) -> None:

@@ -282,13 +282,14 @@ class IndexerJob(Job):
             st.hash_total = await ctx.library.read(
                 lambda c: c.execute(f"SELECT COUNT(*) FROM entry WHERE {where} AND id > ?", (*args, 0)).fetchone()[0]
             )
-        select = f"SELECT id, path, size, mtime_ns, inode FROM entry WHERE {where} AND id > ? ORDER BY id LIMIT ?"
+        columns = "id, path, size, mtime_ns, inode, cas_id, mime"
+        select = f"SELECT {columns} FROM entry WHERE {where} AND id > ? ORDER BY id LIMIT ?"
 
         def fetch(conn: sqlite3.Connection, after: int) -> list[identify.Candidate]:
             rows = conn.execute(select, (*args, after, HASH_BATCH_FILES)).fetchall()
             out, total = [], 0
             for r in rows:
-                out.append((r[0], bytes(r[1]), r[2], r[3], r[4]))
+                out.append((r[0], bytes(r[1]), r[2], r[3], r[4], r[5], r[6]))
                 total += r[2]
                 if deep and total >= HASH_BATCH_BYTES:
                     break
@@ -371,7 +372,10 @@ class IndexerJob(Job):
             self._record_walk_errors(ctx, plan, batch)
             if hashing:
                 files = [
-                    (0, r[0], r[3], r[6], r[4]) for d in batch.dirs for r in d.rows if r[2] == KIND_FILE and r[3] > 0
+                    (0, r[0], r[3], r[6], r[4], None, None)
+                    for d in batch.dirs
+                    for r in d.rows
+                    if r[2] == KIND_FILE and r[3] > 0
                 ]
                 for i in range(0, len(files), HASH_BATCH_FILES):
                     outcome = await ctx.run_blocking(
