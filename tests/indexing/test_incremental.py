@@ -129,3 +129,40 @@ def test_subfolder_and_current_scope(tmp_path):
         assert out["new"] == 1
     finally:
         lib.close()
+
+
+def test_two_runs_on_one_location_take_turns(tmp_path):
+    import asyncio
+
+    from sd_desktop.jobs import JobManager
+    from sd_desktop.library.locations import add_location
+
+    root = tmp_path / "tree"
+    make_tree(root)
+    for i in range(300):
+        write(root / f"photos/2020/many/{i}.txt", f"file {i}")
+    lib = Library.open(tmp_path / "lib")
+    try:
+        loc = add_location(lib, root)
+
+        async def go():
+            manager = JobManager(lib, run_queued=False, concurrency=2)
+            await manager.start()
+            try:
+                a = await manager.enqueue("indexer", {"location_id": loc})
+                b = await manager.enqueue("indexer", {"location_id": loc, "path": str(root / "photos")})
+                return await manager.wait(a), await manager.wait(b)
+            finally:
+                await manager.shutdown()
+
+        first, second = asyncio.run(go())
+        assert first.status.value == "completed" and second.status.value == "completed", (first.error, second.error)
+        together = snapshot(lib)
+    finally:
+        lib.close()
+    alone = Library.open(tmp_path / "lib2")
+    try:
+        index_path(alone, root)
+        assert snapshot(alone) == together
+    finally:
+        alone.close()

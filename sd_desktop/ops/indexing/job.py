@@ -42,8 +42,8 @@ from sd_desktop.ops.indexing.walk import KIND_FILE, WalkBatch, Walker, join, sta
 T = TypeVar("T")
 
 WALK_BATCH_ENTRIES = int(os.environ.get("SD_DESKTOP_INDEX_BATCH", "4000"))
-HASH_BATCH_FILES = int(os.environ.get("SD_DESKTOP_INDEX_HASH_BATCH", "256"))
-HASH_BATCH_BYTES = 64 * 1024 * 1024  # deep mode: checkpoint at least every 64 MB read
+HASH_BATCH_FILES = int(os.environ.get("SD_DESKTOP_INDEX_HASH_BATCH", "1024"))
+HASH_BATCH_BYTES = 256 * 1024 * 1024  # deep mode: checkpoint at least every 256 MB read
 # tests only: sleep this long after each committed batch, so a kill -9 lands inside a phase
 TEST_DELAY = float(os.environ.get("SD_DESKTOP_INDEX_DELAY_MS", "0")) / 1000.0
 
@@ -83,6 +83,12 @@ class IndexerJob(Job):
         if self.config.persistence is Persistence.EPHEMERAL:
             await self._run_ephemeral(ctx, plan)
             return self._output(plan)
+        async with _location_lock(ctx, plan.location_id):
+            await self._run_persistent(ctx, plan)
+        return self._output(plan)
+
+    async def _run_persistent(self, ctx: JobContext, plan: Plan) -> None:
+        st = self.state
         writer = EntryWriter(plan.location_id, plan.root, ctx.job_id, st.fresh)
         if st.phase == "start":
             await self._start(ctx, plan, writer)
@@ -94,15 +100,12 @@ class IndexerJob(Job):
             await self._identify(ctx, plan)
         if st.phase != "done":
             await self._finish(ctx, plan)
-        return self._output(plan)
 
     # -- planning --------------------------------------------------------------------------
     async def _plan(self, ctx: JobContext) -> Plan:
         c = self.config
         location_id = c.location_id
-        if c.persistence is Persistence.EPHEMERAL:
-            if c.path is None:
-                raise JobError("an ephemeral index needs a folder path")
+        if c.persistence is Persistence.EPHEMERAL and c.path is not None:
             root = os.path.realpath(os.fsencode(c.path))
             target = b""
         else:
@@ -121,6 +124,8 @@ class IndexerJob(Job):
                 raise JobError(f"there is no location with id {location_id} (it was removed?)")
             root = bytes(row[0])
             target = self._relative_target(root)
+            if c.persistence is Persistence.EPHEMERAL:  # a location browsed without writing: walk from its root
+                root, target = join(root, target), b""
         try:
             st = await ctx.run_blocking(os.stat, root)
         except OSError as exc:
@@ -207,6 +212,7 @@ class IndexerJob(Job):
                     res = writer.write(conn, batch)
                     for rel in res.orphaned or ():
                         ctx.add_non_critical_error(join(plan.root, rel), "its folder entry is missing; skipped")
+                        st.errors += 1
                     st.new += res.new
                     st.modified += res.modified
                     st.moved += res.moved
@@ -352,9 +358,10 @@ class IndexerJob(Job):
             conn.execute("UPDATE location SET last_indexed = ? WHERE id = ?", (now, plan.location_id))
             st.phase = "done"
 
-        await self._commit(ctx, tx)
+        # queued before the final commit: after a crash in between, the rerun's enqueue dedupes
         if self.config.mode is IndexMode.DEEP and "thumbnails" in registered():
             await ctx.enqueue_followup("thumbnails", {"location_id": plan.location_id})
+        await self._commit(ctx, tx)
 
     # -- ephemeral -------------------------------------------------------------------------
     async def _run_ephemeral(self, ctx: JobContext, plan: Plan) -> None:
@@ -423,6 +430,28 @@ class IndexerJob(Job):
             changed_while_hashing=st.changed_while_hashing,
             seconds=round(time.time() - st.started_at, 3),
         )
+
+
+_BUSY_LOCATIONS: set[int] = set()
+
+
+class _location_lock:  # noqa: N801 - used as a context manager
+    """Two indexer runs on one location (say its root and a sub-folder) take turns: each one's
+    folder-id cache and pending deletions assume it is the only writer of that location's rows.
+    The waiting job still obeys pause and cancel."""
+
+    def __init__(self, ctx: JobContext, location_id: int):
+        self.ctx = ctx
+        self.location_id = location_id
+
+    async def __aenter__(self) -> None:
+        while self.location_id in _BUSY_LOCATIONS:
+            await self.ctx.check_interrupt()
+            await asyncio.sleep(0.25)
+        _BUSY_LOCATIONS.add(self.location_id)
+
+    async def __aexit__(self, *exc: object) -> None:
+        _BUSY_LOCATIONS.discard(self.location_id)
 
 
 def _chain_rows(root: bytes, target: bytes) -> list[tuple]:
