@@ -43,6 +43,7 @@ T = TypeVar("T")
 
 WALK_BATCH_ENTRIES = int(os.environ.get("SD_DESKTOP_INDEX_BATCH", "4000"))
 HASH_BATCH_FILES = int(os.environ.get("SD_DESKTOP_INDEX_HASH_BATCH", "1024"))
+READER_CACHE_KB = 8 * 1024
 HASH_BATCH_BYTES = 256 * 1024 * 1024  # deep mode: checkpoint at least every 256 MB read
 # tests only: sleep this long after each committed batch, so a kill -9 lands inside a phase
 TEST_DELAY = float(os.environ.get("SD_DESKTOP_INDEX_DELAY_MS", "0")) / 1000.0
@@ -301,8 +302,13 @@ class IndexerJob(Job):
                     break
             return out
 
+        # one small-cache reader for the whole phase: worker threads' own connections would each
+        # grow the library's 64 MB page cache, and memory must stay flat on a million entries
+        reader = await ctx.run_blocking(ctx.library.connect_reader)
+        reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KB}")
+
         def work(after: int) -> tuple[list[identify.Candidate], identify.BatchOutcome]:
-            rows = ctx.library.read_sync(lambda c: fetch(c, after))
+            rows = fetch(reader, after)
             stop = (lambda: ctx.interrupt_requested) if deep else None
             return rows, identify.identify_batch(plan.root, rows, deep, stop)
 
@@ -349,6 +355,7 @@ class IndexerJob(Job):
                     await pending
                 except Exception:
                     pass
+            reader.close()
 
     async def _finish(self, ctx: JobContext, plan: Plan) -> None:
         st = self.state
