@@ -308,3 +308,44 @@ def test_memory_growth_while_indexing(tree200k, tmp_path):
     )
     assert peak > base
     assert (peak - base) / 1024 <= 250
+
+
+def make_flat_tree(root: Path, files: int) -> None:
+    """``files`` tiny files, 100 per folder, 100 folders per group: entries without bulk bytes."""
+    for d in range(files // 100):
+        folder = root / f"g{d // 100:03d}" / f"d{d:05d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(100):
+            fd = os.open(folder / f"f{i:03d}.txt", os.O_CREAT | os.O_WRONLY, 0o644)
+            os.write(fd, b"x" * (i % 7))
+            os.close(fd)
+    (root.parent / "done").write_text("ok")
+
+
+@pytest.mark.skipif(not os.environ.get("SD_DESKTOP_PERF_1M"), reason="set SD_DESKTOP_PERF_1M=1 (takes minutes)")
+def test_memory_growth_one_million_entries(tmp_path_factory, tmp_path):
+    cache = os.environ.get("SD_DESKTOP_PERF_CACHE")
+    base_dir = (Path(cache) if cache else tmp_path_factory.mktemp("perf")) / "m1"
+    tree = base_dir / "tree"
+    if not (base_dir / "done").exists():
+        make_flat_tree(tree, 1_000_000)
+    lib_dir = tmp_path / "lib"
+    base = peak_rss_kb(["--library", str(lib_dir), "location", "list", "--json"])
+    t0 = time.perf_counter()
+    peak = peak_rss_kb(["--library", str(lib_dir), "index", str(tree), "--all", "--json"])
+    elapsed = time.perf_counter() - t0
+    lib = Library.open(lib_dir)
+    try:
+        entries = lib.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM entry").fetchone()[0])
+    finally:
+        lib.close()
+    report(
+        "memory (1M entries, content mode)",
+        entries=entries,
+        seconds=round(elapsed, 1),
+        baseline_mb=base // 1024,
+        peak_mb=peak // 1024,
+        growth_mb=(peak - base) // 1024,
+    )
+    assert entries >= 1_000_000
+    assert (peak - base) / 1024 <= 250

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 
 from sd_desktop.ops.indexing.walk import (
     KIND_DIR,
-    R_CTIME,
+    KIND_SYMLINK,
     R_DEVICE,
     R_HIDDEN,
     R_INODE,
     R_KIND,
     R_LINK,
-    R_MODE,
     R_MTIME,
     R_PATH,
     R_SIZE,
@@ -215,15 +214,9 @@ class EntryWriter:
                         fresh_dirs.add(next_id)
                     next_id += 1
                     continue
-                if (
-                    ex[3] != row[R_SIZE]
-                    or ex[4] != row[R_INODE]
-                    or ex[5] != row[R_DEVICE]
-                    or ex[6] != row[R_MTIME]
-                    or ex[7] != row[R_CTIME]
-                    or ex[8] != row[R_MODE]
-                    or ex[9] != row[R_HIDDEN]
-                    or (ex[10] if ex[10] is None else bytes(ex[10])) != row[R_LINK]
+                # EXISTING_SQL columns 3..9 and row fields R_SIZE..R_HIDDEN are the same stat fields
+                if ex[3:10] != row[R_SIZE : R_HIDDEN + 1] or (
+                    kind == KIND_SYMLINK and (ex[10] if ex[10] is None else bytes(ex[10])) != row[R_LINK]
                 ):
                     reset = (
                         ex[3] != row[R_SIZE] or ex[4] != row[R_INODE] or ex[5] != row[R_DEVICE] or ex[6] != row[R_MTIME]
