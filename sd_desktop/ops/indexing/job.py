@@ -171,7 +171,15 @@ class IndexerJob(Job):
             )
             return result
 
-        return await ctx.library.write(tx)
+        try:
+            return await ctx.library.write(tx)
+        except Exception as exc:  # sqlite3's or peewee's OperationalError
+            # SQLite rolls a full-disk transaction back itself, so the error seen may be the failed
+            # second rollback; the cause sits in the chain. Earlier batches are committed and intact.
+            cause = _disk_full_cause(exc)
+            if cause is not None:
+                raise JobError(f"cannot write to the library: {cause}; free some space and index again") from exc
+            raise
 
     # -- phases ----------------------------------------------------------------------------
     async def _start(self, ctx: JobContext, plan: Plan, writer: EntryWriter) -> None:
@@ -437,6 +445,16 @@ class IndexerJob(Job):
             changed_while_hashing=st.changed_while_hashing,
             seconds=round(time.time() - st.started_at, 3),
         )
+
+
+def _disk_full_cause(exc: BaseException | None) -> BaseException | None:
+    seen = 0
+    while exc is not None and seen < 10:
+        if "disk is full" in str(exc) or "disk full" in str(exc):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
 
 
 _BUSY_LOCATIONS: set[int] = set()
