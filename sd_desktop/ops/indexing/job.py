@@ -286,7 +286,9 @@ class IndexerJob(Job):
     async def _identify(self, ctx: JobContext, plan: Plan) -> None:
         st = self.state
         deep = self.config.mode is IndexMode.DEEP
-        where = "location_id = ? AND kind = 0 AND ((cas_id IS NULL AND size > 0)"
+        # "+location_id": never let the planner pick the (location_id, path) index and sort the
+        # whole location per batch; walk rowids (or entry_cas) from the cursor instead
+        where = "+location_id = ? AND kind = 0 AND ((cas_id IS NULL AND size > 0)"
         where += " OR integrity_hash IS NULL)" if deep else ")"
         args: list[Any] = [plan.location_id]
         if plan.target:

@@ -248,7 +248,7 @@ class EntryWriter:
         """If ``row`` is an entry we know under an old path that is gone from disk, move it here."""
         cands = conn.execute(
             "SELECT id, path, parent_id FROM entry WHERE device = ? AND inode = ? AND kind = ? "
-            "AND location_id = ? AND mtime_ns = ? AND (kind = 1 OR size = ?)",
+            "AND +location_id = ? AND mtime_ns = ? AND (kind = 1 OR size = ?)",
             (row[R_DEVICE], row[R_INODE], row[R_KIND], self.location_id, row[R_MTIME], row[R_SIZE]),
         ).fetchall()
         for entry_id, old, old_parent in cands:
