@@ -19,9 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-depth", type=int, default=None, metavar="N", help="levels below PATH (1 = its children)")
     p.add_argument("--ephemeral", action="store_true", help="walk without writing the library: counts only")
     p.add_argument("--all", action="store_true", help="no ignore rules: index every entry")
-    p.add_argument("--hidden", action="store_true", help="skip hidden files and folders")
+    p.add_argument("--skip-hidden", action="store_true", help="skip hidden files and folders")
     p.add_argument("--gitignore", action="store_true", help="honour .gitignore files")
-    p.add_argument("--no-dev", action="store_true", help="skip .git and developer folders (node_modules, ...)")
+    p.add_argument("--skip-dev", action="store_true", help="skip .git and developer folders (node_modules, ...)")
     p.add_argument("--ignore", action="append", default=[], metavar="GLOB", help="gitignore-style pattern to skip")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_index)
@@ -29,9 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def build_config(args: argparse.Namespace, location_id: int | None, sub_path: bytes | None) -> IndexerConfig:
     rules = IndexerRules(
-        ignore_hidden=args.hidden,
-        ignore_git=args.no_dev,
-        ignore_dev_folders=args.no_dev,
+        ignore_hidden=args.skip_hidden,
+        ignore_git=args.skip_dev,
+        ignore_dev_folders=args.skip_dev,
         respect_gitignore=args.gitignore,
         ignore_globs=list(args.ignore),
     )

@@ -115,3 +115,28 @@ def test_library_folder_inside_a_location_is_never_indexed(tmp_path):
         lib.close()
     assert got == {"", "file.txt"}
     assert info.output["skipped"] == 1
+
+
+def test_cli_rule_flags(run_cli, tmp_path, library_dir):
+    make_tree(tmp_path / "t")
+    res = run_cli(
+        "index",
+        tmp_path / "t",
+        "--mode",
+        "shallow",
+        "--skip-hidden",
+        "--skip-dev",
+        "--gitignore",
+        "--ignore",
+        "*.bak",
+        "--json",
+    )
+    assert res.returncode == 0, res.stderr
+    lib = Library.open(library_dir)
+    try:
+        got = paths_of(lib)
+    finally:
+        lib.close()
+    assert "proj/src/main.py" in got and "proj/src/keep.log" in got
+    for gone in (".config", "proj/.git", "proj/node_modules", "proj/build", "proj/src/debug.log", "notes/draft.bak"):
+        assert gone not in got
