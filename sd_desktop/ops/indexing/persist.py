@@ -168,17 +168,21 @@ class EntryWriter:
         for d in batch.dirs:
             pid = self.dir_ids.pop(d.rel, None)
             pids[d.rel] = pid if pid is not None else self._lookup(conn, d.rel)
-        children: dict[int, dict[bytes, tuple]] = {}
+        # one dict for the batch (paths are unique in a location): whatever is left in it at the end
+        # is a child of a listed folder that was not seen
+        existing: dict[bytes, tuple] = {}
+        fetched: set[int] = set()
         known = [p for p in pids.values() if p is not None]
         for i in range(0, len(known), CHUNK):
             chunk = known[i : i + CHUNK]
-            for r in conn.execute(EXISTING_SQL.format(marks=",".join("?" * len(chunk))), chunk):
-                children.setdefault(r[11], {})[bytes(r[1])] = r
+            existing.update(
+                (r[1], r) for r in conn.execute(EXISTING_SQL.format(marks=",".join("?" * len(chunk))), chunk)
+            )
+            fetched.update(chunk)
         next_id = self._next_id(conn)
         inserts: list[tuple] = []
         updates: list[tuple] = []
         fresh_dirs: set[int] = set()  # folders inserted by this batch: no children to match
-        missing: list[tuple[int, int, bytes]] = []
         for d in batch.dirs:
             pid = pids[d.rel]
             if pid is None:
@@ -186,10 +190,9 @@ class EntryWriter:
                 if pid is None:
                     res.orphaned.append(d.rel)
                     continue
-                if pid not in fresh_dirs and pid not in children:
-                    for r in conn.execute(EXISTING_SQL.format(marks="?"), (pid,)):
-                        children.setdefault(pid, {})[bytes(r[1])] = r
-            existing = children.get(pid, {})
+                if pid not in fresh_dirs and pid not in fetched:
+                    existing.update((r[1], r) for r in conn.execute(EXISTING_SQL.format(marks="?"), (pid,)))
+                    fetched.add(pid)
             for row in d.rows:
                 path = row[R_PATH]
                 kind = row[R_KIND]
@@ -199,7 +202,7 @@ class EntryWriter:
                     res.modified += 1
                     ex = None
                 elif ex is None:
-                    moved_id = self._try_move(conn, pid, row, children)
+                    moved_id = self._try_move(conn, pid, row, existing)
                     if moved_id is not None:
                         res.moved += 1
                         res.written += 1
@@ -226,9 +229,8 @@ class EntryWriter:
                         res.modified += 1
                 if kind == KIND_DIR:
                     self.dir_ids[path] = ex[0]
-            for path, ex in existing.items():
-                missing.append((self.job_id, ex[0], path))
-            existing.clear()
+        job_id = self.job_id
+        missing = [(job_id, ex[0], path) for path, ex in existing.items()]
         if inserts:
             conn.executemany(INSERT_SQL, inserts)
         if updates:
@@ -242,16 +244,14 @@ class EntryWriter:
         res.missing = len(missing)
         return res
 
-    def _try_move(
-        self, conn: sqlite3.Connection, pid: int, row: tuple, children: dict[int, dict[bytes, tuple]]
-    ) -> int | None:
+    def _try_move(self, conn: sqlite3.Connection, pid: int, row: tuple, existing: dict[bytes, tuple]) -> int | None:
         """If ``row`` is an entry we know under an old path that is gone from disk, move it here."""
         cands = conn.execute(
-            "SELECT id, path, parent_id FROM entry WHERE device = ? AND inode = ? AND kind = ? "
+            "SELECT id, path FROM entry WHERE device = ? AND inode = ? AND kind = ? "
             "AND +location_id = ? AND mtime_ns = ? AND (kind = 1 OR size = ?)",
             (row[R_DEVICE], row[R_INODE], row[R_KIND], self.location_id, row[R_MTIME], row[R_SIZE]),
         ).fetchall()
-        for entry_id, old, old_parent in cands:
+        for entry_id, old in cands:
             old = bytes(old)
             if old == row[R_PATH] or old == b"":
                 continue
@@ -263,8 +263,7 @@ class EntryWriter:
             except OSError:
                 continue
             conn.execute(UPDATE_SQL, (pid, *row, 0, entry_id))
-            if old_parent in children:
-                children[old_parent].pop(old, None)
+            existing.pop(old, None)  # a sibling listed in this batch: moved, not missing
             if row[R_KIND] == KIND_DIR:
                 lo, hi = subtree_bounds(old)
                 below = conn.execute(
