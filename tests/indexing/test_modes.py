@@ -88,3 +88,20 @@ def test_cli_errors_are_one_line(run_cli, tmp_path):
     assert contains.returncode == 1 and "contains the location" in contains.stderr
     inside = run_cli("index", tmp_path / "outer" / "inner", "--mode", "shallow", "--json")
     assert inside.returncode == 0 and inside.result["output"]["files"] == 1
+
+
+def test_info_shows_cas_id_and_integrity_hash_after_deep_index(run_cli, tmp_path):
+    import blake3
+
+    data = png_bytes() * 50
+    f = write(tmp_path / "t" / "pic.png", data)
+    assert run_cli("index", tmp_path / "t", "--mode", "deep", "--json").returncode == 0
+    info = run_cli("info", f, "--json")
+    assert info.returncode == 0, info.stderr
+    out = info.result["output"]
+    assert out["indexed"] is True
+    assert out["integrity_hash"] == blake3.blake3(data).hexdigest()
+    assert out["cas_id"] == blake3.blake3(len(data).to_bytes(8, "little") + data).hexdigest()[:16]
+    assert out["mime"] == "image/png"
+    root = run_cli("info", tmp_path / "t", "--json").result["output"]
+    assert (root["aggregate_size"], root["file_count"], root["child_count"]) == (len(data), 1, 1)
