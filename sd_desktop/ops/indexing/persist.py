@@ -164,10 +164,13 @@ class EntryWriter:
         conn.execute("PRAGMA defer_foreign_keys = ON")
         loc = self.location_id
         # existing children of every listed folder whose id is known now, in few queries
-        pids: dict[bytes, int | None] = {}
-        for d in batch.dirs:
-            pid = self.dir_ids.pop(d.rel, None)
-            pids[d.rel] = pid if pid is not None else self._lookup(conn, d.rel)
+        pids: dict[bytes, int | None] = {d.rel: self.dir_ids.pop(d.rel, None) for d in batch.dirs}
+        unknown = [rel for rel, pid in pids.items() if pid is None]
+        for i in range(0, len(unknown), CHUNK):  # folders this batch itself found: stored ids in bulk
+            chunk = unknown[i : i + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT path, id FROM entry WHERE location_id = ? AND kind = 1 AND path IN ({marks})"
+            pids.update(conn.execute(sql, (self.location_id, *chunk)))
         # one dict for the batch (paths are unique in a location): whatever is left in it at the end
         # is a child of a listed folder that was not seen
         existing: dict[bytes, tuple] = {}
