@@ -401,10 +401,13 @@ class IndexerJob(Job):
                     for r in d.rows
                     if r[2] == KIND_FILE and r[3] > 0
                 ]
+                stop = (lambda: ctx.interrupt_requested) if deep else None
                 for i in range(0, len(files), HASH_BATCH_FILES):
                     outcome = await ctx.run_blocking(
-                        identify.identify_batch, plan.root, files[i : i + HASH_BATCH_FILES], deep, None
+                        identify.identify_batch, plan.root, files[i : i + HASH_BATCH_FILES], deep, stop
                     )
+                    if outcome.interrupted:  # this batch is dropped: the last checkpoint is the state
+                        await ctx.check_interrupt()
                     for rel, reason in outcome.errors:
                         ctx.add_non_critical_error(join(plan.root, rel), reason)
                     st.hashed += len(outcome.done)
