@@ -14,6 +14,7 @@ COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.info",
     "sd_desktop.commands.duplicates",
     "sd_desktop.commands.validate",
+    "sd_desktop.commands.index",
 ]
 
 

@@ -8,6 +8,7 @@ import os
 JOB_MODULES: list[str] = [
     "sd_desktop.ops.files.duplicate_detection",
     "sd_desktop.ops.files.validation",
+    "sd_desktop.ops.indexing.job",
 ]
 
 _loaded = False
