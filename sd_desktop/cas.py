@@ -61,7 +61,18 @@ def full_hash_of_fd(fd: int, should_stop=None) -> str:
     ``should_stop`` (a callable) is polled between chunks; when it returns true, ``Interrupted``
     is raised so a pause does not wait for a 10 GB file.
     """
-    h = blake3.blake3(max_threads=blake3.blake3.AUTO) if os.fstat(fd).st_size >= MMAP_THRESHOLD else blake3.blake3()
+    size = os.fstat(fd).st_size
+    if size <= READ_CHUNK:
+        # small files: one read, no buffer to allocate and zero (most files in a home folder)
+        data = os.read(fd, READ_CHUNK + 1)
+        h = blake3.blake3(data)
+        while len(data) > READ_CHUNK:  # it grew since the stat: read the rest too
+            data = os.read(fd, READ_CHUNK)
+            if not data:
+                break
+            h.update(data)
+        return h.hexdigest()
+    h = blake3.blake3(max_threads=blake3.blake3.AUTO) if size >= MMAP_THRESHOLD else blake3.blake3()
     buf = bytearray(READ_CHUNK)
     view = memoryview(buf)
     while True:

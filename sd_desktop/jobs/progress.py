@@ -71,13 +71,15 @@ class ProgressTracker:
 
     def update(self, **changes: object) -> None:
         changes = {k: v for k, v in changes.items() if v is not None}
-        if "phase" in changes and changes["phase"] != self.current.phase:
+        new_phase = "phase" in changes and changes["phase"] != self.current.phase
+        if new_phase:
+            self.flush()  # the last value of the old phase is delivered before the new one starts
             # a new phase starts its own counts unless the caller carries them over
             for key in ("done", "total", "message"):
                 changes.setdefault(key, Progress.__dataclass_fields__[key].default)
         self.current = replace(self.current, **changes)
         now = time.monotonic()
-        if now - self._last_emit >= self._interval:
+        if new_phase or now - self._last_emit >= self._interval:
             self._fire(now)
         elif self._pending is None:
             loop = asyncio.get_running_loop()

@@ -98,8 +98,19 @@ class Library:
     # -- writing ---------------------------------------------------------------------------
     def _in_transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         self._writer_thread = threading.current_thread()
-        with self.db.atomic("IMMEDIATE"):
-            return fn(self.db.connection())
+        try:
+            with self.db.atomic("IMMEDIATE"):
+                return fn(self.db.connection())
+        except (pw.OperationalError, sqlite3.OperationalError) as exc:
+            # On some errors (a full disk, I/O errors) SQLite rolls the transaction back itself and
+            # the ROLLBACK that follows fails; surface the error that caused it, not that one.
+            if "no transaction is active" in str(exc):
+                cause = exc.__context__
+                while cause is not None and "no transaction is active" in str(cause):
+                    cause = cause.__context__
+                if cause is not None:
+                    raise cause from None
+            raise
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` on the writer thread inside one transaction; returns its result.

@@ -394,3 +394,53 @@ def test_engine_never_imports_qt():
 def test_codec_rejects_garbage(bad):
     with pytest.raises(codec.CodecError):
         codec.unpack(bad, tj.CountState)
+
+
+def test_every_phase_is_delivered_even_when_short():
+    from sd_desktop.jobs.progress import ProgressTracker
+
+    async def go():
+        seen = []
+        tracker = ProgressTracker(lambda p: seen.append((p.phase, p.done)), interval=10.0)
+        for phase in ("discovery", "processing", "aggregation", "content"):
+            for i in range(50):
+                tracker.update(phase=phase, done=i + 1)
+        tracker.flush()
+        tracker.close()
+        return seen
+
+    seen = run(go())
+    assert [p for p, _ in seen if _ == 50] == ["discovery", "processing", "aggregation", "content"]
+    assert len(seen) <= 8  # throttled within a phase
+
+
+def test_full_hash_small_and_large_files_match_blake3(tmp_path):
+    import blake3
+
+    from sd_desktop import cas
+
+    for size in (0, 1, 1024 * 1024, 1024 * 1024 + 1, 9 * 1024 * 1024):
+        data = os.urandom(size)
+        p = tmp_path / f"f{size}"
+        p.write_bytes(data)
+        assert cas.full_hash(p) == blake3.blake3(data).hexdigest()
+
+
+def test_disk_full_during_a_write_surfaces_the_real_error(tmp_path):
+    import subprocess
+
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        lib = Library.open(mnt / "lib")
+        lib.write_sync(lambda c: c.execute("CREATE TABLE filler (b BLOB)"))
+        with pytest.raises(Exception) as info:
+            for _ in range(100):
+                lib.write_sync(lambda c: c.executemany("INSERT INTO filler VALUES (?)", [(os.urandom(4096),)] * 50))
+        assert "full" in str(info.value).lower()
+        assert "no transaction is active" not in str(info.value)
+        lib.close()
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
