@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 import os
 
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = [
+    "sd_desktop.ops.files.copy",
+    "sd_desktop.ops.files.delete",
+]
 
 _loaded = False
 
