@@ -119,6 +119,8 @@ class BatchRunner:
                     out = self._stage(item)
                     if isinstance(out, Result):
                         results.append(out)
+                    elif out.link is None and out.src_stat.st_size >= SMALL_FILE:
+                        results.extend(self._finalize([out]))  # already fsynced: place it now
                     else:
                         staged.append(out)
             except strategies.CopyInterrupted:
