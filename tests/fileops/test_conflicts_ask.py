@@ -84,3 +84,15 @@ def test_ask_without_conflicts_runs_straight_through(library, tmp_path):
         CopyConfig(sources=[tmp_path / "only"], destination=tmp_path / "d", on_conflict=ConflictPolicy.ASK),
     )
     assert info.status.value == "completed" and (tmp_path / "d" / "only").read_bytes() == b"x"
+
+
+def test_cli_ask_lists_conflicts_and_answer_continues(run_cli, tmp_path):
+    src, dest = _setup(tmp_path)
+    res = run_cli("copy", src / "a", src / "fresh", dest, "--on-conflict", "ask", "--json")
+    assert res.returncode == 3, res.stderr
+    assert res.result["status"] == "paused"
+    listed = [obj for obj in res.lines if obj.get("event") == "conflicts"]
+    assert listed and [Path(c["target"]).name for c in listed[0]["conflicts"]] == ["a"]
+    res = run_cli("copy", "--answer", str(res.result["job_id"]), "--apply-to-all", "overwrite", "--json")
+    assert res.returncode == 0, res.stderr
+    assert (dest / "a").read_bytes() == b"new a" and (dest / "fresh").read_bytes() == b"fresh"

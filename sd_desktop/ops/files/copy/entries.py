@@ -7,6 +7,7 @@ follow-up indexer run when that job is available.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import stat
@@ -22,12 +23,13 @@ class LocationRoot:
 
 
 def load_locations(conn: sqlite3.Connection) -> list[LocationRoot]:
+    _real_folder.cache_clear()  # folders may have been renamed or relinked since the last job
     return [LocationRoot(r[0], bytes(r[1])) for r in conn.execute("SELECT id, path FROM location")]
 
 
 def locate(roots: list[LocationRoot], path: bytes) -> tuple[LocationRoot, bytes] | None:
     """(location, path relative to its root) for an absolute ``path`` inside a location."""
-    real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    real = os.path.join(_real_folder(os.path.dirname(path)), os.path.basename(path))
     best = None
     for root in roots:
         if paths.is_within(real, root.path) and (best is None or len(root.path) > len(best.path)):
@@ -36,6 +38,11 @@ def locate(roots: list[LocationRoot], path: bytes) -> tuple[LocationRoot, bytes]
         return None
     rel = os.path.relpath(real, best.path)
     return best, (b"" if rel == b"." else rel)
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: bytes) -> bytes:
+    return os.path.realpath(folder)
 
 
 def _kind(mode: int) -> int:

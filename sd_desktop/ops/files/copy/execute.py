@@ -160,11 +160,13 @@ class BatchRunner:
     def _make_dir(self, item: Item) -> Result:
         try:
             os.mkdir(item.dst, 0o700)
-            return self._result(item, DONE, "created", dst=item.dst)
+            return self._result(item, DONE, "created", dst=item.dst, tst=os.lstat(item.dst))
         except FileExistsError:
             tst = os.lstat(item.dst)
             if stat.S_ISDIR(tst.st_mode):
-                return self._result(item, DONE, "merged", dst=item.dst)
+                # made by the run that was interrupted: still ours to give its mode and mtime
+                outcome = "created" if item.inflight and not item.conflict else "merged"
+                return self._result(item, DONE, outcome, dst=item.dst, tst=tst)
             return self._failed(item, "a file of that name is in the way; the folder was not created")
 
     def _rename_move(self, item: Item) -> Result:

@@ -368,6 +368,15 @@ class FileCopyJob(Job):
 
         self.state.phase = "done"
         await ctx.checkpoint(tx)
+        st = self.state
+        ctx.progress(
+            phase="done",
+            done=st.files_done,
+            total=st.files_total,
+            bytes_done=st.bytes_done,
+            bytes_total=st.bytes_total,
+            message="",
+        )
         self.state.touched_locations = sorted(touched)
         await self._reindex(ctx)
 
