@@ -22,10 +22,22 @@ def test_kill_mid_secure_delete_then_resume(library_dir, run_cli, tmp_path):
         p = box / f"v{i}"
         p.write_bytes(b"x" * (2 * 1024 * 1024))
         victims.append(p)
-    cmd = [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "delete", *map(str, victims),
-           "--mode", "secure", "--passes", "12", "--yes", "--json"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=cli_env(), cwd=REPO,
-                            text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "sd_desktop",
+        "--library",
+        str(library_dir),
+        "delete",
+        *map(str, victims),
+        "--mode",
+        "secure",
+        "--passes",
+        "12",
+        "--yes",
+        "--json",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=cli_env(), cwd=REPO, text=True)
     job_id = None
     try:
         for line in proc.stdout:
