@@ -223,3 +223,15 @@ def test_cli_copy_prints_each_source_outcome(run_cli, tmp_path):
     assert any(obj.get("event") == "progress" for obj in res.lines)
     bad = run_cli("copy", tmp_path / "missing", dest)
     assert bad.returncode == 2 and "no such file" in bad.stderr
+
+
+def test_copy_keeps_extended_attributes(library, tmp_path):
+    src = tmp_path / "tagged"
+    src.write_bytes(b"with xattr")
+    try:
+        os.setxattr(src, "user.sd_test", b"kept")
+    except OSError as exc:
+        pytest.skip(f"user xattrs unsupported here: {exc}")
+    info = copy(library, [src], tmp_path / "dest")
+    assert info.status.value == "completed"
+    assert os.getxattr(tmp_path / "dest" / "tagged", "user.sd_test") == b"kept"

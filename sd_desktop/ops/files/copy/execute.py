@@ -88,7 +88,11 @@ class BatchRunner:
         should_stop: Callable[[], bool],
         add_error: Callable[[bytes, str], None],
         bwlimit: int = 0,
+        clone: bool = True,
+        want_stats: bool = True,
     ):
+        self.clone = clone  # try FICLONE first (copy-on-write destinations)
+        self.want_stats = want_stats  # lstat placed targets for the library's entries
         self.job_id = job_id
         self.move = move
         self.verify = verify
@@ -203,7 +207,8 @@ class BatchRunner:
             if isinstance(decision, Result):
                 return decision
         tmp = temp_name(item.dst, self.job_id, item.seq)
-        unlink_quietly(tmp)  # a leftover of an interrupted run
+        if item.inflight:
+            unlink_quietly(tmp)  # a leftover of the interrupted run
         if item.kind == KIND_SYMLINK:
             link = os.readlink(item.src)
             st = os.lstat(item.src)
@@ -247,7 +252,7 @@ class BatchRunner:
                 digest = None
                 if hashing:
                     copied, digest = strategies.copy_hashing(sfd, dfd, self._on_bytes, self.should_stop, self.throttle)
-                elif st.st_size and strategies.try_clone(sfd, dfd):
+                elif self.clone and st.st_size and strategies.try_clone(sfd, dfd):
                     copied = st.st_size
                     self._on_bytes(copied)
                 else:
@@ -333,7 +338,8 @@ class BatchRunner:
                     src_folders.add(os.path.dirname(s.item.src))
                 elif outcome != "renamed":
                     outcome = "copied"
-            results.append(self._result(s.item, DONE, outcome, reason, dst=dst, tst=_lstat(dst), src_removed=removed))
+            tst = _lstat(dst) if self.want_stats else None
+            results.append(self._result(s.item, DONE, outcome, reason, dst=dst, tst=tst, src_removed=removed))
         for folder in src_folders:
             try:
                 fsync_dir(folder)
