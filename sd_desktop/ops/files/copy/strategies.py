@@ -61,7 +61,7 @@ def copy_range(
     while True:
         if should_stop():
             raise CopyInterrupted()
-        want = CHUNK if done < size else 1024 * 1024  # past the stat size: the file grew, keep reading
+        want = CHUNK
         if use_range:
             try:
                 n = os.copy_file_range(src_fd, dst_fd, want)
@@ -77,6 +77,8 @@ def copy_range(
         done += n
         on_bytes(n)
         throttle(n, should_stop)
+        if done == size:
+            return done  # a file that grew meanwhile is caught by the caller's stat comparison
 
 
 def copy_hashing(
