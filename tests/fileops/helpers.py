@@ -94,7 +94,7 @@ def make_tree(root: Path) -> Path:
 
 
 def _mount(where: Path, size: str):
-    where.mkdir()
+    where.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {proc.stderr.decode().strip()}")

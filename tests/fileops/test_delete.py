@@ -148,3 +148,17 @@ def test_missing_target_is_reported_not_fatal(library, tmp_path):
     info = delete(library, [tmp_path / "gone", tmp_path / "here"], mode=DeleteMode.PERMANENT, confirm=True)
     assert rows(info)["gone"]["outcome"] == "skipped"
     assert rows(info)["here"]["outcome"] == "deleted"
+
+
+def test_permanent_delete_never_enters_another_mounted_file_system(library, tmp_path, mount_tmpfs):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "f").write_bytes(b"f")
+    (tree / "mnt").mkdir()
+    inner = mount_tmpfs("tree/mnt", "1m")
+    (inner / "on-the-other-fs").write_bytes(b"keep")
+    info = delete(library, [tree], mode=DeleteMode.PERMANENT, confirm=True)
+    assert rows(info)["tree"]["outcome"] == "failed"
+    assert (inner / "on-the-other-fs").read_bytes() == b"keep"
+    assert not (tree / "f").exists()
+    assert any("another file system" in e["message"] for e in info.errors)

@@ -121,6 +121,7 @@ class Remover:
 
     def _tree(self, pfd: int, name: bytes | str, shown: bytes) -> None:
         fd = self._open_dir(pfd, name)
+        device = os.fstat(fd).st_dev
         stack = [(fd, _list(fd), pfd, name, shown)]
         try:
             while stack:
@@ -132,7 +133,11 @@ class Remover:
                     child_shown = os.path.join(dshown, os.fsencode(child))
                     try:
                         st = os.lstat(child, dir_fd=fd)
-                        if stat.S_ISDIR(st.st_mode):
+                        if stat.S_ISDIR(st.st_mode) and st.st_dev != device:
+                            self.tally.problems.append(
+                                (child_shown, "another file system is mounted here: not entered, nothing deleted")
+                            )
+                        elif stat.S_ISDIR(st.st_mode):
                             cfd = self._open_dir(fd, child)
                             stack.append((cfd, _list(cfd), fd, child, child_shown))
                         else:
