@@ -12,11 +12,13 @@ import fcntl
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import blake3
 
 CHUNK = 8 * 1024 * 1024
 FICLONE = 0x40049409
+_HASHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sd-copy-hash")
 _FALLBACK_ERRNOS = {errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF}
 
 
@@ -84,20 +86,42 @@ def copy_range(
 def copy_hashing(
     src_fd: int, dst_fd: int, on_bytes: Callable[[int], None], should_stop: Callable[[], bool], throttle
 ) -> tuple[int, str]:
-    """Read, hash and write: the hash is of the bytes as read from the source."""
+    """Read, hash and write: the hash is of the bytes as read from the source.
+
+    Two buffers alternate so that hashing one chunk (on a helper thread; blake3 releases the GIL)
+    overlaps with writing it and reading the next: a verified copy costs little more than a plain one.
+    """
     big = os.fstat(src_fd).st_size >= CHUNK
     h = blake3.blake3(max_threads=blake3.blake3.AUTO) if big else blake3.blake3()
-    buf = bytearray(CHUNK)
-    done = 0
-    while True:
-        if should_stop():
-            raise CopyInterrupted()
-        n = _read_write(src_fd, dst_fd, CHUNK, h, buf)
-        if n == 0:
-            return done, h.hexdigest()
-        done += n
-        on_bytes(n)
-        throttle(n, should_stop)
+    buffers = [bytearray(CHUNK), bytearray(CHUNK)] if big else [bytearray(CHUNK)]
+    pending: Future | None = None
+    done, turn = 0, 0
+    try:
+        while True:
+            if should_stop():
+                raise CopyInterrupted()
+            buf = buffers[turn]
+            turn = (turn + 1) % len(buffers)
+            n = os.readv(src_fd, [buf])
+            if pending is not None:
+                pending.result()
+                pending = None
+            if n == 0:
+                return done, h.hexdigest()
+            view = memoryview(buf)[:n]
+            if big:
+                pending = _HASHER.submit(h.update, view)
+            else:
+                h.update(view)
+            written = 0
+            while written < n:
+                written += os.write(dst_fd, view[written:])
+            done += n
+            on_bytes(n)
+            throttle(n, should_stop)
+    finally:
+        if pending is not None:
+            pending.result()
 
 
 def _read_write(src_fd: int, dst_fd: int, want: int, h, buf: bytearray | None = None) -> int:
