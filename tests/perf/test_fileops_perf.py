@@ -58,7 +58,7 @@ def _time_cp(sources: list[Path], dest: Path, then_sync: bool) -> float:
     return statistics.median(times)
 
 
-def _time_job(lib_dir: Path, sources: list[Path], dest: Path, verify: bool = False) -> float:
+def _time_job(lib_dir: Path, sources: list[Path], dest: Path, verify: bool = False, runs: int = RUNS) -> float:
     async def once() -> float:
         lib = Library.open(lib_dir)
         manager = JobManager(lib)
@@ -75,9 +75,9 @@ def _time_job(lib_dir: Path, sources: list[Path], dest: Path, verify: bool = Fal
             lib.close()
 
     times = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         _fresh(dest)
-        times.append(asyncio.run(once()))
+        times.append(round(asyncio.run(once()), 3))
     return statistics.median(times)
 
 
@@ -113,10 +113,13 @@ def test_large_files_throughput_vs_cp(big_files, tmp_path):
 def test_verify_costs_at_most_twice(big_files, tmp_path):
     _warm(big_files[0].parent)
     dest = tmp_path / "dest"
-    plain = _time_job(tmp_path / "lib", big_files, dest)
-    verified = _time_job(tmp_path / "lib", big_files, dest, verify=True)
-    print(f"\n4 x 256 MiB: copy {plain:.2f}s, copy --verify {verified:.2f}s, ratio {verified / plain:.2f}")
-    assert verified / plain <= 2.0
+    plain, verified = [], []
+    for _ in range(5):  # interleaved: background writeback hits both alike
+        plain.append(_time_job(tmp_path / "lib", big_files, dest, runs=1))
+        verified.append(_time_job(tmp_path / "lib", big_files, dest, verify=True, runs=1))
+    p, v = statistics.median(plain), statistics.median(verified)
+    print(f"\n4 x 256 MiB: copy {p:.2f}s, copy --verify {v:.2f}s, ratio {v / p:.2f} (runs: {plain} / {verified})")
+    assert v / p <= 2.0
 
 
 def test_small_files_vs_cp_r(tmp_path):
