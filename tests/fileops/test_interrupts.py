@@ -73,3 +73,46 @@ def test_cancel_mid_verified_copy_keeps_sources_and_leaves_no_temp(library, tmp_
         assert (tmp_path / "src" / name).read_bytes() == data
         target = dest / "src" / name
         assert not target.exists() or target.read_bytes() == data
+
+
+async def _change_source_mid_move(lib, src: Path, dest: Path) -> object:
+    manager = JobManager(lib, run_queued=True)
+    await manager.start()
+    changed = False
+
+    def listener(event) -> None:
+        nonlocal changed
+        if not changed and event.kind == "progress" and (event.progress or {}).get("bytes_done", 0) >= SIZE:
+            with open(src, "ab") as f:  # someone appends to the file while it is being moved
+                f.write(b"appended while moving")
+            changed = True
+
+    manager.events.add_listener(listener)
+    try:
+        config = CopyConfig(sources=[src], destination=dest, move=True, bwlimit=2 * SIZE)
+        return await manager.wait(await manager.enqueue("file_copy", config))
+    finally:
+        await manager.shutdown()
+
+
+def test_source_changed_during_a_cross_device_move_is_kept(library, tmp_path):
+    import subprocess
+
+    import pytest
+
+    if os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("/dev/shm is not a separate file system here")
+    root = Path(os.fsdecode(subprocess.check_output(["mktemp", "-d", "-p", "/dev/shm"]).strip()))
+    try:
+        src = root / "growing.bin"
+        original = os.urandom(4 * SIZE)
+        src.write_bytes(original)
+        info = asyncio.run(_change_source_mid_move(library, src, tmp_path / "dest"))
+        assert info.status.value == "completed_with_errors"
+        row = info.output["outcomes"][0]
+        assert row["outcome"] == "failed" and "changed" in row["reason"]
+        assert src.read_bytes() == original + b"appended while moving"  # the source is kept, with the change
+        assert not (tmp_path / "dest" / "growing.bin").exists()
+        assert temp_leftovers(tmp_path / "dest") == []
+    finally:
+        subprocess.run(["rm", "-rf", str(root)])
