@@ -33,6 +33,7 @@ from sd_desktop.ops.files.delete.strategies import (
     Refused,
     Remover,
     Tally,
+    remove_scrambled,
     secure_delete_caveat,
     trash,
 )
@@ -90,7 +91,7 @@ class DeleteJob(Job):
         else:
             for seq, path, _data in pending:
                 await ctx.check_interrupt()
-                outcome, reason = await self._delete_one(ctx, path, remover, tally)
+                outcome, reason = await self._delete_one(ctx, path, remover, tally, seq)
                 await self._commit(ctx, seq, path, outcome, reason, tally, roots)
         self.state.phase = "done"
         return await self._output(ctx)
@@ -120,9 +121,17 @@ class DeleteJob(Job):
             lambda c: c.executemany("INSERT INTO work_item (job_id, seq, src, data) VALUES (?, ?, ?, ?)", rows)
         )
 
-    async def _delete_one(self, ctx: JobContext, path: bytes, remover: Remover, tally: Tally) -> tuple[str, str | None]:
+    async def _delete_one(
+        self, ctx: JobContext, path: bytes, remover: Remover, tally: Tally, seq: int = -1
+    ) -> tuple[str, str | None]:
+        prefix = f".sd-desktop-shred-{ctx.job_id}-{seq}-"
+        remover.scramble_prefix = prefix
+
         def work() -> tuple[str, str | None]:
+            leftover = self.mode is DeleteMode.SECURE and remove_scrambled(os.path.dirname(path), prefix)
             if not os.path.lexists(path):
+                if leftover:
+                    return "deleted", "finished after an interruption"
                 return "skipped", "already gone"
             if self.mode is DeleteMode.TRASH:
                 try:
@@ -207,7 +216,7 @@ class DeleteJob(Job):
             for v in verdicts:
                 seq, path = by_index[index_of[id(v.target)]]
                 if v.allowed:
-                    outcome, reason = await self._delete_one(ctx, path, remover, tally)
+                    outcome, reason = await self._delete_one(ctx, path, remover, tally, seq)
                     reason = reason or v.reason
                 else:
                     outcome, reason = "skipped", v.reason

@@ -13,7 +13,6 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sd_desktop import paths
 from sd_desktop.ops.files.copy.fsops import rename_noreplace_at
 
 OVERWRITE_CHUNK = 1024 * 1024
@@ -58,6 +57,7 @@ class Remover:
     force_hardlinks: bool
     should_stop: Callable[[], bool]
     tally: Tally
+    scramble_prefix: str = ".sd-desktop-shred-"  # the job sets one per item, so a resume finds leftovers
 
     def delete(self, path: bytes) -> None:
         """Delete ``path``; raises OSError/Refused when the top path itself stays."""
@@ -111,7 +111,7 @@ class Remover:
     def _scramble_name(self, dir_fd: int, name: bytes | str) -> str:
         """Rename to a random name so the old name does not linger in the folder's blocks."""
         while True:
-            new = "." + secrets.token_hex(12)
+            new = self.scramble_prefix + secrets.token_hex(8)
             try:
                 rename_noreplace_at(dir_fd, name, new)
             except FileExistsError:
@@ -172,6 +172,23 @@ class Remover:
         return fd
 
 
+def remove_scrambled(folder: bytes, prefix: str) -> int:
+    """Unlink files a killed secure delete left under its scrambled names (already overwritten)."""
+    removed = 0
+    raw = os.fsencode(prefix)
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(raw)]
+    except OSError:
+        return 0
+    for name in names:
+        try:
+            os.unlink(os.path.join(folder, name))
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
 def _list(fd: int) -> list[str]:
     with os.scandir(fd) as it:
         return [e.name for e in it]
@@ -203,6 +220,3 @@ def secure_delete_caveat(fstype: str | None, *, copy_on_write: bool, network: bo
     if fstype == "tmpfs":
         return f"{base}; tmpfs lives in memory and may have been swapped out"
     return base
-
-
-__all__ = ["DeleteInterrupted", "Refused", "Remover", "Tally", "paths", "secure_delete_caveat", "trash"]
