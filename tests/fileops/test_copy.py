@@ -235,3 +235,19 @@ def test_copy_keeps_extended_attributes(library, tmp_path):
     info = copy(library, [src], tmp_path / "dest")
     assert info.status.value == "completed"
     assert os.getxattr(tmp_path / "dest" / "tagged", "user.sd_test") == b"kept"
+
+
+def test_folder_onto_a_file_of_the_same_name(library, tmp_path):
+    src = make_tree(tmp_path / "src")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "src").write_bytes(b"a file in the way")
+    skipped = copy(library, [src], dest)
+    row = outcomes(skipped)["src"]
+    assert row["outcome"] == "skipped" and "in the way" in row["reason"]
+    assert (dest / "src").read_bytes() == b"a file in the way"
+    renamed = copy(library, [src], dest, on_conflict=ConflictPolicy.RENAME)
+    row = outcomes(renamed)["src"]
+    assert row["outcome"] == "renamed" and row["target"] == str(dest / "src (1)")
+    assert snapshot(dest / "src (1)") == snapshot(src)
+    assert (dest / "src").read_bytes() == b"a file in the way"

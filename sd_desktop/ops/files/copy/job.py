@@ -449,7 +449,7 @@ class FileCopyJob(Job):
             notes.append("skipped: " + ", ".join(f"{n} ({why})" for why, n in counts.most_common(3)))
         if kept:
             notes.append(f"{len(kept)} source(s) kept: {kept[0][4] or 'they changed during the move'}")
-        if outcome == "renamed":
+        if outcome == "renamed" or os.path.basename(bytes(dst)) != os.path.basename(bytes(src)):
             verdict = "renamed"
         elif self.config.move and not kept:
             verdict = "moved"
