@@ -56,6 +56,9 @@ def _start_and_kill(library_dir: Path, args: list[str]) -> int:
             event = json.loads(line)
             job_id = event.get("job_id", job_id)
             if event.get("event") == "progress" and event.get("bytes_done", 0) >= FILES * SIZE // 3:
+                # per-file progress: bytes of the total, speed, time left, the current file
+                assert event["bytes_total"] == FILES * SIZE and event["total"] == FILES
+                assert event["rate"] and event["eta_seconds"] is not None and event["message"]
                 proc.send_signal(signal.SIGKILL)
                 break
             if event.get("event") == "result":

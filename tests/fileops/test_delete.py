@@ -10,7 +10,7 @@ from pathlib import Path
 from sd_desktop.library.locations import add_location
 from sd_desktop.ops.files.copy import CopyConfig
 from sd_desktop.ops.files.delete import DeleteConfig, DeleteMode
-from tests.fileops.helpers import run_job
+from tests.fileops.helpers import make_tree, run_job
 
 
 def delete(lib, targets, **kw):
@@ -162,3 +162,13 @@ def test_permanent_delete_never_enters_another_mounted_file_system(library, tmp_
     assert (inner / "on-the-other-fs").read_bytes() == b"keep"
     assert not (tree / "f").exists()
     assert any("another file system" in e["message"] for e in info.errors)
+
+
+def test_permanent_delete_of_hostile_names(library, tmp_path):
+    """FAULT 3: newlines, a leading dash, undecodable bytes, 250-byte names, dangling links."""
+    tree = make_tree(tmp_path / "tree")
+    os.mkfifo(tree / "fifo")
+    info = delete(library, [tree], mode=DeleteMode.PERMANENT, confirm=True)
+    assert info.status.value == "completed", info.errors
+    assert not tree.exists()
+    assert info.output["files_deleted"] == 7

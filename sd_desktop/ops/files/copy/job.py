@@ -383,14 +383,22 @@ class FileCopyJob(Job):
         await self._reindex(ctx)
 
     async def _reindex(self, ctx: JobContext) -> None:
+        """Queue a re-index of the touched folders (totals, content ids) when the indexer exists."""
         if not self.state.touched_locations or "indexer" not in registered():
             return
+        roots = {r.id: r.path for r in await ctx.library.read(entries.load_locations)}
+        candidates = [os.fsencode(self.config.destination)]
+        candidates += [os.path.dirname(os.fsencode(s)) for s in self.config.sources]
         for loc_id in self.state.touched_locations:
+            root = roots.get(loc_id)
+            if root is None:
+                continue
+            folder = next((c for c in candidates if paths.is_within(os.path.realpath(c), root)), root)
             try:
                 await ctx.enqueue_followup(
-                    "indexer", {"location_id": loc_id, "path": os.fsdecode(self.config.destination), "scope": "current"}
+                    "indexer", {"location_id": loc_id, "path": os.fsdecode(folder), "scope": "current"}
                 )
-            except Exception as exc:  # another team's config shape: never fail a finished copy over it
+            except Exception as exc:  # another part's config shape: never fail a finished copy over it
                 ctx.log_error(f"could not queue the re-index of location {loc_id}: {exc}")
 
     # -- output -----------------------------------------------------------------------------
