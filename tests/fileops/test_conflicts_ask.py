@@ -10,7 +10,7 @@ import pytest
 
 from sd_desktop.jobs import JobManager
 from sd_desktop.ops.files.copy import ConflictPolicy, CopyConfig
-from sd_desktop.ops.files.copy.conflicts import answer_conflicts, pending_conflicts
+from sd_desktop.ops.files.copy.conflicts import WAITING_PHASE, answer_conflicts, pending_conflicts
 from tests.fileops.helpers import temp_leftovers
 
 
@@ -34,6 +34,7 @@ async def _ask_flow(lib, src: Path, dest: Path):
         paused = await manager.wait(job_id)
         assert paused.status.value == "paused"
         assert "3 conflict(s) need an answer" in paused.progress["message"]
+        assert paused.progress["phase"] == WAITING_PHASE
         assert not (dest / "fresh").exists()  # nothing is written while the question is open
         conflicts = await pending_conflicts(lib, job_id)
         assert sorted(c.target.name for c in conflicts) == ["a", "b", "c"]

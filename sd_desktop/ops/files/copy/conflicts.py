@@ -4,6 +4,10 @@ A copy job with ``on_conflict=ask`` that finds existing targets pauses itself af
 The UI (or a script) reads ``pending_conflicts``, stores answers with ``answer_conflicts`` (one
 policy per path, or one for all), then calls ``manager.resume(job_id)``. Answers live in the
 job's work list, so they survive a restart; unanswered conflicts make the job pause again.
+
+A job paused for answers (rather than by the user) has ``progress["phase"] == WAITING_PHASE`` in
+its stored progress and its ``paused`` event, and ``pending_conflicts`` lists conflicts whose
+``answer`` is None.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sd_desktop.ops.files.copy.config import ANSWERABLE, ConflictPolicy
 from sd_desktop.ops.files.copy.job import CONFLICT, FileCopyJob, pack_data, unpack_data
 
 _KINDS = {0: "file", 1: "folder", 2: "link", 3: "other"}
+WAITING_PHASE = "waiting for answers"
 
 
 @dataclass

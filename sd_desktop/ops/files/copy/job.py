@@ -170,14 +170,14 @@ class FileCopyJob(Job):
 
     # -- ask --------------------------------------------------------------------------------
     async def _ask(self, ctx: JobContext) -> None:
-        from sd_desktop.ops.files.copy.conflicts import pending_conflicts
+        from sd_desktop.ops.files.copy.conflicts import WAITING_PHASE, pending_conflicts
 
         waiting = [c for c in await pending_conflicts(ctx.library, ctx.job_id) if c.answer is None]
         if waiting:
             names = ", ".join(paths.display(c.target.name) for c in waiting[:5])
             more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
             ctx.progress(
-                phase="waiting for answers",
+                phase=WAITING_PHASE,
                 done=0,
                 total=len(waiting),
                 message=f"{len(waiting)} conflict(s) need an answer: {names}{more}",
