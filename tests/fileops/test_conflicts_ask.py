@@ -94,6 +94,11 @@ def test_cli_ask_lists_conflicts_and_answer_continues(run_cli, tmp_path):
     assert res.result["status"] == "paused"
     listed = [obj for obj in res.lines if obj.get("event") == "conflicts"]
     assert listed and [Path(c["target"]).name for c in listed[0]["conflicts"]] == ["a"]
+    (dest / "sub").mkdir()
+    (src / "sub").mkdir()
+    (src / "sub" / "x").write_bytes(b"x")
+    merged = run_cli("copy", src / "sub", dest, "--on-conflict", "ask", "--json")
+    assert merged.returncode == 0  # an existing folder is merged into: nothing to ask
     res = run_cli("copy", "--answer", str(res.result["job_id"]), "--apply-to-all", "overwrite", "--json")
     assert res.returncode == 0, res.stderr
     assert (dest / "a").read_bytes() == b"new a" and (dest / "fresh").read_bytes() == b"fresh"

@@ -45,6 +45,7 @@ class Item:
     top: int
     answer: str | None
     inflight: bool = False  # was in the batch that ran when the job was interrupted
+    existed: bool = False  # folders: the target folder existed when planned
 
 
 @dataclass
@@ -169,7 +170,7 @@ class BatchRunner:
             tst = os.lstat(item.dst)
             if stat.S_ISDIR(tst.st_mode):
                 # made by the run that was interrupted: still ours to give its mode and mtime
-                outcome = "created" if item.inflight and not item.conflict else "merged"
+                outcome = "created" if item.inflight and not item.existed else "merged"
                 return self._result(item, DONE, outcome, dst=item.dst, tst=tst)
             return self._failed(item, "a file of that name is in the way; the folder was not created")
 

@@ -136,7 +136,7 @@ class FileCopyJob(Job):
                         p.src,
                         p.dst,
                         p.size,
-                        pack_data(m=p.mtime_ns, mo=p.mode, r=p.rename or None),
+                        pack_data(m=p.mtime_ns, mo=p.mode, r=p.rename or None, x=p.existed or None),
                         p.status,
                         _plan_outcome(p),
                         p.reason,
@@ -234,6 +234,7 @@ class FileCopyJob(Job):
                         0,
                         d.get("a"),
                         st.inflight_from <= seq <= st.inflight_to,
+                        bool(d.get("x")),
                     )
                 )
                 total += size

@@ -31,6 +31,7 @@ class PlanItem:
     conflict: bool = False  # the target existed when planned
     rename: bool = False  # same-volume move: a rename, no bytes copied
     mode: int | None = None  # folders: the mode to give the created target at the end
+    existed: bool = False  # folders: the target folder existed when planned (merged into)
     status: int = PENDING
     reason: str | None = None
 
@@ -122,7 +123,8 @@ def expand(sources: list[Source], dest: bytes, move: bool, policy: str, should_s
         if not is_dir:
             yield _leaf(top, st, src, dst, tst is not None, rename)
             continue
-        yield PlanItem(top, KIND_DIR, src, dst, 0, st.st_mtime_ns, tst is not None, mode=st.st_mode)
+        # an existing folder is merged into, not a conflict (its files may be)
+        yield PlanItem(top, KIND_DIR, src, dst, 0, st.st_mtime_ns, False, mode=st.st_mode, existed=tst is not None)
         yield from _walk(top, src, dst, tst is not None, rename, should_stop)
 
 
@@ -177,7 +179,7 @@ def _walk(top: int, root: bytes, root_dst: bytes, root_exists: bool, rename: boo
                 continue
             exists = target_exists and os.path.lexists(dst)
             if stat.S_ISDIR(st.st_mode):
-                yield PlanItem(top, KIND_DIR, entry.path, dst, 0, st.st_mtime_ns, exists, mode=st.st_mode)
+                yield PlanItem(top, KIND_DIR, entry.path, dst, 0, st.st_mtime_ns, False, mode=st.st_mode, existed=exists)
                 subdirs.append((entry.path, dst, exists and os.path.isdir(dst)))
             else:
                 yield _leaf(top, st, entry.path, dst, exists, rename)
