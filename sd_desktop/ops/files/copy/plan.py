@@ -179,7 +179,8 @@ def _walk(top: int, root: bytes, root_dst: bytes, root_exists: bool, rename: boo
                 continue
             exists = target_exists and os.path.lexists(dst)
             if stat.S_ISDIR(st.st_mode):
-                yield PlanItem(top, KIND_DIR, entry.path, dst, 0, st.st_mtime_ns, False, mode=st.st_mode, existed=exists)
+                mode = st.st_mode
+                yield PlanItem(top, KIND_DIR, entry.path, dst, 0, st.st_mtime_ns, False, mode=mode, existed=exists)
                 subdirs.append((entry.path, dst, exists and os.path.isdir(dst)))
             else:
                 yield _leaf(top, st, entry.path, dst, exists, rename)
