@@ -233,7 +233,8 @@ class BatchRunner:
         if not self.move or src_st is None:
             outcome = "moved" if self.move else "copied"
             return self._result(item, DONE, outcome, "finished before the interruption", dst=item.dst, tst=tst)
-        if item.kind == KIND_FILE and full_hash(item.src, self.should_stop) != full_hash(item.dst, self.should_stop):
+        stop = self.should_stop_hash
+        if item.kind == KIND_FILE and full_hash(item.src, stop) != full_hash(item.dst, stop):
             return self._failed(item, "an interrupted move left a target that differs from its source; both kept")
         os.unlink(item.src)
         return self._result(
