@@ -172,3 +172,43 @@ def test_permanent_delete_of_hostile_names(library, tmp_path):
     assert info.status.value == "completed", info.errors
     assert not tree.exists()
     assert info.output["files_deleted"] == 7
+
+
+async def _pause_mid_tree(lib, config: DeleteConfig):
+    import asyncio
+
+    from sd_desktop.jobs import JobManager
+
+    manager = JobManager(lib, run_queued=True)
+    await manager.start()
+    reached = asyncio.Event()
+    manager.events.add_listener(
+        lambda e: reached.set() if e.kind == "progress" and (e.progress or {}).get("bytes_done", 0) > 0 else None
+    )
+    try:
+        job_id = await manager.enqueue("delete", config)
+        await asyncio.wait_for(reached.wait(), 60)
+        await manager.pause(job_id)
+        paused = await manager.wait(job_id)
+        left = sorted(os.listdir(config.targets[0]))
+        await manager.resume(job_id)
+        return paused, left, await manager.wait(job_id)
+    finally:
+        await manager.shutdown()
+
+
+def test_pause_inside_a_folder_then_resume_finishes_it(library, tmp_path):
+    import asyncio
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(20):
+        (tree / f"f{i:02d}").write_bytes(b"s" * 1024 * 1024)
+    config = DeleteConfig(targets=[tree], mode=DeleteMode.SECURE, confirm=True, passes=3)
+    paused, left, done = asyncio.run(_pause_mid_tree(library, config))
+    assert paused.status.value == "paused"
+    assert 0 < len(left) < 20  # stopped part-way through the folder
+    assert all(n.startswith("f") for n in left)  # nothing under a scrambled name
+    assert done.status.value == "completed"
+    assert not tree.exists()
+    assert done.output["files_deleted"] == 20
