@@ -422,8 +422,8 @@ class FileCopyJob(Job):
                 if kind == KIND_FILE:
                     out.files += 1
                     out.bytes += size
-                elif kind == KIND_DIR and outcome == "created":
-                    out.dirs += 1
+                elif kind == KIND_DIR and outcome in ("created", "moved", "renamed"):
+                    out.dirs += 1  # moved/renamed: a whole folder renamed in one step (its files not counted)
                 elif kind == KIND_SYMLINK:
                     out.symlinks += 1
                 if outcome == "renamed":
