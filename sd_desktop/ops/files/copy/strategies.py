@@ -16,6 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import blake3
 
+from sd_desktop.ops.files.copy.fsops import start_writeback
+
 CHUNK = 8 * 1024 * 1024
 FICLONE = 0x40049409
 _HASHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sd-copy-hash")
@@ -76,6 +78,7 @@ def copy_range(
             n = _read_write(src_fd, dst_fd, want, None)
         if n == 0:
             return done
+        start_writeback(dst_fd, done, n)
         done += n
         on_bytes(n)
         throttle(n, should_stop)
@@ -116,6 +119,8 @@ def copy_hashing(
             written = 0
             while written < n:
                 written += os.write(dst_fd, view[written:])
+            if big:
+                start_writeback(dst_fd, done, n)
             done += n
             on_bytes(n)
             throttle(n, should_stop)
