@@ -14,6 +14,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sd_desktop import paths
@@ -30,6 +31,7 @@ from sd_desktop.ops.files.copy.fsops import (
 from sd_desktop.ops.files.copy.plan import DONE, FAILED, KIND_DIR, KIND_FILE, KIND_SYMLINK, SKIPPED
 
 SMALL_FILE = 1024 * 1024  # below this, one syncfs per batch instead of an fsync per file
+_CHECKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sd-copy-check")
 
 
 @dataclass
@@ -73,6 +75,7 @@ class _Staged:
     src_stat: os.stat_result | None
     digest: str | None
     link: bytes | None = None
+    checked: Future | None = None  # the re-read check, started on the checker thread
 
 
 class BatchRunner:
@@ -110,6 +113,7 @@ class BatchRunner:
         """Results for the items handled (a prefix of ``items`` if interrupted), and an abort message."""
         results: list[Result] = []
         staged: list[_Staged] = []
+        big: _Staged | None = None  # the last big file, placed once the next one is written
         abort: str | None = None
         for item in items:
             if self.should_stop():
@@ -125,7 +129,13 @@ class BatchRunner:
                     if isinstance(out, Result):
                         results.append(out)
                     elif out.link is None and out.src_stat.st_size >= SMALL_FILE:
-                        results.extend(self._finalize([out]))  # already fsynced: place it now
+                        # already fsynced: its re-read check runs while the next file is copied,
+                        # then it is placed (written -> fsynced -> checked -> renamed, per file)
+                        if out.digest is not None:
+                            out.checked = _CHECKER.submit(self._check, out)
+                        if big is not None:
+                            results.extend(self._finalize([big]))
+                        big = out
                     else:
                         staged.append(out)
             except strategies.CopyInterrupted:
@@ -135,6 +145,8 @@ class BatchRunner:
                 break
             except OSError as exc:
                 results.append(self._failed(item, _why(exc)))
+        if big is not None:
+            results.extend(self._finalize([big]))
         results.extend(self._finalize(staged))
         return results, abort
 
@@ -308,7 +320,10 @@ class BatchRunner:
         folders: set[bytes] = set()
         for s in staged:
             try:
-                self._check(s)
+                if s.checked is not None:
+                    s.checked.result()  # raises what the check raised
+                else:
+                    self._check(s)
                 dst = self._place(s.tmp, s.item.dst, s.decision, s.item)
             except OSError as exc:
                 unlink_quietly(s.tmp)
