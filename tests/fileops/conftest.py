@@ -1,0 +1,3 @@
+"""Fixtures of the file-operation tests (a tmpfs per test for full-disk and trash cases)."""
+
+from tests.fileops.helpers import mount_tmpfs  # noqa: F401  (fixture)
