@@ -112,7 +112,8 @@ def test_kill_mid_cross_device_move_then_jobs_resume(library_dir, run_cli, tmp_p
         _check_nothing_lost(src, dest / "src", content, move=True)
         assert any((src / rel).exists() for rel in content), "the kill came too late to test anything"
         listed = run_cli("jobs", "list", "--json").result["output"]["jobs"]
-        assert any(j["id"] == job_id and j["status"] == "running" for j in listed)
+        # found interrupted: its process is gone, so it is queued again, marked as interrupted
+        assert any(j["id"] == job_id and j["status"] == "queued" and j["interrupted"] == 1 for j in listed)
         res = run_cli("jobs", "resume", str(job_id), "--json")
         assert res.returncode == 0, res.stderr
         for rel, data in content.items():
