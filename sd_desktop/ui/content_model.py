@@ -408,9 +408,9 @@ class ContentModel(QAbstractTableModel):
                 return r[R_NAME]
             if col == COL_SIZE:
                 if r[R_KIND] == KIND_DIR:
-                    if r[R_CHILDREN] is None:
-                        return ""
-                    return f"{human_count(r[R_CHILDREN])} items"
+                    if r[R_SIZE]:  # the indexer's aggregate size of the files below
+                        return human_size(r[R_SIZE])
+                    return "" if r[R_CHILDREN] is None else f"{human_count(r[R_CHILDREN])} items"
                 return human_size(r[R_SIZE])
             if col == COL_KIND:
                 return self.icons.kind_text(r[R_KIND], r[R_NAME], r[R_MIME])

@@ -188,6 +188,8 @@ class MainWindow(QMainWindow):
         sb = self.statusBar()
         self.selection_label = QLabel()
         self.selection_label.setObjectName("selection_label")
+        self.selection_label.setMinimumWidth(240)
+        self.selection_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.job_label = QToolButton()
         self.job_label.setObjectName("job_indicator")
         self.job_label.setAutoRaise(True)
@@ -345,6 +347,8 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+        else:
+            self.resizeDocks([self.job_dock], [210], Qt.Orientation.Vertical)
         header = s.value("view/header")
         if isinstance(header, QByteArray) and not header.isEmpty():
             self.content.list.header().restoreState(header)
