@@ -114,7 +114,8 @@ def add_thumbnail(lib: Library, entry_id: int, cas_id: str, color: tuple[int, in
     def tx(conn):
         now = time.time()
         cid = conn.execute(
-            "INSERT INTO content_identity (cas_id, size, kind, mime, created_at) VALUES (?, ?, 'image', 'image/jpeg', ?)",
+            "INSERT INTO content_identity (cas_id, size, kind, mime, created_at) "
+            "VALUES (?, ?, 'image', 'image/jpeg', ?)",
             (cas_id, 1000, now),
         ).lastrowid
         conn.execute(
@@ -135,7 +136,8 @@ def set_content(lib: Library, entry_id: int, cas_id: str) -> int:
 
     def tx(conn):
         cid = conn.execute(
-            "INSERT INTO content_identity (cas_id, size, kind, mime, created_at) VALUES (?, 1000, 'image', 'image/png', ?)",
+            "INSERT INTO content_identity (cas_id, size, kind, mime, created_at) "
+            "VALUES (?, 1000, 'image', 'image/png', ?)",
             (cas_id, time.time()),
         ).lastrowid
         conn.execute("UPDATE entry SET content_id = ?, cas_id = ? WHERE id = ?", (cid, cas_id, entry_id))

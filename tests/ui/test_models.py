@@ -11,9 +11,9 @@ from sd_desktop.ui.content_model import (
     COL_NAME,
     COL_SIZE,
     FETCH_BATCH,
-    PathRole,
     R_NAME,
     ContentModel,
+    PathRole,
 )
 from sd_desktop.ui.job_panel import JobHistoryModel
 from sd_desktop.ui.sidebar import LocationRole, SidebarModel
