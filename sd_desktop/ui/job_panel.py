@@ -47,6 +47,7 @@ STATUS_TEXT = {
     JobStatus.CANCELLED: "Cancelled",
 }
 CRASH_NOTE = "interrupted by a crash"
+BAR_STEPS = 1000  # per mille: a 100,000-item job moves the bar every 100 items
 
 
 def job_title(name: str) -> str:
@@ -60,8 +61,8 @@ def status_text(info: JobInfo) -> str:
     return text
 
 
-def progress_texts(p: dict | None) -> tuple[str, str, int | None]:
-    """(phase/message, items·bytes·speed·ETA, percent or None) for a progress dict."""
+def progress_texts(p: dict | None) -> tuple[str, str, float | None]:
+    """(phase/message, items·bytes·speed·ETA, fraction done or None) for a progress dict."""
     if not p:
         return "", "", None
     phase = p.get("phase") or ""
@@ -83,12 +84,12 @@ def progress_texts(p: dict | None) -> tuple[str, str, int | None]:
         parts.append(rate)
     if p.get("eta_seconds") is not None:
         parts.append(f"{human_duration(p['eta_seconds'])} left")
-    percent = None
+    fraction = None
     if btotal:
-        percent = int(100 * min(1.0, bdone / btotal))
+        fraction = min(1.0, bdone / btotal)
     elif total:
-        percent = int(100 * min(1.0, done / total))
-    return head, " · ".join(parts), percent
+        fraction = min(1.0, done / total)
+    return head, " · ".join(parts), fraction
 
 
 class JobRow(QFrame):
@@ -130,18 +131,21 @@ class JobRow(QFrame):
         self.cancel_button.clicked.connect(lambda: self.services.cancel(self.job_id))
 
         top = QHBoxLayout()
+        top.setSpacing(4)
         top.addWidget(self.title, 1)
         top.addWidget(self.state)
         top.addWidget(self.errors)
         top.addWidget(self.pause_button)
         top.addWidget(self.cancel_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.phase, 1)
+        bottom.addWidget(self.stats)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(3)
+        layout.setContentsMargins(8, 4, 8, 6)
+        layout.setSpacing(2)
         layout.addLayout(top)
-        layout.addWidget(self.phase)
         layout.addWidget(self.bar)
-        layout.addWidget(self.stats)
+        layout.addLayout(bottom)
         self.set_info(info)
 
     def set_info(self, info: JobInfo) -> None:
@@ -167,16 +171,16 @@ class JobRow(QFrame):
         self.errors.setToolTip("Show the problems this job skipped")
 
     def set_progress(self, p: dict | None) -> None:
-        head, stats, percent = progress_texts(p)
+        head, stats, fraction = progress_texts(p)
         self.phase.setText(head or ("Waiting for its turn" if self.info.status is JobStatus.QUEUED else ""))
         self.stats.setText(stats)
-        if percent is None:
+        if fraction is None:
             running = self.info.status is JobStatus.RUNNING
-            self.bar.setRange(0, 0 if running else 100)  # busy indicator while running without a total
+            self.bar.setRange(0, 0 if running else BAR_STEPS)  # busy indicator while running without a total
             self.bar.setValue(0)
         else:
-            self.bar.setRange(0, 100)
-            self.bar.setValue(percent)
+            self.bar.setRange(0, BAR_STEPS)
+            self.bar.setValue(int(fraction * BAR_STEPS))
 
     def _toggle_pause(self) -> None:
         if self.info.status is JobStatus.PAUSED:
@@ -333,8 +337,10 @@ class JobPanel(QWidget):
         self.history.setUniformRowHeights(True)
         self.history.setAlternatingRowColors(True)
         self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.history.header().setStretchLastSection(False)
-        self.history.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.history.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.history.doubleClicked.connect(self._details_of_index)
         self.details_button = QPushButton("Details…")
         self.details_button.clicked.connect(self._details_of_selection)
@@ -354,11 +360,20 @@ class JobPanel(QWidget):
         hl.addLayout(history_head)
         hl.addWidget(self.history)
 
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(scroll)
+        active_box = QWidget()
+        al = QVBoxLayout(active_box)
+        al.setContentsMargins(4, 4, 4, 4)
+        self.active_label = QLabel("Active jobs")
+        self.active_label.setFont(font)
+        al.addWidget(self.active_label)
+        al.addWidget(scroll, 1)
+        # side by side: the dock is wide and short at the bottom of the window
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(active_box)
         split.addWidget(history_box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([720, 480])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
@@ -391,6 +406,7 @@ class JobPanel(QWidget):
             else:
                 row.set_info(info)
         self.empty.setVisible(not self.rows)
+        self.active_label.setText(f"Active jobs ({len(self.rows)})" if self.rows else "Active jobs")
         self._emit_active()
 
     # -- live events -----------------------------------------------------------------------
@@ -416,9 +432,9 @@ class JobPanel(QWidget):
     def _emit_active(self) -> None:
         fractions = []
         for row in self.rows.values():
-            _, _, percent = progress_texts(row.info.progress)
-            if percent is not None:
-                fractions.append(percent / 100)
+            _, _, fraction = progress_texts(row.info.progress)
+            if fraction is not None:
+                fractions.append(fraction)
         overall = sum(fractions) / len(fractions) if fractions else None
         self.activeChanged.emit(len(self.rows), overall)
 

@@ -144,3 +144,24 @@ def set_content(lib: Library, entry_id: int, cas_id: str) -> int:
         return cid
 
     return lib.write_sync(tx)
+
+
+PALETTE = [(231, 76, 60), (46, 204, 113), (52, 152, 219), (241, 196, 15), (155, 89, 182), (26, 188, 156)]
+
+
+def populate(lib: Library, root_dir: Path):
+    """A location that looks like someone's: folders, documents and photos with thumbnails."""
+    loc, root = add_indexed_location(lib, root_dir)
+    folders = [("Documents", 1, 48_200_000), ("Music", 1, 3_400_000_000), ("Projects", 1, 912_000_000)]
+    files = [
+        ("Budget 2026.ods", 0, 48_213),
+        ("notes.md", 0, 3_211),
+        ("Holiday video.mp4", 0, 734_003_200),
+        ("report-final-v3.pdf", 0, 2_480_112),
+    ] + [(f"IMG_{4000 + i}.jpg", 0, 3_100_000 + i * 97_000) for i in range(6)]
+    ids = add_entries(lib, loc, root, b"", folders + files)
+    photos = ids[len(folders) + 4 :]
+    for i, entry_id in enumerate(photos):
+        add_thumbnail(lib, entry_id, f"{i:02x}cafe{i:026x}", PALETTE[i % len(PALETTE)])
+    docs = add_entries(lib, loc, ids[0], b"Documents", [("letter.odt", 0, 21_000), ("cv.pdf", 0, 88_000)])
+    return loc, root, ids, photos, docs

@@ -10,9 +10,7 @@ from PySide6.QtWidgets import QToolButton
 from sd_desktop.ui.content_model import COL_NAME, R_NAME
 from sd_desktop.ui.content_view import GRID, LIST
 from sd_desktop.ui.main_window import MainWindow
-from tests.ui._rows import add_entries, add_indexed_location, add_thumbnail, set_content
-
-PALETTE = [(231, 76, 60), (46, 204, 113), (52, 152, 219), (241, 196, 15), (155, 89, 182), (26, 188, 156)]
+from tests.ui._rows import PALETTE, add_entries, add_indexed_location, add_thumbnail, populate, set_content
 
 
 def make_window(engine, qtbot) -> MainWindow:
@@ -27,24 +25,6 @@ def make_window(engine, qtbot) -> MainWindow:
 def open_and_wait(qtbot, window: MainWindow, path) -> None:
     with qtbot.waitSignal(window.model.loadingFinished, timeout=10000):
         window.open_path(path)
-
-
-def populate(engine, root_dir):
-    """A location that looks like someone's: folders, documents and photos with thumbnails."""
-    loc, root = add_indexed_location(engine.library, root_dir)
-    folders = [("Documents", 1, 48_200_000), ("Music", 1, 3_400_000_000), ("Projects", 1, 912_000_000)]
-    files = [
-        ("Budget 2026.ods", 0, 48_213),
-        ("notes.md", 0, 3_211),
-        ("Holiday video.mp4", 0, 734_003_200),
-        ("report-final-v3.pdf", 0, 2_480_112),
-    ] + [(f"IMG_{4000 + i}.jpg", 0, 3_100_000 + i * 97_000) for i in range(6)]
-    ids = add_entries(engine.library, loc, root, b"", folders + files)
-    photos = ids[len(folders) + 4 :]
-    for i, entry_id in enumerate(photos):
-        add_thumbnail(engine.library, entry_id, f"{i:02x}cafe{i:026x}", PALETTE[i % len(PALETTE)])
-    docs = add_entries(engine.library, loc, ids[0], b"Documents", [("letter.odt", 0, 21_000), ("cv.pdf", 0, 88_000)])
-    return loc, root, ids, photos, docs
 
 
 def test_opens_with_an_empty_library(engine, qtbot, tmp_path, artifacts):
@@ -63,7 +43,7 @@ def test_opens_with_an_empty_library(engine, qtbot, tmp_path, artifacts):
 
 
 def test_one_location_list_navigation_selection(engine, qtbot, tmp_path, artifacts):
-    loc, root, ids, photos, docs = populate(engine, tmp_path / "Home")
+    loc, root, ids, photos, docs = populate(engine.library, tmp_path / "Home")
     window = make_window(engine, qtbot)
     qtbot.waitUntil(lambda: window.sidebar.model.section("locations").rowCount() == 1, timeout=10000)
     item = window.sidebar.model.section("locations").child(0)
@@ -96,7 +76,7 @@ def test_one_location_list_navigation_selection(engine, qtbot, tmp_path, artifac
 
 
 def test_grid_shows_thumbnails_from_sidecars(engine, qtbot, tmp_path, artifacts):
-    loc, root, ids, photos, docs = populate(engine, tmp_path / "Home")
+    loc, root, ids, photos, docs = populate(engine.library, tmp_path / "Home")
     window = make_window(engine, qtbot)
     window.set_view_mode(GRID)
     open_and_wait(qtbot, window, tmp_path / "Home")

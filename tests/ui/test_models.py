@@ -49,7 +49,7 @@ def test_library_folder_sorted_in_sql_with_folders_first(engine, qtbot, qtmodelt
     assert names(model) == ["zdir", "b.txt", "c.bin", "A.jpg"]
     resort(qtbot, model, COL_MODIFIED, Qt.SortOrder.AscendingOrder)
     assert names(model) == ["zdir", "b.txt", "A.jpg", "c.bin"]  # insertion order = mtime order
-    assert model.data(model.index(0, COL_SIZE)) == "0 items"
+    assert model.data(model.index(0, COL_SIZE)) == "5.0 KB"  # a folder shows its aggregate size
     assert model.data(model.index(1, COL_SIZE)) == "300 B"
     assert model.data(model.index(1, COL_NAME), PathRole) == os.fsencode(tmp_path / "loc" / "b.txt")
     with qtbot.waitSignal(model.loadingFinished):
