@@ -13,12 +13,13 @@ os.environ.setdefault("QT_API", "pyside6")
 
 import asyncio  # noqa: E402
 import logging  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import PySide6  # noqa: E402,F401  (before qasync, so qasync binds to PySide6)
-from PySide6.QtCore import QObject, Qt  # noqa: E402
+from PySide6.QtCore import QObject, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
@@ -159,6 +160,20 @@ def _fail(app: QApplication, message: str, interactive: bool) -> int:
     return 1
 
 
+def _quit_on_signals(loop: asyncio.AbstractEventLoop, controller: AppController) -> None:
+    """SIGTERM/SIGINT (logout, Ctrl+C in a terminal) take the orderly way out: jobs pause and persist."""
+
+    def handler(_signum: int, _frame: object) -> None:
+        loop.call_soon_threadsafe(controller.request_quit)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, handler)
+    # Python runs signal handlers only when it gets control back from Qt's C++ loop
+    heartbeat = QTimer(controller)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(200)
+
+
 def run_gui(args: Any) -> int:
     """Start the desktop app; returns the process exit code."""
     import qasync  # after PySide6 (imported above): qasync binds to it
@@ -187,6 +202,7 @@ def run_gui(args: Any) -> int:
     asyncio.set_event_loop(loop)
     controller = AppController(library, args, server)
     app.aboutToQuit.connect(controller.request_quit)
+    _quit_on_signals(loop, controller)
     try:
         with loop:
             code = loop.run_until_complete(controller.run())

@@ -2,7 +2,8 @@
 
 The running app listens on a QLocalServer whose name derives from the library's real path; a
 later launch on the same library connects, sends one JSON line ``{"paths": [...],
-"add_location": [...]}`` and quits. A stale socket left by a crash is removed and reused.
+"add_location": [...]}`` (raw path bytes as hex, so undecodable names survive) and quits. A stale
+socket left by a crash is removed and reused.
 """
 
 from __future__ import annotations
@@ -24,13 +25,25 @@ def server_name(library_dir: str | os.PathLike) -> str:
     return f"sd-desktop-{user}-{digest}"
 
 
-def hand_off(name: str, message: dict) -> bool:
-    """Send ``message`` to a running instance; False when none answers."""
+def encode_message(message: dict[str, list]) -> bytes:
+    return json.dumps({k: [os.fsencode(p).hex() for p in v] for k, v in message.items()}).encode() + b"\n"
+
+
+def decode_message(line: bytes) -> dict[str, list[bytes]] | None:
+    try:
+        raw = json.loads(line)
+        return {str(k): [bytes.fromhex(p) for p in v] for k, v in raw.items()}
+    except (ValueError, TypeError, AttributeError):
+        return None  # not one of ours
+
+
+def hand_off(name: str, message: dict[str, list]) -> bool:
+    """Send ``message`` (lists of paths by key) to a running instance; False when none answers."""
     sock = QLocalSocket()
     sock.connectToServer(name)
     if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
         return False
-    sock.write(json.dumps(message).encode() + b"\n")
+    sock.write(encode_message(message))
     ok = sock.waitForBytesWritten(CONNECT_TIMEOUT_MS)
     sock.disconnectFromServer()
     if sock.state() != QLocalSocket.LocalSocketState.UnconnectedState:
@@ -41,7 +54,7 @@ def hand_off(name: str, message: dict) -> bool:
 class InstanceServer(QObject):
     """Receives hand-offs from later launches; emits ``received(dict)`` on the GUI thread."""
 
-    received = Signal(dict)
+    received = Signal(object)  # dict[str, list[bytes]]
 
     def __init__(self, name: str, parent: QObject | None = None):
         super().__init__(parent)
@@ -59,32 +72,42 @@ class InstanceServer(QObject):
         return self._server.listen(self.name)
 
     def close(self) -> None:
+        for sock in list(self._buffers):
+            self._drop(sock)
         self._server.close()
 
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             sock = self._server.nextPendingConnection()
             self._buffers[sock] = b""
-            sock.readyRead.connect(lambda s=sock: self._read(s))
-            sock.disconnected.connect(lambda s=sock: self._finish(s))
+            sock.readyRead.connect(self._on_ready_read)
+            sock.disconnected.connect(self._on_disconnected)
 
-    def _read(self, sock: QLocalSocket) -> None:
-        self._buffers[sock] = self._buffers.get(sock, b"") + bytes(sock.readAll())
+    def _on_ready_read(self) -> None:
+        sock = self.sender()
+        if not isinstance(sock, QLocalSocket) or sock not in self._buffers:
+            return
+        self._buffers[sock] += bytes(sock.readAll())
         if b"\n" in self._buffers[sock]:
             self._finish(sock)
 
-    def _finish(self, sock: QLocalSocket) -> None:
-        data = self._buffers.pop(sock, None)
-        if data is None:
-            return
-        data += bytes(sock.readAll()) if sock.isReadable() else b""
+    def _on_disconnected(self) -> None:
+        sock = self.sender()
+        if isinstance(sock, QLocalSocket) and sock in self._buffers:
+            self._finish(sock)
+
+    def _drop(self, sock: QLocalSocket) -> bytes:
+        data = self._buffers.pop(sock, b"")
+        sock.readyRead.disconnect(self._on_ready_read)
+        sock.disconnected.disconnect(self._on_disconnected)
+        sock.abort()
         sock.deleteLater()
+        return data
+
+    def _finish(self, sock: QLocalSocket) -> None:
+        data = self._buffers[sock] + bytes(sock.readAll())
+        self._drop(sock)
         line = data.split(b"\n", 1)[0].strip()
-        if not line:
-            return
-        try:
-            message = json.loads(line)
-        except ValueError:
-            return  # not one of ours: ignore
-        if isinstance(message, dict):
+        message = decode_message(line) if line else None
+        if message is not None:
             self.received.emit(message)
