@@ -19,8 +19,8 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import PySide6  # noqa: E402,F401  (before qasync, so qasync binds to PySide6)
-from PySide6.QtCore import QObject, Qt, QTimer  # noqa: E402
-from PySide6.QtGui import QGuiApplication  # noqa: E402
+from PySide6.QtCore import QObject, QTimer  # noqa: E402
+from PySide6.QtGui import QGuiApplication, QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from sd_desktop import __version__  # noqa: E402
@@ -53,7 +53,25 @@ def make_application() -> QApplication:
     QGuiApplication.setDesktopFileName(APP_ID)
     app.setStyle("Fusion")  # the system colour scheme (light/dark) comes through Qt's palette
     app.setQuitOnLastWindowClosed(False)
+    icon = app_icon()
+    if icon is not None:
+        app.setWindowIcon(icon)
     return app
+
+
+def app_icon() -> QIcon | None:
+    """The app icon from the packaged resources (absent in a build without them)."""
+    try:
+        from sd_desktop.resources import ICON_SIZES, app_icon_path
+    except ImportError:
+        return None
+    icon = QIcon()
+    for size in ICON_SIZES:
+        try:
+            icon.addFile(str(app_icon_path(size)))
+        except (FileNotFoundError, ValueError):
+            continue
+    return None if icon.isNull() else icon
 
 
 class AppController(QObject):
@@ -94,7 +112,7 @@ class AppController(QObject):
             await self.services.add_location(path)
         targets = list(getattr(self.args, "paths", None) or [])
         if targets:
-            self.window.open_path(targets[0])
+            self.window.open_path(_folder_of(targets[0]))
         else:
             self.window.open_path(self.window.last_path() or os.path.expanduser("~"))
         if getattr(self.args, "quit_when_idle", False):
@@ -121,7 +139,7 @@ class AppController(QObject):
         for path in message.get("add_location") or []:
             self.tasks.spawn(self.services.add_location(path), what="add location")
         for path in (message.get("paths") or [])[:1]:
-            self.window.open_path(path)
+            self.window.open_path(_folder_of(path))
         focus_window(self.window)
 
     async def stop(self) -> None:
@@ -147,6 +165,12 @@ class AppController(QObject):
         await asyncio.to_thread(self.library.close)
         if self.window is not None:
             self.window.deleteLater()
+
+
+def _folder_of(path: str | bytes) -> bytes:
+    """ "Open with" may hand us a file: show the folder that holds it."""
+    raw = os.path.abspath(os.fsencode(path))
+    return os.path.dirname(raw) if os.path.isfile(raw) else raw
 
 
 def _absolute(items: list[str] | None) -> list[str]:
@@ -218,4 +242,3 @@ def run_gui(args: Any) -> int:
 
 
 __all__ = ["AppController", "make_application", "run_gui"]
-_ = Qt  # Qt is re-exported for plug-ins that build on the app module

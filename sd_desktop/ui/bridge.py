@@ -18,7 +18,7 @@ FINISHING_KINDS = frozenset({"completed", "failed", "cancelled"})
 
 class EngineBridge(QObject):
     jobEvent = Signal(object)  # every JobEvent
-    jobProgress = Signal(int, dict)  # job id, progress dict
+    jobProgress = Signal(int, object)  # job id, progress dict (object: no QVariantMap round trip)
     jobStateChanged = Signal(object)  # JobEvent of kind queued/started/paused/resumed
     jobFinished = Signal(object)  # JobEvent of kind completed/failed/cancelled
 

@@ -35,6 +35,12 @@ CHUNK = 5000
 FETCH_BATCH = 2000
 KIND_DIR = 1
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 EntryRole = Qt.ItemDataRole.UserRole + 1  # the row tuple
 PathRole = Qt.ItemDataRole.UserRole + 2  # absolute raw path (bytes)
 IsDirRole = Qt.ItemDataRole.UserRole + 3
@@ -86,14 +92,13 @@ def _like_escape(text: str) -> str:
 
 
 def query_library_rows(
-    conn: sqlite3.Connection,
     target: FolderTarget,
     column: int,
     descending: bool,
     filter_text: str,
     show_hidden: bool,
-) -> tuple[int, sqlite3.Cursor, Callable[[tuple], tuple]]:
-    """(count, cursor, row builder) for a library folder, sorted in SQL (folders first)."""
+) -> tuple[str, str, list, Callable[[tuple], tuple]]:
+    """(rows SQL, count SQL, args, row builder) for a library folder, sorted in SQL (folders first)."""
     where = ["e.parent_id = ?"]
     args: list = [target.entry_id]
     if not show_hidden:
@@ -102,22 +107,21 @@ def query_library_rows(
         where.append("e.name LIKE ? ESCAPE '\\'")
         args.append(_like_escape(filter_text))
     clause = " AND ".join(where)
-    count = conn.execute(f"SELECT COUNT(*) FROM entry e WHERE {clause}", args).fetchone()[0]
     direction = "DESC" if descending else "ASC"
     keys = ", ".join(f"{k} {direction}" for k in _SQL_KEYS[column].split(", "))
-    cur = conn.execute(
+    rows_sql = (
         "SELECT e.id, e.name, e.path, e.kind, CASE WHEN e.kind = 1 THEN e.aggregate_size ELSE e.size END, "
         "e.mtime_ns, e.hidden, e.content_id, e.mime, e.child_count "
-        f"FROM entry e WHERE {clause} ORDER BY (e.kind = 1) DESC, {keys}, e.id {direction}",
-        args,
+        f"FROM entry e WHERE {clause} ORDER BY (e.kind = 1) DESC, {keys}, e.id {direction}"
     )
+    count_sql = f"SELECT COUNT(*) FROM entry e WHERE {clause}"
     root = target.location_root or b""
     join = os.path.join
 
     def build(r: tuple) -> tuple:
         return (r[0], r[1], join(root, bytes(r[2])), r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9])
 
-    return count, cur, build
+    return rows_sql, count_sql, args, build
 
 
 def list_ephemeral_rows(
@@ -169,6 +173,7 @@ class ContentModel(QAbstractTableModel):
         self.loading = False
         self.show_thumbnails = False
         self._rows: list[tuple] = []
+        self._texts: list[tuple | None] = []  # display texts, made on first paint of a row
         self._buffer: list[tuple] = []
         self._want_more = False
         self._gen = 0
@@ -254,6 +259,7 @@ class ContentModel(QAbstractTableModel):
             gen = self._gen
         self.beginResetModel()
         self._rows = []
+        self._texts = []
         self._buffer = []
         self._cid_rows = {}
         self.total = None
@@ -300,18 +306,29 @@ class ContentModel(QAbstractTableModel):
                 target = resolve_target(conn, path)
                 self._emit(gen, target, False, None, None)
             if target.in_library:
-                count, cur, build = query_library_rows(conn, target, column, descending, filter_text, show_hidden)
-                size = FIRST_CHUNK
+                rows_sql, count_sql, args, build = query_library_rows(
+                    target, column, descending, filter_text, show_hidden
+                )
+                # the first screenful comes from a LIMIT query (SQLite keeps only the top rows while
+                # sorting), so it paints before the whole folder is sorted and counted
+                first = conn.execute(f"{rows_sql} LIMIT ?", (*args, FIRST_CHUNK)).fetchall()
+                if not self._current(gen):
+                    return
+                if len(first) < FIRST_CHUNK:
+                    self._emit(gen, [build(r) for r in first], True, None, len(first))
+                    return
+                self._emit(gen, [build(r) for r in first], False, None, None)
+                count = conn.execute(count_sql, args).fetchone()[0]
+                cur = conn.execute(f"{rows_sql} LIMIT -1 OFFSET ?", (*args, FIRST_CHUNK))
                 while True:
-                    batch = cur.fetchmany(size)
+                    batch = cur.fetchmany(CHUNK)
                     if not self._current(gen):
                         cur.close()
                         return
-                    done = len(batch) < size
+                    done = len(batch) < CHUNK
                     self._emit(gen, [build(r) for r in batch], done, None, count)
                     if done:
                         return
-                    size = CHUNK
             else:
                 rows = list_ephemeral_rows(target, column, descending, filter_text, show_hidden)
                 first = rows[:FIRST_CHUNK]
@@ -359,6 +376,7 @@ class ContentModel(QAbstractTableModel):
         start = len(self._rows)
         self.beginInsertRows(QModelIndex(), start, start + len(take) - 1)
         self._rows.extend(take)
+        self._texts.extend([None] * len(take))
         self.endInsertRows()
 
     # -- QAbstractItemModel ----------------------------------------------------------------
@@ -389,7 +407,7 @@ class ContentModel(QAbstractTableModel):
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _ITEM_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(HEADERS):
@@ -398,44 +416,53 @@ class ContentModel(QAbstractTableModel):
             self._sort = (column, order)
             self._restart()
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self._rows):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY):
+        # called thousands of times per paint: plain int roles, display texts computed once per row
+        row = index.row()
+        if row < 0 or row >= len(self._rows):
             return None
-        r = self._rows[index.row()]
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             if col == COL_NAME:
-                return r[R_NAME]
-            if col == COL_SIZE:
-                if r[R_KIND] == KIND_DIR:
-                    if r[R_SIZE]:  # the indexer's aggregate size of the files below
-                        return human_size(r[R_SIZE])
-                    return "" if r[R_CHILDREN] is None else f"{human_count(r[R_CHILDREN])} items"
-                return human_size(r[R_SIZE])
-            if col == COL_KIND:
-                return self.icons.kind_text(r[R_KIND], r[R_NAME], r[R_MIME])
-            if col == COL_MODIFIED:
-                return human_time(r[R_MTIME], ns=True) if r[R_MTIME] else ""
-            return None
-        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
+                return self._rows[row][R_NAME]
+            texts = self._texts[row]
+            if texts is None:
+                texts = self._texts[row] = self._display_texts(self._rows[row])
+            return texts[col - 1] if 0 < col < 4 else None
+        if role == _DECORATION:
+            if col != COL_NAME:
+                return None
+            r = self._rows[row]
             cid = r[R_CONTENT]
             if self.show_thumbnails and cid is not None and self.thumbnails is not None:
                 icon = self.thumbnails.icon(cid)
                 if icon is not None:
                     return icon
-                self._cid_rows.setdefault(cid, set()).add(index.row())
+                self._cid_rows.setdefault(cid, set()).add(row)
             return self.icons.icon(r[R_KIND], r[R_NAME])
-        if role == Qt.ItemDataRole.ToolTipRole and col == COL_NAME:
-            return paths.display(r[R_PATH])
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_SIZE:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ALIGN:
+            return _RIGHT if col == COL_SIZE else None
+        if role == _TOOLTIP:
+            return paths.display(self._rows[row][R_PATH]) if col == COL_NAME else None
         if role == EntryRole:
-            return r
+            return self._rows[row]
         if role == PathRole:
-            return r[R_PATH]
+            return self._rows[row][R_PATH]
         if role == IsDirRole:
-            return r[R_KIND] == KIND_DIR
+            return self._rows[row][R_KIND] == KIND_DIR
         return None
+
+    def _display_texts(self, r: tuple) -> tuple[str, str, str]:
+        if r[R_KIND] == KIND_DIR:
+            if r[R_SIZE]:  # the indexer's aggregate size of the files below
+                size = human_size(r[R_SIZE])
+            else:
+                size = "" if r[R_CHILDREN] is None else f"{human_count(r[R_CHILDREN])} items"
+        else:
+            size = human_size(r[R_SIZE])
+        kind = self.icons.kind_text(r[R_KIND], r[R_NAME], r[R_MIME])
+        modified = human_time(r[R_MTIME], ns=True) if r[R_MTIME] else ""
+        return size, kind, modified
 
     # -- thumbnails ------------------------------------------------------------------------
     def set_show_thumbnails(self, show: bool) -> None:

@@ -22,6 +22,11 @@ def human_count(n: int) -> str:
     return f"{n:,}"
 
 
+def plural(n: int, word: str) -> str:
+    """ "1 item", "2 items", "12,345 items"."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def human_duration(seconds: float | None) -> str:
     if seconds is None:
         return ""

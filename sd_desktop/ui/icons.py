@@ -63,6 +63,7 @@ class TypeIcons:
                 m = self._mimes.mimeTypeForFile(f"x.{ext}", QMimeDatabase.MatchMode.MatchExtension) if ext else None
             if m is not None and m.isValid() and not m.isDefault():
                 text = m.comment()
+                text = text[:1].upper() + text[1:]
             else:
                 text = f"{ext.upper()} file" if ext else "File"
             self._comments[key] = text

@@ -114,7 +114,6 @@ class JobRow(QFrame):
         self.phase.setTextFormat(Qt.TextFormat.PlainText)
         self.stats = QLabel()
         self.stats.setTextFormat(Qt.TextFormat.PlainText)
-        self.stats.setForegroundRole(self.stats.foregroundRole())
         self.bar = QProgressBar()
         self.bar.setTextVisible(True)
         self.bar.setMaximumHeight(16)
@@ -189,7 +188,11 @@ class JobRow(QFrame):
             self.services.pause(self.job_id)
 
     def _show_errors(self) -> None:
-        self.services.tasks.spawn(self.services.manager.info(self.job_id), what="job details", done=show_details)
+        self.services.tasks.spawn(
+            self.services.manager.info(self.job_id),
+            what="job details",
+            done=lambda info: show_details(info, self.window()),
+        )
 
 
 def show_details(info: JobInfo | None, parent: QWidget | None = None) -> QDialog | None:

@@ -29,7 +29,7 @@ from sd_desktop.jobs import JobEvent
 from sd_desktop.ui.actions import ActionRegistry
 from sd_desktop.ui.content_model import R_KIND, R_PATH, ContentModel, FolderTarget
 from sd_desktop.ui.content_view import GRID, LIST, ContentView
-from sd_desktop.ui.formatting import human_count, human_duration, human_size
+from sd_desktop.ui.formatting import human_count, human_duration, human_size, plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.job_panel import JobPanel, job_title
 from sd_desktop.ui.pathbar import PathBar
@@ -301,16 +301,17 @@ class MainWindow(QMainWindow):
         rows = self.content.selected_rows()
         total = self.model.total
         if rows:
-            text = f"{human_count(len(rows))} selected ({human_size(self.model.sum_sizes(rows))})"
+            size = human_size(self.model.sum_sizes(rows))
+            text = f"{human_count(len(rows))} of {plural(total or 0, 'item')} selected ({size})"
         elif self.model.loading:
             text = "Loading…"
         else:
-            text = f"{human_count(total or 0)} items"
+            text = plural(total or 0, "item")
         self.selection_label.setText(text)
 
     def _jobs_changed(self, active: int, fraction: float | None) -> None:
         if active:
-            self.job_label.setText(f"{active} job{'s' if active != 1 else ''} running")
+            self.job_label.setText(f"{plural(active, 'job')} running")
             self.job_bar.show()
             if fraction is None:
                 self.job_bar.setRange(0, 0)
@@ -351,7 +352,7 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.job_dock], [210], Qt.Orientation.Vertical)
         header = s.value("view/header")
         if isinstance(header, QByteArray) and not header.isEmpty():
-            self.content.list.header().restoreState(header)
+            self.content.list.horizontalHeader().restoreState(header)
         split = s.value("window/splitter")
         if isinstance(split, QByteArray) and not split.isEmpty():
             self.splitter.restoreState(split)
@@ -365,7 +366,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("window/splitter", self.splitter.saveState())
-        s.setValue("view/header", self.content.list.header().saveState())
+        s.setValue("view/header", self.content.list.horizontalHeader().saveState())
         s.setValue("view/mode", self.content.mode)
         s.setValue("view/show_hidden", self.actions["show_hidden"].isChecked())
         if self._path is not None:

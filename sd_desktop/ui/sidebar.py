@@ -12,11 +12,11 @@ import sqlite3
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QHBoxLayout, QStyle, QToolButton, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QStyle, QToolButton, QTreeView, QVBoxLayout, QWidget
 
 from sd_desktop import paths
 from sd_desktop.library.locations import LocationInfo, list_locations
-from sd_desktop.ui.formatting import human_count, human_size
+from sd_desktop.ui.formatting import human_size, plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.services import AppServices, trash_folder
 from sd_desktop.ui.workers import BackgroundRunner
@@ -64,13 +64,22 @@ class SidebarModel(QStandardItemModel):
         self.locations, self.volumes = locations, volumes
         section = self._sections["locations"]
         section.removeRows(0, section.rowCount())
+        if not locations:
+            hint = QStandardItem("Add a location…")
+            hint.setEditable(False)
+            hint.setData("add", KindRole)
+            hint.setToolTip("Track a folder: it is indexed, searched and shown with thumbnails")
+            font = hint.font()
+            font.setItalic(True)
+            hint.setFont(font)
+            section.appendRow(hint)
         for loc in locations:
             item = QStandardItem(self.icons.folder, loc.name)
             item.setEditable(False)
             item.setData(os.fsencode(loc.path), PathRole)
             item.setData(loc.id, LocationRole)
             item.setData("location", KindRole)
-            counts = f"{human_count(loc.entries)} items · {human_size(loc.total_bytes)}"
+            counts = f"{plural(loc.entries, 'item')} · {human_size(loc.total_bytes)}"
             if loc.last_indexed is None and loc.entries == 0:
                 counts = "not indexed yet"
             item.setToolTip(f"{paths.display(loc.path)}\n{counts}")
@@ -193,6 +202,9 @@ class Sidebar(QWidget):
                 return
 
     def _activate(self, index: QModelIndex) -> None:
+        if index.data(KindRole) == "add":
+            self.addRequested.emit()
+            return
         path = index.data(PathRole)
         if path is not None:
             self.openRequested.emit(path)
@@ -205,7 +217,17 @@ class Sidebar(QWidget):
 
     def _remove(self) -> None:
         loc = self.selected_location()
-        if loc is not None:
+        if loc is None:
+            return
+        name = self.view.currentIndex().data(Qt.ItemDataRole.ToolTipRole) or ""
+        answer = QMessageBox.question(
+            self,
+            "Remove Location",
+            f"Stop tracking this location?\n\n{name}\n\nIts index is forgotten; the files on disk are not touched.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
             self.services.spawn_remove_location(loc)
 
     def _reindex(self) -> None:

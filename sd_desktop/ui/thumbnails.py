@@ -40,6 +40,7 @@ class ThumbnailCache(QObject):
         self._queued: list[int] = []
         self._runner = BackgroundRunner("thumbs", workers=2, parent=self)
         self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(15)
@@ -73,13 +74,17 @@ class ThumbnailCache(QObject):
 
     def close(self) -> None:
         self._flush_timer.stop()
-        self._runner.close()
+        self._runner.close(wait=True)  # at most one small batch in flight
+        for conn in self._conns:
+            conn.close()
+        self._conns.clear()
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self.library.connect_reader()
             self._local.conn = conn
+            self._conns.append(conn)
         return conn
 
     def _flush(self) -> None:

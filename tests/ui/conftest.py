@@ -21,15 +21,24 @@ from sd_desktop.jobs import JobManager  # noqa: E402
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
-def aloop(qapp):
+def open_loop(qapp) -> qasync.QEventLoop:
     qapp.setStyle("Fusion")
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
-    yield loop
+    return loop
+
+
+def close_loop(loop: qasync.QEventLoop) -> None:
     asyncio.events._set_running_loop(None)
     loop._QEventLoop__is_running = False  # it never ran run_forever: let close() release its executor
     loop.close()
+
+
+@pytest.fixture(scope="session")
+def aloop(qapp):
+    loop = open_loop(qapp)
+    yield loop
+    close_loop(loop)
 
 
 def run(qtbot, coro: Coroutine[Any, Any, Any], timeout: int = 20000) -> Any:

@@ -27,16 +27,24 @@ def open_and_wait(qtbot, window: MainWindow, path) -> None:
         window.open_path(path)
 
 
-def test_opens_with_an_empty_library(engine, qtbot, tmp_path, artifacts):
+def test_opens_with_an_empty_library(engine, qtbot, tmp_path, artifacts, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: asked.append(a) or "")
     folder = tmp_path / "home"
     folder.mkdir()
     (folder / "readme.txt").write_text("hello")
     window = make_window(engine, qtbot)
     qtbot.waitUntil(lambda: window.sidebar.model.section("volumes").rowCount() > 0, timeout=10000)
-    assert window.sidebar.model.section("locations").rowCount() == 0
+    hint = window.sidebar.model.section("locations").child(0)
+    assert hint.text() == "Add a location…"  # the only row: no locations yet
+    with qtbot.waitSignal(window.sidebar.addRequested, timeout=5000):
+        window.sidebar.view.clicked.emit(hint.index())
+    assert asked and asked[0][1] == "Add Location"  # the folder picker opened (and was cancelled)
     open_and_wait(qtbot, window, folder)
     assert window.model.rowCount() == 1
-    assert window.selection_label.text() == "1 items"
+    assert window.selection_label.text() == "1 item"
     assert window.job_label.text() == "No jobs"
     assert not window.sidebar.remove_button.isEnabled()
     window.grab().save(str(artifacts / "main-window-empty-library.png"))
@@ -62,7 +70,7 @@ def test_one_location_list_navigation_selection(engine, qtbot, tmp_path, artifac
             model.index(row, COL_NAME),
             QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
         )
-    assert window.selection_label.text().startswith("2 selected (734.1 MB")
+    assert window.selection_label.text() == "2 of 13 items selected (734.1 MB)"
     window.grab().save(str(artifacts / "main-window-list.png"))
     # activating a folder opens it; Back returns
     with qtbot.waitSignal(model.loadingFinished, timeout=10000):
@@ -150,4 +158,32 @@ def test_actions_use_standard_keys(engine, qtbot):
     assert window.actions["find"].shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
     assert window.actions["refresh"].shortcut() == QKeySequence(QKeySequence.StandardKey.Refresh)
     assert window.actions["select_all"].shortcut() == QKeySequence(QKeySequence.StandardKey.SelectAll)
+    window.dispose()
+
+
+def test_sidebar_reindex_and_remove_location(engine, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from sd_desktop import jobs
+
+    loc, root = add_indexed_location(engine.library, tmp_path / "loc")
+    window = make_window(engine, qtbot)
+    section = window.sidebar.model.section("locations")
+    qtbot.waitUntil(lambda: section.rowCount() == 1, timeout=10000)
+    window.sidebar.select_location(loc)
+    assert window.sidebar.reindex_button.isEnabled() and window.sidebar.remove_button.isEnabled()
+    with qtbot.waitSignal(engine.services.status, timeout=10000) as blocker:
+        qtbot.mouseClick(window.sidebar.reindex_button, Qt.MouseButton.LeftButton)
+    if "indexer" in jobs.registered():
+        assert "Indexing queued" in blocker.args[0]
+    else:
+        assert "not available" in blocker.args[0]
+        assert engine.run(engine.manager.list()) == []  # nothing pretends to index
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(window.sidebar.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: section.child(0).text() == "Add a location…", timeout=10000)
+    assert asked and "files on disk are not touched" in asked[0][2]
+    assert engine.library.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM location").fetchone()[0]) == 0
+    assert (tmp_path / "loc").is_dir()
     window.dispose()
