@@ -98,3 +98,24 @@ def test_hand_off_in_process_and_stale_socket(qtbot, qapp, tmp_path):
     again = InstanceServer(name)
     assert again.listen()
     again.close()
+
+
+def test_sigterm_pauses_the_running_job_and_persists_it(library_dir, qtbot, aloop):
+    from sd_desktop.jobs import JobManager
+    from sd_desktop.library import Library
+    from tests.ui.conftest import run
+
+    lib = Library.open(library_dir)
+    job_id = run(qtbot, JobManager(lib).enqueue("test_count", {"n": 100_000, "delay": 0.01, "tag": "long"}))
+    lib.close()
+    db = library_dir / "library.db"
+    app = launch(library_dir, library_dir, env={"SD_DESKTOP_EXTRA_JOBS": "tests.engine.jobs_for_tests"})
+    try:
+        qtbot.waitUntil(lambda: (rows(db, "SELECT COUNT(*) FROM test_steps") or [(0,)])[0][0] >= 3, timeout=60000)
+    finally:
+        app.send_signal(signal.SIGTERM)
+        _, err = app.communicate(timeout=60)
+    assert app.returncode == 0, err
+    ((status, state),) = rows(db, f"SELECT status, state IS NOT NULL FROM job WHERE id = {job_id}")
+    assert status == "paused" and state == 1  # paused with its checkpoint, not lost and not 'running'
+    Library.open(library_dir).close()  # the app released the library (no stale lock)
