@@ -119,3 +119,11 @@ def test_sigterm_pauses_the_running_job_and_persists_it(library_dir, qtbot, aloo
     ((status, state),) = rows(db, f"SELECT status, state IS NOT NULL FROM job WHERE id = {job_id}")
     assert status == "paused" and state == 1  # paused with its checkpoint, not lost and not 'running'
     Library.open(library_dir).close()  # the app released the library (no stale lock)
+
+
+def test_locked_library_gives_a_clear_message(library_dir, library):
+    proc = launch(library_dir, "--quit-when-idle")  # the `library` fixture holds the lock in this process
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    line = err.decode().strip().splitlines()[-1]
+    assert line.startswith("sd-desktop: library in use by PID") and "Traceback" not in err.decode()
