@@ -33,7 +33,7 @@ from sd_desktop.ui.formatting import human_count, human_duration, human_size, pl
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.job_panel import JobPanel, job_title
 from sd_desktop.ui.pathbar import PathBar
-from sd_desktop.ui.services import AppServices
+from sd_desktop.ui.services import AppServices, trash_folder
 from sd_desktop.ui.settings import get_bool, get_int, open_settings
 from sd_desktop.ui.sidebar import Sidebar
 
@@ -265,6 +265,8 @@ class MainWindow(QMainWindow):
         self._update_selection()
 
     def _load_failed(self, message: str) -> None:
+        if self._path is not None and self._path == trash_folder() and not os.path.isdir(self._path):
+            message = "The Trash is empty"  # the freedesktop trash folder appears with the first deleted file
         self.statusBar().showMessage(message, 10000)
         self.selection_label.setText(message)
 

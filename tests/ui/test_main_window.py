@@ -187,3 +187,23 @@ def test_sidebar_reindex_and_remove_location(engine, qtbot, tmp_path, monkeypatc
     assert engine.library.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM location").fetchone()[0]) == 0
     assert (tmp_path / "loc").is_dir()
     window.dispose()
+
+
+def test_trash_place_lists_the_trash_folder(engine, qtbot):
+    from sd_desktop.ui.sidebar import PathRole
+
+    window = make_window(engine, qtbot)
+    places = window.sidebar.model.section("places")
+    trash = next(places.child(r) for r in range(places.rowCount()) if places.child(r).text() == "Trash")
+    trash_dir = trash.data(PathRole)
+    assert trash_dir.startswith(os.fsencode(os.environ["XDG_DATA_HOME"]))  # tests never see the real trash
+    with qtbot.waitSignal(window.model.loadFailed, timeout=10000):
+        window.sidebar.view.clicked.emit(trash.index())
+    assert window.statusBar().currentMessage() == "The Trash is empty"
+    os.makedirs(trash_dir)
+    with open(os.path.join(trash_dir, b"old.txt"), "wb") as f:
+        f.write(b"x")
+    with qtbot.waitSignal(window.model.loadingFinished, timeout=10000):
+        window.sidebar.view.clicked.emit(trash.index())
+    assert [window.model.entry(r)[R_NAME] for r in range(window.model.rowCount())] == ["old.txt"]
+    window.dispose()
