@@ -15,6 +15,7 @@ import asyncio  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -97,8 +98,9 @@ class AppController(QObject):
         if report:
             self._stall = StallMonitor(self)
             self._stall.start()
+        threading.Thread(target=_warm_up_mime_database, name="sd-ui-mime", daemon=True).start()
+        self.bridge = EngineBridge(self.manager, self)  # before start(): no event of resumed jobs is missed
         await self.manager.start()
-        self.bridge = EngineBridge(self.manager, self)
         self.thumbnails = ThumbnailCache(self.library, parent=self)
         self.services = AppServices(self.library, self.manager, self.bridge, self.tasks, self.thumbnails, self)
         self.window = MainWindow(self.services)
@@ -165,6 +167,13 @@ class AppController(QObject):
         await asyncio.to_thread(self.library.close)
         if self.window is not None:
             self.window.deleteLater()
+
+
+def _warm_up_mime_database() -> None:
+    """QMimeDatabase reads the shared MIME info from disk on first use: do that off the GUI thread."""
+    from PySide6.QtCore import QMimeDatabase
+
+    QMimeDatabase().mimeTypeForFile("warm-up.txt", QMimeDatabase.MatchMode.MatchExtension)
 
 
 def _folder_of(path: str | bytes) -> bytes:

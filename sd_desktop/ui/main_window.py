@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
         if event.kind not in ("completed", "failed", "cancelled"):
             return
         started = self._job_started.pop(event.job_id, None)
-        if started is not None and event.name == "indexer" and self._path is not None:
+        if event.name == "indexer" and event.kind == "completed" and self._path is not None:
             self.model.refresh()  # the folder may now be in the library
         long_job = started is not None and time.monotonic() - started >= LONG_JOB_SECONDS
         if long_job and self.tray is not None and not self.isActiveWindow():

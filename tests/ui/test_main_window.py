@@ -81,6 +81,11 @@ def test_one_location_list_navigation_selection(engine, qtbot, tmp_path, artifac
     with qtbot.waitSignal(model.loadingFinished, timeout=10000):
         window.actions["back"].trigger()
     assert window.current_path == os.fsencode(tmp_path / "Home")
+    # the filter box narrows the folder (in SQL) and the status bar follows
+    with qtbot.waitSignal(model.loadingFinished, timeout=10000):
+        qtbot.keyClicks(window.filter, "img_")
+    assert [model.entry(r)[R_NAME] for r in range(model.rowCount())] == [f"IMG_{4000 + i}.jpg" for i in range(6)]
+    assert window.selection_label.text() == "6 items"
 
 
 def test_grid_shows_thumbnails_from_sidecars(engine, qtbot, tmp_path, artifacts):
