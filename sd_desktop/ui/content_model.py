@@ -44,6 +44,7 @@ _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.Item
 EntryRole = Qt.ItemDataRole.UserRole + 1  # the row tuple
 PathRole = Qt.ItemDataRole.UserRole + 2  # absolute raw path (bytes)
 IsDirRole = Qt.ItemDataRole.UserRole + 3
+_ROLES = frozenset({_DISPLAY, _DECORATION, _ALIGN, _TOOLTIP, int(EntryRole), int(PathRole), int(IsDirRole)})
 
 _SQL_KEYS = {
     COL_NAME: "e.name COLLATE NOCASE",
@@ -417,7 +418,9 @@ class ContentModel(QAbstractTableModel):
             self._restart()
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY):
-        # called thousands of times per paint: plain int roles, display texts computed once per row
+        # called ~7 times per cell per paint (font, colours, check state...): refuse unused roles first
+        if role not in _ROLES:
+            return None
         row = index.row()
         if row < 0 or row >= len(self._rows):
             return None
