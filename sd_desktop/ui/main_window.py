@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.model.loadingFinished.connect(self._loaded)
         self.model.loadFailed.connect(self._load_failed)
         self.model.thumbnailsWanted.connect(services.request_thumbnails)
+        self.model.rowsInserted.connect(lambda *_: self._update_selection())  # the count shows while loading
         self.content = ContentView(self.model)
         self.content.activated.connect(self._activate_row)
         self.content.selectionChanged.connect(self._update_selection)
@@ -306,7 +307,7 @@ class MainWindow(QMainWindow):
             size = human_size(self.model.sum_sizes(rows))
             text = f"{human_count(len(rows))} of {plural(total or 0, 'item')} selected ({size})"
         elif self.model.loading:
-            text = "Loading…"
+            text = f"{plural(total, 'item')}, loading…" if total else "Loading…"
         else:
             text = plural(total or 0, "item")
         self.selection_label.setText(text)
