@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
-from sd_desktop import __version__  # noqa: E402
+from sd_desktop import __version__, jobs  # noqa: E402
 from sd_desktop.jobs import JobManager  # noqa: E402
 from sd_desktop.library import Library  # noqa: E402
 from sd_desktop.library.library import LibraryError, default_library_dir  # noqa: E402
@@ -100,7 +100,6 @@ class AppController(QObject):
             self._stall.start()
         threading.Thread(target=_warm_up_mime_database, name="sd-ui-mime", daemon=True).start()
         self.bridge = EngineBridge(self.manager, self)  # before start(): no event of resumed jobs is missed
-        await self.manager.start()
         self.thumbnails = ThumbnailCache(self.library, parent=self)
         self.services = AppServices(self.library, self.manager, self.bridge, self.tasks, self.thumbnails, self)
         self.window = MainWindow(self.services)
@@ -110,6 +109,7 @@ class AppController(QObject):
         if self.server is not None:
             self.server.received.connect(self._handoff)
         self.window.show()
+        await self.manager.start()
         for path in getattr(self.args, "add_location", None) or []:
             await self.services.add_location(path)
         targets = list(getattr(self.args, "paths", None) or [])
@@ -231,6 +231,10 @@ def run_gui(args: Any) -> int:
     except (LibraryError, SchemaTooNew, OSError) as exc:
         return _fail(app, f"cannot open the library {library_dir}: {exc}", interactive)
 
+    # import every job module now (Pillow, pillow-heif, the indexer...: ~150 ms, mostly extension
+    # modules initialising with the GIL held, so a thread would not help): before the window exists,
+    # not later on the GUI thread when the scheduler first rebuilds a job by name
+    jobs.registered()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     controller = AppController(library, args, server)
