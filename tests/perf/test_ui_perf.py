@@ -11,7 +11,6 @@ Figures are printed and compared with floors measured in the same run:
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import statistics
 import time
@@ -229,6 +228,3 @@ def test_stall_report_while_indexing_100k_files(tmp_path):
     stats = json.loads(report.read_text())
     print(f"\nstall report while indexing 100k files: {stats}")
     assert stats["max_ms"] <= 100 and stats["p99_ms"] <= 20
-
-
-_ = os
