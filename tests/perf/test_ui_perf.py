@@ -1,0 +1,230 @@
+"""UI benchmarks (run with ``-m perf``): a 100,000-entry folder, and the event loop while jobs run.
+
+Figures are printed and compared with floors measured in the same run:
+- first rows painted: from ``open_path`` to the view painting its first rows, against the floor
+  of one raw SQLite query for those rows on a fresh connection (issue budget: 300 ms);
+- scrolling end to end: median and slowest step (set scroll position, process events, paint),
+  against the same view over an in-memory QStandardItemModel (issue budget: 50 ms);
+- event-loop lateness of a 10 ms GUI timer while jobs run, against the idle loop (budgets from
+  issue 7: max 100 ms, p99 20 ms).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+import time
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEventLoop, QModelIndex, QSize
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QListView, QTableView
+
+from sd_desktop.ui.content_model import ContentModel
+from sd_desktop.ui.content_view import GRID, LIST, ContentView
+from sd_desktop.ui.stall import StallMonitor
+from tests.ui._rows import add_indexed_location, add_many_files
+from tests.ui.conftest import Engine, close_loop, open_loop, run
+
+pytestmark = pytest.mark.perf
+N = 100_000
+
+
+@pytest.fixture(scope="module")
+def aloop(qapp):
+    loop = open_loop(qapp)
+    yield loop
+    close_loop(loop)
+
+
+def process(ms: int = 0) -> None:
+    QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, ms)
+
+
+@pytest.fixture
+def big_folder(library, tmp_path, aloop):
+    loc, root = add_indexed_location(library, tmp_path / "big")
+    add_many_files(library, loc, root, N)
+    return library, tmp_path / "big", root
+
+
+def raw_first_rows_floor(library, root_id: int) -> float:
+    t0 = time.perf_counter()
+    conn = sqlite3.connect(f"file:{library.db_path}?mode=ro", uri=True)
+    conn.execute(
+        "SELECT id, name, path, kind, size, mtime_ns FROM entry WHERE parent_id = ? "
+        "ORDER BY name COLLATE NOCASE LIMIT 200",
+        (root_id,),
+    ).fetchall()
+    conn.close()
+    return time.perf_counter() - t0
+
+
+def scroll_end_to_end(view, model=None, stride_pages: int = 1) -> list[float]:
+    """Page down to the end, ``stride_pages`` pages per step: set the position, process events, paint."""
+    bar = view.verticalScrollBar()
+    steps: list[float] = []
+    for _ in range(200_000):
+        s0 = time.perf_counter()
+        bar.setValue(bar.value() + bar.pageStep() * stride_pages)
+        process()
+        view.viewport().repaint()
+        steps.append(time.perf_counter() - s0)
+        more = model is not None and model.canFetchMore(QModelIndex())
+        if bar.value() >= bar.maximum() and not more:
+            break
+    return steps
+
+
+def floor_view(mode: int, rows: int):
+    """The same view over a QStandardItemModel already in memory: what Qt alone costs here."""
+    model = QStandardItemModel(rows, 4)
+    for r in range(rows):
+        model.setItem(r, 0, QStandardItem(f"file-{r:06d}.dat"))
+        for c in range(1, 4):
+            model.setItem(r, c, QStandardItem("3.1 MB"))
+    if mode == LIST:
+        view = QTableView()
+        view.setShowGrid(False)
+        view.verticalHeader().hide()
+        view.setAlternatingRowColors(True)
+    else:
+        view = QListView()
+        view.setViewMode(QListView.ViewMode.IconMode)
+        view.setUniformItemSizes(True)
+        view.setGridSize(QSize(168, 172))
+        view.setIconSize(QSize(128, 128))
+    view.setModel(model)
+    view.resize(1100, 700)
+    view.show()
+    return view, model
+
+
+@pytest.mark.timeout(1800)  # ~3,000-4,000 page steps, each painted; slow on a loaded 2-core box
+@pytest.mark.parametrize("mode", [LIST, GRID], ids=["list", "grid"])
+def test_open_and_scroll_100k_folder(big_folder, qtbot, mode):
+    library, folder, root_id = big_folder
+    eng = Engine(library, qtbot)
+    try:
+        fview, fmodel = floor_view(mode, 20_000)
+        qtbot.addWidget(fview)
+        qtbot.waitExposed(fview)
+        # the grid holds ~6 items per row: page by page it is 4,000+ painted steps, so it strides 5 pages
+        stride = 1 if mode == LIST else 5
+        fsteps = scroll_end_to_end(fview, stride_pages=stride)
+        fview.hide()
+        floor_first = min(raw_first_rows_floor(library, root_id) for _ in range(3)) * 1000
+
+        model = ContentModel(library, eng.thumbnails)
+        view = ContentView(model)
+        qtbot.addWidget(view)
+        view.resize(1100, 700)
+        view.set_mode(mode)
+        view.show()
+        qtbot.waitExposed(view)
+        t0 = time.perf_counter()
+        model.open_path(folder)
+        qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=10000)
+        view.current_view().viewport().repaint()  # synchronous paint of the first rows
+        first_ms = (time.perf_counter() - t0) * 1000
+        qtbot.waitUntil(lambda: not model.loading, timeout=60000)
+        loaded_ms = (time.perf_counter() - t0) * 1000
+        steps = scroll_end_to_end(view.current_view(), model, stride_pages=stride)
+        assert model.rowCount() == N
+        worst, median = max(steps) * 1000, statistics.median(steps) * 1000
+        fworst, fmedian = max(fsteps) * 1000, statistics.median(fsteps) * 1000
+        name = "list" if mode == LIST else "grid"
+        print(
+            f"\n[{name}] {N} rows: first rows painted {first_ms:.0f} ms (issue budget 300; raw SQL floor "
+            f"{floor_first:.0f} ms, ratio {first_ms / floor_first:.1f}x); all rows received {loaded_ms:.0f} ms\n"
+            f"[{name}] scroll end to end, {len(steps)} steps of {stride} page(s): "
+            f"median {median:.1f} ms, worst {worst:.1f} ms "
+            f"(issue budget 50); floor (QStandardItemModel, 20k rows, same view): median {fmedian:.1f} ms, "
+            f"worst {fworst:.1f} ms; ratios {median / fmedian:.1f}x / {worst / fworst:.1f}x"
+        )
+        # bounds from runs on the loaded 2-core machine (see README): Python's data() per cell is the
+        # median's overhead; the worst steps are Qt re-laying out the view after fetchMore appends rows
+        assert first_ms <= 5 * floor_first + 100
+        assert median <= 4 * fmedian + 5
+        assert worst <= 4 * fworst + 60
+        model.close()
+    finally:
+        eng.close()
+
+
+def lateness_during(qtbot, duration_s: float, until=None) -> dict:
+    monitor = StallMonitor()
+    monitor.start()
+    end = time.monotonic() + duration_s
+    while time.monotonic() < end and not (until and until()):
+        QTest.qWait(20)
+    monitor.stop()
+    return monitor.report()
+
+
+def test_event_loop_lateness_while_jobs_run(library, qtbot, aloop, tmp_path):
+    eng = Engine(library, qtbot)
+    try:
+        from sd_desktop.ui.main_window import MainWindow
+
+        window = MainWindow(eng.services)
+        qtbot.addWidget(window)
+        window.resize(1200, 760)
+        window.show()
+        loc, root = add_indexed_location(library, tmp_path / "big")
+        add_many_files(library, loc, root, 20_000)
+        with qtbot.waitSignal(window.model.loadingFinished, timeout=30000):
+            window.open_path(tmp_path / "big")
+        idle = lateness_during(qtbot, 2.0)
+        # two jobs checkpointing every step (a write transaction each) with live progress in the panel
+        ids = [
+            run(qtbot, eng.manager.enqueue("test_count", {"n": 1500, "tag": "a", "noncritical_every": 50})),
+            run(qtbot, eng.manager.enqueue("test_count", {"n": 1500, "tag": "b"})),
+        ]
+        busy = lateness_during(qtbot, 30.0, until=lambda: not eng.manager.running_ids())
+        for job_id in ids:
+            run(qtbot, eng.manager.wait(job_id), timeout=60000)
+        print(f"\nidle loop: {idle}\nwhile 2 jobs checkpoint every step: {busy}")
+        assert busy["ticks"] > 50
+        assert busy["max_ms"] <= 100
+        assert busy["p99_ms"] <= 20
+        window.dispose()
+    finally:
+        eng.close()
+
+
+@pytest.mark.skipif(
+    "indexer" not in __import__("sd_desktop.jobs", fromlist=["registered"]).registered(),
+    reason="needs the indexer job (issue: indexing)",
+)
+@pytest.mark.timeout(3600)  # generating 100,000 files (~8 GB) takes minutes
+def test_stall_report_while_indexing_100k_files(tmp_path):
+    """The issue's own check: the app indexes a 100,000-file location, SD_DESKTOP_STALL_REPORT on."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, cli_env
+    from tests.support.make_corpus import main as make_corpus
+
+    corpus = tmp_path / "corpus"
+    make_corpus([str(corpus), "--files", "100000", "--seed", "3", "--images", "300"])
+    report = tmp_path / "stall.json"
+    cmd = [
+        sys.executable,
+        "-m",
+        "sd_desktop",
+        "--library",
+        str(tmp_path / "lib"),
+        "--add-location",
+        str(corpus / "tree"),
+        "--quit-when-idle",
+    ]
+    proc = subprocess.run(
+        cmd, env=cli_env({"SD_DESKTOP_STALL_REPORT": str(report)}), cwd=REPO, timeout=3600, capture_output=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(report.read_text())
+    print(f"\nstall report while indexing 100k files: {stats}")
+    assert stats["max_ms"] <= 100 and stats["p99_ms"] <= 20
