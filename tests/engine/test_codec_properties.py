@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sd_desktop.jobs import codec
 
-name_bytes = st.binary(min_size=1, max_size=60).filter(lambda b: b"/" not in b and b"\0" not in b)
+name_bytes = st.binary(min_size=1, max_size=60).filter(lambda b: b"/" not in b and b"\0" not in b and b != b".")
 
 
 @dataclass

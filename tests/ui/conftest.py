@@ -1,5 +1,6 @@
-"""UI test fixtures: one qasync loop marked as running for the session (pytest-qt spins Qt's
-event loop, and with it asyncio's callbacks), and the engine objects the window needs."""
+"""UI test fixtures: a qasync loop marked as running for each test (pytest-qt spins Qt's
+event loop, and with it asyncio's callbacks) — per test, so engine tests that follow can use
+asyncio.run — and the engine objects the window needs."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def close_loop(loop: qasync.QEventLoop) -> None:
     loop.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def aloop(qapp):
     loop = open_loop(qapp)
     yield loop
