@@ -1,0 +1,175 @@
+"""Content identification: cas_id, MIME (magic bytes) and, in deep mode, the full blake3 hash.
+
+``identify_batch`` runs on a worker thread for a few hundred files at a time (one thread hop per
+batch, not per file: for small files the per-call overhead dominates). Each file is opened with
+O_NOFOLLOW | O_NONBLOCK and checked to be a regular file before any read, so a FIFO or a symlink
+swapped in after the walk is never read. A file whose size, mtime or inode differs from what the
+walk recorded, or that changes while it is read, is flagged and left without a cas_id; the next
+index picks it up.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import blake3
+
+from sd_desktop import cas
+from sd_desktop.ops.indexing.magic import HEAD_BYTES, kind_of, sniff
+from sd_desktop.ops.indexing.walk import join
+
+EMPTY_HASH = blake3.blake3(b"").hexdigest()
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+# files up to this size are read whole, once: cas_id, MIME and (deep) the full hash come from one read
+WHOLE_READ_MAX = 1024 * 1024
+
+# a file to identify: (entry id, relative path, size, mtime_ns, inode, known cas_id, known mime)
+Candidate = tuple[int, bytes, int, int, int, str | None, str | None]
+
+
+@dataclass(slots=True)
+class Identified:
+    entry_id: int
+    size: int
+    cas_id: str | None
+    mime: str | None
+    integrity: str | None
+    device: int
+    inode: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+@dataclass
+class BatchOutcome:
+    done: list[Identified]
+    errors: list[tuple[bytes, str]]
+    changed: int = 0
+    bytes_read: int = 0
+    processed: int = 0  # candidates handled (identified, changed or failed), a prefix of the batch
+    interrupted: bool = False
+
+
+def identify_batch(
+    root: bytes, candidates: list[Candidate], deep: bool, should_stop: Callable[[], bool] | None = None
+) -> BatchOutcome:
+    out = BatchOutcome([], [])
+    for entry_id, rel, size, mtime_ns, inode, known_cas, known_mime in candidates:
+        if should_stop is not None and should_stop():
+            out.interrupted = True
+            return out
+        try:
+            item = _identify_one(root, entry_id, rel, size, mtime_ns, inode, known_cas, known_mime, deep, should_stop)
+        except cas.HashInterrupted:
+            out.interrupted = True
+            return out
+        except _Changed as exc:
+            out.changed += 1
+            out.errors.append((rel, str(exc)))
+        except FileNotFoundError:
+            out.errors.append((rel, "vanished before its content could be read"))
+        except OSError as exc:
+            out.errors.append((rel, f"cannot read its content: {exc.strerror or exc}"))
+        else:
+            out.done.append(item)
+            out.bytes_read += size
+        out.processed += 1
+    return out
+
+
+class _Changed(Exception):
+    pass
+
+
+def _identify_one(
+    root: bytes,
+    entry_id: int,
+    rel: bytes,
+    size: int,
+    mtime_ns: int,
+    inode: int,
+    known_cas: str | None,
+    known_mime: str | None,
+    deep: bool,
+    should_stop: Callable[[], bool] | None,
+) -> Identified:
+    fd = os.open(join(root, rel), OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _Changed("is no longer a regular file; not read (the next index records what it is)")
+        if st.st_size != size or st.st_mtime_ns != mtime_ns or st.st_ino != inode:
+            raise _Changed("changed after it was listed; the next index identifies it")
+        # a deep pass over files a content pass already identified only adds the full hash
+        cas_id, mime, integrity = known_cas, known_mime, None
+        name = rel.rsplit(b"/", 1)[-1]
+        if size == 0:
+            integrity = EMPTY_HASH if deep else None
+        elif size <= (WHOLE_READ_MAX if deep else cas.MINIMUM_FILE_SIZE):
+            data = os.pread(fd, size + 1, 0)
+            if len(data) != size:
+                raise _Changed("changed while it was read; the next index identifies it")
+            if cas_id is None:
+                cas_id = cas_id_of_bytes(data)
+                mime = sniff(data[:HEAD_BYTES], name)
+            if deep:
+                integrity = blake3.blake3(data).hexdigest()
+        else:
+            if cas_id is None:
+                try:
+                    cas_id = cas.cas_id_of_fd(fd, size)
+                except cas.ChangedWhileReading as exc:
+                    raise _Changed(f"changed while it was hashed ({exc}); the next index identifies it") from None
+                mime = sniff(os.pread(fd, HEAD_BYTES, 0), name)
+            if deep:
+                os.lseek(fd, 0, os.SEEK_SET)
+                integrity = cas.full_hash_of_fd(fd, should_stop)
+        after = os.fstat(fd)
+        if after.st_size != st.st_size or after.st_mtime_ns != st.st_mtime_ns:
+            raise _Changed("changed while it was hashed; the next index identifies it")
+        return Identified(entry_id, size, cas_id, mime, integrity, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+    finally:
+        os.close(fd)
+
+
+def cas_id_of_bytes(data: bytes) -> str | None:
+    """``cas.cas_id`` of content already in memory (same ranges, same digest), to read small files once."""
+    size = len(data)
+    if size == 0:
+        return None
+    h = blake3.blake3(size.to_bytes(8, "little"))
+    if size <= cas.MINIMUM_FILE_SIZE:
+        h.update(data)
+    else:
+        view = memoryview(data)
+        for offset, length in cas.sample_ranges(size):
+            h.update(view[offset : offset + length])
+    return h.hexdigest()[: cas.CAS_ID_HEX_CHARS]
+
+
+def store(conn: sqlite3.Connection, items: list[Identified], now: float) -> None:
+    """Write content identities (one row per distinct cas_id) and the entries' ids, MIME and hashes."""
+    with_cas = [i for i in items if i.cas_id is not None]
+    if with_cas:
+        conn.executemany(
+            "INSERT INTO content_identity (cas_id, size, kind, mime, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(cas_id) DO NOTHING",
+            [(i.cas_id, i.size, kind_of(i.mime), i.mime, now) for i in with_cas],
+        )
+    conn.executemany(
+        "UPDATE entry SET cas_id = ?1, mime = ?2, integrity_hash = COALESCE(?3, integrity_hash), "
+        "content_id = (SELECT id FROM content_identity WHERE cas_id = ?1) WHERE id = ?4",
+        [(i.cas_id, i.mime, i.integrity, i.entry_id) for i in items],
+    )
+    hashed = [i for i in items if i.integrity is not None]
+    if hashed:
+        conn.executemany(
+            "INSERT OR REPLACE INTO hash_cache (device, inode, size, mtime_ns, ctime_ns, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, i.integrity) for i in hashed],
+        )

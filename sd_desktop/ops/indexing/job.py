@@ -1,0 +1,445 @@
+"""IndexerJob: walks a location into the library (Discovery -> Processing -> Aggregation ->
+ContentIdentification), pipelined, incremental and crash-safe.
+
+* Discovery/Processing: a worker thread lists a batch of folders (``walk.Walker``) while the
+  previous batch is written (``persist.EntryWriter``) on the library's writer thread. Each write is
+  one transaction holding the rows and the state that covers them: the folder frontier and
+  counters, never the list of entries. A pause or a kill -9 loses and repeats nothing.
+* Aggregation: pending deletions are applied, then folder totals are recomputed in set-based SQL.
+* ContentIdentification (content and deep modes): files without a cas_id (deep: without an
+  integrity hash) are read in batches of a few hundred per thread hop; the cursor is the last
+  entry id done.
+* Deep mode queues a ``thumbnails`` follow-up when that job exists in this build.
+* Ephemeral runs walk (and in content mode hash) without writing entries: counts only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sd_desktop import paths
+from sd_desktop.jobs import Job, JobContext, JobError, register, registered
+from sd_desktop.ops.indexing import identify
+from sd_desktop.ops.indexing.aggregate import aggregate
+from sd_desktop.ops.indexing.config import (
+    IndexerConfig,
+    IndexerOutput,
+    IndexerState,
+    IndexMode,
+    IndexScope,
+    Persistence,
+)
+from sd_desktop.ops.indexing.persist import EntryWriter, subtree_bounds
+from sd_desktop.ops.indexing.rules import RuleSet
+from sd_desktop.ops.indexing.walk import KIND_FILE, WalkBatch, Walker, join, stat_row
+
+T = TypeVar("T")
+
+WALK_BATCH_ENTRIES = int(os.environ.get("SD_DESKTOP_INDEX_BATCH", "4000"))
+HASH_BATCH_FILES = int(os.environ.get("SD_DESKTOP_INDEX_HASH_BATCH", "256"))
+HASH_BATCH_BYTES = 64 * 1024 * 1024  # deep mode: checkpoint at least every 64 MB read
+# tests only: sleep this long after each committed batch, so a kill -9 lands inside a phase
+TEST_DELAY = float(os.environ.get("SD_DESKTOP_INDEX_DELAY_MS", "0")) / 1000.0
+
+
+@dataclass
+class Plan:
+    """What a run works on, resolved from the config (never stored: rebuilt on resume)."""
+
+    location_id: int | None
+    root: bytes  # the location root (persistent) or the folder (ephemeral), absolute
+    target: bytes  # the indexed folder, relative to ``root`` (b"" = the root)
+    max_depth: int | None
+    rules: RuleSet
+
+
+@register
+class IndexerJob(Job):
+    NAME = "indexer"
+    VERSION = 1
+    RESUMABLE = True
+    DESCRIPTION = "Index a location: walk it, record every entry, identify contents"
+    Config = IndexerConfig
+    State = IndexerState
+    Output = IndexerOutput
+
+    def target(self) -> str:
+        c = self.config
+        where = paths.display(c.path) if c.path is not None else f"location {c.location_id}"
+        return f"{where} ({c.mode.value}{', ephemeral' if c.persistence is Persistence.EPHEMERAL else ''})"
+
+    # -- entry point -----------------------------------------------------------------------
+    async def run(self, ctx: JobContext) -> IndexerOutput:
+        plan = await self._plan(ctx)
+        st = self.state
+        if not st.started_at:
+            st.started_at = time.time()
+        if self.config.persistence is Persistence.EPHEMERAL:
+            await self._run_ephemeral(ctx, plan)
+            return self._output(plan)
+        writer = EntryWriter(plan.location_id, plan.root, ctx.job_id, st.fresh)
+        if st.phase == "start":
+            await self._start(ctx, plan, writer)
+        if st.phase == "discovery":
+            await self._discover(ctx, plan, writer)
+        if st.phase == "finalize":
+            await self._finalize(ctx, plan, writer)
+        if st.phase == "content":
+            await self._identify(ctx, plan)
+        if st.phase != "done":
+            await self._finish(ctx, plan)
+        return self._output(plan)
+
+    # -- planning --------------------------------------------------------------------------
+    async def _plan(self, ctx: JobContext) -> Plan:
+        c = self.config
+        location_id = c.location_id
+        if c.persistence is Persistence.EPHEMERAL:
+            if c.path is None:
+                raise JobError("an ephemeral index needs a folder path")
+            root = os.path.realpath(os.fsencode(c.path))
+            target = b""
+        else:
+            if location_id is None:
+                if c.path is None:
+                    raise JobError("the indexer needs a location id or a path inside a location")
+                from sd_desktop.library.locations import find_location
+
+                location_id = await ctx.run_blocking(find_location, ctx.library, c.path)
+                if location_id is None:
+                    raise JobError(f"{paths.display(c.path)} is not inside a location; add it as a location first")
+            row = await ctx.library.read(
+                lambda conn: conn.execute("SELECT path FROM location WHERE id = ?", (location_id,)).fetchone()
+            )
+            if row is None:
+                raise JobError(f"there is no location with id {location_id} (it was removed?)")
+            root = bytes(row[0])
+            target = self._relative_target(root)
+        try:
+            st = await ctx.run_blocking(os.stat, root)
+        except OSError as exc:
+            raise JobError(f"cannot open the folder {paths.display(root)}: {exc.strerror or exc}") from None
+        if not os.path.isdir(root):
+            raise JobError(f"{paths.display(root)} is not a folder")
+        skip = set()
+        try:
+            lib_st = os.stat(ctx.library.folder)
+            skip.add((lib_st.st_dev, lib_st.st_ino))
+        except OSError:
+            pass
+        del st
+        rules = RuleSet(c.rules, all_entries=c.all_entries, root=root, skip_ids=frozenset(skip))
+        max_depth = 1 if c.scope is IndexScope.CURRENT else c.max_depth
+        if max_depth is not None and max_depth < 1:
+            raise JobError("max_depth must be at least 1")
+        return Plan(location_id, root, target, max_depth, rules)
+
+    def _relative_target(self, root: bytes) -> bytes:
+        path = self.config.path
+        if path is None:
+            return b""
+        raw = os.fsencode(path)
+        absolute = os.path.realpath(raw if os.path.isabs(raw) else os.path.join(root, raw))
+        if not paths.is_within(absolute, root):
+            raise JobError(f"{paths.display(raw)} is not inside the location {paths.display(root)}")
+        return b"" if absolute == root else os.path.relpath(absolute, root)
+
+    # -- a checkpoint whose state is updated by the transaction itself -----------------------
+    async def _commit(self, ctx: JobContext, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Like ``ctx.checkpoint``, but the state is encoded *after* ``fn`` ran, inside the same
+        transaction, so counters that ``fn`` computes (new, moved, ...) commit with its rows."""
+        job_id = ctx.job_id
+
+        def tx(conn: sqlite3.Connection) -> T:
+            result = fn(conn)
+            state, errors, count, progress = ctx._snapshot()
+            conn.execute(
+                "UPDATE job SET state = ?, errors = ?, error_count = ?, progress = ?, updated_at = ? WHERE id = ?",
+                (state, errors, count, progress, time.time(), job_id),
+            )
+            return result
+
+        return await ctx.library.write(tx)
+
+    # -- phases ----------------------------------------------------------------------------
+    async def _start(self, ctx: JobContext, plan: Plan, writer: EntryWriter) -> None:
+        chain = await ctx.run_blocking(_chain_rows, plan.root, plan.target)
+        st = self.state
+
+        def tx(conn: sqlite3.Connection) -> None:
+            fresh = (
+                conn.execute("SELECT 1 FROM entry WHERE location_id = ? LIMIT 1", (plan.location_id,)).fetchone()
+                is None
+            )
+            writer.fresh = fresh
+            st.fresh = fresh
+            st.entries_written += writer.prepare(conn, chain)
+            st.frontier = [(plan.target, 0)]
+            st.phase = "discovery"
+
+        await self._commit(ctx, tx)
+        ctx.progress(phase="discovery", done=0, message="listing folders")
+
+    async def _discover(self, ctx: JobContext, plan: Plan, writer: EntryWriter) -> None:
+        st = self.state
+        walker = Walker(plan.root, st.frontier, plan.max_depth, plan.rules)
+        pending: asyncio.Future | None = None
+        if not walker.done:
+            pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, WALK_BATCH_ENTRIES))
+        try:
+            while pending is not None:
+                batch: WalkBatch = await pending
+                pending = None
+                await ctx.check_interrupt()
+                if not walker.done:  # list the next folders while this batch is written
+                    pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, WALK_BATCH_ENTRIES))
+                self._record_walk_errors(ctx, plan, batch)
+
+                def tx(conn: sqlite3.Connection, batch: WalkBatch = batch, last: bool = pending is None) -> None:
+                    if batch.vanished:
+                        writer.mark_vanished(conn, batch.vanished)
+                    res = writer.write(conn, batch)
+                    for rel in res.orphaned or ():
+                        ctx.add_non_critical_error(join(plan.root, rel), "its folder entry is missing; skipped")
+                    st.new += res.new
+                    st.modified += res.modified
+                    st.moved += res.moved
+                    st.entries_written += res.written
+                    self._count(batch)
+                    st.frontier = batch.frontier
+                    if not batch.frontier and last:
+                        st.phase = "finalize"
+
+                await self._commit(ctx, tx)
+                found = st.files + st.dirs + st.symlinks + st.others
+                ctx.progress(
+                    phase="discovery",
+                    done=found,
+                    bytes_done=st.bytes,
+                    message=f"{st.files} files, {st.dirs} folders ({len(st.frontier)} folders to list)",
+                )
+                if TEST_DELAY:
+                    await asyncio.sleep(TEST_DELAY)
+        finally:
+            if pending is not None:  # unwinding (pause/cancel): let the thread finish, drop its batch
+                try:
+                    await pending
+                except Exception:
+                    pass
+        if st.phase == "discovery":  # nothing was left to list (e.g. resumed right at the end)
+
+            def done(conn: sqlite3.Connection) -> None:
+                st.phase = "finalize"
+
+            await self._commit(ctx, done)
+
+    def _count(self, batch: WalkBatch) -> None:
+        st = self.state
+        st.files += batch.files
+        st.dirs += batch.dir_count
+        st.symlinks += batch.symlinks
+        st.others += batch.others
+        st.bytes += batch.bytes
+        st.skipped += batch.skipped
+
+    def _record_walk_errors(self, ctx: JobContext, plan: Plan, batch: WalkBatch) -> None:
+        for rel, reason in batch.errors:
+            ctx.add_non_critical_error(join(plan.root, rel), reason)
+        self.state.errors += len(batch.errors)
+
+    async def _finalize(self, ctx: JobContext, plan: Plan, writer: EntryWriter) -> None:
+        st = self.state
+        ctx.progress(phase="aggregation", done=0, message="updating folder totals")
+        mode = self.config.mode
+
+        def tx(conn: sqlite3.Connection) -> None:
+            st.deleted += writer.finish_deletions(conn)
+            if st.fresh or st.entries_written or st.deleted:
+                aggregate(conn, plan.location_id)
+            st.phase = "done" if mode is IndexMode.SHALLOW else "content"
+            st.hash_cursor = 0
+            st.hash_total = -1
+
+        await self._commit(ctx, tx)
+
+    async def _identify(self, ctx: JobContext, plan: Plan) -> None:
+        st = self.state
+        deep = self.config.mode is IndexMode.DEEP
+        where = "location_id = ? AND kind = 0 AND ((cas_id IS NULL AND size > 0)"
+        where += " OR integrity_hash IS NULL)" if deep else ")"
+        args: list[Any] = [plan.location_id]
+        if plan.target:
+            lo, hi = subtree_bounds(plan.target)
+            where += " AND path > ? AND path < ?"
+            args += [lo, hi]
+        if st.hash_total < 0:
+            st.hash_total = await ctx.library.read(
+                lambda c: c.execute(f"SELECT COUNT(*) FROM entry WHERE {where} AND id > ?", (*args, 0)).fetchone()[0]
+            )
+        columns = "id, path, size, mtime_ns, inode, cas_id, mime"
+        select = f"SELECT {columns} FROM entry WHERE {where} AND id > ? ORDER BY id LIMIT ?"
+
+        def fetch(conn: sqlite3.Connection, after: int) -> list[identify.Candidate]:
+            rows = conn.execute(select, (*args, after, HASH_BATCH_FILES)).fetchall()
+            out, total = [], 0
+            for r in rows:
+                out.append((r[0], bytes(r[1]), r[2], r[3], r[4], r[5], r[6]))
+                total += r[2]
+                if deep and total >= HASH_BATCH_BYTES:
+                    break
+            return out
+
+        def work(after: int) -> tuple[list[identify.Candidate], identify.BatchOutcome]:
+            rows = ctx.library.read_sync(lambda c: fetch(c, after))
+            stop = (lambda: ctx.interrupt_requested) if deep else None
+            return rows, identify.identify_batch(plan.root, rows, deep, stop)
+
+        ctx.progress(phase="content", done=st.hashed, total=st.hash_total or None, message="identifying contents")
+        pending: asyncio.Future | None = asyncio.ensure_future(ctx.run_blocking(work, st.hash_cursor))
+        try:
+            while pending is not None:
+                rows, outcome = await pending
+                pending = None
+                if not rows:
+                    break
+                handled = rows[: outcome.processed]
+                if not outcome.interrupted and handled:  # read the next files while these are stored
+                    pending = asyncio.ensure_future(ctx.run_blocking(work, handled[-1][0]))
+                for rel, reason in outcome.errors:
+                    ctx.add_non_critical_error(join(plan.root, rel), reason)
+                now = time.time()
+
+                def tx(conn: sqlite3.Connection, outcome=outcome, handled=handled, now=now) -> None:
+                    identify.store(conn, outcome.done, now)
+                    if handled:
+                        st.hash_cursor = handled[-1][0]
+                    st.hashed += len(outcome.done)
+                    st.hashed_bytes += outcome.bytes_read
+                    st.changed_while_hashing += outcome.changed
+                    st.errors += len(outcome.errors)
+
+                await self._commit(ctx, tx)
+                ctx.progress(
+                    phase="content",
+                    done=st.hashed,
+                    total=st.hash_total or None,
+                    bytes_done=st.hashed_bytes,
+                    message=f"{st.hashed} of {st.hash_total} files identified",
+                )
+                if outcome.interrupted:
+                    await ctx.check_interrupt()
+                await ctx.check_interrupt()
+                if TEST_DELAY:
+                    await asyncio.sleep(TEST_DELAY)
+        finally:
+            if pending is not None:
+                try:
+                    await pending
+                except Exception:
+                    pass
+
+    async def _finish(self, ctx: JobContext, plan: Plan) -> None:
+        st = self.state
+        now = time.time()
+
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE location SET last_indexed = ? WHERE id = ?", (now, plan.location_id))
+            st.phase = "done"
+
+        await self._commit(ctx, tx)
+        if self.config.mode is IndexMode.DEEP and "thumbnails" in registered():
+            await ctx.enqueue_followup("thumbnails", {"location_id": plan.location_id})
+
+    # -- ephemeral -------------------------------------------------------------------------
+    async def _run_ephemeral(self, ctx: JobContext, plan: Plan) -> None:
+        """Walk (and hash) without writing entries: memory is bounded by the frontier and one batch."""
+        st = self.state
+        if st.phase == "start":
+            st.frontier = [(b"", 0)]
+            st.phase = "discovery"
+        walker = Walker(plan.root, st.frontier, plan.max_depth, plan.rules)
+        hashing = self.config.mode is not IndexMode.SHALLOW
+        deep = self.config.mode is IndexMode.DEEP
+        while not walker.done:
+            await ctx.check_interrupt()
+            batch = await ctx.run_blocking(walker.batch, WALK_BATCH_ENTRIES)
+            self._record_walk_errors(ctx, plan, batch)
+            if hashing:
+                files = [
+                    (0, r[0], r[3], r[6], r[4], None, None)
+                    for d in batch.dirs
+                    for r in d.rows
+                    if r[2] == KIND_FILE and r[3] > 0
+                ]
+                for i in range(0, len(files), HASH_BATCH_FILES):
+                    outcome = await ctx.run_blocking(
+                        identify.identify_batch, plan.root, files[i : i + HASH_BATCH_FILES], deep, None
+                    )
+                    for rel, reason in outcome.errors:
+                        ctx.add_non_critical_error(join(plan.root, rel), reason)
+                    st.hashed += len(outcome.done)
+                    st.hashed_bytes += outcome.bytes_read
+                    st.changed_while_hashing += outcome.changed
+                    st.errors += len(outcome.errors)
+            self._count(batch)
+            st.frontier = batch.frontier
+            await ctx.checkpoint()
+            ctx.progress(
+                phase="discovery",
+                done=st.files + st.dirs + st.symlinks + st.others,
+                bytes_done=st.bytes,
+                message=f"{st.files} files, {st.dirs} folders",
+            )
+        st.phase = "done"
+
+    def _output(self, plan: Plan) -> IndexerOutput:
+        st = self.state
+        c = self.config
+        return IndexerOutput(
+            location_id=plan.location_id,
+            path=paths.display(join(plan.root, plan.target)),
+            mode=c.mode.value,
+            persistence=c.persistence.value,
+            files=st.files,
+            dirs=st.dirs,
+            symlinks=st.symlinks,
+            others=st.others,
+            bytes=st.bytes,
+            entries_written=st.entries_written,
+            new=st.new,
+            modified=st.modified,
+            moved=st.moved,
+            deleted=st.deleted,
+            hashed=st.hashed,
+            hashed_bytes=st.hashed_bytes,
+            skipped=st.skipped,
+            errors=st.errors,
+            changed_while_hashing=st.changed_while_hashing,
+            seconds=round(time.time() - st.started_at, 3),
+        )
+
+
+def _chain_rows(root: bytes, target: bytes) -> list[tuple]:
+    """Rows of the root and of each folder down to ``target`` (so a sub-path has its parents)."""
+    rels = [b""]
+    if target:
+        parts = target.split(b"/")
+        rels += [b"/".join(parts[: i + 1]) for i in range(len(parts))]
+    rows = []
+    for rel in rels:
+        full = join(root, rel)
+        try:
+            st = os.lstat(full)
+        except OSError as exc:
+            raise JobError(f"cannot read {paths.display(full)}: {exc.strerror or exc}") from None
+        if not os.path.isdir(full) or os.path.islink(full):
+            raise JobError(f"{paths.display(full)} is not a folder")
+        name = os.path.basename(full) if rel else (os.path.basename(root) or root)
+        rows.append(stat_row(rel, name, st, None))
+    return rows

@@ -1,0 +1,322 @@
+"""Writing walk batches into the ``entry`` table, incrementally, inside the job's checkpoints.
+
+Everything here runs on the library's writer thread inside ``ctx.checkpoint`` (one transaction with
+the job state that covers it). Ids are assigned here (the writer is the only one), so a batch is
+one raw ``executemany`` and children can point at folders inserted in the same batch.
+
+Matching on re-index:
+* same path, same kind: unchanged rows are not written at all; changed stat fields are updated,
+  and a size/mtime/inode change clears cas_id, content_id, integrity_hash and mime (re-hashed later);
+* same path, other kind: the old row (and its subtree) is replaced;
+* a new path whose (device, inode, kind, mtime_ns and, for files, size) belongs to an entry whose
+  old path no longer exists on disk: a move/rename; the row keeps its id and hashes, a folder's
+  subtree paths are rewritten. (A recycled inode with other content fails the mtime/size test and
+  is a new entry; a file moved *and* edited is a deletion plus a new file.)
+* existing children of a listed folder that were not seen: recorded as pending deletions in
+  ``work_item`` (kind 1) and removed once the walk is over, unless a later move claimed them.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+
+from sd_desktop.ops.indexing.walk import (
+    KIND_DIR,
+    R_CTIME,
+    R_DEVICE,
+    R_HIDDEN,
+    R_INODE,
+    R_KIND,
+    R_LINK,
+    R_MODE,
+    R_MTIME,
+    R_PATH,
+    R_SIZE,
+    WalkBatch,
+    join,
+)
+
+WORK_PENDING_DELETE = 1
+
+INSERT_SQL = (
+    "INSERT INTO entry (id, location_id, parent_id, path, name, kind, size, inode, device, mtime_ns, ctime_ns, "
+    "mode, hidden, link_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# ?1 parent, ?2..?12 the row, ?13 reset hashes, ?14 id
+UPDATE_SQL = (
+    "UPDATE entry SET parent_id = ?1, path = ?2, name = ?3, kind = ?4, size = ?5, inode = ?6, device = ?7, "
+    "mtime_ns = ?8, ctime_ns = ?9, mode = ?10, hidden = ?11, link_target = ?12, "
+    "cas_id = CASE WHEN ?13 THEN NULL ELSE cas_id END, content_id = CASE WHEN ?13 THEN NULL ELSE content_id END, "
+    "integrity_hash = CASE WHEN ?13 THEN NULL ELSE integrity_hash END, mime = CASE WHEN ?13 THEN NULL ELSE mime END "
+    "WHERE id = ?14"
+)
+EXISTING_SQL = (
+    "SELECT id, path, kind, size, inode, device, mtime_ns, ctime_ns, mode, hidden, link_target, parent_id "
+    "FROM entry WHERE parent_id IN ({marks})"
+)
+CHUNK = 500
+
+
+def subtree_bounds(rel: bytes) -> tuple[bytes, bytes]:
+    """Blob bounds (exclusive) of every path strictly below ``rel`` ('0' sorts right after '/')."""
+    return (rel + b"/", rel + b"0") if rel else (b"", b"\xff" * 8)
+
+
+@dataclass
+class BatchResult:
+    new: int = 0
+    modified: int = 0
+    moved: int = 0
+    written: int = 0
+    missing: int = 0
+    orphaned: list[bytes] | None = None  # listed folders whose own entry was not found
+
+
+class EntryWriter:
+    """Applies walk batches for one location. Holds only the ids of folders still to be listed."""
+
+    def __init__(self, location_id: int, root: bytes, job_id: int, fresh: bool):
+        self.location_id = location_id
+        self.root = root
+        self.job_id = job_id
+        self.fresh = fresh
+        self.dir_ids: dict[bytes, int] = {}
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _lookup(self, conn: sqlite3.Connection, rel: bytes) -> int | None:
+        row = conn.execute(
+            "SELECT id FROM entry WHERE location_id = ? AND path = ? AND kind = 1", (self.location_id, rel)
+        ).fetchone()
+        return row[0] if row else None
+
+    def _dir_id(self, conn: sqlite3.Connection, rel: bytes) -> int | None:
+        pid = self.dir_ids.pop(rel, None)
+        return pid if pid is not None else self._lookup(conn, rel)
+
+    @staticmethod
+    def _next_id(conn: sqlite3.Connection) -> int:
+        return conn.execute("SELECT COALESCE(MAX(id), 0) FROM entry").fetchone()[0] + 1
+
+    # -- the root and the folders above a sub-path -------------------------------------------
+    def prepare(self, conn: sqlite3.Connection, chain: list[tuple]) -> int:
+        """Upsert the root entry and the folders down to the indexed path (rows from ``stat_row``).
+
+        Returns the number of rows written; the last folder's id is remembered for the walk.
+        """
+        parent = None
+        written = 0
+        for row in chain:
+            existing = conn.execute(
+                "SELECT id, kind FROM entry WHERE location_id = ? AND path = ?", (self.location_id, row[R_PATH])
+            ).fetchone()
+            if existing is not None and existing[1] != row[R_KIND]:
+                self._delete_subtree(conn, existing[0], row[R_PATH])
+                existing = None
+            if existing is None:
+                entry_id = self._next_id(conn)
+                conn.execute(INSERT_SQL, (entry_id, self.location_id, parent, *row))
+                written += 1
+            else:
+                entry_id = existing[0]
+                conn.execute(UPDATE_SQL, (parent, *row, 0, entry_id))
+            parent = entry_id
+        if chain:
+            self.dir_ids[chain[-1][R_PATH]] = parent
+        return written
+
+    def _delete_subtree(self, conn: sqlite3.Connection, entry_id: int, rel: bytes) -> None:
+        lo, hi = subtree_bounds(rel)
+        # descendants first, by path range: a deep subtree never relies on recursive FK cascades
+        conn.execute("DELETE FROM entry WHERE location_id = ? AND path > ? AND path < ?", (self.location_id, lo, hi))
+        conn.execute("DELETE FROM entry WHERE id = ?", (entry_id,))
+
+    # -- batches ---------------------------------------------------------------------------
+    def write(self, conn: sqlite3.Connection, batch: WalkBatch) -> BatchResult:
+        if self.fresh:
+            return self._write_fresh(conn, batch)
+        return self._write_incremental(conn, batch)
+
+    def _write_fresh(self, conn: sqlite3.Connection, batch: WalkBatch) -> BatchResult:
+        """First index of a location: nothing to match, everything is inserted."""
+        res = BatchResult(orphaned=[])
+        loc = self.location_id
+        next_id = self._next_id(conn)
+        rows = []
+        dir_ids = self.dir_ids
+        for d in batch.dirs:
+            pid = self._dir_id(conn, d.rel)
+            if pid is None:
+                res.orphaned.append(d.rel)
+                continue
+            for row in d.rows:
+                rows.append((next_id, loc, pid, *row))
+                if row[R_KIND] == KIND_DIR:
+                    dir_ids[row[R_PATH]] = next_id
+                next_id += 1
+        conn.executemany(INSERT_SQL, rows)
+        res.new = res.written = len(rows)
+        return res
+
+    def _write_incremental(self, conn: sqlite3.Connection, batch: WalkBatch) -> BatchResult:
+        res = BatchResult(orphaned=[])
+        # a move may point at a folder this batch inserts at its end: check references at commit
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        loc = self.location_id
+        # existing children of every listed folder whose id is known now, in few queries
+        pids: dict[bytes, int | None] = {}
+        for d in batch.dirs:
+            pid = self.dir_ids.pop(d.rel, None)
+            pids[d.rel] = pid if pid is not None else self._lookup(conn, d.rel)
+        children: dict[int, dict[bytes, tuple]] = {}
+        known = [p for p in pids.values() if p is not None]
+        for i in range(0, len(known), CHUNK):
+            chunk = known[i : i + CHUNK]
+            for r in conn.execute(EXISTING_SQL.format(marks=",".join("?" * len(chunk))), chunk):
+                children.setdefault(r[11], {})[bytes(r[1])] = r
+        next_id = self._next_id(conn)
+        inserts: list[tuple] = []
+        updates: list[tuple] = []
+        fresh_dirs: set[int] = set()  # folders inserted by this batch: no children to match
+        missing: list[tuple[int, int, bytes]] = []
+        for d in batch.dirs:
+            pid = pids[d.rel]
+            if pid is None:
+                pid = self._dir_id(conn, d.rel)  # a folder inserted or moved earlier in this batch
+                if pid is None:
+                    res.orphaned.append(d.rel)
+                    continue
+                if pid not in fresh_dirs and pid not in children:
+                    for r in conn.execute(EXISTING_SQL.format(marks="?"), (pid,)):
+                        children.setdefault(pid, {})[bytes(r[1])] = r
+            existing = children.get(pid, {})
+            for row in d.rows:
+                path = row[R_PATH]
+                kind = row[R_KIND]
+                ex = existing.pop(path, None)
+                if ex is not None and ex[2] != kind:
+                    self._delete_subtree(conn, ex[0], path)  # replaced by another kind of entry
+                    res.modified += 1
+                    ex = None
+                elif ex is None:
+                    moved_id = self._try_move(conn, pid, row, children)
+                    if moved_id is not None:
+                        res.moved += 1
+                        res.written += 1
+                        if kind == KIND_DIR:
+                            self.dir_ids[path] = moved_id
+                        continue
+                    res.new += 1
+                if ex is None:
+                    inserts.append((next_id, loc, pid, *row))
+                    if kind == KIND_DIR:
+                        self.dir_ids[path] = next_id
+                        fresh_dirs.add(next_id)
+                    next_id += 1
+                    continue
+                if (
+                    ex[3] != row[R_SIZE]
+                    or ex[4] != row[R_INODE]
+                    or ex[5] != row[R_DEVICE]
+                    or ex[6] != row[R_MTIME]
+                    or ex[7] != row[R_CTIME]
+                    or ex[8] != row[R_MODE]
+                    or ex[9] != row[R_HIDDEN]
+                    or (ex[10] if ex[10] is None else bytes(ex[10])) != row[R_LINK]
+                ):
+                    reset = (
+                        ex[3] != row[R_SIZE] or ex[4] != row[R_INODE] or ex[5] != row[R_DEVICE] or ex[6] != row[R_MTIME]
+                    )
+                    updates.append((pid, *row, 1 if reset else 0, ex[0]))
+                    if reset and kind != KIND_DIR:
+                        res.modified += 1
+                if kind == KIND_DIR:
+                    self.dir_ids[path] = ex[0]
+            for path, ex in existing.items():
+                missing.append((self.job_id, ex[0], path))
+            existing.clear()
+        if inserts:
+            conn.executemany(INSERT_SQL, inserts)
+        if updates:
+            conn.executemany(UPDATE_SQL, updates)
+        if missing:
+            conn.executemany(
+                f"INSERT OR IGNORE INTO work_item (job_id, seq, kind, src) VALUES (?, ?, {WORK_PENDING_DELETE}, ?)",
+                missing,
+            )
+        res.written += len(inserts) + len(updates)
+        res.missing = len(missing)
+        return res
+
+    def _try_move(
+        self, conn: sqlite3.Connection, pid: int, row: tuple, children: dict[int, dict[bytes, tuple]]
+    ) -> int | None:
+        """If ``row`` is an entry we know under an old path that is gone from disk, move it here."""
+        cands = conn.execute(
+            "SELECT id, path, parent_id FROM entry WHERE device = ? AND inode = ? AND kind = ? "
+            "AND location_id = ? AND mtime_ns = ? AND (kind = 1 OR size = ?)",
+            (row[R_DEVICE], row[R_INODE], row[R_KIND], self.location_id, row[R_MTIME], row[R_SIZE]),
+        ).fetchall()
+        for entry_id, old, old_parent in cands:
+            old = bytes(old)
+            if old == row[R_PATH] or old == b"":
+                continue
+            try:
+                os.lstat(join(self.root, old))
+                continue  # the old name still exists: a hard link or a replacement, not a move
+            except FileNotFoundError:
+                pass
+            except OSError:
+                continue
+            conn.execute(UPDATE_SQL, (pid, *row, 0, entry_id))
+            if old_parent in children:
+                children[old_parent].pop(old, None)
+            if row[R_KIND] == KIND_DIR:
+                lo, hi = subtree_bounds(old)
+                below = conn.execute(
+                    "SELECT id, path FROM entry WHERE location_id = ? AND path > ? AND path < ?",
+                    (self.location_id, lo, hi),
+                ).fetchall()
+                new = row[R_PATH]
+                cut = len(old)
+                conn.executemany(
+                    "UPDATE entry SET path = ? WHERE id = ?", [(new + bytes(p)[cut:], i) for i, p in below]
+                )
+            return entry_id
+        return None
+
+    def mark_vanished(self, conn: sqlite3.Connection, rels: list[bytes]) -> None:
+        """Folders that disappeared before they were listed: their entries go at the end of the walk."""
+        for rel in rels:
+            self.dir_ids.pop(rel, None)
+            row = conn.execute(
+                "SELECT id FROM entry WHERE location_id = ? AND path = ?", (self.location_id, rel)
+            ).fetchone()
+            if row is not None and rel != b"":
+                conn.execute(
+                    f"INSERT OR IGNORE INTO work_item (job_id, seq, kind, src) VALUES (?, ?, {WORK_PENDING_DELETE}, ?)",
+                    (self.job_id, row[0], rel),
+                )
+
+    def finish_deletions(self, conn: sqlite3.Connection) -> int:
+        """Remove the entries still pending deletion (with their subtrees); returns rows removed."""
+        loc = self.location_id
+        pending = conn.execute(
+            "SELECT e.id, e.path, e.kind FROM work_item w JOIN entry e ON e.id = w.seq AND e.path = w.src "
+            "WHERE w.job_id = ? AND w.kind = ? AND e.location_id = ?",
+            (self.job_id, WORK_PENDING_DELETE, loc),
+        ).fetchall()
+        if not pending:
+            conn.execute("DELETE FROM work_item WHERE job_id = ? AND kind = ?", (self.job_id, WORK_PENDING_DELETE))
+            return 0
+        count = "SELECT COUNT(*) FROM entry WHERE location_id = ?"
+        before = conn.execute(count, (loc,)).fetchone()[0]
+        for _entry_id, path, kind in pending:
+            if kind == KIND_DIR:
+                lo, hi = subtree_bounds(bytes(path))
+                conn.execute("DELETE FROM entry WHERE location_id = ? AND path > ? AND path < ?", (loc, lo, hi))
+        conn.executemany("DELETE FROM entry WHERE id = ?", [(p[0],) for p in pending])
+        removed = before - conn.execute(count, (loc,)).fetchone()[0]
+        conn.execute("DELETE FROM work_item WHERE job_id = ? AND kind = ?", (self.job_id, WORK_PENDING_DELETE))
+        return removed
