@@ -13,6 +13,8 @@ COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.jobs",
     "sd_desktop.commands.info",
     "sd_desktop.commands.index",
+    "sd_desktop.commands.copy",
+    "sd_desktop.commands.delete",
 ]
 
 

@@ -7,6 +7,8 @@ import os
 
 JOB_MODULES: list[str] = [
     "sd_desktop.ops.indexing.job",
+    "sd_desktop.ops.files.copy",
+    "sd_desktop.ops.files.delete",
 ]
 
 _loaded = False

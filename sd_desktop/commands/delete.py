@@ -1,0 +1,55 @@
+"""``delete PATH...``: to the trash (default), or permanently / securely with ``--yes``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sd_desktop import paths
+from sd_desktop.commands.common import UsageError, existing_path, human_size, run_job
+from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "delete",
+        help="move to the trash, or delete permanently or securely",
+        description="Symlinks are never followed: deleting a link leaves its target alone.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", type=existing_path)
+    p.add_argument("--mode", choices=[m.value for m in DeleteMode], default="trash")
+    p.add_argument("--yes", action="store_true", help="confirm a permanent or secure deletion")
+    p.add_argument("--passes", type=int, default=1, help="secure mode: overwrite passes (default 1)")
+    p.add_argument(
+        "--force-hardlinks", action="store_true", help="secure mode: overwrite files that have other hard links"
+    )
+    p.add_argument("--json", action="store_true", help="NDJSON progress and result on stdout")
+    p.set_defaults(func=cmd_delete)
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    mode = DeleteMode(args.mode)
+    if mode is not DeleteMode.TRASH and not args.yes:
+        raise UsageError(f"--mode {mode.value} cannot be undone: add --yes to confirm (nothing was deleted)")
+    config = DeleteConfig(
+        targets=[Path(p).absolute() for p in args.paths],
+        mode=mode,
+        confirm=args.yes,
+        passes=args.passes,
+        force_hardlinks=args.force_hardlinks,
+    )
+    return run_job(args, "delete", config, summarize)
+
+
+def summarize(output: dict) -> str:
+    lines = [
+        f"{row['outcome']:>8}  {paths.display(row['path'])}" + (f" ({row['reason']})" if row.get("reason") else "")
+        for row in output.get("outcomes", [])
+    ]
+    lines.append(
+        f"{output.get('trashed', 0)} trashed, {output.get('deleted', 0)} deleted "
+        f"({output.get('files_deleted', 0)} files, {human_size(output.get('bytes_deleted', 0))}), "
+        f"{output.get('skipped', 0)} skipped, {output.get('failed', 0)} failed"
+    )
+    lines += [f"note: {w}" for w in output.get("warnings", [])]
+    return "\n".join(lines)

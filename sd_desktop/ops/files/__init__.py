@@ -1,0 +1,1 @@
+"""File operations: copy/move (``files.copy``) and delete (``files.delete``) as resumable jobs."""

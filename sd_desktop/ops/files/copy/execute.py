@@ -1,0 +1,437 @@
+"""Carrying out a batch of copy work items on a worker thread.
+
+Each file goes to a temporary name beside its target, is flushed to disk (fsync for big files,
+one ``syncfs`` for a batch of small ones), checked (size; blake3 of the source as read against a
+re-read of the written file with ``verify`` and for every cross-volume move), given the
+source's mtime, mode and xattrs, and only then renamed into place — with a rename that never
+replaces unless the conflict policy says so. The folders are fsynced, and only after that does a
+move delete its source, and only if the source did not change meanwhile.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sd_desktop import paths
+from sd_desktop.cas import full_hash
+from sd_desktop.ops.files.copy import strategies
+from sd_desktop.ops.files.copy.fsops import (
+    free_name,
+    fsync_dir,
+    rename_noreplace,
+    syncfs,
+    temp_name,
+    unlink_quietly,
+)
+from sd_desktop.ops.files.copy.plan import DONE, FAILED, KIND_DIR, KIND_FILE, KIND_SYMLINK, SKIPPED
+
+SMALL_FILE = 1024 * 1024  # below this, one syncfs per batch instead of an fsync per file
+
+
+@dataclass
+class Item:
+    seq: int
+    kind: int
+    src: bytes
+    dst: bytes
+    size: int
+    mtime_ns: int
+    conflict: bool
+    rename: bool
+    top: int
+    answer: str | None
+    inflight: bool = False  # was in the batch that ran when the job was interrupted
+
+
+@dataclass
+class Result:
+    seq: int
+    status: int
+    outcome: str
+    reason: str | None = None
+    dst: bytes | None = None
+    target_stat: os.stat_result | None = None
+    src_removed: bool = False
+    kind: int = KIND_FILE
+    src: bytes = b""
+
+
+class AbortJob(Exception):  # noqa: N818
+    """The ``abort`` conflict policy met an existing target."""
+
+
+@dataclass
+class _Staged:
+    item: Item
+    tmp: bytes
+    decision: str  # new | replace | rename
+    src_stat: os.stat_result | None
+    digest: str | None
+    link: bytes | None = None
+
+
+class BatchRunner:
+    """Runs work items; thread-side. ``bytes_done``/``current`` are read by the progress ticker."""
+
+    def __init__(
+        self,
+        job_id: int,
+        *,
+        move: bool,
+        verify: bool,
+        policy: str,
+        dest_root: bytes,
+        should_stop: Callable[[], bool],
+        add_error: Callable[[bytes, str], None],
+        bwlimit: int = 0,
+    ):
+        self.job_id = job_id
+        self.move = move
+        self.verify = verify
+        self.policy = policy
+        self.dest_root = dest_root
+        self.should_stop = should_stop
+        self.add_error = add_error
+        self.throttle = strategies.Throttle(bwlimit)
+        self.bytes_done = 0
+        self.current: bytes = b""
+
+    # -- the batch --------------------------------------------------------------------------
+    def run(self, items: list[Item]) -> tuple[list[Result], str | None]:
+        """Results for the items handled (a prefix of ``items`` if interrupted), and an abort message."""
+        results: list[Result] = []
+        staged: list[_Staged] = []
+        abort: str | None = None
+        for item in items:
+            if self.should_stop():
+                break
+            self.current = item.src
+            try:
+                if item.kind == KIND_DIR and not item.rename:
+                    results.append(self._make_dir(item))
+                elif item.rename:
+                    results.append(self._rename_move(item))
+                else:
+                    out = self._stage(item)
+                    if isinstance(out, Result):
+                        results.append(out)
+                    elif out.link is None and out.src_stat.st_size >= SMALL_FILE:
+                        results.extend(self._finalize([out]))  # already fsynced: place it now
+                    else:
+                        staged.append(out)
+            except strategies.CopyInterrupted:
+                break
+            except AbortJob as exc:
+                abort = str(exc)
+                break
+            except OSError as exc:
+                results.append(self._failed(item, _why(exc)))
+        results.extend(self._finalize(staged))
+        return results, abort
+
+    # -- decisions --------------------------------------------------------------------------
+    def _policy_for(self, item: Item) -> str:
+        if self.policy == "ask":
+            return item.answer or "ask"
+        return self.policy
+
+    def _decide(self, item: Item, tst: os.stat_result) -> str | Result:
+        """What to do about an existing target: a decision (replace, rename) or a final Result."""
+        policy = self._policy_for(item)
+        if policy == "skip":
+            return self._result(item, SKIPPED, "skipped", "the target already exists")
+        if policy == "abort":
+            raise AbortJob(f"{paths.display(item.dst)} already exists (conflict policy: abort)")
+        if policy == "ask":
+            return self._result(item, SKIPPED, "skipped", "the target appeared after the conflicts were answered")
+        if policy == "rename":
+            return "rename"
+        if stat.S_ISDIR(tst.st_mode):
+            return self._failed(item, "a folder of that name is in the way; not replaced")
+        if policy == "overwrite_if_older" and tst.st_mtime_ns >= item.mtime_ns:
+            return self._result(item, SKIPPED, "skipped", "the target is as new or newer")
+        return "replace"
+
+    # -- steps ------------------------------------------------------------------------------
+    def _make_dir(self, item: Item) -> Result:
+        try:
+            os.mkdir(item.dst, 0o700)
+            return self._result(item, DONE, "created", dst=item.dst)
+        except FileExistsError:
+            tst = os.lstat(item.dst)
+            if stat.S_ISDIR(tst.st_mode):
+                return self._result(item, DONE, "merged", dst=item.dst)
+            return self._failed(item, "a file of that name is in the way; the folder was not created")
+
+    def _rename_move(self, item: Item) -> Result:
+        """Same-volume move: one rename; the bytes never move."""
+        tst = _lstat(item.dst)
+        if tst is not None:
+            src_st = _lstat(item.src)
+            if src_st is None and item.inflight:
+                return self._result(item, DONE, "moved", "finished before the interruption", dst=item.dst, tst=tst)
+            if src_st is not None and (src_st.st_dev, src_st.st_ino) == (tst.st_dev, tst.st_ino):
+                return self._failed(item, "source and target are the same file")
+            decision = self._decide(item, tst)
+            if isinstance(decision, Result):
+                return decision
+        else:
+            decision = "new"
+        dst = self._place(item.src, item.dst, decision, item)
+        if dst is None:
+            return self._result(item, SKIPPED, "skipped", "the target appeared during the move")
+        fsync_dir(os.path.dirname(dst))
+        outcome = "renamed" if dst != item.dst else "moved"
+        return self._result(item, DONE, outcome, dst=dst, tst=_lstat(dst), src_removed=True)
+
+    def _stage(self, item: Item) -> _Staged | Result:
+        tst = _lstat(item.dst)
+        decision = "new"
+        if tst is not None:
+            src_st = _lstat(item.src)
+            if src_st is not None and (src_st.st_dev, src_st.st_ino) == (tst.st_dev, tst.st_ino):
+                return self._failed(item, "source and target are the same file")
+            if item.inflight and not item.conflict and _matches(tst, item):
+                return self._recover(item, tst, src_st)
+            decision = self._decide(item, tst)
+            if isinstance(decision, Result):
+                return decision
+        tmp = temp_name(item.dst, self.job_id, item.seq)
+        unlink_quietly(tmp)  # a leftover of an interrupted run
+        if item.kind == KIND_SYMLINK:
+            link = os.readlink(item.src)
+            st = os.lstat(item.src)
+            os.symlink(link, tmp)
+            try:
+                os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+            except OSError as exc:
+                self.add_error(item.dst, f"the link's time could not be kept: {exc.strerror}")
+            return _Staged(item, tmp, decision, st, None, link)
+        if item.kind != KIND_FILE:
+            return self._result(item, SKIPPED, "skipped", "not a regular file: not copied")
+        try:
+            st, digest = self._write_temp(item, tmp)
+        except BaseException:
+            unlink_quietly(tmp)
+            raise
+        return _Staged(item, tmp, decision, st, digest)
+
+    def _recover(self, item: Item, tst: os.stat_result, src_st: os.stat_result | None) -> Result:
+        """The target was finished by the run that was killed (its result was not committed)."""
+        if not self.move or src_st is None:
+            outcome = "moved" if self.move else "copied"
+            return self._result(item, DONE, outcome, "finished before the interruption", dst=item.dst, tst=tst)
+        if item.kind == KIND_FILE and full_hash(item.src, self.should_stop) != full_hash(item.dst, self.should_stop):
+            return self._failed(item, "an interrupted move left a target that differs from its source; both kept")
+        os.unlink(item.src)
+        return self._result(
+            item, DONE, "moved", "finished after the interruption", dst=item.dst, tst=tst, src_removed=True
+        )
+
+    def _write_temp(self, item: Item, tmp: bytes) -> tuple[os.stat_result, str | None]:
+        sfd = os.open(item.src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            st = os.fstat(sfd)
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(errno.EINVAL, "no longer a regular file")
+            os.set_blocking(sfd, True)
+            dfd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            try:
+                hashing = self.verify or self.move
+                digest = None
+                if hashing:
+                    copied, digest = strategies.copy_hashing(sfd, dfd, self._on_bytes, self.should_stop, self.throttle)
+                elif st.st_size and strategies.try_clone(sfd, dfd):
+                    copied = st.st_size
+                    self._on_bytes(copied)
+                else:
+                    copied = strategies.copy_range(
+                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle
+                    )
+                after = os.fstat(sfd)
+                if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or copied != st.st_size:
+                    raise OSError(errno.EAGAIN, "the source changed while it was being copied; not copied")
+                if os.fstat(dfd).st_size != st.st_size:
+                    raise OSError(errno.EIO, "the written size differs from the source's")
+                os.fchmod(dfd, stat.S_IMODE(st.st_mode))
+                self._copy_xattrs(sfd, dfd, item.dst)
+                os.utime(dfd, ns=(st.st_atime_ns, st.st_mtime_ns))
+                if st.st_size >= SMALL_FILE:
+                    os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        finally:
+            os.close(sfd)
+        return st, digest
+
+    def _copy_xattrs(self, sfd: int, dfd: int, dst: bytes) -> None:
+        try:
+            names = os.listxattr(sfd)
+        except OSError:
+            return
+        lost = []
+        for name in names:
+            try:
+                os.setxattr(dfd, name, os.getxattr(sfd, name))
+            except OSError:
+                lost.append(name)
+        if lost:
+            self.add_error(dst, f"extended attributes not kept (the target file system refused): {', '.join(lost)}")
+
+    def _on_bytes(self, n: int) -> None:
+        self.bytes_done += n
+
+    # -- finishing: flush, check, rename, fsync folders, then (moves) delete sources ----------
+    def _finalize(self, staged: list[_Staged]) -> list[Result]:
+        results: list[Result] = []
+        if not staged:
+            return results
+        if any(s.link is not None or (s.src_stat and s.src_stat.st_size < SMALL_FILE) for s in staged):
+            try:
+                syncfs(self.dest_root if os.path.isdir(self.dest_root) else os.path.dirname(staged[0].tmp))
+            except OSError as exc:
+                for s in staged:
+                    unlink_quietly(s.tmp)
+                return [self._failed(s.item, f"could not flush to disk: {exc.strerror}") for s in staged]
+        placed: list[tuple[_Staged, bytes]] = []
+        folders: set[bytes] = set()
+        for s in staged:
+            try:
+                self._check(s)
+                dst = self._place(s.tmp, s.item.dst, s.decision, s.item)
+            except OSError as exc:
+                unlink_quietly(s.tmp)
+                results.append(self._failed(s.item, _why(exc)))
+                continue
+            except strategies.CopyInterrupted:
+                unlink_quietly(s.tmp)
+                continue  # stays pending: copied again on resume
+            if dst is None:
+                unlink_quietly(s.tmp)
+                results.append(self._result(s.item, SKIPPED, "skipped", "the target appeared during the copy"))
+                continue
+            placed.append((s, dst))
+            folders.add(os.path.dirname(dst))
+        for folder in folders:
+            try:
+                fsync_dir(folder)
+            except OSError as exc:
+                self.add_error(folder, f"could not flush the folder: {exc.strerror}")
+        src_folders: set[bytes] = set()
+        for s, dst in placed:
+            outcome = "renamed" if dst != s.item.dst else ("moved" if self.move else "copied")
+            removed, reason = False, None
+            if self.move:
+                removed, reason = self._remove_source(s)
+                if removed:
+                    src_folders.add(os.path.dirname(s.item.src))
+                elif outcome != "renamed":
+                    outcome = "copied"
+            results.append(self._result(s.item, DONE, outcome, reason, dst=dst, tst=_lstat(dst), src_removed=removed))
+        for folder in src_folders:
+            try:
+                fsync_dir(folder)
+            except OSError:
+                pass
+        return results
+
+    def _check(self, s: _Staged) -> None:
+        if s.link is not None:
+            if os.readlink(s.tmp) != s.link:
+                raise OSError(errno.EIO, "the written link differs from the source")
+            return
+        if s.digest is not None:
+            again = full_hash(s.tmp, self.should_stop_hash)
+            if again != s.digest:
+                raise OSError(errno.EIO, "verification failed: the written copy differs from the source as read")
+
+    def should_stop_hash(self) -> bool:
+        if self.should_stop():
+            raise strategies.CopyInterrupted()
+        return False
+
+    def _remove_source(self, s: _Staged) -> tuple[bool, str | None]:
+        now = _lstat(s.item.src)
+        was = s.src_stat
+        if now is None:
+            return False, "the source vanished during the move"
+        same = (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) == (
+            was.st_dev,
+            was.st_ino,
+            was.st_size,
+            was.st_mtime_ns,
+        )
+        if not same or (s.link is None and now.st_ctime_ns != was.st_ctime_ns):
+            return False, "the source changed during the move; it was copied and kept"
+        try:
+            os.unlink(s.item.src)
+        except OSError as exc:
+            return False, f"copied, but the source could not be removed: {exc.strerror}"
+        return True, None
+
+    def _place(self, tmp: bytes, dst: bytes, decision: str, item: Item) -> bytes | None:
+        """Rename into place per decision; None when a target appeared and the policy keeps it."""
+        if decision == "replace":
+            os.rename(tmp, dst)
+            return dst
+        if decision == "new":
+            try:
+                rename_noreplace(tmp, dst)
+                return dst
+            except FileExistsError:
+                tst = _lstat(dst)
+                decision = self._decide(item, tst) if tst is not None else "new"
+                if isinstance(decision, Result):
+                    return None
+                return self._place(tmp, dst, decision, item)
+        while True:  # rename policy: the next free "name (N)"
+            candidate = free_name(dst)
+            try:
+                rename_noreplace(tmp, candidate)
+                return candidate
+            except FileExistsError:
+                continue
+
+    # -- results ----------------------------------------------------------------------------
+    def _result(
+        self,
+        item: Item,
+        status: int,
+        outcome: str,
+        reason: str | None = None,
+        *,
+        dst: bytes | None = None,
+        tst: os.stat_result | None = None,
+        src_removed: bool = False,
+    ) -> Result:
+        return Result(item.seq, status, outcome, reason, dst, tst, src_removed, item.kind, item.src)
+
+    def _failed(self, item: Item, reason: str) -> Result:
+        self.add_error(item.src, reason)
+        return self._result(item, FAILED, "failed", reason)
+
+
+def _lstat(path: bytes) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _matches(tst: os.stat_result, item: Item) -> bool:
+    if item.kind == KIND_SYMLINK:
+        return stat.S_ISLNK(tst.st_mode)
+    return stat.S_ISREG(tst.st_mode) and tst.st_size == item.size and tst.st_mtime_ns == item.mtime_ns
+
+
+def _why(exc: OSError) -> str:
+    text = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the destination; the file was not copied and any old target is intact"
+    if exc.errno == errno.EIO and exc.strerror and exc.strerror.startswith(("verification", "the written")):
+        return exc.strerror
+    return text

@@ -1,0 +1,108 @@
+"""Low-level steps copy and delete share: a rename that never replaces, fsync of files, folders
+and whole file systems, and the temporary names that sit beside a target while it is written."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import stat
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+_renameat2 = getattr(_libc, "renameat2", None)
+if _renameat2 is not None:
+    _renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    _renameat2.restype = ctypes.c_int
+_syncfs = getattr(_libc, "syncfs", None)
+if _syncfs is not None:
+    _syncfs.argtypes = [ctypes.c_int]
+    _syncfs.restype = ctypes.c_int
+
+TEMP_PREFIX = b".sd-desktop-"
+TEMP_SUFFIX = b".part"
+
+
+def temp_name(dst: bytes, job_id: int, seq: int) -> bytes:
+    """The temporary path a work item is written to: beside its target, short whatever the
+    target's name length, and derived from (job, item) so a resumed or cancelled job finds it."""
+    return os.path.join(os.path.dirname(dst), TEMP_PREFIX + f"{job_id}-{seq}".encode() + TEMP_SUFFIX)
+
+
+def rename_noreplace(src: bytes, dst: bytes) -> None:
+    """Rename ``src`` to ``dst``; ``FileExistsError`` if ``dst`` exists (atomic where the kernel can)."""
+    if _renameat2 is not None:
+        if _renameat2(_AT_FDCWD, src, _AT_FDCWD, dst, _RENAME_NOREPLACE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise OSError(err, os.strerror(err), os.fsdecode(src), None, os.fsdecode(dst))
+    # No renameat2 on this file system: a hard link never replaces; folders get check-then-rename.
+    if not stat.S_ISDIR(os.lstat(src).st_mode):
+        try:
+            os.link(src, dst, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno == errno.EEXIST:
+                raise
+        else:
+            os.unlink(src)
+            return
+    if os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), os.fsdecode(dst))
+    os.rename(src, dst)
+
+
+def fsync_dir(path: bytes) -> None:
+    """Make a folder's entries (renames, unlinks) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def syncfs(path: bytes) -> None:
+    """Flush everything dirty on the file system holding ``path`` (one call for many small files)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if _syncfs is None or _syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def unlink_quietly(path: bytes) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def free_name(dst: bytes) -> bytes:
+    """The first "name (N).ext" beside ``dst`` that does not exist yet (for the rename policy)."""
+    folder, name = os.path.split(dst)
+    base, ext = os.path.splitext(name)
+    if base.startswith(b".") and not ext:
+        base, ext = name, b""
+    n = 1
+    while True:
+        suffix = f" ({n})".encode()
+        room = 255 - len(suffix) - len(ext)
+        candidate = os.path.join(folder, base[:room] + suffix + ext)
+        if not os.path.lexists(candidate):
+            return candidate
+        n += 1
+
+
+def rename_noreplace_at(dir_fd: int, src: str | bytes, dst: str | bytes) -> None:
+    """``rename_noreplace`` of two names inside one open folder."""
+    if _renameat2 is not None:
+        if _renameat2(dir_fd, os.fsencode(src), dir_fd, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise OSError(err, os.strerror(err), os.fsdecode(src), None, os.fsdecode(dst))
+    os.link(src, dst, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+    os.unlink(src, dir_fd=dir_fd)

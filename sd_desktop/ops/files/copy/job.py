@@ -1,0 +1,488 @@
+"""FileCopyJob: copy or move files and folders so that no byte is ever lost.
+
+Phases (the state's cursor): ``plan`` checks the request and expands the sources into a per-file
+work list in the ``work_item`` table; ``ask`` (policy ``ask`` only) pauses the job until every
+conflict has an answer (see ``conflicts.py``); ``copy`` runs the work list in batches, each
+batch's results committed with the state in one checkpoint; ``finish`` gives created folders
+their mode and mtime and, for moves, removes the emptied source folders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+from collections import Counter
+from itertools import islice
+
+import msgpack
+
+from sd_desktop import paths
+from sd_desktop.jobs import Job, JobContext, JobError, JobPaused, register, registered
+from sd_desktop.ops.files.copy import entries
+from sd_desktop.ops.files.copy.config import (
+    ConflictPolicy,
+    CopyConfig,
+    CopyOutcome,
+    CopyOutput,
+    CopyState,
+)
+from sd_desktop.ops.files.copy.execute import BatchRunner, Item, Result
+from sd_desktop.ops.files.copy.fsops import temp_name, unlink_quietly
+from sd_desktop.ops.files.copy.plan import (
+    DONE,
+    FAILED,
+    KIND_DIR,
+    KIND_FILE,
+    KIND_SYMLINK,
+    PENDING,
+    SKIPPED,
+    PlanRefused,
+    check_sources,
+    expand,
+)
+
+BATCH_ITEMS = 500
+BATCH_BYTES = 64 * 1024 * 1024
+PLAN_CHUNK = 5000
+SPACE_SLACK_PER_FILE = 4096
+CONFLICT = "conflict"  # work_item.outcome of a pending item whose target existed when planned
+
+
+def pack_data(**values) -> bytes:
+    return msgpack.packb({k: v for k, v in values.items() if v is not None})
+
+
+def unpack_data(blob: bytes | None) -> dict:
+    return msgpack.unpackb(bytes(blob), strict_map_key=False) if blob else {}
+
+
+@register
+class FileCopyJob(Job):
+    NAME = "file_copy"
+    VERSION = 1
+    RESUMABLE = True
+    DESCRIPTION = "Copy or move files and folders (temp file, fsync, verify, rename into place)"
+    Config = CopyConfig
+    State = CopyState
+    Output = CopyOutput
+
+    def target(self) -> str:
+        verb = "move" if self.config.move else "copy"
+        n = len(self.config.sources)
+        what = paths.display(self.config.sources[0].name) if n == 1 else f"{n} items"
+        return f"{verb} {what} to {paths.display(self.config.destination)}"
+
+    @property
+    def policy(self) -> str:
+        return ConflictPolicy(self.config.on_conflict).value
+
+    async def run(self, ctx: JobContext) -> CopyOutput:
+        if self.state.phase == "plan":
+            await self._plan(ctx)
+        if self.state.phase == "ask":
+            await self._ask(ctx)
+        if self.state.phase == "copy":
+            await self._copy(ctx)
+        if self.state.phase == "finish":
+            await self._finish(ctx)
+        return await self._output(ctx)
+
+    # -- plan -------------------------------------------------------------------------------
+    async def _plan(self, ctx: JobContext) -> None:
+        st, job_id = self.state, ctx.job_id
+        ctx.progress(phase="planning", message="checking sources")
+        # a plan cut short by a crash starts over: its rows were never part of a checkpoint
+        await ctx.library.write(lambda c: c.execute("DELETE FROM work_item WHERE job_id = ?", (job_id,)))
+        try:
+            dest, sources = await ctx.run_blocking(
+                check_sources, self.config.sources, self.config.destination, self.policy
+            )
+        except PlanRefused as exc:
+            raise JobError(str(exc)) from None
+        it = expand(sources, dest, self.config.move, self.policy, lambda: ctx.interrupt_requested)
+        seq, top_seen, to_write, conflicts = 0, -1, 0, []
+        st.source_starts, st.items, st.files_total, st.bytes_total = [], 0, 0, 0
+        while True:
+            try:
+                chunk = await ctx.run_blocking(lambda: list(islice(it, PLAN_CHUNK)))
+            except InterruptedError:
+                await ctx.check_interrupt()
+                raise
+            except PlanRefused as exc:
+                raise JobError(str(exc)) from None
+            if not chunk:
+                break
+            rows = []
+            for p in chunk:
+                if p.top != top_seen:
+                    st.source_starts.append(seq)
+                    top_seen = p.top
+                if p.status != PENDING:
+                    ctx.add_non_critical_error(p.src, p.reason or "not copied")
+                if p.kind == KIND_FILE:
+                    st.files_total += 1
+                    st.bytes_total += p.size
+                    if p.status == PENDING and not p.rename:
+                        to_write += p.size + SPACE_SLACK_PER_FILE
+                if p.conflict and p.status == PENDING:
+                    conflicts.append(p.dst)
+                rows.append(
+                    (
+                        job_id,
+                        seq,
+                        p.kind,
+                        p.src,
+                        p.dst,
+                        p.size,
+                        pack_data(m=p.mtime_ns, mo=p.mode, r=p.rename or None),
+                        p.status,
+                        _plan_outcome(p),
+                        p.reason,
+                    )
+                )
+                seq += 1
+            st.items = seq
+            await ctx.library.write(
+                lambda c, rows=rows: c.executemany(
+                    "INSERT INTO work_item (job_id, seq, kind, src, dst, size, data, status, outcome, reason) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            )
+            ctx.progress(phase="planning", done=st.files_total, message=f"{st.files_total} files found")
+            await ctx.check_interrupt()
+        if conflicts and self.policy == "abort":
+            raise JobError(f"{paths.display(conflicts[0])} already exists (conflict policy: abort); nothing was copied")
+        free = await ctx.run_blocking(ctx.volumes.free_space, dest)
+        if to_write > free:
+            raise JobError(
+                f"not enough free space in {paths.display(dest)}: the copy needs {_size(to_write)}, "
+                f"{_size(free)} is available; nothing was copied"
+            )
+        try:
+            await ctx.run_blocking(lambda: os.makedirs(dest, exist_ok=True))
+        except OSError as exc:
+            raise JobError(f"cannot create the destination folder {paths.display(dest)}: {exc.strerror}") from None
+        st.phase = "ask" if conflicts and self.policy == "ask" else "copy"
+        await ctx.checkpoint()
+
+    # -- ask --------------------------------------------------------------------------------
+    async def _ask(self, ctx: JobContext) -> None:
+        from sd_desktop.ops.files.copy.conflicts import pending_conflicts
+
+        waiting = [c for c in await pending_conflicts(ctx.library, ctx.job_id) if c.answer is None]
+        if waiting:
+            names = ", ".join(paths.display(c.target.name) for c in waiting[:5])
+            more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
+            ctx.progress(
+                phase="waiting for answers",
+                done=0,
+                total=len(waiting),
+                message=f"{len(waiting)} conflict(s) need an answer: {names}{more}",
+            )
+            await ctx.checkpoint()
+            raise JobPaused()
+        self.state.phase = "copy"
+        await ctx.checkpoint()
+
+    # -- copy -------------------------------------------------------------------------------
+    async def _copy(self, ctx: JobContext) -> None:
+        st, job_id = self.state, ctx.job_id
+        roots = await ctx.library.read(entries.load_locations)
+        dest_root = os.path.abspath(os.fsencode(self.config.destination))
+        runner = BatchRunner(
+            job_id,
+            move=self.config.move,
+            verify=self.config.verify,
+            policy=self.policy,
+            dest_root=dest_root,
+            should_stop=lambda: ctx.interrupt_requested,
+            add_error=ctx.add_non_critical_error,
+            bwlimit=self.config.bwlimit,
+        )
+        phase = "moving" if self.config.move else "copying"
+        while True:
+            await ctx.check_interrupt()
+            rows = await ctx.library.read(
+                lambda c: c.execute(
+                    "SELECT seq, kind, src, dst, size, data FROM work_item WHERE job_id = ? AND status = 0 "
+                    "ORDER BY seq LIMIT ?",
+                    (job_id, BATCH_ITEMS),
+                ).fetchall()
+            )
+            if not rows:
+                break
+            batch, total = [], 0
+            for seq, kind, src, dst, size, data in rows:
+                if batch and total + size > BATCH_BYTES:
+                    break
+                d = unpack_data(data)
+                batch.append(
+                    Item(
+                        seq,
+                        kind,
+                        bytes(src),
+                        bytes(dst),
+                        size,
+                        d.get("m", 0),
+                        False,
+                        bool(d.get("r")),
+                        0,
+                        d.get("a"),
+                        st.inflight_from <= seq <= st.inflight_to,
+                    )
+                )
+                total += size
+            conflict_seqs = await ctx.library.read(
+                lambda c, lo=batch[0].seq, hi=batch[-1].seq: {
+                    r[0]
+                    for r in c.execute(
+                        "SELECT seq FROM work_item WHERE job_id = ? AND seq BETWEEN ? AND ? AND outcome = ?",
+                        (job_id, lo, hi, CONFLICT),
+                    )
+                }
+            )
+            for item in batch:
+                item.conflict = item.seq in conflict_seqs
+            st.inflight_from, st.inflight_to = batch[0].seq, batch[-1].seq
+            await ctx.checkpoint()
+            base = runner.bytes_done
+            sizes = {i.seq: (i.kind, i.size) for i in batch}
+
+            async def tick(base: int = base) -> None:
+                while True:
+                    ctx.progress(
+                        phase=phase,
+                        done=st.files_done,
+                        total=st.files_total,
+                        bytes_done=st.bytes_done + runner.bytes_done - base,
+                        bytes_total=st.bytes_total,
+                        message=paths.display(os.path.basename(runner.current)),
+                    )
+                    await asyncio.sleep(0.1)
+
+            ticker = asyncio.create_task(tick())
+            try:
+                results, abort = await ctx.run_blocking(runner.run, batch)
+            finally:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
+            for r in results:
+                kind, size = sizes[r.seq]
+                if kind == KIND_FILE:
+                    st.files_done += 1
+                    st.bytes_done += size
+            st.inflight_from = st.inflight_to = -1
+            touched: set[int] = set(st.touched_locations)
+            await ctx.checkpoint(lambda c, rs=results, t=touched: self._store(c, job_id, rs, roots, t))
+            st.touched_locations = sorted(touched)
+            ctx.progress(
+                phase=phase,
+                done=st.files_done,
+                total=st.files_total,
+                bytes_done=st.bytes_done,
+                bytes_total=st.bytes_total,
+            )
+            if abort:
+                raise JobError(f"stopped: {abort}; files already copied stay in place")
+        st.phase = "finish"
+        await ctx.checkpoint()
+
+    @staticmethod
+    def _store(conn: sqlite3.Connection, job_id: int, results: list[Result], roots, touched: set[int]) -> None:
+        conn.executemany(
+            "UPDATE work_item SET status = ?, outcome = ?, reason = ?, dst = COALESCE(?, dst) "
+            "WHERE job_id = ? AND seq = ?",
+            [(r.status, r.outcome, r.reason, r.dst, job_id, r.seq) for r in results],
+        )
+        if not roots:
+            return
+        for r in results:
+            if r.status != DONE:
+                continue
+            if r.src_removed:
+                loc = entries.remove(conn, roots, r.src)
+                if loc is not None:
+                    touched.add(loc)
+            if r.target_stat is not None and r.dst is not None:
+                loc = entries.upsert(conn, roots, r.dst, r.target_stat)
+                if loc is not None:
+                    touched.add(loc)
+
+    # -- finish -----------------------------------------------------------------------------
+    async def _finish(self, ctx: JobContext) -> None:
+        job_id, move = ctx.job_id, self.config.move
+        ctx.progress(phase="finishing", message="setting folder times")
+        rows = await ctx.library.read(
+            lambda c: c.execute(
+                "SELECT seq, src, dst, data, outcome FROM work_item WHERE job_id = ? AND kind = ? AND status = ? "
+                "ORDER BY seq DESC",
+                (job_id, KIND_DIR, DONE),
+            ).fetchall()
+        )
+
+        def work() -> list[tuple[int, bytes, bytes, bool, os.stat_result | None]]:
+            done = []
+            for seq, src, dst, data, outcome in rows:
+                src, dst, d = bytes(src), bytes(dst), unpack_data(data)
+                if outcome not in ("created", "merged"):
+                    continue  # renamed whole by a same-volume move
+                try:
+                    if outcome == "created":
+                        if d.get("mo") is not None:
+                            os.chmod(dst, d["mo"] & 0o7777)
+                        os.utime(dst, ns=(d.get("m", 0), d.get("m", 0)))
+                except OSError as exc:
+                    ctx.add_non_critical_error(dst, f"folder mode or time not kept: {exc.strerror}")
+                removed = False
+                if move:
+                    try:
+                        os.rmdir(src)
+                        removed = True
+                    except FileNotFoundError:
+                        pass
+                    except OSError:
+                        ctx.add_non_critical_error(src, "source folder kept: it still holds files that were not moved")
+                try:
+                    tst = os.lstat(dst)
+                except OSError:
+                    tst = None
+                done.append((seq, src, dst, removed, tst))
+            return done
+
+        done = await ctx.run_blocking(work)
+        roots = await ctx.library.read(entries.load_locations)
+        touched: set[int] = set(self.state.touched_locations)
+
+        def tx(conn: sqlite3.Connection) -> None:
+            for _seq, src, dst, removed, tst in done:
+                if roots and removed and entries.remove(conn, roots, src) is not None:
+                    pass
+                if roots and tst is not None:
+                    loc = entries.upsert(conn, roots, dst, tst)
+                    if loc is not None:
+                        touched.add(loc)
+
+        self.state.phase = "done"
+        await ctx.checkpoint(tx)
+        self.state.touched_locations = sorted(touched)
+        await self._reindex(ctx)
+
+    async def _reindex(self, ctx: JobContext) -> None:
+        if not self.state.touched_locations or "indexer" not in registered():
+            return
+        for loc_id in self.state.touched_locations:
+            try:
+                await ctx.enqueue_followup(
+                    "indexer", {"location_id": loc_id, "path": os.fsdecode(self.config.destination), "scope": "current"}
+                )
+            except Exception as exc:  # another team's config shape: never fail a finished copy over it
+                ctx.log_error(f"could not queue the re-index of location {loc_id}: {exc}")
+
+    # -- output -----------------------------------------------------------------------------
+    async def _output(self, ctx: JobContext) -> CopyOutput:
+        rows = await ctx.library.read(
+            lambda c: c.execute(
+                "SELECT seq, kind, status, outcome, reason, src, dst, size FROM work_item WHERE job_id = ? "
+                "ORDER BY seq",
+                (ctx.job_id,),
+            ).fetchall()
+        )
+        out = CopyOutput(moved=self.config.move, verified=self.config.verify or self.config.move)
+        starts = list(self.state.source_starts) + [len(rows)]
+        for i in range(len(starts) - 1):
+            group = rows[starts[i] : starts[i + 1]]
+            if group:
+                out.outcomes.append(self._source_outcome(group))
+        for _seq, kind, status, outcome, reason, src, _dst, size in rows:
+            if status == DONE:
+                if kind == KIND_FILE:
+                    out.files += 1
+                    out.bytes += size
+                elif kind == KIND_DIR and outcome == "created":
+                    out.dirs += 1
+                elif kind == KIND_SYMLINK:
+                    out.symlinks += 1
+                if outcome == "renamed":
+                    out.renamed += 1
+            elif status == SKIPPED:
+                out.skipped += 1
+            elif status == FAILED:
+                out.failed += 1
+            if status in (SKIPPED, FAILED) and len(out.problems) < 200:
+                out.problems.append({"path": paths.display(bytes(src)), "outcome": outcome, "reason": reason})
+        return out
+
+    def _source_outcome(self, group: list[tuple]) -> CopyOutcome:
+        _seq, _kind, status, outcome, reason, src, dst, _size = group[0]
+        path, target = paths.to_path(bytes(src)), paths.to_path(bytes(dst))
+        if status in (SKIPPED, FAILED):
+            return CopyOutcome(path, "skipped" if status == SKIPPED else "failed", reason, target)
+        failed = [r for r in group if r[2] == FAILED]
+        skipped = [r for r in group if r[2] == SKIPPED]
+        kept = [r for r in group if r[3] == "copied"] if self.config.move else []
+        if failed:
+            return CopyOutcome(
+                path,
+                "failed",
+                f"{len(failed)} of {len(group)} items did not make it "
+                f"(first: {paths.display(bytes(failed[0][5]))}: {failed[0][4]})",
+                target,
+            )
+        notes = []
+        if skipped:
+            counts = Counter(r[4] for r in skipped)
+            notes.append("skipped: " + ", ".join(f"{n} ({why})" for why, n in counts.most_common(3)))
+        if kept:
+            notes.append(f"{len(kept)} source(s) kept: {kept[0][4] or 'they changed during the move'}")
+        if outcome == "renamed":
+            verdict = "renamed"
+        elif self.config.move and not kept:
+            verdict = "moved"
+        else:
+            verdict = "copied"
+        if status == PENDING:
+            verdict, notes = "failed", ["not finished"]
+        return CopyOutcome(path, verdict, "; ".join(notes) or None, target)
+
+    # -- interruptions ----------------------------------------------------------------------
+    async def on_resume(self, ctx: JobContext) -> None:
+        await self._remove_temps(ctx)
+
+    async def on_cancel(self, ctx: JobContext) -> None:
+        await self._remove_temps(ctx)
+
+    async def _remove_temps(self, ctx: JobContext) -> None:
+        lo, hi = self.state.inflight_from, self.state.inflight_to
+        if lo < 0:
+            return
+        rows = await ctx.library.read(
+            lambda c: c.execute(
+                "SELECT seq, dst FROM work_item WHERE job_id = ? AND seq BETWEEN ? AND ?", (ctx.job_id, lo, hi)
+            ).fetchall()
+        )
+
+        def work() -> None:
+            for seq, dst in rows:
+                unlink_quietly(temp_name(bytes(dst), ctx.job_id, seq))
+
+        await ctx.run_blocking(work)
+
+
+def _plan_outcome(p) -> str | None:
+    if p.status == SKIPPED:
+        return "skipped"
+    if p.status == FAILED:
+        return "failed"
+    return CONFLICT if p.conflict else None
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"

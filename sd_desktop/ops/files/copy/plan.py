@@ -1,0 +1,184 @@
+"""Planning a copy: the checks that refuse a job before anything is written, and the expansion
+of sources into the per-file work list (stored in the library's ``work_item`` table)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sd_desktop import paths
+from sd_desktop.ops.files.copy.fsops import free_name
+from sd_desktop.volumes import same_volume
+
+KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_SPECIAL = 0, 1, 2, 3
+PENDING, DONE, FAILED, SKIPPED = 0, 1, 2, 3
+
+
+class PlanRefused(Exception):
+    """The job must not start: the message says why, and nothing was written."""
+
+
+@dataclass
+class PlanItem:
+    top: int  # index of the source this item belongs to
+    kind: int
+    src: bytes
+    dst: bytes
+    size: int = 0
+    mtime_ns: int = 0
+    conflict: bool = False  # the target existed when planned
+    rename: bool = False  # same-volume move: a rename, no bytes copied
+    mode: int | None = None  # folders: the mode to give the created target at the end
+    status: int = PENDING
+    reason: str | None = None
+
+
+@dataclass
+class Source:
+    path: bytes
+    target: bytes
+    st: os.stat_result
+
+
+def check_sources(sources: list, destination, policy: str) -> tuple[bytes, list[Source]]:
+    """Refuse impossible or dangerous requests up front; returns (destination, sources)."""
+    if not sources:
+        raise PlanRefused("nothing to copy: no sources given")
+    dest = os.path.abspath(os.fsencode(destination))
+    if os.path.lexists(dest) and not os.path.isdir(dest):
+        raise PlanRefused(f"the destination {paths.display(dest)} exists and is not a folder")
+    probe = dest
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise PlanRefused(f"cannot write into {paths.display(probe)}: permission denied")
+    real_dest = os.path.realpath(dest)
+    found: list[Source] = []
+    names: dict[bytes, bytes] = {}
+    for raw in sources:
+        src = os.path.abspath(os.fsencode(raw))
+        name = os.path.basename(src)
+        if not name:
+            raise PlanRefused(f"cannot copy the root folder {paths.display(src)}")
+        try:
+            st = os.lstat(src)
+        except FileNotFoundError:
+            raise PlanRefused(f"no such file or folder: {paths.display(src)}") from None
+        except OSError as exc:
+            raise PlanRefused(f"cannot read {paths.display(src)}: {exc.strerror}") from None
+        if name in names:
+            raise PlanRefused(
+                f"two sources have the same name {paths.display(name)} ({paths.display(names[name])} and "
+                f"{paths.display(src)}): they would land on one target"
+            )
+        names[name] = src
+        real_src = os.path.join(os.path.realpath(os.path.dirname(src)), name)
+        if stat.S_ISDIR(st.st_mode) and paths.is_within(real_dest, real_src):
+            raise PlanRefused(f"cannot copy the folder {paths.display(src)} into itself ({paths.display(dest)})")
+        target = os.path.join(dest, name)
+        try:
+            tst = os.lstat(target)
+        except FileNotFoundError:
+            tst = None
+        except NotADirectoryError:
+            tst = None
+        if tst is not None and (tst.st_dev, tst.st_ino) == (st.st_dev, st.st_ino):
+            raise PlanRefused(f"{paths.display(src)} and {paths.display(target)} are the same file")
+        if tst is not None and policy == "abort":
+            raise PlanRefused(f"{paths.display(target)} already exists (conflict policy: abort)")
+        found.append(Source(src, target, st))
+    return dest, found
+
+
+def expand(sources: list[Source], dest: bytes, move: bool, policy: str, should_stop) -> Iterator[PlanItem]:
+    """Yield the work list, parents before children. Raises ``PlanRefused`` for ``abort``."""
+    for top, source in enumerate(sources):
+        st, src, dst = source.st, source.path, source.target
+        is_dir = stat.S_ISDIR(st.st_mode)
+        rename = move and same_volume(src, dest)
+        try:
+            tst = os.lstat(dst)
+        except (FileNotFoundError, NotADirectoryError):
+            tst = None
+        if tst is not None and stat.S_ISDIR(tst.st_mode) != is_dir:
+            if policy == "rename":
+                dst, tst = free_name(dst), None
+            else:
+                what = "folder" if stat.S_ISDIR(tst.st_mode) else "file"
+                yield PlanItem(
+                    top,
+                    _kind(st.st_mode),
+                    src,
+                    dst,
+                    status=SKIPPED,
+                    reason=f"a {what} of that name is in the way at the destination; not replaced",
+                )
+                continue
+        if rename and (tst is None or not is_dir):
+            yield PlanItem(top, _kind(st.st_mode), src, dst, st.st_size, st.st_mtime_ns, tst is not None, True)
+            continue
+        if not is_dir:
+            yield _leaf(top, st, src, dst, tst is not None, rename)
+            continue
+        yield PlanItem(top, KIND_DIR, src, dst, 0, st.st_mtime_ns, tst is not None, mode=st.st_mode)
+        yield from _walk(top, src, dst, tst is not None, rename, should_stop)
+
+
+def _kind(mode: int) -> int:
+    if stat.S_ISREG(mode):
+        return KIND_FILE
+    if stat.S_ISDIR(mode):
+        return KIND_DIR
+    if stat.S_ISLNK(mode):
+        return KIND_SYMLINK
+    return KIND_SPECIAL
+
+
+def _leaf(top: int, st: os.stat_result, src: bytes, dst: bytes, conflict: bool, rename: bool) -> PlanItem:
+    kind = _kind(st.st_mode)
+    if kind == KIND_SPECIAL:
+        return PlanItem(
+            top, kind, src, dst, status=SKIPPED, reason="not a regular file (FIFO, socket or device): not copied"
+        )
+    size = st.st_size if kind == KIND_FILE else 0
+    return PlanItem(top, kind, src, dst, size, st.st_mtime_ns, conflict, rename and kind != KIND_DIR)
+
+
+def _walk(top: int, root: bytes, root_dst: bytes, root_exists: bool, rename: bool, should_stop) -> Iterator[PlanItem]:
+    stack = [(root, root_dst, root_exists)]
+    while stack:
+        if should_stop():
+            raise InterruptedError("planning interrupted")
+        folder, target, target_exists = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            yield PlanItem(
+                top,
+                KIND_SPECIAL,
+                folder,
+                target,
+                status=FAILED,
+                reason=f"cannot read this folder: {exc.strerror}; its contents were not copied",
+            )
+            continue
+        subdirs = []
+        for entry in entries:
+            dst = os.path.join(target, entry.name)
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                yield PlanItem(
+                    top, KIND_SPECIAL, entry.path, dst, status=FAILED, reason=f"vanished or unreadable: {exc.strerror}"
+                )
+                continue
+            exists = target_exists and os.path.lexists(dst)
+            if stat.S_ISDIR(st.st_mode):
+                yield PlanItem(top, KIND_DIR, entry.path, dst, 0, st.st_mtime_ns, exists, mode=st.st_mode)
+                subdirs.append((entry.path, dst, exists and os.path.isdir(dst)))
+            else:
+                yield _leaf(top, st, entry.path, dst, exists, rename)
+        stack.extend(reversed(subdirs))

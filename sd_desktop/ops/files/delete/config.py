@@ -1,0 +1,63 @@
+"""The delete job's config, state and output dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class DeleteMode(Enum):
+    TRASH = "trash"
+    PERMANENT = "permanent"
+    SECURE = "secure"
+
+
+@dataclass
+class GuardedTarget:
+    """A duplicate to delete only if, at run time, a verified copy of its content is kept."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    hash: str  # full blake3 hex (sd_desktop.cas.full_hash) seen by the scan
+    keepers: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class DeleteConfig:
+    targets: list[Path] = field(default_factory=list)
+    mode: DeleteMode = DeleteMode.TRASH
+    confirm: bool = False  # permanent and secure deletion refuse to run without it
+    passes: int = 1  # secure: overwrite passes
+    force_hardlinks: bool = False  # secure: overwrite files that have other names too
+    guarded: list[GuardedTarget] = field(default_factory=list)
+
+
+@dataclass
+class DeleteState:
+    phase: str = "plan"  # plan -> delete -> done
+    done: int = 0
+    total: int = 0
+    files_deleted: int = 0
+    bytes_deleted: int = 0
+
+
+@dataclass
+class DeleteOutcome:
+    path: Path
+    outcome: str  # trashed | deleted | failed | skipped
+    reason: str | None = None
+
+
+@dataclass
+class DeleteOutput:
+    outcomes: list[DeleteOutcome] = field(default_factory=list)
+    mode: str = "trash"
+    trashed: int = 0
+    deleted: int = 0
+    failed: int = 0
+    skipped: int = 0
+    files_deleted: int = 0  # regular files removed, counting those inside deleted folders
+    bytes_deleted: int = 0
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,251 @@
+"""DeleteJob: trash (default), permanent or secure deletion, one work item per path.
+
+Each finished path is committed with the job's state (and the removal of its library entries) in
+one checkpoint, so a resumed job continues with the next path; a folder interrupted part-way is
+finished on resume (what was deleted is gone, the rest is walked again). Guarded deletions (from
+duplicate results) are re-verified per content group right before they run (``guard.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+
+import msgpack
+
+from sd_desktop import paths
+from sd_desktop.cas import HashInterrupted
+from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.ops.files.copy import entries
+from sd_desktop.ops.files.delete import guard
+from sd_desktop.ops.files.delete.config import (
+    DeleteConfig,
+    DeleteMode,
+    DeleteOutcome,
+    DeleteOutput,
+    DeleteState,
+    GuardedTarget,
+)
+from sd_desktop.ops.files.delete.strategies import (
+    DeleteInterrupted,
+    Refused,
+    Remover,
+    Tally,
+    secure_delete_caveat,
+    trash,
+)
+
+DONE, FAILED, SKIPPED = 1, 2, 3
+STATUS_OF = {"trashed": DONE, "deleted": DONE, "failed": FAILED, "skipped": SKIPPED}
+
+
+@register
+class DeleteJob(Job):
+    NAME = "delete"
+    VERSION = 1
+    RESUMABLE = True
+    DESCRIPTION = "Delete files and folders: to the trash, permanently, or securely (overwrite first)"
+    Config = DeleteConfig
+    State = DeleteState
+    Output = DeleteOutput
+
+    def target(self) -> str:
+        items = [g.path for g in self.config.guarded] or self.config.targets
+        what = paths.display(items[0].name) if len(items) == 1 else f"{len(items)} items"
+        return f"{self.mode.value}: {what}"
+
+    @property
+    def mode(self) -> DeleteMode:
+        return DeleteMode(self.config.mode)
+
+    async def run(self, ctx: JobContext) -> DeleteOutput:
+        cfg = self.config
+        if self.mode is not DeleteMode.TRASH and not cfg.confirm:
+            raise JobError(
+                f"{self.mode.value} deletion cannot be undone and needs an explicit confirmation "
+                "(confirm=true in the job config, --yes on the command line); nothing was deleted"
+            )
+        if self.mode is DeleteMode.SECURE and not 1 <= cfg.passes <= 35:
+            raise JobError(f"secure deletion needs 1 to 35 passes, not {cfg.passes}")
+        if self.state.phase == "plan":
+            await self._plan(ctx)
+        roots = await ctx.library.read(entries.load_locations)
+        tally = Tally()
+        remover = Remover(
+            passes=cfg.passes if self.mode is DeleteMode.SECURE else 0,
+            force_hardlinks=cfg.force_hardlinks,
+            should_stop=lambda: ctx.interrupt_requested,
+            tally=tally,
+        )
+        rows = await ctx.library.read(
+            lambda c: c.execute(
+                "SELECT seq, src, data FROM work_item WHERE job_id = ? AND status = 0 ORDER BY seq", (ctx.job_id,)
+            ).fetchall()
+        )
+        pending = [(seq, bytes(src), msgpack.unpackb(bytes(data)) if data else {}) for seq, src, data in rows]
+        if cfg.guarded:
+            await self._run_guarded(ctx, pending, remover, tally, roots)
+        else:
+            for seq, path, _data in pending:
+                await ctx.check_interrupt()
+                outcome, reason = await self._delete_one(ctx, path, remover, tally)
+                await self._commit(ctx, seq, path, outcome, reason, tally, roots)
+        self.state.phase = "done"
+        return await self._output(ctx)
+
+    async def _plan(self, ctx: JobContext) -> None:
+        cfg = self.config
+        guarded = [os.path.abspath(os.fsencode(g.path)) for g in cfg.guarded]
+        targets = [os.path.abspath(os.fsencode(t)) for t in cfg.targets]
+        if guarded and set(targets) - set(guarded):
+            raise JobError("a guarded deletion deletes exactly its guarded paths; other targets were given too")
+        chosen = guarded or targets
+        if not chosen:
+            raise JobError("nothing to delete: no paths given")
+        for raw in chosen:
+            if not os.path.basename(raw):
+                raise JobError(f"refusing to delete {paths.display(raw)}")
+        rows, seen = [], set()
+        for i, raw in enumerate(chosen):
+            if raw in seen:
+                continue
+            seen.add(raw)
+            data = msgpack.packb({"g": i}) if guarded else None
+            rows.append((ctx.job_id, len(rows), raw, data))
+        self.state.total = len(rows)
+        self.state.phase = "delete"
+        await ctx.checkpoint(
+            lambda c: c.executemany("INSERT INTO work_item (job_id, seq, src, data) VALUES (?, ?, ?, ?)", rows)
+        )
+
+    async def _delete_one(self, ctx: JobContext, path: bytes, remover: Remover, tally: Tally) -> tuple[str, str | None]:
+        def work() -> tuple[str, str | None]:
+            if not os.path.lexists(path):
+                return "skipped", "already gone"
+            if self.mode is DeleteMode.TRASH:
+                try:
+                    trash(path)
+                except Exception as exc:  # send2trash raises several types; every one is a failure here
+                    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                    return "failed", f"could not move to the trash: {text}; nothing was deleted"
+                return "trashed", None
+            try:
+                remover.delete(path)
+            except Refused as exc:
+                return "skipped", str(exc)
+            except OSError as exc:
+                if exc.errno == 39:  # ENOTEMPTY
+                    return "failed", "some of its contents could not be deleted (see the errors)"
+                return "failed", exc.strerror or str(exc)
+            return "deleted", None
+
+        ticker = asyncio.create_task(self._tick(ctx, tally))
+        try:
+            return await ctx.run_blocking(work)
+        except DeleteInterrupted:
+            self.state.files_deleted += tally.files
+            self.state.bytes_deleted += tally.bytes
+            tally.files = tally.bytes = 0
+            await ctx.checkpoint()
+            await ctx.check_interrupt()
+            raise
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            for shown, why in tally.problems:
+                ctx.add_non_critical_error(shown, why)
+            tally.problems.clear()
+
+    async def _tick(self, ctx: JobContext, tally: Tally) -> None:
+        while True:
+            ctx.progress(
+                phase="deleting" if self.mode is not DeleteMode.TRASH else "trashing",
+                done=self.state.done,
+                total=self.state.total,
+                bytes_done=self.state.bytes_deleted + tally.bytes,
+                message=paths.display(os.path.basename(tally.current)) if tally.current else None,
+            )
+            await asyncio.sleep(0.1)
+
+    async def _commit(
+        self, ctx: JobContext, seq: int, path: bytes, outcome: str, reason: str | None, tally: Tally, roots
+    ) -> None:
+        st = self.state
+        st.done += 1
+        st.files_deleted += tally.files
+        st.bytes_deleted += tally.bytes
+        tally.files = tally.bytes = 0
+        if outcome == "failed" and reason:
+            ctx.add_non_critical_error(path, reason)
+
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE work_item SET status = ?, outcome = ?, reason = ? WHERE job_id = ? AND seq = ?",
+                (STATUS_OF[outcome], outcome, reason, ctx.job_id, seq),
+            )
+            if roots and outcome in ("trashed", "deleted"):
+                entries.remove(conn, roots, path)
+
+        await ctx.checkpoint(tx)
+        ctx.progress(done=st.done, total=st.total, bytes_done=st.bytes_deleted)
+
+    async def _run_guarded(self, ctx: JobContext, pending: list, remover: Remover, tally: Tally, roots) -> None:
+        by_index = {d["g"]: (seq, path) for seq, path, d in pending}
+        targets: list[GuardedTarget] = [g for i, g in enumerate(self.config.guarded) if i in by_index]
+        index_of = {id(g): i for i, g in enumerate(self.config.guarded)}
+        for group in guard.groups(targets):
+            await ctx.check_interrupt()
+            ctx.progress(phase="verifying", message=f"re-checking {len(group)} copies before deleting")
+            try:
+                verdicts = await ctx.run_blocking(guard.check_group, group, lambda: ctx.interrupt_requested)
+            except HashInterrupted:
+                await ctx.check_interrupt()
+                raise
+            for v in verdicts:
+                seq, path = by_index[index_of[id(v.target)]]
+                if v.allowed:
+                    outcome, reason = await self._delete_one(ctx, path, remover, tally)
+                    reason = reason or v.reason
+                else:
+                    outcome, reason = "skipped", v.reason
+                await self._commit(ctx, seq, path, outcome, reason, tally, roots)
+
+    async def _output(self, ctx: JobContext) -> DeleteOutput:
+        rows = await ctx.library.read(
+            lambda c: c.execute(
+                "SELECT src, outcome, reason FROM work_item WHERE job_id = ? ORDER BY seq", (ctx.job_id,)
+            ).fetchall()
+        )
+        out = DeleteOutput(
+            mode=self.mode.value, files_deleted=self.state.files_deleted, bytes_deleted=self.state.bytes_deleted
+        )
+        for src, outcome, reason in rows:
+            out.outcomes.append(DeleteOutcome(paths.to_path(bytes(src)), outcome or "failed", reason))
+            if outcome == "trashed":
+                out.trashed += 1
+            elif outcome == "deleted":
+                out.deleted += 1
+            elif outcome == "skipped":
+                out.skipped += 1
+            else:
+                out.failed += 1
+        if self.mode is DeleteMode.SECURE:
+            out.warnings = await ctx.run_blocking(self._caveats, ctx, [bytes(r[0]) for r in rows])
+        return out
+
+    @staticmethod
+    def _caveats(ctx: JobContext, targets: list[bytes]) -> list[str]:
+        found: list[str] = []
+        for path in targets:
+            vol = ctx.volumes.volume_for(os.path.dirname(path) or b"/")
+            text = secure_delete_caveat(
+                vol.fstype if vol else None,
+                copy_on_write=bool(vol and vol.is_copy_on_write),
+                network=bool(vol and vol.is_network),
+            )
+            if text not in found:
+                found.append(text)
+        return found

@@ -1,0 +1,203 @@
+"""How one path is deleted: to the trash (send2trash), permanently, or securely (overwrite first).
+
+Symlinks are never followed: folders are walked through descriptors opened with ``O_NOFOLLOW``
+relative to their parent, so a folder swapped for a link mid-way cannot redirect the deletion.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sd_desktop import paths
+from sd_desktop.ops.files.copy.fsops import rename_noreplace_at
+
+OVERWRITE_CHUNK = 1024 * 1024
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class DeleteInterrupted(Exception):  # noqa: N818 - control flow
+    """A pause or cancel stopped the deletion of a folder part-way; what is left is deleted on resume."""
+
+
+class Refused(Exception):  # noqa: N818
+    """A safety rule kept this file (for example: secure delete of a file with other hard links)."""
+
+
+@dataclass
+class Tally:
+    """Counters shared with the progress ticker (written on the worker thread)."""
+
+    files: int = 0
+    bytes: int = 0
+    current: bytes = b""
+    problems: list[tuple[bytes, str]] = field(default_factory=list)
+
+
+def trash(path: bytes) -> None:
+    """Move ``path`` (a link itself, never its target) to the trash; raises on any failure."""
+    from send2trash import send2trash  # imported late: it reads XDG_DATA_HOME when imported
+
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode) and not os.path.exists(path):
+        raise OSError(errno.ENOENT, "a dangling link cannot go to the trash (send2trash refuses it); nothing deleted")
+    send2trash(path)
+    if os.path.lexists(path):
+        raise OSError(errno.EIO, "the trash did not take it; nothing deleted")
+
+
+@dataclass
+class Remover:
+    """Permanent (``passes == 0``) or secure (``passes >= 1``) deletion of files and folder trees."""
+
+    passes: int
+    force_hardlinks: bool
+    should_stop: Callable[[], bool]
+    tally: Tally
+
+    def delete(self, path: bytes) -> None:
+        """Delete ``path``; raises OSError/Refused when the top path itself stays."""
+        parent, name = os.path.split(path)
+        pfd = os.open(parent or b".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            st = os.lstat(name, dir_fd=pfd)
+            if stat.S_ISDIR(st.st_mode):
+                self._tree(pfd, name, path)
+            else:
+                self._leaf(pfd, name, st, path)
+        finally:
+            os.close(pfd)
+
+    def _leaf(self, dir_fd: int, name: bytes | str, st: os.stat_result, shown: bytes) -> None:
+        self.tally.current = shown
+        if self.passes and stat.S_ISREG(st.st_mode):
+            self._overwrite(dir_fd, name, shown)
+            name = self._scramble_name(dir_fd, name)
+        os.unlink(name, dir_fd=dir_fd)
+        if stat.S_ISREG(st.st_mode):
+            self.tally.files += 1
+            self.tally.bytes += st.st_size
+
+    def _overwrite(self, dir_fd: int, name: bytes | str, shown: bytes) -> None:
+        fd = os.open(name, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise Refused("no longer a regular file; not overwritten")
+            if st.st_nlink > 1 and not self.force_hardlinks:
+                raise Refused(
+                    f"refused: this file has {st.st_nlink} hard links; overwriting it would destroy the content "
+                    "under its other names too (force_hardlinks to do it anyway)"
+                )
+            for _ in range(self.passes):
+                os.lseek(fd, 0, os.SEEK_SET)
+                left = st.st_size
+                while left > 0:
+                    if self.should_stop():
+                        raise DeleteInterrupted()
+                    chunk = os.urandom(min(OVERWRITE_CHUNK, left))
+                    view, written = memoryview(chunk), 0
+                    while written < len(chunk):
+                        written += os.write(fd, view[written:])
+                    left -= len(chunk)
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _scramble_name(self, dir_fd: int, name: bytes | str) -> str:
+        """Rename to a random name so the old name does not linger in the folder's blocks."""
+        while True:
+            new = "." + secrets.token_hex(12)
+            try:
+                rename_noreplace_at(dir_fd, name, new)
+            except FileExistsError:
+                continue
+            os.fsync(dir_fd)
+            return new
+
+    def _tree(self, pfd: int, name: bytes | str, shown: bytes) -> None:
+        fd = self._open_dir(pfd, name)
+        stack = [(fd, _list(fd), pfd, name, shown)]
+        try:
+            while stack:
+                fd, names, parent_fd, dname, dshown = stack[-1]
+                if names:
+                    if self.should_stop():
+                        raise DeleteInterrupted()
+                    child = names.pop()
+                    child_shown = os.path.join(dshown, os.fsencode(child))
+                    try:
+                        st = os.lstat(child, dir_fd=fd)
+                        if stat.S_ISDIR(st.st_mode):
+                            cfd = self._open_dir(fd, child)
+                            stack.append((cfd, _list(cfd), fd, child, child_shown))
+                        else:
+                            self._leaf(fd, child, st, child_shown)
+                    except FileNotFoundError:
+                        pass
+                    except (OSError, Refused) as exc:
+                        self.tally.problems.append((child_shown, _reason(exc)))
+                    continue
+                stack.pop()
+                os.close(fd)
+                try:
+                    os.rmdir(dname, dir_fd=parent_fd)
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    if not stack:
+                        raise
+                    self.tally.problems.append((dshown, _reason(exc)))
+        finally:
+            for fd, *_ in stack:
+                os.close(fd)
+
+    @staticmethod
+    def _open_dir(parent_fd: int, name: bytes | str) -> int:
+        before = os.lstat(name, dir_fd=parent_fd)
+        fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino):
+            os.close(fd)
+            raise OSError(errno.EAGAIN, "the folder was replaced while being deleted")
+        return fd
+
+
+def _list(fd: int) -> list[str]:
+    with os.scandir(fd) as it:
+        return [e.name for e in it]
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOTEMPTY:
+            return "folder not empty: some of its contents could not be deleted"
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+def secure_delete_caveat(fstype: str | None, *, copy_on_write: bool, network: bool) -> str:
+    """What a secure delete can promise on this file system (said plainly, never overstated)."""
+    base = (
+        "secure delete overwrote the file's blocks as the file system exposes them; on SSDs and flash storage "
+        "wear levelling can keep old copies, so nothing is guaranteed there"
+    )
+    if copy_on_write:
+        return (
+            f"{base}; this is a copy-on-write file system ({fstype}): overwrites go to new blocks and the old "
+            "data may remain (snapshots too) — no guarantee"
+        )
+    if network:
+        return (
+            f"{base}; this is a network file system ({fstype}): the server decides what is overwritten — no guarantee"
+        )
+    if fstype == "tmpfs":
+        return f"{base}; tmpfs lives in memory and may have been swapped out"
+    return base
+
+
+__all__ = ["DeleteInterrupted", "Refused", "Remover", "Tally", "paths", "secure_delete_caveat", "trash"]

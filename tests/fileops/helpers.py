@@ -1,0 +1,126 @@
+"""Shared by the file-operation tests: run a job to its end, compare trees, mount a small tmpfs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sd_desktop.jobs import JobInfo, JobManager
+from sd_desktop.jobs.codec import to_jsonable
+
+
+async def run_job_async(lib, name: str, config) -> JobInfo:
+    manager = JobManager(lib, run_queued=True)
+    await manager.start()
+    try:
+        job_id = await manager.enqueue(name, config)
+        return jsonable(await manager.wait(job_id))
+    finally:
+        await manager.shutdown()
+
+
+def jsonable(info: JobInfo) -> JobInfo:
+    """The output as the CLI prints it (paths as text), so tests compare plain values."""
+    info.output = to_jsonable(info.output) if info.output is not None else None
+    return info
+
+
+def run_job(lib, name: str, config) -> JobInfo:
+    return asyncio.run(run_job_async(lib, name, config))
+
+
+def outcomes(info: JobInfo) -> dict[str, dict]:
+    """output.outcomes keyed by the source's file name."""
+    return {
+        os.path.basename(os.fsencode(row["path"])).decode("utf-8", "surrogateescape"): row
+        for row in info.output["outcomes"]
+    }
+
+
+def snapshot(root: Path) -> dict[bytes, tuple]:
+    """Every entry below ``root``: kind, content (files), link target (links), mtime_ns, mode."""
+    found = {}
+    base = os.fsencode(root)
+    for folder, dirs, files in os.walk(base):
+        for name in dirs + files:
+            full = os.path.join(folder, name)
+            rel = os.path.relpath(full, base)
+            st = os.lstat(full)
+            if stat.S_ISLNK(st.st_mode):
+                found[rel] = ("link", os.readlink(full))
+            elif stat.S_ISDIR(st.st_mode):
+                found[rel] = ("dir", st.st_mtime_ns, stat.S_IMODE(st.st_mode))
+            elif stat.S_ISREG(st.st_mode):
+                with open(full, "rb") as f:
+                    found[rel] = ("file", f.read(), st.st_mtime_ns, stat.S_IMODE(st.st_mode))
+            else:
+                found[rel] = ("other",)
+    return found
+
+
+def temp_leftovers(root: Path) -> list[bytes]:
+    return [
+        os.path.join(folder, n)
+        for folder, _d, files in os.walk(os.fsencode(root))
+        for n in files
+        if n.startswith(b".sd-desktop-") and n.endswith(b".part")
+    ]
+
+
+def make_tree(root: Path) -> Path:
+    """A small tree with nested folders, an empty file, a symlink, odd names and set mtimes/modes."""
+    (root / "sub" / "deeper").mkdir(parents=True)
+    (root / "a.txt").write_bytes(b"alpha\n")
+    (root / "empty").write_bytes(b"")
+    (root / "sub" / "b.bin").write_bytes(os.urandom(300_000))
+    (root / "sub" / "deeper" / "c.txt").write_bytes(b"gamma" * 1000)
+    (root / "-leading dash\nnewline").write_bytes(b"odd name")
+    os.symlink("a.txt", root / "link-to-a")
+    os.symlink("/nonexistent/target", root / "dangling")
+    odd = os.path.join(os.fsencode(root), b"undecodable-\xff\xfe.txt")
+    with open(odd, "wb") as f:
+        f.write(b"bytes name")
+    long_name = "L" * 250
+    (root / long_name).write_bytes(b"long")
+    os.chmod(root / "sub" / "b.bin", 0o640)
+    for i, p in enumerate([root / "a.txt", root / "sub" / "b.bin", root / "sub"]):
+        os.utime(p, ns=(1_600_000_000_123_456_789 + i, 1_600_000_000_123_456_789 + i))
+    return root
+
+
+def _mount(where: Path, size: str):
+    where.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {proc.stderr.decode().strip()}")
+    return where
+
+
+@pytest.fixture
+def mount_tmpfs(tmp_path):
+    """Factory: mount_tmpfs(name, size) -> path; every mount is removed after the test."""
+    mounted: list[Path] = []
+
+    def mount(name: str, size: str = "2m") -> Path:
+        path = _mount(tmp_path / name, size)
+        mounted.append(path)
+        return path
+
+    yield mount
+    for path in mounted:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def fill(folder: Path, leave: int) -> None:
+    """Fill the file system of ``folder`` until about ``leave`` bytes are free."""
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    with open(folder / "filler", "wb") as f:
+        try:
+            f.write(b"\0" * max(0, free - leave))
+        except OSError:
+            pass
