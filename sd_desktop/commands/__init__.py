@@ -15,6 +15,8 @@ COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.index",
     "sd_desktop.commands.copy",
     "sd_desktop.commands.delete",
+    "sd_desktop.commands.duplicates",
+    "sd_desktop.commands.validate",
 ]
 
 

@@ -9,6 +9,8 @@ JOB_MODULES: list[str] = [
     "sd_desktop.ops.indexing.job",
     "sd_desktop.ops.files.copy",
     "sd_desktop.ops.files.delete",
+    "sd_desktop.ops.files.duplicate_detection",
+    "sd_desktop.ops.files.validation",
 ]
 
 _loaded = False

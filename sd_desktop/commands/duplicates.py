@@ -1,0 +1,173 @@
+"""``duplicates PATH...``: find duplicate files; optionally remove extra copies through the guarded DeleteJob."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from sd_desktop import paths
+from sd_desktop.commands.common import (
+    EXIT_FAILED,
+    UsageError,
+    drive_job,
+    emit_json,
+    existing_path,
+    human_size,
+    open_library,
+    print_result,
+    result_object,
+)
+from sd_desktop.jobs import JobManager, JobStatus, registered
+from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
+from sd_desktop.ops.files.duplicate_detection.export import export
+from sd_desktop.ops.files.duplicate_detection.select import Policy, SelectionError, plan_deletion
+
+MODES = {"size": "size", "name-size": "name_size", "name_size": "name_size", "content": "content", "deep": "deep"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("duplicates", help="find files with identical content")
+    p.add_argument("paths", nargs="+", type=existing_path, metavar="PATH")
+    p.add_argument("--mode", choices=list(MODES), default="content", help="content (default) or deep are verified")
+    p.add_argument("--min-size", type=int, default=0, metavar="N", help="ignore files smaller than N bytes")
+    p.add_argument("--max-size", type=int, default=None, metavar="N", help="ignore files larger than N bytes")
+    p.add_argument("--ext", default="", metavar="a,b", help="only these extensions (comma-separated)")
+    p.add_argument("--exclude-hidden", action="store_true", help="leave out hidden files and folders")
+    p.add_argument("--include-empty", action="store_true", help="group empty files too")
+    p.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        type=existing_path,
+        metavar="PATH",
+        help="a folder whose files are searched but never proposed for removal (repeatable)",
+    )
+    p.add_argument("--export", metavar="FILE", help="write the results to FILE.json or FILE.csv")
+    p.add_argument(
+        "--delete",
+        choices=[x.value for x in Policy],
+        metavar="POLICY",
+        help="remove extra copies, keeping per group: " + ", ".join(x.value for x in Policy),
+    )
+    p.add_argument("--pattern", help="glob for --delete keep-matching (path or file name)")
+    p.add_argument("--mode-delete", choices=["trash", "permanent"], default="trash")
+    p.add_argument("--yes", action="store_true", help="confirm permanent deletion")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_duplicates)
+
+
+def _config(args: argparse.Namespace) -> DuplicateConfig:
+    if args.min_size < 0 or (args.max_size is not None and args.max_size < args.min_size):
+        raise UsageError("--min-size must be >= 0 and --max-size >= --min-size")
+    return DuplicateConfig(
+        search_paths=[paths.to_path(paths.to_bytes(p)) for p in args.paths],
+        mode=DuplicateMode(MODES[args.mode]),
+        min_size=args.min_size,
+        max_size=args.max_size,
+        extensions=[e for e in args.ext.split(",") if e.strip()],
+        include_hidden=not args.exclude_hidden,
+        include_empty=args.include_empty,
+        reference_paths=[Path(p) for p in args.reference],
+    )
+
+
+def summarize(output: dict) -> str:
+    lines = []
+    if output.get("note"):
+        lines.append(f"note: {output['note']}")
+    for g in output.get("groups", []):
+        label = (g.get("hash") or "")[:16] or "unverified"
+        lines.append(f"{human_size(g['size'])} x {len(g['paths'])}  {label}")
+        for p in g["paths"]:
+            lines.append(f"    {paths.display(p)}")
+    for h in output.get("hardlinks", []):
+        names = ", ".join(paths.display(p) for p in h["paths"])
+        lines.append(f"hard links (one file, freeing them frees nothing): {names}")
+    lines.append(
+        f"{output.get('group_count', 0)} groups, {output.get('duplicate_files', 0)} duplicate files, "
+        f"{human_size(output.get('wasted_bytes', 0))} wasted"
+    )
+    return "\n".join(lines)
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if args.delete:
+        if args.delete == Policy.KEEP_MATCHING.value and not args.pattern:
+            raise UsageError("--delete keep-matching needs --pattern GLOB")
+        if not config.mode.verified:
+            raise UsageError("--delete needs --mode content or deep: size and name-size results are not verified")
+        if args.mode_delete == "permanent" and not args.yes:
+            raise UsageError("permanent deletion needs --yes")
+        if "delete" not in registered():
+            raise UsageError("this build has no delete job; cannot act on duplicates")
+    if args.export and not args.export.lower().endswith((".json", ".csv")):
+        raise UsageError("--export needs a file name ending in .json or .csv")
+    lib = open_library(args)
+    found: dict = {}
+    try:
+        info = asyncio.run(drive_job(lib, args, lambda m: _start(m, args, config, found)))
+        dup_info = found.get("dup_info") or info
+        if found.get("delete_id") is not None:
+            dup_info = asyncio.run(JobManager(lib).info(found["dup_id"]))
+    finally:
+        lib.close()
+    if args.export and dup_info.status.succeeded and dup_info.output:
+        try:
+            export(dup_info.output, args.export)
+        except (OSError, ValueError) as exc:
+            print(f"sd-desktop: cannot export to {args.export}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+    if found.get("plan_error"):
+        print_result(args, dup_info, summarize)
+        print(f"sd-desktop: {found['plan_error']}", file=sys.stderr)
+        return EXIT_FAILED
+    if found.get("delete_id") is None:
+        code = print_result(args, dup_info, summarize)
+        if args.delete and dup_info.status.succeeded:
+            print("nothing to remove: every group keeps all its copies under this policy", file=sys.stderr)
+        return code
+    # both results: the duplicate search first, the deletion last (scripts read the last one)
+    if args.json:
+        emit_json(result_object(dup_info))
+    else:
+        print(summarize(dup_info.output))
+    plan = found["plan"]
+    if not args.json:
+        print(f"removing {len(plan.targets)} copies ({human_size(plan.bytes_freed)}) with {args.mode_delete}")
+        for s in plan.skipped:
+            print(f"  skipped group ({s['reason']}): {', '.join(paths.display(p) for p in s['paths'])}")
+    return print_result(args, info)
+
+
+async def _start(manager: JobManager, args: argparse.Namespace, config: DuplicateConfig, found: dict) -> int:
+    dup_id = await manager.enqueue("duplicate_detection", config)
+    found["dup_id"] = dup_id
+    if not args.delete:
+        return dup_id
+    current = await manager.info(dup_id)
+    if current is not None and current.status is JobStatus.PAUSED:
+        await manager.resume(dup_id)
+    dup_info = await manager.wait(dup_id)
+    found["dup_info"] = dup_info
+    if not dup_info.status.succeeded:
+        return dup_id
+    try:
+        plan = plan_deletion(dup_info.output, args.delete, args.pattern)
+    except SelectionError as exc:
+        found["plan_error"] = str(exc)
+        return dup_id
+    found["plan"] = plan
+    if not plan.targets:
+        return dup_id
+    delete_config = {
+        "targets": plan.paths,
+        "mode": args.mode_delete,
+        "confirm": bool(args.yes),
+        "guarded": plan.targets,
+    }
+    delete_id = await manager.enqueue("delete", delete_config, parent_id=dup_id)
+    found["delete_id"] = delete_id
+    return delete_id

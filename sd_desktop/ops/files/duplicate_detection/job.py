@@ -1,0 +1,425 @@
+"""DuplicateDetectionJob: groups of files with identical content, safe to act on.
+
+Phases: ``scan`` walks the search paths once and stores the candidates (files sharing a size, or a
+name and size) as ``work_item`` rows in one checkpoint; ``hash`` runs the staged comparison over
+batches of size groups, each batch committing its result rows, new hash-cache rows and the cursor
+together. After a crash or pause the job continues at the first size group not committed.
+
+Identity is (device, inode): a file reached twice is listed once, and the names of one inode are
+hard links (reported under ``hardlinks``), never duplicates of each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import msgpack
+
+from sd_desktop import paths
+from sd_desktop.cas import HashInterrupted
+from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.ops.files.duplicate_detection import cache
+from sd_desktop.ops.files.duplicate_detection.scan import (
+    FileInfo,
+    ScanFilter,
+    normalize_extensions,
+    resolve_roots,
+    walk,
+)
+from sd_desktop.ops.files.duplicate_detection.stages import READ_THREADS, Member, Pipeline, StageCounters
+
+KIND_CANDIDATE, KIND_GROUP, KIND_HARDLINKS = 0, 1, 2
+BATCH_FILES = 2000
+BATCH_BYTES = 256 * 1024 * 1024
+UNVERIFIED_NOTE = "candidates, not verified: files that share a size (or a name and size) may still differ"
+
+
+class DuplicateMode(StrEnum):
+    SIZE = "size"
+    NAME_SIZE = "name_size"
+    CONTENT = "content"
+    DEEP = "deep"
+
+    @property
+    def verified(self) -> bool:
+        return self in (DuplicateMode.CONTENT, DuplicateMode.DEEP)
+
+
+@dataclass
+class DuplicateConfig:
+    search_paths: list[Path] = field(default_factory=list)
+    mode: DuplicateMode = DuplicateMode.CONTENT
+    min_size: int = 0
+    max_size: int | None = None
+    extensions: list[str] = field(default_factory=list)
+    include_hidden: bool = True
+    include_empty: bool = False
+    reference_paths: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class DuplicateState:
+    phase: str = "scan"  # scan -> hash
+    cursor: int = 0  # index (work_item seq) of the next size group
+    candidates: int = 0  # files in the size groups written by the scan
+    candidate_bytes: int = 0
+    files_scanned: int = 0
+    files_done: int = 0
+    bytes_hashed: int = 0
+    results: int = 0  # result rows written (groups + hard-link sets)
+    groups_found: int = 0
+    stages: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class DuplicateOutput:
+    mode: str = "content"
+    verified: bool = True
+    note: str = ""
+    groups: list[dict] = field(default_factory=list)
+    group_count: int = 0
+    duplicate_files: int = 0
+    wasted_bytes: int = 0
+    hardlinks: list[dict] = field(default_factory=list)
+    files_scanned: int = 0
+    bytes_hashed: int = 0
+    stages: dict[str, int] = field(default_factory=dict)
+    search_paths: list[str] = field(default_factory=list)
+    reference_paths: list[str] = field(default_factory=list)
+
+
+@register
+class DuplicateDetectionJob(Job):
+    NAME = "duplicate_detection"
+    VERSION = 1
+    RESUMABLE = True
+    DESCRIPTION = "Find files with identical content (size, name+size, full blake3, or byte-by-byte)"
+    Config = DuplicateConfig
+    State = DuplicateState
+    Output = DuplicateOutput
+
+    def target(self) -> str:
+        roots = self.config.search_paths
+        if not roots:
+            return ""
+        first = paths.display(roots[0])
+        return first if len(roots) == 1 else f"{first} and {len(roots) - 1} more"
+
+    # -- run -------------------------------------------------------------------------------
+    async def run(self, ctx: JobContext) -> DuplicateOutput:
+        if not self.config.search_paths:
+            raise JobError("no search paths given")
+        mode = DuplicateMode(self.config.mode)
+        if self.state.phase == "scan":
+            groups = await self._scan(ctx, mode)
+        else:
+            groups = await ctx.library.read(lambda c: _load_candidates(c, ctx.job_id, self.state.cursor))
+        await self._hash(ctx, mode, groups)
+        return await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
+
+    # -- scan ------------------------------------------------------------------------------
+    async def _scan(self, ctx: JobContext, mode: DuplicateMode) -> list[list[FileInfo]]:
+        ctx.progress(phase="scanning", message="listing files")
+        cfg = self.config
+        flt = ScanFilter(
+            min_size=max(0, cfg.min_size or 0),
+            max_size=cfg.max_size,
+            extensions=normalize_extensions(cfg.extensions),
+            include_hidden=cfg.include_hidden,
+            include_empty=cfg.include_empty,
+        )
+        refs = resolve_roots(cfg.reference_paths)
+        roots = resolve_roots(list(cfg.search_paths) + list(cfg.reference_paths))
+        for given in list(cfg.search_paths) + list(cfg.reference_paths):
+            if not os.path.lexists(os.fsencode(given)):
+                ctx.add_non_critical_error(given, "no such file or folder")
+
+        def scan() -> tuple[list[list[FileInfo]], int]:
+            by_key: dict[object, list[FileInfo]] = defaultdict(list)
+            count = 0
+            for info in walk(roots, flt, refs, ctx.add_non_critical_error, lambda: ctx.interrupt_requested):
+                count += 1
+                key = (info.size, os.path.basename(info.path)) if mode is DuplicateMode.NAME_SIZE else info.size
+                by_key[key].append(info)
+            groups = []
+            for key in sorted(by_key, key=_group_order):
+                infos = by_key[key]
+                if len(infos) > 1:
+                    infos.sort(key=lambda i: i.path)
+                    groups.append(infos)
+            return groups, count
+
+        groups, scanned = await ctx.run_blocking(scan)
+        await ctx.check_interrupt()  # a walk stopped by a pause is incomplete: never commit it
+        hardlinks = _hardlink_sets(groups)
+        # a group of names that are all one inode holds no duplicate: keep only its hard-link report
+        groups = [g for g in groups if len({i.identity for i in g}) > 1]
+        st = self.state
+        st.phase, st.cursor, st.files_scanned = "hash", 0, scanned
+        st.candidates = sum(len(g) for g in groups)
+        st.candidate_bytes = sum(i.size for g in groups for i in g)
+        job_id = ctx.job_id
+        rows = [(job_id, gidx, KIND_CANDIDATE, None, g[0].size, _pack_group(g)) for gidx, g in enumerate(groups)]
+        results = [
+            (job_id, -(n + 1), KIND_HARDLINKS, None, h["size"], msgpack.packb(h)) for n, h in enumerate(hardlinks)
+        ]
+        st.results = len(results)
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM work_item WHERE job_id = ?", (job_id,))  # leftovers of an unfinished scan
+            conn.executemany(
+                "INSERT INTO work_item (job_id, seq, kind, src, size, data) VALUES (?, ?, ?, ?, ?, ?)", rows + results
+            )
+
+        await ctx.checkpoint(write)
+        ctx.progress(phase="scanning", done=scanned, message=f"{st.candidates} files share a size with another")
+        return groups
+
+    # -- hash ------------------------------------------------------------------------------
+    async def _hash(self, ctx: JobContext, mode: DuplicateMode, groups: list[list[FileInfo]]) -> None:
+        st = self.state
+        loop = asyncio.get_running_loop()
+        reporter = _BytesReporter(loop, ctx, st)
+        phase = "hashing" if mode.verified else "grouping"
+        ctx.progress(phase=phase, done=st.files_done, total=st.candidates, bytes_total=st.candidate_bytes)
+        pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="sd-dupes-read")
+        try:
+            await self._hash_batches(ctx, mode, groups, pool, reporter, phase)
+        finally:
+            await asyncio.to_thread(pool.shutdown)  # reads in flight stop at their next file
+
+    async def _hash_batches(
+        self,
+        ctx: JobContext,
+        mode: DuplicateMode,
+        groups: list[list[FileInfo]],
+        pool: ThreadPoolExecutor,
+        reporter: _BytesReporter,
+        phase: str,
+    ) -> None:
+        st = self.state
+        job_id = ctx.job_id
+        index = 0
+        while index < len(groups):
+            await ctx.check_interrupt()
+            batch, files, size = [], 0, 0
+            while index < len(groups) and (not batch or (files < BATCH_FILES and size < BATCH_BYTES)):
+                batch.append(groups[index])
+                files += len(groups[index])
+                size += sum(i.size for i in groups[index])
+                index += 1
+            known: dict[tuple[int, int], str] = {}
+            if mode.verified:
+                infos = [i for g in batch for i in g]
+                known = await ctx.library.read(lambda c, infos=infos: cache.lookup(c, infos))
+            pipeline = Pipeline(
+                deep=mode is DuplicateMode.DEEP,
+                should_stop=lambda: ctx.interrupt_requested,
+                on_bytes=reporter.add,
+                pool=pool,
+            )
+            try:
+                found = await ctx.run_blocking(_resolve_batch, pipeline, mode, batch, known)
+            except HashInterrupted:
+                await ctx.check_interrupt()
+                raise
+            finally:
+                reporter.reset()
+            result_rows = []
+            for members in found:
+                st.results += 1
+                st.groups_found += 1
+                group = _group_dict(members, mode)
+                result_rows.append((job_id, -st.results, KIND_GROUP, None, group["size"], msgpack.packb(group)))
+            cache_rows = [
+                (m.info.device, m.info.inode, m.info.size, m.info.mtime_ns, m.info.ctime_ns, h)
+                for g in batch
+                for m in _members(g)
+                if (h := pipeline.computed.get(m.info.identity)) is not None
+            ]
+            st.cursor += len(batch)
+            st.files_done += files
+            st.bytes_hashed += pipeline.bytes_read
+            counters = StageCounters(**{k: v for k, v in st.stages.items() if k in StageCounters.__dataclass_fields__})
+            counters.add(pipeline.counters)
+            st.stages = counters.as_dict()
+            for path, message in pipeline.errors:
+                ctx.add_non_critical_error(path, message)
+
+            def write(conn: sqlite3.Connection, result_rows=result_rows, cache_rows=cache_rows) -> None:
+                if result_rows:
+                    conn.executemany(
+                        "INSERT INTO work_item (job_id, seq, kind, src, size, data) VALUES (?, ?, ?, ?, ?, ?)",
+                        result_rows,
+                    )
+                cache.store(conn, cache_rows)
+
+            await ctx.checkpoint(write)
+            ctx.progress(
+                phase=phase,
+                done=st.files_done,
+                total=st.candidates,
+                bytes_done=st.bytes_hashed,
+                bytes_total=st.candidate_bytes,
+                message=f"{st.groups_found} groups found",
+            )
+
+    # -- output ----------------------------------------------------------------------------
+    def _output(self, conn: sqlite3.Connection, job_id: int, mode: DuplicateMode) -> DuplicateOutput:
+        groups, hardlinks = [], []
+        for kind, data in conn.execute(
+            "SELECT kind, data FROM work_item WHERE job_id = ? AND kind IN (?, ?) ORDER BY seq DESC",
+            (job_id, KIND_GROUP, KIND_HARDLINKS),
+        ):
+            obj = _unpack_result(msgpack.unpackb(data, raw=False))
+            (groups if kind == KIND_GROUP else hardlinks).append(obj)
+        groups.sort(key=lambda g: (-g["wasted_bytes"], -g["size"], g["paths"][0]))
+        hardlinks.sort(key=lambda h: (-h["size"], h["paths"][0]))
+        st = self.state
+        return DuplicateOutput(
+            mode=mode.value,
+            verified=mode.verified,
+            note="" if mode.verified else UNVERIFIED_NOTE,
+            groups=groups,
+            group_count=len(groups),
+            duplicate_files=sum(len(g["paths"]) - 1 for g in groups),
+            wasted_bytes=sum(g["wasted_bytes"] for g in groups),
+            hardlinks=hardlinks,
+            files_scanned=st.files_scanned,
+            bytes_hashed=st.bytes_hashed,
+            stages=dict(st.stages),
+            search_paths=[os.fsdecode(p) for p in self.config.search_paths],
+            reference_paths=[os.fsdecode(p) for p in self.config.reference_paths],
+        )
+
+
+# -- helpers ------------------------------------------------------------------------------
+class _BytesReporter:
+    """Progress for long hashes: the worker thread counts bytes; the event loop reports them (throttled)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, ctx: JobContext, state: DuplicateState):
+        self.loop, self.ctx, self.state = loop, ctx, state
+        self.pending = 0
+        self.last = 0.0
+        self.lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self.lock:
+            self.pending += n
+            now = time.monotonic()
+            if now - self.last < 0.2:
+                return
+            self.last = now
+            done = self.state.bytes_hashed + self.pending
+        self.loop.call_soon_threadsafe(lambda: self.ctx.progress(bytes_done=done))
+
+    def reset(self) -> None:
+        with self.lock:
+            self.pending = 0
+
+
+def _group_order(key: object) -> tuple:
+    if isinstance(key, tuple):
+        return (-key[0], key[1])
+    return (-key, b"")
+
+
+def _pack_group(infos: list[FileInfo]) -> bytes:
+    return msgpack.packb([[i.path, i.device, i.inode, i.mtime_ns, i.ctime_ns, i.nlink, i.reference] for i in infos])
+
+
+def _load_candidates(conn: sqlite3.Connection, job_id: int, cursor: int) -> list[list[FileInfo]]:
+    return [
+        [FileInfo(path, size, *rest) for path, *rest in msgpack.unpackb(data)]
+        for size, data in conn.execute(
+            "SELECT size, data FROM work_item WHERE job_id = ? AND kind = ? AND seq >= ? ORDER BY seq",
+            (job_id, KIND_CANDIDATE, cursor),
+        )
+    ]
+
+
+def _members(infos: list[FileInfo]) -> list[Member]:
+    """One member per inode (its first name by path order); the other names become its links."""
+    by_id: dict[tuple[int, int], Member] = {}
+    for info in infos:
+        m = by_id.get(info.identity)
+        if m is None:
+            by_id[info.identity] = Member(info)
+        else:
+            m.links.append(info.path)
+    return list(by_id.values())
+
+
+def _hardlink_sets(groups: list[list[FileInfo]]) -> list[dict]:
+    out = []
+    for g in groups:
+        by_id: dict[tuple[int, int], list[FileInfo]] = defaultdict(list)
+        for info in g:
+            by_id[info.identity].append(info)
+        for (dev, ino), infos in by_id.items():
+            if len(infos) > 1:
+                out.append({"device": dev, "inode": ino, "size": infos[0].size, "paths": [i.path for i in infos]})
+    return out
+
+
+def _resolve_batch(
+    pipeline: Pipeline, mode: DuplicateMode, batch: list[list[FileInfo]], known: dict[tuple[int, int], str]
+) -> list[list[Member]]:
+    groups = [_members(infos) for infos in batch]
+    if not mode.verified:
+        pipeline.counters.size_candidates += sum(len(g) for g in groups)
+        return [g for g in groups if len(g) > 1]
+    for members in groups:
+        for m in members:
+            h = known.get(m.info.identity)
+            if h is not None:
+                m.hash, m.cached = h, True
+    return pipeline.resolve_many(groups)
+
+
+def _group_dict(members: list[Member], mode: DuplicateMode) -> dict:
+    members = sorted(members, key=lambda m: m.info.path)
+    size = members[0].info.size
+    group = {
+        "size": size,
+        "hash": members[0].hash if mode.verified else None,
+        "paths": [m.info.path for m in members],
+        "files": [
+            {
+                "path": m.info.path,
+                "mtime_ns": m.info.mtime_ns,
+                "ctime_ns": m.info.ctime_ns,
+                "device": m.info.device,
+                "inode": m.info.inode,
+                "reference": m.info.reference,
+                "links": sorted(m.links),
+            }
+            for m in members
+        ],
+        "wasted_bytes": size * (len(members) - 1),
+    }
+    if mode is DuplicateMode.NAME_SIZE:
+        group["name"] = os.path.basename(members[0].info.path)
+    return group
+
+
+def _unpack_result(obj: dict) -> dict:
+    """Stored rows keep raw path bytes; the output carries ``str`` paths (``os.fsdecode``: undecodable
+    bytes become surrogates, which the state codec and ``os.fsencode`` turn back into the same bytes)."""
+    fsdecode = os.fsdecode
+    obj["paths"] = [fsdecode(p) for p in obj["paths"]]
+    if "name" in obj:
+        obj["name"] = fsdecode(obj["name"])
+    for f in obj.get("files", []):
+        f["path"] = fsdecode(f["path"])
+        f["links"] = [fsdecode(p) for p in f["links"]]
+    return obj

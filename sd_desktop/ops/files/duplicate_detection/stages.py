@@ -1,0 +1,320 @@
+"""The staged content comparison: most files are never read whole.
+
+For one size group (files of equal size, one member per inode):
+
+1. files up to ``WHOLE_LIMIT`` are hashed whole at once (one small read costs what a 16 KiB read
+   does, and the result is a real full hash the cache can keep);
+2. larger files: blake3 of the first 16 KiB, then of the last 16 KiB, splitting the group at each
+   stage and dropping members left alone;
+3. survivors get their full-content blake3 (from the cache when the file's identity and stat
+   match, else read with ``cas.full_hash_of_fd``);
+4. ``deep`` mode compares the bytes of every remaining group against its first member.
+
+Every open re-checks the file against what the walk saw (regular file, same device/inode, size and
+mtime): a file changed since it was listed is left out and reported, never guessed about.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import blake3
+
+from sd_desktop.cas import HashInterrupted, full_hash_of_fd
+from sd_desktop.ops.files.duplicate_detection.scan import FileInfo
+
+HEAD_SIZE = 16 * 1024
+TAIL_SIZE = 16 * 1024
+WHOLE_LIMIT = 64 * 1024
+COMPARE_CHUNK = 1024 * 1024
+CHUNK_BYTES = 4 * 1024 * 1024  # work per pool task: small files are batched, large ones go alone
+READ_THREADS = 4  # reads in flight: a cold disk answers several at once; warm, the GIL caps the gain
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+class FileChanged(Exception):
+    """The file is not what the walk listed any more (replaced, rewritten, gone)."""
+
+    def __init__(self, path: bytes, message: str):
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass
+class Member:
+    """One inode of a size group: its first name, the other names (hard links) and what is known."""
+
+    info: FileInfo
+    links: list[bytes] = field(default_factory=list)
+    hash: str | None = None
+    cached: bool = False
+
+
+@dataclass
+class StageCounters:
+    size_candidates: int = 0  # files (inodes) in groups of equal size
+    whole_small: int = 0  # small files hashed whole in one read
+    head_hashed: int = 0
+    tail_hashed: int = 0
+    full_hashed: int = 0
+    cache_hits: int = 0
+    byte_compared: int = 0
+
+    def add(self, other: StageCounters) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def open_checked(info: FileInfo) -> int:
+    """Open without following symlinks or blocking on FIFOs, and make sure it is the listed file."""
+    try:
+        fd = os.open(info.path, OPEN_FLAGS)
+    except FileNotFoundError:
+        raise FileChanged(info.path, "vanished since it was listed") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (info.device, info.inode):
+            raise FileChanged(info.path, "replaced by another file since it was listed")
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns) != (info.size, info.mtime_ns, info.ctime_ns):
+            raise FileChanged(info.path, "modified since it was listed")
+        os.set_blocking(fd, True)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _unchanged_after(fd: int, info: FileInfo) -> None:
+    # ctime too: a rewrite with its mtime put back still moves ctime, and the cache keys on it
+    st = os.fstat(fd)
+    if (st.st_size, st.st_mtime_ns, st.st_ctime_ns) != (info.size, info.mtime_ns, info.ctime_ns):
+        raise FileChanged(info.path, "modified while it was being read")
+
+
+class Pipeline:
+    """Runs the stages for size groups on a worker thread; collects counters and per-file errors."""
+
+    def __init__(
+        self,
+        deep: bool,
+        should_stop: Callable[[], bool] | None = None,
+        on_bytes: Callable[[int], None] | None = None,
+        pool: ThreadPoolExecutor | None = None,
+    ):
+        self.deep = deep
+        self.pool = pool
+        self._lock = threading.Lock()
+        self.should_stop = should_stop
+        self.on_bytes = on_bytes or (lambda n: None)
+        self.counters = StageCounters()
+        self.errors: list[tuple[bytes, str]] = []
+        self.bytes_read = 0
+        self.computed: dict[tuple[int, int], str] = {}
+
+    # -- reads -----------------------------------------------------------------------------
+    def _read_range(self, info: FileInfo, offset: int, length: int) -> bytes:
+        fd = open_checked(info)
+        try:
+            data = os.pread(fd, length, offset)
+        finally:
+            os.close(fd)
+        if len(data) != length:
+            raise FileChanged(info.path, "shrank while it was being read")
+        self._count_bytes(len(data))
+        return data
+
+    def _count_bytes(self, n: int) -> None:
+        with self._lock:  # reads run on several pool threads
+            self.bytes_read += n
+        self.on_bytes(n)
+
+    def whole_small(self, info: FileInfo) -> str:
+        fd = open_checked(info)
+        try:
+            data = os.pread(fd, info.size + 1, 0)  # one byte more: notices a file that grew
+            _unchanged_after(fd, info)
+        finally:
+            os.close(fd)
+        if len(data) != info.size:
+            raise FileChanged(info.path, "changed size while it was being read")
+        self._count_bytes(len(data))
+        return blake3.blake3(data).hexdigest()  # the same digest as cas.full_hash
+
+    def full(self, info: FileInfo) -> str:
+        fd = open_checked(info)
+        try:
+            digest = full_hash_of_fd(fd, self.should_stop)
+            _unchanged_after(fd, info)
+        finally:
+            os.close(fd)
+        self._count_bytes(info.size)
+        return digest
+
+    def same_bytes(self, a: FileInfo, b: FileInfo) -> bool:
+        fa = open_checked(a)
+        try:
+            fb = open_checked(b)
+            try:
+                offset = 0
+                while True:
+                    if self.should_stop is not None and self.should_stop():
+                        raise HashInterrupted()
+                    x = os.pread(fa, COMPARE_CHUNK, offset)
+                    y = os.pread(fb, COMPARE_CHUNK, offset)
+                    if x != y:
+                        return False
+                    if not x:
+                        break
+                    offset += len(x)
+                    self._count_bytes(2 * len(x))
+                _unchanged_after(fa, a)
+                _unchanged_after(fb, b)
+                return offset == a.size
+            finally:
+                os.close(fb)
+        finally:
+            os.close(fa)
+
+    # -- stages ----------------------------------------------------------------------------
+    def _error(self, m: Member, exc: Exception) -> None:
+        if isinstance(exc, FileChanged):
+            self.errors.append((exc.path, f"left out of the duplicate search: {exc}"))
+        else:
+            self.errors.append((m.info.path, f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
+
+    def _keys(self, fn: Callable[[FileInfo], object], members: list[Member]) -> dict[int, object]:
+        """``fn`` over the members' files, on the read pool when there is one (many reads in flight is
+        what makes a cold disk fast); failures are recorded and the member left out of the result."""
+
+        def run(chunk: list[Member]) -> list[tuple[Member, object, Exception | None]]:
+            out = []
+            for m in chunk:
+                if self.should_stop is not None and self.should_stop():
+                    raise HashInterrupted()
+                try:
+                    out.append((m, fn(m.info), None))
+                except (FileChanged, OSError) as exc:
+                    out.append((m, None, exc))
+            return out
+
+        if self.pool is None or len(members) < 2:
+            results = [run(members)]
+        else:
+            chunks, chunk, weight = [], [], 0
+            for m in members:  # small files travel in chunks: one task per file costs more than the read
+                chunk.append(m)
+                weight += m.info.size + 16384
+                if weight >= CHUNK_BYTES:
+                    chunks.append(chunk)
+                    chunk, weight = [], 0
+            if chunk:
+                chunks.append(chunk)
+            results = list(self.pool.map(run, chunks))
+        keys: dict[int, object] = {}
+        for part in results:
+            for m, key, exc in part:
+                if exc is not None:
+                    self._error(m, exc)
+                else:
+                    keys[id(m)] = key
+        return keys
+
+    @staticmethod
+    def _split(groups: list[list[Member]], keys: dict[int, object] | None) -> list[list[Member]]:
+        """Split each group by key (``keys`` by member id, or the member's hash); drop members alone."""
+        out = []
+        for members in groups:
+            buckets: dict[object, list[Member]] = defaultdict(list)
+            for m in members:
+                k = m.hash if keys is None else keys.get(id(m), _MISSING)
+                if k is not _MISSING and k is not None:
+                    buckets[k].append(m)
+            out.extend(b for b in buckets.values() if len(b) > 1)
+        return out
+
+    def _fill_hashes(self, groups: list[list[Member]], fn: Callable[[FileInfo], str]) -> list[list[Member]]:
+        todo = [m for g in groups for m in g if m.hash is None]
+        keys = self._keys(fn, todo)
+        for m in todo:
+            h = keys.get(id(m))
+            if h is not None:
+                m.hash = h
+                self.computed[m.info.identity] = h
+        return todo
+
+    def resolve_many(self, groups: list[list[Member]]) -> list[list[Member]]:
+        """Groups of members with identical content (each at least two inodes), hashes set.
+
+        ``groups``: size groups (one member per inode). Every stage runs over all groups at once
+        so the reads of a stage can be in flight together.
+        """
+        known, small, large = [], [], []
+        for members in groups:
+            self.counters.size_candidates += len(members)
+            self.counters.cache_hits += sum(1 for m in members if m.cached)
+            if len(members) < 2:
+                continue
+            if all(m.hash is not None for m in members):
+                known.append(members)
+            elif members[0].info.size <= WHOLE_LIMIT:
+                small.append(members)
+            else:
+                large.append(members)
+        found = self._split(known, None)
+        self.counters.whole_small += len(self._fill_hashes(small, self.whole_small))
+        found += self._split(small, None)
+        if large:
+            heads = [m for g in large for m in g]
+            self.counters.head_hashed += len(heads)
+            large = self._split(large, self._keys(self._head, heads))
+            need_tail = [g for g in large if g[0].info.size > HEAD_SIZE]
+            tails = [m for g in need_tail for m in g]
+            self.counters.tail_hashed += len(tails)
+            large = [g for g in large if g[0].info.size <= HEAD_SIZE] + self._split(
+                need_tail, self._keys(self._tail, tails)
+            )
+            self.counters.full_hashed += len(self._fill_hashes(large, self.full))
+            found += self._split(large, None)
+        if self.deep:
+            found = [g for group in found for g in self._byte_groups(group)]
+        return found
+
+    def _head(self, info: FileInfo) -> bytes:
+        return blake3.blake3(self._read_range(info, 0, HEAD_SIZE)).digest()
+
+    def _tail(self, info: FileInfo) -> bytes:
+        return blake3.blake3(self._read_range(info, info.size - TAIL_SIZE, TAIL_SIZE)).digest()
+
+    def _byte_groups(self, group: list[Member]) -> list[list[Member]]:
+        out: list[list[Member]] = []
+        remaining = group
+        while len(remaining) > 1:
+            rep, same, others = remaining[0], [remaining[0]], []
+            for m in remaining[1:]:
+                self.counters.byte_compared += 1
+                try:
+                    equal = self.same_bytes(rep.info, m.info)
+                except (FileChanged, OSError) as exc:
+                    self._error(m, exc)
+                    if isinstance(exc, FileChanged) and exc.path == rep.info.path:
+                        same = []  # the representative itself changed: nothing can be confirmed against it
+                        others = list(remaining[1:])
+                        break
+                    continue
+                (same if equal else others).append(m)
+            if len(same) > 1:
+                out.append(same)
+            remaining = others
+        return out
+
+
+_MISSING = object()

@@ -1,0 +1,180 @@
+"""Checking one item: existence and stat against the library (basic), full blake3 against the stored
+integrity hash (integrity), content against its name (corruption), and read permission.
+
+Severities: ``critical`` data is probably damaged (content changed while size and mtime did not,
+read errors); ``error`` something is wrong (missing, corrupt, does not decode); ``warning`` likely
+a problem (size changed, extension mismatch); ``info`` worth knowing (modified, new, moved).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+
+import blake3
+
+from sd_desktop.cas import HashInterrupted, full_hash_of_fd
+from sd_desktop.ops.files.validation.corruption import check_file
+from sd_desktop.ops.files.validation.listing import Item
+
+FAT_TOLERANCE_NS = 2_000_000_000  # FAT stores modification times with 2-second resolution
+SMALL_READ = 1024 * 1024
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+@dataclass
+class Modes:
+    basic: bool
+    integrity: bool
+    corruption: bool
+    permissions: bool
+
+
+@dataclass
+class ItemResult:
+    issues: list[dict] = field(default_factory=list)
+    missing: dict | None = None  # an indexed file that is gone (maybe moved)
+    new: dict | None = None  # a file on disk the library does not know (with its hash when a move is possible)
+    checked: bool = False
+    not_hashed: bool = False
+    bytes_read: int = 0
+
+
+def issue(path: bytes, type_: str, severity: str, message: str, action: str) -> dict:
+    return {"path": path, "type": type_, "severity": severity, "message": message, "suggested_action": action}
+
+
+def hash_fd(fd: int, size: int, should_stop=None) -> str:
+    """Full-content blake3 (the same digest as ``cas.full_hash``); small files in one read."""
+    if size <= SMALL_READ:
+        data = os.pread(fd, size + 1, 0)
+        if len(data) == size:
+            return blake3.blake3(data).hexdigest()
+    os.lseek(fd, 0, os.SEEK_SET)
+    return full_hash_of_fd(fd, should_stop)
+
+
+def _mtime_close(a: int | None, b: int | None) -> bool:
+    return a is not None and b is not None and abs(a - b) <= FAT_TOLERANCE_NS
+
+
+def check_item(item: Item, modes: Modes, should_stop=None) -> ItemResult:
+    res = ItemResult()
+    path = item.path
+    entry = item.entry
+    if item.disk is None:
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            res.missing = {"path": path, "size": entry[0], "hash": entry[5]}
+            return res
+        except OSError as exc:
+            res.issues.append(issue(path, "unreadable", "error", f"cannot check: {exc.strerror}", "check permissions"))
+            return res
+        if not stat.S_ISREG(st.st_mode):
+            what = "a folder" if stat.S_ISDIR(st.st_mode) else "a link or special file"
+            res.issues.append(
+                issue(path, "type_changed", "warning", f"indexed as a file, now {what}", "re-index the location")
+            )
+        return res
+    try:
+        fd = os.open(path, OPEN_FLAGS)
+    except FileNotFoundError:
+        if entry is not None:
+            res.missing = {"path": path, "size": entry[0], "hash": entry[5]}
+        return res
+    except PermissionError:
+        res.issues.append(
+            issue(path, "unreadable", "error", "permission denied: cannot read this file", "fix its permissions")
+        )
+        return res
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return res
+        os.set_blocking(fd, True)
+        res.checked = True
+        _check_open(fd, st, item, modes, res, should_stop)
+    except HashInterrupted:
+        raise
+    except OSError as exc:
+        res.issues.append(
+            issue(
+                path,
+                "read_error",
+                "critical",
+                f"reading failed: {exc.strerror or exc}",
+                "the disk may be failing: copy what you can elsewhere and check the disk's health",
+            )
+        )
+    finally:
+        os.close(fd)
+    return res
+
+
+def _check_open(fd: int, st: os.stat_result, item: Item, modes: Modes, res: ItemResult, should_stop) -> None:
+    path, entry = item.path, item.entry
+    size = st.st_size
+    if modes.permissions and not os.access(path, os.R_OK):
+        res.issues.append(issue(path, "unreadable", "error", "not readable by this user", "fix its permissions"))
+    digest = None
+    if item.indexed and entry is None:
+        if item.hash_for_move and modes.integrity:
+            digest = hash_fd(fd, size, should_stop)
+            res.bytes_read += size
+        res.new = {"path": path, "size": size, "hash": digest}
+    modified = False
+    if modes.integrity and entry is not None:
+        if entry[5] is None:
+            res.not_hashed = True
+        else:
+            digest = hash_fd(fd, size, should_stop)
+            res.bytes_read += size
+            if digest != entry[5]:
+                modified = True
+                if size == entry[0] and _mtime_close(st.st_mtime_ns, entry[1]):
+                    res.issues.append(
+                        issue(
+                            path,
+                            "content_changed_mtime_same",
+                            "critical",
+                            "content differs from the stored checksum although size and modification time "
+                            "did not change: likely corruption (bit rot, a bad sector or a failed write)",
+                            "restore this file from a backup and check the disk's health",
+                        )
+                    )
+                else:
+                    res.issues.append(
+                        issue(
+                            path,
+                            "modified",
+                            "info",
+                            "changed since it was indexed (new size or modification time)",
+                            "re-index the location to record the new content",
+                        )
+                    )
+    if modes.basic and entry is not None and not modified:
+        if size != entry[0]:
+            res.issues.append(
+                issue(
+                    path,
+                    "size_changed",
+                    "warning",
+                    f"size is {size} bytes on disk, {entry[0]} in the library",
+                    "re-index the location; if nobody changed the file, restore it from a backup",
+                )
+            )
+        elif entry[1] is not None and not _mtime_close(st.st_mtime_ns, entry[1]):
+            res.issues.append(
+                issue(
+                    path,
+                    "mtime_changed",
+                    "info",
+                    "modification time differs from the library's",
+                    "re-index the location",
+                )
+            )
+    if modes.corruption:
+        for f in check_file(fd, path, size):
+            res.issues.append(issue(path, f.type, f.severity, f.message, f.suggested_action))

@@ -1,0 +1,274 @@
+"""ValidationJob: are the files still there, unchanged, and readable as what their names say?
+
+Phases: ``list`` pairs the files on disk with their library entries and stores them as
+``work_item`` rows (one checkpoint); ``check`` works through them in batches, each batch committing
+its findings and the cursor together, so a pause or crash resumes at the first unchecked file.
+At the end, missing files whose stored hash turns up in a new file are reported as moved.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import msgpack
+
+from sd_desktop import paths
+from sd_desktop.cas import HashInterrupted
+from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.ops.files.validation.checks import Modes, check_item, issue
+from sd_desktop.ops.files.validation.listing import Item, list_items
+
+KIND_ITEM, KIND_ISSUE, KIND_MISSING, KIND_NEW = 0, 1, 2, 3
+BATCH_FILES = 500
+BATCH_BYTES = 128 * 1024 * 1024
+SEVERITY_ORDER = {"critical": 0, "error": 1, "warning": 2, "info": 3}
+
+
+class ValidationMode(StrEnum):
+    BASIC = "basic"
+    INTEGRITY = "integrity"
+    CORRUPTION = "corruption"
+    COMPLETE = "complete"
+
+    def modes(self, permissions: bool) -> Modes:
+        full = self is ValidationMode.COMPLETE
+        return Modes(
+            basic=full or self is ValidationMode.BASIC,
+            integrity=full or self is ValidationMode.INTEGRITY,
+            corruption=full or self is ValidationMode.CORRUPTION,
+            permissions=permissions,
+        )
+
+
+@dataclass
+class ValidationConfig:
+    targets: list[Path] = field(default_factory=list)
+    mode: ValidationMode = ValidationMode.BASIC
+    check_permissions: bool = False
+
+
+@dataclass
+class ValidationState:
+    phase: str = "list"  # list -> check
+    cursor: int = 0  # seq of the next item to check
+    total: int = 0
+    total_bytes: int = 0
+    files_checked: int = 0
+    bytes_read: int = 0
+    not_hashed: int = 0
+    results: int = 0  # finding rows written
+    unindexed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ValidationOutput:
+    mode: str = "basic"
+    files_checked: int = 0
+    bytes_read: int = 0
+    issues: list[dict] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    targets: list[str] = field(default_factory=list)
+
+
+@register
+class ValidationJob(Job):
+    NAME = "file_validation"
+    VERSION = 1
+    RESUMABLE = True
+    DESCRIPTION = "Check files for existence, integrity and corruption"
+    Config = ValidationConfig
+    State = ValidationState
+    Output = ValidationOutput
+
+    def target(self) -> str:
+        t = self.config.targets
+        if not t:
+            return ""
+        first = paths.display(t[0])
+        return first if len(t) == 1 else f"{first} and {len(t) - 1} more"
+
+    async def run(self, ctx: JobContext) -> ValidationOutput:
+        if not self.config.targets:
+            raise JobError("nothing to validate: no targets given")
+        mode = ValidationMode(self.config.mode)
+        modes = mode.modes(self.config.check_permissions)
+        if self.state.phase == "list":
+            items = await self._list(ctx, modes)
+        else:
+            items = await ctx.library.read(lambda c: _load_items(c, ctx.job_id, self.state.cursor))
+        await self._check(ctx, modes, items)
+        return await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
+
+    async def _list(self, ctx: JobContext, modes: Modes) -> list[Item]:
+        ctx.progress(phase="listing", message="listing files")
+        for t in self.config.targets:
+            if not os.path.lexists(os.fsencode(t)):
+                ctx.add_non_critical_error(t, "no such file or folder")
+        listing = await ctx.run_blocking(
+            list_items,
+            ctx.library,
+            list(self.config.targets),
+            modes.basic or modes.integrity,
+            modes.integrity,
+            ctx.add_non_critical_error,
+            lambda: ctx.interrupt_requested,
+        )
+        await ctx.check_interrupt()  # an interrupted listing is incomplete: never commit it
+        st = self.state
+        st.phase, st.cursor, st.total = "check", 0, len(listing.items)
+        st.total_bytes = sum(i.disk[0] for i in listing.items if i.disk)
+        st.unindexed = [os.fsdecode(p) for p in listing.unindexed_targets]
+        job_id = ctx.job_id
+        rows = [
+            (job_id, seq, KIND_ITEM, item.path, item.disk[0] if item.disk else 0, msgpack.packb(item.pack()))
+            for seq, item in enumerate(listing.items)
+        ]
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM work_item WHERE job_id = ?", (job_id,))
+            conn.executemany(
+                "INSERT INTO work_item (job_id, seq, kind, src, size, data) VALUES (?, ?, ?, ?, ?, ?)", rows
+            )
+
+        await ctx.checkpoint(write)
+        return listing.items
+
+    async def _check(self, ctx: JobContext, modes: Modes, items: list[Item]) -> None:
+        st = self.state
+        job_id = ctx.job_id
+        ctx.progress(phase="checking", done=st.cursor, total=st.total, bytes_total=st.total_bytes)
+        index = 0
+        while index < len(items):
+            await ctx.check_interrupt()
+            batch, size = [], 0
+            while index < len(items) and (not batch or (len(batch) < BATCH_FILES and size < BATCH_BYTES)):
+                batch.append(items[index])
+                size += items[index].disk[0] if items[index].disk else 0
+                index += 1
+            try:
+                results = await ctx.run_blocking(
+                    lambda b=batch: [check_item(i, modes, lambda: ctx.interrupt_requested) for i in b]
+                )
+            except HashInterrupted:
+                await ctx.check_interrupt()
+                raise
+            rows = []
+            for r in results:
+                for found in r.issues:
+                    st.results += 1
+                    rows.append((job_id, -st.results, KIND_ISSUE, found["path"], 0, msgpack.packb(found)))
+                for kind, record in ((KIND_MISSING, r.missing), (KIND_NEW, r.new)):
+                    if record is not None:
+                        st.results += 1
+                        rows.append((job_id, -st.results, kind, record["path"], record["size"], msgpack.packb(record)))
+                st.files_checked += int(r.checked)
+                st.not_hashed += int(r.not_hashed)
+                st.bytes_read += r.bytes_read
+            st.cursor += len(batch)
+
+            def write(conn: sqlite3.Connection, rows=rows) -> None:
+                if rows:
+                    conn.executemany(
+                        "INSERT INTO work_item (job_id, seq, kind, src, size, data) VALUES (?, ?, ?, ?, ?, ?)", rows
+                    )
+
+            await ctx.checkpoint(write)
+            ctx.progress(
+                phase="checking",
+                done=st.cursor,
+                total=st.total,
+                bytes_done=st.bytes_read,
+                message=f"{st.results} findings",
+            )
+
+    def _output(self, conn: sqlite3.Connection, job_id: int, mode: ValidationMode) -> ValidationOutput:
+        issues, missing, new = [], [], []
+        for kind, data in conn.execute(
+            "SELECT kind, data FROM work_item WHERE job_id = ? AND kind IN (?, ?, ?) ORDER BY seq DESC",
+            (job_id, KIND_ISSUE, KIND_MISSING, KIND_NEW),
+        ):
+            obj = msgpack.unpackb(data, raw=False)
+            {KIND_ISSUE: issues, KIND_MISSING: missing, KIND_NEW: new}[kind].append(obj)
+        by_hash: dict[str, list[dict]] = {}
+        for n in new:
+            if n.get("hash"):
+                by_hash.setdefault(n["hash"], []).append(n)
+        moved_to: set[bytes] = set()
+        for m in missing:
+            candidates = by_hash.get(m["hash"]) if m.get("hash") else None
+            target = next((c for c in candidates or [] if c["path"] not in moved_to), None)
+            if target is not None:
+                moved_to.add(target["path"])
+                issues.append(
+                    issue(
+                        m["path"],
+                        "moved",
+                        "info",
+                        f"moved or renamed to {paths.display(target['path'])} (same content)",
+                        "re-index the location to record the new place",
+                    )
+                    | {"new_path": target["path"]}
+                )
+            else:
+                issues.append(
+                    issue(
+                        m["path"],
+                        "missing",
+                        "error",
+                        "in the library but no longer on disk",
+                        "restore it from a backup or the trash; re-index if it was removed on purpose",
+                    )
+                )
+        for n in new:
+            if n["path"] not in moved_to:
+                issues.append(issue(n["path"], "new", "info", "on disk but not in the library", "index the location"))
+        st = self.state
+        for target in st.unindexed:
+            issues.append(
+                issue(
+                    os.fsencode(target),
+                    "not_indexed",
+                    "info",
+                    "not inside any location: nothing to compare with",
+                    "add it as a location and index it to track its files",
+                )
+            )
+        if st.not_hashed:
+            issues.append(
+                issue(
+                    os.fsencode(self.config.targets[0]),
+                    "not_hashed",
+                    "info",
+                    f"{st.not_hashed} indexed files have no stored checksum, so their content was not verified",
+                    "index the location in content mode to record checksums",
+                )
+            )
+        for i in issues:
+            i["path"] = os.fsdecode(i["path"])
+            if "new_path" in i:
+                i["new_path"] = os.fsdecode(i["new_path"])
+        issues.sort(key=lambda i: (SEVERITY_ORDER.get(i["severity"], 9), i["path"], i["type"]))
+        counts = Counter(i["severity"] for i in issues)
+        return ValidationOutput(
+            mode=mode.value,
+            files_checked=st.files_checked,
+            bytes_read=st.bytes_read,
+            issues=issues,
+            counts={s: counts.get(s, 0) for s in SEVERITY_ORDER},
+            targets=[os.fsdecode(t) for t in self.config.targets],
+        )
+
+
+def _load_items(conn: sqlite3.Connection, job_id: int, cursor: int) -> list[Item]:
+    return [
+        Item.unpack(msgpack.unpackb(data, raw=False))
+        for (data,) in conn.execute(
+            "SELECT data FROM work_item WHERE job_id = ? AND kind = ? AND seq >= ? ORDER BY seq",
+            (job_id, KIND_ITEM, cursor),
+        )
+    ]

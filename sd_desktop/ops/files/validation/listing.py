@@ -1,0 +1,98 @@
+"""What a validation looks at: the files on disk under the targets, paired with their library entries.
+
+A target inside a location is compared with the entries stored for it (matched by the path
+relative to the location root, raw bytes); a target outside every location is only checked on
+its own (corruption checks), and says so once.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sd_desktop import paths
+from sd_desktop.library import Library
+from sd_desktop.library.locations import find_location, location_path
+from sd_desktop.ops.files.duplicate_detection.scan import ScanFilter, resolve_roots, walk
+
+ENTRY_COLUMNS = "path, size, mtime_ns, ctime_ns, inode, device, integrity_hash"
+
+
+@dataclass(slots=True)
+class Item:
+    """One path to check. ``entry`` = (size, mtime_ns, ctime_ns, inode, device, integrity_hash) from the
+    library, ``disk`` = (size, mtime_ns, ctime_ns, inode, device) as listed; either may be missing."""
+
+    path: bytes
+    entry: list | None
+    disk: list | None
+    indexed: bool
+    hash_for_move: bool = False
+
+    def pack(self) -> list:
+        return [self.path, self.entry, self.disk, self.indexed, self.hash_for_move]
+
+    @classmethod
+    def unpack(cls, row: list) -> Item:
+        return cls(*row)
+
+
+@dataclass
+class Listing:
+    items: list[Item]
+    unindexed_targets: list[bytes]
+
+
+def _entries_below(conn: sqlite3.Connection, location_id: int, rel: bytes) -> dict[bytes, list]:
+    if rel == b"":
+        rows = conn.execute(
+            f"SELECT {ENTRY_COLUMNS} FROM entry WHERE location_id = ? AND kind = 0", (location_id,)
+        ).fetchall()
+    else:
+        # the subtree of rel as a BLOB range: rel itself, then rel/... ('0' is the byte after '/')
+        rows = conn.execute(
+            f"SELECT {ENTRY_COLUMNS} FROM entry WHERE location_id = ? AND kind = 0 "
+            "AND (path = ? OR (path >= ? AND path < ?))",
+            (location_id, rel, rel + b"/", rel + b"0"),
+        ).fetchall()
+    return {bytes(r[0]): list(r[1:]) for r in rows}
+
+
+def list_items(
+    lib: Library,
+    targets: list[paths.PathLike],
+    use_library: bool,
+    want_moves: bool,
+    on_error: Callable[[bytes, str], None],
+    should_stop: Callable[[], bool] | None = None,
+) -> Listing:
+    items: list[Item] = []
+    unindexed: list[bytes] = []
+    flt = ScanFilter(include_empty=True)
+    for root in resolve_roots(list(targets)):
+        loc_id = find_location(lib, root) if use_library else None
+        entries: dict[bytes, list] = {}
+        loc_root = b""
+        if loc_id is not None:
+            loc_root = os.fsencode(location_path(lib, loc_id))
+            rel = b"" if root == loc_root else os.path.relpath(root, loc_root)
+            entries = lib.read_sync(lambda c, loc_id=loc_id, rel=rel: _entries_below(c, loc_id, rel))
+        elif use_library:
+            unindexed.append(root)
+        for info in walk([root], flt, [], on_error, should_stop):
+            entry = None
+            if loc_id is not None:
+                entry = entries.pop(os.path.relpath(info.path, loc_root), None)
+            disk = [info.size, info.mtime_ns, info.ctime_ns, info.inode, info.device]
+            items.append(Item(info.path, entry, disk, loc_id is not None))
+        for rel_path, entry in entries.items():  # in the library, not found as a regular file
+            items.append(Item(os.path.join(loc_root, rel_path), entry, None, True))
+    if want_moves:
+        missing_sizes = {i.entry[0] for i in items if i.disk is None and i.entry[5]}
+        for i in items:
+            if i.indexed and i.entry is None and i.disk[0] in missing_sizes:
+                i.hash_for_move = True
+    items.sort(key=lambda i: i.path)
+    return Listing(items, unindexed)

@@ -1,0 +1,39 @@
+"""Running a job in-process to its end, and reading duplicate groups as sets of relative paths."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from sd_desktop.jobs import JobInfo, JobManager
+
+
+def run_job(library, name: str, config) -> JobInfo:
+    async def go() -> JobInfo:
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        try:
+            job_id = await manager.enqueue(name, config)
+            return await manager.wait(job_id)
+        finally:
+            await manager.shutdown()
+
+    return asyncio.run(go())
+
+
+def rel_groups(output: dict, root: Path) -> list[list[str]]:
+    """Groups as sorted lists of paths relative to ``root`` (sorted), for comparing with a manifest."""
+    base = os.path.realpath(os.fsencode(root))
+    groups = []
+    for g in output["groups"]:
+        groups.append(sorted(os.fsdecode(os.path.relpath(os.fsencode(p), base)) for p in g["paths"]))
+    return sorted(groups)
+
+
+def write(path: Path, data: bytes, mtime: int | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path

@@ -1,0 +1,151 @@
+"""Pause/resume and kill -9/resume give exactly the groups of an uninterrupted run (FAULTS 15)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from sd_desktop.jobs import JobContext, JobManager, JobStatus, codec
+from sd_desktop.ops.files.duplicate_detection import DuplicateConfig
+from sd_desktop.ops.files.duplicate_detection.job import BATCH_FILES, DuplicateState
+from tests.conftest import REPO, cli_env
+from tests.duplicates._helpers import run_job
+
+
+def make_pairs(root, pairs: int, base: int = 100, unique: bool = True) -> None:
+    """``pairs`` groups of two identical files of distinct sizes, plus as many unique files."""
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(pairs):
+        data = os.urandom(base + i)
+        d = root / f"d{i % 37}"
+        d.mkdir(exist_ok=True)
+        (d / f"{i}.a").write_bytes(data)
+        (d / f"{i}.b").write_bytes(data)
+        if unique:
+            (d / f"{i}.u").write_bytes(os.urandom(base + pairs + i))
+
+
+PAIRS = 3 * BATCH_FILES  # three hashing batches at least
+
+
+@pytest.fixture(scope="module")
+def pairs_tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pairs") / "tree"
+    make_pairs(root, PAIRS, base=3000, unique=False)
+    return root
+
+
+def stored_state(db_path, job_id) -> tuple[str, DuplicateState]:
+    conn = sqlite3.connect(db_path)
+    try:
+        status, state = conn.execute("SELECT status, state FROM job WHERE id = ?", (job_id,)).fetchone()
+    finally:
+        conn.close()
+    return status, codec.unpack(state, DuplicateState)
+
+
+def test_pause_then_resume_equals_uninterrupted(library, pairs_tree, monkeypatch):
+    pairs = PAIRS
+    cfg = DuplicateConfig(search_paths=[pairs_tree])
+    reference = run_job(library, "duplicate_detection", cfg).output
+    assert reference["group_count"] == pairs
+    library.write_sync(lambda c: c.execute("DELETE FROM hash_cache"))
+
+    async def first() -> int:
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        job_id = await manager.enqueue("duplicate_detection", cfg)
+        info = await manager.wait(job_id)
+        await manager.shutdown()
+        assert info.status is JobStatus.PAUSED
+        return job_id
+
+    # ask for a pause right after the first hashing batch is committed (scan = checkpoint 1)
+    original = JobContext.checkpoint
+    calls = []
+
+    async def checkpoint_then_pause(self, fn=None):
+        result = await original(self, fn)
+        calls.append(1)
+        if len(calls) == 2:
+            await self.manager.pause(self.job_id)
+        return result
+
+    monkeypatch.setattr(JobContext, "checkpoint", checkpoint_then_pause)
+    job_id = asyncio.run(first())
+    monkeypatch.undo()
+    status, state = stored_state(library.db_path, job_id)
+    assert status == "paused" and state.phase == "hash"
+    assert state.cursor == BATCH_FILES // 2, "paused after the first batch (pairs: 2 files per size group)"
+
+    async def second():
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        await manager.resume(job_id)
+        info = await manager.wait(job_id)
+        await manager.shutdown()
+        return info
+
+    info = asyncio.run(second())
+    assert info.status is JobStatus.COMPLETED
+    assert info.output["groups"] == reference["groups"]
+    left = library.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM work_item WHERE job_id = ?", (job_id,)))
+    assert left.fetchone()[0] == 0, "the work list is removed with the finished job"
+
+
+def test_kill_9_during_hashing_then_resume(pairs_tree, library_dir):
+    pairs = PAIRS
+    cmd = [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "duplicates", str(pairs_tree)]
+    proc = subprocess.Popen([*cmd, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), cwd=REPO)
+    db_path = library_dir / "library.db"
+    cursor = None
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                status, state = stored_state(db_path, 1)
+            except (sqlite3.Error, TypeError, codec.CodecError):
+                time.sleep(0.002)
+                continue
+            if state.phase == "hash" and state.cursor > 0:
+                os.kill(proc.pid, signal.SIGSTOP)  # freeze it, read what is committed, then kill
+                status, state = stored_state(db_path, 1)
+                cursor = state.cursor
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.002)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    assert cursor is not None, "the job finished before it could be killed mid-way"
+    assert 0 < cursor < pairs
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    resumed = subprocess.run(
+        [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "jobs", "resume", "1", "--json"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+
+    result = [json.loads(x) for x in resumed.stdout.splitlines() if x.startswith("{")][-1]
+    assert result["status"] == "completed"
+    groups = result["output"]["groups"]
+    assert len(groups) == pairs
+    for g in groups:
+        names = sorted(os.path.basename(p) for p in g["paths"])
+        stem = names[0].split(".")[0]
+        assert names == [f"{stem}.a", f"{stem}.b"]
