@@ -12,6 +12,7 @@ COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.location",
     "sd_desktop.commands.jobs",
     "sd_desktop.commands.info",
+    "sd_desktop.commands.thumbnails",
 ]
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import os
 
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = [
+    "sd_desktop.ops.media.thumbnail.job",
+]
 
 _loaded = False
 
