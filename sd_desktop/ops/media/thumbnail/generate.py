@@ -40,6 +40,7 @@ DEFAULT_MAX_PIXELS = 64_000_000
 # Decompression-bomb guard of Pillow itself, for formats that decode while opening.
 Image.MAX_IMAGE_PIXELS = DEFAULT_MAX_HEADER_PIXELS
 
+ORIENTATION = 0x0112  # the EXIF tag
 FORMATS = {"webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
 ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 
@@ -205,12 +206,24 @@ def _decode_and_write(task: Task, fh: BinaryIO) -> list[Made]:
             f"{task.max_pixels:,})"
         )
     im.load()  # the first frame of an animation
-    im = _normalized(ImageOps.exif_transpose(im))
+    try:
+        orientation = im.getexif().get(ORIENTATION, 1)
+    except Exception:  # a broken EXIF block must not cost the thumbnail
+        orientation = 1
+    # sizes come from the source's own dimensions, not the draft's rounded ones (keeps the aspect ratio)
+    upright = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    try:
+        im = ImageOps.exif_transpose(im)
+    except Exception:
+        pass
+    im = _normalized(im)
     made: list[Made] = []
     current = im
     for out in sorted(task.outputs, key=lambda o: o.variant.size, reverse=True):
         v = out.variant
-        target = fitted(current.width, current.height, v.size)
+        target = fitted(*upright, v.size)
+        if target[0] > current.width or target[1] > current.height:
+            target = fitted(current.width, current.height, v.size)
         if target != current.size:
             current = current.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
         made.append(_save(current, out))
