@@ -22,6 +22,9 @@ VARIANT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 OWN_FILE = re.compile(r"^[0-9a-f]{4,64}_[A-Za-z0-9_-]{1,32}\.(webp|jpg|png)(\.tmp-[0-9A-Za-z_-]+)?$")
 
 
+TMP_TOKEN = re.compile(r"\.tmp-(\d+)-")
+
+
 def relative_path(cas_id: str, variant: Variant) -> str:
     """Path of a sidecar relative to the library's ``sidecars/`` folder."""
     return f"{cas_id[0:2]}/{cas_id[2:4]}/{cas_id}_{variant.name}.{EXTENSIONS[variant.format]}"
@@ -125,9 +128,10 @@ def sweep_unreferenced(conn: sqlite3.Connection, sidecar_dir: str, older_than: f
     """Remove sidecar files no row refers to (leftovers of crashes, rows dropped by cascades).
 
     Only files named the way this module names them, and only those last modified before
-    ``older_than`` (the start of this job), so a file another running job has just written and
-    not yet recorded is never touched. Works one shard folder at a time with an indexed range
-    query, so memory stays bounded whatever the size of the cache.
+    ``older_than`` (the start of this job) or temporary files of a process that is gone, so a
+    file another running job has just written and not yet recorded is never touched. Works one
+    shard folder at a time with an indexed range query: memory stays bounded whatever the size
+    of the cache.
     """
     removed = 0
     for top in _hex_dirs(sidecar_dir):
@@ -149,12 +153,19 @@ def sweep_unreferenced(conn: sqlite3.Connection, sidecar_dir: str, older_than: f
                     if de.name in referenced or not OWN_FILE.match(de.name) or not de.is_file(follow_symlinks=False):
                         continue
                     try:
-                        if de.stat(follow_symlinks=False).st_mtime < older_than:
+                        if _from_dead_writer(de.name) or de.stat(follow_symlinks=False).st_mtime < older_than:
                             os.unlink(de.path)
                             removed += 1
                     except FileNotFoundError:
                         pass
     return removed
+
+
+def _from_dead_writer(name: str) -> bool:
+    """A temporary file of another process: only one engine process owns a library (its lock), so
+    that process is gone and the file is a crash's leftover, however recent."""
+    m = TMP_TOKEN.search(name)
+    return m is not None and int(m.group(1)) != os.getpid()
 
 
 def _hex_dirs(folder: str) -> list[str]:
