@@ -198,30 +198,35 @@ class ThumbnailJob(Job):
 
     # -- running ---------------------------------------------------------------------------
     async def run(self, ctx: JobContext) -> ThumbnailOutput:
-        self._check_config()
         cfg, st = self.config, self.state
-        if not st.started_at:
-            st.started_at = time.time()
-        lib = ctx.library
-        scope = await lib.read(lambda c: _scope(c, cfg))
-        self._roots = await lib.read(lambda c: {r[0]: bytes(r[1]) for r in c.execute("SELECT id, path FROM location")})
-        self._exts = image_extensions()
-        self._base = str(lib.sidecar_dir)
-        self._version = decoder_version()
-        self._variants = {v.name: v for v in cfg.variants}
-        total, total_bytes = await lib.read(lambda c: self._totals(c, scope))
-        self._total, self._total_bytes = total, total_bytes
-        self._report(ctx)
-        await lib.write(lambda c: accepting.add(ctx.job_id))
-        workers = await ctx.run_blocking(make_workers, cfg.max_concurrency, cfg.time_limit)
+        generating = st.phase == "generating"
+        if generating:
+            accepting.add(ctx.job_id)  # before the first await: a starting job already takes requests
+        workers = None
         try:
-            if st.phase == "generating":
+            self._check_config()
+            if not st.started_at:
+                st.started_at = time.time()
+            lib = ctx.library
+            scope = await lib.read(lambda c: _scope(c, cfg))
+            self._roots = await lib.read(
+                lambda c: {r[0]: bytes(r[1]) for r in c.execute("SELECT id, path FROM location")}
+            )
+            self._exts = image_extensions()
+            self._base = str(lib.sidecar_dir)
+            self._version = decoder_version()
+            self._variants = {v.name: v for v in cfg.variants}
+            self._total, self._total_bytes = await lib.read(lambda c: self._totals(c, scope))
+            if generating:
+                self._report(ctx)
+                workers = await ctx.run_blocking(make_workers, cfg.max_concurrency, cfg.time_limit)
                 await self._generate(ctx, scope, workers)
                 st.phase = "cleanup"
                 await ctx.checkpoint()
         finally:
             accepting.discard(ctx.job_id)
-            await ctx.run_blocking(workers.close)
+            if workers is not None:
+                await ctx.run_blocking(workers.close)
         if cfg.entry_ids:
             return self.output()  # on-demand jobs leave the library-wide cleanup to the others
         await self._cleanup(ctx)
