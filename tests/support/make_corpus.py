@@ -33,6 +33,7 @@ What the tree contains (N = --files regular files in total):
   * a few symlinks: to files, to a directory, and one dangling
   * --images K JPEG/PNG images made with Pillow (phone-photo and screenshot sizes)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,7 +77,7 @@ def cas_id_bytes(data: bytes) -> str:
         h.update(data)
     else:
         for off, ln in sample_ranges(size):
-            h.update(data[off:off + ln])
+            h.update(data[off : off + ln])
     return h.hexdigest()[:16]
 
 
@@ -92,39 +93,121 @@ def unsampled_offset(size: int) -> int:
 # --- tree shape -----------------------------------------------------------------------------
 # (root dir, weight for dirs, weight for files, extensions, dir-name vocabulary)
 ROOTS = [
-    ("Documents", 3, 3, ["pdf", "docx", "txt", "odt", "xlsx", "md"],
-     ["Work", "Taxes", "Letters", "Invoices", "Archive", "Notes", "Reports", "Scans", "CV", "School"]),
-    ("Pictures", 2, 2, ["jpg", "jpeg", "png", "heic", "gif"],
-     ["Camera", "Screenshots", "Holiday", "Family", "Wallpapers", "Edited", "Export", "2019", "2021", "2023"]),
-    ("Music", 1, 1, ["mp3", "flac", "m4a", "ogg"],
-     ["Albums", "Live", "Podcasts", "Singles", "Various Artists", "Soundtracks"]),
-    ("Videos", 1, 0.3, ["mp4", "mkv", "mov", "webm"],
-     ["Clips", "Movies", "Recordings", "Phone"]),
-    ("Downloads", 1, 2, ["zip", "pdf", "deb", "tar.gz", "exe", "iso", "png", "csv"],
-     ["old", "unsorted", "installers", "papers"]),
-    ("Projects", 6, 5, ["py", "js", "ts", "json", "md", "rs", "c", "h", "html", "css", "lock", "toml"],
-     ["src", "lib", "tests", "docs", "node_modules", "build", "dist", "components", "utils", "vendor",
-      "assets", "scripts", "pkg", "internal", "api"]),
+    (
+        "Documents",
+        3,
+        3,
+        ["pdf", "docx", "txt", "odt", "xlsx", "md"],
+        ["Work", "Taxes", "Letters", "Invoices", "Archive", "Notes", "Reports", "Scans", "CV", "School"],
+    ),
+    (
+        "Pictures",
+        2,
+        2,
+        ["jpg", "jpeg", "png", "heic", "gif"],
+        ["Camera", "Screenshots", "Holiday", "Family", "Wallpapers", "Edited", "Export", "2019", "2021", "2023"],
+    ),
+    (
+        "Music",
+        1,
+        1,
+        ["mp3", "flac", "m4a", "ogg"],
+        ["Albums", "Live", "Podcasts", "Singles", "Various Artists", "Soundtracks"],
+    ),
+    ("Videos", 1, 0.3, ["mp4", "mkv", "mov", "webm"], ["Clips", "Movies", "Recordings", "Phone"]),
+    (
+        "Downloads",
+        1,
+        2,
+        ["zip", "pdf", "deb", "tar.gz", "exe", "iso", "png", "csv"],
+        ["old", "unsorted", "installers", "papers"],
+    ),
+    (
+        "Projects",
+        6,
+        5,
+        ["py", "js", "ts", "json", "md", "rs", "c", "h", "html", "css", "lock", "toml"],
+        [
+            "src",
+            "lib",
+            "tests",
+            "docs",
+            "node_modules",
+            "build",
+            "dist",
+            "components",
+            "utils",
+            "vendor",
+            "assets",
+            "scripts",
+            "pkg",
+            "internal",
+            "api",
+        ],
+    ),
     ("Desktop", 1, 1, ["txt", "png", "desktop", "pdf"], ["stuff", "todo", "tmp"]),
-    (".config", 1, 1, ["conf", "json", "ini", "toml", "xml", "yaml"],
-     ["app", "editor", "shell", "systemd", "autostart", "fontconfig"]),
-    (".cache", 2, 2, ["bin", "tmp", "cache", "idx", "db"],
-     ["thumbnails", "pip", "browser", "fontconfig", "mesa_shader_cache"]),
-    (".local/share", 1, 1, ["db", "json", "xbel", "desktop", "png"],
-     ["Trash", "recently-used", "applications", "keyrings", "fonts"]),
+    (
+        ".config",
+        1,
+        1,
+        ["conf", "json", "ini", "toml", "xml", "yaml"],
+        ["app", "editor", "shell", "systemd", "autostart", "fontconfig"],
+    ),
+    (
+        ".cache",
+        2,
+        2,
+        ["bin", "tmp", "cache", "idx", "db"],
+        ["thumbnails", "pip", "browser", "fontconfig", "mesa_shader_cache"],
+    ),
+    (
+        ".local/share",
+        1,
+        1,
+        ["db", "json", "xbel", "desktop", "png"],
+        ["Trash", "recently-used", "applications", "keyrings", "fonts"],
+    ),
 ]
 UNICODE_WORDS = ["Фото", "résumé", "naïve café", "日本語", "Ελληνικά", "straße", "ñandú"]
-FILE_STEMS = ["report", "IMG", "notes", "index", "main", "README", "data", "untitled", "backup",
-              "scan", "invoice", "photo", "track", "config", "utils", "test", "draft", "export",
-              "Screenshot from 2023", "My Document", "setup", "module", "chapter", "summary"]
+FILE_STEMS = [
+    "report",
+    "IMG",
+    "notes",
+    "index",
+    "main",
+    "README",
+    "data",
+    "untitled",
+    "backup",
+    "scan",
+    "invoice",
+    "photo",
+    "track",
+    "config",
+    "utils",
+    "test",
+    "draft",
+    "export",
+    "Screenshot from 2023",
+    "My Document",
+    "setup",
+    "module",
+    "chapter",
+    "summary",
+]
 MAX_DEPTH = 12
 
 # size buckets: (probability, lo, hi) log-uniform in [lo, hi]; lo == 0 -> empty file
 PROFILES = {
-    "standard": [(0.03, 0, 0), (0.02, 1, 64), (0.48, 64, 4096), (0.315, 4096, 65536),
-                 (0.15, 65536, 1 << 20), (0.005, 1 << 20, 8 << 20)],
-    "small": [(0.05, 0, 0), (0.03, 1, 64), (0.67, 64, 4096), (0.24, 4096, 65536),
-              (0.01, 65536, 1 << 20)],
+    "standard": [
+        (0.03, 0, 0),
+        (0.02, 1, 64),
+        (0.48, 64, 4096),
+        (0.315, 4096, 65536),
+        (0.15, 65536, 1 << 20),
+        (0.005, 1 << 20, 8 << 20),
+    ],
+    "small": [(0.05, 0, 0), (0.03, 1, 64), (0.67, 64, 4096), (0.24, 4096, 65536), (0.01, 65536, 1 << 20)],
 }
 LARGE_SIZES = [64 << 20, 128 << 20, 200 << 20]
 
@@ -246,10 +329,10 @@ def make_image(rng: random.Random, cache: dict, kind: str, w: int, h: int) -> by
 
 
 IMAGE_SHAPES = [  # (probability, kind, w, h)
-    (0.40, "jpg", 4032, 3024),   # 12 MP phone photo
+    (0.40, "jpg", 4032, 3024),  # 12 MP phone photo
     (0.25, "jpg", 1920, 1080),
     (0.15, "jpg", 1280, 960),
-    (0.15, "png", 1920, 1080),   # screenshot
+    (0.15, "png", 1920, 1080),  # screenshot
     (0.05, "png", 800, 600),
 ]
 
@@ -321,8 +404,7 @@ def main(argv=None):
     for i in range(n_orig):
         di = chosen_dirs[i]
         ri = dirs[di][2]
-        specs.append(dict(path=place(di, new_name(ri)), size=draw_size(rng, profile), key=i,
-                          mut=None, kind="orig"))
+        specs.append(dict(path=place(di, new_name(ri)), size=draw_size(rng, profile), key=i, mut=None, kind="orig"))
     # images (in Pictures / Downloads / Desktop)
     pic_dirs = dirs_by_root[1] * 6 + dirs_by_root[4] + dirs_by_root[6]
     img_cache: dict = {}
@@ -336,14 +418,20 @@ def main(argv=None):
         di = rng.choice(pic_dirs)
         stem = rng.choice(["IMG", "DSC", "PXL", "Screenshot", "photo", "scan"])
         name = f"{stem}_{20150000 + j * 7:08d}.{kind}"
-        specs.append(dict(path=place(di, name), size=None, key=n_orig + j, mut=None, kind="image",
-                          img=(kind, w, h)))
+        specs.append(dict(path=place(di, name), size=None, key=n_orig + j, mut=None, kind="image", img=(kind, w, h)))
     # large files
     if a.large:
         vid = dirs_by_root[3]
         for k, sz in enumerate(LARGE_SIZES):
-            specs.append(dict(path=place(rng.choice(vid), f"recording_{k:02d}.mkv"), size=sz,
-                              key=10_000_000 + k, mut=None, kind="large"))
+            specs.append(
+                dict(
+                    path=place(rng.choice(vid), f"recording_{k:02d}.mkv"),
+                    size=sz,
+                    key=10_000_000 + k,
+                    mut=None,
+                    kind="large",
+                )
+            )
 
     # write originals (images need their real size before copies are planned)
     def write(spec, data):
@@ -363,8 +451,14 @@ def main(argv=None):
     originals = [s for s in specs if s["size"] > 0]
     if a.large:  # one copy of the 64 MiB file
         src = next(s for s in specs if s["kind"] == "large")
-        specs.append(dict(path=place(rng.choice(dirs_by_root[4]), "recording_00 (backup).mkv"),
-                          size=src["size"], src=src, kind="dup"))
+        specs.append(
+            dict(
+                path=place(rng.choice(dirs_by_root[4]), "recording_00 (backup).mkv"),
+                size=src["size"],
+                src=src,
+                kind="dup",
+            )
+        )
 
     # exact duplicates: 30 % of the copies go to an already-duplicated source (bigger groups)
     dup_sources: list[dict] = []
@@ -435,10 +529,10 @@ def main(argv=None):
         di = rng.randrange(len(dirs))
         d = dirs[di][0]
         if k == 0:
-            target_rel = dirs[rng.randrange(len(dirs))][0]     # symlink to a directory
+            target_rel = dirs[rng.randrange(len(dirs))][0]  # symlink to a directory
             name = f"link_to_dir_{k}"
         elif k == 1:
-            target_rel = f"{d}/does_not_exist.txt"              # dangling
+            target_rel = f"{d}/does_not_exist.txt"  # dangling
             name = f"dangling_{k}"
         else:
             target_rel = rng.choice(file_specs)["path"]
@@ -510,13 +604,20 @@ def main(argv=None):
 
     manifest = {
         "generator": "make_corpus.py",
-        "args": {"files": N, "seed": a.seed, "images": n_img, "large": a.large,
-                 "profile": a.profile, "dup_frac": a.dup_frac, "near_frac": a.near_frac,
-                 "symlinks": n_sym},
+        "args": {
+            "files": N,
+            "seed": a.seed,
+            "images": n_img,
+            "large": a.large,
+            "profile": a.profile,
+            "dup_frac": a.dup_frac,
+            "near_frac": a.near_frac,
+            "symlinks": n_sym,
+        },
         "tree": "tree",
         "totals": {
             "files": n_files,
-            "dirs": n_dirs_disk,               # excluding the tree root itself
+            "dirs": n_dirs_disk,  # excluding the tree root itself
             "symlinks": len(symlinks),
             "entries_find": 1 + n_dirs_disk + n_files + len(symlinks),  # `find tree | wc -l`
             "bytes": total_bytes,
@@ -536,8 +637,9 @@ def main(argv=None):
             "name_size_groups": len(ns_groups),
             "name_size_groups_not_all_same_content": len(ns_false),
             "size_only_groups_nonempty": sum(1 for c in size_groups.values() if c > 1),
-            "near_duplicates_planted": {k: sum(1 for s in near if s["kind"] == k)
-                                        for k in ("same_size", "same_head_4k", "sample_collision")},
+            "near_duplicates_planted": {
+                k: sum(1 for s in near if s["kind"] == k) for k in ("same_size", "same_head_4k", "sample_collision")
+            },
         },
         "duplicate_groups": dup_groups,
         "sampled_casid_false_groups": cas_false,
@@ -549,13 +651,24 @@ def main(argv=None):
     timing = {"write_s": round(t_written - t0, 2), "truth_s": round(time.time() - t_written, 2)}
     manifest["empty_files"] = sorted(
         os.path.relpath(os.path.join(dp, n), tree)
-        for dp, _, fn in os.walk(tree) for n in fn
-        if not os.path.islink(os.path.join(dp, n)) and os.path.getsize(os.path.join(dp, n)) == 0)
+        for dp, _, fn in os.walk(tree)
+        for n in fn
+        if not os.path.islink(os.path.join(dp, n)) and os.path.getsize(os.path.join(dp, n)) == 0
+    )
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, ensure_ascii=False)
     t = manifest["totals"]
-    print(json.dumps({"totals": t, "duplicates": {k: v for k, v in manifest["duplicates"].items() if k != "note"},
-                      "traps": manifest["traps"], "timing": timing}, indent=1))
+    print(
+        json.dumps(
+            {
+                "totals": t,
+                "duplicates": {k: v for k, v in manifest["duplicates"].items() if k != "note"},
+                "traps": manifest["traps"],
+                "timing": timing,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

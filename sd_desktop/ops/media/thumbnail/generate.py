@@ -1,10 +1,10 @@
 """Make every thumbnail variant of one source image (pure Pillow; runs inside a worker).
 
 One decode per source, variants made largest first (each from the previous one), never upscaled,
-alpha kept, EXIF orientation applied, JPEG ``draft`` when shrinking, the first frame of animations.
-Hostile input is refused before it costs memory: a pixel limit on the header's dimensions and on
-what is actually decoded after ``draft``. Output goes to a temporary name and is renamed into
-place, so a final name never holds half a file.
+alpha kept, EXIF orientation applied (to the shrunk picture, not the full-size one), JPEG
+``draft`` when shrinking, the first frame of animations. Hostile input is refused before it costs
+memory: a pixel limit on the header's dimensions and on what is actually decoded after ``draft``.
+Output goes to a temporary name and is renamed into place, so a final name never holds half a file.
 
 This module must stay light to import (worker processes import it): Pillow, pillow-heif and
 ``sd_desktop.cas`` only.
@@ -12,13 +12,15 @@ This module must stay light to import (worker processes import it): Pillow, pill
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from sd_desktop.cas import cas_id_of_fd
 
@@ -41,10 +43,25 @@ DEFAULT_MAX_PIXELS = 64_000_000
 Image.MAX_IMAGE_PIXELS = DEFAULT_MAX_HEADER_PIXELS
 
 ORIENTATION = 0x0112  # the EXIF tag
+# EXIF orientation -> the transpose that makes the picture upright (as ImageOps.exif_transpose)
+TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+# decodes above this many pixels (48 MB as RGB) run one at a time across the workers
+BIG_DECODE_PIXELS = 16_000_000
 FORMATS = {"webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
 ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 
 OK, FAILED, SKIPPED, VANISHED, UNREADABLE = "ok", "failed", "skipped", "vanished", "unreadable"
+
+
+Gate = Callable[[int], contextlib.AbstractContextManager]
 
 
 @dataclass
@@ -156,8 +173,12 @@ def _open_source(task: Task) -> tuple[int, int] | Result:
     return fd, st.st_size
 
 
-def make_thumbnails(task: Task) -> Result:
-    """Decode ``task.src`` once and write every variant; never raises for bad input."""
+def make_thumbnails(task: Task, gate: Gate | None = None) -> Result:
+    """Decode ``task.src`` once and write every variant; never raises for bad input.
+
+    ``gate(pixels)`` is entered around the decode of anything bigger than ``BIG_DECODE_PIXELS``:
+    the pool lets one such decode run at a time, which bounds the memory of all workers together.
+    """
     opened = _open_source(task)
     if isinstance(opened, Result):
         return opened
@@ -165,7 +186,7 @@ def make_thumbnails(task: Task) -> Result:
     try:
         with os.fdopen(fd, "rb") as fh, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            made = _decode_and_write(task, fh)
+            made = _decode_and_write(task, fh, gate or _no_gate)
         return Result(task.key, OK, made=made, source_bytes=size)
     except UnidentifiedImageError:
         reason = "not a recognisable image (corrupt, or a format this build cannot read)"
@@ -190,33 +211,42 @@ class _TooLarge(Exception):
     pass
 
 
-def _decode_and_write(task: Task, fh: BinaryIO) -> list[Made]:
+def _no_gate(pixels: int) -> contextlib.AbstractContextManager:
+    return contextlib.nullcontext()
+
+
+def _decode_and_write(task: Task, fh: BinaryIO, gate: Gate) -> list[Made]:
     im = Image.open(fh, formats=None)
     width, height = im.size
     if width * height > task.max_header_pixels:
         raise _TooLarge(f"too many pixels: {width}x{height} (the limit is {task.max_header_pixels:,})")
     largest = max(o.variant.size for o in task.outputs)
-    if max(width, height) > largest:
+    first = fitted(width, height, largest)  # the largest variant, in the stored orientation
+    if first != (width, height):
         # JPEG decodes at 1/2, 1/4 or 1/8 scale, staying at least as large as the biggest variant
-        im.draft(None, fitted(width, height, largest))
+        im.draft(None, first)
     dw, dh = im.size
     if dw * dh > task.max_pixels:
         raise _TooLarge(
             f"too large to decode safely: {width}x{height} ({dw * dh:,} pixels to decode, the limit is "
             f"{task.max_pixels:,})"
         )
-    im.load()  # the first frame of an animation
-    try:
-        orientation = im.getexif().get(ORIENTATION, 1)
-    except Exception:  # a broken EXIF block must not cost the thumbnail
-        orientation = 1
+    # The full-size pixels live only inside this block: decode (the first frame of an animation),
+    # normalise, shrink to the largest variant. Big decodes pass the gate one at a time.
+    with gate(dw * dh) if dw * dh > BIG_DECODE_PIXELS else contextlib.nullcontext():
+        im.load()
+        # after load: reading EXIF first would load (and swallow a decode error) for some formats
+        try:
+            orientation = im.getexif().get(ORIENTATION, 1)
+        except Exception:  # a broken EXIF block must not cost the thumbnail
+            orientation = 1
+        im = _normalized(im)
+        if first[0] < im.width and first[1] < im.height:
+            im = im.resize(first, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    if orientation in TRANSPOSE:
+        im = im.transpose(TRANSPOSE[orientation])  # on the small image: cheap, and no full-size copy
     # sizes come from the source's own dimensions, not the draft's rounded ones (keeps the aspect ratio)
     upright = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
-    try:
-        im = ImageOps.exif_transpose(im)
-    except Exception:
-        pass
-    im = _normalized(im)
     made: list[Made] = []
     current = im
     for out in sorted(task.outputs, key=lambda o: o.variant.size, reverse=True):

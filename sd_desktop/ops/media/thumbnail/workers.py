@@ -17,14 +17,16 @@ decode in the background and its late result is ignored.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sd_desktop.ops.media.thumbnail.generate import FAILED, Result, Task, make_thumbnails
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.1
 READY = "ready"
+NEED, GO, RELEASE = "need", "go", "release"  # the big-decode gate's messages
 START_TIMEOUT_SECONDS = 60.0
 STOP_GRACE_SECONDS = 2.0
 MODE_ENV = "SD_DESKTOP_THUMBNAIL_WORKERS"
@@ -46,6 +49,7 @@ def _serve(conn: multiprocessing.connection.Connection) -> None:
         conn.send(READY)
     except OSError:
         return
+    gate = _PipeGate(conn)
     while True:
         try:
             task = conn.recv()
@@ -54,13 +58,30 @@ def _serve(conn: multiprocessing.connection.Connection) -> None:
         if task is None:
             return
         try:
-            result = make_thumbnails(task)
+            result = make_thumbnails(task, gate)
         except BaseException as exc:  # make_thumbnails catches decoder errors; this is the last guard
             result = Result(task.key, FAILED, f"internal error: {type(exc).__name__}: {exc}")
         try:
             conn.send(result)
         except (BrokenPipeError, OSError):
             return
+
+
+class _PipeGate:
+    """Worker side of the big-decode gate: ask the parent, wait for its go, tell it when done."""
+
+    def __init__(self, conn: multiprocessing.connection.Connection):
+        self.conn = conn
+
+    @contextlib.contextmanager
+    def __call__(self, pixels: int) -> Iterator[None]:
+        self.conn.send((NEED, pixels))
+        if self.conn.recv() != GO:
+            raise RuntimeError("unexpected message from the thumbnail job")
+        try:
+            yield
+        finally:
+            self.conn.send((RELEASE,))
 
 
 class WorkerStartError(RuntimeError):
@@ -136,11 +157,42 @@ class ProcessWorkers:
 
     def run(self, tasks: list[Task], should_stop: Callable[[], bool]) -> dict[int, Result]:
         """Results of the tasks that ran, keyed by ``task.key``. Tasks not started because of a
-        stop request, or cut short by it, have no result (they were not done)."""
+        stop request, or cut short by it, have no result (they were not done).
+
+        Decodes bigger than ``BIG_DECODE_PIXELS`` ask for the gate; it is given to one worker at a
+        time, and the time limit of a file restarts when its worker gets the gate (waiting for
+        it does not count).
+        """
         pending = deque(tasks)
         busy: dict[Any, _Proc] = {}
         results: dict[int, Result] = {}
         stopping = False
+        cutoff = float("inf")
+        holder: list[_Proc] = []  # the worker holding the gate (zero or one)
+        waiting: deque[_Proc] = deque()
+
+        def grant(proc: _Proc) -> None:
+            try:
+                proc.conn.send(GO)
+            except OSError:
+                return  # it died: seen as a crash when its pipe is read
+            holder.append(proc)
+            proc.deadline = min(time.monotonic() + self.time_limit, cutoff)
+
+        def let_go(proc: _Proc) -> None:
+            if proc in waiting:
+                waiting.remove(proc)
+            if proc in holder:
+                holder.clear()
+                while waiting and not holder:
+                    grant(waiting.popleft())
+
+        def finish(proc: _Proc, result: Result | None) -> None:
+            del busy[proc.conn]
+            let_go(proc)
+            if result is not None:
+                results[proc.task.key] = result
+
         while pending or busy:
             if not stopping and should_stop():
                 stopping = True
@@ -163,30 +215,36 @@ class ProcessWorkers:
                 break
             wait = max(0.0, min(POLL_SECONDS, min(p.deadline for p in busy.values()) - time.monotonic()))
             for conn in multiprocessing.connection.wait(list(busy), timeout=wait):
-                proc = busy.pop(conn)
-                task = proc.task
+                proc = busy[conn]
                 try:
-                    result = conn.recv()
+                    msg = conn.recv()
                 except (EOFError, OSError):
                     proc.process.join(5)
                     code = proc.process.exitcode
                     proc.kill()
-                    _remove_temporaries(task)
-                    result = Result(task.key, FAILED, f"the decoder crashed on this file (worker exit code {code})")
+                    _remove_temporaries(proc.task)
+                    reason = f"the decoder crashed on this file (worker exit code {code})"
+                    finish(proc, Result(proc.task.key, FAILED, reason))
+                    continue
+                if isinstance(msg, tuple) and msg[0] == NEED:
+                    if holder:
+                        waiting.append(proc)
+                        proc.deadline = cutoff
+                    else:
+                        grant(proc)
+                elif isinstance(msg, tuple) and msg[0] == RELEASE:
+                    let_go(proc)
                 else:
+                    finish(proc, msg)
                     proc.task = None
                     self._idle.append(proc)
-                results[task.key] = result
             now = time.monotonic()
-            for conn, proc in list(busy.items()):
+            for proc in list(busy.values()):
                 if now >= proc.deadline:
-                    del busy[conn]
                     proc.kill()
                     _remove_temporaries(proc.task)
-                    if not stopping:
-                        results[proc.task.key] = Result(
-                            proc.task.key, FAILED, f"took longer than the {self.time_limit:g} s limit per file"
-                        )
+                    reason = f"took longer than the {self.time_limit:g} s limit per file"
+                    finish(proc, None if stopping else Result(proc.task.key, FAILED, reason))
         return results
 
     def close(self) -> None:
@@ -214,6 +272,8 @@ class ThreadWorkers:
         self.time_limit = time_limit
         self._pool = cf.ThreadPoolExecutor(self.count, thread_name_prefix="sd-thumbnail")
         self._abandoned: set[cf.Future] = set()
+        big = threading.Lock()
+        self._gate = lambda pixels: big
 
     def run(self, tasks: list[Task], should_stop: Callable[[], bool]) -> dict[int, Result]:
         pending = deque(tasks)
@@ -225,7 +285,7 @@ class ThreadWorkers:
             self._abandoned = {f for f in self._abandoned if not f.done()}
             while pending and len(busy) + len(self._abandoned) < self.count:
                 task = pending.popleft()
-                busy[self._pool.submit(make_thumbnails, task)] = (task, time.monotonic() + self.time_limit)
+                busy[self._pool.submit(make_thumbnails, task, self._gate)] = (task, time.monotonic() + self.time_limit)
             if not busy:
                 if pending:  # every thread is stuck on an abandoned file: wait for one
                     cf.wait(self._abandoned, timeout=POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
