@@ -17,6 +17,7 @@ COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.delete",
     "sd_desktop.commands.duplicates",
     "sd_desktop.commands.validate",
+    "sd_desktop.commands.thumbnails",
 ]
 
 
