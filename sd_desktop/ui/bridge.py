@@ -1,0 +1,45 @@
+"""The bridge: the one place where engine job events become Qt signals.
+
+Engine listeners run on the asyncio loop thread, which under qasync is the GUI thread, so the
+signals are emitted directly (no cross-thread hop). Widgets connect to these signals and never
+add engine listeners of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from sd_desktop.jobs import JobEvent, JobManager
+
+FINISHING_KINDS = frozenset({"completed", "failed", "cancelled"})
+
+
+class EngineBridge(QObject):
+    jobEvent = Signal(object)  # every JobEvent
+    jobProgress = Signal(int, dict)  # job id, progress dict
+    jobStateChanged = Signal(object)  # JobEvent of kind queued/started/paused/resumed
+    jobFinished = Signal(object)  # JobEvent of kind completed/failed/cancelled
+
+    def __init__(self, manager: JobManager, parent: QObject | None = None):
+        super().__init__(parent)
+        self.manager = manager
+        self._remove: Callable[[], None] | None = manager.events.add_listener(self._on_event)
+
+    def _on_event(self, event: JobEvent) -> None:
+        try:
+            self.jobEvent.emit(event)
+            if event.kind == "progress":
+                self.jobProgress.emit(event.job_id, event.progress or {})
+            elif event.kind in FINISHING_KINDS:
+                self.jobFinished.emit(event)
+            else:
+                self.jobStateChanged.emit(event)
+        except RuntimeError:  # the Qt side is gone (shutdown): stop listening
+            self.detach()
+
+    def detach(self) -> None:
+        if self._remove is not None:
+            self._remove()
+            self._remove = None

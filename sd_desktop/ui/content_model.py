@@ -1,0 +1,476 @@
+"""The content pane's model: one folder's children, from the library or the ephemeral listing.
+
+A folder inside an indexed location is read from the ``entry`` table through the model's own
+read connection; any other folder is listed with ``volumes.listing.scan_directory``. Either way
+the query runs on the model's worker thread and streams rows back in chunks (the first chunk is
+small so the first rows paint at once); the view pulls them in with ``canFetchMore``/``fetchMore``.
+Sorting and filtering happen in SQL (ORDER BY / LIKE) for library folders; a new sort, filter or
+folder bumps a generation number so late chunks of an older query are dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+
+from sd_desktop import paths
+from sd_desktop.library import Library
+from sd_desktop.ui.formatting import human_count, human_size, human_time
+from sd_desktop.ui.icons import TypeIcons
+from sd_desktop.ui.thumbnails import ThumbnailCache
+from sd_desktop.volumes.listing import ListingError, scan_directory
+
+# row tuple fields
+R_ID, R_NAME, R_PATH, R_KIND, R_SIZE, R_MTIME, R_HIDDEN, R_CONTENT, R_MIME, R_CHILDREN = range(10)
+COL_NAME, COL_SIZE, COL_KIND, COL_MODIFIED = range(4)
+HEADERS = ("Name", "Size", "Kind", "Modified")
+FIRST_CHUNK = 200
+CHUNK = 5000
+FETCH_BATCH = 2000
+KIND_DIR = 1
+
+EntryRole = Qt.ItemDataRole.UserRole + 1  # the row tuple
+PathRole = Qt.ItemDataRole.UserRole + 2  # absolute raw path (bytes)
+IsDirRole = Qt.ItemDataRole.UserRole + 3
+
+_SQL_KEYS = {
+    COL_NAME: "e.name COLLATE NOCASE",
+    COL_SIZE: "(CASE WHEN e.kind = 1 THEN e.aggregate_size ELSE e.size END)",
+    COL_KIND: "e.kind, e.mime",
+    COL_MODIFIED: "e.mtime_ns",
+}
+
+
+@dataclass(frozen=True)
+class FolderTarget:
+    """What a path resolves to: a library folder entry, or a plain folder (ephemeral)."""
+
+    path: bytes  # absolute, raw
+    location_id: int | None = None
+    location_root: bytes | None = None
+    entry_id: int | None = None
+
+    @property
+    def in_library(self) -> bool:
+        return self.entry_id is not None
+
+    @property
+    def display(self) -> str:
+        return paths.display(self.path)
+
+
+def resolve_target(conn: sqlite3.Connection, path: bytes) -> FolderTarget:
+    """Map an absolute folder path to its library entry when an indexed location holds it."""
+    path = os.path.normpath(os.path.abspath(path))
+    best: tuple[int, bytes] | None = None
+    for loc_id, loc_path in conn.execute("SELECT id, path FROM location"):
+        loc_path = bytes(loc_path)
+        if paths.is_within(path, loc_path) and (best is None or len(loc_path) > len(best[1])):
+            best = (loc_id, loc_path)
+    if best is None:
+        return FolderTarget(path)
+    loc_id, root = best
+    rel = b"" if path == root else os.path.relpath(path, root)
+    row = conn.execute("SELECT id FROM entry WHERE location_id = ? AND path = ? AND kind = 1", (loc_id, rel)).fetchone()
+    return FolderTarget(path, loc_id, root, row[0] if row else None)
+
+
+def _like_escape(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def query_library_rows(
+    conn: sqlite3.Connection,
+    target: FolderTarget,
+    column: int,
+    descending: bool,
+    filter_text: str,
+    show_hidden: bool,
+) -> tuple[int, sqlite3.Cursor, Callable[[tuple], tuple]]:
+    """(count, cursor, row builder) for a library folder, sorted in SQL (folders first)."""
+    where = ["e.parent_id = ?"]
+    args: list = [target.entry_id]
+    if not show_hidden:
+        where.append("e.hidden = 0")
+    if filter_text:
+        where.append("e.name LIKE ? ESCAPE '\\'")
+        args.append(_like_escape(filter_text))
+    clause = " AND ".join(where)
+    count = conn.execute(f"SELECT COUNT(*) FROM entry e WHERE {clause}", args).fetchone()[0]
+    direction = "DESC" if descending else "ASC"
+    keys = ", ".join(f"{k} {direction}" for k in _SQL_KEYS[column].split(", "))
+    cur = conn.execute(
+        "SELECT e.id, e.name, e.path, e.kind, CASE WHEN e.kind = 1 THEN e.aggregate_size ELSE e.size END, "
+        "e.mtime_ns, e.hidden, e.content_id, e.mime, e.child_count "
+        f"FROM entry e WHERE {clause} ORDER BY (e.kind = 1) DESC, {keys}, e.id {direction}",
+        args,
+    )
+    root = target.location_root or b""
+    join = os.path.join
+
+    def build(r: tuple) -> tuple:
+        return (r[0], r[1], join(root, bytes(r[2])), r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9])
+
+    return count, cur, build
+
+
+def list_ephemeral_rows(
+    target: FolderTarget, column: int, descending: bool, filter_text: str, show_hidden: bool
+) -> list[tuple]:
+    """A plain folder's rows, sorted like the SQL (folders first, then the key, then the name)."""
+    rows = []
+    needle = filter_text.casefold()
+    for e in scan_directory(target.path):
+        if (e.hidden and not show_hidden) or (needle and needle not in e.name.casefold()):
+            continue
+        rows.append((None, e.name, e.path, e.kind, e.size, e.mtime_ns, e.hidden, None, None, None))
+    keyfn: Callable[[tuple], object]
+    if column == COL_SIZE:
+        keyfn = lambda r: r[R_SIZE]  # noqa: E731
+    elif column == COL_KIND:
+        keyfn = lambda r: (r[R_KIND], os.path.splitext(r[R_NAME])[1].lower())  # noqa: E731
+    elif column == COL_MODIFIED:
+        keyfn = lambda r: r[R_MTIME] or 0  # noqa: E731
+    else:
+        keyfn = lambda r: r[R_NAME].casefold()  # noqa: E731
+    rows.sort(key=lambda r: (keyfn(r), r[R_NAME]), reverse=descending)
+    rows.sort(key=lambda r: r[R_KIND] != KIND_DIR)  # stable: folders first, keeping the order inside
+    return rows
+
+
+class ContentModel(QAbstractTableModel):
+    """Rows of one folder. ``open_path`` starts loading; signals report progress and failures."""
+
+    folderChanged = Signal(object)  # FolderTarget
+    loadingFinished = Signal(int)  # rows in the folder (after filter)
+    loadFailed = Signal(str)
+    thumbnailsWanted = Signal(list)  # entry ids whose thumbnails are missing
+    _chunk = Signal(int, object, bool, object, object)  # generation, rows, done, error, count
+
+    def __init__(
+        self,
+        library: Library,
+        thumbnails: ThumbnailCache | None = None,
+        icons: TypeIcons | None = None,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self.library = library
+        self.thumbnails = thumbnails
+        self.icons = icons or TypeIcons()
+        self.target: FolderTarget | None = None
+        self.total: int | None = None
+        self.loading = False
+        self.show_thumbnails = False
+        self._rows: list[tuple] = []
+        self._buffer: list[tuple] = []
+        self._want_more = False
+        self._gen = 0
+        self._gen_lock = threading.Lock()
+        self._sort = (COL_NAME, Qt.SortOrder.AscendingOrder)
+        self._filter = ""
+        self._show_hidden = False
+        self._cid_rows: dict[int, set[int]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sd-ui-content")
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+        self._chunk.connect(self._on_chunk, Qt.ConnectionType.QueuedConnection)
+        if thumbnails is not None:
+            thumbnails.ready.connect(self._on_thumbnails_ready)
+            thumbnails.missing.connect(self._on_thumbnails_missing)
+            thumbnails.changed.connect(self._on_thumbnails_changed)
+
+    # -- public API ------------------------------------------------------------------------
+    def open_path(self, path: paths.PathLike) -> None:
+        self._start(os.fsencode(path), resolve=True)
+
+    def refresh(self) -> None:
+        if self.target is not None:
+            self._start(self.target.path, resolve=True)
+
+    def set_filter(self, text: str) -> None:
+        if text != self._filter:
+            self._filter = text
+            self._restart()
+
+    def set_show_hidden(self, show: bool) -> None:
+        if show != self._show_hidden:
+            self._show_hidden = show
+            self._restart()
+
+    @property
+    def sort_column(self) -> int:
+        return self._sort[0]
+
+    @property
+    def sort_order(self) -> Qt.SortOrder:
+        return self._sort[1]
+
+    def entry(self, row: int) -> tuple:
+        return self._rows[row]
+
+    def loaded_rows(self) -> int:
+        return len(self._rows)
+
+    def fetch_all(self) -> None:
+        """Insert every row received so far (tests, select-all)."""
+        while self._buffer:
+            self._insert_batch(len(self._buffer))
+
+    def sum_sizes(self, rows: list[int]) -> int:
+        return sum(self._rows[r][R_SIZE] or 0 for r in rows if r < len(self._rows))
+
+    def close(self) -> None:
+        self._closed = True
+        with self._gen_lock:
+            self._gen += 1
+        conn = self._conn
+        if conn is not None:
+            conn.interrupt()
+        self._pool.submit(self._close_reader)
+        self._pool.shutdown(wait=False)
+
+    def _close_reader(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- loading ---------------------------------------------------------------------------
+    def _restart(self) -> None:
+        if self.target is not None:
+            self._start(self.target.path, resolve=False)
+
+    def _start(self, path: bytes, resolve: bool) -> None:
+        if self._closed:
+            return
+        with self._gen_lock:
+            self._gen += 1
+            gen = self._gen
+        self.beginResetModel()
+        self._rows = []
+        self._buffer = []
+        self._cid_rows = {}
+        self.total = None
+        self.endResetModel()
+        self.loading = True
+        self._want_more = True
+        column, order = self._sort
+        target = None if resolve else self.target
+        self._pool.submit(
+            self._work,
+            gen,
+            path,
+            target,
+            column,
+            order == Qt.SortOrder.DescendingOrder,
+            self._filter,
+            self._show_hidden,
+        )
+
+    def _current(self, gen: int) -> bool:
+        with self._gen_lock:
+            return gen == self._gen and not self._closed
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self.library.connect_reader()
+        return self._conn
+
+    def _work(
+        self,
+        gen: int,
+        path: bytes,
+        target: FolderTarget | None,
+        column: int,
+        descending: bool,
+        filter_text: str,
+        show_hidden: bool,
+    ) -> None:
+        if not self._current(gen):
+            return
+        try:
+            conn = self._reader()
+            if target is None:
+                target = resolve_target(conn, path)
+                self._emit(gen, target, False, None, None)
+            if target.in_library:
+                count, cur, build = query_library_rows(conn, target, column, descending, filter_text, show_hidden)
+                size = FIRST_CHUNK
+                while True:
+                    batch = cur.fetchmany(size)
+                    if not self._current(gen):
+                        cur.close()
+                        return
+                    done = len(batch) < size
+                    self._emit(gen, [build(r) for r in batch], done, None, count)
+                    if done:
+                        return
+                    size = CHUNK
+            else:
+                rows = list_ephemeral_rows(target, column, descending, filter_text, show_hidden)
+                first = rows[:FIRST_CHUNK]
+                self._emit(gen, first, len(rows) <= FIRST_CHUNK, None, len(rows))
+                for i in range(FIRST_CHUNK, len(rows), CHUNK):
+                    if not self._current(gen):
+                        return
+                    self._emit(gen, rows[i : i + CHUNK], i + CHUNK >= len(rows), None, len(rows))
+        except ListingError as exc:
+            self._emit(gen, [], True, str(exc), 0)
+        except sqlite3.Error as exc:
+            if self._current(gen):
+                self._emit(gen, [], True, f"cannot read the library: {exc}", 0)
+
+    def _emit(self, gen: int, rows: object, done: bool, error: str | None, count: int | None) -> None:
+        try:
+            self._chunk.emit(gen, rows, done, error, count)
+        except RuntimeError:  # model deleted while the worker ran
+            pass
+
+    def _on_chunk(self, gen: int, rows: object, done: bool, error: str | None, count: int | None) -> None:
+        if gen != self._gen or self._closed:
+            return
+        if isinstance(rows, FolderTarget):
+            self.target = rows
+            self.folderChanged.emit(rows)
+            return
+        if count is not None:
+            self.total = count
+        self._buffer.extend(rows)  # type: ignore[arg-type]
+        if self._want_more or not self._rows:
+            self._want_more = False
+            self._insert_batch(FETCH_BATCH)
+        if done:
+            self.loading = False
+            if error:
+                self.loadFailed.emit(error)
+            self.loadingFinished.emit(self.total or 0)
+
+    def _insert_batch(self, n: int) -> None:
+        take = self._buffer[:n]
+        if not take:
+            return
+        del self._buffer[:n]
+        start = len(self._rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(take) - 1)
+        self._rows.extend(take)
+        self.endInsertRows()
+
+    # -- QAbstractItemModel ----------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        return not parent.isValid() and (bool(self._buffer) or self.loading)
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
+        if parent.isValid():
+            return
+        if self._buffer:
+            self._insert_batch(FETCH_BATCH)
+        elif self.loading:
+            self._want_more = True
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 4:
+            return HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole and section == 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(HEADERS):
+            return
+        if (column, order) != self._sort:
+            self._sort = (column, order)
+            self._restart()
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        r = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == COL_NAME:
+                return r[R_NAME]
+            if col == COL_SIZE:
+                if r[R_KIND] == KIND_DIR:
+                    if r[R_SIZE]:  # the indexer's aggregate size of the files below
+                        return human_size(r[R_SIZE])
+                    return "" if r[R_CHILDREN] is None else f"{human_count(r[R_CHILDREN])} items"
+                return human_size(r[R_SIZE])
+            if col == COL_KIND:
+                return self.icons.kind_text(r[R_KIND], r[R_NAME], r[R_MIME])
+            if col == COL_MODIFIED:
+                return human_time(r[R_MTIME], ns=True) if r[R_MTIME] else ""
+            return None
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
+            cid = r[R_CONTENT]
+            if self.show_thumbnails and cid is not None and self.thumbnails is not None:
+                icon = self.thumbnails.icon(cid)
+                if icon is not None:
+                    return icon
+                self._cid_rows.setdefault(cid, set()).add(index.row())
+            return self.icons.icon(r[R_KIND], r[R_NAME])
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_NAME:
+            return paths.display(r[R_PATH])
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_SIZE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == EntryRole:
+            return r
+        if role == PathRole:
+            return r[R_PATH]
+        if role == IsDirRole:
+            return r[R_KIND] == KIND_DIR
+        return None
+
+    # -- thumbnails ------------------------------------------------------------------------
+    def set_show_thumbnails(self, show: bool) -> None:
+        if show != self.show_thumbnails:
+            self.show_thumbnails = show
+            if self._rows:
+                self.dataChanged.emit(
+                    self.index(0, COL_NAME),
+                    self.index(len(self._rows) - 1, COL_NAME),
+                    [Qt.ItemDataRole.DecorationRole],
+                )
+
+    def _repaint_rows(self, rows: set[int]) -> None:
+        for row in sorted(rows):
+            if row < len(self._rows):
+                idx = self.index(row, COL_NAME)
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+
+    def _on_thumbnails_ready(self, cids: list[int]) -> None:
+        for cid in cids:
+            rows = self._cid_rows.pop(cid, None)
+            if rows:
+                self._repaint_rows(rows)
+
+    def _on_thumbnails_missing(self, cids: list[int]) -> None:
+        wanted = []
+        for cid in cids:
+            for row in self._cid_rows.get(cid, ()):
+                if row < len(self._rows) and self._rows[row][R_ID] is not None:
+                    wanted.append(self._rows[row][R_ID])
+        if wanted:
+            self.thumbnailsWanted.emit(wanted)
+
+    def _on_thumbnails_changed(self) -> None:
+        rows: set[int] = set()
+        for rs in self._cid_rows.values():
+            rows |= rs
+        self._repaint_rows(rows)

@@ -1,0 +1,84 @@
+"""The content pane: a list view (details columns) and a grid view (thumbnails) over one model,
+sharing one selection. Views accept drops later (issue 8 plugs in through ``dropHandler``)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QStackedWidget, QTreeView, QWidget
+
+from sd_desktop.ui.content_model import COL_KIND, COL_MODIFIED, COL_NAME, COL_SIZE, ContentModel
+
+LIST, GRID = 0, 1
+GRID_ICON = 128
+
+
+class ContentView(QStackedWidget):
+    activated = Signal(int)  # row
+    selectionChanged = Signal()
+
+    def __init__(self, model: ContentModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.list = QTreeView()
+        self.list.setObjectName("content_list")
+        self.list.setModel(model)
+        self.list.setRootIsDecorated(False)
+        self.list.setItemsExpandable(False)
+        self.list.setUniformRowHeights(True)
+        self.list.setAlternatingRowColors(True)
+        self.list.setAllColumnsShowFocus(True)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list.setSortingEnabled(True)
+        self.list.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
+        self.list.setIconSize(QSize(18, 18))
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((COL_SIZE, 110), (COL_KIND, 170), (COL_MODIFIED, 150)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, width)
+
+        self.grid = QListView()
+        self.grid.setObjectName("content_grid")
+        self.grid.setModel(model)
+        self.grid.setSelectionModel(self.list.selectionModel())
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
+        self.grid.setBatchSize(500)
+        self.grid.setIconSize(QSize(GRID_ICON, GRID_ICON))
+        self.grid.setGridSize(QSize(GRID_ICON + 40, GRID_ICON + 44))
+        self.grid.setSpacing(6)
+        self.grid.setWordWrap(True)
+        self.grid.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+
+        self.addWidget(self.list)
+        self.addWidget(self.grid)
+        for view in (self.list, self.grid):
+            view.activated.connect(lambda idx: self.activated.emit(idx.row()))
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.selection_model().selectionChanged.connect(lambda *_: self.selectionChanged.emit())
+
+    def selection_model(self) -> QItemSelectionModel:
+        return self.list.selectionModel()
+
+    @property
+    def mode(self) -> int:
+        return self.currentIndex()
+
+    def set_mode(self, mode: int) -> None:
+        self.setCurrentIndex(mode)
+        self.model.set_show_thumbnails(mode == GRID)
+
+    def current_view(self) -> QAbstractItemView:
+        return self.grid if self.mode == GRID else self.list
+
+    def selected_rows(self) -> list[int]:
+        rows: list[int] = []
+        for rng in self.selection_model().selection():
+            rows.extend(range(rng.top(), rng.bottom() + 1))
+        return rows

@@ -1,0 +1,397 @@
+"""The main window: sidebar | content pane (breadcrumb, list/grid, filter), job panel dock and
+status bar. It wires widgets together and forwards user commands to ``AppServices``; it holds no
+engine logic of its own."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QSplitter,
+    QStyle,
+    QSystemTrayIcon,
+    QToolBar,
+    QToolButton,
+)
+
+from sd_desktop import paths
+from sd_desktop.jobs import JobEvent
+from sd_desktop.ui.actions import ActionRegistry
+from sd_desktop.ui.content_model import R_KIND, R_PATH, ContentModel, FolderTarget
+from sd_desktop.ui.content_view import GRID, LIST, ContentView
+from sd_desktop.ui.formatting import human_count, human_duration, human_size
+from sd_desktop.ui.icons import TypeIcons
+from sd_desktop.ui.job_panel import JobPanel, job_title
+from sd_desktop.ui.pathbar import PathBar
+from sd_desktop.ui.services import AppServices
+from sd_desktop.ui.settings import get_bool, get_int, open_settings
+from sd_desktop.ui.sidebar import Sidebar
+
+LONG_JOB_SECONDS = 10.0
+KIND_DIR = 1
+
+
+class MainWindow(QMainWindow):
+    closeRequested = Signal()
+
+    def __init__(self, services: AppServices):
+        super().__init__()
+        self.services = services
+        self.setWindowTitle("sd_desktop")
+        self.setObjectName("main_window")
+        self.icons = TypeIcons()
+        self.settings = open_settings()
+        self._back: list[bytes] = []
+        self._forward: list[bytes] = []
+        self._path: bytes | None = None
+        self._job_started: dict[int, float] = {}
+
+        self.model = ContentModel(services.library, services.thumbnails, self.icons, self)
+        self.model.folderChanged.connect(self._folder_changed)
+        self.model.loadingFinished.connect(self._loaded)
+        self.model.loadFailed.connect(self._load_failed)
+        self.model.thumbnailsWanted.connect(services.request_thumbnails)
+        self.content = ContentView(self.model)
+        self.content.activated.connect(self._activate_row)
+        self.content.selectionChanged.connect(self._update_selection)
+
+        self.sidebar = Sidebar(services, self.icons)
+        self.sidebar.openRequested.connect(self.open_path)
+        self.sidebar.addRequested.connect(self.add_location_dialog)
+
+        self.path_bar = PathBar()
+        self.path_bar.pathClicked.connect(self.open_path)
+        self.filter = QLineEdit()
+        self.filter.setObjectName("filter")
+        self.filter.setPlaceholderText("Filter by name")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setMaximumWidth(260)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(150)
+        self._filter_timer.timeout.connect(lambda: self.model.set_filter(self.filter.text().strip()))
+        self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.content)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 900])
+        self.setCentralWidget(self.splitter)
+
+        self.jobs = JobPanel(services)
+        self.jobs.activeChanged.connect(self._jobs_changed)
+        self.job_dock = QDockWidget("Jobs", self)
+        self.job_dock.setObjectName("jobs_dock")
+        self.job_dock.setWidget(self.jobs)
+        self.job_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.job_dock)
+
+        self.actions = ActionRegistry(self)
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self._build_status_bar()
+        self.tray = self._make_tray()
+
+        services.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        services.bridge.jobEvent.connect(self._job_event)
+        self._restore_settings()
+
+    # -- actions ---------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        a, S, style = self.actions, QKeySequence.StandardKey, self.style()
+        sp = QStyle.StandardPixmap
+        a.add("back", "Back", self.go_back, shortcut=S.Back, icon=style.standardIcon(sp.SP_ArrowBack))
+        a.add("forward", "Forward", self.go_forward, shortcut=S.Forward, icon=style.standardIcon(sp.SP_ArrowForward))
+        a.add("up", "Enclosing Folder", self.go_up, shortcut="Alt+Up", icon=style.standardIcon(sp.SP_ArrowUp))
+        a.add("home", "Home", lambda: self.open_path(os.path.expanduser("~")), shortcut="Alt+Home")
+        a.add(
+            "refresh", "Refresh", self.model.refresh, shortcut=S.Refresh, icon=style.standardIcon(sp.SP_BrowserReload)
+        )
+        a.add("open_folder", "Open Folder…", self.open_folder_dialog, shortcut=S.Open)
+        a.add("add_location", "Add Location…", self.add_location_dialog, shortcut="Ctrl+Shift+N")
+        a.add("select_all", "Select All", self._select_all, shortcut=S.SelectAll)
+        a.add("find", "Filter…", self._focus_filter, shortcut=S.Find)
+        a.add("quit", "Quit", self.close, shortcut=S.Quit)
+        view_list = a.add(
+            "view_list",
+            "As List",
+            lambda: self.set_view_mode(LIST),
+            shortcut="Ctrl+1",
+            checkable=True,
+            icon=style.standardIcon(sp.SP_FileDialogDetailedView),
+        )
+        view_grid = a.add(
+            "view_grid",
+            "As Grid",
+            lambda: self.set_view_mode(GRID),
+            shortcut="Ctrl+2",
+            checkable=True,
+            icon=style.standardIcon(sp.SP_FileDialogContentsView),
+        )
+        view_list.setChecked(True)
+        a.add("show_hidden", "Show Hidden Files", self._toggle_hidden, shortcut="Ctrl+H", checkable=True)
+        toggle = self.job_dock.toggleViewAction()
+        toggle.setText("Job Panel")
+        toggle.setShortcut(QKeySequence("Ctrl+J"))
+        self._view_grid, self._view_list = view_grid, view_list
+
+    def _build_menus_and_toolbar(self) -> None:
+        a = self.actions
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        for key in ("open_folder", "add_location"):
+            m.addAction(a[key])
+        m.addSeparator()
+        m.addAction(a["quit"])
+        m = bar.addMenu("&Edit")
+        m.addAction(a["select_all"])
+        m.addAction(a["find"])
+        m = bar.addMenu("&View")
+        for key in ("view_list", "view_grid"):
+            m.addAction(a[key])
+        m.addSeparator()
+        m.addAction(a["show_hidden"])
+        m.addAction(a["refresh"])
+        m.addSeparator()
+        m.addAction(self.job_dock.toggleViewAction())
+        m = bar.addMenu("&Go")
+        for key in ("back", "forward", "up", "home"):
+            m.addAction(a[key])
+
+        tb = QToolBar("Navigation")
+        tb.setObjectName("navigation_toolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        for key in ("back", "forward", "up", "refresh"):
+            tb.addAction(a[key])
+        tb.addSeparator()
+        tb.addWidget(self.path_bar)
+        tb.addSeparator()
+        tb.addAction(a["view_list"])
+        tb.addAction(a["view_grid"])
+        tb.addWidget(self.filter)
+        self.addToolBar(tb)
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.selection_label = QLabel()
+        self.selection_label.setObjectName("selection_label")
+        self.selection_label.setMinimumWidth(240)
+        self.selection_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.job_label = QToolButton()
+        self.job_label.setObjectName("job_indicator")
+        self.job_label.setAutoRaise(True)
+        self.job_label.clicked.connect(lambda: self.job_dock.setVisible(not self.job_dock.isVisible()))
+        self.job_bar = QProgressBar()
+        self.job_bar.setMaximumWidth(120)
+        self.job_bar.setMaximumHeight(14)
+        self.job_bar.setTextVisible(False)
+        self.job_bar.hide()
+        sb.addPermanentWidget(self.selection_label)
+        sb.addPermanentWidget(self.job_bar)
+        sb.addPermanentWidget(self.job_label)
+        self._jobs_changed(0, None)
+
+    def _make_tray(self) -> QSystemTrayIcon | None:
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return None
+        tray = QSystemTrayIcon(self.windowIcon() if not self.windowIcon().isNull() else self.icons.folder, self)
+        tray.setToolTip("sd_desktop")
+        tray.show()
+        return tray
+
+    # -- navigation ------------------------------------------------------------------------
+    def open_path(self, path: paths.PathLike, *, record: bool = True) -> None:
+        raw = os.path.abspath(os.fsencode(path))
+        if record and self._path is not None and raw != self._path:
+            self._back.append(self._path)
+            self._forward.clear()
+        self._path = raw
+        self.path_bar.set_path(raw)
+        self.setWindowTitle(f"{paths.display(os.path.basename(raw) or raw)} — sd_desktop")
+        self.selection_label.setText("Loading…")
+        self.model.open_path(raw)
+        self._update_nav()
+
+    @property
+    def current_path(self) -> bytes | None:
+        return self._path
+
+    def go_back(self) -> None:
+        if self._back:
+            if self._path is not None:
+                self._forward.append(self._path)
+            self.open_path(self._back.pop(), record=False)
+
+    def go_forward(self) -> None:
+        if self._forward:
+            if self._path is not None:
+                self._back.append(self._path)
+            self.open_path(self._forward.pop(), record=False)
+
+    def go_up(self) -> None:
+        if self._path is not None:
+            parent = os.path.dirname(self._path)
+            if parent != self._path:
+                self.open_path(parent)
+
+    def _update_nav(self) -> None:
+        self.actions["back"].setEnabled(bool(self._back))
+        self.actions["forward"].setEnabled(bool(self._forward))
+        self.actions["up"].setEnabled(self._path is not None and os.path.dirname(self._path) != self._path)
+
+    def _activate_row(self, row: int) -> None:
+        entry = self.model.entry(row)
+        if entry[R_KIND] == KIND_DIR:
+            self.open_path(entry[R_PATH])
+
+    def _folder_changed(self, target: FolderTarget) -> None:
+        source = "library" if target.in_library else "folder (not indexed)"
+        self.path_bar.setToolTip(f"{target.display} — {source}")
+
+    def _loaded(self, total: int) -> None:
+        self._update_selection()
+
+    def _load_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        self.selection_label.setText(message)
+
+    # -- dialogs (plain slots, never inside a coroutine) -----------------------------------
+    def open_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open Folder", paths.display(self._path or b""))
+        if path:
+            self.open_path(path)
+
+    def add_location_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add Location", os.path.expanduser("~"))
+        if path:
+            self.services.spawn_add_location(path)
+
+    # -- view options ----------------------------------------------------------------------
+    def set_view_mode(self, mode: int) -> None:
+        self.content.set_mode(mode)
+        self._view_list.setChecked(mode == LIST)
+        self._view_grid.setChecked(mode == GRID)
+
+    def _toggle_hidden(self) -> None:
+        self.model.set_show_hidden(self.actions["show_hidden"].isChecked())
+
+    def _select_all(self) -> None:
+        self.model.fetch_all()
+        self.content.current_view().selectAll()
+
+    def _focus_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()
+
+    # -- status bar ------------------------------------------------------------------------
+    def _update_selection(self) -> None:
+        rows = self.content.selected_rows()
+        total = self.model.total
+        if rows:
+            text = f"{human_count(len(rows))} selected ({human_size(self.model.sum_sizes(rows))})"
+        elif self.model.loading:
+            text = "Loading…"
+        else:
+            text = f"{human_count(total or 0)} items"
+        self.selection_label.setText(text)
+
+    def _jobs_changed(self, active: int, fraction: float | None) -> None:
+        if active:
+            self.job_label.setText(f"{active} job{'s' if active != 1 else ''} running")
+            self.job_bar.show()
+            if fraction is None:
+                self.job_bar.setRange(0, 0)
+            else:
+                self.job_bar.setRange(0, 100)
+                self.job_bar.setValue(int(fraction * 100))
+        else:
+            self.job_label.setText("No jobs")
+            self.job_bar.hide()
+
+    def _job_event(self, event: JobEvent) -> None:
+        if event.kind == "started":
+            self._job_started.setdefault(event.job_id, time.monotonic())
+            return
+        if event.kind not in ("completed", "failed", "cancelled"):
+            return
+        started = self._job_started.pop(event.job_id, None)
+        if started is not None and event.name == "indexer" and self._path is not None:
+            self.model.refresh()  # the folder may now be in the library
+        long_job = started is not None and time.monotonic() - started >= LONG_JOB_SECONDS
+        if long_job and self.tray is not None and not self.isActiveWindow():
+            took = human_duration(time.monotonic() - started)
+            what = f"{job_title(event.name)}{' — ' + event.target if event.target else ''}"
+            self.tray.showMessage(f"Job {event.kind}", f"{what} ({took})", QSystemTrayIcon.MessageIcon.Information)
+
+    # -- settings and closing --------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        else:
+            self.resizeDocks([self.job_dock], [210], Qt.Orientation.Vertical)
+        header = s.value("view/header")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.content.list.header().restoreState(header)
+        split = s.value("window/splitter")
+        if isinstance(split, QByteArray) and not split.isEmpty():
+            self.splitter.restoreState(split)
+        self.set_view_mode(GRID if get_int(s, "view/mode", LIST) == GRID else LIST)
+        hidden = get_bool(s, "view/show_hidden", False)
+        self.actions["show_hidden"].setChecked(hidden)
+        self.model.set_show_hidden(hidden)
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("view/header", self.content.list.header().saveState())
+        s.setValue("view/mode", self.content.mode)
+        s.setValue("view/show_hidden", self.actions["show_hidden"].isChecked())
+        if self._path is not None:
+            s.setValue("view/last_path", paths.display(self._path))
+        s.sync()
+
+    def last_path(self) -> str | None:
+        value = self.settings.value("view/last_path")
+        return value if isinstance(value, str) and value else None
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        # the app owns the orderly shutdown (pause jobs, persist, close the library)
+        self.save_settings()
+        event.ignore()
+        self.closeRequested.emit()
+
+    def dispose(self) -> None:
+        """Stop background loaders before the library closes."""
+        self.model.close()
+        self.sidebar.close_runner()
+        if self.tray is not None:
+            self.tray.hide()
+
+
+def focus_window(window: MainWindow) -> None:
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    QApplication.alert(window)

@@ -1,0 +1,140 @@
+"""What widgets may ask of the engine, in one place: location and job commands, run as tasks.
+
+Widgets hold no business logic: they call these methods, which call engine functions
+(``library.locations``) and manager commands, off the GUI thread where they block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import time
+
+from PySide6.QtCore import QObject, Signal
+
+from sd_desktop import jobs, paths
+from sd_desktop.jobs import JobManager
+from sd_desktop.library import Library
+from sd_desktop.library import locations as loc
+from sd_desktop.ui.bridge import EngineBridge
+from sd_desktop.ui.tasks import TaskRunner
+from sd_desktop.ui.thumbnails import ThumbnailCache
+
+log = logging.getLogger(__name__)
+INDEXER, THUMBNAILER = "indexer", "thumbnails"
+NO_INDEXER = "Indexing is not available in this build (no “indexer” job is installed); the location was added."
+
+
+def job_available(name: str) -> bool:
+    return name in jobs.registered()
+
+
+class AppServices(QObject):
+    status = Signal(str)  # a message for the status bar
+    locationsChanged = Signal()
+
+    def __init__(
+        self,
+        library: Library,
+        manager: JobManager,
+        bridge: EngineBridge,
+        tasks: TaskRunner,
+        thumbnails: ThumbnailCache,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self.library = library
+        self.manager = manager
+        self.bridge = bridge
+        self.tasks = tasks
+        self.thumbnails = thumbnails
+        self._thumbs_requested: set[int] = set()
+        tasks.failed.connect(self.status)
+        self._last_invalidate = 0.0
+        bridge.jobEvent.connect(self._on_event)
+
+    # -- locations -------------------------------------------------------------------------
+    async def add_location(self, path: paths.PathLike) -> int | None:
+        """Register ``path`` and queue its indexing; returns the location id (None on refusal)."""
+        try:
+            location_id = await asyncio.to_thread(loc.add_location, self.library, path)
+        except loc.LocationError as exc:
+            self.status.emit(f"Cannot add location: {exc}")
+            return None
+        self.locationsChanged.emit()
+        await self.index_location(location_id)
+        return location_id
+
+    async def index_location(self, location_id: int) -> int | None:
+        if not job_available(INDEXER):
+            self.status.emit(NO_INDEXER)
+            return None
+        job_id = await self.manager.enqueue(INDEXER, {"location_id": location_id, "mode": "content"})
+        self.status.emit(f"Indexing queued (job {job_id})")
+        return job_id
+
+    async def remove_location(self, location_id: int) -> None:
+        await asyncio.to_thread(loc.remove_location, self.library, location_id)
+        self.locationsChanged.emit()
+        self.status.emit("Location removed (files on disk are untouched)")
+
+    def spawn_add_location(self, path: paths.PathLike) -> None:
+        self.tasks.spawn(self.add_location(path), what="add location")
+
+    def spawn_index_location(self, location_id: int) -> None:
+        self.tasks.spawn(self.index_location(location_id), what="index location")
+
+    def spawn_remove_location(self, location_id: int) -> None:
+        self.tasks.spawn(self.remove_location(location_id), what="remove location")
+
+    # -- jobs ------------------------------------------------------------------------------
+    def pause(self, job_id: int) -> None:
+        self.tasks.spawn(self.manager.pause(job_id), what="pause")
+
+    def resume(self, job_id: int) -> None:
+        self.tasks.spawn(self.manager.resume(job_id), what="resume")
+
+    def cancel(self, job_id: int) -> None:
+        self.tasks.spawn(self.manager.cancel(job_id), what="cancel")
+
+    def clear_history(self) -> None:
+        self.tasks.spawn(self.manager.clear_history(), what="clear history")
+
+    # -- thumbnails ------------------------------------------------------------------------
+    def request_thumbnails(self, entry_ids: list[int]) -> None:
+        """Ask the thumbnail job for the rows in view that have none (once per entry)."""
+        fresh = [i for i in entry_ids if i not in self._thumbs_requested]
+        if not fresh or not job_available(THUMBNAILER):
+            return
+        self._thumbs_requested.update(fresh)
+        from sd_desktop.ops.media.thumbnail.requests import request_thumbnails
+
+        async def go() -> None:
+            result = request_thumbnails(self.manager, fresh)
+            if inspect.isawaitable(result):
+                await result
+
+        self.tasks.spawn(go(), what="request thumbnails")
+
+    def _on_event(self, event: jobs.JobEvent) -> None:
+        if event.name == THUMBNAILER:
+            now = time.monotonic()
+            finished = event.kind in ("completed", "failed", "cancelled")
+            if finished:
+                self._thumbs_requested.clear()
+            # new sidecars land while the job runs: let fallback cells look again, at most once a second
+            if finished or now - self._last_invalidate >= 1.0:
+                self._last_invalidate = now
+                self.thumbnails.invalidate_missing()
+        elif event.name == INDEXER and event.kind in ("completed", "failed", "cancelled"):
+            self.locationsChanged.emit()
+
+
+def trash_folder() -> bytes | None:
+    """The freedesktop trash's files folder (Linux), where send2trash puts files."""
+    if os.name != "posix":
+        return None
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.fsencode(os.path.join(base, "Trash", "files"))

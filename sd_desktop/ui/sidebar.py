@@ -1,0 +1,217 @@
+"""The sidebar: locations (with size and entry counts), volumes (with free space) and places.
+
+Totals come from ``library.locations.list_locations`` on a read connection of its own and the
+volume list from ``VolumeManager``, both on a worker thread; the model is a QStandardItemModel
+rebuilt when the results arrive.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QHBoxLayout, QStyle, QToolButton, QTreeView, QVBoxLayout, QWidget
+
+from sd_desktop import paths
+from sd_desktop.library.locations import LocationInfo, list_locations
+from sd_desktop.ui.formatting import human_count, human_size
+from sd_desktop.ui.icons import TypeIcons
+from sd_desktop.ui.services import AppServices, trash_folder
+from sd_desktop.ui.workers import BackgroundRunner
+from sd_desktop.volumes import Volume, VolumeManager
+
+PathRole = Qt.ItemDataRole.UserRole + 1
+LocationRole = Qt.ItemDataRole.UserRole + 2
+KindRole = Qt.ItemDataRole.UserRole + 3  # "location", "volume", "place", "section"
+
+
+class SidebarModel(QStandardItemModel):
+    def __init__(self, icons: TypeIcons, parent=None):
+        super().__init__(parent)
+        self.icons = icons
+        self.locations: list[LocationInfo] = []
+        self.volumes: list[Volume] = []
+        self._sections: dict[str, QStandardItem] = {}
+        for key, title in (("locations", "Locations"), ("volumes", "Volumes"), ("places", "Places")):
+            item = QStandardItem(title)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            item.setData("section", KindRole)
+            font = item.font()
+            font.setBold(True)
+            item.setFont(font)
+            self.appendRow(item)
+            self._sections[key] = item
+        home = QStandardItem(icons.folder, "Home")
+        home.setData(os.fsencode(os.path.expanduser("~")), PathRole)
+        home.setData("place", KindRole)
+        home.setEditable(False)
+        self._sections["places"].appendRow(home)
+        trash = trash_folder()
+        if trash is not None:
+            item = QStandardItem(icons.trash, "Trash")
+            item.setData(trash, PathRole)
+            item.setData("place", KindRole)
+            item.setEditable(False)
+            item.setToolTip("Files moved to the Trash")
+            self._sections["places"].appendRow(item)
+
+    def section(self, key: str) -> QStandardItem:
+        return self._sections[key]
+
+    def set_data(self, locations: list[LocationInfo], volumes: list[Volume]) -> None:
+        self.locations, self.volumes = locations, volumes
+        section = self._sections["locations"]
+        section.removeRows(0, section.rowCount())
+        for loc in locations:
+            item = QStandardItem(self.icons.folder, loc.name)
+            item.setEditable(False)
+            item.setData(os.fsencode(loc.path), PathRole)
+            item.setData(loc.id, LocationRole)
+            item.setData("location", KindRole)
+            counts = f"{human_count(loc.entries)} items · {human_size(loc.total_bytes)}"
+            if loc.last_indexed is None and loc.entries == 0:
+                counts = "not indexed yet"
+            item.setToolTip(f"{paths.display(loc.path)}\n{counts}")
+            item.setData(counts, Qt.ItemDataRole.StatusTipRole)
+            item.setText(f"{loc.name}  —  {counts}")
+            section.appendRow(item)
+        section = self._sections["volumes"]
+        section.removeRows(0, section.rowCount())
+        for vol in volumes:
+            item = QStandardItem(self.icons.drive, vol.mountpoint)
+            item.setEditable(False)
+            item.setData(os.fsencode(vol.mountpoint), PathRole)
+            item.setData("volume", KindRole)
+            free = f"{human_size(vol.free_bytes)} free of {human_size(vol.total_bytes)}"
+            item.setText(f"{vol.mountpoint}  —  {free}")
+            item.setToolTip(f"{vol.device} ({vol.fstype}{', read-only' if vol.read_only else ''})\n{free}")
+            section.appendRow(item)
+
+
+def _load(services: AppServices) -> tuple[list[LocationInfo], list[Volume]]:
+    conn = services.library.connect_reader()
+    try:
+        locations = list_locations(conn=conn)
+    finally:
+        conn.close()
+    try:
+        volumes = VolumeManager().volumes()
+    except (OSError, RuntimeError):
+        volumes = []
+    return locations, volumes
+
+
+class Sidebar(QWidget):
+    openRequested = Signal(bytes)
+    addRequested = Signal()
+    loaded = Signal()
+
+    def __init__(self, services: AppServices, icons: TypeIcons, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.services = services
+        self.model = SidebarModel(icons, self)
+        self.view = QTreeView()
+        self.view.setObjectName("sidebar")
+        self.view.setModel(self.model)
+        self.view.setHeaderHidden(True)
+        self.view.setRootIsDecorated(False)
+        self.view.setIndentation(12)
+        self.view.setUniformRowHeights(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.expandAll()
+        self.view.clicked.connect(self._activate)
+        self.view.activated.connect(self._activate)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
+        self._runner = BackgroundRunner("sidebar", parent=self)
+
+        style = self.style()
+        self.add_button = self._button(
+            "Add a location…", style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder)
+        )
+        self.add_button.clicked.connect(self.addRequested)
+        self.remove_button = self._button(
+            "Remove the selected location (files stay on disk)",
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton),
+        )
+        self.remove_button.clicked.connect(self._remove)
+        self.reindex_button = self._button(
+            "Re-index the selected location", style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload)
+        )
+        self.reindex_button.clicked.connect(self._reindex)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(4, 2, 4, 2)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.reindex_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+        services.locationsChanged.connect(self.refresh)
+        self._update_buttons()
+        self.refresh()
+
+    @staticmethod
+    def _button(tip: str, icon) -> QToolButton:
+        b = QToolButton()
+        b.setIcon(icon)
+        b.setToolTip(tip)
+        b.setAutoRaise(True)
+        return b
+
+    def refresh(self) -> None:
+        self._runner.submit(lambda: _load(self.services), self._loaded)
+
+    def _loaded(self, result, error) -> None:
+        if error is not None:
+            if not isinstance(error, sqlite3.Error | OSError):
+                raise error
+            self.services.status.emit(f"Cannot read locations: {error}")
+            return
+        current = self.selected_location()
+        self.model.set_data(*result)
+        self.view.expandAll()
+        if current is not None:
+            self.select_location(current)
+        self._update_buttons()
+        self.loaded.emit()
+
+    def selected_location(self) -> int | None:
+        idx = self.view.currentIndex()
+        return idx.data(LocationRole) if idx.isValid() else None
+
+    def select_location(self, location_id: int) -> None:
+        section = self.model.section("locations")
+        for r in range(section.rowCount()):
+            item = section.child(r)
+            if item.data(LocationRole) == location_id:
+                self.view.setCurrentIndex(item.index())
+                return
+
+    def _activate(self, index: QModelIndex) -> None:
+        path = index.data(PathRole)
+        if path is not None:
+            self.openRequested.emit(path)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has = self.selected_location() is not None
+        self.remove_button.setEnabled(has)
+        self.reindex_button.setEnabled(has)
+
+    def _remove(self) -> None:
+        loc = self.selected_location()
+        if loc is not None:
+            self.services.spawn_remove_location(loc)
+
+    def _reindex(self) -> None:
+        loc = self.selected_location()
+        if loc is not None:
+            self.services.spawn_index_location(loc)
+
+    def close_runner(self) -> None:
+        self._runner.close()

@@ -1,0 +1,76 @@
+"""The ephemeral one-folder listing: browse a folder that is not (yet) a location.
+
+Nothing is written to the library: ``scan_directory`` lstat()s each child of one folder and
+returns plain records. It never follows symlinks, and a child that cannot be stat'ed (vanished,
+permission denied) is reported with ``error`` set instead of raising.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+
+from sd_desktop import paths
+
+KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_OTHER = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class ListingEntry:
+    name: str  # display text (undecodable bytes escaped)
+    path: bytes  # absolute raw path
+    kind: int  # 0 file, 1 dir, 2 symlink, 3 other
+    size: int
+    mtime_ns: int | None
+    inode: int | None
+    hidden: bool
+    error: str | None = None
+
+
+def kind_of(mode: int) -> int:
+    if stat.S_ISREG(mode):
+        return KIND_FILE
+    if stat.S_ISDIR(mode):
+        return KIND_DIR
+    if stat.S_ISLNK(mode):
+        return KIND_SYMLINK
+    return KIND_OTHER
+
+
+class ListingError(OSError):
+    """The folder itself cannot be listed (missing, not a folder, permission denied)."""
+
+
+def scan_directory(path: paths.PathLike) -> list[ListingEntry]:
+    """The children of ``path`` (unsorted). Raises ``ListingError`` only when the folder itself
+    cannot be read; per-child failures are reported in ``ListingEntry.error``."""
+    raw = os.fsencode(path)
+    try:
+        it = os.scandir(raw)
+    except FileNotFoundError:
+        raise ListingError(f"no such folder: {paths.display(raw)}") from None
+    except NotADirectoryError:
+        raise ListingError(f"not a folder: {paths.display(raw)}") from None
+    except PermissionError:
+        raise ListingError(f"permission denied: {paths.display(raw)}") from None
+    except OSError as exc:
+        raise ListingError(f"cannot list {paths.display(raw)}: {exc.strerror or exc}") from None
+    out: list[ListingEntry] = []
+    with it:
+        for de in it:
+            name = de.name  # bytes, because we scanned a bytes path
+            display = paths.display(name)
+            hidden = name.startswith(b".")
+            try:
+                st = de.stat(follow_symlinks=False)
+            except OSError as exc:
+                out.append(ListingEntry(display, de.path, KIND_OTHER, 0, None, None, hidden, exc.strerror or str(exc)))
+                continue
+            kind = kind_of(st.st_mode)
+            size = st.st_size if kind == KIND_FILE else 0
+            out.append(ListingEntry(display, de.path, kind, size, st.st_mtime_ns, st.st_ino, hidden))
+    return out
+
+
+__all__ = ["KIND_DIR", "KIND_FILE", "KIND_OTHER", "KIND_SYMLINK", "ListingEntry", "ListingError", "scan_directory"]

@@ -1,0 +1,153 @@
+"""The main window: empty library, one location, navigation, grid thumbnails, settings; screenshots."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QToolButton
+
+from sd_desktop.ui.content_model import COL_NAME, R_NAME
+from sd_desktop.ui.content_view import GRID, LIST
+from sd_desktop.ui.main_window import MainWindow
+from tests.ui._rows import PALETTE, add_entries, add_indexed_location, add_thumbnail, populate, set_content
+
+
+def make_window(engine, qtbot) -> MainWindow:
+    window = MainWindow(engine.services)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def open_and_wait(qtbot, window: MainWindow, path) -> None:
+    with qtbot.waitSignal(window.model.loadingFinished, timeout=10000):
+        window.open_path(path)
+
+
+def test_opens_with_an_empty_library(engine, qtbot, tmp_path, artifacts):
+    folder = tmp_path / "home"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("hello")
+    window = make_window(engine, qtbot)
+    qtbot.waitUntil(lambda: window.sidebar.model.section("volumes").rowCount() > 0, timeout=10000)
+    assert window.sidebar.model.section("locations").rowCount() == 0
+    open_and_wait(qtbot, window, folder)
+    assert window.model.rowCount() == 1
+    assert window.selection_label.text() == "1 items"
+    assert window.job_label.text() == "No jobs"
+    assert not window.sidebar.remove_button.isEnabled()
+    window.grab().save(str(artifacts / "main-window-empty-library.png"))
+
+
+def test_one_location_list_navigation_selection(engine, qtbot, tmp_path, artifacts):
+    loc, root, ids, photos, docs = populate(engine.library, tmp_path / "Home")
+    window = make_window(engine, qtbot)
+    qtbot.waitUntil(lambda: window.sidebar.model.section("locations").rowCount() == 1, timeout=10000)
+    item = window.sidebar.model.section("locations").child(0)
+    assert "15 items" in item.text()  # 13 at the top, 2 in Documents
+    open_and_wait(qtbot, window, tmp_path / "Home")
+    model = window.model
+    assert model.target.in_library
+    assert [model.entry(r)[R_NAME] for r in range(3)] == ["Documents", "Music", "Projects"]
+    assert window.selection_label.text() == "13 items"
+    crumbs = [b.text() for b in window.path_bar.findChildren(QToolButton)]
+    assert crumbs[0] == "/" and crumbs[-1] == "Home"
+    # select two files: the status bar shows count and size
+    sel = window.content.selection_model()
+    for row in (3, 4):  # Budget 2026.ods (48 KB), Holiday video.mp4
+        sel.select(
+            model.index(row, COL_NAME),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+    assert window.selection_label.text().startswith("2 selected (734.1 MB")
+    window.grab().save(str(artifacts / "main-window-list.png"))
+    # activating a folder opens it; Back returns
+    with qtbot.waitSignal(model.loadingFinished, timeout=10000):
+        window.content.activated.emit(0)
+    assert window.current_path == os.fsencode(tmp_path / "Home" / "Documents")
+    assert sorted(model.entry(r)[R_NAME] for r in range(model.rowCount())) == ["cv.pdf", "letter.odt"]
+    assert window.actions["back"].isEnabled()
+    with qtbot.waitSignal(model.loadingFinished, timeout=10000):
+        window.actions["back"].trigger()
+    assert window.current_path == os.fsencode(tmp_path / "Home")
+
+
+def test_grid_shows_thumbnails_from_sidecars(engine, qtbot, tmp_path, artifacts):
+    loc, root, ids, photos, docs = populate(engine.library, tmp_path / "Home")
+    window = make_window(engine, qtbot)
+    window.set_view_mode(GRID)
+    open_and_wait(qtbot, window, tmp_path / "Home")
+    model, cache = window.model, engine.thumbnails
+    photo_rows = [r for r in range(model.rowCount()) if model.entry(r)[R_NAME].startswith("IMG_")]
+    assert len(photo_rows) == 6
+    qtbot.waitUntil(lambda: len(cache) == 6, timeout=10000)  # painted cells asked; the LRU holds them
+    for r in photo_rows:
+        icon = model.data(model.index(r, COL_NAME), Qt.ItemDataRole.DecorationRole)
+        cid = model.entry(r)[7]
+        assert icon.cacheKey() == cache.icon(cid).cacheKey()
+        assert icon.availableSizes()[0].width() == 256  # the sidecar image, not a type icon
+    window.grab().save(str(artifacts / "main-window-grid.png"))
+    window.set_view_mode(LIST)
+    icon = model.data(model.index(photo_rows[0], COL_NAME), Qt.ItemDataRole.DecorationRole)
+    assert icon.cacheKey() != cache.icon(model.entry(photo_rows[0])[7]).cacheKey()  # list view: type icons
+
+
+def test_missing_thumbnails_are_requested_then_appear(engine, qtbot, tmp_path):
+    loc, root = add_indexed_location(engine.library, tmp_path / "pics")
+    (entry,) = add_entries(engine.library, loc, root, b"", [("later.png", 0, 1000)])
+    set_content(engine.library, entry, "ab" * 16)
+    window = make_window(engine, qtbot)
+    window.set_view_mode(GRID)
+    with qtbot.waitSignal(window.model.thumbnailsWanted, timeout=10000) as wanted:
+        open_and_wait(qtbot, window, tmp_path / "pics")
+    assert wanted.args == [[entry]]
+    # the thumbnail job writes the sidecar later; its progress makes the cells look again
+    cid = window.model.entry(0)[7]
+    engine.library.write_sync(lambda c: c.execute("DELETE FROM content_identity WHERE id = ?", (cid,)))
+    new_cid = add_thumbnail(engine.library, entry, "cd" * 16, (52, 152, 219))
+    window.model.refresh()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1 and window.model.entry(0)[7] == new_cid, timeout=10000)
+    engine.thumbnails.invalidate_missing()
+    qtbot.waitUntil(lambda: engine.thumbnails.icon(new_cid) is not None, timeout=10000)
+
+
+def test_thumbnail_cache_is_bounded_by_bytes(engine, qtbot, tmp_path):
+    from sd_desktop.ui.thumbnails import ThumbnailCache
+
+    loc, root = add_indexed_location(engine.library, tmp_path / "pics")
+    ids = add_entries(engine.library, loc, root, b"", [(f"p{i}.png", 0, 10) for i in range(4)])
+    cids = [add_thumbnail(engine.library, e, f"{i:02x}" * 16, PALETTE[i]) for i, e in enumerate(ids)]
+    one = 256 * 192 * 4
+    cache = ThumbnailCache(engine.library, max_bytes=2 * one + 10)
+    for cid in cids:
+        cache.icon(cid)
+    qtbot.waitUntil(lambda: not cache._pending, timeout=10000)
+    assert len(cache) == 2 and cache.used_bytes <= 2 * one + 10
+    cache.close()
+
+
+def test_view_settings_persist(engine, qtbot, tmp_path):
+    window = make_window(engine, qtbot)
+    window.set_view_mode(GRID)
+    window.actions["show_hidden"].trigger()
+    window.resize(1000, 700)
+    window.save_settings()
+    window.dispose()
+    again = make_window(engine, qtbot)
+    assert again.content.mode == GRID
+    assert again.actions["show_hidden"].isChecked()
+    assert os.environ["SD_DESKTOP_HOME"] in again.settings.fileName()
+    again.dispose()
+
+
+def test_actions_use_standard_keys(engine, qtbot):
+    from PySide6.QtGui import QKeySequence
+
+    window = make_window(engine, qtbot)
+    assert window.actions["find"].shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
+    assert window.actions["refresh"].shortcut() == QKeySequence(QKeySequence.StandardKey.Refresh)
+    assert window.actions["select_all"].shortcut() == QKeySequence(QKeySequence.StandardKey.SelectAll)
+    window.dispose()
