@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDrag, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -72,6 +72,8 @@ class _Watch:
 
 
 class FileActionsController(QObject):
+    jobHandled = Signal(object)  # JobInfo of a job this controller queued, after its follow-up ran
+
     def __init__(self, window):
         super().__init__(window)
         self.window = window
@@ -163,6 +165,7 @@ class FileActionsController(QObject):
             self.services.status.emit(f"{info.target}: {info.error}")
         if watch.on_done is not None:
             watch.on_done(info)
+        self.jobHandled.emit(info)
 
     def _refresh_after(self, _info: JobInfo | None = None) -> None:
         if self.window.current_path is not None:
