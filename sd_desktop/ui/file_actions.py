@@ -743,7 +743,7 @@ def _register_actions(c: FileActionsController) -> None:
     a.add("fa_find_duplicates", "Find Duplicates…", lambda: c.find_duplicates(), shortcut="Ctrl+Shift+D")
     a.add("fa_validate", "Validate…", lambda: c.validate(), shortcut="Ctrl+Shift+V")
     a.add("fa_thumbnails", "Generate Thumbnails", c.generate_thumbnails)
-    a.add("fa_reindex", "Re-index", c.reindex, shortcut="Ctrl+R")
+    a.add("fa_reindex", "Re-index", c.reindex)
     a.add("fa_properties", "Properties", lambda: c.properties(), shortcut="Alt+Return")
     a.add("fa_undo", "Undo", c.undo_stack.undo, shortcut=S.Undo)
     a.add("fa_redo", "Redo", c.undo_stack.redo, shortcut=S.Redo)

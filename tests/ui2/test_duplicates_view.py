@@ -1,0 +1,145 @@
+"""Find duplicates from the context menu on a generated tree: the view holds the manifest's groups;
+auto-mark never marks every copy; trashing the marked set leaves one copy per group, and a file
+changed since the scan is reported back, not deleted; the stored results reopen (restart)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from PySide6.QtCore import QPoint, Qt
+
+from sd_desktop.ops.files.duplicate_detection.select import Policy
+from sd_desktop.ui.results.duplicates_model import DuplicatesModel
+from tests.support.make_corpus import main as make_corpus
+from tests.ui2.conftest import open_folder, trash_files
+
+
+def corpus(tmp_path):
+    out = tmp_path / "corpus"
+    make_corpus([str(out), "--files", "120", "--seed", "3", "--images", "4"])
+    return out / "tree", json.loads((out / "manifest.json").read_text())
+
+
+def rel_groups(model: DuplicatesModel, tree) -> list[list[str]]:
+    root = os.path.realpath(tree)
+    return sorted(sorted(os.path.relpath(f.path, root) for f in g.files) for g in model.groups)
+
+
+def run_find_from_context_menu(window, qtbot, tree):
+    c = window.file_actions
+    open_folder(qtbot, window, tree)
+    view = window.content.list
+    corner = QPoint(view.viewport().width() - 5, view.viewport().height() - 5)
+    menu = c.menu_for(c.content_context(corner, view))
+    action = next(a for a in menu.actions() if a.text() == "Find Duplicates…")
+    action.trigger()
+    dialog = c.last_dialog
+    assert dialog.objectName() == "find_duplicates_dialog" and dialog.isVisible()
+    assert dialog.search.paths() == [os.fsencode(tree)]
+    assert dialog.config()["mode"] == "content"
+    return dialog
+
+
+def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, qtmodeltester, tmp_path, artifacts):
+    c = window.file_actions
+    tree, manifest = corpus(tmp_path)
+    dialog = run_find_from_context_menu(window, qtbot, tree)
+    dialog.grab().save(str(artifacts / "ui2-find-duplicates-dialog.png"))
+    with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
+        dialog.find_button.click()
+    assert blocker.args[0].name == "duplicate_detection"
+    view = c.result_views[-1]
+    model = view.model
+    qtmodeltester.check(model)
+    assert rel_groups(model, tree) == sorted(sorted(g) for g in manifest["duplicate_groups"])
+    wasted = [g.wasted for g in model.groups]
+    assert wasted == sorted(wasted, reverse=True)
+    assert sum(wasted) == manifest["duplicates"]["redundant_bytes"]
+
+    # auto-mark: every policy keeps at least one copy of every group
+    for policy, pattern in (
+        (Policy.KEEP_OLDEST, None),
+        (Policy.KEEP_NEWEST, None),
+        (Policy.KEEP_SHORTEST_PATH, None),
+        (Policy.KEEP_MATCHING, "*(copy)*"),
+    ):
+        view.auto_mark(policy, pattern)
+        for g in model.groups:
+            assert len(g.unmarked()) >= 1, (policy, g.files)
+    model.clear_marks()
+    assert model.summary() == (0, 0, 0)
+    # marking by hand: the last unmarked copy cannot be marked
+    group = model.groups[0]
+    parent = model.index(0, 0)
+    for row in range(len(group.files)):
+        model.setData(model.index(row, 0, parent), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    assert len(group.unmarked()) == 1
+    last = group.files.index(group.unmarked()[0])
+    assert not model.flags(model.index(last, 0, parent)) & Qt.ItemFlag.ItemIsUserCheckable
+    model.invert()
+    assert all(len(g.unmarked()) >= 1 for g in model.groups)
+
+    view.auto_mark(Policy.KEEP_SHORTEST_PATH)
+    files, freed, groups = model.summary()
+    assert groups == len(model.groups) and files == manifest["duplicates"]["redundant_files"]
+    assert freed == manifest["duplicates"]["redundant_bytes"]
+    assert "frees" in view.summary.text()
+    view.resize(1200, 640)
+    view.grab().save(str(artifacts / "ui2-duplicates-view.png"))
+
+    # a marked file changes after the scan: the guarded delete skips its group's file and says why
+    changed = model.marked_files()[0]
+    with open(changed.path, "ab") as f:
+        f.write(b"edited after the scan")
+    with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
+        view.trash_button.click()
+    info = blocker.args[0]
+    assert info.name == "delete" and info.config["mode"] == "trash" and info.config["guarded"]
+    assert os.path.exists(changed.path)
+    assert changed.status.startswith("skipped")
+    assert "changed since the scan" in view.banner.text()
+    trashed = set(os.listdir(trash_files()))
+    for g in model.groups:
+        on_disk = [f for f in g.files if os.path.exists(f.path)]
+        assert len(on_disk) >= 1
+        if changed not in g.files:
+            assert len(on_disk) == 1  # exactly the kept copy is left
+            assert all(os.path.basename(f.path) in trashed for f in g.files if not os.path.exists(f.path))
+    view.grab().save(str(artifacts / "ui2-duplicates-after-trash.png"))
+
+    # the stored output reopens (what a restart shows)
+    before = len(c.result_views)
+    window.actions["fa_last_duplicates"].trigger()
+    qtbot.waitUntil(lambda: len(c.result_views) == before + 1, timeout=10000)
+    assert rel_groups(c.result_views[-1].model, tree) == sorted(sorted(g) for g in manifest["duplicate_groups"])
+
+
+def test_reference_folder_files_are_locked(window, qtbot, tmp_path):
+    c = window.file_actions
+    root = tmp_path / "ref"
+    (root / "originals").mkdir(parents=True)
+    (root / "copies").mkdir()
+    for i in range(3):
+        data = f"photo {i}".encode() * 100
+        (root / "originals" / f"p{i}.jpg").write_bytes(data)
+        (root / "copies" / f"p{i}.jpg").write_bytes(data)
+        (root / "copies" / f"p{i} (2).jpg").write_bytes(data)
+    config = {"search_paths": [str(root)], "reference_paths": [str(root / "originals")]}
+    with qtbot.waitSignal(c.jobHandled, timeout=30000):
+        c.run_find_duplicates(config)
+    view = c.result_views[-1]
+    model = view.model
+    assert len(model.groups) == 3
+    for gi, g in enumerate(model.groups):
+        for fi, f in enumerate(g.files):
+            idx = model.index(fi, 0, model.index(gi, 0))
+            if "/originals/" in f.path:
+                assert f.reference
+                assert not model.flags(idx) & Qt.ItemFlag.ItemIsUserCheckable
+                assert not model.setData(idx, Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    view.auto_mark(Policy.KEEP_REFERENCE)
+    assert {os.path.basename(os.path.dirname(f.path)) for f in model.marked_files()} == {"copies"}
+    assert model.summary()[0] == 6
+    model.invert()  # the references stay unmarked; the copies are kept now
+    assert not model.marked_files()
