@@ -137,12 +137,19 @@ class IssueFilter(QSortFilterProxyModel):
         self.setSortRole(SortRole)
 
     def set_severities(self, severities: set[str]) -> None:
-        self.severities = set(severities)
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "severities", set(severities)))
 
     def set_type(self, type_: str | None) -> None:
-        self.type = type_ or None
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "type", type_ or None))
+
+    def _refilter(self, change) -> None:
+        if hasattr(self, "endFilterChange"):  # Qt 6.10+: invalidateFilter is deprecated
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
         idx = self.sourceModel().index(row, 0, parent)
