@@ -85,6 +85,10 @@ class DuplicatesModel(QAbstractItemModel):
         self.locations = sorted(locations or [], key=lambda loc: -len(loc[0]))
         self.verified = bool(output.get("verified", False))
         self.reference_paths = [os.fsdecode(p) for p in output.get("reference_paths") or []]
+        # folders are shown relative to the search path holding them (the longest first)
+        self.search_roots = sorted(
+            (os.path.realpath(os.fsencode(p)) for p in output.get("search_paths") or []), key=len, reverse=True
+        )
         self.groups: list[DupGroup] = []
         for g in output.get("groups") or []:
             files = g.get("files") or [{"path": p, "mtime_ns": 0} for p in g["paths"]]
@@ -292,6 +296,17 @@ class DuplicatesModel(QAbstractItemModel):
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
     # -- data ------------------------------------------------------------------------------
+    def _folder(self, folder: bytes) -> str:
+        for root in self.search_roots:
+            if paths.is_within(folder, root):
+                rel = os.path.relpath(folder, root)
+                name = paths.display(os.path.basename(root) or root)
+                return name if rel == b"." else f"{name}/{paths.display(rel)}"
+        return paths.display(folder)
+
+    def has_locations(self) -> bool:
+        return any(self._location(f.raw) for g in self.groups for f in g.files)
+
     def _location(self, raw: bytes) -> str:
         for root, name in self.locations:
             if paths.is_within(raw, root):
@@ -311,7 +326,7 @@ class DuplicatesModel(QAbstractItemModel):
             if col == COL_NAME:
                 return paths.display(os.path.basename(raw))
             if col == COL_FOLDER:
-                return paths.display(os.path.dirname(raw))
+                return self._folder(os.path.dirname(raw))
             if col == COL_LOCATION:
                 return self._location(raw)
             if col == COL_SIZE:
@@ -374,12 +389,14 @@ class DuplicatesModel(QAbstractItemModel):
             n = len(group.present)
             if col == COL_NAME:
                 name = paths.display(os.path.basename(group.files[0].raw)) if group.files else ""
-                return f"{n} copies — {name}"
+                return f"{n} copies — {name}" if n > 1 else f"Resolved — {name}"
             if col == COL_SIZE:
                 return human_size(group.size)
             if col == COL_STATUS:
                 if group.note:
                     return group.note
+                if n <= 1:
+                    return "one copy left"
                 marked = len([f for f in group.present if f.marked])
                 wasted = f"wastes {human_size(group.wasted)}"
                 return f"{wasted} · {marked} marked" if marked else wasted

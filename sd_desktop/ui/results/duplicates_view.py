@@ -129,7 +129,10 @@ class DuplicatesView(QWidget):
             (COL_MODIFIED, 140),
         ):
             header.resizeSection(col, width)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.expandAll()
+        if not model.has_locations():
+            self.tree.setColumnHidden(COL_LOCATION, True)
         self.tree.activated.connect(self._activated)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
@@ -148,13 +151,7 @@ class DuplicatesView(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.summary)
 
-        groups = len(model.groups)
-        wasted = sum(g.wasted for g in model.groups)
-        self.headline.setText(
-            f"{human_count(groups)} duplicate groups — {human_size(wasted)} could be freed"
-            if groups
-            else "No duplicates found"
-        )
+        self._update_headline()
         where = ", ".join(out.get("search_paths") or [])
         note = "" if model.verified else f" · {out.get('note') or 'candidates, not verified'}"
         refs = out.get("reference_paths") or []
@@ -169,6 +166,17 @@ class DuplicatesView(QWidget):
         )
         model.marksChanged.connect(self._update_summary)
         self._update_summary()
+
+    def _update_headline(self) -> None:
+        live = [g for g in self.model.groups if len(g.present) > 1]
+        wasted = sum(g.wasted for g in live)
+        if live:
+            groups = f"{human_count(len(live))} duplicate group{'s' if len(live) != 1 else ''}"
+            self.headline.setText(f"{groups} — {human_size(wasted)} could be freed")
+        elif self.model.groups:
+            self.headline.setText("Every duplicate group is resolved")
+        else:
+            self.headline.setText("No duplicates found")
 
     def _tool(self, text: str, icon, tip: str) -> QToolButton:
         b = QToolButton()
@@ -221,11 +229,15 @@ class DuplicatesView(QWidget):
     def show_outcomes(self, outcomes: list[dict], verb: str = "moved to the Trash") -> None:
         """Report a finished job's outcomes in the view (done files struck out, skipped groups flagged)."""
         done, problems = self.model.apply_outcomes(outcomes)
-        text = f"{human_count(done)} files {verb}."
+        text = f"{_files(done)} {verb}."
         if problems:
-            text += f" {human_count(problems)} were not touched: their group changed since the scan (see Status)."
+            text += (
+                f" {_files(problems)} {'was' if problems == 1 else 'were'} not touched: "
+                "changed since the scan, or no verified copy left to keep (see Status)."
+            )
         self.show_message(text)
         self._update_summary()
+        self._update_headline()
 
     def _activated(self, index: QModelIndex) -> None:
         raw = index.data(PathRole)
@@ -240,3 +252,7 @@ class DuplicatesView(QWidget):
         menu.addAction("Open", lambda: self.openRequested.emit(raw))
         menu.addAction("Reveal in File Manager", lambda: self.revealRequested.emit(raw))
         menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+
+def _files(n: int) -> str:
+    return f"{human_count(n)} file{'s' if n != 1 else ''}"

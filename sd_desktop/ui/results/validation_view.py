@@ -97,6 +97,7 @@ class ValidationView(QWidget):
         self.table.setShowGrid(False)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep the file name visible
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         for col, width in (
