@@ -143,3 +143,39 @@ def test_reference_folder_files_are_locked(window, qtbot, tmp_path):
     assert model.summary()[0] == 6
     model.invert()  # the references stay unmarked; the copies are kept now
     assert not model.marked_files()
+
+
+def test_image_duplicates_show_thumbnails_from_sidecars(window, engine, qtbot, tmp_path, artifacts):
+    """Indexed images with thumbnail sidecars show them in the duplicates tree."""
+    from PIL import Image
+
+    from sd_desktop.ui.results.duplicates_model import COL_NAME
+
+    c = window.file_actions
+    root = tmp_path / "Pictures"
+    (root / "2024").mkdir(parents=True)
+    (root / "backup").mkdir()
+    for i, colour in enumerate(((220, 60, 40), (40, 160, 90))):
+        img = Image.new("RGB", (320, 240), colour)
+        for x in range(0, 320, 40):
+            img.paste((250, 250, 250), (x, 100, x + 20, 140))
+        img.save(root / "2024" / f"holiday-{i}.jpg", quality=90)
+        (root / "backup" / f"holiday-{i}.jpg").write_bytes((root / "2024" / f"holiday-{i}.jpg").read_bytes())
+    location_id = engine.run(engine.services.add_location(root))
+    engine.run(engine.manager.wait_idle(), timeout=60000)
+    engine.run(engine.manager.enqueue("thumbnails", {"location_id": location_id}))
+    engine.run(engine.manager.wait_idle(), timeout=60000)
+    with qtbot.waitSignal(c.jobHandled, timeout=30000):
+        c.run_find_duplicates({"search_paths": [str(root)]})
+    view = c.result_views[-1]
+    model = view.model
+    assert len(model.groups) == 2
+    qtbot.waitUntil(lambda: all(f.content_id is not None for g in model.groups for f in g.files), timeout=10000)
+    first = model.index(0, COL_NAME, model.index(0, 0))
+    model.data(first, 1)  # asks the cache: the sidecar loads in the background
+    cid = model.groups[0].files[0].content_id
+    qtbot.waitUntil(lambda: engine.thumbnails.icon(cid) is not None, timeout=10000)
+    assert model.data(first, 1) is engine.thumbnails.icon(cid)
+    assert model.index(0, 2, model.index(0, 0)).data() == "Pictures"  # the location column
+    view.resize(1000, 300)
+    view.grab().save(str(artifacts / "ui2-duplicates-thumbnails.png"))
