@@ -7,6 +7,7 @@ import io
 import os
 
 from PIL import Image
+from PySide6.QtCore import QItemSelectionModel
 
 from sd_desktop.ui.results.validation_model import COL_PATH, ValidationModel
 from tests.ui2.conftest import open_folder, select
@@ -61,7 +62,10 @@ def test_validation_view_lists_a_planted_corruption(window, qtbot, qtmodeltester
     # re-validate the selected issue's file (after fixing it): a new view without it
     (folder / "truncated.jpg").write_bytes((folder / "good.jpg").read_bytes())
     row = next(r for r in range(view.proxy.rowCount()) if b"truncated" in view.proxy.index(r, COL_PATH).data(0x0101))
-    view.table.selectRow(row)
+    view.table.selectionModel().select(
+        view.proxy.index(row, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
     assert view.selected_paths() == [os.fsencode(folder / "truncated.jpg")]
     with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
         view.revalidate_button.click()
