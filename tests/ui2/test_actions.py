@@ -158,3 +158,21 @@ def test_properties_dialog(window, qtbot, tmp_path, artifacts):
     assert dialog.values["Kind"].text() == "file"
     assert "not indexed" in dialog.values["Library"].text()
     dialog.grab().save(str(artifacts / "ui2-properties.png"))
+
+
+def test_reindex_and_thumbnails_of_a_location_queue_their_jobs(window, engine, qtbot, tmp_path):
+    c = window.file_actions
+    folder = files(tmp_path / "loc", a_txt="a")
+    location_id = engine.run(engine.services.add_location(folder))
+    engine.run(engine.manager.wait_idle(), timeout=30000)
+    before = {j.id for j in engine.run(engine.manager.list())}
+    c.menu_for(Context(cm.LOCATION, [os.fsencode(folder)], location_id))
+    window.actions["fa_reindex"].trigger()
+    window.actions["fa_thumbnails"].trigger()
+    c.set_context(None)
+    engine.run(engine.manager.wait_idle(), timeout=30000)
+    qtbot.waitUntil(lambda: not engine.tasks._tasks, timeout=10000)
+    new = [j for j in engine.run(engine.manager.list()) if j.id not in before]
+    by_name = {j.name: j for j in new}
+    assert by_name["indexer"].config["location_id"] == location_id
+    assert by_name["thumbnails"].config["location_id"] == location_id

@@ -179,3 +179,49 @@ def test_image_duplicates_show_thumbnails_from_sidecars(window, engine, qtbot, t
     assert model.index(0, 2, model.index(0, 0)).data() == "Pictures"  # the location column
     view.resize(1000, 300)
     view.grab().save(str(artifacts / "ui2-duplicates-thumbnails.png"))
+    # Properties of an indexed image: content id, integrity hash field, sidecars
+    c.properties(os.fsencode(root / "2024" / "holiday-0.jpg"))
+    qtbot.waitUntil(lambda: c.last_dialog is not None and c.last_dialog.objectName() == "properties_dialog")
+    values = c.last_dialog.values
+    assert values["Content id (cas_id)"].text() not in ("", "—")
+    assert values["MIME type"].text() == "image/jpeg"
+    assert "256" in values["Sidecars"].text()
+    c.last_dialog.grab().save(str(artifacts / "ui2-properties-indexed.png"))
+
+
+def test_marked_duplicates_delete_permanently_after_confirmation_or_move(window, qtbot, tmp_path):
+    c = window.file_actions
+    root = tmp_path / "d"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    for i in range(2):
+        for sub in ("a", "b"):
+            (root / sub / f"f{i}.bin").write_bytes(bytes([i]) * 5000)
+    with qtbot.waitSignal(c.jobHandled, timeout=30000):
+        c.run_find_duplicates({"search_paths": [str(root)]})
+    view = c.result_views[-1]
+    view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
+    assert sorted(os.path.basename(os.path.dirname(f.path)) for f in view.model.marked_files()) == ["b", "b"]
+    # Move to folder: the marked copies land in the chosen folder
+    moved_to = tmp_path / "moved"
+    moved_to.mkdir()
+    c.ask_folder = lambda *_: str(moved_to)
+    with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
+        view.move_button.click()
+    assert blocker.args[0].config["move"] is True
+    assert sorted(os.listdir(moved_to)) == ["f0.bin", "f1.bin"] and not os.listdir(root / "b")
+    assert all(f.status == "moved" for g in view.model.groups for f in g.files if "/b/" in f.path)
+    # a fresh scan; Delete Permanently asks first, then deletes the marked files for good
+    with qtbot.waitSignal(c.jobHandled, timeout=30000):
+        c.run_find_duplicates({"search_paths": [str(root / "a"), str(moved_to)]})
+    view = c.result_views[-1]
+    view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
+    view.delete_button.click()
+    dialog = c.last_dialog
+    assert dialog.objectName() == "confirm_delete_dialog" and dialog.isVisible()
+    with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
+        dialog.delete_button.click()
+    info = blocker.args[0]
+    assert info.config["mode"] == "permanent" and info.config["confirm"] is True and info.config["guarded"]
+    assert os.listdir(moved_to) == [] and sorted(os.listdir(root / "a")) == ["f0.bin", "f1.bin"]
+    assert "deleted" in view.banner.text()
