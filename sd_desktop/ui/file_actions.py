@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDrag, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
@@ -68,7 +69,6 @@ class Context:
 @dataclass
 class _Watch:
     on_done: Callable[[JobInfo], None] | None
-    ask_conflicts: bool = False
 
 
 class FileActionsController(QObject):
@@ -132,28 +132,31 @@ class FileActionsController(QObject):
         config: dict,
         what: str = "",
         on_done: Callable[[JobInfo], None] | None = None,
-        ask_conflicts: bool = False,
     ) -> None:
         """Queue a job; ``on_done`` gets its stored record once it finished."""
 
         async def go() -> int:
             job_id = await self.manager.enqueue(name, config)
-            self._watch[job_id] = _Watch(on_done, ask_conflicts)  # before the loop can run the job
+            self._watch[job_id] = _Watch(on_done)  # before the loop can run the job
             self.services.status.emit(f"{what or name} queued (job {job_id})")
             return job_id
 
         self.services.tasks.spawn(go(), what=what or name)
 
     def submit_job(self, name: str, config: dict, what: str) -> None:  # undo.JobSink
-        self.submit(name, config, what, on_done=self._refresh_after, ask_conflicts=name == "file_copy")
+        self.submit(name, config, what, on_done=self._refresh_after)
 
     def _job_event(self, event) -> None:
+        if event.kind == "paused" and event.name == "file_copy":
+            # any copy waiting for answers, also one queued before a restart or by the command line
+            open_for = self.conflict_dialog.job_id if self._dialog_open(self.conflict_dialog) else None
+            if open_for != event.job_id:
+                self.services.tasks.spawn(self._offer_conflicts(event.job_id), what="copy conflicts")
+            return
         watch = self._watch.get(event.job_id)
         if watch is None:
             return
-        if event.kind == "paused" and watch.ask_conflicts:
-            self.services.tasks.spawn(self._offer_conflicts(event.job_id), what="copy conflicts")
-        elif event.kind in FINISHED:
+        if event.kind in FINISHED:
             self._watch.pop(event.job_id, None)
             self.services.tasks.spawn(self._finished(event.job_id, watch), what="job result")
 
@@ -191,7 +194,7 @@ class FileActionsController(QObject):
                 if command is not None:
                     self.undo_stack.push(command)
 
-        self.submit("file_copy", config, f"{verb} to {paths.display(dest)}", on_done=done, ask_conflicts=True)
+        self.submit("file_copy", config, f"{verb} to {paths.display(dest)}", on_done=done)
 
     def copy_to(self, move: bool = False) -> None:
         sources = self.selected_paths()
@@ -201,12 +204,16 @@ class FileActionsController(QObject):
         if folder:
             self.start_copy(sources, os.fsencode(folder), move)
 
+    @staticmethod
+    def _dialog_open(dialog: QWidget | None) -> bool:
+        return dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible()
+
     async def _offer_conflicts(self, job_id: int) -> None:
         from sd_desktop.ops.files.copy.conflicts import pending_conflicts
 
         waiting = [c for c in await pending_conflicts(self.library, job_id) if c.answer is None]
-        if not waiting:
-            return  # paused by the user, not waiting for answers
+        if not waiting or self._dialog_open(self.conflict_dialog):
+            return  # paused by the user (not waiting for answers), or one dialog at a time
         dialog = ConflictDialog(job_id, waiting, self.window)
         dialog.finished.connect(lambda result: self._conflicts_answered(dialog, result))
         self.conflict_dialog = dialog

@@ -176,3 +176,17 @@ def test_reindex_and_thumbnails_of_a_location_queue_their_jobs(window, engine, q
     by_name = {j.name: j for j in new}
     assert by_name["indexer"].config["location_id"] == location_id
     assert by_name["thumbnails"].config["location_id"] == location_id
+
+
+def test_a_copy_queued_elsewhere_still_gets_the_conflict_dialog(window, engine, qtbot, tmp_path):
+    """A copy waiting for answers that this window did not start (a restart, the command line)."""
+    c = window.file_actions
+    src = files(tmp_path / "src", a_txt="new")
+    dest = files(tmp_path / "dest", a_txt="old")
+    config = {"sources": [str(src / "a.txt")], "destination": str(dest), "on_conflict": "ask"}
+    job_id = engine.run(engine.manager.enqueue("file_copy", config))
+    qtbot.waitUntil(lambda: c.conflict_dialog is not None and c.conflict_dialog.isVisible(), timeout=20000)
+    assert c.conflict_dialog.job_id == job_id
+    c.conflict_dialog.choose("overwrite")
+    qtbot.waitUntil(lambda: (dest / "a.txt").read_text() == "new", timeout=20000)
+    assert engine.run(engine.manager.wait(job_id)).status.value == "completed"

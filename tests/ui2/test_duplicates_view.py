@@ -87,6 +87,8 @@ def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, 
     assert "frees" in view.summary.text()
     view.resize(1200, 640)
     view.grab().save(str(artifacts / "ui2-duplicates-view.png"))
+    assert c.results_dock.isVisible() and c.results.currentWidget() is view
+    window.grab().save(str(artifacts / "ui2-main-window-with-results.png"))
 
     # a marked file changes after the scan: the guarded delete skips its group's file and says why
     changed = model.marked_files()[0]
