@@ -55,6 +55,7 @@ from sd_desktop.ui.undo import RenameCommand, command_for_copy
 KIND_DIR = 1
 FINISHED = ("completed", "failed", "cancelled")
 THUMBNAIL_LOOKUP_LIMIT = 5000
+RESULT_JOBS = ("duplicate_detection", "file_validation")
 
 
 @dataclass
@@ -85,6 +86,7 @@ class FileActionsController(QObject):
         self._context: Context | None = None
         self.conflict_dialog: ConflictDialog | None = None
         self.drop_menu: QMenu | None = None
+        self.history_menu: QMenu | None = None
         self.last_dialog: QWidget | None = None
         self.result_views: list[QWidget] = []
         # pluggable askers: tests answer them without modal loops
@@ -580,6 +582,33 @@ class FileActionsController(QObject):
 
         self.services.tasks.spawn(go(), what="export")
 
+    def open_results_of(self, job_id: int) -> None:
+        """Open the stored results of one finished duplicate or validation job (from the job history)."""
+
+        async def go() -> None:
+            info = await self.manager.info(job_id)
+            if info is None or info.output is None or info.name not in RESULT_JOBS:
+                self.services.status.emit(f"Job {job_id} has no results to show")
+                return
+            opener = self.open_duplicates if info.name == "duplicate_detection" else self.open_validation
+            opener(info.id, info.output)
+
+        self.services.tasks.spawn(go(), what="open results")
+
+    def _history_menu(self, pos: QPoint) -> None:
+        history = self.window.jobs.history
+        index = history.indexAt(pos)
+        if not index.isValid():
+            return
+        job = self.window.jobs.history_model.job(index.row())
+        if job.name not in RESULT_JOBS or not job.status.succeeded:
+            return
+        menu = QMenu(history)
+        menu.setObjectName("history_menu")
+        menu.addAction("Show Results", lambda: self.open_results_of(job.id))
+        self.history_menu = menu
+        menu.popup(history.viewport().mapToGlobal(pos))
+
     def show_last_results(self, name: str) -> None:
         """Open the stored output of the latest finished job ``name`` (results survive a restart)."""
 
@@ -834,5 +863,8 @@ def install(window) -> FileActionsController:
     side.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     side.customContextMenuRequested.connect(c._popup_sidebar_menu)
     c.drop_filters.append(DropFilter(c, side, _sidebar_target(c), drag_out=False))
+    history = window.jobs.history  # finished duplicate/validation jobs: "Show Results" (stored output)
+    history.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    history.customContextMenuRequested.connect(c._history_menu)
     window.file_actions = c
     return c

@@ -190,3 +190,17 @@ def test_a_copy_queued_elsewhere_still_gets_the_conflict_dialog(window, engine, 
     c.conflict_dialog.choose("overwrite")
     qtbot.waitUntil(lambda: (dest / "a.txt").read_text() == "new", timeout=20000)
     assert engine.run(engine.manager.wait(job_id)).status.value == "completed"
+
+
+def test_cancel_in_the_conflict_dialog_cancels_the_copy(window, engine, qtbot, tmp_path):
+    c = window.file_actions
+    src = files(tmp_path / "src", a_txt="new", b_txt="b")
+    dest = files(tmp_path / "dest", a_txt="old")
+    c.start_copy([os.fsencode(src / "a.txt"), os.fsencode(src / "b.txt")], os.fsencode(dest), move=True)
+    qtbot.waitUntil(lambda: c.conflict_dialog is not None and c.conflict_dialog.isVisible(), timeout=20000)
+    with qtbot.waitSignal(c.jobHandled, timeout=20000) as blocker:
+        c.conflict_dialog.reject()
+    assert blocker.args[0].status.value == "cancelled"
+    assert (dest / "a.txt").read_text() == "old" and not (dest / "b.txt").exists()
+    assert (src / "a.txt").exists() and (src / "b.txt").exists()
+    assert c.undo_stack.count() == 0

@@ -110,11 +110,25 @@ def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, 
             assert all(os.path.basename(f.path) in trashed for f in g.files if not os.path.exists(f.path))
     view.grab().save(str(artifacts / "ui2-duplicates-after-trash.png"))
 
-    # the stored output reopens (what a restart shows)
+    # the stored output reopens (what a restart shows): from the Tools menu and from the job history
+    expected = sorted(sorted(g) for g in manifest["duplicate_groups"])
     before = len(c.result_views)
     window.actions["fa_last_duplicates"].trigger()
     qtbot.waitUntil(lambda: len(c.result_views) == before + 1, timeout=10000)
-    assert rel_groups(c.result_views[-1].model, tree) == sorted(sorted(g) for g in manifest["duplicate_groups"])
+    assert rel_groups(c.result_views[-1].model, tree) == expected
+    history = window.jobs.history
+    model = window.jobs.history_model
+    qtbot.waitUntil(
+        lambda: any(model.job(r).name == "duplicate_detection" for r in range(model.rowCount())), timeout=10000
+    )
+    row = next(r for r in range(model.rowCount()) if model.job(r).name == "duplicate_detection")
+    window.job_dock.raise_()
+    history.scrollTo(model.index(row, 0))
+    c._history_menu(history.visualRect(model.index(row, 0)).center())
+    assert [a.text() for a in c.history_menu.actions()] == ["Show Results"]
+    c.history_menu.actions()[0].trigger()
+    qtbot.waitUntil(lambda: len(c.result_views) == before + 2, timeout=10000)
+    assert rel_groups(c.result_views[-1].model, tree) == expected
 
 
 def test_reference_folder_files_are_locked(window, qtbot, tmp_path):
