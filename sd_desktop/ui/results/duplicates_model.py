@@ -187,8 +187,9 @@ class DuplicatesModel(QAbstractItemModel):
             self.dataChanged.emit(self.index(0, 0, parent), self.index(n - 1, len(HEADERS) - 1, parent))
 
     def _all_changed(self) -> None:
-        for g in range(len(self.groups)):
-            self._group_changed(g)
+        # one repaint for bulk marking (no rows move; views keep their expanded groups)
+        self.layoutAboutToBeChanged.emit()
+        self.layoutChanged.emit()
         self.marksChanged.emit()
 
     def mark_by_policy(self, policy: Policy | str, pattern: str | None = None) -> Plan:

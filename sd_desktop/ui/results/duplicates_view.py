@@ -33,6 +33,7 @@ from sd_desktop.ui.results.duplicates_model import (
     summary_text,
 )
 
+EXPAND_ALL_LIMIT = 2000
 POLICIES = (
     (Policy.KEEP_OLDEST, "Keep the Oldest Copy"),
     (Policy.KEEP_NEWEST, "Keep the Newest Copy"),
@@ -131,7 +132,11 @@ class DuplicatesView(QWidget):
         ):
             header.resizeSection(col, width)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.tree.expandAll()
+        if len(model.groups) <= EXPAND_ALL_LIMIT:
+            self.tree.expandAll()
+        else:  # a huge result opens with the biggest groups expanded; the rest expand on demand
+            for row in range(EXPAND_ALL_LIMIT):
+                self.tree.expand(model.index(row, 0))
         if not model.has_locations():
             self.tree.setColumnHidden(COL_LOCATION, True)
         self.tree.activated.connect(self._activated)
