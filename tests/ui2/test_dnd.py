@@ -74,9 +74,14 @@ def test_drops_copy_and_move_real_files_and_undo(window, qtbot, tmp_path):
     open_folder(qtbot, window, dest)
     viewport = window.content.list.viewport()
     # Ctrl forces a copy
+    odd = os.path.join(os.fsencode(src), b"caf\xe9\nnew line.txt")  # FAULTS 3: undecodable byte, newline
+    with open(odd, "wb") as f:
+        f.write(b"odd")
     with qtbot.waitSignal(c.jobHandled, timeout=20000) as blocker:
-        drop(viewport, [src / "a.txt", src / "sub"], CTRL)
+        drop(viewport, [src / "a.txt", src / "sub", odd], CTRL)
     info = blocker.args[0]
+    with open(os.path.join(os.fsencode(dest), os.path.basename(odd)), "rb") as f:
+        assert f.read() == b"odd"
     assert info.name == "file_copy" and info.config["move"] is False and info.status.value == "completed"
     assert (dest / "a.txt").read_text() == "alpha" and (dest / "sub" / "c.txt").read_text() == "gamma"
     assert (src / "a.txt").exists() and (src / "sub" / "c.txt").exists()
@@ -95,6 +100,7 @@ def test_drops_copy_and_move_real_files_and_undo(window, qtbot, tmp_path):
         window.actions["fa_undo"].trigger()
     assert blocker.args[0].name == "delete" and blocker.args[0].config["mode"] == "trash"
     assert not (dest / "a.txt").exists() and not (dest / "sub").exists()
+    assert not os.path.lexists(os.path.join(os.fsencode(dest), os.path.basename(odd)))
     assert (src / "a.txt").read_text() == "alpha"
     assert {"a.txt", "sub"} <= set(os.listdir(trash_files()))
 

@@ -241,3 +241,26 @@ def test_marked_duplicates_delete_permanently_after_confirmation_or_move(window,
     assert info.config["mode"] == "permanent" and info.config["confirm"] is True and info.config["guarded"]
     assert os.listdir(moved_to) == [] and sorted(os.listdir(root / "a")) == ["f0.bin", "f1.bin"]
     assert "deleted" in view.banner.text()
+
+
+def test_kept_copy_gone_after_the_scan_refuses_that_group(window, qtbot, tmp_path):
+    """FAULTS 7: the copy the marks keep vanished after the scan; its group is skipped and reported."""
+    c = window.file_actions
+    root = tmp_path / "k"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    for i in range(2):
+        for sub in ("a", "b"):
+            (root / sub / f"f{i}.bin").write_bytes(bytes([i + 1]) * 4000)
+    with qtbot.waitSignal(c.jobHandled, timeout=30000):
+        c.run_find_duplicates({"search_paths": [str(root)]})
+    view = c.result_views[-1]
+    view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
+    os.remove(root / "a" / "f0.bin")  # the kept copy of one group
+    with qtbot.waitSignal(c.jobHandled, timeout=30000):
+        view.trash_button.click()
+    assert (root / "b" / "f0.bin").exists()  # its duplicate was not removed: no copy would be left
+    assert not (root / "b" / "f1.bin").exists()  # the other group went ahead
+    skipped = next(f for g in view.model.groups for f in g.files if f.path.endswith("b/f0.bin"))
+    assert skipped.status.startswith("skipped") and "gone" in skipped.status
+    assert "not touched" in view.banner.text()
