@@ -47,6 +47,7 @@ from sd_desktop.ui.results.duplicates_model import DuplicatesModel
 from sd_desktop.ui.results.duplicates_view import DuplicatesView
 from sd_desktop.ui.results.validation_model import ValidationModel
 from sd_desktop.ui.results.validation_view import ValidationView
+from sd_desktop.ui.reveal import reveal_paths
 from sd_desktop.ui.services import trash_folder
 from sd_desktop.ui.sidebar import LocationRole
 from sd_desktop.ui.sidebar import PathRole as SidebarPathRole
@@ -350,9 +351,7 @@ class FileActionsController(QObject):
             QDesktopServices.openUrl(QUrl.fromLocalFile(os.fsdecode(p)))
 
     def reveal(self, items: list[bytes] | None = None) -> None:
-        items = items if items is not None else self.targets()
-        for folder in dict.fromkeys(os.path.dirname(p) for p in items[:20]):
-            QDesktopServices.openUrl(QUrl.fromLocalFile(os.fsdecode(folder)))
+        reveal_paths(items if items is not None else self.targets())
 
     def properties(self, path: bytes | None = None) -> None:
         from sd_desktop.commands.info import describe

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 
 from sd_desktop.ui import context_menus as cm
 from sd_desktop.ui.file_actions import Context
@@ -204,3 +205,30 @@ def test_cancel_in_the_conflict_dialog_cancels_the_copy(window, engine, qtbot, t
     assert (dest / "a.txt").read_text() == "old" and not (dest / "b.txt").exists()
     assert (src / "a.txt").exists() and (src / "b.txt").exists()
     assert c.undo_stack.count() == 0
+
+
+class _UrlSink(QObject):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url.toLocalFile())
+
+
+def test_open_with_default_and_reveal_hand_urls_to_the_desktop(window, qtbot, tmp_path, monkeypatch):
+    """QDesktopServices' URL handler hook stands in for the desktop (nothing is launched)."""
+    folder = files(tmp_path / "o", doc_txt="d")
+    open_folder(qtbot, window, folder)
+    select(window, "doc.txt")
+    sink = _UrlSink()
+    QDesktopServices.setUrlHandler("file", sink, "open")
+    try:
+        window.actions["fa_open_default"].trigger()
+        assert sink.urls == [str(folder / "doc.txt")]
+        monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+        window.actions["fa_reveal"].trigger()  # no session bus here: the folder opens
+        assert sink.urls[-1] == str(folder)
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
