@@ -264,3 +264,34 @@ def test_kept_copy_gone_after_the_scan_refuses_that_group(window, qtbot, tmp_pat
     skipped = next(f for g in view.model.groups for f in g.files if f.path.endswith("b/f0.bin"))
     assert skipped.status.startswith("skipped") and "gone" in skipped.status
     assert "not touched" in view.banner.text()
+
+
+def test_results_survive_a_restart(aloop, library, qtbot, tmp_path):
+    """A new JobManager and window on the same library reopen the stored duplicate results."""
+    from sd_desktop.ui.file_actions import install
+    from sd_desktop.ui.main_window import MainWindow
+    from tests.ui.conftest import Engine
+
+    root = tmp_path / "r"
+    root.mkdir()
+    for name in ("one.bin", "two.bin"):
+        (root / name).write_bytes(b"same bytes" * 300)
+    first = Engine(library, qtbot)
+    try:
+        job_id = first.run(first.manager.enqueue("duplicate_detection", {"search_paths": [str(root)]}))
+        first.run(first.manager.wait(job_id))
+    finally:
+        first.close()  # the app quits
+    second = Engine(library, qtbot)  # and starts again on the same library
+    try:
+        window = MainWindow(second.services)
+        qtbot.addWidget(window)
+        c = install(window)
+        window.actions["fa_last_duplicates"].trigger()
+        qtbot.waitUntil(lambda: bool(c.result_views), timeout=10000)
+        view = c.result_views[-1]
+        assert view.job_id == job_id
+        assert sorted(os.path.basename(f.path) for f in view.model.groups[0].files) == ["one.bin", "two.bin"]
+        window.dispose()
+    finally:
+        second.close()
