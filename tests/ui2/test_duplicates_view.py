@@ -159,6 +159,12 @@ def test_reference_folder_files_are_locked(window, qtbot, tmp_path):
     assert model.summary()[0] == 6
     model.invert()  # the references stay unmarked; the copies are kept now
     assert not model.marked_files()
+    # export through the engine's exporter (the format follows the suffix)
+    dest = tmp_path / "dupes.json"
+    c.ask_save_path = lambda *_: str(dest)
+    view.export_button.click()
+    qtbot.waitUntil(dest.exists, timeout=10000)
+    assert len(json.loads(dest.read_text())["groups"]) == 3
 
 
 def test_image_duplicates_show_thumbnails_from_sidecars(window, engine, qtbot, tmp_path, artifacts):
