@@ -1,0 +1,1 @@
+"""Media operations (thumbnails and, later, media metadata)."""

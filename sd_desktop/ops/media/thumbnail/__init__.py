@@ -1,0 +1,5 @@
+"""ThumbnailJob and the sidecar cache.
+
+Kept import-light on purpose: worker processes import ``generate`` through this package, and
+must not pull in the job engine. The job itself lives in ``job`` (registered via ``ops.JOB_MODULES``).
+"""

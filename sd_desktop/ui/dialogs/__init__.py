@@ -1,0 +1,1 @@
+"""Dialogs of the file actions: find duplicates, validate, copy conflicts, permanent deletion, properties."""

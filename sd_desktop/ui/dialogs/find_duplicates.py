@@ -1,0 +1,160 @@
+"""The "Find duplicates" dialog: search folders, mode, size range, extensions, hidden files and
+reference folders; ``config()`` is the duplicate_detection job's config."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sd_desktop import paths
+
+MODES = (
+    ("content", "Same content (full hash) — recommended"),
+    ("deep", "Same content, compared byte by byte — slowest, certain"),
+    ("size", "Same size only — candidates, not verified"),
+    ("name_size", "Same name and size — candidates, not verified"),
+)
+UNITS = (("KB", 1000), ("MB", 1000**2), ("GB", 1000**3))
+PathRole = 0x0100 + 1
+
+
+class _PathList(QWidget):
+    """A list of folders with Add…/Remove buttons (raw paths kept in the items)."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = title
+        self.list = QListWidget()
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setMaximumHeight(90)
+        add, remove = QPushButton("Add…"), QPushButton("Remove")
+        add.clicked.connect(self._add)
+        remove.clicked.connect(lambda: [self.list.takeItem(self.list.row(i)) for i in self.list.selectedItems()])
+        buttons = QVBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.list, 1)
+        row.addLayout(buttons)
+
+    def add_path(self, path: paths.PathLike) -> None:
+        raw = os.path.abspath(os.fsencode(path))
+        if raw in self.paths():
+            return
+        item = QListWidgetItem(paths.display(raw))
+        item.setData(PathRole, raw)
+        item.setToolTip(paths.display(raw))
+        self.list.addItem(item)
+
+    def paths(self) -> list[bytes]:
+        return [self.list.item(i).data(PathRole) for i in range(self.list.count())]
+
+    def _add(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.title)
+        if folder:
+            self.add_path(folder)
+
+
+class FindDuplicatesDialog(QDialog):
+    def __init__(self, search_paths: list[bytes], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("find_duplicates_dialog")
+        self.setWindowTitle("Find Duplicates")
+        self.search = _PathList("Search in")
+        for p in search_paths:
+            self.search.add_path(p)
+        self.mode = QComboBox()
+        for value, text in MODES:
+            self.mode.addItem(text, value)
+        self.min_size, self.min_unit = self._size_box(0)
+        self.max_size, self.max_unit = self._size_box(0)
+        self.max_size.setSpecialValueText("no limit")
+        self.extensions = QLineEdit()
+        self.extensions.setPlaceholderText("all files (or e.g. jpg, png, mp4)")
+        self.hidden = QCheckBox("Include hidden files and folders")
+        self.hidden.setChecked(True)
+        self.empty = QCheckBox("Include empty files")
+        self.references = _PathList("Reference folder")
+        hint = QLabel("Files in reference folders are never proposed for removal.")
+        hint.setObjectName("hint")
+        hint.setStyleSheet("color: palette(mid);")
+
+        form = QFormLayout()
+        form.addRow("Search in:", self.search)
+        form.addRow("Compare by:", self.mode)
+        form.addRow("Minimum size:", self._pair(self.min_size, self.min_unit))
+        form.addRow("Maximum size:", self._pair(self.max_size, self.max_unit))
+        form.addRow("Extensions:", self.extensions)
+        form.addRow("", self.hidden)
+        form.addRow("", self.empty)
+        form.addRow("Reference folders:", self.references)
+        form.addRow("", hint)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.find_button = self.buttons.addButton("Find Duplicates", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.find_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.resize(560, self.sizeHint().height())
+
+    @staticmethod
+    def _size_box(value: int) -> tuple[QSpinBox, QComboBox]:
+        box = QSpinBox()
+        box.setRange(0, 1_000_000)
+        box.setValue(value)
+        unit = QComboBox()
+        for text, factor in UNITS:
+            unit.addItem(text, factor)
+        return box, unit
+
+    @staticmethod
+    def _pair(a: QWidget, b: QWidget) -> QWidget:
+        w = QWidget()
+        row = QHBoxLayout(w)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(a, 1)
+        row.addWidget(b)
+        return w
+
+    def accept(self) -> None:
+        if not self.search.paths():
+            self.search.list.setFocus()
+            return
+        super().accept()
+
+    def config(self) -> dict:
+        """The duplicate_detection job config of the current choices."""
+        max_bytes = self.max_size.value() * self.max_unit.currentData()
+        exts = [e.strip().lstrip("*").lstrip(".") for e in self.extensions.text().replace(";", ",").split(",")]
+        return {
+            "search_paths": [os.fsdecode(p) for p in self.search.paths()],
+            "mode": self.mode.currentData(),
+            "min_size": self.min_size.value() * self.min_unit.currentData(),
+            "max_size": max_bytes or None,
+            "extensions": [e for e in exts if e],
+            "include_hidden": self.hidden.isChecked(),
+            "include_empty": self.empty.isChecked(),
+            "reference_paths": [os.fsdecode(p) for p in self.references.paths()],
+        }

@@ -1,0 +1,58 @@
+"""The "Validate" dialog: which checks to run on the chosen files and folders."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QRadioButton, QVBoxLayout, QWidget
+
+from sd_desktop import paths
+
+MODES = (
+    ("basic", "Basic", "Files still exist with the size and date the library knows (fast)"),
+    ("integrity", "Integrity", "Full content hash compared with the stored one (reads every byte)"),
+    ("corruption", "Corruption", "Files open as what their names say: images, archives, PDFs, media"),
+    ("complete", "Complete", "All of the above"),
+)
+
+
+class ValidateDialog(QDialog):
+    def __init__(self, targets: list[bytes], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("validate_dialog")
+        self.setWindowTitle("Validate Files")
+        self.targets = targets
+        layout = QVBoxLayout(self)
+        what = paths.display(targets[0]) if len(targets) == 1 else f"{len(targets)} items"
+        title = QLabel(f"Check <b>{what}</b>")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        self.radios: dict[str, QRadioButton] = {}
+        for value, name, text in MODES:
+            radio = QRadioButton(name)
+            radio.setObjectName(f"mode_{value}")
+            label = QLabel(text)
+            label.setStyleSheet("color: palette(mid); margin-left: 22px;")
+            layout.addWidget(radio)
+            layout.addWidget(label)
+            self.radios[value] = radio
+        self.radios["basic"].setChecked(True)
+        self.permissions = QCheckBox("Also check that every file can be read")
+        layout.addWidget(self.permissions)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        ok = buttons.addButton("Validate", QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def set_mode(self, mode: str) -> None:
+        self.radios[mode].setChecked(True)
+
+    def config(self) -> dict:
+        mode = next(v for v, r in self.radios.items() if r.isChecked())
+        return {
+            "targets": [os.fsdecode(t) for t in self.targets],
+            "mode": mode,
+            "check_permissions": self.permissions.isChecked(),
+        }

@@ -1,0 +1,264 @@
+"""The duplicate results view: the groups tree, marking tools, a summary of what the marked set
+frees, and the actions on it. The view only asks: its signals go to the file-actions controller,
+which runs the guarded DeleteJob / FileCopyJob and hands the outcomes back (``show_outcomes``)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QStyle,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sd_desktop.ops.files.duplicate_detection.select import Policy, SelectionError
+from sd_desktop.ui.formatting import human_count, human_size
+from sd_desktop.ui.results.duplicates_model import (
+    COL_FOLDER,
+    COL_LOCATION,
+    COL_MODIFIED,
+    COL_NAME,
+    COL_SIZE,
+    DuplicatesModel,
+    PathRole,
+    summary_text,
+)
+
+EXPAND_ALL_LIMIT = 2000
+POLICIES = (
+    (Policy.KEEP_OLDEST, "Keep the Oldest Copy"),
+    (Policy.KEEP_NEWEST, "Keep the Newest Copy"),
+    (Policy.KEEP_SHORTEST_PATH, "Keep the Shortest Path"),
+    (Policy.KEEP_REFERENCE, "Keep Copies in Reference Folders"),
+    (Policy.KEEP_MATCHING, "Keep Copies Matching a Pattern…"),
+)
+
+
+class DuplicatesView(QWidget):
+    trashRequested = Signal(list)  # guarded targets (dicts)
+    deleteRequested = Signal(list)  # guarded targets, permanent (the controller confirms)
+    moveRequested = Signal(list)  # raw paths of the marked files
+    exportRequested = Signal()
+    revealRequested = Signal(bytes)
+    openRequested = Signal(bytes)
+
+    def __init__(self, model: DuplicatesModel, job_id: int | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("duplicates_view")
+        self.model = model
+        self.job_id = job_id
+        out = model.output
+        style = self.style()
+        sp = QStyle.StandardPixmap
+
+        self.headline = QLabel()
+        self.headline.setObjectName("duplicates_headline")
+        font = self.headline.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.headline.setFont(font)
+        self.subline = QLabel()
+        self.subline.setWordWrap(True)
+        self.subline.setStyleSheet("color: palette(mid);")
+        self.banner = QLabel()
+        self.banner.setObjectName("duplicates_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "background: #fff4e0; color: #6b4100; border: 1px solid #f0c36d; border-radius: 4px; padding: 6px;"
+        )
+        self.banner.hide()
+
+        self.auto_menu = QMenu(self)
+        self.policy_actions: dict[Policy, QAction] = {}
+        for policy, text in POLICIES:
+            act = self.auto_menu.addAction(text)
+            act.triggered.connect(lambda _=False, p=policy: self.auto_mark(p))
+            self.policy_actions[policy] = act
+        self.auto_button = self._tool("Auto-Mark", None, "Mark all but one copy of each group by a rule")
+        self.auto_button.setMenu(self.auto_menu)
+        self.auto_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.invert_button = self._tool("Invert", None, "Invert the marks (one copy of each group stays kept)")
+        self.invert_button.clicked.connect(model.invert)
+        self.clear_button = self._tool("Clear", None, "Remove every mark")
+        self.clear_button.clicked.connect(model.clear_marks)
+        self.trash_button = self._tool(
+            "Move to Trash", style.standardIcon(sp.SP_TrashIcon), "Move the marked files to the Trash"
+        )
+        self.trash_button.setObjectName("trash_marked")
+        self.trash_button.clicked.connect(lambda: self._request(self.trashRequested))
+        self.delete_button = self._tool("Delete Permanently…", None, "Delete the marked files (asks first)")
+        self.delete_button.clicked.connect(lambda: self._request(self.deleteRequested))
+        self.move_button = self._tool("Move to Folder…", style.standardIcon(sp.SP_DirIcon), "Move the marked files")
+        self.move_button.clicked.connect(lambda: self.moveRequested.emit([f.raw for f in model.marked_files()]))
+        self.export_button = self._tool("Export…", style.standardIcon(sp.SP_DialogSaveButton), "Save as JSON or CSV")
+        self.export_button.clicked.connect(self.exportRequested)
+
+        bar = QHBoxLayout()
+        for b in (self.auto_button, self.invert_button, self.clear_button):
+            bar.addWidget(b)
+        bar.addSpacing(16)
+        for b in (self.trash_button, self.delete_button, self.move_button):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        bar.addWidget(self.export_button)
+
+        self.tree = QTreeView()
+        self.tree.setObjectName("duplicates_tree")
+        self.tree.setModel(model)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setIconSize(QSize(24, 24))  # room for image thumbnails
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setAllColumnsShowFocus(True)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Interactive)
+        for col, width in (
+            (COL_NAME, 300),
+            (COL_FOLDER, 260),
+            (COL_LOCATION, 110),
+            (COL_SIZE, 90),
+            (COL_MODIFIED, 140),
+        ):
+            header.resizeSection(col, width)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        if len(model.groups) <= EXPAND_ALL_LIMIT:
+            self.tree.expandAll()
+        else:  # a huge result opens with the biggest groups expanded; the rest expand on demand
+            for row in range(EXPAND_ALL_LIMIT):
+                self.tree.expand(model.index(row, 0))
+        if not model.has_locations():
+            self.tree.setColumnHidden(COL_LOCATION, True)
+        self.tree.activated.connect(self._activated)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+
+        self.summary = QLabel()
+        self.summary.setObjectName("duplicates_summary")
+        sfont = self.summary.font()
+        sfont.setBold(True)
+        self.summary.setFont(sfont)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.subline)
+        layout.addWidget(self.banner)
+        layout.addLayout(bar)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.summary)
+
+        self._update_headline()
+        where = ", ".join(out.get("search_paths") or [])
+        note = "" if model.verified else f" · {out.get('note') or 'candidates, not verified'}"
+        refs = out.get("reference_paths") or []
+        ref_text = f" · reference: {', '.join(refs)}" if refs else ""
+        self.subline.setText(f"Searched {where} by {out.get('mode', 'content')}{note}{ref_text}")
+        for b in (self.trash_button, self.delete_button):
+            b.setEnabled(model.verified)
+            if not model.verified:
+                b.setToolTip("Unverified candidates cannot be deleted here: search by content first")
+        self.policy_actions[Policy.KEEP_REFERENCE].setEnabled(
+            bool(model.reference_paths) or any(f.reference for g in model.groups for f in g.files)
+        )
+        model.marksChanged.connect(self._update_summary)
+        self._update_summary()
+
+    def _update_headline(self) -> None:
+        live = [g for g in self.model.groups if len(g.present) > 1]
+        wasted = sum(g.wasted for g in live)
+        if live:
+            groups = f"{human_count(len(live))} duplicate group{'s' if len(live) != 1 else ''}"
+            self.headline.setText(f"{groups} — {human_size(wasted)} could be freed")
+        elif self.model.groups:
+            self.headline.setText("Every duplicate group is resolved")
+        else:
+            self.headline.setText("No duplicates found")
+
+    def _tool(self, text: str, icon, tip: str) -> QToolButton:
+        b = QToolButton()
+        b.setText(text)
+        b.setToolTip(tip)
+        if icon is not None:
+            b.setIcon(icon)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        b.setAutoRaise(False)
+        return b
+
+    def _update_summary(self) -> None:
+        files, freed, groups = self.model.summary()
+        self.summary.setText(summary_text(files, freed, groups))
+        has = files > 0
+        self.trash_button.setEnabled(has and self.model.verified)
+        self.delete_button.setEnabled(has and self.model.verified)
+        self.move_button.setEnabled(has)
+
+    def auto_mark(self, policy: Policy, pattern: str | None = None) -> None:
+        if policy is Policy.KEEP_MATCHING and pattern is None:
+            pattern, ok = QInputDialog.getText(
+                self, "Keep Matching", "Keep copies whose path or name matches (e.g. */Originals/*):"
+            )
+            if not ok or not pattern:
+                return
+        try:
+            plan = self.model.mark_by_policy(policy, pattern)
+        except SelectionError as exc:
+            self.show_message(str(exc))
+            return
+        if plan.skipped:
+            self.show_message(f"{len(plan.skipped)} groups left unmarked: {plan.skipped[0]['reason']}")
+        else:
+            self.banner.hide()
+
+    def _request(self, signal) -> None:
+        try:
+            targets = self.model.guarded_targets()
+        except ValueError as exc:
+            self.show_message(str(exc))
+            return
+        if targets:
+            signal.emit(targets)
+
+    def show_message(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.show()
+
+    def show_outcomes(self, outcomes: list[dict], verb: str = "moved to the Trash") -> None:
+        """Report a finished job's outcomes in the view (done files struck out, skipped groups flagged)."""
+        done, problems = self.model.apply_outcomes(outcomes)
+        text = f"{_files(done)} {verb}."
+        if problems:
+            text += (
+                f" {_files(problems)} {'was' if problems == 1 else 'were'} not touched: "
+                "changed since the scan, or no verified copy left to keep (see Status)."
+            )
+        self.show_message(text)
+        self._update_summary()
+        self._update_headline()
+
+    def _activated(self, index: QModelIndex) -> None:
+        raw = index.data(PathRole)
+        if raw:
+            self.openRequested.emit(raw)
+
+    def _context_menu(self, pos) -> None:
+        raw = self.tree.indexAt(pos).data(PathRole)
+        if not raw:
+            return
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self.openRequested.emit(raw))
+        menu.addAction("Reveal in File Manager", lambda: self.revealRequested.emit(raw))
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+
+def _files(n: int) -> str:
+    return f"{human_count(n)} file{'s' if n != 1 else ''}"

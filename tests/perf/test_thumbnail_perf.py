@@ -1,0 +1,169 @@
+"""Thumbnail benchmarks (``-m perf``): throughput against Pillow's own single-threaded loop, and
+peak memory on 50 MP images. Figures are printed; tests/perf/README.md keeps the measured ones."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from PIL import Image
+
+from sd_desktop.jobs import JobManager, JobStatus
+from sd_desktop.library import Library
+from tests.conftest import REPO, cli_env
+from tests.thumbnails._rows import index_tree
+
+pytestmark = pytest.mark.perf
+
+PHOTOS = 200
+PHOTO_SIZE = (4000, 3000)
+
+
+def _photo_like(size: tuple[int, int], seed: int) -> Image.Image:
+    """Noise over gradients: decodes like a photo (plain gradients decode unrealistically fast)."""
+    w, h = size
+    noise = Image.effect_noise((w // 4, h // 4), 40 + seed % 20).resize((w, h), Image.Resampling.BILINEAR)
+    grad = Image.linear_gradient("L").resize((w, h))
+    return Image.merge("RGB", (noise, grad, grad.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("thumb_perf") / "photos"
+    root.mkdir()
+    bases = [_photo_like(PHOTO_SIZE, s) for s in range(4)]
+    for i in range(PHOTOS):
+        im = bases[i % len(bases)].copy()
+        im.paste((i % 256, (i * 7) % 256, (i * 13) % 256), (0, 0, 64, 64))  # distinct content per file
+        im.save(root / f"photo{i:03}.jpg", quality=88)
+    return root
+
+
+def pillow_loop(files: list[Path], out: Path, sizes: tuple[int, ...]) -> float:
+    """The floor: Pillow's open -> draft -> thumbnail -> save, one file after another, one thread."""
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    for i, f in enumerate(files):
+        with Image.open(f) as im:
+            im.draft("RGB", (max(sizes), max(sizes)))
+            im = im.convert("RGB")
+            for size in sorted(sizes, reverse=True):
+                im.thumbnail((size, size))
+                im.save(out / f"{i}_{size}.webp", quality=80)
+    return time.perf_counter() - t0
+
+
+def job_run(root: Path, library_dir: Path, mode: str, workers: int = 2) -> float:
+    os.environ["SD_DESKTOP_THUMBNAIL_WORKERS"] = mode
+    lib = Library.open(library_dir)
+    try:
+        index_tree(lib, root)
+
+        async def go() -> float:
+            manager = JobManager(lib)
+            await manager.start()
+            t0 = time.perf_counter()
+            job_id = await manager.enqueue("thumbnails", {"location_id": 1, "max_concurrency": workers})
+            info = await manager.wait(job_id)
+            elapsed = time.perf_counter() - t0
+            await manager.shutdown()
+            assert info.status is JobStatus.COMPLETED, info.error
+            assert info.output["generated"] == PHOTOS
+            return elapsed
+
+        return asyncio.run(go())
+    finally:
+        lib.close()
+        os.environ.pop("SD_DESKTOP_THUMBNAIL_WORKERS", None)
+
+
+def test_throughput_against_pillow_single_thread(photos, tmp_path):
+    files = sorted(photos.iterdir())
+    for f in files:  # warm the page cache for everyone alike
+        f.read_bytes()
+    floor_one = pillow_loop(files, tmp_path / "floor1", (256,))
+    floor_two = pillow_loop(files, tmp_path / "floor2", (512, 256))
+    procs = job_run(photos, tmp_path / "lib_procs", "processes")
+    threads = job_run(photos, tmp_path / "lib_threads", "threads")
+    procs1 = job_run(photos, tmp_path / "lib_procs1", "processes", workers=1)
+    rate = PHOTOS / procs
+    print(
+        f"\nthumbnails, {PHOTOS} JPEG {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}:"
+        f"\n  Pillow loop, 256 only:        {floor_one:6.2f} s  {PHOTOS / floor_one:6.1f} img/s"
+        f"\n  Pillow loop, 512+256:         {floor_two:6.2f} s  {PHOTOS / floor_two:6.1f} img/s"
+        f"\n  job, 2 processes (default):   {procs:6.2f} s  {rate:6.1f} img/s  "
+        f"{floor_two / procs:.2f}x the same-output loop, {floor_one / procs:.2f}x the 256-only loop"
+        f"\n  job, 2 threads:               {threads:6.2f} s  {PHOTOS / threads:6.1f} img/s  "
+        f"{floor_two / threads:.2f}x the same-output loop"
+        f"\n  job, 1 process:               {procs1:6.2f} s  {PHOTOS / procs1:6.1f} img/s  "
+        f"{floor_two / procs1:.2f}x the same-output loop"
+    )
+    assert floor_two / procs >= 1.6, "two worker processes should give close to 2x on 2 cores"
+    assert procs <= threads * 1.05, "processes are the default because they measured faster"
+
+
+def _tree_rss(pid: int) -> int:
+    try:
+        proc = psutil.Process(pid)
+        total = proc.memory_info().rss
+        for child in proc.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        return total
+    except psutil.NoSuchProcess:
+        return 0
+
+
+def test_peak_memory_on_50_megapixel_images(tmp_path):
+    root = tmp_path / "big"
+    root.mkdir()
+    size = (8660, 5774)  # 50 MP
+    base = _photo_like(size, 1)
+    for i in range(4):
+        im = base.copy()
+        im.paste((i * 60, 0, 0), (0, 0, 128, 128))
+        im.save(root / f"big{i}.jpg", quality=90)
+    for i in range(2):
+        im = base.copy()
+        im.paste((0, i * 60, 0), (0, 0, 128, 128))
+        im.save(root / f"big{i}.png", compress_level=1)
+    del base, im
+    library_dir = tmp_path / "lib"
+    lib = Library.open(library_dir)
+    index_tree(lib, root)
+    lib.close()
+    cmd = [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "thumbnails", str(root), "--json"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), cwd=REPO)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    t0 = time.perf_counter()
+    out, err = proc.communicate(timeout=600)
+    elapsed = time.perf_counter() - t0
+    done.set()
+    sampler.join()
+    assert proc.returncode == 0, err
+    result = [line for line in out.decode().splitlines() if '"result"' in line][-1]
+    assert '"generated": 6' in result, result
+    print(
+        f"\nthumbnails of 4 JPEG + 2 PNG at 50 MP, CLI with 2 worker processes: {elapsed:.1f} s, "
+        f"peak RSS of the process tree {peak / 1e6:.0f} MB"
+    )
+    assert peak < 500e6

@@ -1,0 +1,104 @@
+"""Fixtures for the file-action tests: the engine of tests/ui (real JobManager on the qasync
+loop), a MainWindow with ``file_actions.install`` applied, and helpers to select rows."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_API", "pyside6")
+import PySide6  # noqa: E402,F401
+import qasync  # noqa: E402
+import shiboken6  # noqa: E402
+from PySide6.QtCore import QItemSelectionModel  # noqa: E402
+
+from tests.ui.conftest import ARTIFACTS, Engine  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def aloop(qapp):
+    """tests/ui's loop when it already runs in this session, else one of our own."""
+    running = asyncio.events._get_running_loop()
+    if isinstance(running, qasync.QEventLoop) and not running.is_closed():
+        yield running
+        return
+    qapp.setStyle("Fusion")
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.events._set_running_loop(None)
+    loop._QEventLoop__is_running = False
+    loop.close()
+
+
+@pytest.fixture
+def engine(library, qtbot, aloop):
+    eng = Engine(library, qtbot)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def window(engine, qtbot):
+    from sd_desktop.ui.file_actions import install
+    from sd_desktop.ui.main_window import MainWindow
+
+    win = MainWindow(engine.services)
+    qtbot.addWidget(win)
+    controller = install(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    # let queued jobs and their follow-ups finish while the window still exists
+    engine.run(engine.manager.wait_idle(), timeout=30000)
+    qtbot.waitUntil(lambda: not engine.tasks._tasks, timeout=10000)
+    for dialog in (controller.conflict_dialog, controller.last_dialog, controller.drop_menu):
+        if dialog is not None and shiboken6.isValid(dialog):
+            dialog.close()
+    win.dispose()
+
+
+def open_folder(qtbot, window, path) -> None:
+    with qtbot.waitSignal(window.model.loadingFinished, timeout=10000):
+        window.open_path(path)
+    window.model.fetch_all()
+
+
+def row_of(window, name: str) -> int:
+    from sd_desktop.ui.content_model import R_NAME
+
+    for r in range(window.model.loaded_rows()):
+        if window.model.entry(r)[R_NAME] == name:
+            return r
+    raise AssertionError(f"{name} is not listed")
+
+
+def select(window, *names: str) -> None:
+    sel = window.content.selection_model()
+    sel.clearSelection()
+    for name in names:
+        sel.select(
+            window.model.index(row_of(window, name), 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+
+def wait_idle(engine) -> None:
+    engine.run(engine.manager.wait_idle(), timeout=30000)
+
+
+def trash_files() -> str:
+    """Where send2trash puts files in this process (it reads XDG_DATA_HOME once, when imported)."""
+    import send2trash.plat_other
+
+    return os.path.join(send2trash.plat_other.HOMETRASH, "files")
