@@ -16,6 +16,7 @@ import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
+import urllib.parse  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -30,6 +31,7 @@ from sd_desktop.library import Library  # noqa: E402
 from sd_desktop.library.library import LibraryError, default_library_dir  # noqa: E402
 from sd_desktop.library.lock import LibraryLocked  # noqa: E402
 from sd_desktop.library.migrations import SchemaTooNew  # noqa: E402
+from sd_desktop.resources import APP_ID  # noqa: E402
 from sd_desktop.ui.bridge import EngineBridge  # noqa: E402
 from sd_desktop.ui.main_window import MainWindow, focus_window  # noqa: E402
 from sd_desktop.ui.services import AppServices  # noqa: E402
@@ -39,7 +41,6 @@ from sd_desktop.ui.tasks import TaskRunner  # noqa: E402
 from sd_desktop.ui.thumbnails import ThumbnailCache  # noqa: E402
 
 log = logging.getLogger(__name__)
-APP_ID = "io.github.sd_desktop.SdDesktop"
 
 
 def make_application() -> QApplication:
@@ -182,8 +183,15 @@ def _folder_of(path: str | bytes) -> bytes:
     return os.path.dirname(raw) if os.path.isfile(raw) else raw
 
 
+def _local_path(arg: str) -> str:
+    """A path from the command line. Desktop "Open with" passes file:// URLs (``Exec=... %U``)."""
+    if arg.startswith("file://"):
+        return os.fsdecode(urllib.parse.unquote_to_bytes(urllib.parse.urlsplit(arg).path))
+    return arg
+
+
 def _absolute(items: list[str] | None) -> list[str]:
-    return [os.path.abspath(p) for p in items or []]
+    return [os.path.abspath(_local_path(p)) for p in items or []]
 
 
 def _fail(app: QApplication, message: str, interactive: bool) -> int:

@@ -29,6 +29,7 @@ from sd_desktop.jobs import JobEvent
 from sd_desktop.ui.actions import ActionRegistry
 from sd_desktop.ui.content_model import R_KIND, R_PATH, ContentModel, FolderTarget
 from sd_desktop.ui.content_view import GRID, LIST, ContentView
+from sd_desktop.ui.file_actions import install as install_file_actions
 from sd_desktop.ui.formatting import human_count, human_duration, human_size, plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.job_panel import JobPanel, job_title
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         services.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         services.bridge.jobEvent.connect(self._job_event)
         self._restore_settings()
+        install_file_actions(self)  # drag and drop, context menus, result views (issue 8)
 
     # -- actions ---------------------------------------------------------------------------
     def _build_actions(self) -> None:

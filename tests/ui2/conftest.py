@@ -49,12 +49,11 @@ def artifacts() -> Path:
 
 @pytest.fixture
 def window(engine, qtbot):
-    from sd_desktop.ui.file_actions import install
     from sd_desktop.ui.main_window import MainWindow
 
     win = MainWindow(engine.services)
     qtbot.addWidget(win)
-    controller = install(win)
+    controller = win.file_actions  # the window installs its file actions itself
     win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)

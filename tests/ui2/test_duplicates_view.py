@@ -274,7 +274,6 @@ def test_kept_copy_gone_after_the_scan_refuses_that_group(window, qtbot, tmp_pat
 
 def test_results_survive_a_restart(aloop, library, qtbot, tmp_path):
     """A new JobManager and window on the same library reopen the stored duplicate results."""
-    from sd_desktop.ui.file_actions import install
     from sd_desktop.ui.main_window import MainWindow
     from tests.ui.conftest import Engine
 
@@ -292,7 +291,7 @@ def test_results_survive_a_restart(aloop, library, qtbot, tmp_path):
     try:
         window = MainWindow(second.services)
         qtbot.addWidget(window)
-        c = install(window)
+        c = window.file_actions
         window.actions["fa_last_duplicates"].trigger()
         qtbot.waitUntil(lambda: bool(c.result_views), timeout=10000)
         view = c.result_views[-1]
