@@ -24,12 +24,13 @@ pytestmark = pytest.mark.perf
 
 PHOTOS = 200
 PHOTO_SIZE = (4000, 3000)
+ROUNDS = int(os.environ.get("SD_THUMB_PERF_ROUNDS", "2"))
 
 
 def _photo_like(size: tuple[int, int], seed: int) -> Image.Image:
     """Noise over gradients: decodes like a photo (plain gradients decode unrealistically fast)."""
     w, h = size
-    noise = Image.effect_noise((w // 4, h // 4), 40 + seed % 20).resize((w, h), Image.Resampling.BILINEAR)
+    noise = Image.effect_noise((w // 8, h // 8), 30 + seed % 20).resize((w, h), Image.Resampling.BICUBIC)
     grad = Image.linear_gradient("L").resize((w, h))
     return Image.merge("RGB", (noise, grad, grad.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
 
@@ -85,25 +86,31 @@ def job_run(root: Path, library_dir: Path, mode: str, workers: int = 2) -> float
 
 
 def test_throughput_against_pillow_single_thread(photos, tmp_path):
+    """Rounds interleave the contenders and each keeps its best time: other work on a shared
+    2-core machine only ever makes a run slower, so the minimum is the fairest figure."""
     files = sorted(photos.iterdir())
     for f in files:  # warm the page cache for everyone alike
         f.read_bytes()
-    floor_one = pillow_loop(files, tmp_path / "floor1", (256,))
-    floor_two = pillow_loop(files, tmp_path / "floor2", (512, 256))
-    procs = job_run(photos, tmp_path / "lib_procs", "processes")
-    threads = job_run(photos, tmp_path / "lib_threads", "threads")
-    procs1 = job_run(photos, tmp_path / "lib_procs1", "processes", workers=1)
-    rate = PHOTOS / procs
+    best: dict[str, float] = {}
+    for r in range(ROUNDS):
+        runs = {
+            "floor_256": lambda r=r: pillow_loop(files, tmp_path / f"floor1_{r}", (256,)),
+            "floor_512_256": lambda r=r: pillow_loop(files, tmp_path / f"floor2_{r}", (512, 256)),
+            "processes": lambda r=r: job_run(photos, tmp_path / f"lib_p{r}", "processes"),
+            "threads": lambda r=r: job_run(photos, tmp_path / f"lib_t{r}", "threads"),
+        }
+        for name, fn in runs.items():
+            best[name] = min(best.get(name, float("inf")), fn())
+    floor_one, floor_two, procs, threads = (best[k] for k in ("floor_256", "floor_512_256", "processes", "threads"))
     print(
-        f"\nthumbnails, {PHOTOS} JPEG {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}:"
+        f"\nthumbnails, {PHOTOS} JPEG {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}, best of {ROUNDS} interleaved rounds, "
+        f"load average {os.getloadavg()[0]:.1f}:"
         f"\n  Pillow loop, 256 only:        {floor_one:6.2f} s  {PHOTOS / floor_one:6.1f} img/s"
         f"\n  Pillow loop, 512+256:         {floor_two:6.2f} s  {PHOTOS / floor_two:6.1f} img/s"
-        f"\n  job, 2 processes (default):   {procs:6.2f} s  {rate:6.1f} img/s  "
+        f"\n  job, 2 processes (default):   {procs:6.2f} s  {PHOTOS / procs:6.1f} img/s  "
         f"{floor_two / procs:.2f}x the same-output loop, {floor_one / procs:.2f}x the 256-only loop"
         f"\n  job, 2 threads:               {threads:6.2f} s  {PHOTOS / threads:6.1f} img/s  "
         f"{floor_two / threads:.2f}x the same-output loop"
-        f"\n  job, 1 process:               {procs1:6.2f} s  {PHOTOS / procs1:6.1f} img/s  "
-        f"{floor_two / procs1:.2f}x the same-output loop"
     )
     assert floor_two / procs >= 1.6, "two worker processes should give close to 2x on 2 cores"
     assert procs <= threads * 1.05, "processes are the default because they measured faster"

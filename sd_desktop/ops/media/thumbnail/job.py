@@ -42,7 +42,7 @@ from sd_desktop.ops.media.thumbnail.generate import (
     default_variants,
     image_extensions,
 )
-from sd_desktop.ops.media.thumbnail.workers import make_workers
+from sd_desktop.ops.media.thumbnail.workers import WorkerStartError, make_workers
 
 SCAN_ROWS = 1000  # entry rows read per query while collecting a batch of images
 
@@ -212,7 +212,7 @@ class ThumbnailJob(Job):
             self._roots = await lib.read(
                 lambda c: {r[0]: bytes(r[1]) for r in c.execute("SELECT id, path FROM location")}
             )
-            self._exts = image_extensions()
+            self._exts = await ctx.run_blocking(image_extensions)  # imports every Pillow plug-in once
             self._base = str(lib.sidecar_dir)
             self._version = decoder_version()
             self._variants = {v.name: v for v in cfg.variants}
@@ -271,7 +271,10 @@ class ThumbnailJob(Job):
                         return
                     continue
             outcomes, tasks = await lib.read(partial(self._plan, rows=rows))
-            results = await ctx.run_blocking(workers.run, tasks, lambda: ctx.interrupt_requested)
+            try:
+                results = await ctx.run_blocking(workers.run, tasks, lambda: ctx.interrupt_requested)
+            except WorkerStartError as exc:
+                raise JobError(f"{exc}; no thumbnails can be made now; run the job again later") from exc
             outcomes.update(results)
             # the cursor moves over the longest prefix of the batch that is done
             if from_scope:
