@@ -20,7 +20,7 @@ from sd_desktop.library import Library
 from tests.conftest import REPO, cli_env
 from tests.thumbnails._rows import index_tree
 
-pytestmark = pytest.mark.perf
+pytestmark = [pytest.mark.perf, pytest.mark.timeout(3600)]
 
 PHOTOS = 200
 PHOTO_SIZE = (4000, 3000)

@@ -16,6 +16,8 @@ whose content is no longer in the library.
 
 from __future__ import annotations
 
+import bisect
+import errno
 import os
 import sqlite3
 import time
@@ -32,6 +34,7 @@ from sd_desktop.ops.media.thumbnail.generate import (
     DEFAULT_MAX_PIXELS,
     FAILED,
     FORMATS,
+    NOT_WRITTEN,
     OK,
     SKIPPED,
     Output,
@@ -44,7 +47,13 @@ from sd_desktop.ops.media.thumbnail.generate import (
 )
 from sd_desktop.ops.media.thumbnail.workers import WorkerStartError, make_workers
 
-SCAN_ROWS = 1000  # entry rows read per query while collecting a batch of images
+SCAN_ROWS = 1000
+# the library's disk cannot take thumbnails: stop instead of failing every remaining picture
+FATAL_WRITE_ERRORS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EROFS,
+}  # entry rows read per query while collecting a batch of images
 
 # Jobs (ids) that take on-demand requests right now. Changed only inside writer-thread
 # transactions, so a request and a job's decision to finish never cross (see requests.py).
@@ -298,6 +307,9 @@ class ThumbnailJob(Job):
                 partial(self._record, job_id=ctx.job_id, writes=writes, handled=None if from_scope else handled)
             )
             self._report(ctx)
+            fatal = [r for r in outcomes.values() if r.outcome == NOT_WRITTEN and r.errno in FATAL_WRITE_ERRORS]
+            if fatal:
+                raise JobError(f"{fatal[0].reason}; free some space (or make the library writable) and run it again")
 
     def _requested_batch(self, conn: sqlite3.Connection, job_id: int) -> tuple[list[_Row], list[int]] | None:
         ids = [
@@ -327,7 +339,8 @@ class ThumbnailJob(Job):
         images, after, last = 0, st.cursor, None
         while images < limit:
             if scope.entry_ids is not None:
-                chunk = [i for i in scope.entry_ids if i > after][:SCAN_ROWS]
+                start = bisect.bisect_right(scope.entry_ids, after)
+                chunk = scope.entry_ids[start : start + SCAN_ROWS]
                 if not chunk:
                     break
                 rows = self._rows(conn, f"{scope.where} AND e.id IN ({','.join('?' * len(chunk))})", chunk)
@@ -432,7 +445,7 @@ class ThumbnailJob(Job):
                 st.bytes += res.source_bytes
                 ctx.add_non_critical_error(where, f"no thumbnail: {res.reason}")
                 writes.append(("failed", row.content_id, row.cas_id, res.reason))
-            else:  # vanished or unreadable: the file's fault, not the content's; no marker
+            else:  # vanished, unreadable or not written: not the content's fault, so no marker
                 st.failed += 1
                 ctx.add_non_critical_error(where, f"no thumbnail: {res.reason}")
         return writes
