@@ -47,16 +47,12 @@ from sd_desktop.ops.media.thumbnail.generate import (
 )
 from sd_desktop.ops.media.thumbnail.workers import WorkerStartError, make_workers
 
-SCAN_ROWS = 1000
+SCAN_ROWS = 1000  # entry rows read per query while collecting a batch of images
 # the library's disk cannot take thumbnails: stop instead of failing every remaining picture
-FATAL_WRITE_ERRORS = {
-    errno.ENOSPC,
-    errno.EDQUOT,
-    errno.EROFS,
-}  # entry rows read per query while collecting a batch of images
+FATAL_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
-# Jobs (ids) that take on-demand requests right now. Changed only inside writer-thread
-# transactions, so a request and a job's decision to finish never cross (see requests.py).
+# Jobs (ids) that take on-demand requests right now. A job leaves it only inside a writer-thread
+# transaction, so a request and a job's decision to finish never cross (see requests.py).
 accepting: set[int] = set()
 
 
@@ -87,6 +83,7 @@ class ThumbnailState:
     removed_orphans: int = 0
     bytes: int = 0
     sidecar_bytes: int = 0
+    bytes_seen: int = 0  # sizes of every entry handled, whatever the outcome (progress)
 
 
 @dataclass
@@ -258,8 +255,8 @@ class ThumbnailJob(Job):
             phase="generating",
             done=self._done(),
             total=max(self._total, self._done()),
-            bytes_done=s.bytes,
-            bytes_total=self._total_bytes or None,
+            bytes_done=s.bytes_seen,
+            bytes_total=max(self._total_bytes, s.bytes_seen) or None,
             message=f"{s.generated} made, {s.already_present} present, {s.failed} failed",
         )
 
@@ -428,6 +425,7 @@ class ThumbnailJob(Job):
         by_id = {r.id: r for r in rows}
         for entry_id, res in outcomes.items():
             row = by_id[entry_id]
+            st.bytes_seen += row.size
             where = os.path.join(self._roots.get(row.location_id, b""), row.path)
             if res.outcome == OK:
                 st.generated += 1
