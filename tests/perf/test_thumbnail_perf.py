@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.perf, pytest.mark.timeout(3600)]
 
 PHOTOS = 200
 PHOTO_SIZE = (4000, 3000)
-ROUNDS = int(os.environ.get("SD_THUMB_PERF_ROUNDS", "2"))
+ROUNDS = int(os.environ.get("SD_THUMB_PERF_ROUNDS", "3"))
 
 
 def _photo_like(size: tuple[int, int], seed: int) -> Image.Image:
@@ -112,7 +112,7 @@ def test_throughput_against_pillow_single_thread(photos, tmp_path):
         f"\n  job, 2 threads:               {threads:6.2f} s  {PHOTOS / threads:6.1f} img/s  "
         f"{floor_two / threads:.2f}x the same-output loop"
     )
-    assert floor_two / procs >= 1.6, "two worker processes should give close to 2x on 2 cores"
+    assert floor_two / procs >= 1.8, "the goal: at least 1.8x Pillow's single-threaded loop on 2 cores"
     assert procs <= threads * 1.05, "processes are the default because they measured faster"
 
 
