@@ -275,3 +275,21 @@ def test_full_disk_stops_the_job_with_a_clear_message(tmp_path, pictures):
             lib.close()
     finally:
         subprocess.run(["umount", "-l", str(tiny)], capture_output=True)
+
+
+def test_unsupported_files_are_skipped_and_mime_finds_pictures_without_extension(library, tmp_path):
+    root = tmp_path / "kinds"
+    root.mkdir()
+    (root / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    (root / "clip.mpg").write_bytes(b"\x00\x00\x01\xba" + os.urandom(4000))
+    (root / "raw.cr2").write_bytes(b"II*\x00" + os.urandom(4000))
+    picture(root / "noext", (500, 400), fmt="PNG")
+    ids = index_tree(library, root)
+    mimes = {"drawing.svg": "image/svg+xml", "raw.cr2": "image/x-canon-cr2", "noext": "image/png"}
+    library.write_sync(
+        lambda c: c.executemany("UPDATE entry SET mime = ? WHERE id = ?", [(m, ids[n]) for n, m in mimes.items()])
+    )
+    info = run_thumbnails(library, {"location_id": 1})
+    assert info.status is JobStatus.COMPLETED, info.errors
+    assert (info.output["generated"], info.output["skipped"], info.output["failed"]) == (1, 3, 0)
+    assert library.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM thumbnail_failure").fetchone()[0]) == 0

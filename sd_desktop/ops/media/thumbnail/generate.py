@@ -121,10 +121,29 @@ def decoder_version() -> str:
     return f"Pillow {Image.__version__}; pillow-heif {HEIF_VERSION or 'none'}"
 
 
+# Formats Pillow identifies but cannot decode here (stubs needing handlers, Windows-only,
+# Ghostscript, video): such files are unsupported (skipped), not failed pictures.
+UNDECODABLE_FORMATS = {"MPEG", "BUFR", "GRIB", "HDF5", "WMF", "EPS"}
+
+
 def image_extensions() -> set[str]:
-    """Lower-case extensions (with the dot) of every format Pillow can open here."""
+    """Lower-case extensions (with the dot) of every format Pillow can decode here."""
     Image.init()
-    return {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
+    return {
+        ext
+        for ext, fmt in Image.registered_extensions().items()
+        if fmt in Image.OPEN and fmt not in UNDECODABLE_FORMATS
+    }
+
+
+def image_mimes() -> set[str]:
+    """MIME types of the formats Pillow can decode here (``image/svg+xml`` or camera RAW are not)."""
+    Image.init()
+    return {
+        mime
+        for fmt, mime in Image.MIME.items()
+        if mime.startswith("image/") and fmt in Image.OPEN and fmt not in UNDECODABLE_FORMATS
+    }
 
 
 def fitted(width: int, height: int, longest: int) -> tuple[int, int]:

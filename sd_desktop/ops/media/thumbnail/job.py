@@ -44,6 +44,7 @@ from sd_desktop.ops.media.thumbnail.generate import (
     decoder_version,
     default_variants,
     image_extensions,
+    image_mimes,
 )
 from sd_desktop.ops.media.thumbnail.workers import WorkerStartError, make_workers
 
@@ -219,6 +220,7 @@ class ThumbnailJob(Job):
                 lambda c: {r[0]: bytes(r[1]) for r in c.execute("SELECT id, path FROM location")}
             )
             self._exts = await ctx.run_blocking(image_extensions)  # imports every Pillow plug-in once
+            self._mimes = image_mimes()
             self._base = str(lib.sidecar_dir)
             self._version = decoder_version()
             self._variants = {v.name: v for v in cfg.variants}
@@ -363,7 +365,8 @@ class ThumbnailJob(Job):
         return out, last
 
     def _is_image(self, row: _Row) -> bool:
-        if row.mime and row.mime.startswith("image/"):
+        """A picture this build can decode, by MIME type (when indexed with one) or extension."""
+        if row.mime and row.mime.split(";")[0].strip().lower() in self._mimes:
             return True
         ext = os.path.splitext(row.path)[1].lower()
         return os.fsdecode(ext) in self._exts
