@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from sd_desktop.commands.common import UsageError, existing_path, human_size, open_library, run_job
 from sd_desktop.library.locations import find_location
@@ -41,7 +43,7 @@ def cmd_thumbnails(args: argparse.Namespace) -> int:
         if not inside:
             raise UsageError(f"{args.path} is not in any location of this library; index it first")
     config = ThumbnailConfig(
-        path=args.path,
+        path=Path(os.path.abspath(args.path)) if args.path is not None else None,
         regenerate=args.regenerate,
         batch_size=args.batch_size,
         max_concurrency=args.workers,

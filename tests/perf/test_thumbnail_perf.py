@@ -15,21 +15,23 @@ import psutil
 import pytest
 from PIL import Image
 
+from sd_desktop.cas import cas_id
 from sd_desktop.jobs import JobManager, JobStatus
 from sd_desktop.library import Library
 from tests.conftest import REPO, cli_env
 from tests.thumbnails._rows import index_tree
 
-pytestmark = pytest.mark.perf
+pytestmark = [pytest.mark.perf, pytest.mark.timeout(3600)]
 
 PHOTOS = 200
 PHOTO_SIZE = (4000, 3000)
+ROUNDS = int(os.environ.get("SD_THUMB_PERF_ROUNDS", "3"))
 
 
 def _photo_like(size: tuple[int, int], seed: int) -> Image.Image:
     """Noise over gradients: decodes like a photo (plain gradients decode unrealistically fast)."""
     w, h = size
-    noise = Image.effect_noise((w // 4, h // 4), 40 + seed % 20).resize((w, h), Image.Resampling.BILINEAR)
+    noise = Image.effect_noise((w // 8, h // 8), 30 + seed % 20).resize((w, h), Image.Resampling.BICUBIC)
     grad = Image.linear_gradient("L").resize((w, h))
     return Image.merge("RGB", (noise, grad, grad.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
 
@@ -46,9 +48,17 @@ def photos(tmp_path_factory) -> Path:
     return root
 
 
+CPU: dict[str, float] = {}  # CPU seconds of this process (all its threads) per contender, best run
+
+
+def _cpu(name: str, seconds: float) -> None:
+    CPU[name] = min(CPU.get(name, float("inf")), seconds)
+
+
 def pillow_loop(files: list[Path], out: Path, sizes: tuple[int, ...]) -> float:
     """The floor: Pillow's open -> draft -> thumbnail -> save, one file after another, one thread."""
     out.mkdir(parents=True, exist_ok=True)
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for i, f in enumerate(files):
         with Image.open(f) as im:
@@ -57,7 +67,9 @@ def pillow_loop(files: list[Path], out: Path, sizes: tuple[int, ...]) -> float:
             for size in sorted(sizes, reverse=True):
                 im.thumbnail((size, size))
                 im.save(out / f"{i}_{size}.webp", quality=80)
-    return time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    _cpu(f"floor{len(sizes)}", time.process_time() - c0)
+    return elapsed
 
 
 def job_run(root: Path, library_dir: Path, mode: str, workers: int = 2) -> float:
@@ -69,10 +81,12 @@ def job_run(root: Path, library_dir: Path, mode: str, workers: int = 2) -> float
         async def go() -> float:
             manager = JobManager(lib)
             await manager.start()
+            c0 = time.process_time()
             t0 = time.perf_counter()
             job_id = await manager.enqueue("thumbnails", {"location_id": 1, "max_concurrency": workers})
             info = await manager.wait(job_id)
             elapsed = time.perf_counter() - t0
+            _cpu(mode, time.process_time() - c0)  # threads: everything; processes: the parent's share
             await manager.shutdown()
             assert info.status is JobStatus.COMPLETED, info.error
             assert info.output["generated"] == PHOTOS
@@ -85,28 +99,77 @@ def job_run(root: Path, library_dir: Path, mode: str, workers: int = 2) -> float
 
 
 def test_throughput_against_pillow_single_thread(photos, tmp_path):
+    """Rounds interleave the contenders and each keeps its best time: other work on a shared
+    2-core machine only ever makes a run slower, so the minimum is the fairest figure."""
     files = sorted(photos.iterdir())
     for f in files:  # warm the page cache for everyone alike
         f.read_bytes()
-    floor_one = pillow_loop(files, tmp_path / "floor1", (256,))
-    floor_two = pillow_loop(files, tmp_path / "floor2", (512, 256))
-    procs = job_run(photos, tmp_path / "lib_procs", "processes")
-    threads = job_run(photos, tmp_path / "lib_threads", "threads")
-    procs1 = job_run(photos, tmp_path / "lib_procs1", "processes", workers=1)
-    rate = PHOTOS / procs
+    best: dict[str, float] = {}
+    for r in range(ROUNDS):
+        runs = {
+            "floor_256": lambda r=r: pillow_loop(files, tmp_path / f"floor1_{r}", (256,)),
+            "floor_512_256": lambda r=r: pillow_loop(files, tmp_path / f"floor2_{r}", (512, 256)),
+            "processes": lambda r=r: job_run(photos, tmp_path / f"lib_p{r}", "processes"),
+            "threads": lambda r=r: job_run(photos, tmp_path / f"lib_t{r}", "threads"),
+        }
+        for name, fn in runs.items():
+            best[name] = min(best.get(name, float("inf")), fn())
+    floor_one, floor_two, procs, threads = (best[k] for k in ("floor_256", "floor_512_256", "processes", "threads"))
     print(
-        f"\nthumbnails, {PHOTOS} JPEG {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}:"
+        f"\nthumbnails, {PHOTOS} JPEG {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}, best of {ROUNDS} interleaved rounds, "
+        f"load average {os.getloadavg()[0]:.1f}:"
         f"\n  Pillow loop, 256 only:        {floor_one:6.2f} s  {PHOTOS / floor_one:6.1f} img/s"
         f"\n  Pillow loop, 512+256:         {floor_two:6.2f} s  {PHOTOS / floor_two:6.1f} img/s"
-        f"\n  job, 2 processes (default):   {procs:6.2f} s  {rate:6.1f} img/s  "
+        f"\n  job, 2 processes (default):   {procs:6.2f} s  {PHOTOS / procs:6.1f} img/s  "
         f"{floor_two / procs:.2f}x the same-output loop, {floor_one / procs:.2f}x the 256-only loop"
         f"\n  job, 2 threads:               {threads:6.2f} s  {PHOTOS / threads:6.1f} img/s  "
         f"{floor_two / threads:.2f}x the same-output loop"
-        f"\n  job, 1 process:               {procs1:6.2f} s  {PHOTOS / procs1:6.1f} img/s  "
-        f"{floor_two / procs1:.2f}x the same-output loop"
+        f"\n  CPU per picture (load-independent): Pillow loop 512+256 {CPU['floor2'] / PHOTOS * 1000:.0f} ms, "
+        f"job in threads {CPU['threads'] / PHOTOS * 1000:.0f} ms (decode + the job's own work), "
+        f"parent process of the job with workers {CPU['processes'] / PHOTOS * 1000:.1f} ms"
     )
-    assert floor_two / procs >= 1.6, "two worker processes should give close to 2x on 2 cores"
+    assert floor_two / procs >= 1.8, "the goal: at least 1.8x Pillow's single-threaded loop on 2 cores"
     assert procs <= threads * 1.05, "processes are the default because they measured faster"
+
+
+def test_pool_speedup_processes_against_threads(photos):
+    """The worker pools alone (no job, no database) on 40 pictures, against a plain loop."""
+    from sd_desktop.ops.media.thumbnail.generate import Output, Task, default_variants, make_thumbnails
+    from sd_desktop.ops.media.thumbnail.workers import ProcessWorkers, ThreadWorkers
+
+    files = sorted(photos.iterdir())[:40]
+
+    def tasks(out: Path) -> list[Task]:
+        result = []
+        for i, f in enumerate(files):
+            outs = [
+                Output(v, str(out / f"{i}_{v.name}.webp"), str(out / f"{i}_{v.name}.webp.tmp-0-{i}"))
+                for v in default_variants()
+            ]
+            result.append(Task(i, os.fsencode(f), cas_id(f), outs))
+        return result
+
+    best: dict[str, float] = {}
+    for r in range(ROUNDS * 2):
+        t0 = time.perf_counter()
+        for t in tasks(photos.parent / f"plain{r}"):
+            make_thumbnails(t)
+        best["plain"] = min(best.get("plain", float("inf")), time.perf_counter() - t0)
+        for name, cls in (("processes", ProcessWorkers), ("threads", ThreadWorkers)):
+            pool = cls(2, 60)
+            pool.start()
+            todo = tasks(photos.parent / f"{name}{r}")
+            t0 = time.perf_counter()
+            done = pool.run(todo, lambda: False)
+            best[name] = min(best.get(name, float("inf")), time.perf_counter() - t0)
+            pool.close()
+            assert len(done) == len(todo)
+    print(
+        f"\npools on 40 pictures, best of {ROUNDS * 2}, load average {os.getloadavg()[0]:.1f}: plain loop "
+        f"{best['plain']:.2f} s, 2 processes {best['processes']:.2f} s ({best['plain'] / best['processes']:.2f}x), "
+        f"2 threads {best['threads']:.2f} s ({best['plain'] / best['threads']:.2f}x)"
+    )
+    assert best["processes"] <= best["threads"] * 1.05
 
 
 def _tree_rss(pid: int) -> int:

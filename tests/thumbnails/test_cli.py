@@ -38,7 +38,13 @@ def test_cli_thumbnails_and_info_show_the_sidecars(run_cli, library_dir, picture
     for key in ("generated", "skipped", "failed", "already_present", "previously_failed", "bytes", "sidecar_bytes"):
         assert isinstance(out[key], int), key
     assert (out["generated"], out["already_present"], out["skipped"], out["failed"]) == (6, 1, 1, 1)
-    assert any(line.get("event") == "progress" for line in res.lines)
+    generating = [x for x in res.lines if x.get("event") == "progress" and x.get("phase") == "generating"]
+    assert generating and generating[-1]["done"] == generating[-1]["total"] == 9  # images and bytes
+    assert (
+        generating[-1]["bytes_done"]
+        == generating[-1]["bytes_total"]
+        == sum(p.stat().st_size for p in pictures.rglob("*") if p.is_file())
+    )
 
     info = run_cli("info", pictures / "sub" / "tall.jpg", "--json")
     assert info.returncode == 0, info.stderr

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from sd_desktop.jobs import JobStatus
@@ -222,3 +224,72 @@ def test_thread_workers_make_the_same_thumbnails(library, pictures, indexed, mon
     info = run_thumbnails(library, {"location_id": 1})
     assert (info.output["generated"], info.output["failed"]) == (6, 1)
     assert len(sidecar_rows(library)) == 12
+
+
+def test_undecodable_names_and_no_write_beside_the_source(library, tmp_path):
+    root = tmp_path / "names"
+    root.mkdir()
+    odd = os.path.join(os.fsencode(root), b"caf\xe9 \xff.jpg")  # not UTF-8
+    picture(Path(os.fsdecode(odd)), (800, 600))
+    picture(root / "-leading dash\nnewline.png", (300, 300), mode="RGBA")
+    ids = index_tree(library, root)
+    before = sorted(os.listdir(os.fsencode(root)))
+    info = run_thumbnails(library, {"location_id": 1})
+    assert info.status is JobStatus.COMPLETED
+    assert info.output["generated"] == 2 and len(ids) == 2
+    assert sorted(os.listdir(os.fsencode(root))) == before, "nothing is ever written beside a source"
+
+
+def _mount_tiny_tmpfs(where: Path) -> bool:
+    where.mkdir(parents=True)
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True)
+    return proc.returncode == 0
+
+
+def test_full_disk_stops_the_job_with_a_clear_message(tmp_path, pictures):
+    tiny = tmp_path / "tiny"
+    if not _mount_tiny_tmpfs(tiny):
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        from sd_desktop.library import Library
+
+        folder = tmp_path / "lib"
+        folder.mkdir()
+        (folder / "sidecars").symlink_to(tiny)  # the cache lives on a 64 KB file system
+        (tiny / "filler").write_bytes(b"\0" * 60 * 1024)
+        lib = Library.open(folder)
+        try:
+            index_tree(lib, pictures)
+            info = run_thumbnails(lib, {"location_id": 1})
+            assert info.status is JobStatus.FAILED
+            assert "No space left" in info.error and "free some space" in info.error
+            from sd_desktop.cas import cas_id
+
+            markers = lib.read_sync(lambda c: [r[0] for r in c.execute("SELECT cas_id FROM thumbnail_failure")])
+            assert set(markers) <= {cas_id(pictures / "broken.jpg")}, "a full disk is not the pictures' fault"
+            assert not temporaries(lib)
+            for rel in lib.read_sync(lambda c: [r[0] for r in c.execute("SELECT path FROM sidecar")]):
+                with Image.open(lib.sidecar_dir / rel) as im:  # what was recorded is whole
+                    im.load()
+        finally:
+            lib.close()
+    finally:
+        subprocess.run(["umount", "-l", str(tiny)], capture_output=True)
+
+
+def test_unsupported_files_are_skipped_and_mime_finds_pictures_without_extension(library, tmp_path):
+    root = tmp_path / "kinds"
+    root.mkdir()
+    (root / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    (root / "clip.mpg").write_bytes(b"\x00\x00\x01\xba" + os.urandom(4000))
+    (root / "raw.cr2").write_bytes(b"II*\x00" + os.urandom(4000))
+    picture(root / "noext", (500, 400), fmt="PNG")
+    ids = index_tree(library, root)
+    mimes = {"drawing.svg": "image/svg+xml", "raw.cr2": "image/x-canon-cr2", "noext": "image/png"}
+    library.write_sync(
+        lambda c: c.executemany("UPDATE entry SET mime = ? WHERE id = ?", [(m, ids[n]) for n, m in mimes.items()])
+    )
+    info = run_thumbnails(library, {"location_id": 1})
+    assert info.status is JobStatus.COMPLETED, info.errors
+    assert (info.output["generated"], info.output["skipped"], info.output["failed"]) == (1, 3, 0)
+    assert library.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM thumbnail_failure").fetchone()[0]) == 0

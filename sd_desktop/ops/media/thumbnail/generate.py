@@ -59,6 +59,7 @@ FORMATS = {"webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
 ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 
 OK, FAILED, SKIPPED, VANISHED, UNREADABLE = "ok", "failed", "skipped", "vanished", "unreadable"
+NOT_WRITTEN = "not_written"  # the library's side failed (disk full, read-only): not the picture's fault
 
 
 Gate = Callable[[int], contextlib.AbstractContextManager]
@@ -112,6 +113,7 @@ class Result:
     reason: str = ""
     made: list[Made] = field(default_factory=list)
     source_bytes: int = 0
+    errno: int | None = None  # for NOT_WRITTEN
 
 
 def decoder_version() -> str:
@@ -119,10 +121,29 @@ def decoder_version() -> str:
     return f"Pillow {Image.__version__}; pillow-heif {HEIF_VERSION or 'none'}"
 
 
+# Formats Pillow identifies but cannot decode here (stubs needing handlers, Windows-only,
+# Ghostscript, video): such files are unsupported (skipped), not failed pictures.
+UNDECODABLE_FORMATS = {"MPEG", "BUFR", "GRIB", "HDF5", "WMF", "EPS"}
+
+
 def image_extensions() -> set[str]:
-    """Lower-case extensions (with the dot) of every format Pillow can open here."""
+    """Lower-case extensions (with the dot) of every format Pillow can decode here."""
     Image.init()
-    return {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
+    return {
+        ext
+        for ext, fmt in Image.registered_extensions().items()
+        if fmt in Image.OPEN and fmt not in UNDECODABLE_FORMATS
+    }
+
+
+def image_mimes() -> set[str]:
+    """MIME types of the formats Pillow can decode here (``image/svg+xml`` or camera RAW are not)."""
+    Image.init()
+    return {
+        mime
+        for fmt, mime in Image.MIME.items()
+        if mime.startswith("image/") and fmt in Image.OPEN and fmt not in UNDECODABLE_FORMATS
+    }
 
 
 def fitted(width: int, height: int, longest: int) -> tuple[int, int]:
@@ -188,6 +209,10 @@ def make_thumbnails(task: Task, gate: Gate | None = None) -> Result:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             made = _decode_and_write(task, fh, gate or _no_gate)
         return Result(task.key, OK, made=made, source_bytes=size)
+    except _WriteError as exc:
+        for out in task.outputs:
+            _unlink_quietly(out.tmp)
+        return Result(task.key, NOT_WRITTEN, str(exc), source_bytes=size, errno=exc.errno)
     except UnidentifiedImageError:
         reason = "not a recognisable image (corrupt, or a format this build cannot read)"
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -209,6 +234,12 @@ def make_thumbnails(task: Task, gate: Gate | None = None) -> Result:
 
 class _TooLarge(Exception):
     pass
+
+
+class _WriteError(Exception):
+    def __init__(self, message: str, errno: int | None):
+        super().__init__(message)
+        self.errno = errno
 
 
 def _no_gate(pixels: int) -> contextlib.AbstractContextManager:
@@ -267,13 +298,18 @@ def _save(im: Image.Image, out: Output) -> Made:
         flat = Image.new("RGB", im.size, (255, 255, 255))
         flat.paste(im, mask=im.getchannel("A"))
         im = flat
-    os.makedirs(os.path.dirname(out.final), exist_ok=True)
     params = {"quality": v.quality} if fmt in ("WEBP", "JPEG") else {}
     try:
+        os.makedirs(os.path.dirname(out.final), exist_ok=True)
         with open(out.tmp, "wb") as f:
             im.save(f, format=fmt, **params)
             size = f.tell()
         os.replace(out.tmp, out.final)
+    except OSError as exc:
+        _unlink_quietly(out.tmp)
+        if exc.errno is None:  # an encoder error, not the file system's
+            raise
+        raise _WriteError(f"cannot write the thumbnail {out.final}: {exc.strerror}", exc.errno) from exc
     except BaseException:
         _unlink_quietly(out.tmp)
         raise

@@ -16,6 +16,8 @@ whose content is no longer in the library.
 
 from __future__ import annotations
 
+import bisect
+import errno
 import os
 import sqlite3
 import time
@@ -32,6 +34,7 @@ from sd_desktop.ops.media.thumbnail.generate import (
     DEFAULT_MAX_PIXELS,
     FAILED,
     FORMATS,
+    NOT_WRITTEN,
     OK,
     SKIPPED,
     Output,
@@ -41,13 +44,16 @@ from sd_desktop.ops.media.thumbnail.generate import (
     decoder_version,
     default_variants,
     image_extensions,
+    image_mimes,
 )
-from sd_desktop.ops.media.thumbnail.workers import make_workers
+from sd_desktop.ops.media.thumbnail.workers import WorkerStartError, make_workers
 
 SCAN_ROWS = 1000  # entry rows read per query while collecting a batch of images
+# the library's disk cannot take thumbnails: stop instead of failing every remaining picture
+FATAL_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
-# Jobs (ids) that take on-demand requests right now. Changed only inside writer-thread
-# transactions, so a request and a job's decision to finish never cross (see requests.py).
+# Jobs (ids) that take on-demand requests right now. A job leaves it only inside a writer-thread
+# transaction, so a request and a job's decision to finish never cross (see requests.py).
 accepting: set[int] = set()
 
 
@@ -78,6 +84,7 @@ class ThumbnailState:
     removed_orphans: int = 0
     bytes: int = 0
     sidecar_bytes: int = 0
+    bytes_seen: int = 0  # sizes of every entry handled, whatever the outcome (progress)
 
 
 @dataclass
@@ -212,7 +219,8 @@ class ThumbnailJob(Job):
             self._roots = await lib.read(
                 lambda c: {r[0]: bytes(r[1]) for r in c.execute("SELECT id, path FROM location")}
             )
-            self._exts = image_extensions()
+            self._exts = await ctx.run_blocking(image_extensions)  # imports every Pillow plug-in once
+            self._mimes = image_mimes()
             self._base = str(lib.sidecar_dir)
             self._version = decoder_version()
             self._variants = {v.name: v for v in cfg.variants}
@@ -249,8 +257,8 @@ class ThumbnailJob(Job):
             phase="generating",
             done=self._done(),
             total=max(self._total, self._done()),
-            bytes_done=s.bytes,
-            bytes_total=self._total_bytes or None,
+            bytes_done=s.bytes_seen,
+            bytes_total=max(self._total_bytes, s.bytes_seen) or None,
             message=f"{s.generated} made, {s.already_present} present, {s.failed} failed",
         )
 
@@ -271,7 +279,10 @@ class ThumbnailJob(Job):
                         return
                     continue
             outcomes, tasks = await lib.read(partial(self._plan, rows=rows))
-            results = await ctx.run_blocking(workers.run, tasks, lambda: ctx.interrupt_requested)
+            try:
+                results = await ctx.run_blocking(workers.run, tasks, lambda: ctx.interrupt_requested)
+            except WorkerStartError as exc:
+                raise JobError(f"{exc}; no thumbnails can be made now; run the job again later") from exc
             outcomes.update(results)
             # the cursor moves over the longest prefix of the batch that is done
             if from_scope:
@@ -295,6 +306,9 @@ class ThumbnailJob(Job):
                 partial(self._record, job_id=ctx.job_id, writes=writes, handled=None if from_scope else handled)
             )
             self._report(ctx)
+            fatal = [r for r in outcomes.values() if r.outcome == NOT_WRITTEN and r.errno in FATAL_WRITE_ERRORS]
+            if fatal:
+                raise JobError(f"{fatal[0].reason}; free some space (or make the library writable) and run it again")
 
     def _requested_batch(self, conn: sqlite3.Connection, job_id: int) -> tuple[list[_Row], list[int]] | None:
         ids = [
@@ -324,7 +338,8 @@ class ThumbnailJob(Job):
         images, after, last = 0, st.cursor, None
         while images < limit:
             if scope.entry_ids is not None:
-                chunk = [i for i in scope.entry_ids if i > after][:SCAN_ROWS]
+                start = bisect.bisect_right(scope.entry_ids, after)
+                chunk = scope.entry_ids[start : start + SCAN_ROWS]
                 if not chunk:
                     break
                 rows = self._rows(conn, f"{scope.where} AND e.id IN ({','.join('?' * len(chunk))})", chunk)
@@ -350,7 +365,8 @@ class ThumbnailJob(Job):
         return out, last
 
     def _is_image(self, row: _Row) -> bool:
-        if row.mime and row.mime.startswith("image/"):
+        """A picture this build can decode, by MIME type (when indexed with one) or extension."""
+        if row.mime and row.mime.split(";")[0].strip().lower() in self._mimes:
             return True
         ext = os.path.splitext(row.path)[1].lower()
         return os.fsdecode(ext) in self._exts
@@ -412,6 +428,7 @@ class ThumbnailJob(Job):
         by_id = {r.id: r for r in rows}
         for entry_id, res in outcomes.items():
             row = by_id[entry_id]
+            st.bytes_seen += row.size
             where = os.path.join(self._roots.get(row.location_id, b""), row.path)
             if res.outcome == OK:
                 st.generated += 1
@@ -429,7 +446,7 @@ class ThumbnailJob(Job):
                 st.bytes += res.source_bytes
                 ctx.add_non_critical_error(where, f"no thumbnail: {res.reason}")
                 writes.append(("failed", row.content_id, row.cas_id, res.reason))
-            else:  # vanished or unreadable: the file's fault, not the content's; no marker
+            else:  # vanished, unreadable or not written: not the content's fault, so no marker
                 st.failed += 1
                 ctx.add_non_critical_error(where, f"no thumbnail: {res.reason}")
         return writes

@@ -9,7 +9,8 @@ file it was. Memory and file descriptors stay bounded: ``count`` workers, one op
 Threads (``SD_DESKTOP_THUMBNAIL_WORKERS=threads``) exist for the comparison and for platforms
 where processes are unwelcome; a thread cannot be stopped, so there the time limit only means that
 the job stops waiting for that file, records it as failed and goes on — the thread finishes the
-decode in the background and its late result is ignored.
+decode in the background and its late result is ignored (a thumbnail it still writes has no row,
+and the next cleanup removes it).
 
 ``run`` blocks; the job calls it through ``ctx.run_blocking`` so the event loop stays free.
 """
@@ -126,15 +127,27 @@ def _remove_temporaries(task: Task) -> None:
             pass
 
 
+def _context() -> Any:
+    """Worker processes come from a fork server where there is one (Linux): a single-threaded
+    process that imported Pillow once, so a worker starts in milliseconds and never inherits the
+    app's threads or the main module. Elsewhere they are spawned. Never a plain fork: the app has
+    threads (the event loop, the database writer) and a fork of those can deadlock."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([_serve.__module__])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 class ProcessWorkers:
-    """``count`` worker processes (spawned, never forked: the app has threads) with a per-file time limit."""
+    """``count`` worker processes with a per-file time limit."""
 
     mode = "processes"
 
     def __init__(self, count: int, time_limit: float):
         self.count = max(1, count)
         self.time_limit = time_limit
-        self._ctx = multiprocessing.get_context("spawn")
+        self._ctx = _context()
         self._idle: list[_Proc] = []
         self._spawned = 0
 
