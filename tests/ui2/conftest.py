@@ -3,7 +3,6 @@ loop), a MainWindow with ``file_actions.install`` applied, and helpers to select
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 
@@ -11,27 +10,18 @@ import pytest
 
 os.environ.setdefault("QT_API", "pyside6")
 import PySide6  # noqa: E402,F401
-import qasync  # noqa: E402
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QItemSelectionModel  # noqa: E402
 
-from tests.ui.conftest import ARTIFACTS, Engine  # noqa: E402
+from tests.ui.conftest import ARTIFACTS, Engine, close_loop, open_loop  # noqa: E402
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def aloop(qapp):
-    """tests/ui's loop when it already runs in this session, else one of our own."""
-    running = asyncio.events._get_running_loop()
-    if isinstance(running, qasync.QEventLoop) and not running.is_closed():
-        yield running
-        return
-    qapp.setStyle("Fusion")
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
+    """A qasync loop marked as running for this test only (tests/ui's helpers)."""
+    loop = open_loop(qapp)
     yield loop
-    asyncio.events._set_running_loop(None)
-    loop._QEventLoop__is_running = False
-    loop.close()
+    close_loop(loop)
 
 
 @pytest.fixture
