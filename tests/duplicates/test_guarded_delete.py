@@ -1,7 +1,7 @@
 """Acting on results goes through the DeleteJob's run-time guard (FAULTS 5, 7, 8).
 
-The DeleteJob (NAME "delete", config field ``guarded``) is written on another branch; these tests are
-skipped until the lead merges it. They assert only on the file system, so they hold for any output shape.
+The DeleteJob (NAME "delete", config field ``guarded``) re-verifies every doomed file and its keepers
+at run time. These tests assert on the file system, which is what matters to the user.
 """
 
 from __future__ import annotations
@@ -10,15 +10,9 @@ import os
 
 import pytest
 
-from sd_desktop.jobs import registered
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig
 from sd_desktop.ops.files.duplicate_detection.select import Policy, plan_deletion
 from tests.duplicates._helpers import run_job, write
-
-pytestmark = pytest.mark.skipif(
-    "delete" not in registered(),
-    reason="the guarded DeleteJob ('delete') is on another branch; these run once the lead merges it",
-)
 
 DATA = os.urandom(200_000)
 

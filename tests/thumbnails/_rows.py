@@ -1,6 +1,6 @@
 """Test helpers: library rows for files (what a content index would write) and test pictures.
 
-The indexer is written in parallel, so tests insert entries with SQL that follows
+Tests insert entries with SQL (faster and more precise than running the indexer) that follows
 ``library/migrations.py``: a location via ``add_location``, a root entry (path b''), file entries
 with paths relative to the root as raw bytes, and ``content_identity`` rows keyed by ``cas_id``.
 """
