@@ -10,6 +10,7 @@ index picks it up.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -184,15 +185,22 @@ def store(conn: sqlite3.Connection, items: list[Identified], now: float) -> None
             "content_id = (SELECT id FROM content_identity WHERE cas_id = ?1) WHERE id = ?4",
             [(i.cas_id, i.mime, i.integrity, i.entry_id) for i in fresh],
         )
-    if len(fresh) < len(items):
-        conn.executemany(
-            "UPDATE entry SET integrity_hash = ? WHERE id = ?",
-            [(i.integrity, i.entry_id) for i in items if i.known and i.integrity is not None],
+    # one statement over a JSON array rather than executemany: sqlite3 releases and retakes the GIL
+    # around every row it steps, and each retake waits on the hashing thread
+    known = [[i.entry_id, i.integrity] for i in items if i.known and i.integrity is not None]
+    if known:
+        conn.execute(
+            "UPDATE entry SET integrity_hash = json_extract(j.value, '$[1]') FROM json_each(?) AS j "
+            "WHERE entry.id = json_extract(j.value, '$[0]')",
+            (json.dumps(known),),
         )
-    hashed = [i for i in items if i.integrity is not None]
+    hashed = [
+        [i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, i.integrity] for i in items if i.integrity is not None
+    ]
     if hashed:
-        conn.executemany(
+        conn.execute(
             "INSERT OR REPLACE INTO hash_cache (device, inode, size, mtime_ns, ctime_ns, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, i.integrity) for i in hashed],
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
+            "json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)",
+            (json.dumps(hashed),),
         )
