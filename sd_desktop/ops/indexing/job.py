@@ -210,16 +210,18 @@ class IndexerJob(Job):
         # each row it steps, so with the walker running beside it each row costs two GIL hand-offs
         # (measured: the stored rows took 6x longer to read, the re-index twice as long overall).
         overlap = writer.fresh
+        # taking turns, fewer and larger batches save a thread hop and a commit each (~15 % measured)
+        size = WALK_BATCH_ENTRIES if overlap else 4 * WALK_BATCH_ENTRIES
         pending: asyncio.Future | None = None
         if not walker.done:
-            pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, WALK_BATCH_ENTRIES))
+            pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, size))
         try:
             while pending is not None:
                 batch: WalkBatch = await pending
                 pending = None
                 await ctx.check_interrupt()
                 if overlap and not walker.done:  # list the next folders while this batch is written
-                    pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, WALK_BATCH_ENTRIES))
+                    pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, size))
                 self._record_walk_errors(ctx, plan, batch)
                 # no walker thread runs once ``pending`` is None, so ``walker.done`` is stable then
                 last = pending is None and walker.done
@@ -242,7 +244,7 @@ class IndexerJob(Job):
 
                 await self._commit(ctx, tx)
                 if not overlap and not walker.done:
-                    pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, WALK_BATCH_ENTRIES))
+                    pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, size))
                 found = st.files + st.dirs + st.symlinks + st.others
                 ctx.progress(
                     phase="discovery",
