@@ -10,6 +10,7 @@ index picks it up.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -43,6 +44,7 @@ class Identified:
     inode: int
     mtime_ns: int
     ctime_ns: int
+    known: bool = False  # cas_id and MIME came from the entry (a deep pass after a content pass)
 
 
 @dataclass
@@ -132,7 +134,18 @@ def _identify_one(
         after = os.fstat(fd)
         if after.st_size != st.st_size or after.st_mtime_ns != st.st_mtime_ns:
             raise _Changed("changed while it was hashed; the next index identifies it")
-        return Identified(entry_id, size, cas_id, mime, integrity, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+        return Identified(
+            entry_id,
+            size,
+            cas_id,
+            mime,
+            integrity,
+            st.st_dev,
+            st.st_ino,
+            st.st_mtime_ns,
+            st.st_ctime_ns,
+            known_cas is not None,
+        )
     finally:
         os.close(fd)
 
@@ -153,23 +166,41 @@ def cas_id_of_bytes(data: bytes) -> str | None:
 
 
 def store(conn: sqlite3.Connection, items: list[Identified], now: float) -> None:
-    """Write content identities (one row per distinct cas_id) and the entries' ids, MIME and hashes."""
-    with_cas = [i for i in items if i.cas_id is not None]
+    """Write content identities (one row per distinct cas_id) and the entries' ids, MIME and hashes.
+
+    Entries whose cas_id was already stored (a deep pass after a content pass) only get their
+    integrity hash: rewriting cas_id/content_id would touch two indexes and a foreign key per row
+    for nothing, and the writer thread shares the GIL with the hashing thread."""
+    fresh = [i for i in items if not i.known]
+    with_cas = [i for i in fresh if i.cas_id is not None]
     if with_cas:
         conn.executemany(
             "INSERT INTO content_identity (cas_id, size, kind, mime, created_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(cas_id) DO NOTHING",
             [(i.cas_id, i.size, kind_of(i.mime), i.mime, now) for i in with_cas],
         )
-    conn.executemany(
-        "UPDATE entry SET cas_id = ?1, mime = ?2, integrity_hash = COALESCE(?3, integrity_hash), "
-        "content_id = (SELECT id FROM content_identity WHERE cas_id = ?1) WHERE id = ?4",
-        [(i.cas_id, i.mime, i.integrity, i.entry_id) for i in items],
-    )
-    hashed = [i for i in items if i.integrity is not None]
-    if hashed:
+    if fresh:
         conn.executemany(
+            "UPDATE entry SET cas_id = ?1, mime = ?2, integrity_hash = COALESCE(?3, integrity_hash), "
+            "content_id = (SELECT id FROM content_identity WHERE cas_id = ?1) WHERE id = ?4",
+            [(i.cas_id, i.mime, i.integrity, i.entry_id) for i in fresh],
+        )
+    # one statement over a JSON array rather than executemany: sqlite3 releases and retakes the GIL
+    # around every row it steps, and each retake waits on the hashing thread
+    known = [[i.entry_id, i.integrity] for i in items if i.known and i.integrity is not None]
+    if known:
+        conn.execute(
+            "UPDATE entry SET integrity_hash = json_extract(j.value, '$[1]') FROM json_each(?) AS j "
+            "WHERE entry.id = json_extract(j.value, '$[0]')",
+            (json.dumps(known),),
+        )
+    hashed = [
+        [i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, i.integrity] for i in items if i.integrity is not None
+    ]
+    if hashed:
+        conn.execute(
             "INSERT OR REPLACE INTO hash_cache (device, inode, size, mtime_ns, ctime_ns, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, i.integrity) for i in hashed],
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
+            "json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)",
+            (json.dumps(hashed),),
         )

@@ -51,8 +51,10 @@ UPDATE_SQL = (
     "integrity_hash = CASE WHEN ?13 THEN NULL ELSE integrity_hash END, mime = CASE WHEN ?13 THEN NULL ELSE mime END "
     "WHERE id = ?14"
 )
+# (path, id) then the walk row's fields from ``kind`` on, in its order: an unchanged entry is one
+# tuple-slice comparison (``ex[2:] == row[2:]``), no per-field Python work
 EXISTING_SQL = (
-    "SELECT id, path, kind, size, inode, device, mtime_ns, ctime_ns, mode, hidden, link_target, parent_id "
+    "SELECT path, id, kind, size, inode, device, mtime_ns, ctime_ns, mode, hidden, link_target "
     "FROM entry WHERE parent_id IN ({marks})"
 )
 CHUNK = 500
@@ -178,13 +180,14 @@ class EntryWriter:
         known = [p for p in pids.values() if p is not None]
         for i in range(0, len(known), CHUNK):
             chunk = known[i : i + CHUNK]
-            existing.update(
-                (r[1], r) for r in conn.execute(EXISTING_SQL.format(marks=",".join("?" * len(chunk))), chunk)
-            )
+            sql = EXISTING_SQL.format(marks=",".join("?" * len(chunk)))
+            existing.update({r[0]: r for r in conn.execute(sql, chunk)})
             fetched.update(chunk)
         next_id = self._next_id(conn)
         inserts: list[tuple] = []
         updates: list[tuple] = []
+        pop = existing.pop
+        dir_ids = self.dir_ids
         fresh_dirs: set[int] = set()  # folders inserted by this batch: no children to match
         for d in batch.dirs:
             pid = pids[d.rel]
@@ -194,14 +197,18 @@ class EntryWriter:
                     res.orphaned.append(d.rel)
                     continue
                 if pid not in fresh_dirs and pid not in fetched:
-                    existing.update((r[1], r) for r in conn.execute(EXISTING_SQL.format(marks="?"), (pid,)))
+                    existing.update({r[0]: r for r in conn.execute(EXISTING_SQL.format(marks="?"), (pid,))})
                     fetched.add(pid)
             for row in d.rows:
                 path = row[R_PATH]
                 kind = row[R_KIND]
-                ex = existing.pop(path, None)
+                ex = pop(path, None)
+                if ex is not None and ex[2:] == row[R_KIND:]:  # unchanged: nothing to write
+                    if kind == KIND_DIR:
+                        dir_ids[path] = ex[1]
+                    continue
                 if ex is not None and ex[2] != kind:
-                    self._delete_subtree(conn, ex[0], path)  # replaced by another kind of entry
+                    self._delete_subtree(conn, ex[1], path)  # replaced by another kind of entry
                     res.modified += 1
                     ex = None
                 elif ex is None:
@@ -227,13 +234,13 @@ class EntryWriter:
                     reset = (
                         ex[3] != row[R_SIZE] or ex[4] != row[R_INODE] or ex[5] != row[R_DEVICE] or ex[6] != row[R_MTIME]
                     )
-                    updates.append((pid, *row, 1 if reset else 0, ex[0]))
+                    updates.append((pid, *row, 1 if reset else 0, ex[1]))
                     if reset and kind != KIND_DIR:
                         res.modified += 1
                 if kind == KIND_DIR:
-                    self.dir_ids[path] = ex[0]
+                    dir_ids[path] = ex[1]
         job_id = self.job_id
-        missing = [(job_id, ex[0], path) for path, ex in existing.items()]
+        missing = [(job_id, ex[1], path) for path, ex in existing.items()]
         if inserts:
             conn.executemany(INSERT_SQL, inserts)
         if updates:
