@@ -8,10 +8,10 @@ permission denied) is reported with ``error`` set instead of raising.
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass
 
 from sd_desktop import paths
+from sd_desktop.library.models import EntryKind
 
 KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_OTHER = 0, 1, 2, 3
 
@@ -29,13 +29,7 @@ class ListingEntry:
 
 
 def kind_of(mode: int) -> int:
-    if stat.S_ISREG(mode):
-        return KIND_FILE
-    if stat.S_ISDIR(mode):
-        return KIND_DIR
-    if stat.S_ISLNK(mode):
-        return KIND_SYMLINK
-    return KIND_OTHER
+    return EntryKind.of_mode(mode)
 
 
 class ListingError(OSError):

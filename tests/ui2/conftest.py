@@ -4,7 +4,6 @@ loop), a MainWindow with ``file_actions.install`` applied, and helpers to select
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -13,28 +12,7 @@ import PySide6  # noqa: E402,F401
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QItemSelectionModel  # noqa: E402
 
-from tests.ui.conftest import ARTIFACTS, Engine, close_loop, open_loop  # noqa: E402
-
-
-@pytest.fixture
-def aloop(qapp):
-    """A qasync loop marked as running for this test only (tests/ui's helpers)."""
-    loop = open_loop(qapp)
-    yield loop
-    close_loop(loop)
-
-
-@pytest.fixture
-def engine(library, qtbot, aloop):
-    eng = Engine(library, qtbot)
-    yield eng
-    eng.close()
-
-
-@pytest.fixture
-def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+from tests.ui.conftest import ARTIFACTS, Engine, aloop, artifacts, engine  # noqa: E402,F401  (shared fixtures)
 
 
 @pytest.fixture

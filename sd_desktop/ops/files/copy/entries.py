@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass
 
 from sd_desktop import paths
+from sd_desktop.library.models import EntryKind
 
 
 @dataclass
@@ -46,13 +47,7 @@ def _real_folder(folder: bytes) -> bytes:
 
 
 def _kind(mode: int) -> int:
-    if stat.S_ISREG(mode):
-        return 0
-    if stat.S_ISDIR(mode):
-        return 1
-    if stat.S_ISLNK(mode):
-        return 2
-    return 3
+    return EntryKind.of_mode(mode)
 
 
 UPSERT = """

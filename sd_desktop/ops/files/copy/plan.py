@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sd_desktop import paths
+from sd_desktop.library.models import EntryKind
 from sd_desktop.ops.files.copy.fsops import free_name
 from sd_desktop.volumes import same_volume
 
@@ -129,13 +130,7 @@ def expand(sources: list[Source], dest: bytes, move: bool, policy: str, should_s
 
 
 def _kind(mode: int) -> int:
-    if stat.S_ISREG(mode):
-        return KIND_FILE
-    if stat.S_ISDIR(mode):
-        return KIND_DIR
-    if stat.S_ISLNK(mode):
-        return KIND_SYMLINK
-    return KIND_SPECIAL
+    return EntryKind.of_mode(mode)
 
 
 def _leaf(top: int, st: os.stat_result, src: bytes, dst: bytes, conflict: bool, rename: bool) -> PlanItem:
