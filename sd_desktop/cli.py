@@ -50,6 +50,12 @@ def build_gui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--add-location", metavar="PATH", action="append", default=[], help="add PATH as a location and index it"
     )
+    parser.add_argument(
+        "--index-mode",
+        choices=("shallow", "content", "deep"),
+        default="content",
+        help="how --add-location indexes (deep adds integrity hashes and thumbnails)",
+    )
     parser.add_argument("--quit-when-idle", action="store_true", help="quit once no job is queued or running")
     return parser
 

@@ -7,14 +7,26 @@ import os
 
 from sd_desktop import paths
 from sd_desktop.commands.common import CommandFailed, UsageError, existing_path, human_size, open_library, run_job
-from sd_desktop.library.locations import LocationError, add_location, find_location, location_path, normalize
+from sd_desktop.library.locations import (
+    LocationError,
+    add_location,
+    find_location,
+    index_mode_of,
+    location_path,
+    normalize,
+)
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexerRules, IndexMode, IndexScope, Persistence
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="index a folder (adds it as a location if it is not inside one)")
     p.add_argument("path", type=existing_path)
-    p.add_argument("--mode", choices=[m.value for m in IndexMode], default=IndexMode.CONTENT.value)
+    p.add_argument(
+        "--mode",
+        choices=[m.value for m in IndexMode],
+        default=None,
+        help="default: the location's own mode (see 'location mode'), content for a new location or --ephemeral",
+    )
     p.add_argument("--scope", choices=[s.value for s in IndexScope], default=IndexScope.RECURSIVE.value)
     p.add_argument("--max-depth", type=int, default=None, metavar="N", help="levels below PATH (1 = its children)")
     p.add_argument("--ephemeral", action="store_true", help="walk without writing the library: counts only")
@@ -67,12 +79,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.max_depth is not None and args.max_depth < 1:
         raise UsageError("--max-depth must be at least 1")
     if args.ephemeral:
+        args.mode = args.mode or IndexMode.CONTENT.value
         return run_job(args, "indexer", build_config(args, None, raw), summarize)
     lib = open_library(args)
     try:
         location_id = find_location(lib, raw)
         if location_id is None:
-            location_id = add_location(lib, raw)
+            location_id = add_location(lib, raw, index_mode=args.mode or IndexMode.CONTENT.value)
+        args.mode = args.mode or index_mode_of(lib, location_id)
         root = os.fsencode(location_path(lib, location_id))
     except LocationError as exc:
         raise CommandFailed(str(exc)) from exc

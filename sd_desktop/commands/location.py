@@ -6,20 +6,39 @@ import argparse
 import sys
 
 from sd_desktop.commands.common import EXIT_OK, CommandFailed, emit_json, existing_path, human_size, open_library
-from sd_desktop.library.locations import LocationError, add_location, list_locations, remove_location
+from sd_desktop.library.locations import (
+    INDEX_MODES,
+    LocationError,
+    add_location,
+    list_locations,
+    remove_location,
+    set_index_mode,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("location", help="add, list or remove locations")
-    lsub = p.add_subparsers(dest="location_cmd", required=True, metavar="{add,list,remove}")
+    lsub = p.add_subparsers(dest="location_cmd", required=True, metavar="{add,list,mode,remove}")
     add = lsub.add_parser("add", help="track a folder")
     add.add_argument("path", type=existing_path)
     add.add_argument("--name")
+    add.add_argument(
+        "--mode",
+        choices=INDEX_MODES,
+        default="content",
+        help="how the app indexes it: shallow (metadata), content (+ content ids, the default), "
+        "deep (+ integrity hashes and thumbnails)",
+    )
     add.add_argument("--json", action="store_true")
     add.set_defaults(func=cmd_add)
     ls = lsub.add_parser("list", help="list locations with their totals")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_list)
+    mode = lsub.add_parser("mode", help="change how the app indexes a location")
+    mode.add_argument("id", type=int)
+    mode.add_argument("mode", choices=INDEX_MODES)
+    mode.add_argument("--json", action="store_true")
+    mode.set_defaults(func=cmd_mode)
     rm = lsub.add_parser("remove", help="forget a location (files stay on disk)")
     rm.add_argument("id", type=int)
     rm.add_argument("--json", action="store_true")
@@ -29,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_add(args: argparse.Namespace) -> int:
     lib = open_library(args)
     try:
-        loc_id = add_location(lib, args.path, args.name)
+        loc_id = add_location(lib, args.path, args.name, index_mode=args.mode)
         info = next(i for i in list_locations(lib) if i.id == loc_id)
     except LocationError as exc:
         raise CommandFailed(str(exc)) from exc
@@ -63,6 +82,22 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("no locations yet: add one with 'sd-desktop location add PATH'", file=sys.stderr)
     for r in rows:
         print(f"{r.id:>4}  {r.name:<24} {r.files:>9} files {r.dirs:>7} dirs {human_size(r.total_bytes):>10}  {r.path}")
+    return EXIT_OK
+
+
+def cmd_mode(args: argparse.Namespace) -> int:
+    lib = open_library(args)
+    try:
+        set_index_mode(lib, args.id, args.mode)
+        info = next(i for i in list_locations(lib) if i.id == args.id)
+    except LocationError as exc:
+        raise CommandFailed(str(exc)) from exc
+    finally:
+        lib.close()
+    if args.json:
+        emit_json({"event": "result", "job_id": None, "status": "completed", "output": info.to_json(), "errors": []})
+    else:
+        print(f"location {args.id}: indexed in {args.mode} mode from the next run")
     return EXIT_OK
 
 

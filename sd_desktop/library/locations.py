@@ -54,6 +54,7 @@ def add_location(
     lib: Library, path: paths.PathLike, name: str | None = None, index_mode: str = "content", rules: dict | None = None
 ) -> int:
     """Register ``path`` as a location; returns its id (the existing id if already one)."""
+    check_index_mode(index_mode)
     raw = normalize(path)
     try:
         st = os.stat(raw)
@@ -86,6 +87,33 @@ def add_location(
         return cur.lastrowid
 
     return lib.write_sync(insert)
+
+
+INDEX_MODES = ("shallow", "content", "deep")
+
+
+def check_index_mode(mode: str) -> str:
+    if mode not in INDEX_MODES:
+        raise LocationError(f"unknown index mode {mode!r} (one of: {', '.join(INDEX_MODES)})")
+    return mode
+
+
+def set_index_mode(lib: Library, location_id: int, mode: str) -> None:
+    """How the app indexes this location from now on (the next index run uses it)."""
+    check_index_mode(mode)
+    changed = lib.write_sync(
+        lambda conn: conn.execute("UPDATE location SET index_mode = ? WHERE id = ?", (mode, location_id)).rowcount
+    )
+    if not changed:
+        raise LocationError(f"no location with id {location_id}")
+
+
+def index_mode_of(lib: Library, location_id: int) -> str:
+    """The location's index mode ("content" for a location that is gone)."""
+    row = lib.read_sync(
+        lambda conn: conn.execute("SELECT index_mode FROM location WHERE id = ?", (location_id,)).fetchone()
+    )
+    return row[0] if row and row[0] in INDEX_MODES else "content"
 
 
 def remove_location(lib: Library, location_id: int) -> None:

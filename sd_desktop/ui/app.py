@@ -112,7 +112,7 @@ class AppController(QObject):
         self.window.show()
         await self.manager.start()
         for path in getattr(self.args, "add_location", None) or []:
-            await self.services.add_location(path)
+            await self.services.add_location(path, getattr(self.args, "index_mode", "content"))
         targets = list(getattr(self.args, "paths", None) or [])
         if targets:
             self.window.open_path(_folder_of(targets[0]))
@@ -140,7 +140,8 @@ class AppController(QObject):
         if self.window is None or self.services is None:
             return
         for path in message.get("add_location") or []:
-            self.tasks.spawn(self.services.add_location(path), what="add location")
+            mode = message.get("index_mode") or "content"
+            self.tasks.spawn(self.services.add_location(path, mode), what="add location")
         for path in (message.get("paths") or [])[:1]:
             self.window.open_path(_folder_of(path))
         focus_window(self.window)
@@ -223,7 +224,11 @@ def run_gui(args: Any) -> int:
     app = make_application()
     library_dir = Path(args.library) if getattr(args, "library", None) else default_library_dir()
     name = server_name(library_dir)
-    message = {"paths": _absolute(getattr(args, "paths", None)), "add_location": _absolute(args.add_location)}
+    message = {
+        "paths": _absolute(getattr(args, "paths", None)),
+        "add_location": _absolute(args.add_location),
+        "index_mode": getattr(args, "index_mode", "content"),
+    }
     interactive = not getattr(args, "quit_when_idle", False)
     if hand_off(name, message):
         print("sd-desktop: handed over to the window already open on this library", file=sys.stderr)

@@ -56,10 +56,10 @@ class AppServices(QObject):
         bridge.jobEvent.connect(self._on_event)
 
     # -- locations -------------------------------------------------------------------------
-    async def add_location(self, path: paths.PathLike) -> int | None:
+    async def add_location(self, path: paths.PathLike, index_mode: str = "content") -> int | None:
         """Register ``path`` and queue its indexing; returns the location id (None on refusal)."""
         try:
-            location_id = await asyncio.to_thread(loc.add_location, self.library, path)
+            location_id = await asyncio.to_thread(loc.add_location, self.library, path, index_mode=index_mode)
         except loc.LocationError as exc:
             self.status.emit(f"Cannot add location: {exc}")
             return None
@@ -71,9 +71,23 @@ class AppServices(QObject):
         if not job_available(INDEXER):
             self.status.emit(NO_INDEXER)
             return None
-        job_id = await self.manager.enqueue(INDEXER, {"location_id": location_id, "mode": "content"})
+        mode = await asyncio.to_thread(loc.index_mode_of, self.library, location_id)
+        job_id = await self.manager.enqueue(INDEXER, {"location_id": location_id, "mode": mode})
         self.status.emit(f"Indexing queued (job {job_id})")
         return job_id
+
+    async def set_index_mode(self, location_id: int, mode: str) -> None:
+        """Change how the location is indexed and re-index it that way."""
+        try:
+            await asyncio.to_thread(loc.set_index_mode, self.library, location_id, mode)
+        except loc.LocationError as exc:
+            self.status.emit(f"Cannot change the index mode: {exc}")
+            return
+        self.locationsChanged.emit()
+        await self.index_location(location_id)
+
+    def spawn_set_index_mode(self, location_id: int, mode: str) -> None:
+        self.tasks.spawn(self.set_index_mode(location_id, mode), what="change index mode")
 
     async def remove_location(self, location_id: int) -> None:
         await asyncio.to_thread(loc.remove_location, self.library, location_id)

@@ -11,8 +11,17 @@ import os
 import sqlite3
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QStyle, QToolButton, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QActionGroup, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMenu,
+    QMessageBox,
+    QStyle,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sd_desktop import paths
 from sd_desktop.library.locations import LocationInfo, list_locations
@@ -25,6 +34,16 @@ from sd_desktop.volumes import Volume, VolumeManager
 PathRole = Qt.ItemDataRole.UserRole + 1
 LocationRole = Qt.ItemDataRole.UserRole + 2
 KindRole = Qt.ItemDataRole.UserRole + 3  # "location", "volume", "place", "section"
+IndexModeRole = Qt.ItemDataRole.UserRole + 4
+
+INDEX_MODE_LABELS = {
+    "shallow": ("&Quick (names, sizes, dates)", "Metadata only: the fastest; no duplicates search from the index"),
+    "content": ("&Standard (+ content ids)", "Adds a content id per file: finds copies and moves (the default)"),
+    "deep": (
+        "&Deep (+ integrity hashes and thumbnails)",
+        "Reads every file whole: an integrity hash for validation, and thumbnails made right away",
+    ),
+}
 
 
 class SidebarModel(QStandardItemModel):
@@ -79,10 +98,12 @@ class SidebarModel(QStandardItemModel):
             item.setData(os.fsencode(loc.path), PathRole)
             item.setData(loc.id, LocationRole)
             item.setData("location", KindRole)
+            item.setData(loc.index_mode, IndexModeRole)
             counts = f"{plural(loc.entries, 'item')} · {human_size(loc.total_bytes)}"
             if loc.last_indexed is None and loc.entries == 0:
                 counts = "not indexed yet"
-            item.setToolTip(f"{paths.display(loc.path)}\n{counts}")
+            mode = INDEX_MODE_LABELS.get(loc.index_mode, (loc.index_mode,))[0].replace("&", "")
+            item.setToolTip(f"{paths.display(loc.path)}\n{counts}\nIndexing: {mode}")
             item.setData(counts, Qt.ItemDataRole.StatusTipRole)
             item.setText(f"{loc.name}  —  {counts}")
             section.appendRow(item)
@@ -133,6 +154,8 @@ class Sidebar(QWidget):
         self.view.clicked.connect(self._activate)
         self.view.activated.connect(self._activate)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self._runner = BackgroundRunner("sidebar", parent=self)
 
         style = self.style()
@@ -229,6 +252,49 @@ class Sidebar(QWidget):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.services.spawn_remove_location(loc)
+
+    def location_menu(self, index: QModelIndex) -> QMenu | None:
+        """The right-click menu of a location row (None elsewhere)."""
+        location_id = index.data(LocationRole) if index.isValid() else None
+        if location_id is None:
+            return None
+        menu = QMenu(self)
+        path = index.data(PathRole)
+        menu.addAction("&Open", lambda: self.openRequested.emit(path))
+        menu.addAction("&Re-index", lambda: self.services.spawn_index_location(location_id))
+        modes = menu.addMenu("Index &mode")
+        group = QActionGroup(modes)
+        current = index.data(IndexModeRole)
+        for mode, (label, tip) in INDEX_MODE_LABELS.items():
+            action = QAction(label, modes)
+            action.setCheckable(True)
+            action.setChecked(mode == current)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.setData(mode)
+            action.triggered.connect(lambda _=False, m=mode: self._set_mode(location_id, m))
+            group.addAction(action)
+            modes.addAction(action)
+        modes.setToolTipsVisible(True)
+        menu.addSeparator()
+        menu.addAction("Re&move Location…", self._remove)
+        return menu
+
+    def _context_menu(self, pos) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+        menu = self.location_menu(index)
+        if menu is not None:
+            menu.exec(self.view.viewport().mapToGlobal(pos))
+            menu.deleteLater()
+
+    def _set_mode(self, location_id: int, mode: str) -> None:
+        if self.model_mode(location_id) != mode:
+            self.services.spawn_set_index_mode(location_id, mode)
+
+    def model_mode(self, location_id: int) -> str | None:
+        return next((loc.index_mode for loc in self.model.locations if loc.id == location_id), None)
 
     def _reindex(self) -> None:
         loc = self.selected_location()

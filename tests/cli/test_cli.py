@@ -46,6 +46,27 @@ def test_location_add_and_list_json(run_cli, tmp_path):
         assert key in row
 
 
+def test_location_index_mode_is_kept_and_used_by_index(run_cli, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"hello")
+    res = run_cli("location", "add", str(folder), "--mode", "shallow", "--json")
+    assert res.returncode == 0, res.stderr
+    loc_id = res.result["output"]["id"]
+    assert res.result["output"]["index_mode"] == "shallow"
+    res = run_cli("index", str(folder), "--json")  # no --mode: the location's own
+    assert res.returncode == 0, res.stderr
+    assert res.result["output"]["mode"] == "shallow" and res.result["output"]["hashed"] == 0
+    res = run_cli("location", "mode", str(loc_id), "content", "--json")
+    assert res.returncode == 0 and res.result["output"]["index_mode"] == "content"
+    res = run_cli("index", str(folder), "--json")
+    assert res.result["output"]["mode"] == "content" and res.result["output"]["hashed"] == 1
+    res = run_cli("location", "mode", "99", "deep")
+    assert res.returncode == 1 and "no location with id 99" in res.stderr
+    res = run_cli("location", "add", str(folder), "--mode", "turbo")
+    assert res.returncode == 2 and "invalid choice" in res.stderr
+
+
 def test_jobs_run_streams_progress_and_result(run_cli):
     res = run_cli("jobs", "run", "test_count", "--config", '{"n": 5}', "--json", env=EXTRA)
     assert res.returncode == 0, res.stderr

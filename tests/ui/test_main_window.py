@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QToolButton
 from sd_desktop.ui.content_model import COL_NAME, R_NAME
 from sd_desktop.ui.content_view import GRID, LIST
 from sd_desktop.ui.main_window import MainWindow
+from sd_desktop.ui.sidebar import IndexModeRole
 from tests.ui._rows import PALETTE, add_entries, add_indexed_location, add_thumbnail, populate, set_content
 
 
@@ -191,6 +192,32 @@ def test_sidebar_reindex_and_remove_location(engine, qtbot, tmp_path, monkeypatc
     assert asked and "files on disk are not touched" in asked[0][2]
     assert engine.library.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM location").fetchone()[0]) == 0
     assert (tmp_path / "loc").is_dir()
+    window.dispose()
+
+
+def test_location_menu_changes_the_index_mode_and_reindexes(engine, qtbot, tmp_path, artifacts):
+    from sd_desktop import jobs
+    from sd_desktop.library.locations import index_mode_of
+
+    loc, root = add_indexed_location(engine.library, tmp_path / "loc")
+    window = make_window(engine, qtbot)
+    section = window.sidebar.model.section("locations")
+    qtbot.waitUntil(lambda: section.rowCount() == 1, timeout=10000)
+    menu = window.sidebar.location_menu(section.child(0).index())
+    texts = [a.text() for a in menu.actions()]
+    assert texts[:2] == ["&Open", "&Re-index"] and "Index &mode" in texts and "Re&move Location…" in texts
+    modes = next(a.menu() for a in menu.actions() if a.menu() is not None).actions()
+    assert [a.data() for a in modes] == ["shallow", "content", "deep"]
+    assert [a.isChecked() for a in modes] == [False, True, False]  # a new location indexes content ids
+    with qtbot.waitSignal(engine.services.locationsChanged, timeout=10000):
+        modes[2].trigger()
+    qtbot.waitUntil(lambda: index_mode_of(engine.library, loc) == "deep", timeout=10000)
+    if "indexer" in jobs.registered():
+        qtbot.waitUntil(lambda: any(j.name == "indexer" for j in engine.run(engine.manager.list())), timeout=10000)
+        job = next(j for j in engine.run(engine.manager.list()) if j.name == "indexer")
+        assert job.config["mode"] == "deep"
+    qtbot.waitUntil(lambda: section.child(0).data(IndexModeRole) == "deep", timeout=10000)
+    assert "Deep" in section.child(0).toolTip()
     window.dispose()
 
 
