@@ -17,7 +17,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleDataSpan,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from sd_desktop import paths
 from sd_desktop.library import Library
@@ -418,13 +426,31 @@ class ContentModel(QAbstractTableModel):
             self._restart()
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY):
-        # called ~7 times per cell per paint (font, colours, check state...): refuse unused roles first
+        # views ask ~7 roles per cell (font, colours, check state...): refuse unused roles first
         if role not in _ROLES:
             return None
         row = index.row()
         if row < 0 or row >= len(self._rows):
             return None
-        col = index.column()
+        return self._value(row, index.column(), role)
+
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: QModelRoleDataSpan) -> None:
+        # Qt's delegates ask for every role of a cell in one multiData call: answering here costs one
+        # Python call per painted cell instead of ~7 data() calls (the scroll's main cost)
+        row = index.row()
+        if row < 0 or row >= len(self._rows):
+            return
+        col, value_of = index.column(), self._value
+        for item in roleDataSpan:
+            # the delegate reuses its span from cell to cell: every role must be set or cleared
+            role = item.role()
+            value = value_of(row, col, role) if role in _ROLES else None
+            if value is None:
+                item.clearData()
+            else:
+                item.setData(value)
+
+    def _value(self, row: int, col: int, role: int):
         if role == _DISPLAY:
             if col == COL_NAME:
                 return self._rows[row][R_NAME]

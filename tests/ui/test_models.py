@@ -145,3 +145,58 @@ def test_history_and_sidebar_models(engine, qtbot, qtmodeltester, tmp_path):
     assert item.data(LocationRole) == loc
     assert "5 items · 601 B" in item.text()  # files only: 300 + 100 + 200 + 1
     qtmodeltester.check(sidebar)
+
+
+def test_views_paint_cells_through_one_multidata_call(engine, qtbot, tmp_path):
+    """A painted cell costs one Python call (multiData) answering every role the delegate asks for,
+    with the same values data() gives role by role."""
+    from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan
+    from PySide6.QtWidgets import QTableView
+
+    loc, root = add_indexed_location(engine.library, tmp_path / "loc")
+    add_entries(engine.library, loc, root, b"", ITEMS)
+    model = loaded(qtbot, ContentModel(engine.library), tmp_path / "loc")
+    roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.TextAlignmentRole]
+    roles += [Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole, PathRole]
+    for row in range(model.rowCount()):
+        for col in range(model.columnCount()):
+            index = model.index(row, col)
+            for role in roles:
+                item = QModelRoleData(int(role))
+                model.multiData(index, QModelRoleDataSpan(item))
+                expected = model.data(index, role)
+                got = item.data()
+                if role == Qt.ItemDataRole.DecorationRole:
+                    assert (got is None) == (expected is None)
+                else:
+                    assert got == expected, (row, col, role)
+    # delegates reuse one span from cell to cell: a role this cell lacks must come back empty
+    reused = QModelRoleData(int(Qt.ItemDataRole.DecorationRole))
+    model.multiData(model.index(0, COL_NAME), QModelRoleDataSpan(reused))
+    assert reused.data() is not None
+    model.multiData(model.index(0, COL_SIZE), QModelRoleDataSpan(reused))
+    assert reused.data() is None
+    model.close()
+    calls = {"data": 0, "multi": 0}
+
+    class Counting(ContentModel):
+        def data(self, *a):
+            calls["data"] += 1
+            return super().data(*a)
+
+        def multiData(self, *a):
+            calls["multi"] += 1
+            return super().multiData(*a)
+
+    model = loaded(qtbot, Counting(engine.library), tmp_path / "loc")
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(600, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    calls.update(data=0, multi=0)
+    view.grab()
+    assert calls["multi"] >= model.rowCount() * model.columnCount()
+    assert calls["data"] == 0
+    model.close()
