@@ -163,6 +163,8 @@ class JobManager:
         self._closing = False
         self._idle = asyncio.Event()
         self._claiming = 0  # claims in flight: a job already 'running' in the table, not yet in _running
+        # pause/cancel requests that arrived while their job was being claimed: applied at launch
+        self._early_control: dict[int, Control] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> list[int]:
@@ -301,14 +303,22 @@ class JobManager:
         return job_id
 
     async def pause(self, job_id: int) -> None:
-        run = self._running.get(job_id)
-        if run is not None:
-            if run.ctx.control is Control.RUNNING:
-                run.ctx.control = Control.PAUSING
+        if self._control_running(job_id, Control.PAUSING):
             return
         changed = await self._set_status_if(job_id, {JobStatus.QUEUED}, JobStatus.PAUSED)
         if changed:
             await self._announce(job_id, "paused")
+        elif not self._control_running(job_id, Control.PAUSING) and self._claiming:
+            self._early_control.setdefault(job_id, Control.PAUSING)  # claimed meanwhile, not launched yet
+
+    def _control_running(self, job_id: int, control: Control) -> bool:
+        """Ask a running job to pause or cancel; False when it is not running in this manager."""
+        run = self._running.get(job_id)
+        if run is None:
+            return False
+        if control is Control.CANCELLING or run.ctx.control is Control.RUNNING:
+            run.ctx.control = control
+        return True
 
     async def resume(self, job_id: int) -> None:
         self._allowed.add(job_id)
@@ -318,12 +328,16 @@ class JobManager:
         self._wake.set()
 
     async def cancel(self, job_id: int) -> None:
-        run = self._running.get(job_id)
-        if run is not None:
-            run.ctx.control = Control.CANCELLING
+        if self._control_running(job_id, Control.CANCELLING):
+            return
+        # park a waiting job first (one conditional update), so the scheduler cannot start it while
+        # its artefacts are removed; a job claimed meanwhile is cancelled as it launches
+        if not await self._set_status_if(job_id, {JobStatus.QUEUED, JobStatus.PAUSED}, JobStatus.PAUSED):
+            if not self._control_running(job_id, Control.CANCELLING) and self._claiming:
+                self._early_control[job_id] = Control.CANCELLING
             return
         info = await self.info(job_id)
-        if info is None or info.status not in (JobStatus.QUEUED, JobStatus.PAUSED):
+        if info is None:
             return
         try:
             job, ctx = await self._rebuild(job_id)
@@ -430,6 +444,8 @@ class JobManager:
                 await self._launch(row)
             finally:
                 self._claiming -= 1
+                if not self._claiming:
+                    self._early_control.clear()
 
     def _build(self, row: tuple) -> tuple[Job, JobContext]:
         (
@@ -478,6 +494,9 @@ class JobManager:
             # a stored job this build cannot rebuild fails on its own; the engine goes on
             await self._store_finish(job_id, JobStatus.FAILED, error=str(exc), output=None, ctx=None)
             return
+        early = self._early_control.pop(job_id, None)
+        if early is not None:
+            ctx.control = early
         task = asyncio.create_task(self._run(job, ctx), name=f"sd-job-{job_id}-{job.NAME}")
         self._running[job_id] = _Running(ctx, task)
 

@@ -123,6 +123,33 @@ def test_cancel_paused_job_calls_on_cancel(library):
     assert f"cancel:{job_id}" in tj.CountJob.events
 
 
+def test_pause_and_cancel_are_never_lost_while_a_job_is_being_started(library):
+    """A request that lands between the claim of a job (already 'running' in the table) and its
+    launch must still reach it: pressing Pause or Cancel as a job starts is never ignored."""
+
+    async def go():
+        m = await _manager(library, concurrency=1)
+        outcomes = []
+        for i in range(30):
+            job_id = await m.enqueue("test_count", tj.CountConfig(n=400, delay=0.005, tag=f"p{i}"))
+            for _ in range(i % 10):  # land the request at a different point of the start each time
+                await asyncio.sleep(0)
+            if i % 2:
+                await m.cancel(job_id)
+            else:
+                await m.pause(job_id)
+            info = await m.wait(job_id)
+            if info.status is JobStatus.PAUSED:
+                await m.cancel(job_id)
+                info = await m.wait(job_id)
+            outcomes.append((i, info.status))
+        await m.shutdown()
+        return outcomes
+
+    outcomes = run(go())
+    assert [o for o in outcomes if o[1] is not JobStatus.CANCELLED] == [], outcomes
+
+
 def test_failure_text_and_non_critical_errors_are_persisted(library):
     async def go():
         m = await _manager(library)
