@@ -264,7 +264,11 @@ class BatchRunner:
             try:
                 hashing = self.verify or self.move
                 digest = None
-                if hashing:
+                if hashing and st.st_size >= SMALL_FILE:
+                    copied, digest = strategies.copy_kernel_hashing(
+                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, self.clone
+                    )
+                elif hashing:
                     copied, digest = strategies.copy_hashing(sfd, dfd, self._on_bytes, self.should_stop, self.throttle)
                 elif self.clone and st.st_size and strategies.try_clone(sfd, dfd):
                     copied = st.st_size

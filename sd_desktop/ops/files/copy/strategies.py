@@ -1,5 +1,6 @@
 """How one file's bytes travel: a clone where the file system offers it, ``copy_file_range`` in
-chunks, or a read/hash/write loop when the bytes must be hashed as they are read (verify, moves).
+chunks, or — when the bytes must be hashed as they are read (verify, moves) — the same kernel copy
+with the source hashed on a helper thread meanwhile (big files), or a read/hash/write loop (small).
 
 Every strategy writes into an already-open temporary file descriptor, polls ``should_stop``
 between chunks (so a pause does not wait for a 50 GB file) and reports bytes as they go.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -84,6 +86,62 @@ def copy_range(
         throttle(n, should_stop)
         if done == size:
             return done  # a file that grew meanwhile is caught by the caller's stat comparison
+
+
+def hash_source(src_fd: int, should_stop: Callable[[], bool], cancel: threading.Event) -> tuple[int, str]:
+    """blake3 of the source as read through ``pread`` (its own offset: the kernel copy's is untouched).
+
+    Reads until end of file, so a source that grew is seen as a byte-count mismatch by the caller.
+    """
+    h = blake3.blake3()
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    offset = 0
+    while True:
+        if cancel.is_set() or should_stop():
+            raise CopyInterrupted()
+        n = os.preadv(src_fd, [buf], offset)
+        if n == 0:
+            return offset, h.hexdigest()
+        h.update(view[:n])
+        offset += n
+
+
+def copy_kernel_hashing(
+    src_fd: int,
+    dst_fd: int,
+    size: int,
+    on_bytes: Callable[[int], None],
+    should_stop: Callable[[], bool],
+    throttle,
+    clone: bool,
+) -> tuple[int, str]:
+    """The unverified path's kernel copy (clone or ``copy_file_range``) while a helper thread hashes
+    the source (blake3 releases the GIL; the pages come from the cache the copy reads too).
+
+    The hash is of the source as read by us, not by the kernel: the caller compares it with a
+    re-read of the written file, so bytes that changed between the two reads fail the check, and a
+    source whose size or mtime changed fails the file. Returns (bytes copied, source digest).
+    """
+    cancel = threading.Event()
+    hashing = _HASHER.submit(hash_source, src_fd, should_stop, cancel)
+    try:
+        if clone and size and try_clone(src_fd, dst_fd):
+            copied = size
+            on_bytes(size)
+        else:
+            copied = copy_range(src_fd, dst_fd, size, on_bytes, should_stop, throttle)
+    except BaseException:
+        cancel.set()
+        try:
+            hashing.result()
+        except (CopyInterrupted, OSError):
+            pass
+        raise
+    hashed, digest = hashing.result()  # raises the read error (EIO...) the hashing thread met
+    if hashed != copied:
+        raise OSError(errno.EAGAIN, "the source changed while it was being copied; not copied")
+    return copied, digest
 
 
 def copy_hashing(
