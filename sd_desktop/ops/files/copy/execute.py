@@ -284,7 +284,10 @@ class BatchRunner:
                 self._copy_xattrs(sfd, dfd, item.dst)
                 os.utime(dfd, ns=(st.st_atime_ns, st.st_mtime_ns))
                 if st.st_size >= SMALL_FILE:
-                    os.fsync(dfd)
+                    try:
+                        os.fsync(dfd)
+                    except OSError as exc:
+                        raise strategies.side_error(exc, "flushing the copy to disk") from exc
             finally:
                 os.close(dfd)
         finally:
@@ -380,7 +383,10 @@ class BatchRunner:
                 raise OSError(errno.EIO, "the written link differs from the source")
             return
         if s.digest is not None:
-            again = full_hash(s.tmp, self.should_stop_hash)
+            try:
+                again = full_hash(s.tmp, self.should_stop_hash)
+            except OSError as exc:
+                raise strategies.side_error(exc, "re-reading the written copy") from exc
             if again != s.digest:
                 raise OSError(errno.EIO, "verification failed: the written copy differs from the source as read")
 
@@ -469,4 +475,6 @@ def _why(exc: OSError) -> str:
         return "no space left on the destination; the file was not copied and any old target is intact"
     if exc.errno == errno.EIO and exc.strerror and exc.strerror.startswith(("verification", "the written")):
         return exc.strerror
+    if exc.errno == errno.EIO:
+        return f"{text} (a damaged disk or a lost connection?); the file was not copied and any old target is intact"
     return text

@@ -72,10 +72,15 @@ def copy_range(
             try:
                 n = os.copy_file_range(src_fd, dst_fd, want)
             except OSError as exc:
-                if exc.errno not in _FALLBACK_ERRNOS or done:
+                if exc.errno == errno.EIO:
+                    # the kernel does not say which side failed: redo this chunk through user
+                    # space, which names it (and goes on if the error does not come back)
+                    n = _read_write(src_fd, dst_fd, want, None)
+                elif exc.errno not in _FALLBACK_ERRNOS or done:
                     raise
-                use_range = False
-                continue
+                else:
+                    use_range = False
+                    continue
         else:
             n = _read_write(src_fd, dst_fd, want, None)
         if n == 0:
@@ -100,7 +105,10 @@ def hash_source(src_fd: int, should_stop: Callable[[], bool], cancel: threading.
     while True:
         if cancel.is_set() or should_stop():
             raise CopyInterrupted()
-        n = os.preadv(src_fd, [buf], offset)
+        try:
+            n = os.preadv(src_fd, [buf], offset)
+        except OSError as exc:
+            raise side_error(exc, READING) from exc
         if n == 0:
             return offset, h.hexdigest()
         h.update(view[:n])
@@ -163,7 +171,7 @@ def copy_hashing(
                 raise CopyInterrupted()
             buf = buffers[turn]
             turn = (turn + 1) % len(buffers)
-            n = os.readv(src_fd, [buf])
+            n = _read(src_fd, buf)
             if pending is not None:
                 pending.result()
                 pending = None
@@ -174,9 +182,7 @@ def copy_hashing(
                 pending = _HASHER.submit(h.update, view)
             else:
                 h.update(view)
-            written = 0
-            while written < n:
-                written += os.write(dst_fd, view[written:])
+            _write_all(dst_fd, view)
             if big:
                 start_writeback(dst_fd, done, n)
             done += n
@@ -190,13 +196,36 @@ def copy_hashing(
 def _read_write(src_fd: int, dst_fd: int, want: int, h, buf: bytearray | None = None) -> int:
     if buf is None:
         buf = bytearray(want)
-    n = os.readv(src_fd, [memoryview(buf)[:want]])
+    n = _read(src_fd, memoryview(buf)[:want])
     if n == 0:
         return 0
     view = memoryview(buf)[:n]
     if h is not None:
         h.update(view)
-    written = 0
-    while written < n:
-        written += os.write(dst_fd, view[written:])
+    _write_all(dst_fd, view)
     return n
+
+
+READING = "reading the source"
+WRITING = "writing the copy"
+
+
+def side_error(exc: OSError, side: str) -> OSError:
+    """The same error, its message saying which side of the copy failed (the errno is kept)."""
+    return OSError(exc.errno, f"{side}: {exc.strerror or exc}")
+
+
+def _read(fd: int, buf) -> int:
+    try:
+        return os.readv(fd, [buf])
+    except OSError as exc:
+        raise side_error(exc, READING) from exc
+
+
+def _write_all(fd: int, view: memoryview) -> None:
+    written = 0
+    try:
+        while written < len(view):
+            written += os.write(fd, view[written:])
+    except OSError as exc:
+        raise side_error(exc, WRITING) from exc
