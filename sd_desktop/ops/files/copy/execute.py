@@ -264,9 +264,10 @@ class BatchRunner:
             try:
                 hashing = self.verify or self.move
                 digest = None
+                sparse = st.st_size >= SMALL_FILE and st.st_blocks * 512 < st.st_size
                 if hashing and st.st_size >= SMALL_FILE:
                     copied, digest = strategies.copy_kernel_hashing(
-                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, self.clone
+                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, self.clone, sparse
                     )
                 elif hashing:
                     copied, digest = strategies.copy_hashing(sfd, dfd, self._on_bytes, self.should_stop, self.throttle)
@@ -275,7 +276,7 @@ class BatchRunner:
                     self._on_bytes(copied)
                 else:
                     copied = strategies.copy_range(
-                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle
+                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, sparse
                     )
                 after = os.fstat(sfd)
                 if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or copied != st.st_size:

@@ -59,16 +59,76 @@ def try_clone(src_fd: int, dst_fd: int) -> bool:
 
 
 def copy_range(
-    src_fd: int, dst_fd: int, size: int, on_bytes: Callable[[int], None], should_stop: Callable[[], bool], throttle
+    src_fd: int,
+    dst_fd: int,
+    size: int,
+    on_bytes: Callable[[int], None],
+    should_stop: Callable[[], bool],
+    throttle,
+    sparse: bool = False,
 ) -> int:
-    """Kernel-side copy in chunks (no bytes through Python); falls back to read/write where refused."""
+    """Kernel-side copy in chunks (no bytes through Python); falls back to read/write where refused.
+
+    ``sparse`` (the source has fewer blocks than its size): only the data ranges are copied
+    (``SEEK_DATA``/``SEEK_HOLE``) and the holes stay holes — ``copy_file_range`` on ext4 would
+    write them out as zeros. Holes count as bytes done. Returns the bytes copied or skipped as holes;
+    a source that shrank returns fewer than ``size`` (the caller's check fails the file).
+    """
+    mode = {"range": True}
+    if not sparse:
+        return _copy_span(src_fd, dst_fd, 0, size, on_bytes, should_stop, throttle, mode)
     done = 0
-    use_range = True
-    while True:
+    for start, end in _data_spans(src_fd, size):
+        on_bytes(start - done)  # the hole before this range
+        os.lseek(src_fd, start, os.SEEK_SET)
+        os.lseek(dst_fd, start, os.SEEK_SET)
+        n = _copy_span(src_fd, dst_fd, start, end - start, on_bytes, should_stop, throttle, mode)
+        done = start + n
+        if n < end - start:
+            return done  # shrank while being copied
+    on_bytes(size - done)  # the hole at the end
+    os.ftruncate(dst_fd, size)
+    return size
+
+
+def _data_spans(fd: int, size: int):
+    """(start, end) of each range of ``fd`` that holds data, below ``size``; one range where the
+    file system cannot tell holes."""
+    pos = 0
+    while pos < size:
+        try:
+            start = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:
+                return  # nothing but a hole up to the end
+            if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP) and pos == 0:
+                yield 0, size
+                return
+            raise
+        if start >= size:
+            return
+        end = min(os.lseek(fd, start, os.SEEK_HOLE), size)
+        yield start, end
+        pos = end
+
+
+def _copy_span(
+    src_fd: int,
+    dst_fd: int,
+    offset: int,
+    length: int,
+    on_bytes: Callable[[int], None],
+    should_stop: Callable[[], bool],
+    throttle,
+    mode: dict,
+) -> int:
+    """Copy ``length`` bytes from both descriptors' current offsets (``offset`` is where that is)."""
+    done = 0
+    while done < length:
         if should_stop():
             raise CopyInterrupted()
-        want = CHUNK
-        if use_range:
+        want = min(CHUNK, length - done)
+        if mode["range"]:
             try:
                 n = os.copy_file_range(src_fd, dst_fd, want)
             except OSError as exc:
@@ -79,18 +139,17 @@ def copy_range(
                 elif exc.errno not in _FALLBACK_ERRNOS or done:
                     raise
                 else:
-                    use_range = False
+                    mode["range"] = False
                     continue
         else:
             n = _read_write(src_fd, dst_fd, want, None)
         if n == 0:
             return done
-        start_writeback(dst_fd, done, n)
+        start_writeback(dst_fd, offset + done, n)
         done += n
         on_bytes(n)
         throttle(n, should_stop)
-        if done == size:
-            return done  # a file that grew meanwhile is caught by the caller's stat comparison
+    return done  # a file that grew meanwhile is caught by the caller's stat comparison
 
 
 def hash_source(src_fd: int, should_stop: Callable[[], bool], cancel: threading.Event) -> tuple[int, str]:
@@ -123,6 +182,7 @@ def copy_kernel_hashing(
     should_stop: Callable[[], bool],
     throttle,
     clone: bool,
+    sparse: bool = False,
 ) -> tuple[int, str]:
     """The unverified path's kernel copy (clone or ``copy_file_range``) while a helper thread hashes
     the source (blake3 releases the GIL; the pages come from the cache the copy reads too).
@@ -138,7 +198,7 @@ def copy_kernel_hashing(
             copied = size
             on_bytes(size)
         else:
-            copied = copy_range(src_fd, dst_fd, size, on_bytes, should_stop, throttle)
+            copied = copy_range(src_fd, dst_fd, size, on_bytes, should_stop, throttle, sparse)
     except BaseException:
         cancel.set()
         try:
