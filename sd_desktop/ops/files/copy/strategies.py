@@ -152,7 +152,9 @@ def _copy_span(
     return done  # a file that grew meanwhile is caught by the caller's stat comparison
 
 
-def hash_source(src_fd: int, should_stop: Callable[[], bool], cancel: threading.Event) -> tuple[int, str]:
+def hash_source(
+    src_fd: int, should_stop: Callable[[], bool], cancel: threading.Event, throttle=None
+) -> tuple[int, str]:
     """blake3 of the source as read through ``pread`` (its own offset: the kernel copy's is untouched).
 
     Reads until end of file, so a source that grew is seen as a byte-count mismatch by the caller.
@@ -172,6 +174,8 @@ def hash_source(src_fd: int, should_stop: Callable[[], bool], cancel: threading.
             return offset, h.hexdigest()
         h.update(view[:n])
         offset += n
+        if throttle is not None:
+            throttle(n, should_stop)
 
 
 def copy_kernel_hashing(
@@ -192,7 +196,8 @@ def copy_kernel_hashing(
     source whose size or mtime changed fails the file. Returns (bytes copied, source digest).
     """
     cancel = threading.Event()
-    hashing = _HASHER.submit(hash_source, src_fd, should_stop, cancel)
+    # the hashing reads keep to the bandwidth limit too (on a cold cache they are the first reads)
+    hashing = _HASHER.submit(hash_source, src_fd, should_stop, cancel, Throttle(throttle.limit))
     try:
         if clone and size and try_clone(src_fd, dst_fd):
             copied = size
