@@ -160,7 +160,7 @@ def hash_source(
     Reads until end of file, so a source that grew is seen as a byte-count mismatch by the caller.
     """
     h = blake3.blake3()
-    buf = bytearray(CHUNK)
+    buf = _buffer()  # the hashing thread's own
     view = memoryview(buf)
     offset = 0
     while True:
