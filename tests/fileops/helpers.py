@@ -124,3 +124,51 @@ def fill(folder: Path, leave: int) -> None:
             f.write(b"\0" * max(0, free - leave))
         except OSError:
             pass
+
+
+@pytest.fixture
+def mount_faultfs(tmp_path):
+    """Factory: mount_faultfs(name, faults) -> (mountpoint, backing folder): a FUSE pass-through
+    file system (tests/support/faultfs.py) that fails or corrupts I/O as ``faults`` says.
+    Skips with the reason where FUSE cannot be used (no fusepy/libfuse, no /dev/fuse, not root)."""
+    import json
+    import sys
+    import time
+
+    try:
+        import fuse  # noqa: F401
+    except (ImportError, OSError) as exc:  # fusepy raises OSError when libfuse2 is missing
+        pytest.skip(f"FUSE fault injection needs fusepy and libfuse2 (scripts/setup.sh --test): {exc}")
+    if not os.path.exists("/dev/fuse"):
+        pytest.skip("FUSE fault injection needs /dev/fuse")
+    mounted: list[tuple[Path, subprocess.Popen]] = []
+
+    def mount(name: str, faults: dict) -> tuple[Path, Path]:
+        backing, point = tmp_path / f"{name}-backing", tmp_path / name
+        backing.mkdir()
+        point.mkdir()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.faultfs", str(backing), str(point), json.dumps(faults)],
+            stderr=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        deadline = time.monotonic() + 20
+        while not os.path.ismount(point):
+            if proc.poll() is not None:
+                pytest.skip(f"cannot mount a FUSE file system here: {proc.stderr.read().decode().strip()}")
+            if time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("the FUSE file system did not come up within 20 s")
+            time.sleep(0.02)
+        mounted.append((point, proc))
+        return point, backing
+
+    yield mount
+    for point, proc in mounted:
+        subprocess.run(["umount", str(point)], capture_output=True)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            subprocess.run(["umount", "-l", str(point)], capture_output=True)
+            proc.kill()
+            proc.wait()

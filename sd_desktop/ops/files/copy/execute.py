@@ -264,14 +264,19 @@ class BatchRunner:
             try:
                 hashing = self.verify or self.move
                 digest = None
-                if hashing:
+                sparse = st.st_size >= SMALL_FILE and st.st_blocks * 512 < st.st_size
+                if hashing and st.st_size >= SMALL_FILE:
+                    copied, digest = strategies.copy_kernel_hashing(
+                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, self.clone, sparse
+                    )
+                elif hashing:
                     copied, digest = strategies.copy_hashing(sfd, dfd, self._on_bytes, self.should_stop, self.throttle)
                 elif self.clone and st.st_size and strategies.try_clone(sfd, dfd):
                     copied = st.st_size
                     self._on_bytes(copied)
                 else:
                     copied = strategies.copy_range(
-                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle
+                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, sparse
                     )
                 after = os.fstat(sfd)
                 if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or copied != st.st_size:
@@ -280,7 +285,10 @@ class BatchRunner:
                 self._copy_xattrs(sfd, dfd, item.dst)
                 os.utime(dfd, ns=(st.st_atime_ns, st.st_mtime_ns))
                 if st.st_size >= SMALL_FILE:
-                    os.fsync(dfd)
+                    try:
+                        os.fsync(dfd)
+                    except OSError as exc:
+                        raise strategies.side_error(exc, "flushing the copy to disk") from exc
             finally:
                 os.close(dfd)
         finally:
@@ -376,7 +384,10 @@ class BatchRunner:
                 raise OSError(errno.EIO, "the written link differs from the source")
             return
         if s.digest is not None:
-            again = full_hash(s.tmp, self.should_stop_hash)
+            try:
+                again = full_hash(s.tmp, self.should_stop_hash)
+            except OSError as exc:
+                raise strategies.side_error(exc, "re-reading the written copy") from exc
             if again != s.digest:
                 raise OSError(errno.EIO, "verification failed: the written copy differs from the source as read")
 
@@ -465,4 +476,6 @@ def _why(exc: OSError) -> str:
         return "no space left on the destination; the file was not copied and any old target is intact"
     if exc.errno == errno.EIO and exc.strerror and exc.strerror.startswith(("verification", "the written")):
         return exc.strerror
+    if exc.errno == errno.EIO:
+        return f"{text} (a damaged disk or a lost connection?); the file was not copied and any old target is intact"
     return text

@@ -103,6 +103,7 @@ class FileCopyJob(Job):
             raise JobError(str(exc)) from None
         it = expand(sources, dest, self.config.move, self.policy, lambda: ctx.interrupt_requested)
         seq, top_seen, to_write, conflicts = 0, -1, 0, []
+        linked: dict[tuple[int, int], list[bytes]] = {}  # hard-linked files among the sources
         st.source_starts, st.items, st.files_total, st.bytes_total = [], 0, 0, 0
         while True:
             try:
@@ -128,6 +129,8 @@ class FileCopyJob(Job):
                         to_write += p.size + SPACE_SLACK_PER_FILE
                 if p.conflict and p.status == PENDING:
                     conflicts.append(p.dst)
+                if p.inode is not None and p.status == PENDING:
+                    linked.setdefault(p.inode, []).append(p.src)
                 rows.append(
                     (
                         job_id,
@@ -155,6 +158,7 @@ class FileCopyJob(Job):
             await ctx.check_interrupt()
         if conflicts and self.policy == "abort":
             raise JobError(f"{paths.display(conflicts[0])} already exists (conflict policy: abort); nothing was copied")
+        _note_split_hard_links(ctx, linked)
         free = await ctx.run_blocking(ctx.volumes.free_space, dest)
         if to_write > free:
             raise JobError(
@@ -515,3 +519,18 @@ def _size(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n:.1f} TB"
+
+
+def _note_split_hard_links(ctx: JobContext, linked: dict[tuple[int, int], list[bytes]]) -> None:
+    """Names of one file (hard links) are copied as separate files, as GNOME Files, Dolphin and
+    Finder do; the copy then takes more space than the source, so say it once per job."""
+    groups = [names for names in linked.values() if len(names) > 1]
+    if not groups:
+        return
+    names = sum(len(g) for g in groups)
+    ctx.add_non_critical_error(
+        groups[0][0],
+        f"{names} copied names are hard links to {len(groups)} file{'s' if len(groups) > 1 else ''} (for example "
+        f"{paths.display(groups[0][0])} and {paths.display(groups[0][1])}); they were copied as separate "
+        "files, so the copy takes more space than the source",
+    )

@@ -35,6 +35,7 @@ class PlanItem:
     existed: bool = False  # folders: the target folder existed when planned (merged into)
     status: int = PENDING
     reason: str | None = None
+    inode: tuple[int, int] | None = None  # files with other hard links: (device, inode)
 
 
 @dataclass
@@ -140,7 +141,10 @@ def _leaf(top: int, st: os.stat_result, src: bytes, dst: bytes, conflict: bool, 
             top, kind, src, dst, status=SKIPPED, reason="not a regular file (FIFO, socket or device): not copied"
         )
     size = st.st_size if kind == KIND_FILE else 0
-    return PlanItem(top, kind, src, dst, size, st.st_mtime_ns, conflict, rename and kind != KIND_DIR)
+    item = PlanItem(top, kind, src, dst, size, st.st_mtime_ns, conflict, rename and kind != KIND_DIR)
+    if kind == KIND_FILE and st.st_nlink > 1 and not item.rename:
+        item.inode = (st.st_dev, st.st_ino)
+    return item
 
 
 def _walk(top: int, root: bytes, root_dst: bytes, root_exists: bool, rename: bool, should_stop) -> Iterator[PlanItem]:

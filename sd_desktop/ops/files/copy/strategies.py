@@ -1,5 +1,6 @@
 """How one file's bytes travel: a clone where the file system offers it, ``copy_file_range`` in
-chunks, or a read/hash/write loop when the bytes must be hashed as they are read (verify, moves).
+chunks, or — when the bytes must be hashed as they are read (verify, moves) — the same kernel copy
+with the source hashed on a helper thread meanwhile (big files), or a read/hash/write loop (small).
 
 Every strategy writes into an already-open temporary file descriptor, polls ``should_stop``
 between chunks (so a pause does not wait for a 50 GB file) and reports bytes as they go.
@@ -10,9 +11,10 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import blake3
 
@@ -57,88 +59,228 @@ def try_clone(src_fd: int, dst_fd: int) -> bool:
 
 
 def copy_range(
-    src_fd: int, dst_fd: int, size: int, on_bytes: Callable[[int], None], should_stop: Callable[[], bool], throttle
+    src_fd: int,
+    dst_fd: int,
+    size: int,
+    on_bytes: Callable[[int], None],
+    should_stop: Callable[[], bool],
+    throttle,
+    sparse: bool = False,
 ) -> int:
-    """Kernel-side copy in chunks (no bytes through Python); falls back to read/write where refused."""
+    """Kernel-side copy in chunks (no bytes through Python); falls back to read/write where refused.
+
+    ``sparse`` (the source has fewer blocks than its size): only the data ranges are copied
+    (``SEEK_DATA``/``SEEK_HOLE``) and the holes stay holes — ``copy_file_range`` on ext4 would
+    write them out as zeros. Holes count as bytes done. Returns the bytes copied or skipped as holes;
+    a source that shrank returns fewer than ``size`` (the caller's check fails the file).
+    """
+    mode = {"range": True}
+    if not sparse:
+        return _copy_span(src_fd, dst_fd, 0, size, on_bytes, should_stop, throttle, mode)
     done = 0
-    use_range = True
-    while True:
+    for start, end in _data_spans(src_fd, size):
+        on_bytes(start - done)  # the hole before this range
+        os.lseek(src_fd, start, os.SEEK_SET)
+        os.lseek(dst_fd, start, os.SEEK_SET)
+        n = _copy_span(src_fd, dst_fd, start, end - start, on_bytes, should_stop, throttle, mode)
+        done = start + n
+        if n < end - start:
+            return done  # shrank while being copied
+    on_bytes(size - done)  # the hole at the end
+    os.ftruncate(dst_fd, size)
+    return size
+
+
+def _data_spans(fd: int, size: int):
+    """(start, end) of each range of ``fd`` that holds data, below ``size``; one range where the
+    file system cannot tell holes."""
+    pos = 0
+    while pos < size:
+        try:
+            start = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:
+                return  # nothing but a hole up to the end
+            if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP) and pos == 0:
+                yield 0, size
+                return
+            raise
+        if start >= size:
+            return
+        end = min(os.lseek(fd, start, os.SEEK_HOLE), size)
+        yield start, end
+        pos = end
+
+
+def _copy_span(
+    src_fd: int,
+    dst_fd: int,
+    offset: int,
+    length: int,
+    on_bytes: Callable[[int], None],
+    should_stop: Callable[[], bool],
+    throttle,
+    mode: dict,
+) -> int:
+    """Copy ``length`` bytes from both descriptors' current offsets (``offset`` is where that is)."""
+    done = 0
+    while done < length:
         if should_stop():
             raise CopyInterrupted()
-        want = CHUNK
-        if use_range:
+        want = min(CHUNK, length - done)
+        if mode["range"]:
             try:
                 n = os.copy_file_range(src_fd, dst_fd, want)
             except OSError as exc:
-                if exc.errno not in _FALLBACK_ERRNOS or done:
+                if exc.errno == errno.EIO:
+                    # the kernel does not say which side failed: redo this chunk through user
+                    # space, which names it (and goes on if the error does not come back)
+                    n = _read_write(src_fd, dst_fd, want, None)
+                elif exc.errno not in _FALLBACK_ERRNOS or done:
                     raise
-                use_range = False
-                continue
+                else:
+                    mode["range"] = False
+                    continue
         else:
             n = _read_write(src_fd, dst_fd, want, None)
         if n == 0:
             return done
-        start_writeback(dst_fd, done, n)
+        start_writeback(dst_fd, offset + done, n)
         done += n
         on_bytes(n)
         throttle(n, should_stop)
-        if done == size:
-            return done  # a file that grew meanwhile is caught by the caller's stat comparison
+    return done  # a file that grew meanwhile is caught by the caller's stat comparison
+
+
+def hash_source(
+    src_fd: int, should_stop: Callable[[], bool], cancel: threading.Event, throttle=None
+) -> tuple[int, str]:
+    """blake3 of the source as read through ``pread`` (its own offset: the kernel copy's is untouched).
+
+    Reads until end of file, so a source that grew is seen as a byte-count mismatch by the caller.
+    """
+    h = blake3.blake3()
+    buf = _buffer()  # the hashing thread's own
+    view = memoryview(buf)
+    offset = 0
+    while True:
+        if cancel.is_set() or should_stop():
+            raise CopyInterrupted()
+        try:
+            n = os.preadv(src_fd, [buf], offset)
+        except OSError as exc:
+            raise side_error(exc, READING) from exc
+        if n == 0:
+            return offset, h.hexdigest()
+        h.update(view[:n])
+        offset += n
+        if throttle is not None:
+            throttle(n, should_stop)
+
+
+def copy_kernel_hashing(
+    src_fd: int,
+    dst_fd: int,
+    size: int,
+    on_bytes: Callable[[int], None],
+    should_stop: Callable[[], bool],
+    throttle,
+    clone: bool,
+    sparse: bool = False,
+) -> tuple[int, str]:
+    """The unverified path's kernel copy (clone or ``copy_file_range``) while a helper thread hashes
+    the source (blake3 releases the GIL; the pages come from the cache the copy reads too).
+
+    The hash is of the source as read by us, not by the kernel: the caller compares it with a
+    re-read of the written file, so bytes that changed between the two reads fail the check, and a
+    source whose size or mtime changed fails the file. Returns (bytes copied, source digest).
+    """
+    cancel = threading.Event()
+    # the hashing reads keep to the bandwidth limit too (on a cold cache they are the first reads)
+    hashing = _HASHER.submit(hash_source, src_fd, should_stop, cancel, Throttle(throttle.limit))
+    try:
+        if clone and size and try_clone(src_fd, dst_fd):
+            copied = size
+            on_bytes(size)
+        else:
+            copied = copy_range(src_fd, dst_fd, size, on_bytes, should_stop, throttle, sparse)
+    except BaseException:
+        cancel.set()
+        try:
+            hashing.result()
+        except (CopyInterrupted, OSError):
+            pass
+        raise
+    hashed, digest = hashing.result()  # raises the read error (EIO...) the hashing thread met
+    if hashed != copied:
+        raise OSError(errno.EAGAIN, "the source changed while it was being copied; not copied")
+    return copied, digest
 
 
 def copy_hashing(
     src_fd: int, dst_fd: int, on_bytes: Callable[[int], None], should_stop: Callable[[], bool], throttle
 ) -> tuple[int, str]:
-    """Read, hash and write: the hash is of the bytes as read from the source.
+    """Read, hash and write (small files): the hash is of the bytes as read from the source.
 
-    Two buffers alternate so that hashing one chunk (on a helper thread; blake3 releases the GIL)
-    overlaps with writing it and reading the next: a verified copy costs little more than a plain one.
+    Big files take ``copy_kernel_hashing`` instead; here the per-file cost is what counts, so the
+    buffer is the thread's own, reused (a fresh 8 MiB buffer per file cost ~0.5 ms to map and fault).
     """
-    big = os.fstat(src_fd).st_size >= CHUNK
-    h = blake3.blake3(max_threads=blake3.blake3.AUTO) if big else blake3.blake3()
-    buffers = [bytearray(CHUNK), bytearray(CHUNK)] if big else [bytearray(CHUNK)]
-    pending: Future | None = None
-    done, turn = 0, 0
-    try:
-        while True:
-            if should_stop():
-                raise CopyInterrupted()
-            buf = buffers[turn]
-            turn = (turn + 1) % len(buffers)
-            n = os.readv(src_fd, [buf])
-            if pending is not None:
-                pending.result()
-                pending = None
-            if n == 0:
-                return done, h.hexdigest()
-            view = memoryview(buf)[:n]
-            if big:
-                pending = _HASHER.submit(h.update, view)
-            else:
-                h.update(view)
-            written = 0
-            while written < n:
-                written += os.write(dst_fd, view[written:])
-            if big:
-                start_writeback(dst_fd, done, n)
-            done += n
-            on_bytes(n)
-            throttle(n, should_stop)
-    finally:
-        if pending is not None:
-            pending.result()
+    h = blake3.blake3()
+    done = 0
+    while True:
+        if should_stop():
+            raise CopyInterrupted()
+        n = _read_write(src_fd, dst_fd, CHUNK, h)
+        if n == 0:
+            return done, h.hexdigest()
+        done += n
+        on_bytes(n)
+        throttle(n, should_stop)
 
 
-def _read_write(src_fd: int, dst_fd: int, want: int, h, buf: bytearray | None = None) -> int:
+_local = threading.local()
+
+
+def _buffer() -> bytearray:
+    """This thread's read buffer (CHUNK bytes), made once."""
+    buf = getattr(_local, "buf", None)
     if buf is None:
-        buf = bytearray(want)
-    n = os.readv(src_fd, [memoryview(buf)[:want]])
+        buf = _local.buf = bytearray(CHUNK)
+    return buf
+
+
+def _read_write(src_fd: int, dst_fd: int, want: int, h) -> int:
+    buf = _buffer()
+    n = _read(src_fd, memoryview(buf)[:want])
     if n == 0:
         return 0
     view = memoryview(buf)[:n]
     if h is not None:
         h.update(view)
-    written = 0
-    while written < n:
-        written += os.write(dst_fd, view[written:])
+    _write_all(dst_fd, view)
     return n
+
+
+READING = "reading the source"
+WRITING = "writing the copy"
+
+
+def side_error(exc: OSError, side: str) -> OSError:
+    """The same error, its message saying which side of the copy failed (the errno is kept)."""
+    return OSError(exc.errno, f"{side}: {exc.strerror or exc}")
+
+
+def _read(fd: int, buf) -> int:
+    try:
+        return os.readv(fd, [buf])
+    except OSError as exc:
+        raise side_error(exc, READING) from exc
+
+
+def _write_all(fd: int, view: memoryview) -> None:
+    written = 0
+    try:
+        while written < len(view):
+            written += os.write(fd, view[written:])
+    except OSError as exc:
+        raise side_error(exc, WRITING) from exc
