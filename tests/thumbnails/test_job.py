@@ -293,3 +293,35 @@ def test_unsupported_files_are_skipped_and_mime_finds_pictures_without_extension
     assert info.status is JobStatus.COMPLETED, info.errors
     assert (info.output["generated"], info.output["skipped"], info.output["failed"]) == (1, 3, 0)
     assert library.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM thumbnail_failure").fetchone()[0]) == 0
+
+
+def test_progress_moves_picture_by_picture_within_a_batch(library, tmp_path):
+    """One batch of 10 pictures: the job panel's count rises as each picture is made, not at the
+    batch's end."""
+    root = tmp_path / "batch"
+    for i in range(10):
+        picture(root / f"p{i}.png", (2400, 1800), seed=i)  # PNG: no draft, each decode takes a while
+    index_tree(library, root)
+    dones: list[int] = []
+
+    async def go():
+        from sd_desktop.jobs import JobManager
+
+        manager = JobManager(library)
+        manager.events.add_listener(
+            lambda ev: (
+                dones.append(ev.progress["done"])
+                if ev.kind == "progress" and ev.progress and ev.progress.get("phase") == "generating"
+                else None
+            )
+        )
+        await manager.start()
+        job_id = await manager.enqueue("thumbnails", {"location_id": 1, "batch_size": 50, "max_concurrency": 1})
+        info = await manager.wait(job_id)
+        await manager.shutdown()
+        return info
+
+    info = asyncio.run(go())
+    assert info.status is JobStatus.COMPLETED and info.output["generated"] == 10
+    assert any(0 < d < 10 for d in dones), dones
+    assert dones == sorted(dones) and dones[-1] == 10

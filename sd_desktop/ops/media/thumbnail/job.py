@@ -16,6 +16,7 @@ whose content is no longer in the library.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import errno
 import os
@@ -152,6 +153,32 @@ def _scope(conn: sqlite3.Connection, cfg: ThumbnailConfig) -> _Scope:
     return _Scope(" AND ".join(where), args, ids)
 
 
+class _LiveProgress:
+    """Progress picture by picture while a batch runs (the state moves only at the checkpoint).
+
+    ``arrived`` is called on the worker pool's thread; it hands the count to the event loop."""
+
+    def __init__(self, job: ThumbnailJob, ctx: JobContext, sizes: dict[int, int]):
+        self.job, self.ctx, self.sizes = job, ctx, sizes
+        self.loop = asyncio.get_running_loop()
+        self.done = self.bytes = self.made = 0
+        self.closed = False
+
+    def arrived(self, result: Result) -> None:
+        self.loop.call_soon_threadsafe(self._count, result)
+
+    def _count(self, result: Result) -> None:
+        if self.closed:
+            return
+        self.done += 1
+        self.bytes += self.sizes.get(result.key, 0)
+        self.made += result.outcome == OK
+        self.job._report(self.ctx, self.done, self.bytes, self.made)
+
+    def close(self) -> None:
+        self.closed = True
+
+
 @register
 class ThumbnailJob(Job):
     NAME = "thumbnails"
@@ -251,15 +278,17 @@ class ThumbnailJob(Job):
         s = self.state
         return s.generated + s.already_present + s.skipped + s.failed + s.previously_failed
 
-    def _report(self, ctx: JobContext) -> None:
+    def _report(self, ctx: JobContext, extra_done: int = 0, extra_bytes: int = 0, extra_made: int = 0) -> None:
+        """Progress; the ``extra_*`` counts are pictures of the running batch, not yet checkpointed."""
         s = self.state
+        done, seen = self._done() + extra_done, s.bytes_seen + extra_bytes
         ctx.progress(
             phase="generating",
-            done=self._done(),
-            total=max(self._total, self._done()),
-            bytes_done=s.bytes_seen,
-            bytes_total=max(self._total_bytes, s.bytes_seen) or None,
-            message=f"{s.generated} made, {s.already_present} present, {s.failed} failed",
+            done=done,
+            total=max(self._total, done),
+            bytes_done=seen,
+            bytes_total=max(self._total_bytes, seen) or None,
+            message=f"{s.generated + extra_made} made, {s.already_present} present, {s.failed} failed",
         )
 
     async def _generate(self, ctx: JobContext, scope: _Scope, workers) -> None:
@@ -279,8 +308,9 @@ class ThumbnailJob(Job):
                         return
                     continue
             outcomes, tasks = await lib.read(partial(self._plan, rows=rows))
+            live = _LiveProgress(self, ctx, {r.id: r.size for r in rows})
             try:
-                results = await ctx.run_blocking(workers.run, tasks, lambda: ctx.interrupt_requested)
+                results = await ctx.run_blocking(workers.run, tasks, lambda: ctx.interrupt_requested, live.arrived)
             except WorkerStartError as exc:
                 raise JobError(f"{exc}; no thumbnails can be made now; run the job again later") from exc
             outcomes.update(results)
@@ -294,6 +324,7 @@ class ThumbnailJob(Job):
                     cursor = entry_id
                 else:
                     cursor = max(cursor, last_scanned)
+            live.close()
             writes = self._account(ctx, rows, outcomes)
             if from_scope:
                 st.cursor = cursor

@@ -168,9 +168,12 @@ class ProcessWorkers:
         proc.wait_ready()
         return proc
 
-    def run(self, tasks: list[Task], should_stop: Callable[[], bool]) -> dict[int, Result]:
+    def run(
+        self, tasks: list[Task], should_stop: Callable[[], bool], on_result: Callable[[Result], None] | None = None
+    ) -> dict[int, Result]:
         """Results of the tasks that ran, keyed by ``task.key``. Tasks not started because of a
-        stop request, or cut short by it, have no result (they were not done).
+        stop request, or cut short by it, have no result (they were not done). ``on_result`` is
+        called (on this thread) as each result arrives, for live progress.
 
         Decodes bigger than ``BIG_DECODE_PIXELS`` ask for the gate; it is given to one worker at a
         time, and the time limit of a file restarts when its worker gets the gate (waiting for
@@ -205,6 +208,8 @@ class ProcessWorkers:
             let_go(proc)
             if result is not None:
                 results[proc.task.key] = result
+                if on_result is not None:
+                    on_result(result)
 
         while pending or busy:
             if not stopping and should_stop():
@@ -288,9 +293,12 @@ class ThreadWorkers:
         big = threading.Lock()
         self._gate = lambda pixels: big
 
-    def run(self, tasks: list[Task], should_stop: Callable[[], bool]) -> dict[int, Result]:
+    def run(
+        self, tasks: list[Task], should_stop: Callable[[], bool], on_result: Callable[[Result], None] | None = None
+    ) -> dict[int, Result]:
         pending = deque(tasks)
         busy: dict[cf.Future, tuple[Task, float]] = {}
+        report = on_result or (lambda result: None)
         results: dict[int, Result] = {}
         while pending or busy:
             if should_stop():
@@ -308,6 +316,7 @@ class ThreadWorkers:
             for fut in done:
                 task, _deadline = busy.pop(fut)
                 results[task.key] = fut.result()
+                report(results[task.key])
             now = time.monotonic()
             for fut, (task, deadline) in list(busy.items()):
                 if now >= deadline:
@@ -316,6 +325,7 @@ class ThreadWorkers:
                     results[task.key] = Result(
                         task.key, FAILED, f"took longer than the {self.time_limit:g} s limit per file (abandoned)"
                     )
+                    report(results[task.key])
         return results
 
     def start(self) -> None:
