@@ -6,6 +6,7 @@ import os
 
 from sd_desktop.cas import full_hash
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
+from sd_desktop.ops.files.duplicate_detection.cache import Known
 from tests.duplicates._helpers import rel_groups, run_job, write
 from tests.validation._library_rows import index_tree
 
@@ -32,7 +33,8 @@ def test_second_run_reads_nothing_whole(library, tmp_path):
     assert first["stages"]["full_hashed"] == 3 and first["stages"]["whole_small"] == 3
     st = os.stat(tmp_path / "a.bin")
     row = cache_rows(library)[(st.st_dev, st.st_ino)]
-    assert row == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, full_hash(tmp_path / "a.bin"))
+    assert row[:3] == (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    assert Known.decode(row[3]).full == full_hash(tmp_path / "a.bin")
     second = find(library, tmp_path)
     assert second["groups"] == first["groups"]
     assert second["stages"]["full_hashed"] == 0 and second["stages"]["whole_small"] == 0

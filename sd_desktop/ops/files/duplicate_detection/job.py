@@ -1,7 +1,9 @@
 """DuplicateDetectionJob: groups of files with identical content, safe to act on.
 
-Phases: ``scan`` walks the search paths once and stores the candidates (files sharing a size, or a
-name and size) as ``work_item`` rows in one checkpoint; ``hash`` runs the staged comparison over
+Phases: ``scan`` walks the search paths once, settles the size groups the hash cache answers whole
+(content mode: every file unchanged and known well enough to need no read), and stores those groups'
+results with the other candidates (files sharing a size, or a name and size) as ``work_item`` rows in
+one checkpoint, which also prunes the cache rows the walk proved stale; ``hash`` runs the staged comparison over
 batches of size groups, each batch committing its result rows, new hash-cache rows and the cursor
 together. After a crash or pause the job continues at the first size group not committed.
 
@@ -37,7 +39,13 @@ from sd_desktop.ops.files.duplicate_detection.scan import (
     walk,
     walk_parallel,
 )
-from sd_desktop.ops.files.duplicate_detection.stages import READ_THREADS, Member, Pipeline, StageCounters
+from sd_desktop.ops.files.duplicate_detection.stages import (
+    READ_THREADS,
+    Member,
+    Pipeline,
+    StageCounters,
+    settle_cached,
+)
 
 KIND_CANDIDATE, KIND_GROUP, KIND_HARDLINKS = 0, 1, 2
 BATCH_FILES = 2000
@@ -123,11 +131,12 @@ class DuplicateDetectionJob(Job):
         mode = DuplicateMode(self.config.mode)
         pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="sd-dupes-io") if READ_THREADS > 1 else None
         try:
+            known: dict[tuple[int, int], str] | None = None  # None: look up per batch (after a resume)
             if self.state.phase == "scan":
-                groups = await self._scan(ctx, mode, pool)
+                groups, known = await self._scan(ctx, mode, pool)
             else:
                 groups = await ctx.library.read(lambda c: _load_candidates(c, ctx.job_id, self.state.cursor))
-            await self._hash(ctx, mode, groups, pool)
+            await self._hash(ctx, mode, groups, pool, known)
         finally:
             if pool is not None:
                 await asyncio.to_thread(pool.shutdown)  # work in flight stops at its next file
@@ -136,7 +145,7 @@ class DuplicateDetectionJob(Job):
     # -- scan ------------------------------------------------------------------------------
     async def _scan(
         self, ctx: JobContext, mode: DuplicateMode, pool: ThreadPoolExecutor | None
-    ) -> list[list[FileInfo]]:
+    ) -> tuple[list[list[FileInfo]], dict[tuple[int, int], str] | None]:
         ctx.progress(phase="scanning", message="listing files")
         cfg = self.config
         flt = ScanFilter(
@@ -155,7 +164,7 @@ class DuplicateDetectionJob(Job):
         def report(count: int) -> None:
             loop.call_soon_threadsafe(lambda: ctx.progress(phase="scanning", done=count, message="listing files"))
 
-        def scan() -> tuple[list[list[FileInfo]], int, list[tuple], list[tuple]]:
+        def scan() -> _Scanned:
             by_key: dict[object, list[FileInfo]] = defaultdict(list)
             count = 0
             stop = lambda: ctx.interrupt_requested  # noqa: E731
@@ -172,48 +181,73 @@ class DuplicateDetectionJob(Job):
                 key = (info.size, os.path.basename(info.path)) if mode is DuplicateMode.NAME_SIZE else info.size
                 by_key[key].append(info)
             groups = []
-            for key in sorted(by_key, key=_group_order):
+            for key in sorted((k for k, infos in by_key.items() if len(infos) > 1), key=_group_order):
                 infos = by_key[key]
-                if len(infos) > 1:
-                    infos.sort(key=lambda i: i.path)
-                    groups.append(infos)
+                infos.sort(key=_by_path)
+                groups.append(infos)
             hardlinks = _hardlink_sets(groups)
             # a group of names that are all one inode holds no duplicate: keep only its hard-link report
-            groups = [g for g in groups if len({i.identity for i in g}) > 1]
-            rows = [(job_id, gidx, KIND_CANDIDATE, None, g[0].size, _pack_group(g)) for gidx, g in enumerate(groups)]
-            results = [
+            groups = [g for g in groups if len({(i.device, i.inode) for i in g}) > 1]
+            out = _Scanned(groups=groups, scanned=count)
+            out.candidates = sum(len(g) for g in groups)
+            out.candidate_bytes = sum(i.size for g in groups for i in g)
+            if stop() or not mode.verified:
+                rest = groups
+            else:
+                listed_all = (i for infos in by_key.values() for i in infos)  # every file listed, for stale rows
+                found = ctx.library.read_sync(
+                    lambda c: cache.lookup(c, [i for g in groups for i in g], seen=listed_all)
+                )
+                out.known, out.stale = found.known, found.stale
+                rest = groups if mode is DuplicateMode.DEEP else _settle(groups, found.known, out)
+            out.groups = rest
+            out.rows = [(job_id, gidx, KIND_CANDIDATE, None, g[0].size, _pack_group(g)) for gidx, g in enumerate(rest)]
+            out.results = [
                 (job_id, -(n + 1), KIND_HARDLINKS, None, h["size"], msgpack.packb(h)) for n, h in enumerate(hardlinks)
             ]
-            return groups, count, rows, results
+            for size, packed in out.settled:
+                out.results.append((job_id, -(len(out.results) + 1), KIND_GROUP, None, size, packed))
+            return out
 
-        groups, scanned, rows, results = await ctx.run_blocking(scan)
+        scanned = await ctx.run_blocking(scan)
         await ctx.check_interrupt()  # a walk stopped by a pause is incomplete: never commit it
         st = self.state
-        st.phase, st.cursor, st.files_scanned = "hash", 0, scanned
-        st.candidates = sum(len(g) for g in groups)
-        st.candidate_bytes = sum(i.size for g in groups for i in g)
-        st.results = len(results)
+        st.phase, st.cursor, st.files_scanned = "hash", 0, scanned.scanned
+        st.candidates, st.candidate_bytes = scanned.candidates, scanned.candidate_bytes
+        st.results = len(scanned.results)
+        st.groups_found = len(scanned.settled)
+        st.files_done = scanned.counters.size_candidates
+        st.stages = scanned.counters.as_dict()
+        rows, results, stale = scanned.rows, scanned.results, scanned.stale
 
         def write(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM work_item WHERE job_id = ?", (job_id,))  # leftovers of an unfinished scan
             conn.executemany(
                 "INSERT INTO work_item (job_id, seq, kind, src, size, data) VALUES (?, ?, ?, ?, ?, ?)", rows + results
             )
+            cache.prune(conn, stale)
 
         await ctx.checkpoint(write)
-        ctx.progress(phase="scanning", done=scanned, message=f"{st.candidates} files share a size with another")
-        return groups
+        ctx.progress(
+            phase="scanning", done=st.files_scanned, message=f"{st.candidates} files share a size with another"
+        )
+        return scanned.groups, scanned.known
 
     # -- hash ------------------------------------------------------------------------------
     async def _hash(
-        self, ctx: JobContext, mode: DuplicateMode, groups: list[list[FileInfo]], pool: ThreadPoolExecutor | None
+        self,
+        ctx: JobContext,
+        mode: DuplicateMode,
+        groups: list[list[FileInfo]],
+        pool: ThreadPoolExecutor | None,
+        known: dict[tuple[int, int], str] | None,
     ) -> None:
         st = self.state
         loop = asyncio.get_running_loop()
         reporter = _BytesReporter(loop, ctx, st)
         phase = "hashing" if mode.verified else "grouping"
         ctx.progress(phase=phase, done=st.files_done, total=st.candidates, bytes_total=st.candidate_bytes)
-        await self._hash_batches(ctx, mode, groups, pool, reporter, phase)
+        await self._hash_batches(ctx, mode, groups, pool, reporter, phase, known)
 
     async def _hash_batches(
         self,
@@ -223,6 +257,7 @@ class DuplicateDetectionJob(Job):
         pool: ThreadPoolExecutor | None,
         reporter: _BytesReporter,
         phase: str,
+        known: dict[tuple[int, int], str] | None,
     ) -> None:
         st = self.state
         job_id = ctx.job_id
@@ -242,7 +277,7 @@ class DuplicateDetectionJob(Job):
                 pool=pool,
             )
             try:
-                found = await ctx.run_blocking(_resolve_batch, ctx.library, pipeline, mode, batch)
+                found = await ctx.run_blocking(_resolve_batch, ctx.library, pipeline, mode, batch, known)
             except HashInterrupted:
                 await ctx.check_interrupt()
                 raise
@@ -253,7 +288,10 @@ class DuplicateDetectionJob(Job):
                 st.results += 1
                 st.groups_found += 1
                 result_rows.append((job_id, -st.results, KIND_GROUP, None, size, packed))
-            cache_rows = [(i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, h) for i, h in pipeline.computed.values()]
+            cache_rows = [
+                (m.info.device, m.info.inode, m.info.size, m.info.mtime_ns, m.info.ctime_ns, _known(m).encode())
+                for m in pipeline.learned.values()
+            ]
             st.cursor += len(batch)
             st.files_done += files
             st.bytes_hashed += pipeline.bytes_read
@@ -311,6 +349,58 @@ class DuplicateDetectionJob(Job):
 
 
 # -- helpers ------------------------------------------------------------------------------
+@dataclass
+class _Scanned:
+    """What the scan's worker thread hands back: the size groups still to resolve and the rows to commit."""
+
+    groups: list[list[FileInfo]]
+    scanned: int
+    candidates: int = 0
+    candidate_bytes: int = 0
+    rows: list[tuple] = field(default_factory=list)  # candidate rows of ``groups``
+    results: list[tuple] = field(default_factory=list)  # hard-link sets and the groups settled from the cache
+    settled: list[tuple[int, bytes]] = field(default_factory=list)
+    counters: StageCounters = field(default_factory=StageCounters)
+    known: dict[tuple[int, int], str] | None = None
+    stale: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+
+
+def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out: _Scanned) -> list[list[FileInfo]]:
+    """Resolve the size groups the cache answers whole into ``out.settled``; returns the others."""
+    if not known:
+        return groups
+    rest = []
+    for infos in groups:
+        members = _members(infos)
+        _apply_known(members, known)
+        found = settle_cached(members)
+        if found is None:
+            rest.append(infos)
+            continue
+        out.counters.size_candidates += len(members)
+        out.counters.cache_hits += sum(1 for m in members if m.cached)
+        for group in found:
+            packed = _group_dict(group, DuplicateMode.CONTENT)
+            out.settled.append((packed["size"], msgpack.packb(packed)))
+    return rest
+
+
+def _apply_known(members: list[Member], known: dict[tuple[int, int], str]) -> None:
+    for m in members:
+        value = known.get((m.info.device, m.info.inode))
+        if value is None:
+            continue
+        if ":" not in value:  # a full hash alone (most rows)
+            m.hash, m.cached = value, True
+        else:
+            k = cache.Known.decode(value)
+            m.hash, m.head, m.tail, m.cached = k.full, k.head, k.tail, k.full is not None
+
+
+def _known(m: Member) -> cache.Known:
+    return cache.Known(m.hash, m.head, m.tail)
+
+
 class _BytesReporter:
     """Progress for long hashes: the worker thread counts bytes; the event loop reports them (throttled)."""
 
@@ -333,6 +423,10 @@ class _BytesReporter:
     def reset(self) -> None:
         with self.lock:
             self.pending = 0
+
+
+def _by_path(info: FileInfo) -> bytes:
+    return info.path
 
 
 def _group_order(key: object) -> tuple:
@@ -359,9 +453,10 @@ def _members(infos: list[FileInfo]) -> list[Member]:
     """One member per inode (its first name by path order); the other names become its links."""
     by_id: dict[tuple[int, int], Member] = {}
     for info in infos:
-        m = by_id.get(info.identity)
+        key = (info.device, info.inode)
+        m = by_id.get(key)
         if m is None:
-            by_id[info.identity] = Member(info)
+            by_id[key] = Member(info)
         else:
             m.links.append(info.path)
     return list(by_id.values())
@@ -380,7 +475,11 @@ def _hardlink_sets(groups: list[list[FileInfo]]) -> list[dict]:
 
 
 def _resolve_batch(
-    library: Library, pipeline: Pipeline, mode: DuplicateMode, batch: list[list[FileInfo]]
+    library: Library,
+    pipeline: Pipeline,
+    mode: DuplicateMode,
+    batch: list[list[FileInfo]],
+    known: dict[tuple[int, int], str] | None = None,
 ) -> list[tuple[int, bytes]]:
     """Groups found in one batch of size groups, as (size, packed group row) (runs on a worker thread)."""
     groups = [_members(infos) for infos in batch]
@@ -388,12 +487,10 @@ def _resolve_batch(
         pipeline.counters.size_candidates += sum(len(g) for g in groups)
         found = [g for g in groups if len(g) > 1]
     else:
-        known = library.read_sync(lambda c: cache.lookup(c, [i for g in batch for i in g]))
+        if known is None:
+            known = library.read_sync(lambda c: cache.lookup(c, [i for g in batch for i in g])).known
         for members in groups:
-            for m in members:
-                h = known.get(m.info.identity)
-                if h is not None:
-                    m.hash, m.cached = h, True
+            _apply_known(members, known)
         found = pipeline.resolve_many(groups)
     out = []
     for members in found:
