@@ -370,18 +370,38 @@ def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out
     if not known:
         return groups
     rest = []
+    found: list[list[Member]] = []
     for infos in groups:
+        values = [known.get((i.device, i.inode)) for i in infos]
+        if all(v is not None and ":" not in v for v in values):
+            # every file's full hash is known (the usual case): split by it, building members only for
+            # the buckets of several files (most size groups hold no duplicate at all)
+            buckets: dict[str, list[FileInfo]] = defaultdict(list)
+            for info, value in zip(infos, values, strict=True):
+                buckets[value].append(info)
+            inodes = len({(i.device, i.inode) for i in infos})
+            out.counters.size_candidates += inodes
+            out.counters.cache_hits += inodes
+            for value, bucket in buckets.items():
+                if len(bucket) > 1:
+                    members = _members(bucket)
+                    if len(members) > 1:
+                        for m in members:
+                            m.hash, m.cached = value, True
+                        found.append(members)
+            continue
         members = _members(infos)
         _apply_known(members, known)
-        found = settle_cached(members)
-        if found is None:
+        groups_found = settle_cached(members)
+        if groups_found is None:
             rest.append(infos)
             continue
         out.counters.size_candidates += len(members)
         out.counters.cache_hits += sum(1 for m in members if m.cached)
-        for group in found:
-            packed = _group_dict(group, DuplicateMode.CONTENT)
-            out.settled.append((packed["size"], msgpack.packb(packed)))
+        found.extend(groups_found)
+    for group in found:
+        packed = _group_dict(group, DuplicateMode.CONTENT)
+        out.settled.append((packed["size"], msgpack.packb(packed)))
     return rest
 
 
