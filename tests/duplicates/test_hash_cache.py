@@ -111,8 +111,8 @@ def _large_group(root) -> bytes:
     data = os.urandom(200_000)
     write(root / "a.bin", data, MTIME)
     write(root / "b.bin", data, MTIME)
-    write(root / "c.bin", b"C" + data[1:], MTIME)
-    write(root / "d.bin", data[:-1] + b"D", MTIME)
+    write(root / "c.bin", bytes([data[0] ^ 0xFF]) + data[1:], MTIME)
+    write(root / "d.bin", data[:-1] + bytes([data[-1] ^ 0xFF]), MTIME)
     return data
 
 
