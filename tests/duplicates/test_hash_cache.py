@@ -201,3 +201,23 @@ def test_stale_rows_are_pruned(library, tmp_path):
     assert rows[(dev, ids["a"])][:3] == (st_a.st_size, st_a.st_mtime_ns, st_a.st_ctime_ns)
     # rows of files outside the searched paths stay
     assert (dev, ids["x"]) in rows
+
+
+def test_run_settled_from_the_cache_reports_what_a_reading_run_does(library, tmp_path):
+    """A second run settled entirely at scan time (no work list) gives the same output: groups, hard
+    links, totals."""
+    data = os.urandom(150_000)
+    write(tmp_path / "a.bin", data, MTIME)
+    write(tmp_path / "b.bin", data, MTIME)
+    os.link(tmp_path / "a.bin", tmp_path / "a-link.bin")
+    small = os.urandom(500)
+    write(tmp_path / "s1", small, MTIME)
+    write(tmp_path / "s2", small, MTIME)
+    write(tmp_path / "lone", os.urandom(500), MTIME)
+    first = find(library, tmp_path)
+    second = find(library, tmp_path)
+    assert second["bytes_hashed"] == 0 and second["stages"]["cache_hits"] == first["stages"]["size_candidates"] == 5
+    for key in ("groups", "hardlinks", "group_count", "duplicate_files", "wasted_bytes", "files_scanned"):
+        assert second[key] == first[key], key
+    assert rel_groups(second, tmp_path) == [["a.bin", "b.bin"], ["s1", "s2"]]
+    assert [sorted(os.path.basename(p) for p in h["paths"]) for h in second["hardlinks"]] == [["a-link.bin", "a.bin"]]

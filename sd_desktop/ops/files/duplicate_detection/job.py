@@ -116,6 +116,8 @@ class DuplicateDetectionJob(Job):
     Config = DuplicateConfig
     State = DuplicateState
     Output = DuplicateOutput
+    # set when the scan settled every group from the cache: (groups, hard-link sets), stored form
+    _settled: tuple[list[dict], list[dict]] | None = None
 
     def target(self) -> str:
         roots = self.config.search_paths
@@ -140,6 +142,9 @@ class DuplicateDetectionJob(Job):
         finally:
             if pool is not None:
                 await asyncio.to_thread(pool.shutdown)  # work in flight stops at its next file
+        if self._settled is not None:  # the scan settled everything: no work list was written
+            settled, hardlinks = self._settled
+            return await ctx.run_blocking(self._output_of, settled, hardlinks, mode)
         return await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
 
     # -- scan ------------------------------------------------------------------------------
@@ -200,13 +205,19 @@ class DuplicateDetectionJob(Job):
                 )
                 out.known, out.stale = found.known, found.stale
                 rest = groups if mode is DuplicateMode.DEEP else _settle(groups, found.known, out)
-            out.groups = rest
-            out.rows = [(job_id, gidx, KIND_CANDIDATE, None, g[0].size, _pack_group(g)) for gidx, g in enumerate(rest)]
-            out.results = [
-                (job_id, -(n + 1), KIND_HARDLINKS, None, h["size"], msgpack.packb(h)) for n, h in enumerate(hardlinks)
-            ]
-            for size, packed in out.settled:
-                out.results.append((job_id, -(len(out.results) + 1), KIND_GROUP, None, size, packed))
+            out.groups, out.hardlinks = rest, hardlinks
+            if rest:  # groups left to hash: the work list and the results so far are committed together
+                out.rows = [
+                    (job_id, gidx, KIND_CANDIDATE, None, g[0].size, _pack_group(g)) for gidx, g in enumerate(rest)
+                ]
+                out.results = [
+                    (job_id, -(n + 1), KIND_HARDLINKS, None, h["size"], msgpack.packb(h))
+                    for n, h in enumerate(hardlinks)
+                ]
+                for group in out.settled:
+                    out.results.append(
+                        (job_id, -(len(out.results) + 1), KIND_GROUP, None, group["size"], msgpack.packb(group))
+                    )
             return out
 
         scanned = await ctx.run_blocking(scan)
@@ -214,11 +225,20 @@ class DuplicateDetectionJob(Job):
         st = self.state
         st.phase, st.cursor, st.files_scanned = "hash", 0, scanned.scanned
         st.candidates, st.candidate_bytes = scanned.candidates, scanned.candidate_bytes
-        st.results = len(scanned.results)
+        st.results = len(scanned.hardlinks) + len(scanned.settled)
         st.groups_found = len(scanned.settled)
         st.files_done = scanned.counters.size_candidates
         st.stages = scanned.counters.as_dict()
         rows, results, stale = scanned.rows, scanned.results, scanned.stale
+        message = f"{st.candidates} files share a size with another"
+        if not scanned.groups:
+            # nothing left to read: the job ends here, so there is no work list to commit (after a crash
+            # the scan runs again); only the stale cache rows are removed
+            if stale:
+                await ctx.library.write(lambda conn: cache.prune(conn, stale))
+            self._settled = (scanned.settled, scanned.hardlinks)
+            ctx.progress(phase="scanning", done=st.files_scanned, message=message)
+            return [], None
 
         def write(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM work_item WHERE job_id = ?", (job_id,))  # leftovers of an unfinished scan
@@ -228,9 +248,7 @@ class DuplicateDetectionJob(Job):
             cache.prune(conn, stale)
 
         await ctx.checkpoint(write)
-        ctx.progress(
-            phase="scanning", done=st.files_scanned, message=f"{st.candidates} files share a size with another"
-        )
+        ctx.progress(phase="scanning", done=st.files_scanned, message=message)
         return scanned.groups, scanned.known
 
     # -- hash ------------------------------------------------------------------------------
@@ -326,8 +344,15 @@ class DuplicateDetectionJob(Job):
             "SELECT kind, data FROM work_item WHERE job_id = ? AND kind IN (?, ?) ORDER BY seq DESC",
             (job_id, KIND_GROUP, KIND_HARDLINKS),
         ):
-            obj = _unpack_result(msgpack.unpackb(data, raw=False))
-            (groups if kind == KIND_GROUP else hardlinks).append(obj)
+            (groups if kind == KIND_GROUP else hardlinks).append(msgpack.unpackb(data, raw=False))
+        return self._output_of(groups, hardlinks, mode)
+
+    def _output_of(self, groups: list[dict], hardlinks: list[dict], mode: DuplicateMode) -> DuplicateOutput:
+        """The output from the stored form of the results (raw path bytes; decoded here, in place)."""
+        for obj in groups:
+            _unpack_result(obj)
+        for obj in hardlinks:
+            _unpack_result(obj)
         groups.sort(key=lambda g: (-g["wasted_bytes"], -g["size"], g["paths"][0]))
         hardlinks.sort(key=lambda h: (-h["size"], h["paths"][0]))
         st = self.state
@@ -357,9 +382,11 @@ class _Scanned:
     scanned: int
     candidates: int = 0
     candidate_bytes: int = 0
-    rows: list[tuple] = field(default_factory=list)  # candidate rows of ``groups``
-    results: list[tuple] = field(default_factory=list)  # hard-link sets and the groups settled from the cache
-    settled: list[tuple[int, bytes]] = field(default_factory=list)
+    hardlinks: list[dict] = field(default_factory=list)
+    settled: list[dict] = field(default_factory=list)  # groups the cache settled (stored form)
+    # rows to commit when groups are left to hash: candidates of ``groups``, hard-link sets and settled groups
+    rows: list[tuple] = field(default_factory=list)
+    results: list[tuple] = field(default_factory=list)
     counters: StageCounters = field(default_factory=StageCounters)
     known: dict[tuple[int, int], str] | None = None
     stale: list[tuple[int, int, int, int, int]] = field(default_factory=list)
@@ -399,9 +426,7 @@ def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out
         out.counters.size_candidates += len(members)
         out.counters.cache_hits += sum(1 for m in members if m.cached)
         found.extend(groups_found)
-    for group in found:
-        packed = _group_dict(group, DuplicateMode.CONTENT)
-        out.settled.append((packed["size"], msgpack.packb(packed)))
+    out.settled.extend(_group_dict(group, DuplicateMode.CONTENT) for group in found)
     return rest
 
 
