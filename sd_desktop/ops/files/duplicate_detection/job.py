@@ -192,7 +192,7 @@ class DuplicateDetectionJob(Job):
                 groups.append(infos)
             hardlinks = _hardlink_sets(groups)
             # a group of names that are all one inode holds no duplicate: keep only its hard-link report
-            groups = [g for g in groups if len({(i.device, i.inode) for i in g}) > 1]
+            groups = [g for g in groups if _inodes(g) > 1]
             out = _Scanned(groups=groups, scanned=count)
             out.candidates = sum(len(g) for g in groups)
             out.candidate_bytes = sum(i.size for g in groups for i in g)
@@ -406,7 +406,7 @@ def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out
             buckets: dict[str, list[FileInfo]] = defaultdict(list)
             for info, value in zip(infos, values, strict=True):
                 buckets[value].append(info)
-            inodes = len({(i.device, i.inode) for i in infos})
+            inodes = _inodes(infos)
             out.counters.size_candidates += inodes
             out.counters.cache_hits += inodes
             for value, bucket in buckets.items():
@@ -507,9 +507,18 @@ def _members(infos: list[FileInfo]) -> list[Member]:
     return list(by_id.values())
 
 
+def _inodes(infos: list[FileInfo]) -> int:
+    """How many inodes these names are (a name whose link count is 1 is its inode's only one)."""
+    if all(i.nlink == 1 for i in infos):
+        return len(infos)
+    return len({(i.device, i.inode) for i in infos})
+
+
 def _hardlink_sets(groups: list[list[FileInfo]]) -> list[dict]:
     out = []
     for g in groups:
+        if all(i.nlink == 1 for i in g):
+            continue  # no name here has another
         by_id: dict[tuple[int, int], list[FileInfo]] = defaultdict(list)
         for info in g:
             by_id[info.identity].append(info)

@@ -89,6 +89,8 @@ def _list_dir(
     """The wanted regular files of one folder and its sub-folders (with their reference flag)."""
     files: list[FileInfo] = []
     subdirs: list[tuple[bytes, bool]] = []
+    # the default filter (non-empty files, any size and name) is one comparison: this loop runs per file
+    any_nonempty = flt.min_size <= 1 and flt.max_size is None and not flt.extensions and not flt.include_empty
     try:
         it = os.scandir(folder)
     except OSError as exc:
@@ -120,8 +122,13 @@ def _list_dir(
                 if not isinstance(exc, FileNotFoundError):  # vanished mid-walk: not a problem
                     on_error(entry.path, f"cannot stat: {exc.strerror or exc}")
                 continue
-            if flt.wants(name, st.st_size):
-                files.append(_info(entry.path, st, in_ref))
+            size = st.st_size
+            if (size > 0) if any_nonempty else flt.wants(name, size):
+                files.append(
+                    FileInfo(
+                        entry.path, size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink, in_ref
+                    )
+                )
     subdirs.sort()
     return files, subdirs
 
