@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+
+import pytest
 
 from sd_desktop.cas import full_hash
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
@@ -221,3 +224,50 @@ def test_run_settled_from_the_cache_reports_what_a_reading_run_does(library, tmp
         assert second[key] == first[key], key
     assert rel_groups(second, tmp_path) == [["a-link.bin", "b.bin"], ["s1", "s2"]]  # an inode: its first name
     assert [sorted(os.path.basename(p) for p in h["paths"]) for h in second["hardlinks"]] == [["a-link.bin", "a.bin"]]
+
+
+def test_prune_unseen_forgets_the_other_inodes_of_one_device(library):
+    from sd_desktop.ops.files.duplicate_detection import cache
+
+    rows = [(7, ino, 10, 1, 1, "h") for ino in (1, 2, 3)] + [(8, 2, 10, 1, 1, "h")]
+    library.write_sync(lambda c: cache.store(c, rows))
+    gone = library.write_sync(lambda c: cache.prune_unseen(c, 7, [1, 3, 99]))
+    assert gone == 1
+    assert set(cache_rows(library)) == {(7, 1), (7, 3), (8, 2)}, "only device 7's unseen inode 2 goes"
+
+
+def test_search_of_a_whole_file_system_prunes_the_rows_of_files_gone(library, tmp_path):
+    """A root that is a mount point: the walk sees every file of the device, so rows of inodes it did
+    not see are of files that no longer exist (needs a tmpfs mount: root only)."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(mnt)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        data = os.urandom(100_000)
+        for name in ("a", "b", "c"):
+            write(mnt / "d" / name, data, MTIME)
+        elsewhere = write(tmp_path / "x", data, MTIME)
+        write(tmp_path / "y", data, MTIME)
+        find(library, tmp_path / "x", tmp_path / "y")
+        find(library, mnt)
+        dev = os.stat(mnt).st_dev
+        gone = os.stat(mnt / "d" / "b").st_ino
+        assert (dev, gone) in cache_rows(library)
+        os.unlink(mnt / "d" / "b")
+        out = find(library, mnt)
+        assert rel_groups(out, mnt) == [["d/a", "d/c"]]
+        rows = cache_rows(library)
+        assert (dev, gone) not in rows
+        assert (dev, os.stat(mnt / "d" / "a").st_ino) in rows
+        assert (os.stat(elsewhere).st_dev, os.stat(elsewhere).st_ino) in rows, "other devices keep their rows"
+        # a search below the top of the file system proves nothing about the rest: nothing more goes
+        write(mnt / "e" / "1", data, MTIME)
+        write(mnt / "e" / "2", data, MTIME)
+        find(library, mnt / "e")
+        c_ino = os.stat(mnt / "d" / "c").st_ino
+        os.unlink(mnt / "d" / "c")
+        find(library, mnt / "e")
+        assert (dev, c_ino) in cache_rows(library)
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)

@@ -15,6 +15,7 @@ full hashes make a duplicate.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
@@ -155,5 +156,16 @@ def prune(conn: sqlite3.Connection, stale: list[tuple[int, int, int, int, int]])
     before = conn.total_changes
     conn.executemany(
         "DELETE FROM hash_cache WHERE device = ? AND inode = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ?", stale
+    )
+    return conn.total_changes - before
+
+
+def prune_unseen(conn: sqlite3.Connection, device: int, inodes: list[int]) -> int:
+    """Forget the rows of ``device`` whose inode is not in ``inodes``: for a walk that saw the whole file
+    system, the files that are gone. One statement over a JSON array. Returns how many went."""
+    before = conn.total_changes
+    conn.execute(
+        "DELETE FROM hash_cache WHERE device = ? AND inode NOT IN (SELECT value FROM json_each(?))",
+        (device, json.dumps(inodes)),
     )
     return conn.total_changes - before

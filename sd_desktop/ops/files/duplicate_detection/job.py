@@ -169,14 +169,23 @@ class DuplicateDetectionJob(Job):
         def report(count: int) -> None:
             loop.call_soon_threadsafe(lambda: ctx.progress(phase="scanning", done=count, message="listing files"))
 
+        # a root that is a whole file system, walked without error and without leaving anything out,
+        # saw every file of its device: cache rows of other inodes there are files that are gone
+        whole_devices = _whole_devices(roots) if flt.lists_every_file() else set()
+        walk_errors = []
+
+        def on_error(path: bytes, message: str) -> None:
+            walk_errors.append(path)
+            ctx.add_non_critical_error(path, message)
+
         def scan() -> _Scanned:
             by_key: dict[object, list[FileInfo]] = defaultdict(list)
             count = 0
             stop = lambda: ctx.interrupt_requested  # noqa: E731
             if pool is None:
-                listed = walk(roots, flt, refs, ctx.add_non_critical_error, stop)
+                listed = walk(roots, flt, refs, on_error, stop)
             else:
-                listed = walk_parallel(roots, flt, refs, ctx.add_non_critical_error, pool, stop, report)
+                listed = walk_parallel(roots, flt, refs, on_error, pool, stop, report)
             last = time.monotonic()
             for info in listed:
                 count += 1
@@ -204,6 +213,9 @@ class DuplicateDetectionJob(Job):
                     lambda c: cache.lookup(c, [i for g in groups for i in g], seen=listed_all)
                 )
                 out.known, out.stale = found.known, found.stale
+                if whole_devices and not walk_errors and not stop():
+                    for dev in whole_devices:
+                        out.unseen[dev] = [i.inode for infos in by_key.values() for i in infos if i.device == dev]
                 rest = groups if mode is DuplicateMode.DEEP else _settle(groups, found.known, out)
             out.groups, out.hardlinks = rest, hardlinks
             if rest:  # groups left to hash: the work list and the results so far are committed together
@@ -229,13 +241,19 @@ class DuplicateDetectionJob(Job):
         st.groups_found = len(scanned.settled)
         st.files_done = scanned.counters.size_candidates
         st.stages = scanned.counters.as_dict()
-        rows, results, stale = scanned.rows, scanned.results, scanned.stale
+        rows, results, stale, unseen = scanned.rows, scanned.results, scanned.stale, scanned.unseen
+
+        def prune(conn: sqlite3.Connection) -> None:
+            cache.prune(conn, stale)
+            for dev, inodes in unseen.items():
+                cache.prune_unseen(conn, dev, inodes)
+
         message = f"{st.candidates} files share a size with another"
         if not scanned.groups:
             # nothing left to read: the job ends here, so there is no work list to commit (after a crash
             # the scan runs again); only the stale cache rows are removed
-            if stale:
-                await ctx.library.write(lambda conn: cache.prune(conn, stale))
+            if stale or unseen:
+                await ctx.library.write(prune)
             self._settled = (scanned.settled, scanned.hardlinks)
             ctx.progress(phase="scanning", done=st.files_scanned, message=message)
             return [], None
@@ -245,7 +263,7 @@ class DuplicateDetectionJob(Job):
             conn.executemany(
                 "INSERT INTO work_item (job_id, seq, kind, src, size, data) VALUES (?, ?, ?, ?, ?, ?)", rows + results
             )
-            cache.prune(conn, stale)
+            prune(conn)
 
         await ctx.checkpoint(write)
         ctx.progress(phase="scanning", done=st.files_scanned, message=message)
@@ -390,6 +408,7 @@ class _Scanned:
     counters: StageCounters = field(default_factory=StageCounters)
     known: dict[tuple[int, int], str] | None = None
     stale: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    unseen: dict[int, list[int]] = field(default_factory=dict)  # whole file systems walked: device -> inodes seen
 
 
 def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out: _Scanned) -> list[list[FileInfo]]:
@@ -505,6 +524,18 @@ def _members(infos: list[FileInfo]) -> list[Member]:
         else:
             m.links.append(info.path)
     return list(by_id.values())
+
+
+def _whole_devices(roots: list[bytes]) -> set[int]:
+    """Devices of the roots that are the top of their file system (mount points)."""
+    out = set()
+    for root in roots:
+        try:
+            if os.path.ismount(root):
+                out.add(os.lstat(root).st_dev)
+        except OSError:
+            continue
+    return out
 
 
 def _inodes(infos: list[FileInfo]) -> int:

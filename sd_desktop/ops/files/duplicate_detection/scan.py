@@ -48,6 +48,10 @@ class ScanFilter:
     include_hidden: bool = True
     include_empty: bool = False
 
+    def lists_every_file(self) -> bool:
+        """True when the walk lists every non-empty regular file it reaches (no name or size filter)."""
+        return self.include_hidden and self.min_size <= 1 and self.max_size is None and not self.extensions
+
     def wants(self, name: bytes, size: int) -> bool:
         if size == 0 and not self.include_empty:
             return False
