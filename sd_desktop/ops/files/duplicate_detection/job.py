@@ -14,6 +14,7 @@ hard links (reported under ``hardlinks``), never duplicates of each other.
 from __future__ import annotations
 
 import asyncio
+import operator
 import os
 import sqlite3
 import threading
@@ -48,6 +49,7 @@ from sd_desktop.ops.files.duplicate_detection.stages import (
 )
 
 KIND_CANDIDATE, KIND_GROUP, KIND_HARDLINKS = 0, 1, 2
+_PATH = operator.attrgetter("path")
 BATCH_FILES = 2000
 BATCH_BYTES = 256 * 1024 * 1024
 UNVERIFIED_NOTE = "candidates, not verified: files that share a size (or a name and size) may still differ"
@@ -187,6 +189,7 @@ class DuplicateDetectionJob(Job):
             else:
                 listed = walk_parallel(roots, flt, refs, on_error, pool, stop, report)
             last = time.monotonic()
+            linked: set[object] = set()  # keys of the groups holding a name with other hard links
             for info in listed:
                 count += 1
                 if count % 1000 == 0 and time.monotonic() - last > 0.2:
@@ -194,14 +197,18 @@ class DuplicateDetectionJob(Job):
                     report(count)
                 key = (info.size, os.path.basename(info.path)) if mode is DuplicateMode.NAME_SIZE else info.size
                 by_key[key].append(info)
-            groups = []
+                if info.nlink > 1:
+                    linked.add(key)
+            groups, hardlinks = [], []
             for key in sorted((k for k, infos in by_key.items() if len(infos) > 1), key=_group_order):
                 infos = by_key[key]
-                infos.sort(key=_by_path)
+                infos.sort(key=_PATH)
+                if key in linked:
+                    hardlinks += _hardlink_sets([infos])
+                    # a group of names that are all one inode holds no duplicate: keep only its hard-link report
+                    if len({(i.device, i.inode) for i in infos}) < 2:
+                        continue
                 groups.append(infos)
-            hardlinks = _hardlink_sets(groups)
-            # a group of names that are all one inode holds no duplicate: keep only its hard-link report
-            groups = [g for g in groups if _inodes(g) > 1]
             out = _Scanned(groups=groups, scanned=count)
             out.candidates = sum(len(g) for g in groups)
             out.candidate_bytes = sum(i.size for g in groups for i in g)
@@ -425,7 +432,7 @@ def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out
             buckets: dict[str, list[FileInfo]] = defaultdict(list)
             for info, value in zip(infos, values, strict=True):
                 buckets[value].append(info)
-            inodes = _inodes(infos)
+            inodes = len(infos) if all(i.nlink == 1 for i in infos) else len({(i.device, i.inode) for i in infos})
             out.counters.size_candidates += inodes
             out.counters.cache_hits += inodes
             for value, bucket in buckets.items():
@@ -489,10 +496,6 @@ class _BytesReporter:
             self.pending = 0
 
 
-def _by_path(info: FileInfo) -> bytes:
-    return info.path
-
-
 def _group_order(key: object) -> tuple:
     if isinstance(key, tuple):
         return (-key[0], key[1])
@@ -538,18 +541,9 @@ def _whole_devices(roots: list[bytes]) -> set[int]:
     return out
 
 
-def _inodes(infos: list[FileInfo]) -> int:
-    """How many inodes these names are (a name whose link count is 1 is its inode's only one)."""
-    if all(i.nlink == 1 for i in infos):
-        return len(infos)
-    return len({(i.device, i.inode) for i in infos})
-
-
 def _hardlink_sets(groups: list[list[FileInfo]]) -> list[dict]:
     out = []
     for g in groups:
-        if all(i.nlink == 1 for i in g):
-            continue  # no name here has another
         by_id: dict[tuple[int, int], list[FileInfo]] = defaultdict(list)
         for info in g:
             by_id[info.identity].append(info)
