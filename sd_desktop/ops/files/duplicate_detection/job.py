@@ -1,11 +1,17 @@
 """DuplicateDetectionJob: groups of files with identical content, safe to act on.
 
-Phases: ``scan`` walks the search paths once, settles the size groups the hash cache answers whole
-(content mode: every file unchanged and known well enough to need no read), and stores those groups'
-results with the other candidates (files sharing a size, or a name and size) as ``work_item`` rows in
-one checkpoint, which also prunes the cache rows the walk proved stale; ``hash`` runs the staged comparison over
-batches of size groups, each batch committing its result rows, new hash-cache rows and the cursor
-together. After a crash or pause the job continues at the first size group not committed.
+Phases: ``scan`` walks the search paths once (a fresh ``lstat`` of every file) and, in content mode,
+settles the size groups the hash cache answers whole (every file unchanged and known well enough to
+need no read). If groups are left, their candidates (files sharing a size, or a name and size) and
+the results so far are stored as ``work_item`` rows in one checkpoint; ``hash`` then runs the staged
+comparison over batches of size groups, each batch committing its result rows, new hash-cache rows
+and the cursor together. After a crash or pause the job continues at the first size group not
+committed. When the cache settled everything (an unchanged tree) nothing is committed before the
+end: the output is built from memory, and a crash only means scanning again.
+
+The scan also prunes the cache: rows of listed files whose stat no longer matches, and, when a root
+is the top of its file system and the walk listed everything without error, the rows of that device's
+inodes the walk did not see (files that are gone).
 
 Identity is (device, inode): a file reached twice is listed once, and the names of one inode are
 hard links (reported under ``hardlinks``), never duplicates of each other.
