@@ -271,3 +271,11 @@ def test_search_of_a_whole_file_system_prunes_the_rows_of_files_gone(library, tm
         assert (dev, c_ino) in cache_rows(library)
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_cache_values_round_trip_and_damaged_ones_mean_unknown():
+    head, tail = bytes(range(32)), bytes(range(32, 64))
+    for known in (Known("ab" * 32), Known(None, head), Known(None, head, tail), Known("cd" * 32, head, tail)):
+        assert Known.decode(known.encode()) == known
+    assert Known.decode("ab" * 32).full == "ab" * 32  # the indexer's bare full hash
+    assert Known.decode(":zz:") == Known(), "a damaged row is read as nothing known"

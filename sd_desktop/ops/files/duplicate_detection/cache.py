@@ -52,7 +52,10 @@ class Known:
         if ":" not in value:
             return cls(full=value or None)
         full, head, tail = (value.split(":") + ["", ""])[:3]
-        return cls(full or None, bytes.fromhex(head) if head else None, bytes.fromhex(tail) if tail else None)
+        try:
+            return cls(full or None, bytes.fromhex(head) if head else None, bytes.fromhex(tail) if tail else None)
+        except ValueError:  # a damaged row: knowing nothing means reading again
+            return cls()
 
 
 @dataclass
