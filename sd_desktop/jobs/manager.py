@@ -369,8 +369,10 @@ class JobManager:
             return info
         fut = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(job_id, []).append(fut)
-        await fut
-        return await self.info(job_id)
+        # the record read right after the finish (or pause) was stored: reading (and decoding its
+        # output) again would cost as much once more
+        announced = await fut
+        return announced if announced is not None else await self.info(job_id)
 
     async def wait_tree(self, job_id: int) -> JobInfo:
         """Wait for a job and then its follow-ups (recursively); returns the first job's record."""
@@ -614,7 +616,7 @@ class JobManager:
         if info.status in FINISHED or info.status is JobStatus.PAUSED:
             for fut in self._waiters.pop(job_id, []):
                 if not fut.done():
-                    fut.set_result(None)
+                    fut.set_result(info)
 
     def _publish_progress(self, ctx: JobContext, progress: Progress) -> None:
         self.events.publish(

@@ -101,6 +101,55 @@ def test_pause_then_resume_equals_uninterrupted(library, pairs_tree, monkeypatch
     assert left.fetchone()[0] == 0, "the work list is removed with the finished job"
 
 
+def test_pause_after_groups_settled_from_the_cache_then_resume(library, pairs_tree, monkeypatch):
+    """The scan commits the groups the cache settles with the candidates of the others; a pause in the
+    hashing that follows and a resume give the groups of an uninterrupted run."""
+    cfg = DuplicateConfig(search_paths=[pairs_tree])
+    reference = run_job(library, "duplicate_detection", cfg).output
+    library.write_sync(lambda c: c.execute("DELETE FROM hash_cache WHERE inode % 2 = 0"))  # forget about half
+
+    original = JobContext.checkpoint
+    calls = []
+
+    async def checkpoint_then_pause(self, fn=None):
+        result = await original(self, fn)
+        calls.append(1)
+        if len(calls) == 2:
+            await self.manager.pause(self.job_id)
+        return result
+
+    async def first() -> int:
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        job_id = await manager.enqueue("duplicate_detection", cfg)
+        info = await manager.wait(job_id)
+        await manager.shutdown()
+        assert info.status is JobStatus.PAUSED
+        return job_id
+
+    monkeypatch.setattr(JobContext, "checkpoint", checkpoint_then_pause)
+    job_id = asyncio.run(first())
+    monkeypatch.undo()
+    status, state = stored_state(library.db_path, job_id)
+    assert status == "paused" and state.phase == "hash"
+    # the pairs whose two inodes are odd (both rows kept) were settled by the scan without a read
+    settled = sum(1 for a in pairs_tree.rglob("*.a") if a.stat().st_ino % 2 and a.with_suffix(".b").stat().st_ino % 2)
+    assert 0 < settled < PAIRS
+    assert state.groups_found == settled + state.cursor, "settled groups + those of the first hashing batch"
+
+    async def second():
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        await manager.resume(job_id)
+        info = await manager.wait(job_id)
+        await manager.shutdown()
+        return info
+
+    info = asyncio.run(second())
+    assert info.status is JobStatus.COMPLETED
+    assert info.output["groups"] == reference["groups"]
+
+
 def test_kill_9_during_hashing_then_resume(pairs_tree, library_dir):
     pairs = PAIRS
     cmd = [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "duplicates", str(pairs_tree)]

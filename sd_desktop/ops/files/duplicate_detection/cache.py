@@ -1,56 +1,181 @@
-"""The full-hash cache: ``hash_cache`` rows keyed by (device, inode), trusted only when size, mtime_ns
-and ctime_ns all match; an indexed entry's ``integrity_hash`` counts too under the same rule.
+"""The hash cache: ``hash_cache`` rows keyed by (device, inode), trusted only when size, mtime_ns and
+ctime_ns all match the walk's fresh ``lstat``; an indexed entry's ``integrity_hash`` counts too under
+the same rule.
 
 Any mismatch means "hash again": a file replaced by other content with the same size and mtime
 gets a new inode or at least a new ctime, so it is never answered from the cache.
+
+Besides full hashes the duplicate search remembers the blake3 of the first and last 16 KiB of the
+larger files it looked at, so a size group settled by those last time is settled again without a
+read. The table has one ``hash`` TEXT column, so a row written here holds ``FULL:HEAD:TAIL`` (hex,
+any part empty when unknown); a bare 64-hex value (what the indexer writes) is a full hash alone.
+Head and tail digests only ever split a size group (tell files apart), never join one: only equal
+full hashes make a duplicate. (Separate ``head``/``tail`` BLOB columns would be cleaner; the
+migration is the lead's to add.)
+
+Pruning: rows of listed files whose stat fields no longer match are stale (``Lookup.stale``,
+``prune``); for a walk over a whole file system, rows of the inodes it did not see (``prune_unseen``).
+Rows carry no path, so for a walk below the top of a file system the rows of deleted files there
+cannot be told from rows of files elsewhere on the device and stay (harmless: an inode number reused
+by a new file comes with a new ctime, so it never matches).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sd_desktop.ops.files.duplicate_detection.scan import FileInfo
 
 CHUNK = 500
+SCAN_RATIO = 4  # read all of a device's rows at once when they are at most this many per file asked about
 
 
-def lookup(conn: sqlite3.Connection, infos: Iterable[FileInfo], use_entries: bool = True) -> dict[tuple[int, int], str]:
-    """Known full hashes for the files whose identity and stat fields still match."""
+@dataclass(slots=True)
+class Known:
+    """What the cache knows of one unchanged file."""
+
+    full: str | None = None
+    head: bytes | None = None
+    tail: bytes | None = None
+
+    def encode(self) -> str:
+        if self.head is None and self.tail is None:
+            return self.full or ""
+        return ":".join((self.full or "", self.head.hex() if self.head else "", self.tail.hex() if self.tail else ""))
+
+    @classmethod
+    def decode(cls, value: str) -> Known:
+        if ":" not in value:
+            return cls(full=value or None)
+        full, head, tail = (value.split(":") + ["", ""])[:3]
+        try:
+            return cls(full or None, bytes.fromhex(head) if head else None, bytes.fromhex(tail) if tail else None)
+        except ValueError:  # a damaged row: knowing nothing means reading again
+            return cls()
+
+
+@dataclass
+class Lookup:
+    """The answer of ``lookup``: what is known of the unchanged files, and the rows found stale."""
+
+    known: dict[tuple[int, int], str]  # encoded ``Known`` (decoding only when used is cheaper)
+    # rows whose file changed (or whose inode is another file now): (device, inode, size, mtime_ns, ctime_ns)
+    stale: list[tuple[int, int, int, int, int]]
+
+
+def lookup(
+    conn: sqlite3.Connection,
+    infos: Iterable[FileInfo],
+    use_entries: bool = True,
+    seen: Iterable[FileInfo] = (),
+) -> Lookup:
+    """Known hashes for the files whose identity and stat fields still match.
+
+    ``seen``: every file the walk listed (not only ``infos``); a row of one of them whose stat fields
+    differ is reported in ``stale`` (its file was modified or its inode reused), for pruning. The
+    rows of ``infos`` are checked the same way.
+    """
     by_dev: dict[int, dict[int, FileInfo]] = defaultdict(dict)
     for info in infos:
         by_dev[info.device][info.inode] = info
     found: dict[tuple[int, int], str] = {}
+    stale: list[tuple[int, int, int, int, int]] = []
+
+    others: dict[tuple[int, int], FileInfo] | None = None  # ``seen``, indexed when first needed
+
+    def take(dev: int, rows: list[tuple], entries: bool) -> None:
+        nonlocal others
+        asked = by_dev[dev]
+        for ino, size, mtime_ns, ctime_ns, value in rows:
+            info = asked.get(ino)
+            if info is not None and size == info.size and mtime_ns == info.mtime_ns and ctime_ns == info.ctime_ns:
+                have = found.get((dev, ino)) if entries else None
+                if have is None:
+                    found[(dev, ino)] = value
+                elif have.startswith(":"):  # partial knowledge, and the indexed entry knows the full hash
+                    known = Known.decode(have)
+                    known.full = value
+                    found[(dev, ino)] = known.encode()
+                continue
+            if entries:
+                continue
+            if info is None:
+                if others is None:
+                    others = {(i.device, i.inode): i for i in seen}
+                info = others.get((dev, ino))
+                if info is None or (size, mtime_ns, ctime_ns) == (info.size, info.mtime_ns, info.ctime_ns):
+                    continue  # not listed by this walk: nothing is known about it
+            stale.append((dev, ino, size, mtime_ns, ctime_ns))
+
     for dev, by_ino in by_dev.items():
         inodes = list(by_ino)
+        rows_here = conn.execute("SELECT count(*) FROM hash_cache WHERE device = ?", (dev,)).fetchone()[0]
+        if rows_here and rows_here <= SCAN_RATIO * len(inodes):
+            # one range read of the device's rows beats thousands of IN look-ups (and sees stale rows of
+            # every walked file, not only of the ones asked about)
+            take(
+                dev,
+                conn.execute(
+                    "SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache WHERE device = ?", (dev,)
+                ).fetchall(),
+                False,
+            )
+        elif rows_here:
+            for start in range(0, len(inodes), CHUNK):
+                chunk = inodes[start : start + CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache WHERE device = ? "
+                    f"AND inode IN ({marks})",
+                    (dev, *chunk),
+                ).fetchall()
+                take(dev, rows, False)
         # entries on this device at all? (an index probe; saves the per-chunk queries for paths outside locations)
-        entries_here = use_entries and conn.execute("SELECT 1 FROM entry WHERE device = ? LIMIT 1", (dev,)).fetchone()
-        for start in range(0, len(inodes), CHUNK):
-            chunk = inodes[start : start + CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = conn.execute(
-                f"SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache WHERE device = ? AND inode IN ({marks})",
-                (dev, *chunk),
-            ).fetchall()
-            if entries_here:
-                rows += conn.execute(
+        if use_entries and conn.execute("SELECT 1 FROM entry WHERE device = ? LIMIT 1", (dev,)).fetchone():
+            for start in range(0, len(inodes), CHUNK):
+                chunk = inodes[start : start + CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
                     f"SELECT inode, size, mtime_ns, ctime_ns, integrity_hash FROM entry WHERE device = ? "
                     f"AND inode IN ({marks}) AND kind = 0 AND integrity_hash IS NOT NULL",
                     (dev, *chunk),
                 ).fetchall()
-            for ino, size, mtime_ns, ctime_ns, digest in rows:
-                info = by_ino[ino]
-                if (size, mtime_ns, ctime_ns) == (info.size, info.mtime_ns, info.ctime_ns):
-                    found[(dev, ino)] = digest
-    return found
+                take(dev, rows, True)
+    return Lookup(found, stale)
 
 
 def store(conn: sqlite3.Connection, rows: list[tuple[int, int, int, int, int, str]]) -> None:
-    """Remember full hashes: rows of (device, inode, size, mtime_ns, ctime_ns, hash)."""
+    """Remember what was computed: rows of (device, inode, size, mtime_ns, ctime_ns, encoded ``Known``)."""
     if rows:
         conn.executemany(
             "INSERT OR REPLACE INTO hash_cache (device, inode, size, mtime_ns, ctime_ns, hash) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
+
+
+def prune(conn: sqlite3.Connection, stale: list[tuple[int, int, int, int, int]]) -> int:
+    """Forget stale rows, given as (device, inode, size, mtime_ns, ctime_ns) as they were read; a row
+    rewritten since (by another job) with other values stays. Returns how many went."""
+    if not stale:
+        return 0
+    before = conn.total_changes
+    conn.executemany(
+        "DELETE FROM hash_cache WHERE device = ? AND inode = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ?", stale
+    )
+    return conn.total_changes - before
+
+
+def prune_unseen(conn: sqlite3.Connection, device: int, inodes: list[int]) -> int:
+    """Forget the rows of ``device`` whose inode is not in ``inodes``: for a walk that saw the whole file
+    system, the files that are gone. One statement over a JSON array. Returns how many went."""
+    before = conn.total_changes
+    conn.execute(
+        "DELETE FROM hash_cache WHERE device = ? AND inode NOT IN (SELECT value FROM json_each(?))",
+        (device, json.dumps(inodes)),
+    )
+    return conn.total_changes - before

@@ -1,9 +1,17 @@
 """DuplicateDetectionJob: groups of files with identical content, safe to act on.
 
-Phases: ``scan`` walks the search paths once and stores the candidates (files sharing a size, or a
-name and size) as ``work_item`` rows in one checkpoint; ``hash`` runs the staged comparison over
-batches of size groups, each batch committing its result rows, new hash-cache rows and the cursor
-together. After a crash or pause the job continues at the first size group not committed.
+Phases: ``scan`` walks the search paths once (a fresh ``lstat`` of every file) and, in content mode,
+settles the size groups the hash cache answers whole (every file unchanged and known well enough to
+need no read). If groups are left, their candidates (files sharing a size, or a name and size) and
+the results so far are stored as ``work_item`` rows in one checkpoint; ``hash`` then runs the staged
+comparison over batches of size groups, each batch committing its result rows, new hash-cache rows
+and the cursor together. After a crash or pause the job continues at the first size group not
+committed. When the cache settled everything (an unchanged tree) nothing is committed before the
+end: the output is built from memory, and a crash only means scanning again.
+
+The scan also prunes the cache: rows of listed files whose stat no longer matches, and, when a root
+is the top of its file system and the walk listed everything without error, the rows of that device's
+inodes the walk did not see (files that are gone).
 
 Identity is (device, inode): a file reached twice is listed once, and the names of one inode are
 hard links (reported under ``hardlinks``), never duplicates of each other.
@@ -12,6 +20,7 @@ hard links (reported under ``hardlinks``), never duplicates of each other.
 from __future__ import annotations
 
 import asyncio
+import operator
 import os
 import sqlite3
 import threading
@@ -37,9 +46,16 @@ from sd_desktop.ops.files.duplicate_detection.scan import (
     walk,
     walk_parallel,
 )
-from sd_desktop.ops.files.duplicate_detection.stages import READ_THREADS, Member, Pipeline, StageCounters
+from sd_desktop.ops.files.duplicate_detection.stages import (
+    READ_THREADS,
+    Member,
+    Pipeline,
+    StageCounters,
+    settle_cached,
+)
 
 KIND_CANDIDATE, KIND_GROUP, KIND_HARDLINKS = 0, 1, 2
+_PATH = operator.attrgetter("path")
 BATCH_FILES = 2000
 BATCH_BYTES = 256 * 1024 * 1024
 UNVERIFIED_NOTE = "candidates, not verified: files that share a size (or a name and size) may still differ"
@@ -108,6 +124,8 @@ class DuplicateDetectionJob(Job):
     Config = DuplicateConfig
     State = DuplicateState
     Output = DuplicateOutput
+    # set when the scan settled every group from the cache: (groups, hard-link sets), stored form
+    _settled: tuple[list[dict], list[dict]] | None = None
 
     def target(self) -> str:
         roots = self.config.search_paths
@@ -123,20 +141,24 @@ class DuplicateDetectionJob(Job):
         mode = DuplicateMode(self.config.mode)
         pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="sd-dupes-io") if READ_THREADS > 1 else None
         try:
+            known: dict[tuple[int, int], str] | None = None  # None: look up per batch (after a resume)
             if self.state.phase == "scan":
-                groups = await self._scan(ctx, mode, pool)
+                groups, known = await self._scan(ctx, mode, pool)
             else:
                 groups = await ctx.library.read(lambda c: _load_candidates(c, ctx.job_id, self.state.cursor))
-            await self._hash(ctx, mode, groups, pool)
+            await self._hash(ctx, mode, groups, pool, known)
         finally:
             if pool is not None:
                 await asyncio.to_thread(pool.shutdown)  # work in flight stops at its next file
+        if self._settled is not None:  # the scan settled everything: no work list was written
+            settled, hardlinks = self._settled
+            return await ctx.run_blocking(self._output_of, settled, hardlinks, mode)
         return await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
 
     # -- scan ------------------------------------------------------------------------------
     async def _scan(
         self, ctx: JobContext, mode: DuplicateMode, pool: ThreadPoolExecutor | None
-    ) -> list[list[FileInfo]]:
+    ) -> tuple[list[list[FileInfo]], dict[tuple[int, int], str] | None]:
         ctx.progress(phase="scanning", message="listing files")
         cfg = self.config
         flt = ScanFilter(
@@ -155,15 +177,25 @@ class DuplicateDetectionJob(Job):
         def report(count: int) -> None:
             loop.call_soon_threadsafe(lambda: ctx.progress(phase="scanning", done=count, message="listing files"))
 
-        def scan() -> tuple[list[list[FileInfo]], int, list[tuple], list[tuple]]:
+        # a root that is a whole file system, walked without error and without leaving anything out,
+        # saw every file of its device: cache rows of other inodes there are files that are gone
+        whole_devices = _whole_devices(roots) if flt.lists_every_file() else set()
+        walk_errors = []
+
+        def on_error(path: bytes, message: str) -> None:
+            walk_errors.append(path)
+            ctx.add_non_critical_error(path, message)
+
+        def scan() -> _Scanned:
             by_key: dict[object, list[FileInfo]] = defaultdict(list)
             count = 0
             stop = lambda: ctx.interrupt_requested  # noqa: E731
             if pool is None:
-                listed = walk(roots, flt, refs, ctx.add_non_critical_error, stop)
+                listed = walk(roots, flt, refs, on_error, stop)
             else:
-                listed = walk_parallel(roots, flt, refs, ctx.add_non_critical_error, pool, stop, report)
+                listed = walk_parallel(roots, flt, refs, on_error, pool, stop, report)
             last = time.monotonic()
+            linked: set[object] = set()  # keys of the groups holding a name with other hard links
             for info in listed:
                 count += 1
                 if count % 1000 == 0 and time.monotonic() - last > 0.2:
@@ -171,49 +203,100 @@ class DuplicateDetectionJob(Job):
                     report(count)
                 key = (info.size, os.path.basename(info.path)) if mode is DuplicateMode.NAME_SIZE else info.size
                 by_key[key].append(info)
-            groups = []
-            for key in sorted(by_key, key=_group_order):
+                if info.nlink > 1:
+                    linked.add(key)
+            groups, hardlinks = [], []
+            for key in sorted((k for k, infos in by_key.items() if len(infos) > 1), key=_group_order):
                 infos = by_key[key]
-                if len(infos) > 1:
-                    infos.sort(key=lambda i: i.path)
-                    groups.append(infos)
-            hardlinks = _hardlink_sets(groups)
-            # a group of names that are all one inode holds no duplicate: keep only its hard-link report
-            groups = [g for g in groups if len({i.identity for i in g}) > 1]
-            rows = [(job_id, gidx, KIND_CANDIDATE, None, g[0].size, _pack_group(g)) for gidx, g in enumerate(groups)]
-            results = [
-                (job_id, -(n + 1), KIND_HARDLINKS, None, h["size"], msgpack.packb(h)) for n, h in enumerate(hardlinks)
-            ]
-            return groups, count, rows, results
+                infos.sort(key=_PATH)
+                if key in linked:
+                    hardlinks += _hardlink_sets([infos])
+                    # a group of names that are all one inode holds no duplicate: keep only its hard-link report
+                    if len({(i.device, i.inode) for i in infos}) < 2:
+                        continue
+                groups.append(infos)
+            out = _Scanned(groups=groups, scanned=count)
+            out.candidates = sum(len(g) for g in groups)
+            out.candidate_bytes = sum(i.size for g in groups for i in g)
+            if stop() or not mode.verified:
+                rest = groups
+            else:
+                listed_all = (i for infos in by_key.values() for i in infos)  # every file listed, for stale rows
+                found = ctx.library.read_sync(
+                    lambda c: cache.lookup(c, [i for g in groups for i in g], seen=listed_all)
+                )
+                out.known, out.stale = found.known, found.stale
+                if whole_devices and not walk_errors and not stop():
+                    for dev in whole_devices:
+                        out.unseen[dev] = [i.inode for infos in by_key.values() for i in infos if i.device == dev]
+                rest = groups if mode is DuplicateMode.DEEP else _settle(groups, found.known, out)
+            out.groups, out.hardlinks = rest, hardlinks
+            if rest:  # groups left to hash: the work list and the results so far are committed together
+                out.rows = [
+                    (job_id, gidx, KIND_CANDIDATE, None, g[0].size, _pack_group(g)) for gidx, g in enumerate(rest)
+                ]
+                out.results = [
+                    (job_id, -(n + 1), KIND_HARDLINKS, None, h["size"], msgpack.packb(h))
+                    for n, h in enumerate(hardlinks)
+                ]
+                for group in out.settled:
+                    out.results.append(
+                        (job_id, -(len(out.results) + 1), KIND_GROUP, None, group["size"], msgpack.packb(group))
+                    )
+            return out
 
-        groups, scanned, rows, results = await ctx.run_blocking(scan)
+        scanned = await ctx.run_blocking(scan)
         await ctx.check_interrupt()  # a walk stopped by a pause is incomplete: never commit it
         st = self.state
-        st.phase, st.cursor, st.files_scanned = "hash", 0, scanned
-        st.candidates = sum(len(g) for g in groups)
-        st.candidate_bytes = sum(i.size for g in groups for i in g)
-        st.results = len(results)
+        st.phase, st.cursor, st.files_scanned = "hash", 0, scanned.scanned
+        st.candidates, st.candidate_bytes = scanned.candidates, scanned.candidate_bytes
+        st.results = len(scanned.hardlinks) + len(scanned.settled)
+        st.groups_found = len(scanned.settled)
+        st.files_done = scanned.counters.size_candidates
+        st.stages = scanned.counters.as_dict()
+        rows, results, stale, unseen = scanned.rows, scanned.results, scanned.stale, scanned.unseen
+
+        def prune(conn: sqlite3.Connection) -> None:
+            cache.prune(conn, stale)
+            for dev, inodes in unseen.items():
+                cache.prune_unseen(conn, dev, inodes)
+
+        message = f"{st.candidates} files share a size with another"
+        if not scanned.groups:
+            # nothing left to read: the job ends here, so there is no work list to commit (after a crash
+            # the scan runs again); only the stale cache rows are removed
+            if stale or unseen:
+                await ctx.library.write(prune)
+            self._settled = (scanned.settled, scanned.hardlinks)
+            ctx.progress(phase="scanning", done=st.files_scanned, message=message)
+            return [], None
 
         def write(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM work_item WHERE job_id = ?", (job_id,))  # leftovers of an unfinished scan
             conn.executemany(
                 "INSERT INTO work_item (job_id, seq, kind, src, size, data) VALUES (?, ?, ?, ?, ?, ?)", rows + results
             )
+            prune(conn)
 
         await ctx.checkpoint(write)
-        ctx.progress(phase="scanning", done=scanned, message=f"{st.candidates} files share a size with another")
-        return groups
+        ctx.progress(phase="scanning", done=st.files_scanned, message=message)
+        return scanned.groups, scanned.known
 
     # -- hash ------------------------------------------------------------------------------
     async def _hash(
-        self, ctx: JobContext, mode: DuplicateMode, groups: list[list[FileInfo]], pool: ThreadPoolExecutor | None
+        self,
+        ctx: JobContext,
+        mode: DuplicateMode,
+        groups: list[list[FileInfo]],
+        pool: ThreadPoolExecutor | None,
+        known: dict[tuple[int, int], str] | None,
     ) -> None:
         st = self.state
         loop = asyncio.get_running_loop()
         reporter = _BytesReporter(loop, ctx, st)
         phase = "hashing" if mode.verified else "grouping"
         ctx.progress(phase=phase, done=st.files_done, total=st.candidates, bytes_total=st.candidate_bytes)
-        await self._hash_batches(ctx, mode, groups, pool, reporter, phase)
+        await self._hash_batches(ctx, mode, groups, pool, reporter, phase, known)
 
     async def _hash_batches(
         self,
@@ -223,6 +306,7 @@ class DuplicateDetectionJob(Job):
         pool: ThreadPoolExecutor | None,
         reporter: _BytesReporter,
         phase: str,
+        known: dict[tuple[int, int], str] | None,
     ) -> None:
         st = self.state
         job_id = ctx.job_id
@@ -242,7 +326,7 @@ class DuplicateDetectionJob(Job):
                 pool=pool,
             )
             try:
-                found = await ctx.run_blocking(_resolve_batch, ctx.library, pipeline, mode, batch)
+                found = await ctx.run_blocking(_resolve_batch, ctx.library, pipeline, mode, batch, known)
             except HashInterrupted:
                 await ctx.check_interrupt()
                 raise
@@ -253,7 +337,10 @@ class DuplicateDetectionJob(Job):
                 st.results += 1
                 st.groups_found += 1
                 result_rows.append((job_id, -st.results, KIND_GROUP, None, size, packed))
-            cache_rows = [(i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, h) for i, h in pipeline.computed.values()]
+            cache_rows = [
+                (m.info.device, m.info.inode, m.info.size, m.info.mtime_ns, m.info.ctime_ns, _known(m).encode())
+                for m in pipeline.learned.values()
+            ]
             st.cursor += len(batch)
             st.files_done += files
             st.bytes_hashed += pipeline.bytes_read
@@ -288,8 +375,15 @@ class DuplicateDetectionJob(Job):
             "SELECT kind, data FROM work_item WHERE job_id = ? AND kind IN (?, ?) ORDER BY seq DESC",
             (job_id, KIND_GROUP, KIND_HARDLINKS),
         ):
-            obj = _unpack_result(msgpack.unpackb(data, raw=False))
-            (groups if kind == KIND_GROUP else hardlinks).append(obj)
+            (groups if kind == KIND_GROUP else hardlinks).append(msgpack.unpackb(data, raw=False))
+        return self._output_of(groups, hardlinks, mode)
+
+    def _output_of(self, groups: list[dict], hardlinks: list[dict], mode: DuplicateMode) -> DuplicateOutput:
+        """The output from the stored form of the results (raw path bytes; decoded here, in place)."""
+        for obj in groups:
+            _unpack_result(obj)
+        for obj in hardlinks:
+            _unpack_result(obj)
         groups.sort(key=lambda g: (-g["wasted_bytes"], -g["size"], g["paths"][0]))
         hardlinks.sort(key=lambda h: (-h["size"], h["paths"][0]))
         st = self.state
@@ -311,6 +405,79 @@ class DuplicateDetectionJob(Job):
 
 
 # -- helpers ------------------------------------------------------------------------------
+@dataclass
+class _Scanned:
+    """What the scan's worker thread hands back: the size groups still to resolve and the rows to commit."""
+
+    groups: list[list[FileInfo]]
+    scanned: int
+    candidates: int = 0
+    candidate_bytes: int = 0
+    hardlinks: list[dict] = field(default_factory=list)
+    settled: list[dict] = field(default_factory=list)  # groups the cache settled (stored form)
+    # rows to commit when groups are left to hash: candidates of ``groups``, hard-link sets and settled groups
+    rows: list[tuple] = field(default_factory=list)
+    results: list[tuple] = field(default_factory=list)
+    counters: StageCounters = field(default_factory=StageCounters)
+    known: dict[tuple[int, int], str] | None = None
+    stale: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    unseen: dict[int, list[int]] = field(default_factory=dict)  # whole file systems walked: device -> inodes seen
+
+
+def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out: _Scanned) -> list[list[FileInfo]]:
+    """Resolve the size groups the cache answers whole into ``out.settled``; returns the others."""
+    if not known:
+        return groups
+    rest = []
+    found: list[list[Member]] = []
+    for infos in groups:
+        values = [known.get((i.device, i.inode)) for i in infos]
+        if all(v is not None and ":" not in v for v in values):
+            # every file's full hash is known (the usual case): split by it, building members only for
+            # the buckets of several files (most size groups hold no duplicate at all)
+            buckets: dict[str, list[FileInfo]] = defaultdict(list)
+            for info, value in zip(infos, values, strict=True):
+                buckets[value].append(info)
+            inodes = len(infos) if all(i.nlink == 1 for i in infos) else len({(i.device, i.inode) for i in infos})
+            out.counters.size_candidates += inodes
+            out.counters.cache_hits += inodes
+            for value, bucket in buckets.items():
+                if len(bucket) > 1:
+                    members = _members(bucket)
+                    if len(members) > 1:
+                        for m in members:
+                            m.hash, m.cached = value, True
+                        found.append(members)
+            continue
+        members = _members(infos)
+        _apply_known(members, known)
+        groups_found = settle_cached(members)
+        if groups_found is None:
+            rest.append(infos)
+            continue
+        out.counters.size_candidates += len(members)
+        out.counters.cache_hits += sum(1 for m in members if m.cached)
+        found.extend(groups_found)
+    out.settled.extend(_group_dict(group, DuplicateMode.CONTENT) for group in found)
+    return rest
+
+
+def _apply_known(members: list[Member], known: dict[tuple[int, int], str]) -> None:
+    for m in members:
+        value = known.get((m.info.device, m.info.inode))
+        if value is None:
+            continue
+        if ":" not in value:  # a full hash alone (most rows)
+            m.hash, m.cached = value, True
+        else:
+            k = cache.Known.decode(value)
+            m.hash, m.head, m.tail, m.cached = k.full, k.head, k.tail, k.full is not None
+
+
+def _known(m: Member) -> cache.Known:
+    return cache.Known(m.hash, m.head, m.tail)
+
+
 class _BytesReporter:
     """Progress for long hashes: the worker thread counts bytes; the event loop reports them (throttled)."""
 
@@ -359,12 +526,25 @@ def _members(infos: list[FileInfo]) -> list[Member]:
     """One member per inode (its first name by path order); the other names become its links."""
     by_id: dict[tuple[int, int], Member] = {}
     for info in infos:
-        m = by_id.get(info.identity)
+        key = (info.device, info.inode)
+        m = by_id.get(key)
         if m is None:
-            by_id[info.identity] = Member(info)
+            by_id[key] = Member(info)
         else:
             m.links.append(info.path)
     return list(by_id.values())
+
+
+def _whole_devices(roots: list[bytes]) -> set[int]:
+    """Devices of the roots that are the top of their file system (mount points)."""
+    out = set()
+    for root in roots:
+        try:
+            if os.path.ismount(root):
+                out.add(os.lstat(root).st_dev)
+        except OSError:
+            continue
+    return out
 
 
 def _hardlink_sets(groups: list[list[FileInfo]]) -> list[dict]:
@@ -380,7 +560,11 @@ def _hardlink_sets(groups: list[list[FileInfo]]) -> list[dict]:
 
 
 def _resolve_batch(
-    library: Library, pipeline: Pipeline, mode: DuplicateMode, batch: list[list[FileInfo]]
+    library: Library,
+    pipeline: Pipeline,
+    mode: DuplicateMode,
+    batch: list[list[FileInfo]],
+    known: dict[tuple[int, int], str] | None = None,
 ) -> list[tuple[int, bytes]]:
     """Groups found in one batch of size groups, as (size, packed group row) (runs on a worker thread)."""
     groups = [_members(infos) for infos in batch]
@@ -388,12 +572,10 @@ def _resolve_batch(
         pipeline.counters.size_candidates += sum(len(g) for g in groups)
         found = [g for g in groups if len(g) > 1]
     else:
-        known = library.read_sync(lambda c: cache.lookup(c, [i for g in batch for i in g]))
+        if known is None:
+            known = library.read_sync(lambda c: cache.lookup(c, [i for g in batch for i in g])).known
         for members in groups:
-            for m in members:
-                h = known.get(m.info.identity)
-                if h is not None:
-                    m.hash, m.cached = h, True
+            _apply_known(members, known)
         found = pipeline.resolve_many(groups)
     out = []
     for members in found:

@@ -14,6 +14,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
+try:
+    import resource
+except ImportError:  # not on Windows
+    resource = None  # type: ignore[assignment]
+
 from sd_desktop import paths
 
 
@@ -42,6 +47,10 @@ class ScanFilter:
     extensions: tuple[bytes, ...] = ()  # lower-case, without the leading dot ("jpg", "tar.gz")
     include_hidden: bool = True
     include_empty: bool = False
+
+    def lists_every_file(self) -> bool:
+        """True when the walk lists every non-empty regular file it reaches (no name or size filter)."""
+        return self.include_hidden and self.min_size <= 1 and self.max_size is None and not self.extensions
 
     def wants(self, name: bytes, size: int) -> bool:
         if size == 0 and not self.include_empty:
@@ -84,6 +93,8 @@ def _list_dir(
     """The wanted regular files of one folder and its sub-folders (with their reference flag)."""
     files: list[FileInfo] = []
     subdirs: list[tuple[bytes, bool]] = []
+    # the default filter (non-empty files, any size and name) is one comparison: this loop runs per file
+    any_nonempty = flt.min_size <= 1 and flt.max_size is None and not flt.extensions and not flt.include_empty
     try:
         it = os.scandir(folder)
     except OSError as exc:
@@ -115,8 +126,13 @@ def _list_dir(
                 if not isinstance(exc, FileNotFoundError):  # vanished mid-walk: not a problem
                     on_error(entry.path, f"cannot stat: {exc.strerror or exc}")
                 continue
-            if flt.wants(name, st.st_size):
-                files.append(_info(entry.path, st, in_ref))
+            size = st.st_size
+            if (size > 0) if any_nonempty else flt.wants(name, size):
+                files.append(
+                    FileInfo(
+                        entry.path, size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink, in_ref
+                    )
+                )
     subdirs.sort()
     return files, subdirs
 
@@ -163,6 +179,27 @@ def walk(
             stack.extend(reversed(subdirs))
 
 
+class _DiskReads:
+    """Whether the calling thread has read from the disk since this was made (its block-input count,
+    ``getrusage(RUSAGE_THREAD).ru_inblock`` on Linux): the sign of a cold tree."""
+
+    THRESHOLD = 64  # 512-byte blocks: a few directory or inode-table reads, not a stray one
+
+    def __init__(self) -> None:
+        self.who = getattr(resource, "RUSAGE_THREAD", None) if resource is not None else None
+        if resource is not None and self.who is None:
+            self.who = resource.RUSAGE_SELF
+        self.start = self._blocks()
+
+    def _blocks(self) -> int:
+        return resource.getrusage(self.who).ru_inblock if self.who is not None else 0
+
+    def seen(self) -> bool:
+        if self.who is None:
+            return True  # cannot tell (no getrusage): behave as on a cold disk
+        return self._blocks() - self.start >= self.THRESHOLD
+
+
 def walk_parallel(
     roots: list[bytes],
     flt: ScanFilter,
@@ -172,18 +209,36 @@ def walk_parallel(
     should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[FileInfo]:
-    """``walk`` with several folders listed at once: on a cold disk, directory and inode reads are
-    latency-bound and many in flight finish sooner. Returns the files in no particular order."""
+    """``walk`` that lists several folders at once when the tree is cold. Returns the files in no
+    particular order.
+
+    The listing starts on the calling thread alone: with the tree in the page cache one thread is
+    several times faster than many (every ``stat`` releases the GIL and the threads hand it round;
+    std20k warm: 0.11 s alone, 0.5-0.8 s on 8 threads). As soon as the listing reads the disk, the
+    folders still to list go to ``pool``: cold, directory and inode reads are latency-bound and many
+    in flight finish sooner (std20k cold: 0.69 s alone, 0.54 s on 8 threads)."""
     out: list[FileInfo] = []
-    pending = set()
+    stack: list[tuple[bytes, bool]] = []
     for root in roots:
         info, is_dir = _root_start(root, flt, references, on_error)
         if info is not None:
             out.append(info)
         if is_dir:
-            in_ref = any(paths.is_within(root, r) for r in references)
-            pending.add(pool.submit(_list_dir, root, in_ref, flt, references, on_error))
+            stack.append((root, any(paths.is_within(root, r) for r in references)))
+    stack.reverse()
+    disk = _DiskReads()
     last = time.monotonic()
+    while stack and not disk.seen():
+        if should_stop is not None and should_stop():
+            return out
+        folder, in_ref = stack.pop()
+        files, subdirs = _list_dir(folder, in_ref, flt, references, on_error)
+        out.extend(files)
+        stack.extend(reversed(subdirs))
+        if on_progress is not None and time.monotonic() - last > 0.2:
+            last = time.monotonic()
+            on_progress(len(out))
+    pending = {pool.submit(_list_dir, folder, in_ref, flt, references, on_error) for folder, in_ref in stack}
     while pending:
         done, pending = wait(pending, return_when=FIRST_COMPLETED)
         if on_progress is not None and time.monotonic() - last > 0.2:

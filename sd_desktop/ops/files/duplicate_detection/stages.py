@@ -8,9 +8,11 @@ a cold disk fast; files are read in inode order, close to disk order):
    does, and the result is a real full hash the cache can keep);
 2. larger files: blake3 of the first 16 KiB, then of the last 16 KiB, splitting the group at each
    stage and dropping members left alone;
-3. survivors get their full-content blake3 (from the cache when the file's identity and stat
-   match, else read with ``cas.full_hash_of_fd``);
+3. survivors get their full-content blake3, read with ``cas.full_hash_of_fd``;
 4. ``deep`` mode compares the bytes of every remaining group against its first member.
+
+Whatever the cache knows of an unchanged file (full hash, head and tail digests; set on the members
+before ``resolve_many``) is used instead of reading, so an unchanged tree is settled without reads.
 
 Every open re-checks the file against what the walk saw (regular file, same device/inode, size,
 mtime and ctime) and again after reading: a file changed since it was listed is left out and
@@ -56,7 +58,9 @@ class Member:
     info: FileInfo
     links: list[bytes] = field(default_factory=list)
     hash: str | None = None
-    cached: bool = False
+    cached: bool = False  # ``hash`` came from the cache
+    head: bytes | None = None  # blake3 of the first / last 16 KiB (large files), cached or read
+    tail: bytes | None = None
 
 
 @dataclass
@@ -105,7 +109,7 @@ def _unchanged_after(fd: int, info: FileInfo) -> None:
 
 class Pipeline:
     """Runs the stages for a batch of size groups (called on a worker thread, fanning reads out to
-    ``pool``); collects stage counters, per-file errors and the full hashes it computed."""
+    ``pool``); collects stage counters, per-file errors and the members it learned something about."""
 
     def __init__(
         self,
@@ -122,7 +126,7 @@ class Pipeline:
         self.counters = StageCounters()
         self.errors: list[tuple[bytes, str]] = []
         self.bytes_read = 0
-        self.computed: dict[tuple[int, int], tuple[FileInfo, str]] = {}  # new full hashes, for the cache
+        self.learned: dict[tuple[int, int], Member] = {}  # members given a new hash, head or tail: for the cache
 
     # -- reads -----------------------------------------------------------------------------
     def _read_range(self, info: FileInfo, offset: int, length: int) -> bytes:
@@ -235,27 +239,29 @@ class Pipeline:
         return keys
 
     @staticmethod
-    def _split(groups: list[list[Member]], keys: dict[int, object] | None) -> list[list[Member]]:
-        """Split each group by key (``keys`` by member id, or the member's hash); drop members alone."""
+    def _split(groups: list[list[Member]], attr: str) -> list[list[Member]]:
+        """Split each group by the members' ``attr`` (hash, head or tail); drop members left alone and
+        members without one (their read failed)."""
         out = []
         for members in groups:
             buckets: dict[object, list[Member]] = defaultdict(list)
             for m in members:
-                k = m.hash if keys is None else keys.get(id(m), _MISSING)
-                if k is not _MISSING and k is not None:
+                k = getattr(m, attr)
+                if k is not None:
                     buckets[k].append(m)
             out.extend(b for b in buckets.values() if len(b) > 1)
         return out
 
-    def _fill_hashes(self, groups: list[list[Member]], fn: Callable[[FileInfo], str]) -> list[list[Member]]:
-        todo = [m for g in groups for m in g if m.hash is None]
+    def _fill(self, groups: list[list[Member]], attr: str, fn: Callable[[FileInfo], object]) -> int:
+        """Read ``attr`` for the members that do not know it yet; returns how many were read."""
+        todo = [m for g in groups for m in g if getattr(m, attr) is None]
         keys = self._keys(fn, todo)
         for m in todo:
-            h = keys.get(id(m))
-            if h is not None:
-                m.hash = h
-                self.computed[m.info.identity] = (m.info, h)
-        return todo
+            k = keys.get(id(m))
+            if k is not None:
+                setattr(m, attr, k)
+                self.learned[m.info.identity] = m
+        return len(todo)
 
     def resolve_many(self, groups: list[list[Member]]) -> list[list[Member]]:
         """Groups of members with identical content (each at least two inodes), hashes set.
@@ -275,21 +281,16 @@ class Pipeline:
                 small.append(members)
             else:
                 large.append(members)
-        found = self._split(known, None)
-        self.counters.whole_small += len(self._fill_hashes(small, self.whole_small))
-        found += self._split(small, None)
-        if large:
-            heads = [m for g in large for m in g]
-            self.counters.head_hashed += len(heads)
-            large = self._split(large, self._keys(self._head, heads))
-            need_tail = [g for g in large if g[0].info.size > HEAD_SIZE]
-            tails = [m for g in need_tail for m in g]
-            self.counters.tail_hashed += len(tails)
-            large = [g for g in large if g[0].info.size <= HEAD_SIZE] + self._split(
-                need_tail, self._keys(self._tail, tails)
-            )
-            self.counters.full_hashed += len(self._fill_hashes(large, self.full))
-            found += self._split(large, None)
+        found = self._split(known, "hash")
+        self.counters.whole_small += self._fill(small, "hash", self.whole_small)
+        found += self._split(small, "hash")
+        if large:  # larger than WHOLE_LIMIT, so larger than HEAD_SIZE: head and tail differ
+            self.counters.head_hashed += self._fill(large, "head", self._head)
+            large = self._split(large, "head")
+            self.counters.tail_hashed += self._fill(large, "tail", self._tail)
+            large = self._split(large, "tail")
+            self.counters.full_hashed += self._fill(large, "hash", self.full)
+            found += self._split(large, "hash")
         if self.deep:
             found = [g for group in found for g in self._byte_groups(group)]
         return found
@@ -323,4 +324,20 @@ class Pipeline:
         return out
 
 
-_MISSING = object()
+def settle_cached(members: list[Member]) -> list[list[Member]] | None:
+    """The duplicate groups of one size group when what the cache knows settles it without a read (the
+    same stages as ``Pipeline.resolve_many``, each needing its key known for every member still in
+    play), else None."""
+    if len(members) < 2:
+        return []
+    groups = [members]
+    stages = ("hash",) if members[0].info.size <= WHOLE_LIMIT else ("head", "tail", "hash")
+    if all(m.hash is not None for m in members):
+        stages = ("hash",)
+    for attr in stages:
+        if any(getattr(m, attr) is None for g in groups for m in g):
+            return None
+        groups = Pipeline._split(groups, attr)
+        if not groups:
+            break
+    return groups
