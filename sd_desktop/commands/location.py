@@ -45,10 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm.set_defaults(func=cmd_remove)
 
 
-def cmd_add(args: argparse.Namespace) -> int:
+def _change(args: argparse.Namespace, change, done: str) -> int:
+    """Run ``change(lib) -> location id`` and print the location as it is afterwards."""
     lib = open_library(args)
     try:
-        loc_id = add_location(lib, args.path, args.name, index_mode=args.mode)
+        loc_id = change(lib)
         info = next(i for i in list_locations(lib) if i.id == loc_id)
     except LocationError as exc:
         raise CommandFailed(str(exc)) from exc
@@ -57,8 +58,14 @@ def cmd_add(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"event": "result", "job_id": None, "status": "completed", "output": info.to_json(), "errors": []})
     else:
-        print(f"location {loc_id}: {info.path}")
+        print(done.format(id=loc_id, path=info.path, mode=info.index_mode))
     return EXIT_OK
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    return _change(
+        args, lambda lib: add_location(lib, args.path, args.name, index_mode=args.mode), "location {id}: {path}"
+    )
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -86,19 +93,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_mode(args: argparse.Namespace) -> int:
-    lib = open_library(args)
-    try:
+    def change(lib) -> int:
         set_index_mode(lib, args.id, args.mode)
-        info = next(i for i in list_locations(lib) if i.id == args.id)
-    except LocationError as exc:
-        raise CommandFailed(str(exc)) from exc
-    finally:
-        lib.close()
-    if args.json:
-        emit_json({"event": "result", "job_id": None, "status": "completed", "output": info.to_json(), "errors": []})
-    else:
-        print(f"location {args.id}: indexed in {args.mode} mode from the next run")
-    return EXIT_OK
+        return args.id
+
+    return _change(args, change, "location {id}: indexed in {mode} mode from the next run")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
