@@ -10,8 +10,8 @@ larger files it looked at, so a size group settled by those last time is settled
 read. The table has one ``hash`` TEXT column, so a row written here holds ``FULL:HEAD:TAIL`` (hex,
 any part empty when unknown); a bare 64-hex value (what the indexer writes) is a full hash alone.
 Head and tail digests only ever split a size group (tell files apart), never join one: only equal
-full hashes make a duplicate. (Separate ``head``/``tail`` BLOB columns would be cleaner; the
-migration is the lead's to add.)
+full hashes make a duplicate. Every read of the column goes through ``Known.decode`` (the indexer
+only writes bare full hashes), so a partial value is never taken for a full one.
 
 Pruning: rows of listed files whose stat fields no longer match are stale (``Lookup.stale``,
 ``prune``); for a walk over a whole file system, rows of the inodes it did not see (``prune_unseen``).
