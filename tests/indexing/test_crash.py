@@ -34,10 +34,10 @@ def run(library, *args, env=None):
     return proc.returncode, lines, proc.stderr
 
 
-def kill_during(library, tree, phase: str, nth: int) -> int:
-    """Start ``index TREE`` and SIGKILL it at the ``nth`` progress line of ``phase``; returns the job id."""
+def kill_during(library, tree, phase: str, nth: int, *args: str) -> int:
+    """Start ``index TREE [ARGS]`` and SIGKILL it at the ``nth`` progress line of ``phase``; returns the job id."""
     proc = subprocess.Popen(
-        cli(library, "index", tree, "--json"), stdout=subprocess.PIPE, text=True, env=cli_env(SLOW), cwd=REPO
+        cli(library, "index", tree, "--json", *args), stdout=subprocess.PIPE, text=True, env=cli_env(SLOW), cwd=REPO
     )
     seen = 0
     job_id = None

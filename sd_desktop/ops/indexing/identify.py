@@ -225,3 +225,12 @@ def store(conn: sqlite3.Connection, items: list[Identified], now: float) -> None
             "json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)",
             (json.dumps(hashed),),
         )
+
+
+def collect_orphans(conn: sqlite3.Connection) -> int:
+    """Delete the content identities no entry refers to any more (after deletions and edits), in one
+    statement; returns how many. Their sidecar rows go with them (ON DELETE CASCADE); the thumbnail
+    job's sweep removes sidecar files no row refers to."""
+    return conn.execute(
+        "DELETE FROM content_identity WHERE NOT EXISTS (SELECT 1 FROM entry e WHERE e.content_id = content_identity.id)"
+    ).rowcount

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from sd_desktop import paths
 from sd_desktop.jobs import Job, JobContext, JobError, register, registered
 from sd_desktop.ops.indexing import identify
-from sd_desktop.ops.indexing.aggregate import aggregate
+from sd_desktop.ops.indexing.aggregate import aggregate, aggregate_changed
 from sd_desktop.ops.indexing.config import (
     IndexerConfig,
     IndexerOutput,
@@ -195,6 +195,7 @@ class IndexerJob(Job):
             )
             writer.fresh = fresh
             st.fresh = fresh
+            st.track_dirty = True
             st.entries_written += writer.prepare(conn, chain)
             st.frontier = [(plan.target, 0)]
             st.phase = "discovery"
@@ -300,8 +301,12 @@ class IndexerJob(Job):
 
         def tx(conn: sqlite3.Connection) -> None:
             st.deleted += writer.finish_deletions(conn)
-            if st.fresh or st.entries_written or st.deleted:
-                aggregate(conn, plan.location_id)
+            if st.fresh or not st.track_dirty:
+                if st.fresh or st.entries_written or st.deleted:
+                    st.aggregated = aggregate(conn, plan.location_id)[0]
+            elif writer.load_dirty(conn):
+                st.aggregated = aggregate_changed(conn, plan.location_id)[0]
+            writer.forget_dirty(conn)
             st.phase = "done" if mode is IndexMode.SHALLOW else "content"
             st.hash_cursor = 0
             st.hash_total = -1
@@ -419,8 +424,14 @@ class IndexerJob(Job):
         st = self.state
         now = time.time()
 
+        # orphaned content identities: after this run's own deletions and edits, and on every run over
+        # a whole location (a full walk already costs O(entries); a small follow-up run does not pay it)
+        collect = bool(st.deleted or st.modified) or (not plan.target and plan.max_depth is None)
+
         def tx(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE location SET last_indexed = ? WHERE id = ?", (now, plan.location_id))
+            if collect:
+                st.orphans_removed += identify.collect_orphans(conn)
             st.phase = "done"
 
         # queued before the final commit: after a crash in between, the rerun's enqueue dedupes
@@ -496,6 +507,8 @@ class IndexerJob(Job):
             skipped=st.skipped,
             errors=st.errors,
             changed_while_hashing=st.changed_while_hashing,
+            folders_aggregated=st.aggregated,
+            orphans_removed=st.orphans_removed,
             seconds=round(time.time() - st.started_at, 3),
         )
 
