@@ -160,21 +160,10 @@ class IndexerJob(Job):
 
     # -- a checkpoint whose state is updated by the transaction itself -----------------------
     async def _commit(self, ctx: JobContext, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Like ``ctx.checkpoint``, but the state is encoded *after* ``fn`` ran, inside the same
-        transaction, so counters that ``fn`` computes (new, moved, ...) commit with its rows."""
-        job_id = ctx.job_id
-
-        def tx(conn: sqlite3.Connection) -> T:
-            result = fn(conn)
-            state, errors, count, progress = ctx._snapshot()
-            conn.execute(
-                "UPDATE job SET state = ?, errors = ?, error_count = ?, progress = ?, updated_at = ? WHERE id = ?",
-                (state, errors, count, progress, time.time(), job_id),
-            )
-            return result
-
+        """``ctx.checkpoint`` with the state encoded after ``fn`` ran (counters that ``fn`` computes,
+        such as new or moved entries, commit with its rows), and a full disk as a clear error."""
         try:
-            return await ctx.library.write(tx)
+            return await ctx.checkpoint(fn, state_after=True)
         except Exception as exc:  # sqlite3's or peewee's OperationalError
             # SQLite rolls a full-disk transaction back itself, so the error seen may be the failed
             # second rollback; the cause sits in the chain. Earlier batches are committed and intact.
