@@ -4,11 +4,16 @@ ContentIdentification), pipelined, incremental and crash-safe.
 * Discovery/Processing: a worker thread lists a batch of folders (``walk.Walker``) while the
   previous batch is written (``persist.EntryWriter``) on the library's writer thread. Each write is
   one transaction holding the rows and the state that covers them: the folder frontier and
-  counters, never the list of entries. A pause or a kill -9 loses and repeats nothing.
-* Aggregation: pending deletions are applied, then folder totals are recomputed in set-based SQL.
+  counters, never the list of entries. A pause or a kill -9 loses and repeats nothing. A first
+  index in content mode also identifies each batch's files on the walker's thread, so they are
+  inserted with their cas_id and MIME (no second pass over them).
+* Aggregation: pending deletions are applied, then folder totals are recomputed in set-based SQL:
+  every folder after a first index, only the folders whose children changed and their ancestors
+  after a re-index (``aggregate.aggregate_changed``).
 * ContentIdentification (content and deep modes): files without a cas_id (deep: without an
   integrity hash) are read in batches of a few hundred per thread hop; the cursor is the last
   entry id done.
+* At the end, content identities no entry refers to any more are deleted.
 * Deep mode queues a ``thumbnails`` follow-up when that job exists in this build.
 * Ephemeral runs walk (and in content mode hash) without writing entries: counts only.
 """
@@ -290,12 +295,13 @@ class IndexerJob(Job):
 
         def tx(conn: sqlite3.Connection) -> None:
             st.deleted += writer.finish_deletions(conn)
-            if st.fresh or not st.track_dirty:
-                if st.fresh or st.entries_written or st.deleted:
+            if st.fresh or not st.track_dirty:  # a first index (or a state saved by an older build): all
+                if st.fresh or st.entries_written or st.deleted or writer.load_dirty(conn):
                     st.aggregated = aggregate(conn, plan.location_id)[0]
-            elif writer.load_dirty(conn):
+                    writer.forget_dirty(conn)
+            elif writer.load_dirty(conn):  # the folders whose children changed, and their ancestors
                 st.aggregated = aggregate_changed(conn, plan.location_id)[0]
-            writer.forget_dirty(conn)
+                writer.forget_dirty(conn)  # covered now, whichever run recorded them
             st.phase = "done" if mode is IndexMode.SHALLOW else "content"
             st.hash_cursor = 0
             st.hash_total = -1
