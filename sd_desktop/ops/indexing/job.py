@@ -253,11 +253,12 @@ class IndexerJob(Job):
                 if not overlap and not walker.done:
                     pending = asyncio.ensure_future(ctx.run_blocking(listing, size))
                 found = st.files + st.dirs + st.symlinks + st.others
+                identified = f", {st.hashed} identified" if early else ""
                 ctx.progress(
                     phase="discovery",
                     done=found,
                     bytes_done=st.bytes,
-                    message=f"{st.files} files, {st.dirs} folders ({len(st.frontier)} folders to list)",
+                    message=f"{st.files} files{identified}, {st.dirs} folders ({len(st.frontier)} folders to list)",
                 )
                 if TEST_DELAY:
                     await asyncio.sleep(TEST_DELAY)
