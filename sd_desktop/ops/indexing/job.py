@@ -325,6 +325,8 @@ class IndexerJob(Job):
             st.hash_total = await ctx.library.read(
                 lambda c: c.execute(f"SELECT COUNT(*) FROM entry WHERE {where} AND id > ?", (*args, 0)).fetchone()[0]
             )
+        if st.hash_total == 0:  # e.g. a first content index identified every file while listing
+            return
         columns = "id, path, size, mtime_ns, inode, cas_id, mime"
         select = f"SELECT {columns} FROM entry WHERE {where} AND id > ? ORDER BY id LIMIT ?"
 
