@@ -114,18 +114,24 @@ class JobContext:
             count = self.error_count
         return codec.pack(self.job.state), errors, count, json.dumps(self.tracker.current.to_dict())
 
-    async def checkpoint(self, fn: Callable[[sqlite3.Connection], T] | None = None) -> T | None:
+    async def checkpoint(
+        self, fn: Callable[[sqlite3.Connection], T] | None = None, *, state_after: bool = False
+    ) -> T | None:
         """Commit the job's state together with ``fn(conn)``'s writes in one transaction.
 
-        The state is encoded now, so later changes to it are not part of this checkpoint.
-        After a crash the job resumes from exactly this state and these rows: nothing repeated,
-        nothing skipped.
+        By default the state is encoded now, so later changes to it are not part of this checkpoint.
+        With ``state_after=True`` it is encoded after ``fn`` ran, inside the same transaction, so
+        state that ``fn`` itself updates (counters of what it wrote, a phase it closes) commits with
+        its rows; ``fn`` runs on the library's writer thread, and nothing else may change the state
+        meanwhile. After a crash the job resumes from exactly this state and these rows: nothing
+        repeated, nothing skipped.
         """
-        state, errors, count, progress = self._snapshot()
+        snapshot = None if state_after else self._snapshot()
         job_id = self.job_id
 
         def tx(conn: sqlite3.Connection) -> T | None:
             result = fn(conn) if fn is not None else None
+            state, errors, count, progress = snapshot or self._snapshot()
             conn.execute(
                 "UPDATE job SET state = ?, errors = ?, error_count = ?, progress = ?, updated_at = ? WHERE id = ?",
                 (state, errors, count, progress, time.time(), job_id),

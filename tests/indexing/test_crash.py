@@ -1,6 +1,10 @@
 """kill -9 in each phase, then the same command again: the library equals an uninterrupted run
 (FAULTS 15), and the resumed job's counters neither repeat nor skip work. SIGINT pauses (exit 3)
-and ``jobs resume`` finishes the same job."""
+and ``jobs resume`` finishes the same job.
+
+A first content index identifies files while it lists them (discovery), so its content phase only
+retries leftovers; the content-phase cases therefore run ``--mode content`` over a library that a
+shallow index filled first, where the content phase identifies every file."""
 
 from __future__ import annotations
 
@@ -30,10 +34,10 @@ def run(library, *args, env=None):
     return proc.returncode, lines, proc.stderr
 
 
-def kill_during(library, tree, phase: str, nth: int) -> int:
-    """Start ``index TREE`` and SIGKILL it at the ``nth`` progress line of ``phase``; returns the job id."""
+def kill_during(library, tree, phase: str, nth: int, *args: str) -> int:
+    """Start ``index TREE [ARGS]`` and SIGKILL it at the ``nth`` progress line of ``phase``; returns the job id."""
     proc = subprocess.Popen(
-        cli(library, "index", tree, "--json"), stdout=subprocess.PIPE, text=True, env=cli_env(SLOW), cwd=REPO
+        cli(library, "index", tree, "--json", *args), stdout=subprocess.PIPE, text=True, env=cli_env(SLOW), cwd=REPO
     )
     seen = 0
     job_id = None
@@ -67,6 +71,11 @@ def db_state(library):
     return rows, contents
 
 
+def shallow_first(library, tree) -> None:
+    code, _lines, err = run(library, "index", tree, "--mode", "shallow", "--json")
+    assert code == 0, err
+
+
 @pytest.fixture(scope="module")
 def reference(small_corpus, tmp_path_factory):
     library = tmp_path_factory.mktemp("reference") / "lib"
@@ -75,10 +84,25 @@ def reference(small_corpus, tmp_path_factory):
     return lines[-1]["output"], db_state(library)
 
 
+@pytest.fixture(scope="module")
+def reference_after_shallow(small_corpus, tmp_path_factory):
+    library = tmp_path_factory.mktemp("reference2") / "lib"
+    shallow_first(library, small_corpus / "tree")
+    code, lines, err = run(library, "index", small_corpus / "tree", "--json")
+    assert code == 0, err
+    assert lines[-1]["output"]["hashed"] > 0 and lines[-1]["output"]["new"] == 0
+    return lines[-1]["output"], db_state(library)
+
+
 @pytest.mark.parametrize(("phase", "nth"), [("discovery", 1), ("discovery", 3), ("content", 1), ("content", 4)])
-def test_kill_then_rerun_equals_uninterrupted(small_corpus, tmp_path, reference, phase, nth):
+def test_kill_then_rerun_equals_uninterrupted(small_corpus, tmp_path, request, phase, nth):
     library = tmp_path / "lib"
     tree = small_corpus / "tree"
+    if phase == "content":
+        shallow_first(library, tree)
+        reference = request.getfixturevalue("reference_after_shallow")
+    else:
+        reference = request.getfixturevalue("reference")
     killed_id = kill_during(library, tree, phase, nth)
 
     check = sqlite3.connect(library / "library.db")
@@ -96,9 +120,11 @@ def test_kill_then_rerun_equals_uninterrupted(small_corpus, tmp_path, reference,
     assert db_state(library) == ref_db
 
 
-def test_sigint_pauses_and_jobs_resume_finishes(small_corpus, tmp_path, reference):
+def test_sigint_pauses_and_jobs_resume_finishes(small_corpus, tmp_path, reference_after_shallow):
     library = tmp_path / "lib"
     tree = small_corpus / "tree"
+    shallow_first(library, tree)
+    reference = reference_after_shallow
     proc = subprocess.Popen(
         cli(library, "index", tree, "--json"), stdout=subprocess.PIPE, text=True, env=cli_env(SLOW), cwd=REPO
     )

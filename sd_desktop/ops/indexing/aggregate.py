@@ -1,8 +1,16 @@
 """Directory totals (aggregate_size, file_count, child_count) in set-based SQL.
 
-Per-folder direct sums come from one ``GROUP BY parent_id``; a recursive CTE then carries them up
-the folder chain (cost: folders x depth, not files x depth). One ``UPDATE ... FROM`` writes the
-folders whose totals differ from what is stored, so an unchanged re-index writes nothing.
+``aggregate`` (a first index) recomputes every folder of a location: per-folder direct sums come
+from one ``GROUP BY parent_id``; a recursive CTE then carries them up the folder chain (cost:
+folders x depth, not files x depth). One ``UPDATE ... FROM`` writes the folders whose totals differ
+from what is stored.
+
+``aggregate_changed`` (a re-index) recomputes only the folders whose direct children changed
+(``temp.idx_dirty``, filled by the entry writer) and their ancestors, the "scope": each scope
+folder's own part is its direct files plus the stored totals of its child folders outside the
+scope (those did not change), and the parts are carried up through the scope only. Cost: the
+children of scope folders plus scope x depth; folders outside the scope are neither read for
+their subtrees nor written.
 ``aggregate_size`` sums regular files' sizes below a folder (what ``du --apparent-size`` counts
 for files; each hard-link name counts, like ``find``); ``file_count`` counts those files;
 ``child_count`` counts direct children of every kind.
@@ -48,8 +56,10 @@ STATEMENTS = (
 )
 
 
-def aggregate(conn: sqlite3.Connection, location_id: int) -> int:
-    """Recompute the totals of every folder of a location; returns how many folder rows changed."""
+def aggregate(conn: sqlite3.Connection, location_id: int) -> tuple[int, int]:
+    """Recompute the totals of every folder of a location.
+
+    Returns (folders recomputed, folder rows whose totals changed)."""
     changed = 0
     for sql in STATEMENTS:
         cur = conn.execute(sql, {"loc": location_id}) if ":loc" in sql else conn.execute(sql)
@@ -57,4 +67,70 @@ def aggregate(conn: sqlite3.Connection, location_id: int) -> int:
             changed = cur.rowcount
     conn.execute("DELETE FROM temp.idx_agg")
     conn.execute("DELETE FROM temp.idx_children")
-    return changed
+    folders = conn.execute("SELECT COUNT(*) FROM entry WHERE location_id = ? AND kind = 1", (location_id,))
+    return folders.fetchone()[0], changed
+
+
+CHANGED_STATEMENTS = (
+    "CREATE TEMP TABLE IF NOT EXISTS idx_dirty (id INTEGER PRIMARY KEY)",
+    "CREATE TEMP TABLE IF NOT EXISTS idx_scope (id INTEGER PRIMARY KEY, parent INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS idx_part (id INTEGER PRIMARY KEY, s INTEGER NOT NULL, c INTEGER NOT NULL, "
+    "n INTEGER NOT NULL)",
+    "DELETE FROM temp.idx_scope",
+    "DELETE FROM temp.idx_part",
+    # the dirty folders of this location and all their ancestors (UNION: each folder once)
+    """
+    INSERT INTO temp.idx_scope (id, parent)
+    WITH RECURSIVE up(id) AS (
+        SELECT id FROM temp.idx_dirty
+        UNION
+        SELECT e.parent_id FROM up JOIN entry e ON e.id = up.id WHERE e.parent_id IS NOT NULL
+    )
+    SELECT e.id, e.parent_id FROM up JOIN entry e ON e.id = up.id WHERE e.location_id = :loc AND e.kind = 1
+    """,
+    # each scope folder's own part: direct files, plus child folders outside the scope as stored
+    """
+    INSERT INTO temp.idx_part (id, s, c, n)
+    SELECT sc.id,
+           COALESCE(SUM(CASE WHEN ch.kind = 0 THEN ch.size
+                             WHEN ch.kind = 1 AND deeper.id IS NULL THEN ch.aggregate_size ELSE 0 END), 0),
+           COALESCE(SUM(CASE WHEN ch.kind = 0 THEN 1
+                             WHEN ch.kind = 1 AND deeper.id IS NULL THEN ch.file_count ELSE 0 END), 0),
+           COUNT(ch.id)
+    FROM temp.idx_scope sc
+    LEFT JOIN entry ch ON ch.parent_id = sc.id
+    LEFT JOIN temp.idx_scope deeper ON deeper.id = ch.id
+    GROUP BY sc.id
+    """,
+    # carry the parts up through the scope (a scope folder's parent is in the scope too)
+    """
+    UPDATE entry SET aggregate_size = t.s, file_count = t.c, child_count = t.n
+    FROM (
+        WITH RECURSIVE up(id, s, c) AS (
+            SELECT id, s, c FROM temp.idx_part
+            UNION ALL
+            SELECT sc.parent, up.s, up.c FROM up JOIN temp.idx_scope sc ON sc.id = up.id
+            JOIN temp.idx_scope p ON p.id = sc.parent
+        )
+        SELECT up.id AS id, SUM(up.s) AS s, SUM(up.c) AS c, part.n AS n
+        FROM up JOIN temp.idx_part part ON part.id = up.id GROUP BY up.id
+    ) AS t
+    WHERE entry.id = t.id
+      AND (entry.aggregate_size != t.s OR entry.file_count != t.c OR entry.child_count != t.n)
+    """,
+)
+
+
+def aggregate_changed(conn: sqlite3.Connection, location_id: int) -> tuple[int, int]:
+    """Recompute the folders listed in ``temp.idx_dirty`` and their ancestors.
+
+    Returns (folders recomputed, folder rows whose totals changed)."""
+    changed = 0
+    for sql in CHANGED_STATEMENTS:
+        cur = conn.execute(sql, {"loc": location_id}) if ":loc" in sql else conn.execute(sql)
+        if sql.lstrip().startswith("UPDATE"):
+            changed = cur.rowcount
+    scope = conn.execute("SELECT COUNT(*) FROM temp.idx_scope").fetchone()[0]
+    for table in ("idx_dirty", "idx_scope", "idx_part"):
+        conn.execute(f"DELETE FROM temp.{table}")
+    return scope, changed

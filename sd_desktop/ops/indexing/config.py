@@ -54,6 +54,9 @@ class IndexerState:
     phase: str = "start"  # start, discovery, finalize, content, done
     frontier: list[tuple[bytes, int]] = field(default_factory=list)  # (relative dir path, depth) to scan
     fresh: bool = False  # the location had no entries: inserts need no matching
+    # changed folders are recorded as they are written (work_item kind 2): aggregation then
+    # recomputes only those and their ancestors. False in a state saved by an older build: all folders.
+    track_dirty: bool = False
     hash_cursor: int = 0  # content phase: entries with id <= this are done
     hash_total: int = 0
     files: int = 0
@@ -72,6 +75,8 @@ class IndexerState:
     changed_while_hashing: int = 0
     errors: int = 0
     started_at: float = 0.0
+    aggregated: int = 0  # folders whose totals were recomputed
+    orphans_removed: int = 0  # content identities no entry referred to any more
 
 
 @dataclass
@@ -95,4 +100,6 @@ class IndexerOutput:
     skipped: int = 0  # entries left out by the rules
     errors: int = 0
     changed_while_hashing: int = 0
+    folders_aggregated: int = 0  # folders whose totals were recomputed (a re-index: changed ones and ancestors)
+    orphans_removed: int = 0  # content identities no entry referred to any more, removed at the end
     seconds: float = 0.0

@@ -21,7 +21,7 @@ import blake3
 
 from sd_desktop import cas
 from sd_desktop.ops.indexing.magic import HEAD_BYTES, kind_of, sniff
-from sd_desktop.ops.indexing.walk import join
+from sd_desktop.ops.indexing.walk import KIND_FILE, R_INODE, R_KIND, R_MTIME, R_PATH, R_SIZE, WalkBatch, join
 
 EMPTY_HASH = blake3.blake3(b"").hexdigest()
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -82,6 +82,27 @@ def identify_batch(
             out.bytes_read += size
         out.processed += 1
     return out
+
+
+def identify_listed(root: bytes, batch: WalkBatch) -> None:
+    """Identify the non-empty files of a freshly listed batch (content mode, first index), on the
+    walker's thread, so they are inserted with their cas_id and MIME in the same checkpoint: no
+    second pass has to fetch, reopen and UPDATE them (an UPDATE rewrites two indexes per row).
+    A file that cannot be identified now is simply left out: the content phase retries it and
+    reports why it failed, exactly as it does for every file in other runs."""
+    identified = batch.identified
+    for d in batch.dirs:
+        for row in d.rows:
+            size = row[R_SIZE]
+            if row[R_KIND] != KIND_FILE or size == 0:
+                continue
+            rel = row[R_PATH]
+            try:
+                item = _identify_one(root, 0, rel, size, row[R_MTIME], row[R_INODE], None, None, False, None)
+            except (_Changed, OSError):
+                continue
+            identified[rel] = (item.cas_id, item.mime, kind_of(item.mime))
+            batch.hashed_bytes += size
 
 
 class _Changed(Exception):
@@ -204,3 +225,12 @@ def store(conn: sqlite3.Connection, items: list[Identified], now: float) -> None
             "json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)",
             (json.dumps(hashed),),
         )
+
+
+def collect_orphans(conn: sqlite3.Connection) -> int:
+    """Delete the content identities no entry refers to any more (after deletions and edits), in one
+    statement; returns how many. Their sidecar rows go with them (ON DELETE CASCADE); the thumbnail
+    job's sweep removes sidecar files no row refers to."""
+    return conn.execute(
+        "DELETE FROM content_identity WHERE NOT EXISTS (SELECT 1 FROM entry e WHERE e.content_id = content_identity.id)"
+    ).rowcount

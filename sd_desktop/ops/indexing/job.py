@@ -4,11 +4,16 @@ ContentIdentification), pipelined, incremental and crash-safe.
 * Discovery/Processing: a worker thread lists a batch of folders (``walk.Walker``) while the
   previous batch is written (``persist.EntryWriter``) on the library's writer thread. Each write is
   one transaction holding the rows and the state that covers them: the folder frontier and
-  counters, never the list of entries. A pause or a kill -9 loses and repeats nothing.
-* Aggregation: pending deletions are applied, then folder totals are recomputed in set-based SQL.
+  counters, never the list of entries. A pause or a kill -9 loses and repeats nothing. A first
+  index in content mode also identifies each batch's files on the walker's thread, so they are
+  inserted with their cas_id and MIME (no second pass over them).
+* Aggregation: pending deletions are applied, then folder totals are recomputed in set-based SQL:
+  every folder after a first index, only the folders whose children changed and their ancestors
+  after a re-index (``aggregate.aggregate_changed``).
 * ContentIdentification (content and deep modes): files without a cas_id (deep: without an
   integrity hash) are read in batches of a few hundred per thread hop; the cursor is the last
   entry id done.
+* At the end, content identities no entry refers to any more are deleted.
 * Deep mode queues a ``thumbnails`` follow-up when that job exists in this build.
 * Ephemeral runs walk (and in content mode hash) without writing entries: counts only.
 """
@@ -28,7 +33,7 @@ from typing import Any, TypeVar
 from sd_desktop import paths
 from sd_desktop.jobs import Job, JobContext, JobError, register, registered
 from sd_desktop.ops.indexing import identify
-from sd_desktop.ops.indexing.aggregate import aggregate
+from sd_desktop.ops.indexing.aggregate import aggregate, aggregate_changed
 from sd_desktop.ops.indexing.config import (
     IndexerConfig,
     IndexerOutput,
@@ -160,21 +165,10 @@ class IndexerJob(Job):
 
     # -- a checkpoint whose state is updated by the transaction itself -----------------------
     async def _commit(self, ctx: JobContext, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Like ``ctx.checkpoint``, but the state is encoded *after* ``fn`` ran, inside the same
-        transaction, so counters that ``fn`` computes (new, moved, ...) commit with its rows."""
-        job_id = ctx.job_id
-
-        def tx(conn: sqlite3.Connection) -> T:
-            result = fn(conn)
-            state, errors, count, progress = ctx._snapshot()
-            conn.execute(
-                "UPDATE job SET state = ?, errors = ?, error_count = ?, progress = ?, updated_at = ? WHERE id = ?",
-                (state, errors, count, progress, time.time(), job_id),
-            )
-            return result
-
+        """``ctx.checkpoint`` with the state encoded after ``fn`` ran (counters that ``fn`` computes,
+        such as new or moved entries, commit with its rows), and a full disk as a clear error."""
         try:
-            return await ctx.library.write(tx)
+            return await ctx.checkpoint(fn, state_after=True)
         except Exception as exc:  # sqlite3's or peewee's OperationalError
             # SQLite rolls a full-disk transaction back itself, so the error seen may be the failed
             # second rollback; the cause sits in the chain. Earlier batches are committed and intact.
@@ -195,6 +189,7 @@ class IndexerJob(Job):
             )
             writer.fresh = fresh
             st.fresh = fresh
+            st.track_dirty = True
             st.entries_written += writer.prepare(conn, chain)
             st.frontier = [(plan.target, 0)]
             st.phase = "discovery"
@@ -212,16 +207,26 @@ class IndexerJob(Job):
         overlap = writer.fresh
         # taking turns, fewer and larger batches save a thread hop and a commit each (~15 % measured)
         size = WALK_BATCH_ENTRIES if overlap else 4 * WALK_BATCH_ENTRIES
+        # a first content index identifies each batch's files on the walker's thread (see
+        # ``identify.identify_listed``): one pass instead of a listing pass plus a content pass
+        early = writer.fresh and self.config.mode is IndexMode.CONTENT
+
+        def listing(size: int) -> WalkBatch:
+            batch = walker.batch(size)
+            if early:
+                identify.identify_listed(plan.root, batch)
+            return batch
+
         pending: asyncio.Future | None = None
         if not walker.done:
-            pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, size))
+            pending = asyncio.ensure_future(ctx.run_blocking(listing, size))
         try:
             while pending is not None:
                 batch: WalkBatch = await pending
                 pending = None
                 await ctx.check_interrupt()
                 if overlap and not walker.done:  # list the next folders while this batch is written
-                    pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, size))
+                    pending = asyncio.ensure_future(ctx.run_blocking(listing, size))
                 self._record_walk_errors(ctx, plan, batch)
                 # no walker thread runs once ``pending`` is None, so ``walker.done`` is stable then
                 last = pending is None and walker.done
@@ -237,6 +242,8 @@ class IndexerJob(Job):
                     st.modified += res.modified
                     st.moved += res.moved
                     st.entries_written += res.written
+                    st.hashed += len(batch.identified)
+                    st.hashed_bytes += batch.hashed_bytes
                     self._count(batch)
                     st.frontier = batch.frontier
                     if not batch.frontier and last:
@@ -244,13 +251,14 @@ class IndexerJob(Job):
 
                 await self._commit(ctx, tx)
                 if not overlap and not walker.done:
-                    pending = asyncio.ensure_future(ctx.run_blocking(walker.batch, size))
+                    pending = asyncio.ensure_future(ctx.run_blocking(listing, size))
                 found = st.files + st.dirs + st.symlinks + st.others
+                identified = f", {st.hashed} identified" if early else ""
                 ctx.progress(
                     phase="discovery",
                     done=found,
                     bytes_done=st.bytes,
-                    message=f"{st.files} files, {st.dirs} folders ({len(st.frontier)} folders to list)",
+                    message=f"{st.files} files{identified}, {st.dirs} folders ({len(st.frontier)} folders to list)",
                 )
                 if TEST_DELAY:
                     await asyncio.sleep(TEST_DELAY)
@@ -288,8 +296,13 @@ class IndexerJob(Job):
 
         def tx(conn: sqlite3.Connection) -> None:
             st.deleted += writer.finish_deletions(conn)
-            if st.fresh or st.entries_written or st.deleted:
-                aggregate(conn, plan.location_id)
+            if st.fresh or not st.track_dirty:  # a first index (or a state saved by an older build): all
+                if st.fresh or st.entries_written or st.deleted or writer.load_dirty(conn):
+                    st.aggregated = aggregate(conn, plan.location_id)[0]
+                    writer.forget_dirty(conn)
+            elif writer.load_dirty(conn):  # the folders whose children changed, and their ancestors
+                st.aggregated = aggregate_changed(conn, plan.location_id)[0]
+                writer.forget_dirty(conn)  # covered now, whichever run recorded them
             st.phase = "done" if mode is IndexMode.SHALLOW else "content"
             st.hash_cursor = 0
             st.hash_total = -1
@@ -312,6 +325,8 @@ class IndexerJob(Job):
             st.hash_total = await ctx.library.read(
                 lambda c: c.execute(f"SELECT COUNT(*) FROM entry WHERE {where} AND id > ?", (*args, 0)).fetchone()[0]
             )
+        if st.hash_total == 0:  # e.g. a first content index identified every file while listing
+            return
         columns = "id, path, size, mtime_ns, inode, cas_id, mime"
         select = f"SELECT {columns} FROM entry WHERE {where} AND id > ? ORDER BY id LIMIT ?"
 
@@ -407,8 +422,14 @@ class IndexerJob(Job):
         st = self.state
         now = time.time()
 
+        # orphaned content identities: after this run's own deletions and edits, and on every run over
+        # a whole location (a full walk already costs O(entries); a small follow-up run does not pay it)
+        collect = bool(st.deleted or st.modified) or (not plan.target and plan.max_depth is None)
+
         def tx(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE location SET last_indexed = ? WHERE id = ?", (now, plan.location_id))
+            if collect:
+                st.orphans_removed += identify.collect_orphans(conn)
             st.phase = "done"
 
         # queued before the final commit: after a crash in between, the rerun's enqueue dedupes
@@ -484,6 +505,8 @@ class IndexerJob(Job):
             skipped=st.skipped,
             errors=st.errors,
             changed_while_hashing=st.changed_while_hashing,
+            folders_aggregated=st.aggregated,
+            orphans_removed=st.orphans_removed,
             seconds=round(time.time() - st.started_at, 3),
         )
 

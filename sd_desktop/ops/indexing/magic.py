@@ -32,8 +32,10 @@ def _build() -> tuple[dict, list[tuple[int, int]], dict]:
         ]
         if opts:
             multi[lead] = opts
-    # (offset, key length) pairs that have signatures: a file costs one look-up per pair
-    probes = sorted({(off, len(key)) for off, key in index})
+    # (offset, key length, {key: signatures}) for each pair that has signatures, by offset: a file
+    # costs one slice and one look-up per pair (keyed by the bytes alone: no tuple to build and hash)
+    pairs = sorted({(off, len(key)) for off, key in index})
+    probes = [(off, n, {k: v for (o, k), v in index.items() if o == off and len(k) == n}) for off, n in pairs]
     return dict(index), probes, multi
 
 
@@ -47,11 +49,10 @@ def sniff(head: bytes, name: bytes = b"") -> str | None:
     n = len(head)
     best: list[tuple[bytes, str, str]] = []
     best_len = 0
-    index = _INDEX
-    for off, klen in _PROBES:
+    for off, klen, table in _PROBES:
         if off >= n:
             break
-        cands = index.get((off, head[off : off + klen]))
+        cands = table.get(head[off : off + klen])
         if cands:
             for sig in cands:
                 bm = sig[0]

@@ -14,16 +14,24 @@ Matching on re-index:
   is a new entry; a file moved *and* edited is a deletion plus a new file.)
 * existing children of a listed folder that were not seen: recorded as pending deletions in
   ``work_item`` (kind 1) and removed once the walk is over, unless a later move claimed them.
+
+Every folder whose direct children changed (one inserted, removed, moved in or out, or a file's
+size changed) is recorded in ``work_item`` (kind 2, ``seq`` = minus its id, so it never collides with
+a pending deletion's ``seq`` = entry id) in the same transaction as the change, so the aggregation
+recomputes only those folders and their ancestors, even after a crash.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 
 from sd_desktop.ops.indexing.walk import (
     KIND_DIR,
+    KIND_FILE,
     KIND_SYMLINK,
     R_DEVICE,
     R_HIDDEN,
@@ -38,10 +46,23 @@ from sd_desktop.ops.indexing.walk import (
 )
 
 WORK_PENDING_DELETE = 1
+WORK_DIRTY_DIR = 2
 
 INSERT_SQL = (
     "INSERT INTO entry (id, location_id, parent_id, path, name, kind, size, inode, device, mtime_ns, ctime_ns, "
     "mode, hidden, link_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# a first content-mode index inserts files with their identity (see ``identify.identify_listed``)
+INSERT_IDENTIFIED_SQL = (
+    "INSERT INTO entry (id, location_id, parent_id, path, name, kind, size, inode, device, mtime_ns, ctime_ns, "
+    "mode, hidden, link_target, cas_id, mime, content_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?15, ?, "
+    "(SELECT id FROM content_identity WHERE cas_id = ?15))"
+)
+# one statement over a JSON array: ORDER BY key lets the batch's first file of a content decide its row
+INSERT_IDENTITIES_SQL = (
+    "INSERT INTO content_identity (cas_id, size, kind, mime, created_at) "
+    "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, ? FROM json_each(?) WHERE 1 ORDER BY key "
+    "ON CONFLICT(cas_id) DO NOTHING"
 )
 # ?1 parent, ?2..?12 the row, ?13 reset hashes, ?14 id
 UPDATE_SQL = (
@@ -52,11 +73,12 @@ UPDATE_SQL = (
     "WHERE id = ?14"
 )
 # (path, id) then the walk row's fields from ``kind`` on, in its order: an unchanged entry is one
-# tuple-slice comparison (``ex[2:] == row[2:]``), no per-field Python work
+# tuple-slice comparison (``ex[2:11] == row[2:]``), no per-field Python work; then the parent's id
 EXISTING_SQL = (
-    "SELECT path, id, kind, size, inode, device, mtime_ns, ctime_ns, mode, hidden, link_target "
+    "SELECT path, id, kind, size, inode, device, mtime_ns, ctime_ns, mode, hidden, link_target, parent_id "
     "FROM entry WHERE parent_id IN ({marks})"
 )
+EX_PARENT = 11
 CHUNK = 500
 
 
@@ -84,6 +106,7 @@ class EntryWriter:
         self.job_id = job_id
         self.fresh = fresh
         self.dir_ids: dict[bytes, int] = {}
+        self.dirty: set[int] = set()  # folders whose children changed, saved by ``save_dirty``
 
     # -- helpers ---------------------------------------------------------------------------
     def _lookup(self, conn: sqlite3.Connection, rel: bytes) -> int | None:
@@ -119,13 +142,48 @@ class EntryWriter:
                 entry_id = self._next_id(conn)
                 conn.execute(INSERT_SQL, (entry_id, self.location_id, parent, *row))
                 written += 1
+                if parent is not None:
+                    self.dirty.add(parent)
             else:
                 entry_id = existing[0]
                 conn.execute(UPDATE_SQL, (parent, *row, 0, entry_id))
             parent = entry_id
         if chain:
             self.dir_ids[chain[-1][R_PATH]] = parent
+        self.save_dirty(conn)
         return written
+
+    def save_dirty(self, conn: sqlite3.Connection) -> None:
+        """Record the folders dirtied so far in this transaction (idempotent across batches)."""
+        if self.dirty and not self.fresh:  # a first index recomputes every folder anyway
+            job_id = self.job_id
+            conn.executemany(
+                f"INSERT OR IGNORE INTO work_item (job_id, seq, kind) VALUES (?, ?, {WORK_DIRTY_DIR})",
+                [(job_id, -d) for d in self.dirty],
+            )
+        self.dirty.clear()
+
+    def load_dirty(self, conn: sqlite3.Connection) -> int:
+        """Fill ``temp.idx_dirty`` (for ``aggregate.aggregate_changed``) with the recorded folders.
+
+        Those of every indexer job, not only this one: a run killed and never resumed, or one
+        cancelled, committed changes whose folders nobody else would recompute. (Two runs never
+        work on one location at once; another location's folders are filtered out by the scope.)"""
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS idx_dirty (id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.idx_dirty")
+        return conn.execute(
+            "INSERT OR IGNORE INTO temp.idx_dirty (id) SELECT -w.seq FROM work_item w "
+            "WHERE w.kind = ? AND w.job_id IN (SELECT id FROM job WHERE name = 'indexer')",
+            (WORK_DIRTY_DIR,),
+        ).rowcount
+
+    def forget_dirty(self, conn: sqlite3.Connection) -> None:
+        """Drop the recorded folders this location's aggregation covered (and those of entries gone)."""
+        conn.execute(
+            "DELETE FROM work_item WHERE kind = ? AND job_id IN (SELECT id FROM job WHERE name = 'indexer') "
+            "AND NOT EXISTS (SELECT 1 FROM entry e WHERE e.id = -work_item.seq AND e.location_id != ?)",
+            (WORK_DIRTY_DIR, self.location_id),
+        )
 
     def _delete_subtree(self, conn: sqlite3.Connection, entry_id: int, rel: bytes) -> None:
         lo, hi = subtree_bounds(rel)
@@ -140,7 +198,10 @@ class EntryWriter:
         return self._write_incremental(conn, batch)
 
     def _write_fresh(self, conn: sqlite3.Connection, batch: WalkBatch) -> BatchResult:
-        """First index of a location: nothing to match, everything is inserted."""
+        """First index of a location: nothing to match, everything is inserted.
+
+        (Measured: one ``INSERT ... SELECT`` over a JSON array of the rows took 0.85 s of writer CPU
+        for std20k against 0.52 s for ``executemany`` and was not faster beside the walker thread.)"""
         res = BatchResult(orphaned=[])
         loc = self.location_id
         next_id = self._next_id(conn)
@@ -156,7 +217,23 @@ class EntryWriter:
                 if row[R_KIND] == KIND_DIR:
                     dir_ids[row[R_PATH]] = next_id
                 next_id += 1
-        conn.executemany(INSERT_SQL, rows)
+        identified = batch.identified
+        if identified:
+            # folders (and files left to the content phase) first: the files' parents must exist
+            plain, known, identities = [], [], []
+            for r in rows:
+                ident = identified.get(r[3])  # r = (id, location, parent, *walk row)
+                if ident is None:
+                    plain.append(r)
+                else:
+                    cas_id, mime, kind = ident
+                    known.append((*r, cas_id, mime))
+                    identities.append([cas_id, r[3 + R_SIZE], kind, mime])
+            conn.execute(INSERT_IDENTITIES_SQL, (time.time(), json.dumps(identities)))
+            conn.executemany(INSERT_SQL, plain)
+            conn.executemany(INSERT_IDENTIFIED_SQL, known)
+        else:
+            conn.executemany(INSERT_SQL, rows)
         res.new = res.written = len(rows)
         return res
 
@@ -188,6 +265,7 @@ class EntryWriter:
         updates: list[tuple] = []
         pop = existing.pop
         dir_ids = self.dir_ids
+        dirty = self.dirty
         fresh_dirs: set[int] = set()  # folders inserted by this batch: no children to match
         for d in batch.dirs:
             pid = pids[d.rel]
@@ -203,7 +281,7 @@ class EntryWriter:
                 path = row[R_PATH]
                 kind = row[R_KIND]
                 ex = pop(path, None)
-                if ex is not None and ex[2:] == row[R_KIND:]:  # unchanged: nothing to write
+                if ex is not None and ex[2:EX_PARENT] == row[R_KIND:]:  # unchanged: nothing to write
                     if kind == KIND_DIR:
                         dir_ids[path] = ex[1]
                     continue
@@ -221,6 +299,7 @@ class EntryWriter:
                         continue
                     res.new += 1
                 if ex is None:
+                    dirty.add(pid)
                     inserts.append((next_id, loc, pid, *row))
                     if kind == KIND_DIR:
                         self.dir_ids[path] = next_id
@@ -235,12 +314,15 @@ class EntryWriter:
                         ex[3] != row[R_SIZE] or ex[4] != row[R_INODE] or ex[5] != row[R_DEVICE] or ex[6] != row[R_MTIME]
                     )
                     updates.append((pid, *row, 1 if reset else 0, ex[1]))
+                    if kind == KIND_FILE and ex[3] != row[R_SIZE]:
+                        dirty.add(pid)
                     if reset and kind != KIND_DIR:
                         res.modified += 1
                 if kind == KIND_DIR:
                     dir_ids[path] = ex[1]
         job_id = self.job_id
         missing = [(job_id, ex[1], path) for path, ex in existing.items()]
+        dirty.update(ex[EX_PARENT] for ex in existing.values())
         if inserts:
             conn.executemany(INSERT_SQL, inserts)
         if updates:
@@ -252,16 +334,17 @@ class EntryWriter:
             )
         res.written += len(inserts) + len(updates)
         res.missing = len(missing)
+        self.save_dirty(conn)
         return res
 
     def _try_move(self, conn: sqlite3.Connection, pid: int, row: tuple, existing: dict[bytes, tuple]) -> int | None:
         """If ``row`` is an entry we know under an old path that is gone from disk, move it here."""
         cands = conn.execute(
-            "SELECT id, path FROM entry WHERE device = ? AND inode = ? AND kind = ? "
+            "SELECT id, path, parent_id FROM entry WHERE device = ? AND inode = ? AND kind = ? "
             "AND +location_id = ? AND mtime_ns = ? AND (kind = 1 OR size = ?)",
             (row[R_DEVICE], row[R_INODE], row[R_KIND], self.location_id, row[R_MTIME], row[R_SIZE]),
         ).fetchall()
-        for entry_id, old in cands:
+        for entry_id, old, old_parent in cands:
             old = bytes(old)
             if old == row[R_PATH] or old == b"":
                 continue
@@ -273,6 +356,7 @@ class EntryWriter:
             except OSError:
                 continue
             conn.execute(UPDATE_SQL, (pid, *row, 0, entry_id))
+            self.dirty.update((pid, old_parent))
             existing.pop(old, None)  # a sibling listed in this batch: moved, not missing
             if row[R_KIND] == KIND_DIR:
                 lo, hi = subtree_bounds(old)
@@ -293,13 +377,16 @@ class EntryWriter:
         for rel in rels:
             self.dir_ids.pop(rel, None)
             row = conn.execute(
-                "SELECT id FROM entry WHERE location_id = ? AND path = ?", (self.location_id, rel)
+                "SELECT id, parent_id FROM entry WHERE location_id = ? AND path = ?", (self.location_id, rel)
             ).fetchone()
             if row is not None and rel != b"":
                 conn.execute(
                     f"INSERT OR IGNORE INTO work_item (job_id, seq, kind, src) VALUES (?, ?, {WORK_PENDING_DELETE}, ?)",
                     (self.job_id, row[0], rel),
                 )
+                if row[1] is not None:
+                    self.dirty.add(row[1])
+        self.save_dirty(conn)
 
     def finish_deletions(self, conn: sqlite3.Connection) -> int:
         """Remove the entries still pending deletion (with their subtrees); returns rows removed."""

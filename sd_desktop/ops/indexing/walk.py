@@ -47,6 +47,10 @@ class WalkBatch:
     skipped: int = 0
     errors: list[tuple[bytes, str]] = field(default_factory=list)  # (relative path, reason)
     vanished: list[bytes] = field(default_factory=list)  # folders gone (or no longer folders) before listing
+    # a first content-mode index identifies files as they are listed (``identify.identify_listed``):
+    # relative path -> (cas_id, mime, content kind); files missing here are left to the content phase
+    identified: dict[bytes, tuple[str, str | None, str | None]] = field(default_factory=dict)
+    hashed_bytes: int = 0
 
 
 def join(root: bytes, rel: bytes) -> bytes:
