@@ -29,6 +29,7 @@ from sd_desktop import __version__, jobs  # noqa: E402
 from sd_desktop.jobs import JobManager  # noqa: E402
 from sd_desktop.library import Library  # noqa: E402
 from sd_desktop.library.library import LibraryError, default_library_dir  # noqa: E402
+from sd_desktop.library.locations import INDEX_MODES  # noqa: E402
 from sd_desktop.library.lock import LibraryLocked  # noqa: E402
 from sd_desktop.library.migrations import SchemaTooNew  # noqa: E402
 from sd_desktop.resources import APP_ID  # noqa: E402
@@ -139,8 +140,9 @@ class AppController(QObject):
     def _handoff(self, message: dict) -> None:
         if self.window is None or self.services is None:
             return
+        modes = [m.decode("ascii", "replace") for m in message.get("index_mode") or []]
+        mode = modes[0] if modes and modes[0] in INDEX_MODES else "content"
         for path in message.get("add_location") or []:
-            mode = message.get("index_mode") or "content"
             self.tasks.spawn(self.services.add_location(path, mode), what="add location")
         for path in (message.get("paths") or [])[:1]:
             self.window.open_path(_folder_of(path))
@@ -227,7 +229,7 @@ def run_gui(args: Any) -> int:
     message = {
         "paths": _absolute(getattr(args, "paths", None)),
         "add_location": _absolute(args.add_location),
-        "index_mode": getattr(args, "index_mode", "content"),
+        "index_mode": [getattr(args, "index_mode", "content")],  # the message holds lists of strings/paths
     }
     interactive = not getattr(args, "quit_when_idle", False)
     if hand_off(name, message):

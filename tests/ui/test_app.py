@@ -69,10 +69,11 @@ def test_second_launch_hands_paths_to_the_running_window(library_dir, tmp_path, 
         qtbot.waitUntil(listening, timeout=60000)
         other = tmp_path / "other"
         other.mkdir()
-        second = launch(library_dir, "--add-location", other)
+        second = launch(library_dir, "--add-location", other, "--index-mode", "shallow")
         _, err = second.communicate(timeout=60)
         assert second.returncode == 0 and b"handed over" in err
         qtbot.waitUntil(lambda: len(rows(library_dir / "library.db", "SELECT id FROM location")) == 1, timeout=30000)
+        assert rows(library_dir / "library.db", "SELECT index_mode FROM location") == [("shallow",)]
         third = launch(library_dir, other / ".." / "other")
         third.communicate(timeout=60)
         assert third.returncode == 0
