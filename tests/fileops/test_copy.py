@@ -251,3 +251,65 @@ def test_folder_onto_a_file_of_the_same_name(library, tmp_path):
     assert row["outcome"] == "renamed" and row["target"] == str(dest / "src (1)")
     assert snapshot(dest / "src (1)") == snapshot(src)
     assert (dest / "src").read_bytes() == b"a file in the way"
+
+
+def _totals_on_disk(root: Path) -> dict[bytes, tuple[int, int, int]]:
+    """(bytes of the files below, files below, direct children) of every folder, by relative path."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(os.fsencode(root), topdown=False):
+        size = files = 0
+        for name in filenames:
+            st = os.lstat(os.path.join(dirpath, name))
+            if stat.S_ISREG(st.st_mode):
+                size, files = size + st.st_size, files + 1
+        for name in dirnames:
+            full = os.path.join(dirpath, name)
+            if os.path.islink(full):
+                continue
+            sub = out[os.path.relpath(full, os.fsencode(root))]
+            size, files = size + sub[0], files + sub[1]
+        rel = os.path.relpath(dirpath, os.fsencode(root))
+        out[b"" if rel == b"." else rel] = (size, files, len(dirnames) + len(filenames))
+    return out
+
+
+def _totals_in_library(lib) -> dict[bytes, tuple[int, int, int]]:
+    return lib.read_sync(
+        lambda c: {
+            bytes(r[0]): tuple(r[1:])
+            for r in c.execute("SELECT path, aggregate_size, file_count, child_count FROM entry WHERE kind = 1")
+        }
+    )
+
+
+def test_copy_move_and_delete_keep_folder_totals_right_without_a_reindex(library, tmp_path):
+    """The browser and the sidebar read folder totals from the library: a copy into a location, a
+    move out of it and a delete update them at once (no follow-up index runs here)."""
+    from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
+    from sd_desktop.ops.indexing.config import IndexerConfig, IndexMode
+
+    loc = tmp_path / "loc"
+    (loc / "old").mkdir(parents=True)
+    (loc / "old" / "kept.txt").write_bytes(b"x" * 1234)
+    loc_id = add_location(library, loc)
+    assert run_job(library, "indexer", IndexerConfig(location_id=loc_id, mode=IndexMode.SHALLOW)).status.value == (
+        "completed"
+    )
+    assert _totals_in_library(library) == _totals_on_disk(loc)
+
+    info = copy(library, [make_tree(tmp_path / "src")], loc / "old")
+    assert info.status.value == "completed"
+    assert _totals_in_library(library) == _totals_on_disk(loc)
+    assert _totals_in_library(library)[b""][1] == 8  # kept.txt + the tree's 7 files
+
+    moved = copy(library, [loc / "old" / "src" / "sub"], tmp_path / "elsewhere", move=True)
+    assert moved.status.value == "completed"
+    assert _totals_in_library(library) == _totals_on_disk(loc)
+
+    gone = run_job(
+        library,
+        "delete",
+        DeleteConfig(targets=[loc / "old" / "src" / "a.txt"], mode=DeleteMode.PERMANENT, confirm=True),
+    )
+    assert gone.status.value == "completed"
+    assert _totals_in_library(library) == _totals_on_disk(loc)

@@ -1,8 +1,10 @@
 """Keeping the library's ``entry`` rows in step with what copy, move and delete did on disk.
 
 Minimal on purpose: new entries get the stat fields (content ids stay empty until the indexer
-passes), removed paths lose their rows and descendants. Folder totals are refreshed by a
-follow-up indexer run when that job is available.
+passes), removed paths lose their rows and descendants. The folders whose children changed are
+marked as it goes, and ``refresh_totals`` (called before the transaction commits) recomputes their
+sizes and counts and those of their ancestors with the indexer's set-based aggregation: the
+browser and the sidebar show the right totals at once, not after a re-index.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from sd_desktop import paths
 from sd_desktop.library.models import EntryKind
+from sd_desktop.ops.indexing.aggregate import aggregate_changed
 
 
 @dataclass
@@ -94,6 +97,7 @@ def upsert(conn: sqlite3.Connection, roots: list[LocationRoot], path: bytes, st:
             link,
         ),
     )
+    _mark_parent(conn, root.id, parent)
     return root.id
 
 
@@ -107,4 +111,35 @@ def remove(conn: sqlite3.Connection, roots: list[LocationRoot], path: bytes) -> 
         "DELETE FROM entry WHERE location_id = ? AND (path = ? OR (path >= ? AND path < ?))",
         (root.id, rel, rel + b"/", rel + b"0"),
     )
+    _mark_parent(conn, root.id, os.path.dirname(rel))
     return root.id
+
+
+def _mark_parent(conn: sqlite3.Connection, location_id: int, parent: bytes) -> None:
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS entries_dirty (location_id INTEGER NOT NULL, id INTEGER NOT NULL, "
+        "PRIMARY KEY (location_id, id))"
+    )
+    conn.execute(
+        "INSERT OR IGNORE INTO temp.entries_dirty (location_id, id) "
+        "SELECT location_id, id FROM entry WHERE location_id = ? AND path = ? AND kind = ?",
+        (location_id, parent, int(EntryKind.DIR)),
+    )
+
+
+def refresh_totals(conn: sqlite3.Connection) -> int:
+    """Recompute the totals of the folders marked by ``upsert``/``remove`` in this transaction, and
+    of their ancestors; returns how many folders were recomputed."""
+    if conn.execute("SELECT 1 FROM sqlite_temp_master WHERE name = 'entries_dirty'").fetchone() is None:
+        return 0
+    recomputed = 0
+    locations = [r[0] for r in conn.execute("SELECT DISTINCT location_id FROM temp.entries_dirty")]
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS idx_dirty (id INTEGER PRIMARY KEY)")
+    for location_id in locations:
+        conn.execute("DELETE FROM temp.idx_dirty")
+        conn.execute(
+            "INSERT INTO temp.idx_dirty (id) SELECT id FROM temp.entries_dirty WHERE location_id = ?", (location_id,)
+        )
+        recomputed += aggregate_changed(conn, location_id)[0]
+    conn.execute("DELETE FROM temp.entries_dirty")
+    return recomputed

@@ -318,6 +318,7 @@ class FileCopyJob(Job):
                 loc = entries.upsert(conn, roots, r.dst, r.target_stat)
                 if loc is not None:
                     touched.add(loc)
+        entries.refresh_totals(conn)
 
     # -- finish -----------------------------------------------------------------------------
     async def _finish(self, ctx: JobContext) -> None:
@@ -372,6 +373,7 @@ class FileCopyJob(Job):
                     loc = entries.upsert(conn, roots, dst, tst)
                     if loc is not None:
                         touched.add(loc)
+            entries.refresh_totals(conn)
 
         self.state.phase = "done"
         await ctx.checkpoint(tx)

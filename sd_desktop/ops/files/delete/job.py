@@ -197,6 +197,7 @@ class DeleteJob(Job):
             )
             if roots and outcome in ("trashed", "deleted"):
                 entries.remove(conn, roots, path)
+                entries.refresh_totals(conn)
 
         await ctx.checkpoint(tx)
         ctx.progress(done=st.done, total=st.total, bytes_done=st.bytes_deleted)
