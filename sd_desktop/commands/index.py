@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--mode",
         choices=[m.value for m in IndexMode],
         default=None,
-        help="default: the location's own mode (see 'location mode'), content for a new location or --ephemeral",
+        help="this run only; default: the location's own mode (see 'location mode'; content for a new one)",
     )
     p.add_argument("--scope", choices=[s.value for s in IndexScope], default=IndexScope.RECURSIVE.value)
     p.add_argument("--max-depth", type=int, default=None, metavar="N", help="levels below PATH (1 = its children)")
@@ -85,7 +85,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     try:
         location_id = find_location(lib, raw)
         if location_id is None:
-            location_id = add_location(lib, raw, index_mode=args.mode or IndexMode.CONTENT.value)
+            location_id = add_location(lib, raw)  # its standing mode is set with 'location add/mode'
         args.mode = args.mode or index_mode_of(lib, location_id)
         root = os.fsencode(location_path(lib, location_id))
     except LocationError as exc:
