@@ -200,3 +200,16 @@ def test_views_paint_cells_through_one_multidata_call(engine, qtbot, tmp_path):
     assert calls["multi"] >= model.rowCount() * model.columnCount()
     assert calls["data"] == 0
     model.close()
+
+
+def test_content_model_flags_come_from_qt_table_model(engine, qtbot, tmp_path):
+    """flags() is left to QAbstractTableModel (no Python call per painted cell): rows are enabled,
+    selectable and childless; the root has no flags."""
+    loc, root = add_indexed_location(engine.library, tmp_path / "loc")
+    add_entries(engine.library, loc, root, b"", ITEMS)
+    model = loaded(qtbot, ContentModel(engine.library), tmp_path / "loc")
+    want = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+    for col in range(model.columnCount()):
+        assert model.flags(model.index(0, col)) == want
+    assert model.flags(QModelIndex()) == Qt.ItemFlag.NoItemFlags
+    model.close()

@@ -13,6 +13,7 @@ from sd_desktop.ops.files.duplicate_detection.select import Policy
 from sd_desktop.ui.results.duplicates_model import DuplicatesModel
 from tests.support.make_corpus import main as make_corpus
 from tests.ui2.conftest import open_folder, trash_files
+from tests.ui2.multidata_check import assert_multidata_matches_data
 
 
 def corpus(tmp_path):
@@ -52,6 +53,7 @@ def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, 
     view = c.result_views[-1]
     model = view.model
     qtmodeltester.check(model)
+    assert assert_multidata_matches_data(model) > len(model.groups) * model.columnCount()  # groups and files
     assert rel_groups(model, tree) == sorted(sorted(g) for g in manifest["duplicate_groups"])
     wasted = [g.wasted for g in model.groups]
     assert wasted == sorted(wasted, reverse=True)

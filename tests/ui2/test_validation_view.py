@@ -11,6 +11,7 @@ from PySide6.QtCore import QItemSelectionModel
 
 from sd_desktop.ui.results.validation_model import COL_PATH, ValidationModel
 from tests.ui2.conftest import open_folder, select
+from tests.ui2.multidata_check import assert_multidata_matches_data
 
 
 def plant(folder):
@@ -99,6 +100,7 @@ def test_validation_model_sorts_by_severity(qtmodeltester):
     qtmodeltester.check(model)
     assert [model.index(r, 0).data() for r in range(3)] == ["Critical", "Warning", "Info"]
     assert model.index(0, COL_PATH).data() == "/x/\\xff"
+    assert assert_multidata_matches_data(model) == 3 * model.columnCount()  # one Python call per painted cell
 
 
 def test_validate_uses_the_selection(window, qtbot, tmp_path):

@@ -13,7 +13,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QModelRoleDataSpan,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -21,6 +29,7 @@ from sd_desktop import paths
 from sd_desktop.ops.files.duplicate_detection.select import Plan, Policy, _in_any, plan_deletion
 from sd_desktop.ui.formatting import human_count, human_size, human_time
 from sd_desktop.ui.icons import TypeIcons
+from sd_desktop.ui.multidata import fill_span
 
 COL_NAME, COL_FOLDER, COL_LOCATION, COL_SIZE, COL_MODIFIED, COL_STATUS = range(6)
 HEADERS = ("Name", "Folder", "Location", "Size", "Modified", "Status")
@@ -313,6 +322,9 @@ class DuplicatesModel(QAbstractItemModel):
             if paths.is_within(raw, root):
                 return name
         return ""
+
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: QModelRoleDataSpan) -> None:
+        fill_span(self, index, roleDataSpan)  # one Python call per painted cell
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

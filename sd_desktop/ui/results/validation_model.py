@@ -8,6 +8,7 @@ import os
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     QRectF,
@@ -17,6 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from sd_desktop import paths
+from sd_desktop.ui.multidata import fill_span
 
 COL_SEVERITY, COL_TYPE, COL_PATH, COL_MESSAGE, COL_ACTION = range(5)
 HEADERS = ("Severity", "Type", "Path", "Message", "Suggested action")
@@ -85,6 +87,9 @@ class ValidationModel(QAbstractTableModel):
 
     def types(self) -> list[str]:
         return sorted({i.get("type", "") for i in self.issues})
+
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: QModelRoleDataSpan) -> None:
+        fill_span(self, index, roleDataSpan)  # one Python call per painted cell
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.issues):
