@@ -206,8 +206,13 @@ def test_location_menu_changes_the_index_mode_and_reindexes(engine, qtbot, tmp_p
     menu = window.sidebar.location_menu(section.child(0).index())
     texts = [a.text() for a in menu.actions()]
     assert texts[:2] == ["&Open", "&Re-index"] and "Index &mode" in texts and "Re&move Location…" in texts
-    modes = next(a.menu() for a in menu.actions() if a.menu() is not None).actions()
+    submenu = next(a.menu() for a in menu.actions() if a.menu() is not None)
+    modes = submenu.actions()
     assert [a.data() for a in modes] == ["shallow", "content", "deep"]
+    menu.adjustSize()
+    submenu.adjustSize()
+    menu.grab().save(str(artifacts / "sidebar-location-menu.png"))
+    submenu.grab().save(str(artifacts / "sidebar-index-mode-menu.png"))
     assert [a.isChecked() for a in modes] == [False, True, False]  # a new location indexes content ids
     with qtbot.waitSignal(engine.services.locationsChanged, timeout=10000):
         modes[2].trigger()
