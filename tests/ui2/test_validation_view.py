@@ -81,7 +81,7 @@ def test_validation_view_lists_a_planted_corruption(window, qtbot, qtmodeltester
     assert "really-a-png.jpg" in text and "extension_mismatch" in text
 
 
-def test_validation_model_sorts_by_severity(qtmodeltester):
+def test_validation_model_sorts_by_severity(qapp, qtmodeltester):  # icons need a QApplication
     out = {
         "mode": "complete",
         "issues": [
