@@ -362,17 +362,26 @@ class JobManager:
 
     async def wait(self, job_id: int) -> JobInfo:
         """Wait until the job is finished or paused; returns its stored record."""
-        info = await self.info(job_id)
-        if info is None:
-            raise KeyError(job_id)
-        if (info.status in FINISHED or info.status is JobStatus.PAUSED) and job_id not in self._running:
-            return info
+        # registered before the status is read: a job finishing while that read is in flight
+        # (the read sees it still running) must still wake this waiter
         fut = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(job_id, []).append(fut)
-        # the record read right after the finish (or pause) was stored: reading (and decoding its
-        # output) again would cost as much once more
-        announced = await fut
-        return announced if announced is not None else await self.info(job_id)
+        try:
+            info = await self.info(job_id)
+            if info is None:
+                raise KeyError(job_id)
+            if (info.status in FINISHED or info.status is JobStatus.PAUSED) and job_id not in self._running:
+                return info
+            # the record read right after the finish (or pause) was stored: reading (and decoding
+            # its output) again would cost as much once more
+            announced = await fut
+            return announced if announced is not None else await self.info(job_id)
+        finally:
+            waiters = self._waiters.get(job_id)
+            if waiters is not None and fut in waiters:
+                waiters.remove(fut)
+                if not waiters:
+                    del self._waiters[job_id]
 
     async def wait_tree(self, job_id: int) -> JobInfo:
         """Wait for a job and then its follow-ups (recursively); returns the first job's record."""

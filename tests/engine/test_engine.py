@@ -150,6 +150,31 @@ def test_pause_and_cancel_are_never_lost_while_a_job_is_being_started(library):
     assert [o for o in outcomes if o[1] is not JobStatus.CANCELLED] == [], outcomes
 
 
+def test_wait_returns_for_jobs_finishing_around_the_call_and_leaves_no_waiters(library):
+    """wait() called at many points of short jobs' lives always returns and leaves no waiter behind.
+    (The waiter is registered before the status read, so a finish during that read wakes it; that
+    window is too narrow to hit on purpose here.)"""
+
+    async def go():
+        m = await _manager(library, concurrency=2)
+        hung = []
+        for i in range(150):
+            job_id = await m.enqueue("test_count", tj.CountConfig(n=1, tag=f"w{i}"))
+            for _ in range(i % 7):
+                await asyncio.sleep(0)
+            try:
+                info = await asyncio.wait_for(m.wait(job_id), 10)
+                assert info.status is JobStatus.COMPLETED
+            except TimeoutError:
+                hung.append(job_id)
+        leftover = {k: v for k, v in m._waiters.items() if v}
+        await m.shutdown()
+        return hung, leftover
+
+    hung, leftover = run(go())
+    assert hung == [] and leftover == {}
+
+
 def test_failure_text_and_non_critical_errors_are_persisted(library):
     async def go():
         m = await _manager(library)
