@@ -60,11 +60,7 @@ def aggregate(conn: sqlite3.Connection, location_id: int) -> tuple[int, int]:
     """Recompute the totals of every folder of a location.
 
     Returns (folders recomputed, folder rows whose totals changed)."""
-    changed = 0
-    for sql in STATEMENTS:
-        cur = conn.execute(sql, {"loc": location_id}) if ":loc" in sql else conn.execute(sql)
-        if sql.lstrip().startswith("UPDATE"):
-            changed = cur.rowcount
+    changed = _run(conn, STATEMENTS, location_id)
     conn.execute("DELETE FROM temp.idx_agg")
     conn.execute("DELETE FROM temp.idx_children")
     folders = conn.execute("SELECT COUNT(*) FROM entry WHERE location_id = ? AND kind = 1", (location_id,))
@@ -125,12 +121,18 @@ def aggregate_changed(conn: sqlite3.Connection, location_id: int) -> tuple[int, 
     """Recompute the folders listed in ``temp.idx_dirty`` and their ancestors.
 
     Returns (folders recomputed, folder rows whose totals changed)."""
-    changed = 0
-    for sql in CHANGED_STATEMENTS:
-        cur = conn.execute(sql, {"loc": location_id}) if ":loc" in sql else conn.execute(sql)
-        if sql.lstrip().startswith("UPDATE"):
-            changed = cur.rowcount
+    changed = _run(conn, CHANGED_STATEMENTS, location_id)
     scope = conn.execute("SELECT COUNT(*) FROM temp.idx_scope").fetchone()[0]
     for table in ("idx_dirty", "idx_scope", "idx_part"):
         conn.execute(f"DELETE FROM temp.{table}")
     return scope, changed
+
+
+def _run(conn: sqlite3.Connection, statements: tuple[str, ...], location_id: int) -> int:
+    """Execute ``statements`` in order; returns the row count of the (last) UPDATE."""
+    changed = 0
+    for sql in statements:
+        cur = conn.execute(sql, {"loc": location_id}) if ":loc" in sql else conn.execute(sql)
+        if sql.lstrip().startswith("UPDATE"):
+            changed = cur.rowcount
+    return changed
