@@ -188,9 +188,11 @@ def test_views_paint_cells_through_one_multidata_call(engine, qtbot, tmp_path):
             calls["multi"] += 1
             return super().multiData(*a)
 
-    model = loaded(qtbot, Counting(engine.library), tmp_path / "loc")
     view = QTableView()
     qtbot.addWidget(view)
+    # the view owns the model: the model (and the selection model's pointer to it) goes with the view,
+    # never before it (a model freed first crashed the view's teardown now and then)
+    model = loaded(qtbot, Counting(engine.library, parent=view), tmp_path / "loc")
     view.setModel(model)
     view.resize(600, 300)
     view.show()
