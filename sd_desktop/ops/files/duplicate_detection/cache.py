@@ -125,27 +125,26 @@ def lookup(
                 False,
             )
         elif rows_here:
-            for start in range(0, len(inodes), CHUNK):
-                chunk = inodes[start : start + CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = conn.execute(
-                    f"SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache WHERE device = ? "
-                    f"AND inode IN ({marks})",
-                    (dev, *chunk),
-                ).fetchall()
+            for rows in _by_inode_chunks(
+                conn, "SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache", dev, inodes
+            ):
                 take(dev, rows, False)
         # entries on this device at all? (an index probe; saves the per-chunk queries for paths outside locations)
         if use_entries and conn.execute("SELECT 1 FROM entry WHERE device = ? LIMIT 1", (dev,)).fetchone():
-            for start in range(0, len(inodes), CHUNK):
-                chunk = inodes[start : start + CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = conn.execute(
-                    f"SELECT inode, size, mtime_ns, ctime_ns, integrity_hash FROM entry WHERE device = ? "
-                    f"AND inode IN ({marks}) AND kind = 0 AND integrity_hash IS NOT NULL",
-                    (dev, *chunk),
-                ).fetchall()
+            select = "SELECT inode, size, mtime_ns, ctime_ns, integrity_hash FROM entry"
+            for rows in _by_inode_chunks(conn, select, dev, inodes, "AND kind = 0 AND integrity_hash IS NOT NULL"):
                 take(dev, rows, True)
     return Lookup(found, stale)
+
+
+def _by_inode_chunks(
+    conn: sqlite3.Connection, select: str, dev: int, inodes: list[int], extra: str = ""
+) -> Iterable[list[tuple]]:
+    """The rows of ``select`` for ``inodes`` of device ``dev``, CHUNK inodes per query."""
+    for start in range(0, len(inodes), CHUNK):
+        chunk = inodes[start : start + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        yield conn.execute(f"{select} WHERE device = ? AND inode IN ({marks}) {extra}", (dev, *chunk)).fetchall()
 
 
 def store(conn: sqlite3.Connection, rows: list[tuple[int, int, int, int, int, str]]) -> None:
