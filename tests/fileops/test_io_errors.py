@@ -37,6 +37,26 @@ def _write(folder: Path, files: dict[str, bytes]) -> None:
         (folder / name).write_bytes(data)
 
 
+def _only_bad_files_failed(
+    info, mode: str, files: dict[str, bytes], old: dict[str, bytes], side: str, source: Path, target: Path
+) -> None:
+    """The ``bad-*`` files failed with an I/O error naming ``side`` (their source kept, the old target
+    at ``target`` intact); the ``good-*`` ones were copied or moved; no temporary file is left."""
+    assert info.status.value == "completed_with_errors"
+    rows = outcomes(info)
+    for name in ("bad-big.bin", "bad-small.bin"):
+        assert rows[name]["outcome"] == "failed"
+        assert "input/output error" in rows[name]["reason"].lower()
+        assert side in rows[name]["reason"]
+        assert (target / name).read_bytes() == old[name]  # the old target is intact
+        assert (source / name).read_bytes() == files[name]  # the source is kept, moves included
+    for name in ("good-big.bin", "good-small.bin"):
+        assert rows[name]["outcome"] == ("moved" if mode == "move" else "copied")
+        assert (target / name).read_bytes() == files[name]
+        assert (source / name).exists() == (mode != "move")
+    assert temp_leftovers(target) == []
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_unreadable_source_fails_only_that_file(library, tmp_path, mount_faultfs, mode):
     # big files take the kernel copy (+ hashing thread), small ones the read/write loop
@@ -55,19 +75,7 @@ def test_unreadable_source_fails_only_that_file(library, tmp_path, mount_faultfs
 
     info = _run(library, [src / name for name in files], dest, mode)
 
-    assert info.status.value == "completed_with_errors"
-    rows = outcomes(info)
-    for name in ("bad-big.bin", "bad-small.bin"):
-        assert rows[name]["outcome"] == "failed"
-        assert "input/output error" in rows[name]["reason"].lower()
-        assert "reading the source" in rows[name]["reason"]
-        assert (dest / name).read_bytes() == old[name]  # the old target is intact
-        assert (backing / name).read_bytes() == files[name]  # the source is kept, moves included
-    for name in ("good-big.bin", "good-small.bin"):
-        assert rows[name]["outcome"] == ("moved" if mode == "move" else "copied")
-        assert (dest / name).read_bytes() == files[name]
-        assert (backing / name).exists() == (mode != "move")
-    assert temp_leftovers(dest) == []
+    _only_bad_files_failed(info, mode, files, old, "reading the source", source=backing, target=dest)
     assert {os.path.basename(e["path"]) for e in info.errors} >= {"bad-big.bin", "bad-small.bin"}
 
 
@@ -88,19 +96,7 @@ def test_failing_destination_fails_only_that_file(library, tmp_path, mount_fault
 
     info = _run(library, [src / name for name in files], dest, mode)
 
-    assert info.status.value == "completed_with_errors"
-    rows = outcomes(info)
-    for name in ("bad-big.bin", "bad-small.bin"):
-        assert rows[name]["outcome"] == "failed"
-        assert "input/output error" in rows[name]["reason"].lower()
-        assert "writing the copy" in rows[name]["reason"]
-        assert (backing / name).read_bytes() == old[name]
-        assert (src / name).read_bytes() == files[name]
-    for name in ("good-big.bin", "good-small.bin"):
-        assert rows[name]["outcome"] == ("moved" if mode == "move" else "copied")
-        assert (backing / name).read_bytes() == files[name]
-        assert (src / name).exists() == (mode != "move")
-    assert temp_leftovers(backing) == []
+    _only_bad_files_failed(info, mode, files, old, "writing the copy", source=src, target=backing)
 
 
 @pytest.mark.parametrize("mode", MODES)
