@@ -4,14 +4,25 @@ and the hashes it produces are the project's full blake3 (``cas.full_hash``)."""
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from sd_desktop.cas import full_hash
+from sd_desktop.cas import HashInterrupted, full_hash
 from sd_desktop.ops.files.duplicate_detection.scan import ScanFilter, resolve_roots, walk
 from sd_desktop.ops.files.duplicate_detection.stages import WHOLE_LIMIT, Member, Pipeline
 from tests.duplicates._helpers import write
+
+
+def open_below(folder) -> int:
+    """How many of this process's open files are below ``folder``."""
+    prefix = str(folder) + os.sep
+    targets = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue  # the listing's own fd, closed by now
+    return sum(1 for t in targets if t.startswith(prefix))
 
 
 def listed(root):
@@ -19,21 +30,15 @@ def listed(root):
 
 
 @pytest.mark.parametrize("size", [10, WHOLE_LIMIT, WHOLE_LIMIT + 1, 3 * 1024 * 1024])
-@pytest.mark.parametrize("threads", [0, 3])
-def test_hashes_are_full_blake3(tmp_path, size, threads):
+def test_hashes_are_full_blake3(tmp_path, size):
     data = os.urandom(size)
     write(tmp_path / "a", data)
     write(tmp_path / "b", data)
     other = bytearray(data)
     other[size // 2] ^= 1
     write(tmp_path / "c", bytes(other))
-    pool = ThreadPoolExecutor(threads) if threads else None
-    try:
-        p = Pipeline(deep=True, pool=pool)
-        [group] = p.resolve_many([[Member(i) for i in listed(tmp_path)]])
-    finally:
-        if pool:
-            pool.shutdown()
+    p = Pipeline(deep=True)
+    [group] = p.resolve_many([[Member(i) for i in listed(tmp_path)]])
     assert sorted(os.path.basename(m.info.path) for m in group) == [b"a", b"b"]
     assert {m.hash for m in group} == {full_hash(tmp_path / "a")}
     assert p.counters.byte_compared == 1
@@ -59,3 +64,33 @@ def test_file_changed_after_listing_is_left_out(tmp_path):
     [learned] = p.learned.values()
     assert os.path.basename(learned.info.path) == b"a"
     assert learned.head is not None and learned.tail is None and learned.hash is None
+
+
+@pytest.mark.parametrize("size", [1000, WHOLE_LIMIT * 2])
+def test_stop_mid_stage_closes_every_file(tmp_path, size):
+    for n in range(300):
+        write(tmp_path / f"f{n:03}", bytes([n % 7]) * size)
+    calls = 0
+
+    def stop_after_some() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls > 50
+
+    p = Pipeline(deep=False, should_stop=stop_after_some)
+    with pytest.raises(HashInterrupted):
+        p.resolve_many([[Member(i) for i in listed(tmp_path)]])
+    assert open_below(tmp_path) == 0
+    assert 0 < p.bytes_read < 300 * size
+
+
+def test_files_are_read_in_inode_order_with_results_per_member(tmp_path):
+    # names sorted against inode order: the results must still land on the right members
+    for n in range(120):
+        write(tmp_path / f"{119 - n:03}", bytes([n % 3]) * 5000 + bytes([n % 2]))
+    members = [Member(i) for i in listed(tmp_path)]
+    found = Pipeline(deep=False).resolve_many([members])
+    for group in found:
+        assert len({full_hash(m.info.path) for m in group}) == 1
+        assert all(m.hash == full_hash(m.info.path) for m in group)
+    assert sorted(len(g) for g in found) == [20] * 6

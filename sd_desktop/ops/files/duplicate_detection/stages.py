@@ -1,8 +1,9 @@
 """The staged content comparison: most files are never read whole.
 
 For size groups (files of equal size, one member per inode), each stage running over a whole batch
-of groups at once, its reads spread over a small thread pool (several reads in flight is what makes
-a cold disk fast; files are read in inode order, close to disk order):
+of groups at once, its files read on one thread in inode order (close to disk order) while the
+next ones are already being fetched (``readahead``: many reads in flight is what makes a cold disk
+fast, and threads would only fight over the GIL):
 
 1. files up to ``WHOLE_LIMIT`` are hashed whole at once (one small read costs what a 16 KiB read
    does, and the result is a real full hash the cache can keep);
@@ -21,25 +22,23 @@ reported, never guessed about, and its hash never reaches the cache.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
-import threading
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import blake3
 
 from sd_desktop.cas import HashInterrupted, full_hash_of_fd
 from sd_desktop.ops.files.duplicate_detection.scan import FileInfo
+from sd_desktop.ops.files.readahead import opened_ahead
 
 HEAD_SIZE = 16 * 1024
 TAIL_SIZE = 16 * 1024
 WHOLE_LIMIT = 64 * 1024
 COMPARE_CHUNK = 1024 * 1024
-CHUNK_BYTES = 4 * 1024 * 1024  # work per pool task: small files are batched, large ones go alone
-READ_THREADS = 8  # I/O in flight: a cold disk answers several requests at once; warm, the GIL caps the gain
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -108,19 +107,16 @@ def _unchanged_after(fd: int, info: FileInfo) -> None:
 
 
 class Pipeline:
-    """Runs the stages for a batch of size groups (called on a worker thread, fanning reads out to
-    ``pool``); collects stage counters, per-file errors and the members it learned something about."""
+    """Runs the stages for a batch of size groups (called on a worker thread); collects stage
+    counters, per-file errors and the members it learned something about."""
 
     def __init__(
         self,
         deep: bool,
         should_stop: Callable[[], bool] | None = None,
         on_bytes: Callable[[int], None] | None = None,
-        pool: ThreadPoolExecutor | None = None,
     ):
         self.deep = deep
-        self.pool = pool
-        self._lock = threading.Lock()
         self.should_stop = should_stop
         self.on_bytes = on_bytes or (lambda n: None)
         self.counters = StageCounters()
@@ -128,42 +124,29 @@ class Pipeline:
         self.bytes_read = 0
         self.learned: dict[tuple[int, int], Member] = {}  # members given a new hash, head or tail: for the cache
 
-    # -- reads -----------------------------------------------------------------------------
-    def _read_range(self, info: FileInfo, offset: int, length: int) -> bytes:
-        fd = open_checked(info)
-        try:
-            data = os.pread(fd, length, offset)
-        finally:
-            os.close(fd)
+    # -- reads (each gets the file open and checked by ``open_checked``) ---------------------
+    def _read_range(self, info: FileInfo, fd: int, offset: int, length: int) -> bytes:
+        data = os.pread(fd, length, offset)
         if len(data) != length:
             raise FileChanged(info.path, "shrank while it was being read")
         self._count_bytes(len(data))
         return data
 
     def _count_bytes(self, n: int) -> None:
-        with self._lock:  # reads run on several pool threads
-            self.bytes_read += n
+        self.bytes_read += n
         self.on_bytes(n)
 
-    def whole_small(self, info: FileInfo) -> str:
-        fd = open_checked(info)
-        try:
-            data = os.pread(fd, info.size + 1, 0)  # one byte more: notices a file that grew
-            _unchanged_after(fd, info)
-        finally:
-            os.close(fd)
+    def whole_small(self, info: FileInfo, fd: int) -> str:
+        data = os.pread(fd, info.size + 1, 0)  # one byte more: notices a file that grew
+        _unchanged_after(fd, info)
         if len(data) != info.size:
             raise FileChanged(info.path, "changed size while it was being read")
         self._count_bytes(len(data))
         return blake3.blake3(data).hexdigest()  # the same digest as cas.full_hash
 
-    def full(self, info: FileInfo) -> str:
-        fd = open_checked(info)
-        try:
-            digest = full_hash_of_fd(fd, self.should_stop)
-            _unchanged_after(fd, info)
-        finally:
-            os.close(fd)
+    def full(self, info: FileInfo, fd: int) -> str:
+        digest = full_hash_of_fd(fd, self.should_stop)
+        _unchanged_after(fd, info)
         self._count_bytes(info.size)
         return digest
 
@@ -199,43 +182,29 @@ class Pipeline:
         else:
             self.errors.append((m.info.path, f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
 
-    def _keys(self, fn: Callable[[FileInfo], object], members: list[Member]) -> dict[int, object]:
-        """``fn`` over the members' files, on the read pool when there is one (many reads in flight is
-        what makes a cold disk fast); failures are recorded and the member left out of the result."""
-
-        def run(chunk: list[Member]) -> list[tuple[Member, object, Exception | None]]:
-            out = []
-            for m in chunk:
-                if self.should_stop is not None and self.should_stop():
-                    raise HashInterrupted()
-                try:
-                    out.append((m, fn(m.info), None))
-                except (FileChanged, OSError) as exc:
-                    out.append((m, None, exc))
-            return out
-
+    def _keys(
+        self,
+        fn: Callable[[FileInfo, int], object],
+        members: list[Member],
+        span: Callable[[FileInfo], tuple[int, int]],
+    ) -> dict[int, object]:
+        """``fn`` over the members' open files (``span``: the bytes it reads, fetched ahead); failures
+        are recorded and the member left out of the result."""
         # inode order is close to on-disk order on most file systems: fewer seeks on a cold disk
         members = sorted(members, key=lambda m: m.info.identity)
-        if self.pool is None or len(members) < 2:
-            results = [run(members)]
-        else:
-            chunks, chunk, weight = [], [], 0
-            for m in members:  # small files travel in chunks: one task per file costs more than the read
-                chunk.append(m)
-                weight += m.info.size + 16384
-                if weight >= CHUNK_BYTES:
-                    chunks.append(chunk)
-                    chunk, weight = [], 0
-            if chunk:
-                chunks.append(chunk)
-            results = list(self.pool.map(run, chunks))
         keys: dict[int, object] = {}
-        for part in results:
-            for m, key, exc in part:
-                if exc is not None:
+        opened = opened_ahead(members, lambda m: open_checked(m.info), lambda m: span(m.info), (FileChanged, OSError))
+        with contextlib.closing(opened):
+            for m, fd in opened:
+                if self.should_stop is not None and self.should_stop():
+                    raise HashInterrupted()
+                if not isinstance(fd, int):
+                    self._error(m, fd)
+                    continue
+                try:
+                    keys[id(m)] = fn(m.info, fd)
+                except (FileChanged, OSError) as exc:
                     self._error(m, exc)
-                else:
-                    keys[id(m)] = key
         return keys
 
     @staticmethod
@@ -252,10 +221,16 @@ class Pipeline:
             out.extend(b for b in buckets.values() if len(b) > 1)
         return out
 
-    def _fill(self, groups: list[list[Member]], attr: str, fn: Callable[[FileInfo], object]) -> int:
+    def _fill(
+        self,
+        groups: list[list[Member]],
+        attr: str,
+        fn: Callable[[FileInfo, int], object],
+        span: Callable[[FileInfo], tuple[int, int]],
+    ) -> int:
         """Read ``attr`` for the members that do not know it yet; returns how many were read."""
         todo = [m for g in groups for m in g if getattr(m, attr) is None]
-        keys = self._keys(fn, todo)
+        keys = self._keys(fn, todo, span)
         for m in todo:
             k = keys.get(id(m))
             if k is not None:
@@ -282,24 +257,24 @@ class Pipeline:
             else:
                 large.append(members)
         found = self._split(known, "hash")
-        self.counters.whole_small += self._fill(small, "hash", self.whole_small)
+        self.counters.whole_small += self._fill(small, "hash", self.whole_small, _whole)
         found += self._split(small, "hash")
         if large:  # larger than WHOLE_LIMIT, so larger than HEAD_SIZE: head and tail differ
-            self.counters.head_hashed += self._fill(large, "head", self._head)
+            self.counters.head_hashed += self._fill(large, "head", self._head, _head_span)
             large = self._split(large, "head")
-            self.counters.tail_hashed += self._fill(large, "tail", self._tail)
+            self.counters.tail_hashed += self._fill(large, "tail", self._tail, _tail_span)
             large = self._split(large, "tail")
-            self.counters.full_hashed += self._fill(large, "hash", self.full)
+            self.counters.full_hashed += self._fill(large, "hash", self.full, _whole)
             found += self._split(large, "hash")
         if self.deep:
             found = [g for group in found for g in self._byte_groups(group)]
         return found
 
-    def _head(self, info: FileInfo) -> bytes:
-        return blake3.blake3(self._read_range(info, 0, HEAD_SIZE)).digest()
+    def _head(self, info: FileInfo, fd: int) -> bytes:
+        return blake3.blake3(self._read_range(info, fd, *_head_span(info))).digest()
 
-    def _tail(self, info: FileInfo) -> bytes:
-        return blake3.blake3(self._read_range(info, info.size - TAIL_SIZE, TAIL_SIZE)).digest()
+    def _tail(self, info: FileInfo, fd: int) -> bytes:
+        return blake3.blake3(self._read_range(info, fd, *_tail_span(info))).digest()
 
     def _byte_groups(self, group: list[Member]) -> list[list[Member]]:
         out: list[list[Member]] = []
@@ -322,6 +297,18 @@ class Pipeline:
                 out.append(same)
             remaining = others
         return out
+
+
+def _whole(info: FileInfo) -> tuple[int, int]:
+    return 0, info.size
+
+
+def _head_span(info: FileInfo) -> tuple[int, int]:
+    return 0, HEAD_SIZE
+
+
+def _tail_span(info: FileInfo) -> tuple[int, int]:
+    return info.size - TAIL_SIZE, TAIL_SIZE
 
 
 def settle_cached(members: list[Member]) -> list[list[Member]] | None:

@@ -106,7 +106,7 @@ class ValidationJob(Job):
         pool = ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="sd-validate")
         try:
             if self.state.phase == "list":
-                items = await self._list(ctx, modes, pool)
+                items = await self._list(ctx, modes)
             else:
                 items = await ctx.library.read(lambda c: _load_items(c, ctx.job_id, self.state.cursor))
             await self._check(ctx, modes, items, pool)
@@ -114,7 +114,7 @@ class ValidationJob(Job):
             await asyncio.to_thread(pool.shutdown)  # work in flight stops at its next file
         return await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
 
-    async def _list(self, ctx: JobContext, modes: Modes, pool: ThreadPoolExecutor) -> list[Item]:
+    async def _list(self, ctx: JobContext, modes: Modes) -> list[Item]:
         ctx.progress(phase="listing", message="listing files")
         listing = await ctx.run_blocking(
             list_items,
@@ -124,7 +124,6 @@ class ValidationJob(Job):
             modes.integrity,
             ctx.add_non_critical_error,
             lambda: ctx.interrupt_requested,
-            pool,
         )
         await ctx.check_interrupt()  # an interrupted listing is incomplete: never commit it
         st = self.state

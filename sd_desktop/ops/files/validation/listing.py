@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sd_desktop import paths
 from sd_desktop.library import Library
 from sd_desktop.library.locations import find_location, location_path
-from sd_desktop.ops.files.duplicate_detection.scan import ScanFilter, resolve_roots, walk, walk_parallel
+from sd_desktop.ops.files.duplicate_detection.scan import ScanFilter, resolve_roots, walk
 
 ENTRY_COLUMNS = "path, size, mtime_ns, ctime_ns, inode, device, integrity_hash"
 
@@ -68,7 +67,6 @@ def list_items(
     want_moves: bool,
     on_error: Callable[[bytes, str], None],
     should_stop: Callable[[], bool] | None = None,
-    pool: ThreadPoolExecutor | None = None,
 ) -> Listing:
     items: list[Item] = []
     unindexed: list[bytes] = []
@@ -85,11 +83,7 @@ def list_items(
             unindexed.append(root)
         prefix = loc_root.rstrip(b"/") + b"/"
         cut = len(prefix)
-        if pool is None:
-            listed = walk([root], flt, [], on_error, should_stop)
-        else:
-            listed = walk_parallel([root], flt, [], on_error, pool, should_stop)
-        for info in listed:
+        for info in walk([root], flt, [], on_error, should_stop):  # one thread: see duplicate_detection.scan
             entry = None
             if loc_id is not None:
                 # walk paths start with the (real) location root: slicing is relpath without its cost

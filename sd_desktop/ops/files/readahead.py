@@ -1,0 +1,78 @@
+"""Reading many files on one thread while the kernel already fetches the next ones.
+
+Files read one after another leave a cold disk idle between requests. Threads keep several
+requests in flight, but they fight over the GIL: every read and stat hands it round. Here the files
+are opened a window ahead of the one being read, and the kernel is asked for the bytes that will be
+read (``posix_fadvise(WILLNEED)`` starts the reads and returns). By the time the one reading thread
+gets to a file, its bytes are usually in the page cache already.
+
+std20k, 10,826 small files, cold: one thread 0.74 s, 8 threads 0.80 s, one thread reading ahead
+0.19-0.28 s. Without ``posix_fadvise`` (not Linux or BSD) the files are simply read in turn.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+WINDOW_FILES = 64  # files opened ahead: well under the usual 1,024 open-file limit
+WINDOW_BYTES = 32 * 1024 * 1024  # bytes asked for ahead: enough to keep the disk busy, little page cache
+FILE_ADVICE_LIMIT = 8 * 1024 * 1024  # of a big file, only the start: the kernel's own readahead follows
+_advise = getattr(os, "posix_fadvise", None)
+_WILLNEED = getattr(os, "POSIX_FADV_WILLNEED", 0)
+
+
+def opened_ahead(
+    items: Iterable[T],
+    open_item: Callable[[T], int],
+    span: Callable[[T], tuple[int, int]],
+    errors: tuple[type[BaseException], ...] = (OSError,),
+    window_files: int = WINDOW_FILES,
+    window_bytes: int = WINDOW_BYTES,
+) -> Iterator[tuple[T, int | BaseException]]:
+    """``(item, fd)`` for each item in the given order, or ``(item, error)`` when ``open_item`` raised
+    one of ``errors``. ``span(item)`` is the (offset, length) that will be read. Each fd is closed when
+    the next item is asked for, and every fd still open when the iteration is left early."""
+    window: deque[tuple[T, int | BaseException, int]] = deque()
+    ahead = 0
+    try:
+        for item in items:
+            try:
+                fd: int | BaseException = open_item(item)
+            except errors as exc:
+                window.append((item, exc, 0))
+            else:
+                offset, length = span(item)
+                length = min(length, FILE_ADVICE_LIMIT)
+                if _advise is not None and length > 0:
+                    try:
+                        _advise(fd, offset, length, _WILLNEED)
+                    except OSError:
+                        pass  # only a hint: some file systems refuse it
+                window.append((item, fd, length))
+                ahead += length
+            while len(window) > window_files or ahead > window_bytes:
+                item, fd, length = window.popleft()
+                ahead -= length
+                yield from _hand_out(item, fd)
+        while window:
+            item, fd, _length = window.popleft()
+            yield from _hand_out(item, fd)
+    finally:
+        for _item, fd, _length in window:
+            if isinstance(fd, int):
+                os.close(fd)
+
+
+def _hand_out(item: T, fd: int | BaseException) -> Iterator[tuple[T, int | BaseException]]:
+    if not isinstance(fd, int):
+        yield item, fd
+        return
+    try:
+        yield item, fd
+    finally:
+        os.close(fd)
