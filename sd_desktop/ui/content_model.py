@@ -157,6 +157,133 @@ def list_ephemeral_rows(
     return rows
 
 
+class _Chunks(QObject):
+    """Carries every loader's chunks to the GUI thread; each model takes its own (by loader).
+
+    One for the process, made on the GUI thread and never freed: a worker emitting on it can never
+    be the one to free it, and a model going away disconnects from an object that is still there."""
+
+    chunk = Signal(object, int, object, bool, object, object)  # loader, generation, rows, done, error, count
+
+
+_CHUNKS: list[_Chunks] = []
+
+
+def _chunks() -> _Chunks:
+    if not _CHUNKS:
+        _CHUNKS.append(_Chunks())
+    return _CHUNKS[0]
+
+
+class _FolderLoader:
+    """The model's worker side, a plain object so the worker thread never holds the model itself: a
+    Qt object whose last Python reference went away on the worker would be deleted there, off its
+    own thread, while the GUI thread may still use it (a crash now and then)."""
+
+    def __init__(self, library: Library, chunks: _Chunks):
+        self.library = library
+        self.chunks = chunks
+        self.gen = 0
+        self.closed = False
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sd-ui-content")
+
+    def next_gen(self) -> int:
+        """A new generation: chunks of older ones are dropped."""
+        with self._lock:
+            self.gen += 1
+            return self.gen
+
+    def current(self, gen: int) -> bool:
+        with self._lock:
+            return gen == self.gen and not self.closed
+
+    def submit(self, *args: object) -> None:
+        self._pool.submit(self._work, *args)
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            self.gen += 1
+        conn = self._conn
+        if conn is not None:
+            conn.interrupt()
+        self._pool.submit(self._close_reader)
+        self._pool.shutdown(wait=False)
+
+    def _close_reader(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self.library.connect_reader()
+        return self._conn
+
+    def _work(
+        self,
+        gen: int,
+        path: bytes,
+        target: FolderTarget | None,
+        column: int,
+        descending: bool,
+        filter_text: str,
+        show_hidden: bool,
+    ) -> None:
+        if not self.current(gen):
+            return
+        try:
+            conn = self._reader()
+            if target is None:
+                target = resolve_target(conn, path)
+                self._emit(gen, target, False, None, None)
+            if target.in_library:
+                rows_sql, count_sql, args, build = query_library_rows(
+                    target, column, descending, filter_text, show_hidden
+                )
+                # the first screenful comes from a LIMIT query (SQLite keeps only the top rows while
+                # sorting), so it paints before the whole folder is sorted and counted
+                first = conn.execute(f"{rows_sql} LIMIT ?", (*args, FIRST_CHUNK)).fetchall()
+                if not self.current(gen):
+                    return
+                if len(first) < FIRST_CHUNK:
+                    self._emit(gen, [build(r) for r in first], True, None, len(first))
+                    return
+                self._emit(gen, [build(r) for r in first], False, None, None)
+                count = conn.execute(count_sql, args).fetchone()[0]
+                cur = conn.execute(f"{rows_sql} LIMIT -1 OFFSET ?", (*args, FIRST_CHUNK))
+                while True:
+                    batch = cur.fetchmany(CHUNK)
+                    if not self.current(gen):
+                        cur.close()
+                        return
+                    done = len(batch) < CHUNK
+                    self._emit(gen, [build(r) for r in batch], done, None, count)
+                    if done:
+                        return
+            else:
+                rows = list_ephemeral_rows(target, column, descending, filter_text, show_hidden)
+                first = rows[:FIRST_CHUNK]
+                self._emit(gen, first, len(rows) <= FIRST_CHUNK, None, len(rows))
+                for i in range(FIRST_CHUNK, len(rows), CHUNK):
+                    if not self.current(gen):
+                        return
+                    self._emit(gen, rows[i : i + CHUNK], i + CHUNK >= len(rows), None, len(rows))
+        except ListingError as exc:
+            self._emit(gen, [], True, str(exc), 0)
+        except sqlite3.Error as exc:
+            if self.current(gen):
+                self._emit(gen, [], True, f"cannot read the library: {exc}", 0)
+
+    def _emit(self, gen: int, rows: object, done: bool, error: str | None, count: int | None) -> None:
+        try:
+            self.chunks.chunk.emit(self, gen, rows, done, error, count)
+        except RuntimeError:  # the application is shutting down
+            pass
+
+
 class ContentModel(QAbstractTableModel):
     """Rows of one folder. ``open_path`` starts loading; signals report progress and failures."""
 
@@ -164,7 +291,6 @@ class ContentModel(QAbstractTableModel):
     loadingFinished = Signal(int)  # rows in the folder (after filter)
     loadFailed = Signal(str)
     thumbnailsWanted = Signal(list)  # entry ids whose thumbnails are missing
-    _chunk = Signal(int, object, bool, object, object)  # generation, rows, done, error, count
 
     def __init__(
         self,
@@ -187,16 +313,12 @@ class ContentModel(QAbstractTableModel):
         self._icon_slots: dict[int, int] = {}  # QIcon.cacheKey() -> index in _type_icons
         self._buffer: list[tuple] = []
         self._want_more = False
-        self._gen = 0
-        self._gen_lock = threading.Lock()
         self._sort = (COL_NAME, Qt.SortOrder.AscendingOrder)
         self._filter = ""
         self._show_hidden = False
         self._cid_rows: dict[int, set[int]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sd-ui-content")
-        self._conn: sqlite3.Connection | None = None
-        self._closed = False
-        self._chunk.connect(self._on_chunk, Qt.ConnectionType.QueuedConnection)
+        self._loader = _FolderLoader(library, _chunks())
+        self._loader.chunks.chunk.connect(self._on_chunk, Qt.ConnectionType.QueuedConnection)
         if thumbnails is not None:
             thumbnails.ready.connect(self._on_thumbnails_ready)
             thumbnails.missing.connect(self._on_thumbnails_missing)
@@ -243,19 +365,7 @@ class ContentModel(QAbstractTableModel):
         return sum(self._rows[r][R_SIZE] or 0 for r in rows if r < len(self._rows))
 
     def close(self) -> None:
-        self._closed = True
-        with self._gen_lock:
-            self._gen += 1
-        conn = self._conn
-        if conn is not None:
-            conn.interrupt()
-        self._pool.submit(self._close_reader)
-        self._pool.shutdown(wait=False)
-
-    def _close_reader(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._loader.close()
 
     # -- loading ---------------------------------------------------------------------------
     def _restart(self) -> None:
@@ -263,11 +373,9 @@ class ContentModel(QAbstractTableModel):
             self._start(self.target.path, resolve=False)
 
     def _start(self, path: bytes, resolve: bool) -> None:
-        if self._closed:
+        if self._loader.closed:
             return
-        with self._gen_lock:
-            self._gen += 1
-            gen = self._gen
+        gen = self._loader.next_gen()
         self.beginResetModel()
         self._rows = []
         self._texts = []
@@ -279,8 +387,7 @@ class ContentModel(QAbstractTableModel):
         self._want_more = True
         column, order = self._sort
         target = None if resolve else self.target
-        self._pool.submit(
-            self._work,
+        self._loader.submit(
             gen,
             path,
             target,
@@ -290,78 +397,10 @@ class ContentModel(QAbstractTableModel):
             self._show_hidden,
         )
 
-    def _current(self, gen: int) -> bool:
-        with self._gen_lock:
-            return gen == self._gen and not self._closed
-
-    def _reader(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self._conn = self.library.connect_reader()
-        return self._conn
-
-    def _work(
-        self,
-        gen: int,
-        path: bytes,
-        target: FolderTarget | None,
-        column: int,
-        descending: bool,
-        filter_text: str,
-        show_hidden: bool,
+    def _on_chunk(
+        self, loader: _FolderLoader, gen: int, rows: object, done: bool, error: str | None, count: int | None
     ) -> None:
-        if not self._current(gen):
-            return
-        try:
-            conn = self._reader()
-            if target is None:
-                target = resolve_target(conn, path)
-                self._emit(gen, target, False, None, None)
-            if target.in_library:
-                rows_sql, count_sql, args, build = query_library_rows(
-                    target, column, descending, filter_text, show_hidden
-                )
-                # the first screenful comes from a LIMIT query (SQLite keeps only the top rows while
-                # sorting), so it paints before the whole folder is sorted and counted
-                first = conn.execute(f"{rows_sql} LIMIT ?", (*args, FIRST_CHUNK)).fetchall()
-                if not self._current(gen):
-                    return
-                if len(first) < FIRST_CHUNK:
-                    self._emit(gen, [build(r) for r in first], True, None, len(first))
-                    return
-                self._emit(gen, [build(r) for r in first], False, None, None)
-                count = conn.execute(count_sql, args).fetchone()[0]
-                cur = conn.execute(f"{rows_sql} LIMIT -1 OFFSET ?", (*args, FIRST_CHUNK))
-                while True:
-                    batch = cur.fetchmany(CHUNK)
-                    if not self._current(gen):
-                        cur.close()
-                        return
-                    done = len(batch) < CHUNK
-                    self._emit(gen, [build(r) for r in batch], done, None, count)
-                    if done:
-                        return
-            else:
-                rows = list_ephemeral_rows(target, column, descending, filter_text, show_hidden)
-                first = rows[:FIRST_CHUNK]
-                self._emit(gen, first, len(rows) <= FIRST_CHUNK, None, len(rows))
-                for i in range(FIRST_CHUNK, len(rows), CHUNK):
-                    if not self._current(gen):
-                        return
-                    self._emit(gen, rows[i : i + CHUNK], i + CHUNK >= len(rows), None, len(rows))
-        except ListingError as exc:
-            self._emit(gen, [], True, str(exc), 0)
-        except sqlite3.Error as exc:
-            if self._current(gen):
-                self._emit(gen, [], True, f"cannot read the library: {exc}", 0)
-
-    def _emit(self, gen: int, rows: object, done: bool, error: str | None, count: int | None) -> None:
-        try:
-            self._chunk.emit(gen, rows, done, error, count)
-        except RuntimeError:  # model deleted while the worker ran
-            pass
-
-    def _on_chunk(self, gen: int, rows: object, done: bool, error: str | None, count: int | None) -> None:
-        if gen != self._gen or self._closed:
+        if loader is not self._loader or not loader.current(gen):
             return
         if isinstance(rows, FolderTarget):
             self.target = rows

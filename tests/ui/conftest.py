@@ -5,6 +5,7 @@ asyncio.run — and the engine objects the window needs."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Coroutine
 from pathlib import Path
@@ -33,6 +34,16 @@ def close_loop(loop: qasync.QEventLoop) -> None:
     asyncio.events._set_running_loop(None)
     loop._QEventLoop__is_running = False  # it never ran run_forever: let close() release its executor
     loop.close()
+    # qasync's close() only marks its timer object stopped: Qt timers still pending (a call_later of a
+    # job's heartbeat, a wait's timeout) stay registered. The loop sits in reference cycles, and the
+    # cyclic GC may free it on any thread, even a worker's; a QObject freed there cannot unregister
+    # its timers, which then fire at freed memory (the crashes seen in tests/ui). Kill them here, and
+    # collect the cycles now, on this thread.
+    timer = loop._timer
+    for timer_id in list(timer._SimpleTimer__callbacks):
+        timer.killTimer(timer_id)
+    timer._SimpleTimer__callbacks.clear()
+    gc.collect()
 
 
 @pytest.fixture

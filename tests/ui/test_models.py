@@ -215,3 +215,27 @@ def test_content_model_flags_come_from_qt_table_model(engine, qtbot, tmp_path):
         assert model.flags(model.index(0, col)) == want
     assert model.flags(QModelIndex()) == Qt.ItemFlag.NoItemFlags
     model.close()
+
+
+def test_a_model_dropped_while_its_loader_works_is_freed_on_the_gui_thread(engine, qtbot, tmp_path):
+    """The loader's worker never holds the model: the last reference to a Qt object going away on a
+    worker thread deletes it there, off its own thread (this crashed test teardowns now and then)."""
+    import gc
+    import threading
+    import weakref
+
+    (tmp_path / "f.txt").write_text("x")
+    model = ContentModel(engine.library)
+    loader = model._loader
+    gate = threading.Event()
+    loader._pool.submit(gate.wait)  # keep the worker busy: the folder load waits behind it
+    model.open_path(tmp_path)
+    model.close()
+    freed_on: list[threading.Thread] = []
+    weakref.finalize(model, lambda: freed_on.append(threading.current_thread()))
+    del model
+    gc.collect()
+    assert freed_on == [threading.main_thread()]
+    gate.set()
+    loader._pool.shutdown(wait=True)  # the late load and the reader's close run against a gone model
+    qtbot.wait(50)  # nothing is delivered to it
