@@ -17,7 +17,7 @@ from sd_desktop.jobs import JobContext, JobManager, JobStatus, codec
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig
 from sd_desktop.ops.files.duplicate_detection.job import BATCH_FILES, DuplicateState
 from tests.conftest import REPO, cli_env
-from tests.duplicates._helpers import run_job
+from tests.duplicates._helpers import crowd_hash_cache, run_job
 
 
 def make_pairs(root, pairs: int, base: int = 100, unique: bool = True) -> None:
@@ -58,6 +58,7 @@ def test_pause_then_resume_equals_uninterrupted(library, pairs_tree, monkeypatch
     reference = run_job(library, "duplicate_detection", cfg).output
     assert reference["group_count"] == pairs
     library.write_sync(lambda c: c.execute("DELETE FROM hash_cache"))
+    crowd_hash_cache(library, pairs_tree)  # no reads while listing: the pairs are hashed in batches
 
     async def first() -> int:
         manager = JobManager(library, run_queued=True)
@@ -109,6 +110,7 @@ def test_pause_after_groups_settled_from_the_cache_then_resume(library, pairs_tr
     # forget one file of every other pair (chosen by name: inode numbers depend on the file system)
     forget = [(a.stat().st_dev, a.stat().st_ino) for a in pairs_tree.rglob("*.a") if int(a.stem) % 2 == 0]
     library.write_sync(lambda c: c.executemany("DELETE FROM hash_cache WHERE device = ? AND inode = ?", forget))
+    crowd_hash_cache(library, pairs_tree)
 
     original = JobContext.checkpoint
     calls = []
@@ -154,6 +156,11 @@ def test_pause_after_groups_settled_from_the_cache_then_resume(library, pairs_tr
 
 def test_kill_9_during_hashing_then_resume(pairs_tree, library_dir):
     pairs = PAIRS
+    from sd_desktop.library import Library
+
+    lib = Library.open(library_dir)
+    crowd_hash_cache(lib, pairs_tree)
+    lib.close()
     cmd = [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "duplicates", str(pairs_tree)]
     proc = subprocess.Popen([*cmd, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), cwd=REPO)
     db_path = library_dir / "library.db"

@@ -58,21 +58,19 @@ def opened_ahead(
             while len(window) > window_files or ahead > window_bytes:
                 item, fd, length = window.popleft()
                 ahead -= length
-                yield from _hand_out(item, fd)
+                try:
+                    yield item, fd
+                finally:
+                    if isinstance(fd, int):
+                        os.close(fd)
         while window:
             item, fd, _length = window.popleft()
-            yield from _hand_out(item, fd)
+            try:
+                yield item, fd
+            finally:
+                if isinstance(fd, int):
+                    os.close(fd)
     finally:
         for _item, fd, _length in window:
             if isinstance(fd, int):
                 os.close(fd)
-
-
-def _hand_out(item: T, fd: int | BaseException) -> Iterator[tuple[T, int | BaseException]]:
-    if not isinstance(fd, int):
-        yield item, fd
-        return
-    try:
-        yield item, fd
-    finally:
-        os.close(fd)

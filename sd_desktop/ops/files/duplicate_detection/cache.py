@@ -13,6 +13,10 @@ Head and tail digests only ever split a size group (tell files apart), never joi
 full hashes make a duplicate. Every read of the column goes through ``Known.decode`` (the indexer
 only writes bare full hashes), so a partial value is never taken for a full one.
 
+Before a walk, the rows of the searched devices can be read in one go (``preload``): the walk then
+knows, file by file, which candidates the cache answers and reads the others as it finds them, and
+``lookup`` takes the preloaded rows instead of querying again.
+
 Pruning: rows of listed files whose stat fields no longer match are stale (``Lookup.stale``,
 ``prune``); for a walk over a whole file system, rows of the inodes it did not see (``prune_unseen``).
 Rows carry no path, so for a walk below the top of a file system the rows of deleted files there
@@ -32,6 +36,10 @@ from sd_desktop.ops.files.duplicate_detection.scan import FileInfo
 
 CHUNK = 500
 SCAN_RATIO = 4  # read all of a device's rows at once when they are at most this many per file asked about
+PRELOAD_LIMIT = 200_000  # rows per device and table read before a walk (~50 MB at most); more: no preload
+_CACHE_ROWS = "SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache"
+_ENTRY_ROWS = "SELECT inode, size, mtime_ns, ctime_ns, integrity_hash FROM entry"
+_ENTRY_HASHED = "AND kind = 0 AND integrity_hash IS NOT NULL"
 
 
 @dataclass(slots=True)
@@ -67,17 +75,62 @@ class Lookup:
     stale: list[tuple[int, int, int, int, int]]
 
 
+@dataclass
+class Preload:
+    """A device's cache rows and hashed entries, read before the walk: (inode, size, mtime_ns, ctime_ns,
+    value) each."""
+
+    rows: dict[int, list[tuple]]
+    entries: dict[int, list[tuple]]
+    _stats: set[tuple[int, int, int, int, int]] | None = None
+
+    def answers(self, info: FileInfo) -> bool:
+        """Whether a row holds this very file (same identity, size, mtime and ctime): no need to read it."""
+        if self._stats is None:
+            self._stats = {
+                (dev, ino, size, mtime_ns, ctime_ns)
+                for table in (self.rows, self.entries)
+                for dev, rows in table.items()
+                for ino, size, mtime_ns, ctime_ns, _value in rows
+            }
+        return (info.device, info.inode, info.size, info.mtime_ns, info.ctime_ns) in self._stats
+
+
+def preload(conn: sqlite3.Connection, devices: Iterable[int], use_entries: bool = True) -> Preload | None:
+    """The rows of ``devices``, or None when one holds more than ``PRELOAD_LIMIT`` (``lookup`` then asks
+    per inode once the walk has listed the files)."""
+    out = Preload({}, {})
+    for dev in devices:
+        for table, select, extra, into in (
+            ("hash_cache", _CACHE_ROWS, "", out.rows),
+            ("entry", _ENTRY_ROWS, _ENTRY_HASHED, out.entries),
+        ):
+            if table == "entry" and not use_entries:
+                continue
+            # counted without reading past the limit: a device-wide library can hold millions
+            (n,) = conn.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE device = ? {extra} LIMIT ?)",
+                (dev, PRELOAD_LIMIT + 1),
+            ).fetchone()
+            if n > PRELOAD_LIMIT:
+                return None
+            into[dev] = conn.execute(f"{select} WHERE device = ? {extra}", (dev,)).fetchall() if n else []
+    return out
+
+
 def lookup(
     conn: sqlite3.Connection,
     infos: Iterable[FileInfo],
     use_entries: bool = True,
     seen: Iterable[FileInfo] = (),
+    preloaded: Preload | None = None,
 ) -> Lookup:
     """Known hashes for the files whose identity and stat fields still match.
 
     ``seen``: every file the walk listed (not only ``infos``); a row of one of them whose stat fields
     differ is reported in ``stale`` (its file was modified or its inode reused), for pruning. The
-    rows of ``infos`` are checked the same way.
+    rows of ``infos`` are checked the same way. ``preloaded``: rows read before the walk, used for the
+    devices it holds instead of querying again.
     """
     by_dev: dict[int, dict[int, FileInfo]] = defaultdict(dict)
     for info in infos:
@@ -113,26 +166,24 @@ def lookup(
 
     for dev, by_ino in by_dev.items():
         inodes = list(by_ino)
-        rows_here = conn.execute("SELECT count(*) FROM hash_cache WHERE device = ?", (dev,)).fetchone()[0]
+        if preloaded is not None and dev in preloaded.rows:
+            take(dev, preloaded.rows[dev], False)
+            if use_entries and dev in preloaded.entries:
+                take(dev, preloaded.entries[dev], True)
+                continue
+            rows_here = 0  # the cache rows are done; the entries are asked for below
+        else:
+            rows_here = conn.execute("SELECT count(*) FROM hash_cache WHERE device = ?", (dev,)).fetchone()[0]
         if rows_here and rows_here <= SCAN_RATIO * len(inodes):
             # one range read of the device's rows beats thousands of IN look-ups (and sees stale rows of
             # every walked file, not only of the ones asked about)
-            take(
-                dev,
-                conn.execute(
-                    "SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache WHERE device = ?", (dev,)
-                ).fetchall(),
-                False,
-            )
+            take(dev, conn.execute(f"{_CACHE_ROWS} WHERE device = ?", (dev,)).fetchall(), False)
         elif rows_here:
-            for rows in _by_inode_chunks(
-                conn, "SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache", dev, inodes
-            ):
+            for rows in _by_inode_chunks(conn, _CACHE_ROWS, dev, inodes):
                 take(dev, rows, False)
         # entries on this device at all? (an index probe; saves the per-chunk queries for paths outside locations)
         if use_entries and conn.execute("SELECT 1 FROM entry WHERE device = ? LIMIT 1", (dev,)).fetchone():
-            select = "SELECT inode, size, mtime_ns, ctime_ns, integrity_hash FROM entry"
-            for rows in _by_inode_chunks(conn, select, dev, inodes, "AND kind = 0 AND integrity_hash IS NOT NULL"):
+            for rows in _by_inode_chunks(conn, _ENTRY_ROWS, dev, inodes, _ENTRY_HASHED):
                 take(dev, rows, True)
     return Lookup(found, stale)
 

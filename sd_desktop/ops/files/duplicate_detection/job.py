@@ -26,6 +26,7 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -123,6 +124,7 @@ class DuplicateDetectionJob(Job):
     Output = DuplicateOutput
     # set when the scan settled every group from the cache: (groups, hard-link sets), stored form
     _settled: tuple[list[dict], list[dict]] | None = None
+    _fresh: frozenset[tuple[int, int]] | set[tuple[int, int]] = frozenset()  # identities read by the scan
 
     def target(self) -> str:
         roots = self.config.search_paths
@@ -182,19 +184,40 @@ class DuplicateDetectionJob(Job):
             by_key: dict[object, list[FileInfo]] = defaultdict(list)
             count = 0
             stop = lambda: ctx.interrupt_requested  # noqa: E731
-            last = time.monotonic()
             linked: set[object] = set()  # keys of the groups holding a name with other hard links
-            # one thread: warm, a walk on several threads is several times slower (every stat hands the
-            # GIL round); cold, a measured 0.3 s alone against 1.2 s on 8 threads (std20k)
-            for info in walk(roots, flt, refs, on_error, stop):
-                count += 1
-                if count % 1000 == 0 and time.monotonic() - last > 0.2:
-                    last = time.monotonic()
-                    report(count)
-                key = (info.size, os.path.basename(info.path)) if mode is DuplicateMode.NAME_SIZE else info.size
-                by_key[key].append(info)
-                if info.nlink > 1:
-                    linked.add(key)
+
+            def listing() -> Iterator[FileInfo]:
+                """Walks, grouping as it goes; yields each file once it shares its key with another."""
+                nonlocal count
+                last = time.monotonic()
+                # one thread: warm, a walk on several threads is several times slower (every stat hands
+                # the GIL round); cold, a measured 0.3 s alone against 1.2 s on 8 threads (std20k)
+                for info in walk(roots, flt, refs, on_error, stop):
+                    count += 1
+                    if count % 1000 == 0 and time.monotonic() - last > 0.2:
+                        last = time.monotonic()
+                        report(count)
+                    key = (info.size, os.path.basename(info.path)) if mode is DuplicateMode.NAME_SIZE else info.size
+                    same = by_key[key]
+                    same.append(info)
+                    if info.nlink > 1:
+                        linked.add(key)
+                    if len(same) > 1:
+                        if len(same) == 2:
+                            yield same[0]
+                        yield info
+
+            # with the cache's rows at hand, the files it does not answer are read as they are found
+            preloaded = None
+            if mode.verified:
+                preloaded = ctx.library.read_sync(lambda c: cache.preload(c, _devices(roots)))
+            early = Pipeline(deep=False, should_stop=stop)
+            if preloaded is not None:
+                fresh = early.read_as_listed(listing(), preloaded.answers)
+            else:
+                fresh = {}
+                for _info in listing():
+                    pass
             groups, hardlinks = [], []
             for key in sorted((k for k, infos in by_key.items() if len(infos) > 1), key=_group_order):
                 infos = by_key[key]
@@ -208,13 +231,21 @@ class DuplicateDetectionJob(Job):
             out = _Scanned(groups=groups, scanned=count)
             out.candidates = sum(len(g) for g in groups)
             out.candidate_bytes = sum(i.size for g in groups for i in g)
+            out.counters.add(early.counters)
+            out.bytes_read = early.bytes_read
             if stop() or not mode.verified:
                 rest = groups
             else:
                 listed_all = (i for infos in by_key.values() for i in infos)  # every file listed, for stale rows
                 found = ctx.library.read_sync(
-                    lambda c: cache.lookup(c, [i for g in groups for i in g], seen=listed_all)
+                    lambda c: cache.lookup(c, [i for g in groups for i in g], seen=listed_all, preloaded=preloaded)
                 )
+                # what was read while listing: files the cache did not answer, so nothing is overwritten
+                for identity, (info, value) in fresh.items():
+                    encoded = value if isinstance(value, str) else cache.Known(head=value).encode()
+                    found.known[identity] = encoded
+                    out.cache_rows.append((*identity, info.size, info.mtime_ns, info.ctime_ns, encoded))
+                out.fresh = set(fresh)
                 out.known, out.stale = found.known, found.stale
                 if whole_devices and not walk_errors and not stop():
                     for dev in whole_devices:
@@ -244,18 +275,21 @@ class DuplicateDetectionJob(Job):
         st.groups_found = len(scanned.settled)
         st.files_done = scanned.counters.size_candidates
         st.stages = scanned.counters.as_dict()
+        st.bytes_hashed = scanned.bytes_read
         rows, results, stale, unseen = scanned.rows, scanned.results, scanned.stale, scanned.unseen
+        cache_rows = scanned.cache_rows
 
         def prune(conn: sqlite3.Connection) -> None:
             cache.prune(conn, stale)
             for dev, inodes in unseen.items():
                 cache.prune_unseen(conn, dev, inodes)
+            cache.store(conn, cache_rows)  # after the pruning: a file read now may have had a stale row
 
         message = f"{st.candidates} files share a size with another"
         if not scanned.groups:
             # nothing left to read: the job ends here, so there is no work list to commit (after a crash
             # the scan runs again); only the stale cache rows are removed
-            if stale or unseen:
+            if stale or unseen or cache_rows:
                 await ctx.library.write(prune)
             self._settled = (scanned.settled, scanned.hardlinks)
             ctx.progress(phase="scanning", done=st.files_scanned, message=message)
@@ -270,6 +304,7 @@ class DuplicateDetectionJob(Job):
 
         await ctx.checkpoint(write)
         ctx.progress(phase="scanning", done=st.files_scanned, message=message)
+        self._fresh = scanned.fresh
         return scanned.groups, scanned.known
 
     # -- hash ------------------------------------------------------------------------------
@@ -285,7 +320,7 @@ class DuplicateDetectionJob(Job):
         reporter = _BytesReporter(loop, ctx, st)
         phase = "hashing" if mode.verified else "grouping"
         ctx.progress(phase=phase, done=st.files_done, total=st.candidates, bytes_total=st.candidate_bytes)
-        await self._hash_batches(ctx, mode, groups, reporter, phase, known)
+        await self._hash_batches(ctx, mode, groups, reporter, phase, known, self._fresh)
 
     async def _hash_batches(
         self,
@@ -295,6 +330,7 @@ class DuplicateDetectionJob(Job):
         reporter: _BytesReporter,
         phase: str,
         known: dict[tuple[int, int], str] | None,
+        fresh: set[tuple[int, int]] | frozenset[tuple[int, int]],
     ) -> None:
         st = self.state
         job_id = ctx.job_id
@@ -313,7 +349,9 @@ class DuplicateDetectionJob(Job):
                 on_bytes=reporter.add,
             )
             try:
-                found = await ctx.run_blocking(_resolve_batch, ctx.library, pipeline, mode, batch, known)
+                found, cache_rows = await ctx.run_blocking(
+                    _resolve_batch, ctx.library, pipeline, mode, batch, known, fresh
+                )
             except HashInterrupted:
                 await ctx.check_interrupt()
                 raise
@@ -324,10 +362,6 @@ class DuplicateDetectionJob(Job):
                 st.results += 1
                 st.groups_found += 1
                 result_rows.append((job_id, -st.results, KIND_GROUP, None, size, packed))
-            cache_rows = [
-                (m.info.device, m.info.inode, m.info.size, m.info.mtime_ns, m.info.ctime_ns, _known(m).encode())
-                for m in pipeline.learned.values()
-            ]
             st.cursor += len(batch)
             st.files_done += files
             st.bytes_hashed += pipeline.bytes_read
@@ -409,6 +443,9 @@ class _Scanned:
     known: dict[tuple[int, int], str] | None = None
     stale: list[tuple[int, int, int, int, int]] = field(default_factory=list)
     unseen: dict[int, list[int]] = field(default_factory=dict)  # whole file systems walked: device -> inodes seen
+    fresh: set[tuple[int, int]] = field(default_factory=set)  # identities whose ``known`` was read by the scan
+    cache_rows: list[tuple] = field(default_factory=list)  # hash-cache rows of what the scan read
+    bytes_read: int = 0
 
 
 def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out: _Scanned) -> list[list[FileInfo]]:
@@ -425,9 +462,13 @@ def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out
             buckets: dict[str, list[FileInfo]] = defaultdict(list)
             for info, value in zip(infos, values, strict=True):
                 buckets[value].append(info)
-            inodes = len(infos) if all(i.nlink == 1 for i in infos) else len({(i.device, i.inode) for i in infos})
+            if out.fresh or not all(i.nlink == 1 for i in infos):
+                ids = {(i.device, i.inode) for i in infos}
+                inodes, hits = len(ids), len(ids - out.fresh)
+            else:
+                inodes = hits = len(infos)
             out.counters.size_candidates += inodes
-            out.counters.cache_hits += inodes
+            out.counters.cache_hits += hits
             for value, bucket in buckets.items():
                 if len(bucket) > 1:
                     members = _members(bucket)
@@ -437,7 +478,7 @@ def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out
                         found.append(members)
             continue
         members = _members(infos)
-        _apply_known(members, known)
+        _apply_known(members, known, out.fresh)
         groups_found = settle_cached(members)
         if groups_found is None:
             rest.append(infos)
@@ -449,20 +490,31 @@ def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out
     return rest
 
 
-def _apply_known(members: list[Member], known: dict[tuple[int, int], str]) -> None:
+def _apply_known(
+    members: list[Member],
+    known: dict[tuple[int, int], str],
+    fresh: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
+) -> None:
+    """Set what is known of each member; ``cached`` only for what came from the cache (not ``fresh``:
+    read by this run's scan)."""
     for m in members:
-        value = known.get((m.info.device, m.info.inode))
+        identity = (m.info.device, m.info.inode)
+        value = known.get(identity)
         if value is None:
             continue
         if ":" not in value:  # a full hash alone (most rows)
-            m.hash, m.cached = value, True
+            m.hash = value
         else:
             k = cache.Known.decode(value)
-            m.hash, m.head, m.tail, m.cached = k.full, k.head, k.tail, k.full is not None
+            m.hash, m.head, m.tail = k.full, k.head, k.tail
+        m.cached = m.hash is not None and identity not in fresh
 
 
-def _known(m: Member) -> cache.Known:
-    return cache.Known(m.hash, m.head, m.tail)
+def _cache_row(m: Member) -> tuple[int, int, int, int, int, str]:
+    """The hash-cache row of what was learned about ``m`` (a full hash alone needs no ``Known``)."""
+    i = m.info
+    value = m.hash if m.head is None and m.tail is None else cache.Known(m.hash, m.head, m.tail).encode()
+    return (i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, value or "")
 
 
 class _BytesReporter:
@@ -522,6 +574,17 @@ def _members(infos: list[FileInfo]) -> list[Member]:
     return list(by_id.values())
 
 
+def _devices(roots: list[bytes]) -> set[int]:
+    """The devices the roots are on (a root that cannot be read is reported by the walk)."""
+    out = set()
+    for root in roots:
+        try:
+            out.add(os.lstat(root).st_dev)
+        except OSError:
+            continue
+    return out
+
+
 def _whole_devices(roots: list[bytes]) -> set[int]:
     """Devices of the roots that are the top of their file system (mount points)."""
     out = set()
@@ -552,8 +615,10 @@ def _resolve_batch(
     mode: DuplicateMode,
     batch: list[list[FileInfo]],
     known: dict[tuple[int, int], str] | None = None,
-) -> list[tuple[int, bytes]]:
-    """Groups found in one batch of size groups, as (size, packed group row) (runs on a worker thread)."""
+    fresh: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
+) -> tuple[list[tuple[int, bytes]], list[tuple]]:
+    """Groups found in one batch of size groups, as (size, packed group row), and the hash-cache rows of
+    what was learned (runs on a worker thread)."""
     groups = [_members(infos) for infos in batch]
     if not mode.verified:
         pipeline.counters.size_candidates += sum(len(g) for g in groups)
@@ -562,13 +627,13 @@ def _resolve_batch(
         if known is None:
             known = library.read_sync(lambda c: cache.lookup(c, [i for g in batch for i in g])).known
         for members in groups:
-            _apply_known(members, known)
+            _apply_known(members, known, fresh)
         found = pipeline.resolve_many(groups)
     out = []
     for members in found:
         group = _group_dict(members, mode)
         out.append((group["size"], msgpack.packb(group)))
-    return out
+    return out, [_cache_row(m) for m in pipeline.learned.values()]
 
 
 def _group_dict(members: list[Member], mode: DuplicateMode) -> dict:

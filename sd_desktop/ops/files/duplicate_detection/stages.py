@@ -26,7 +26,7 @@ import contextlib
 import os
 import stat
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import blake3
@@ -39,6 +39,7 @@ HEAD_SIZE = 16 * 1024
 TAIL_SIZE = 16 * 1024
 WHOLE_LIMIT = 64 * 1024
 COMPARE_CHUNK = 1024 * 1024
+REPORT_BYTES = 1024 * 1024  # progress goes out per this many bytes read
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -122,6 +123,7 @@ class Pipeline:
         self.counters = StageCounters()
         self.errors: list[tuple[bytes, str]] = []
         self.bytes_read = 0
+        self._unreported = 0
         self.learned: dict[tuple[int, int], Member] = {}  # members given a new hash, head or tail: for the cache
 
     # -- reads (each gets the file open and checked by ``open_checked``) ---------------------
@@ -134,7 +136,14 @@ class Pipeline:
 
     def _count_bytes(self, n: int) -> None:
         self.bytes_read += n
-        self.on_bytes(n)
+        self._unreported += n
+        if self._unreported >= REPORT_BYTES:  # not per file: 10,000 small files would be 10,000 calls
+            self._report_bytes()
+
+    def _report_bytes(self) -> None:
+        if self._unreported:
+            self.on_bytes(self._unreported)
+            self._unreported = 0
 
     def whole_small(self, info: FileInfo, fd: int) -> str:
         data = os.pread(fd, info.size + 1, 0)  # one byte more: notices a file that grew
@@ -205,6 +214,7 @@ class Pipeline:
                     keys[id(m)] = fn(m.info, fd)
                 except (FileChanged, OSError) as exc:
                     self._error(m, exc)
+        self._report_bytes()
         return keys
 
     @staticmethod
@@ -238,6 +248,45 @@ class Pipeline:
                 self.learned[m.info.identity] = m
         return len(todo)
 
+    def read_as_listed(
+        self, candidates: Iterable[FileInfo], answered: Callable[[FileInfo], bool]
+    ) -> dict[tuple[int, int], tuple[FileInfo, bytes | str]]:
+        """The first read of each candidate, done while the walk is still listing (``candidates`` is fed by
+        the walk: files that share their size with one listed before, so they stay candidates whatever
+        comes next). Small files are hashed whole, larger ones get their head digest; files ``answered``
+        by the cache, and further names of an inode already read, are skipped. The walk's own disk waits
+        and these reads overlap (std20k cold: 0.48-0.65 s for both against 0.65-0.85 s one after the
+        other).
+
+        Returns identity -> (file, full hash (str) or head digest (bytes)). A read that fails is simply
+        not in the result: the stage that needs it reads again and reports the failure."""
+        done: set[tuple[int, int]] = set()
+
+        def wanted() -> Iterable[FileInfo]:
+            for info in candidates:
+                identity = (info.device, info.inode)
+                if identity not in done and not answered(info):
+                    done.add(identity)
+                    yield info
+
+        out: dict[tuple[int, int], tuple[FileInfo, bytes | str]] = {}
+        opened = opened_ahead(wanted(), open_checked, _first_span, (FileChanged, OSError))
+        with contextlib.closing(opened):
+            for info, fd in opened:
+                if not isinstance(fd, int):
+                    continue
+                try:
+                    if info.size <= WHOLE_LIMIT:
+                        out[(info.device, info.inode)] = (info, self.whole_small(info, fd))
+                        self.counters.whole_small += 1
+                    else:
+                        out[(info.device, info.inode)] = (info, self._head(info, fd))
+                        self.counters.head_hashed += 1
+                except (FileChanged, OSError):
+                    continue
+        self._report_bytes()
+        return out
+
     def resolve_many(self, groups: list[list[Member]]) -> list[list[Member]]:
         """Groups of members with identical content (each at least two inodes), hashes set.
 
@@ -268,6 +317,7 @@ class Pipeline:
             found += self._split(large, "hash")
         if self.deep:
             found = [g for group in found for g in self._byte_groups(group)]
+            self._report_bytes()
         return found
 
     def _head(self, info: FileInfo, fd: int) -> bytes:
@@ -301,6 +351,10 @@ class Pipeline:
 
 def _whole(info: FileInfo) -> tuple[int, int]:
     return 0, info.size
+
+
+def _first_span(info: FileInfo) -> tuple[int, int]:
+    return (0, info.size) if info.size <= WHOLE_LIMIT else (0, HEAD_SIZE)
 
 
 def _head_span(info: FileInfo) -> tuple[int, int]:

@@ -1,0 +1,173 @@
+"""Reading while listing: the scan reads each candidate once as the walk finds it (small files whole,
+larger ones their first 16 KiB), never a file the cache answers, one read per inode, and a scan
+killed half-way starts again from nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from sd_desktop.cas import full_hash
+from sd_desktop.jobs import codec
+from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
+from sd_desktop.ops.files.duplicate_detection.cache import Known
+from sd_desktop.ops.files.duplicate_detection.job import DuplicateState
+from sd_desktop.ops.files.duplicate_detection.stages import HEAD_SIZE
+from tests.conftest import REPO, cli_env
+from tests.duplicates._helpers import crowd_hash_cache, rel_groups, run_job, write
+
+MTIME = 1_600_000_000
+
+
+def find(library, *paths, **kw) -> dict:
+    info = run_job(library, "duplicate_detection", DuplicateConfig(search_paths=list(paths), **kw))
+    assert info.status.value == "completed", (info.error, info.errors)
+    return info.output
+
+
+def cache_of(library, path) -> Known | None:
+    st = os.stat(path)
+    row = library.read_sync(
+        lambda c: c.execute(
+            "SELECT size, mtime_ns, ctime_ns, hash FROM hash_cache WHERE device = ? AND inode = ?",
+            (st.st_dev, st.st_ino),
+        ).fetchone()
+    )
+    if row is None:
+        return None
+    assert row[:3] == (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return Known.decode(row[3])
+
+
+def test_small_candidates_are_read_once_and_cached(library, tmp_path):
+    same = os.urandom(4000)
+    for name in ("a", "b", "c"):
+        write(tmp_path / f"{name}.txt", same, MTIME)
+    write(tmp_path / "d.txt", os.urandom(4000), MTIME)  # same size, other content
+    write(tmp_path / "lonely.txt", os.urandom(4001), MTIME)  # no other file of its size: never read
+    out = find(library, tmp_path)
+    assert rel_groups(out, tmp_path) == [["a.txt", "b.txt", "c.txt"]]
+    assert out["stages"]["whole_small"] == 4 and out["stages"]["cache_hits"] == 0
+    assert out["bytes_hashed"] == 4 * 4000
+    for name in "abcd":
+        assert cache_of(library, tmp_path / f"{name}.txt").full == full_hash(tmp_path / f"{name}.txt")
+    assert cache_of(library, tmp_path / "lonely.txt") is None
+    again = find(library, tmp_path)
+    assert again["groups"] == out["groups"]
+    assert again["stages"]["whole_small"] == 0 and again["stages"]["cache_hits"] == 4
+    assert again["bytes_hashed"] == 0
+
+
+def test_large_files_get_their_head_while_listing_and_the_rest_later(library, tmp_path):
+    big = os.urandom(300_000)
+    write(tmp_path / "a.bin", big, MTIME)
+    write(tmp_path / "b.bin", big, MTIME)
+    other = os.urandom(300_000)  # same size, another head: split off by the head alone
+    write(tmp_path / "c.bin", other, MTIME)
+    out = find(library, tmp_path)
+    assert rel_groups(out, tmp_path) == [["a.bin", "b.bin"]]
+    assert out["stages"]["head_hashed"] == 3
+    assert out["stages"]["tail_hashed"] == 2 and out["stages"]["full_hashed"] == 2
+    assert out["bytes_hashed"] == 3 * HEAD_SIZE + 2 * HEAD_SIZE + 2 * 300_000
+    c = cache_of(library, tmp_path / "c.bin")
+    assert c.full is None and c.head is not None and c.tail is None
+    assert cache_of(library, tmp_path / "a.bin").full == full_hash(tmp_path / "a.bin")
+
+
+def test_only_what_changed_is_read_again(library, tmp_path):
+    same = os.urandom(3000)
+    for name in ("a", "b", "c"):
+        write(tmp_path / f"{name}.txt", same, MTIME)
+    find(library, tmp_path)
+    write(tmp_path / "b.txt", os.urandom(3000), MTIME)  # rewritten in place, mtime put back: ctime moved
+    out = find(library, tmp_path)
+    assert rel_groups(out, tmp_path) == [["a.txt", "c.txt"]]
+    assert out["stages"]["whole_small"] == 1 and out["stages"]["cache_hits"] == 2
+    assert out["bytes_hashed"] == 3000
+
+
+def test_one_read_per_inode_and_deep_mode_still_compares(library, tmp_path):
+    same = os.urandom(5000)
+    write(tmp_path / "a.txt", same, MTIME)
+    os.link(tmp_path / "a.txt", tmp_path / "a-link.txt")
+    write(tmp_path / "b.txt", same, MTIME)
+    out = find(library, tmp_path)
+    assert out["stages"]["whole_small"] == 2
+    [group] = out["groups"]
+    assert len(group["paths"]) == 2 and len(out["hardlinks"]) == 1
+    deep = find(library, tmp_path, mode=DuplicateMode.DEEP)
+    assert deep["stages"]["byte_compared"] == 1 and deep["stages"]["whole_small"] == 0
+
+
+def test_a_crowded_cache_reads_after_the_walk_with_the_same_answer(library, tmp_path):
+    same = os.urandom(3000)
+    for name in ("a", "b"):
+        write(tmp_path / f"{name}.txt", same, MTIME)
+    write(tmp_path / "c.txt", os.urandom(3000), MTIME)
+    crowd_hash_cache(library, tmp_path)
+    out = find(library, tmp_path)
+    assert rel_groups(out, tmp_path) == [["a.txt", "b.txt"]]
+    assert out["stages"]["whole_small"] == 3
+    assert cache_of(library, tmp_path / "c.txt").full == full_hash(tmp_path / "c.txt")
+
+
+def test_kill_9_while_the_scan_reads_then_resume(tmp_path, library_dir):
+    """Nothing of a scan is committed before its end: killed while it reads, the job scans again on
+    resume and finds every group."""
+    tree = tmp_path / "tree"
+    pairs = 1500
+    for i in range(pairs):
+        data = os.urandom(20_000 + i)
+        write(tree / f"d{i % 29}" / f"{i}.a", data)
+        write(tree / f"d{i % 29}" / f"{i}.b", data)
+    cmd = [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "duplicates", str(tree), "--json"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), cwd=REPO)
+    db_path = library_dir / "library.db"
+    killed_in = None
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                conn = sqlite3.connect(db_path)
+                try:
+                    row = conn.execute("SELECT status FROM job WHERE id = 1").fetchone()
+                finally:
+                    conn.close()
+            except sqlite3.Error:
+                row = None
+            if row and row[0] == "running":
+                time.sleep(0.05)  # into the walk and its reads
+                os.kill(proc.pid, signal.SIGSTOP)  # freeze it, check it is still scanning, then kill
+                conn = sqlite3.connect(db_path)
+                status, state = conn.execute("SELECT status, state FROM job WHERE id = 1").fetchone()
+                conn.close()
+                os.kill(proc.pid, signal.SIGKILL)
+                if status == "running" and (state is None or codec.unpack(state, DuplicateState).phase == "scan"):
+                    killed_in = "scan"
+                break
+            time.sleep(0.001)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    assert killed_in == "scan", "the job finished before it could be killed while scanning"
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM hash_cache").fetchone()[0] == 0, "nothing of the scan committed"
+    conn.close()
+    resumed = subprocess.run(
+        [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "jobs", "resume", "1", "--json"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    result = [json.loads(x) for x in resumed.stdout.splitlines() if x.startswith("{")][-1]
+    assert result["status"] == "completed"
+    assert result["output"]["group_count"] == pairs
