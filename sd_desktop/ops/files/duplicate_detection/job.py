@@ -35,6 +35,7 @@ import msgpack
 
 from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
+from sd_desktop.gc_policy import fewer_collections
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.library import Library
 from sd_desktop.ops.files.duplicate_detection import cache
@@ -122,9 +123,11 @@ class DuplicateDetectionJob(Job):
     Config = DuplicateConfig
     State = DuplicateState
     Output = DuplicateOutput
-    # set when the scan settled every group from the cache: (groups, hard-link sets), stored form
-    _settled: tuple[list[dict], list[dict]] | None = None
+    # every result so far when this run began with the scan (groups, hard-link sets; stored form): the
+    # output is made from them instead of reading the committed rows back (after a resume: from the rows)
+    _results: tuple[list[dict], list[dict]] | None = None
     _fresh: frozenset[tuple[int, int]] | set[tuple[int, int]] = frozenset()  # identities read by the scan
+    _cache_write: asyncio.Future | None = None  # the scan's hash-cache rows, written while hashing
 
     def target(self) -> str:
         roots = self.config.search_paths
@@ -138,16 +141,21 @@ class DuplicateDetectionJob(Job):
         if not self.config.search_paths:
             raise JobError("no search paths given")
         mode = DuplicateMode(self.config.mode)
-        known: dict[tuple[int, int], str] | None = None  # None: look up per batch (after a resume)
-        if self.state.phase == "scan":
-            groups, known = await self._scan(ctx, mode)
-        else:
-            groups = await ctx.library.read(lambda c: _load_candidates(c, ctx.job_id, self.state.cursor))
-        await self._hash(ctx, mode, groups, known)
-        if self._settled is not None:  # the scan settled everything: no work list was written
-            settled, hardlinks = self._settled
-            return await ctx.run_blocking(self._output_of, settled, hardlinks, mode)
-        return await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
+        with fewer_collections():  # a record per file: see gc_policy
+            known: dict[tuple[int, int], str] | None = None  # None: look up per batch (after a resume)
+            try:
+                if self.state.phase == "scan":
+                    groups, known = await self._scan(ctx, mode)
+                else:
+                    groups = await ctx.library.read(lambda c: _load_candidates(c, ctx.job_id, self.state.cursor))
+                await self._hash(ctx, mode, groups, known)
+            finally:
+                if self._cache_write is not None:
+                    await self._cache_write  # also on a pause: its failure is the job's
+            if self._results is not None:
+                found, hardlinks = self._results
+                return await ctx.run_blocking(self._output_of, found, hardlinks, mode)
+            return await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
 
     # -- scan ------------------------------------------------------------------------------
     async def _scan(
@@ -283,6 +291,8 @@ class DuplicateDetectionJob(Job):
             cache.prune(conn, stale)
             for dev, inodes in unseen.items():
                 cache.prune_unseen(conn, dev, inodes)
+
+        def store(conn: sqlite3.Connection) -> None:
             cache.store(conn, cache_rows)  # after the pruning: a file read now may have had a stale row
 
         message = f"{st.candidates} files share a size with another"
@@ -290,8 +300,8 @@ class DuplicateDetectionJob(Job):
             # nothing left to read: the job ends here, so there is no work list to commit (after a crash
             # the scan runs again); only the stale cache rows are removed
             if stale or unseen or cache_rows:
-                await ctx.library.write(prune)
-            self._settled = (scanned.settled, scanned.hardlinks)
+                await ctx.library.write(lambda c: (prune(c), store(c)))
+            self._results = (scanned.settled, scanned.hardlinks)
             ctx.progress(phase="scanning", done=st.files_scanned, message=message)
             return [], None
 
@@ -303,7 +313,12 @@ class DuplicateDetectionJob(Job):
             prune(conn)
 
         await ctx.checkpoint(write)
+        if cache_rows:
+            # not part of the checkpoint: facts about files, right whenever they land (the writer keeps
+            # order, so after the pruning); written while the hashing reads
+            self._cache_write = asyncio.ensure_future(ctx.library.write(store))
         ctx.progress(phase="scanning", done=st.files_scanned, message=message)
+        self._results = (list(scanned.settled), list(scanned.hardlinks))
         self._fresh = scanned.fresh
         return scanned.groups, scanned.known
 
@@ -358,7 +373,9 @@ class DuplicateDetectionJob(Job):
             finally:
                 reporter.reset()
             result_rows = []
-            for size, packed in found:
+            for size, group, packed in found:
+                if self._results is not None:
+                    self._results[0].append(group)
                 st.results += 1
                 st.groups_found += 1
                 result_rows.append((job_id, -st.results, KIND_GROUP, None, size, packed))
@@ -616,9 +633,9 @@ def _resolve_batch(
     batch: list[list[FileInfo]],
     known: dict[tuple[int, int], str] | None = None,
     fresh: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
-) -> tuple[list[tuple[int, bytes]], list[tuple]]:
-    """Groups found in one batch of size groups, as (size, packed group row), and the hash-cache rows of
-    what was learned (runs on a worker thread)."""
+) -> tuple[list[tuple[int, dict, bytes]], list[tuple]]:
+    """Groups found in one batch of size groups, as (size, group, packed group row), and the hash-cache
+    rows of what was learned (runs on a worker thread)."""
     groups = [_members(infos) for infos in batch]
     if not mode.verified:
         pipeline.counters.size_candidates += sum(len(g) for g in groups)
@@ -632,7 +649,7 @@ def _resolve_batch(
     out = []
     for members in found:
         group = _group_dict(members, mode)
-        out.append((group["size"], msgpack.packb(group)))
+        out.append((group["size"], group, msgpack.packb(group)))
     return out, [_cache_row(m) for m in pipeline.learned.values()]
 
 
