@@ -62,6 +62,21 @@ def run_jdupes(tree) -> tuple[float, list[list[str]]]:
     return seconds, groups
 
 
+def stat_walk(tree) -> float:
+    """The floor under any run that trusts a cache: list the tree and ``lstat`` every file (raw
+    ``os.scandir``, one thread), nothing else."""
+    t0 = time.perf_counter()
+    stack = [os.fsencode(tree)]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for entry in it:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    entry.stat(follow_symlinks=False)
+    return time.perf_counter() - t0
+
+
 def groups_of(output: dict) -> list[list[str]]:
     return sorted(sorted(g["paths"]) for g in output["groups"])
 
@@ -93,6 +108,9 @@ def test_content_mode_vs_jdupes_and_cache(corpus, tmp_path):
         assert groups_of(out) == truth
         assert out["stages"]["full_hashed"] == 0 and out["stages"]["whole_small"] == 0
     figures["ours warm, hash cache (s)"] = statistics.median(second)
+    floor = statistics.median(stat_walk(tree) for _ in range(RUNS))
+    figures["stat walk of the tree, the floor of a cache run (s)"] = floor
+    figures["cache run / stat-walk floor"] = statistics.median(second) / floor
     figures["cache run / warm first run"] = statistics.median(second) / statistics.median(ours_warm)
     if have_jdupes:
         figures["jdupes -r warm (s)"] = statistics.median(jd_warm)
@@ -112,6 +130,7 @@ def test_content_mode_vs_jdupes_and_cache(corpus, tmp_path):
         figures["ours cold, no hash cache (s)"] = statistics.median(ours_cold)
         figures["ours cold, each run (s)"] = " ".join(f"{t:.2f}" for t in ours_cold)
         figures["cache run / cold first run"] = statistics.median(second) / statistics.median(ours_cold)
+        figures["stat-walk floor alone / cold first run"] = floor / statistics.median(ours_cold)
         if have_jdupes:
             figures["jdupes -r cold (s)"] = statistics.median(jd_cold)
             figures["jdupes -r cold, each run (s)"] = " ".join(f"{t:.2f}" for t in jd_cold)
