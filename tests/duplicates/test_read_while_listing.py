@@ -171,3 +171,59 @@ def test_kill_9_while_the_scan_reads_then_resume(tmp_path, library_dir):
     result = [json.loads(x) for x in resumed.stdout.splitlines() if x.startswith("{")][-1]
     assert result["status"] == "completed"
     assert result["output"]["group_count"] == pairs
+
+
+def test_a_scan_paused_half_way_keeps_what_it_read(library, tmp_path, monkeypatch):
+    """What the scan read is written to the hash cache as it goes: paused half-way (a scan is never
+    committed half-way, so it starts again), the next scan does not read those files again."""
+    import asyncio
+
+    from sd_desktop.jobs import JobManager
+    from sd_desktop.ops.files.duplicate_detection import job as job_module
+    from sd_desktop.ops.files.duplicate_detection.stages import Pipeline
+
+    pairs = 400
+    for i in range(pairs):
+        data = os.urandom(2000 + i)
+        write(tmp_path / f"d{i % 13}" / f"{i}.a", data)
+        write(tmp_path / f"d{i % 13}" / f"{i}.b", data)
+    monkeypatch.setattr(job_module, "KEEP_EVERY", 0.0)
+    original = Pipeline.whole_small
+    reads = [0]
+
+    async def first() -> tuple[int, object]:
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        loop = asyncio.get_running_loop()
+        job_id = await manager.enqueue("duplicate_detection", DuplicateConfig(search_paths=[tmp_path]))
+
+        def counting(self, info, fd):
+            reads[0] += 1
+            if reads[0] == pairs // 2:
+                loop.call_soon_threadsafe(lambda: asyncio.ensure_future(manager.pause(job_id)))
+            return original(self, info, fd)
+
+        monkeypatch.setattr(Pipeline, "whole_small", counting)
+        info = await manager.wait(job_id)
+        monkeypatch.setattr(Pipeline, "whole_small", original)
+        await manager.shutdown()
+        return job_id, info
+
+    job_id, info = asyncio.run(first())
+    assert info.status.value == "paused"
+    kept = library.read_sync(lambda c: c.execute("SELECT count(*) FROM hash_cache").fetchone()[0])
+    assert pairs // 2 <= kept < 2 * pairs
+
+    async def second():
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        await manager.resume(job_id)
+        out = await manager.wait(job_id)
+        await manager.shutdown()
+        return out
+
+    done = asyncio.run(second())
+    assert done.status.value == "completed"
+    assert done.output["group_count"] == pairs
+    stages = done.output["stages"]
+    assert stages["cache_hits"] == kept and stages["whole_small"] == 2 * pairs - kept

@@ -57,6 +57,7 @@ KIND_CANDIDATE, KIND_GROUP, KIND_HARDLINKS = 0, 1, 2
 _PATH = operator.attrgetter("path")
 BATCH_FILES = 2000
 BATCH_BYTES = 256 * 1024 * 1024
+KEEP_EVERY = 1.0  # seconds between hash-cache writes of what the scan read (a scan is not committed half-way)
 UNVERIFIED_NOTE = "candidates, not verified: files that share a size (or a name and size) may still differ"
 
 
@@ -220,8 +221,17 @@ class DuplicateDetectionJob(Job):
             if mode.verified:
                 preloaded = ctx.library.read_sync(lambda c: cache.preload(c, _devices(roots)))
             early = Pipeline(deep=False, should_stop=stop)
+            kept: set[tuple[int, int]] = set()
+
+            def keep(read: list[tuple[tuple[int, int], FileInfo, bytes | str]]) -> None:
+                # what the scan read so far goes to the hash cache now: a scan paused or killed later
+                # starts again, and the preloaded rows spare it these reads
+                rows = [_fresh_row(identity, info, value) for identity, info, value in read]
+                ctx.library.write_sync(lambda c: cache.store(c, rows))
+                kept.update(identity for identity, _info, _value in read)
+
             if preloaded is not None:
-                fresh = early.read_as_listed(listing(), preloaded.answers)
+                fresh = early.read_as_listed(listing(), preloaded.answers, keep, KEEP_EVERY)
             else:
                 fresh = {}
                 for _info in listing():
@@ -250,9 +260,10 @@ class DuplicateDetectionJob(Job):
                 )
                 # what was read while listing: files the cache did not answer, so nothing is overwritten
                 for identity, (info, value) in fresh.items():
-                    encoded = value if isinstance(value, str) else cache.Known(head=value).encode()
-                    found.known[identity] = encoded
-                    out.cache_rows.append((*identity, info.size, info.mtime_ns, info.ctime_ns, encoded))
+                    row = _fresh_row(identity, info, value)
+                    found.known[identity] = row[5]
+                    if identity not in kept:
+                        out.cache_rows.append(row)
                 out.fresh = set(fresh)
                 out.known, out.stale = found.known, found.stale
                 if whole_devices and not walk_errors and not stop():
@@ -589,6 +600,12 @@ def _members(infos: list[FileInfo]) -> list[Member]:
         else:
             m.links.append(info.path)
     return list(by_id.values())
+
+
+def _fresh_row(identity: tuple[int, int], info: FileInfo, value: bytes | str) -> tuple:
+    """The hash-cache row of a first read: a full hash (small files) or a head digest."""
+    encoded = value if isinstance(value, str) else cache.Known(head=value).encode()
+    return (*identity, info.size, info.mtime_ns, info.ctime_ns, encoded)
 
 
 def _devices(roots: list[bytes]) -> set[int]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -249,7 +250,11 @@ class Pipeline:
         return len(todo)
 
     def read_as_listed(
-        self, candidates: Iterable[FileInfo], answered: Callable[[FileInfo], bool]
+        self,
+        candidates: Iterable[FileInfo],
+        answered: Callable[[FileInfo], bool],
+        keep: Callable[[list[tuple[tuple[int, int], FileInfo, bytes | str]]], None] | None = None,
+        keep_every: float = 1.0,
     ) -> dict[tuple[int, int], tuple[FileInfo, bytes | str]]:
         """The first read of each candidate, done while the walk is still listing (``candidates`` is fed by
         the walk: files that share their size with one listed before, so they stay candidates whatever
@@ -259,7 +264,9 @@ class Pipeline:
         other).
 
         Returns identity -> (file, full hash (str) or head digest (bytes)). A read that fails is simply
-        not in the result: the stage that needs it reads again and reports the failure."""
+        not in the result: the stage that needs it reads again and reports the failure. Every
+        ``keep_every`` seconds ``keep`` is handed what was read since its last call, as (identity, file,
+        value), so it can be made durable before the scan ends (a scan is never committed half-way)."""
         done: set[tuple[int, int]] = set()
 
         def wanted() -> Iterable[FileInfo]:
@@ -270,20 +277,29 @@ class Pipeline:
                     yield info
 
         out: dict[tuple[int, int], tuple[FileInfo, bytes | str]] = {}
+        unkept: list[tuple[tuple[int, int], FileInfo, bytes | str]] = []
+        next_keep = time.monotonic() + keep_every
         opened = opened_ahead(wanted(), open_checked, _first_span, (FileChanged, OSError))
         with contextlib.closing(opened):
             for info, fd in opened:
                 if not isinstance(fd, int):
                     continue
+                identity = (info.device, info.inode)
                 try:
                     if info.size <= WHOLE_LIMIT:
-                        out[(info.device, info.inode)] = (info, self.whole_small(info, fd))
+                        out[identity] = (info, self.whole_small(info, fd))
                         self.counters.whole_small += 1
                     else:
-                        out[(info.device, info.inode)] = (info, self._head(info, fd))
+                        out[identity] = (info, self._head(info, fd))
                         self.counters.head_hashed += 1
                 except (FileChanged, OSError):
                     continue
+                if keep is not None:
+                    unkept.append((identity, *out[identity]))
+                    if time.monotonic() >= next_keep:
+                        keep(unkept)
+                        unkept = []
+                        next_keep = time.monotonic() + keep_every
         self._report_bytes()
         return out
 
