@@ -22,6 +22,21 @@ def run_job(library, name: str, config) -> JobInfo:
     return asyncio.run(go())
 
 
+def resume_job(library, job_id: int) -> JobInfo:
+    """Resume a paused or interrupted job in a fresh manager and run it to its end."""
+
+    async def go() -> JobInfo:
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        try:
+            await manager.resume(job_id)
+            return await manager.wait(job_id)
+        finally:
+            await manager.shutdown()
+
+    return asyncio.run(go())
+
+
 def rel_groups(output: dict, root: Path) -> list[list[str]]:
     """Groups as sorted lists of paths relative to ``root`` (sorted), for comparing with a manifest."""
     base = os.path.realpath(os.fsencode(root))
@@ -48,3 +63,23 @@ def crowd_hash_cache(library, folder: Path) -> None:
     dev = os.stat(folder).st_dev
     rows = [(dev, 10**15 + n, 1, 0, 0, "0" * 64) for n in range(cache.PRELOAD_LIMIT + 1)]
     library.write_sync(lambda c: cache.store(c, rows))
+
+
+def resume_with_cli(library_dir: Path, job_id: int = 1) -> dict:
+    """``sd-desktop jobs resume ID --json`` in a subprocess (after a kill -9); its last JSON record."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, cli_env
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "jobs", "resume", str(job_id), "--json"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    return [json.loads(x) for x in resumed.stdout.splitlines() if x.startswith("{")][-1]

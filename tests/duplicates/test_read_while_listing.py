@@ -4,7 +4,6 @@ killed half-way starts again from nothing."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -19,7 +18,7 @@ from sd_desktop.ops.files.duplicate_detection.cache import Known
 from sd_desktop.ops.files.duplicate_detection.job import DuplicateState
 from sd_desktop.ops.files.duplicate_detection.stages import HEAD_SIZE
 from tests.conftest import REPO, cli_env
-from tests.duplicates._helpers import crowd_hash_cache, rel_groups, run_job, write
+from tests.duplicates._helpers import crowd_hash_cache, rel_groups, resume_job, resume_with_cli, run_job, write
 
 MTIME = 1_600_000_000
 
@@ -159,16 +158,7 @@ def test_kill_9_while_the_scan_reads_then_resume(tmp_path, library_dir):
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT count(*) FROM hash_cache").fetchone()[0] == 0, "nothing of the scan committed"
     conn.close()
-    resumed = subprocess.run(
-        [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "jobs", "resume", "1", "--json"],
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        cwd=REPO,
-        timeout=120,
-    )
-    assert resumed.returncode == 0, resumed.stderr
-    result = [json.loads(x) for x in resumed.stdout.splitlines() if x.startswith("{")][-1]
+    result = resume_with_cli(library_dir)
     assert result["status"] == "completed"
     assert result["output"]["group_count"] == pairs
 
@@ -214,15 +204,7 @@ def test_a_scan_paused_half_way_keeps_what_it_read(library, tmp_path, monkeypatc
     kept = library.read_sync(lambda c: c.execute("SELECT count(*) FROM hash_cache").fetchone()[0])
     assert pairs // 2 <= kept < 2 * pairs
 
-    async def second():
-        manager = JobManager(library, run_queued=True)
-        await manager.start()
-        await manager.resume(job_id)
-        out = await manager.wait(job_id)
-        await manager.shutdown()
-        return out
-
-    done = asyncio.run(second())
+    done = resume_job(library, job_id)
     assert done.status.value == "completed"
     assert done.output["group_count"] == pairs
     stages = done.output["stages"]

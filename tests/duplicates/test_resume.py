@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sqlite3
@@ -17,7 +16,7 @@ from sd_desktop.jobs import JobContext, JobManager, JobStatus, codec
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig
 from sd_desktop.ops.files.duplicate_detection.job import BATCH_FILES, DuplicateState
 from tests.conftest import REPO, cli_env
-from tests.duplicates._helpers import crowd_hash_cache, run_job
+from tests.duplicates._helpers import crowd_hash_cache, resume_job, resume_with_cli, run_job
 
 
 def make_pairs(root, pairs: int, base: int = 100, unique: bool = True) -> None:
@@ -87,15 +86,7 @@ def test_pause_then_resume_equals_uninterrupted(library, pairs_tree, monkeypatch
     assert status == "paused" and state.phase == "hash"
     assert state.cursor == BATCH_FILES // 2, "paused after the first batch (pairs: 2 files per size group)"
 
-    async def second():
-        manager = JobManager(library, run_queued=True)
-        await manager.start()
-        await manager.resume(job_id)
-        info = await manager.wait(job_id)
-        await manager.shutdown()
-        return info
-
-    info = asyncio.run(second())
+    info = resume_job(library, job_id)
     assert info.status is JobStatus.COMPLETED
     assert info.output["groups"] == reference["groups"]
     left = library.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM work_item WHERE job_id = ?", (job_id,)))
@@ -141,15 +132,7 @@ def test_pause_after_groups_settled_from_the_cache_then_resume(library, pairs_tr
     assert 0 < settled < PAIRS
     assert state.groups_found == settled + state.cursor, "settled groups + those of the first hashing batch"
 
-    async def second():
-        manager = JobManager(library, run_queued=True)
-        await manager.start()
-        await manager.resume(job_id)
-        info = await manager.wait(job_id)
-        await manager.shutdown()
-        return info
-
-    info = asyncio.run(second())
+    info = resume_job(library, job_id)
     assert info.status is JobStatus.COMPLETED
     assert info.output["groups"] == reference["groups"]
 
@@ -189,17 +172,7 @@ def test_kill_9_during_hashing_then_resume(pairs_tree, library_dir):
     conn = sqlite3.connect(db_path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
-    resumed = subprocess.run(
-        [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "jobs", "resume", "1", "--json"],
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        cwd=REPO,
-        timeout=120,
-    )
-    assert resumed.returncode == 0, resumed.stderr
-
-    result = [json.loads(x) for x in resumed.stdout.splitlines() if x.startswith("{")][-1]
+    result = resume_with_cli(library_dir)
     assert result["status"] == "completed"
     groups = result["output"]["groups"]
     assert len(groups) == pairs

@@ -11,18 +11,7 @@ from sd_desktop.cas import HashInterrupted, full_hash
 from sd_desktop.ops.files.duplicate_detection.scan import ScanFilter, resolve_roots, walk
 from sd_desktop.ops.files.duplicate_detection.stages import WHOLE_LIMIT, Member, Pipeline
 from tests.duplicates._helpers import write
-
-
-def open_below(folder) -> int:
-    """How many of this process's open files are below ``folder``."""
-    prefix = str(folder) + os.sep
-    targets = []
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
-        except OSError:
-            continue  # the listing's own fd, closed by now
-    return sum(1 for t in targets if t.startswith(prefix))
+from tests.support.fds import open_below
 
 
 def listed(root):

@@ -7,18 +7,7 @@ import os
 import pytest
 
 from sd_desktop.ops.files.readahead import opened_ahead
-
-
-def open_below(folder) -> int:
-    """How many of this process's open files are below ``folder``."""
-    prefix = str(folder) + os.sep
-    targets = []
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
-        except OSError:
-            continue  # the listing's own fd, closed by now
-    return sum(1 for t in targets if t.startswith(prefix))
+from tests.support.fds import open_below
 
 
 @pytest.fixture
