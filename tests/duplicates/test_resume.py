@@ -51,13 +51,18 @@ def stored_state(db_path, job_id) -> tuple[str, DuplicateState]:
     return status, codec.unpack(state, DuplicateState)
 
 
-def test_pause_then_resume_equals_uninterrupted(library, pairs_tree, monkeypatch):
-    pairs = PAIRS
-    cfg = DuplicateConfig(search_paths=[pairs_tree])
-    reference = run_job(library, "duplicate_detection", cfg).output
-    assert reference["group_count"] == pairs
-    library.write_sync(lambda c: c.execute("DELETE FROM hash_cache"))
-    crowd_hash_cache(library, pairs_tree)  # no reads while listing: the pairs are hashed in batches
+def run_until_paused_after_checkpoint(library, cfg, monkeypatch, n: int) -> int:
+    """Run a search that is asked to pause right after its ``n``-th checkpoint (the scan's is the
+    first, then one per hashing batch); returns the job id of the paused job."""
+    original = JobContext.checkpoint
+    calls = []
+
+    async def checkpoint_then_pause(self, fn=None):
+        result = await original(self, fn)
+        calls.append(1)
+        if len(calls) == n:
+            await self.manager.pause(self.job_id)
+        return result
 
     async def first() -> int:
         manager = JobManager(library, run_queued=True)
@@ -68,20 +73,22 @@ def test_pause_then_resume_equals_uninterrupted(library, pairs_tree, monkeypatch
         assert info.status is JobStatus.PAUSED
         return job_id
 
-    # ask for a pause right after the first hashing batch is committed (scan = checkpoint 1)
-    original = JobContext.checkpoint
-    calls = []
-
-    async def checkpoint_then_pause(self, fn=None):
-        result = await original(self, fn)
-        calls.append(1)
-        if len(calls) == 2:
-            await self.manager.pause(self.job_id)
-        return result
-
     monkeypatch.setattr(JobContext, "checkpoint", checkpoint_then_pause)
-    job_id = asyncio.run(first())
-    monkeypatch.undo()
+    try:
+        return asyncio.run(first())
+    finally:
+        monkeypatch.undo()
+
+
+def test_pause_then_resume_equals_uninterrupted(library, pairs_tree, monkeypatch):
+    pairs = PAIRS
+    cfg = DuplicateConfig(search_paths=[pairs_tree])
+    reference = run_job(library, "duplicate_detection", cfg).output
+    assert reference["group_count"] == pairs
+    library.write_sync(lambda c: c.execute("DELETE FROM hash_cache"))
+    crowd_hash_cache(library, pairs_tree)  # no reads while listing: the pairs are hashed in batches
+
+    job_id = run_until_paused_after_checkpoint(library, cfg, monkeypatch, 2)
     status, state = stored_state(library.db_path, job_id)
     assert status == "paused" and state.phase == "hash"
     assert state.cursor == BATCH_FILES // 2, "paused after the first batch (pairs: 2 files per size group)"
@@ -103,28 +110,7 @@ def test_pause_after_groups_settled_from_the_cache_then_resume(library, pairs_tr
     library.write_sync(lambda c: c.executemany("DELETE FROM hash_cache WHERE device = ? AND inode = ?", forget))
     crowd_hash_cache(library, pairs_tree)
 
-    original = JobContext.checkpoint
-    calls = []
-
-    async def checkpoint_then_pause(self, fn=None):
-        result = await original(self, fn)
-        calls.append(1)
-        if len(calls) == 2:
-            await self.manager.pause(self.job_id)
-        return result
-
-    async def first() -> int:
-        manager = JobManager(library, run_queued=True)
-        await manager.start()
-        job_id = await manager.enqueue("duplicate_detection", cfg)
-        info = await manager.wait(job_id)
-        await manager.shutdown()
-        assert info.status is JobStatus.PAUSED
-        return job_id
-
-    monkeypatch.setattr(JobContext, "checkpoint", checkpoint_then_pause)
-    job_id = asyncio.run(first())
-    monkeypatch.undo()
+    job_id = run_until_paused_after_checkpoint(library, cfg, monkeypatch, 2)
     status, state = stored_state(library.db_path, job_id)
     assert status == "paused" and state.phase == "hash"
     # the pairs whose two rows were kept were settled by the scan without a read
