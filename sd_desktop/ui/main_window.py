@@ -333,6 +333,12 @@ class MainWindow(QMainWindow):
             return
         if event.kind not in ("completed", "failed", "cancelled"):
             return
+        # the "… queued" message of the job must not outlive it
+        outcome = {"completed": "finished", "failed": "failed", "cancelled": "cancelled"}[event.kind]
+        message = f"{job_title(event.name)} {outcome}" + (f" — {event.target}" if event.target else "")
+        if event.kind == "failed" and event.error:
+            message += f": {event.error}"
+        self.statusBar().showMessage(message, 10000)
         started = self._job_started.pop(event.job_id, None)
         if event.name == "indexer" and event.kind == "completed" and self._path is not None:
             self.model.refresh()  # the folder may now be in the library

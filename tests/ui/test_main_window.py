@@ -244,3 +244,12 @@ def test_trash_place_lists_the_trash_folder(engine, qtbot):
         window.sidebar.view.clicked.emit(trash.index())
     assert [window.model.entry(r)[R_NAME] for r in range(window.model.rowCount())] == ["old.txt"]
     window.dispose()
+
+
+def test_status_bar_says_when_a_job_ends(engine, qtbot):
+    """The transient "… queued" message is replaced when the job ends, with how it ended."""
+    window = make_window(engine, qtbot)
+    job_id = engine.run(engine.manager.enqueue("test_count", {"n": 2}))
+    engine.run(engine.manager.wait(job_id))
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Test count finished"), timeout=10000)
+    window.dispose()
