@@ -239,22 +239,26 @@ class JobManager:
         return JobInfo.from_row(row) if row else None
 
     async def info(self, job_id: int) -> JobInfo | None:
-        row = await self.library.read(
-            lambda c: c.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (job_id,)).fetchone()
-        )
-        return JobInfo.from_row(row) if row else None
+        # decoded on the reading thread too: a job's output can be megabytes, and this is the GUI's loop
+        def q(c: sqlite3.Connection) -> JobInfo | None:
+            row = c.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (job_id,)).fetchone()
+            return JobInfo.from_row(row) if row else None
+
+        return await self.library.read(q)
 
     async def list(self, limit: int = 500, statuses: set[JobStatus] | None = None) -> list[JobInfo]:
-        def q(c: sqlite3.Connection) -> list[tuple]:
+        def q(c: sqlite3.Connection) -> list[JobInfo]:  # decoded off the loop, as in ``info``
             if statuses:
                 marks = ",".join("?" * len(statuses))
-                return c.execute(
+                rows = c.execute(
                     f"SELECT {JOB_COLUMNS} FROM job WHERE status IN ({marks}) ORDER BY id DESC LIMIT ?",
                     (*[s.value for s in statuses], limit),
                 ).fetchall()
-            return c.execute(f"SELECT {JOB_COLUMNS} FROM job ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+            else:
+                rows = c.execute(f"SELECT {JOB_COLUMNS} FROM job ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+            return [JobInfo.from_row(r) for r in rows]
 
-        return [JobInfo.from_row(r) for r in await self.library.read(q)]
+        return await self.library.read(q)
 
     def running_ids(self) -> list[int]:
         return list(self._running)
@@ -577,7 +581,8 @@ class JobManager:
         self, job_id: int, status: JobStatus, *, error: str | None, output: Any, ctx: JobContext | None
     ) -> None:
         now = time.time()
-        out_blob = codec.pack(output) if output is not None else None
+        # off the loop: a duplicate search's output is a megabyte for 20,000 files
+        out_blob = await asyncio.to_thread(codec.pack, output) if output is not None else None
         finished = status in FINISHED
 
         def tx(conn: sqlite3.Connection) -> None:

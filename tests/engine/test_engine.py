@@ -47,6 +47,39 @@ def test_uninterrupted_job_completes_with_output(library):
     assert info.finished_at is not None and not info.has_state
 
 
+def test_outputs_are_encoded_and_decoded_off_the_event_loop(library, monkeypatch):
+    """A job's output can be megabytes (a duplicate search's); the loop may be the GUI's."""
+    import threading
+
+    threads: dict[str, set[str]] = {"pack": set(), "unpack": set()}
+    for name in threads:
+        original = getattr(codec, name)
+
+        def recording(*a, _name=name, _original=original, **k):
+            result = _original(*a, **k)
+            value = a[0] if _name == "pack" else result
+            if isinstance(value, tj.CountOutput) or (isinstance(value, dict) and "count" in value):  # outputs
+                threads[_name].add(threading.current_thread().name)
+            return result
+
+        monkeypatch.setattr(codec, name, recording)
+
+    async def go():
+        m = await _manager(library)
+        job_id = await m.enqueue("test_count", tj.CountConfig(n=3))
+        done = await m.wait(job_id)
+        listed = await m.list()
+        again = await m.info(job_id)
+        await m.shutdown()
+        return done, listed, again
+
+    done, listed, again = run(go())
+    assert done.output == again.output == listed[0].output == {"count": 3, "total": 3}
+    loop_thread = threading.main_thread().name
+    assert threads["pack"] and loop_thread not in threads["pack"]
+    assert threads["unpack"] and loop_thread not in threads["unpack"]
+
+
 def test_pause_then_resume_gives_same_output_and_nothing_repeated(library):
     tj.CountJob.events.clear()
 

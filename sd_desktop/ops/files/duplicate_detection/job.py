@@ -177,8 +177,11 @@ class DuplicateDetectionJob(Job):
         job_id = ctx.job_id
         loop = asyncio.get_running_loop()
 
-        def report(count: int) -> None:
-            loop.call_soon_threadsafe(lambda: ctx.progress(phase="scanning", done=count, message="listing files"))
+        def report(count: int, read: int = 0) -> None:
+            message = "listing files, reading those that share a size" if read else "listing files"
+            loop.call_soon_threadsafe(
+                lambda: ctx.progress(phase="scanning", done=count, bytes_done=read, message=message)
+            )
 
         # a root that is a whole file system, walked without error and without leaving anything out,
         # saw every file of its device: cache rows of other inodes there are files that are gone
@@ -205,7 +208,7 @@ class DuplicateDetectionJob(Job):
                     count += 1
                     if count % 1000 == 0 and time.monotonic() - last > 0.2:
                         last = time.monotonic()
-                        report(count)
+                        report(count, early.bytes_read)
                     key = (info.size, os.path.basename(info.path)) if mode is DuplicateMode.NAME_SIZE else info.size
                     same = by_key[key]
                     same.append(info)
