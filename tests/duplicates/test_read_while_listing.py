@@ -209,3 +209,22 @@ def test_a_scan_paused_half_way_keeps_what_it_read(library, tmp_path, monkeypatc
     assert done.output["group_count"] == pairs
     stages = done.output["stages"]
     assert stages["cache_hits"] == kept and stages["whole_small"] == 2 * pairs - kept
+
+
+def test_unreadable_files_are_reported_and_left_out(library, mount_faultfs):
+    """EIO on a candidate (a failing disk, a dropped share), in the read while listing and again in
+    the stage that needs the file: that file is reported and left out of its group, and the copies
+    that can be read are still found."""
+    point, backing = mount_faultfs("dupes", {"read_eio": {"bad-small.txt": 0, "bad-big.bin": 100_000}})
+    small, big = os.urandom(3000), os.urandom(300_000)
+    for name, data in (("good-small.txt", small), ("good-small-2.txt", small), ("bad-small.txt", small)):
+        write(backing / name, data)
+    for name, data in (("good-big.bin", big), ("good-big-2.bin", big), ("bad-big.bin", big)):
+        write(backing / name, data)
+    info = run_job(library, "duplicate_detection", DuplicateConfig(search_paths=[point]))
+    assert info.status.value == "completed_with_errors"
+    groups = rel_groups(info.output, point)
+    assert groups == [["good-big-2.bin", "good-big.bin"], ["good-small-2.txt", "good-small.txt"]]
+    reported = {os.path.basename(e["path"]): e["message"] for e in info.errors}
+    assert set(reported) == {"bad-small.txt", "bad-big.bin"}
+    assert all("input/output error" in m.lower() for m in reported.values())
