@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from sd_desktop.cas import full_hash
 from sd_desktop.jobs import codec
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
@@ -21,6 +23,15 @@ from tests.conftest import REPO, cli_env
 from tests.duplicates._helpers import crowd_hash_cache, rel_groups, resume_job, resume_with_cli, run_job, write
 
 MTIME = 1_600_000_000
+
+
+@pytest.fixture(autouse=True)
+def read_from_the_first_candidate(monkeypatch):
+    """The trees here are small: read while listing from the first candidate on (by default the scan
+    waits for EARLY_AFTER candidates, so a small search keeps to the look-up after the walk)."""
+    from sd_desktop.ops.files.duplicate_detection import job as job_module
+
+    monkeypatch.setattr(job_module, "EARLY_AFTER", 0)
 
 
 def find(library, *paths, **kw) -> dict:
@@ -228,3 +239,26 @@ def test_unreadable_files_are_reported_and_left_out(library, mount_faultfs):
     reported = {os.path.basename(e["path"]): e["message"] for e in info.errors}
     assert set(reported) == {"bad-small.txt", "bad-big.bin"}
     assert all("input/output error" in m.lower() for m in reported.values())
+
+
+def test_a_small_search_does_not_read_the_cache_ahead(library, tmp_path, monkeypatch):
+    """Below EARLY_AFTER candidates the scan neither preloads the device's cache rows nor reads while
+    listing; at EARLY_AFTER it does both. The groups are the same."""
+    from sd_desktop.ops.files.duplicate_detection import cache
+    from sd_desktop.ops.files.duplicate_detection import job as job_module
+
+    same = os.urandom(3000)
+    for name in ("a", "b", "c"):
+        write(tmp_path / f"{name}.txt", same, MTIME)
+    preloads = []
+    original = cache.preload
+    monkeypatch.setattr(cache, "preload", lambda *a, **k: preloads.append(1) or original(*a, **k))
+    monkeypatch.setattr(job_module, "EARLY_AFTER", 4)
+    small = find(library, tmp_path)
+    assert preloads == []
+    library.write_sync(lambda c: c.execute("DELETE FROM hash_cache"))
+    monkeypatch.setattr(job_module, "EARLY_AFTER", 3)
+    bigger = find(library, tmp_path)
+    assert preloads == [1]
+    assert small["groups"] == bigger["groups"] and len(small["groups"]) == 1
+    assert small["stages"]["whole_small"] == bigger["stages"]["whole_small"] == 3

@@ -20,6 +20,7 @@ hard links (reported under ``hardlinks``), never duplicates of each other.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import operator
 import os
 import sqlite3
@@ -57,6 +58,7 @@ KIND_CANDIDATE, KIND_GROUP, KIND_HARDLINKS = 0, 1, 2
 _PATH = operator.attrgetter("path")
 BATCH_FILES = 2000
 BATCH_BYTES = 256 * 1024 * 1024
+EARLY_AFTER = 1000  # candidates listed before the scan starts reading (see _scan)
 KEEP_EVERY = 1.0  # seconds between hash-cache writes of what the scan read (a scan is not committed half-way)
 UNVERIFIED_NOTE = "candidates, not verified: files that share a size (or a name and size) may still differ"
 
@@ -219,9 +221,13 @@ class DuplicateDetectionJob(Job):
                             yield same[0]
                         yield info
 
-            # with the cache's rows at hand, the files it does not answer are read as they are found
+            # a search with many candidates reads them as they are found, the ones the cache does not
+            # answer (its rows are read once the first EARLY_AFTER candidates are listed: a small search
+            # is better served by a look-up of its few files after the walk than by all of a device's rows)
+            listed = listing()
+            first = list(itertools.islice(listed, EARLY_AFTER))
             preloaded = None
-            if mode.verified:
+            if mode.verified and len(first) == EARLY_AFTER:
                 preloaded = ctx.library.read_sync(lambda c: cache.preload(c, _devices(roots)))
             early = Pipeline(deep=False, should_stop=stop)
             kept: set[tuple[int, int]] = set()
@@ -234,10 +240,10 @@ class DuplicateDetectionJob(Job):
                 kept.update(identity for identity, _info, _value in read)
 
             if preloaded is not None:
-                fresh = early.read_as_listed(listing(), preloaded.answers, keep, KEEP_EVERY)
+                fresh = early.read_as_listed(itertools.chain(first, listed), preloaded.answers, keep, KEEP_EVERY)
             else:
                 fresh = {}
-                for _info in listing():
+                for _info in listed:
                     pass
             groups, hardlinks = [], []
             for key in sorted((k for k, infos in by_key.items() if len(infos) > 1), key=_group_order):
