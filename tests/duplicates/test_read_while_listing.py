@@ -27,8 +27,8 @@ MTIME = 1_600_000_000
 
 @pytest.fixture(autouse=True)
 def read_from_the_first_candidate(monkeypatch):
-    """The trees here are small: read while listing from the first candidate on (by default the scan
-    waits for EARLY_AFTER candidates, so a small search keeps to the look-up after the walk)."""
+    """The trees here are small: read while listing from the first candidate on, whatever the cache
+    holds (with a big cache the scan waits for EARLY_AFTER candidates first)."""
     from sd_desktop.ops.files.duplicate_detection import job as job_module
 
     monkeypatch.setattr(job_module, "EARLY_AFTER", 0)
@@ -241,24 +241,33 @@ def test_unreadable_files_are_reported_and_left_out(library, mount_faultfs):
     assert all("input/output error" in m.lower() for m in reported.values())
 
 
-def test_a_small_search_does_not_read_the_cache_ahead(library, tmp_path, monkeypatch):
-    """Below EARLY_AFTER candidates the scan neither preloads the device's cache rows nor reads while
-    listing; at EARLY_AFTER it does both. The groups are the same."""
+def test_a_small_search_does_not_read_a_big_cache_ahead(library, tmp_path, monkeypatch):
+    """A device with few cache rows has them read before the walk. With more (here: more than a
+    quick-preload limit of -1), they are read only once EARLY_AFTER candidates are listed; a smaller
+    search keeps to the look-up of its own files after the walk. The groups are the same."""
     from sd_desktop.ops.files.duplicate_detection import cache
     from sd_desktop.ops.files.duplicate_detection import job as job_module
 
     same = os.urandom(3000)
     for name in ("a", "b", "c"):
         write(tmp_path / f"{name}.txt", same, MTIME)
-    preloads = []
+    full_preloads = []
     original = cache.preload
-    monkeypatch.setattr(cache, "preload", lambda *a, **k: preloads.append(1) or original(*a, **k))
+
+    def recording(*a, **k):
+        result = original(*a, **k)
+        if "limit" not in k:
+            full_preloads.append(result is not None)
+        return result
+
+    monkeypatch.setattr(cache, "preload", recording)
+    monkeypatch.setattr(cache, "QUICK_PRELOAD", -1)
     monkeypatch.setattr(job_module, "EARLY_AFTER", 4)
     small = find(library, tmp_path)
-    assert preloads == []
+    assert full_preloads == []
     library.write_sync(lambda c: c.execute("DELETE FROM hash_cache"))
     monkeypatch.setattr(job_module, "EARLY_AFTER", 3)
     bigger = find(library, tmp_path)
-    assert preloads == [1]
+    assert full_preloads == [True]
     assert small["groups"] == bigger["groups"] and len(small["groups"]) == 1
     assert small["stages"]["whole_small"] == bigger["stages"]["whole_small"] == 3

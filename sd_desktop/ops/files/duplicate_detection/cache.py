@@ -37,6 +37,7 @@ from sd_desktop.ops.files.duplicate_detection.scan import FileInfo
 CHUNK = 500
 SCAN_RATIO = 4  # read all of a device's rows at once when they are at most this many per file asked about
 PRELOAD_LIMIT = 200_000  # rows per device and table read before a walk (~50 MB at most); more: no preload
+QUICK_PRELOAD = 20_000  # this many are read at once (~30 ms); more only once a search shows it is big
 _CACHE_ROWS = "SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache"
 _ENTRY_ROWS = "SELECT inode, size, mtime_ns, ctime_ns, integrity_hash FROM entry"
 _ENTRY_HASHED = "AND kind = 0 AND integrity_hash IS NOT NULL"
@@ -96,9 +97,11 @@ class Preload:
         return (info.device, info.inode, info.size, info.mtime_ns, info.ctime_ns) in self._stats
 
 
-def preload(conn: sqlite3.Connection, devices: Iterable[int], use_entries: bool = True) -> Preload | None:
-    """The rows of ``devices``, or None when one holds more than ``PRELOAD_LIMIT`` (``lookup`` then asks
-    per inode once the walk has listed the files)."""
+def preload(
+    conn: sqlite3.Connection, devices: Iterable[int], use_entries: bool = True, limit: int = PRELOAD_LIMIT
+) -> Preload | None:
+    """The rows of ``devices``, or None when one holds more than ``limit`` (``lookup`` then asks per
+    inode once the walk has listed the files)."""
     out = Preload({}, {})
     for dev in devices:
         for table, select, extra, into in (
@@ -110,9 +113,9 @@ def preload(conn: sqlite3.Connection, devices: Iterable[int], use_entries: bool 
             # counted without reading past the limit: a device-wide library can hold millions
             (n,) = conn.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE device = ? {extra} LIMIT ?)",
-                (dev, PRELOAD_LIMIT + 1),
+                (dev, limit + 1),
             ).fetchone()
-            if n > PRELOAD_LIMIT:
+            if n > limit:
                 return None
             into[dev] = conn.execute(f"{select} WHERE device = ? {extra}", (dev,)).fetchall() if n else []
     return out

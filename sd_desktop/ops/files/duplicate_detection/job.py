@@ -221,14 +221,19 @@ class DuplicateDetectionJob(Job):
                             yield same[0]
                         yield info
 
-            # a search with many candidates reads them as they are found, the ones the cache does not
-            # answer (its rows are read once the first EARLY_AFTER candidates are listed: a small search
-            # is better served by a look-up of its few files after the walk than by all of a device's rows)
+            # candidates are read as they are found, those the cache does not answer: its rows for the
+            # searched devices are read first when there are few, else once EARLY_AFTER candidates show
+            # the search is big (a small one is better served by a look-up of its own files after the walk)
+            devices = _devices(roots)
             listed = listing()
-            first = list(itertools.islice(listed, EARLY_AFTER))
+            first: list[FileInfo] = []
             preloaded = None
-            if mode.verified and len(first) == EARLY_AFTER:
-                preloaded = ctx.library.read_sync(lambda c: cache.preload(c, _devices(roots)))
+            if mode.verified:
+                preloaded = ctx.library.read_sync(lambda c: cache.preload(c, devices, limit=cache.QUICK_PRELOAD))
+                if preloaded is None:
+                    first = list(itertools.islice(listed, EARLY_AFTER))
+                    if len(first) == EARLY_AFTER:
+                        preloaded = ctx.library.read_sync(lambda c: cache.preload(c, devices))
             early = Pipeline(deep=False, should_stop=stop)
             kept: set[tuple[int, int]] = set()
 
