@@ -1,13 +1,16 @@
 """DuplicateDetectionJob: groups of files with identical content, safe to act on.
 
-Phases: ``scan`` walks the search paths once (a fresh ``lstat`` of every file) and, in content mode,
-settles the size groups the hash cache answers whole (every file unchanged and known well enough to
-need no read). If groups are left, their candidates (files sharing a size, or a name and size) and
-the results so far are stored as ``work_item`` rows in one checkpoint; ``hash`` then runs the staged
-comparison over batches of size groups, each batch committing its result rows, new hash-cache rows
-and the cursor together. After a crash or pause the job continues at the first size group not
-committed. When the cache settled everything (an unchanged tree) nothing is committed before the
-end: the output is built from memory, and a crash only means scanning again.
+Phases: ``scan`` walks the search paths once (a fresh ``lstat`` of every file). In content mode it
+reads each candidate the cache does not answer as the walk finds it (the first read of the staged
+comparison: small files whole, larger ones their head; written to the cache every second, so a scan
+started again after a pause or crash does not read them again), then settles the size groups that are
+answered whole (every file unchanged and known well enough to need no more reads). If groups are
+left, their candidates (files sharing a size, or a name and size) and the results so far are stored
+as ``work_item`` rows in one checkpoint; ``hash`` then runs the staged comparison over batches of size
+groups, each batch committing its result rows, new hash-cache rows and the cursor together. After a
+crash or pause the job continues at the first size group not committed. When the scan settled
+everything (an unchanged tree, a tree of small files) no work list is committed: the output is built
+from memory, and a crash only means scanning again.
 
 The scan also prunes the cache: rows of listed files whose stat no longer matches, and, when a root
 is the top of its file system and the walk listed everything without error, the rows of that device's
