@@ -15,7 +15,7 @@ only writes bare full hashes), so a partial value is never taken for a full one.
 
 Before a walk, the rows of the searched devices can be read in one go (``preload``): the walk then
 knows, file by file, which candidates the cache answers and reads the others as it finds them, and
-``lookup`` takes the preloaded rows instead of querying again.
+``Preload.lookup`` hands over the answers the walk collected instead of querying again.
 
 Pruning: rows of listed files whose stat fields no longer match are stale (``Lookup.stale``,
 ``prune``); for a walk over a whole file system, rows of the inodes it did not see (``prune_unseen``).
@@ -30,7 +30,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sd_desktop.ops.files.duplicate_detection.scan import FileInfo
 
@@ -79,22 +79,100 @@ class Lookup:
 @dataclass
 class Preload:
     """A device's cache rows and hashed entries, read before the walk: (inode, size, mtime_ns, ctime_ns,
-    value) each."""
+    value) each.
+
+    The walk asks ``answer`` about each candidate once it is listed; the answers (and the rows found
+    stale on the way) are kept, so ``lookup`` afterwards is a hand-over, not a second pass."""
 
     rows: dict[int, list[tuple]]
     entries: dict[int, list[tuple]]
-    _stats: set[tuple[int, int, int, int, int]] | None = None
+    answered: dict[tuple[int, int], str] = field(default_factory=dict)  # identity -> encoded ``Known``
+    stale: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    # per device: inode -> row (made on the first question about the device), and the inodes asked about
+    _rows_by_inode: dict[int, dict[int, tuple]] = field(default_factory=dict)
+    _entries_by_inode: dict[int, dict[int, tuple]] = field(default_factory=dict)
+    _asked: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # the device of the last question, and its inode -> row index and inodes asked (one device, mostly)
+    _device: int | None = None
+    _rows_here: dict[int, tuple] = field(default_factory=dict)
+    _asked_here: set[int] = field(default_factory=set)
 
-    def answers(self, info: FileInfo) -> bool:
-        """Whether a row holds this very file (same identity, size, mtime and ctime): no need to read it."""
-        if self._stats is None:
-            self._stats = {
-                (dev, ino, size, mtime_ns, ctime_ns)
-                for table in (self.rows, self.entries)
-                for dev, rows in table.items()
-                for ino, size, mtime_ns, ctime_ns, _value in rows
-            }
-        return (info.device, info.inode, info.size, info.mtime_ns, info.ctime_ns) in self._stats
+    def holds(self, device: int) -> bool:
+        return device in self.rows
+
+    def _index(self, table: dict[int, list[tuple]], into: dict[int, dict[int, tuple]], device: int) -> dict:
+        index = into.get(device)
+        if index is None:
+            index = into[device] = {row[0]: row for row in table.get(device, ())}
+        return index
+
+    def answer(self, info: FileInfo) -> bool:
+        """Whether a row holds this very file (same identity, size, mtime and ctime): no need to read it.
+        Records what it knows (``answered``) and a cache row of the file that no longer matches
+        (``stale``). A cache row comes first; an indexed entry's full hash fills in one that lacks it.
+        Runs once per candidate during the walk: the usual case (a row with a full hash) goes first."""
+        dev = info.device
+        if dev != self._device:
+            self._device = dev
+            self._rows_here = self._index(self.rows, self._rows_by_inode, dev)
+            self._asked_here = self._asked[dev]
+        ino = info.inode
+        asked = self._asked_here
+        if ino in asked:  # another name of an inode asked about
+            return (dev, ino) in self.answered
+        asked.add(ino)
+        row = self._rows_here.get(ino)
+        if row is not None and row[1] == info.size and row[2] == info.mtime_ns and row[3] == info.ctime_ns:
+            value = row[4]
+            if value and value[0] != ":":  # a full hash
+                self.answered[(dev, ino)] = value
+                return True
+        return self._answer_otherwise(info, row)
+
+    def _answer_otherwise(self, info: FileInfo, row: tuple | None) -> bool:
+        """``answer`` when the cache row is missing, stale or lacks a full hash."""
+        dev, ino, size, mtime_ns, ctime_ns = info.device, info.inode, info.size, info.mtime_ns, info.ctime_ns
+        value = None
+        if row is not None:
+            if row[1] == size and row[2] == mtime_ns and row[3] == ctime_ns:
+                value = row[4] or None
+            else:
+                self.stale.append((dev, ino, row[1], row[2], row[3]))
+        if self.entries:  # no full hash yet: an indexed entry may know it
+            entry = self._index(self.entries, self._entries_by_inode, dev).get(ino)
+            if entry is not None and entry[1] == size and entry[2] == mtime_ns and entry[3] == ctime_ns:
+                if value is None:
+                    value = entry[4]
+                else:
+                    merged = Known.decode(value)
+                    merged.full = entry[4]
+                    value = merged.encode()
+        if value is None:
+            return False
+        self.answered[(dev, ino)] = value
+        return True
+
+    def devices_not_held(self) -> set[int]:
+        """Devices of files asked about whose rows were not read (file systems mounted below a root)."""
+        return {dev for dev in self._asked if dev not in self.rows}
+
+    def lookup(self, seen: Iterable[FileInfo]) -> Lookup:
+        """What ``lookup`` would answer for the files asked about on the devices held here (every
+        candidate there must have been asked), with the stale rows of every listed file (``seen``)."""
+        stale = list(self.stale)
+        # a device where every row is of a file asked about has no stale row of another listed file
+        unasked = set()
+        for dev, rows in self.rows.items():
+            if len(self._index(self.rows, self._rows_by_inode, dev).keys() & self._asked[dev]) < len(rows):
+                unasked.add(dev)
+        if unasked:
+            for info in seen:
+                dev = info.device
+                if dev in unasked and info.inode not in self._asked[dev]:
+                    row = self._index(self.rows, self._rows_by_inode, dev).get(info.inode)
+                    if row is not None and (row[1], row[2], row[3]) != (info.size, info.mtime_ns, info.ctime_ns):
+                        stale.append((dev, *row[:4]))
+        return Lookup(self.answered, stale)
 
 
 def preload(
@@ -126,14 +204,13 @@ def lookup(
     infos: Iterable[FileInfo],
     use_entries: bool = True,
     seen: Iterable[FileInfo] = (),
-    preloaded: Preload | None = None,
 ) -> Lookup:
     """Known hashes for the files whose identity and stat fields still match.
 
     ``seen``: every file the walk listed (not only ``infos``); a row of one of them whose stat fields
     differ is reported in ``stale`` (its file was modified or its inode reused), for pruning. The
-    rows of ``infos`` are checked the same way. ``preloaded``: rows read before the walk, used for the
-    devices it holds instead of querying again.
+    rows of ``infos`` are checked the same way. (Rows read before the walk answer through
+    ``Preload.lookup`` instead.)
     """
     by_dev: dict[int, dict[int, FileInfo]] = defaultdict(dict)
     for info in infos:
@@ -169,14 +246,7 @@ def lookup(
 
     for dev, by_ino in by_dev.items():
         inodes = list(by_ino)
-        if preloaded is not None and dev in preloaded.rows:
-            take(dev, preloaded.rows[dev], False)
-            if use_entries and dev in preloaded.entries:
-                take(dev, preloaded.entries[dev], True)
-                continue
-            rows_here = 0  # the cache rows are done; the entries are asked for below
-        else:
-            rows_here = conn.execute("SELECT count(*) FROM hash_cache WHERE device = ?", (dev,)).fetchone()[0]
+        rows_here = conn.execute("SELECT count(*) FROM hash_cache WHERE device = ?", (dev,)).fetchone()[0]
         if rows_here and rows_here <= SCAN_RATIO * len(inodes):
             # one range read of the device's rows beats thousands of IN look-ups (and sees stale rows of
             # every walked file, not only of the ones asked about)

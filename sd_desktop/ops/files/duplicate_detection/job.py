@@ -30,7 +30,7 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -198,7 +198,7 @@ class DuplicateDetectionJob(Job):
             ctx.add_non_critical_error(path, message)
 
         def scan() -> _Scanned:
-            by_key: dict[object, list[FileInfo]] = defaultdict(list)
+            by_key: dict[object, list[FileInfo]] = {}
             count = 0
             stop = lambda: ctx.interrupt_requested  # noqa: E731
             linked: set[object] = set()  # keys of the groups holding a name with other hard links
@@ -209,20 +209,23 @@ class DuplicateDetectionJob(Job):
                 last = time.monotonic()
                 # one thread: warm, a walk on several threads is several times slower (every stat hands
                 # the GIL round); cold, a measured 0.3 s alone against 1.2 s on 8 threads (std20k)
+                by_size = mode is not DuplicateMode.NAME_SIZE
                 for info in walk(roots, flt, refs, on_error, stop):
                     count += 1
                     if count % 1000 == 0 and time.monotonic() - last > 0.2:
                         last = time.monotonic()
                         report(count, early.bytes_read)
-                    key = (info.size, os.path.basename(info.path)) if mode is DuplicateMode.NAME_SIZE else info.size
-                    same = by_key[key]
-                    same.append(info)
+                    key = info.size if by_size else (info.size, os.path.basename(info.path))
                     if info.nlink > 1:
                         linked.add(key)
-                    if len(same) > 1:
-                        if len(same) == 2:
-                            yield same[0]
-                        yield info
+                    same = by_key.get(key)
+                    if same is None:  # most files: alone so far
+                        by_key[key] = [info]
+                        continue
+                    same.append(info)
+                    if len(same) == 2:
+                        yield same[0]
+                    yield info
 
             # candidates are read as they are found, those the cache does not answer: its rows for the
             # searched devices are read first when there are few, else once EARLY_AFTER candidates show
@@ -248,13 +251,18 @@ class DuplicateDetectionJob(Job):
                 kept.update(identity for identity, _info, _value in read)
 
             if preloaded is not None:
-                fresh = early.read_as_listed(itertools.chain(first, listed), preloaded.answers, keep, KEEP_EVERY)
+                fresh = early.read_as_listed(itertools.chain(first, listed), preloaded.answer, keep, KEEP_EVERY)
             else:
                 fresh = {}
                 for _info in listed:
                     pass
             groups, hardlinks = [], []
-            for key in sorted((k for k, infos in by_key.items() if len(infos) > 1), key=_group_order):
+            keys = [k for k, infos in by_key.items() if len(infos) > 1]
+            if mode is DuplicateMode.NAME_SIZE:
+                keys.sort(key=_group_order)
+            else:
+                keys.sort(reverse=True)  # sizes, largest first
+            for key in keys:
                 infos = by_key[key]
                 infos.sort(key=_PATH)
                 if key in linked:
@@ -265,16 +273,13 @@ class DuplicateDetectionJob(Job):
                 groups.append(infos)
             out = _Scanned(groups=groups, scanned=count)
             out.candidates = sum(len(g) for g in groups)
-            out.candidate_bytes = sum(i.size for g in groups for i in g)
+            out.candidate_bytes = sum(g[0].size * len(g) for g in groups)
             out.counters.add(early.counters)
             out.bytes_read = early.bytes_read
             if stop() or not mode.verified:
                 rest = groups
             else:
-                listed_all = (i for infos in by_key.values() for i in infos)  # every file listed, for stale rows
-                found = ctx.library.read_sync(
-                    lambda c: cache.lookup(c, [i for g in groups for i in g], seen=listed_all, preloaded=preloaded)
-                )
+                found = _lookup(ctx.library, groups, by_key, preloaded)
                 # what was read while listing: files the cache did not answer, so nothing is overwritten
                 for identity, (info, value) in fresh.items():
                     row = _fresh_row(identity, info, value)
@@ -287,19 +292,25 @@ class DuplicateDetectionJob(Job):
                     for dev in whole_devices:
                         out.unseen[dev] = [i.inode for infos in by_key.values() for i in infos if i.device == dev]
                 rest = groups if mode is DuplicateMode.DEEP else _settle(groups, found.known, out)
-            out.groups, out.hardlinks = rest, hardlinks
+            out.groups = rest
             if rest:  # groups left to hash: the work list and the results so far are committed together
                 out.rows = [
                     (job_id, gidx, KIND_CANDIDATE, None, g[0].size, _pack_group(g)) for gidx, g in enumerate(rest)
                 ]
+                stored = [_group_dict(members, DuplicateMode.CONTENT) for members in out.settled]
                 out.results = [
                     (job_id, -(n + 1), KIND_HARDLINKS, None, h["size"], msgpack.packb(h))
                     for n, h in enumerate(hardlinks)
                 ]
-                for group in out.settled:
+                for group in stored:
                     out.results.append(
                         (job_id, -(len(out.results) + 1), KIND_GROUP, None, group["size"], msgpack.packb(group))
                     )
+                out.found = [_unpack_result(group) for group in stored]  # packed: now the output's form
+                out.hardlinks = [_unpack_result(h) for h in hardlinks]
+            else:  # nothing is committed: straight to the output's form
+                out.found = [_group_dict(members, DuplicateMode.CONTENT, os.fsdecode) for members in out.settled]
+                out.hardlinks = [_unpack_result(h) for h in hardlinks]
             return out
 
         scanned = await ctx.run_blocking(scan)
@@ -307,8 +318,8 @@ class DuplicateDetectionJob(Job):
         st = self.state
         st.phase, st.cursor, st.files_scanned = "hash", 0, scanned.scanned
         st.candidates, st.candidate_bytes = scanned.candidates, scanned.candidate_bytes
-        st.results = len(scanned.hardlinks) + len(scanned.settled)
-        st.groups_found = len(scanned.settled)
+        st.results = len(scanned.hardlinks) + len(scanned.found)
+        st.groups_found = len(scanned.found)
         st.files_done = scanned.counters.size_candidates
         st.stages = scanned.counters.as_dict()
         st.bytes_hashed = scanned.bytes_read
@@ -329,7 +340,7 @@ class DuplicateDetectionJob(Job):
             # the scan runs again); only the stale cache rows are removed
             if stale or unseen or cache_rows:
                 await ctx.library.write(lambda c: (prune(c), store(c)))
-            self._results = (scanned.settled, scanned.hardlinks)
+            self._results = (scanned.found, scanned.hardlinks)
             ctx.progress(phase="scanning", done=st.files_scanned, message=message)
             return [], None
 
@@ -346,7 +357,7 @@ class DuplicateDetectionJob(Job):
             # order, so after the pruning); written while the hashing reads
             self._cache_write = asyncio.ensure_future(ctx.library.write(store))
         ctx.progress(phase="scanning", done=st.files_scanned, message=message)
-        self._results = (list(scanned.settled), list(scanned.hardlinks))
+        self._results = (scanned.found, scanned.hardlinks)
         self._fresh = scanned.fresh
         return scanned.groups, scanned.known
 
@@ -441,15 +452,11 @@ class DuplicateDetectionJob(Job):
             "SELECT kind, data FROM work_item WHERE job_id = ? AND kind IN (?, ?) ORDER BY seq DESC",
             (job_id, KIND_GROUP, KIND_HARDLINKS),
         ):
-            (groups if kind == KIND_GROUP else hardlinks).append(msgpack.unpackb(data, raw=False))
+            (groups if kind == KIND_GROUP else hardlinks).append(_unpack_result(msgpack.unpackb(data, raw=False)))
         return self._output_of(groups, hardlinks, mode)
 
     def _output_of(self, groups: list[dict], hardlinks: list[dict], mode: DuplicateMode) -> DuplicateOutput:
-        """The output from the stored form of the results (raw path bytes; decoded here, in place)."""
-        for obj in groups:
-            _unpack_result(obj)
-        for obj in hardlinks:
-            _unpack_result(obj)
+        """The output from the results in the output's form (``str`` paths, see ``_unpack_result``)."""
         groups.sort(key=lambda g: (-g["wasted_bytes"], -g["size"], g["paths"][0]))
         hardlinks.sort(key=lambda h: (-h["size"], h["paths"][0]))
         st = self.state
@@ -479,8 +486,10 @@ class _Scanned:
     scanned: int
     candidates: int = 0
     candidate_bytes: int = 0
+    settled: list[list[Member]] = field(default_factory=list)  # groups the cache settled
+    # the results so far in the output's form: ``settled`` groups, hard-link sets
+    found: list[dict] = field(default_factory=list)
     hardlinks: list[dict] = field(default_factory=list)
-    settled: list[dict] = field(default_factory=list)  # groups the cache settled (stored form)
     # rows to commit when groups are left to hash: candidates of ``groups``, hard-link sets and settled groups
     rows: list[tuple] = field(default_factory=list)
     results: list[tuple] = field(default_factory=list)
@@ -498,22 +507,35 @@ def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out
     if not known:
         return groups
     rest = []
-    found: list[list[Member]] = []
+    found = out.settled
+    fresh = out.fresh
+    counters = out.counters
     for infos in groups:
-        values = [known.get((i.device, i.inode)) for i in infos]
-        if all(v is not None and ":" not in v for v in values):
-            # every file's full hash is known (the usual case): split by it, building members only for
-            # the buckets of several files (most size groups hold no duplicate at all)
-            buckets: dict[str, list[FileInfo]] = defaultdict(list)
-            for info, value in zip(infos, values, strict=True):
-                buckets[value].append(info)
-            if out.fresh or not all(i.nlink == 1 for i in infos):
+        # the usual case first: every file's full hash is known; split by it, building members only for
+        # the buckets of several files (most size groups hold no duplicate at all)
+        buckets: dict[str, list[FileInfo]] = {}
+        one_name_each = True
+        for info in infos:
+            value = known.get((info.device, info.inode))
+            if not value or ":" in value:
+                break
+            bucket = buckets.get(value)
+            if bucket is None:
+                buckets[value] = [info]
+            else:
+                bucket.append(info)
+            if info.nlink != 1:
+                one_name_each = False
+        else:
+            if fresh or not one_name_each:
                 ids = {(i.device, i.inode) for i in infos}
-                inodes, hits = len(ids), len(ids - out.fresh)
+                inodes, hits = len(ids), len(ids - fresh)
             else:
                 inodes = hits = len(infos)
-            out.counters.size_candidates += inodes
-            out.counters.cache_hits += hits
+            counters.size_candidates += inodes
+            counters.cache_hits += hits
+            if len(buckets) == len(infos):
+                continue  # all different
             for value, bucket in buckets.items():
                 if len(bucket) > 1:
                     members = _members(bucket)
@@ -523,15 +545,14 @@ def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out
                         found.append(members)
             continue
         members = _members(infos)
-        _apply_known(members, known, out.fresh)
+        _apply_known(members, known, fresh)
         groups_found = settle_cached(members)
         if groups_found is None:
             rest.append(infos)
             continue
-        out.counters.size_candidates += len(members)
-        out.counters.cache_hits += sum(1 for m in members if m.cached)
+        counters.size_candidates += len(members)
+        counters.cache_hits += sum(1 for m in members if m.cached)
         found.extend(groups_found)
-    out.settled.extend(_group_dict(group, DuplicateMode.CONTENT) for group in found)
     return rest
 
 
@@ -625,6 +646,32 @@ def _fresh_row(identity: tuple[int, int], info: FileInfo, value: bytes | str) ->
     return (*identity, info.size, info.mtime_ns, info.ctime_ns, encoded)
 
 
+def _lookup(
+    library: Library,
+    groups: list[list[FileInfo]],
+    by_key: dict[object, list[FileInfo]],
+    preloaded: cache.Preload | None,
+) -> cache.Lookup:
+    """What the cache knows of the candidates (``groups``) and its stale rows of every listed file
+    (``by_key``): from the answers collected during the walk where the rows were read before it."""
+    listed_all = (i for infos in by_key.values() for i in infos)
+    if preloaded is None:
+        return library.read_sync(lambda c: cache.lookup(c, [i for g in groups for i in g], seen=listed_all))
+    found = preloaded.lookup(listed_all)
+    foreign = preloaded.devices_not_held()
+    if foreign:
+        more = library.read_sync(
+            lambda c: cache.lookup(
+                c,
+                [i for g in groups for i in g if i.device in foreign],
+                seen=(i for infos in by_key.values() for i in infos if i.device in foreign),
+            )
+        )
+        found.known.update(more.known)
+        found.stale += more.stale
+    return found
+
+
 def _devices(roots: list[bytes]) -> set[int]:
     """The devices the roots are on (a root that cannot be read is reported by the walk)."""
     out = set()
@@ -683,33 +730,39 @@ def _resolve_batch(
     out = []
     for members in found:
         group = _group_dict(members, mode)
-        out.append((group["size"], group, msgpack.packb(group)))
+        packed = msgpack.packb(group)
+        out.append((group["size"], _unpack_result(group), packed))  # packed: now the output's form
     return out, [_cache_row(m) for m in pipeline.learned.values()]
 
 
-def _group_dict(members: list[Member], mode: DuplicateMode) -> dict:
+def _as_is(value: bytes) -> bytes:
+    return value
+
+
+def _group_dict(members: list[Member], mode: DuplicateMode, path: Callable[[bytes], object] = _as_is) -> dict:
+    """A group's stored form (raw path bytes), or with ``path=os.fsdecode`` its output form."""
     members = sorted(members, key=lambda m: m.info.path)
     size = members[0].info.size
     group = {
         "size": size,
         "hash": members[0].hash if mode.verified else None,
-        "paths": [m.info.path for m in members],
+        "paths": [path(m.info.path) for m in members],
         "files": [
             {
-                "path": m.info.path,
+                "path": path(m.info.path),
                 "mtime_ns": m.info.mtime_ns,
                 "ctime_ns": m.info.ctime_ns,
                 "device": m.info.device,
                 "inode": m.info.inode,
                 "reference": m.info.reference,
-                "links": sorted(m.links),
+                "links": [path(p) for p in sorted(m.links)],
             }
             for m in members
         ],
         "wasted_bytes": size * (len(members) - 1),
     }
     if mode is DuplicateMode.NAME_SIZE:
-        group["name"] = os.path.basename(members[0].info.path)
+        group["name"] = path(os.path.basename(members[0].info.path))
     return group
 
 

@@ -88,6 +88,7 @@ def _list_dir(
     subdirs: list[tuple[bytes, bool]] = []
     # the default filter (non-empty files, any size and name) is one comparison: this loop runs per file
     any_nonempty = flt.min_size <= 1 and flt.max_size is None and not flt.extensions and not flt.include_empty
+    skip_hidden = not flt.include_hidden
     try:
         it = os.scandir(folder)
     except OSError as exc:
@@ -102,8 +103,7 @@ def _list_dir(
             except OSError as exc:
                 on_error(folder, f"error while listing folder: {exc.strerror or exc}")
                 break
-            name = entry.name
-            if not flt.include_hidden and name.startswith(b"."):
+            if skip_hidden and entry.name.startswith(b"."):
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
@@ -120,7 +120,7 @@ def _list_dir(
                     on_error(entry.path, f"cannot stat: {exc.strerror or exc}")
                 continue
             size = st.st_size
-            if (size > 0) if any_nonempty else flt.wants(name, size):
+            if (size > 0) if any_nonempty else flt.wants(entry.name, size):
                 files.append(
                     FileInfo(
                         entry.path, size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink, in_ref
