@@ -279,3 +279,39 @@ def test_cache_values_round_trip_and_damaged_ones_mean_unknown():
         assert Known.decode(known.encode()) == known
     assert Known.decode("ab" * 32).full == "ab" * 32  # the indexer's bare full hash
     assert Known.decode(":zz:") == Known(), "a damaged row is read as nothing known"
+
+
+def test_rows_read_before_the_walk_answer_each_candidate_once_and_find_stale_rows():
+    """``Preload.answer`` as the walk asks it, then ``Preload.lookup``: the same answers and stale rows as
+    a look-up after the walk (a full hash; an indexed entry filling in a row that lacks one; a changed
+    file's row stale; a second name of an inode; a listed file that is no candidate)."""
+    from sd_desktop.ops.files.duplicate_detection import cache
+    from sd_desktop.ops.files.duplicate_detection.scan import FileInfo
+
+    full, other = "ab" * 32, "cd" * 32
+    head = Known(head=bytes(32)).encode()
+    rows = {
+        7: [
+            (1, 10, 100, 100, full),  # unchanged, full hash
+            (2, 10, 100, 100, head),  # unchanged, head digest only: the entry knows the full hash
+            (3, 10, 100, 100, full),  # file 3 was rewritten since: stale
+            (4, 10, 100, 100, ""),  # an empty value: nothing known
+            (9, 20, 100, 100, other),  # file 9 is listed but no candidate, and changed: stale too
+        ]
+    }
+    entries = {7: [(2, 10, 100, 100, other), (5, 10, 100, 100, full)]}
+    pre = cache.Preload(rows, entries)
+
+    def info(ino: int, size: int = 10, mtime: int = 100, dev: int = 7) -> FileInfo:
+        return FileInfo(b"/f%d" % ino, size, dev, ino, mtime, 100, 1)
+
+    candidates = [info(1), info(2), info(3, mtime=200), info(4), info(5), info(6), info(1), info(11, dev=8)]
+    answered = [pre.answer(i) for i in candidates]
+    assert answered == [True, True, False, False, True, False, True, False]
+    assert pre.devices_not_held() == {8}
+    listed = [*candidates, info(9, size=20, mtime=300)]
+    found = pre.lookup(iter(listed))
+    merged = Known.decode(found.known[(7, 2)])
+    assert merged.full == other and merged.head == bytes(32)
+    assert found.known == {(7, 1): full, (7, 2): found.known[(7, 2)], (7, 5): full}
+    assert sorted(found.stale) == [(7, 3, 10, 100, 100), (7, 9, 20, 100, 100)]
