@@ -6,6 +6,11 @@ import sys
 
 
 def main() -> int:
+    # a helper process (walker, thumbnail worker) of the bundled app starts as this executable: let
+    # multiprocessing take it over before anything else runs (a no-op when not frozen)
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     from sd_desktop.cli import main as cli_main
 
     return cli_main()

@@ -286,7 +286,7 @@ def test_rows_read_before_the_walk_answer_each_candidate_once_and_find_stale_row
     a look-up after the walk (a full hash; an indexed entry filling in a row that lacks one; a changed
     file's row stale; a second name of an inode; a listed file that is no candidate)."""
     from sd_desktop.ops.files.duplicate_detection import cache
-    from sd_desktop.ops.files.duplicate_detection.scan import FileInfo
+    from sd_desktop.ops.files.scan import FileInfo
 
     full, other = "ab" * 32, "cd" * 32
     head = Known(head=bytes(32)).encode()

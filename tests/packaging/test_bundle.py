@@ -82,6 +82,29 @@ def test_headless_commands_use_the_bundled_engine(exe, tmp_path):
     assert [loc["path"] for loc in result["output"]["locations"]] == [str(tree)]
 
 
+def test_a_duplicate_search_in_the_bundle_lists_with_a_walker_process(exe, tmp_path):
+    """The bundled executable starts helper processes as itself: the walker must come up (no fallback
+    warning) and the search must find the group."""
+    tree = tmp_path / "tree"
+    for n in range(80):
+        (tree / f"d{n}").mkdir(parents=True)
+        (tree / f"d{n}" / "same.txt").write_text("the same content")
+        (tree / f"d{n}" / "own.txt").write_text(f"content {n}")
+    proc = subprocess.run(
+        [str(exe), "--library", str(tmp_path / "library"), "duplicates", str(tree), "--json"],
+        capture_output=True,
+        text=True,
+        env=bundle_env(SD_DESKTOP_WALKER="always"),
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "walker" not in proc.stderr, proc.stderr
+    (result,) = [json.loads(line) for line in proc.stdout.splitlines() if '"output"' in line]
+    (group,) = result["output"]["groups"]
+    assert len(group["paths"]) == 80
+
+
 def archived_modules(exe: Path) -> set[str]:
     proc = subprocess.run(
         [

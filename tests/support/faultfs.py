@@ -9,6 +9,8 @@ Faults (given as JSON on the command line):
 * ``write_eio``: ``n`` — a file whose first bytes as written are ``WRITE_EIO_MARK`` fails every
   write past byte ``n`` with EIO (a failing destination). Marked by content because the code under
   test writes to temporary names it picks itself.
+* ``list_eio``: ``[name, ...]`` — listing a folder called ``name`` (any depth) fails with EIO (a
+  damaged directory, a share that drops while it is walked).
 * ``flip``: ``n`` — a file whose first bytes are ``FLIP_MARK`` silently gets byte ``n`` inverted
   when it is stored (a destination that corrupts without an error; what ``verify`` is for).
 
@@ -36,6 +38,7 @@ class FaultFS(Operations):
         self.read_eio: dict[str, int] = faults.get("read_eio", {})
         self.write_eio: int | None = faults.get("write_eio")
         self.flip: int | None = faults.get("flip")
+        self.list_eio: set[str] = set(faults.get("list_eio", []))
         self.marked: dict[int, bytes] = {}  # fh -> the mark its first write carried
         self._mutex = threading.Lock()  # not "lock": that name is a FUSE operation
 
@@ -59,6 +62,8 @@ class FaultFS(Operations):
         return found
 
     def readdir(self, path, fh):
+        if os.path.basename(path) in self.list_eio:
+            raise FuseOSError(errno.EIO)
         return [".", "..", *os.listdir(self._full(path))]
 
     def readlink(self, path):

@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sd_desktop.ops.files.duplicate_detection.scan import FileInfo
+from sd_desktop.ops.files.scan import FileInfo
 
 CHUNK = 500
 SCAN_RATIO = 4  # read all of a device's rows at once when they are at most this many per file asked about

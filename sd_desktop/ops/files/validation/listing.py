@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sd_desktop import paths
 from sd_desktop.library import Library
 from sd_desktop.library.locations import find_location, location_path
-from sd_desktop.ops.files.duplicate_detection.scan import ScanFilter, resolve_roots, walk
+from sd_desktop.ops.files.scan import ScanFilter, resolve_roots, walk
 
 ENTRY_COLUMNS = "path, size, mtime_ns, ctime_ns, inode, device, integrity_hash"
 
@@ -83,7 +83,7 @@ def list_items(
             unindexed.append(root)
         prefix = loc_root.rstrip(b"/") + b"/"
         cut = len(prefix)
-        for info in walk([root], flt, [], on_error, should_stop):  # one thread: see duplicate_detection.scan
+        for info in walk([root], flt, [], on_error, should_stop):  # one thread: see ops.files.scan
             entry = None
             if loc_id is not None:
                 # walk paths start with the (real) location root: slicing is relpath without its cost

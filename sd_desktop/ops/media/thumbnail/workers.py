@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sd_desktop.ops import forkserver
 from sd_desktop.ops.media.thumbnail.generate import FAILED, Result, Task, make_thumbnails
 
 log = logging.getLogger(__name__)
@@ -128,15 +129,10 @@ def _remove_temporaries(task: Task) -> None:
 
 
 def _context() -> Any:
-    """Worker processes come from a fork server where there is one (Linux): a single-threaded
-    process that imported Pillow once, so a worker starts in milliseconds and never inherits the
-    app's threads or the main module. Elsewhere they are spawned. Never a plain fork: the app has
-    threads (the event loop, the database writer) and a fork of those can deadlock."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([_serve.__module__])
-        return ctx
-    return multiprocessing.get_context("spawn")
+    """Worker processes come from the fork server where there is one (Linux, see ``ops.forkserver``);
+    elsewhere they are spawned. Never a plain fork: the app has threads (the event loop, the database
+    writer) and a fork of those can deadlock."""
+    return forkserver.context() or multiprocessing.get_context("spawn")
 
 
 class ProcessWorkers:

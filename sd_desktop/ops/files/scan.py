@@ -1,8 +1,12 @@
-"""Listing the files a duplicate search looks at: one walk per search root, never following symlinks.
+"""Listing the files a duplicate search (or a validation) looks at: one walk per search root, never
+following symlinks.
 
 Roots are resolved (``realpath``) and nested or repeated roots are dropped, so a path given twice or
 ``A`` together with ``A/sub`` lists every file once. Only regular files are listed: symlinks, FIFOs,
 sockets and devices are never candidates (and never opened).
+
+``walker`` runs this same walk in a helper process; this module imports nothing heavy, so that
+process starts in milliseconds.
 """
 
 from __future__ import annotations
@@ -170,24 +174,73 @@ def walk_folders(
     references: list[bytes],
     on_error: Callable[[bytes, str], None],
     should_stop: Callable[[], bool] | None = None,
+    skip: set[bytes] | frozenset[bytes] = frozenset(),
 ) -> Iterator[list[FileInfo]]:
     """``walk``, a folder's wanted files at a time (for a caller whose loop per file is hot: no
-    generator hop per file)."""
-    for root in roots:
-        info, is_dir = _root_start(root, flt, references, on_error)
-        if info is not None:
-            yield [info]
-        if not is_dir:
-            continue
-        stack = [(root, any(paths.is_within(root, r) for r in references))]
-        while stack:
-            if should_stop is not None and should_stop():
+    generator hop per file). Folders in ``skip`` were listed already: their files (and errors) are
+    left out, their sub-folders are still walked."""
+    for _folder, files in walk_listed(roots, flt, references, on_error, should_stop, skip):
+        if files:
+            yield files
+
+
+def walk_listed(
+    roots: list[bytes],
+    flt: ScanFilter,
+    references: list[bytes],
+    on_error: Callable[[bytes, str], None],
+    should_stop: Callable[[], bool] | None = None,
+    skip: set[bytes] | frozenset[bytes] = frozenset(),
+) -> Iterator[tuple[bytes, list[FileInfo]]]:
+    """(folder, its wanted files) for every folder listed, also those without any (a root that is a
+    file comes as (root, [that file]))."""
+    return iter(Walk(roots, flt, references, on_error, should_stop, skip))
+
+
+class Walk:
+    """``walk_listed`` as an object that can be handed over half-way: ``pending()`` are the roots and
+    folders not listed yet, in the order the walk would take them, and walking those as roots lists
+    exactly what the rest of this walk would (depth first, each folder's sub-folders in name order)."""
+
+    def __init__(
+        self,
+        roots: list[bytes],
+        flt: ScanFilter,
+        references: list[bytes],
+        on_error: Callable[[bytes, str], None],
+        should_stop: Callable[[], bool] | None = None,
+        skip: set[bytes] | frozenset[bytes] = frozenset(),
+    ):
+        self.flt, self.references, self.on_error = flt, references, on_error
+        self.should_stop, self.skip = should_stop, skip
+        # last popped first; in_ref None marks a root, which may be a file
+        self._todo: list[tuple[bytes, bool | None]] = [(root, None) for root in reversed(roots)]
+
+    def pending(self) -> list[bytes]:
+        return [path for path, _in_ref in reversed(self._todo)]
+
+    def __iter__(self) -> Iterator[tuple[bytes, list[FileInfo]]]:
+        flt, references, skip, todo = self.flt, self.references, self.skip, self._todo
+        while todo:
+            if self.should_stop is not None and self.should_stop():
                 return
-            folder, in_ref = stack.pop()
+            folder, in_ref = todo.pop()
+            on_error = _ignore_error if folder in skip else self.on_error
+            if in_ref is None:
+                info, is_dir = _root_start(folder, flt, references, on_error)
+                if not is_dir:
+                    if folder not in skip:
+                        yield folder, [info] if info is not None else []
+                    continue
+                in_ref = any(paths.is_within(folder, r) for r in references)
             files, subdirs = _list_dir(folder, in_ref, flt, references, on_error)
-            if files:
-                yield files
-            stack.extend(reversed(subdirs))
+            todo.extend(reversed(subdirs))  # before the yield: a caller stopping here finds them pending
+            if folder not in skip:
+                yield folder, files
+
+
+def _ignore_error(path: bytes, message: str) -> None:
+    return None
 
 
 def _info(path: bytes, st: os.stat_result, reference: bool) -> FileInfo:

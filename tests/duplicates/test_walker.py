@@ -1,0 +1,185 @@
+"""The walker process lists exactly what the walk in the job's thread lists (files, order, errors), and
+nothing is lost or listed twice when it dies, is stopped, or the app dies under it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from sd_desktop.ops.files import walker
+from sd_desktop.ops.files.scan import ScanFilter, resolve_roots, walk
+from tests.duplicates._helpers import write
+
+
+@pytest.fixture(autouse=True)
+def no_idle_walkers(monkeypatch):
+    monkeypatch.delenv(walker.MODE_ENV, raising=False)
+    walker.shutdown()
+    yield
+    walker.shutdown()
+
+
+def make_tree(root: Path, folders: int = 30) -> None:
+    """Nested folders with files of a few sizes, hidden and empty files, symlinks (to a file, to a
+    folder, a loop), a FIFO and an undecodable name."""
+    for n in range(folders):
+        sub = root / f"d{n % 5}" / f"e{n}"
+        for k in range(3):
+            write(sub / f"f{k}.bin", b"x" * (100 + k * (n % 4)))
+        write(sub / ".hidden", b"h" * 7)
+        write(sub / "empty", b"")
+    os.symlink(root / "d0" / "e0" / "f0.bin", root / "link-to-file")
+    os.symlink(root / "d1", root / "d0" / "link-to-folder")
+    os.symlink(root / "loop", root / "loop")
+    os.mkfifo(root / "d2" / "fifo")
+    (root / "d3").joinpath(os.fsdecode(b"caf\xe9-latin1.bin")).write_bytes(b"z" * 200)
+
+
+def listing_in_thread(roots, flt, refs=()):
+    errors = []
+    files = list(walk(roots, flt, list(refs), lambda p, m: errors.append((p, m))))
+    return files, errors
+
+
+def listing_by_walker(roots, flt, refs=(), **kw):
+    errors = []
+    files = [
+        info
+        for batch in walker.walk_folders(roots, flt, list(refs), lambda p, m: errors.append((p, m)), **kw)
+        for info in batch
+    ]
+    return files, errors
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [ScanFilter(), ScanFilter(include_hidden=False, include_empty=True, min_size=101, extensions=(b"bin",))],
+    ids=["defaults", "filtered"],
+)
+def test_a_walker_lists_what_the_thread_lists(tmp_path, flt):
+    make_tree(tmp_path / "t")
+    roots = resolve_roots([tmp_path / "t" / "d0", tmp_path / "t", tmp_path / "t" / "d0" / "e0" / "f0.bin"])
+    refs = resolve_roots([tmp_path / "t" / "d2"])
+    expected = listing_in_thread(roots, flt, refs)
+    assert walker.prestart()
+    (pid,) = walker.idle_pids()
+    got = listing_by_walker(roots, flt, refs, batch_files=7)
+    assert got == expected
+    assert any(i.reference for i in got[0]) and any(b"\xe9" in i.path for i in got[0])
+    assert walker.idle_pids() == [pid], "the walker did the walk and waits for the next one"
+    assert listing_by_walker(roots, flt, refs) == expected  # and does the next one the same
+
+
+def test_errors_are_forwarded_as_the_thread_reports_them(tmp_path, mount_faultfs):
+    point, backing = mount_faultfs("walk", {"list_eio": ["broken"]})
+    for n in range(3):
+        write(backing / f"ok{n}" / "a.bin", b"a" * 50)
+        write(backing / f"ok{n}" / "broken" / "b.bin", b"b" * 50)
+    roots = [os.fsencode(point), os.fsencode(tmp_path / "no-such-folder")]
+    expected = listing_in_thread(roots, ScanFilter())
+    assert len(expected[1]) == 4 and len(expected[0]) == 3
+    assert walker.prestart()
+    assert listing_by_walker(roots, ScanFilter()) == expected
+
+
+def test_a_walk_starts_here_and_a_walker_ready_half_way_takes_over(tmp_path):
+    make_tree(tmp_path / "t", folders=40)
+    roots = resolve_roots([tmp_path / "t"])
+    expected = listing_in_thread(roots, ScanFilter())
+    errors: list = []
+    batches = walker.walk_folders(roots, ScanFilter(), [], lambda p, m: errors.append((p, m)), start_after=10**9)
+    first = next(batches)  # listed in this thread: no walker was idle
+    assert walker.prestart()  # as one started in the background would be
+    (pid,) = walker.idle_pids()
+    files = first + [info for batch in batches for info in batch]
+    assert (files, errors) == expected
+    assert walker.idle_pids() == [pid], "the walker took over and finished the walk"
+
+
+def test_a_walker_killed_half_way_loses_nothing_and_lists_nothing_twice(tmp_path):
+    make_tree(tmp_path / "t", folders=400)  # more than a pipe holds: the walker cannot be done before the kill
+    roots = resolve_roots([tmp_path / "t"])
+    expected = listing_in_thread(roots, ScanFilter())
+    assert walker.prestart()
+    (pid,) = walker.idle_pids()
+    errors: list = []
+    batches = walker.walk_folders(roots, ScanFilter(), [], lambda p, m: errors.append((p, m)), batch_files=5)
+    files = list(next(batches))
+    os.kill(pid, signal.SIGKILL)
+    files += [info for batch in batches for info in batch]
+    assert (files, errors) == expected
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert walker.idle_pids() == []
+
+
+def test_a_walk_stopped_or_left_half_way_kills_its_walker(tmp_path):
+    make_tree(tmp_path / "t", folders=400)
+    roots = resolve_roots([tmp_path / "t"])
+    assert walker.prestart()
+    (pid,) = walker.idle_pids()
+    batches = walker.walk_folders(roots, ScanFilter(), [], lambda p, m: None, batch_files=5)
+    next(batches)
+    batches.close()  # the job was paused between two batches
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert walker.prestart()
+    (pid,) = walker.idle_pids()
+    stop = [False]
+    batches = walker.walk_folders(roots, ScanFilter(), [], lambda p, m: None, lambda: stop[0], batch_files=5)
+    next(batches)
+    stop[0] = True
+    assert list(batches) == []
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert walker.idle_pids() == []
+
+
+def test_a_big_walk_starts_a_walker_for_the_next_ones(tmp_path):
+    make_tree(tmp_path / "t", folders=80)
+    roots = resolve_roots([tmp_path / "t"])
+    expected = listing_in_thread(roots, ScanFilter())
+    assert listing_by_walker(roots, ScanFilter(), start_after=1) == expected
+    deadline = time.monotonic() + 20
+    while not walker.idle_pids() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(walker.idle_pids()) == 1
+
+
+def test_inprocess_mode_starts_no_walker(tmp_path, monkeypatch):
+    monkeypatch.setenv(walker.MODE_ENV, "inprocess")
+    make_tree(tmp_path / "t", folders=80)
+    roots = resolve_roots([tmp_path / "t"])
+    assert listing_by_walker(roots, ScanFilter(), start_after=1) == listing_in_thread(roots, ScanFilter())
+    time.sleep(0.3)
+    assert walker.idle_pids() == []
+
+
+def test_a_walker_exits_when_the_app_is_killed(tmp_path):
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from sd_desktop.ops.files import walker
+        assert walker.prestart()
+        print(walker.idle_pids()[0], flush=True)
+        time.sleep(60)
+        """
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2]
+    )
+    try:
+        pid = int(proc.stdout.readline())
+        assert psutil.pid_exists(pid)
+    finally:
+        proc.kill()
+        proc.wait(10)
+    child = psutil.Process(pid) if psutil.pid_exists(pid) else None
+    if child is not None:
+        gone, _alive = psutil.wait_procs([child], timeout=10)
+        assert gone, "the walker outlived the app"
