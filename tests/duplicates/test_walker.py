@@ -183,3 +183,20 @@ def test_a_walker_exits_when_the_app_is_killed(tmp_path):
     if child is not None:
         gone, _alive = psutil.wait_procs([child], timeout=10)
         assert gone, "the walker outlived the app"
+
+
+@pytest.mark.parametrize("how", ["walker idle", "no walker yet", "inprocess"])
+def test_meanwhile_runs_once_before_the_first_files(tmp_path, monkeypatch, how):
+    make_tree(tmp_path / "t", folders=10)
+    roots = resolve_roots([tmp_path / "t"])
+    if how == "walker idle":
+        assert walker.prestart()
+    if how == "inprocess":
+        monkeypatch.setenv(walker.MODE_ENV, "inprocess")
+    events: list[str] = []
+    batches = walker.walk_folders(
+        roots, ScanFilter(), [], lambda p, m: None, meanwhile=lambda: events.append("meanwhile"), start_after=10**9
+    )
+    for batch in batches:
+        events.append(f"{len(batch)} files")
+    assert events[0] == "meanwhile" and events.count("meanwhile") == 1 and len(events) > 1

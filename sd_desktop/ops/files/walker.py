@@ -65,20 +65,29 @@ def walk_folders(
     should_stop: Callable[[], bool] | None = None,
     batch_files: int = BATCH_FILES,
     start_after: int = START_AFTER_FOLDERS,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[list[FileInfo]]:
     """``scan.walk_folders``, listed by a walker process where there is one (see the module's text).
 
     With a walker idle, it walks from the start. Without, the walk starts in this thread, and once it
     has listed ``start_after`` folders with more to go a walker is started in the background; when it
-    is ready, it takes over the folders not listed yet. A small walk never waits for a process."""
+    is ready, it takes over the folders not listed yet. A small walk never waits for a process.
+
+    ``meanwhile`` is called once before the first files come: right after a walker was asked, so the
+    caller's preparation (reading a cache) and the walk overlap."""
     mode = os.environ.get(MODE_ENV, "")
     if mode == "inprocess":
+        if meanwhile is not None:
+            meanwhile()
         yield from walk_in_thread(roots, flt, references, on_error, should_stop)
         return
     if mode == "always":
         prestart()
     walker = _take_idle()
     if walker is None:
+        if meanwhile is not None:
+            meanwhile()
+            meanwhile = None
         here = Walk(roots, flt, references, on_error, should_stop)
         for listed, (_folder, files) in enumerate(here, 1):
             if files:
@@ -93,7 +102,7 @@ def walk_folders(
                 break
         else:
             return  # listed whole here (or stopped)
-    yield from _walk_with(walker, roots, flt, references, on_error, should_stop, batch_files)
+    yield from _walk_with(walker, roots, flt, references, on_error, should_stop, batch_files, meanwhile)
 
 
 def _walk_with(
@@ -104,11 +113,14 @@ def _walk_with(
     on_error: Callable[[bytes, str], None],
     should_stop: Callable[[], bool] | None,
     batch_files: int,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[list[FileInfo]]:
     done: set[bytes] = set()  # folders whose files (and errors) have arrived
     finished = False
     try:
         walker.send((roots, _filter_fields(flt), references, batch_files))
+        if meanwhile is not None:
+            meanwhile()
         while True:
             message = walker.receive(should_stop)
             if message is None:  # stopped

@@ -204,13 +204,13 @@ class DuplicateDetectionJob(Job):
             stop = lambda: ctx.interrupt_requested  # noqa: E731
             linked: set[object] = set()  # keys of the groups holding a name with other hard links
 
-            def listing() -> Iterator[FileInfo]:
+            def listing(meanwhile: Callable[[], None]) -> Iterator[FileInfo]:
                 """Walks, grouping as it goes; yields each file once it shares its key with another."""
                 nonlocal count
                 last = time.monotonic()
                 # listed by a walker process while this thread groups and reads (see ``walker``)
                 by_size = mode is not DuplicateMode.NAME_SIZE
-                for files in walker.walk_folders(roots, flt, refs, on_error, stop):
+                for files in walker.walk_folders(roots, flt, refs, on_error, stop, meanwhile=meanwhile):
                     count += len(files)
                     if time.monotonic() - last > 0.2:
                         last = time.monotonic()
@@ -232,16 +232,20 @@ class DuplicateDetectionJob(Job):
             # searched devices are read first when there are few, else once EARLY_AFTER candidates show
             # the search is big (a small one is better served by a look-up of its own files after the walk)
             devices = _devices(roots)
-            listed = listing()
-            first: list[FileInfo] = []
-            preloaded = None
-            if mode.verified:
-                preloaded = ctx.library.read_sync(lambda c: cache.preload(c, devices, limit=cache.QUICK_PRELOAD))
-                if preloaded is None:
-                    first = list(itertools.islice(listed, EARLY_AFTER))
-                    if len(first) == EARLY_AFTER:
-                        preloaded = ctx.library.read_sync(lambda c: cache.preload(c, devices))
             early = Pipeline(deep=False, should_stop=stop)
+            preloaded = None
+
+            def preload_few() -> None:  # runs while the walker lists the first folders
+                nonlocal preloaded
+                if mode.verified:
+                    preloaded = ctx.library.read_sync(lambda c: cache.preload(c, devices, limit=cache.QUICK_PRELOAD))
+
+            listed = listing(preload_few)
+            first = list(itertools.islice(listed, 1))  # starts the walk (and the read of the few rows)
+            if mode.verified and preloaded is None:
+                first += itertools.islice(listed, max(0, EARLY_AFTER - len(first)))
+                if len(first) >= EARLY_AFTER:
+                    preloaded = ctx.library.read_sync(lambda c: cache.preload(c, devices))
             kept: set[tuple[int, int]] = set()
 
             def keep(read: list[tuple[tuple[int, int], FileInfo, bytes | str]]) -> None:
