@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sd_desktop import paths
 from sd_desktop.library import Library
 from sd_desktop.library.locations import find_location, location_path
-from sd_desktop.ops.files.scan import ScanFilter, resolve_roots, walk
+from sd_desktop.ops.files import walker
+from sd_desktop.ops.files.scan import ScanFilter, resolve_roots
 
 ENTRY_COLUMNS = "path, size, mtime_ns, ctime_ns, inode, device, integrity_hash"
 
@@ -83,14 +84,16 @@ def list_items(
             unindexed.append(root)
         prefix = loc_root.rstrip(b"/") + b"/"
         cut = len(prefix)
-        for info in walk([root], flt, [], on_error, should_stop):  # one thread: see ops.files.scan
-            entry = None
-            if loc_id is not None:
-                # walk paths start with the (real) location root: slicing is relpath without its cost
-                rel = info.path[cut:] if info.path.startswith(prefix) else os.path.relpath(info.path, loc_root)
-                entry = entries.pop(rel, None)
-            disk = [info.size, info.mtime_ns, info.ctime_ns, info.inode, info.device]
-            items.append(Item(info.path, entry, disk, loc_id is not None))
+        # listed by a walker process while this thread pairs the files with the library's entries
+        for files in walker.walk_folders([root], flt, [], on_error, should_stop):
+            for info in files:
+                entry = None
+                if loc_id is not None:
+                    # walk paths start with the (real) location root: slicing is relpath without its cost
+                    rel = info.path[cut:] if info.path.startswith(prefix) else os.path.relpath(info.path, loc_root)
+                    entry = entries.pop(rel, None)
+                disk = [info.size, info.mtime_ns, info.ctime_ns, info.inode, info.device]
+                items.append(Item(info.path, entry, disk, loc_id is not None))
         for rel_path, entry in entries.items():  # in the library, not found as a regular file
             items.append(Item(prefix + rel_path if rel_path else loc_root, entry, None, True))
     if want_moves:
