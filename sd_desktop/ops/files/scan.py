@@ -179,28 +179,17 @@ def walk_folders(
     """``walk``, a folder's wanted files at a time (for a caller whose loop per file is hot: no
     generator hop per file). Folders in ``skip`` were listed already: their files (and errors) are
     left out, their sub-folders are still walked."""
-    for _folder, files in walk_listed(roots, flt, references, on_error, should_stop, skip):
+    for _folder, files in Walk(roots, flt, references, on_error, should_stop, skip):
         if files:
             yield files
 
 
-def walk_listed(
-    roots: list[bytes],
-    flt: ScanFilter,
-    references: list[bytes],
-    on_error: Callable[[bytes, str], None],
-    should_stop: Callable[[], bool] | None = None,
-    skip: set[bytes] | frozenset[bytes] = frozenset(),
-) -> Iterator[tuple[bytes, list[FileInfo]]]:
-    """(folder, its wanted files) for every folder listed, also those without any (a root that is a
-    file comes as (root, [that file]))."""
-    return iter(Walk(roots, flt, references, on_error, should_stop, skip))
-
-
 class Walk:
-    """``walk_listed`` as an object that can be handed over half-way: ``pending()`` are the roots and
-    folders not listed yet, in the order the walk would take them, and walking those as roots lists
-    exactly what the rest of this walk would (depth first, each folder's sub-folders in name order)."""
+    """The walk as (folder, its wanted files) for every folder listed, also those without any (a root
+    that is a file comes as (root, [that file])). It can be handed over half-way: ``pending()`` are the
+    roots and folders not listed yet, in the order the walk would take them, and walking those as roots
+    lists exactly what the rest of this walk would (depth first, each folder's sub-folders in name
+    order)."""
 
     def __init__(
         self,

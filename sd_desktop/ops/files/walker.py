@@ -7,7 +7,7 @@ streams it back a few hundred files at a time, so the job groups, looks up and r
 goes on. std20k, duplicate search: cold 1.17 s against 1.49 s in-process (``jdupes -r``: 1.39 s),
 unchanged tree with the hash cache 0.24 s against 0.33 s.
 
-The walk in the process is ``scan.walk_listed`` itself, so what it lists, in which order and with
+The walk in the process is ``scan.Walk`` itself, so what it lists, in which order and with
 which errors, is what the in-process walk gives. A walker serves one walk at a time and is kept for
 the next one. The first is started when a walk proves big (``START_AFTER_FOLDERS``), on another
 thread, while the walk goes on here; once it is ready it takes over the folders not listed yet, so a
@@ -40,7 +40,7 @@ from typing import Any
 import msgpack
 
 from sd_desktop.ops import forkserver
-from sd_desktop.ops.files.scan import FileInfo, ScanFilter, Walk, walk_listed
+from sd_desktop.ops.files.scan import FileInfo, ScanFilter, Walk
 from sd_desktop.ops.files.scan import walk_folders as walk_in_thread
 
 log = logging.getLogger(__name__)
@@ -325,7 +325,7 @@ def _stream(
     def on_error(path: bytes, text: str) -> None:
         errors.append((path, text))
 
-    for folder, files in walk_listed(roots, flt, references, on_error):
+    for folder, files in Walk(roots, flt, references, on_error):
         folders.append(folder)
         rows.extend((i.path, i.size, i.device, i.inode, i.mtime_ns, i.ctime_ns, i.nlink, i.reference) for i in files)
         if len(rows) >= batch_files or time.monotonic() - sent >= BATCH_SECONDS:
