@@ -18,8 +18,10 @@ def manifest(small_corpus):
     return json.loads((small_corpus / "manifest.json").read_text())
 
 
+@pytest.mark.parametrize("walker_mode", ["inprocess", "always"])
 @pytest.mark.parametrize("mode", [DuplicateMode.CONTENT, DuplicateMode.DEEP])
-def test_groups_match_ground_truth(library, small_corpus, manifest, mode):
+def test_groups_match_ground_truth(library, small_corpus, manifest, mode, walker_mode, monkeypatch):
+    monkeypatch.setenv("SD_DESKTOP_WALKER", walker_mode)  # listed in this thread, or by a walker process
     tree = small_corpus / "tree"
     info = run_job(library, "duplicate_detection", DuplicateConfig(search_paths=[tree], mode=mode))
     assert info.status.value == "completed", info.error

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 
 from sd_desktop.cas import full_hash
@@ -126,9 +127,10 @@ def test_a_crowded_cache_reads_after_the_walk_with_the_same_answer(library, tmp_
     assert cache_of(library, tmp_path / "c.txt").full == full_hash(tmp_path / "c.txt")
 
 
-def test_kill_9_while_the_scan_reads_then_resume(tmp_path, library_dir):
+@pytest.mark.parametrize("walker_mode", ["inprocess", "always"])
+def test_kill_9_while_the_scan_reads_then_resume(tmp_path, library_dir, walker_mode):
     """Nothing of a scan is committed before its end: killed while it reads, the job scans again on
-    resume and finds every group."""
+    resume and finds every group. Its helper processes (the walker, the fork server) go with it."""
     tree = tmp_path / "tree"
     pairs = 1500
     for i in range(pairs):
@@ -136,7 +138,9 @@ def test_kill_9_while_the_scan_reads_then_resume(tmp_path, library_dir):
         write(tree / f"d{i % 29}" / f"{i}.a", data)
         write(tree / f"d{i % 29}" / f"{i}.b", data)
     cmd = [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "duplicates", str(tree), "--json"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), cwd=REPO)
+    env = cli_env({"SD_DESKTOP_WALKER": walker_mode})
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    helpers: list[psutil.Process] = []
     db_path = library_dir / "library.db"
     killed_in = None
     deadline = time.monotonic() + 60
@@ -153,6 +157,7 @@ def test_kill_9_while_the_scan_reads_then_resume(tmp_path, library_dir):
             if row and row[0] == "running":
                 time.sleep(0.05)  # into the walk and its reads
                 os.kill(proc.pid, signal.SIGSTOP)  # freeze it, check it is still scanning, then kill
+                helpers = psutil.Process(proc.pid).children(recursive=True)
                 conn = sqlite3.connect(db_path)
                 status, state = conn.execute("SELECT status, state FROM job WHERE id = 1").fetchone()
                 conn.close()
@@ -166,6 +171,10 @@ def test_kill_9_while_the_scan_reads_then_resume(tmp_path, library_dir):
             proc.kill()
         proc.wait()
     assert killed_in == "scan", "the job finished before it could be killed while scanning"
+    if walker_mode == "always":
+        assert len(helpers) >= 2, "a walker (and the fork server it came from) ran under the job"
+    _gone, alive = psutil.wait_procs(helpers, timeout=10)
+    assert not alive, "helper processes outlived the killed job"
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT count(*) FROM hash_cache").fetchone()[0] == 0, "nothing of the scan committed"
     conn.close()
