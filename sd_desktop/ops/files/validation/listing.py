@@ -78,14 +78,21 @@ def list_items(
         loc_root = b""
         if loc_id is not None:
             loc_root = os.fsencode(location_path(lib, loc_id))
-            rel = b"" if root == loc_root else os.path.relpath(root, loc_root)
-            entries = lib.read_sync(lambda c, loc_id=loc_id, rel=rel: _entries_below(c, loc_id, rel))
         elif use_library:
             unindexed.append(root)
         prefix = loc_root.rstrip(b"/") + b"/"
         cut = len(prefix)
-        # listed by a walker process while this thread pairs the files with the library's entries
-        for files in walker.walk_folders([root], flt, [], on_error, should_stop):
+
+        def read_entries(
+            root: bytes = root, loc_id: int | None = loc_id, loc_root: bytes = loc_root, entries: dict = entries
+        ) -> None:
+            if loc_id is not None:
+                rel = b"" if root == loc_root else os.path.relpath(root, loc_root)
+                entries.update(lib.read_sync(lambda c: _entries_below(c, loc_id, rel)))
+
+        # listed by a walker process (reading the library's entries meanwhile) while this thread pairs
+        # the files with the entries
+        for files in walker.walk_folders([root], flt, [], on_error, should_stop, meanwhile=read_entries):
             for info in files:
                 entry = None
                 if loc_id is not None:
