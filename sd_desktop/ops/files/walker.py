@@ -4,8 +4,8 @@ A walk is a ``stat`` per file, and in one thread it waits for the disk between t
 (cold) or holds the GIL the job's own work needs (warm); walking on threads is worse (they hand the
 GIL round at every ``stat``: see ``scan``). A walker process does the listing on the other core and
 streams it back a few hundred files at a time, so the job groups, looks up and reads while the walk
-goes on. std20k, duplicate search: cold 1.17 s against 1.49 s in-process (``jdupes -r``: 1.39 s),
-unchanged tree with the hash cache 0.24 s against 0.33 s.
+goes on. std20k, duplicate search, runs alternating with the walk in-process: cold 1.16 s against
+1.36 s (``jdupes -r``: 1.47 s), unchanged tree with the hash cache 0.31 s against 0.36 s.
 
 The walk in the process is ``scan.Walk`` itself, so what it lists, in which order and with
 which errors, is what the in-process walk gives. A walker serves one walk at a time and is kept for
