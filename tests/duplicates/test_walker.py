@@ -41,6 +41,18 @@ def make_tree(root: Path, folders: int = 30) -> None:
     os.symlink(root / "loop", root / "loop")
     os.mkfifo(root / "d2" / "fifo")
     (root / "d3").joinpath(os.fsdecode(b"caf\xe9-latin1.bin")).write_bytes(b"z" * 200)
+    (root / "d3" / "new\nline -x.bin").write_bytes(b"n" * 200)
+    deep = root / "deep"
+    deep.mkdir()
+    os.chdir(deep)  # deeper than Python's default recursion limit (1,000), paths under PATH_MAX
+    try:
+        for _ in range(1100):
+            os.mkdir("a")
+            os.chdir("a")
+        with open("bottom.bin", "wb") as f:
+            f.write(b"b" * 300)
+    finally:
+        os.chdir(root)
 
 
 def listing_in_thread(roots, flt, refs=()):
@@ -74,6 +86,7 @@ def test_a_walker_lists_what_the_thread_lists(tmp_path, flt):
     got = listing_by_walker(roots, flt, refs, batch_files=7)
     assert got == expected
     assert any(i.reference for i in got[0]) and any(b"\xe9" in i.path for i in got[0])
+    assert any(i.path.endswith(b"/bottom.bin") for i in got[0]) and any(b"\n" in i.path for i in got[0])
     assert walker.idle_pids() == [pid], "the walker did the walk and waits for the next one"
     assert listing_by_walker(roots, flt, refs) == expected  # and does the next one the same
 

@@ -277,10 +277,13 @@ def _start() -> None:
         with _lock:
             _unavailable = True
     finally:
-        with _lock:
+        with _lock:  # idle before "starting" ends: a walk asking in between must not start another
+            if walker is not None and len(_idle) < IDLE_KEPT:
+                _idle.append(walker)
+                walker = None
             _starting = False
     if walker is not None:
-        _give_back(walker)
+        walker.kill()
 
 
 def _give_back(walker: _Walker) -> None:
