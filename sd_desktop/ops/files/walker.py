@@ -94,12 +94,12 @@ def walk_folders(
                 yield files
             if not here.pending():
                 continue
-            if listed >= start_after:
-                _start_in_background()
-            walker = _take_idle()  # the one started, or one another walk just gave back
+            walker = _take_idle()  # the one started for this walk, or one another walk just gave back
             if walker is not None:
                 roots = here.pending()
                 break
+            if listed >= start_after:
+                _start_in_background()
         else:
             return  # listed whole here (or stopped)
     yield from _walk_with(walker, roots, flt, references, on_error, should_stop, batch_files, meanwhile)
@@ -257,7 +257,7 @@ def _start_in_background() -> None:
     """Start a walker on another thread, unless one is starting or none can; it waits in the idle list."""
     global _starting, _starter
     with _lock:
-        if _starting or _unavailable:
+        if _starting or _unavailable or _idle:
             return
         _starting = True
         _starter = threading.Thread(target=_start, name="sd-walker-start", daemon=True)
