@@ -41,7 +41,6 @@ import msgpack
 
 from sd_desktop.ops import forkserver
 from sd_desktop.ops.files.scan import FileInfo, ScanFilter, Walk
-from sd_desktop.ops.files.scan import walk_folders as walk_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,8 @@ def walk_folders(
     start_after: int = START_AFTER_FOLDERS,
     meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[list[FileInfo]]:
-    """``scan.walk_folders``, listed by a walker process where there is one (see the module's text).
+    """A folder's wanted files at a time (``scan.Walk``), listed by a walker process where there is one
+    (see the module's text).
 
     With a walker idle, it walks from the start. Without, the walk starts in this thread, and once it
     has listed ``start_after`` folders with more to go a walker is started in the background; when it
@@ -79,7 +79,7 @@ def walk_folders(
     if mode == "inprocess":
         if meanwhile is not None:
             meanwhile()
-        yield from walk_in_thread(roots, flt, references, on_error, should_stop)
+        yield from _walk_here(roots, flt, references, on_error, should_stop)
         return
     if mode == "always":
         prestart()
@@ -138,13 +138,18 @@ def _walk_with(
         log.warning("the walker process stopped half-way (%s); the walk goes on here", exc)
         walker.kill()
         walker = None
-        yield from walk_in_thread(roots, flt, references, on_error, should_stop, skip=done)
+        yield from _walk_here(roots, flt, references, on_error, should_stop, skip=done)
     finally:
         if walker is not None:
             if finished:
                 _give_back(walker)
             else:
                 walker.kill()  # stopped or abandoned half-way: whatever it still sends is unwanted
+
+
+def _walk_here(*args: Any, **kwargs: Any) -> Iterator[list[FileInfo]]:
+    """``Walk`` in the calling thread, a folder's files at a time (folders without any left out)."""
+    return (files for _folder, files in Walk(*args, **kwargs) if files)
 
 
 def _filter_fields(flt: ScanFilter) -> list:
