@@ -1,6 +1,7 @@
 """DuplicateDetectionJob: groups of files with identical content, safe to act on.
 
-Phases: ``scan`` walks the search paths once (a fresh ``lstat`` of every file). In content mode it
+Phases: ``scan`` walks the search paths once (a fresh ``lstat`` of every file, listed by a walker
+process while this job's thread works on what it lists: ``ops.files.walker``). In content mode it
 reads each candidate the cache does not answer as the walk finds it (the first read of the staged
 comparison: small files whole, larger ones their head; written to the cache every second, so a scan
 started again after a pause or crash does not read them again), then settles the size groups that are
