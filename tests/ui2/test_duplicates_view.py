@@ -87,10 +87,13 @@ def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, 
     assert groups == len(model.groups) and files == manifest["duplicates"]["redundant_files"]
     assert freed == manifest["duplicates"]["redundant_bytes"]
     assert "frees" in view.summary.text()
+    assert c.results_dock.isVisible() and c.results.currentWidget() is view
+    # the results get room to be read: the pane grows to about half the window, the groups most of it
+    qtbot.waitUntil(lambda: c.results_dock.height() >= window.height() * 0.45, timeout=3000)
+    assert view.tree.height() >= c.results_dock.height() * 0.5
+    window.grab().save(str(artifacts / "ui2-main-window-with-results.png"))  # before the view is resized alone
     view.resize(1200, 640)
     view.grab().save(str(artifacts / "ui2-duplicates-view.png"))
-    assert c.results_dock.isVisible() and c.results.currentWidget() is view
-    window.grab().save(str(artifacts / "ui2-main-window-with-results.png"))
 
     # a marked file changes after the scan: the guarded delete skips its group's file and says why
     changed = model.marked_files()[0]
