@@ -11,6 +11,7 @@ from sd_desktop.jobs import JobContext, JobManager, JobStatus
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationMode
 from sd_desktop.ops.files.validation.job import BATCH_FILES
 from tests.duplicates._helpers import run_job, write
+from tests.support.fds import open_below
 from tests.validation._library_rows import index_tree
 
 
@@ -76,8 +77,24 @@ def test_pause_then_resume_equals_uninterrupted(library, tmp_path, monkeypatch):
 
     paused = asyncio.run(go())
     assert paused.status is JobStatus.PAUSED
+    assert open_below(root) == 0, "files opened ahead of their check are closed by the pause"
     monkeypatch.undo()
     done = asyncio.run(go(paused.id))
     assert done.status is JobStatus.COMPLETED
     assert done.output["issues"] == reference["issues"]
     assert done.output["files_checked"] == count
+
+
+def test_a_batch_is_checked_in_streams_of_consecutive_files_of_about_equal_bytes():
+    from sd_desktop.ops.files.validation.job import _streams
+    from sd_desktop.ops.files.validation.listing import Item
+
+    sizes = [10_000_000, 50, 60, 4_000_000, 4_000_000, 70, 2_000_000, 80]
+    batch = [Item(b"/f%d" % n, None, [size, 0, 0, n, 1], False) for n, size in enumerate(sizes)]
+    batch.append(Item(b"/gone", [5, 0, 0, 99, 1, None], None, True))  # not on disk any more: no bytes
+    streams = _streams(batch, 2)
+    assert len(streams) == 2
+    assert [i for stream in streams for i, _item in stream] == list(range(len(batch)))  # all, in order, once
+    weights = [sum((item.disk[0] if item.disk else 0) for _i, item in stream) for stream in streams]
+    assert max(weights) < sum(weights) * 0.6  # neither stream does most of the reading
+    assert _streams(batch[:1], 2) == [[(0, batch[0])]]

@@ -59,7 +59,20 @@ def _mtime_close(a: int | None, b: int | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= FAT_TOLERANCE_NS
 
 
-def check_item(item: Item, modes: Modes, should_stop=None) -> ItemResult:
+def open_item(item: Item) -> int:
+    """Open a listed file for its check (the caller may do it ahead of time: ``readahead``)."""
+    if item.disk is None:
+        raise NotListed(item.path)
+    return os.open(item.path, OPEN_FLAGS)
+
+
+class NotListed(OSError):
+    """An entry the walk did not find as a regular file: nothing to open."""
+
+
+def check_item(item: Item, modes: Modes, should_stop=None, opened: int | OSError | None = None) -> ItemResult:
+    """Check one item. ``opened``: what ``open_item`` gave for it, when it was opened ahead (the fd
+    stays open: its opener closes it); by default the file is opened (and closed) here."""
     res = ItemResult()
     path = item.path
     entry = item.entry
@@ -79,7 +92,12 @@ def check_item(item: Item, modes: Modes, should_stop=None) -> ItemResult:
             )
         return res
     try:
-        fd = os.open(path, OPEN_FLAGS)
+        if opened is None:
+            fd = os.open(path, OPEN_FLAGS)
+        elif isinstance(opened, OSError):
+            raise opened
+        else:
+            fd = opened
     except FileNotFoundError:
         if entry is not None:
             res.missing = {"path": path, "size": entry[0], "hash": entry[5]}
@@ -109,7 +127,8 @@ def check_item(item: Item, modes: Modes, should_stop=None) -> ItemResult:
             )
         )
     finally:
-        os.close(fd)
+        if opened is None:
+            os.close(fd)
     return res
 
 
