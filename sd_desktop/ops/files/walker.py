@@ -128,7 +128,10 @@ def _walk_with(
             if message == END:
                 finished = True
                 return
-            rows, errors, folders = msgpack.unpackb(message, use_list=False, unicode_errors=_ERRORS)
+            try:
+                rows, errors, folders = msgpack.unpackb(message, use_list=False, unicode_errors=_ERRORS)
+            except (ValueError, TypeError) as exc:  # msgpack's own errors are ValueErrors
+                raise _WalkerLost(f"unreadable message: {exc}") from exc
             for path, text in errors:
                 on_error(path, text)
             done.update(folders)
