@@ -58,8 +58,31 @@ def _unpackb(data: bytes) -> Any:
     )
 
 
+class Packed:
+    """A value encoded already (``pack_with``): ``pack`` gives its bytes as they are."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes):
+        self.blob = blob
+
+
+def pack_with(obj: Any, packed_fields: dict[str, bytes]) -> Packed:
+    """``pack(obj)`` of a dataclass whose named fields are given encoded already (by ``pack``): a big
+    value kept encoded is not decoded and encoded again. The bytes are those ``pack`` would make."""
+    names = [f.name for f in dataclasses.fields(obj)]
+    n = len(names)
+    parts = [bytes([0x80 | n]) if n < 16 else b"\xde" + n.to_bytes(2, "big")]  # a msgpack map of n pairs
+    for name in names:
+        parts.append(_packb(name))
+        parts.append(packed_fields[name] if name in packed_fields else _packb(getattr(obj, name)))
+    return Packed(b"".join(parts))
+
+
 def pack(obj: Any) -> bytes:
     """Encode a dataclass (or plain value) to msgpack bytes."""
+    if isinstance(obj, Packed):
+        return obj.blob
     try:
         return _packb(obj)
     except (TypeError, ValueError, OverflowError) as exc:

@@ -121,6 +121,14 @@ class JobInfo:
         }
 
 
+_COLUMNS_BUT_OUTPUT = JOB_COLUMNS.replace(" output,", " NULL,")
+
+
+def _info_of(cursor: sqlite3.Cursor) -> JobInfo | None:
+    row = cursor.fetchone()
+    return JobInfo.from_row(row) if row else None
+
+
 def _safe_unpack(blob: bytes | None) -> Any:
     if blob is None:
         return None
@@ -583,6 +591,8 @@ class JobManager:
         now = time.time()
         # off the loop: a duplicate search's output is a megabyte for 20,000 files
         out_blob = await asyncio.to_thread(codec.pack, output) if output is not None else None
+        # the stored form for the waiters, decoded while the row is written (not read back after)
+        plain = asyncio.ensure_future(asyncio.to_thread(_safe_unpack, out_blob)) if out_blob is not None else None
         finished = status in FINISHED
 
         def tx(conn: sqlite3.Connection) -> None:
@@ -605,13 +615,25 @@ class JobManager:
                     (f"not started: job {job_id} it follows did not complete", now, now, job_id),
                 )
 
-        await self.library.write(tx)
-        await self._announce(job_id, _EVENT_FOR_STATUS[status], output=output)
+        try:
+            await self.library.write(tx)
+        finally:
+            stored = await plain if plain is not None else None
+        await self._announce(job_id, _EVENT_FOR_STATUS[status], output=output, stored_output=stored)
         if finished and not status.succeeded:
             self._idle.set()
 
-    async def _announce(self, job_id: int, kind: str, output: Any = None) -> None:
-        info = await self.info(job_id)
+    async def _announce(self, job_id: int, kind: str, output: Any = None, stored_output: Any = None) -> None:
+        """Publish the job's event and answer its waiters; ``stored_output``: the output as a read of the
+        row would decode it, when the caller has it (the row is then read without it)."""
+        if stored_output is None:
+            info = await self.info(job_id)
+        else:
+            info = await self.library.read(
+                lambda c: _info_of(c.execute(f"SELECT {_COLUMNS_BUT_OUTPUT} FROM job WHERE id = ?", (job_id,)))
+            )
+            if info is not None:
+                info.output = stored_output
         if info is None:
             return
         self.events.publish(
@@ -622,7 +644,8 @@ class JobManager:
                 info.status.value,
                 target=info.target,
                 progress=info.progress,
-                output=output if output is not None else info.output,
+                # an output handed over encoded (``codec.Packed``) is published as it was stored
+                output=output if output is not None and not isinstance(output, codec.Packed) else info.output,
                 error=info.error,
                 error_count=info.error_count,
             )
