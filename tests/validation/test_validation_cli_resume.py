@@ -38,8 +38,11 @@ def test_cli_json_and_export(run_cli, tmp_path):
 
 
 def test_pause_then_resume_equals_uninterrupted(library, tmp_path, monkeypatch):
+    from sd_desktop.ops.files.validation import job as job_module
+
+    monkeypatch.setattr(job_module, "BATCH_FILES", BATCH_FILES // 4)  # three batches of a smaller tree
     root = tmp_path / "loc"
-    count = 3 * BATCH_FILES
+    count = 3 * job_module.BATCH_FILES
     for n in range(count):
         write(root / f"d{n % 20}" / f"{n}.txt", os.urandom(50 + n % 7), 1_600_000_000)
     index_tree(library, root)

@@ -19,6 +19,7 @@ from sd_desktop.ops.files import walker
 from sd_desktop.ops.files.scan import ScanFilter, resolve_roots
 
 ENTRY_COLUMNS = "path, size, mtime_ns, ctime_ns, inode, device, integrity_hash"
+WALKERS = 1  # two walkers list no faster here: pairing the files with their entries is the bound
 
 
 @dataclass(slots=True)
@@ -92,7 +93,8 @@ def list_items(
 
         # listed by a walker process (reading the library's entries meanwhile) while this thread pairs
         # the files with the entries
-        for files in walker.walk_folders([root], flt, [], on_error, should_stop, meanwhile=read_entries):
+        listed = walker.walk_folders([root], flt, [], on_error, should_stop, meanwhile=read_entries, walkers=WALKERS)
+        for files in listed:
             for info in files:
                 entry = None
                 if loc_id is not None:
