@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from pathlib import Path
 
 from sd_desktop import paths
@@ -89,6 +90,10 @@ def summarize(output: dict) -> str:
         f"{output.get('group_count', 0)} groups, {output.get('duplicate_files', 0)} duplicate files, "
         f"{human_size(output.get('wasted_bytes', 0))} wasted"
     )
+    since = output.get("unchanged_since")
+    if since:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(since))
+        lines.append(f"nothing changed since the search of {when}: its groups, no file read again")
     return "\n".join(lines)
 
 

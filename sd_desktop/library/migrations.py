@@ -139,6 +139,17 @@ CREATE TABLE thumbnail_failure (
 ) WITHOUT ROWID;
 """
 
+SCHEMA_V3 = """
+-- the last result of a duplicate search and the listing it came from (see duplicate_detection.snapshot)
+CREATE TABLE duplicate_snapshot (
+    key         BLOB PRIMARY KEY,                -- digest of the search's settings
+    folders     BLOB NOT NULL,                   -- msgpack {folder path: digest of its listing}
+    result      BLOB NOT NULL,                   -- msgpack of the result (groups, hard links, counts)
+    job_id      INTEGER,
+    created_at  REAL NOT NULL
+);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -157,6 +168,7 @@ def _split(sql: str) -> list[str]:
 MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (1, _script(SCHEMA_V1)),
     (2, _script(SCHEMA_V2)),
+    (3, _script(SCHEMA_V3)),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -107,3 +107,20 @@ def test_jobs_run_with_a_json_config(run_cli, tree):
     assert r.returncode == 0, r.stderr
     out = r.result["output"]
     assert out["mode"] == "deep" and out["duplicate_files"] == 2 and out["stages"]["byte_compared"] == 2
+
+
+def test_a_second_search_of_an_unchanged_tree_says_so_and_its_result_can_be_acted_on(run_cli, tree):
+    first = run_cli("duplicates", tree)
+    assert first.returncode == 0 and "nothing changed since" not in first.stdout
+    again = run_cli("duplicates", tree)
+    assert again.returncode == 0 and "nothing changed since the search of" in again.stdout
+    assert again.stdout.splitlines()[:-1] == first.stdout.splitlines(), "the same groups"
+    # the guarded delete checks each file again whatever result it acts on
+    r = run_cli("duplicates", tree, "--delete", "keep-oldest", "--mode-delete", "permanent", "--yes", "--json")
+    assert r.returncode == 0, r.stderr
+    [search] = [x for x in r.lines if x.get("event") == "result" and x["name"] == "duplicate_detection"]
+    assert search["output"]["unchanged_since"] is not None
+    assert (tree / "a" / "one.bin").read_bytes() == DATA
+    assert not (tree / "b" / "one.bin").exists() and not (tree / "b" / "copy.bin").exists()
+    after = run_cli("duplicates", tree, "--json").result["output"]
+    assert after["unchanged_since"] is None and after["groups"] == []

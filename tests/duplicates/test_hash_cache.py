@@ -38,7 +38,7 @@ def test_second_run_reads_nothing_whole(library, tmp_path):
     row = cache_rows(library)[(st.st_dev, st.st_ino)]
     assert row[:3] == (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     assert Known.decode(row[3]).full == full_hash(tmp_path / "a.bin")
-    second = find(library, tmp_path)
+    second = find(library, tmp_path, reuse_unchanged=False)  # the per-file cache, not the last result
     assert second["groups"] == first["groups"]
     assert second["stages"]["full_hashed"] == 0 and second["stages"]["whole_small"] == 0
     assert second["stages"]["cache_hits"] == 6
@@ -130,7 +130,7 @@ def test_head_and_tail_digests_settle_the_second_run_without_reads(library, tmp_
     known_c, known_d = Known.decode(rows[(c.st_dev, c.st_ino)][3]), Known.decode(rows[(d.st_dev, d.st_ino)][3])
     assert known_c.full is None and known_c.head is not None and known_c.tail is None
     assert known_d.full is None and known_d.head is not None and known_d.tail is not None
-    second = find(library, tmp_path)
+    second = find(library, tmp_path, reuse_unchanged=False)  # the per-file cache, not the last result
     assert second["groups"] == first["groups"]
     assert second["bytes_hashed"] == 0
     assert (second["stages"]["head_hashed"], second["stages"]["tail_hashed"], second["stages"]["full_hashed"]) == (
@@ -218,7 +218,7 @@ def test_run_settled_from_the_cache_reports_what_a_reading_run_does(library, tmp
     write(tmp_path / "s2", small, MTIME)
     write(tmp_path / "lone", os.urandom(500), MTIME)
     first = find(library, tmp_path)
-    second = find(library, tmp_path)
+    second = find(library, tmp_path, reuse_unchanged=False)  # the per-file cache, not the last result
     assert second["bytes_hashed"] == 0 and second["stages"]["cache_hits"] == first["stages"]["size_candidates"] == 5
     for key in ("groups", "hardlinks", "group_count", "duplicate_files", "wasted_bytes", "files_scanned"):
         assert second[key] == first[key], key

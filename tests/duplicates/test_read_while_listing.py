@@ -68,7 +68,7 @@ def test_small_candidates_are_read_once_and_cached(library, tmp_path):
     for name in "abcd":
         assert cache_of(library, tmp_path / f"{name}.txt").full == full_hash(tmp_path / f"{name}.txt")
     assert cache_of(library, tmp_path / "lonely.txt") is None
-    again = find(library, tmp_path)
+    again = find(library, tmp_path, reuse_unchanged=False)  # the per-file cache, not the last result
     assert again["groups"] == out["groups"]
     assert again["stages"]["whole_small"] == 0 and again["stages"]["cache_hits"] == 4
     assert again["bytes_hashed"] == 0
@@ -187,6 +187,7 @@ def test_a_scan_paused_half_way_keeps_what_it_read(library, tmp_path, monkeypatc
     """What the scan read is written to the hash cache as it goes: paused half-way (a scan is never
     committed half-way, so it starts again), the next scan does not read those files again."""
     import asyncio
+    import threading
 
     from sd_desktop.jobs import JobManager
     from sd_desktop.ops.files.duplicate_detection import job as job_module
@@ -207,10 +208,16 @@ def test_a_scan_paused_half_way_keeps_what_it_read(library, tmp_path, monkeypatc
         loop = asyncio.get_running_loop()
         job_id = await manager.enqueue("duplicate_detection", DuplicateConfig(search_paths=[tmp_path]))
 
+        asked = threading.Event()
+
+        def ask_to_pause() -> None:
+            asyncio.ensure_future(manager.pause(job_id)).add_done_callback(lambda _f: asked.set())
+
         def counting(self, info, fd):
             reads[0] += 1
-            if reads[0] == pairs // 2:
-                loop.call_soon_threadsafe(lambda: asyncio.ensure_future(manager.pause(job_id)))
+            if reads[0] == pairs // 2:  # the pause is asked before this read ends (the scan then stops soon)
+                loop.call_soon_threadsafe(ask_to_pause)
+                asked.wait(10)
             return original(self, info, fd)
 
         monkeypatch.setattr(Pipeline, "whole_small", counting)

@@ -82,7 +82,7 @@ def run_until_paused_after_checkpoint(library, cfg, monkeypatch, n: int) -> int:
 
 def test_pause_then_resume_equals_uninterrupted(library, pairs_tree, monkeypatch):
     pairs = PAIRS
-    cfg = DuplicateConfig(search_paths=[pairs_tree])
+    cfg = DuplicateConfig(search_paths=[pairs_tree], reuse_unchanged=False)  # the tree is the same each time
     reference = run_job(library, "duplicate_detection", cfg).output
     assert reference["group_count"] == pairs
     library.write_sync(lambda c: c.execute("DELETE FROM hash_cache"))
@@ -103,7 +103,7 @@ def test_pause_then_resume_equals_uninterrupted(library, pairs_tree, monkeypatch
 def test_pause_after_groups_settled_from_the_cache_then_resume(library, pairs_tree, monkeypatch):
     """The scan commits the groups the cache settles with the candidates of the others; a pause in the
     hashing that follows and a resume give the groups of an uninterrupted run."""
-    cfg = DuplicateConfig(search_paths=[pairs_tree])
+    cfg = DuplicateConfig(search_paths=[pairs_tree], reuse_unchanged=False)  # the tree is the same each time
     reference = run_job(library, "duplicate_detection", cfg).output
     # forget one file of every other pair (chosen by name: inode numbers depend on the file system)
     forget = [(a.stat().st_dev, a.stat().st_ino) for a in pairs_tree.rglob("*.a") if int(a.stem) % 2 == 0]

@@ -213,3 +213,78 @@ def test_meanwhile_runs_once_before_the_first_files(tmp_path, monkeypatch, how):
     for batch in batches:
         events.append(f"{len(batch)} files")
     assert events[0] == "meanwhile" and events.count("meanwhile") == 1 and len(events) > 1
+
+
+@pytest.fixture
+def shares(monkeypatch):
+    """The parts of each walk the walkers took: (walker pid, the folders it was given as roots)."""
+    taken: list[tuple[int, list[bytes]]] = []
+    original = walker._Share.__init__
+
+    def recording(self, w, roots):
+        original(self, w, roots)
+        taken.append((w.pid, list(roots)))
+
+    monkeypatch.setattr(walker._Share, "__init__", recording)
+    return taken
+
+
+def test_two_walkers_share_a_walk_and_list_what_the_thread_lists(tmp_path, shares):
+    make_tree(tmp_path / "t", folders=200)
+    roots = resolve_roots([tmp_path / "t", tmp_path / "t" / "d0" / "e0" / "f0.bin"])
+    refs = resolve_roots([tmp_path / "t" / "d2"])
+    files, errors = listing_in_thread(roots, ScanFilter(), refs)
+    assert walker.prestart(2)
+    pids = sorted(walker.idle_pids())
+    got, got_errors = listing_by_walker(roots, ScanFilter(), refs, batch_files=5, walkers=2)
+    # the batches of two walkers interleave: the same files and errors, each once, in another order
+    key = lambda info: info.path  # noqa: E731
+    assert sorted(got, key=key) == sorted(files, key=key) and len(got) == len(files)
+    assert sorted(got_errors) == sorted(errors)
+    assert {pid for pid, _roots in shares} == set(pids), "the idle walker took over part of the walk"
+    handed = [folder for _pid, given in shares[1:] for folder in given]
+    assert handed and all(folder.startswith(os.fsencode(tmp_path / "t")) for folder in handed)
+    assert sorted(walker.idle_pids()) == pids, "both wait for the next walk"
+
+
+def test_one_of_two_walkers_killed_half_way_loses_nothing_and_lists_nothing_twice(tmp_path, shares):
+    make_tree(tmp_path / "t", folders=400)
+    roots = resolve_roots([tmp_path / "t"])
+    files, errors = listing_in_thread(roots, ScanFilter())
+    assert walker.prestart(2)
+    got_errors: list = []
+    batches = walker.walk_folders(
+        roots, ScanFilter(), [], lambda p, m: got_errors.append((p, m)), batch_files=5, walkers=2
+    )
+    got = []
+    for batch in batches:  # until the second walker has taken its share, then kill it
+        got += batch
+        if len(shares) >= 2:
+            break
+    assert len(shares) >= 2, "the walk was shared"
+    thief = shares[1][0]
+    os.kill(thief, signal.SIGKILL)
+    got += [info for batch in batches for info in batch]
+    key = lambda info: info.path  # noqa: E731
+    assert sorted(got, key=key) == sorted(files, key=key) and len(got) == len(files)
+    assert sorted(got_errors) == sorted(errors)
+    assert thief not in walker.idle_pids()
+
+
+def test_folder_digests_are_the_same_from_a_walker_and_from_the_thread(tmp_path, monkeypatch):
+    make_tree(tmp_path / "t", folders=40)
+    roots = resolve_roots([tmp_path / "t"])
+
+    def digests(**kw) -> dict[bytes, bytes]:
+        listed = walker.walk_listed(roots, ScanFilter(), [], lambda p, m: None, digests=True, **kw)
+        return {folder.path: folder.digest for batch in listed for folder in batch}
+
+    monkeypatch.setenv(walker.MODE_ENV, "inprocess")
+    here = digests()
+    monkeypatch.delenv(walker.MODE_ENV)
+    assert walker.prestart(2)
+    assert digests(walkers=2) == here and len(here) > 40 and all(len(d) == walker.DIGEST_BYTES for d in here.values())
+    write(tmp_path / "t" / "d1" / "e1" / "f0.bin", b"y" * 100)  # same size and name, new content: new mtime
+    after = digests(walkers=2)
+    changed = {path for path in here if after.get(path) != here[path]}
+    assert changed == {os.fsencode(tmp_path / "t" / "d1" / "e1")}

@@ -305,3 +305,22 @@ def test_results_survive_a_restart(aloop, library, qtbot, tmp_path):
         window.dispose()
     finally:
         second.close()
+
+
+def test_a_second_search_of_an_unchanged_folder_says_whose_groups_it_shows(window, qtbot, tmp_path, artifacts):
+    c = window.file_actions
+    tree, manifest = corpus(tmp_path)
+    views = []
+    for _ in range(2):
+        dialog = run_find_from_context_menu(window, qtbot, tree)
+        with qtbot.waitSignal(c.jobHandled, timeout=30000):
+            dialog.find_button.click()
+        views.append(c.result_views[-1])
+    first, again = views
+    assert "nothing changed" not in first.subline.text()
+    assert "nothing changed since the search of" in again.subline.text()
+    assert rel_groups(again.model, tree) == rel_groups(first.model, tree) == sorted(
+        sorted(g) for g in manifest["duplicate_groups"]
+    )
+    again.resize(1200, 480)
+    again.grab().save(str(artifacts / "ui2-duplicates-unchanged-tree.png"))

@@ -15,6 +15,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sd_desktop import paths
 
@@ -86,9 +87,11 @@ def _list_dir(
     flt: ScanFilter,
     references: list[bytes],
     on_error: Callable[[bytes, str], None],
-) -> tuple[list[FileInfo], list[tuple[bytes, bool]]]:
-    """The wanted regular files of one folder and its sub-folders (with their reference flag)."""
-    files: list[FileInfo] = []
+    make: Callable[..., Any] | None = FileInfo,
+) -> tuple[list[Any], list[tuple[bytes, bool]]]:
+    """The wanted regular files of one folder (each made by ``make`` from FileInfo's fields; None: the
+    plain tuple of them) and its sub-folders (with their reference flag)."""
+    files: list[Any] = []
     subdirs: list[tuple[bytes, bool]] = []
     # the default filter (non-empty files, any size and name) is one comparison: this loop runs per file
     any_nonempty = flt.min_size <= 1 and flt.max_size is None and not flt.extensions and not flt.include_empty
@@ -99,37 +102,30 @@ def _list_dir(
         on_error(folder, f"cannot list folder: {exc.strerror or exc}")
         return files, subdirs
     with it:
-        while True:
-            try:
-                entry = next(it)
-            except StopIteration:
-                break
-            except OSError as exc:
-                on_error(folder, f"error while listing folder: {exc.strerror or exc}")
-                break
-            if skip_hidden and entry.name.startswith(b"."):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    sub = entry.path
-                    subdirs.append(
-                        (sub, in_ref or (bool(references) and any(paths.is_within(sub, r) for r in references)))
-                    )
+        try:
+            for entry in it:  # an error of the listing itself ends it (below); the per-entry ones are caught here
+                if skip_hidden and entry.name.startswith(b"."):
                     continue
-                if not entry.is_file(follow_symlinks=False):
-                    continue  # symlinks, FIFOs, sockets, devices
-                st = entry.stat(follow_symlinks=False)
-            except OSError as exc:
-                if not isinstance(exc, FileNotFoundError):  # vanished mid-walk: not a problem
-                    on_error(entry.path, f"cannot stat: {exc.strerror or exc}")
-                continue
-            size = st.st_size
-            if (size > 0) if any_nonempty else flt.wants(entry.name, size):
-                files.append(
-                    FileInfo(
-                        entry.path, size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink, in_ref
-                    )
-                )
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        sub = entry.path
+                        subdirs.append(
+                            (sub, in_ref or (bool(references) and any(paths.is_within(sub, r) for r in references)))
+                        )
+                        continue
+                    if not entry.is_file(follow_symlinks=False):
+                        continue  # symlinks, FIFOs, sockets, devices
+                    st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    if not isinstance(exc, FileNotFoundError):  # vanished mid-walk: not a problem
+                        on_error(entry.path, f"cannot stat: {exc.strerror or exc}")
+                    continue
+                size = st.st_size
+                if (size > 0) if any_nonempty else flt.wants(entry.name, size):
+                    row = (entry.path, size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink, in_ref)
+                    files.append(row if make is None else make(*row))
+        except OSError as exc:
+            on_error(folder, f"error while listing folder: {exc.strerror or exc}")
     subdirs.sort()
     return files, subdirs
 
@@ -175,7 +171,7 @@ class Walk:
     sub-folders are still walked. It can be handed over half-way: ``pending()`` are the
     roots and folders not listed yet, in the order the walk would take them, and walking those as roots
     lists exactly what the rest of this walk would (depth first, each folder's sub-folders in name
-    order)."""
+    order). Folders in ``prune`` are left out with everything below them."""
 
     def __init__(
         self,
@@ -185,33 +181,52 @@ class Walk:
         on_error: Callable[[bytes, str], None],
         should_stop: Callable[[], bool] | None = None,
         skip: set[bytes] | frozenset[bytes] = frozenset(),
+        rows: bool = False,  # files as plain tuples (``row_of``), not ``FileInfo``s
+        prune: set[bytes] | frozenset[bytes] = frozenset(),
     ):
         self.flt, self.references, self.on_error = flt, references, on_error
-        self.should_stop, self.skip = should_stop, skip
+        self.should_stop, self.skip, self.prune = should_stop, skip, prune
+        self.make: Callable[..., Any] | None = None if rows else FileInfo
         # last popped first; in_ref None marks a root, which may be a file
         self._todo: list[tuple[bytes, bool | None]] = [(root, None) for root in reversed(roots)]
 
     def pending(self) -> list[bytes]:
         return [path for path, _in_ref in reversed(self._todo)]
 
+    def split_off(self) -> list[bytes]:
+        """About half of the folders not listed yet, taken out of this walk (for another walker to
+        walk as roots): every other one, so big folders near the roots and small deep ones are shared."""
+        if len(self._todo) < 2:
+            return []
+        given = self._todo[::2]  # the first is the one this walk would take last
+        del self._todo[::2]
+        return [path for path, _in_ref in reversed(given)]
+
     def __iter__(self) -> Iterator[tuple[bytes, list[FileInfo]]]:
-        flt, references, skip, todo = self.flt, self.references, self.skip, self._todo
+        flt, references, skip, prune, todo = self.flt, self.references, self.skip, self.prune, self._todo
         while todo:
             if self.should_stop is not None and self.should_stop():
                 return
             folder, in_ref = todo.pop()
+            if folder in prune:  # walked (or being walked) by someone else, sub-folders and all
+                continue
             on_error = _ignore_error if folder in skip else self.on_error
             if in_ref is None:
                 info, is_dir = _root_start(folder, flt, references, on_error)
                 if not is_dir:
                     if folder not in skip:
-                        yield folder, [info] if info is not None else []
+                        yield folder, [info if self.make is FileInfo else row_of(info)] if info is not None else []
                     continue
                 in_ref = any(paths.is_within(folder, r) for r in references)
-            files, subdirs = _list_dir(folder, in_ref, flt, references, on_error)
+            files, subdirs = _list_dir(folder, in_ref, flt, references, on_error, self.make)
             todo.extend(reversed(subdirs))  # before the yield: a caller stopping here finds them pending
             if folder not in skip:
                 yield folder, files
+
+
+def row_of(info: FileInfo) -> tuple:
+    """A file as the plain tuple of its fields (what ``Walk(rows=True)`` lists; ``FileInfo(*row)``)."""
+    return (info.path, info.size, info.device, info.inode, info.mtime_ns, info.ctime_ns, info.nlink, info.reference)
 
 
 def _ignore_error(path: bytes, message: str) -> None:

@@ -4,7 +4,7 @@ which runs the guarded DeleteJob / FileCopyJob and hands the outcomes back (``sh
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QDateTime, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -162,7 +162,10 @@ class DuplicatesView(QWidget):
         note = "" if model.verified else f" · {out.get('note') or 'candidates, not verified'}"
         refs = out.get("reference_paths") or []
         ref_text = f" · reference: {', '.join(refs)}" if refs else ""
-        self.subline.setText(f"Searched {where} by {out.get('mode', 'content')}{note}{ref_text}")
+        since = out.get("unchanged_since")
+        # the groups of an earlier search, taken because no file changed since: say when that was
+        since_text = f" · nothing changed since the search of {_when(since)}" if since else ""
+        self.subline.setText(f"Searched {where} by {out.get('mode', 'content')}{note}{ref_text}{since_text}")
         for b in (self.trash_button, self.delete_button):
             b.setEnabled(model.verified)
             if not model.verified:
@@ -262,3 +265,7 @@ class DuplicatesView(QWidget):
 
 def _files(n: int) -> str:
     return f"{human_count(n)} file{'s' if n != 1 else ''}"
+
+
+def _when(epoch: float) -> str:
+    return QDateTime.fromSecsSinceEpoch(int(epoch)).toString("d MMM yyyy, HH:mm")

@@ -13,6 +13,10 @@ crash or pause the job continues at the first size group not committed. When the
 everything (an unchanged tree, a tree of small files) no work list is committed: the output is built
 from memory, and a crash only means scanning again.
 
+A tree where nothing changed since the last search with the same settings is not grouped at all:
+the walk's folders are compared with that search's (``snapshot``) as they come, and when every one
+is as it was, that search's result is this one's (``unchanged_since`` says when it was made).
+
 The scan also prunes the cache: rows of listed files whose stat no longer matches, and, when a root
 is the top of its file system and the walk listed everything without error, the rows of that device's
 inodes the walk did not see (files that are gone).
@@ -41,10 +45,10 @@ import msgpack
 from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
 from sd_desktop.gc_policy import fewer_collections
-from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.jobs import Job, JobContext, JobError, codec, register
 from sd_desktop.library import Library
 from sd_desktop.ops.files import walker
-from sd_desktop.ops.files.duplicate_detection import cache
+from sd_desktop.ops.files.duplicate_detection import cache, snapshot
 from sd_desktop.ops.files.duplicate_detection.stages import (
     Member,
     Pipeline,
@@ -64,6 +68,7 @@ _MEMBER_PATH = operator.attrgetter("info.path")
 BATCH_FILES = 2000
 BATCH_BYTES = 256 * 1024 * 1024
 EARLY_AFTER = 1000  # candidates listed before the scan starts reading (see _scan)
+WALKERS = 2  # walker processes sharing a big walk (the order of the files does not matter here)
 KEEP_EVERY = 1.0  # seconds between hash-cache writes of what the scan read (a scan is not committed half-way)
 UNVERIFIED_NOTE = "candidates, not verified: files that share a size (or a name and size) may still differ"
 
@@ -89,6 +94,8 @@ class DuplicateConfig:
     include_hidden: bool = True
     include_empty: bool = False
     reference_paths: list[Path] = field(default_factory=list)
+    # the last result with these settings is taken when nothing under the paths changed (see ``snapshot``)
+    reuse_unchanged: bool = True
 
 
 @dataclass
@@ -120,6 +127,9 @@ class DuplicateOutput:
     stages: dict[str, int] = field(default_factory=dict)
     search_paths: list[str] = field(default_factory=list)
     reference_paths: list[str] = field(default_factory=list)
+    # set when nothing had changed since an earlier search with the same settings, whose result this is:
+    # when that search ended (seconds since the epoch); nothing was read or looked up again
+    unchanged_since: float | None = None
 
 
 @register
@@ -136,6 +146,10 @@ class DuplicateDetectionJob(Job):
     _results: tuple[list[dict], list[dict]] | None = None
     _fresh: frozenset[tuple[int, int]] | set[tuple[int, int]] = frozenset()  # identities read by the scan
     _cache_write: asyncio.Future | None = None  # the scan's hash-cache rows, written while hashing
+    # this run's walk, remembered with the result once the job completes without error (``snapshot``)
+    _listing: tuple[bytes, dict[bytes, bytes]] | None = None
+    _unchanged_since: float | None = None
+    _unchanged: codec.Packed | None = None  # the output, when taken from an earlier search (``snapshot``)
 
     def target(self) -> str:
         roots = self.config.search_paths
@@ -145,7 +159,7 @@ class DuplicateDetectionJob(Job):
         return first if len(roots) == 1 else f"{first} and {len(roots) - 1} more"
 
     # -- run -------------------------------------------------------------------------------
-    async def run(self, ctx: JobContext) -> DuplicateOutput:
+    async def run(self, ctx: JobContext) -> DuplicateOutput | codec.Packed:
         if not self.config.search_paths:
             raise JobError("no search paths given")
         mode = DuplicateMode(self.config.mode)
@@ -160,10 +174,42 @@ class DuplicateDetectionJob(Job):
             finally:
                 if self._cache_write is not None:
                     await self._cache_write  # also on a pause: its failure is the job's
+            if self._unchanged is not None:
+                return self._unchanged
             if self._results is not None:
                 found, hardlinks = self._results
-                return await ctx.run_blocking(self._output_of, found, hardlinks, mode)
-            return await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
+                output = await ctx.run_blocking(self._output_of, found, hardlinks, mode)
+            else:
+                output = await ctx.library.read(lambda c: self._output(c, ctx.job_id, mode))
+            await self._remember(ctx, output)
+            return output
+
+    async def _remember(self, ctx: JobContext, output: DuplicateOutput) -> None:
+        """Keep the result with this run's listing for the next search with these settings, when the
+        whole run saw every file without an error (a file it could not read is not in the groups, and
+        must be reported again next time, not left out silently)."""
+        if self._listing is None or ctx.error_count or ctx.interrupt_requested:
+            return
+        key, folders = self._listing
+        st = self.state
+        job_id = ctx.job_id
+
+        def save(conn: sqlite3.Connection) -> None:
+            # the groups kept as the job's output holds them: taken again, they are not decoded at all
+            result = {
+                "groups": codec.pack(output.groups),
+                "hardlinks": codec.pack(output.hardlinks),
+                "group_count": output.group_count,
+                "duplicate_files": output.duplicate_files,
+                "wasted_bytes": output.wasted_bytes,
+                "files_scanned": st.files_scanned,
+                "candidates": st.candidates,
+                "candidate_bytes": st.candidate_bytes,
+                "size_candidates": st.stages.get("size_candidates", 0),
+            }
+            snapshot.save(conn, key, folders, result, job_id)
+
+        await ctx.library.write(save)
 
     # -- scan ------------------------------------------------------------------------------
     async def _scan(
@@ -183,6 +229,8 @@ class DuplicateDetectionJob(Job):
 
         job_id = ctx.job_id
         loop = asyncio.get_running_loop()
+        snapshot_key = snapshot.key_of(mode.value, walker.filter_fields(flt), roots, refs)
+        comparison = snapshot.Comparison(None)
 
         def report(count: int, read: int = 0) -> None:
             message = "listing files, reading those that share a size" if read else "listing files"
@@ -197,6 +245,7 @@ class DuplicateDetectionJob(Job):
 
         def on_error(path: bytes, message: str) -> None:
             walk_errors.append(path)
+            comparison.differ()
             ctx.add_non_critical_error(path, message)
 
         def scan() -> _Scanned:
@@ -205,17 +254,15 @@ class DuplicateDetectionJob(Job):
             stop = lambda: ctx.interrupt_requested  # noqa: E731
             linked: set[object] = set()  # keys of the groups holding a name with other hard links
 
-            def listing(meanwhile: Callable[[], None]) -> Iterator[FileInfo]:
-                """Walks, grouping as it goes; yields each file once it shares its key with another."""
+            def grouped(folders: list[walker.Listed]) -> Iterator[FileInfo]:
+                """Groups the folders' files; yields each file once it shares its key with another."""
                 nonlocal count
-                last = time.monotonic()
-                # listed by a walker process while this thread groups and reads (see ``walker``)
                 by_size = mode is not DuplicateMode.NAME_SIZE
-                for files in walker.walk_folders(roots, flt, refs, on_error, stop, meanwhile=meanwhile):
+                for folder in folders:
+                    if stop():  # a batch can hold hundreds of candidates to read: a pause stops here
+                        return
+                    files = folder.files()
                     count += len(files)
-                    if time.monotonic() - last > 0.2:
-                        last = time.monotonic()
-                        report(count, early.bytes_read)
                     for info in files:
                         key = info.size if by_size else (info.size, os.path.basename(info.path))
                         if info.nlink > 1:
@@ -229,6 +276,32 @@ class DuplicateDetectionJob(Job):
                             yield same[0]
                         yield info
 
+            def listing(meanwhile: Callable[[], None]) -> Iterator[FileInfo]:
+                """Walks, grouping as it goes (``grouped``). While every folder is as the last search
+                with these settings saw it, its files are held, not even unpacked: when the whole walk
+                is, ``comparison.unchanged()`` and that search's result is this one's."""
+                last = time.monotonic()
+                held: list[walker.Listed] | None = []  # None once the walk differs from the snapshot
+                listed = walker.walk_listed(
+                    roots, flt, refs, on_error, stop, meanwhile=meanwhile, digests=True, walkers=WALKERS
+                )
+                # listed by a walker process while this thread groups and reads (see ``walker``)
+                for batch in listed:
+                    if held is not None:
+                        if all([comparison.matches(folder.path, folder.digest) for folder in batch]):
+                            held += batch
+                            continue
+                        batch, held = held + batch, None
+                    else:
+                        for folder in batch:
+                            comparison.folders[folder.path] = folder.digest
+                    if time.monotonic() - last > 0.2:
+                        last = time.monotonic()
+                        report(count, early.bytes_read)
+                    yield from grouped(batch)
+                if held and not comparison.unchanged():
+                    yield from grouped(held)
+
             # candidates are read as they are found, those the cache does not answer: its rows for the
             # searched devices are read first when there are few, else once EARLY_AFTER candidates show
             # the search is big (a small one is better served by a look-up of its own files after the walk)
@@ -238,11 +311,17 @@ class DuplicateDetectionJob(Job):
 
             def preload_few() -> None:  # runs while the walker lists the first folders
                 nonlocal preloaded
-                if mode.verified:
+                previous = None
+                if self.config.reuse_unchanged:
+                    previous = ctx.library.read_sync(lambda c: snapshot.load(c, snapshot_key))
+                    comparison.previous, comparison.same = previous, previous is not None
+                if mode.verified and previous is None:  # else read only once the tree proves changed
                     preloaded = ctx.library.read_sync(lambda c: cache.preload(c, devices, limit=cache.QUICK_PRELOAD))
 
             listed = listing(preload_few)
             first = list(itertools.islice(listed, 1))  # starts the walk (and the read of the few rows)
+            if comparison.unchanged() and not stop():
+                return _Scanned(groups=[], scanned=0, unchanged=comparison.previous)
             if mode.verified and preloaded is None:
                 first += itertools.islice(listed, max(0, EARLY_AFTER - len(first)))
                 if len(first) >= EARLY_AFTER:
@@ -321,6 +400,11 @@ class DuplicateDetectionJob(Job):
 
         scanned = await ctx.run_blocking(scan)
         await ctx.check_interrupt()  # a walk stopped by a pause is incomplete: never commit it
+        if not walk_errors:
+            self._listing = (snapshot_key, comparison.folders)
+        if scanned.unchanged is not None:
+            self._take_unchanged(ctx, mode, scanned.unchanged)
+            return [], None
         st = self.state
         st.phase, st.cursor, st.files_scanned = "hash", 0, scanned.scanned
         st.candidates, st.candidate_bytes = scanned.candidates, scanned.candidate_bytes
@@ -366,6 +450,28 @@ class DuplicateDetectionJob(Job):
         self._results = (scanned.found, scanned.hardlinks)
         self._fresh = scanned.fresh
         return scanned.groups, scanned.known
+
+    def _take_unchanged(self, ctx: JobContext, mode: DuplicateMode, previous: snapshot.Snapshot) -> None:
+        """The result of the last search with these settings, nothing having changed since: the output
+        is made with its groups as they were stored (``_unchanged``), never decoded here (on the loop:
+        what is decoded is a few numbers)."""
+        result = previous.result
+        st = self.state
+        st.phase, st.cursor = "hash", 0
+        st.files_scanned, st.candidates = result["files_scanned"], result["candidates"]
+        st.candidate_bytes = result["candidate_bytes"]
+        st.groups_found = result["group_count"]
+        st.bytes_hashed = st.files_done = st.results = 0
+        # nothing read: every candidate answered, as if by the hash cache (which this stands for)
+        counters = StageCounters(size_candidates=result["size_candidates"], cache_hits=result["size_candidates"])
+        st.stages = counters.as_dict()
+        self._listing = None  # remembered already
+        self._unchanged_since = previous.created_at
+        output = self._output_of([], [], mode)
+        output.group_count = result["group_count"]
+        output.duplicate_files, output.wasted_bytes = result["duplicate_files"], result["wasted_bytes"]
+        self._unchanged = codec.pack_with(output, {"groups": result["groups"], "hardlinks": result["hardlinks"]})
+        ctx.progress(phase="scanning", done=st.files_scanned, message="nothing changed since the last search")
 
     # -- hash ------------------------------------------------------------------------------
     async def _hash(
@@ -480,6 +586,7 @@ class DuplicateDetectionJob(Job):
             stages=dict(st.stages),
             search_paths=[os.fsdecode(p) for p in self.config.search_paths],
             reference_paths=[os.fsdecode(p) for p in self.config.reference_paths],
+            unchanged_since=self._unchanged_since,
         )
 
 
@@ -506,6 +613,7 @@ class _Scanned:
     fresh: set[tuple[int, int]] = field(default_factory=set)  # identities whose ``known`` was read by the scan
     cache_rows: list[tuple] = field(default_factory=list)  # hash-cache rows of what the scan read
     bytes_read: int = 0
+    unchanged: snapshot.Snapshot | None = None  # nothing changed since this search: its result is this one
 
 
 def _settle(groups: list[list[FileInfo]], known: dict[tuple[int, int], str], out: _Scanned) -> list[list[FileInfo]]:
