@@ -228,3 +228,40 @@ def test_decompression_bomb_is_reported_not_decoded(library, tmp_path):
     out = validate(library, tmp_path / "d", mode=ValidationMode.CORRUPTION)
     [found] = out["issues"]
     assert found["type"] == "suspicious_image" and found["severity"] == "error"
+
+
+def test_a_failed_read_of_the_library_fails_the_job_instead_of_reporting_every_file_new(
+    library, indexed, monkeypatch
+):
+    """The entries are read on a thread of their own while the walk lists: its failure is the job's."""
+    import sqlite3
+
+    from sd_desktop.ops.files.validation import listing
+
+    def broken(*_a, **_k):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(listing, "_entries_below", broken)
+    info = run_job(library, "file_validation", ValidationConfig(targets=[indexed], mode=ValidationMode.BASIC))
+    assert info.status.value == "failed" and "disk I/O error" in info.error
+    monkeypatch.undo()
+    assert validate(library, indexed)["issues"] == []
+
+
+def test_entries_are_paired_whether_the_walk_or_the_read_of_the_library_ends_first(library, indexed, monkeypatch):
+    import time
+
+    from sd_desktop.ops.files.validation import listing
+
+    original = listing._entries_below
+
+    def slow(*a, **k):
+        time.sleep(0.3)  # the walk of this small tree is over long before
+        return original(*a, **k)
+
+    os.unlink(indexed / "docs" / "f1.txt")
+    write(indexed / "new.txt", b"new", MTIME)
+    expected = by_type(validate(library, indexed))
+    monkeypatch.setattr(listing, "_entries_below", slow)
+    got = by_type(validate(library, indexed))
+    assert got == expected and names(got["missing"]) == ["f1.txt"] and names(got["new"]) == ["new.txt"]

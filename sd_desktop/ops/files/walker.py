@@ -294,6 +294,13 @@ class Listed:
     def here(cls, path: bytes, files: list[FileInfo], digests: bool) -> Listed:
         return cls(path, digest_of(pack_files(files)) if digests else b"", None, files)
 
+    def rows(self) -> list[tuple]:
+        """The files as plain tuples (``scan.row_of``): for a caller that needs no ``FileInfo``."""
+        if self._files is not None:
+            return [row_of(info) for info in self._files]
+        assert self._packed is not None
+        return msgpack.unpackb(self._packed, use_list=False)
+
     def files(self) -> list[FileInfo]:
         if self._files is None:
             assert self._packed is not None

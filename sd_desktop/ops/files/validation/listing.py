@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -72,39 +73,11 @@ def list_items(
 ) -> Listing:
     items: list[Item] = []
     unindexed: list[bytes] = []
-    flt = ScanFilter(include_empty=True)
     for root in resolve_roots(list(targets)):
         loc_id = find_location(lib, root) if use_library else None
-        entries: dict[bytes, list] = {}
-        loc_root = b""
-        if loc_id is not None:
-            loc_root = os.fsencode(location_path(lib, loc_id))
-        elif use_library:
+        if loc_id is None and use_library:
             unindexed.append(root)
-        prefix = loc_root.rstrip(b"/") + b"/"
-        cut = len(prefix)
-
-        def read_entries(
-            root: bytes = root, loc_id: int | None = loc_id, loc_root: bytes = loc_root, entries: dict = entries
-        ) -> None:
-            if loc_id is not None:
-                rel = b"" if root == loc_root else os.path.relpath(root, loc_root)
-                entries.update(lib.read_sync(lambda c: _entries_below(c, loc_id, rel)))
-
-        # listed by a walker process (reading the library's entries meanwhile) while this thread pairs
-        # the files with the entries
-        listed = walker.walk_folders([root], flt, [], on_error, should_stop, meanwhile=read_entries, walkers=WALKERS)
-        for files in listed:
-            for info in files:
-                entry = None
-                if loc_id is not None:
-                    # walk paths start with the (real) location root: slicing is relpath without its cost
-                    rel = info.path[cut:] if info.path.startswith(prefix) else os.path.relpath(info.path, loc_root)
-                    entry = entries.pop(rel, None)
-                disk = [info.size, info.mtime_ns, info.ctime_ns, info.inode, info.device]
-                items.append(Item(info.path, entry, disk, loc_id is not None))
-        for rel_path, entry in entries.items():  # in the library, not found as a regular file
-            items.append(Item(prefix + rel_path if rel_path else loc_root, entry, None, True))
+        items += _list_root(lib, root, loc_id, on_error, should_stop)
     if want_moves:
         missing_sizes = {i.entry[0] for i in items if i.disk is None and i.entry[5]}
         for i in items:
@@ -112,3 +85,77 @@ def list_items(
                 i.hash_for_move = True
     items.sort(key=lambda i: i.path)
     return Listing(items, unindexed)
+
+
+def _list_root(
+    lib: Library,
+    root: bytes,
+    loc_id: int | None,
+    on_error: Callable[[bytes, str], None],
+    should_stop: Callable[[], bool] | None,
+) -> list[Item]:
+    """The files below ``root`` paired with their entries (of location ``loc_id``), then the entries
+    not found. The entries are read on a thread of their own while this one takes the walk's batches
+    (a walker process lists); files are paired with them once they are in (std20k: the listing takes
+    0.19 s against 0.24 s with the entries read first)."""
+    items: list[Item] = []
+    loc_root = os.fsencode(location_path(lib, loc_id)) if loc_id is not None else b""
+    prefix = loc_root.rstrip(b"/") + b"/"
+    cut = len(prefix)
+    indexed = loc_id is not None
+    reader = _EntriesReader(lib, root, loc_id, loc_root)
+    entries: dict[bytes, list] | None = None
+
+    def pair(folders: list[walker.Listed], entries: dict[bytes, list]) -> None:
+        for folder in folders:
+            for path, size, device, inode, mtime_ns, ctime_ns, _links, _ref in folder.rows():
+                entry = None
+                if indexed:
+                    # walk paths start with the (real) location root: slicing is relpath without its cost
+                    rel = path[cut:] if path.startswith(prefix) else os.path.relpath(path, loc_root)
+                    entry = entries.pop(rel, None)
+                items.append(Item(path, entry, [size, mtime_ns, ctime_ns, inode, device], indexed))
+
+    held: list[walker.Listed] = []  # listed before the entries were in
+    flt = ScanFilter(include_empty=True)
+    for batch in walker.walk_listed([root], flt, [], on_error, should_stop, meanwhile=reader.start, walkers=WALKERS):
+        if entries is None:
+            held += batch
+            if reader.is_alive():
+                continue
+            entries, batch, held = reader.result(), held, []
+        pair(batch, entries)
+    if entries is None:
+        entries = reader.result()
+        pair(held, entries)
+    for rel_path, entry in entries.items():  # in the library, not found as a regular file
+        items.append(Item(prefix + rel_path if rel_path else loc_root, entry, None, True))
+    return items
+
+
+class _EntriesReader(threading.Thread):
+    """Reads the library's entries below a root (none outside a location) on its own thread; ``result``
+    waits for them and raises what the read raised."""
+
+    def __init__(self, lib: Library, root: bytes, loc_id: int | None, loc_root: bytes):
+        super().__init__(name="sd-validate-entries", daemon=True)
+        self.lib, self.root, self.loc_id, self.loc_root = lib, root, loc_id, loc_root
+        self._entries: dict[bytes, list] = {}
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            if self.loc_id is not None:
+                loc_id = self.loc_id
+                rel = b"" if self.root == self.loc_root else os.path.relpath(self.root, self.loc_root)
+                self._entries = self.lib.read_sync(lambda c: _entries_below(c, loc_id, rel))
+        except BaseException as exc:  # handed to the walk's thread, which reports it as the job's failure
+            self._error = exc
+
+    def result(self) -> dict[bytes, list]:
+        if self.ident is None:  # never started: the walk ended before it asked for anything
+            self.start()
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._entries
