@@ -319,8 +319,10 @@ def test_a_second_search_of_an_unchanged_folder_says_whose_groups_it_shows(windo
     first, again = views
     assert "nothing changed" not in first.subline.text()
     assert "nothing changed since the search of" in again.subline.text()
-    assert rel_groups(again.model, tree) == rel_groups(first.model, tree) == sorted(
-        sorted(g) for g in manifest["duplicate_groups"]
+    assert (
+        rel_groups(again.model, tree)
+        == rel_groups(first.model, tree)
+        == sorted(sorted(g) for g in manifest["duplicate_groups"])
     )
     again.resize(1200, 480)
     again.grab().save(str(artifacts / "ui2-duplicates-unchanged-tree.png"))

@@ -230,9 +230,7 @@ def test_decompression_bomb_is_reported_not_decoded(library, tmp_path):
     assert found["type"] == "suspicious_image" and found["severity"] == "error"
 
 
-def test_a_failed_read_of_the_library_fails_the_job_instead_of_reporting_every_file_new(
-    library, indexed, monkeypatch
-):
+def test_a_failed_read_of_the_library_fails_the_job_instead_of_reporting_every_file_new(library, indexed, monkeypatch):
     """The entries are read on a thread of their own while the walk lists: its failure is the job's."""
     import sqlite3
 
