@@ -182,23 +182,29 @@ def _walk_with(
         to.send((folders, fields, references, batch_files))
         shares[to.conn] = _Share(to, folders)
 
+    def recruit() -> None:
+        """Take in a walker idle (or have one started), and let one with nothing to do ask a busy one
+        to share."""
+        if walkers > len(shares) + len(free):
+            joining = _take_idle()
+            if joining is not None:
+                free.append(joining)
+            else:
+                _start_in_background()
+        if free:
+            busy = next((s for s in shares.values() if not s.asked and len(s.done) >= s.ask_after), None)
+            if busy is not None:
+                busy.asked = True
+                with contextlib.suppress(_WalkerLost):  # found lost when its next message is due
+                    busy.walker.send_raw(STEAL)
+
     try:
         give(walker, roots)
+        recruit()  # before ``meanwhile``: the first walker hands over half as soon as it has listed a folder
         if meanwhile is not None:
             meanwhile()
         while shares:
-            if walkers > len(shares) + len(free):
-                joining = _take_idle()
-                if joining is not None:
-                    free.append(joining)
-                else:
-                    _start_in_background()
-            if free:  # a walker with nothing to do: ask one that is busy to share
-                busy = next((s for s in shares.values() if not s.asked and len(s.done) >= s.ask_after), None)
-                if busy is not None:
-                    busy.asked = True
-                    with contextlib.suppress(_WalkerLost):  # found lost when its next message is due
-                        busy.walker.send_raw(STEAL)
+            recruit()
             ready = multiprocessing.connection.wait(list(shares), POLL_SECONDS)
             if should_stop is not None and should_stop():
                 return
