@@ -207,3 +207,18 @@ def test_the_walk_over_two_walkers_is_compared_the_same(library, tree, monkeypat
     assert walker.prestart(2)
     again = find(library, tree)
     assert again["unchanged_since"] is not None and again["groups"] == first["groups"]
+
+
+def test_a_comparison_begun_late_never_finds_the_walk_unchanged():
+    previous = snapshot.Snapshot({b"/t": b"d" * 16, b"/t/a": b"e" * 16}, {}, 1, 0.0)
+    early = snapshot.Comparison()
+    early.compare_with(previous)
+    assert early.matches(b"/t", b"d" * 16) and early.matches(b"/t/a", b"e" * 16) and early.unchanged()
+    late = snapshot.Comparison()
+    late.matches(b"/t", b"d" * 16)  # a folder came before the snapshot was read
+    late.compare_with(previous)
+    late.matches(b"/t/a", b"e" * 16)
+    assert not late.unchanged()
+    fewer = snapshot.Comparison(previous)
+    fewer.matches(b"/t", b"d" * 16)
+    assert not fewer.unchanged(), "a folder of the last walk is missing"

@@ -288,3 +288,25 @@ def test_folder_digests_are_the_same_from_a_walker_and_from_the_thread(tmp_path,
     after = digests(walkers=2)
     changed = {path for path in here if after.get(path) != here[path]}
     assert changed == {os.fsencode(tmp_path / "t" / "d1" / "e1")}
+
+
+def test_a_walker_that_cannot_be_reached_leaves_the_walk_to_this_thread(tmp_path, monkeypatch):
+    make_tree(tmp_path / "t", folders=40)
+    roots = resolve_roots([tmp_path / "t"])
+    expected = listing_in_thread(roots, ScanFilter())
+    assert walker.prestart()
+
+    def unreachable(self, request):
+        raise walker._WalkerLost("cannot send: broken pipe")
+
+    monkeypatch.setattr(walker._Walker, "send", unreachable)
+    events: list = []
+    files = []
+    for batch in walker.walk_folders(
+        roots, ScanFilter(), [], lambda p, m: events.append("error"), meanwhile=lambda: events.append("meanwhile")
+    ):
+        events.append("files")
+        files += batch
+    assert (files, [e for e in events if e == "error"]) == (expected[0], ["error"] * len(expected[1]))
+    assert events[0] == "meanwhile" and events.count("meanwhile") == 1, "prepared once, before any files"
+    assert walker.idle_pids() == []

@@ -178,9 +178,25 @@ def _walk_with(
     free: list[_Walker] = []  # walkers of this walk with nothing to do
     finished: list[_Walker] = []
 
-    def give(to: _Walker, folders: list[bytes]) -> None:
-        to.send((folders, fields, references, batch_files))
-        shares[to.conn] = _Share(to, folders)
+    def give(folders: list[bytes], to: _Walker | None) -> Iterator[list[Listed]]:
+        """Hand ``folders`` to a walker, or walk them here when there is none or it is gone."""
+        try:
+            if to is not None:
+                to.send((folders, fields, references, batch_files))
+                shares[to.conn] = _Share(to, folders)
+                return
+        except _WalkerLost as exc:
+            log.warning("a walker process could not be reached (%s); its part of the walk goes on here", exc)
+            to.kill()
+        prepare()
+        yield from _walk_here(folders, flt, references, on_error, should_stop, digests=digests)
+
+    def prepare() -> None:
+        """``meanwhile``, once, before any files come."""
+        nonlocal meanwhile
+        if meanwhile is not None:
+            run, meanwhile = meanwhile, None
+            run()
 
     def recruit() -> None:
         """Take in a walker idle (or have one started), and let one with nothing to do ask a busy one
@@ -191,7 +207,7 @@ def _walk_with(
                 free.append(joining)
             else:
                 _start_in_background()
-        if free:
+        if len(free) > sum(s.asked for s in shares.values()):  # each answer finds a walker free
             busy = next((s for s in shares.values() if not s.asked and len(s.done) >= s.ask_after), None)
             if busy is not None:
                 busy.asked = True
@@ -199,10 +215,9 @@ def _walk_with(
                     busy.walker.send_raw(STEAL)
 
     try:
-        give(walker, roots)
+        yield from give(roots, walker)
         recruit()  # before ``meanwhile``: the first walker hands over half as soon as it has listed a folder
-        if meanwhile is not None:
-            meanwhile()
+        prepare()
         while shares:
             recruit()
             ready = multiprocessing.connection.wait(list(shares), POLL_SECONDS)
@@ -251,7 +266,7 @@ def _walk_with(
                     share.asked = False
                     if handed:
                         share.handed.update(handed)
-                        give(free.pop(), list(handed))
+                        yield from give(list(handed), free.pop() if free else None)
                     else:  # nothing to share yet: ask again once it has listed more
                         share.ask_after = len(share.done) + ASK_AGAIN_AFTER
                 if batch:

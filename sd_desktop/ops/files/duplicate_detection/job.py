@@ -230,7 +230,7 @@ class DuplicateDetectionJob(Job):
         job_id = ctx.job_id
         loop = asyncio.get_running_loop()
         snapshot_key = snapshot.key_of(mode.value, walker.filter_fields(flt), roots, refs)
-        comparison = snapshot.Comparison(None)
+        comparison = snapshot.Comparison()
 
         def report(count: int, read: int = 0) -> None:
             message = "listing files, reading those that share a size" if read else "listing files"
@@ -314,7 +314,7 @@ class DuplicateDetectionJob(Job):
                 previous = None
                 if self.config.reuse_unchanged:
                     previous = ctx.library.read_sync(lambda c: snapshot.load(c, snapshot_key))
-                    comparison.previous, comparison.same = previous, previous is not None
+                    comparison.compare_with(previous)
                 if mode.verified and previous is None:  # else read only once the tree proves changed
                     preloaded = ctx.library.read_sync(lambda c: cache.preload(c, devices, limit=cache.QUICK_PRELOAD))
 

@@ -91,10 +91,15 @@ class Comparison:
     """A walk's folders checked against a snapshot as they come (``matches``), and the digests of the
     walk collected for the next snapshot (``folders``)."""
 
-    def __init__(self, previous: Snapshot | None):
+    def __init__(self, previous: Snapshot | None = None):
         self.previous = previous
         self.folders: dict[bytes, bytes] = {}
         self.same = previous is not None  # every folder so far is as it was
+
+    def compare_with(self, previous: Snapshot | None) -> None:
+        """Compare with ``previous`` from now on: only a walk not begun yet can be found unchanged."""
+        self.previous = previous
+        self.same = previous is not None and not self.folders
 
     def matches(self, path: bytes, digest: bytes) -> bool:
         """Record a folder; True while the walk is still the snapshot's."""
