@@ -62,6 +62,7 @@ START_TIMEOUT_SECONDS = 10.0
 READY = b"ready"
 END = b""
 ASK_AGAIN_AFTER = 16  # folders
+STEAL_LOOK_SECONDS = 0.002  # how often a walker looks for a STEAL between two folders
 STEAL = b"steal"  # to a walker during a walk: hand over about half of the folders you have not listed
 _ERRORS = "surrogateescape"  # a message naming an undecodable path survives
 IDLE_KEPT = 3  # walkers kept for the next walks (a search on two and a validation at once)
@@ -518,14 +519,21 @@ def _stream(
         errors.append((path, text))
 
     walk = Walk(roots, flt, references, on_error, rows=True)
-    for folder, rows in walk:
+    looked = 0.0
+    for listed, (folder, rows) in enumerate(walk):
         packed = msgpack.packb(rows)  # what ``pack_files`` makes of the same files as ``FileInfo``s
         folders.append((folder, digest_of(packed), packed))
         count += len(rows)
-        asked = conn.poll()  # the only message that comes during a walk: STEAL
-        if asked:
-            conn.recv_bytes()
-        if asked or count >= batch_files or time.monotonic() - sent >= BATCH_SECONDS:
+        now = time.monotonic()
+        asked = False
+        # a look costs 5 us, a folder's files often less: every folder at first (the share of a walker
+        # that joins), then every STEAL_LOOK_SECONDS
+        if listed < 16 or now - looked >= STEAL_LOOK_SECONDS:
+            looked = now
+            asked = conn.poll()  # the only message that comes during a walk: STEAL
+            if asked:
+                conn.recv_bytes()
+        if asked or count >= batch_files or now - sent >= BATCH_SECONDS:
             send(walk.split_off() if asked else None)  # an answer, even with nothing to share
             folders.clear()  # packed already: the lists are reused
             errors.clear()
