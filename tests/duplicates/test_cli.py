@@ -124,3 +124,12 @@ def test_a_second_search_of_an_unchanged_tree_says_so_and_its_result_can_be_acte
     assert not (tree / "b" / "one.bin").exists() and not (tree / "b" / "copy.bin").exists()
     after = run_cli("duplicates", tree, "--json").result["output"]
     assert after["unchanged_since"] is None and after["groups"] == []
+
+
+def test_a_search_comparing_with_the_last_one_says_so_in_its_progress(run_cli, tree):
+    assert run_cli("duplicates", tree, "--json").returncode == 0
+    r = run_cli("duplicates", tree, "--json")
+    comparing = [x for x in r.lines if x.get("event") == "progress" and x.get("phase") == "comparing"]
+    assert comparing and "nothing changed so far since the last search" in comparing[0]["message"]
+    assert comparing[0]["total"] == 4  # the folders of the last search: the tree and a, b, c
+    assert r.result["output"]["unchanged_since"] is not None

@@ -238,6 +238,10 @@ class DuplicateDetectionJob(Job):
                 lambda: ctx.progress(phase="scanning", done=count, bytes_done=read, message=message)
             )
 
+        def report_compared(folders: int, of: int) -> None:
+            message = f"nothing changed so far since the last search ({folders:,} of {of:,} folders)"
+            loop.call_soon_threadsafe(lambda: ctx.progress(phase="comparing", done=folders, total=of, message=message))
+
         # a root that is a whole file system, walked without error and without leaving anything out,
         # saw every file of its device: cache rows of other inodes there are files that are gone
         whole_devices = _whole_devices(roots) if flt.lists_every_file() else set()
@@ -280,7 +284,7 @@ class DuplicateDetectionJob(Job):
                 """Walks, grouping as it goes (``grouped``). While every folder is as the last search
                 with these settings saw it, its files are held, not even unpacked: when the whole walk
                 is, ``comparison.unchanged()`` and that search's result is this one's."""
-                last = time.monotonic()
+                last = 0.0  # the first batch is reported at once
                 held: list[walker.Listed] | None = []  # None once the walk differs from the snapshot
                 listed = walker.walk_listed(
                     roots, flt, refs, on_error, stop, meanwhile=meanwhile, digests=True, walkers=WALKERS
@@ -290,6 +294,9 @@ class DuplicateDetectionJob(Job):
                     if held is not None:
                         if all([comparison.matches(folder.path, folder.digest) for folder in batch]):
                             held += batch
+                            if time.monotonic() - last > 0.2:
+                                last = time.monotonic()
+                                report_compared(len(comparison.folders), len(comparison.previous.folders))
                             continue
                         batch, held = held + batch, None
                     else:
