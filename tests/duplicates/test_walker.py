@@ -310,3 +310,15 @@ def test_a_walker_that_cannot_be_reached_leaves_the_walk_to_this_thread(tmp_path
     assert (files, [e for e in events if e == "error"]) == (expected[0], ["error"] * len(expected[1]))
     assert events[0] == "meanwhile" and events.count("meanwhile") == 1, "prepared once, before any files"
     assert walker.idle_pids() == []
+
+
+def test_a_folder_listed_but_not_opened_is_stated_by_path(tmp_path, monkeypatch):
+    """Files are stat'ed relative to their folder's fd; when the folder cannot be opened (a rename in
+    between, a platform without it), by their path, with the same listing."""
+    from sd_desktop.ops.files import scan
+
+    make_tree(tmp_path / "t", folders=12)
+    roots = resolve_roots([tmp_path / "t"])
+    by_fd = listing_in_thread(roots, ScanFilter())
+    monkeypatch.setattr(scan, "_DIR_FLAGS", os.O_WRONLY | os.O_DIRECTORY)  # EISDIR: never opens
+    assert listing_in_thread(roots, ScanFilter()) == by_fd and len(by_fd[0]) > 12 * 3
