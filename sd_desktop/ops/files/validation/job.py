@@ -192,8 +192,9 @@ class ValidationJob(Job):
                 raise
             finally:
                 if checking is not None and not checking.done():  # the commit failed: let the check end
-                    with contextlib.suppress(BaseException):
-                        await checking
+                    await asyncio.wait([checking])  # its outcome is dropped; a cancel of this task is not
+                    if not checking.cancelled():
+                        checking.exception()  # retrieved: no "never retrieved" warning
             rows = []
             for r in results:
                 for found in r.issues:
