@@ -101,3 +101,30 @@ def test_a_batch_is_checked_in_streams_of_consecutive_files_of_about_equal_bytes
     weights = [sum((item.disk[0] if item.disk else 0) for _i, item in stream) for stream in streams]
     assert max(weights) < sum(weights) * 0.6  # neither stream does most of the reading
     assert _streams(batch[:1], 2) == [[(0, batch[0])]]
+
+
+def test_a_commit_that_fails_fails_the_job_and_leaves_no_file_open(library, tmp_path, monkeypatch):
+    """A batch is checked while the one before is committed: when that commit fails (a full disk), the
+    batch in flight ends, the job fails with the reason, and no file stays open."""
+    import sqlite3
+
+    from sd_desktop.ops.files.validation import job as job_module
+
+    monkeypatch.setattr(job_module, "BATCH_FILES", 50)
+    root = tmp_path / "loc"
+    for n in range(200):
+        write(root / f"d{n % 5}" / f"{n}.txt", os.urandom(3000), 1_600_000_000)
+    index_tree(library, root)
+    original = JobContext.checkpoint
+    calls = []
+
+    async def fails_second(self, fn=None):
+        calls.append(1)
+        if len(calls) == 2:  # the first batch's findings
+            raise sqlite3.OperationalError("database or disk is full")
+        return await original(self, fn)
+
+    monkeypatch.setattr(JobContext, "checkpoint", fails_second)
+    info = run_job(library, "file_validation", ValidationConfig(targets=[root], mode=ValidationMode.INTEGRITY))
+    assert info.status is JobStatus.FAILED and "disk is full" in info.error
+    assert open_below(root) == 0
