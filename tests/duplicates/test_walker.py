@@ -19,6 +19,11 @@ from sd_desktop.ops.files.scan import ScanFilter, resolve_roots, walk
 from tests.duplicates._helpers import write
 
 
+def walk_folders(*args, **kwargs):
+    """The walk as lists of files (what the callers of ``walk_listed`` see once they ask for them)."""
+    return walker.files_of(walker.walk_listed(*args, **kwargs))
+
+
 @pytest.fixture(autouse=True)
 def no_idle_walkers(monkeypatch):
     monkeypatch.delenv(walker.MODE_ENV, raising=False)
@@ -65,7 +70,7 @@ def listing_by_walker(roots, flt, refs=(), **kw):
     errors = []
     files = [
         info
-        for batch in walker.walk_folders(roots, flt, list(refs), lambda p, m: errors.append((p, m)), **kw)
+        for batch in walk_folders(roots, flt, list(refs), lambda p, m: errors.append((p, m)), **kw)
         for info in batch
     ]
     return files, errors
@@ -108,7 +113,7 @@ def test_a_walk_starts_here_and_a_walker_ready_half_way_takes_over(tmp_path):
     roots = resolve_roots([tmp_path / "t"])
     expected = listing_in_thread(roots, ScanFilter())
     errors: list = []
-    batches = walker.walk_folders(roots, ScanFilter(), [], lambda p, m: errors.append((p, m)), start_after=10**9)
+    batches = walk_folders(roots, ScanFilter(), [], lambda p, m: errors.append((p, m)), start_after=10**9)
     first = next(batches)  # listed in this thread: no walker was idle
     assert walker.prestart()  # as one started in the background would be
     (pid,) = walker.idle_pids()
@@ -124,7 +129,7 @@ def test_a_walker_killed_half_way_loses_nothing_and_lists_nothing_twice(tmp_path
     assert walker.prestart()
     (pid,) = walker.idle_pids()
     errors: list = []
-    batches = walker.walk_folders(roots, ScanFilter(), [], lambda p, m: errors.append((p, m)), batch_files=5)
+    batches = walk_folders(roots, ScanFilter(), [], lambda p, m: errors.append((p, m)), batch_files=5)
     files = list(next(batches))
     os.kill(pid, signal.SIGKILL)
     files += [info for batch in batches for info in batch]
@@ -138,14 +143,14 @@ def test_a_walk_stopped_or_left_half_way_kills_its_walker(tmp_path):
     roots = resolve_roots([tmp_path / "t"])
     assert walker.prestart()
     (pid,) = walker.idle_pids()
-    batches = walker.walk_folders(roots, ScanFilter(), [], lambda p, m: None, batch_files=5)
+    batches = walk_folders(roots, ScanFilter(), [], lambda p, m: None, batch_files=5)
     next(batches)
     batches.close()  # the job was paused between two batches
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert walker.prestart()
     (pid,) = walker.idle_pids()
     stop = [False]
-    batches = walker.walk_folders(roots, ScanFilter(), [], lambda p, m: None, lambda: stop[0], batch_files=5)
+    batches = walk_folders(roots, ScanFilter(), [], lambda p, m: None, lambda: stop[0], batch_files=5)
     next(batches)
     stop[0] = True
     assert list(batches) == []
@@ -207,7 +212,7 @@ def test_meanwhile_runs_once_before_the_first_files(tmp_path, monkeypatch, how):
     if how == "inprocess":
         monkeypatch.setenv(walker.MODE_ENV, "inprocess")
     events: list[str] = []
-    batches = walker.walk_folders(
+    batches = walk_folders(
         roots, ScanFilter(), [], lambda p, m: None, meanwhile=lambda: events.append("meanwhile"), start_after=10**9
     )
     for batch in batches:
@@ -253,9 +258,7 @@ def test_one_of_two_walkers_killed_half_way_loses_nothing_and_lists_nothing_twic
     files, errors = listing_in_thread(roots, ScanFilter())
     assert walker.prestart(2)
     got_errors: list = []
-    batches = walker.walk_folders(
-        roots, ScanFilter(), [], lambda p, m: got_errors.append((p, m)), batch_files=5, walkers=2
-    )
+    batches = walk_folders(roots, ScanFilter(), [], lambda p, m: got_errors.append((p, m)), batch_files=5, walkers=2)
     got = []
     for batch in batches:  # until the second walker has taken its share, then kill it
         got += batch
@@ -302,7 +305,7 @@ def test_a_walker_that_cannot_be_reached_leaves_the_walk_to_this_thread(tmp_path
     monkeypatch.setattr(walker._Walker, "send", unreachable)
     events: list = []
     files = []
-    for batch in walker.walk_folders(
+    for batch in walk_folders(
         roots, ScanFilter(), [], lambda p, m: events.append("error"), meanwhile=lambda: events.append("meanwhile")
     ):
         events.append("files")

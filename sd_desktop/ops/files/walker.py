@@ -43,7 +43,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import msgpack
@@ -70,26 +70,13 @@ DIGEST_BYTES = 16
 START_AFTER_FOLDERS = 64  # a walk this long (without a walker idle) starts one for the rest
 
 
-def walk_folders(
-    roots: list[bytes],
-    flt: ScanFilter,
-    references: list[bytes],
-    on_error: Callable[[bytes, str], None],
-    should_stop: Callable[[], bool] | None = None,
-    batch_files: int = BATCH_FILES,
-    start_after: int = START_AFTER_FOLDERS,
-    meanwhile: Callable[[], None] | None = None,
-    walkers: int = 1,
-) -> Iterator[list[FileInfo]]:
-    """A few hundred wanted files at a time, listed by a walker process where there is one (see
-    ``walk_listed``, which this flattens)."""
-    listed = walk_listed(
-        roots, flt, references, on_error, should_stop, batch_files, start_after, meanwhile, walkers=walkers
-    )
-    for batch in listed:
-        files = batch[0].files() if len(batch) == 1 else [info for folder in batch for info in folder.files()]
-        if files:
-            yield files
+def files_of(listed: Generator[list[Listed], None, None]) -> Iterator[list[FileInfo]]:
+    """A ``walk_listed`` walk as lists of ``FileInfo`` (folders without a wanted file left out)."""
+    with contextlib.closing(listed):  # left half-way: the walk is closed (its walkers killed) at once
+        for batch in listed:
+            files = batch[0].files() if len(batch) == 1 else [info for folder in batch for info in folder.files()]
+            if files:
+                yield files
 
 
 def walk_listed(
