@@ -136,7 +136,7 @@ class DeleteJob(Job):
             if self.mode is DeleteMode.TRASH:
                 try:
                     trash(path)
-                except Exception as exc:  # send2trash raises several types; every one is a failure here
+                except Exception as exc:  # send2trash (Windows, macOS) raises several types; each is a failure
                     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                     return "failed", f"could not move to the trash: {text}; nothing was deleted"
                 return "trashed", None
