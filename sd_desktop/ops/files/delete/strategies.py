@@ -39,6 +39,7 @@ class Tally:
     files: int = 0
     bytes: int = 0
     current: bytes = b""
+    overwritten: int = 0  # secure mode: files whose content was overwritten (the caveat is about them)
     problems: list[tuple[bytes, str]] = field(default_factory=list)
 
 
@@ -113,6 +114,8 @@ class Remover:
                         written += os.write(fd, view[written:])
                     left -= len(chunk)
                 os.fsync(fd)
+            if st.st_size:
+                self.tally.overwritten += 1
         finally:
             os.close(fd)
 
