@@ -274,3 +274,24 @@ def test_very_long_names_are_shortened_in_the_trash_and_kept_in_the_record(libra
     for short, full in (("L" * 245, plain), ("é" * 122, accented)):
         text = (infos / f"{short}.trashinfo").read_bytes().split(b"\n")[1]
         assert unquote_to_bytes(text[5:]) == f"a/{full}".encode()
+
+
+def test_a_folder_holding_its_own_trash_or_a_mount_point_is_refused(library, vol):
+    data = Path(os.environ["XDG_DATA_HOME"])  # holds the home trash, $XDG_DATA_HOME/Trash
+    (data / "notes").mkdir(parents=True)
+    (data / "notes" / "n.txt").write_bytes(b"n")
+    info, rows = delete(library, data, vol)
+    assert rows == [
+        (
+            "failed",
+            "could not move to the trash: the trash folder is inside this folder; it cannot go into itself; "
+            "nothing was deleted",
+        ),
+        (
+            "failed",
+            "could not move to the trash: a mount point cannot go to the trash; unmount it first; nothing was deleted",
+        ),
+    ]
+    assert (data / "notes" / "n.txt").read_bytes() == b"n"
+    assert os.listdir(data / "Trash" / "info") == [] and os.listdir(data / "Trash" / "files") == []
+    assert os.path.ismount(vol) and os.listdir(vol) == []
