@@ -18,6 +18,7 @@ from sd_desktop import jobs, paths
 from sd_desktop.jobs import JobManager
 from sd_desktop.library import Library
 from sd_desktop.library import locations as loc
+from sd_desktop.ops.files.delete.freedesktop_trash import home_trash
 from sd_desktop.ui.bridge import EngineBridge
 from sd_desktop.ui.tasks import TaskRunner
 from sd_desktop.ui.thumbnails import ThumbnailCache
@@ -147,8 +148,7 @@ class AppServices(QObject):
 
 
 def trash_folder() -> bytes | None:
-    """The freedesktop trash's files folder (Linux), where send2trash puts files."""
+    """The home trash's files folder (freedesktop, Linux), where trashed files of the home's device go."""
     if os.name != "posix":
         return None
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return os.fsencode(os.path.join(base, "Trash", "files"))
+    return os.path.join(home_trash(), b"files")

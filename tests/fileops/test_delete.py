@@ -109,6 +109,27 @@ def test_secure_delete_overwrites_before_unlinking(library, tmp_path):
     )
 
 
+def test_secure_delete_says_it_overwrote_only_when_it_did(library, tmp_path):
+    """The caveat begins "secure delete overwrote the file's blocks": not after a refusal, a link,
+    an empty file or an empty folder, where nothing was overwritten."""
+    shared = tmp_path / "shared"
+    shared.write_bytes(b"shared content")
+    os.link(shared, tmp_path / "other-name")
+    os.symlink(shared, tmp_path / "link")
+    (tmp_path / "empty").write_bytes(b"")
+    (tmp_path / "empty-folder").mkdir()
+    names = ["shared", "link", "empty", "empty-folder"]
+    info = delete(library, [tmp_path / n for n in names], mode=DeleteMode.SECURE, confirm=True)
+    assert [rows(info)[n]["outcome"] for n in names] == ["skipped", "deleted", "deleted", "deleted"]
+    assert info.output["warnings"] == []
+    (tmp_path / "box").mkdir()
+    (tmp_path / "box" / "real").write_bytes(b"secret")
+    info = delete(library, [tmp_path / "box", tmp_path / "shared"], mode=DeleteMode.SECURE, confirm=True)
+    assert [r["outcome"] for r in info.output["outcomes"]] == ["deleted", "skipped"]
+    assert len(info.output["warnings"]) == 1
+    assert info.output["warnings"][0].startswith("secure delete overwrote the file's blocks")
+
+
 def test_secure_delete_refuses_hard_linked_files_unless_forced(library, tmp_path):
     victim = tmp_path / "victim"
     victim.write_bytes(b"shared content")

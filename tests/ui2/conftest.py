@@ -65,7 +65,7 @@ def wait_idle(engine) -> None:
 
 
 def trash_files() -> str:
-    """Where send2trash puts files in this process (it reads XDG_DATA_HOME once, when imported)."""
-    import send2trash.plat_other
+    """Where the home trash puts files (``$XDG_DATA_HOME/Trash/files``)."""
+    from sd_desktop.ops.files.delete.freedesktop_trash import home_trash
 
-    return os.path.join(send2trash.plat_other.HOMETRASH, "files")
+    return os.fsdecode(os.path.join(home_trash(), b"files"))

@@ -119,3 +119,23 @@ def rename_noreplace_at(dir_fd: int, src: str | bytes, dst: str | bytes) -> None
             raise OSError(err, os.strerror(err), os.fsdecode(src), None, os.fsdecode(dst))
     os.link(src, dst, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
     os.unlink(src, dir_fd=dir_fd)
+
+
+def rename_noreplace_between(src_dir_fd: int, src: str | bytes, dst_dir_fd: int, dst: str | bytes) -> None:
+    """Rename ``src`` in one open folder to ``dst`` in another; ``FileExistsError`` if ``dst`` exists.
+
+    Relative to descriptors, so a folder checked through its descriptor is the one written to."""
+    if _renameat2 is not None:
+        if _renameat2(src_dir_fd, os.fsencode(src), dst_dir_fd, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise OSError(err, os.strerror(err), os.fsdecode(src), None, os.fsdecode(dst))
+    # No RENAME_NOREPLACE on this file system (EINVAL can also mean "into itself": the plain
+    # rename below reports that again): check, then rename.
+    try:
+        os.lstat(dst, dir_fd=dst_dir_fd)
+    except FileNotFoundError:
+        os.rename(src, dst, src_dir_fd=src_dir_fd, dst_dir_fd=dst_dir_fd)
+    else:
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), os.fsdecode(dst))

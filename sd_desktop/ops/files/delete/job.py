@@ -129,6 +129,7 @@ class DeleteJob(Job):
 
         def work() -> tuple[str, str | None]:
             leftover = self.mode is DeleteMode.SECURE and remove_scrambled(os.path.dirname(path), prefix)
+            tally.overwritten += leftover  # a killed run overwrote these before scrambling their names
             if not os.path.lexists(path):
                 if leftover:
                     return "deleted", "finished after an interruption"
@@ -136,7 +137,7 @@ class DeleteJob(Job):
             if self.mode is DeleteMode.TRASH:
                 try:
                     trash(path)
-                except Exception as exc:  # send2trash raises several types; every one is a failure here
+                except Exception as exc:  # send2trash (Windows, macOS) raises several types; each is a failure
                     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                     return "failed", f"could not move to the trash: {text}; nothing was deleted"
                 return "trashed", None
@@ -156,8 +157,8 @@ class DeleteJob(Job):
         except DeleteInterrupted:
             self.state.files_deleted += tally.files
             self.state.bytes_deleted += tally.bytes
-            tally.files = tally.bytes = 0
-            await ctx.checkpoint()
+            overwritten, tally.files, tally.bytes, tally.overwritten = tally.overwritten, 0, 0, 0
+            await ctx.checkpoint(lambda c: _add_overwritten(c, ctx.job_id, seq, overwritten))
             await ctx.check_interrupt()
             raise
         finally:
@@ -186,7 +187,7 @@ class DeleteJob(Job):
         st.done += 1
         st.files_deleted += tally.files
         st.bytes_deleted += tally.bytes
-        tally.files = tally.bytes = 0
+        overwritten, tally.files, tally.bytes, tally.overwritten = tally.overwritten, 0, 0, 0
         if outcome == "failed" and reason:
             ctx.add_non_critical_error(path, reason)
 
@@ -195,6 +196,7 @@ class DeleteJob(Job):
                 "UPDATE work_item SET status = ?, outcome = ?, reason = ? WHERE job_id = ? AND seq = ?",
                 (STATUS_OF[outcome], outcome, reason, ctx.job_id, seq),
             )
+            _add_overwritten(conn, ctx.job_id, seq, overwritten)
             if roots and outcome in ("trashed", "deleted"):
                 entries.remove(conn, roots, path)
                 entries.refresh_totals(conn)
@@ -226,13 +228,13 @@ class DeleteJob(Job):
     async def _output(self, ctx: JobContext) -> DeleteOutput:
         rows = await ctx.library.read(
             lambda c: c.execute(
-                "SELECT src, outcome, reason FROM work_item WHERE job_id = ? ORDER BY seq", (ctx.job_id,)
+                "SELECT src, outcome, reason, size FROM work_item WHERE job_id = ? ORDER BY seq", (ctx.job_id,)
             ).fetchall()
         )
         out = DeleteOutput(
             mode=self.mode.value, files_deleted=self.state.files_deleted, bytes_deleted=self.state.bytes_deleted
         )
-        for src, outcome, reason in rows:
+        for src, outcome, reason, _overwritten in rows:
             out.outcomes.append(DeleteOutcome(paths.to_path(bytes(src)), outcome or "failed", reason))
             if outcome == "trashed":
                 out.trashed += 1
@@ -242,8 +244,9 @@ class DeleteJob(Job):
                 out.skipped += 1
             else:
                 out.failed += 1
-        if self.mode is DeleteMode.SECURE:
-            out.warnings = await ctx.run_blocking(self._caveats, ctx, [bytes(r[0]) for r in rows])
+        overwritten = [bytes(src) for src, _outcome, _reason, files in rows if files]
+        if self.mode is DeleteMode.SECURE and overwritten:  # the caveat says "overwrote": only when it did
+            out.warnings = await ctx.run_blocking(self._caveats, ctx, overwritten)
         return out
 
     @staticmethod
@@ -259,3 +262,10 @@ class DeleteJob(Job):
             if text not in found:
                 found.append(text)
         return found
+
+
+def _add_overwritten(conn: sqlite3.Connection, job_id: int, seq: int, files: int) -> None:
+    """Count, in the item's ``size`` column, the files secure mode overwrote for it (a resumed
+    item adds to what its earlier runs did)."""
+    if files:
+        conn.execute("UPDATE work_item SET size = size + ? WHERE job_id = ? AND seq = ?", (files, job_id, seq))

@@ -1,4 +1,7 @@
-"""How one path is deleted: to the trash (send2trash), permanently, or securely (overwrite first).
+"""How one path is deleted: to the trash, permanently, or securely (overwrite first).
+
+The trash is ``freedesktop_trash`` on Linux and the other free desktops (send2trash cannot be
+trusted with the choice of trash folder there: FAULTS 19) and send2trash on Windows and macOS.
 
 Symlinks are never followed: folders are walked through descriptors opened with ``O_NOFOLLOW``
 relative to their parent, so a folder swapped for a link mid-way cannot redirect the deletion.
@@ -10,10 +13,12 @@ import errno
 import os
 import secrets
 import stat
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sd_desktop.ops.files.copy.fsops import rename_noreplace_at
+from sd_desktop.ops.files.delete import freedesktop_trash
 
 OVERWRITE_CHUNK = 1024 * 1024
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -34,12 +39,16 @@ class Tally:
     files: int = 0
     bytes: int = 0
     current: bytes = b""
+    overwritten: int = 0  # secure mode: files whose content was overwritten (the caveat is about them)
     problems: list[tuple[bytes, str]] = field(default_factory=list)
 
 
 def trash(path: bytes) -> None:
     """Move ``path`` (a link itself, never its target) to the trash; raises on any failure."""
-    from send2trash import send2trash  # imported late: it reads XDG_DATA_HOME when imported
+    if sys.platform not in ("win32", "darwin"):
+        freedesktop_trash.trash(path)
+        return
+    from send2trash import send2trash  # recycle bin, macOS Trash
 
     st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode) and not os.path.exists(path):
@@ -105,6 +114,8 @@ class Remover:
                         written += os.write(fd, view[written:])
                     left -= len(chunk)
                 os.fsync(fd)
+            if st.st_size:
+                self.tally.overwritten += 1
         finally:
             os.close(fd)
 
