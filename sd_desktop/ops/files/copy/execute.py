@@ -18,11 +18,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sd_desktop import paths
-from sd_desktop.cas import full_hash
+from sd_desktop.cas import full_hash, full_hash_of_fd
 from sd_desktop.ops.files.copy import strategies
 from sd_desktop.ops.files.copy.fsops import (
     free_name,
     fsync_dir,
+    read_from_device,
     rename_noreplace,
     syncfs,
     temp_name,
@@ -385,7 +386,14 @@ class BatchRunner:
             return
         if s.digest is not None:
             try:
-                again = full_hash(s.tmp, self.should_stop_hash)
+                # the copy is flushed by now (fsync or syncfs): drop its pages so the hash is of
+                # what the device stored, not of what this process wrote into memory
+                fd = os.open(s.tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                try:
+                    read_from_device(fd)
+                    again = full_hash_of_fd(fd, self.should_stop_hash)
+                finally:
+                    os.close(fd)
             except OSError as exc:
                 raise strategies.side_error(exc, "re-reading the written copy") from exc
             if again != s.digest:
