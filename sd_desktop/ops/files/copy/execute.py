@@ -96,7 +96,7 @@ class BatchRunner:
         clone: bool = True,
         want_stats: bool = True,
     ):
-        self.clone = clone  # try FICLONE first (copy-on-write destinations)
+        self.cloner = strategies.Cloner(clone)  # FICLONE first where the two devices allow it
         self.want_stats = want_stats  # lstat placed targets for the library's entries
         self.job_id = job_id
         self.move = move
@@ -265,14 +265,18 @@ class BatchRunner:
             try:
                 hashing = self.verify or self.move
                 digest = None
+
+                def clone() -> bool:
+                    return self.cloner(sfd, dfd, st.st_dev, os.fstat(dfd).st_dev)
+
                 sparse = st.st_size >= SMALL_FILE and st.st_blocks * 512 < st.st_size
                 if hashing and st.st_size >= SMALL_FILE:
                     copied, digest = strategies.copy_kernel_hashing(
-                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, self.clone, sparse
+                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, clone, sparse
                     )
                 elif hashing:
                     copied, digest = strategies.copy_hashing(sfd, dfd, self._on_bytes, self.should_stop, self.throttle)
-                elif self.clone and st.st_size and strategies.try_clone(sfd, dfd):
+                elif st.st_size and clone():
                     copied = st.st_size
                     self._on_bytes(copied)
                 else:
