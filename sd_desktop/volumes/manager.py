@@ -10,8 +10,9 @@ import psutil
 
 from sd_desktop import paths
 
-# File systems where overwriting a file in place does not overwrite the old blocks.
-COPY_ON_WRITE_FS = {"btrfs", "zfs", "apfs", "bcachefs", "xfs-reflink", "overlay", "overlayfs"}
+# File systems where overwriting a file in place does not overwrite the old blocks. (XFS shares
+# blocks only between reflinked files, and its type name does not say whether reflink is on.)
+COPY_ON_WRITE_FS = {"btrfs", "zfs", "apfs", "bcachefs", "overlay", "overlayfs"}
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs", "9p", "afs", "davfs", "fuse.rclone"}
 PSEUDO_FS = {
     "proc",

@@ -128,6 +128,29 @@ def test_silently_corrupting_destination_is_caught_by_verify(library, tmp_path, 
     assert temp_leftovers(backing) == []
 
 
+@pytest.mark.parametrize("mode", ["verify", "move"])
+def test_verify_reads_the_copy_back_from_the_device_not_the_page_cache(library, tmp_path, mount_faultfs, mode):
+    # the destination keeps pages cached as a local disk does: what the copy wrote stays in memory
+    # as written while the "device" stored a flipped byte; only a re-read that drops those pages
+    # first (fsync, then POSIX_FADV_DONTNEED) sees what was stored
+    dest, backing = mount_faultfs("dest", {"flip": 50_000, "page_cache": True})
+    src = tmp_path / "src"
+    src.mkdir()
+    files = {"big.bin": FLIP_MARK + os.urandom(3 * MIB), "small.bin": FLIP_MARK + os.urandom(100_000)}
+    _write(src, files)
+
+    info = _run(library, [src / name for name in files], dest, mode)
+
+    rows = outcomes(info)
+    assert info.status.value == "completed_with_errors"
+    for name, data in files.items():
+        assert rows[name]["outcome"] == "failed"
+        assert "verification failed" in rows[name]["reason"]
+        assert (src / name).read_bytes() == data  # a move keeps its source
+    assert sorted(os.listdir(backing)) == []
+    assert temp_leftovers(backing) == []
+
+
 def test_unreadable_source_within_one_file_system(library, mount_faultfs):
     # source and target on one file system: copy_file_range itself fails with EIO (it does not say
     # which side failed); the chunk is redone through user space, which names the side

@@ -13,6 +13,9 @@ Faults (given as JSON on the command line):
   damaged directory, a share that drops while it is walked).
 * ``flip``: ``n`` — a file whose first bytes are ``FLIP_MARK`` silently gets byte ``n`` inverted
   when it is stored (a destination that corrupts without an error; what ``verify`` is for).
+* ``page_cache``: ``true`` — mount with the kernel's page cache kept across opens (``kernel_cache``,
+  no ``direct_io``), as a local disk behaves: what was written stays in memory as the program
+  wrote it, so only a read that reaches this process (the "device") sees what ``flip`` stored.
 
 Run: ``python -m tests.support.faultfs BACKING MOUNTPOINT '{"read_eio": {"bad.bin": 1048576}}'``
 (foreground; unmount with ``umount MOUNTPOINT``). Tests use ``mount_faultfs`` in tests/fileops/helpers.py.
@@ -152,8 +155,11 @@ class FaultFS(Operations):
 
 def main(argv: list[str]) -> None:
     backing, mountpoint, faults = argv[0], argv[1], json.loads(argv[2] if len(argv) > 2 else "{}")
-    # direct_io: every read and write reaches this process (no page cache hiding a fault)
-    FUSE(FaultFS(os.path.abspath(backing), faults), mountpoint, foreground=True, nothreads=True, direct_io=True)
+    # direct_io (the default here): every read and write reaches this process (no page cache hiding
+    # a fault); page_cache: the kernel keeps pages across opens, so a read is served from memory
+    # unless the pages were dropped
+    caching = {"kernel_cache": True} if faults.get("page_cache") else {"direct_io": True}
+    FUSE(FaultFS(os.path.abspath(backing), faults), mountpoint, foreground=True, nothreads=True, **caching)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sd_desktop import paths
-from sd_desktop.cas import full_hash
+from sd_desktop.cas import full_hash, full_hash_of_fd
 from sd_desktop.ops.files.copy import strategies
 from sd_desktop.ops.files.copy.fsops import (
     free_name,
     fsync_dir,
+    read_from_device,
     rename_noreplace,
     syncfs,
     temp_name,
@@ -95,7 +96,7 @@ class BatchRunner:
         clone: bool = True,
         want_stats: bool = True,
     ):
-        self.clone = clone  # try FICLONE first (copy-on-write destinations)
+        self.cloner = strategies.Cloner(clone)  # FICLONE first where the two devices allow it
         self.want_stats = want_stats  # lstat placed targets for the library's entries
         self.job_id = job_id
         self.move = move
@@ -264,14 +265,18 @@ class BatchRunner:
             try:
                 hashing = self.verify or self.move
                 digest = None
+
+                def clone() -> bool:
+                    return self.cloner(sfd, dfd, st.st_dev, os.fstat(dfd).st_dev)
+
                 sparse = st.st_size >= SMALL_FILE and st.st_blocks * 512 < st.st_size
                 if hashing and st.st_size >= SMALL_FILE:
                     copied, digest = strategies.copy_kernel_hashing(
-                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, self.clone, sparse
+                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, clone, sparse
                     )
                 elif hashing:
                     copied, digest = strategies.copy_hashing(sfd, dfd, self._on_bytes, self.should_stop, self.throttle)
-                elif self.clone and st.st_size and strategies.try_clone(sfd, dfd):
+                elif st.st_size and clone():
                     copied = st.st_size
                     self._on_bytes(copied)
                 else:
@@ -385,7 +390,14 @@ class BatchRunner:
             return
         if s.digest is not None:
             try:
-                again = full_hash(s.tmp, self.should_stop_hash)
+                # the copy is flushed by now (fsync or syncfs): drop its pages so the hash is of
+                # what the device stored, not of what this process wrote into memory
+                fd = os.open(s.tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                try:
+                    read_from_device(fd)
+                    again = full_hash_of_fd(fd, self.should_stop_hash)
+                finally:
+                    os.close(fd)
             except OSError as exc:
                 raise strategies.side_error(exc, "re-reading the written copy") from exc
             if again != s.digest:

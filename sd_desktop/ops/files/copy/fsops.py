@@ -1,5 +1,6 @@
 """Low-level steps copy and delete share: a rename that never replaces, fsync of files, folders
-and whole file systems, and the temporary names that sit beside a target while it is written."""
+and whole file systems, dropping a flushed file's cached pages, and the temporary names that sit
+beside a target while it is written."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import ctypes.util
 import errno
 import os
 import stat
+import sys
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 _AT_FDCWD = -100
@@ -65,6 +67,32 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
     of a big file finds most of it already written instead of flushing it all at the end."""
     if _sync_file_range is not None:
         _sync_file_range(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
+
+
+_F_NOCACHE = 48  # macOS fcntl: reads on this descriptor bypass the unified buffer cache
+
+
+def read_from_device(fd: int) -> None:
+    """Make the next reads of ``fd`` come from the device rather than from the page cache, so a
+    verify pass re-reads what the disk stored, not what the program wrote into memory.
+
+    Call it after the file was flushed (fsync/syncfs): the kernel drops only clean pages. Advisory
+    and best effort: pages mapped by another process stay, a drive's own cache may still answer,
+    and network or FUSE file systems may answer from a cache of their own.
+    """
+    if hasattr(os, "posix_fadvise"):  # Linux and the BSDs
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        except OSError:
+            pass  # advice refused (a pipe, an odd file system): the read goes on from the cache
+    elif sys.platform == "darwin":  # no posix_fadvise on macOS; F_NOCACHE on the reading descriptor
+        import fcntl  # not at the top: delete shares this module and fcntl does not exist on Windows
+
+        try:
+            fcntl.fcntl(fd, _F_NOCACHE, 1)
+        except OSError:
+            pass
+    # Windows would need a reopen with FILE_FLAG_NO_BUFFERING (sector-aligned reads): not done yet
 
 
 def fsync_dir(path: bytes) -> None:

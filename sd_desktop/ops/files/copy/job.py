@@ -205,7 +205,6 @@ class FileCopyJob(Job):
             should_stop=lambda: ctx.interrupt_requested,
             add_error=ctx.add_non_critical_error,
             bwlimit=self.config.bwlimit,
-            clone=await ctx.run_blocking(_clone_possible, ctx.volumes, dest_root),
             want_stats=bool(roots),
         )
         phase = "moving" if self.config.move else "copying"
@@ -496,15 +495,6 @@ class FileCopyJob(Job):
                 unlink_quietly(temp_name(bytes(dst), ctx.job_id, seq))
 
         await ctx.run_blocking(work)
-
-
-def _clone_possible(volumes, dest: bytes) -> bool:
-    """Only copy-on-write file systems can share blocks; elsewhere the clone attempt is a wasted call."""
-    try:
-        vol = volumes.volume_for(dest)
-    except OSError:
-        return True
-    return vol is None or vol.is_copy_on_write or vol.fstype in ("xfs", "bcachefs", "btrfs", "ocfs2")
 
 
 def _plan_outcome(p) -> str | None:

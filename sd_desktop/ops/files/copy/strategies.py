@@ -49,13 +49,33 @@ class Throttle:
             time.sleep(min(ahead, 0.05))
 
 
-def try_clone(src_fd: int, dst_fd: int) -> bool:
-    """Share the source's blocks (btrfs, xfs, bcachefs...). False where the file system cannot."""
-    try:
-        fcntl.ioctl(dst_fd, FICLONE, src_fd)
-        return True
-    except OSError:
-        return False
+class Cloner:
+    """FICLONE (share the source's blocks: btrfs, xfs with reflink, bcachefs, ocfs2, NFS 4.2, SMB3...),
+    learnt by trying rather than from the file system's name.
+
+    The first refusal that means "these two devices cannot share blocks" is remembered for the
+    job (keyed by source and destination device: EXDEV depends on both), so a copy of many files
+    onto ext4 or tmpfs pays one failed ioctl, not one per file. Any other error is not remembered:
+    the fallback copy meets it again and names it.
+    """
+
+    REFUSED = frozenset({errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EINVAL, errno.ENOTTY, errno.ENOSYS})
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.refused: set[tuple[int, int]] = set()  # (source st_dev, destination st_dev)
+
+    def __call__(self, src_fd: int, dst_fd: int, src_dev: int, dst_dev: int) -> bool:
+        """True when ``dst_fd`` now shares all of ``src_fd``'s blocks; False: copy the bytes instead."""
+        if not self.enabled or (src_dev, dst_dev) in self.refused:
+            return False
+        try:
+            fcntl.ioctl(dst_fd, FICLONE, src_fd)
+            return True
+        except OSError as exc:
+            if exc.errno in self.REFUSED:
+                self.refused.add((src_dev, dst_dev))
+            return False
 
 
 def copy_range(
@@ -185,11 +205,12 @@ def copy_kernel_hashing(
     on_bytes: Callable[[int], None],
     should_stop: Callable[[], bool],
     throttle,
-    clone: bool,
+    clone: Callable[[], bool] | None,
     sparse: bool = False,
 ) -> tuple[int, str]:
     """The unverified path's kernel copy (clone or ``copy_file_range``) while a helper thread hashes
     the source (blake3 releases the GIL; the pages come from the cache the copy reads too).
+    ``clone()``, when given, tries a clone of the two files first (True: cloned).
 
     The hash is of the source as read by us, not by the kernel: the caller compares it with a
     re-read of the written file, so bytes that changed between the two reads fail the check, and a
@@ -199,7 +220,7 @@ def copy_kernel_hashing(
     # the hashing reads keep to the bandwidth limit too (on a cold cache they are the first reads)
     hashing = _HASHER.submit(hash_source, src_fd, should_stop, cancel, Throttle(throttle.limit))
     try:
-        if clone and size and try_clone(src_fd, dst_fd):
+        if clone is not None and size and clone():
             copied = size
             on_bytes(size)
         else:

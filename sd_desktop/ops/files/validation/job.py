@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +30,10 @@ from sd_desktop.ops.files.validation.checks import ItemResult, Modes, check_item
 from sd_desktop.ops.files.validation.listing import Item, list_items
 
 KIND_ITEM, KIND_ISSUE, KIND_MISSING, KIND_NEW = 0, 1, 2, 3
-BATCH_FILES = 2000  # a batch is a hop to a thread and back, a barrier of the streams and a commit: std20k 10, not 40
+# a batch is a hop to a thread and back, a barrier of the streams and a commit: std20k 10, not 40
+BATCH_FILES = int(os.environ.get("SD_DESKTOP_VALIDATE_BATCH", "2000"))
+# tests only: hold each commit's transaction open this long, so a kill -9 lands while one is in flight
+TEST_COMMIT_DELAY = float(os.environ.get("SD_DESKTOP_VALIDATE_COMMIT_DELAY_MS", "0")) / 1000.0
 BATCH_BYTES = 128 * 1024 * 1024
 CHECK_THREADS = 2  # streams of files, each read ahead (``readahead``): blake3 and reads release the GIL
 ITEMS_PER_ROW = 256
@@ -181,7 +185,7 @@ class ValidationJob(Job):
                 checking = asyncio.ensure_future(ctx.run_blocking(_check_batch, pool, batch, modes, stop))
             try:
                 if commit is not None:
-                    await ctx.checkpoint(commit)
+                    await ctx.checkpoint(_held_open(commit) if TEST_COMMIT_DELAY else commit)
                     commit = None
                 if checking is None:
                     await ctx.check_interrupt()
@@ -301,6 +305,16 @@ class ValidationJob(Job):
             counts={s: counts.get(s, 0) for s in SEVERITY_ORDER},
             targets=[os.fsdecode(t) for t in self.config.targets],
         )
+
+
+def _held_open(write: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+    """``write``, then a wait inside the same transaction (tests only: ``TEST_COMMIT_DELAY``)."""
+
+    def held(conn: sqlite3.Connection) -> None:
+        write(conn)
+        time.sleep(TEST_COMMIT_DELAY)
+
+    return held
 
 
 def _check_batch(
