@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from sd_desktop.enums import ACTIVE, FINISHED, JobStatus
 from sd_desktop.jobs.errors import JobStateError
 from sd_desktop.jobs.schema import dataclass_schema
 
+__all__ = ["ACTIVE", "FINISHED", "EmptyState", "Job", "JobStatus"]
+
 if TYPE_CHECKING:
     from sd_desktop.jobs.context import JobContext
-
-
-class JobStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    PAUSED = "paused"
-    COMPLETED = "completed"
-    COMPLETED_WITH_ERRORS = "completed_with_errors"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def finished(self) -> bool:
-        return self in FINISHED
-
-    @property
-    def succeeded(self) -> bool:
-        return self in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERRORS)
-
-
-FINISHED = frozenset({JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERRORS, JobStatus.FAILED, JobStatus.CANCELLED})
-ACTIVE = frozenset({JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED})
 
 
 @dataclasses.dataclass

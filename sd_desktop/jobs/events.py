@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-EVENT_KINDS = ("queued", "started", "progress", "paused", "resumed", "completed", "failed", "cancelled")
+from sd_desktop.enums import EventKind
+
+EVENT_KINDS = tuple(EventKind)
 
 
 @dataclass
 class JobEvent:
-    kind: str  # one of EVENT_KINDS
+    kind: str  # an EventKind
     job_id: int
     name: str
     status: str

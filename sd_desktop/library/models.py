@@ -5,37 +5,11 @@ Bulk writers (the indexer) use the raw sqlite3 connection; these models serve ev
 
 from __future__ import annotations
 
-import stat
-from enum import IntEnum
-
 import peewee as pw
 
+from sd_desktop.enums import WorkStatus
+
 database_proxy = pw.DatabaseProxy()
-
-
-class EntryKind(IntEnum):
-    FILE = 0
-    DIR = 1
-    SYMLINK = 2
-    OTHER = 3  # FIFOs, sockets, device files: recorded, never opened
-
-    @classmethod
-    def of_mode(cls, mode: int) -> int:
-        """The kind (as a plain int, ready for SQLite) of an ``st_mode`` from lstat."""
-        if stat.S_ISREG(mode):
-            return cls.FILE.value
-        if stat.S_ISDIR(mode):
-            return cls.DIR.value
-        if stat.S_ISLNK(mode):
-            return cls.SYMLINK.value
-        return cls.OTHER.value
-
-
-class WorkStatus(IntEnum):
-    PENDING = 0
-    DONE = 1
-    FAILED = 2
-    SKIPPED = 3
 
 
 class BaseModel(pw.Model):

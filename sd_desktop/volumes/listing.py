@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 
 from sd_desktop import paths
-from sd_desktop.library.models import EntryKind
+from sd_desktop.enums import EntryKind
 
 KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_OTHER = 0, 1, 2, 3
 

@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 
 from sd_desktop import paths
-from sd_desktop.library.models import EntryKind
+from sd_desktop.enums import EntryKind
 from sd_desktop.ops.indexing.aggregate import aggregate_changed
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sd_desktop import paths
-from sd_desktop.library.models import EntryKind
+from sd_desktop.enums import EntryKind
 from sd_desktop.ops.files.copy.fsops import free_name
 from sd_desktop.volumes import same_volume
 
