@@ -6,6 +6,7 @@ Headless runs use the same engine as the app and never import Qt.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from collections.abc import Sequence
@@ -31,12 +32,40 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sd-desktop", description="sd_desktop headless commands")
     _common(parser)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line: progress, then a result")
     sub = parser.add_subparsers(
         dest="command", required=True, parser_class=_Parser, metavar="{" + ",".join(command_names()) + "}"
     )
     for module in commands.modules():
         module.register(sub)
+    for command_parser in _command_parsers(parser):
+        _accept_everywhere(command_parser)
     return parser
+
+
+def _command_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every parser below ``parser``: the commands, and their sub-commands (``jobs list``)."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):  # an alias names the same parser
+                found += [child, *_command_parsers(child)]
+    return found
+
+
+def _accept_everywhere(parser: argparse.ArgumentParser) -> None:
+    """``--library`` and ``--json`` after a (sub-)command as well as before it. Their default here is
+    SUPPRESS: a sub-parser's defaults overwrite what the main parser read, so an option given before
+    the command would otherwise be forgotten."""
+    options = parser._option_string_actions
+    if "--library" not in options:
+        parser.add_argument(
+            "--library", metavar="DIR", default=argparse.SUPPRESS, help="library folder (also before the command)"
+        )
+    if "--json" in options:
+        options["--json"].default = argparse.SUPPRESS
+    elif parser._subparsers is not None:  # ``jobs --json list``: the sub-command itself has its own --json
+        parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
@@ -68,25 +97,50 @@ def command_names() -> list[str]:
 
 
 def _first_positional(argv: Sequence[str]) -> str | None:
+    """The first word that is neither an option nor an option's value (``--library DIR``,
+    ``--add-location PATH``, also abbreviated as argparse allows), or None."""
+    options = {o: a.nargs != 0 for a in build_gui_parser()._actions for o in a.option_strings}
     skip = False
-    for arg in argv:
+    for n, arg in enumerate(argv):
         if skip:
             skip = False
             continue
-        if arg == "--library":
-            skip = True
-            continue
-        if arg.startswith("-"):
+        if arg == "--":
+            return argv[n + 1] if n + 1 < len(argv) else None
+        if arg.startswith("-") and arg != "-":
+            if "=" not in arg:
+                named = [o for o in options if o == arg] or [o for o in options if o.startswith(arg)]
+                skip = len(named) == 1 and options[named[0]]
             continue
         return arg
     return None
 
 
+def _can_open(word: str) -> bool:
+    """A first word the window opens: an existing path, or ``NAME:/path`` on a registered volume."""
+    if os.path.exists(word):
+        return True
+    from sd_desktop.volumes.addresses import is_volume_path  # only for a word that is no command nor path
+
+    return is_volume_path(word)
+
+
 def wants_gui(argv: Sequence[str]) -> bool:
+    """True when ``argv`` opens the window: no command (only GUI options, ``--help``), or a first word
+    that is something to open. A first word that is neither is a usage error (``main``)."""
     first = _first_positional(argv)
-    if "--version" in argv or "-h" in argv or "--help" in argv:
-        return first is None or first not in command_names()
-    return first is None or first not in command_names()
+    return first is None or (first not in command_names() and _can_open(first))
+
+
+def unknown_first_word(word: str) -> str:
+    """The one-line complaint about a first word that is no command and nothing to open."""
+    if os.sep in word or word.startswith(("~", ".")):  # meant as a path
+        return f"no such file or folder: {word}"
+    names = command_names()
+    close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+    if close:
+        return f"unknown command {word!r}; did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return f"unknown command {word!r} (commands: {', '.join(names)}; or a folder to open)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sd_desktop.ui.app import run_gui  # Qt only here: the headless path never imports it
 
         return run_gui(args)
+    first = _first_positional(argv)
+    if first is not None and first not in command_names() and not _can_open(first):  # a typo opens no window
+        print(f"sd-desktop: error: {unknown_first_word(first)}", file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

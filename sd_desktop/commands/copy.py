@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -31,11 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "copy",
         help="copy or move files and folders into a folder",
-        description="Each SRC lands as DEST/basename(SRC), like 'cp -r SRC... DIR'. Files are written to a "
-        "temporary name, flushed to disk and renamed into place; an existing target is never replaced "
-        "unless --on-conflict says so.",
+        description="Each SRC lands as DEST/basename(SRC), like 'cp -r SRC... DIR'. DEST must exist, or only "
+        "its last part may be missing (it is created); --mkpath creates the missing folders above it too. "
+        "Files are written to a temporary name, flushed to disk and renamed into place; an existing target "
+        "is never replaced unless --on-conflict says so.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="SRC... DEST")
+    p.add_argument("--mkpath", action="store_true", help="create DEST's missing parent folders too (like rsync)")
     p.add_argument("--move", action="store_true", help="move instead of copy (sources removed once safe)")
     p.add_argument("--verify", action="store_true", help="re-read every written file and compare blake3 hashes")
     p.add_argument(
@@ -62,6 +65,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
             existing_path(src)
         except argparse.ArgumentTypeError as exc:
             raise UsageError(str(exc)) from None
+    if not args.mkpath:
+        check_destination_parent(dest)
     config = CopyConfig(
         sources=[Path(s).absolute() for s in sources],
         destination=Path(dest).absolute(),
@@ -74,6 +79,23 @@ def cmd_copy(args: argparse.Namespace) -> int:
     if code == EXIT_INTERRUPTED and config.on_conflict is ConflictPolicy.ASK:
         _show_conflicts(args)
     return code
+
+
+def check_destination_parent(dest: str) -> None:
+    """Refuse a DEST whose parent folder is missing: a typo (``/mnt/usbb/photos``) must not silently
+    become a new tree. Only DEST's last part may be missing, as with ``cp -r SRC NEWDIR``."""
+    parent = os.path.dirname(os.path.abspath(dest))
+    if os.path.isdir(parent):
+        return
+    if os.path.lexists(parent):
+        raise UsageError(f"the destination's parent {paths.display(parent)} is not a folder; nothing was copied")
+    top = parent  # the highest missing folder: where the typo most likely is
+    while not os.path.lexists(os.path.dirname(top)):
+        top = os.path.dirname(top)
+    raise UsageError(
+        f"the destination's parent folder {paths.display(parent)} does not exist ({paths.display(top)} is "
+        "missing); check the path, or add --mkpath to create it; nothing was copied"
+    )
 
 
 def _show_conflicts(args: argparse.Namespace) -> None:

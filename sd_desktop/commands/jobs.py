@@ -45,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(func=cmd_run)
     sc = jsub.add_parser("schema", help="the JSON schema of a job's config (all jobs without NAME)")
     sc.add_argument("name", nargs="?")
+    sc.add_argument("--json", action="store_true", help="the schema as the output of one result line")
     sc.set_defaults(func=cmd_schema)
     cl = jsub.add_parser("clear", help="forget finished jobs")
     cl.add_argument("--json", action="store_true")
@@ -179,11 +180,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     if args.name:
         try:
-            print(json.dumps(job_class(args.name).schema(), indent=2))
+            schema = job_class(args.name).schema()
         except JobStateError as exc:
             raise UsageError(str(exc)) from exc
     else:
-        print(json.dumps({n: c.schema() for n, c in sorted(registered().items())}, indent=2))
+        schema = {n: c.schema() for n, c in sorted(registered().items())}
+    if args.json:
+        emit_json({"event": "result", "job_id": None, "status": "completed", "output": schema, "errors": []})
+    else:
+        print(json.dumps(schema, indent=2))
     return EXIT_OK
 
 

@@ -73,7 +73,7 @@ def identify_batch(
         except _Changed as exc:
             out.changed += 1
             out.errors.append((rel, str(exc)))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # NotADirectory: a folder above it is a file now
             out.errors.append((rel, "vanished before its content could be read"))
         except OSError as exc:
             out.errors.append((rel, f"cannot read its content: {exc.strerror or exc}"))

@@ -86,7 +86,7 @@ def open_checked(info: FileInfo) -> int:
     """Open without following symlinks or blocking on FIFOs, and make sure it is the listed file."""
     try:
         fd = os.open(info.path, OPEN_FLAGS)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # NotADirectory: a folder above it is a file now
         raise FileChanged(info.path, "vanished since it was listed") from None
     try:
         st = os.fstat(fd)

@@ -8,6 +8,7 @@ a problem (size changed, extension mismatch); ``info`` worth knowing (modified, 
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ def check_item(item: Item, modes: Modes, should_stop=None, opened: int | OSError
     if item.disk is None:
         try:
             st = os.lstat(path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # gone, or a folder above it is a file now
             res.missing = {"path": path, "size": entry[0], "hash": entry[5]}
             return res
         except OSError as exc:
@@ -98,7 +99,7 @@ def check_item(item: Item, modes: Modes, should_stop=None, opened: int | OSError
             raise opened
         else:
             fd = opened
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # gone since the walk, or a folder above it is a file now
         if entry is not None:
             res.missing = {"path": path, "size": entry[0], "hash": entry[5]}
         return res
@@ -106,6 +107,16 @@ def check_item(item: Item, modes: Modes, should_stop=None, opened: int | OSError
         res.issues.append(
             issue(path, "unreadable", "error", "permission denied: cannot read this file", "fix its permissions")
         )
+        return res
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink: the file was replaced by one since the walk
+            res.issues.append(
+                issue(path, "type_changed", "warning", "listed as a file, now a link", "re-index the location")
+            )
+        else:
+            res.issues.append(
+                issue(path, "unreadable", "error", f"cannot open: {exc.strerror or exc}", "check the file")
+            )
         return res
     try:
         st = os.fstat(fd)
