@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QTreeView, QWidget
@@ -201,8 +202,7 @@ class ResultTabs(QObject):
                 view.show_outcomes(info.output.get("outcomes") or [], "moved")
 
         for batch in batches:
-            config = dnd.copy_config(batch, os.fsencode(folder), True)
-            config.on_conflict = ConflictPolicy.RENAME
+            config = replace(dnd.copy_config(batch, os.fsencode(folder), True), on_conflict=ConflictPolicy.RENAME)
             self.jobs.submit(config, f"Move {len(batch)} duplicates", on_done=done)
 
     # -- validation ------------------------------------------------------------------------

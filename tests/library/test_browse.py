@@ -23,8 +23,8 @@ from sd_desktop.library.browse import (
 )
 from sd_desktop.library.locations import Located, add_location, locate
 from tests.indexing.helpers import index_path
-from tests.thumbnails.conftest import run_thumbnails
 from tests.thumbnails._rows import picture
+from tests.thumbnails.conftest import run_thumbnails
 
 
 def tree(root: Path) -> Path:
@@ -61,9 +61,7 @@ def test_locate_names_the_location_and_the_entry_path(library, photos, tmp_path)
     assert read(library, lambda c: locate(c, photos)) == Located(loc_id, b"", root)
     assert read(library, lambda c: locate(c, photos / "raw" / "r.dng")) == Located(loc_id, b"raw/r.dng", root)
     # the relative path is the entry's path as the indexer stored it
-    stored = read(
-        library, lambda c: bytes(c.execute("SELECT path FROM entry WHERE name = 'r.dng'").fetchone()[0])
-    )
+    stored = read(library, lambda c: bytes(c.execute("SELECT path FROM entry WHERE name = 'r.dng'").fetchone()[0]))
     assert stored == b"raw/r.dng"
     # written loosely: made absolute and normalised; undecodable bytes stay bytes
     loose = os.fsencode(photos) + b"/raw/..//./caf\xe9.txt"
@@ -89,9 +87,11 @@ def test_locate_picks_the_deepest_root(library, tmp_path):
     outer_id = add_location(library, outer)
     # add_location refuses nested roots; a library written by an older build may hold them
     inner_id = library.write_sync(
-        lambda c: c.execute(
-            "INSERT INTO location (path, name, created_at) VALUES (?, 'inner', 0)", (os.fsencode(outer / "inner"),)
-        ).lastrowid
+        lambda c: (
+            c.execute(
+                "INSERT INTO location (path, name, created_at) VALUES (?, 'inner', 0)", (os.fsencode(outer / "inner"),)
+            ).lastrowid
+        )
     )
     assert read(library, lambda c: locate(c, outer / "inner" / "x")) == Located(
         inner_id, b"x", os.fsencode(outer / "inner")
