@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QDockWidget,
     QFileDialog,
@@ -233,8 +235,7 @@ class MainWindow(QMainWindow):
         self.drop_filters = []
         for view in (self.content.list, self.content.grid):
             view.customContextMenuRequested.connect(lambda pos, v=view: menus.popup_content_menu(v, pos))
-            target = lambda pos, v=view: self._folder_under(v, pos)  # noqa: E731
-            self.drop_filters.append(DropFilter(drops, view, target, drag_out=True))
+            self.drop_filters.append(DropFilter(drops, view, partial(self._folder_under, view), drag_out=True))
         side = self.sidebar.view
         side.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         side.customContextMenuRequested.connect(menus.popup_sidebar_menu)
@@ -245,7 +246,7 @@ class MainWindow(QMainWindow):
             lambda pos: self.result_tabs.show_history_menu(history, self.jobs.history_model, pos)
         )
 
-    def _folder_under(self, view, pos) -> bytes | None:
+    def _folder_under(self, view: QAbstractItemView, pos: QPoint) -> bytes | None:
         """Where a drop at ``pos`` of a content view goes: the folder row under it, else the folder shown."""
         index = view.indexAt(pos)
         if index.isValid():
@@ -254,7 +255,7 @@ class MainWindow(QMainWindow):
                 return entry[R_PATH]
         return self.current_path
 
-    def _sidebar_folder_under(self, pos) -> bytes | None:
+    def _sidebar_folder_under(self, pos: QPoint) -> bytes | None:
         index = self.sidebar.view.indexAt(pos)
         return index.data(SidebarPathRole) if index.isValid() else None
 
