@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from sd_desktop import paths
+from sd_desktop.enums import EntryKind
 from sd_desktop.library.locations import locate
 
-KIND_DIR = 1
+KIND_DIR = EntryKind.DIR.value
 
 # A listed child: (entry id or None, name, absolute raw path, kind, size, mtime_ns, hidden,
 # content id or None, MIME or None, child count or None); a folder's size is the indexer's total
