@@ -17,7 +17,7 @@ from typing import Any
 import blake3
 
 from sd_desktop.jobs import codec
-from sd_desktop.jobs.base import ACTIVE, FINISHED, Job, JobStatus, job_class
+from sd_desktop.jobs.base import ACTIVE, FINISHED, Job, JobStatus, job_class, job_class_for
 from sd_desktop.jobs.context import Control, JobContext
 from sd_desktop.jobs.errors import JobCancelled, JobError, JobPaused, JobStateError
 from sd_desktop.jobs.events import EventBus, JobEvent
@@ -313,6 +313,10 @@ class JobManager:
             self.events.publish(JobEvent("queued", job_id, cls.NAME, JobStatus.QUEUED.value, target=target))
         self._wake.set()
         return job_id
+
+    async def submit(self, config: Any, *, priority: int = 0, parent_id: int | None = None) -> int:
+        """``enqueue`` of a typed config: the job is the one whose ``Config`` it is (``job_class_for``)."""
+        return await self.enqueue(job_class_for(config), config, priority=priority, parent_id=parent_id)
 
     async def pause(self, job_id: int) -> None:
         if self._control_running(job_id, Control.PAUSING):

@@ -8,6 +8,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sd_desktop import paths
 from sd_desktop.library.library import Library
@@ -134,6 +135,38 @@ def find_location(lib: Library, path: paths.PathLike, exact: bool = False) -> in
             if best is None or len(loc_path) > best[1]:
                 best = (loc_id, len(loc_path))
     return best[0] if best else None
+
+
+class Located(NamedTuple):
+    """Where a path sits in the library (see ``locate``)."""
+
+    location_id: int
+    relative: bytes  # the path below the location's root, as ``entry.path`` stores it; b"" for the root
+    root: bytes  # the location's root folder, as ``location.path`` stores it
+
+
+def locate(conn: sqlite3.Connection, path: paths.PathLike) -> Located | None:
+    """Which location holds ``path``: the location whose root is ``path`` or one of its parent
+    folders (the deepest one, should roots ever nest), with ``path`` relative to that root; None
+    when no location holds it.
+
+    ``path`` is taken as written: made absolute and normalised lexically (``a/./b``, ``a/../b``,
+    doubled slashes), but symlinks are NOT resolved, so a folder browsed through a link stays the
+    path the user sees. Pass ``normalize(path)`` to resolve symlinks first (``find_location`` does).
+    A root equal to a path only by prefix (``/data/photos2`` for the root ``/data/photos``) does
+    not hold it. ``relative`` is the ``entry.path`` the indexer stores for ``path``, whether or not
+    that entry exists yet. Reads ``conn`` only (any connection: a reader of its own, or the one
+    ``Library.read_sync`` hands over)."""
+    raw = os.path.normpath(os.path.abspath(os.fsencode(path)))
+    best: tuple[int, bytes] | None = None
+    for loc_id, root in conn.execute("SELECT id, path FROM location"):
+        root = bytes(root)
+        if paths.is_within(raw, root) and (best is None or len(root) > len(best[1])):
+            best = (loc_id, root)
+    if best is None:
+        return None
+    loc_id, root = best
+    return Located(loc_id, b"" if raw == root else os.path.relpath(raw, root), root)
 
 
 def location_path(lib: Library, location_id: int) -> Path:
