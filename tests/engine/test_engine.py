@@ -450,8 +450,16 @@ def test_state_codec_round_trips_paths_enums_and_undecodable_names():
     assert isinstance(plain, dict) and set(plain) == {"items", "inner", "maybe", "counts"}  # named fields
 
 
-def test_state_decoding_tolerates_added_and_removed_fields():
-    assert codec.unpack(codec.pack(OldState(a=5)), NewState) == NewState(a=5, added=7)
+def test_state_decoding_fills_added_fields_and_refuses_unknown_ones():
+    @dataclass
+    class Older:
+        a: int = 1
+
+    assert codec.unpack(codec.pack(Older(a=5)), NewState) == NewState(a=5, added=7)
+    # a field this build does not know: the state is not what this build would resume from
+    with pytest.raises(codec.CodecError, match=r"^gone: unknown field; the known fields are: a, added$") as err:
+        codec.unpack(codec.pack(OldState(a=5)), NewState)
+    assert err.value.field == "gone"
 
 
 def test_schema_is_derived_from_config():
