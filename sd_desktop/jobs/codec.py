@@ -16,7 +16,7 @@ rules serve job configs from every front end (JSON from ``jobs run --config``, d
 window, dataclasses from the typed commands) and states read back from the library:
 
 * a string is never a list (``"abc"`` is not ``["a", "b", "c"]``), a bool is not an int, a float
-  (or NaN) is not an int; floats must be finite; an int field also takes no float;
+  (or NaN) is not an int; floats must be finite;
 * ints stay within SQLite's int64 range, and within the inclusive bounds of the field's metadata
   (``field(default=0, metadata=limits(0))``); the bounds apply to every number in the field (the
   items of a ``list[int]`` too);
@@ -136,7 +136,7 @@ def unpack(data: bytes, into: type | None = None) -> Any:
     try:
         plain = _unpackb(data)
     except Exception as exc:  # msgpack raises several unrelated types on garbage
-        raise CodecError(f"corrupt job data: {exc}") from exc
+        raise CodecError(f"corrupt job data: {str(exc) or type(exc).__name__}") from exc
     if into is None:
         return plain
     return from_plain(into, plain)
@@ -193,7 +193,7 @@ def _got(value: Any) -> str:
     if value is True or value is False:
         return str(value).lower()
     if isinstance(value, int):
-        if abs(value) < 10**24:
+        if value.bit_length() <= 128:
             return f"the integer {value}"
         return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"  # str() refuses huge ones
     if isinstance(value, float):
@@ -226,7 +226,7 @@ def _describe(tp: Any) -> str:
         return "null"
     if origin in (list, tuple, set, frozenset) or tp in (list, tuple, set, frozenset):
         args = typing.get_args(tp)
-        if not args or args[-1] is Ellipsis and args[0] is Any:
+        if not args or args[0] is Any:
             return "a list"
         if origin is tuple and args[-1] is not Ellipsis:
             return f"a list of {len(args)} items"
@@ -514,26 +514,28 @@ def _make_dict(tp: Any, key_tp: Any, value_tp: Any, lo: float | None, hi: float 
 
 
 def _unknown(name: Any, known: list[str]) -> _Mismatch:
-    text = name if isinstance(name, str) else repr(name)
-    close = difflib.get_close_matches(text, known, n=1) if isinstance(name, str) else []
+    plain = isinstance(name, str) and name.isidentifier()  # else quoted: a key may hold a newline
+    close = difflib.get_close_matches(name, known, n=1) if isinstance(name, str) else []
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return _Mismatch(f"unknown field{hint}; the known fields are: {', '.join(known)}").at(
-        "." + text if isinstance(name, str) else f"[{text}]"
+        "." + name if plain else f"[{name!r}]"
     )
 
 
 def _make_dataclass(cls: type) -> _Decoder:
-    # field decoders are made on first use: a dataclass may (indirectly) hold itself
-    plan: list[tuple[str, bool, bool, _Decoder]] = []  # name, init, required, decoder
-    known: list[str] = []
+    # field decoders are made on first use (a dataclass may hold itself), built whole and then
+    # published in one assignment: a second thread never sees half of them
+    prepared: tuple[tuple[tuple[str, bool, bool, _Decoder], ...], frozenset[str], list[str]] | None = None
 
-    def prepare() -> None:
+    def prepare() -> tuple:
         hints = _hints(cls)
+        plan = []  # name, init, required, decoder
         for f in dataclasses.fields(cls):
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             dec = _decoder(hints.get(f.name, Any), f.metadata.get("min"), f.metadata.get("max"))
             plan.append((f.name, f.init, required and f.init, dec))
-            known.append(f.name)
+        names = [name for name, *_ in plan]
+        return tuple(plan), frozenset(names), names
 
     def build(kwargs: dict[str, Any]) -> Any:
         try:
@@ -542,8 +544,10 @@ def _make_dataclass(cls: type) -> _Decoder:
             raise _Mismatch(str(exc)) from None
 
     def dataclass_value(v: Any) -> Any:
-        if not plan:
-            prepare()
+        nonlocal prepared
+        if prepared is None:
+            prepared = prepare()
+        plan, known, names = prepared
         kwargs: dict[str, Any] = {}
         if isinstance(v, cls):
             for name, init, _required, dec in plan:
@@ -569,7 +573,7 @@ def _make_dataclass(cls: type) -> _Decoder:
         if found != len(v):
             for name in v:
                 if name not in known:
-                    raise _unknown(name, known)
+                    raise _unknown(name, names)
         return build(kwargs)
 
     return dataclass_value
