@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from sd_desktop import __version__, commands
 from sd_desktop.commands.common import EXIT_FAILED, EXIT_USAGE, CommandFailed, UsageError
+from sd_desktop.jobs.codec import CodecError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -160,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except UsageError as exc:
         print(f"sd-desktop: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CodecError as exc:  # a job config a command built refused by the engine: nothing ran
+        print(f"sd-desktop: error: bad job config: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except CommandFailed as exc:
         print(f"sd-desktop: {exc}", file=sys.stderr)

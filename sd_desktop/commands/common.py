@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sd_desktop import paths
-from sd_desktop.jobs import JobEvent, JobInfo, JobManager, JobStatus
-from sd_desktop.jobs.codec import to_jsonable
+from sd_desktop.jobs import JobEvent, JobInfo, JobManager, JobStatus, job_class
+from sd_desktop.jobs.codec import CodecError, from_plain, to_jsonable
 from sd_desktop.library import Library, LibraryError, LibraryLocked, SchemaTooNew
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 3
@@ -150,7 +150,12 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
 
 def run_job(args: argparse.Namespace, name: str, config: Any, summarize: Callable[[Any], str] | None = None) -> int:
     """Enqueue ``name`` with ``config`` (an identical interrupted job is continued instead), run it to
-    its end, print progress and the result; returns the exit code."""
+    its end, print progress and the result; returns the exit code. A config that does not fit the
+    job's is a usage error, found before the library opens (nothing runs, no job row)."""
+    try:
+        config = from_plain(job_class(name).Config, config)
+    except CodecError as exc:
+        raise UsageError(f"bad config for {name}: {exc}") from None
     lib = open_library(args)
     try:
         info = asyncio.run(drive_job(lib, args, lambda m: m.enqueue(name, config)))

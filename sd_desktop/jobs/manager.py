@@ -138,6 +138,18 @@ def _safe_unpack(blob: bytes | None) -> Any:
         return None
 
 
+def _stored(job_id: int, name: str, version: int, what: str, blob: bytes, into: type) -> Any:
+    """A job's stored config or state, decoded into its type; a row that does not decode (damaged, or
+    written by a build whose fields differ) fails that job alone, with a message naming the field."""
+    try:
+        return codec.unpack(bytes(blob), into)
+    except codec.CodecError as exc:
+        raise JobStateError(
+            f"job {job_id} ({name}, version {version}) cannot continue: its stored {what} is corrupt or "
+            f"from another build ({exc}); run it again"
+        ) from exc
+
+
 def config_key(name: str, config_blob: bytes) -> str:
     return blake3.blake3(name.encode() + b"\0" + config_blob).hexdigest()[:32]
 
@@ -281,10 +293,9 @@ class JobManager:
     ) -> int:
         """Queue a job; an identical active job (same name and config) is returned instead."""
         cls = job_class(name) if isinstance(name, str) else name
-        if isinstance(config, dict):
-            config = codec.from_plain(cls.Config, config)
-        if not isinstance(config, cls.Config):
-            raise TypeError(f"{cls.NAME} needs a {cls.Config.__name__}, got {type(config).__name__}")
+        # every front end's config (a dict from the window or JSON, a dataclass from the typed
+        # commands) is checked here, before a row exists: CodecError names the field
+        config = codec.from_plain(cls.Config, config)
         job = cls(config)
         blob = codec.pack(config)
         key = config_key(cls.NAME, blob)
@@ -497,11 +508,8 @@ class JobManager:
                 f"this {name} job was saved by job version {version}, but this build runs version "
                 f"{cls.VERSION}; it cannot continue — run it again"
             )
-        try:
-            config = codec.unpack(bytes(config_blob), cls.Config)
-            state = codec.unpack(bytes(state_blob), cls.State) if state_blob is not None else None
-        except (codec.CodecError, TypeError, ValueError) as exc:
-            raise JobStateError(f"the stored state of this {name} job is corrupt ({exc}); run it again") from exc
+        config = _stored(job_id, name, version, "config", config_blob, cls.Config)
+        state = _stored(job_id, name, version, "state", state_blob, cls.State) if state_blob is not None else None
         errors = _safe_unpack(errors_blob) or []
         job = cls(config, state)
         ctx = JobContext(self, job_id, job, resumed=state_blob is not None, errors=errors, error_count=error_count)

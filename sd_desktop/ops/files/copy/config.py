@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from sd_desktop.jobs.codec import limits
+
 
 class ConflictPolicy(Enum):
     SKIP = "skip"
@@ -26,7 +28,7 @@ class CopyConfig:
     move: bool = False
     verify: bool = False
     on_conflict: ConflictPolicy = ConflictPolicy.SKIP
-    bwlimit: int = 0  # bytes per second, 0 = unlimited
+    bwlimit: int = field(default=0, metadata=limits(0))  # bytes per second, 0 = unlimited
 
 
 @dataclass

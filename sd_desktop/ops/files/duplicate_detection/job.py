@@ -46,6 +46,7 @@ from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
 from sd_desktop.gc_policy import fewer_collections
 from sd_desktop.jobs import Job, JobContext, JobError, codec, register
+from sd_desktop.jobs.codec import limits
 from sd_desktop.library import Library
 from sd_desktop.ops.files import walker
 from sd_desktop.ops.files.duplicate_detection import cache, snapshot
@@ -88,8 +89,8 @@ class DuplicateMode(StrEnum):
 class DuplicateConfig:
     search_paths: list[Path] = field(default_factory=list)
     mode: DuplicateMode = DuplicateMode.CONTENT
-    min_size: int = 0
-    max_size: int | None = None
+    min_size: int = field(default=0, metadata=limits(0))
+    max_size: int | None = field(default=None, metadata=limits(0))
     extensions: list[str] = field(default_factory=list)
     include_hidden: bool = True
     include_empty: bool = False

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sd_desktop import paths
 from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.jobs.codec import limits
 from sd_desktop.library.locations import normalize
 from sd_desktop.library.models import WorkStatus
 from sd_desktop.ops.media.thumbnail import sidecars
@@ -60,15 +61,16 @@ accepting: set[int] = set()
 
 @dataclass
 class ThumbnailConfig:
-    location_id: int | None = None
+    location_id: int | None = field(default=None, metadata=limits(1))
     path: Path | None = None
-    entry_ids: list[int] = field(default_factory=list)
+    entry_ids: list[int] = field(default_factory=list, metadata=limits(1))
     variants: list[Variant] = field(default_factory=default_variants)
     regenerate: bool = False
-    batch_size: int = 50
-    max_concurrency: int = 2
-    time_limit: float = 30.0  # seconds per file
-    max_pixels: int = DEFAULT_MAX_PIXELS  # pixels decoded into memory per file (after JPEG draft)
+    batch_size: int = field(default=50, metadata=limits(1))
+    max_concurrency: int = field(default=2, metadata=limits(1, 256))  # worker processes
+    time_limit: float = field(default=30.0, metadata=limits(0.001))  # seconds per file
+    # pixels decoded into memory per file (after JPEG draft)
+    max_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata=limits(1))
 
 
 @dataclass
