@@ -1,4 +1,4 @@
-"""The library: a folder with an SQLite database (peewee models) and a sidecar cache."""
+"""The library: a folder with an SQLite database (schema in ``migrations``, peewee ``models`` of it) and sidecars."""
 
 from sd_desktop.library.library import Library, LibraryError, default_library_dir
 from sd_desktop.library.lock import LibraryLocked
