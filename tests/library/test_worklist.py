@@ -13,7 +13,8 @@ from sd_desktop.library import worklist
 def job_id(library):
     def make(conn):
         return conn.execute(
-            "INSERT INTO job (name, version, status, config, config_key, created_at, updated_at) VALUES ('t', 1, 'queued', x'80', 'k', 0, 0)"
+            "INSERT INTO job (name, version, status, config, config_key, created_at, updated_at) "
+            "VALUES ('t', 1, 'queued', x'80', 'k', 0, 0)"
         ).lastrowid
 
     return library.write_sync(make)
