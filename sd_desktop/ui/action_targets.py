@@ -29,9 +29,12 @@ class ActionTargets:
         self.content = content
         self.current_folder = current_folder
         self.context: Context | None = None  # set while a context menu's actions may run
+        self.context_changed: list[Callable[[], None]] = []  # told when a context is set or dropped
 
     def set_context(self, context: Context | None) -> None:
         self.context = context
+        for listener in self.context_changed:
+            listener()
 
     def selected_entries(self) -> list[Row]:
         """The content view's selected rows (loaded ones), in view order."""

@@ -4,7 +4,16 @@ sharing one selection. Views accept drops later (issue 8 plugs in through ``drop
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QStackedWidget, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sd_desktop.ui.content_model import COL_KIND, COL_MODIFIED, COL_NAME, COL_SIZE, ContentModel
 
@@ -70,6 +79,25 @@ class ContentView(QStackedWidget):
             view.activated.connect(lambda idx: self.activated.emit(idx.row()))
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.selection_model().selectionChanged.connect(lambda *_: self.selectionChanged.emit())
+        self.placeholders = [self._placeholder(view) for view in (self.list, self.grid)]
+
+    @staticmethod
+    def _placeholder(view: QAbstractItemView) -> QLabel:
+        label = QLabel(view.viewport())
+        label.setObjectName("content_placeholder")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setEnabled(False)  # drawn in the palette's grey, as Dolphin draws "Folder is empty"
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # clicks and drops reach the view
+        label.hide()
+        layout = QVBoxLayout(view.viewport())
+        layout.addWidget(label)
+        return label
+
+    def set_placeholder(self, text: str | None) -> None:
+        """A line across the empty views ("No items match “x”"), or none."""
+        for label in self.placeholders:
+            label.setText(text or "")
+            label.setVisible(bool(text))
 
     def selection_model(self) -> QItemSelectionModel:
         return self.list.selectionModel()
