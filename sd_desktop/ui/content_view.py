@@ -3,7 +3,8 @@ sharing one selection. Views accept drops later (issue 8 plugs in through ``drop
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -78,6 +79,7 @@ class ContentView(QStackedWidget):
         for view in (self.list, self.grid):
             view.activated.connect(lambda idx: self.activated.emit(idx.row()))
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.installEventFilter(self)
         self.selection_model().selectionChanged.connect(lambda *_: self.selectionChanged.emit())
         self.placeholders = [self._placeholder(view) for view in (self.list, self.grid)]
 
@@ -98,6 +100,11 @@ class ContentView(QStackedWidget):
         for label in self.placeholders:
             label.setText(text or "")
             label.setVisible(bool(text))
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        # Ctrl+C is the window's Copy of files; when it is disabled (nothing selected) the item
+        # view would put the current row's name on the clipboard instead
+        return event.type() == QEvent.Type.KeyPress and event.matches(QKeySequence.StandardKey.Copy)
 
     def selection_model(self) -> QItemSelectionModel:
         return self.list.selectionModel()

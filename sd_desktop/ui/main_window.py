@@ -347,6 +347,7 @@ class MainWindow(QMainWindow):
         self.selection_label.setText("Loading…")
         self.content.set_placeholder(None)
         self.model.open_path(raw)
+        self.action_states.update()
         self._update_nav()
 
     @property

@@ -96,8 +96,19 @@ class PathBar(QStackedWidget):
         self.editor.returnPressed.connect(lambda: self.pathEntered.emit(self.editor.text()))
         self.editor.escaped.connect(self.cancel_editing)
         self.editor.textEdited.connect(lambda _t: self.show_error(None))
+        self.editor.textEdited.connect(self._list_folder_typed)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("location_error")
+        self.error_label.setStyleSheet("QLabel { color: #c0392b; padding-left: 6px; }")
+        self.error_label.setMaximumWidth(300)
+        self.error_label.hide()
+        self.edit_page = QWidget()
+        row = QHBoxLayout(self.edit_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.editor, 1)
+        row.addWidget(self.error_label)
         self.addWidget(self.crumbs)
-        self.addWidget(self.editor)
+        self.addWidget(self.edit_page)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.path: bytes | None = None
         self.error: str | None = None
@@ -105,7 +116,7 @@ class PathBar(QStackedWidget):
 
     @property
     def editing(self) -> bool:
-        return self.currentWidget() is self.editor
+        return self.currentWidget() is self.edit_page
 
     def set_path(self, path: bytes) -> None:
         self.path = path
@@ -143,7 +154,7 @@ class PathBar(QStackedWidget):
         if not self.editing:
             self.editor.setText(paths.display(self.path) if self.path is not None else "")
             self.show_error(None)
-            self.setCurrentWidget(self.editor)
+            self.setCurrentWidget(self.edit_page)
         self.editor.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.editor.selectAll()
 
@@ -162,6 +173,10 @@ class PathBar(QStackedWidget):
         self.error = text
         self.editor.setStyleSheet(ERROR_STYLE if text else "")
         self.editor.setToolTip(text or "")
+        metrics = self.error_label.fontMetrics()
+        self.error_label.setText(metrics.elidedText(text or "", Qt.TextElideMode.ElideMiddle, 280))
+        self.error_label.setToolTip(text or "")
+        self.error_label.setVisible(bool(text))
         if text:
             self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -170,7 +185,25 @@ class PathBar(QStackedWidget):
         self._dirs = QFileSystemModel(self)
         self._dirs.setFilter(QDir.Filter.AllDirs | QDir.Filter.NoDotAndDotDot | QDir.Filter.Drives)
         self._dirs.setRootPath("")
+        self._dirs.directoryLoaded.connect(self._folder_listed)
         completer = QCompleter(self._dirs, self)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.popup().setObjectName("location_completions")
         return completer
+
+    def _list_folder_typed(self, text: str) -> None:
+        """Have the folder being typed listed (on the model's thread): QCompleter alone only looks
+        at folders already listed, so the first completion of a folder would never show."""
+        slash = text.rfind("/")
+        if self._dirs is None or slash < 0:
+            return
+        index = self._dirs.index(text[: slash + 1])
+        if index.isValid() and self._dirs.canFetchMore(index):
+            self._dirs.fetchMore(index)
+
+    def _folder_listed(self, folder: str) -> None:
+        text = self.editor.text()
+        prefix = folder.rstrip("/") + "/"
+        completer = self.editor.completer()
+        if self.editing and completer is not None and text.startswith(prefix) and "/" not in text[len(prefix) :]:
+            completer.complete()
