@@ -10,7 +10,7 @@ import os
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from sd_desktop import paths
 from sd_desktop.ui.content_model import COL_NAME, R_NAME
@@ -58,11 +58,16 @@ def clean_clipboard(qapp):
 
 
 # -- New Folder --------------------------------------------------------------------------------
-def test_ctrl_shift_n_makes_a_new_folder_with_its_name_in_edit_and_undo_trashes_it(window, engine, qtbot, tmp_path):
+def test_ctrl_shift_n_makes_a_new_folder_with_its_name_in_edit_and_undo_trashes_it(
+    window, engine, qtbot, tmp_path, monkeypatch
+):
+    asked = []  # Ctrl+Shift+N must not be "Add Location…" (a folder picker that would wait here)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: asked.append(a) or "")
     folder = make_files(tmp_path / "work", "a.txt", dirs=("New Folder",))
     open_folder(qtbot, window, folder)
     view = focus_list(qtbot, window)
     qtbot.keyClick(view, Qt.Key.Key_N, CTRL | SHIFT)
+    assert asked == []
     qtbot.waitUntil(lambda: window.inline_rename.active, timeout=10000)
     created = os.path.join(folder, b"New Folder 2")  # "New Folder" is taken
     assert os.path.isdir(created)
@@ -271,10 +276,13 @@ def test_navigation_keys_enter_type_ahead_and_context_menu_key(window, qtbot, tm
 # -- rename in place ---------------------------------------------------------------------------
 def test_f2_renames_in_place_and_a_taken_name_is_said_beside_the_editor(window, qtbot, tmp_path, artifacts):
     folder = make_files(tmp_path / "r", "report.txt", "report 4.txt", "archive.tar.gz", dirs=("photos.2024",))
+    asked = []  # in place, never the dialog (which would wait here)
+    window.prompts.text = lambda *a: asked.append(a)
     open_folder(qtbot, window, folder)
     view = focus_list(qtbot, window)
     select(window, "report.txt")
     qtbot.keyClick(view, Qt.Key.Key_F2)
+    assert asked == []
     editor = window.inline_rename.editor
     assert editor is not None and editor.isVisible() and editor.hasFocus()
     assert editor.text() == "report.txt" and editor.selectedText() == "report"  # the stem, not the extension
@@ -287,6 +295,11 @@ def test_f2_renames_in_place_and_a_taken_name_is_said_beside_the_editor(window, 
     assert sorted(os.listdir(folder)) == sorted([b"report.txt", b"report 4.txt", b"archive.tar.gz", b"photos.2024"])
     assert error.geometry().top() >= editor.geometry().bottom()  # said right below the field
     window.grab().save(str(artifacts / "habits-rename-taken.png"))
+    # Backspace edits the name here (it goes up only in the file list)
+    editor.setCursorPosition(len("report 4"))
+    qtbot.keyClick(editor, Qt.Key.Key_Backspace)
+    assert editor.text() == "report .txt" and window.current_path == folder
+    assert not error.isVisible()  # typing clears the complaint
     # an invalid name, in words
     editor.setText("a/b.txt")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
@@ -429,4 +442,5 @@ def test_the_file_list_shows_type_icons(window, qtbot, tmp_path, icon_theme):
     assert icon_of("a.txt").name() == "text-plain"
     assert icon_of("b.png").name() == "image-x-generic"
     assert icon_of("d").name() == "folder"
-    assert icon_of("link.txt").pixmap(32).toImage().pixelColor(30, 30).name() == "#ff00ff"
+    link = icon_of("link.txt").pixmap(32).toImage()  # a text file's icon, with the link emblem
+    assert link.pixelColor(2, 2).name() == "#00ff00" and link.pixelColor(30, 30).name() == "#ff00ff"
