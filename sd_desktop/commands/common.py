@@ -137,6 +137,8 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
         if len(signals) > 1 or not running:
             if this is not None:
                 this.cancel()
+            for sig in (signal.SIGINT, signal.SIGTERM):  # one more signal ends the process outright,
+                loop.remove_signal_handler(sig)  # even one stuck in blocking work
             return
         for running_id in running:
             loop.create_task(manager.pause(running_id)).add_done_callback(_quiet)
