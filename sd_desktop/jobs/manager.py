@@ -401,6 +401,8 @@ class JobManager:
             announced = await fut
             return announced if announced is not None else await self.info(job_id)
         finally:
+            if fut.done() and not fut.cancelled():
+                fut.exception()  # a fault set on it while this raised the same fault another way
             waiters = self._waiters.get(job_id)
             if waiters is not None and fut in waiters:
                 waiters.remove(fut)
