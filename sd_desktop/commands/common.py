@@ -15,7 +15,8 @@ from typing import Any
 from sd_desktop import paths
 from sd_desktop.jobs import JobEvent, JobInfo, JobManager, JobStatus, job_class
 from sd_desktop.jobs.codec import CodecError, from_plain, to_jsonable
-from sd_desktop.library import Library, LibraryError, LibraryLocked, SchemaTooNew
+from sd_desktop.jobs.manager import SHUTDOWN_GRACE_SECONDS
+from sd_desktop.library import Library, LibraryError, LibraryFault, LibraryLocked, SchemaTooNew
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 3
 
@@ -81,6 +82,8 @@ def print_result(args: argparse.Namespace, info: JobInfo, summarize: Callable[[A
             print(f"sd-desktop: {info.name} job {info.id} {status}: {info.error}", file=sys.stderr)
         elif info.status is JobStatus.PAUSED:
             print(f"job {info.id} paused; continue it with: sd-desktop jobs resume {info.id}", file=sys.stderr)
+        elif info.status in (JobStatus.RUNNING, JobStatus.QUEUED):  # stopped by a second signal
+            print(f"job {info.id} stopped; continue it with: sd-desktop jobs resume {info.id}", file=sys.stderr)
         else:
             print(f"job {info.id} {status}", file=sys.stderr)
         for err in info.errors[:20]:
@@ -118,15 +121,27 @@ class _ProgressPrinter:
 
 async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[JobManager], Any]) -> JobInfo:
     """Start a manager, let ``start(manager)`` enqueue (or resume) a job and return its id, then run
-    it and its follow-ups to the end. SIGINT/SIGTERM pause the job instead of killing it."""
+    it and its follow-ups to the end. SIGINT/SIGTERM pause the job instead of killing it; a signal
+    with nothing to pause, or a second one, stops waiting at once (FAULTS 18: SIGTERM always works).
+    A library that fails under the job (full, read-only, damaged) raises ``CommandFailed``."""
     manager = JobManager(lib, run_queued=False, concurrency=2)
     manager.events.add_listener(_ProgressPrinter(getattr(args, "json", False)))
-    await manager.start()
     loop = asyncio.get_running_loop()
+    this = asyncio.current_task()
+    signals: list[int] = []
+    job_id: int | None = None
 
     def on_signal() -> None:
-        for job_id in manager.running_ids():
-            loop.create_task(manager.pause(job_id))
+        signals.append(1)
+        running = manager.running_ids()
+        if len(signals) > 1 or not running:
+            if this is not None:
+                this.cancel()
+            for sig in (signal.SIGINT, signal.SIGTERM):  # one more signal ends the process outright,
+                loop.remove_signal_handler(sig)  # even one stuck in blocking work
+            return
+        for running_id in running:
+            loop.create_task(manager.pause(running_id)).add_done_callback(_quiet)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -134,18 +149,45 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
         except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
             pass
     try:
+        await manager.start()
         job_id = await start(manager)
         info = await manager.info(job_id)
         if info is not None and info.status is JobStatus.PAUSED:
             await manager.resume(job_id)
         return await manager.wait_tree(job_id)
+    except LibraryError as exc:
+        raise CommandFailed(_with_resume_hint(exc, job_id)) from exc
+    except asyncio.CancelledError:
+        if not signals:
+            raise
+        if job_id is None:
+            raise CommandFailed("stopped by a signal before the job started") from None
+        if this is not None:
+            this.uncancel()
+        # the job (if still running) is stopped below and resumes from its last checkpoint
+        info = await manager.info(job_id)
+        if info is None:
+            raise CommandFailed(f"job {job_id} is no longer in the library") from None
+        return info
     finally:
-        await manager.shutdown()
+        await manager.shutdown(grace=1.0 if len(signals) > 1 else SHUTDOWN_GRACE_SECONDS)
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.remove_signal_handler(sig)
             except (NotImplementedError, RuntimeError):  # pragma: no cover
                 pass
+
+
+def _with_resume_hint(exc: LibraryError, job_id: int | None) -> str:
+    if job_id is None or not isinstance(exc, LibraryFault) or exc.kind == "damaged":
+        return str(exc)
+    return f"{exc} (job {job_id} continues where it stopped; or: sd-desktop jobs resume {job_id})"
+
+
+def _quiet(task: asyncio.Task) -> None:
+    """Retrieve a signal-started task's error: the run's own end reports what went wrong."""
+    if not task.cancelled():
+        task.exception()
 
 
 def run_job(args: argparse.Namespace, name: str, config: Any, summarize: Callable[[Any], str] | None = None) -> int:

@@ -22,7 +22,7 @@ from sd_desktop.jobs.context import Control, JobContext
 from sd_desktop.jobs.errors import JobCancelled, JobError, JobPaused, JobStateError
 from sd_desktop.jobs.events import EventBus, JobEvent
 from sd_desktop.jobs.progress import Progress
-from sd_desktop.library import Library
+from sd_desktop.library import Library, LibraryError, fault_of
 from sd_desktop.volumes import VolumeManager
 
 log = logging.getLogger(__name__)
@@ -185,6 +185,10 @@ class JobManager:
         self._claiming = 0  # claims in flight: a job already 'running' in the table, not yet in _running
         # pause/cancel requests that arrived while their job was being claimed: applied at launch
         self._early_control: dict[int, Control] = {}
+        # jobs stopped because the library failed under them (full, read-only, damaged): why. Their
+        # rows stay as last committed, so they resume like after a crash (FAULTS 18).
+        self._faults: dict[int, LibraryError] = {}
+        self._stalled: LibraryError | None = None  # the library failed while claiming the next job
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> list[int]:
@@ -349,8 +353,12 @@ class JobManager:
 
     async def resume(self, job_id: int) -> None:
         self._allowed.add(job_id)
-        changed = await self._set_status_if(job_id, {JobStatus.PAUSED}, JobStatus.QUEUED)
+        allowed = {JobStatus.PAUSED}
+        if job_id in self._faults and job_id not in self._running:
+            allowed.add(JobStatus.RUNNING)  # stopped by a library fault: its row still says running
+        changed = await self._set_status_if(job_id, allowed, JobStatus.QUEUED)
         if changed:
+            self._faults.pop(job_id, None)
             await self._announce(job_id, "resumed")
         self._wake.set()
 
@@ -399,11 +407,17 @@ class JobManager:
                 raise KeyError(job_id)
             if (info.status in FINISHED or info.status is JobStatus.PAUSED) and job_id not in self._running:
                 return info
+            if job_id not in self._running:
+                fault = self._faults.get(job_id) or self._stalled
+                if fault is not None:  # nothing will ever answer this waiter
+                    raise fault
             # the record read right after the finish (or pause) was stored: reading (and decoding
             # its output) again would cost as much once more
             announced = await fut
             return announced if announced is not None else await self.info(job_id)
         finally:
+            if fut.done() and not fut.cancelled():
+                fut.exception()  # a fault set on it while this raised the same fault another way
             waiters = self._waiters.get(job_id)
             if waiters is not None and fut in waiters:
                 waiters.remove(fut)
@@ -424,7 +438,7 @@ class JobManager:
     async def wait_idle(self) -> None:
         """Wait until nothing runs and nothing runnable is queued."""
         while True:
-            if not self._running and not self._claiming and not await self._next_runnable_exists():
+            if not self._running and not self._claiming and (self._stalled or not await self._next_runnable_exists()):
                 return
             self._idle.clear()
             await self._idle.wait()
@@ -435,8 +449,13 @@ class JobManager:
             self._wake.clear()
             try:
                 await self._fill()
-            except Exception:
-                log.exception("job scheduler failed to start a job")
+                self._stalled = None
+            except Exception as exc:
+                fault = fault_of(exc, self.library.folder)
+                if fault is None:
+                    log.exception("job scheduler failed to start a job")
+                else:
+                    self._stall(fault)
             if not self._running:
                 self._idle.set()
             await self._wake.wait()
@@ -548,6 +567,7 @@ class JobManager:
             )
         )
         status, error, output = JobStatus.FAILED, None, None
+        fault: LibraryError | None = None
         try:
             if ctx.resumed:
                 await job.on_resume(ctx)
@@ -573,15 +593,47 @@ class JobManager:
             self._running.pop(job_id, None)
             raise
         except Exception as exc:
-            log.exception("job %s (%s) crashed", job_id, job.NAME)
-            error = f"internal error: {type(exc).__name__}: {exc}"
+            fault = fault_of(exc, self.library.folder)
+            if fault is None:
+                log.exception("job %s (%s) crashed", job_id, job.NAME)
+                error = f"internal error: {type(exc).__name__}: {exc}"
         ctx.tracker.flush()
         ctx.tracker.close()
         try:
-            await self._store_finish(job_id, status, error=error, output=output, ctx=ctx)
+            if fault is None:
+                try:
+                    await self._store_finish(job_id, status, error=error, output=output, ctx=ctx)
+                except Exception as exc:
+                    # the end of the job could not be recorded: still end it, and say so to its waiters
+                    fault = fault_of(exc, self.library.folder) or LibraryError(
+                        f"could not record the end of job {job_id} in the library: {type(exc).__name__}: {exc}"
+                    )
+            if fault is not None:
+                self._abandon(job_id, job, fault)
         finally:
             self._running.pop(job_id, None)
             self._wake.set()
+
+    def _abandon(self, job_id: int, job: Job, fault: LibraryError) -> None:
+        """The library failed under a job. Nothing more is written (it would fail too): its row stays
+        as last committed, so the next start resumes it from its last checkpoint, as after a crash."""
+        log.info("job %s (%s) stopped: %s", job_id, job.NAME, fault)  # info: the CLI prints the one line
+        self._faults[job_id] = fault
+        self.events.publish(
+            JobEvent("paused", job_id, job.NAME, JobStatus.PAUSED.value, target=job.target(), error=str(fault))
+        )
+        for fut in self._waiters.pop(job_id, []):
+            if not fut.done():
+                fut.set_exception(fault)
+
+    def _stall(self, fault: LibraryError) -> None:
+        """The library failed while claiming a job: every waiter of a job not running ends with it."""
+        log.info("job scheduler stopped: %s", fault)
+        self._stalled = fault
+        for job_id in [j for j in self._waiters if j not in self._running]:
+            for fut in self._waiters.pop(job_id):
+                if not fut.done():
+                    fut.set_exception(fault)
 
     # -- persistence -----------------------------------------------------------------------
     async def _set_status_if(self, job_id: int, allowed: set[JobStatus], new: JobStatus) -> bool:

@@ -146,8 +146,8 @@ def test_kill_9_while_the_scan_reads_then_resume(tmp_path, library_dir, walker_m
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                conn = sqlite3.connect(db_path)
+            try:  # read-only: a plain connect would create an empty library.db, which the CLI refuses
+                conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
                 try:
                     row = conn.execute("SELECT status FROM job WHERE id = 1").fetchone()
                 finally:

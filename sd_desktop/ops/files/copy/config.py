@@ -43,6 +43,7 @@ class CopyState:
     inflight_from: int = -1  # the batch running when a checkpoint was taken (for crash recovery)
     inflight_to: int = -1
     touched_locations: list[int] = field(default_factory=list)
+    temp_token: str = ""  # in this job's temporary names (fsops.temp_name); set when planning
 
 
 @dataclass

@@ -95,10 +95,12 @@ class BatchRunner:
         bwlimit: int = 0,
         clone: bool = True,
         want_stats: bool = True,
+        temp_token: str = "",
     ):
         self.cloner = strategies.Cloner(clone)  # FICLONE first where the two devices allow it
         self.want_stats = want_stats  # lstat placed targets for the library's entries
         self.job_id = job_id
+        self.temp_token = temp_token  # see fsops.temp_name
         self.move = move
         self.verify = verify
         self.policy = policy
@@ -220,7 +222,7 @@ class BatchRunner:
             decision = self._decide(item, tst)
             if isinstance(decision, Result):
                 return decision
-        tmp = temp_name(item.dst, self.job_id, item.seq)
+        tmp = temp_name(item.dst, self.job_id, item.seq, self.temp_token)
         if item.inflight:
             unlink_quietly(tmp)  # a leftover of the interrupted run
         if item.kind == KIND_SYMLINK:

@@ -29,7 +29,7 @@ from sd_desktop.ops.files.copy.config import (
     CopyState,
 )
 from sd_desktop.ops.files.copy.execute import BatchRunner, Item, Result
-from sd_desktop.ops.files.copy.fsops import temp_name, unlink_quietly
+from sd_desktop.ops.files.copy.fsops import new_token, temp_name, unlink_quietly
 from sd_desktop.ops.files.copy.plan import (
     DONE,
     FAILED,
@@ -92,6 +92,7 @@ class FileCopyJob(Job):
     # -- plan -------------------------------------------------------------------------------
     async def _plan(self, ctx: JobContext) -> None:
         st, job_id = self.state, ctx.job_id
+        st.temp_token = st.temp_token or new_token()  # committed with the plan, before any temp file
         ctx.progress(phase="planning", message="checking sources")
         # a plan cut short by a crash starts over: its rows were never part of a checkpoint
         await ctx.library.write(lambda c: c.execute("DELETE FROM work_item WHERE job_id = ?", (job_id,)))
@@ -206,6 +207,7 @@ class FileCopyJob(Job):
             add_error=ctx.add_non_critical_error,
             bwlimit=self.config.bwlimit,
             want_stats=bool(roots),
+            temp_token=st.temp_token,
         )
         phase = "moving" if self.config.move else "copying"
         while True:
@@ -492,7 +494,7 @@ class FileCopyJob(Job):
 
         def work() -> None:
             for seq, dst in rows:
-                unlink_quietly(temp_name(bytes(dst), ctx.job_id, seq))
+                unlink_quietly(temp_name(bytes(dst), ctx.job_id, seq, self.state.temp_token))
 
         await ctx.run_blocking(work)
 

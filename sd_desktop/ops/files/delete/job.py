@@ -19,6 +19,7 @@ from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.ops.files.copy import entries
+from sd_desktop.ops.files.copy.fsops import new_token
 from sd_desktop.ops.files.delete import guard
 from sd_desktop.ops.files.delete.config import (
     DeleteConfig,
@@ -117,6 +118,7 @@ class DeleteJob(Job):
             rows.append((ctx.job_id, len(rows), raw, data))
         self.state.total = len(rows)
         self.state.phase = "delete"
+        self.state.temp_token = self.state.temp_token or new_token()
         await ctx.checkpoint(
             lambda c: c.executemany("INSERT INTO work_item (job_id, seq, src, data) VALUES (?, ?, ?, ?)", rows)
         )
@@ -124,7 +126,9 @@ class DeleteJob(Job):
     async def _delete_one(
         self, ctx: JobContext, path: bytes, remover: Remover, tally: Tally, seq: int = -1
     ) -> tuple[str, str | None]:
-        prefix = f".sd-desktop-shred-{ctx.job_id}-{seq}-"
+        token = self.state.temp_token
+        # the token keeps a job that reuses a lost job's id away from that job's leftovers
+        prefix = f".sd-desktop-shred-{ctx.job_id}-{token}-{seq}-" if token else f".sd-desktop-shred-{ctx.job_id}-{seq}-"
         remover.scramble_prefix = prefix
 
         def work() -> tuple[str, str | None]:
