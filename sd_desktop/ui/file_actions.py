@@ -511,10 +511,11 @@ class FileActionsController(QObject):
 
         def done(info: JobInfo) -> None:
             self._refresh_after()
-            if info.status is JobStatus.FAILED:
-                view.show_message(f"Nothing was deleted: {info.error}")
-            elif info.output is not None:
+            # a job that failed every file still has its outcomes (why each copy was kept): show them
+            if info.output is not None:
                 view.show_outcomes(info.output.get("outcomes") or [], verb)
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was deleted: {info.error}")
 
         def go() -> None:
             self.submit("delete", config, f"Remove {len(targets)} duplicates", on_done=done)
