@@ -10,15 +10,17 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sd_desktop import paths
 from sd_desktop.jobs import JobEvent, JobInfo, JobManager, JobStatus, job_class
 from sd_desktop.jobs.codec import CodecError, from_plain, to_jsonable
 from sd_desktop.jobs.manager import SHUTDOWN_GRACE_SECONDS
-from sd_desktop.library import Library, LibraryError, LibraryFault, LibraryLocked, SchemaTooNew
+from sd_desktop.library import Library, LibraryError, LibraryFault, LibraryLocked, SchemaTooNew, default_library_dir
+from sd_desktop.library.protect import first_library_danger
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PARTIAL = 0, 1, 2, 3, 4
 
 
 class UsageError(Exception):
@@ -30,8 +32,12 @@ class CommandFailed(Exception):
 
 
 def exit_code_for(status: JobStatus) -> int:
-    if status.succeeded:
+    """0 every item done, 4 some failed (or non-critical errors), 1 failed or cancelled, 3 stopped
+    before its end. ``copy a b && rm -rf a`` relies on 0 meaning all of it (FAULTS 20)."""
+    if status is JobStatus.COMPLETED:
         return EXIT_OK
+    if status is JobStatus.COMPLETED_WITH_ERRORS:
+        return EXIT_PARTIAL
     if status in (JobStatus.PAUSED, JobStatus.QUEUED, JobStatus.RUNNING):
         return EXIT_INTERRUPTED
     return EXIT_FAILED
@@ -44,6 +50,19 @@ def open_library(args: argparse.Namespace) -> Library:
         raise CommandFailed(str(exc)) from exc
     except OSError as exc:
         raise CommandFailed(f"cannot open the library at {args.library or 'the default place'}: {exc}") from exc
+
+
+def library_folder(args: argparse.Namespace) -> Path:
+    """The library folder the command works on (as ``open_library`` opens it)."""
+    return Path(args.library) if getattr(args, "library", None) else default_library_dir()
+
+
+def refuse_library_targets(args: argparse.Namespace, targets: list, verb: str) -> None:
+    """One line and exit 1, before anything is queued, when a target is (or holds) the library in
+    use (FAULTS 21); the jobs refuse it too, for callers other than this command line."""
+    danger = first_library_danger(targets, library_folder(args))
+    if danger:
+        raise CommandFailed(f"refused: {danger}; nothing was {verb}")
 
 
 def existing_path(text: str) -> str:
@@ -76,7 +95,8 @@ def print_result(args: argparse.Namespace, info: JobInfo, summarize: Callable[[A
         emit_json(result_object(info))
     else:
         status = info.status.value.replace("_", " ")
-        if info.status.succeeded and summarize and info.output is not None:
+        # a job that failed every item still lists them: the outcomes say why each one failed
+        if summarize and info.output is not None and (info.status.succeeded or info.status is JobStatus.FAILED):
             print(summarize(info.output))
         if info.error:
             print(f"sd-desktop: {info.name} job {info.id} {status}: {info.error}", file=sys.stderr)
@@ -190,17 +210,33 @@ def _quiet(task: asyncio.Task) -> None:
         task.exception()
 
 
-def run_job(args: argparse.Namespace, name: str, config: Any, summarize: Callable[[Any], str] | None = None) -> int:
+def run_job(
+    args: argparse.Namespace,
+    name: str,
+    config: Any,
+    summarize: Callable[[Any], str] | None = None,
+    *,
+    only_continue: str | None = None,
+) -> int:
     """Enqueue ``name`` with ``config`` (an identical interrupted job is continued instead), run it to
     its end, print progress and the result; returns the exit code. A config that does not fit the
-    job's is a usage error, found before the library opens (nothing runs, no job row)."""
+    job's is a usage error, found before the library opens (nothing runs, no job row).
+
+    With ``only_continue`` (the usage error to give otherwise) the command may only continue such a
+    job: the same command again after a kill, whose first paths are already gone."""
     try:
         config = from_plain(job_class(name).Config, config)
     except CodecError as exc:
         raise UsageError(f"bad config for {name}: {exc}") from None
+
+    async def start(manager: JobManager) -> int:
+        if only_continue is not None and await manager.active_id(name, config) is None:
+            raise UsageError(only_continue)
+        return await manager.enqueue(name, config)
+
     lib = open_library(args)
     try:
-        info = asyncio.run(drive_job(lib, args, lambda m: m.enqueue(name, config)))
+        info = asyncio.run(drive_job(lib, args, start))
     finally:
         lib.close()
     return print_result(args, info, summarize)

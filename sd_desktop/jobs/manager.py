@@ -21,6 +21,7 @@ from sd_desktop.jobs.base import ACTIVE, FINISHED, Job, JobStatus, job_class, jo
 from sd_desktop.jobs.context import Control, JobContext
 from sd_desktop.jobs.errors import JobCancelled, JobError, JobPaused, JobStateError
 from sd_desktop.jobs.events import EventBus, JobEvent
+from sd_desktop.jobs.outcome import final_status
 from sd_desktop.jobs.progress import Progress
 from sd_desktop.library import Library, LibraryError, fault_of
 from sd_desktop.volumes import VolumeManager
@@ -152,6 +153,21 @@ def _stored(job_id: int, name: str, version: int, what: str, blob: bytes, into: 
 
 def config_key(name: str, config_blob: bytes) -> str:
     return blake3.blake3(name.encode() + b"\0" + config_blob).hexdigest()[:32]
+
+
+def _typed(name: str | type[Job], config: Any) -> tuple[type[Job], Any]:
+    """The job class and its config, checked: every front end's config (a dict from JSON, a dataclass
+    from the window or the typed commands) is checked before a row exists; CodecError names the field."""
+    cls = job_class(name) if isinstance(name, str) else name
+    return cls, codec.from_plain(cls.Config, config)
+
+
+def _active_row(conn: sqlite3.Connection, name: str, key: str) -> tuple | None:
+    marks = ",".join("?" * len(ACTIVE))
+    return conn.execute(
+        f"SELECT id FROM job WHERE config_key = ? AND name = ? AND status IN ({marks}) ORDER BY id LIMIT 1",
+        (key, name, *[s.value for s in ACTIVE]),
+    ).fetchone()
 
 
 @dataclass
@@ -296,10 +312,7 @@ class JobManager:
         self, name: str | type[Job], config: Any, *, priority: int = 0, parent_id: int | None = None
     ) -> int:
         """Queue a job; an identical active job (same name and config) is returned instead."""
-        cls = job_class(name) if isinstance(name, str) else name
-        # every front end's config (a dict from the window or JSON, a dataclass from the typed
-        # commands) is checked here, before a row exists: CodecError names the field
-        config = codec.from_plain(cls.Config, config)
+        cls, config = _typed(name, config)
         job = cls(config)
         blob = codec.pack(config)
         key = config_key(cls.NAME, blob)
@@ -307,11 +320,7 @@ class JobManager:
         target = job.target()
 
         def tx(conn: sqlite3.Connection) -> tuple[int, bool]:
-            marks = ",".join("?" * len(ACTIVE))
-            row = conn.execute(
-                f"SELECT id FROM job WHERE config_key = ? AND name = ? AND status IN ({marks}) ORDER BY id LIMIT 1",
-                (key, cls.NAME, *[s.value for s in ACTIVE]),
-            ).fetchone()
+            row = _active_row(conn, cls.NAME, key)
             if row:
                 return row[0], False
             cur = conn.execute(
@@ -332,6 +341,14 @@ class JobManager:
     async def submit(self, config: Any, *, priority: int = 0, parent_id: int | None = None) -> int:
         """``enqueue`` of a typed config: the job is the one whose ``Config`` it is (``job_class_for``)."""
         return await self.enqueue(job_class_for(config), config, priority=priority, parent_id=parent_id)
+
+    async def active_id(self, name: str | type[Job], config: Any) -> int | None:
+        """The id of the active (queued, running, paused or interrupted) job that ``enqueue`` of the
+        same name and config would continue, or None."""
+        cls, config = _typed(name, config)
+        key = config_key(cls.NAME, codec.pack(config))
+        row = await self.library.read(lambda c: _active_row(c, cls.NAME, key))
+        return row[0] if row else None
 
     async def pause(self, job_id: int) -> None:
         if self._control_running(job_id, Control.PAUSING):
@@ -572,7 +589,7 @@ class JobManager:
             if ctx.resumed:
                 await job.on_resume(ctx)
             output = await job.run(ctx)
-            status = JobStatus.COMPLETED_WITH_ERRORS if ctx.error_count else JobStatus.COMPLETED
+            status, error = final_status(output, ctx.error_count)
         except JobPaused:
             status = JobStatus.PAUSED
             try:

@@ -67,3 +67,7 @@ class CopyOutput:
     moved: bool = False
     verified: bool = False
     problems: list[dict] = field(default_factory=list)  # first failed/skipped items: path, outcome, reason
+    # what decides the job's status: files, links and folders moved whole that were done (or skipped
+    # as the conflict policy asked), and items not done (failed, kept by a move, skipped by the engine)
+    items_done: int = 0
+    items_failed: int = 0
