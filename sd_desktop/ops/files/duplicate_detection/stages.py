@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 import blake3
 
 from sd_desktop.cas import HashInterrupted, full_hash_of_fd
+from sd_desktop.ops.files.file_listing import FileInfo
 from sd_desktop.ops.files.readahead import opened_ahead
-from sd_desktop.ops.files.scan import FileInfo
 
 HEAD_SIZE = 16 * 1024
 TAIL_SIZE = 16 * 1024
