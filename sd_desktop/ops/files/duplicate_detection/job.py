@@ -105,20 +105,24 @@ class DuplicateDetectionJob(Job):
             return
         key, folders = self._listing
         st = self.state
-        # the groups kept as the job's output holds them: taken again, they are not decoded at all
-        result = {
-            "groups": codec.pack(output.groups),
-            "hardlinks": codec.pack(output.hardlinks),
-            "group_count": output.group_count,
-            "duplicate_files": output.duplicate_files,
-            "wasted_bytes": output.wasted_bytes,
-            "files_scanned": st.files_scanned,
-            "candidates": st.candidates,
-            "candidate_bytes": st.candidate_bytes,
-            "size_candidates": st.stages.get("size_candidates", 0),
-        }
         job_id = ctx.job_id
-        await ctx.library.write(lambda c: snapshot.save(c, key, folders, result, job_id))
+
+        def save(conn: sqlite3.Connection) -> None:
+            # the groups kept as the job's output holds them: taken again, they are not decoded at all
+            result = {
+                "groups": codec.pack(output.groups),
+                "hardlinks": codec.pack(output.hardlinks),
+                "group_count": output.group_count,
+                "duplicate_files": output.duplicate_files,
+                "wasted_bytes": output.wasted_bytes,
+                "files_scanned": st.files_scanned,
+                "candidates": st.candidates,
+                "candidate_bytes": st.candidate_bytes,
+                "size_candidates": st.stages.get("size_candidates", 0),
+            }
+            snapshot.save(conn, key, folders, result, job_id)
+
+        await ctx.library.write(save)
 
     # -- scan ------------------------------------------------------------------------------
     async def _scan(

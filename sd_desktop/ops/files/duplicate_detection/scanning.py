@@ -79,6 +79,9 @@ class Scan:
 
     def __init__(self, ctx: JobContext, config: DuplicateConfig, mode: DuplicateMode):
         self.ctx, self.config, self.mode = ctx, config, mode
+        # asked per folder and per file read: a closure over the context, not a bound method (which
+        # would tie this scan, and every file it listed, into a reference cycle through ``early``)
+        self.stop: Callable[[], bool] = lambda: ctx.interrupt_requested
         self.flt = ScanFilter(
             min_size=max(0, config.min_size or 0),
             max_size=config.max_size,
@@ -103,9 +106,6 @@ class Scan:
         self.kept: set[tuple[int, int]] = set()  # identities whose first read is in the hash cache already
         self._devices: set[int] = set()
         self._loop = asyncio.get_running_loop()
-
-    def stop(self) -> bool:
-        return self.ctx.interrupt_requested
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> Scanned:
