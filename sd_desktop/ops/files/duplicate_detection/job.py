@@ -58,7 +58,6 @@ class DuplicateDetectionJob(Job):
     _cache_write: asyncio.Future | None = None  # the scan's hash-cache rows, written while hashing
     # this run's walk, remembered with the result once the job completes without error (``snapshot``)
     _listing: tuple[bytes, dict[bytes, bytes]] | None = None
-    _unchanged_since: float | None = None
     _unchanged: codec.Packed | None = None  # the output, when taken from an earlier search (``snapshot``)
 
     def target(self) -> str:
@@ -91,9 +90,7 @@ class DuplicateDetectionJob(Job):
                 found, hardlinks = self._results
             else:
                 found, hardlinks = await ctx.library.read(lambda c: results.load_results(c, ctx.job_id))
-            output = await ctx.run_blocking(
-                results.output_of, self.state, self.config, mode, found, hardlinks, self._unchanged_since
-            )
+            output = await ctx.run_blocking(results.output_of, self.state, self.config, mode, found, hardlinks)
             await self._remember(ctx, output)
             return output
 
@@ -204,7 +201,6 @@ class DuplicateDetectionJob(Job):
         counters = StageCounters(size_candidates=result["size_candidates"], cache_hits=result["size_candidates"])
         st.stages = counters.as_dict()
         self._listing = None  # remembered already
-        self._unchanged_since = previous.created_at
         output = results.output_of(st, self.config, mode, [], [], previous.created_at)
         output.group_count = result["group_count"]
         output.duplicate_files, output.wasted_bytes = result["duplicate_files"], result["wasted_bytes"]
