@@ -159,16 +159,17 @@ def run_once(step: Step) -> Sample:
     return Sample(wall, cpu)
 
 
-def measure(steps: Sequence[Step], runs: int = 5, cache: Cache = "warm") -> list[Series]:
+def measure(steps: Sequence[Step], runs: int = 5, cache: Cache = "warm", warmup: bool = True) -> list[Series]:
     """Time each step ``runs`` times, alternating (round i starts with step i mod n).
 
-    warm: every step runs once untimed first, so the page cache holds what it reads.
+    warm: every step runs once untimed first (unless ``warmup`` is False: the caller warmed what
+    the steps read), so the page cache holds what it reads.
     cold: the page cache is dropped right before every timed run (after ``before``); raises
     ``PermissionError`` when this machine does not allow it (check ``can_drop_caches()`` first)."""
     if cache == "cold" and not can_drop_caches():
         raise PermissionError("cannot drop the page cache here (needs root)")
     series = [Series(step.label, cache) for step in steps]
-    if cache == "warm":
+    if cache == "warm" and warmup:
         for step in steps:
             if step.before is not None:
                 step.before()
