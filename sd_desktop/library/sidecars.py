@@ -46,7 +46,7 @@ class Stored(NamedTuple):
 def existing(conn: sqlite3.Connection, content_ids: Iterable[int]) -> dict[int, dict[str, Stored]]:
     """Sidecar rows of these contents: content id -> variant name -> row."""
     found: dict[int, dict[str, Stored]] = {}
-    for chunk in _chunks(sorted(set(content_ids))):
+    for chunk in _chunks(list(set(content_ids))):
         marks = ",".join("?" * len(chunk))
         for content_id, variant, path, created_at in conn.execute(
             f"SELECT content_id, variant, path, created_at FROM sidecar WHERE content_id IN ({marks})", chunk
@@ -70,7 +70,7 @@ def store(conn: sqlite3.Connection, rows: Iterable[SidecarRow], now: float | Non
 def known_failures(conn: sqlite3.Connection, cas_ids: Iterable[str], decoder_version: str) -> set[str]:
     """The cas_ids among these that failed with this very decoder version (trying again is pointless)."""
     failed: set[str] = set()
-    for chunk in _chunks(sorted(set(cas_ids))):
+    for chunk in _chunks(list(set(cas_ids))):
         marks = ",".join("?" * len(chunk))
         failed.update(
             r[0]
