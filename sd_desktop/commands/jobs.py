@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import sys
+from typing import Any
 
 from sd_desktop.commands.common import (
     EXIT_OK,
@@ -161,17 +162,36 @@ def cmd_cancel(args: argparse.Namespace) -> int:
         final = asyncio.run(go())
     finally:
         lib.close()
-    return print_result(args, final)
+    code = print_result(args, final)
+    # the command did what it was asked: the job is cancelled (its status says so, not a failure)
+    return EXIT_OK if final is not None and final.status is JobStatus.CANCELLED else code
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict:
+    """json object hook: a key given twice is an error, not "the last one wins"."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"{key!r} is given twice")
+        out[key] = value
+    return out
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     try:
         cls = job_class(args.name)
-        config = from_plain(cls.Config, json.loads(args.config))
     except JobStateError as exc:
         raise UsageError(str(exc)) from exc
-    except (json.JSONDecodeError, CodecError, TypeError, ValueError) as exc:
-        raise UsageError(f"bad --config for {args.name}: {exc}") from exc
+    try:
+        plain = json.loads(args.config, object_pairs_hook=_no_repeats)
+    except RecursionError:
+        raise UsageError(f"bad --config for {cls.NAME}: the JSON is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, a repeated key, an integer of thousands of digits
+        raise UsageError(f"bad --config for {cls.NAME}: not valid JSON: {exc}") from None
+    try:
+        config = from_plain(cls.Config, plain)  # before the library opens: nothing runs, no job row
+    except CodecError as exc:
+        raise UsageError(f"bad --config for {cls.NAME}: {exc} (see: sd-desktop jobs schema {cls.NAME})") from None
     from sd_desktop.commands.common import run_job
 
     return run_job(args, cls.NAME, config)

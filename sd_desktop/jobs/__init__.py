@@ -3,10 +3,20 @@
 Never imports Qt: the GUI reaches it through ``sd_desktop.ui.bridge``.
 """
 
-from sd_desktop.jobs.base import ACTIVE, FINISHED, EmptyState, Job, JobStatus, job_class, register, registered
+from sd_desktop.jobs.base import (
+    ACTIVE,
+    FINISHED,
+    EmptyState,
+    Job,
+    JobStatus,
+    job_class,
+    job_class_for,
+    register,
+    registered,
+)
 from sd_desktop.jobs.context import Control, JobContext
 from sd_desktop.jobs.errors import Interrupted, JobCancelled, JobError, JobPaused, JobStateError
-from sd_desktop.jobs.events import JobEvent
+from sd_desktop.jobs.events import FINISHING_KINDS, EventKind, JobEvent
 from sd_desktop.jobs.manager import JobInfo, JobManager
 from sd_desktop.jobs.progress import Progress
 
@@ -15,6 +25,8 @@ __all__ = [
     "FINISHED",
     "Control",
     "EmptyState",
+    "EventKind",
+    "FINISHING_KINDS",
     "Interrupted",
     "Job",
     "JobCancelled",
@@ -28,6 +40,7 @@ __all__ = [
     "JobStatus",
     "Progress",
     "job_class",
+    "job_class_for",
     "register",
     "registered",
 ]

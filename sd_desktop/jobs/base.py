@@ -29,6 +29,9 @@ class Job:
 
     On pause the state persisted is the one of the last ``ctx.checkpoint()``; ``on_pause`` may
     checkpoint once more. ``on_cancel`` must remove half-done artefacts (temporary files).
+
+    An output with ``items_done`` and ``items_failed`` counts decides the final status: a run that
+    failed every item it acted on is stored as failed, outcomes and all (``jobs.outcome``).
     """
 
     NAME: ClassVar[str]
@@ -97,6 +100,17 @@ def job_class(name: str) -> type[Job]:
         return _REGISTRY[name]
     except KeyError:
         raise JobStateError(f"unknown job type {name!r}: this build of sd_desktop cannot run it") from None
+
+
+def job_class_for(config: Any) -> type[Job]:
+    """The registered job whose ``Config`` is the type of ``config`` (a ``DuplicateConfig`` gives
+    the duplicate detection job): front ends build a typed config and never spell a job's name."""
+    kind = type(config)
+    matches = [cls for cls in registered().values() if cls.Config is kind]
+    if len(matches) != 1:
+        why = "no job takes" if not matches else f"{len(matches)} jobs take"
+        raise JobStateError(f"{why} a {kind.__name__} as its config: submit it by job name")
+    return matches[0]
 
 
 def registered() -> dict[str, type[Job]]:

@@ -9,12 +9,14 @@ from typing import Any
 
 from sd_desktop.enums import EventKind
 
+# a job's last events: it completed (possibly with non-critical errors), failed or was cancelled
+FINISHING_KINDS = frozenset({EventKind.COMPLETED, EventKind.FAILED, EventKind.CANCELLED})
 EVENT_KINDS = tuple(EventKind)
 
 
 @dataclass
 class JobEvent:
-    kind: str  # an EventKind
+    kind: str  # an EventKind (plain strings compare equal to its members)
     job_id: int
     name: str
     status: str

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 
 @dataclass
@@ -23,6 +23,14 @@ class Progress:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Progress | None:
+        """The snapshot ``to_dict`` made (as events and stored jobs carry it); keys a newer or older
+        build wrote that this one does not know are ignored, missing ones take their defaults."""
+        if not data:
+            return None
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
     @property
     def fraction(self) -> float | None:

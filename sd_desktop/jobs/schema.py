@@ -42,12 +42,24 @@ def type_schema(tp: Any) -> dict:
     return {}
 
 
+def _bound(schema: dict, lo: float | None, hi: float | None) -> None:
+    """The field's bounds (``codec.limits``) on every number it holds, as the codec applies them."""
+    if schema.get("type") in ("integer", "number"):
+        if lo is not None:
+            schema["minimum"] = lo
+        if hi is not None:
+            schema["maximum"] = hi
+    for sub in (*schema.get("anyOf", ()), *([schema["items"]] if "items" in schema else ())):
+        _bound(sub, lo, hi)
+
+
 def dataclass_schema(cls: type) -> dict:
     hints = typing.get_type_hints(cls)
     props: dict[str, dict] = {}
     required: list[str] = []
     for f in dataclasses.fields(cls):
         prop = type_schema(hints.get(f.name, Any))
+        _bound(prop, f.metadata.get("min"), f.metadata.get("max"))
         if f.metadata.get("doc"):
             prop["description"] = f.metadata["doc"]
         if f.default is not dataclasses.MISSING and isinstance(f.default, (bool, int, float, str, type(None))):

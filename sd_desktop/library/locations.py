@@ -1,4 +1,10 @@
-"""Locations: folders the library tracks, with the totals people see in the sidebar."""
+"""Locations: folders the library tracks, with the totals people see in the sidebar.
+
+Changes (add, set the index mode, remove) go through the peewee ``Location`` model on the library's
+writer thread. Reads stay plain SQL on the ``sqlite3`` connection they are given: the window calls
+them on reader connections of its own, and read-only commands such as ``location list`` should be
+able to answer without importing peewee, a noticeable part of a command's start-up.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,13 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
+
+import peewee as pw
 
 from sd_desktop import paths
 from sd_desktop.library.library import Library
+from sd_desktop.library.models import Location
 
 
 class LocationError(ValueError):
@@ -78,15 +88,24 @@ def add_location(
                 "remove that one first"
             )
     label = name or paths.display(os.path.basename(raw) or raw)
+    insert = Location.insert(
+        path=raw,
+        name=label,
+        device=st.st_dev,
+        index_mode=index_mode,
+        rules=json.dumps(rules or {}),
+        created_at=time.time(),
+    )
+    return _write(lib, insert)
 
-    def insert(conn: sqlite3.Connection) -> int:
-        cur = conn.execute(
-            "INSERT INTO location (path, name, device, index_mode, rules, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (raw, label, st.st_dev, index_mode, json.dumps(rules or {}), time.time()),
-        )
-        return cur.lastrowid
 
-    return lib.write_sync(insert)
+def _write(lib: Library, query: pw.Query) -> int:
+    """Run a peewee ``query`` in a transaction of its own on the library's writer thread; returns the
+    new row's id for an insert, the number of rows changed for an update or a delete.
+
+    The query runs on ``lib.db`` by name rather than on the models' database proxy, which points at
+    whichever library was opened last in this process."""
+    return lib.write_sync(lambda _conn: query.execute(lib.db))
 
 
 INDEX_MODES = ("shallow", "content", "deep")
@@ -101,10 +120,7 @@ def check_index_mode(mode: str) -> str:
 def set_index_mode(lib: Library, location_id: int, mode: str) -> None:
     """How the app indexes this location from now on (the next index run uses it)."""
     check_index_mode(mode)
-    changed = lib.write_sync(
-        lambda conn: conn.execute("UPDATE location SET index_mode = ? WHERE id = ?", (mode, location_id)).rowcount
-    )
-    if not changed:
+    if not _write(lib, Location.update(index_mode=mode).where(Location.id == location_id)):
         raise LocationError(f"no location with id {location_id}")
 
 
@@ -118,7 +134,7 @@ def index_mode_of(lib: Library, location_id: int) -> str:
 
 def remove_location(lib: Library, location_id: int) -> None:
     """Forget a location and its entries (files on disk are untouched)."""
-    lib.write_sync(lambda conn: conn.execute("DELETE FROM location WHERE id = ?", (location_id,)))
+    _write(lib, Location.delete().where(Location.id == location_id))
 
 
 def _all_paths(lib: Library) -> list[tuple[int, bytes]]:
@@ -134,6 +150,38 @@ def find_location(lib: Library, path: paths.PathLike, exact: bool = False) -> in
             if best is None or len(loc_path) > best[1]:
                 best = (loc_id, len(loc_path))
     return best[0] if best else None
+
+
+class Located(NamedTuple):
+    """Where a path sits in the library (see ``locate``)."""
+
+    location_id: int
+    relative: bytes  # the path below the location's root, as ``entry.path`` stores it; b"" for the root
+    root: bytes  # the location's root folder, as ``location.path`` stores it
+
+
+def locate(conn: sqlite3.Connection, path: paths.PathLike) -> Located | None:
+    """Which location holds ``path``: the location whose root is ``path`` or one of its parent
+    folders (the deepest one, should roots ever nest), with ``path`` relative to that root; None
+    when no location holds it.
+
+    ``path`` is taken as written: made absolute and normalised lexically (``a/./b``, ``a/../b``,
+    doubled slashes), but symlinks are NOT resolved, so a folder browsed through a link stays the
+    path the user sees. Pass ``normalize(path)`` to resolve symlinks first (``find_location`` does).
+    A root equal to a path only by prefix (``/data/photos2`` for the root ``/data/photos``) does
+    not hold it. ``relative`` is the ``entry.path`` the indexer stores for ``path``, whether or not
+    that entry exists yet. Reads ``conn`` only (any connection: a reader of its own, or the one
+    ``Library.read_sync`` hands over)."""
+    raw = os.path.normpath(os.path.abspath(os.fsencode(path)))
+    best: tuple[int, bytes] | None = None
+    for loc_id, root in conn.execute("SELECT id, path FROM location"):
+        root = bytes(root)
+        if paths.is_within(raw, root) and (best is None or len(root) > len(best[1])):
+            best = (loc_id, root)
+    if best is None:
+        return None
+    loc_id, root = best
+    return Located(loc_id, b"" if raw == root else os.path.relpath(raw, root), root)
 
 
 def location_path(lib: Library, location_id: int) -> Path:

@@ -2,7 +2,7 @@
 
 Engine listeners run on the asyncio loop thread, which under qasync is the GUI thread, so the
 signals are emitted directly (no cross-thread hop). Widgets connect to these signals and never
-add engine listeners of their own.
+add engine listeners of their own; progress reaches them as ``Progress`` snapshots, not dicts.
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from sd_desktop.jobs import JobEvent, JobManager
-
-FINISHING_KINDS = frozenset({"completed", "failed", "cancelled"})
+from sd_desktop.jobs import FINISHING_KINDS, EventKind, JobEvent, JobManager, Progress
 
 
 class EngineBridge(QObject):
     jobEvent = Signal(object)  # every JobEvent
-    jobProgress = Signal(int, object)  # job id, progress dict (object: no QVariantMap round trip)
+    jobProgress = Signal(int, object, int)  # job id, Progress, non-critical errors so far
     jobStateChanged = Signal(object)  # JobEvent of kind queued/started/paused/resumed
     jobFinished = Signal(object)  # JobEvent of kind completed/failed/cancelled
 
@@ -30,8 +28,8 @@ class EngineBridge(QObject):
     def _on_event(self, event: JobEvent) -> None:
         try:
             self.jobEvent.emit(event)
-            if event.kind == "progress":
-                self.jobProgress.emit(event.job_id, event.progress or {})
+            if event.kind == EventKind.PROGRESS:
+                self.jobProgress.emit(event.job_id, Progress.from_dict(event.progress) or Progress(), event.error_count)
             elif event.kind in FINISHING_KINDS:
                 self.jobFinished.emit(event)
             else:

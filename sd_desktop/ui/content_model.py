@@ -1,11 +1,11 @@
 """The content pane's model: one folder's children, from the library or the ephemeral listing.
 
-A folder inside an indexed location is read from the ``entry`` table through the model's own
-read connection; any other folder is listed with ``volumes.listing.scan_directory``. Either way
-the query runs on the model's worker thread and streams rows back in chunks (the first chunk is
-small so the first rows paint at once); the view pulls them in with ``canFetchMore``/``fetchMore``.
-Sorting and filtering happen in SQL (ORDER BY / LIKE) for library folders; a new sort, filter or
-folder bumps a generation number so late chunks of an older query are dropped.
+A folder inside an indexed location is read from the library (``library.browse``) through the
+model's own read connection; any other folder is listed with ``volumes.listing.scan_directory``.
+Either way the reading runs on the model's worker thread and streams rows back in chunks (the
+first chunk is small so the first rows paint at once); the view pulls them in with
+``canFetchMore``/``fetchMore``. Library folders are sorted and filtered by the library's query; a
+new sort, filter or folder bumps a generation number so late chunks of an older query are dropped.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -30,19 +29,34 @@ from PySide6.QtGui import QIcon
 
 from sd_desktop import paths
 from sd_desktop.library import Library
+from sd_desktop.library.browse import (
+    KIND_DIR,
+    R_CHILDREN,
+    R_CONTENT,
+    R_ID,
+    R_KIND,
+    R_MIME,
+    R_MTIME,
+    R_NAME,
+    R_PATH,
+    R_SIZE,
+    FolderListing,
+    FolderTarget,
+    SortKey,
+    resolve_folder,
+)
 from sd_desktop.ui.formatting import human_count, human_size, human_time
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.thumbnails import ThumbnailCache
 from sd_desktop.volumes.listing import ListingError, scan_directory
 
-# row tuple fields
-R_ID, R_NAME, R_PATH, R_KIND, R_SIZE, R_MTIME, R_HIDDEN, R_CONTENT, R_MIME, R_CHILDREN = range(10)
+# rows are ``library.browse`` rows (R_* index them), from the library or the plain listing alike
 COL_NAME, COL_SIZE, COL_KIND, COL_MODIFIED = range(4)
+SORT_KEYS = {COL_NAME: SortKey.NAME, COL_SIZE: SortKey.SIZE, COL_KIND: SortKey.KIND, COL_MODIFIED: SortKey.MODIFIED}
 HEADERS = ("Name", "Size", "Kind", "Modified")
 FIRST_CHUNK = 200
 CHUNK = 5000
 FETCH_BATCH = 2000
-KIND_DIR = 1
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole)
@@ -53,84 +67,6 @@ EntryRole = Qt.ItemDataRole.UserRole + 1  # the row tuple
 PathRole = Qt.ItemDataRole.UserRole + 2  # absolute raw path (bytes)
 IsDirRole = Qt.ItemDataRole.UserRole + 3
 _ROLES = frozenset({_DISPLAY, _DECORATION, _ALIGN, _TOOLTIP, int(EntryRole), int(PathRole), int(IsDirRole)})
-
-_SQL_KEYS = {
-    COL_NAME: "e.name COLLATE NOCASE",
-    COL_SIZE: "(CASE WHEN e.kind = 1 THEN e.aggregate_size ELSE e.size END)",
-    COL_KIND: "e.kind, e.mime",
-    COL_MODIFIED: "e.mtime_ns",
-}
-
-
-@dataclass(frozen=True)
-class FolderTarget:
-    """What a path resolves to: a library folder entry, or a plain folder (ephemeral)."""
-
-    path: bytes  # absolute, raw
-    location_id: int | None = None
-    location_root: bytes | None = None
-    entry_id: int | None = None
-
-    @property
-    def in_library(self) -> bool:
-        return self.entry_id is not None
-
-    @property
-    def display(self) -> str:
-        return paths.display(self.path)
-
-
-def resolve_target(conn: sqlite3.Connection, path: bytes) -> FolderTarget:
-    """Map an absolute folder path to its library entry when an indexed location holds it."""
-    path = os.path.normpath(os.path.abspath(path))
-    best: tuple[int, bytes] | None = None
-    for loc_id, loc_path in conn.execute("SELECT id, path FROM location"):
-        loc_path = bytes(loc_path)
-        if paths.is_within(path, loc_path) and (best is None or len(loc_path) > len(best[1])):
-            best = (loc_id, loc_path)
-    if best is None:
-        return FolderTarget(path)
-    loc_id, root = best
-    rel = b"" if path == root else os.path.relpath(path, root)
-    row = conn.execute("SELECT id FROM entry WHERE location_id = ? AND path = ? AND kind = 1", (loc_id, rel)).fetchone()
-    return FolderTarget(path, loc_id, root, row[0] if row else None)
-
-
-def _like_escape(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def query_library_rows(
-    target: FolderTarget,
-    column: int,
-    descending: bool,
-    filter_text: str,
-    show_hidden: bool,
-) -> tuple[str, str, list, Callable[[tuple], tuple]]:
-    """(rows SQL, count SQL, args, row builder) for a library folder, sorted in SQL (folders first)."""
-    where = ["e.parent_id = ?"]
-    args: list = [target.entry_id]
-    if not show_hidden:
-        where.append("e.hidden = 0")
-    if filter_text:
-        where.append("e.name LIKE ? ESCAPE '\\'")
-        args.append(_like_escape(filter_text))
-    clause = " AND ".join(where)
-    direction = "DESC" if descending else "ASC"
-    keys = ", ".join(f"{k} {direction}" for k in _SQL_KEYS[column].split(", "))
-    rows_sql = (
-        "SELECT e.id, e.name, e.path, e.kind, CASE WHEN e.kind = 1 THEN e.aggregate_size ELSE e.size END, "
-        "e.mtime_ns, e.hidden, e.content_id, e.mime, e.child_count "
-        f"FROM entry e WHERE {clause} ORDER BY (e.kind = 1) DESC, {keys}, e.id {direction}"
-    )
-    count_sql = f"SELECT COUNT(*) FROM entry e WHERE {clause}"
-    root = target.location_root or b""
-    join = os.path.join
-
-    def build(r: tuple) -> tuple:
-        return (r[0], r[1], join(root, bytes(r[2])), r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9])
-
-    return rows_sql, count_sql, args, build
 
 
 def list_ephemeral_rows(
@@ -237,30 +173,26 @@ class _FolderLoader:
         try:
             conn = self._reader()
             if target is None:
-                target = resolve_target(conn, path)
+                target = resolve_folder(conn, path)
                 self._emit(gen, target, False, None, None)
             if target.in_library:
-                rows_sql, count_sql, args, build = query_library_rows(
-                    target, column, descending, filter_text, show_hidden
-                )
-                # the first screenful comes from a LIMIT query (SQLite keeps only the top rows while
-                # sorting), so it paints before the whole folder is sorted and counted
-                first = conn.execute(f"{rows_sql} LIMIT ?", (*args, FIRST_CHUNK)).fetchall()
+                listing = FolderListing(target, SORT_KEYS[column], descending, filter_text, show_hidden)
+                # the first screenful is ready before the whole folder is sorted and counted
+                first = listing.first(conn, FIRST_CHUNK)
                 if not self.current(gen):
                     return
                 if len(first) < FIRST_CHUNK:
-                    self._emit(gen, [build(r) for r in first], True, None, len(first))
+                    self._emit(gen, first, True, None, len(first))
                     return
-                self._emit(gen, [build(r) for r in first], False, None, None)
-                count = conn.execute(count_sql, args).fetchone()[0]
-                cur = conn.execute(f"{rows_sql} LIMIT -1 OFFSET ?", (*args, FIRST_CHUNK))
-                while True:
-                    batch = cur.fetchmany(CHUNK)
+                self._emit(gen, first, False, None, None)
+                count = listing.count(conn)
+                batches = listing.batches(conn, FIRST_CHUNK, CHUNK)
+                for batch in batches:
                     if not self.current(gen):
-                        cur.close()
+                        batches.close()
                         return
                     done = len(batch) < CHUNK
-                    self._emit(gen, [build(r) for r in batch], done, None, count)
+                    self._emit(gen, batch, done, None, count)
                     if done:
                         return
             else:

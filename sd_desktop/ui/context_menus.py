@@ -1,13 +1,21 @@
 """Context menus for files, folders, locations and empty space, built from the window's actions
-(so a menu item, its menu-bar twin and its shortcut are one QAction)."""
+(so a menu item, its menu-bar twin and its shortcut are one QAction). ``ContextMenus`` shows
+them on the content views and the sidebar; while one is open, the actions act on what it was
+opened on (an ``action_targets.Context``)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtCore import QObject, QPoint, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QWidget
 
+from sd_desktop.library.browse import KIND_DIR, R_KIND, R_PATH
+from sd_desktop.ui.action_targets import EMPTY, FILE, FOLDER, LOCATION, PLACE, TRASH, ActionTargets, Context
 from sd_desktop.ui.actions import ActionRegistry
-
-FILE, FOLDER, LOCATION, PLACE, EMPTY, TRASH = "file", "folder", "location", "place", "empty", "trash"
+from sd_desktop.ui.content_model import ContentModel
+from sd_desktop.ui.content_view import ContentView
+from sd_desktop.ui.services import trash_folder
+from sd_desktop.ui.sidebar import LocationRole, Sidebar
+from sd_desktop.ui.sidebar import PathRole as SidebarPathRole
 
 # None is a separator; the first entry is the default (bold) item
 MENUS: dict[str, list[str | None]] = {
@@ -91,3 +99,81 @@ def build_menu(kind: str, actions: ActionRegistry, parent: QWidget | None = None
     if first is not None and kind != EMPTY:
         menu.setDefaultAction(actions[first])  # drawn in bold, as file managers show the double-click action
     return menu
+
+
+ONE_ITEM_ACTIONS = ("fa_rename",)  # enabled in a context menu only for one file or folder
+
+
+class ContextMenus(QObject):
+    def __init__(
+        self,
+        actions: ActionRegistry,
+        targets: ActionTargets,
+        model: ContentModel,
+        content: ContentView,
+        sidebar: Sidebar,
+        window: QWidget,
+    ):
+        super().__init__(window)
+        self.actions = actions
+        self.targets = targets
+        self.model = model
+        self.content = content
+        self.sidebar = sidebar
+        self.window = window
+
+    def content_context(self, pos: QPoint, view: QAbstractItemView) -> Context:
+        """What a context menu at ``pos`` of a content view acts on (the row under it joins the
+        selection, as file managers do; empty space means the folder shown)."""
+        index = view.indexAt(pos)
+        if not index.isValid():
+            current = self.targets.current_folder()
+            return Context(EMPTY, [current] if current is not None else [])
+        sel = self.content.selection_model()
+        if not sel.isRowSelected(index.row(), index.parent()):
+            view.setCurrentIndex(index)
+        rows = sorted(self.content.selected_rows()) or [index.row()]
+        entries = [self.model.entry(r) for r in rows if r < self.model.loaded_rows()]
+        kind = FOLDER if all(e[R_KIND] == KIND_DIR for e in entries) and len(entries) == 1 else FILE
+        return Context(kind, [e[R_PATH] for e in entries])
+
+    def sidebar_context(self, pos: QPoint) -> Context | None:
+        index = self.sidebar.view.indexAt(pos)
+        raw = index.data(SidebarPathRole) if index.isValid() else None
+        if raw is None:
+            return None
+        location = index.data(LocationRole)
+        trash = trash_folder()
+        if trash is not None and raw == trash:
+            return Context(TRASH, [raw])
+        if location is not None:
+            return Context(LOCATION, [raw], location)
+        return Context(PLACE, [raw])  # Home, volumes: never renamed or trashed from here
+
+    def menu_for(self, context: Context) -> QMenu:
+        """Build the context menu for ``context``; actions triggered from it act on that context."""
+        self.targets.set_context(context)
+        menu = build_menu(context.kind, self.actions, self.window)
+        for key in ONE_ITEM_ACTIONS:
+            if key in self.actions:
+                self.actions[key].setEnabled(len(context.paths) == 1 and context.kind in (FILE, FOLDER))
+        # actions run right after the menu hides: drop the context once they did
+        menu.aboutToHide.connect(lambda: QTimer.singleShot(0, lambda: self._end_menu(menu)))
+        return menu
+
+    def _end_menu(self, menu: QMenu) -> None:
+        self.targets.set_context(None)
+        for key in ONE_ITEM_ACTIONS:
+            if key in self.actions:
+                self.actions[key].setEnabled(True)
+        menu.deleteLater()
+
+    def popup_content_menu(self, view: QAbstractItemView, pos: QPoint) -> None:
+        menu = self.menu_for(self.content_context(pos, view))
+        menu.popup(view.viewport().mapToGlobal(pos))
+
+    def popup_sidebar_menu(self, pos: QPoint) -> None:
+        context = self.sidebar_context(pos)
+        if context is not None:
+            menu = self.menu_for(context)
+            menu.popup(self.sidebar.view.viewport().mapToGlobal(pos))

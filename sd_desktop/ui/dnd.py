@@ -1,4 +1,4 @@
-"""Drag and drop: file URLs in mime data become copy/move job configs, and items dragged out of
+"""Drag and drop: file URLs in mime data become copy/move job configs (``CopyConfig``), and items dragged out of
 the app carry real file URLs.
 
 The decision follows the desktop convention: Ctrl forces a copy, Shift forces a move, a plain
@@ -16,6 +16,7 @@ from urllib.parse import quote_from_bytes, unquote_to_bytes
 from PySide6.QtCore import QMimeData, Qt, QUrl
 
 from sd_desktop import paths
+from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
 from sd_desktop.volumes import same_volume
 
 
@@ -76,11 +77,12 @@ def decide(sources: list[bytes], destination: bytes, modifiers: Qt.KeyboardModif
     return DropIntent.MOVE if same.pop() else DropIntent.COPY
 
 
-def copy_config(sources: list[bytes], destination: bytes, move: bool) -> dict:
-    """The FileCopyJob config of a drop: conflicts are asked (the job waits for the answers)."""
-    return {
-        "sources": [os.fsdecode(s) for s in sources],
-        "destination": os.fsdecode(destination),
-        "move": move,
-        "on_conflict": "ask",
-    }
+def copy_config(sources: list[bytes], destination: bytes, move: bool) -> CopyConfig:
+    """The FileCopyJob config of a drop (or Copy to…, or an undo): conflicts are asked (the job
+    waits for the answers)."""
+    return CopyConfig(
+        sources=[paths.to_path(s) for s in sources],
+        destination=paths.to_path(destination),
+        move=move,
+        on_conflict=ConflictPolicy.ASK,
+    )

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sd_desktop.jobs import FINISHED, JobEvent, JobInfo, JobStatus
+from sd_desktop.jobs import FINISHED, EventKind, JobEvent, JobInfo, JobStatus, Progress
 from sd_desktop.jobs.codec import to_jsonable
 from sd_desktop.ui.formatting import human_count, human_duration, human_rate, human_size, human_time
 from sd_desktop.ui.services import AppServices
@@ -61,35 +61,30 @@ def status_text(info: JobInfo) -> str:
     return text
 
 
-def progress_texts(p: dict | None) -> tuple[str, str, float | None]:
-    """(phase/message, items·bytes·speed·ETA, fraction done or None) for a progress dict."""
-    if not p:
+def progress_texts(p: Progress | None) -> tuple[str, str, float | None]:
+    """(phase/message, items·bytes·speed·ETA, fraction done or None) for a progress snapshot."""
+    if p is None:
         return "", "", None
-    phase = p.get("phase") or ""
-    message = p.get("message") or ""
+    phase = p.phase or ""
+    message = p.message or ""
     head = f"{phase.capitalize()}: {message}" if phase and message else (phase.capitalize() or message)
     parts = []
-    done, total = p.get("done") or 0, p.get("total")
+    done, total = p.done or 0, p.total
     if total:
         parts.append(f"{human_count(done)} / {human_count(total)} items")
     elif done:
         parts.append(f"{human_count(done)} items")
-    bdone, btotal = p.get("bytes_done") or 0, p.get("bytes_total")
+    bdone, btotal = p.bytes_done or 0, p.bytes_total
     if btotal:
         parts.append(f"{human_size(bdone)} / {human_size(btotal)}")
     elif bdone:
         parts.append(human_size(bdone))
-    rate = human_rate(p.get("rate"), p.get("rate_unit") or "items")
+    rate = human_rate(p.rate, p.rate_unit or "items")
     if rate:
         parts.append(rate)
-    if p.get("eta_seconds") is not None:
-        parts.append(f"{human_duration(p['eta_seconds'])} left")
-    fraction = None
-    if btotal:
-        fraction = min(1.0, bdone / btotal)
-    elif total:
-        fraction = min(1.0, done / total)
-    return head, " · ".join(parts), fraction
+    if p.eta_seconds is not None:
+        parts.append(f"{human_duration(p.eta_seconds)} left")
+    return head, " · ".join(parts), p.fraction
 
 
 class JobRow(QFrame):
@@ -100,6 +95,7 @@ class JobRow(QFrame):
         self.job_id = info.id
         self.services = services
         self.info = info
+        self.progress: Progress | None = None
         self.setObjectName(f"job_row_{info.id}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -158,18 +154,21 @@ class JobRow(QFrame):
         self.pause_button.setIcon(style.standardIcon(icon))
         self.pause_button.setToolTip("Resume this job" if paused else "Pause this job")
         self.set_error_count(info.error_count)
-        self.set_progress(info.progress)
+        self.set_progress(Progress.from_dict(info.progress))
 
     def set_status(self, status: JobStatus) -> None:
+        live = self.progress  # newer than the stored record's
         self.info.status = status
         self.set_info(self.info)
+        self.set_progress(live)
 
     def set_error_count(self, n: int) -> None:
         self.errors.setVisible(n > 0)
         self.errors.setText(f"{n} error{'s' if n != 1 else ''}")
         self.errors.setToolTip("Show the problems this job skipped")
 
-    def set_progress(self, p: dict | None) -> None:
+    def set_progress(self, p: Progress | None) -> None:
+        self.progress = p
         head, stats, fraction = progress_texts(p)
         self.phase.setText(head or ("Waiting for its turn" if self.info.status is JobStatus.QUEUED else ""))
         self.stats.setText(stats)
@@ -382,6 +381,7 @@ class JobPanel(QWidget):
         layout.addWidget(split)
 
         services.bridge.jobEvent.connect(self._on_event)
+        services.bridge.jobProgress.connect(self._on_progress)
         self.reload()
 
     # -- loading ---------------------------------------------------------------------------
@@ -413,18 +413,20 @@ class JobPanel(QWidget):
         self._emit_active()
 
     # -- live events -----------------------------------------------------------------------
+    def _on_progress(self, job_id: int, progress: Progress, error_count: int) -> None:
+        row = self.rows.get(job_id)
+        if row is not None:
+            if row.info.status is not JobStatus.RUNNING:
+                row.set_status(JobStatus.RUNNING)
+            row.set_progress(progress)
+            row.set_error_count(error_count)
+            self._emit_active()
+
     def _on_event(self, event: JobEvent) -> None:
+        if event.kind == EventKind.PROGRESS:
+            return  # ``_on_progress`` has it, as a Progress
         row = self.rows.get(event.job_id)
-        if event.kind == "progress":
-            if row is not None:
-                if row.info.status is not JobStatus.RUNNING:
-                    row.set_status(JobStatus.RUNNING)
-                row.info.progress = event.progress
-                row.set_progress(event.progress)
-                row.set_error_count(event.error_count)
-                self._emit_active()
-            return
-        if row is not None and event.kind in ("started", "paused", "resumed"):
+        if row is not None and event.kind in (EventKind.STARTED, EventKind.PAUSED, EventKind.RESUMED):
             row.set_status(JobStatus(event.status))  # instant feedback; the full record follows
         self.services.tasks.spawn(self.services.manager.info(event.job_id), what="job info", done=self._refreshed)
 
@@ -435,7 +437,7 @@ class JobPanel(QWidget):
     def _emit_active(self) -> None:
         fractions = []
         for row in self.rows.values():
-            _, _, fraction = progress_texts(row.info.progress)
+            fraction = row.progress.fraction if row.progress is not None else None
             if fraction is not None:
                 fractions.append(fraction)
         overall = sum(fractions) / len(fractions) if fractions else None

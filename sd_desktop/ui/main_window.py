@@ -1,15 +1,18 @@
-"""The main window: sidebar | content pane (breadcrumb, list/grid, filter), job panel dock and
-status bar. It wires widgets together and forwards user commands to ``AppServices``; it holds no
-engine logic of its own."""
+"""The main window: sidebar | content pane (breadcrumb, list/grid, filter), job panel and results
+docks, menus and status bar. It builds the parts that act on files (``file_ops``, ``rename``,
+``results_tabs``, ``copy_conflicts``, drops, context menus), creates its menus and hands them to
+``file_menus`` to fill; it holds no engine logic of its own."""
 
 from __future__ import annotations
 
 import os
 import time
+from functools import partial
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QDockWidget,
     QFileDialog,
@@ -25,21 +28,33 @@ from PySide6.QtWidgets import (
 )
 
 from sd_desktop import paths
-from sd_desktop.jobs import JobEvent
+from sd_desktop.jobs import FINISHING_KINDS, EventKind, JobEvent
+from sd_desktop.library.browse import KIND_DIR, R_KIND, R_PATH
+from sd_desktop.ops.indexing.job import IndexerJob
+from sd_desktop.ui.action_targets import ActionTargets
 from sd_desktop.ui.actions import ActionRegistry
-from sd_desktop.ui.content_model import R_KIND, R_PATH, ContentModel, FolderTarget
+from sd_desktop.ui.content_model import ContentModel, FolderTarget
 from sd_desktop.ui.content_view import GRID, LIST, ContentView
-from sd_desktop.ui.file_actions import install as install_file_actions
+from sd_desktop.ui.context_menus import ContextMenus
+from sd_desktop.ui.copy_conflicts import ConflictPrompter
+from sd_desktop.ui.drop_filter import DropFilter, DropHandler
+from sd_desktop.ui.file_menus import fill_edit_menu, fill_files_menu, fill_tools_menu, register_file_actions
+from sd_desktop.ui.file_ops import FileOperations
 from sd_desktop.ui.formatting import human_count, human_duration, human_size, plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.job_panel import JobPanel, job_title
+from sd_desktop.ui.job_submit import JobSubmitter
 from sd_desktop.ui.pathbar import PathBar
+from sd_desktop.ui.prompts import Prompts
+from sd_desktop.ui.rename import Renamer
+from sd_desktop.ui.results_tabs import ResultTabs
 from sd_desktop.ui.services import AppServices, trash_folder
 from sd_desktop.ui.settings import get_bool, get_int, open_settings
+from sd_desktop.ui.sidebar import PathRole as SidebarPathRole
 from sd_desktop.ui.sidebar import Sidebar
 
 LONG_JOB_SECONDS = 10.0
-KIND_DIR = 1
+OUTCOME_TEXT = {EventKind.COMPLETED: "finished", EventKind.FAILED: "failed", EventKind.CANCELLED: "cancelled"}
 
 
 class MainWindow(QMainWindow):
@@ -100,8 +115,24 @@ class MainWindow(QMainWindow):
         self.job_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.job_dock)
 
+        # what acts on files: each part gets what it needs, nothing reaches into the window
+        self.prompts = Prompts(self, lambda: self.current_path)
+        self.job_submit = JobSubmitter(services, self._refresh_folder, self)
+        self.targets = ActionTargets(self.model, self.content, lambda: self.current_path)
+        self.file_ops = FileOperations(services, self.job_submit, self.targets, self.prompts, self.open_path, self)
+        self.renamer = Renamer(services, self.job_submit, self.targets, self.prompts, self.file_ops, self)
+        self.result_tabs = ResultTabs(
+            services, self.job_submit, self.targets, self.prompts, self.file_ops, self.icons, self
+        )
+        self.copy_conflicts = ConflictPrompter(services, self)
+        self.drops = DropHandler(self.file_ops, self.targets, self)
+
         self.actions = ActionRegistry(self)
         self._build_actions()
+        register_file_actions(
+            self.actions, self.file_ops, self.renamer, self.result_tabs, self.job_submit.undo_stack, self.style()
+        )
+        self.context_menus = ContextMenus(self.actions, self.targets, self.model, self.content, self.sidebar, self)
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self.tray = self._make_tray()
@@ -109,7 +140,12 @@ class MainWindow(QMainWindow):
         services.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         services.bridge.jobEvent.connect(self._job_event)
         self._restore_settings()
-        install_file_actions(self)  # drag and drop, context menus, result views (issue 8)
+        # docked after the saved layout is restored, as a dock it does not know: the pane starts
+        # hidden and opens with the first results
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.result_tabs.dock)
+        self.tabifyDockWidget(self.job_dock, self.result_tabs.dock)
+        self.result_tabs.dock.hide()
+        self._connect_file_views()
 
     # -- actions ---------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -159,8 +195,13 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(a["quit"])
         m = bar.addMenu("&Edit")
+        fill_edit_menu(m, a)
         m.addAction(a["select_all"])
         m.addAction(a["find"])
+        self.files_menu = bar.addMenu("F&iles")
+        fill_files_menu(self.files_menu, a)
+        self.tools_menu = bar.addMenu("&Tools")
+        fill_tools_menu(self.tools_menu, a, self.result_tabs)
         m = bar.addMenu("&View")
         for key in ("view_list", "view_grid"):
             m.addAction(a[key])
@@ -186,6 +227,41 @@ class MainWindow(QMainWindow):
         tb.addAction(a["view_grid"])
         tb.addWidget(self.filter)
         self.addToolBar(tb)
+
+    def _connect_file_views(self) -> None:
+        """Context menus and drops on the content views and the sidebar; "Show Results" in the
+        job history."""
+        menus, drops = self.context_menus, self.drops
+        self.drop_filters = []
+        for view in (self.content.list, self.content.grid):
+            view.customContextMenuRequested.connect(lambda pos, v=view: menus.popup_content_menu(v, pos))
+            self.drop_filters.append(DropFilter(drops, view, partial(self._folder_under, view), drag_out=True))
+        side = self.sidebar.view
+        side.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        side.customContextMenuRequested.connect(menus.popup_sidebar_menu)
+        self.drop_filters.append(DropFilter(drops, side, self._sidebar_folder_under, drag_out=False))
+        history = self.jobs.history
+        history.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        history.customContextMenuRequested.connect(
+            lambda pos: self.result_tabs.show_history_menu(history, self.jobs.history_model, pos)
+        )
+
+    def _folder_under(self, view: QAbstractItemView, pos: QPoint) -> bytes | None:
+        """Where a drop at ``pos`` of a content view goes: the folder row under it, else the folder shown."""
+        index = view.indexAt(pos)
+        if index.isValid():
+            entry = self.model.entry(index.row())
+            if entry[R_KIND] == KIND_DIR:
+                return entry[R_PATH]
+        return self.current_path
+
+    def _sidebar_folder_under(self, pos: QPoint) -> bytes | None:
+        index = self.sidebar.view.indexAt(pos)
+        return index.data(SidebarPathRole) if index.isValid() else None
+
+    def _refresh_folder(self) -> None:
+        if self._path is not None:
+            self.model.refresh()
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
@@ -328,25 +404,25 @@ class MainWindow(QMainWindow):
             self.job_bar.hide()
 
     def _job_event(self, event: JobEvent) -> None:
-        if event.kind == "started":
+        if event.kind == EventKind.STARTED:
             self._job_started.setdefault(event.job_id, time.monotonic())
             return
-        if event.kind not in ("completed", "failed", "cancelled"):
+        if event.kind not in FINISHING_KINDS:
             return
         # the "… queued" message of the job must not outlive it
-        outcome = {"completed": "finished", "failed": "failed", "cancelled": "cancelled"}[event.kind]
-        message = f"{job_title(event.name)} {outcome}" + (f" — {event.target}" if event.target else "")
-        if event.kind == "failed" and event.error:
+        kind = EventKind(event.kind)
+        message = f"{job_title(event.name)} {OUTCOME_TEXT[kind]}" + (f" — {event.target}" if event.target else "")
+        if kind is EventKind.FAILED and event.error:
             message += f": {event.error}"
         self.statusBar().showMessage(message, 10000)
         started = self._job_started.pop(event.job_id, None)
-        if event.name == "indexer" and event.kind == "completed" and self._path is not None:
+        if event.name == IndexerJob.NAME and kind is EventKind.COMPLETED and self._path is not None:
             self.model.refresh()  # the folder may now be in the library
         long_job = started is not None and time.monotonic() - started >= LONG_JOB_SECONDS
         if long_job and self.tray is not None and not self.isActiveWindow():
             took = human_duration(time.monotonic() - started)
             what = f"{job_title(event.name)}{' — ' + event.target if event.target else ''}"
-            self.tray.showMessage(f"Job {event.kind}", f"{what} ({took})", QSystemTrayIcon.MessageIcon.Information)
+            self.tray.showMessage(f"Job {kind}", f"{what} ({took})", QSystemTrayIcon.MessageIcon.Information)
 
     # -- settings and closing --------------------------------------------------------------
     def _restore_settings(self) -> None:

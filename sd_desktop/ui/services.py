@@ -15,10 +15,11 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from sd_desktop import jobs, paths
-from sd_desktop.jobs import JobManager
+from sd_desktop.jobs import FINISHING_KINDS, JobManager
 from sd_desktop.library import Library
 from sd_desktop.library import locations as loc
 from sd_desktop.ops.files.delete.freedesktop_trash import home_trash
+from sd_desktop.ops.indexing.config import IndexerConfig, IndexMode
 from sd_desktop.ui.bridge import EngineBridge
 from sd_desktop.ui.tasks import TaskRunner
 from sd_desktop.ui.thumbnails import ThumbnailCache
@@ -73,7 +74,7 @@ class AppServices(QObject):
             self.status.emit(NO_INDEXER)
             return None
         mode = await asyncio.to_thread(loc.index_mode_of, self.library, location_id)
-        job_id = await self.manager.enqueue(INDEXER, {"location_id": location_id, "mode": mode})
+        job_id = await self.manager.submit(IndexerConfig(location_id=location_id, mode=IndexMode(mode)))
         self.status.emit(f"Indexing queued (job {job_id})")
         return job_id
 
@@ -136,14 +137,14 @@ class AppServices(QObject):
     def _on_event(self, event: jobs.JobEvent) -> None:
         if event.name == THUMBNAILER:
             now = time.monotonic()
-            finished = event.kind in ("completed", "failed", "cancelled")
+            finished = event.kind in FINISHING_KINDS
             if finished:
                 self._thumbs_requested.clear()
             # new sidecars land while the job runs: let fallback cells look again, at most once a second
             if finished or now - self._last_invalidate >= 1.0:
                 self._last_invalidate = now
                 self.thumbnails.invalidate_missing()
-        elif event.name == INDEXER and event.kind in ("completed", "failed", "cancelled"):
+        elif event.name == INDEXER and event.kind in FINISHING_KINDS:
             self.locationsChanged.emit()
 
 

@@ -1,9 +1,10 @@
 """Thumbnails from the library's sidecar cache, for the content views.
 
-Look-ups are batched (the cells asked for during one paint), run on worker threads (SQLite read
-of ``sidecar`` rows, then image decoding) and land in an LRU bounded by bytes. ``ready`` names
-the content ids whose icon just arrived, so models repaint only those cells; ``missing`` names
-those with no sidecar yet, so the window can ask the thumbnail job for them.
+Look-ups are batched (the cells asked for during one paint), run on worker threads (the library's
+``browse.thumbnail_files`` on a read connection per thread, then image decoding) and land in an
+LRU bounded by bytes. ``ready`` names the content ids whose icon just arrived, so models repaint
+only those cells; ``missing`` names those with no sidecar yet, so the window can ask the
+thumbnail job for them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 
 from sd_desktop.library import Library
+from sd_desktop.library.browse import thumbnail_files
 from sd_desktop.ui.workers import BackgroundRunner
 
 VARIANT = "256"
@@ -94,18 +96,9 @@ class ThumbnailCache(QObject):
             self._runner.submit(lambda b=batch: self._load(b), lambda res, err, b=batch: self._loaded(b, res, err))
 
     def _load(self, ids: list[int]) -> tuple[list[tuple[int, QImage]], list[int]]:
-        marks = ",".join("?" * len(ids))
-        rows = (
-            self._conn()
-            .execute(
-                f"SELECT content_id, path FROM sidecar WHERE variant = ? AND content_id IN ({marks})", (VARIANT, *ids)
-            )
-            .fetchall()
-        )
-        sidecars = os.fsencode(self.library.sidecar_dir)
         found: list[tuple[int, QImage]] = []
-        for cid, rel in rows:
-            image = QImage(os.fsdecode(os.path.join(sidecars, os.fsencode(rel))))
+        for cid, file in thumbnail_files(self._conn(), ids, VARIANT, self.library.sidecar_dir):
+            image = QImage(os.fsdecode(file))
             if not image.isNull():
                 found.append((cid, image))
         have = {cid for cid, _ in found}

@@ -15,10 +15,19 @@ from typing import Protocol
 from PySide6.QtGui import QUndoCommand
 
 from sd_desktop import paths
+from sd_desktop.ops.files.copy.config import CopyConfig
+from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
+from sd_desktop.ui.dnd import copy_config
 
 
 class JobSink(Protocol):
-    def submit_job(self, name: str, config: dict, what: str) -> None: ...
+    """Queues the jobs of undo and redo (a typed job config, and what it does in a few words)."""
+
+    def submit_job(self, config: DeleteConfig | CopyConfig, what: str) -> None: ...
+
+
+class RenameSink(Protocol):
+    """Renames a path on disk (the undo and redo of a rename)."""
 
     def rename_path(self, src: bytes, dst: bytes) -> None: ...
 
@@ -32,7 +41,7 @@ def _what(items: list[bytes]) -> str:
 
 
 class _JobCommand(QUndoCommand):
-    def __init__(self, sink: JobSink, text: str):
+    def __init__(self, sink: JobSink | RenameSink, text: str):
         super().__init__(text)
         self.sink = sink
         self._pushed = False
@@ -55,17 +64,11 @@ class CopyCommand(_JobCommand):
         self.pairs, self.destination = pairs, destination
 
     def undo(self) -> None:
-        targets = [os.fsdecode(t) for _s, t in self.pairs]
-        self.sink.submit_job("delete", {"targets": targets, "mode": "trash"}, f"undo: {self.text()}")
+        config = DeleteConfig(targets=[paths.to_path(t) for _s, t in self.pairs], mode=DeleteMode.TRASH)
+        self.sink.submit_job(config, f"undo: {self.text()}")
 
     def do(self) -> None:
-        cfg = {
-            "sources": [os.fsdecode(s) for s, _t in self.pairs],
-            "destination": os.fsdecode(self.destination),
-            "move": False,
-            "on_conflict": "ask",
-        }
-        self.sink.submit_job("file_copy", cfg, f"redo: {self.text()}")
+        self.sink.submit_job(copy_config([s for s, _t in self.pairs], self.destination, False), f"redo: {self.text()}")
 
 
 class MoveCommand(_JobCommand):
@@ -81,13 +84,7 @@ class MoveCommand(_JobCommand):
             src, dst = (moved, original) if back else (original, moved)
             by_folder[os.path.dirname(dst)].append(src)
         for folder, sources in by_folder.items():
-            cfg = {
-                "sources": [os.fsdecode(s) for s in sources],
-                "destination": os.fsdecode(folder),
-                "move": True,
-                "on_conflict": "ask",
-            }
-            self.sink.submit_job("file_copy", cfg, f"{'undo' if back else 'redo'}: {self.text()}")
+            self.sink.submit_job(copy_config(sources, folder, True), f"{'undo' if back else 'redo'}: {self.text()}")
 
     def undo(self) -> None:
         self._moves(back=True)
@@ -97,7 +94,7 @@ class MoveCommand(_JobCommand):
 
 
 class RenameCommand(_JobCommand):
-    def __init__(self, sink: JobSink, old: bytes, new: bytes):
+    def __init__(self, sink: RenameSink, old: bytes, new: bytes):
         super().__init__(sink, f"Rename {_name(old)} to {_name(new)}")
         self.old, self.new = old, new
 
@@ -109,13 +106,13 @@ class RenameCommand(_JobCommand):
 
 
 def command_for_copy(
-    sink: JobSink, config: dict, output: dict, preexisting: set[bytes] = frozenset()
+    sink: JobSink, config: CopyConfig, output: dict, preexisting: set[bytes] = frozenset()
 ) -> QUndoCommand | None:
     """The undo command of a finished copy/move job (None when nothing was copied or moved).
 
     Targets named in ``preexisting`` (they existed before the job: a merged folder, an overwritten
     file) are left out, so an undo never trashes what was there before."""
-    move = bool(config.get("move"))
+    move = config.move
     pairs = []
     for o in output.get("outcomes") or []:
         outcome = o.get("outcome")
@@ -132,4 +129,4 @@ def command_for_copy(
         return None
     if move:
         return MoveCommand(sink, pairs)
-    return CopyCommand(sink, pairs, os.fsencode(config["destination"]))
+    return CopyCommand(sink, pairs, os.fsencode(config.destination))

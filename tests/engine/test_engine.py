@@ -350,6 +350,75 @@ def test_unknown_job_name_and_version_fail_cleanly(library):
     assert jobs[ok].status is JobStatus.COMPLETED  # the engine keeps running
 
 
+def test_a_stored_row_that_does_not_fit_fails_alone_naming_job_version_and_field(library):
+    """FAULTS 17 for stored state: a damaged or foreign row fails its own job; the others run."""
+    now = 1.0
+    rows = [  # (config, state) as a damaged row or another build may have stored them
+        (codec.pack({"n": "3"}), None),
+        (codec.pack(tj.CountConfig(n=3)), codec.pack({"next": "abc"})),
+        (codec.pack(tj.CountConfig(n=3)), codec.pack({"next": 1, "nxet": 2})),
+        (codec.pack({"n": 3, "tag": None}), None),
+    ]
+
+    def plant(conn: sqlite3.Connection):
+        for i, (config, state) in enumerate(rows):
+            conn.execute(
+                "INSERT INTO job (name, version, status, config, config_key, state, created_at, updated_at) "
+                "VALUES ('test_count', 1, 'queued', ?, ?, ?, ?, ?)",
+                (config, f"k{i}", state, now, now),
+            )
+
+    library.write_sync(plant)
+
+    async def go():
+        m = await _manager(library)
+        ok = await m.enqueue("test_count", tj.CountConfig(n=2))
+        await m.wait_idle()
+        jobs = {j.id: j for j in await m.list()}
+        await m.shutdown()
+        return ok, jobs
+
+    ok, jobs = run(go())
+    suffix = "; run it again"
+    expected = {
+        1: "config is corrupt or from another build (n: expected an integer, got the string '3')",
+        2: "state is corrupt or from another build (next: expected an integer, got the string 'abc')",
+        3: "state is corrupt or from another build (nxet: unknown field (did you mean 'next'?); "
+        "the known fields are: next, total)",
+        4: "config is corrupt or from another build (tag: expected a string, got null)",
+    }
+    for job_id, text in expected.items():
+        assert jobs[job_id].status is JobStatus.FAILED
+        assert jobs[job_id].error == f"job {job_id} (test_count, version 1) cannot continue: its stored {text}{suffix}"
+    assert jobs[ok].status is JobStatus.COMPLETED  # the engine keeps running
+    assert jobs[ok].output == {"count": 2, "total": 1}
+
+
+@pytest.mark.parametrize(
+    ("config", "where"),
+    [
+        ({"n": "3"}, "n"),
+        ({"n": 3, "delay": float("nan")}, "delay"),
+        ({"m": 3}, "m"),
+        (tj.CountConfig(n=True), "n"),  # a typed config is checked as well
+        (None, None),
+    ],
+)
+def test_enqueue_refuses_a_config_that_does_not_fit_before_a_row_exists(library, config, where):
+    async def go():
+        m = await _manager(library)
+        try:
+            with pytest.raises(codec.CodecError) as err:
+                await m.enqueue("test_count", config)
+            return err.value, await m.list()
+        finally:
+            await m.shutdown()
+
+    err, jobs = run(go())
+    assert err.field == where
+    assert jobs == []
+
+
 def test_restart_resumes_interrupted_jobs_and_keeps_paused_ones_paused(library_dir):
     lib = Library.open(library_dir)
 
@@ -450,8 +519,16 @@ def test_state_codec_round_trips_paths_enums_and_undecodable_names():
     assert isinstance(plain, dict) and set(plain) == {"items", "inner", "maybe", "counts"}  # named fields
 
 
-def test_state_decoding_tolerates_added_and_removed_fields():
-    assert codec.unpack(codec.pack(OldState(a=5)), NewState) == NewState(a=5, added=7)
+def test_state_decoding_fills_added_fields_and_refuses_unknown_ones():
+    @dataclass
+    class Older:
+        a: int = 1
+
+    assert codec.unpack(codec.pack(Older(a=5)), NewState) == NewState(a=5, added=7)
+    # a field this build does not know: the state is not what this build would resume from
+    with pytest.raises(codec.CodecError, match=r"^gone: unknown field; the known fields are: a, added$") as err:
+        codec.unpack(codec.pack(OldState(a=5)), NewState)
+    assert err.value.field == "gone"
 
 
 def test_schema_is_derived_from_config():

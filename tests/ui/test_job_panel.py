@@ -139,3 +139,19 @@ def test_job_interrupted_by_a_crash_is_labelled(library_dir, qtbot, aloop):
     finally:
         eng.close()
         lib.close()
+
+
+def test_the_bridge_hands_progress_snapshots_to_the_widgets(engine, qtbot):
+    """Widgets get ``Progress`` objects (with the error count), never the engine's dicts."""
+    from sd_desktop.jobs import Progress
+
+    got: list[tuple] = []
+    engine.bridge.jobProgress.connect(lambda job_id, progress, errors: got.append((job_id, progress, errors)))
+    panel = JobPanel(engine.services)
+    qtbot.addWidget(panel)
+    job_id = engine.run(engine.manager.enqueue("test_count", {"n": 40, "delay": 0.01, "noncritical_every": 7}))
+    engine.run(engine.manager.wait(job_id))
+    assert got and all(j == job_id and type(p) is Progress for j, p, _e in got)
+    last = got[-1]
+    assert (last[1].phase, last[1].done, last[1].total) == ("counting", 40, 40)
+    assert last[2] == 6  # items 0, 7, 14, 21, 28 and 35

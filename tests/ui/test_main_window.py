@@ -253,3 +253,63 @@ def test_status_bar_says_when_a_job_ends(engine, qtbot):
     engine.run(engine.manager.wait(job_id))
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Test count finished"), timeout=10000)
     window.dispose()
+
+
+MENU_BAR = {
+    "&File": ["Open Folder… Ctrl+O", "Add Location… Ctrl+Shift+N", "-", "Quit"],
+    "&Edit": ["Undo Ctrl+Z", "Redo Ctrl+Y", "-", "Select All Ctrl+A", "Filter… Ctrl+F"],
+    "F&iles": [
+        "Open",
+        "Open with System Default",
+        "Reveal in File Manager",
+        "-",
+        "Copy to… Ctrl+Shift+C",
+        "Move to… Ctrl+Shift+M",
+        "Rename… F2",
+        "-",
+        "Move to Trash Del",
+        "Delete Permanently… Shift+Del",
+        "-",
+        "Find Duplicates… Ctrl+Shift+D",
+        "Validate… Ctrl+Shift+V",
+        "Generate Thumbnails",
+        "Re-index",
+        "-",
+        "Properties Alt+Return",
+    ],
+    "&Tools": [
+        "Find Duplicates… Ctrl+Shift+D",
+        "Validate… Ctrl+Shift+V",
+        "Generate Thumbnails",
+        "Re-index",
+        "-",
+        "Last Duplicate Results",
+        "Last Validation Results",
+        "Results",
+    ],
+    "&View": [
+        "As List Ctrl+1",
+        "As Grid Ctrl+2",
+        "-",
+        "Show Hidden Files Ctrl+H",
+        "Refresh F5",
+        "-",
+        "Job Panel Ctrl+J",
+    ],
+    "&Go": ["Back Alt+Left", "Forward Alt+Right", "Enclosing Folder Alt+Up", "Home Alt+Home"],
+}
+
+
+def test_menu_bar_order_entries_and_shortcuts(engine, qtbot):
+    """The window builds every menu itself, in this order, with these entries and shortcuts."""
+    window = make_window(engine, qtbot)
+    found = {}
+    for act in window.menuBar().actions():
+        entries = [
+            "-" if a.isSeparator() else f"{a.text()} {a.shortcut().toString()}".strip() for a in act.menu().actions()
+        ]
+        found[act.text()] = entries
+    assert list(found) == list(MENU_BAR)
+    assert found == MENU_BAR
+    assert not window.result_tabs.dock.isVisible()  # the Results pane opens with the first results
+    window.dispose()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from sd_desktop.jobs.codec import limits
+
 
 class IndexMode(Enum):
     SHALLOW = "shallow"  # metadata only
@@ -37,12 +39,12 @@ class IndexerRules:
 
 @dataclass
 class IndexerConfig:
-    location_id: int | None = None
+    location_id: int | None = field(default=None, metadata=limits(1))
     path: Path | None = None  # None = the location root; relative paths are relative to it
     mode: IndexMode = IndexMode.CONTENT
     scope: IndexScope = IndexScope.RECURSIVE
     persistence: Persistence = Persistence.PERSISTENT
-    max_depth: int | None = None  # levels below ``path`` (1 = its children only)
+    max_depth: int | None = field(default=None, metadata=limits(1))  # levels below ``path`` (1 = its children only)
     rules: IndexerRules = field(default_factory=IndexerRules)
     all_entries: bool = False  # --all: no ignore rules at all (the library folder is still skipped)
 

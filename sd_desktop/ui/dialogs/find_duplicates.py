@@ -1,5 +1,5 @@
 """The "Find duplicates" dialog: search folders, mode, size range, extensions, hidden files and
-reference folders; ``config()`` is the duplicate_detection job's config."""
+reference folders; ``config()`` is the duplicate detection job's config (a ``DuplicateConfig``)."""
 
 from __future__ import annotations
 
@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from sd_desktop import paths
+from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
 
 MODES = (
-    ("content", "Same content (full hash) — recommended"),
-    ("deep", "Same content, compared byte by byte — slowest, certain"),
-    ("size", "Same size only — candidates, not verified"),
-    ("name_size", "Same name and size — candidates, not verified"),
+    (DuplicateMode.CONTENT, "Same content (full hash) — recommended"),
+    (DuplicateMode.DEEP, "Same content, compared byte by byte — slowest, certain"),
+    (DuplicateMode.SIZE, "Same size only — candidates, not verified"),
+    (DuplicateMode.NAME_SIZE, "Same name and size — candidates, not verified"),
 )
 UNITS = (("KB", 1000), ("MB", 1000**2), ("GB", 1000**3))
 PathRole = 0x0100 + 1
@@ -85,7 +86,7 @@ class FindDuplicatesDialog(QDialog):
             self.search.add_path(p)
         self.mode = QComboBox()
         for value, text in MODES:
-            self.mode.addItem(text, value)
+            self.mode.addItem(text, value.value)  # the plain string: Qt keeps it as it is
         self.min_size, self.min_unit = self._size_box(0)
         self.max_size, self.max_unit = self._size_box(0)
         self.max_size.setSpecialValueText("no limit")
@@ -144,17 +145,17 @@ class FindDuplicatesDialog(QDialog):
             return
         super().accept()
 
-    def config(self) -> dict:
-        """The duplicate_detection job config of the current choices."""
+    def config(self) -> DuplicateConfig:
+        """The duplicate detection job's config of the current choices."""
         max_bytes = self.max_size.value() * self.max_unit.currentData()
         exts = [e.strip().lstrip("*").lstrip(".") for e in self.extensions.text().replace(";", ",").split(",")]
-        return {
-            "search_paths": [os.fsdecode(p) for p in self.search.paths()],
-            "mode": self.mode.currentData(),
-            "min_size": self.min_size.value() * self.min_unit.currentData(),
-            "max_size": max_bytes or None,
-            "extensions": [e for e in exts if e],
-            "include_hidden": self.hidden.isChecked(),
-            "include_empty": self.empty.isChecked(),
-            "reference_paths": [os.fsdecode(p) for p in self.references.paths()],
-        }
+        return DuplicateConfig(
+            search_paths=[paths.to_path(p) for p in self.search.paths()],
+            mode=DuplicateMode(self.mode.currentData()),
+            min_size=self.min_size.value() * self.min_unit.currentData(),
+            max_size=max_bytes or None,
+            extensions=[e for e in exts if e],
+            include_hidden=self.hidden.isChecked(),
+            include_empty=self.empty.isChecked(),
+            reference_paths=[paths.to_path(p) for p in self.references.paths()],
+        )

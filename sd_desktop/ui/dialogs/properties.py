@@ -1,5 +1,5 @@
 """The Properties dialog: what the file system and the library know of one path
-(``commands.info.describe``: kind, size, counts, cas_id, integrity hash, MIME, sidecars)."""
+(``library.describe.describe``: kind, size, counts, cas_id, integrity hash, MIME, sidecars)."""
 
 from __future__ import annotations
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QRadioButton, QVBoxLayout, QWidget
 
 from sd_desktop import paths
+from sd_desktop.ops.files.validation import ValidationConfig, ValidationMode
 
 MODES = (
-    ("basic", "Basic", "Files still exist with the size and date the library knows (fast)"),
-    ("integrity", "Integrity", "Full content hash compared with the stored one (reads every byte)"),
-    ("corruption", "Corruption", "Files open as what their names say: images, archives, PDFs, media"),
-    ("complete", "Complete", "All of the above"),
+    (ValidationMode.BASIC, "Basic", "Files still exist with the size and date the library knows (fast)"),
+    (ValidationMode.INTEGRITY, "Integrity", "Full content hash compared with the stored one (reads every byte)"),
+    (ValidationMode.CORRUPTION, "Corruption", "Files open as what their names say: images, archives, PDFs, media"),
+    (ValidationMode.COMPLETE, "Complete", "All of the above"),
 )
 
 
@@ -27,16 +26,16 @@ class ValidateDialog(QDialog):
         title = QLabel(f"Check <b>{what}</b>")
         title.setWordWrap(True)
         layout.addWidget(title)
-        self.radios: dict[str, QRadioButton] = {}
+        self.radios: dict[ValidationMode, QRadioButton] = {}
         for value, name, text in MODES:
             radio = QRadioButton(name)
-            radio.setObjectName(f"mode_{value}")
+            radio.setObjectName(f"mode_{value.value}")
             label = QLabel(text)
             label.setStyleSheet("color: palette(mid); margin-left: 22px;")
             layout.addWidget(radio)
             layout.addWidget(label)
             self.radios[value] = radio
-        self.radios["basic"].setChecked(True)
+        self.radios[ValidationMode.BASIC].setChecked(True)
         self.permissions = QCheckBox("Also check that every file can be read")
         layout.addWidget(self.permissions)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -46,13 +45,14 @@ class ValidateDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-    def set_mode(self, mode: str) -> None:
-        self.radios[mode].setChecked(True)
+    def set_mode(self, mode: ValidationMode | str) -> None:
+        self.radios[ValidationMode(mode)].setChecked(True)
 
-    def config(self) -> dict:
+    def config(self) -> ValidationConfig:
+        """The validation job's config of the current choices."""
         mode = next(v for v, r in self.radios.items() if r.isChecked())
-        return {
-            "targets": [os.fsdecode(t) for t in self.targets],
-            "mode": mode,
-            "check_permissions": self.permissions.isChecked(),
-        }
+        return ValidationConfig(
+            targets=[paths.to_path(t) for t in self.targets],
+            mode=mode,
+            check_permissions=self.permissions.isChecked(),
+        )

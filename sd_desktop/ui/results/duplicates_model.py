@@ -26,6 +26,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from sd_desktop import paths
+from sd_desktop.ops.files.delete.config import GuardedTarget
 from sd_desktop.ops.files.duplicate_detection.select import Plan, Policy, _in_any, plan_deletion
 from sd_desktop.ui.formatting import human_count, human_size, human_time
 from sd_desktop.ui.icons import TypeIcons
@@ -248,18 +249,16 @@ class DuplicatesModel(QAbstractItemModel):
                 bytes_ += g.size * len(m)
         return files, bytes_, groups
 
-    def guarded_targets(self) -> list[dict]:
+    def guarded_targets(self) -> list[GuardedTarget]:
         """The guarded deletion plan of the marked set: each target names the unmarked copies kept."""
         if not self.verified:
             raise ValueError("these results are candidates, not verified duplicates: run a content search first")
         out = []
         for g in self.groups:
-            keepers = [f.path for f in g.unmarked()]
+            keepers = [paths.to_path(f.path) for f in g.unmarked()]
             for f in g.present:
                 if f.marked and keepers and g.hash:
-                    out.append(
-                        {"path": f.path, "size": g.size, "mtime_ns": f.mtime_ns, "hash": g.hash, "keepers": keepers}
-                    )
+                    out.append(GuardedTarget(paths.to_path(f.path), g.size, f.mtime_ns, g.hash, keepers))
         return out
 
     def apply_outcomes(self, outcomes: list[dict]) -> tuple[int, int]:

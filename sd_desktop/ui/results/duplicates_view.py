@@ -44,7 +44,7 @@ POLICIES = (
 
 
 class DuplicatesView(QWidget):
-    trashRequested = Signal(list)  # guarded targets (dicts)
+    trashRequested = Signal(list)  # guarded targets (GuardedTarget)
     deleteRequested = Signal(list)  # guarded targets, permanent (the controller confirms)
     moveRequested = Signal(list)  # raw paths of the marked files
     exportRequested = Signal()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from sd_desktop.jobs.codec import limits
+
 
 class DeleteMode(Enum):
     TRASH = "trash"
@@ -18,7 +20,7 @@ class GuardedTarget:
     """A duplicate to delete only if, at run time, a verified copy of its content is kept."""
 
     path: Path
-    size: int
+    size: int = field(metadata=limits(0))
     mtime_ns: int
     hash: str  # full blake3 hex (sd_desktop.cas.full_hash) seen by the scan
     keepers: list[Path] = field(default_factory=list)
@@ -29,7 +31,7 @@ class DeleteConfig:
     targets: list[Path] = field(default_factory=list)
     mode: DeleteMode = DeleteMode.TRASH
     confirm: bool = False  # permanent and secure deletion refuse to run without it
-    passes: int = 1  # secure: overwrite passes
+    passes: int = field(default=1, metadata=limits(1, 35))  # secure: overwrite passes
     force_hardlinks: bool = False  # secure: overwrite files that have other names too
     guarded: list[GuardedTarget] = field(default_factory=list)
 
@@ -41,6 +43,7 @@ class DeleteState:
     total: int = 0
     files_deleted: int = 0
     bytes_deleted: int = 0
+    temp_token: str = ""  # in this job's scrambled names (see copy.fsops.temp_name); set when planning
 
 
 @dataclass
@@ -61,3 +64,7 @@ class DeleteOutput:
     files_deleted: int = 0  # regular files removed, counting those inside deleted folders
     bytes_deleted: int = 0
     warnings: list[str] = field(default_factory=list)
+    # what decides the job's status: a path is done when it is gone (trashed, deleted, or already
+    # gone), failed when it stays, whether by an error or a safety rule (hard links, guard verdicts)
+    items_done: int = 0
+    items_failed: int = 0

@@ -88,6 +88,8 @@ def trash(path: paths.PathLike, now: datetime | None = None) -> Trashed:
             trash_dir, files_fd, info_fd = _open_topdir_trash(topdir)
             stored = os.path.relpath(original, topdir)  # the volume may be mounted elsewhere next time
         try:
+            if stat.S_ISDIR(st.st_mode) and os.path.realpath(trash_dir).startswith(original + b"/"):
+                raise OSError(errno.EINVAL, "the trash folder is inside this folder; it cannot go into itself")
             date = (now or datetime.now()).strftime("%Y-%m-%dT%H:%M:%S")
             body = (
                 b"[Trash Info]\nPath=" + quote(stored, safe="/").encode() + b"\nDeletionDate=" + date.encode() + b"\n"
@@ -283,7 +285,10 @@ def _open_shared(top_fd: int, name: bytes, shown: bytes) -> int:
         raise _Unusable(f"{paths.display(shown)} is a symbolic link, not used")
     if not stat.S_ISDIR(before.st_mode):
         raise _Unusable(f"{paths.display(shown)} is not a folder, not used")
-    fd = os.open(name, _PRIVATE_DIR, dir_fd=top_fd)
+    try:
+        fd = os.open(name, _PRIVATE_DIR, dir_fd=top_fd)
+    except OSError as exc:
+        raise _Unusable(f"cannot open {paths.display(shown)}: {exc.strerror}") from None
     st = os.fstat(fd)
     if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino) or not st.st_mode & stat.S_ISVTX:
         os.close(fd)
@@ -308,7 +313,10 @@ def _private(dir_fd: int, name: bytes, shown: bytes) -> int:
         raise _Unusable(f"{paths.display(shown)} is a symbolic link, not used")
     if not stat.S_ISDIR(before.st_mode):
         raise _Unusable(f"{paths.display(shown)} is not a folder, not used")
-    fd = os.open(name, _PRIVATE_DIR, dir_fd=dir_fd)
+    try:
+        fd = os.open(name, _PRIVATE_DIR, dir_fd=dir_fd)
+    except OSError as exc:
+        raise _Unusable(f"cannot open {paths.display(shown)}: {exc.strerror}") from None
     try:
         st = os.fstat(fd)
         if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino):

@@ -18,7 +18,9 @@ import msgpack
 from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
 from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.library.protect import first_library_danger
 from sd_desktop.ops.files.copy import entries
+from sd_desktop.ops.files.copy.fsops import new_token
 from sd_desktop.ops.files.delete import guard
 from sd_desktop.ops.files.delete.config import (
     DeleteConfig,
@@ -39,6 +41,7 @@ from sd_desktop.ops.files.delete.strategies import (
 )
 
 DONE, FAILED, SKIPPED = 1, 2, 3
+ALREADY_GONE = guard.ALREADY_GONE  # the one skip that counts as done: the path is gone, as asked
 STATUS_OF = {"trashed": DONE, "deleted": DONE, "failed": FAILED, "skipped": SKIPPED}
 
 
@@ -70,6 +73,13 @@ class DeleteJob(Job):
             )
         if self.mode is DeleteMode.SECURE and not 1 <= cfg.passes <= 35:
             raise JobError(f"secure deletion needs 1 to 35 passes, not {cfg.passes}")
+        # at every start, whoever queued the job (CLI, app, ``jobs run``): before anything is deleted
+        danger = await ctx.run_blocking(
+            first_library_danger, [g.path for g in cfg.guarded] or cfg.targets, ctx.library.folder
+        )
+        if danger:
+            more = "" if self.state.phase == "plan" else " more"
+            raise JobError(f"refused: {danger}; nothing{more} was deleted")
         if self.state.phase == "plan":
             await self._plan(ctx)
         roots = await ctx.library.read(entries.load_locations)
@@ -117,6 +127,7 @@ class DeleteJob(Job):
             rows.append((ctx.job_id, len(rows), raw, data))
         self.state.total = len(rows)
         self.state.phase = "delete"
+        self.state.temp_token = self.state.temp_token or new_token()
         await ctx.checkpoint(
             lambda c: c.executemany("INSERT INTO work_item (job_id, seq, src, data) VALUES (?, ?, ?, ?)", rows)
         )
@@ -124,7 +135,9 @@ class DeleteJob(Job):
     async def _delete_one(
         self, ctx: JobContext, path: bytes, remover: Remover, tally: Tally, seq: int = -1
     ) -> tuple[str, str | None]:
-        prefix = f".sd-desktop-shred-{ctx.job_id}-{seq}-"
+        token = self.state.temp_token
+        # the token keeps a job that reuses a lost job's id away from that job's leftovers
+        prefix = f".sd-desktop-shred-{ctx.job_id}-{token}-{seq}-" if token else f".sd-desktop-shred-{ctx.job_id}-{seq}-"
         remover.scramble_prefix = prefix
 
         def work() -> tuple[str, str | None]:
@@ -133,7 +146,7 @@ class DeleteJob(Job):
             if not os.path.lexists(path):
                 if leftover:
                     return "deleted", "finished after an interruption"
-                return "skipped", "already gone"
+                return "skipped", ALREADY_GONE
             if self.mode is DeleteMode.TRASH:
                 try:
                     trash(path)
@@ -244,6 +257,10 @@ class DeleteJob(Job):
                 out.skipped += 1
             else:
                 out.failed += 1
+            if outcome in ("trashed", "deleted") or reason == ALREADY_GONE:
+                out.items_done += 1
+            else:
+                out.items_failed += 1
         overwritten = [bytes(src) for src, _outcome, _reason, files in rows if files]
         if self.mode is DeleteMode.SECURE and overwritten:  # the caveat says "overwrote": only when it did
             out.warnings = await ctx.run_blocking(self._caveats, ctx, overwritten)

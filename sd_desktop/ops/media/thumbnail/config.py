@@ -1,28 +1,26 @@
-"""The ThumbnailJob's config, state (a cursor over entry ids) and output dataclasses.
-
-Imports only ``generate`` (for the variants), so this stays light enough for anything that only
-needs to describe a thumbnail job.
-"""
+"""The ThumbnailJob's config, state (a cursor over entry ids) and output dataclasses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sd_desktop.jobs.codec import limits
 from sd_desktop.ops.media.thumbnail.generate import DEFAULT_MAX_PIXELS, Variant, default_variants
 
 
 @dataclass
 class ThumbnailConfig:
-    location_id: int | None = None
+    location_id: int | None = field(default=None, metadata=limits(1))
     path: Path | None = None
-    entry_ids: list[int] = field(default_factory=list)
+    entry_ids: list[int] = field(default_factory=list, metadata=limits(1))
     variants: list[Variant] = field(default_factory=default_variants)
     regenerate: bool = False
-    batch_size: int = 50
-    max_concurrency: int = 2
-    time_limit: float = 30.0  # seconds per file
-    max_pixels: int = DEFAULT_MAX_PIXELS  # pixels decoded into memory per file (after JPEG draft)
+    batch_size: int = field(default=50, metadata=limits(1))
+    max_concurrency: int = field(default=2, metadata=limits(1, 256))  # worker processes
+    time_limit: float = field(default=30.0, metadata=limits(0.001))  # seconds per file
+    # pixels decoded into memory per file (after JPEG draft)
+    max_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata=limits(1))
 
 
 @dataclass

@@ -9,11 +9,12 @@ import os
 
 from PySide6.QtCore import QPoint, Qt
 
+from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
 from sd_desktop.ops.files.duplicate_detection.select import Policy
 from sd_desktop.ui.results.duplicates_model import DuplicatesModel
 from tests.support.make_corpus import main as make_corpus
-from tests.ui2.conftest import open_folder, trash_files
-from tests.ui2.multidata_check import assert_multidata_matches_data
+from tests.ui_file_actions.conftest import open_folder, trash_files
+from tests.ui_file_actions.multidata_check import assert_multidata_matches_data
 
 
 def corpus(tmp_path):
@@ -28,29 +29,27 @@ def rel_groups(model: DuplicatesModel, tree) -> list[list[str]]:
 
 
 def run_find_from_context_menu(window, qtbot, tree):
-    c = window.file_actions
     open_folder(qtbot, window, tree)
     view = window.content.list
     corner = QPoint(view.viewport().width() - 5, view.viewport().height() - 5)
-    menu = c.menu_for(c.content_context(corner, view))
+    menu = window.context_menus.menu_for(window.context_menus.content_context(corner, view))
     action = next(a for a in menu.actions() if a.text() == "Find Duplicates…")
     action.trigger()
-    dialog = c.last_dialog
+    dialog = window.prompts.last_dialog
     assert dialog.objectName() == "find_duplicates_dialog" and dialog.isVisible()
     assert dialog.search.paths() == [os.fsencode(tree)]
-    assert dialog.config()["mode"] == "content"
+    assert dialog.config().mode is DuplicateMode.CONTENT
     return dialog
 
 
 def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, qtmodeltester, tmp_path, artifacts):
-    c = window.file_actions
     tree, manifest = corpus(tmp_path)
     dialog = run_find_from_context_menu(window, qtbot, tree)
     dialog.grab().save(str(artifacts / "ui2-find-duplicates-dialog.png"))
-    with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
         dialog.find_button.click()
     assert blocker.args[0].name == "duplicate_detection"
-    view = c.result_views[-1]
+    view = window.result_tabs.views[-1]
     model = view.model
     qtmodeltester.check(model)
     assert assert_multidata_matches_data(model) > len(model.groups) * model.columnCount()  # groups and files
@@ -87,10 +86,10 @@ def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, 
     assert groups == len(model.groups) and files == manifest["duplicates"]["redundant_files"]
     assert freed == manifest["duplicates"]["redundant_bytes"]
     assert "frees" in view.summary.text()
-    assert c.results_dock.isVisible() and c.results.currentWidget() is view
+    assert window.result_tabs.dock.isVisible() and window.result_tabs.tabs.currentWidget() is view
     # the results get room to be read: the pane grows to about half the window, the groups most of it
-    qtbot.waitUntil(lambda: c.results_dock.height() >= window.height() * 0.45, timeout=3000)
-    assert view.tree.height() >= c.results_dock.height() * 0.5
+    qtbot.waitUntil(lambda: window.result_tabs.dock.height() >= window.height() * 0.45, timeout=3000)
+    assert view.tree.height() >= window.result_tabs.dock.height() * 0.5
     window.grab().save(str(artifacts / "ui2-main-window-with-results.png"))  # before the view is resized alone
     view.resize(1200, 640)
     view.grab().save(str(artifacts / "ui2-duplicates-view.png"))
@@ -99,7 +98,7 @@ def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, 
     changed = model.marked_files()[0]
     with open(changed.path, "ab") as f:
         f.write(b"edited after the scan")
-    with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
         view.trash_button.click()
     info = blocker.args[0]
     assert info.name == "delete" and info.config["mode"] == "trash" and info.config["guarded"]
@@ -117,10 +116,10 @@ def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, 
 
     # the stored output reopens (what a restart shows): from the Tools menu and from the job history
     expected = sorted(sorted(g) for g in manifest["duplicate_groups"])
-    before = len(c.result_views)
+    before = len(window.result_tabs.views)
     window.actions["fa_last_duplicates"].trigger()
-    qtbot.waitUntil(lambda: len(c.result_views) == before + 1, timeout=10000)
-    assert rel_groups(c.result_views[-1].model, tree) == expected
+    qtbot.waitUntil(lambda: len(window.result_tabs.views) == before + 1, timeout=10000)
+    assert rel_groups(window.result_tabs.views[-1].model, tree) == expected
     history = window.jobs.history
     model = window.jobs.history_model
     qtbot.waitUntil(
@@ -129,15 +128,14 @@ def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, 
     row = next(r for r in range(model.rowCount()) if model.job(r).name == "duplicate_detection")
     window.job_dock.raise_()
     history.scrollTo(model.index(row, 0))
-    c._history_menu(history.visualRect(model.index(row, 0)).center())
-    assert [a.text() for a in c.history_menu.actions()] == ["Show Results"]
-    c.history_menu.actions()[0].trigger()
-    qtbot.waitUntil(lambda: len(c.result_views) == before + 2, timeout=10000)
-    assert rel_groups(c.result_views[-1].model, tree) == expected
+    window.result_tabs.show_history_menu(history, model, history.visualRect(model.index(row, 0)).center())
+    assert [a.text() for a in window.result_tabs.history_menu.actions()] == ["Show Results"]
+    window.result_tabs.history_menu.actions()[0].trigger()
+    qtbot.waitUntil(lambda: len(window.result_tabs.views) == before + 2, timeout=10000)
+    assert rel_groups(window.result_tabs.views[-1].model, tree) == expected
 
 
 def test_reference_folder_files_are_locked(window, qtbot, tmp_path):
-    c = window.file_actions
     root = tmp_path / "ref"
     (root / "originals").mkdir(parents=True)
     (root / "copies").mkdir()
@@ -146,10 +144,10 @@ def test_reference_folder_files_are_locked(window, qtbot, tmp_path):
         (root / "originals" / f"p{i}.jpg").write_bytes(data)
         (root / "copies" / f"p{i}.jpg").write_bytes(data)
         (root / "copies" / f"p{i} (2).jpg").write_bytes(data)
-    config = {"search_paths": [str(root)], "reference_paths": [str(root / "originals")]}
-    with qtbot.waitSignal(c.jobHandled, timeout=30000):
-        c.run_find_duplicates(config)
-    view = c.result_views[-1]
+    config = DuplicateConfig(search_paths=[root], reference_paths=[root / "originals"])
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(config)
+    view = window.result_tabs.views[-1]
     model = view.model
     assert len(model.groups) == 3
     for gi, g in enumerate(model.groups):
@@ -166,7 +164,7 @@ def test_reference_folder_files_are_locked(window, qtbot, tmp_path):
     assert not model.marked_files()
     # export through the engine's exporter (the format follows the suffix)
     dest = tmp_path / "dupes.json"
-    c.ask_save_path = lambda *_: str(dest)
+    window.prompts.save_path = lambda *_: str(dest)
     view.export_button.click()
     qtbot.waitUntil(dest.exists, timeout=10000)
     assert len(json.loads(dest.read_text())["groups"]) == 3
@@ -178,7 +176,6 @@ def test_image_duplicates_show_thumbnails_from_sidecars(window, engine, qtbot, t
 
     from sd_desktop.ui.results.duplicates_model import COL_NAME
 
-    c = window.file_actions
     root = tmp_path / "Pictures"
     (root / "2024").mkdir(parents=True)
     (root / "backup").mkdir()
@@ -192,9 +189,9 @@ def test_image_duplicates_show_thumbnails_from_sidecars(window, engine, qtbot, t
     engine.run(engine.manager.wait_idle(), timeout=60000)
     engine.run(engine.manager.enqueue("thumbnails", {"location_id": location_id}))
     engine.run(engine.manager.wait_idle(), timeout=60000)
-    with qtbot.waitSignal(c.jobHandled, timeout=30000):
-        c.run_find_duplicates({"search_paths": [str(root)]})
-    view = c.result_views[-1]
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(DuplicateConfig(search_paths=[root]))
+    view = window.result_tabs.views[-1]
     model = view.model
     assert len(model.groups) == 2
     qtbot.waitUntil(lambda: all(f.content_id is not None for g in model.groups for f in g.files), timeout=10000)
@@ -207,46 +204,49 @@ def test_image_duplicates_show_thumbnails_from_sidecars(window, engine, qtbot, t
     view.resize(1000, 300)
     view.grab().save(str(artifacts / "ui2-duplicates-thumbnails.png"))
     # Properties of an indexed image: content id, integrity hash field, sidecars
-    c.properties(os.fsencode(root / "2024" / "holiday-0.jpg"))
-    qtbot.waitUntil(lambda: c.last_dialog is not None and c.last_dialog.objectName() == "properties_dialog")
-    values = c.last_dialog.values
+    window.file_ops.properties(os.fsencode(root / "2024" / "holiday-0.jpg"))
+    qtbot.waitUntil(
+        lambda: (
+            window.prompts.last_dialog is not None and window.prompts.last_dialog.objectName() == "properties_dialog"
+        )
+    )
+    values = window.prompts.last_dialog.values
     assert values["Content id (cas_id)"].text() not in ("", "—")
     assert values["MIME type"].text() == "image/jpeg"
     assert "256" in values["Sidecars"].text()
-    c.last_dialog.grab().save(str(artifacts / "ui2-properties-indexed.png"))
+    window.prompts.last_dialog.grab().save(str(artifacts / "ui2-properties-indexed.png"))
 
 
 def test_marked_duplicates_delete_permanently_after_confirmation_or_move(window, qtbot, tmp_path):
-    c = window.file_actions
     root = tmp_path / "d"
     (root / "a").mkdir(parents=True)
     (root / "b").mkdir()
     for i in range(2):
         for sub in ("a", "b"):
             (root / sub / f"f{i}.bin").write_bytes(bytes([i]) * 5000)
-    with qtbot.waitSignal(c.jobHandled, timeout=30000):
-        c.run_find_duplicates({"search_paths": [str(root)]})
-    view = c.result_views[-1]
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(DuplicateConfig(search_paths=[root]))
+    view = window.result_tabs.views[-1]
     view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
     assert sorted(os.path.basename(os.path.dirname(f.path)) for f in view.model.marked_files()) == ["b", "b"]
     # Move to folder: the marked copies land in the chosen folder
     moved_to = tmp_path / "moved"
     moved_to.mkdir()
-    c.ask_folder = lambda *_: str(moved_to)
-    with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
+    window.prompts.folder = lambda *_: str(moved_to)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
         view.move_button.click()
     assert blocker.args[0].config["move"] is True
     assert sorted(os.listdir(moved_to)) == ["f0.bin", "f1.bin"] and not os.listdir(root / "b")
     assert all(f.status == "moved" for g in view.model.groups for f in g.files if "/b/" in f.path)
     # a fresh scan; Delete Permanently asks first, then deletes the marked files for good
-    with qtbot.waitSignal(c.jobHandled, timeout=30000):
-        c.run_find_duplicates({"search_paths": [str(root / "a"), str(moved_to)]})
-    view = c.result_views[-1]
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(DuplicateConfig(search_paths=[root / "a", moved_to]))
+    view = window.result_tabs.views[-1]
     view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
     view.delete_button.click()
-    dialog = c.last_dialog
+    dialog = window.prompts.last_dialog
     assert dialog.objectName() == "confirm_delete_dialog" and dialog.isVisible()
-    with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
         dialog.delete_button.click()
     info = blocker.args[0]
     assert info.config["mode"] == "permanent" and info.config["confirm"] is True and info.config["guarded"]
@@ -256,25 +256,55 @@ def test_marked_duplicates_delete_permanently_after_confirmation_or_move(window,
 
 def test_kept_copy_gone_after_the_scan_refuses_that_group(window, qtbot, tmp_path):
     """FAULTS 7: the copy the marks keep vanished after the scan; its group is skipped and reported."""
-    c = window.file_actions
     root = tmp_path / "k"
     (root / "a").mkdir(parents=True)
     (root / "b").mkdir()
     for i in range(2):
         for sub in ("a", "b"):
             (root / sub / f"f{i}.bin").write_bytes(bytes([i + 1]) * 4000)
-    with qtbot.waitSignal(c.jobHandled, timeout=30000):
-        c.run_find_duplicates({"search_paths": [str(root)]})
-    view = c.result_views[-1]
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(DuplicateConfig(search_paths=[root]))
+    view = window.result_tabs.views[-1]
     view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
     os.remove(root / "a" / "f0.bin")  # the kept copy of one group
-    with qtbot.waitSignal(c.jobHandled, timeout=30000):
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
         view.trash_button.click()
     assert (root / "b" / "f0.bin").exists()  # its duplicate was not removed: no copy would be left
     assert not (root / "b" / "f1.bin").exists()  # the other group went ahead
     skipped = next(f for g in view.model.groups for f in g.files if f.path.endswith("b/f0.bin"))
     assert skipped.status.startswith("skipped") and "gone" in skipped.status
     assert "not touched" in view.banner.text()
+
+
+def test_a_removal_that_touched_nothing_fails_and_still_shows_why(window, qtbot, tmp_path):
+    """FAULTS 20: every kept copy vanished, so no file was removed: the job is failed (not completed),
+    and the view and the job's details still say, per file, why it was kept."""
+    from sd_desktop.jobs import JobStatus
+    from sd_desktop.ui.job_panel import details_text
+
+    root = tmp_path / "k"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    for i in range(2):
+        for sub in ("a", "b"):
+            (root / sub / f"f{i}.bin").write_bytes(bytes([i + 1]) * 4000)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(DuplicateConfig(search_paths=[root]))
+    view = window.result_tabs.views[-1]
+    view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
+    for i in range(2):
+        os.remove(root / "a" / f"f{i}.bin")
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as handled:
+        view.trash_button.click()
+    info = handled.args[0]
+    assert info.status is JobStatus.FAILED
+    assert info.error == "nothing was done: all 2 items failed (the outcomes say why)"
+    assert (root / "b" / "f0.bin").exists() and (root / "b" / "f1.bin").exists()
+    statuses = sorted(f.status for g in view.model.groups for f in g.files if "/b/" in f.path)
+    assert len(statuses) == 2 and all(s.startswith("skipped") and "gone" in s for s in statuses)
+    assert view.banner.text().startswith("0 files moved to the Trash. 2 files were not touched")
+    text = details_text(info)
+    assert "Status: Failed" in text and text.count("no verified copy is kept") == 2
 
 
 def test_results_survive_a_restart(aloop, library, qtbot, tmp_path):
@@ -296,10 +326,9 @@ def test_results_survive_a_restart(aloop, library, qtbot, tmp_path):
     try:
         window = MainWindow(second.services)
         qtbot.addWidget(window)
-        c = window.file_actions
         window.actions["fa_last_duplicates"].trigger()
-        qtbot.waitUntil(lambda: bool(c.result_views), timeout=10000)
-        view = c.result_views[-1]
+        qtbot.waitUntil(lambda: bool(window.result_tabs.views), timeout=10000)
+        view = window.result_tabs.views[-1]
         assert view.job_id == job_id
         assert sorted(os.path.basename(f.path) for f in view.model.groups[0].files) == ["one.bin", "two.bin"]
         window.dispose()
@@ -308,14 +337,13 @@ def test_results_survive_a_restart(aloop, library, qtbot, tmp_path):
 
 
 def test_a_second_search_of_an_unchanged_folder_says_whose_groups_it_shows(window, qtbot, tmp_path, artifacts):
-    c = window.file_actions
     tree, manifest = corpus(tmp_path)
     views = []
     for _ in range(2):
         dialog = run_find_from_context_menu(window, qtbot, tree)
-        with qtbot.waitSignal(c.jobHandled, timeout=30000):
+        with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
             dialog.find_button.click()
-        views.append(c.result_views[-1])
+        views.append(window.result_tabs.views[-1])
     first, again = views
     assert "nothing changed" not in first.subline.text()
     assert "nothing changed since the search of" in again.subline.text()

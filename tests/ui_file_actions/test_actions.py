@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
 from sd_desktop.ui import context_menus as cm
-from sd_desktop.ui.file_actions import Context
-from tests.ui2.conftest import open_folder, select, trash_files
+from sd_desktop.ui.action_targets import Context
+from tests.ui_file_actions.conftest import open_folder, select, shown, trash_files
 
 
 def files(folder, **content):
@@ -21,12 +21,11 @@ def files(folder, **content):
 
 
 def test_delete_key_trashes_and_shift_delete_asks_then_deletes(window, qtbot, tmp_path, artifacts):
-    c = window.file_actions
     folder = files(tmp_path / "docs", one_txt="1", two_txt="2", three_txt="3")
     open_folder(qtbot, window, folder)
     select(window, "one.txt")
     window.content.list.setFocus()
-    with qtbot.waitSignal(c.jobHandled, timeout=20000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
         qtbot.keyClick(window.content.list, Qt.Key.Key_Delete)
     info = blocker.args[0]
     assert info.name == "delete" and info.config["mode"] == "trash"
@@ -36,14 +35,14 @@ def test_delete_key_trashes_and_shift_delete_asks_then_deletes(window, qtbot, tm
     qtbot.waitUntil(lambda: window.model.loaded_rows() == 2, timeout=10000)
     select(window, "two.txt", "three.txt")
     qtbot.keyClick(window.content.list, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
-    dialog = c.last_dialog
+    dialog = window.prompts.last_dialog
     assert dialog is not None and dialog.isVisible() and dialog.objectName() == "confirm_delete_dialog"
     dialog.grab().save(str(artifacts / "ui2-confirm-delete.png"))
     dialog.reject()
     assert (folder / "two.txt").exists()
     qtbot.keyClick(window.content.list, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
-    with qtbot.waitSignal(c.jobHandled, timeout=20000) as blocker:
-        c.last_dialog.delete_button.click()
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
+        window.prompts.last_dialog.delete_button.click()
     info = blocker.args[0]
     assert info.config["mode"] == "permanent" and info.config["confirm"] is True
     assert not (folder / "two.txt").exists() and not (folder / "three.txt").exists()
@@ -51,17 +50,18 @@ def test_delete_key_trashes_and_shift_delete_asks_then_deletes(window, qtbot, tm
 
 
 def test_conflict_dialog_answers_reach_the_job(window, qtbot, tmp_path, artifacts):
-    c = window.file_actions
     src = files(tmp_path / "src", a_txt="new a", b_txt="new b", c_txt="new c")
     dest = files(tmp_path / "dest", a_txt="old a", b_txt="old b")
-    c.start_copy([os.fsencode(src / n) for n in ("a.txt", "b.txt", "c.txt")], os.fsencode(dest), move=False)
-    qtbot.waitUntil(lambda: c.conflict_dialog is not None and c.conflict_dialog.isVisible(), timeout=20000)
-    dialog = c.conflict_dialog
+    window.file_ops.start_copy(
+        [os.fsencode(src / n) for n in ("a.txt", "b.txt", "c.txt")], os.fsencode(dest), move=False
+    )
+    qtbot.waitUntil(lambda: shown(window.copy_conflicts.dialog), timeout=20000)
+    dialog = window.copy_conflicts.dialog
     assert len(dialog.conflicts) == 2
     assert "already exists" in dialog.headline.text()
     dialog.grab().save(str(artifacts / "ui2-conflict-dialog.png"))
     dialog.choose("overwrite")  # a.txt
-    with qtbot.waitSignal(c.jobHandled, timeout=20000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
         dialog.choice_buttons["rename"].click()  # b.txt: keep both
     info = blocker.args[0]
     assert info.status.value == "completed", info.error
@@ -73,28 +73,26 @@ def test_conflict_dialog_answers_reach_the_job(window, qtbot, tmp_path, artifact
 
 
 def test_conflict_apply_to_all_skip(window, qtbot, tmp_path):
-    c = window.file_actions
     src = files(tmp_path / "src", a_txt="new a", b_txt="new b")
     dest = files(tmp_path / "dest", a_txt="old a", b_txt="old b")
-    c.start_copy([os.fsencode(src / "a.txt"), os.fsencode(src / "b.txt")], os.fsencode(dest), move=True)
-    qtbot.waitUntil(lambda: c.conflict_dialog is not None and c.conflict_dialog.isVisible(), timeout=20000)
-    c.conflict_dialog.apply_all.setChecked(True)
-    with qtbot.waitSignal(c.jobHandled, timeout=20000):
-        c.conflict_dialog.choice_buttons["skip"].click()
+    window.file_ops.start_copy([os.fsencode(src / "a.txt"), os.fsencode(src / "b.txt")], os.fsencode(dest), move=True)
+    qtbot.waitUntil(lambda: shown(window.copy_conflicts.dialog), timeout=20000)
+    window.copy_conflicts.dialog.apply_all.setChecked(True)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000):
+        window.copy_conflicts.dialog.choice_buttons["skip"].click()
     assert (dest / "a.txt").read_text() == "old a" and (dest / "b.txt").read_text() == "old b"
     assert (src / "a.txt").exists() and (src / "b.txt").exists()  # skipped moves leave the sources
 
 
 def test_rename_and_undo(window, qtbot, tmp_path):
-    c = window.file_actions
     folder = files(tmp_path / "r", draft_txt="text")
     open_folder(qtbot, window, folder)
     select(window, "draft.txt")
-    c.ask_text = lambda *_: "final.txt"
+    window.prompts.text = lambda *_: "final.txt"
     window.actions["fa_rename"].trigger()
     qtbot.waitUntil(lambda: (folder / "final.txt").exists(), timeout=10000)
     assert not (folder / "draft.txt").exists()
-    assert c.undo_stack.undoText() == "Rename draft.txt to final.txt"
+    assert window.job_submit.undo_stack.undoText() == "Rename draft.txt to final.txt"
     window.actions["fa_undo"].trigger()
     qtbot.waitUntil(lambda: (folder / "draft.txt").exists(), timeout=10000)
     assert not (folder / "final.txt").exists()
@@ -103,15 +101,14 @@ def test_rename_and_undo(window, qtbot, tmp_path):
 
 
 def test_context_menus_hold_the_actions(window, qtbot, tmp_path, artifacts):
-    c = window.file_actions
     folder = files(tmp_path / "m", a_txt="a")
     (folder / "sub").mkdir()
     open_folder(qtbot, window, folder)
     view = window.content.list
     rect = view.visualRect(window.model.index(0, 0))  # folders first: "sub"
-    ctx = c.content_context(rect.center(), view)
+    ctx = window.context_menus.content_context(rect.center(), view)
     assert ctx.kind == cm.FOLDER and ctx.paths == [os.fsencode(folder / "sub")]
-    menu = c.menu_for(ctx)
+    menu = window.context_menus.menu_for(ctx)
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
     for expected in (
         "Open",
@@ -134,27 +131,26 @@ def test_context_menus_hold_the_actions(window, qtbot, tmp_path, artifacts):
     qtbot.waitUntil(menu.isVisible)
     menu.grab().save(str(artifacts / "ui2-context-menu-folder.png"))
     menu.hide()
-    empty = c.content_context(QPoint(400, 700), view)
+    empty = window.context_menus.content_context(QPoint(400, 700), view)
     assert empty.kind == cm.EMPTY and empty.paths == [os.fsencode(folder)]
-    texts = [a.text() for a in c.menu_for(empty).actions() if not a.isSeparator()]
+    texts = [a.text() for a in window.context_menus.menu_for(empty).actions() if not a.isSeparator()]
     assert "Find Duplicates…" in texts and "Move to Trash" not in texts
-    loc_menu = c.menu_for(Context(cm.LOCATION, [os.fsencode(folder)], 1))
+    loc_menu = window.context_menus.menu_for(Context(cm.LOCATION, [os.fsencode(folder)], 1))
     loc_texts = [a.text() for a in loc_menu.actions() if not a.isSeparator()]
     assert "Re-index" in loc_texts and "Move to Trash" not in loc_texts and "Rename…" not in loc_texts
-    c.set_context(None)
+    window.targets.set_context(None)
     # the menu bar has the same actions with their shortcuts
     assert window.actions["fa_trash"].shortcut().toString() == "Del"
     assert window.actions["fa_delete"].shortcut().toString() == "Shift+Del"
     assert window.actions["fa_undo"].shortcut().toString() == "Ctrl+Z"
-    assert window.actions["fa_trash"] in c.files_menu.actions()
+    assert window.actions["fa_trash"] in window.files_menu.actions()
 
 
 def test_properties_dialog(window, qtbot, tmp_path, artifacts):
-    c = window.file_actions
     folder = files(tmp_path / "p", note_txt="hello")
-    c.properties(os.fsencode(folder / "note.txt"))
-    qtbot.waitUntil(lambda: c.last_dialog is not None and c.last_dialog.isVisible(), timeout=10000)
-    dialog = c.last_dialog
+    window.file_ops.properties(os.fsencode(folder / "note.txt"))
+    qtbot.waitUntil(lambda: shown(window.prompts.last_dialog), timeout=10000)
+    dialog = window.prompts.last_dialog
     assert dialog.values["Size"].text().startswith("5 B")
     assert dialog.values["Kind"].text() == "file"
     assert "not indexed" in dialog.values["Library"].text()
@@ -162,15 +158,14 @@ def test_properties_dialog(window, qtbot, tmp_path, artifacts):
 
 
 def test_reindex_and_thumbnails_of_a_location_queue_their_jobs(window, engine, qtbot, tmp_path):
-    c = window.file_actions
     folder = files(tmp_path / "loc", a_txt="a")
     location_id = engine.run(engine.services.add_location(folder))
     engine.run(engine.manager.wait_idle(), timeout=30000)
     before = {j.id for j in engine.run(engine.manager.list())}
-    c.menu_for(Context(cm.LOCATION, [os.fsencode(folder)], location_id))
+    window.context_menus.menu_for(Context(cm.LOCATION, [os.fsencode(folder)], location_id))
     window.actions["fa_reindex"].trigger()
     window.actions["fa_thumbnails"].trigger()
-    c.set_context(None)
+    window.targets.set_context(None)
     engine.run(engine.manager.wait_idle(), timeout=30000)
     qtbot.waitUntil(lambda: not engine.tasks._tasks, timeout=10000)
     new = [j for j in engine.run(engine.manager.list()) if j.id not in before]
@@ -181,30 +176,28 @@ def test_reindex_and_thumbnails_of_a_location_queue_their_jobs(window, engine, q
 
 def test_a_copy_queued_elsewhere_still_gets_the_conflict_dialog(window, engine, qtbot, tmp_path):
     """A copy waiting for answers that this window did not start (a restart, the command line)."""
-    c = window.file_actions
     src = files(tmp_path / "src", a_txt="new")
     dest = files(tmp_path / "dest", a_txt="old")
     config = {"sources": [str(src / "a.txt")], "destination": str(dest), "on_conflict": "ask"}
     job_id = engine.run(engine.manager.enqueue("file_copy", config))
-    qtbot.waitUntil(lambda: c.conflict_dialog is not None and c.conflict_dialog.isVisible(), timeout=20000)
-    assert c.conflict_dialog.job_id == job_id
-    c.conflict_dialog.choose("overwrite")
+    qtbot.waitUntil(lambda: shown(window.copy_conflicts.dialog), timeout=20000)
+    assert window.copy_conflicts.dialog.job_id == job_id
+    window.copy_conflicts.dialog.choose("overwrite")
     qtbot.waitUntil(lambda: (dest / "a.txt").read_text() == "new", timeout=20000)
     assert engine.run(engine.manager.wait(job_id)).status.value == "completed"
 
 
 def test_cancel_in_the_conflict_dialog_cancels_the_copy(window, engine, qtbot, tmp_path):
-    c = window.file_actions
     src = files(tmp_path / "src", a_txt="new", b_txt="b")
     dest = files(tmp_path / "dest", a_txt="old")
-    c.start_copy([os.fsencode(src / "a.txt"), os.fsencode(src / "b.txt")], os.fsencode(dest), move=True)
-    qtbot.waitUntil(lambda: c.conflict_dialog is not None and c.conflict_dialog.isVisible(), timeout=20000)
-    with qtbot.waitSignal(c.jobHandled, timeout=20000) as blocker:
-        c.conflict_dialog.reject()
+    window.file_ops.start_copy([os.fsencode(src / "a.txt"), os.fsencode(src / "b.txt")], os.fsencode(dest), move=True)
+    qtbot.waitUntil(lambda: shown(window.copy_conflicts.dialog), timeout=20000)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
+        window.copy_conflicts.dialog.reject()
     assert blocker.args[0].status.value == "cancelled"
     assert (dest / "a.txt").read_text() == "old" and not (dest / "b.txt").exists()
     assert (src / "a.txt").exists() and (src / "b.txt").exists()
-    assert c.undo_stack.count() == 0
+    assert window.job_submit.undo_stack.count() == 0
 
 
 class _UrlSink(QObject):

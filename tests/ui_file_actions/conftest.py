@@ -1,5 +1,6 @@
-"""Fixtures for the file-action tests: the engine of tests/ui (real JobManager on the qasync
-loop), a MainWindow with ``file_actions.install`` applied, and helpers to select rows."""
+"""Fixtures for the file-action tests (menus, drops, copy/trash/delete/rename with undo, Find
+duplicates and Validate with their result views): the engine of tests/ui (real JobManager on the
+qasync loop), a MainWindow, and helpers to select rows."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ def window(engine, qtbot):
 
     win = MainWindow(engine.services)
     qtbot.addWidget(win)
-    controller = win.file_actions  # the window installs its file actions itself
     win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)
@@ -29,7 +29,7 @@ def window(engine, qtbot):
     # let queued jobs and their follow-ups finish while the window still exists
     engine.run(engine.manager.wait_idle(), timeout=30000)
     qtbot.waitUntil(lambda: not engine.tasks._tasks, timeout=10000)
-    for dialog in (controller.conflict_dialog, controller.last_dialog, controller.drop_menu):
+    for dialog in (win.copy_conflicts.dialog, win.prompts.last_dialog, win.drops.drop_menu):
         if dialog is not None and shiboken6.isValid(dialog):
             dialog.close()
     win.dispose()
@@ -58,6 +58,11 @@ def select(window, *names: str) -> None:
             window.model.index(row_of(window, name), 0),
             QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
         )
+
+
+def shown(dialog, name: str | None = None) -> bool:
+    """The dialog is open (and is the one named ``name``, when given)."""
+    return dialog is not None and dialog.isVisible() and (name is None or dialog.objectName() == name)
 
 
 def wait_idle(engine) -> None:

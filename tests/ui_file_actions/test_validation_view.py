@@ -10,8 +10,8 @@ from PIL import Image
 from PySide6.QtCore import QItemSelectionModel
 
 from sd_desktop.ui.results.validation_model import COL_PATH, ValidationModel
-from tests.ui2.conftest import open_folder, select
-from tests.ui2.multidata_check import assert_multidata_matches_data
+from tests.ui_file_actions.conftest import open_folder, select
+from tests.ui_file_actions.multidata_check import assert_multidata_matches_data
 
 
 def plant(folder):
@@ -29,20 +29,19 @@ def plant(folder):
 
 
 def test_validation_view_lists_a_planted_corruption(window, qtbot, qtmodeltester, tmp_path, artifacts):
-    c = window.file_actions
     folder = tmp_path / "photos"
     plant(folder)
     open_folder(qtbot, window, folder)
     window.content.selection_model().clearSelection()
-    dialog = c.validate()
+    dialog = window.result_tabs.validate()
     assert dialog.targets == [os.fsencode(folder)]
     dialog.set_mode("corruption")
     dialog.grab().save(str(artifacts / "ui2-validate-dialog.png"))
-    with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
         dialog.accept()
     info = blocker.args[0]
     assert info.name == "file_validation" and info.config["mode"] == "corruption"
-    view = c.result_views[-1]
+    view = window.result_tabs.views[-1]
     qtmodeltester.check(view.model)
     qtmodeltester.check(view.proxy)
     by_name = {os.path.basename(i["path"]): i for i in view.model.issues}
@@ -68,13 +67,13 @@ def test_validation_view_lists_a_planted_corruption(window, qtbot, qtmodeltester
         QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
     )
     assert view.selected_paths() == [os.fsencode(folder / "truncated.jpg")]
-    with qtbot.waitSignal(c.jobHandled, timeout=30000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
         view.revalidate_button.click()
     assert [str(t) for t in blocker.args[0].config["targets"]] == [str(folder / "truncated.jpg")]
-    assert c.result_views[-1].model.issues == []
+    assert window.result_tabs.views[-1].model.issues == []
     # export through the engine's exporter
     dest = tmp_path / "issues.csv"
-    c.ask_save_path = lambda *_: str(dest)
+    window.prompts.save_path = lambda *_: str(dest)
     view.export_button.click()
     qtbot.waitUntil(dest.exists, timeout=10000)
     text = dest.read_text()
@@ -108,6 +107,6 @@ def test_validate_uses_the_selection(window, qtbot, tmp_path):
     plant(folder)
     open_folder(qtbot, window, folder)
     select(window, "good.jpg", "notes.txt")
-    dialog = window.file_actions.validate()
+    dialog = window.result_tabs.validate()
     assert sorted(dialog.targets) == sorted([os.fsencode(folder / "good.jpg"), os.fsencode(folder / "notes.txt")])
     dialog.reject()

@@ -13,7 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from sd_desktop.ui import dnd
-from tests.ui2.conftest import open_folder, row_of, select, trash_files
+from tests.ui_file_actions.conftest import open_folder, row_of, select, trash_files
 
 NOMOD = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -69,7 +69,6 @@ def test_decide_follows_the_desktop_convention(tmp_path):
 
 
 def test_drops_copy_and_move_real_files_and_undo(window, qtbot, tmp_path):
-    c = window.file_actions
     src, dest = make_tree(tmp_path)
     open_folder(qtbot, window, dest)
     viewport = window.content.list.viewport()
@@ -77,7 +76,7 @@ def test_drops_copy_and_move_real_files_and_undo(window, qtbot, tmp_path):
     odd = os.path.join(os.fsencode(src), b"caf\xe9\nnew line.txt")  # FAULTS 3: undecodable byte, newline
     with open(odd, "wb") as f:
         f.write(b"odd")
-    with qtbot.waitSignal(c.jobHandled, timeout=20000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
         drop(viewport, [src / "a.txt", src / "sub", odd], CTRL)
     info = blocker.args[0]
     with open(os.path.join(os.fsencode(dest), os.path.basename(odd)), "rb") as f:
@@ -86,17 +85,17 @@ def test_drops_copy_and_move_real_files_and_undo(window, qtbot, tmp_path):
     assert (dest / "a.txt").read_text() == "alpha" and (dest / "sub" / "c.txt").read_text() == "gamma"
     assert (src / "a.txt").exists() and (src / "sub" / "c.txt").exists()
     # a plain drop within one volume moves
-    with qtbot.waitSignal(c.jobHandled, timeout=20000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
         drop(viewport, [src / "b.txt"], NOMOD)
     assert blocker.args[0].config["move"] is True
     assert (dest / "b.txt").read_text() == "beta" and not (src / "b.txt").exists()
-    assert c.undo_stack.count() == 2
+    assert window.job_submit.undo_stack.count() == 2
     # undo the move: b.txt goes back
-    with qtbot.waitSignal(c.jobHandled, timeout=20000):
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000):
         window.actions["fa_undo"].trigger()
     assert (src / "b.txt").read_text() == "beta" and not (dest / "b.txt").exists()
     # undo the copy: the copies go to the trash, the originals stay
-    with qtbot.waitSignal(c.jobHandled, timeout=20000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
         window.actions["fa_undo"].trigger()
     assert blocker.args[0].name == "delete" and blocker.args[0].config["mode"] == "trash"
     assert not (dest / "a.txt").exists() and not (dest / "sub").exists()
@@ -106,20 +105,19 @@ def test_drops_copy_and_move_real_files_and_undo(window, qtbot, tmp_path):
 
 
 def test_shift_moves_onto_a_folder_row_and_drop_menu_when_ambiguous(window, qtbot, tmp_path):
-    c = window.file_actions
     src, dest = make_tree(tmp_path)
     (dest / "inner").mkdir()
     open_folder(qtbot, window, dest)
     view = window.content.list
     rect = view.visualRect(window.model.index(row_of(window, "inner"), 0))
-    with qtbot.waitSignal(c.jobHandled, timeout=20000):
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000):
         drop(view.viewport(), [src / "a.txt"], SHIFT, QPointF(rect.center()))
     assert (dest / "inner" / "a.txt").read_text() == "alpha" and not (src / "a.txt").exists()
     # Alt: ambiguous -> the drop menu; "Copy Here" copies
     drop(view.viewport(), [src / "b.txt"], ALT, QPointF(view.viewport().rect().bottomRight()) - QPointF(5, 5))
-    menu = c.drop_menu
+    menu = window.drops.drop_menu
     assert menu is not None and [a.text() for a in menu.actions() if a.text()] == ["Copy Here", "Move Here", "Cancel"]
-    with qtbot.waitSignal(c.jobHandled, timeout=20000):
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000):
         next(a for a in menu.actions() if a.text() == "Copy Here").trigger()
     assert (dest / "b.txt").read_text() == "beta" and (src / "b.txt").exists()
 
@@ -138,7 +136,7 @@ def test_plain_drop_from_another_volume_copies(window, qtbot, tmp_path):
         dest = tmp_path / "dest"
         dest.mkdir()
         open_folder(qtbot, window, dest)
-        with qtbot.waitSignal(window.file_actions.jobHandled, timeout=20000) as blocker:
+        with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
             drop(window.content.list.viewport(), [os.path.join(other, "far.txt")], NOMOD)
         assert blocker.args[0].config["move"] is False
         assert (dest / "far.txt").read_text() == "far away" and os.path.exists(os.path.join(other, "far.txt"))
@@ -152,7 +150,7 @@ def test_drop_on_sidebar_trash_trashes(window, qtbot, tmp_path):
     places = window.sidebar.model.section("places")
     trash_item = next(places.child(r) for r in range(places.rowCount()) if places.child(r).text() == "Trash")
     rect = side.visualRect(trash_item.index())
-    with qtbot.waitSignal(window.file_actions.jobHandled, timeout=20000) as blocker:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
         drop(side.viewport(), [src / "a.txt"], NOMOD, QPointF(rect.center()))
     assert blocker.args[0].name == "delete"
     assert not (src / "a.txt").exists()
@@ -164,5 +162,5 @@ def test_drag_out_gives_real_file_urls(window, qtbot, tmp_path):
     src, _ = make_tree(tmp_path)
     open_folder(qtbot, window, src)
     select(window, "a.txt", "sub")
-    mime = window.file_actions.drag_mime()
+    mime = window.drops.drag_mime()
     assert sorted(u.toLocalFile() for u in mime.urls()) == [str(src / "a.txt"), str(src / "sub")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 
@@ -62,11 +63,11 @@ def test_model_structure_and_rules(qtmodeltester, qapp):
     assert model.index(1, 5, small).data() == "Kept copy"
     qtmodeltester.check(model)
     plan = model.guarded_targets()
-    assert sorted(os.fsencode(t["path"]) for t in plan) == sorted(
+    assert sorted(os.fsencode(t.path) for t in plan) == sorted(
         [b"/data/caf\xe9.jpg", b"/data/z/b.jpg", b"/data/x/a.txt"]
     )
-    small_target = next(t for t in plan if t["path"] == "/data/x/a.txt")
-    assert small_target["keepers"] == ["/data/y/a.txt"] and small_target["hash"] == H
+    small_target = next(t for t in plan if t.path == Path("/data/x/a.txt"))
+    assert small_target.keepers == [Path("/data/y/a.txt")] and small_target.hash == H
     assert model.summary() == (3, 2010, 2)
     outcomes = [
         {"path": "/data/x/a.txt", "outcome": "skipped", "reason": "changed since the scan (size or modification time)"},

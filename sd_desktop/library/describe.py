@@ -1,0 +1,86 @@
+"""What the file system and the library know of one path: kind, size, entry, cas_id, integrity
+hash, MIME and thumbnail sidecars. The ``info`` command prints it; the window's Properties shows it."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from sd_desktop import paths
+from sd_desktop.library.library import Library
+from sd_desktop.library.locations import find_location, location_path, normalize
+
+
+def _kind_of(st: os.stat_result) -> str:
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    if stat.S_ISDIR(st.st_mode):
+        return "dir"
+    if stat.S_ISLNK(st.st_mode):
+        return "symlink"
+    return "other"
+
+
+def describe(lib: Library, path: str) -> dict:
+    """What is known of ``path`` (the output object of ``info``); a symlink is described as the link."""
+    st = os.lstat(path)
+    out: dict = {
+        "path": paths.display(os.path.abspath(path)),
+        "kind": _kind_of(st),
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "indexed": False,
+        "location_id": None,
+        "entry_id": None,
+        "cas_id": None,
+        "integrity_hash": None,
+        "mime": None,
+        "sidecars": [],
+    }
+    # resolve the parent, not the entry itself: a symlink is described as the link it is
+    real = os.path.join(normalize(os.path.dirname(os.path.abspath(path)) or "."), os.fsencode(os.path.basename(path)))
+    loc_id = find_location(lib, real)
+    if loc_id is None:
+        return out
+    root = os.fsencode(location_path(lib, loc_id))
+    rel = b"" if real == root else os.path.relpath(real, root)
+
+    def q(conn):
+        row = conn.execute(
+            "SELECT id, kind, size, cas_id, integrity_hash, mime, content_id, aggregate_size, file_count, "
+            "child_count FROM entry WHERE location_id = ? AND path = ?",
+            (loc_id, rel),
+        ).fetchone()
+        sidecars = []
+        if row and row[6] is not None:
+            sidecars = conn.execute(
+                "SELECT variant, path, width, height, format, size FROM sidecar WHERE content_id = ? ORDER BY variant",
+                (row[6],),
+            ).fetchall()
+        return row, sidecars
+
+    row, sidecars = lib.read_sync(q)
+    out["location_id"] = loc_id
+    if row is None:
+        return out
+    out.update(
+        indexed=True,
+        entry_id=row[0],
+        cas_id=row[3],
+        integrity_hash=row[4],
+        mime=row[5],
+        sidecars=[
+            {
+                "variant": s[0],
+                "path": str(lib.sidecar_dir / s[1]),
+                "width": s[2],
+                "height": s[3],
+                "format": s[4],
+                "bytes": s[5],
+            }
+            for s in sidecars
+        ],
+    )
+    if row[1] == 1:
+        out.update(aggregate_size=row[7], file_count=row[8], child_count=row[9])
+    return out

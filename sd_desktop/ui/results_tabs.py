@@ -1,0 +1,282 @@
+"""Find duplicates and Validate, and their results as tabs of the "Results" dock: the duplicates
+view (guarded trash / delete / move of the marked copies, export) and the validation view
+(re-validate, export); stored results reopen from the job history's menu or the Tools menu (they
+survive a restart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QTreeView, QWidget
+
+from sd_desktop import paths
+from sd_desktop.jobs import JobInfo, JobStatus
+from sd_desktop.library.browse import content_ids
+from sd_desktop.library.locations import list_locations
+from sd_desktop.ops.files.copy.config import ConflictPolicy
+from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget
+from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateDetectionJob
+from sd_desktop.ops.files.validation import ValidationConfig, ValidationJob, ValidationMode
+from sd_desktop.ui import dnd
+from sd_desktop.ui.action_targets import ActionTargets
+from sd_desktop.ui.dialogs.confirm_delete import ConfirmDeleteDialog
+from sd_desktop.ui.dialogs.find_duplicates import FindDuplicatesDialog
+from sd_desktop.ui.dialogs.validate import ValidateDialog
+from sd_desktop.ui.file_ops import FileOperations
+from sd_desktop.ui.icons import TypeIcons
+from sd_desktop.ui.job_panel import JobHistoryModel
+from sd_desktop.ui.job_submit import JobSubmitter
+from sd_desktop.ui.prompts import Prompts
+from sd_desktop.ui.results.duplicates_model import DuplicatesModel
+from sd_desktop.ui.results.duplicates_view import DuplicatesView
+from sd_desktop.ui.results.validation_model import ValidationModel
+from sd_desktop.ui.results.validation_view import ValidationView
+from sd_desktop.ui.services import AppServices
+
+THUMBNAIL_LOOKUP_LIMIT = 5000  # duplicate files whose thumbnails are looked up (a big result shows its top)
+RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
+STORED_RESULTS_SEARCHED = 200  # latest jobs searched for the last results of a kind
+RESULTS_HEIGHT = 420
+
+
+class ResultTabs(QObject):
+    def __init__(
+        self,
+        services: AppServices,
+        jobs: JobSubmitter,
+        targets: ActionTargets,
+        prompts: Prompts,
+        ops: FileOperations,
+        icons: TypeIcons,
+        window: QMainWindow,
+    ):
+        super().__init__(window)
+        self.services = services
+        self.library = services.library
+        self.jobs = jobs
+        self.targets = targets
+        self.prompts = prompts
+        self.ops = ops
+        self.icons = icons
+        self.window = window
+        self.views: list[QWidget] = []
+        self.history_menu: QMenu | None = None
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("results_tabs")
+        self.tabs.setTabsClosable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+        self.dock = QDockWidget("Results", window)  # the window docks it
+        self.dock.setObjectName("results_dock")
+        self.dock.setWidget(self.tabs)
+
+    # -- find duplicates / validate --------------------------------------------------------
+    def find_duplicates(self) -> FindDuplicatesDialog:
+        items = self.targets.targets()
+        folders = [p for p in items if os.path.isdir(p)] or [os.path.dirname(p) for p in items[:1]]
+        dialog = FindDuplicatesDialog(folders, self.window)
+        dialog.accepted.connect(lambda: self.run_find_duplicates(dialog.config()))
+        return self.prompts.show(dialog)
+
+    def run_find_duplicates(self, config: DuplicateConfig) -> None:
+        def done(info: JobInfo) -> None:
+            if info.output is not None and info.status is not JobStatus.FAILED:
+                self.open_duplicates(info.id, info.output)
+
+        self.jobs.submit(config, "Find duplicates", on_done=done)
+
+    def validate(self) -> ValidateDialog:
+        dialog = ValidateDialog(self.targets.targets(), self.window)
+        dialog.accepted.connect(lambda: self.run_validation(dialog.config()))
+        return self.prompts.show(dialog)
+
+    def run_validation(self, config: ValidationConfig) -> None:
+        def done(info: JobInfo) -> None:
+            if info.output is not None and info.status is not JobStatus.FAILED:
+                self.open_validation(info.id, info.output)
+
+        self.jobs.submit(config, "Validate", on_done=done)
+
+    # -- tabs ------------------------------------------------------------------------------
+    def _add_tab(self, view: QWidget, title: str) -> None:
+        self.views.append(view)
+        i = self.tabs.addTab(view, title)
+        self.tabs.setCurrentIndex(i)
+        self.dock.show()
+        self.dock.raise_()
+        self.window.resizeDocks([self.dock], [RESULTS_HEIGHT], Qt.Orientation.Vertical)
+
+    def _close_tab(self, index: int) -> None:
+        view = self.tabs.widget(index)
+        self.tabs.removeTab(index)
+        if view in self.views:
+            self.views.remove(view)
+        if view is not None:
+            view.deleteLater()
+        if not self.tabs.count():
+            self.dock.hide()
+
+    # -- duplicates ------------------------------------------------------------------------
+    def open_duplicates(self, job_id: int | None, output: dict) -> DuplicatesView:
+        model = DuplicatesModel(output, self.icons, self._locations(), self.services.thumbnails)
+        view = DuplicatesView(model, job_id)
+        model.setParent(view)
+        view.trashRequested.connect(lambda items: self._delete_guarded(view, items, permanent=False))
+        view.deleteRequested.connect(lambda items: self._delete_guarded(view, items, permanent=True))
+        view.moveRequested.connect(lambda items: self._move_marked(view, items))
+        view.exportRequested.connect(lambda: self._export(output, "Export Duplicates", "duplicates.csv"))
+        view.revealRequested.connect(lambda p: self.ops.reveal([p]))
+        view.openRequested.connect(lambda p: self.ops.open_default([p]))
+        self._add_tab(view, f"Duplicates{f' (job {job_id})' if job_id else ''}")
+        files = [os.fsencode(f.path) for g in model.groups for f in g.files][:THUMBNAIL_LOOKUP_LIMIT]
+        self.services.tasks.spawn(self._content_ids(model, files), what="duplicate thumbnails")
+        return view
+
+    def _locations(self) -> list[tuple[bytes, str]]:
+        conn = self.library.connect_reader()
+        try:
+            return [(os.fsencode(loc.path), loc.name) for loc in list_locations(conn=conn)]
+        except sqlite3.Error:
+            return []
+        finally:
+            conn.close()
+
+    async def _content_ids(self, model: DuplicatesModel, files: list[bytes]) -> None:
+        def lookup() -> dict[bytes, int]:
+            conn = self.library.connect_reader()
+            try:
+                return content_ids(conn, files)
+            finally:
+                conn.close()
+
+        ids = await asyncio.to_thread(lookup)
+        if ids:
+            model.set_content_ids(ids)
+
+    def _delete_guarded(self, view: DuplicatesView, items: list[GuardedTarget], permanent: bool) -> None:
+        mode = DeleteMode.PERMANENT if permanent else DeleteMode.TRASH
+        config = DeleteConfig(guarded=items, mode=mode, confirm=permanent)
+        verb = "deleted" if permanent else "moved to the Trash"
+
+        def done(info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            # a job that failed every file still has its outcomes (why each copy was kept): show them
+            if info.output is not None:
+                view.show_outcomes(info.output.get("outcomes") or [], verb)
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was deleted: {info.error}")
+
+        def go() -> None:
+            self.jobs.submit(config, f"Remove {len(items)} duplicates", on_done=done)
+
+        if not permanent:
+            go()
+            return
+        dialog = ConfirmDeleteDialog([os.fsencode(t.path) for t in items], sum(t.size for t in items), self.window)
+        dialog.accepted.connect(go)
+        self.prompts.show(dialog)
+
+    def _move_marked(self, view: DuplicatesView, items: list[bytes], folder: str | None = None) -> None:
+        folder = folder or self.prompts.folder("Move Marked Files to Folder")
+        if not folder or not items:
+            return
+        # copies usually share a name: one job per batch of distinct names, renamed on arrival if needed
+        batches: list[list[bytes]] = []
+        for raw in items:
+            name = os.path.basename(raw)
+            for batch in batches:
+                if all(os.path.basename(b) != name for b in batch):
+                    batch.append(raw)
+                    break
+            else:
+                batches.append([raw])
+
+        def done(info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            if info.output is not None:
+                view.show_outcomes(info.output.get("outcomes") or [], "moved")
+
+        for batch in batches:
+            config = replace(dnd.copy_config(batch, os.fsencode(folder), True), on_conflict=ConflictPolicy.RENAME)
+            self.jobs.submit(config, f"Move {len(batch)} duplicates", on_done=done)
+
+    # -- validation ------------------------------------------------------------------------
+    def open_validation(self, job_id: int | None, output: dict) -> ValidationView:
+        view = ValidationView(ValidationModel(output), job_id)
+        view.model.setParent(view)
+        mode = ValidationMode(output.get("mode", ValidationMode.BASIC))
+        view.revealRequested.connect(lambda p: self.ops.reveal([p]))
+        view.openRequested.connect(lambda p: self.ops.open_default([p]))
+        view.revalidateRequested.connect(
+            lambda items: self.run_validation(ValidationConfig(targets=[paths.to_path(p) for p in items], mode=mode))
+        )
+        view.exportRequested.connect(lambda: self._export(output, "Export Validation Results", "validation.csv", True))
+        self._add_tab(view, f"Validation{f' (job {job_id})' if job_id else ''}")
+        return view
+
+    def _export(self, output: dict, title: str, suggested: str, validation: bool = False) -> None:
+        dest = self.prompts.save_path(title, suggested)
+        if not dest:
+            return
+        if validation:
+            from sd_desktop.ops.files.validation.export import export
+        else:
+            from sd_desktop.ops.files.duplicate_detection.export import export
+
+        async def go() -> None:
+            written = await asyncio.to_thread(export, output, dest)
+            self.services.status.emit(f"Saved {written}")
+
+        self.services.tasks.spawn(go(), what="export")
+
+    # -- stored results --------------------------------------------------------------------
+    def _open_stored(self, info: JobInfo) -> None:
+        opener = self.open_duplicates if info.name == DuplicateDetectionJob.NAME else self.open_validation
+        opener(info.id, info.output)
+
+    def open_results_of(self, job_id: int) -> None:
+        """Open the stored results of one finished duplicate or validation job (from the job history)."""
+
+        async def go() -> None:
+            info = await self.services.manager.info(job_id)
+            if info is None or info.output is None or info.name not in RESULT_JOBS:
+                self.services.status.emit(f"Job {job_id} has no results to show")
+                return
+            self._open_stored(info)
+
+        self.services.tasks.spawn(go(), what="open results")
+
+    def show_history_menu(self, history: QTreeView, model: JobHistoryModel, pos: QPoint) -> None:
+        """The job history's context menu: "Show Results" of a finished duplicate or validation job."""
+        index = history.indexAt(pos)
+        if not index.isValid():
+            return
+        job = model.job(index.row())
+        if job.name not in RESULT_JOBS or not job.status.succeeded:
+            return
+        menu = QMenu(history)
+        menu.setObjectName("history_menu")
+        menu.addAction("Show Results", lambda: self.open_results_of(job.id))
+        self.history_menu = menu
+        menu.popup(history.viewport().mapToGlobal(pos))
+
+    def show_last_results(self, name: str) -> None:
+        """Open the stored output of the latest finished job ``name`` (a job's NAME, one of
+        RESULT_JOBS): results survive a restart."""
+
+        async def go() -> None:
+            for info in await self.services.manager.list(limit=STORED_RESULTS_SEARCHED):
+                if info.name == name and info.status.succeeded:
+                    full = await self.services.manager.info(info.id)
+                    if full is not None and full.output is not None:
+                        self._open_stored(full)
+                        return
+            self.services.status.emit("No stored results yet")
+
+        self.services.tasks.spawn(go(), what="open results")
