@@ -1,10 +1,10 @@
 """``trash list|restore|empty``: the user's trashes (home and every mounted volume's), headless.
 
 ``restore PATH...`` takes original paths (the newest trashed item of that path) or items of a
-trash (``<trash>/files/<name>``); a restore never replaces anything: an item whose place is taken
-is restored beside it as ``name (restored).ext``. ``empty`` deletes every item (and orphan
-record) permanently and needs ``--yes``. Exit codes: 0 all done, 4 some failed, 1 all failed,
-2 usage, 3 interrupted.
+trash (``<trash>/files/<name>``); a PATH with nothing in the trash is a failed item. A restore
+never replaces anything: an item whose place is taken is restored beside it as
+``name (restored).ext``. ``empty`` deletes every item (and orphan record) permanently and needs
+``--yes``. Exit codes: 0 all done, 4 some failed, 1 all failed, 2 usage, 3 interrupted.
 """
 
 from __future__ import annotations
@@ -88,23 +88,31 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     items: list[bytes] = []
+    missing: list[dict] = []  # PATHs with nothing in the trash: failed items, reported with the others
     listing: TrashListing | None = None
     for text in args.paths:
         raw = os.path.normpath(os.path.abspath(os.fsencode(text)))
         holder = trash_holding(raw)
         if holder is not None and os.path.dirname(raw) == os.path.join(holder, b"files"):
-            if not os.path.lexists(raw):
-                raise UsageError(f"not in the trash: {text} (sd-desktop trash list shows what is)")
-            items.append(raw)
-            continue
-        if listing is None:
-            listing = list_trash(sizes=False)
-        found = newest_trashed(raw, listing)
+            found: bytes | None = raw if os.path.lexists(raw) else None
+        else:
+            if listing is None:
+                listing = list_trash(sizes=False)
+            item = newest_trashed(raw, listing)
+            found = item.trash_path if item is not None else None
         if found is None:
-            raise UsageError(f"nothing trashed from {text} (sd-desktop trash list shows what is); nothing restored")
-        items.append(found.trash_path)
+            reason = "no trashed item of this path (sd-desktop trash list shows what is in the trash)"
+            missing.append({"path": paths.display(raw), "outcome": "failed", "reason": reason, "restored_to": None})
+            print(f"sd-desktop: no trashed item of {paths.display(raw)}; nothing restored from there", file=sys.stderr)
+        elif found not in items:
+            items.append(found)
+    if not items:
+        if args.json:
+            output = {"outcomes": missing, "restored": 0, "renamed": 0, "skipped": 0, "failed": len(missing)}
+            emit_json({"event": "result", "job_id": None, "status": "failed", "output": output, "errors": []})
+        return EXIT_FAILED
     config = TrashRestoreConfig(items=[paths.to_path(i) for i in items], on_conflict=OnConflict.BESIDE)
-    info = _run(args, "trash_restore", config, _summarize_restore)
+    info = _run(args, "trash_restore", config, _summarize_restore, missing)
     return _exit_code(info, done=("restored", "renamed"))
 
 
@@ -127,8 +135,11 @@ def cmd_empty(args: argparse.Namespace) -> int:
     return _exit_code(info, done=("deleted", "skipped"))  # skipped: already gone, as wanted
 
 
-def _run(args: argparse.Namespace, name: str, config: Any, summarize: Callable[[dict], str]) -> JobInfo:
-    """Run job ``name`` to its end with progress (as ``run_job``) and print its result."""
+def _run(
+    args: argparse.Namespace, name: str, config: Any, summarize: Callable[[dict], str], failed: list[dict] = ()
+) -> JobInfo:
+    """Run job ``name`` to its end with progress (as ``run_job``) and print its result, with the
+    ``failed`` rows (items found to fail before the job) added to its outcomes."""
     try:
         config = from_plain(job_class(name).Config, config)
     except CodecError as exc:
@@ -138,6 +149,9 @@ def _run(args: argparse.Namespace, name: str, config: Any, summarize: Callable[[
         info = asyncio.run(drive_job(lib, args, lambda m: m.enqueue(name, config)))
     finally:
         lib.close()
+    if failed and info.output is not None:
+        info.output["outcomes"] = list(failed) + list(info.output.get("outcomes") or [])
+        info.output["failed"] = info.output.get("failed", 0) + len(failed)
     print_result(args, info, summarize)
     return info
 
