@@ -46,6 +46,7 @@ class TrashItem:
     is_dir: bool
     trash_dir: bytes
     problem: str | None = None  # why it cannot be restored (no or bad record)
+    recorded_ns: int = 0  # when its record was written: orders deletions within one second
 
     @property
     def name(self) -> str:
@@ -126,7 +127,9 @@ def list_trash(
         for record in records:
             if record.endswith(INFO_SUFFIX) and record[: -len(INFO_SUFFIX)] not in names:
                 listing.orphans.append(os.path.join(info, record))
-    listing.items.sort(key=lambda i: (i.deleted_at is not None, i.deleted_at or "", i.trash_path), reverse=True)
+    listing.items.sort(
+        key=lambda i: (i.deleted_at is not None, i.deleted_at or "", i.recorded_ns, i.trash_path), reverse=True
+    )
     return listing
 
 
@@ -182,6 +185,10 @@ def _item(trash: TrashDir, name: bytes, sizes: bool) -> TrashItem:
         item.problem = f"its .trashinfo record cannot be read: {reason}"
         return item
     item.deleted_at = info.deletion_date or None
+    try:
+        item.recorded_ns = os.stat(record).st_mtime_ns
+    except OSError:
+        pass
     if os.path.isabs(info.path):
         item.original_path = os.path.normpath(info.path)
     elif trash.topdir is not None:
