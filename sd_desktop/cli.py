@@ -8,12 +8,17 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+import peewee
 
 from sd_desktop import __version__, commands
 from sd_desktop.commands.common import EXIT_FAILED, EXIT_USAGE, CommandFailed, UsageError
 from sd_desktop.jobs.codec import CodecError
+from sd_desktop.library import LibraryError, default_library_dir, fault_of
 
 
 class _Parser(argparse.ArgumentParser):
@@ -167,6 +172,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except CommandFailed as exc:
         print(f"sd-desktop: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except LibraryError as exc:  # the library failed under the command: full, read-only, damaged
+        print(f"sd-desktop: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (sqlite3.DatabaseError, peewee.DatabaseError) as exc:
+        fault = fault_of(exc, Path(args.library) if args.library else default_library_dir())
+        if fault is None:
+            raise
+        print(f"sd-desktop: {fault}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

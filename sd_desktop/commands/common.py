@@ -10,14 +10,17 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sd_desktop import paths
 from sd_desktop.jobs import JobEvent, JobInfo, JobManager, JobStatus, job_class
 from sd_desktop.jobs.codec import CodecError, from_plain, to_jsonable
-from sd_desktop.library import Library, LibraryError, LibraryLocked, SchemaTooNew
+from sd_desktop.jobs.manager import SHUTDOWN_GRACE_SECONDS
+from sd_desktop.library import Library, LibraryError, LibraryFault, LibraryLocked, SchemaTooNew, default_library_dir
+from sd_desktop.library.protect import first_library_danger
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PARTIAL = 0, 1, 2, 3, 4
 
 
 class UsageError(Exception):
@@ -29,8 +32,12 @@ class CommandFailed(Exception):
 
 
 def exit_code_for(status: JobStatus) -> int:
-    if status.succeeded:
+    """0 every item done, 4 some failed (or non-critical errors), 1 failed or cancelled, 3 stopped
+    before its end. ``copy a b && rm -rf a`` relies on 0 meaning all of it (FAULTS 20)."""
+    if status is JobStatus.COMPLETED:
         return EXIT_OK
+    if status is JobStatus.COMPLETED_WITH_ERRORS:
+        return EXIT_PARTIAL
     if status in (JobStatus.PAUSED, JobStatus.QUEUED, JobStatus.RUNNING):
         return EXIT_INTERRUPTED
     return EXIT_FAILED
@@ -43,6 +50,19 @@ def open_library(args: argparse.Namespace) -> Library:
         raise CommandFailed(str(exc)) from exc
     except OSError as exc:
         raise CommandFailed(f"cannot open the library at {args.library or 'the default place'}: {exc}") from exc
+
+
+def library_folder(args: argparse.Namespace) -> Path:
+    """The library folder the command works on (as ``open_library`` opens it)."""
+    return Path(args.library) if getattr(args, "library", None) else default_library_dir()
+
+
+def refuse_library_targets(args: argparse.Namespace, targets: list, verb: str) -> None:
+    """One line and exit 1, before anything is queued, when a target is (or holds) the library in
+    use (FAULTS 21); the jobs refuse it too, for callers other than this command line."""
+    danger = first_library_danger(targets, library_folder(args))
+    if danger:
+        raise CommandFailed(f"refused: {danger}; nothing was {verb}")
 
 
 def existing_path(text: str) -> str:
@@ -75,12 +95,15 @@ def print_result(args: argparse.Namespace, info: JobInfo, summarize: Callable[[A
         emit_json(result_object(info))
     else:
         status = info.status.value.replace("_", " ")
-        if info.status.succeeded and summarize and info.output is not None:
+        # a job that failed every item still lists them: the outcomes say why each one failed
+        if summarize and info.output is not None and (info.status.succeeded or info.status is JobStatus.FAILED):
             print(summarize(info.output))
         if info.error:
             print(f"sd-desktop: {info.name} job {info.id} {status}: {info.error}", file=sys.stderr)
         elif info.status is JobStatus.PAUSED:
             print(f"job {info.id} paused; continue it with: sd-desktop jobs resume {info.id}", file=sys.stderr)
+        elif info.status in (JobStatus.RUNNING, JobStatus.QUEUED):  # stopped by a second signal
+            print(f"job {info.id} stopped; continue it with: sd-desktop jobs resume {info.id}", file=sys.stderr)
         else:
             print(f"job {info.id} {status}", file=sys.stderr)
         for err in info.errors[:20]:
@@ -118,15 +141,27 @@ class _ProgressPrinter:
 
 async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[JobManager], Any]) -> JobInfo:
     """Start a manager, let ``start(manager)`` enqueue (or resume) a job and return its id, then run
-    it and its follow-ups to the end. SIGINT/SIGTERM pause the job instead of killing it."""
+    it and its follow-ups to the end. SIGINT/SIGTERM pause the job instead of killing it; a signal
+    with nothing to pause, or a second one, stops waiting at once (FAULTS 18: SIGTERM always works).
+    A library that fails under the job (full, read-only, damaged) raises ``CommandFailed``."""
     manager = JobManager(lib, run_queued=False, concurrency=2)
     manager.events.add_listener(_ProgressPrinter(getattr(args, "json", False)))
-    await manager.start()
     loop = asyncio.get_running_loop()
+    this = asyncio.current_task()
+    signals: list[int] = []
+    job_id: int | None = None
 
     def on_signal() -> None:
-        for job_id in manager.running_ids():
-            loop.create_task(manager.pause(job_id))
+        signals.append(1)
+        running = manager.running_ids()
+        if len(signals) > 1 or not running:
+            if this is not None:
+                this.cancel()
+            for sig in (signal.SIGINT, signal.SIGTERM):  # one more signal ends the process outright,
+                loop.remove_signal_handler(sig)  # even one stuck in blocking work
+            return
+        for running_id in running:
+            loop.create_task(manager.pause(running_id)).add_done_callback(_quiet)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -134,13 +169,28 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
         except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
             pass
     try:
+        await manager.start()
         job_id = await start(manager)
         info = await manager.info(job_id)
         if info is not None and info.status is JobStatus.PAUSED:
             await manager.resume(job_id)
         return await manager.wait_tree(job_id)
+    except LibraryError as exc:
+        raise CommandFailed(_with_resume_hint(exc, job_id)) from exc
+    except asyncio.CancelledError:
+        if not signals:
+            raise
+        if job_id is None:
+            raise CommandFailed("stopped by a signal before the job started") from None
+        if this is not None:
+            this.uncancel()
+        # the job (if still running) is stopped below and resumes from its last checkpoint
+        info = await manager.info(job_id)
+        if info is None:
+            raise CommandFailed(f"job {job_id} is no longer in the library") from None
+        return info
     finally:
-        await manager.shutdown()
+        await manager.shutdown(grace=1.0 if len(signals) > 1 else SHUTDOWN_GRACE_SECONDS)
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.remove_signal_handler(sig)
@@ -148,17 +198,45 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
                 pass
 
 
-def run_job(args: argparse.Namespace, name: str, config: Any, summarize: Callable[[Any], str] | None = None) -> int:
+def _with_resume_hint(exc: LibraryError, job_id: int | None) -> str:
+    if job_id is None or not isinstance(exc, LibraryFault) or exc.kind == "damaged":
+        return str(exc)
+    return f"{exc} (job {job_id} continues where it stopped; or: sd-desktop jobs resume {job_id})"
+
+
+def _quiet(task: asyncio.Task) -> None:
+    """Retrieve a signal-started task's error: the run's own end reports what went wrong."""
+    if not task.cancelled():
+        task.exception()
+
+
+def run_job(
+    args: argparse.Namespace,
+    name: str,
+    config: Any,
+    summarize: Callable[[Any], str] | None = None,
+    *,
+    only_continue: str | None = None,
+) -> int:
     """Enqueue ``name`` with ``config`` (an identical interrupted job is continued instead), run it to
     its end, print progress and the result; returns the exit code. A config that does not fit the
-    job's is a usage error, found before the library opens (nothing runs, no job row)."""
+    job's is a usage error, found before the library opens (nothing runs, no job row).
+
+    With ``only_continue`` (the usage error to give otherwise) the command may only continue such a
+    job: the same command again after a kill, whose first paths are already gone."""
     try:
         config = from_plain(job_class(name).Config, config)
     except CodecError as exc:
         raise UsageError(f"bad config for {name}: {exc}") from None
+
+    async def start(manager: JobManager) -> int:
+        if only_continue is not None and await manager.active_id(name, config) is None:
+            raise UsageError(only_continue)
+        return await manager.enqueue(name, config)
+
     lib = open_library(args)
     try:
-        info = asyncio.run(drive_job(lib, args, lambda m: m.enqueue(name, config)))
+        info = asyncio.run(drive_job(lib, args, start))
     finally:
         lib.close()
     return print_result(args, info, summarize)

@@ -162,7 +162,9 @@ def cmd_cancel(args: argparse.Namespace) -> int:
         final = asyncio.run(go())
     finally:
         lib.close()
-    return print_result(args, final)
+    code = print_result(args, final)
+    # the command did what it was asked: the job is cancelled (its status says so, not a failure)
+    return EXIT_OK if final is not None and final.status is JobStatus.CANCELLED else code
 
 
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict:

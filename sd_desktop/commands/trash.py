@@ -21,12 +21,14 @@ from sd_desktop.commands.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_PARTIAL,
     UsageError,
     drive_job,
     emit_json,
     human_size,
     open_library,
     print_result,
+    run_job,
 )
 from sd_desktop.jobs import JobInfo, JobStatus, job_class
 from sd_desktop.jobs.codec import CodecError, from_plain
@@ -34,8 +36,6 @@ from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
 from sd_desktop.ops.files.delete.freedesktop_trash import trash_holding
 from sd_desktop.ops.files.trash.job import OnConflict, TrashRestoreConfig
 from sd_desktop.ops.files.trash.listing import TrashListing, list_trash, newest_trashed
-
-EXIT_PARTIAL = 4  # some items done, some failed (FAULTS 20)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -113,7 +113,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     config = TrashRestoreConfig(items=[paths.to_path(i) for i in items], on_conflict=OnConflict.BESIDE)
     info = _run(args, "trash_restore", config, _summarize_restore, missing)
-    return _exit_code(info, done=("restored", "renamed"))
+    return _exit_code(info, done=("restored", "renamed", "skipped"))
 
 
 def cmd_empty(args: argparse.Namespace) -> int:
@@ -131,8 +131,7 @@ def cmd_empty(args: argparse.Namespace) -> int:
             print("the trash is already empty", file=sys.stderr)
         return EXIT_OK
     config = DeleteConfig(targets=[paths.to_path(p) for p in doomed], mode=DeleteMode.PERMANENT, confirm=True)
-    info = _run(args, "delete", config, _summarize_empty)
-    return _exit_code(info, done=("deleted", "skipped"))  # skipped: already gone, as wanted
+    return run_job(args, "delete", config, _summarize_empty)  # an item already gone counts as done
 
 
 def _run(

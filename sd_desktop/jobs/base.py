@@ -29,6 +29,9 @@ class Job:
 
     On pause the state persisted is the one of the last ``ctx.checkpoint()``; ``on_pause`` may
     checkpoint once more. ``on_cancel`` must remove half-done artefacts (temporary files).
+
+    An output with ``items_done`` and ``items_failed`` counts decides the final status: a run that
+    failed every item it acted on is stored as failed, outcomes and all (``jobs.outcome``).
     """
 
     NAME: ClassVar[str]

@@ -21,8 +21,9 @@ from sd_desktop.jobs.base import ACTIVE, FINISHED, Job, JobStatus, job_class, jo
 from sd_desktop.jobs.context import Control, JobContext
 from sd_desktop.jobs.errors import JobCancelled, JobError, JobPaused, JobStateError
 from sd_desktop.jobs.events import EventBus, JobEvent
+from sd_desktop.jobs.outcome import final_status
 from sd_desktop.jobs.progress import Progress
-from sd_desktop.library import Library
+from sd_desktop.library import Library, LibraryError, fault_of
 from sd_desktop.volumes import VolumeManager
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,21 @@ def config_key(name: str, config_blob: bytes) -> str:
     return blake3.blake3(name.encode() + b"\0" + config_blob).hexdigest()[:32]
 
 
+def _typed(name: str | type[Job], config: Any) -> tuple[type[Job], Any]:
+    """The job class and its config, checked: every front end's config (a dict from JSON, a dataclass
+    from the window or the typed commands) is checked before a row exists; CodecError names the field."""
+    cls = job_class(name) if isinstance(name, str) else name
+    return cls, codec.from_plain(cls.Config, config)
+
+
+def _active_row(conn: sqlite3.Connection, name: str, key: str) -> tuple | None:
+    marks = ",".join("?" * len(ACTIVE))
+    return conn.execute(
+        f"SELECT id FROM job WHERE config_key = ? AND name = ? AND status IN ({marks}) ORDER BY id LIMIT 1",
+        (key, name, *[s.value for s in ACTIVE]),
+    ).fetchone()
+
+
 @dataclass
 class _Running:
     ctx: JobContext
@@ -185,6 +201,10 @@ class JobManager:
         self._claiming = 0  # claims in flight: a job already 'running' in the table, not yet in _running
         # pause/cancel requests that arrived while their job was being claimed: applied at launch
         self._early_control: dict[int, Control] = {}
+        # jobs stopped because the library failed under them (full, read-only, damaged): why. Their
+        # rows stay as last committed, so they resume like after a crash (FAULTS 18).
+        self._faults: dict[int, LibraryError] = {}
+        self._stalled: LibraryError | None = None  # the library failed while claiming the next job
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> list[int]:
@@ -292,10 +312,7 @@ class JobManager:
         self, name: str | type[Job], config: Any, *, priority: int = 0, parent_id: int | None = None
     ) -> int:
         """Queue a job; an identical active job (same name and config) is returned instead."""
-        cls = job_class(name) if isinstance(name, str) else name
-        # every front end's config (a dict from the window or JSON, a dataclass from the typed
-        # commands) is checked here, before a row exists: CodecError names the field
-        config = codec.from_plain(cls.Config, config)
+        cls, config = _typed(name, config)
         job = cls(config)
         blob = codec.pack(config)
         key = config_key(cls.NAME, blob)
@@ -303,11 +320,7 @@ class JobManager:
         target = job.target()
 
         def tx(conn: sqlite3.Connection) -> tuple[int, bool]:
-            marks = ",".join("?" * len(ACTIVE))
-            row = conn.execute(
-                f"SELECT id FROM job WHERE config_key = ? AND name = ? AND status IN ({marks}) ORDER BY id LIMIT 1",
-                (key, cls.NAME, *[s.value for s in ACTIVE]),
-            ).fetchone()
+            row = _active_row(conn, cls.NAME, key)
             if row:
                 return row[0], False
             cur = conn.execute(
@@ -329,6 +342,14 @@ class JobManager:
         """``enqueue`` of a typed config: the job is the one whose ``Config`` it is (``job_class_for``)."""
         return await self.enqueue(job_class_for(config), config, priority=priority, parent_id=parent_id)
 
+    async def active_id(self, name: str | type[Job], config: Any) -> int | None:
+        """The id of the active (queued, running, paused or interrupted) job that ``enqueue`` of the
+        same name and config would continue, or None."""
+        cls, config = _typed(name, config)
+        key = config_key(cls.NAME, codec.pack(config))
+        row = await self.library.read(lambda c: _active_row(c, cls.NAME, key))
+        return row[0] if row else None
+
     async def pause(self, job_id: int) -> None:
         if self._control_running(job_id, Control.PAUSING):
             return
@@ -349,8 +370,12 @@ class JobManager:
 
     async def resume(self, job_id: int) -> None:
         self._allowed.add(job_id)
-        changed = await self._set_status_if(job_id, {JobStatus.PAUSED}, JobStatus.QUEUED)
+        allowed = {JobStatus.PAUSED}
+        if job_id in self._faults and job_id not in self._running:
+            allowed.add(JobStatus.RUNNING)  # stopped by a library fault: its row still says running
+        changed = await self._set_status_if(job_id, allowed, JobStatus.QUEUED)
         if changed:
+            self._faults.pop(job_id, None)
             await self._announce(job_id, "resumed")
         self._wake.set()
 
@@ -399,11 +424,17 @@ class JobManager:
                 raise KeyError(job_id)
             if (info.status in FINISHED or info.status is JobStatus.PAUSED) and job_id not in self._running:
                 return info
+            if job_id not in self._running:
+                fault = self._faults.get(job_id) or self._stalled
+                if fault is not None:  # nothing will ever answer this waiter
+                    raise fault
             # the record read right after the finish (or pause) was stored: reading (and decoding
             # its output) again would cost as much once more
             announced = await fut
             return announced if announced is not None else await self.info(job_id)
         finally:
+            if fut.done() and not fut.cancelled():
+                fut.exception()  # a fault set on it while this raised the same fault another way
             waiters = self._waiters.get(job_id)
             if waiters is not None and fut in waiters:
                 waiters.remove(fut)
@@ -424,7 +455,7 @@ class JobManager:
     async def wait_idle(self) -> None:
         """Wait until nothing runs and nothing runnable is queued."""
         while True:
-            if not self._running and not self._claiming and not await self._next_runnable_exists():
+            if not self._running and not self._claiming and (self._stalled or not await self._next_runnable_exists()):
                 return
             self._idle.clear()
             await self._idle.wait()
@@ -435,8 +466,13 @@ class JobManager:
             self._wake.clear()
             try:
                 await self._fill()
-            except Exception:
-                log.exception("job scheduler failed to start a job")
+                self._stalled = None
+            except Exception as exc:
+                fault = fault_of(exc, self.library.folder)
+                if fault is None:
+                    log.exception("job scheduler failed to start a job")
+                else:
+                    self._stall(fault)
             if not self._running:
                 self._idle.set()
             await self._wake.wait()
@@ -548,11 +584,12 @@ class JobManager:
             )
         )
         status, error, output = JobStatus.FAILED, None, None
+        fault: LibraryError | None = None
         try:
             if ctx.resumed:
                 await job.on_resume(ctx)
             output = await job.run(ctx)
-            status = JobStatus.COMPLETED_WITH_ERRORS if ctx.error_count else JobStatus.COMPLETED
+            status, error = final_status(output, ctx.error_count)
         except JobPaused:
             status = JobStatus.PAUSED
             try:
@@ -573,15 +610,47 @@ class JobManager:
             self._running.pop(job_id, None)
             raise
         except Exception as exc:
-            log.exception("job %s (%s) crashed", job_id, job.NAME)
-            error = f"internal error: {type(exc).__name__}: {exc}"
+            fault = fault_of(exc, self.library.folder)
+            if fault is None:
+                log.exception("job %s (%s) crashed", job_id, job.NAME)
+                error = f"internal error: {type(exc).__name__}: {exc}"
         ctx.tracker.flush()
         ctx.tracker.close()
         try:
-            await self._store_finish(job_id, status, error=error, output=output, ctx=ctx)
+            if fault is None:
+                try:
+                    await self._store_finish(job_id, status, error=error, output=output, ctx=ctx)
+                except Exception as exc:
+                    # the end of the job could not be recorded: still end it, and say so to its waiters
+                    fault = fault_of(exc, self.library.folder) or LibraryError(
+                        f"could not record the end of job {job_id} in the library: {type(exc).__name__}: {exc}"
+                    )
+            if fault is not None:
+                self._abandon(job_id, job, fault)
         finally:
             self._running.pop(job_id, None)
             self._wake.set()
+
+    def _abandon(self, job_id: int, job: Job, fault: LibraryError) -> None:
+        """The library failed under a job. Nothing more is written (it would fail too): its row stays
+        as last committed, so the next start resumes it from its last checkpoint, as after a crash."""
+        log.info("job %s (%s) stopped: %s", job_id, job.NAME, fault)  # info: the CLI prints the one line
+        self._faults[job_id] = fault
+        self.events.publish(
+            JobEvent("paused", job_id, job.NAME, JobStatus.PAUSED.value, target=job.target(), error=str(fault))
+        )
+        for fut in self._waiters.pop(job_id, []):
+            if not fut.done():
+                fut.set_exception(fault)
+
+    def _stall(self, fault: LibraryError) -> None:
+        """The library failed while claiming a job: every waiter of a job not running ends with it."""
+        log.info("job scheduler stopped: %s", fault)
+        self._stalled = fault
+        for job_id in [j for j in self._waiters if j not in self._running]:
+            for fut in self._waiters.pop(job_id):
+                if not fut.done():
+                    fut.set_exception(fault)
 
     # -- persistence -----------------------------------------------------------------------
     async def _set_status_if(self, job_id: int, allowed: set[JobStatus], new: JobStatus) -> bool:

@@ -168,13 +168,14 @@ class ResultTabs(QObject):
 
         def done(info: JobInfo) -> None:
             self.jobs.refresh_after()
-            if info.status is JobStatus.FAILED:
-                view.show_message(f"Nothing was deleted: {info.error}")
-            elif info.output is not None:
+            # a job that failed every file still has its outcomes (why each copy was kept): show them
+            if info.output is not None:
                 view.show_outcomes(info.output.get("outcomes") or [], verb)
                 command = None if permanent else command_for_trash(self.jobs, info.output)
                 if command is not None:
                     self.jobs.undo_stack.push(command)
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was deleted: {info.error}")
 
         def go() -> None:
             self.jobs.submit(config, f"Remove {len(items)} duplicates", on_done=done)

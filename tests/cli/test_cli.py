@@ -87,9 +87,9 @@ def test_failed_job_exit_code_1_and_error_text(run_cli):
     assert res.result["status"] == "failed" and res.result["error"] == "failed on purpose at 2"
 
 
-def test_non_critical_errors_listed_and_exit_0(run_cli):
+def test_non_critical_errors_listed_and_exit_4(run_cli):
     res = run_cli("jobs", "run", "test_count", "--config", '{"n": 4, "noncritical_every": 2}', "--json", env=EXTRA)
-    assert res.returncode == 0
+    assert res.returncode == 4  # completed with errors (FAULTS 20): not the 0 of a clean run
     assert res.result["status"] == "completed_with_errors"
     assert res.result["errors"] == [
         {"path": "/item/0", "message": "could not do item"},
@@ -197,7 +197,7 @@ def test_jobs_cancel_of_paused_job(library_dir, tmp_path, run_cli):
     out, _ = proc.communicate(timeout=30)
     job_id = json.loads(out.strip().splitlines()[-1])["job_id"]
     res = run_cli("jobs", "cancel", str(job_id), "--json", env=EXTRA)
-    assert res.returncode == 1 and res.result["status"] == "cancelled"
+    assert res.returncode == 0 and res.result["status"] == "cancelled"  # the cancel did what it was asked
     show = run_cli("jobs", "show", str(job_id), "--json", env=EXTRA).result
     assert show["status"] == "cancelled"
     again = run_cli("jobs", "resume", str(job_id), env=EXTRA)

@@ -303,6 +303,37 @@ def test_kept_copy_gone_after_the_scan_refuses_that_group(window, qtbot, tmp_pat
     assert "not touched" in view.banner.text()
 
 
+def test_a_removal_that_touched_nothing_fails_and_still_shows_why(window, qtbot, tmp_path):
+    """FAULTS 20: every kept copy vanished, so no file was removed: the job is failed (not completed),
+    and the view and the job's details still say, per file, why it was kept."""
+    from sd_desktop.jobs import JobStatus
+    from sd_desktop.ui.job_panel import details_text
+
+    root = tmp_path / "k"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    for i in range(2):
+        for sub in ("a", "b"):
+            (root / sub / f"f{i}.bin").write_bytes(bytes([i + 1]) * 4000)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(DuplicateConfig(search_paths=[root]))
+    view = window.result_tabs.views[-1]
+    view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
+    for i in range(2):
+        os.remove(root / "a" / f"f{i}.bin")
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as handled:
+        view.trash_button.click()
+    info = handled.args[0]
+    assert info.status is JobStatus.FAILED
+    assert info.error == "nothing was done: all 2 items failed (the outcomes say why)"
+    assert (root / "b" / "f0.bin").exists() and (root / "b" / "f1.bin").exists()
+    statuses = sorted(f.status for g in view.model.groups for f in g.files if "/b/" in f.path)
+    assert len(statuses) == 2 and all(s.startswith("skipped") and "gone" in s for s in statuses)
+    assert view.banner.text().startswith("0 files moved to the Trash. 2 files were not touched")
+    text = details_text(info)
+    assert "Status: Failed" in text and text.count("no verified copy is kept") == 2
+
+
 def test_results_survive_a_restart(aloop, library, qtbot, tmp_path):
     """A new JobManager and window on the same library reopen the stored duplicate results."""
     from sd_desktop.ui.main_window import MainWindow

@@ -29,9 +29,28 @@ from sd_desktop.ops.files.copy.fsops import (
     temp_name,
     unlink_quietly,
 )
-from sd_desktop.ops.files.copy.plan import DONE, FAILED, KIND_DIR, KIND_FILE, KIND_SYMLINK, SKIPPED
+from sd_desktop.ops.files.copy.plan import (
+    DONE,
+    FAILED,
+    KIND_DIR,
+    KIND_FILE,
+    KIND_SYMLINK,
+    SKIPPED,
+    TARGET_EXISTS,
+    TARGET_NOT_OLDER,
+)
 
 SMALL_FILE = 1024 * 1024  # below this, one syncfs per batch instead of an fsync per file
+# a move that copied a file but kept its source did not move it (the item counts as failed)
+SOURCE_CHANGED = "the source changed during the move; it was copied and kept"
+SOURCE_NOT_REMOVED = "copied, but the source could not be removed"
+
+
+def source_kept(reason: str | None) -> bool:
+    """Does a done item's reason say a move kept the source?"""
+    return reason is not None and (reason == SOURCE_CHANGED or reason.startswith(SOURCE_NOT_REMOVED))
+
+
 _CHECKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sd-copy-check")
 
 
@@ -95,10 +114,12 @@ class BatchRunner:
         bwlimit: int = 0,
         clone: bool = True,
         want_stats: bool = True,
+        temp_token: str = "",
     ):
         self.cloner = strategies.Cloner(clone)  # FICLONE first where the two devices allow it
         self.want_stats = want_stats  # lstat placed targets for the library's entries
         self.job_id = job_id
+        self.temp_token = temp_token  # see fsops.temp_name
         self.move = move
         self.verify = verify
         self.policy = policy
@@ -161,7 +182,7 @@ class BatchRunner:
         """What to do about an existing target: a decision (replace, rename) or a final Result."""
         policy = self._policy_for(item)
         if policy == "skip":
-            return self._result(item, SKIPPED, "skipped", "the target already exists")
+            return self._result(item, SKIPPED, "skipped", TARGET_EXISTS)
         if policy == "abort":
             raise AbortJob(f"{paths.display(item.dst)} already exists (conflict policy: abort)")
         if policy == "ask":
@@ -171,7 +192,7 @@ class BatchRunner:
         if stat.S_ISDIR(tst.st_mode):
             return self._failed(item, "a folder of that name is in the way; not replaced")
         if policy == "overwrite_if_older" and tst.st_mtime_ns >= item.mtime_ns:
-            return self._result(item, SKIPPED, "skipped", "the target is as new or newer")
+            return self._result(item, SKIPPED, "skipped", TARGET_NOT_OLDER)
         return "replace"
 
     # -- steps ------------------------------------------------------------------------------
@@ -220,7 +241,7 @@ class BatchRunner:
             decision = self._decide(item, tst)
             if isinstance(decision, Result):
                 return decision
-        tmp = temp_name(item.dst, self.job_id, item.seq)
+        tmp = temp_name(item.dst, self.job_id, item.seq, self.temp_token)
         if item.inflight:
             unlink_quietly(tmp)  # a leftover of the interrupted run
         if item.kind == KIND_SYMLINK:
@@ -420,11 +441,11 @@ class BatchRunner:
             was.st_mtime_ns,
         )
         if not same or (s.link is None and now.st_ctime_ns != was.st_ctime_ns):
-            return False, "the source changed during the move; it was copied and kept"
+            return False, SOURCE_CHANGED
         try:
             os.unlink(s.item.src)
         except OSError as exc:
-            return False, f"copied, but the source could not be removed: {exc.strerror}"
+            return False, f"{SOURCE_NOT_REMOVED}: {exc.strerror}"
         return True, None
 
     def _place(self, tmp: bytes, dst: bytes, decision: str, item: Item) -> bytes | None:

@@ -8,6 +8,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import secrets
 import stat
 import sys
 
@@ -33,10 +34,19 @@ TEMP_PREFIX = b".sd-desktop-"
 TEMP_SUFFIX = b".part"
 
 
-def temp_name(dst: bytes, job_id: int, seq: int) -> bytes:
+def temp_name(dst: bytes, job_id: int, seq: int, token: str = "") -> bytes:
     """The temporary path a work item is written to: beside its target, short whatever the
-    target's name length, and derived from (job, item) so a resumed or cancelled job finds it."""
-    return os.path.join(os.path.dirname(dst), TEMP_PREFIX + f"{job_id}-{seq}".encode() + TEMP_SUFFIX)
+    target's name length, and derived from (job, its token, item) so a resumed or cancelled job
+    finds it. The token is random per job: ids are reused when the library loses its newest
+    transactions (a deleted ``-wal`` file), and a new job must never touch an older one's files.
+    Jobs saved before tokens existed have none, and keep the names they wrote."""
+    tag = f"{job_id}-{token}-{seq}" if token else f"{job_id}-{seq}"
+    return os.path.join(os.path.dirname(dst), TEMP_PREFIX + tag.encode() + TEMP_SUFFIX)
+
+
+def new_token() -> str:
+    """A job's temp-name token (see ``temp_name``)."""
+    return secrets.token_hex(4)
 
 
 def rename_noreplace(src: bytes, dst: bytes) -> None:

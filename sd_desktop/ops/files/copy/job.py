@@ -20,6 +20,7 @@ import msgpack
 
 from sd_desktop import paths
 from sd_desktop.jobs import Job, JobContext, JobError, JobPaused, register, registered
+from sd_desktop.library.protect import first_library_danger
 from sd_desktop.ops.files.copy import entries
 from sd_desktop.ops.files.copy.config import (
     ConflictPolicy,
@@ -28,8 +29,8 @@ from sd_desktop.ops.files.copy.config import (
     CopyOutput,
     CopyState,
 )
-from sd_desktop.ops.files.copy.execute import BatchRunner, Item, Result
-from sd_desktop.ops.files.copy.fsops import temp_name, unlink_quietly
+from sd_desktop.ops.files.copy.execute import BatchRunner, Item, Result, source_kept
+from sd_desktop.ops.files.copy.fsops import new_token, temp_name, unlink_quietly
 from sd_desktop.ops.files.copy.plan import (
     DONE,
     FAILED,
@@ -39,6 +40,7 @@ from sd_desktop.ops.files.copy.plan import (
     PENDING,
     SKIPPED,
     PlanRefused,
+    asked_skip,
     check_sources,
     expand,
 )
@@ -79,6 +81,12 @@ class FileCopyJob(Job):
         return ConflictPolicy(self.config.on_conflict).value
 
     async def run(self, ctx: JobContext) -> CopyOutput:
+        if self.config.move:
+            # at every start, whoever queued the move (CLI, app, ``jobs run``): before anything moves
+            danger = await ctx.run_blocking(first_library_danger, self.config.sources, ctx.library.folder)
+            if danger:
+                more = "" if self.state.phase == "plan" else " more"
+                raise JobError(f"refused to move: {danger}; nothing{more} was moved")
         if self.state.phase == "plan":
             await self._plan(ctx)
         if self.state.phase == "ask":
@@ -92,6 +100,7 @@ class FileCopyJob(Job):
     # -- plan -------------------------------------------------------------------------------
     async def _plan(self, ctx: JobContext) -> None:
         st, job_id = self.state, ctx.job_id
+        st.temp_token = st.temp_token or new_token()  # committed with the plan, before any temp file
         ctx.progress(phase="planning", message="checking sources")
         # a plan cut short by a crash starts over: its rows were never part of a checkpoint
         await ctx.library.write(lambda c: c.execute("DELETE FROM work_item WHERE job_id = ?", (job_id,)))
@@ -206,6 +215,7 @@ class FileCopyJob(Job):
             add_error=ctx.add_non_critical_error,
             bwlimit=self.config.bwlimit,
             want_stats=bool(roots),
+            temp_token=st.temp_token,
         )
         phase = "moving" if self.config.move else "copying"
         while True:
@@ -437,9 +447,23 @@ class FileCopyJob(Job):
                 out.skipped += 1
             elif status == FAILED:
                 out.failed += 1
+            self._count(out, kind, status, outcome, reason)
             if status in (SKIPPED, FAILED) and len(out.problems) < 200:
                 out.problems.append({"path": paths.display(bytes(src)), "outcome": outcome, "reason": reason})
         return out
+
+    def _count(self, out: CopyOutput, kind: int, status: int, outcome: str | None, reason: str | None) -> None:
+        if status == DONE:
+            if kind == KIND_DIR and outcome in ("created", "merged"):
+                return  # a folder made to hold files: its files say whether the copy did its job
+            if self.config.move and source_kept(reason):
+                out.items_failed += 1
+            else:
+                out.items_done += 1
+        elif status == SKIPPED and asked_skip(reason, self.policy):
+            out.items_done += 1
+        else:
+            out.items_failed += 1
 
     def _source_outcome(self, group: list[tuple]) -> CopyOutcome:
         _seq, _kind, status, outcome, reason, src, dst, _size = group[0]
@@ -492,7 +516,7 @@ class FileCopyJob(Job):
 
         def work() -> None:
             for seq, dst in rows:
-                unlink_quietly(temp_name(bytes(dst), ctx.job_id, seq))
+                unlink_quietly(temp_name(bytes(dst), ctx.job_id, seq, self.state.temp_token))
 
         await ctx.run_blocking(work)
 

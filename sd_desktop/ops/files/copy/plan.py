@@ -16,6 +16,19 @@ from sd_desktop.volumes import same_volume
 KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_SPECIAL = 0, 1, 2, 3
 PENDING, DONE, FAILED, SKIPPED = 0, 1, 2, 3
 
+# A skip the conflict policy asked for counts as done; one the engine imposed (a target that
+# appeared mid-way, a file that is not a regular file) counts as failed: it did not do what was asked.
+TARGET_EXISTS = "the target already exists"
+TARGET_NOT_OLDER = "the target is as new or newer"
+IN_THE_WAY = "of that name is in the way at the destination; not replaced"
+
+
+def asked_skip(reason: str | None, policy: str) -> bool:
+    """Was a skip with this reason what the conflict policy asked for?"""
+    if reason in (TARGET_EXISTS, TARGET_NOT_OLDER):
+        return True
+    return policy == "skip" and reason is not None and reason.endswith(IN_THE_WAY)
+
 
 class PlanRefused(Exception):
     """The job must not start: the message says why, and nothing was written."""
@@ -116,7 +129,7 @@ def expand(sources: list[Source], dest: bytes, move: bool, policy: str, should_s
                     src,
                     dst,
                     status=SKIPPED,
-                    reason=f"a {what} of that name is in the way at the destination; not replaced",
+                    reason=f"a {what} {IN_THE_WAY}",
                 )
                 continue
         if rename and (tst is None or not is_dir):

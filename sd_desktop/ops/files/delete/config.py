@@ -43,6 +43,7 @@ class DeleteState:
     total: int = 0
     files_deleted: int = 0
     bytes_deleted: int = 0
+    temp_token: str = ""  # in this job's scrambled names (see copy.fsops.temp_name); set when planning
 
 
 @dataclass
@@ -65,3 +66,7 @@ class DeleteOutput:
     files_deleted: int = 0  # regular files removed, counting those inside deleted folders
     bytes_deleted: int = 0
     warnings: list[str] = field(default_factory=list)
+    # what decides the job's status: a path is done when it is gone (trashed, deleted, or already
+    # gone), failed when it stays, whether by an error or a safety rule (hard links, guard verdicts)
+    items_done: int = 0
+    items_failed: int = 0

@@ -23,7 +23,9 @@ import msgpack
 from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
 from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.library.protect import first_library_danger
 from sd_desktop.ops.files.copy import entries
+from sd_desktop.ops.files.copy.fsops import new_token
 from sd_desktop.ops.files.delete import guard
 from sd_desktop.ops.files.delete.config import (
     DeleteConfig,
@@ -46,6 +48,7 @@ from sd_desktop.ops.files.delete.strategies import (
 )
 
 DONE, FAILED, SKIPPED = 1, 2, 3
+ALREADY_GONE = guard.ALREADY_GONE  # the one skip that counts as done: the path is gone, as asked
 STATUS_OF = {"trashed": DONE, "deleted": DONE, "failed": FAILED, "skipped": SKIPPED}
 
 
@@ -77,6 +80,13 @@ class DeleteJob(Job):
             )
         if self.mode is DeleteMode.SECURE and not 1 <= cfg.passes <= 35:
             raise JobError(f"secure deletion needs 1 to 35 passes, not {cfg.passes}")
+        # at every start, whoever queued the job (CLI, app, ``jobs run``): before anything is deleted
+        danger = await ctx.run_blocking(
+            first_library_danger, [g.path for g in cfg.guarded] or cfg.targets, ctx.library.folder
+        )
+        if danger:
+            more = "" if self.state.phase == "plan" else " more"
+            raise JobError(f"refused: {danger}; nothing{more} was deleted")
         if self.state.phase == "plan":
             await self._plan(ctx)
         roots = await ctx.library.read(entries.load_locations)
@@ -124,6 +134,7 @@ class DeleteJob(Job):
             rows.append((ctx.job_id, len(rows), raw, data))
         self.state.total = len(rows)
         self.state.phase = "delete"
+        self.state.temp_token = self.state.temp_token or new_token()
         await ctx.checkpoint(
             lambda c: c.executemany("INSERT INTO work_item (job_id, seq, src, data) VALUES (?, ?, ?, ?)", rows)
         )
@@ -132,7 +143,9 @@ class DeleteJob(Job):
         self, ctx: JobContext, path: bytes, remover: Remover, tally: Tally, seq: int = -1
     ) -> tuple[str, str | None, bytes | None]:
         """(outcome, reason, where a trashed item is now) of one path."""
-        prefix = f".sd-desktop-shred-{ctx.job_id}-{seq}-"
+        token = self.state.temp_token
+        # the token keeps a job that reuses a lost job's id away from that job's leftovers
+        prefix = f".sd-desktop-shred-{ctx.job_id}-{token}-{seq}-" if token else f".sd-desktop-shred-{ctx.job_id}-{seq}-"
         remover.scramble_prefix = prefix
 
         def work() -> tuple[str, str | None, bytes | None]:
@@ -143,7 +156,7 @@ class DeleteJob(Job):
                     forget_trash_record(path)  # an orphan record of a trash item is removed with it
                 if leftover:
                     return "deleted", "finished after an interruption", None
-                return "skipped", "already gone", None
+                return "skipped", ALREADY_GONE, None
             if self.mode is DeleteMode.TRASH:
                 try:
                     where = trash(path)
@@ -268,6 +281,10 @@ class DeleteJob(Job):
                 out.skipped += 1
             else:
                 out.failed += 1
+            if outcome in ("trashed", "deleted") or reason == ALREADY_GONE:
+                out.items_done += 1
+            else:
+                out.items_failed += 1
         overwritten = [bytes(src) for src, _outcome, _reason, files, _dst in rows if files]
         if self.mode is DeleteMode.SECURE and overwritten:  # the caveat says "overwrote": only when it did
             out.warnings = await ctx.run_blocking(self._caveats, ctx, overwritten)

@@ -56,6 +56,8 @@ class TrashRestoreOutput:
     renamed: int = 0  # restored beside something in the way
     skipped: int = 0
     failed: int = 0
+    items_done: int = 0  # restored, or left in the trash as asked (the job's verdict: jobs.outcome)
+    items_failed: int = 0
 
 
 @register
@@ -135,6 +137,10 @@ class TrashRestoreJob(Job):
             to = paths.to_path(bytes(dst)) if dst is not None else None
             out.outcomes.append(RestoreOutcome(paths.to_path(bytes(src)), outcome, reason, to))
             setattr(out, outcome, getattr(out, outcome) + 1)
+            if outcome == "failed":
+                out.items_failed += 1
+            else:
+                out.items_done += 1
         return out
 
     async def _reindex(self, ctx: JobContext, out: TrashRestoreOutput) -> None:
