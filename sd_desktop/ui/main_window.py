@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QSplitter,
+    QStackedWidget,
     QStyle,
     QSystemTrayIcon,
     QToolBar,
@@ -52,6 +53,7 @@ from sd_desktop.ui.services import AppServices, trash_folder
 from sd_desktop.ui.settings import get_bool, get_int, open_settings
 from sd_desktop.ui.sidebar import PathRole as SidebarPathRole
 from sd_desktop.ui.sidebar import Sidebar
+from sd_desktop.ui.trash_page import TrashPage
 
 LONG_JOB_SECONDS = 10.0
 OUTCOME_TEXT = {EventKind.COMPLETED: "finished", EventKind.FAILED: "failed", EventKind.CANCELLED: "cancelled"}
@@ -99,9 +101,11 @@ class MainWindow(QMainWindow):
         self._filter_timer.timeout.connect(lambda: self.model.set_filter(self.filter.text().strip()))
         self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
 
+        self.pages = QStackedWidget()  # the folder's contents, or the Trash
+        self.pages.addWidget(self.content)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.content)
+        self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 900])
@@ -126,6 +130,10 @@ class MainWindow(QMainWindow):
         )
         self.copy_conflicts = ConflictPrompter(services, self)
         self.drops = DropHandler(self.file_ops, self.targets, self)
+        self.trash_page = TrashPage(services, self.job_submit, self.prompts, self.icons, self)
+        self.pages.addWidget(self.trash_page.view)
+        self.targets.page_selection = self.trash_page.selection
+        self.trash_page.loaded.connect(lambda _l: self._update_selection())
 
         self.actions = ActionRegistry(self)
         self._build_actions()
@@ -260,7 +268,9 @@ class MainWindow(QMainWindow):
         return index.data(SidebarPathRole) if index.isValid() else None
 
     def _refresh_folder(self) -> None:
-        if self._path is not None:
+        if self.trash_page.active:
+            self.trash_page.reload()
+        elif self._path is not None:
             self.model.refresh()
 
     def _build_status_bar(self) -> None:
@@ -299,9 +309,14 @@ class MainWindow(QMainWindow):
             self._forward.clear()
         self._path = raw
         self.path_bar.set_path(raw)
-        self.setWindowTitle(f"{paths.display(os.path.basename(raw) or raw)} — sd_desktop")
+        in_trash = raw == trash_folder()  # the Trash place: every trash, as the Trash view
+        self.pages.setCurrentWidget(self.trash_page.view if in_trash else self.content)
+        self.trash_page.set_active(in_trash)
+        name = "Trash" if in_trash else paths.display(os.path.basename(raw) or raw)
+        self.setWindowTitle(f"{name} — sd_desktop")
         self.selection_label.setText("Loading…")
-        self.model.open_path(raw)
+        if not in_trash:
+            self.model.open_path(raw)
         self._update_nav()
 
     @property
@@ -344,8 +359,6 @@ class MainWindow(QMainWindow):
         self._update_selection()
 
     def _load_failed(self, message: str) -> None:
-        if self._path is not None and self._path == trash_folder() and not os.path.isdir(self._path):
-            message = "The Trash is empty"  # the freedesktop trash folder appears with the first deleted file
         self.statusBar().showMessage(message, 10000)
         self.selection_label.setText(message)
 
@@ -379,6 +392,9 @@ class MainWindow(QMainWindow):
 
     # -- status bar ------------------------------------------------------------------------
     def _update_selection(self) -> None:
+        if self.trash_page.active:
+            self.selection_label.setText(self.trash_page.summary())
+            return
         rows = self.content.selected_rows()
         total = self.model.total
         if rows:
@@ -473,6 +489,7 @@ class MainWindow(QMainWindow):
     def dispose(self) -> None:
         """Stop background loaders before the library closes."""
         self.model.close()
+        self.trash_page.close()
         self.sidebar.close_runner()
         if self.tray is not None:
             self.tray.hide()

@@ -10,6 +10,7 @@ import asyncio
 import os
 import sqlite3
 from dataclasses import replace
+from functools import partial
 
 from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QTreeView, QWidget
@@ -18,7 +19,7 @@ from sd_desktop import paths
 from sd_desktop.jobs import JobInfo, JobStatus
 from sd_desktop.library.browse import content_ids
 from sd_desktop.library.locations import list_locations
-from sd_desktop.ops.files.copy.config import ConflictPolicy
+from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateDetectionJob
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationJob, ValidationMode
@@ -37,6 +38,7 @@ from sd_desktop.ui.results.duplicates_view import DuplicatesView
 from sd_desktop.ui.results.validation_model import ValidationModel
 from sd_desktop.ui.results.validation_view import ValidationView
 from sd_desktop.ui.services import AppServices
+from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_trash
 
 THUMBNAIL_LOOKUP_LIMIT = 5000  # duplicate files whose thumbnails are looked up (a big result shows its top)
 RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
@@ -169,6 +171,9 @@ class ResultTabs(QObject):
             # a job that failed every file still has its outcomes (why each copy was kept): show them
             if info.output is not None:
                 view.show_outcomes(info.output.get("outcomes") or [], verb)
+                command = None if permanent else command_for_trash(self.jobs, info.output)
+                if command is not None:
+                    self.jobs.undo_stack.push(command)
             elif info.status is JobStatus.FAILED:
                 view.show_message(f"Nothing was deleted: {info.error}")
 
@@ -197,14 +202,27 @@ class ResultTabs(QObject):
             else:
                 batches.append([raw])
 
-        def done(info: JobInfo) -> None:
+        configs = [
+            replace(dnd.copy_config(batch, os.fsencode(folder), True), on_conflict=ConflictPolicy.RENAME)
+            for batch in batches
+        ]
+        finished: list[tuple[CopyConfig, dict]] = []
+
+        def done(config: CopyConfig, info: JobInfo) -> None:
             self.jobs.refresh_after()
             if info.output is not None:
                 view.show_outcomes(info.output.get("outcomes") or [], "moved")
+            finished.append((config, info.output or {}))
+            if len(finished) == len(configs):  # the batches are one move: one undo step
+                pairs: list[tuple[bytes, bytes]] = []
+                for batch_config, output in finished:
+                    command = command_for_copy(self.jobs, batch_config, output)
+                    pairs += command.pairs if command is not None else []
+                if pairs:
+                    self.jobs.undo_stack.push(MoveCommand(self.jobs, pairs))
 
-        for batch in batches:
-            config = replace(dnd.copy_config(batch, os.fsencode(folder), True), on_conflict=ConflictPolicy.RENAME)
-            self.jobs.submit(config, f"Move {len(batch)} duplicates", on_done=done)
+        for config in configs:
+            self.jobs.submit(config, f"Move {len(config.sources)} duplicates", on_done=partial(done, config))
 
     # -- validation ------------------------------------------------------------------------
     def open_validation(self, job_id: int | None, output: dict) -> ValidationView:

@@ -254,6 +254,33 @@ def test_marked_duplicates_delete_permanently_after_confirmation_or_move(window,
     assert "deleted" in view.banner.text()
 
 
+def test_move_to_trash_from_the_duplicates_view_is_undoable(window, qtbot, tmp_path):
+    """Undo was grey after "Move to Trash" here: now it restores exactly the trashed copies."""
+    root = tmp_path / "u"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    for i in range(3):
+        for sub in ("a", "b"):
+            (root / sub / f"f{i}.bin").write_bytes(bytes([i]) * 4000)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(DuplicateConfig(search_paths=[root]))
+    view = window.result_tabs.views[-1]
+    view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
+    assert not window.actions["fa_undo"].isEnabled()
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
+        view.trash_button.click()
+    assert blocker.args[0].output["trashed"] == 3 and os.listdir(root / "b") == []
+    assert sorted(os.listdir(trash_files())) == ["f0.bin", "f1.bin", "f2.bin"]
+    stack = window.job_submit.undo_stack
+    assert window.actions["fa_undo"].isEnabled() and stack.undoText() == "Move 3 items to the Trash"
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
+        window.actions["fa_undo"].trigger()
+    assert blocker.args[0].name == "trash_restore" and blocker.args[0].output["restored"] == 3
+    assert sorted(os.listdir(root / "b")) == ["f0.bin", "f1.bin", "f2.bin"]
+    assert (root / "b" / "f2.bin").read_bytes() == bytes([2]) * 4000
+    assert os.listdir(trash_files()) == []
+
+
 def test_kept_copy_gone_after_the_scan_refuses_that_group(window, qtbot, tmp_path):
     """FAULTS 7: the copy the marks keep vanished after the scan; its group is skipped and reported."""
     root = tmp_path / "k"

@@ -51,6 +51,8 @@ class DeleteOutcome:
     path: Path
     outcome: str  # trashed | deleted | failed | skipped
     reason: str | None = None
+    trash_path: Path | None = None  # trashed: where it is now (<trash>/files/<name>), so it can be restored
+    trashinfo: Path | None = None  # trashed: its record (<trash>/info/<name>.trashinfo)
 
 
 @dataclass

@@ -4,6 +4,11 @@ Each finished path is committed with the job's state (and the removal of its lib
 one checkpoint, so a resumed job continues with the next path; a folder interrupted part-way is
 finished on resume (what was deleted is gone, the rest is walked again). Guarded deletions (from
 duplicate results) are re-verified per content group right before they run (``guard.py``).
+
+Where each trashed item went (``<trash>/files/<name>``) is kept in its work item's ``dst`` and
+reported (``trash_path``, ``trashinfo``), so an undo restores exactly those items. Deleting an item
+of a trash's ``files/`` permanently removes its ``.trashinfo`` too; trashing it again is refused
+(``freedesktop_trash.AlreadyInTrash``): its new record would name the trash, not where it came from.
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ from sd_desktop.ops.files.delete.config import (
     DeleteState,
     GuardedTarget,
 )
+from sd_desktop.ops.files.delete.freedesktop_trash import trashinfo_of
 from sd_desktop.ops.files.delete.strategies import (
     DeleteInterrupted,
     Refused,
     Remover,
     Tally,
+    forget_trash_record,
     remove_scrambled,
     secure_delete_caveat,
     trash,
@@ -101,8 +108,8 @@ class DeleteJob(Job):
         else:
             for seq, path, _data in pending:
                 await ctx.check_interrupt()
-                outcome, reason = await self._delete_one(ctx, path, remover, tally, seq)
-                await self._commit(ctx, seq, path, outcome, reason, tally, roots)
+                outcome, reason, where = await self._delete_one(ctx, path, remover, tally, seq)
+                await self._commit(ctx, seq, path, outcome, reason, tally, roots, where)
         self.state.phase = "done"
         return await self._output(ctx)
 
@@ -134,35 +141,39 @@ class DeleteJob(Job):
 
     async def _delete_one(
         self, ctx: JobContext, path: bytes, remover: Remover, tally: Tally, seq: int = -1
-    ) -> tuple[str, str | None]:
+    ) -> tuple[str, str | None, bytes | None]:
+        """(outcome, reason, where a trashed item is now) of one path."""
         token = self.state.temp_token
         # the token keeps a job that reuses a lost job's id away from that job's leftovers
         prefix = f".sd-desktop-shred-{ctx.job_id}-{token}-{seq}-" if token else f".sd-desktop-shred-{ctx.job_id}-{seq}-"
         remover.scramble_prefix = prefix
 
-        def work() -> tuple[str, str | None]:
+        def work() -> tuple[str, str | None, bytes | None]:
             leftover = self.mode is DeleteMode.SECURE and remove_scrambled(os.path.dirname(path), prefix)
             tally.overwritten += leftover  # a killed run overwrote these before scrambling their names
             if not os.path.lexists(path):
+                if self.mode is not DeleteMode.TRASH:
+                    forget_trash_record(path)  # an orphan record of a trash item is removed with it
                 if leftover:
-                    return "deleted", "finished after an interruption"
-                return "skipped", ALREADY_GONE
+                    return "deleted", "finished after an interruption", None
+                return "skipped", ALREADY_GONE, None
             if self.mode is DeleteMode.TRASH:
                 try:
-                    trash(path)
+                    where = trash(path)
                 except Exception as exc:  # send2trash (Windows, macOS) raises several types; each is a failure
                     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                    return "failed", f"could not move to the trash: {text}; nothing was deleted"
-                return "trashed", None
+                    return "failed", f"could not move to the trash: {text}; nothing was deleted", None
+                return "trashed", None, where
             try:
                 remover.delete(path)
             except Refused as exc:
-                return "skipped", str(exc)
+                return "skipped", str(exc), None
             except OSError as exc:
                 if exc.errno == 39:  # ENOTEMPTY
-                    return "failed", "some of its contents could not be deleted (see the errors)"
-                return "failed", exc.strerror or str(exc)
-            return "deleted", None
+                    return "failed", "some of its contents could not be deleted (see the errors)", None
+                return "failed", exc.strerror or str(exc), None
+            forget_trash_record(path)  # deleted from a trash: its .trashinfo goes too
+            return "deleted", None, None
 
         ticker = asyncio.create_task(self._tick(ctx, tally))
         try:
@@ -194,7 +205,15 @@ class DeleteJob(Job):
             await asyncio.sleep(0.1)
 
     async def _commit(
-        self, ctx: JobContext, seq: int, path: bytes, outcome: str, reason: str | None, tally: Tally, roots
+        self,
+        ctx: JobContext,
+        seq: int,
+        path: bytes,
+        outcome: str,
+        reason: str | None,
+        tally: Tally,
+        roots,
+        where: bytes | None = None,
     ) -> None:
         st = self.state
         st.done += 1
@@ -206,8 +225,8 @@ class DeleteJob(Job):
 
         def tx(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "UPDATE work_item SET status = ?, outcome = ?, reason = ? WHERE job_id = ? AND seq = ?",
-                (STATUS_OF[outcome], outcome, reason, ctx.job_id, seq),
+                "UPDATE work_item SET status = ?, outcome = ?, reason = ?, dst = ? WHERE job_id = ? AND seq = ?",
+                (STATUS_OF[outcome], outcome, reason, where, ctx.job_id, seq),
             )
             _add_overwritten(conn, ctx.job_id, seq, overwritten)
             if roots and outcome in ("trashed", "deleted"):
@@ -231,24 +250,29 @@ class DeleteJob(Job):
                 raise
             for v in verdicts:
                 seq, path = by_index[index_of[id(v.target)]]
+                where = None
                 if v.allowed:
-                    outcome, reason = await self._delete_one(ctx, path, remover, tally, seq)
+                    outcome, reason, where = await self._delete_one(ctx, path, remover, tally, seq)
                     reason = reason or v.reason
                 else:
                     outcome, reason = "skipped", v.reason
-                await self._commit(ctx, seq, path, outcome, reason, tally, roots)
+                await self._commit(ctx, seq, path, outcome, reason, tally, roots, where)
 
     async def _output(self, ctx: JobContext) -> DeleteOutput:
         rows = await ctx.library.read(
             lambda c: c.execute(
-                "SELECT src, outcome, reason, size FROM work_item WHERE job_id = ? ORDER BY seq", (ctx.job_id,)
+                "SELECT src, outcome, reason, size, dst FROM work_item WHERE job_id = ? ORDER BY seq", (ctx.job_id,)
             ).fetchall()
         )
         out = DeleteOutput(
             mode=self.mode.value, files_deleted=self.state.files_deleted, bytes_deleted=self.state.bytes_deleted
         )
-        for src, outcome, reason, _overwritten in rows:
-            out.outcomes.append(DeleteOutcome(paths.to_path(bytes(src)), outcome or "failed", reason))
+        for src, outcome, reason, _overwritten, dst in rows:
+            row = DeleteOutcome(paths.to_path(bytes(src)), outcome or "failed", reason)
+            if outcome == "trashed" and dst is not None:
+                row.trash_path = paths.to_path(bytes(dst))
+                row.trashinfo = paths.to_path(trashinfo_of(bytes(dst)))
+            out.outcomes.append(row)
             if outcome == "trashed":
                 out.trashed += 1
             elif outcome == "deleted":
@@ -261,7 +285,7 @@ class DeleteJob(Job):
                 out.items_done += 1
             else:
                 out.items_failed += 1
-        overwritten = [bytes(src) for src, _outcome, _reason, files in rows if files]
+        overwritten = [bytes(src) for src, _outcome, _reason, files, _dst in rows if files]
         if self.mode is DeleteMode.SECURE and overwritten:  # the caveat says "overwrote": only when it did
             out.warnings = await ctx.run_blocking(self._caveats, ctx, overwritten)
         return out

@@ -1,0 +1,185 @@
+"""TrashRestoreJob: put trashed items back where they came from, one work item per item.
+
+Each restored item is committed with the job's state (and its library entry, when it lands in a
+location) in one checkpoint, so a resumed job continues with the next item. Emptying the trash and
+deleting items from it permanently are the delete job's (``mode: permanent``), which removes
+their ``.trashinfo`` records with them.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from sd_desktop import paths
+from sd_desktop.jobs import Job, JobContext, JobError, register, registered
+from sd_desktop.ops.files.copy import entries
+from sd_desktop.ops.files.trash.restore import RestoreConflict, RestoreError, restore
+
+DONE, FAILED, SKIPPED = 1, 2, 3
+STATUS_OF = {"restored": DONE, "renamed": DONE, "failed": FAILED, "skipped": SKIPPED}
+
+
+class OnConflict(Enum):
+    BESIDE = "beside"  # restore as "name (restored).ext" beside what is in the way
+    SKIP = "skip"  # leave the item in the trash
+
+
+@dataclass
+class TrashRestoreConfig:
+    items: list[Path] = field(default_factory=list)  # trashed items: <trash>/files/<name>
+    on_conflict: OnConflict = OnConflict.BESIDE
+
+
+@dataclass
+class TrashRestoreState:
+    phase: str = "plan"  # plan -> restore -> done
+    done: int = 0
+    total: int = 0
+
+
+@dataclass
+class RestoreOutcome:
+    path: Path  # the item in the trash
+    outcome: str  # restored | renamed (restored beside, under another name) | skipped | failed
+    reason: str | None = None
+    restored_to: Path | None = None
+
+
+@dataclass
+class TrashRestoreOutput:
+    outcomes: list[RestoreOutcome] = field(default_factory=list)
+    restored: int = 0  # back at their original paths
+    renamed: int = 0  # restored beside something in the way
+    skipped: int = 0
+    failed: int = 0
+    items_done: int = 0  # restored, or left in the trash as asked (the job's verdict: jobs.outcome)
+    items_failed: int = 0
+
+
+@register
+class TrashRestoreJob(Job):
+    NAME = "trash_restore"
+    VERSION = 1
+    RESUMABLE = True
+    DESCRIPTION = "Restore trashed items to where they came from (never over an existing file)"
+    Config = TrashRestoreConfig
+    State = TrashRestoreState
+    Output = TrashRestoreOutput
+
+    def target(self) -> str:
+        items = self.config.items
+        return paths.display(items[0].name) if len(items) == 1 else f"{len(items)} items"
+
+    async def run(self, ctx: JobContext) -> TrashRestoreOutput:
+        if self.state.phase == "plan":
+            await self._plan(ctx)
+        roots = await ctx.library.read(entries.load_locations)
+        rows = await ctx.library.read(
+            lambda c: c.execute(
+                "SELECT seq, src FROM work_item WHERE job_id = ? AND status = 0 ORDER BY seq", (ctx.job_id,)
+            ).fetchall()
+        )
+        policy = OnConflict(self.config.on_conflict).value
+        for seq, src in rows:
+            await ctx.check_interrupt()
+            item = bytes(src)
+            ctx.progress(
+                phase="restoring",
+                done=self.state.done,
+                total=self.state.total,
+                message=paths.display(os.path.basename(item)),
+            )
+            outcome, reason, where, st = await ctx.run_blocking(_restore_one, item, policy)
+            await self._commit(ctx, seq, item, outcome, reason, where, st, roots)
+        self.state.phase = "done"
+        out = await self._output(ctx)
+        await self._reindex(ctx, out)
+        return out
+
+    async def _plan(self, ctx: JobContext) -> None:
+        items = list(dict.fromkeys(os.path.abspath(os.fsencode(p)) for p in self.config.items))
+        if not items:
+            raise JobError("nothing to restore: no trashed items given")
+        rows = [(ctx.job_id, seq, raw) for seq, raw in enumerate(items)]
+        self.state.total = len(rows)
+        self.state.phase = "restore"
+        await ctx.checkpoint(lambda c: c.executemany("INSERT INTO work_item (job_id, seq, src) VALUES (?, ?, ?)", rows))
+
+    async def _commit(self, ctx, seq, item, outcome, reason, where, st, roots) -> None:
+        self.state.done += 1
+        if outcome == "failed" and reason:
+            ctx.add_non_critical_error(item, reason)
+
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE work_item SET status = ?, outcome = ?, reason = ?, dst = ? WHERE job_id = ? AND seq = ?",
+                (STATUS_OF[outcome], outcome, reason, where, ctx.job_id, seq),
+            )
+            if roots and st is not None and entries.upsert(conn, roots, where, st) is not None:
+                entries.refresh_totals(conn)
+
+        await ctx.checkpoint(tx)
+        ctx.progress(done=self.state.done, total=self.state.total)
+
+    async def _output(self, ctx: JobContext) -> TrashRestoreOutput:
+        rows = await ctx.library.read(
+            lambda c: c.execute(
+                "SELECT src, outcome, reason, dst FROM work_item WHERE job_id = ? ORDER BY seq", (ctx.job_id,)
+            ).fetchall()
+        )
+        out = TrashRestoreOutput()
+        for src, outcome, reason, dst in rows:
+            outcome = outcome or "failed"
+            to = paths.to_path(bytes(dst)) if dst is not None else None
+            out.outcomes.append(RestoreOutcome(paths.to_path(bytes(src)), outcome, reason, to))
+            setattr(out, outcome, getattr(out, outcome) + 1)
+            if outcome == "failed":
+                out.items_failed += 1
+            else:
+                out.items_done += 1
+        return out
+
+    async def _reindex(self, ctx: JobContext, out: TrashRestoreOutput) -> None:
+        """Restored folders inside a location get their contents indexed (their top entry already is)."""
+        if "indexer" not in registered():
+            return
+        roots = await ctx.library.read(entries.load_locations)
+        folders = [
+            os.fsencode(o.restored_to)
+            for o in out.outcomes
+            if o.restored_to is not None and o.outcome in ("restored", "renamed")
+        ]
+        for folder in await ctx.run_blocking(lambda: [f for f in folders if os.path.isdir(f)]):
+            found = entries.locate(roots, folder)
+            if found is None:
+                continue
+            try:
+                await ctx.enqueue_followup(
+                    "indexer", {"location_id": found[0].id, "path": os.fsdecode(folder), "scope": "recursive"}
+                )
+            except Exception as exc:  # another part's config shape: never fail a finished restore over it
+                ctx.log_error(f"could not queue the re-index of {paths.display(folder)}: {exc}")
+
+
+def _restore_one(item: bytes, policy: str) -> tuple[str, str | None, bytes | None, os.stat_result | None]:
+    """(outcome, reason, where it is now, its lstat) of one item."""
+    try:
+        done = restore(item, policy)
+    except RestoreConflict as exc:
+        return "skipped", str(exc), None, None
+    except RestoreError as exc:
+        return "failed", str(exc), None, None
+    notes = []
+    if done.beside:
+        notes.append(f"{paths.display(os.path.basename(done.original))} exists: restored beside it")
+    if done.created_folders:
+        notes.append("recreated " + ", ".join(paths.display(f) for f in done.created_folders))
+    try:
+        st = os.lstat(done.restored_to)
+    except OSError:
+        st = None
+    return ("renamed" if done.beside else "restored"), "; ".join(notes) or None, done.restored_to, st
