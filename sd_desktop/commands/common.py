@@ -73,9 +73,25 @@ def existing_path(text: str) -> str:
     return text
 
 
+_stdout_gone: list[Callable[[], None]] = []  # called once when the reader of stdout goes away
+_stdout_closed = False
+
+
 def emit_json(obj: dict) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(obj), ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    """One JSON line on stdout. When its reader has gone (``sd-desktop ... --json | head``), the rest
+    goes to /dev/null and the ``_stdout_gone`` hooks run once: the command pauses its job, as a
+    signal would, rather than crash it or run on for nobody."""
+    global _stdout_closed
+    if _stdout_closed:
+        return
+    try:
+        sys.stdout.write(json.dumps(to_jsonable(obj), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_closed = True
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's final flush must not fail
+        for hook in list(_stdout_gone):
+            hook()
 
 
 def result_object(info: JobInfo) -> dict:
@@ -94,6 +110,8 @@ def result_object(info: JobInfo) -> dict:
 def print_result(args: argparse.Namespace, info: JobInfo, summarize: Callable[[Any], str] | None = None) -> int:
     if getattr(args, "json", False):
         emit_json(result_object(info))
+        if _stdout_closed and info.status in (JobStatus.PAUSED, JobStatus.RUNNING, JobStatus.QUEUED):
+            print(f"job {info.id} paused; continue it with: sd-desktop jobs resume {info.id}", file=sys.stderr)
     else:
         status = info.status.value.replace("_", " ")
         # a job that failed every item still lists them: the outcomes say why each one failed
@@ -169,6 +187,12 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
             loop.add_signal_handler(sig, on_signal)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
             pass
+
+    def on_stdout_gone() -> None:
+        print("sd-desktop: standard output was closed; stopping the job", file=sys.stderr)
+        loop.call_soon(on_signal)  # not inside the job's own progress call that found the pipe closed
+
+    _stdout_gone.append(on_stdout_gone)
     try:
         await manager.start()
         job_id = await start(manager)
@@ -191,6 +215,7 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
             raise CommandFailed(f"job {job_id} is no longer in the library") from None
         return info
     finally:
+        _stdout_gone.remove(on_stdout_gone)
         await manager.shutdown(grace=1.0 if len(signals) > 1 else SHUTDOWN_GRACE_SECONDS)
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:

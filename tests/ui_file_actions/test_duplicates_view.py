@@ -282,20 +282,19 @@ def test_a_removal_that_touched_nothing_fails_and_still_shows_why(window, qtbot,
     from sd_desktop.jobs import JobStatus
     from sd_desktop.ui.job_panel import details_text
 
-    c = window.file_actions
     root = tmp_path / "k"
     (root / "a").mkdir(parents=True)
     (root / "b").mkdir()
     for i in range(2):
         for sub in ("a", "b"):
             (root / sub / f"f{i}.bin").write_bytes(bytes([i + 1]) * 4000)
-    with qtbot.waitSignal(c.jobHandled, timeout=30000):
-        c.run_find_duplicates({"search_paths": [str(root)]})
-    view = c.result_views[-1]
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(DuplicateConfig(search_paths=[root]))
+    view = window.result_tabs.views[-1]
     view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
     for i in range(2):
         os.remove(root / "a" / f"f{i}.bin")
-    with qtbot.waitSignal(c.jobHandled, timeout=30000) as handled:
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as handled:
         view.trash_button.click()
     info = handled.args[0]
     assert info.status is JobStatus.FAILED
