@@ -15,7 +15,7 @@ from pathlib import Path
 
 import peewee
 
-from sd_desktop import __version__, commands
+from sd_desktop import __version__, commands, ops
 from sd_desktop.commands.common import EXIT_FAILED, EXIT_USAGE, CommandFailed, UsageError
 from sd_desktop.jobs.codec import CodecError
 from sd_desktop.library import LibraryError, default_library_dir, fault_of
@@ -162,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
+    ops.load_all()  # the engine knows only the jobs that registered: every job module, once
     try:
         return args.func(args)
     except UsageError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sd_desktop import paths
+from sd_desktop.enums import EventKind
 from sd_desktop.jobs import JobEvent, JobInfo, JobManager, JobStatus, job_class
 from sd_desktop.jobs.codec import CodecError, from_plain, to_jsonable
 from sd_desktop.jobs.manager import SHUTDOWN_GRACE_SECONDS
@@ -146,14 +147,14 @@ class _ProgressPrinter:
             if event.error:
                 obj["error"] = event.error
             emit_json(obj)
-        elif self.tty and event.kind == "progress" and event.progress:
+        elif self.tty and event.kind == EventKind.PROGRESS and event.progress:
             p = event.progress
             total = f"/{p['total']}" if p.get("total") else ""
             eta = f" ETA {int(p['eta_seconds'])}s" if p.get("eta_seconds") is not None else ""
             line = f"{event.name}: {p.get('phase', '')} {p.get('done', 0)}{total}{eta} {p.get('message', '')}"
             sys.stderr.write("\r" + line[:100].ljust(100))
             sys.stderr.flush()
-        elif self.tty and event.kind in ("completed", "failed", "cancelled", "paused"):
+        elif self.tty and EventKind(event.kind).ends_run:
             sys.stderr.write("\r" + " " * 100 + "\r")
 
 

@@ -21,8 +21,9 @@ from sd_desktop.commands.common import (
     result_object,
 )
 from sd_desktop.commands.delete import summarize as delete_summary
-from sd_desktop.jobs import ACTIVE, JobManager, codec, registered
+from sd_desktop.jobs import JobManager, codec, registered
 from sd_desktop.jobs.manager import config_key
+from sd_desktop.library import jobstore
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
 from sd_desktop.ops.files.duplicate_detection.export import export
 from sd_desktop.ops.files.duplicate_detection.select import Policy, SelectionError, plan_deletion
@@ -180,16 +181,8 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
 async def _interrupted_removal(manager: JobManager, config: DuplicateConfig, mode: str) -> int | None:
     """An unfinished removal (same deletion mode) that followed a search with this same config."""
     key = config_key("duplicate_detection", codec.pack(config))
-    active = [s.value for s in ACTIVE]
-    rows = await manager.library.read(
-        lambda c: c.execute(
-            "SELECT d.id FROM job d JOIN job p ON p.id = d.parent_id WHERE d.name = 'delete' "
-            f"AND d.status IN ({','.join('?' * len(active))}) AND p.name = 'duplicate_detection' "
-            "AND p.config_key = ? ORDER BY d.id",
-            (*active, key),
-        ).fetchall()
-    )
-    for (job_id,) in rows:
+    found = await manager.library.read(lambda c: jobstore.active_followups(c, "delete", "duplicate_detection", key))
+    for job_id in found:
         info = await manager.info(job_id)
         if info is not None and isinstance(info.config, dict) and info.config.get("mode") == mode:
             return job_id

@@ -1,4 +1,9 @@
-"""The Job base class, job statuses and the registry that rebuilds stored jobs by name."""
+"""The Job base class, job statuses and the registry that rebuilds stored jobs by name.
+
+The registry knows the classes that registered (``@register``) and nothing else: the engine never
+imports job modules itself. The entry points (the CLI's ``main``, the window's start-up, the tests)
+call ``sd_desktop.ops.load_all()`` once, before any job is queued or rebuilt.
+"""
 
 from __future__ import annotations
 
@@ -91,11 +96,8 @@ def register(cls: type[Job]) -> type[Job]:
 
 
 def job_class(name: str) -> type[Job]:
-    """The registered class for ``name`` (importing every built-in job module first)."""
-    if name not in _REGISTRY:
-        from sd_desktop import ops
-
-        ops.load_all()
+    """The registered class for ``name``; ``JobStateError`` for a name no loaded module registered
+    (a stored job of another build, or of a plug-in not installed: that job alone fails with it)."""
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -114,7 +116,5 @@ def job_class_for(config: Any) -> type[Job]:
 
 
 def registered() -> dict[str, type[Job]]:
-    from sd_desktop import ops
-
-    ops.load_all()
+    """Every registered job class by name."""
     return dict(_REGISTRY)

@@ -8,7 +8,7 @@ import stat
 
 from sd_desktop import paths
 from sd_desktop.library.library import Library
-from sd_desktop.library.locations import find_location, location_path, normalize
+from sd_desktop.library.locations import locate, normalize
 
 
 def _kind_of(st: os.stat_result) -> str:
@@ -37,15 +37,22 @@ def describe(lib: Library, path: str) -> dict:
         "mime": None,
         "sidecars": [],
     }
-    # resolve the parent, not the entry itself: a symlink is described as the link it is
-    real = os.path.join(normalize(os.path.dirname(os.path.abspath(path)) or "."), os.fsencode(os.path.basename(path)))
-    loc_id = find_location(lib, real)
-    if loc_id is None:
-        return out
-    root = os.fsencode(location_path(lib, loc_id))
-    rel = b"" if real == root else os.path.relpath(real, root)
+    # resolve the parent, not the entry itself: a symlink is described as the link it is (its entry
+    # in the location that holds the link, not whatever its target is). The name comes from the
+    # absolute path, so that ``.`` names the folder itself; ``link/`` is the folder a link points
+    # to, as for ``lstat`` above.
+    raw = os.fsencode(path)
+    if raw.endswith(tuple(os.fsencode(s) for s in (os.sep, os.altsep) if s)):
+        real = normalize(raw)
+    else:
+        absolute = os.path.abspath(raw)
+        real = os.path.join(normalize(os.path.dirname(absolute)), os.path.basename(absolute))
 
     def q(conn):
+        where = locate(conn, real)
+        if where is None:
+            return None, None, []
+        loc_id, rel, _root = where
         row = conn.execute(
             "SELECT id, kind, size, cas_id, integrity_hash, mime, content_id, aggregate_size, file_count, "
             "child_count FROM entry WHERE location_id = ? AND path = ?",
@@ -57,9 +64,11 @@ def describe(lib: Library, path: str) -> dict:
                 "SELECT variant, path, width, height, format, size FROM sidecar WHERE content_id = ? ORDER BY variant",
                 (row[6],),
             ).fetchall()
-        return row, sidecars
+        return loc_id, row, sidecars
 
-    row, sidecars = lib.read_sync(q)
+    loc_id, row, sidecars = lib.read_sync(q)
+    if loc_id is None:
+        return out
     out["location_id"] = loc_id
     if row is None:
         return out

@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
-from sd_desktop import __version__, jobs  # noqa: E402
+from sd_desktop import __version__, ops  # noqa: E402
 from sd_desktop.jobs import JobManager  # noqa: E402
 from sd_desktop.library import Library  # noqa: E402
 from sd_desktop.library.library import LibraryError, default_library_dir  # noqa: E402
@@ -246,10 +246,10 @@ def run_gui(args: Any) -> int:
     except (LibraryError, SchemaTooNew, OSError) as exc:
         return _fail(app, f"cannot open the library {library_dir}: {exc}", interactive)
 
-    # import every job module now (Pillow, pillow-heif, the indexer...: ~150 ms, mostly extension
-    # modules initialising with the GIL held, so a thread would not help): before the window exists,
-    # not later on the GUI thread when the scheduler first rebuilds a job by name
-    jobs.registered()
+    # the engine knows only the jobs that registered: import every job module once, now (Pillow,
+    # pillow-heif, the indexer...: ~150 ms, mostly extension modules initialising with the GIL held,
+    # so a thread would not help), before the window exists and the scheduler rebuilds stored jobs
+    ops.load_all()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     controller = AppController(library, args, server)

@@ -1,0 +1,253 @@
+"""The ``job`` table: the rows of the persistent job queue, read and written by named functions.
+
+``JobManager`` owns the queue's rules (what may run, when a job finishes, which statuses a command
+may change); this module knows how they are stored: queueing a row, finding the next runnable one
+and claiming it, status changes, a checkpoint's state and progress, a finished job's output, the
+rows a crash left running, the history, and the active row of a (name, config) identity.
+
+Every function takes the ``sqlite3`` connection it works on and never commits: writers run inside
+the caller's transaction (``Library.write(fn)``, ``JobContext.checkpoint(fn)``), so a checkpoint's
+state commits with the rows it accounts for, and readers run on any connection (a reader thread's
+own, or the writer's inside a transaction). Statuses are ``JobStatus`` members, bound as parameters.
+
+Plain ``sqlite3`` rather than the peewee model: ``checkpoint`` runs once per batch of every job and
+must cost no more than the one statement it is, and the manager decodes rows straight from tuples
+(``JobRecord``) on reader threads, where a model object per row would only be thrown away.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterable
+from typing import NamedTuple
+
+from sd_desktop.enums import ACTIVE, FINISHED, JobStatus
+
+
+class JobRecord(NamedTuple):
+    """A ``job`` row as stored: blobs still encoded (msgpack; ``progress`` is JSON text)."""
+
+    id: int
+    name: str
+    version: int
+    status: JobStatus
+    priority: int
+    target: str
+    config: bytes
+    state: bytes | None
+    progress: str | None
+    output: bytes | None  # None too when read with ``output=False``
+    error: str | None
+    errors: bytes | None
+    error_count: int
+    parent_id: int | None
+    interrupted: int
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    updated_at: float
+
+
+_COLUMNS = ", ".join(JobRecord._fields)
+_SELECT = f"SELECT {_COLUMNS} FROM job"
+# a finished job's output can be megabytes: callers that have it already read the row without it
+_SELECT_BUT_OUTPUT = "SELECT " + _COLUMNS.replace(" output,", " NULL,") + " FROM job"
+_SUCCEEDED = (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERRORS)
+
+
+def _marks(values: Collection[object]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _record(row: tuple | None) -> JobRecord | None:
+    if row is None:
+        return None
+    return JobRecord(row[0], row[1], row[2], JobStatus(row[3]), *row[4:])
+
+
+# -- reading -------------------------------------------------------------------------------------
+def get(conn: sqlite3.Connection, job_id: int, *, output: bool = True) -> JobRecord | None:
+    """The job's row, or None; with ``output=False`` its ``output`` is left unread (None)."""
+    sql = _SELECT if output else _SELECT_BUT_OUTPUT
+    return _record(conn.execute(f"{sql} WHERE id = ?", (job_id,)).fetchone())
+
+
+def history(conn: sqlite3.Connection, limit: int, statuses: Collection[JobStatus] | None = None) -> list[JobRecord]:
+    """The newest ``limit`` jobs (of ``statuses`` when given, else of any status), newest first."""
+    if statuses:
+        rows = conn.execute(
+            f"{_SELECT} WHERE status IN ({_marks(statuses)}) ORDER BY id DESC LIMIT ?", (*statuses, limit)
+        ).fetchall()
+    else:
+        rows = conn.execute(f"{_SELECT} ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    return [_record(r) for r in rows]
+
+
+def active_id(conn: sqlite3.Connection, name: str, config_key: str) -> int | None:
+    """The oldest active (queued, running or paused) job of ``name`` with this config identity."""
+    row = conn.execute(
+        f"SELECT id FROM job WHERE config_key = ? AND name = ? AND status IN ({_marks(ACTIVE)}) ORDER BY id LIMIT 1",
+        (config_key, name, *ACTIVE),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def children(conn: sqlite3.Connection, job_id: int) -> list[int]:
+    """The ids of the jobs that follow ``job_id`` (its follow-ups), oldest first."""
+    return [r[0] for r in conn.execute("SELECT id FROM job WHERE parent_id = ? ORDER BY id", (job_id,))]
+
+
+def active_followups(conn: sqlite3.Connection, name: str, parent_name: str, parent_config_key: str) -> list[int]:
+    """Active jobs of ``name`` that follow a job of ``parent_name`` with that config identity, oldest
+    first (e.g. an unfinished removal of duplicates that followed a search with the same settings)."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT d.id FROM job d JOIN job p ON p.id = d.parent_id "
+            f"WHERE d.name = ? AND d.status IN ({_marks(ACTIVE)}) AND p.name = ? AND p.config_key = ? "
+            "ORDER BY d.id",
+            (name, *ACTIVE, parent_name, parent_config_key),
+        )
+    ]
+
+
+def found_running(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    """``(id, name)`` of the jobs stored as running: at start-up, those a crash (or kill) stopped."""
+    return conn.execute("SELECT id, name FROM job WHERE status = ? ORDER BY id", (JobStatus.RUNNING,)).fetchall()
+
+
+def next_runnable(conn: sqlite3.Connection, only: Collection[int] | None = None) -> int | None:
+    """The queued job to run next (highest priority, then oldest), or None.
+
+    A follow-up is runnable once the job it follows succeeded (or is gone). ``only``: consider these
+    ids alone (an empty collection: none)."""
+    if only is not None and not only:
+        return None
+    sql = (
+        "SELECT j.id FROM job j LEFT JOIN job p ON p.id = j.parent_id WHERE j.status = ? "
+        f"AND (j.parent_id IS NULL OR p.status IN ({_marks(_SUCCEEDED)}))"
+    )
+    args: list[object] = [JobStatus.QUEUED, *_SUCCEEDED]
+    if only is not None:
+        sql += f" AND j.id IN ({_marks(only)})"
+        args.extend(only)
+    row = conn.execute(sql + " ORDER BY j.priority DESC, j.id LIMIT 1", args).fetchone()
+    return row[0] if row else None
+
+
+# -- writing -------------------------------------------------------------------------------------
+def insert(
+    conn: sqlite3.Connection,
+    *,
+    name: str,
+    version: int,
+    config: bytes,
+    config_key: str,
+    target: str,
+    priority: int,
+    parent_id: int | None,
+    now: float,
+) -> int:
+    """Queue a new job; returns its id."""
+    cur = conn.execute(
+        "INSERT INTO job (name, version, status, priority, target, config, config_key, parent_id, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (name, version, JobStatus.QUEUED, priority, target, config, config_key, parent_id, now, now),
+    )
+    return cur.lastrowid
+
+
+def claim(conn: sqlite3.Connection, job_id: int, now: float) -> JobRecord:
+    """Mark the job running (its first start time kept) and return its row as it now is."""
+    conn.execute(
+        "UPDATE job SET status = ?, started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?",
+        (JobStatus.RUNNING, now, now, job_id),
+    )
+    record = get(conn, job_id)
+    assert record is not None  # claimed inside the caller's transaction: it cannot have gone
+    return record
+
+
+def set_status_if(
+    conn: sqlite3.Connection, job_id: int, allowed: Collection[JobStatus], new: JobStatus, now: float
+) -> bool:
+    """Set the job's status to ``new`` if it is one of ``allowed``; whether it was."""
+    cur = conn.execute(
+        f"UPDATE job SET status = ?, updated_at = ? WHERE id = ? AND status IN ({_marks(allowed)})",
+        (new, now, job_id, *allowed),
+    )
+    return cur.rowcount > 0
+
+
+def mark_interrupted(
+    conn: sqlite3.Connection, outcomes: Iterable[tuple[int, JobStatus, str | None]], now: float
+) -> None:
+    """Settle jobs a crash left running: each ``(id, status, error)`` gets that status (queued again
+    to resume, or failed with ``error``; a None error keeps the stored one), one more interruption
+    counted, and a finish time when it failed."""
+    conn.executemany(
+        "UPDATE job SET status = ?, error = COALESCE(?, error), interrupted = interrupted + 1, "
+        "updated_at = ?, finished_at = ? WHERE id = ?",
+        [(status, error, now, now if status in FINISHED else None, job_id) for job_id, status, error in outcomes],
+    )
+
+
+def checkpoint(
+    conn: sqlite3.Connection,
+    job_id: int,
+    state: bytes,
+    errors: bytes,
+    error_count: int,
+    progress: str,
+    now: float,
+) -> None:
+    """Store a checkpoint: the job's state, its non-critical errors and its progress.
+
+    Runs in the transaction of the rows the state accounts for (``JobContext.checkpoint``), once per
+    batch of every running job: one plain statement, nothing else."""
+    conn.execute(
+        "UPDATE job SET state = ?, errors = ?, error_count = ?, progress = ?, updated_at = ? WHERE id = ?",
+        (state, errors, error_count, progress, now, job_id),
+    )
+
+
+def store_end(
+    conn: sqlite3.Connection,
+    job_id: int,
+    status: JobStatus,
+    *,
+    error: str | None,
+    now: float,
+    output: bytes | None = None,
+    report: tuple[bytes, int, str] | None = None,
+) -> None:
+    """Store how a run ended: its status and error, and ``report`` (errors blob, error count, progress
+    JSON) when given. A finished job also gets its finish time and ``output``, and its state is
+    dropped; a paused one keeps its state (and output) for the next run."""
+    sets = ["status = ?", "updated_at = ?", "error = ?"]
+    args: list[object] = [status, now, error]
+    if report is not None:
+        sets += ["errors = ?", "error_count = ?", "progress = ?"]
+        args += list(report)
+    if status.finished:
+        sets += ["finished_at = ?", "state = NULL", "output = ?"]
+        args += [now, output]
+    conn.execute(f"UPDATE job SET {', '.join(sets)} WHERE id = ?", (*args, job_id))
+
+
+def cancel_followups(conn: sqlite3.Connection, job_id: int, error: str, now: float) -> int:
+    """Cancel the follow-ups of ``job_id`` that have not started (queued or paused), with ``error``
+    as the reason; returns how many."""
+    waiting = (JobStatus.QUEUED, JobStatus.PAUSED)
+    cur = conn.execute(
+        "UPDATE job SET status = ?, error = ?, finished_at = ?, updated_at = ? "
+        f"WHERE parent_id = ? AND status IN ({_marks(waiting)})",
+        (JobStatus.CANCELLED, error, now, now, job_id, *waiting),
+    )
+    return cur.rowcount
+
+
+def delete_finished(conn: sqlite3.Connection) -> int:
+    """Forget every finished job; returns how many. Their work lists go with them (the foreign key
+    cascades), and follow-ups still stored lose their parent (it is set to NULL)."""
+    return conn.execute(f"DELETE FROM job WHERE status IN ({_marks(FINISHED)})", tuple(FINISHED)).rowcount
