@@ -191,8 +191,10 @@ def root_of(conn: sqlite3.Connection, location_id: int) -> bytes | None:
 
 
 def set_last_indexed(conn: sqlite3.Connection, location_id: int, when: float) -> None:
-    """Record when an index run over the location finished."""
-    conn.execute("UPDATE location SET last_indexed = ? WHERE id = ?", (when, location_id))
+    """Record when an index run over the location finished, in the caller's transaction on ``conn``
+    (the statement is the ``Location`` model's, run on that connection)."""
+    sql, params = Location.update(last_indexed=when).where(Location.id == location_id).sql()
+    conn.execute(sql, params)
 
 
 def location_path(lib: Library, location_id: int) -> Path:
