@@ -197,6 +197,7 @@ def delete_many(conn: sqlite3.Connection, location_id: int, doomed: Sequence[tup
 def add_pending_deletes(conn: sqlite3.Connection, job_id: int, kind: int, doomed: Sequence[tuple[int, bytes]]) -> None:
     """Record the entries ``(id, path)`` for deletion at the end of the job's walk, in its work list
     (items of ``kind``, ``seq`` = the entry id; recording one twice keeps the first)."""
+    kind = int(kind)  # a plain int binds without an adapter look-up per row
     worklist.add(conn, job_id, [(i, kind, p) for i, p in doomed], ("seq", "kind", "src"), ignore_existing=True)
 
 
@@ -215,6 +216,7 @@ def add_changed_folders(conn: sqlite3.Connection, job_id: int, kind: int, folder
     """Record folders whose direct children changed, in the job's work list (items of ``kind`` with
     ``seq`` = minus the folder's id, so they never collide with a pending deletion's entry id;
     recording one twice keeps one)."""
+    kind = int(kind)  # a plain int binds without an adapter look-up per row
     worklist.add(conn, job_id, [(-f, kind) for f in folder_ids], ("seq", "kind"), ignore_existing=True)
 
 

@@ -125,10 +125,9 @@ class IndexerJob(Job):
                 location_id = await ctx.run_blocking(locations.find_location, ctx.library, c.path)
                 if location_id is None:
                     raise JobError(f"{paths.display(c.path)} is not inside a location; add it as a location first")
-            found = await ctx.library.read(lambda conn: locations.root_of(conn, location_id))
-            if found is None:
+            root = await ctx.library.read(lambda conn: locations.root_of(conn, location_id))
+            if root is None:
                 raise JobError(f"there is no location with id {location_id} (it was removed?)")
-            root = found
             target = self._relative_target(root)
             if c.persistence is Persistence.EPHEMERAL:  # a location browsed without writing: walk from its root
                 root, target = join(root, target), b""
