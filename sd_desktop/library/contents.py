@@ -1,12 +1,12 @@
 """What the indexer learns about files' contents: ``content_identity`` rows (one per distinct cas_id),
-the entries' cas_id, MIME and integrity hash, the files still to identify, and the full-content
-hashes it hands to the hash cache.
+the entries' cas_id, MIME and integrity hash, and the files still to identify. (The full-content
+hashes it also hands to the duplicate search go through ``hash_cache``.)
 
 Called once per batch of a few hundred to a few thousand files, on the library's writer thread,
 while the indexer's hashing thread runs beside it. Both share the GIL, and sqlite3 releases and
 retakes it around every row an ``executemany`` steps, each retake waiting on the hashing thread;
 so some batches are written by one statement over a JSON array (``add_identities_at_once``,
-``set_integrity``, ``remember_hashes``). No peewee here for the same reason: its per-row objects
+``set_integrity``). No peewee here for the same reason: its per-row objects
 cost more than the rows.
 """
 
@@ -64,17 +64,6 @@ def set_integrity(conn: sqlite3.Connection, hashes: Sequence[Sequence[Any]]) -> 
     conn.execute(
         "UPDATE entry SET integrity_hash = json_extract(j.value, '$[1]') FROM json_each(?) AS j "
         "WHERE entry.id = json_extract(j.value, '$[0]')",
-        (json.dumps(hashes),),
-    )
-
-
-def remember_hashes(conn: sqlite3.Connection, hashes: Sequence[Sequence[Any]]) -> None:
-    """Hand full-content hashes to the hash cache the duplicate search trusts while a file's stat
-    fields stay the same: ``[device, inode, size, mtime_ns, ctime_ns, hash]`` lists."""
-    conn.execute(
-        "INSERT OR REPLACE INTO hash_cache (device, inode, size, mtime_ns, ctime_ns, hash) "
-        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
-        "json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)",
         (json.dumps(hashes),),
     )
 

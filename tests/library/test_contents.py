@@ -69,13 +69,6 @@ def test_entries_are_linked_to_their_identity_and_keep_or_get_hashes(library, tm
     }
 
 
-def test_remember_hashes_replaces_a_files_cached_hash(library):
-    library.write_sync(lambda c: contents.remember_hashes(c, [[1, 2, 3, 4, 5, "old"], [1, 3, 3, 4, 5, "other"]]))
-    library.write_sync(lambda c: contents.remember_hashes(c, [[1, 2, 30, 40, 50, "new"]]))
-    rows = library.read_sync(lambda c: c.execute("SELECT * FROM hash_cache ORDER BY inode").fetchall())
-    assert rows == [(1, 2, 30, 40, 50, "new"), (1, 3, 3, 4, 5, "other")]
-
-
 def test_collect_orphans_removes_exactly_the_unreferenced_identities(library, tmp_path):
     loc = location(library, tmp_path / "loc")
     ids = insert_tree(library, loc, TREE)

@@ -20,7 +20,7 @@ import blake3
 
 from sd_desktop import cas
 from sd_desktop.enums import EntryKind
-from sd_desktop.library import contents
+from sd_desktop.library import contents, hash_cache
 from sd_desktop.ops.indexing.magic import HEAD_BYTES, kind_of, sniff
 from sd_desktop.ops.indexing.resumable_walk import R_INODE, R_KIND, R_MTIME, R_PATH, R_SIZE, WalkBatch, join
 
@@ -207,4 +207,4 @@ def store(conn: sqlite3.Connection, items: list[Identified], now: float) -> None
         [i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, i.integrity] for i in items if i.integrity is not None
     ]
     if hashed:
-        contents.remember_hashes(conn, hashed)
+        hash_cache.store_at_once(conn, hashed)

@@ -1,7 +1,7 @@
 """The indexer's resumable walk: one thread, ``os.scandir`` + ``DirEntry.stat(follow_symlinks=False)``.
 
-Unlike the duplicate search's listing (``ops/files/scan.py``, regular files under search roots
-only), this walk records every kind of entry (files, folders, symlinks, FIFOs and devices), applies
+Unlike the duplicate search's listing (``ops/files/file_listing.py``, regular files under search
+roots only), this walk records every kind of entry (files, folders, symlinks, FIFOs and devices), applies
 the location's ignore rules, and keeps a frontier a checkpoint can store to resume from.
 
 The walk is iterative (a stack of folders: no recursion limit) and keeps only the frontier of
