@@ -36,6 +36,20 @@ def store(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
         )
 
 
+def store_at_once(conn: sqlite3.Connection, rows: Sequence[Sequence[object]]) -> None:
+    """``store`` in one statement over a JSON array of ``[device, inode, size, mtime_ns, ctime_ns,
+    hash]`` lists: for a writer beside a hashing thread (the indexer's), since ``executemany``
+    releases and retakes the GIL around every row and each retake waits on that thread."""
+    if rows:
+        conn.execute(
+            "INSERT OR REPLACE INTO hash_cache (device, inode, size, mtime_ns, ctime_ns, hash) "
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
+            "json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]') "
+            "FROM json_each(?)",
+            (json.dumps(rows),),
+        )
+
+
 def count_on_device(conn: sqlite3.Connection, device: int, limit: int | None = None) -> int:
     """How many rows ``device`` has; with ``limit``, counted without reading past ``limit + 1`` (a
     device-wide library can hold millions)."""

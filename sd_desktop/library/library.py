@@ -149,11 +149,14 @@ class Library:
         """Run ``fn(conn)`` on a worker thread's connection (WAL: never blocked by the writer)."""
         return await asyncio.to_thread(self.read_sync, fn)
 
-    def connect_reader(self) -> sqlite3.Connection:
-        """A new read-only connection of its own (for UI item models)."""
+    def connect_reader(self, cache_kb: int | None = None) -> sqlite3.Connection:
+        """A new read-only connection of its own (for UI item models). ``cache_kb`` caps its page
+        cache (a long scan on a big library must not grow the default one)."""
         uri = f"file:{self.db_path}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=10000")
+        if cache_kb is not None:
+            conn.execute(f"PRAGMA cache_size = -{int(cache_kb)}")
         return conn
 
     # -- closing ---------------------------------------------------------------------------

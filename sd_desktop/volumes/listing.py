@@ -13,23 +13,17 @@ from dataclasses import dataclass
 from sd_desktop import paths
 from sd_desktop.enums import EntryKind
 
-KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_OTHER = 0, 1, 2, 3
-
 
 @dataclass(frozen=True)
 class ListingEntry:
     name: str  # display text (undecodable bytes escaped)
     path: bytes  # absolute raw path
-    kind: int  # 0 file, 1 dir, 2 symlink, 3 other
+    kind: int  # an EntryKind value
     size: int
     mtime_ns: int | None
     inode: int | None
     hidden: bool
     error: str | None = None
-
-
-def kind_of(mode: int) -> int:
-    return EntryKind.of_mode(mode)
 
 
 class ListingError(OSError):
@@ -59,12 +53,16 @@ def scan_directory(path: paths.PathLike) -> list[ListingEntry]:
             try:
                 st = de.stat(follow_symlinks=False)
             except OSError as exc:
-                out.append(ListingEntry(display, de.path, KIND_OTHER, 0, None, None, hidden, exc.strerror or str(exc)))
+                out.append(
+                    ListingEntry(
+                        display, de.path, EntryKind.OTHER.value, 0, None, None, hidden, exc.strerror or str(exc)
+                    )
+                )
                 continue
-            kind = kind_of(st.st_mode)
-            size = st.st_size if kind == KIND_FILE else 0
+            kind = EntryKind.of_mode(st.st_mode)
+            size = st.st_size if kind == EntryKind.FILE else 0
             out.append(ListingEntry(display, de.path, kind, size, st.st_mtime_ns, st.st_ino, hidden))
     return out
 
 
-__all__ = ["KIND_DIR", "KIND_FILE", "KIND_OTHER", "KIND_SYMLINK", "ListingEntry", "ListingError", "scan_directory"]
+__all__ = ["ListingEntry", "ListingError", "scan_directory"]

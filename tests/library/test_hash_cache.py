@@ -56,3 +56,10 @@ def test_prune_unseen_keeps_the_inodes_seen_and_other_devices(library):
     assert rows_of(library) == {(7, 1, 10, 1, 1, "h"), (7, 3, 10, 1, 1, "h"), (8, 2, 10, 1, 1, "h")}
     assert library.write_sync(lambda c: hash_cache.prune_unseen(c, 8, [])) == 1
     assert {r[:2] for r in rows_of(library)} == {(7, 1), (7, 3)}
+
+
+def test_store_at_once_is_store_in_one_statement(library):
+    library.write_sync(lambda c: hash_cache.store_at_once(c, [[7, 1, 3, 4, 5, "old"], [7, 2, 3, 4, 5, "other"]]))
+    library.write_sync(lambda c: hash_cache.store_at_once(c, [[7, 1, 30, 40, 50, "new"]]))
+    library.write_sync(lambda c: hash_cache.store_at_once(c, []))
+    assert rows_of(library) == {(7, 1, 30, 40, 50, "new"), (7, 2, 3, 4, 5, "other")}

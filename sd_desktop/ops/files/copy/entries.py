@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sd_desktop import paths
 from sd_desktop.enums import EntryKind
-from sd_desktop.ops.indexing.aggregate import aggregate_changed
+from sd_desktop.library.aggregates import aggregate_changed
 
 
 @dataclass
