@@ -15,12 +15,18 @@ from enum import Enum
 from pathlib import Path
 
 from sd_desktop import paths
+from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register, registered
+from sd_desktop.library import worklist
 from sd_desktop.ops.files.copy import entries
 from sd_desktop.ops.files.trash.restore import RestoreConflict, RestoreError, restore
 
-DONE, FAILED, SKIPPED = 1, 2, 3
-STATUS_OF = {"restored": DONE, "renamed": DONE, "failed": FAILED, "skipped": SKIPPED}
+STATUS_OF = {
+    "restored": WorkStatus.DONE,
+    "renamed": WorkStatus.DONE,
+    "failed": WorkStatus.FAILED,
+    "skipped": WorkStatus.SKIPPED,
+}
 
 
 class OnConflict(Enum):
@@ -79,9 +85,7 @@ class TrashRestoreJob(Job):
             await self._plan(ctx)
         roots = await ctx.library.read(entries.load_locations)
         rows = await ctx.library.read(
-            lambda c: c.execute(
-                "SELECT seq, src FROM work_item WHERE job_id = ? AND status = 0 ORDER BY seq", (ctx.job_id,)
-            ).fetchall()
+            lambda c: worklist.items(c, ctx.job_id, ("seq", "src"), status=WorkStatus.PENDING)
         )
         policy = OnConflict(self.config.on_conflict).value
         for seq, src in rows:
@@ -104,10 +108,10 @@ class TrashRestoreJob(Job):
         items = list(dict.fromkeys(os.path.abspath(os.fsencode(p)) for p in self.config.items))
         if not items:
             raise JobError("nothing to restore: no trashed items given")
-        rows = [(ctx.job_id, seq, raw) for seq, raw in enumerate(items)]
+        rows = list(enumerate(items))
         self.state.total = len(rows)
         self.state.phase = "restore"
-        await ctx.checkpoint(lambda c: c.executemany("INSERT INTO work_item (job_id, seq, src) VALUES (?, ?, ?)", rows))
+        await ctx.checkpoint(lambda c: worklist.add(c, ctx.job_id, rows, ("seq", "src")))
 
     async def _commit(self, ctx, seq, item, outcome, reason, where, st, roots) -> None:
         self.state.done += 1
@@ -115,9 +119,11 @@ class TrashRestoreJob(Job):
             ctx.add_non_critical_error(item, reason)
 
         def tx(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE work_item SET status = ?, outcome = ?, reason = ?, dst = ? WHERE job_id = ? AND seq = ?",
-                (STATUS_OF[outcome], outcome, reason, where, ctx.job_id, seq),
+            worklist.update(
+                conn,
+                ctx.job_id,
+                [(STATUS_OF[outcome], outcome, reason, where, seq)],
+                ("status", "outcome", "reason", "dst"),
             )
             if roots and st is not None and entries.upsert(conn, roots, where, st) is not None:
                 entries.refresh_totals(conn)
@@ -126,11 +132,7 @@ class TrashRestoreJob(Job):
         ctx.progress(done=self.state.done, total=self.state.total)
 
     async def _output(self, ctx: JobContext) -> TrashRestoreOutput:
-        rows = await ctx.library.read(
-            lambda c: c.execute(
-                "SELECT src, outcome, reason, dst FROM work_item WHERE job_id = ? ORDER BY seq", (ctx.job_id,)
-            ).fetchall()
-        )
+        rows = await ctx.library.read(lambda c: worklist.items(c, ctx.job_id, ("src", "outcome", "reason", "dst")))
         out = TrashRestoreOutput()
         for src, outcome, reason, dst in rows:
             outcome = outcome or "failed"
