@@ -115,6 +115,8 @@ class JobRow(QFrame):
         font.setBold(True)
         self.title.setFont(font)
         self.state = QLabel()
+        # the usual states take the same room: the bars of the rows line up
+        self.state.setMinimumWidth(self.state.fontMetrics().horizontalAdvance("Running") + 8)
         self.phase = ElidedLabel()
         self.stats = ElidedLabel()
         self.bar = QProgressBar()

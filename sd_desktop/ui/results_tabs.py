@@ -149,12 +149,10 @@ class ResultTabs(QObject):
         self.results_action.setEnabled(bool(self.views))
 
     def close_all(self) -> None:
-        """The window closes: remember the preview's size, stop the views' loaders."""
-        for view in list(self.views):
+        """The window closes: stop the views' loaders (the preview's size was kept as it moved)."""
+        for view in self.views:
             if isinstance(view, DuplicatesView):
-                self.settings.setValue(PREVIEW_SPLIT_KEY, view.split.saveState())
                 view.dispose()
-        self.settings.sync()
 
     # -- duplicates ------------------------------------------------------------------------
     def open_duplicates(self, job_id: int | None, output: dict) -> DuplicatesView:

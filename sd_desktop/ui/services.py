@@ -61,6 +61,7 @@ class AppServices(QObject):
     # -- locations -------------------------------------------------------------------------
     async def add_location(self, path: paths.PathLike, index_mode: str = "content") -> int | None:
         """Register ``path`` and queue its indexing; returns the location id (None on refusal)."""
+
         def add() -> tuple[int, bytes]:
             return loc.add_location(self.library, path, index_mode=index_mode), loc.normalize(path)
 

@@ -10,7 +10,7 @@ import os
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 TITLE = "Add a folder to your library"
 BODY = (
@@ -18,6 +18,7 @@ BODY = (
     "files and check them for damage. Nothing on disk is changed."
 )
 DROP_HINT = "or drop a folder here"
+BOX_WIDTH = 480
 
 
 def dropped_folders(event: QDropEvent | QDragEnterEvent) -> list[bytes]:
@@ -47,7 +48,6 @@ class WelcomePage(QWidget):
         self.body = QLabel(BODY)
         self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.setWordWrap(True)
-        self.body.setMaximumWidth(460)
         self.add_button = QPushButton("Add Folder…")
         self.add_button.setObjectName("welcome_add")
         self.add_button.setDefault(True)
@@ -55,20 +55,25 @@ class WelcomePage(QWidget):
         self.drop_area = QLabel(DROP_HINT)
         self.drop_area.setObjectName("welcome_drop")
         self.drop_area.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.drop_area.setMinimumSize(320, 110)
+        self.drop_area.setFixedHeight(110)
         self._style_drop(False)
 
         box = QFrame()
+        box.setFixedWidth(BOX_WIDTH)  # a wrapped text needs a width to know its height
         column = QVBoxLayout(box)
         column.setSpacing(14)
         column.addWidget(self.title)
-        column.addWidget(self.body, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addWidget(self.body)
         column.addSpacing(6)
         column.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        column.addWidget(self.drop_area, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addWidget(self.drop_area)
+        row = QHBoxLayout()  # centred by stretches: an aligned item would get too little height
+        row.addStretch(1)
+        row.addWidget(box)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        layout.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
         layout.addStretch(2)
 
     def _style_drop(self, hovering: bool) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -135,6 +136,7 @@ class PreviewPane(QFrame):
         self._fit()
 
     def dispose(self) -> None:
-        """Stop loading (the view goes away): late pictures are dropped."""
-        self._timer.stop()
+        """Stop loading (the view goes away, or went already): late pictures are dropped."""
         self._runner.close()
+        if shiboken6.isValid(self._timer):
+            self._timer.stop()
