@@ -88,7 +88,13 @@ class ConflictDialog(QDialog):
         layout.addLayout(grid)
         layout.addWidget(self.apply_all)
         layout.addWidget(self.buttons)
-        self.choice_buttons["rename"].setDefault(True)  # once inside the dialog: Enter keeps both
+        # Enter keeps both, wherever the focus starts: a focused button must not become the default
+        # (the first one is Overwrite)
+        for button in self.choice_buttons.values():
+            button.setAutoDefault(False)
+        self.cancel_button.setAutoDefault(False)
+        self.choice_buttons["rename"].setDefault(True)  # once inside the dialog, or it does not hold
+        self.choice_buttons["rename"].setFocus()
         self.setMinimumWidth(560)
         self._show()
 

@@ -156,11 +156,11 @@ class DuplicatesView(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Interactive)
         for col, width in (
-            (COL_NAME, 300),
-            (COL_FOLDER, 260),
-            (COL_LOCATION, 110),
-            (COL_SIZE, 90),
-            (COL_MODIFIED, 140),
+            (COL_NAME, 240),  # with the preview beside it, the tree is narrow in a small window
+            (COL_FOLDER, 180),
+            (COL_LOCATION, 100),
+            (COL_SIZE, 80),
+            (COL_MODIFIED, 130),
         ):
             header.resizeSection(col, width)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
