@@ -328,3 +328,18 @@ def test_results_open_as_a_tab_beside_the_files(engine, qtbot, tmp_path):
     assert tabs.count() == 1 and not tabs.tabBar().isVisible()
     assert not window.result_tabs.results_action.isEnabled()
     window.dispose()
+
+
+def test_a_location_added_beside_the_window_opens_from_the_first_launch_page(engine, qtbot, tmp_path):
+    from sd_desktop.library.locations import add_location
+
+    window = make_window(engine, qtbot)
+    window.open_start()
+    assert window.pages.currentWidget() is window.welcome
+    folder = tmp_path / "Added"
+    folder.mkdir()
+    add_location(engine.library, folder)  # as the command line does, in another process
+    window.sidebar.refresh()
+    qtbot.waitUntil(lambda: window.current_path == os.fsencode(folder), timeout=10000)
+    assert window.pages.currentWidget() is window.content
+    window.dispose()
