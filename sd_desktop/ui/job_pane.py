@@ -8,7 +8,7 @@ panel was expanded are remembered in the window's settings.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QSplitter
 
 from sd_desktop.ui.job_panel import JobPanel
@@ -29,9 +29,18 @@ class JobPane(QObject):
         self.panel = panel
         self.expanded = False
         self.expanded_height = EXPANDED_HEIGHT
+        self._shown = False
         panel.stripChanged.connect(self.fit)
         panel.expandRequested.connect(self.set_expanded)
         split.splitterMoved.connect(self._moved)
+        split.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # sizes restored before the window is shown have no height to share yet: fit once it has
+        if watched is self.split and event.type() == QEvent.Type.Show and not self._shown:
+            self._shown = True
+            QTimer.singleShot(0, self.fit)
+        return False
 
     def set_expanded(self, on: bool) -> None:
         if on == self.expanded:
