@@ -1,5 +1,6 @@
 """What the file system and the library know of one path: kind, size, entry, cas_id, integrity
-hash, MIME and thumbnail sidecars. The ``info`` command prints it; the window's Properties shows it."""
+hash, MIME, thumbnail sidecars, the location holding it (by id and name) and, for a folder, how
+many files and folders are below it. The ``info`` command prints it; the window's Properties shows it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import stat
 
 from sd_desktop import paths
+from sd_desktop.enums import EntryKind
 from sd_desktop.library.library import Library
 from sd_desktop.library.locations import locate, normalize
 
@@ -31,6 +33,7 @@ def describe(lib: Library, path: str) -> dict:
         "mtime_ns": st.st_mtime_ns,
         "indexed": False,
         "location_id": None,
+        "location_name": None,
         "entry_id": None,
         "cas_id": None,
         "integrity_hash": None,
@@ -51,8 +54,9 @@ def describe(lib: Library, path: str) -> dict:
     def q(conn):
         where = locate(conn, real)
         if where is None:
-            return None, None, []
+            return None, None, None, [], None
         loc_id, rel, _root = where
+        name = conn.execute("SELECT name FROM location WHERE id = ?", (loc_id,)).fetchone()
         row = conn.execute(
             "SELECT id, kind, size, cas_id, integrity_hash, mime, content_id, aggregate_size, file_count, "
             "child_count FROM entry WHERE location_id = ? AND path = ?",
@@ -64,12 +68,22 @@ def describe(lib: Library, path: str) -> dict:
                 "SELECT variant, path, width, height, format, size FROM sidecar WHERE content_id = ? ORDER BY variant",
                 (row[6],),
             ).fetchall()
-        return loc_id, row, sidecars
+        dirs = None
+        if row and row[1] == EntryKind.DIR:
+            # folders below, at any depth: for the root every other folder of the location; else the
+            # paths between "rel/" and "rel0" ("0" follows "/"), a range of the (location_id, path) index
+            below, args = ("path > ? AND path < ?", (rel + b"/", rel + b"0")) if rel else ("path != ?", (b"",))
+            dirs = conn.execute(
+                f"SELECT COUNT(*) FROM entry WHERE location_id = ? AND kind = ? AND {below}",
+                (loc_id, int(EntryKind.DIR), *args),
+            ).fetchone()[0]
+        return loc_id, (name[0] if name else None), row, sidecars, dirs
 
-    loc_id, row, sidecars = lib.read_sync(q)
+    loc_id, location_name, row, sidecars, dirs = lib.read_sync(q)
     if loc_id is None:
         return out
     out["location_id"] = loc_id
+    out["location_name"] = location_name
     if row is None:
         return out
     out.update(
@@ -91,5 +105,5 @@ def describe(lib: Library, path: str) -> dict:
         ],
     )
     if row[1] == 1:
-        out.update(aggregate_size=row[7], file_count=row[8], child_count=row[9])
+        out.update(aggregate_size=row[7], file_count=row[8], child_count=row[9], dir_count=dirs)
     return out

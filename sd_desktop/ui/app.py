@@ -118,7 +118,7 @@ class AppController(QObject):
         if targets:
             self.window.open_path(_folder_of(targets[0]))
         else:
-            self.window.open_path(self.window.last_path() or os.path.expanduser("~"))
+            self.window.open_start()  # the last folder shown, or the first-launch page
         if getattr(self.args, "quit_when_idle", False):
             self.tasks.spawn(self._quit_when_idle(), what="quit when idle")
 

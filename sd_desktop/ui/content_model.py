@@ -45,7 +45,7 @@ from sd_desktop.library.browse import (
     SortKey,
     resolve_folder,
 )
-from sd_desktop.ui.formatting import human_count, human_size, human_time
+from sd_desktop.ui.formatting import human_size, human_time, plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.thumbnails import ThumbnailCache
 from sd_desktop.volumes.listing import ListingError, scan_directory
@@ -490,7 +490,7 @@ class ContentModel(QAbstractTableModel):
             if r[R_SIZE]:  # the indexer's aggregate size of the files below
                 size = human_size(r[R_SIZE])
             else:
-                size = "" if r[R_CHILDREN] is None else f"{human_count(r[R_CHILDREN])} items"
+                size = "" if r[R_CHILDREN] is None else plural(r[R_CHILDREN], "item")
         else:
             size = human_size(r[R_SIZE])
         kind = self.icons.kind_text(r[R_KIND], r[R_NAME], r[R_MIME])

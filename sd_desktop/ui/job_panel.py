@@ -1,14 +1,18 @@
-"""The job panel (a dock): live rows for active jobs, and a clearable history.
+"""The job panel, at the bottom of the window: a compact strip of the active jobs, one line each,
+that expands to show the clearable history beside them.
 
 Active rows show name, target, phase, a progress bar, items/bytes, speed and ETA, with pause /
 resume / cancel buttons that call manager commands through ``AppServices``. Finished jobs move
-to the history table; double-click (or Details) shows a job's output, error and non-critical
-errors. Jobs found running after a crash are labelled "interrupted by a crash".
+to the history table, which names targets by their folder or location (``job_words``) and says
+how each job ended in a word or three; double-click (or Details) shows a job's output, error and
+non-critical errors. Jobs found running after a crash are labelled "interrupted by a crash".
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -34,7 +38,10 @@ from PySide6.QtWidgets import (
 
 from sd_desktop.jobs import FINISHED, EventKind, JobEvent, JobInfo, JobStatus, Progress
 from sd_desktop.jobs.codec import to_jsonable
-from sd_desktop.ui.formatting import human_count, human_duration, human_rate, human_size, human_time
+from sd_desktop.library.locations import list_locations
+from sd_desktop.ui.elided_label import ElidedLabel
+from sd_desktop.ui.formatting import human_count, human_duration, human_rate, human_size, human_time, plural, short_time
+from sd_desktop.ui.job_words import Locations, short_status, target_label
 from sd_desktop.ui.services import AppServices
 
 STATUS_TEXT = {
@@ -48,6 +55,8 @@ STATUS_TEXT = {
 }
 CRASH_NOTE = "interrupted by a crash"
 BAR_STEPS = 1000  # per mille: a 100,000-item job moves the bar every 100 items
+STRIP_ROWS = 4  # the compact strip grows to this many jobs, then scrolls
+BAR_WIDTH = 140
 
 
 def job_title(name: str) -> str:
@@ -71,9 +80,9 @@ def progress_texts(p: Progress | None) -> tuple[str, str, float | None]:
     parts = []
     done, total = p.done or 0, p.total
     if total:
-        parts.append(f"{human_count(done)} / {human_count(total)} items")
+        parts.append(f"{human_count(done)} / {plural(total, 'item')}")
     elif done:
-        parts.append(f"{human_count(done)} items")
+        parts.append(plural(done, "item"))
     bdone, btotal = p.bytes_done or 0, p.bytes_total
     if btotal:
         parts.append(f"{human_size(bdone)} / {human_size(btotal)}")
@@ -88,7 +97,8 @@ def progress_texts(p: Progress | None) -> tuple[str, str, float | None]:
 
 
 class JobRow(QFrame):
-    """One active job."""
+    """One active job, on one line: title, phase, bar, figures, state and its buttons (texts that do
+    not fit end in "…" and show whole in their tooltips)."""
 
     def __init__(self, info: JobInfo, services: AppServices, parent: QWidget | None = None):
         super().__init__(parent)
@@ -100,19 +110,19 @@ class JobRow(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         style = self.style()
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title = ElidedLabel()
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
         self.state = QLabel()
-        self.phase = QLabel()
-        self.phase.setTextFormat(Qt.TextFormat.PlainText)
-        self.stats = QLabel()
-        self.stats.setTextFormat(Qt.TextFormat.PlainText)
+        # the usual states take the same room: the bars of the rows line up
+        self.state.setMinimumWidth(self.state.fontMetrics().horizontalAdvance("Running") + 8)
+        self.phase = ElidedLabel()
+        self.stats = ElidedLabel()
         self.bar = QProgressBar()
-        self.bar.setTextVisible(True)
-        self.bar.setMaximumHeight(16)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedWidth(BAR_WIDTH)
+        self.bar.setMaximumHeight(14)
         self.errors = QToolButton()
         self.errors.setAutoRaise(True)
         self.errors.clicked.connect(self._show_errors)
@@ -125,22 +135,17 @@ class JobRow(QFrame):
         self.cancel_button.setToolTip("Cancel this job")
         self.cancel_button.clicked.connect(lambda: self.services.cancel(self.job_id))
 
-        top = QHBoxLayout()
-        top.setSpacing(4)
-        top.addWidget(self.title, 1)
-        top.addWidget(self.state)
-        top.addWidget(self.errors)
-        top.addWidget(self.pause_button)
-        top.addWidget(self.cancel_button)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.phase, 1)
-        bottom.addWidget(self.stats)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 6)
-        layout.setSpacing(2)
-        layout.addLayout(top)
-        layout.addWidget(self.bar)
-        layout.addLayout(bottom)
+        line = QHBoxLayout(self)
+        line.setContentsMargins(6, 1, 4, 1)
+        line.setSpacing(8)
+        line.addWidget(self.title, 3)
+        line.addWidget(self.phase, 3)
+        line.addWidget(self.bar)
+        line.addWidget(self.stats, 3)
+        line.addWidget(self.state)
+        line.addWidget(self.errors)
+        line.addWidget(self.pause_button)
+        line.addWidget(self.cancel_button)
         self.set_info(info)
 
     def set_info(self, info: JobInfo) -> None:
@@ -164,7 +169,7 @@ class JobRow(QFrame):
 
     def set_error_count(self, n: int) -> None:
         self.errors.setVisible(n > 0)
-        self.errors.setText(f"{n} error{'s' if n != 1 else ''}")
+        self.errors.setText(plural(n, "error"))
         self.errors.setToolTip("Show the problems this job skipped")
 
     def set_progress(self, p: Progress | None) -> None:
@@ -226,7 +231,9 @@ def details_text(info: JobInfo) -> str:
         if info.started_at:
             lines.append(f"Took: {human_duration(info.finished_at - info.started_at)}")
     if info.interrupted:
-        lines.append(f"This job was {CRASH_NOTE} {info.interrupted} time(s) and continued from its last checkpoint.")
+        times = "once" if info.interrupted == 1 else f"{info.interrupted} times"
+        went_on = "could not continue" if info.status is JobStatus.FAILED else "continued from its last checkpoint"
+        lines.append(f"This job was {CRASH_NOTE} {times} and {went_on}.")
     if info.error:
         lines += ["", f"Error: {info.error}"]
     if info.output is not None:
@@ -244,13 +251,21 @@ def details_text(info: JobInfo) -> str:
 
 
 class JobHistoryModel(QAbstractTableModel):
-    """Finished jobs, newest first."""
+    """Finished jobs, newest first: what, on what (by name), how it ended, when."""
 
-    HEADERS = ("Job", "Target", "Status", "Finished", "Errors")
+    HEADERS = ("Job", "Target", "Status", "Finished")
+    COL_JOB, COL_TARGET, COL_STATUS, COL_FINISHED = range(4)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._jobs: list[JobInfo] = []
+        self.locations: Locations = {}
+
+    def set_locations(self, locations: Locations) -> None:
+        """Names of the library's locations (targets of index and thumbnail jobs are shown by them)."""
+        self.locations = locations
+        if self._jobs:
+            self.dataChanged.emit(self.index(0, self.COL_TARGET), self.index(len(self._jobs) - 1, self.COL_TARGET))
 
     def set_jobs(self, jobs: list[JobInfo]) -> None:
         self.beginResetModel()
@@ -293,14 +308,18 @@ class JobHistoryModel(QAbstractTableModel):
         j = self._jobs[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                job_title(j.name),
-                j.target,
-                status_text(j),
-                human_time(j.finished_at) if j.finished_at else "",
-                str(j.error_count) if j.error_count else "",
-            )[col]
+            if col == self.COL_JOB:
+                return job_title(j.name)
+            if col == self.COL_TARGET:
+                return target_label(j, self.locations)[0]
+            if col == self.COL_STATUS:
+                return short_status(j)
+            return short_time(j.finished_at)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.COL_TARGET:
+                return target_label(j, self.locations)[1]
+            if col == self.COL_FINISHED:
+                return human_time(j.finished_at) if j.finished_at else None
             return j.error or status_text(j)
         if role == Qt.ItemDataRole.UserRole:
             return j.id
@@ -308,28 +327,35 @@ class JobHistoryModel(QAbstractTableModel):
 
 
 class JobPanel(QWidget):
-    """Active jobs above, history below. Fed by the bridge's signals."""
+    """Active jobs, and (expanded) the history beside them. Fed by the bridge's signals.
+
+    Compact, the panel is a strip of the active jobs, one line each (``strip_height``); expanded,
+    it also shows the history. The window decides how tall the panel is (``ui.job_pane``)."""
 
     activeChanged = Signal(int, object)  # number of active jobs, overall fraction (or None)
+    stripChanged = Signal()  # the strip's height changes (a job came or went)
+    expandRequested = Signal(bool)  # the panel's own Hide button
 
     def __init__(self, services: AppServices, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setObjectName("job_panel")
         self.services = services
         self.rows: dict[int, JobRow] = {}
+        self.expanded = False
 
         self.empty = QLabel("No jobs running")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setEnabled(False)
         self._rows_box = QWidget()
         self._rows_layout = QVBoxLayout(self._rows_box)
-        self._rows_layout.setContentsMargins(4, 4, 4, 4)
-        self._rows_layout.setSpacing(4)
+        self._rows_layout.setContentsMargins(0, 0, 0, 0)
+        self._rows_layout.setSpacing(0)
         self._rows_layout.addWidget(self.empty)
         self._rows_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self._rows_box)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self._rows_box)
 
         self.history_model = JobHistoryModel(self)
         self.history = QTreeView()
@@ -339,15 +365,22 @@ class JobPanel(QWidget):
         self.history.setUniformRowHeights(True)
         self.history.setAlternatingRowColors(True)
         self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.history.header()
+        # the target takes what the short columns leave: nothing is pushed out of sight
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(JobHistoryModel.COL_TARGET, QHeaderView.ResizeMode.Stretch)
         self.history.doubleClicked.connect(self._details_of_index)
         self.details_button = QPushButton("Details…")
         self.details_button.clicked.connect(self._details_of_selection)
-        self.clear_button = QPushButton("Clear history")
+        self.clear_button = QPushButton("Clear History")
         self.clear_button.clicked.connect(self._clear)
+        self.hide_button = QPushButton("Hide")
+        self.hide_button.setObjectName("hide_history")
+        self.hide_button.setToolTip("Back to the strip of running jobs (Ctrl+J)")
+        self.hide_button.clicked.connect(lambda: self.expandRequested.emit(False))
         history_head = QHBoxLayout()
         label = QLabel("History")
         font = label.font()
@@ -356,37 +389,76 @@ class JobPanel(QWidget):
         history_head.addWidget(label, 1)
         history_head.addWidget(self.details_button)
         history_head.addWidget(self.clear_button)
-        history_box = QWidget()
-        hl = QVBoxLayout(history_box)
+        history_head.addWidget(self.hide_button)
+        self.history_box = QWidget()
+        hl = QVBoxLayout(self.history_box)
         hl.setContentsMargins(4, 4, 4, 4)
         hl.addLayout(history_head)
         hl.addWidget(self.history)
 
         active_box = QWidget()
         al = QVBoxLayout(active_box)
-        al.setContentsMargins(4, 4, 4, 4)
+        al.setContentsMargins(0, 0, 0, 0)
+        al.setSpacing(2)
         self.active_label = QLabel("Active jobs")
         self.active_label.setFont(font)
+        self.active_label.setContentsMargins(4, 4, 4, 0)
         al.addWidget(self.active_label)
-        al.addWidget(scroll, 1)
-        # side by side: the dock is wide and short at the bottom of the window
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(active_box)
-        split.addWidget(history_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([720, 480])
+        al.addWidget(self.scroll, 1)
+        # side by side when expanded: the panel is wide and short at the bottom of the window
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(active_box)
+        self.split.addWidget(self.history_box)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 1)
+        self.split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(split)
+        layout.addWidget(self.split)
+        self.set_expanded(False)
 
         services.bridge.jobEvent.connect(self._on_event)
         services.bridge.jobProgress.connect(self._on_progress)
+        services.locationsChanged.connect(self._load_locations)
         self.reload()
+
+    # -- compact strip / expanded ----------------------------------------------------------
+    def set_expanded(self, on: bool) -> None:
+        self.expanded = on
+        self.history_box.setVisible(on)
+        self.active_label.setVisible(on)
+        self.empty.setVisible(on and not self.rows)
+        bars = Qt.ScrollBarPolicy
+        self.scroll.setVerticalScrollBarPolicy(
+            bars.ScrollBarAsNeeded if on or len(self.rows) > STRIP_ROWS else bars.ScrollBarAlwaysOff
+        )
+
+    def strip_height(self) -> int:
+        """How tall the compact strip is: its jobs' lines (up to STRIP_ROWS), 0 with none."""
+        rows = list(self.rows.values())[:STRIP_ROWS]
+        return sum(r.sizeHint().height() for r in rows)
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
         self.services.tasks.spawn(self.services.manager.list(limit=500), what="list jobs", done=self._loaded)
+        self._load_locations()
+
+    def _load_locations(self) -> None:
+        library = self.services.library
+
+        def read() -> dict[int, tuple[str, str]]:
+            conn = library.connect_reader()
+            try:
+                return {loc.id: (loc.name, loc.path) for loc in list_locations(conn=conn)}
+            except sqlite3.Error:
+                return {}
+            finally:
+                conn.close()
+
+        async def go() -> dict[int, tuple[str, str]]:
+            return await asyncio.to_thread(read)
+
+        self.services.tasks.spawn(go(), what="location names", done=self.history_model.set_locations)
 
     def _loaded(self, infos: list[JobInfo]) -> None:
         self.history_model.set_jobs([i for i in infos if i.status in FINISHED])
@@ -395,6 +467,7 @@ class JobPanel(QWidget):
         self._emit_active()
 
     def _upsert(self, info: JobInfo) -> None:
+        before = len(self.rows)
         if info.status in FINISHED:
             row = self.rows.pop(info.id, None)
             if row is not None:
@@ -408,8 +481,10 @@ class JobPanel(QWidget):
                 self._rows_layout.insertWidget(self._rows_layout.count() - 1, row)
             else:
                 row.set_info(info)
-        self.empty.setVisible(not self.rows)
         self.active_label.setText(f"Active jobs ({len(self.rows)})" if self.rows else "Active jobs")
+        self.set_expanded(self.expanded)
+        if len(self.rows) != before:
+            self.stripChanged.emit()
         self._emit_active()
 
     # -- live events -----------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The main window: sidebar | content pane (breadcrumb, list/grid, filter), job panel and results
-docks, menus and status bar. It builds the parts that act on files (``file_ops``, ``rename``,
+"""The main window: sidebar | main area (the files, and results as tabs beside them), the job
+panel as a strip below (``job_pane``), menus and status bar; the first-launch page when the
+library holds no folder yet. It builds the parts that act on files (``file_ops``, ``rename``,
 ``results_tabs``, ``copy_conflicts``, drops, context menus), creates its menus and hands them to
 ``file_menus`` to fill; it holds no engine logic of its own."""
 
@@ -14,7 +15,6 @@ from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QDockWidget,
     QFileDialog,
     QLabel,
     QLineEdit,
@@ -43,6 +43,7 @@ from sd_desktop.ui.file_menus import fill_edit_menu, fill_files_menu, fill_tools
 from sd_desktop.ui.file_ops import FileOperations
 from sd_desktop.ui.formatting import human_count, human_duration, human_size, plural
 from sd_desktop.ui.icons import TypeIcons
+from sd_desktop.ui.job_pane import JobPane
 from sd_desktop.ui.job_panel import JobPanel, job_title
 from sd_desktop.ui.job_submit import JobSubmitter
 from sd_desktop.ui.pathbar import PathBar
@@ -54,8 +55,10 @@ from sd_desktop.ui.settings import get_bool, get_int, open_settings
 from sd_desktop.ui.sidebar import PathRole as SidebarPathRole
 from sd_desktop.ui.sidebar import Sidebar
 from sd_desktop.ui.trash_page import TrashPage
+from sd_desktop.ui.welcome import WelcomePage
 
 LONG_JOB_SECONDS = 10.0
+SIDEBAR_WIDTH = 240  # px: the sidebar's first width, until the user drags it
 OUTCOME_TEXT = {EventKind.COMPLETED: "finished", EventKind.FAILED: "failed", EventKind.CANCELLED: "cancelled"}
 
 
@@ -101,23 +104,30 @@ class MainWindow(QMainWindow):
         self._filter_timer.timeout.connect(lambda: self.model.set_filter(self.filter.text().strip()))
         self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
 
-        self.pages = QStackedWidget()  # the folder's contents, or the Trash
+        self.pages = QStackedWidget()  # the folder's contents, the Trash, or the first-launch page
         self.pages.addWidget(self.content)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.welcome = WelcomePage()
+        self.welcome.addRequested.connect(self.add_location_dialog)
+        self.welcome.foldersDropped.connect(self._add_dropped_locations)
+        self.pages.addWidget(self.welcome)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)  # sidebar | main area (added with the results)
+        self.splitter.setObjectName("side_split")
         self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.pages)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([260, 900])
-        self.setCentralWidget(self.splitter)
 
         self.jobs = JobPanel(services)
         self.jobs.activeChanged.connect(self._jobs_changed)
-        self.job_dock = QDockWidget("Jobs", self)
-        self.job_dock.setObjectName("jobs_dock")
-        self.job_dock.setWidget(self.jobs)
-        self.job_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.job_dock)
+        # the files above, the job panel below: a strip of the running jobs, or the history
+        self.vsplit = QSplitter(Qt.Orientation.Vertical)
+        self.vsplit.setObjectName("jobs_split")
+        self.vsplit.addWidget(self.splitter)
+        self.vsplit.addWidget(self.jobs)
+        self.vsplit.setStretchFactor(0, 1)
+        self.vsplit.setStretchFactor(1, 0)
+        self.vsplit.setChildrenCollapsible(False)
+        self.setCentralWidget(self.vsplit)
+        self.job_pane = JobPane(self.vsplit, self.jobs, self)
+        services.locationAdded.connect(self._location_added)
+        self.sidebar.loaded.connect(self._sidebar_loaded)
 
         # what acts on files: each part gets what it needs, nothing reaches into the window
         self.prompts = Prompts(self, lambda: self.current_path)
@@ -128,6 +138,7 @@ class MainWindow(QMainWindow):
         self.result_tabs = ResultTabs(
             services, self.job_submit, self.targets, self.prompts, self.file_ops, self.icons, self
         )
+        self._build_main_area()
         self.copy_conflicts = ConflictPrompter(services, self)
         self.drops = DropHandler(self.file_ops, self.targets, self)
         self.trash_page = TrashPage(services, self.job_submit, self.prompts, self.icons, self)
@@ -148,11 +159,6 @@ class MainWindow(QMainWindow):
         services.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         services.bridge.jobEvent.connect(self._job_event)
         self._restore_settings()
-        # docked after the saved layout is restored, as a dock it does not know: the pane starts
-        # hidden and opens with the first results
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.result_tabs.dock)
-        self.tabifyDockWidget(self.job_dock, self.result_tabs.dock)
-        self.result_tabs.dock.hide()
         self._connect_file_views()
 
     # -- actions ---------------------------------------------------------------------------
@@ -189,9 +195,15 @@ class MainWindow(QMainWindow):
         )
         view_list.setChecked(True)
         a.add("show_hidden", "Show Hidden Files", self._toggle_hidden, shortcut="Ctrl+H", checkable=True)
-        toggle = self.job_dock.toggleViewAction()
-        toggle.setText("Job Panel")
-        toggle.setShortcut(QKeySequence("Ctrl+J"))
+        job_panel = a.add(
+            "job_panel",
+            "Job Panel",
+            self.job_pane.set_expanded,
+            shortcut="Ctrl+J",
+            checkable=True,
+            tip="Show the job history beside the running jobs",
+        )
+        self.job_pane.expandedChanged.connect(job_panel.setChecked)
         self._view_grid, self._view_list = view_grid, view_list
 
     def _build_menus_and_toolbar(self) -> None:
@@ -217,7 +229,7 @@ class MainWindow(QMainWindow):
         m.addAction(a["show_hidden"])
         m.addAction(a["refresh"])
         m.addSeparator()
-        m.addAction(self.job_dock.toggleViewAction())
+        m.addAction(a["job_panel"])
         m = bar.addMenu("&Go")
         for key in ("back", "forward", "up", "home"):
             m.addAction(a[key])
@@ -254,6 +266,15 @@ class MainWindow(QMainWindow):
             lambda pos: self.result_tabs.show_history_menu(history, self.jobs.history_model, pos)
         )
 
+    def _build_main_area(self) -> None:
+        """The files as the first tab of the main area; results open as tabs beside them."""
+        self.result_tabs.set_files_page(self.pages)
+        self.splitter.addWidget(self.result_tabs.tabs)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([SIDEBAR_WIDTH, 1000])
+
     def _folder_under(self, view: QAbstractItemView, pos: QPoint) -> bytes | None:
         """Where a drop at ``pos`` of a content view goes: the folder row under it, else the folder shown."""
         index = view.indexAt(pos)
@@ -282,7 +303,8 @@ class MainWindow(QMainWindow):
         self.job_label = QToolButton()
         self.job_label.setObjectName("job_indicator")
         self.job_label.setAutoRaise(True)
-        self.job_label.clicked.connect(lambda: self.job_dock.setVisible(not self.job_dock.isVisible()))
+        self.job_label.setToolTip("Show or hide the job history (Ctrl+J)")
+        self.job_label.clicked.connect(self.job_pane.toggle)
         self.job_bar = QProgressBar()
         self.job_bar.setMaximumWidth(120)
         self.job_bar.setMaximumHeight(14)
@@ -309,6 +331,8 @@ class MainWindow(QMainWindow):
             self._forward.clear()
         self._path = raw
         self.path_bar.set_path(raw)
+        self.sidebar.highlight(raw)
+        self.result_tabs.show_files()
         in_trash = raw == trash_folder()  # the Trash place: every trash, as the Trash view
         self.pages.setCurrentWidget(self.trash_page.view if in_trash else self.content)
         self.trash_page.set_active(in_trash)
@@ -322,6 +346,38 @@ class MainWindow(QMainWindow):
     @property
     def current_path(self) -> bytes | None:
         return self._path
+
+    def open_start(self) -> None:
+        """What the window shows at start, unless it was told a folder: the last folder shown, or,
+        at the first launch, the page that says to add a folder."""
+        if self._path is not None:
+            return  # a location added at start opened already
+        last = self.last_path()
+        if last is not None:
+            self.open_path(last)
+        else:
+            self.show_welcome()
+
+    def show_welcome(self) -> None:
+        self.pages.setCurrentWidget(self.welcome)
+        self.trash_page.set_active(False)
+        self.result_tabs.show_files()
+        self.setWindowTitle("sd_desktop")
+        self.selection_label.setText("")
+        self.sidebar.highlight(None)
+
+    def _location_added(self, folder: bytes, _location_id: int) -> None:
+        self.open_path(folder)  # the user added it to look at it
+
+    def _add_dropped_locations(self, folders: list[bytes]) -> None:
+        for folder in folders:  # each is opened once added (locationAdded)
+            self.services.spawn_add_location(folder)
+
+    def _sidebar_loaded(self) -> None:
+        """Locations added elsewhere (the command line) while the first-launch page shows: open one."""
+        locations = self.sidebar.model.locations
+        if self.pages.currentWidget() is self.welcome and self._path is None and locations:
+            self.open_path(locations[0].path)
 
     def go_back(self) -> None:
         if self._back:
@@ -451,8 +507,7 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
-        else:
-            self.resizeDocks([self.job_dock], [210], Qt.Orientation.Vertical)
+        self.job_pane.restore(s)
         header = s.value("view/header")
         if isinstance(header, QByteArray) and not header.isEmpty():
             self.content.list.horizontalHeader().restoreState(header)
@@ -469,6 +524,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("window/splitter", self.splitter.saveState())
+        self.job_pane.save(s)
         s.setValue("view/header", self.content.list.horizontalHeader().saveState())
         s.setValue("view/mode", self.content.mode)
         s.setValue("view/show_hidden", self.actions["show_hidden"].isChecked())
@@ -489,6 +545,7 @@ class MainWindow(QMainWindow):
     def dispose(self) -> None:
         """Stop background loaders before the library closes."""
         self.model.close()
+        self.result_tabs.close_all()
         self.trash_page.close()
         self.sidebar.close_runner()
         if self.tray is not None:

@@ -1,7 +1,8 @@
-"""Find duplicates and Validate, and their results as tabs of the "Results" dock: the duplicates
-view (guarded trash / delete / move of the marked copies, export) and the validation view
-(re-validate, export); stored results reopen from the job history's menu or the Tools menu (they
-survive a restart).
+"""Find duplicates and Validate, and their results as tabs of the window's main area, beside the
+"Files" tab (the tab bar shows only while results are open): the duplicates view (guarded trash /
+delete / move of the marked copies, export, a preview of the selected picture) and the validation
+view (re-validate, export); stored results reopen from the job history's menu or the Tools menu
+(they survive a restart). The size the user gives the duplicates view's preview is remembered.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import sqlite3
 from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import QObject, QPoint, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QTreeView, QWidget
+from PySide6.QtCore import QByteArray, QObject, QPoint
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMainWindow, QMenu, QTabBar, QTabWidget, QTreeView, QWidget
 
 from sd_desktop import paths
 from sd_desktop.jobs import JobInfo, JobStatus
@@ -29,6 +31,7 @@ from sd_desktop.ui.dialogs.confirm_delete import ConfirmDeleteDialog
 from sd_desktop.ui.dialogs.find_duplicates import FindDuplicatesDialog
 from sd_desktop.ui.dialogs.validate import ValidateDialog
 from sd_desktop.ui.file_ops import FileOperations
+from sd_desktop.ui.formatting import plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.job_panel import JobHistoryModel
 from sd_desktop.ui.job_submit import JobSubmitter
@@ -38,12 +41,13 @@ from sd_desktop.ui.results.duplicates_view import DuplicatesView
 from sd_desktop.ui.results.validation_model import ValidationModel
 from sd_desktop.ui.results.validation_view import ValidationView
 from sd_desktop.ui.services import AppServices
+from sd_desktop.ui.settings import open_settings
 from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_trash
 
 THUMBNAIL_LOOKUP_LIMIT = 5000  # duplicate files whose thumbnails are looked up (a big result shows its top)
 RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
 STORED_RESULTS_SEARCHED = 200  # latest jobs searched for the last results of a kind
-RESULTS_HEIGHT = 420
+PREVIEW_SPLIT_KEY = "layout/duplicates_preview"
 
 
 class ResultTabs(QObject):
@@ -69,14 +73,33 @@ class ResultTabs(QObject):
         self.views: list[QWidget] = []
         self.history_menu: QMenu | None = None
 
-        self.tabs = QTabWidget()
+        self.files_page: QWidget | None = None
+        self.settings = open_settings()
+        self.tabs = QTabWidget()  # the window's main area
         self.tabs.setObjectName("results_tabs")
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
+        self.tabs.setTabBarAutoHide(True)  # one tab (the files): no tab bar
         self.tabs.tabCloseRequested.connect(self._close_tab)
-        self.dock = QDockWidget("Results", window)  # the window docks it
-        self.dock.setObjectName("results_dock")
-        self.dock.setWidget(self.tabs)
+        self.results_action = QAction("Results", self)  # Tools › Results: back to the latest results
+        self.results_action.setEnabled(False)
+        self.results_action.triggered.connect(self.show_results)
+
+    def set_files_page(self, page: QWidget, title: str = "Files") -> None:
+        """The first tab, which never closes: the folder's contents (or the Trash)."""
+        self.files_page = page
+        self.tabs.insertTab(0, page, title)
+        self.tabs.tabBar().setTabButton(0, QTabBar.ButtonPosition.RightSide, None)
+        self.tabs.tabBar().setTabButton(0, QTabBar.ButtonPosition.LeftSide, None)
+        self.tabs.setCurrentIndex(0)
+
+    def show_files(self) -> None:
+        if self.files_page is not None:
+            self.tabs.setCurrentWidget(self.files_page)
+
+    def show_results(self) -> None:
+        if self.views:
+            self.tabs.setCurrentWidget(self.views[-1])
 
     # -- find duplicates / validate --------------------------------------------------------
     def find_duplicates(self) -> FindDuplicatesDialog:
@@ -110,25 +133,36 @@ class ResultTabs(QObject):
         self.views.append(view)
         i = self.tabs.addTab(view, title)
         self.tabs.setCurrentIndex(i)
-        self.dock.show()
-        self.dock.raise_()
-        self.window.resizeDocks([self.dock], [RESULTS_HEIGHT], Qt.Orientation.Vertical)
+        self.results_action.setEnabled(True)
 
     def _close_tab(self, index: int) -> None:
         view = self.tabs.widget(index)
+        if view is None or view is self.files_page:
+            return
         self.tabs.removeTab(index)
         if view in self.views:
             self.views.remove(view)
-        if view is not None:
-            view.deleteLater()
-        if not self.tabs.count():
-            self.dock.hide()
+        if isinstance(view, DuplicatesView):
+            self.settings.setValue(PREVIEW_SPLIT_KEY, view.split.saveState())
+            view.dispose()
+        view.deleteLater()
+        self.results_action.setEnabled(bool(self.views))
+
+    def close_all(self) -> None:
+        """The window closes: stop the views' loaders (the preview's size was kept as it moved)."""
+        for view in self.views:
+            if isinstance(view, DuplicatesView):
+                view.dispose()
 
     # -- duplicates ------------------------------------------------------------------------
     def open_duplicates(self, job_id: int | None, output: dict) -> DuplicatesView:
         model = DuplicatesModel(output, self.icons, self._locations(), self.services.thumbnails)
-        view = DuplicatesView(model, job_id)
+        view = DuplicatesView(model, job_id, library=self.library)
         model.setParent(view)
+        split = self.settings.value(PREVIEW_SPLIT_KEY)
+        if isinstance(split, QByteArray) and not split.isEmpty():
+            view.split.restoreState(split)
+        view.split.splitterMoved.connect(lambda *_: self.settings.setValue(PREVIEW_SPLIT_KEY, view.split.saveState()))
         view.trashRequested.connect(lambda items: self._delete_guarded(view, items, permanent=False))
         view.deleteRequested.connect(lambda items: self._delete_guarded(view, items, permanent=True))
         view.moveRequested.connect(lambda items: self._move_marked(view, items))
@@ -178,7 +212,7 @@ class ResultTabs(QObject):
                 view.show_message(f"Nothing was deleted: {info.error}")
 
         def go() -> None:
-            self.jobs.submit(config, f"Remove {len(items)} duplicates", on_done=done)
+            self.jobs.submit(config, f"Remove {plural(len(items), 'duplicate')}", on_done=done)
 
         if not permanent:
             go()
@@ -222,7 +256,7 @@ class ResultTabs(QObject):
                     self.jobs.undo_stack.push(MoveCommand(self.jobs, pairs))
 
         for config in configs:
-            self.jobs.submit(config, f"Move {len(config.sources)} duplicates", on_done=partial(done, config))
+            self.jobs.submit(config, f"Move {plural(len(config.sources), 'duplicate')}", on_done=partial(done, config))
 
     # -- validation ------------------------------------------------------------------------
     def open_validation(self, job_id: int | None, output: dict) -> ValidationView:

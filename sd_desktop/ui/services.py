@@ -36,6 +36,7 @@ def job_available(name: str) -> bool:
 class AppServices(QObject):
     status = Signal(str)  # a message for the status bar
     locationsChanged = Signal()
+    locationAdded = Signal(bytes, int)  # the new location's folder (resolved) and id: the window opens it
 
     def __init__(
         self,
@@ -60,12 +61,17 @@ class AppServices(QObject):
     # -- locations -------------------------------------------------------------------------
     async def add_location(self, path: paths.PathLike, index_mode: str = "content") -> int | None:
         """Register ``path`` and queue its indexing; returns the location id (None on refusal)."""
+
+        def add() -> tuple[int, bytes]:
+            return loc.add_location(self.library, path, index_mode=index_mode), loc.normalize(path)
+
         try:
-            location_id = await asyncio.to_thread(loc.add_location, self.library, path, index_mode=index_mode)
+            location_id, folder = await asyncio.to_thread(add)
         except loc.LocationError as exc:
             self.status.emit(f"Cannot add location: {exc}")
             return None
         self.locationsChanged.emit()
+        self.locationAdded.emit(folder, location_id)
         await self.index_location(location_id)
         return location_id
 

@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from sd_desktop import paths
+from sd_desktop.enums import EntryKind
 from sd_desktop.ops.files.trash.listing import TrashItem
 from sd_desktop.ui.formatting import human_size, plural
 from sd_desktop.ui.icons import TypeIcons
-from sd_desktop.volumes.listing import KIND_DIR, KIND_FILE
 
 COL_NAME, COL_FROM, COL_DELETED, COL_SIZE = range(4)
 HEADERS = ("Name", "Original Location", "Deleted", "Size")
@@ -86,7 +86,7 @@ class TrashModel(QAbstractTableModel):
         if role == SortRole:
             return (item.name.casefold(), self.data(index), item.deleted_at or "", item.size)[col]
         if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
-            return self.icons.icon(KIND_DIR if item.is_dir else KIND_FILE, item.name)
+            return self.icons.icon(EntryKind.DIR if item.is_dir else EntryKind.FILE, item.name)
         if role == Qt.ItemDataRole.ToolTipRole:
             where = paths.display(item.original_path) if item.original_path else "origin unknown"
             return f"{where}\n{item.problem}" if item.problem else where

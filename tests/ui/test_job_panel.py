@@ -72,6 +72,8 @@ def test_running_job_shows_progress_and_buttons_drive_the_engine(engine, qtbot, 
     assert history.job(0).error_count > 0
     assert "Problems (" in details_text(history.job(0)) and "could not do item" in details_text(history.job(0))
     qtbot.waitUntil(lambda: window.job_label.text() == "No jobs", timeout=10000)
+    click(qtbot, window.job_label)  # the history shows in the expanded panel
+    assert window.job_pane.expanded and panel.clear_button.isVisible()
     click(qtbot, panel.clear_button)
     qtbot.waitUntil(lambda: history.rowCount() == 0, timeout=10000)
     assert engine.run(engine.manager.list()) == []

@@ -316,5 +316,6 @@ def test_menu_bar_order_entries_and_shortcuts(engine, qtbot):
         found[act.text()] = entries
     assert list(found) == list(MENU_BAR)
     assert found == MENU_BAR
-    assert not window.result_tabs.dock.isVisible()  # the Results pane opens with the first results
+    tabs = window.result_tabs.tabs  # results open as tabs beside the files: none yet, no tab bar
+    assert tabs.count() == 1 and tabs.widget(0) is window.pages and not tabs.tabBar().isVisible()
     window.dispose()
