@@ -208,47 +208,58 @@ class JobManager:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> list[int]:
-        """Recover from a crash, then start scheduling. Returns the ids found interrupted."""
+        """Recover from a crash, then start scheduling. Returns the ids found interrupted: queued to
+        resume, or, when this manager runs the queue by itself and the job is ``destructive``,
+        paused until someone resumes or cancels it."""
         recovered = await self._recover()
         self._scheduler_task = asyncio.create_task(self._scheduler(), name="sd-job-scheduler")
         return recovered
 
     async def _recover(self) -> list[int]:
         rows = await self.library.read(
-            lambda c: c.execute("SELECT id, name, version FROM job WHERE status = 'running'").fetchall()
+            lambda c: c.execute(
+                "SELECT id, name, version, config, status FROM job WHERE status = 'running' "
+                "OR (status = 'queued' AND interrupted > 0)"
+            ).fetchall()
         )
-        updates: list[tuple[str, str | None, int]] = []
-        for job_id, name, _version in rows:
+        updates: list[tuple[str, str | None, int, int]] = []  # status, error, times interrupted now, id
+        for job_id, name, version, config_blob, status in rows:
+            crashed = int(status == JobStatus.RUNNING.value)
             try:
                 cls = job_class(name)
             except JobStateError as exc:
-                updates.append((JobStatus.FAILED.value, str(exc), job_id))
+                if crashed:
+                    updates.append((JobStatus.FAILED.value, str(exc), crashed, job_id))
                 continue
-            if cls.RESUMABLE:
-                updates.append((JobStatus.QUEUED.value, None, job_id))
-            else:
-                updates.append(
-                    (
-                        JobStatus.FAILED.value,
-                        "interrupted: the app stopped while this job ran, "
-                        "and this kind of job cannot resume; run it again",
-                        job_id,
-                    )
-                )
+            if not cls.RESUMABLE:
+                if crashed:
+                    updates.append((JobStatus.FAILED.value, _NOT_RESUMABLE, crashed, job_id))
+            elif self.run_queued and self._destructive(job_id, cls, version, config_blob):
+                # nobody resumes a delete or a move behind the user's back: it waits, paused, to be
+                # resumed or cancelled (also one an earlier run found interrupted and left queued)
+                updates.append((JobStatus.PAUSED.value, None, crashed, job_id))
+            elif crashed:
+                updates.append((JobStatus.QUEUED.value, None, crashed, job_id))
         if updates:
             now = time.time()
 
             def tx(conn: sqlite3.Connection) -> None:
                 conn.executemany(
-                    "UPDATE job SET status = ?, error = COALESCE(?, error), interrupted = interrupted + 1, "
+                    "UPDATE job SET status = ?, error = COALESCE(?, error), interrupted = interrupted + ?, "
                     f"updated_at = {now}, finished_at = CASE WHEN ? = 'failed' THEN {now} END WHERE id = ?",
-                    [(s, e, s, i) for s, e, i in updates],
+                    [(s, e, n, s, i) for s, e, n, i in updates],
                 )
 
             await self.library.write(tx)
-            if not self.run_queued:
-                pass  # interrupted jobs wait for an explicit resume (or the app) in CLI mode
-        return [i for _, _, i in updates]
+        # interrupted jobs wait for an explicit resume (or the app) in CLI mode
+        return [i for _, _, n, i in updates if n]
+
+    @staticmethod
+    def _destructive(job_id: int, cls: type[Job], version: int, config_blob: bytes) -> bool:
+        try:
+            return cls(_stored(job_id, cls.NAME, version, "config", config_blob, cls.Config)).destructive()
+        except JobStateError:
+            return False  # it fails with its own clear message when the scheduler rebuilds it
 
     async def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         """Pause running jobs (persisting them), stop scheduling. Jobs resume at the next start."""
@@ -401,12 +412,28 @@ class JobManager:
             log.exception("on_cancel of job %s failed", job_id)
         await self._store_finish(job_id, JobStatus.CANCELLED, error=None, output=None, ctx=None)
 
-    async def clear_history(self) -> int:
-        """Forget finished jobs (their rows and work lists)."""
+    async def clear_history(self, keep_last_of: tuple[str, ...] = ()) -> int:
+        """Forget finished jobs (their rows and work lists); returns how many. For the job names in
+        ``keep_last_of`` (searches whose results are costly to make again), the newest successful
+        job of each config is kept."""
         marks = ",".join("?" * len(FINISHED))
+        finished = [s.value for s in FINISHED]
+        keep = ""
+        args: list = []
+        if keep_last_of:
+            names = ",".join("?" * len(keep_last_of))
+            keep = (
+                " AND id NOT IN (SELECT MAX(id) FROM job WHERE status IN ('completed', 'completed_with_errors') "
+                f"AND name IN ({names}) GROUP BY name, config_key)"
+            )
+            args = list(keep_last_of)
         return await self.library.write(
-            lambda c: c.execute(f"DELETE FROM job WHERE status IN ({marks})", [s.value for s in FINISHED]).rowcount
+            lambda c: c.execute(f"DELETE FROM job WHERE status IN ({marks}){keep}", [*finished, *args]).rowcount
         )
+
+    async def _forget(self, job_id: int) -> None:
+        """Remove a finished job's row (and, by cascade, its work list)."""
+        await self.library.write(lambda c: c.execute("DELETE FROM job WHERE id = ?", (job_id,)))
 
     def set_concurrency(self, n: int) -> None:
         self.concurrency = max(1, n)
@@ -620,6 +647,8 @@ class JobManager:
             if fault is None:
                 try:
                     await self._store_finish(job_id, status, error=error, output=output, ctx=ctx)
+                    if status.succeeded and not job.recorded():
+                        await self._forget(job_id)
                 except Exception as exc:
                     # the end of the job could not be recorded: still end it, and say so to its waiters
                     fault = fault_of(exc, self.library.folder) or LibraryError(
@@ -750,6 +779,7 @@ class JobManager:
         )
 
 
+_NOT_RESUMABLE = "interrupted: the app stopped while this job ran, and this kind of job cannot resume; run it again"
 _EVENT_FOR_STATUS = {
     JobStatus.PAUSED: "paused",
     JobStatus.COMPLETED: "completed",

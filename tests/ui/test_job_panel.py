@@ -29,6 +29,13 @@ def click(qtbot, button) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def answer(qtbot, box, text: str) -> None:
+    """Click the button ``text`` of an open message box."""
+    qtbot.waitUntil(box.isVisible, timeout=5000)
+    (button,) = [b for b in box.buttons() if b.text() == text]
+    click(qtbot, button)
+
+
 def test_running_job_shows_progress_and_buttons_drive_the_engine(engine, qtbot, artifacts, tmp_path):
     window = MainWindow(engine.services)
     qtbot.addWidget(window)
@@ -73,6 +80,7 @@ def test_running_job_shows_progress_and_buttons_drive_the_engine(engine, qtbot, 
     assert "Problems (" in details_text(history.job(0)) and "could not do item" in details_text(history.job(0))
     qtbot.waitUntil(lambda: window.job_label.text() == "No jobs", timeout=10000)
     click(qtbot, panel.clear_button)
+    answer(qtbot, panel.clear_prompt, "Clear History")
     qtbot.waitUntil(lambda: history.rowCount() == 0, timeout=10000)
     assert engine.run(engine.manager.list()) == []
     window.dispose()

@@ -1,0 +1,102 @@
+"""One folder as it is on disk, with what the library knows of it.
+
+The window lists every folder the same way: ``os.scandir`` of that one folder (``volumes.listing``),
+so a file copied in from outside shows at once whether or not the folder is in a location. When a
+location holds the folder, each child is enriched from the library's rows of the same name: its
+entry id, a folder's total size and item count, and a file's content id and MIME (only while its
+size and modification time are still the ones indexed: otherwise they describe older bytes). The
+listing also says whether the library's rows differ from the disk (``stale``), so the caller can
+have them brought up to date (``ops.indexing.refresh``).
+
+Reads only (a reader connection of the caller's own, on a worker thread); no Qt.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sd_desktop import paths
+from sd_desktop.library.browse import (
+    KIND_DIR,
+    R_KIND,
+    R_MTIME,
+    R_NAME,
+    R_PATH,
+    R_SIZE,
+    FolderTarget,
+    Row,
+    SortKey,
+    resolve_folder,
+)
+from sd_desktop.volumes.listing import KIND_FILE, scan_directory
+
+_KNOWN_SQL = (
+    "SELECT path, id, kind, size, aggregate_size, mtime_ns, content_id, mime, child_count "
+    "FROM entry WHERE parent_id = ?"
+)
+
+
+@dataclass(frozen=True)
+class DiskListing:
+    """A folder's children (``browse.Row`` tuples, unsorted, hidden ones included)."""
+
+    target: FolderTarget
+    rows: list[Row]
+    stale: bool  # a location holds the folder and its library rows differ from the disk
+
+
+def resolve_shown(conn: sqlite3.Connection, path: paths.PathLike) -> FolderTarget:
+    """``browse.resolve_folder`` of the folder a path shows: a link to a folder is looked up where it
+    leads (the library indexes links, not what they point to), but keeps the path it was opened by."""
+    shown = os.path.normpath(os.path.abspath(os.fsencode(path)))
+    real = os.path.realpath(shown)
+    found = resolve_folder(conn, real)
+    return FolderTarget(shown, found.location_id, found.location_root, found.entry_id)
+
+
+def list_folder(conn: sqlite3.Connection, target: FolderTarget) -> DiskListing:
+    """The children of ``target.path`` as listed now, enriched from the library (``ListingError``
+    when the folder itself cannot be read)."""
+    entries = scan_directory(target.path)
+    known: dict[bytes, tuple] = {}
+    if target.in_library:
+        for r in conn.execute(_KNOWN_SQL, (target.entry_id,)):
+            known[bytes(r[0]).rpartition(b"/")[2]] = r
+    stale = target.location_id is not None and not target.in_library  # in a location, not indexed yet
+    rows: list[Row] = []
+    append = rows.append
+    for e in entries:
+        k = known.pop(os.path.basename(e.path), None)
+        if k is None or k[2] != e.kind:
+            stale = stale or target.in_library
+            append((None, e.name, e.path, e.kind, e.size, e.mtime_ns, e.hidden, None, None, None))
+        elif e.kind == KIND_DIR:
+            append((k[1], e.name, e.path, e.kind, k[4] or 0, e.mtime_ns, e.hidden, None, None, k[8]))
+        elif e.kind == KIND_FILE and (k[3] != e.size or k[5] != e.mtime_ns):
+            stale = True  # changed since it was indexed: its content id describes older bytes
+            append((k[1], e.name, e.path, e.kind, e.size, e.mtime_ns, e.hidden, None, None, None))
+        else:
+            append((k[1], e.name, e.path, e.kind, e.size, e.mtime_ns, e.hidden, k[6], k[7], None))
+    return DiskListing(target, rows, stale or bool(known))  # rows left in ``known``: gone from disk
+
+
+def arrange(rows: list[Row], key: SortKey, descending: bool, filter_text: str, show_hidden: bool) -> list[Row]:
+    """The rows to show: without hidden ones unless asked, those whose name holds ``filter_text``
+    (case-insensitive), folders first, then by ``key`` (then by name)."""
+    needle = filter_text.casefold()
+    shown = [r for r in rows if (show_hidden or not r[6]) and (not needle or needle in r[R_NAME].casefold())]
+    keyfn: Callable[[Row], object]
+    if key is SortKey.SIZE:
+        keyfn = lambda r: r[R_SIZE] or 0  # noqa: E731
+    elif key is SortKey.KIND:
+        keyfn = lambda r: (r[R_KIND], os.path.splitext(r[R_NAME])[1].lower())  # noqa: E731
+    elif key is SortKey.MODIFIED:
+        keyfn = lambda r: r[R_MTIME] or 0  # noqa: E731
+    else:
+        keyfn = lambda r: r[R_NAME].casefold()  # noqa: E731
+    shown.sort(key=lambda r: (keyfn(r), r[R_NAME], r[R_PATH]), reverse=descending)
+    shown.sort(key=lambda r: r[R_KIND] != KIND_DIR)  # stable: folders first, keeping the order inside
+    return shown
