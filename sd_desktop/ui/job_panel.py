@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -403,6 +404,8 @@ class JobPanel(QWidget):
         )
 
     def _loaded(self, infos: list[JobInfo], offer: bool = False, recovered: tuple[int, ...] = ()) -> None:
+        if not shiboken6.isValid(self):  # the list came back after the window was closed
+            return
         infos = [i for i in infos if not is_background(i.name, i.target)]
         self.history_model.set_jobs([i for i in infos if i.status in FINISHED])
         active = sorted((i for i in infos if i.status not in FINISHED), key=lambda i: i.id)
