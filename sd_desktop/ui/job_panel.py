@@ -455,6 +455,7 @@ class JobPanel(QWidget):
         row = self.rows.get(event.job_id)
         if row is not None and event.kind in (EventKind.STARTED, EventKind.PAUSED, EventKind.RESUMED):
             row.set_status(JobStatus(event.status))  # instant feedback; the full record follows
+            self._emit_active()
         self.services.tasks.spawn(self.services.manager.info(event.job_id), what="job info", done=self._refreshed)
 
     def _refreshed(self, info: JobInfo | None) -> None:

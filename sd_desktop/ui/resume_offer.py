@@ -22,7 +22,8 @@ def offer_text(infos: list[JobInfo]) -> str:
         named.append(f"{job_title(info.name)}{' — ' + info.target if info.target else ''} ({why})")
     more = len(infos) - len(named)
     tail = f" and {more} more" if more > 0 else ""
-    return f"{plural(len(infos), 'job')} did not finish and wait for you: {'; '.join(named)}{tail}."
+    verb = "waits" if len(infos) == 1 else "wait"
+    return f"{plural(len(infos), 'job')} did not finish and {verb} for you: {'; '.join(named)}{tail}."
 
 
 class ResumeOffer(QFrame):

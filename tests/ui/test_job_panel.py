@@ -144,6 +144,16 @@ def test_job_interrupted_by_a_crash_is_labelled(library_dir, qtbot, aloop):
         (row,) = panel.rows.values()
         qtbot.waitUntil(lambda: CRASH_NOTE in row.state.text(), timeout=10000)
         assert row.info.interrupted == 1
+        # it only adds rows: the app resumed it by itself, and the window says so
+        window = MainWindow(eng.services)
+        qtbot.addWidget(window)
+        window.jobs_recovered(eng.recovered)
+        qtbot.waitUntil(
+            lambda: window.statusBar().currentMessage() == "Resumed 1 job a crash interrupted: Test count",
+            timeout=10000,
+        )
+        assert not window.resume_offer.isVisible()
+        window.dispose()
     finally:
         eng.close()
         lib.close()
