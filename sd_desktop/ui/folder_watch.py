@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+import shiboken6
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer
 
 from sd_desktop.library.browse import FolderTarget
@@ -56,6 +57,8 @@ class FolderWatch(QObject):
         self.model.refresh()
 
     def close(self) -> None:
+        if not shiboken6.isValid(self.timer):  # gone with its window already
+            return
         self.timer.stop()
         old = self.watcher.directories()
         if old:
