@@ -31,7 +31,7 @@ from sd_desktop.library.browse import (
     SortKey,
     resolve_folder,
 )
-from sd_desktop.volumes.listing import KIND_FILE, scan_directory
+from sd_desktop.volumes.listing import KIND_FILE, scan_rows
 
 _KNOWN_SQL = (
     "SELECT path, id, kind, size, aggregate_size, mtime_ns, content_id, mime, child_count "
@@ -60,7 +60,7 @@ def resolve_shown(conn: sqlite3.Connection, path: paths.PathLike) -> FolderTarge
 def list_folder(conn: sqlite3.Connection, target: FolderTarget) -> DiskListing:
     """The children of ``target.path`` as listed now, enriched from the library (``ListingError``
     when the folder itself cannot be read)."""
-    entries = scan_directory(target.path)
+    listed = scan_rows(target.path)
     known: dict[bytes, tuple] = {}
     if target.in_library:
         for r in conn.execute(_KNOWN_SQL, (target.entry_id,)):
@@ -68,18 +68,20 @@ def list_folder(conn: sqlite3.Connection, target: FolderTarget) -> DiskListing:
     stale = target.location_id is not None and not target.in_library  # in a location, not indexed yet
     rows: list[Row] = []
     append = rows.append
-    for e in entries:
-        k = known.pop(os.path.basename(e.path), None)
-        if k is None or k[2] != e.kind:
+    basename = os.path.basename
+    # rows are plain tuples, built in one pass (see ``volumes.listing.ListedRow``)
+    for name, path, kind, size, mtime, _inode, hidden, _error in listed:
+        k = known.pop(basename(path), None) if known else None
+        if k is None or k[2] != kind:
             stale = stale or target.in_library
-            append((None, e.name, e.path, e.kind, e.size, e.mtime_ns, e.hidden, None, None, None))
-        elif e.kind == KIND_DIR:
-            append((k[1], e.name, e.path, e.kind, k[4] or 0, e.mtime_ns, e.hidden, None, None, k[8]))
-        elif e.kind == KIND_FILE and (k[3] != e.size or k[5] != e.mtime_ns):
+            append((None, name, path, kind, size, mtime, hidden, None, None, None))
+        elif kind == KIND_DIR:
+            append((k[1], name, path, kind, k[4] or 0, mtime, hidden, None, None, k[8]))
+        elif kind == KIND_FILE and (k[3] != size or k[5] != mtime):
             stale = True  # changed since it was indexed: its content id describes older bytes
-            append((k[1], e.name, e.path, e.kind, e.size, e.mtime_ns, e.hidden, None, None, None))
+            append((k[1], name, path, kind, size, mtime, hidden, None, None, None))
         else:
-            append((k[1], e.name, e.path, e.kind, e.size, e.mtime_ns, e.hidden, k[6], k[7], None))
+            append((k[1], name, path, kind, size, mtime, hidden, k[6], k[7], None))
     return DiskListing(target, rows, stale or bool(known))  # rows left in ``known``: gone from disk
 
 

@@ -256,7 +256,7 @@ class ContentModel(QAbstractTableModel):
         entries the indexer leaves out never start another update."""
         if self.target is None:
             return
-        if self.loading or self._buffer or not self._rows:
+        if self.loading or not self._rows:
             self._start(self.target.path, rescan=True, sync=sync)
             return
         gen = self._loader.next_gen()
@@ -269,7 +269,7 @@ class ContentModel(QAbstractTableModel):
             order == Qt.SortOrder.DescendingOrder,
             self._filter,
             self._show_hidden,
-            list(self._rows),  # a snapshot: the worker compares, the GUI thread edits
+            self._rows + self._buffer,  # a snapshot: the worker compares, the GUI thread edits
             sync,
         )
 
@@ -375,25 +375,37 @@ class ContentModel(QAbstractTableModel):
             self.loadingFinished.emit(self.total or 0)
 
     def _apply(self, edits: list[Edit]) -> None:
+        """Apply a refresh's edits to the rows shown and, past them, to the rows received but not
+        shown yet (``_buffer``): positions count both, in that order."""
         root = QModelIndex()
         if edits:
             self._cid_rows = {}  # rows move: thumbnail cells register again as they paint
         for e in edits:
+            shown = len(self._rows)
             end = e.start + e.count
             if e.op == "remove":
-                self.beginRemoveRows(root, e.start, end - 1)
-                del self._rows[e.start : end]
-                del self._texts[e.start : end]
-                self.endRemoveRows()
+                if end > shown:
+                    del self._buffer[max(e.start, shown) - shown : end - shown]
+                if e.start < shown:
+                    end = min(end, shown)
+                    self.beginRemoveRows(root, e.start, end - 1)
+                    del self._rows[e.start : end]
+                    del self._texts[e.start : end]
+                    self.endRemoveRows()
             elif e.op == "insert":
-                self.beginInsertRows(root, e.start, end - 1)
-                self._rows[e.start : e.start] = e.rows
-                self._texts[e.start : e.start] = [None] * e.count
-                self.endInsertRows()
-            else:
+                if e.start < shown or (e.start == shown and not self._buffer):
+                    self.beginInsertRows(root, e.start, end - 1)
+                    self._rows[e.start : e.start] = e.rows
+                    self._texts[e.start : e.start] = [None] * e.count
+                    self.endInsertRows()
+                else:  # among the rows the view has not asked for yet
+                    self._buffer[e.start - shown : e.start - shown] = e.rows
+            elif e.start < shown:
                 self._rows[e.start] = e.rows[0]
                 self._texts[e.start] = None
                 self.dataChanged.emit(self.index(e.start, 0), self.index(e.start, len(HEADERS) - 1))
+            else:
+                self._buffer[e.start - shown] = e.rows[0]
 
     def _insert_batch(self, n: int) -> None:
         take = self._buffer[:n]
