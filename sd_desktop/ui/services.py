@@ -111,7 +111,10 @@ class AppServices(QObject):
             return None
         mode = await asyncio.to_thread(loc.index_mode_of, self.library, target.location_id)
         config = refresh_config(target.location_id, target.path, mode)
-        return await self.manager.submit(config, priority=REFRESH_PRIORITY)
+        job_id = await self.manager.submit(config, priority=REFRESH_PRIORITY)
+        # the same refresh, paused when the app last closed, is the one queued: it continues
+        await self.manager.resume(job_id)
+        return job_id
 
     def spawn_update_folder(self, target: FolderTarget) -> None:
         self.tasks.spawn(self.update_folder(target), what="update the folder's library rows")

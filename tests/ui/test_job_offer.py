@@ -148,6 +148,7 @@ def test_startup_offers_a_delete_a_crash_interrupted_and_does_not_resume_it(
         assert not window.statusBar().currentMessage().startswith("Resumed")
 
         click(qtbot, window.resume_offer.resume_button)
+        qtbot.waitUntil(lambda: eng.manager.get(job_id).status is not JobStatus.PAUSED, timeout=10000)
         info = eng.run(eng.manager.wait(job_id), timeout=60000)
         assert info.status is JobStatus.COMPLETED
         assert not any(v.exists() for v in victims)
