@@ -208,3 +208,27 @@ def test_a_link_to_a_folder_opens_its_target_under_the_link_path(engine, qtbot, 
     crumbs = [b.text() for b in window.path_bar.findChildren(QToolButton)]
     assert crumbs[-2:] == ["desk", "2023 (link)"]
     window.dispose()
+
+
+def test_a_refresh_paused_at_shutdown_continues_with_the_next_one(engine, qtbot, tmp_path):
+    """The app pauses running jobs when it closes, refreshes too; the next refresh of that folder
+    (the same job, as the queue de-duplicates it) continues it instead of waiting behind it."""
+    from sd_desktop.jobs import JobStatus
+    from sd_desktop.library.disk_listing import resolve_shown
+    from sd_desktop.ops.indexing.refresh import refresh_config
+
+    home = tmp_path / "Home"
+    home.mkdir()
+    loc = add_location(engine.library, home)
+    index(engine, loc)
+    (home / "new.txt").write_text("new")
+    target = engine.library.read_sync(lambda c: resolve_shown(c, home))
+    engine.manager.set_concurrency(1)
+    engine.run(engine.manager.enqueue("test_sleep", {"seconds": 0.5}))  # the refresh waits behind it
+    parked = engine.run(engine.manager.submit(refresh_config(loc, home, "content"), priority=10))
+    engine.run(engine.manager.pause(parked))  # as a shutdown leaves it
+    assert engine.manager.get(parked).status is JobStatus.PAUSED
+    assert engine.run(engine.services.update_folder(target)) == parked
+    engine.run(engine.manager.wait_idle(), timeout=30000)
+    assert engine.manager.get(parked) is None  # it ran, and a completed refresh is forgotten
+    assert "new.txt" in library_children(engine, home, b"")
