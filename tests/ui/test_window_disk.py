@@ -175,6 +175,10 @@ def test_double_click_opens_a_file_with_the_default_application(engine, qtbot, t
     double_click(qtbot, view, window.model.index(0, COL_NAME))
     assert opened == [QUrl.fromLocalFile(str(folder / "report.pdf"))]
     assert window.current_path == os.fsencode(folder)  # a file does not navigate
+    view.setFocus()
+    view.setCurrentIndex(window.model.index(0, COL_NAME))
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # Enter does the same
+    assert opened == [QUrl.fromLocalFile(str(folder / "report.pdf"))] * 2
 
     # no application for it: one clear line in the status bar
     window.file_ops.opener = lambda url: False
