@@ -52,7 +52,7 @@ from sd_desktop.ui.row_diff import Edit, row_edits
 from sd_desktop.ui.thumbnails import ThumbnailCache
 from sd_desktop.volumes.listing import ListingError
 
-# rows are ``library.browse`` rows (R_* index them), from the library or the plain listing alike
+# rows are ``library.browse`` rows (R_* index them): the disk listing, enriched from the library
 COL_NAME, COL_SIZE, COL_KIND, COL_MODIFIED = range(4)
 SORT_KEYS = {COL_NAME: SortKey.NAME, COL_SIZE: SortKey.SIZE, COL_KIND: SortKey.KIND, COL_MODIFIED: SortKey.MODIFIED}
 HEADERS = ("Name", "Size", "Kind", "Modified")
