@@ -64,6 +64,17 @@ class Job:
         """What this job works on, in a few words for people (shown in job lists)."""
         return ""
 
+    def destructive(self) -> bool:
+        """Whether it removes or replaces files (delete, move, an overwriting copy). A manager that
+        runs the queue on its own (the app) never resumes such a job after a crash by itself: it
+        waits, paused, until someone resumes or cancels it."""
+        return False
+
+    def recorded(self) -> bool:
+        """Whether it stays in the job history once it completes. Upkeep nobody asked for (the
+        window bringing the folder it shows up to date) is forgotten when it completes."""
+        return True
+
     async def run(self, ctx: JobContext) -> Any:
         raise NotImplementedError
 

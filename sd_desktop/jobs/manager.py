@@ -175,36 +175,45 @@ class JobManager:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> list[int]:
-        """Recover from a crash, then start scheduling. Returns the ids found interrupted."""
+        """Recover from a crash, then start scheduling. Returns the ids found interrupted: queued to
+        resume, or, when this manager runs the queue by itself and the job is ``destructive``,
+        paused until someone resumes or cancels it."""
         recovered = await self._recover()
         self._scheduler_task = asyncio.create_task(self._scheduler(), name="sd-job-scheduler")
         return recovered
 
     async def _recover(self) -> list[int]:
-        rows = await self.library.read(jobstore.found_running)
-        updates: list[tuple[int, JobStatus, str | None]] = []
-        for job_id, name in rows:
+        rows = await self.library.read(jobstore.found_interrupted)
+        updates: list[tuple[int, JobStatus, str | None, int]] = []  # id, status, error, crashed now
+        for job_id, name, version, config_blob, status in rows:
+            crashed = int(status is JobStatus.RUNNING)
             try:
                 cls = job_class(name)
             except JobStateError as exc:
-                updates.append((job_id, JobStatus.FAILED, str(exc)))
+                if crashed:
+                    updates.append((job_id, JobStatus.FAILED, str(exc), crashed))
                 continue
-            if cls.RESUMABLE:
-                # in CLI mode it then waits for an explicit resume (or the app)
-                updates.append((job_id, JobStatus.QUEUED, None))
-            else:
-                updates.append(
-                    (
-                        job_id,
-                        JobStatus.FAILED,
-                        "interrupted: the app stopped while this job ran, "
-                        "and this kind of job cannot resume; run it again",
-                    )
-                )
+            if not cls.RESUMABLE:
+                if crashed:
+                    updates.append((job_id, JobStatus.FAILED, _NOT_RESUMABLE, crashed))
+            elif self.run_queued and self._destructive(job_id, cls, version, config_blob):
+                # nobody resumes a delete or a move behind the user's back: it waits, paused, to be
+                # resumed or cancelled (also one an earlier run found interrupted and left queued)
+                updates.append((job_id, JobStatus.PAUSED, None, crashed))
+            elif crashed:
+                updates.append((job_id, JobStatus.QUEUED, None, crashed))
         if updates:
             now = time.time()
             await self.library.write(lambda c: jobstore.mark_interrupted(c, updates, now))
-        return [job_id for job_id, _, _ in updates]
+        # interrupted jobs wait for an explicit resume (or the app) in CLI mode
+        return [job_id for job_id, _, _, crashed in updates if crashed]
+
+    @staticmethod
+    def _destructive(job_id: int, cls: type[Job], version: int, config_blob: bytes) -> bool:
+        try:
+            return cls(_stored(job_id, cls.NAME, version, "config", config_blob, cls.Config)).destructive()
+        except JobStateError:
+            return False  # it fails with its own clear message when the scheduler rebuilds it
 
     async def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         """Pause running jobs (persisting them), stop scheduling. Jobs resume at the next start."""
@@ -345,9 +354,15 @@ class JobManager:
             log.exception("on_cancel of job %s failed", job_id)
         await self._store_finish(job_id, JobStatus.CANCELLED, error=None, output=None, ctx=None)
 
-    async def clear_history(self) -> int:
-        """Forget finished jobs (their rows and work lists)."""
-        return await self.library.write(jobstore.delete_finished)
+    async def clear_history(self, keep_last_of: tuple[str, ...] = ()) -> int:
+        """Forget finished jobs (their rows and work lists); returns how many. For the job names in
+        ``keep_last_of`` (searches whose results are costly to make again), the newest successful
+        job of each config is kept."""
+        return await self.library.write(lambda c: jobstore.delete_finished(c, keep_last_of))
+
+    async def _forget(self, job_id: int) -> None:
+        """Remove a finished job's row (and, by cascade, its work list)."""
+        await self.library.write(lambda c: jobstore.delete_job(c, job_id))
 
     def set_concurrency(self, n: int) -> None:
         self.concurrency = max(1, n)
@@ -527,6 +542,8 @@ class JobManager:
             if fault is None:
                 try:
                     await self._store_finish(job_id, status, error=error, output=output, ctx=ctx)
+                    if status.succeeded and not job.recorded():
+                        await self._forget(job_id)
                 except Exception as exc:
                     # the end of the job could not be recorded: still end it, and say so to its waiters
                     fault = fault_of(exc, self.library.folder) or LibraryError(
@@ -637,6 +654,7 @@ class JobManager:
         )
 
 
+_NOT_RESUMABLE = "interrupted: the app stopped while this job ran, and this kind of job cannot resume; run it again"
 _EVENT_FOR_STATUS = {
     JobStatus.PAUSED: EventKind.PAUSED,
     JobStatus.COMPLETED: EventKind.COMPLETED,

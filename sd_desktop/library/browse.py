@@ -165,3 +165,13 @@ def thumbnail_files(
         f"SELECT content_id, path FROM sidecar WHERE variant = ? AND content_id IN ({marks})", (variant, *content_ids)
     )
     return [(cid, os.path.join(base, os.fsencode(rel))) for cid, rel in rows]
+
+
+def known_children(conn: sqlite3.Connection, entry_id: int) -> list[tuple]:
+    """What the library holds of a folder's children, to merge into a listing of the disk:
+    ``(path, id, kind, size, aggregate_size, mtime_ns, content_id, mime, child_count)`` each."""
+    return conn.execute(
+        "SELECT path, id, kind, size, aggregate_size, mtime_ns, content_id, mime, child_count "
+        "FROM entry WHERE parent_id = ?",
+        (entry_id,),
+    ).fetchall()

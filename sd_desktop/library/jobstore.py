@@ -116,6 +116,17 @@ def found_running(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     return conn.execute("SELECT id, name FROM job WHERE status = ? ORDER BY id", (JobStatus.RUNNING,)).fetchall()
 
 
+def found_interrupted(conn: sqlite3.Connection) -> list[tuple[int, str, int, bytes, JobStatus]]:
+    """``(id, name, version, config, status)`` of the jobs a crash stopped: stored as running, or
+    queued again by an earlier start that found them interrupted (a CLI run leaves them so)."""
+    rows = conn.execute(
+        "SELECT id, name, version, config, status FROM job WHERE status = ? OR (status = ? AND interrupted > 0) "
+        "ORDER BY id",
+        (JobStatus.RUNNING, JobStatus.QUEUED),
+    ).fetchall()
+    return [(i, n, v, c, JobStatus(st)) for i, n, v, c, st in rows]
+
+
 def next_runnable(conn: sqlite3.Connection, only: Collection[int] | None = None) -> int | None:
     """The queued job to run next (highest priority, then oldest), or None.
 
@@ -180,15 +191,18 @@ def set_status_if(
 
 
 def mark_interrupted(
-    conn: sqlite3.Connection, outcomes: Iterable[tuple[int, JobStatus, str | None]], now: float
+    conn: sqlite3.Connection, outcomes: Iterable[tuple[int, JobStatus, str | None, int]], now: float
 ) -> None:
-    """Settle jobs a crash left running: each ``(id, status, error)`` gets that status (queued again
-    to resume, or failed with ``error``; a None error keeps the stored one), one more interruption
-    counted, and a finish time when it failed."""
+    """Settle jobs a crash stopped: each ``(id, status, error, crashed)`` gets that status (queued
+    again to resume, paused to wait for the user, or failed with ``error``; a None error keeps the
+    stored one), ``crashed`` (1 or 0) more interruptions counted, and a finish time when it failed."""
     conn.executemany(
-        "UPDATE job SET status = ?, error = COALESCE(?, error), interrupted = interrupted + 1, "
+        "UPDATE job SET status = ?, error = COALESCE(?, error), interrupted = interrupted + ?, "
         "updated_at = ?, finished_at = ? WHERE id = ?",
-        [(status, error, now, now if status in FINISHED else None, job_id) for job_id, status, error in outcomes],
+        [
+            (status, error, crashed, now, now if status in FINISHED else None, job_id)
+            for job_id, status, error, crashed in outcomes
+        ],
     )
 
 
@@ -247,7 +261,23 @@ def cancel_followups(conn: sqlite3.Connection, job_id: int, error: str, now: flo
     return cur.rowcount
 
 
-def delete_finished(conn: sqlite3.Connection) -> int:
+def delete_finished(conn: sqlite3.Connection, keep_last_of: Collection[str] = ()) -> int:
     """Forget every finished job; returns how many. Their work lists go with them (the foreign key
-    cascades), and follow-ups still stored lose their parent (it is set to NULL)."""
-    return conn.execute(f"DELETE FROM job WHERE status IN ({_marks(FINISHED)})", tuple(FINISHED)).rowcount
+    cascades), and follow-ups still stored lose their parent (it is set to NULL).
+
+    For the job names in ``keep_last_of`` (searches whose results are costly to make again), the
+    newest successful job of each config is kept."""
+    sql = f"DELETE FROM job WHERE status IN ({_marks(FINISHED)})"
+    args: list[object] = list(FINISHED)
+    if keep_last_of:
+        sql += (
+            f" AND id NOT IN (SELECT MAX(id) FROM job WHERE status IN ({_marks(_SUCCEEDED)}) "
+            f"AND name IN ({_marks(keep_last_of)}) GROUP BY name, config_key)"
+        )
+        args += [*_SUCCEEDED, *keep_last_of]
+    return conn.execute(sql, args).rowcount
+
+
+def delete_job(conn: sqlite3.Connection, job_id: int) -> None:
+    """Remove one job's row (its work list goes with it)."""
+    conn.execute("DELETE FROM job WHERE id = ?", (job_id,))

@@ -111,7 +111,7 @@ class AppController(QObject):
         if self.server is not None:
             self.server.received.connect(self._handoff)
         self.window.show()
-        await self.manager.start()
+        self.window.jobs_recovered(await self.manager.start())
         for path in getattr(self.args, "add_location", None) or []:
             await self.services.add_location(path, getattr(self.args, "index_mode", "content"))
         targets = list(getattr(self.args, "paths", None) or [])

@@ -61,6 +61,9 @@ class FileOperations(QObject):
         self.prompts = prompts
         self.open_folder = open_folder  # shows a folder in the window
         self.window = window
+        # hands a file to the desktop's default application; False when none is found (tests
+        # replace it to see the URL: a launched application cannot be observed)
+        self.opener: Callable[[QUrl], bool] = QDesktopServices.openUrl
 
     # -- open / reveal / properties --------------------------------------------------------
     def open_items(self) -> None:
@@ -73,8 +76,16 @@ class FileOperations(QObject):
             self.open_default(items)
 
     def open_default(self, items: list[bytes] | None = None) -> None:
-        for p in (items if items is not None else self.targets.targets())[:OPEN_AT_MOST]:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(os.fsdecode(p)))
+        failed = [
+            p
+            for p in (items if items is not None else self.targets.targets())[:OPEN_AT_MOST]
+            if not self.opener(QUrl.fromLocalFile(os.fsdecode(p)))
+        ]
+        if failed:
+            self.services.status.emit(
+                f"No application is set to open {what(failed)}: choose a default application for this "
+                "kind of file in your desktop's settings"
+            )
 
     def reveal(self, items: list[bytes] | None = None) -> None:
         reveal_paths(items if items is not None else self.targets.targets())

@@ -14,6 +14,7 @@ import asyncio
 import json
 import sqlite3
 
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -39,10 +41,12 @@ from PySide6.QtWidgets import (
 from sd_desktop.jobs import FINISHED, EventKind, JobEvent, JobInfo, JobStatus, Progress
 from sd_desktop.jobs.codec import to_jsonable
 from sd_desktop.library.locations import list_locations
+from sd_desktop.ops.files.duplicate_detection import DuplicateDetectionJob
+from sd_desktop.ops.files.validation import ValidationJob
 from sd_desktop.ui.elided_label import ElidedLabel
 from sd_desktop.ui.formatting import human_count, human_duration, human_rate, human_size, human_time, plural, short_time
 from sd_desktop.ui.job_words import Locations, short_status, target_label
-from sd_desktop.ui.services import AppServices
+from sd_desktop.ui.services import AppServices, is_background
 
 STATUS_TEXT = {
     JobStatus.QUEUED: "Waiting",
@@ -54,6 +58,8 @@ STATUS_TEXT = {
     JobStatus.CANCELLED: "Cancelled",
 }
 CRASH_NOTE = "interrupted by a crash"
+# searches whose last result Clear History keeps: made again, they cost a walk and hashing
+KEPT_RESULTS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
 BAR_STEPS = 1000  # per mille: a 100,000-item job moves the bar every 100 items
 STRIP_ROWS = 4  # the compact strip grows to this many jobs, then scrolls
 BAR_WIDTH = 140
@@ -70,8 +76,9 @@ def status_text(info: JobInfo) -> str:
     return text
 
 
-def progress_texts(p: Progress | None) -> tuple[str, str, float | None]:
-    """(phase/message, items·bytes·speed·ETA, fraction done or None) for a progress snapshot."""
+def progress_texts(p: Progress | None, live: bool = True) -> tuple[str, str, float | None]:
+    """(phase/message, items·bytes·speed·ETA, fraction done or None) for a progress snapshot;
+    speed and ETA only while the job runs (``live``): a paused or waiting job has neither."""
     if p is None:
         return "", "", None
     phase = p.phase or ""
@@ -88,10 +95,10 @@ def progress_texts(p: Progress | None) -> tuple[str, str, float | None]:
         parts.append(f"{human_size(bdone)} / {human_size(btotal)}")
     elif bdone:
         parts.append(human_size(bdone))
-    rate = human_rate(p.rate, p.rate_unit or "items")
+    rate = human_rate(p.rate, p.rate_unit or "items") if live else ""
     if rate:
         parts.append(rate)
-    if p.eta_seconds is not None:
+    if live and p.eta_seconds is not None:
         parts.append(f"{human_duration(p.eta_seconds)} left")
     return head, " · ".join(parts), p.fraction
 
@@ -174,7 +181,7 @@ class JobRow(QFrame):
 
     def set_progress(self, p: Progress | None) -> None:
         self.progress = p
-        head, stats, fraction = progress_texts(p)
+        head, stats, fraction = progress_texts(p, live=self.info.status is JobStatus.RUNNING)
         self.phase.setText(head or ("Waiting for its turn" if self.info.status is JobStatus.QUEUED else ""))
         self.stats.setText(stats)
         if fraction is None:
@@ -332,9 +339,10 @@ class JobPanel(QWidget):
     Compact, the panel is a strip of the active jobs, one line each (``strip_height``); expanded,
     it also shows the history. The window decides how tall the panel is (``ui.job_pane``)."""
 
-    activeChanged = Signal(int, object)  # number of active jobs, overall fraction (or None)
+    activeChanged = Signal(int, int, object)  # jobs running or waiting, jobs paused, overall fraction (or None)
     stripChanged = Signal()  # the strip's height changes (a job came or went)
     expandRequested = Signal(bool)  # the panel's own Hide button
+    offerWanted = Signal(list)  # JobInfo of the paused jobs, at start-up: offer to resume or discard them
 
     def __init__(self, services: AppServices, parent: QWidget | None = None):
         super().__init__(parent)
@@ -376,7 +384,8 @@ class JobPanel(QWidget):
         self.details_button = QPushButton("Details…")
         self.details_button.clicked.connect(self._details_of_selection)
         self.clear_button = QPushButton("Clear History")
-        self.clear_button.clicked.connect(self._clear)
+        self.clear_button.clicked.connect(self._ask_clear)
+        self.clear_prompt: QMessageBox | None = None
         self.hide_button = QPushButton("Hide")
         self.hide_button.setObjectName("hide_history")
         self.hide_button.setToolTip("Back to the strip of running jobs (Ctrl+J)")
@@ -420,7 +429,7 @@ class JobPanel(QWidget):
         services.bridge.jobEvent.connect(self._on_event)
         services.bridge.jobProgress.connect(self._on_progress)
         services.locationsChanged.connect(self._load_locations)
-        self.reload()
+        self.reload(offer=True)
 
     # -- compact strip / expanded ----------------------------------------------------------
     def set_expanded(self, on: bool) -> None:
@@ -439,8 +448,14 @@ class JobPanel(QWidget):
         return sum(r.sizeHint().height() for r in rows)
 
     # -- loading ---------------------------------------------------------------------------
-    def reload(self) -> None:
-        self.services.tasks.spawn(self.services.manager.list(limit=500), what="list jobs", done=self._loaded)
+    def reload(self, offer: bool = False, recovered: tuple[int, ...] = ()) -> None:
+        """List the jobs again. ``offer``: then offer the paused ones (``offerWanted``); ``recovered``:
+        the ids the engine found interrupted at start, said in the status bar when they resumed."""
+        self.services.tasks.spawn(
+            self.services.manager.list(limit=500),
+            what="list jobs",
+            done=lambda infos: self._loaded(infos, offer, recovered),
+        )
         self._load_locations()
 
     def _load_locations(self) -> None:
@@ -460,13 +475,25 @@ class JobPanel(QWidget):
 
         self.services.tasks.spawn(go(), what="location names", done=self.history_model.set_locations)
 
-    def _loaded(self, infos: list[JobInfo]) -> None:
+    def _loaded(self, infos: list[JobInfo], offer: bool = False, recovered: tuple[int, ...] = ()) -> None:
+        if not shiboken6.isValid(self):  # the list came back after the window was closed
+            return
+        infos = [i for i in infos if not is_background(i.name, i.target)]
         self.history_model.set_jobs([i for i in infos if i.status in FINISHED])
-        for info in sorted((i for i in infos if i.status not in FINISHED), key=lambda i: i.id):
+        active = sorted((i for i in infos if i.status not in FINISHED), key=lambda i: i.id)
+        for info in active:
             self._upsert(info)
         self._emit_active()
+        resumed = [i for i in active if i.id in recovered and i.status in (JobStatus.QUEUED, JobStatus.RUNNING)]
+        if resumed:
+            names = ", ".join(job_title(i.name) for i in resumed[:3]) + (" …" if len(resumed) > 3 else "")
+            self.services.status.emit(f"Resumed {plural(len(resumed), 'job')} a crash interrupted: {names}")
+        if offer:
+            self.offerWanted.emit([i for i in active if i.status is JobStatus.PAUSED])
 
     def _upsert(self, info: JobInfo) -> None:
+        if is_background(info.name, info.target):
+            return
         before = len(self.rows)
         if info.status in FINISHED:
             row = self.rows.pop(info.id, None)
@@ -503,6 +530,7 @@ class JobPanel(QWidget):
         row = self.rows.get(event.job_id)
         if row is not None and event.kind in (EventKind.STARTED, EventKind.PAUSED, EventKind.RESUMED):
             row.set_status(JobStatus(event.status))  # instant feedback; the full record follows
+            self._emit_active()
         self.services.tasks.spawn(self.services.manager.info(event.job_id), what="job info", done=self._refreshed)
 
     def _refreshed(self, info: JobInfo | None) -> None:
@@ -511,19 +539,47 @@ class JobPanel(QWidget):
 
     def _emit_active(self) -> None:
         fractions = []
+        paused = 0
         for row in self.rows.values():
+            if row.info.status is JobStatus.PAUSED:
+                paused += 1
+                continue
             fraction = row.progress.fraction if row.progress is not None else None
             if fraction is not None:
                 fractions.append(fraction)
         overall = sum(fractions) / len(fractions) if fractions else None
-        self.activeChanged.emit(len(self.rows), overall)
+        self.activeChanged.emit(len(self.rows) - paused, paused, overall)
 
     # -- history ---------------------------------------------------------------------------
+    def _ask_clear(self) -> QMessageBox:
+        """Ask before clearing (not blocking: the answer arrives as a signal)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Clear History",
+            "Remove the finished jobs from the history?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("clear_history_prompt")
+        box.setInformativeText(
+            "The last result of each duplicate search and each validation is kept, so it can still be "
+            "shown; older results of the same search go."
+        )
+        clear = box.addButton("Clear History", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.buttonClicked.connect(lambda button: self._clear() if button is clear else None)
+        self.clear_prompt = box
+        box.open()
+        return box
+
     def _clear(self) -> None:
-        self.services.tasks.spawn(self.services.manager.clear_history(), what="clear history", done=self._cleared)
+        self.services.tasks.spawn(
+            self.services.manager.clear_history(keep_last_of=KEPT_RESULTS), what="clear history", done=self._cleared
+        )
 
     def _cleared(self, _n: int) -> None:
-        self.history_model.set_jobs([])
+        self.reload()  # what was kept
 
     def _details_of_selection(self) -> None:
         rows = self.history.selectionModel().selectedRows()

@@ -26,9 +26,12 @@ from PySide6.QtWidgets import (
     QSystemTrayIcon,
     QToolBar,
     QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from sd_desktop import paths
+from sd_desktop.enums import EntryKind
 from sd_desktop.jobs import FINISHING_KINDS, EventKind, JobEvent
 from sd_desktop.library.browse import KIND_DIR, R_KIND, R_PATH
 from sd_desktop.ops.indexing.job import IndexerJob
@@ -41,6 +44,7 @@ from sd_desktop.ui.copy_conflicts import ConflictPrompter
 from sd_desktop.ui.drop_filter import DropFilter, DropHandler
 from sd_desktop.ui.file_menus import fill_edit_menu, fill_files_menu, fill_tools_menu, register_file_actions
 from sd_desktop.ui.file_ops import FileOperations
+from sd_desktop.ui.folder_watch import FolderWatch
 from sd_desktop.ui.formatting import human_count, human_duration, human_size, plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.job_pane import JobPane
@@ -50,7 +54,8 @@ from sd_desktop.ui.pathbar import PathBar
 from sd_desktop.ui.prompts import Prompts
 from sd_desktop.ui.rename import Renamer
 from sd_desktop.ui.results_tabs import ResultTabs
-from sd_desktop.ui.services import AppServices, trash_folder
+from sd_desktop.ui.resume_offer import ResumeOffer
+from sd_desktop.ui.services import AppServices, is_background, trash_folder
 from sd_desktop.ui.settings import get_bool, get_int, open_settings
 from sd_desktop.ui.sidebar import PathRole as SidebarPathRole
 from sd_desktop.ui.sidebar import Sidebar
@@ -83,6 +88,7 @@ class MainWindow(QMainWindow):
         self.model.loadFailed.connect(self._load_failed)
         self.model.thumbnailsWanted.connect(services.request_thumbnails)
         self.model.rowsInserted.connect(lambda *_: self._update_selection())  # the count shows while loading
+        self.folder_watch = FolderWatch(self.model, services, self)
         self.content = ContentView(self.model)
         self.content.activated.connect(self._activate_row)
         self.content.selectionChanged.connect(self._update_selection)
@@ -116,6 +122,8 @@ class MainWindow(QMainWindow):
 
         self.jobs = JobPanel(services)
         self.jobs.activeChanged.connect(self._jobs_changed)
+        self.resume_offer = ResumeOffer(services)  # jobs waiting for the user's yes, above everything
+        self.jobs.offerWanted.connect(self.resume_offer.offer)
         # the files above, the job panel below: a strip of the running jobs, or the history
         self.vsplit = QSplitter(Qt.Orientation.Vertical)
         self.vsplit.setObjectName("jobs_split")
@@ -124,7 +132,13 @@ class MainWindow(QMainWindow):
         self.vsplit.setStretchFactor(0, 1)
         self.vsplit.setStretchFactor(1, 0)
         self.vsplit.setChildrenCollapsible(False)
-        self.setCentralWidget(self.vsplit)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.resume_offer)
+        column.addWidget(self.vsplit, 1)
+        self.setCentralWidget(central)
         self.job_pane = JobPane(self.vsplit, self.jobs, self)
         services.locationAdded.connect(self._location_added)
         self.sidebar.loaded.connect(self._sidebar_loaded)
@@ -170,7 +184,11 @@ class MainWindow(QMainWindow):
         a.add("up", "Enclosing Folder", self.go_up, shortcut="Alt+Up", icon=style.standardIcon(sp.SP_ArrowUp))
         a.add("home", "Home", lambda: self.open_path(os.path.expanduser("~")), shortcut="Alt+Home")
         a.add(
-            "refresh", "Refresh", self.model.refresh, shortcut=S.Refresh, icon=style.standardIcon(sp.SP_BrowserReload)
+            "refresh",
+            "Refresh",
+            lambda: self.model.refresh(),
+            shortcut=S.Refresh,
+            icon=style.standardIcon(sp.SP_BrowserReload),
         )
         a.add("open_folder", "Open Folder…", self.open_folder_dialog, shortcut=S.Open)
         a.add("add_location", "Add Location…", self.add_location_dialog, shortcut="Ctrl+Shift+N")
@@ -313,7 +331,7 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.selection_label)
         sb.addPermanentWidget(self.job_bar)
         sb.addPermanentWidget(self.job_label)
-        self._jobs_changed(0, None)
+        self._jobs_changed(0, 0, None)
 
     def _make_tray(self) -> QSystemTrayIcon | None:
         if not QSystemTrayIcon.isSystemTrayAvailable():
@@ -342,6 +360,11 @@ class MainWindow(QMainWindow):
         if not in_trash:
             self.model.open_path(raw)
         self._update_nav()
+
+    def jobs_recovered(self, ids: list[int]) -> None:
+        """After the engine's crash recovery at start: show the jobs as recovered, say which resumed
+        on their own, and offer the ones that wait (paused, or a delete or move a crash stopped)."""
+        self.jobs.reload(offer=True, recovered=tuple(ids))
 
     @property
     def current_path(self) -> bytes | None:
@@ -403,9 +426,13 @@ class MainWindow(QMainWindow):
         self.actions["up"].setEnabled(self._path is not None and os.path.dirname(self._path) != self._path)
 
     def _activate_row(self, row: int) -> None:
+        """Double-click or Enter: a folder (or a link to one, kept as the path shown) opens here, a
+        file in its default application."""
         entry = self.model.entry(row)
-        if entry[R_KIND] == KIND_DIR:
+        if entry[R_KIND] == KIND_DIR or (entry[R_KIND] == EntryKind.SYMLINK and os.path.isdir(entry[R_PATH])):
             self.open_path(entry[R_PATH])
+        else:
+            self.file_ops.open_default([entry[R_PATH]])
 
     def _folder_changed(self, target: FolderTarget) -> None:
         source = "library" if target.in_library else "folder (not indexed)"
@@ -462,9 +489,12 @@ class MainWindow(QMainWindow):
             text = plural(total or 0, "item")
         self.selection_label.setText(text)
 
-    def _jobs_changed(self, active: int, fraction: float | None) -> None:
+    def _jobs_changed(self, active: int, paused: int, fraction: float | None) -> None:
+        parts = [f"{plural(active, 'job')} running"] if active else []
+        if paused:
+            parts.append(f"{human_count(paused)} paused")
+        self.job_label.setText(", ".join(parts) or "No jobs")
         if active:
-            self.job_label.setText(f"{plural(active, 'job')} running")
             self.job_bar.show()
             if fraction is None:
                 self.job_bar.setRange(0, 0)
@@ -472,7 +502,6 @@ class MainWindow(QMainWindow):
                 self.job_bar.setRange(0, 100)
                 self.job_bar.setValue(int(fraction * 100))
         else:
-            self.job_label.setText("No jobs")
             self.job_bar.hide()
 
     def _job_event(self, event: JobEvent) -> None:
@@ -480,6 +509,11 @@ class MainWindow(QMainWindow):
             self._job_started.setdefault(event.job_id, time.monotonic())
             return
         if event.kind not in FINISHING_KINDS:
+            return
+        if is_background(event.name, event.target):  # the folder shown, brought up to date
+            self._job_started.pop(event.job_id, None)
+            if event.kind == EventKind.COMPLETED and self._path is not None:
+                self.model.refresh(sync=False)
             return
         # the "… queued" message of the job must not outlive it
         kind = EventKind(event.kind)
@@ -489,7 +523,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 10000)
         started = self._job_started.pop(event.job_id, None)
         if event.name == IndexerJob.NAME and kind is EventKind.COMPLETED and self._path is not None:
-            self.model.refresh()  # the folder may now be in the library
+            self.model.refresh(sync=False)  # the folder may now be in the library
         long_job = started is not None and time.monotonic() - started >= LONG_JOB_SECONDS
         if long_job and self.tray is not None and not self.isActiveWindow():
             took = human_duration(time.monotonic() - started)
@@ -544,6 +578,7 @@ class MainWindow(QMainWindow):
 
     def dispose(self) -> None:
         """Stop background loaders before the library closes."""
+        self.folder_watch.close()
         self.model.close()
         self.result_tabs.close_all()
         self.trash_page.close()

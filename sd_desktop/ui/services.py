@@ -18,8 +18,11 @@ from sd_desktop import jobs, paths
 from sd_desktop.jobs import FINISHING_KINDS, JobManager
 from sd_desktop.library import Library
 from sd_desktop.library import locations as loc
+from sd_desktop.library.browse import FolderTarget
 from sd_desktop.ops.files.delete.freedesktop_trash import home_trash
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexMode
+from sd_desktop.ops.indexing.refresh import PRIORITY as REFRESH_PRIORITY
+from sd_desktop.ops.indexing.refresh import is_refresh, refresh_config
 from sd_desktop.ui.bridge import EngineBridge
 from sd_desktop.ui.tasks import TaskRunner
 from sd_desktop.ui.thumbnails import ThumbnailCache
@@ -31,6 +34,11 @@ NO_INDEXER = "Indexing is not available in this build (no “indexer” job is i
 
 def job_available(name: str) -> bool:
     return name in jobs.registered()
+
+
+def is_background(name: str, target: str) -> bool:
+    """A job the window runs for itself (a folder refresh): kept out of the job panel and History."""
+    return is_refresh(name, target)
 
 
 class AppServices(QObject):
@@ -101,6 +109,21 @@ class AppServices(QObject):
         await asyncio.to_thread(loc.remove_location, self.library, location_id)
         self.locationsChanged.emit()
         self.status.emit("Location removed (files on disk are untouched)")
+
+    async def update_folder(self, target: FolderTarget) -> int | None:
+        """Have the library's rows of the folder shown brought up to date with the disk (a refresh:
+        not a job of the History); returns the job id, None when no location holds the folder."""
+        if target.location_id is None or not job_available(INDEXER):
+            return None
+        mode = await asyncio.to_thread(loc.index_mode_of, self.library, target.location_id)
+        config = refresh_config(target.location_id, target.path, mode)
+        job_id = await self.manager.submit(config, priority=REFRESH_PRIORITY)
+        # the same refresh, paused when the app last closed, is the one queued: it continues
+        await self.manager.resume(job_id)
+        return job_id
+
+    def spawn_update_folder(self, target: FolderTarget) -> None:
+        self.tasks.spawn(self.update_folder(target), what="update the folder's library rows")
 
     def spawn_add_location(self, path: paths.PathLike) -> None:
         self.tasks.spawn(self.add_location(path), what="add location")

@@ -37,6 +37,7 @@ from sd_desktop.library import contents, entries, locations
 from sd_desktop.library.aggregates import aggregate_all, aggregate_changed
 from sd_desktop.ops.indexing import identify
 from sd_desktop.ops.indexing.config import (
+    REFRESH_MARK,
     IndexerConfig,
     IndexerOutput,
     IndexerState,
@@ -82,7 +83,12 @@ class IndexerJob(Job):
     def target(self) -> str:
         c = self.config
         where = paths.display(c.path) if c.path is not None else f"location {c.location_id}"
+        if c.refresh:
+            return f"{where} {REFRESH_MARK}"
         return f"{where} ({c.mode.value}{', ephemeral' if c.persistence is Persistence.EPHEMERAL else ''})"
+
+    def recorded(self) -> bool:
+        return not self.config.refresh
 
     # -- entry point -----------------------------------------------------------------------
     async def run(self, ctx: JobContext) -> IndexerOutput:

@@ -76,6 +76,11 @@ class FileCopyJob(Job):
         what = paths.display(self.config.sources[0].name) if n == 1 else f"{n} items"
         return f"{verb} {what} to {paths.display(self.config.destination)}"
 
+    def destructive(self) -> bool:
+        # a move removes its sources; an overwriting copy replaces what the destination held
+        overwrites = self.config.on_conflict in (ConflictPolicy.OVERWRITE, ConflictPolicy.OVERWRITE_IF_OLDER)
+        return self.config.move or overwrites
+
     @property
     def policy(self) -> str:
         return ConflictPolicy(self.config.on_conflict).value

@@ -67,6 +67,9 @@ class DeleteJob(Job):
         what = paths.display(items[0].name) if len(items) == 1 else f"{len(items)} items"
         return f"{self.mode.value}: {what}"
 
+    def destructive(self) -> bool:
+        return True
+
     @property
     def mode(self) -> DeleteMode:
         return DeleteMode(self.config.mode)
