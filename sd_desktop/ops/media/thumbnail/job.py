@@ -45,8 +45,7 @@ from sd_desktop.ops.media.thumbnail.generate import (
     Result,
     Task,
     decoder_version,
-    image_extensions,
-    image_mimes,
+    is_picture,
 )
 from sd_desktop.ops.media.thumbnail.workers import WorkerStartError, make_workers
 
@@ -173,8 +172,7 @@ class ThumbnailJob(Job):
             scope = await lib.read(lambda c: _scope(c, cfg))
             self._ids = sorted(set(cfg.entry_ids)) if cfg.entry_ids else None
             self._roots = await lib.read(content_files.location_roots)
-            self._exts = await ctx.run_blocking(image_extensions)  # imports every Pillow plug-in once
-            self._mimes = image_mimes()
+            await ctx.run_blocking(is_picture, None, "")  # imports every Pillow plug-in once
             self._base = str(lib.sidecar_dir)
             self._version = decoder_version()
             self._variants = {v.name: v for v in cfg.variants}
@@ -307,10 +305,7 @@ class ThumbnailJob(Job):
 
     def _is_image(self, row: ContentFile) -> bool:
         """A picture this build can decode, by MIME type (when indexed with one) or extension."""
-        if row.mime and row.mime.split(";")[0].strip().lower() in self._mimes:
-            return True
-        ext = os.path.splitext(row.path)[1].lower()
-        return os.fsdecode(ext) in self._exts
+        return is_picture(row.mime, row.path)
 
     def _plan(self, conn: sqlite3.Connection, rows: list[ContentFile]) -> tuple[dict[int, Result], list[Task]]:
         """Decide per row: done already (outcome now) or a task for the workers."""
