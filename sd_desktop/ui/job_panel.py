@@ -243,6 +243,11 @@ def details_text(info: JobInfo) -> str:
     return "\n".join(lines)
 
 
+def in_history(info: JobInfo) -> bool:
+    """Jobs queued for on-demand work (thumbnails of what scrolls into view) stay out of the history."""
+    return not (isinstance(info.config, dict) and info.config.get("on_demand"))
+
+
 class JobHistoryModel(QAbstractTableModel):
     """Finished jobs, newest first."""
 
@@ -389,7 +394,7 @@ class JobPanel(QWidget):
         self.services.tasks.spawn(self.services.manager.list(limit=500), what="list jobs", done=self._loaded)
 
     def _loaded(self, infos: list[JobInfo]) -> None:
-        self.history_model.set_jobs([i for i in infos if i.status in FINISHED])
+        self.history_model.set_jobs([i for i in infos if i.status in FINISHED and in_history(i)])
         for info in sorted((i for i in infos if i.status not in FINISHED), key=lambda i: i.id):
             self._upsert(info)
         self._emit_active()
@@ -399,7 +404,8 @@ class JobPanel(QWidget):
             row = self.rows.pop(info.id, None)
             if row is not None:
                 row.deleteLater()
-            self.history_model.add(info)
+            if in_history(info):
+                self.history_model.add(info)
         else:
             row = self.rows.get(info.id)
             if row is None:

@@ -173,3 +173,24 @@ def test_failures_are_recorded_under_fail_and_not_retried(cache, tmp_path):
         assert freedesktop.find(broken).settled is None
     finally:
         maker.close()
+
+
+def test_the_job_and_the_cli_fill_the_cache_for_a_path_outside_every_location(cache, tmp_path, run_cli):
+    outside = tmp_path / "outside"
+    picture(outside / "a.jpg", (1200, 900), seed=1)
+    picture(outside / "deeper" / "b.png", (300, 500), seed=2)
+    (outside / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2000))
+    (outside / "notes.txt").write_text("no picture")
+    res = run_cli("thumbnails", outside, "--json")
+    assert res.returncode == 4, res.stderr  # the broken JPEG failed, the rest is done
+    out = res.result["output"]
+    assert (out["generated"], out["failed"], out["skipped"], out["already_present"]) == (2, 1, 1, 0)
+    for name, size in (("a.jpg", [256, 192]), ("deeper/b.png", [154, 256])):
+        uri = freedesktop.file_uri(outside / name)
+        seen = read_elsewhere(freedesktop.thumbnail_path(cache, uri, "large"))
+        assert seen["size"] == size and seen["text"]["Thumb::URI"] == uri
+    assert freedesktop.find(outside / "broken.jpg").settled == "failed before"
+    again = run_cli("thumbnails", outside, "--json")
+    assert again.returncode == 0, again.stderr
+    out = again.result["output"]
+    assert (out["generated"], out["already_present"], out["previously_failed"], out["skipped"]) == (0, 2, 1, 1)

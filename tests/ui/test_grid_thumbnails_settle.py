@@ -77,6 +77,11 @@ def test_broken_and_non_pictures_are_asked_for_once_then_never(library, qtbot, a
         assert thumbnail_jobs(library) == jobs
         failures = library.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM thumbnail_failure").fetchone()[0])
         assert failures == 2
+        # the request jobs are background work: none of them is a row of the History
+        qtbot.waitUntil(lambda: not window.jobs.rows, timeout=10000)
+        window.jobs.reload()
+        QTest.qWait(500)
+        assert window.jobs.history_model.rowCount() == 0
         window.dispose()
     finally:
         eng.close()
