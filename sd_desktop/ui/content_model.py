@@ -525,12 +525,15 @@ class ContentModel(QAbstractTableModel):
                 self._repaint_rows(rows)
 
     def _on_thumbnails_missing(self, cids: list[int]) -> None:
-        wanted = []
+        wanted, asked = [], []
         for cid in cids:  # content ids only: the freedesktop cache's thumbnails are made without a job
-            for row in self._cid_rows.get(cid, ()):
-                if row < len(self._rows) and self._rows[row][R_ID] is not None:
-                    wanted.append(self._rows[row][R_ID])
+            ids = [self._rows[r][R_ID] for r in self._cid_rows.get(cid, ()) if r < len(self._rows)]
+            ids = [i for i in ids if i is not None]
+            if ids:
+                wanted += ids
+                asked.append(cid)
         if wanted:
+            self.thumbnails.mark_asked(asked)  # once per content and session (the grid settles)
             self.thumbnailsWanted.emit(wanted)
 
     def _on_thumbnails_changed(self) -> None:

@@ -42,7 +42,7 @@ Key = Hashable  # a content id (int), or (path, mtime_ns, size) of a file outsid
 
 class ThumbnailCache(QObject):
     ready = Signal(list)  # keys now available
-    missing = Signal(list)  # content ids that have no sidecar (yet) and are worth asking for
+    missing = Signal(list)  # content ids with no sidecar (yet), worth asking for and not asked yet
     changed = Signal()  # sidecars may have appeared: cells showing a fallback should ask again
     _made = Signal(object, object)  # key, QImage or None: a freedesktop thumbnail was made (or not)
 
@@ -93,6 +93,10 @@ class ThumbnailCache(QObject):
         if lib:
             self._missing.difference_update(lib)
             self.changed.emit()
+
+    def mark_asked(self, cids: list[int]) -> None:
+        """These contents were asked of the thumbnail job: ``missing`` does not name them again."""
+        self._asked.update(cids)
 
     def forget_requests(self) -> None:
         """The requests of this session may not have been served (a thumbnail job was cancelled)."""
@@ -146,14 +150,13 @@ class ThumbnailCache(QObject):
     def _loaded(self, ids: list[int], result: tuple | None, error: BaseException | None) -> None:
         self._pending.difference_update(ids)
         if error is not None or result is None:
-            self._settled.update(ids)  # unreadable library: fall back to type icons quietly
+            self._missing.update(ids)  # unreadable library: type icons, looked up again with the next job
             return
         found, wanted, settled = result
         self._store(found)
         self._settled.update(settled)
         self._missing.update(wanted)
         fresh = [cid for cid in wanted if cid not in self._asked]
-        self._asked.update(fresh)
         if found:
             self.ready.emit([cid for cid, _ in found])
         if fresh:

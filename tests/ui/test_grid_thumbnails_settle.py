@@ -96,3 +96,25 @@ def test_broken_and_non_pictures_are_asked_for_once_then_never(library, qtbot, a
         window.dispose()
     finally:
         eng.close()
+
+
+def test_a_content_no_view_asked_for_is_announced_again_until_one_does(engine, qtbot, tmp_path):
+    """A thumbnail looked up elsewhere first (the duplicates view) must still be asked for once the
+    grid shows it; what was asked for is not announced again."""
+    from tests.ui._rows import add_entries, add_indexed_location, set_content
+
+    loc, root = add_indexed_location(engine.library, tmp_path / "pics")
+    (entry,) = add_entries(engine.library, loc, root, b"", [("later.png", 0, 1000)])
+    cid = set_content(engine.library, entry, "ab" * 16)
+    cache, got = engine.thumbnails, []
+    cache.missing.connect(lambda cids: got.append(list(cids)))
+    assert cache.icon(cid) is None
+    qtbot.waitUntil(lambda: got == [[cid]], timeout=10000)
+    cache.invalidate_missing()
+    cache.icon(cid)
+    qtbot.waitUntil(lambda: got == [[cid], [cid]], timeout=10000)
+    cache.mark_asked([cid])
+    cache.invalidate_missing()
+    cache.icon(cid)
+    QTest.qWait(500)
+    assert got == [[cid], [cid]] and cid not in cache._pending

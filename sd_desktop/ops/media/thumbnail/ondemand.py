@@ -138,7 +138,7 @@ class OnDemandThumbnailer:
             if pool is not None:
                 pool.close()
             with self._cond:
-                self._thread = None if self._closed else self._thread
+                self._thread = None  # after a bug, the next request starts a new thread
 
     def _outcome(self, key: object, source: freedesktop.Source, result: Result, root: bytes) -> Done:
         if result.outcome == OK:
