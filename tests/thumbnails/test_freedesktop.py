@@ -55,12 +55,19 @@ def nautilus_png(root: bytes, flavor: str, source: Path, color, mtime: int | Non
     return dest
 
 
-def test_uri_is_glib_s_from_raw_bytes(tmp_path):
+def test_uri_is_glib_s_from_raw_bytes(cache, tmp_path):
     odd = os.path.join(os.fsencode(tmp_path), b"caf\xe9 [1]#%&'=+,@;!~\xc3\xa9.jpg")  # not UTF-8, then UTF-8
     open(odd, "wb").close()
     uri = freedesktop.file_uri(odd)
     assert uri == "file://" + os.fsdecode(os.fsencode(tmp_path)) + "/caf%E9%20%5B1%5D%23%25&'=+,@%3B!~%C3%A9.jpg"
     assert freedesktop.thumbnail_name(uri) == hashlib.md5(uri.encode()).hexdigest().encode() + b".png"
+    # and the whole way through: made from the raw name, found again
+    pic = os.path.join(os.fsencode(tmp_path), b"\xff\xfe photo.jpg")
+    picture(Path(os.fsdecode(pic)), (640, 480))
+    freedesktop.prepare(freedesktop.cache_root(), "large")
+    assert make_thumbnails(freedesktop.task_for(1, freedesktop.source_of(pic))).outcome == OK
+    assert freedesktop.find(pic).data is not None
+    assert freedesktop.file_uri(pic).endswith("/%FF%FE%20photo.jpg")
     gio = shutil.which("gio")
     if gio is not None:  # what Nautilus hashes, where GLib's tools are installed
         info = subprocess.run([gio, "info", odd], capture_output=True, check=True).stdout
@@ -114,10 +121,12 @@ def test_a_thumbnail_someone_else_made_is_valid_until_the_file_changes(cache, tm
     assert freedesktop.find(src).data is not None
 
 
-def test_a_larger_flavor_serves_when_large_is_missing(cache, tmp_path):
+def test_another_flavor_serves_when_large_is_missing(cache, tmp_path):
     src = picture(tmp_path / "photo.jpg", (640, 480))
+    normal = nautilus_png(cache, "normal", src, (4, 5, 6))
+    assert freedesktop.find(src).flavor == "normal" and freedesktop.find(src).data == open(normal, "rb").read()
     xx = nautilus_png(cache, "xx-large", src, (1, 2, 3))
-    assert freedesktop.find(src).data == open(xx, "rb").read()
+    assert freedesktop.find(src).flavor == "xx-large" and freedesktop.find(src).data == open(xx, "rb").read()
 
 
 def test_wrong_uri_or_damaged_png_is_not_a_thumbnail(cache, tmp_path):

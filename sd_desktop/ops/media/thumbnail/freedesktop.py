@@ -42,6 +42,8 @@ from sd_desktop.ops.media.thumbnail.generate import (
 )
 
 FLAVORS = {"normal": 128, "large": 256, "x-large": 512, "xx-large": 1024}
+# the window's grid shows 256 px; a larger one is scaled down, a 128 px one is better than none
+READ_ORDER = ("large", "x-large", "xx-large", "normal")
 URI_KEY, MIME_KEY = "Thumb::URI", "Thumb::Mime"
 APP = "sd-desktop"
 # what GLib leaves unescaped in a path, besides letters, digits and "_.-~" (which quote() keeps)
@@ -152,9 +154,7 @@ class Found:
     flavor: str | None = None
 
 
-def find(
-    path: str | bytes, flavors: tuple[str, ...] = ("large", "x-large", "xx-large"), root: bytes | None = None
-) -> Found:
+def find(path: str | bytes, flavors: tuple[str, ...] = READ_ORDER, root: bytes | None = None) -> Found:
     """Look ``path`` up in the cache: the first valid thumbnail among ``flavors``, else whether one
     can be made (a picture, no failure recorded for it as it is now)."""
     root = cache_root() if root is None else root
