@@ -41,13 +41,13 @@ def mixed_folder(root: Path) -> Path:
     return root
 
 
-def open_grid(eng: Engine, qtbot, folder: Path) -> MainWindow:
+def open_grid(eng: Engine, qtbot, folder: Path, mode: int = GRID) -> MainWindow:
     window = MainWindow(eng.services)
     qtbot.addWidget(window)
     window.resize(1100, 700)
     window.show()
     qtbot.waitExposed(window)
-    window.set_view_mode(GRID)
+    window.set_view_mode(mode)
     with qtbot.waitSignal(window.model.loadingFinished, timeout=10000):
         window.open_path(folder)
     return window
@@ -178,8 +178,7 @@ def test_generate_thumbnails_outside_the_library_fills_the_shared_cache(library,
     folder = mixed_folder(tmp_path / "Camera")
     eng = Engine(library, qtbot)
     try:
-        window = open_grid(eng, qtbot, folder)
-        window.set_view_mode(LIST)  # no thumbnails made on the way: the job makes them
+        window = open_grid(eng, qtbot, folder, LIST)  # the list makes no thumbnails: the job does
         model, sel = window.model, window.content.selection_model()
         for r in range(model.rowCount()):
             if model.entry(r)[R_NAME] in ("photo0.jpg", "photo1.jpg", "random.jpg"):
