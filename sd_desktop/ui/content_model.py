@@ -33,6 +33,7 @@ from sd_desktop import paths
 from sd_desktop.library import Library
 from sd_desktop.library.browse import (
     KIND_DIR,
+    KIND_FILE,
     R_CHILDREN,
     R_CONTENT,
     R_ID,
@@ -237,7 +238,7 @@ class ContentModel(QAbstractTableModel):
         self._sort = (COL_NAME, Qt.SortOrder.AscendingOrder)
         self._filter = ""
         self._show_hidden = False
-        self._cid_rows: dict[int, set[int]] = {}
+        self._cid_rows: dict[object, set[int]] = {}  # thumbnail key -> rows showing a fallback icon
         self._loader = _FolderLoader(library, _chunks())
         self._loader.chunks.chunk.connect(self._on_chunk, Qt.ConnectionType.QueuedConnection)
         if thumbnails is not None:
@@ -515,12 +516,15 @@ class ContentModel(QAbstractTableModel):
         return cell
 
     def _decoration(self, row: int, cell: tuple):
-        cid = self._rows[row][R_CONTENT]
-        if self.show_thumbnails and cid is not None and self.thumbnails is not None:
-            icon = self.thumbnails.icon(cid)
-            if icon is not None:
-                return icon
-            self._cid_rows.setdefault(cid, set()).add(row)
+        if self.show_thumbnails and self.thumbnails is not None:
+            r = self._rows[row]
+            # the library's thumbnail of an indexed content, else the freedesktop cache's of the file
+            key = r[R_CONTENT] if r[R_CONTENT] is not None else (r[R_PATH], r[R_MTIME], r[R_SIZE])
+            if r[R_CONTENT] is not None or r[R_KIND] == KIND_FILE:
+                icon = self.thumbnails.icon(key)
+                if icon is not None:
+                    return icon
+                self._cid_rows.setdefault(key, set()).add(row)
         return self._type_icons[cell[4]]
 
     def _value(self, row: int, col: int, role: int):
@@ -578,12 +582,15 @@ class ContentModel(QAbstractTableModel):
                 self._repaint_rows(rows)
 
     def _on_thumbnails_missing(self, cids: list[int]) -> None:
-        wanted = []
-        for cid in cids:
-            for row in self._cid_rows.get(cid, ()):
-                if row < len(self._rows) and self._rows[row][R_ID] is not None:
-                    wanted.append(self._rows[row][R_ID])
+        wanted, asked = [], []
+        for cid in cids:  # content ids only: the freedesktop cache's thumbnails are made without a job
+            ids = [self._rows[r][R_ID] for r in self._cid_rows.get(cid, ()) if r < len(self._rows)]
+            ids = [i for i in ids if i is not None]
+            if ids:
+                wanted += ids
+                asked.append(cid)
         if wanted:
+            self.thumbnails.mark_asked(asked)  # once per content and session (the grid settles)
             self.thumbnailsWanted.emit(wanted)
 
     def _on_thumbnails_changed(self) -> None:

@@ -257,6 +257,11 @@ def details_text(info: JobInfo) -> str:
     return "\n".join(lines)
 
 
+def in_history(info: JobInfo) -> bool:
+    """Jobs queued for on-demand work (thumbnails of what scrolls into view) stay out of the history."""
+    return not (isinstance(info.config, dict) and info.config.get("on_demand"))
+
+
 class JobHistoryModel(QAbstractTableModel):
     """Finished jobs, newest first: what, on what (by name), how it ended, when."""
 
@@ -479,7 +484,7 @@ class JobPanel(QWidget):
         if not shiboken6.isValid(self):  # the list came back after the window was closed
             return
         infos = [i for i in infos if not is_background(i.name, i.target)]
-        self.history_model.set_jobs([i for i in infos if i.status in FINISHED])
+        self.history_model.set_jobs([i for i in infos if i.status in FINISHED and in_history(i)])
         active = sorted((i for i in infos if i.status not in FINISHED), key=lambda i: i.id)
         for info in active:
             self._upsert(info)
@@ -499,7 +504,8 @@ class JobPanel(QWidget):
             row = self.rows.pop(info.id, None)
             if row is not None:
                 row.deleteLater()
-            self.history_model.add(info)
+            if in_history(info):
+                self.history_model.add(info)
         else:
             row = self.rows.get(info.id)
             if row is None:

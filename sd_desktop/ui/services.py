@@ -15,6 +15,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from sd_desktop import jobs, paths
+from sd_desktop.enums import JobStatus
 from sd_desktop.jobs import FINISHING_KINDS, JobManager
 from sd_desktop.library import Library
 from sd_desktop.library import locations as loc
@@ -61,7 +62,6 @@ class AppServices(QObject):
         self.bridge = bridge
         self.tasks = tasks
         self.thumbnails = thumbnails
-        self._thumbs_requested: set[int] = set()
         tasks.failed.connect(self.status)
         self._last_invalidate = 0.0
         bridge.jobEvent.connect(self._on_event)
@@ -149,11 +149,10 @@ class AppServices(QObject):
 
     # -- thumbnails ------------------------------------------------------------------------
     def request_thumbnails(self, entry_ids: list[int]) -> None:
-        """Ask the thumbnail job for the rows in view that have none (once per entry)."""
-        fresh = [i for i in entry_ids if i not in self._thumbs_requested]
+        """Ask the thumbnail job for the rows in view that have none (the cache asks once per content)."""
+        fresh = list(dict.fromkeys(entry_ids))
         if not fresh or not job_available(THUMBNAILER):
             return
-        self._thumbs_requested.update(fresh)
         from sd_desktop.ops.media.thumbnail.requests import request_thumbnails
 
         async def go() -> None:
@@ -167,8 +166,8 @@ class AppServices(QObject):
         if event.name == THUMBNAILER:
             now = time.monotonic()
             finished = event.kind in FINISHING_KINDS
-            if finished:
-                self._thumbs_requested.clear()
+            if finished and event.status == JobStatus.CANCELLED:
+                self.thumbnails.forget_requests()  # what it had not done yet may be asked for again
             # new sidecars land while the job runs: let fallback cells look again, at most once a second
             if finished or now - self._last_invalidate >= 1.0:
                 self._last_invalidate = now

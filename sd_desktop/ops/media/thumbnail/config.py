@@ -21,6 +21,9 @@ class ThumbnailConfig:
     time_limit: float = field(default=30.0, metadata=limits(0.001))  # seconds per file
     # pixels decoded into memory per file (after JPEG draft)
     max_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata=limits(1))
+    # queued for on-demand requests (a browser scrolling), not by a person: kept out of the window's
+    # job history, which would otherwise get a row per scroll
+    on_demand: bool = False
 
 
 @dataclass

@@ -45,9 +45,9 @@ from sd_desktop.ops.media.thumbnail.generate import (
     Result,
     Task,
     decoder_version,
-    image_extensions,
-    image_mimes,
+    is_picture,
 )
+from sd_desktop.ops.media.thumbnail.outside import generate_outside
 from sd_desktop.ops.media.thumbnail.workers import WorkerStartError, make_workers
 
 SCAN_ROWS = 1000  # entry rows read per query while collecting a batch of images
@@ -170,11 +170,18 @@ class ThumbnailJob(Job):
             if not st.started_at:
                 st.started_at = time.time()
             lib = ctx.library
-            scope = await lib.read(lambda c: _scope(c, cfg))
+            try:
+                scope = await lib.read(lambda c: _scope(c, cfg))
+                outside = False
+            except JobError:
+                if cfg.path is None or cfg.location_id is not None:
+                    raise
+                # a path no location holds: its pictures go to the freedesktop cache (``outside``);
+                # requests that reach this job meanwhile are still served below, from an empty scope
+                scope, outside = Scope(empty=True), True
             self._ids = sorted(set(cfg.entry_ids)) if cfg.entry_ids else None
             self._roots = await lib.read(content_files.location_roots)
-            self._exts = await ctx.run_blocking(image_extensions)  # imports every Pillow plug-in once
-            self._mimes = image_mimes()
+            await ctx.run_blocking(is_picture, None, "")  # imports every Pillow plug-in once
             self._base = str(lib.sidecar_dir)
             self._version = decoder_version()
             self._variants = {v.name: v for v in cfg.variants}
@@ -182,6 +189,8 @@ class ThumbnailJob(Job):
             if generating:
                 self._report(ctx)
                 workers = await ctx.run_blocking(make_workers, cfg.max_concurrency, cfg.time_limit)
+                if outside:
+                    await generate_outside(self, ctx, workers)
                 await self._generate(ctx, scope, workers)
                 st.phase = "cleanup"
                 await ctx.checkpoint()
@@ -189,7 +198,7 @@ class ThumbnailJob(Job):
             accepting.discard(ctx.job_id)
             if workers is not None:
                 await ctx.run_blocking(workers.close)
-        if cfg.entry_ids:
+        if cfg.entry_ids or outside:
             return self.output()  # on-demand jobs leave the library-wide cleanup to the others
         await self._cleanup(ctx)
         return self.output()
@@ -307,10 +316,7 @@ class ThumbnailJob(Job):
 
     def _is_image(self, row: ContentFile) -> bool:
         """A picture this build can decode, by MIME type (when indexed with one) or extension."""
-        if row.mime and row.mime.split(";")[0].strip().lower() in self._mimes:
-            return True
-        ext = os.path.splitext(row.path)[1].lower()
-        return os.fsdecode(ext) in self._exts
+        return is_picture(row.mime, row.path)
 
     def _plan(self, conn: sqlite3.Connection, rows: list[ContentFile]) -> tuple[dict[int, Result], list[Task]]:
         """Decide per row: done already (outcome now) or a task for the workers."""

@@ -58,6 +58,6 @@ async def request_thumbnails(manager: JobManager, entry_ids: list[int]) -> int:
 
         job_id = await manager.library.write(tx)
         if job_id is None:
-            job_id = await manager.enqueue(ThumbnailJob.NAME, ThumbnailConfig(entry_ids=ids))
+            job_id = await manager.enqueue(ThumbnailJob.NAME, ThumbnailConfig(entry_ids=ids, on_demand=True))
             ours.add(job_id)
         return job_id
