@@ -141,20 +141,35 @@ class LocationWatcher:
         self._loop = asyncio.get_running_loop()
         self._observer = Observer()
         self._observer.start()
-        rows = await self.library.read(lambda c: loc.list_locations(conn=c))
-        for info in rows:
-            root = loc.normalize(info.path)
-            w = _Watched(info.id, root, await asyncio.to_thread(_mount_of, root), IndexMode(info.index_mode))
-            self._watched[info.id] = w
-            w.online = await asyncio.to_thread(self._is_online, w)
-            if w.online:
-                await asyncio.to_thread(self._schedule, w)
-                if self.catch_up and info.last_indexed is not None:
-                    self._add([(w.location_id, b"", True)])
+        await self._sync(catch_up=self.catch_up)
         self._tasks = [
             asyncio.create_task(self._apply_loop(), name="sd-live-apply"),
             asyncio.create_task(self._status_loop(), name="sd-live-status"),
         ]
+
+    async def refresh(self) -> None:
+        """Watch locations added since, stop watching removed ones (call it when the list changes)."""
+        if self._observer is not None:
+            await self._sync(catch_up=False)
+
+    async def _sync(self, *, catch_up: bool) -> None:
+        rows = await self.library.read(lambda c: loc.list_locations(conn=c))
+        current = {info.id for info in rows}
+        for location_id in [i for i in self._watched if i not in current]:
+            await asyncio.to_thread(self._unschedule, self._watched.pop(location_id))
+            self.polling.pop(location_id, None)
+        for info in rows:
+            if info.id in self._watched:
+                continue
+            root = loc.normalize(info.path)
+            mount = await asyncio.to_thread(_mount_of, root) if os.path.isdir(root) else b"/"
+            w = _Watched(info.id, root, mount, IndexMode(info.index_mode))
+            self._watched[info.id] = w
+            w.online = await asyncio.to_thread(self._is_online, w)
+            if w.online:
+                await asyncio.to_thread(self._schedule, w)
+                if catch_up and info.last_indexed is not None:
+                    self._add([(w.location_id, b"", True)])
 
     async def stop(self) -> None:
         """Stop watching; an update running is paused with the engine (its job resumes later)."""
@@ -172,6 +187,7 @@ class LocationWatcher:
         for obs in (self._observer, self._poller):
             if obs is not None:
                 await asyncio.to_thread(obs.join, 5)
+        self._observer = self._poller = None
 
     def is_online(self, location_id: int) -> bool:
         w = self._watched.get(location_id)
