@@ -43,6 +43,9 @@ class Job:
     VERSION: ClassVar[int] = 1
     RESUMABLE: ClassVar[bool] = True
     DESCRIPTION: ClassVar[str] = ""
+    # internal work the engine queues itself (the live index's small updates): kept out of the
+    # History and out of ``job_class_for``, which front ends use to submit what people asked for
+    HIDDEN: ClassVar[bool] = False
     Config: ClassVar[type]
     State: ClassVar[type] = EmptyState
     Output: ClassVar[type]
@@ -119,7 +122,7 @@ def job_class_for(config: Any) -> type[Job]:
     """The registered job whose ``Config`` is the type of ``config`` (a ``DuplicateConfig`` gives
     the duplicate detection job): front ends build a typed config and never spell a job's name."""
     kind = type(config)
-    matches = [cls for cls in registered().values() if cls.Config is kind]
+    matches = [cls for cls in registered().values() if cls.Config is kind and not cls.HIDDEN]
     if len(matches) != 1:
         why = "no job takes" if not matches else f"{len(matches)} jobs take"
         raise JobStateError(f"{why} a {kind.__name__} as its config: submit it by job name")
@@ -129,3 +132,14 @@ def job_class_for(config: Any) -> type[Job]:
 def registered() -> dict[str, type[Job]]:
     """Every registered job class by name."""
     return dict(_REGISTRY)
+
+
+def hidden_names() -> list[str]:
+    """The names of the registered jobs that are internal (``Job.HIDDEN``)."""
+    return sorted(name for name, cls in _REGISTRY.items() if cls.HIDDEN)
+
+
+def is_hidden(name: str) -> bool:
+    """Whether jobs named ``name`` are internal (an unknown name is not)."""
+    cls = _REGISTRY.get(name)
+    return cls is not None and cls.HIDDEN

@@ -18,7 +18,7 @@ import blake3
 
 from sd_desktop.enums import EventKind, WorkStatus
 from sd_desktop.jobs import codec
-from sd_desktop.jobs.base import FINISHED, Job, JobStatus, job_class, job_class_for
+from sd_desktop.jobs.base import FINISHED, Job, JobStatus, hidden_names, job_class, job_class_for
 from sd_desktop.jobs.context import Control, JobContext
 from sd_desktop.jobs.errors import JobCancelled, JobError, JobPaused, JobStateError
 from sd_desktop.jobs.events import EventBus, JobEvent
@@ -245,8 +245,16 @@ class JobManager:
         return await self.library.read(lambda c: _info(c, job_id))
 
     async def list(self, limit: int = 500, statuses: set[JobStatus] | None = None) -> list[JobInfo]:
+        """The History: the newest jobs, internal ones (``Job.HIDDEN``) left out."""
+        hidden = hidden_names()
         # decoded off the loop, as in ``info``
-        return await self.library.read(lambda c: [JobInfo.from_record(r) for r in jobstore.history(c, limit, statuses)])
+        return await self.library.read(
+            lambda c: [JobInfo.from_record(r) for r in jobstore.history(c, limit, statuses, hidden)]
+        )
+
+    async def forget(self, job_ids: list[int]) -> int:
+        """Delete the rows of these finished jobs (internal ones, once their work is in the library)."""
+        return await self.library.write(lambda c: jobstore.delete_finished_ids(c, job_ids))
 
     def running_ids(self) -> list[int]:
         return list(self._running)

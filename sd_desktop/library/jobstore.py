@@ -72,14 +72,24 @@ def get(conn: sqlite3.Connection, job_id: int, *, output: bool = True) -> JobRec
     return _record(conn.execute(f"{sql} WHERE id = ?", (job_id,)).fetchone())
 
 
-def history(conn: sqlite3.Connection, limit: int, statuses: Collection[JobStatus] | None = None) -> list[JobRecord]:
-    """The newest ``limit`` jobs (of ``statuses`` when given, else of any status), newest first."""
+def history(
+    conn: sqlite3.Connection,
+    limit: int,
+    statuses: Collection[JobStatus] | None = None,
+    exclude_names: Collection[str] = (),
+) -> list[JobRecord]:
+    """The newest ``limit`` jobs (of ``statuses`` when given, else of any status), newest first,
+    leaving out the jobs named in ``exclude_names`` (internal ones)."""
+    where: list[str] = []
+    args: list[object] = []
     if statuses:
-        rows = conn.execute(
-            f"{_SELECT} WHERE status IN ({_marks(statuses)}) ORDER BY id DESC LIMIT ?", (*statuses, limit)
-        ).fetchall()
-    else:
-        rows = conn.execute(f"{_SELECT} ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        where.append(f"status IN ({_marks(statuses)})")
+        args.extend(statuses)
+    if exclude_names:
+        where.append(f"name NOT IN ({_marks(exclude_names)})")
+        args.extend(exclude_names)
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    rows = conn.execute(f"{_SELECT}{clause} ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
     return [_record(r) for r in rows]
 
 
@@ -259,6 +269,17 @@ def cancel_followups(conn: sqlite3.Connection, job_id: int, error: str, now: flo
         (JobStatus.CANCELLED, error, now, now, job_id, *waiting),
     )
     return cur.rowcount
+
+
+def delete_finished_ids(conn: sqlite3.Connection, job_ids: Collection[int]) -> int:
+    """Forget the finished jobs among ``job_ids`` (internal jobs nobody needs in the History);
+    returns how many. Their work lists go with them (the foreign key cascades)."""
+    if not job_ids:
+        return 0
+    return conn.execute(
+        f"DELETE FROM job WHERE id IN ({_marks(job_ids)}) AND status IN ({_marks(FINISHED)})",
+        (*job_ids, *FINISHED),
+    ).rowcount
 
 
 def delete_finished(conn: sqlite3.Connection, keep_last_of: Collection[str] = ()) -> int:

@@ -9,6 +9,7 @@ JOB_MODULES: list[str] = [
     "sd_desktop.ops.files.duplicate_detection",
     "sd_desktop.ops.files.validation",
     "sd_desktop.ops.indexing.job",
+    "sd_desktop.ops.indexing.live_job",
     "sd_desktop.ops.files.copy",
     "sd_desktop.ops.files.delete",
     "sd_desktop.ops.files.trash",

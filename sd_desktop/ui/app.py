@@ -32,6 +32,7 @@ from sd_desktop.library.library import LibraryError, default_library_dir  # noqa
 from sd_desktop.library.locations import INDEX_MODES  # noqa: E402
 from sd_desktop.library.lock import LibraryLocked  # noqa: E402
 from sd_desktop.library.migrations import SchemaTooNew  # noqa: E402
+from sd_desktop.ops.indexing.live import LocationWatcher  # noqa: E402
 from sd_desktop.resources import APP_ID  # noqa: E402
 from sd_desktop.ui.bridge import EngineBridge  # noqa: E402
 from sd_desktop.ui.main_window import MainWindow, focus_window  # noqa: E402
@@ -86,6 +87,8 @@ class AppController(QObject):
         self.args = args
         self.server = server
         self.manager = JobManager(library, run_queued=True)
+        # the window's engine is long-lived: it keeps the library up to date with its locations
+        self.watcher = LocationWatcher(self.manager)
         self.tasks = TaskRunner(self)
         self.bridge: EngineBridge | None = None
         self.window: MainWindow | None = None
@@ -112,6 +115,8 @@ class AppController(QObject):
             self.server.received.connect(self._handoff)
         self.window.show()
         self.window.jobs_recovered(await self.manager.start())
+        await self.watcher.start()
+        self.services.locationsChanged.connect(lambda: self.tasks.spawn(self.watcher.refresh(), what="watch locations"))
         for path in getattr(self.args, "add_location", None) or []:
             await self.services.add_location(path, getattr(self.args, "index_mode", "content"))
         targets = list(getattr(self.args, "paths", None) or [])
@@ -159,6 +164,7 @@ class AppController(QObject):
         if self.server is not None:
             self.server.close()
         await self.tasks.cancel_all()
+        await self.watcher.stop()
         await self.manager.shutdown()
         if self.bridge is not None:
             self.bridge.detach()

@@ -10,7 +10,16 @@ from sd_desktop.jobs import codec
 from tests.conftest import REPO, cli_env
 from tests.engine import jobs_for_tests as tj
 
-BUILT_IN = ["delete", "duplicate_detection", "file_copy", "file_validation", "indexer", "thumbnails", "trash_restore"]
+BUILT_IN = [
+    "delete",
+    "duplicate_detection",
+    "file_copy",
+    "file_validation",
+    "indexer",
+    "live_indexer",
+    "thumbnails",
+    "trash_restore",
+]
 
 
 def test_the_engine_alone_knows_no_job_and_imports_none():

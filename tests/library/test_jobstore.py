@@ -173,11 +173,17 @@ def test_recovery_requeues_or_fails_what_a_crash_left_running(library):
     for job_id in (resumable, doomed):
         library.write_sync(lambda c, job_id=job_id: jobstore.claim(c, job_id, 1.0))
     assert library.read_sync(jobstore.found_running) == [(resumable, "a"), (doomed, "b")]
+    assert [row[0::4] for row in library.read_sync(jobstore.found_interrupted)] == [
+        (resumable, JobStatus.RUNNING),
+        (doomed, JobStatus.RUNNING),
+    ]
     library.write_sync(
         lambda c: jobstore.mark_interrupted(
-            c, [(resumable, JobStatus.QUEUED, None), (doomed, JobStatus.FAILED, "cannot resume")], 50.0
+            c, [(resumable, JobStatus.QUEUED, None, 1), (doomed, JobStatus.FAILED, "cannot resume", 1)], 50.0
         )
     )
+    # queued again after a crash, it is still an interrupted job a later start looks at
+    assert [row[0::4] for row in library.read_sync(jobstore.found_interrupted)] == [(resumable, JobStatus.QUEUED)]
     a, b, c_ = (library.read_sync(lambda c, i=i: jobstore.get(c, i)) for i in (resumable, doomed, queued))
     assert (a.status, a.error, a.interrupted, a.finished_at, a.updated_at) == (
         JobStatus.QUEUED,
