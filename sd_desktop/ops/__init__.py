@@ -13,6 +13,7 @@ JOB_MODULES: list[str] = [
     "sd_desktop.ops.files.copy",
     "sd_desktop.ops.files.delete",
     "sd_desktop.ops.files.trash",
+    "sd_desktop.ops.files.lint",
     "sd_desktop.ops.media.thumbnail.job",
 ]
 
