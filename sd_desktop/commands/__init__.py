@@ -1,6 +1,12 @@
 """Headless sub-commands. Each module defines ``register(subparsers)``; ``cli`` wires them in.
 
-A module sets ``func`` on its parser(s): ``func(args) -> int`` (the exit code).
+A module sets ``func`` on its parser(s): ``func(args) -> int`` (the exit code). A command that
+runs no job sets ``needs_jobs=False`` there too: the job modules are then never imported (they
+are most of a command's start-up), so such a command must neither queue nor rebuild a job, or
+load them itself (``ops.load_all()``) when it must.
+
+A module's top-level imports are paid by every run of its command (``cli`` imports only the
+module of the command given): import the job engine and peewee inside the functions that use them.
 """
 
 from __future__ import annotations
@@ -20,6 +26,19 @@ COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.trash",
     "sd_desktop.commands.thumbnails",
 ]
+
+
+def name_of(module: str) -> str:
+    """The command a module defines, as typed (``sd_desktop.commands.location`` -> ``location``)."""
+    return module.rsplit(".", 1)[1].replace("_", "-")
+
+
+def module_of(name: str) -> ModuleType:
+    """The module of the command ``name`` (imported now)."""
+    for module in COMMAND_MODULES:
+        if name_of(module) == name:
+            return importlib.import_module(module)
+    raise KeyError(name)
 
 
 def modules() -> list[ModuleType]:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import TYPE_CHECKING
 
 from sd_desktop import paths
-from sd_desktop.library.library import Library
 from sd_desktop.library.locations import locate, normalize
+
+if TYPE_CHECKING:
+    from sd_desktop.library.library import Library
+    from sd_desktop.library.reader import Reader
 
 
 def _kind_of(st: os.stat_result) -> str:
@@ -21,8 +25,9 @@ def _kind_of(st: os.stat_result) -> str:
     return "other"
 
 
-def describe(lib: Library, path: str) -> dict:
-    """What is known of ``path`` (the output object of ``info``); a symlink is described as the link."""
+def describe(lib: Library | Reader | None, path: str) -> dict:
+    """What is known of ``path`` (the output object of ``info``); a symlink is described as the link.
+    ``lib`` None: there is no library, so only what the file system says."""
     st = os.lstat(path)
     out: dict = {
         "path": paths.display(os.path.abspath(path)),
@@ -66,6 +71,8 @@ def describe(lib: Library, path: str) -> dict:
             ).fetchall()
         return loc_id, row, sidecars
 
+    if lib is None:
+        return out
     loc_id, row, sidecars = lib.read_sync(q)
     if loc_id is None:
         return out

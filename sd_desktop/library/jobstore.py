@@ -17,6 +17,7 @@ must cost no more than the one statement it is, and the manager decodes rows str
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Collection, Iterable
 from typing import NamedTuple
@@ -72,15 +73,46 @@ def get(conn: sqlite3.Connection, job_id: int, *, output: bool = True) -> JobRec
     return _record(conn.execute(f"{sql} WHERE id = ?", (job_id,)).fetchone())
 
 
-def history(conn: sqlite3.Connection, limit: int, statuses: Collection[JobStatus] | None = None) -> list[JobRecord]:
-    """The newest ``limit`` jobs (of ``statuses`` when given, else of any status), newest first."""
+def history(
+    conn: sqlite3.Connection, limit: int, statuses: Collection[JobStatus] | None = None, *, output: bool = True
+) -> list[JobRecord]:
+    """The newest ``limit`` jobs (of ``statuses`` when given, else of any status), newest first;
+    with ``output=False`` their ``output`` is left unread (None)."""
+    sql = _SELECT if output else _SELECT_BUT_OUTPUT
     if statuses:
         rows = conn.execute(
-            f"{_SELECT} WHERE status IN ({_marks(statuses)}) ORDER BY id DESC LIMIT ?", (*statuses, limit)
+            f"{sql} WHERE status IN ({_marks(statuses)}) ORDER BY id DESC LIMIT ?", (*statuses, limit)
         ).fetchall()
     else:
-        rows = conn.execute(f"{_SELECT} ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        rows = conn.execute(f"{sql} ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
     return [_record(r) for r in rows]
+
+
+# what a listing shows of a job (``jobs list --json``, ``JobInfo.to_json``), in this order
+SUMMARY_FIELDS = (
+    "id",
+    "name",
+    "status",
+    "target",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "progress",
+    "error",
+    "error_count",
+    "parent_id",
+    "interrupted",
+    "priority",
+)
+
+
+def summary(record: JobRecord) -> dict:
+    """A job as a listing shows it, straight from its row: no blob decoded but the progress (JSON),
+    so a listing needs neither msgpack nor the job engine. ``JobInfo.to_json`` gives the same."""
+    out = {name: getattr(record, name) for name in SUMMARY_FIELDS}
+    out["status"] = record.status.value
+    out["progress"] = json.loads(record.progress) if record.progress else None
+    return out
 
 
 def active_id(conn: sqlite3.Connection, name: str, config_key: str) -> int | None:
