@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from sd_desktop import __version__, commands
-from sd_desktop.commands.common import EXIT_FAILED, EXIT_USAGE, CommandFailed, UsageError
-from sd_desktop.library import LibraryError, default_library_dir, fault_of
+from sd_desktop.commands import EXIT_FAILED, EXIT_USAGE
+
+# what every command imports anyway (``commands.common``, the library's errors) is imported in
+# ``main`` once a command is parsed: ``--version`` and ``--help`` need none of it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -174,6 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    import sqlite3
+    from pathlib import Path
+
+    from sd_desktop.commands.common import CommandFailed, UsageError
+    from sd_desktop.library import LibraryError, default_library_dir, fault_of
+
     if getattr(args, "needs_jobs", True):
         from sd_desktop import ops
 

@@ -14,6 +14,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+# the exit codes of every command (README: "Exit codes"); ``common`` has them too
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PARTIAL = 0, 1, 2, 3, 4
+
 COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.location",
     "sd_desktop.commands.jobs",

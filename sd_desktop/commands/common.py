@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sd_desktop import paths
+from sd_desktop.commands import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from sd_desktop.enums import EventKind, JobStatus
 from sd_desktop.jsonable import to_jsonable
 from sd_desktop.library import LibraryError, LibraryFault, LibraryLocked, SchemaTooNew, default_library_dir
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from sd_desktop.library import Library
     from sd_desktop.library.reader import Reader
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PARTIAL = 0, 1, 2, 3, 4
+__all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_PARTIAL", "paths"]
 
 
 class UsageError(Exception):
@@ -309,6 +310,3 @@ def human_size(n: int | float | None) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n} B"
-
-
-__all__ = ["paths"]

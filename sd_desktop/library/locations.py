@@ -12,7 +12,6 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -29,8 +28,9 @@ class LocationError(ValueError):
     """A path that cannot become (or be found as) a location."""
 
 
-@dataclass
-class LocationInfo:
+class LocationInfo(NamedTuple):
+    """A location with its totals (a plain record: no ``dataclasses`` import for ``location list``)."""
+
     id: int
     path: str
     name: str
