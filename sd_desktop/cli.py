@@ -180,10 +180,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sd_desktop.commands.common import CommandFailed, UsageError
     from sd_desktop.library import LibraryError, default_library_dir, fault_of
 
-    if getattr(args, "needs_jobs", True):
+    needs_jobs = getattr(args, "needs_jobs", True)
+    if needs_jobs:
         from sd_desktop import ops
 
-        ops.load_all()  # the engine knows only the jobs that registered: every job module, once
+        # the engine knows only the jobs that registered: every job module once, or the command's own
+        if needs_jobs is True:
+            ops.load_all()
+        else:
+            ops.load(needs_jobs)
     try:
         return args.func(args)
     except UsageError as exc:

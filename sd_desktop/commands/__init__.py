@@ -1,9 +1,10 @@
 """Headless sub-commands. Each module defines ``register(subparsers)``; ``cli`` wires them in.
 
-A module sets ``func`` on its parser(s): ``func(args) -> int`` (the exit code). A command that
-runs no job sets ``needs_jobs=False`` there too: the job modules are then never imported (they
-are most of a command's start-up), so such a command must neither queue nor rebuild a job, or
-load them itself (``ops.load_all()``) when it must.
+A module sets ``func`` on its parser(s): ``func(args) -> int`` (the exit code). The job modules
+are most of a command's start-up (Pillow, pathspec, the thumbnail workers...), so a command says
+which it needs with ``needs_jobs`` there too: ``False`` for none (it must then neither queue nor
+rebuild a job, or load them itself, ``ops.load_all()``, when it must), a tuple of job names for
+only those (every job it queues, follow-ups included), every job by default.
 
 A module's top-level imports are paid by every run of its command (``cli`` imports only the
 module of the command given): import the job engine and peewee inside the functions that use them.

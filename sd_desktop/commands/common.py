@@ -223,6 +223,7 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
 
     _stdout_gone.append(on_stdout_gone)
     try:
+        await _load_jobs_found_running(lib)
         await manager.start()
         job_id = await start(manager)
         info = await manager.info(job_id)
@@ -251,6 +252,18 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
                 loop.remove_signal_handler(sig)
             except (NotImplementedError, RuntimeError):  # pragma: no cover
                 pass
+
+
+async def _load_jobs_found_running(lib: Library) -> None:
+    """Every job module when the library holds a job a crash left running that this command did not
+    load (``needs_jobs``): the manager's start recovers it by its class, and would otherwise fail it
+    for good as a job this build does not know."""
+    from sd_desktop import ops
+    from sd_desktop.jobs import registered
+    from sd_desktop.library import jobstore
+
+    if {name for _, name in await lib.read(jobstore.found_running)} - set(registered()):
+        ops.load_all()
 
 
 def _with_resume_hint(exc: LibraryError, job_id: int | None) -> str:

@@ -191,3 +191,79 @@ def test_jobs_list_recovers_a_job_a_crash_left_running(populated, run_cli, libra
     with Library.open(library_dir) as lib:
         row = lib.read_sync(lambda c: jobstore.get(c, 2))
     assert (row.status, row.interrupted) == (JobStatus.QUEUED, 1) and row.updated_at >= started
+
+
+def _small_tree(root):
+    root.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (root / name).write_bytes(b"the same bytes")
+    (root / "other.txt").write_bytes(b"something else")
+    return root
+
+
+def test_duplicates_loads_only_the_jobs_it_runs(tmp_path, library_dir):
+    tree = _small_tree(tmp_path / "tree")
+    proc, names = imported(tmp_path, "--library", str(library_dir), "duplicates", str(tree), "--json")
+    assert proc.returncode == 0, proc.stderr
+    [group] = json.loads(proc.stdout.splitlines()[-1])["output"]["groups"]
+    assert sorted(group["paths"]) == [str(tree / n) for n in ("a.txt", "b.txt", "c.txt")]
+    # the search and the removal that may follow it (which uses the copy's file helpers); not the
+    # thumbnails, trash, validation or index jobs, nor what only they use (Pillow, pathspec) in this
+    # process (a walker's fork server is another)
+    assert {"sd_desktop.ops.files.duplicate_detection", "sd_desktop.ops.files.delete"} <= names
+    assert sorted({n.split(".")[0] for n in heavy(names)} - {"asyncio", "msgpack", "peewee", "psutil", "blake3"}) == [
+        "multiprocessing"  # the walker's fork server
+    ]
+    assert ours(names, "sd_desktop.ops.media", "sd_desktop.ops.files.trash") == []
+    assert ours(names, "sd_desktop.ops.files.validation", "sd_desktop.ops.indexing.job") == []
+
+
+def test_a_job_a_crash_left_running_is_recovered_by_a_command_that_does_not_run_its_kind(
+    tmp_path, library_dir, run_cli
+):
+    """``duplicates`` loads only its own jobs; a thumbnail job a crash left running is still recovered
+    as the job it is (queued again, interrupted once), not failed as one this build does not know."""
+    tree = _small_tree(tmp_path / "tree")
+    with Library.open(library_dir) as lib:
+
+        def plant(conn):
+            job_id = jobstore.insert(
+                conn,
+                name="thumbnails",
+                version=1,
+                config=b"\x80",
+                config_key="k",
+                target="/somewhere",
+                priority=0,
+                parent_id=None,
+                now=1.0,
+            )
+            conn.execute("UPDATE job SET status = 'running' WHERE id = ?", (job_id,))
+
+        lib.write_sync(plant)
+    res = run_cli("duplicates", str(tree), "--json")
+    assert res.returncode == 0, res.stderr
+    with Library.open(library_dir) as lib:
+        row = lib.read_sync(lambda c: jobstore.get(c, 1))
+    assert (row.name, row.status, row.interrupted, row.error) == ("thumbnails", JobStatus.QUEUED, 1, None)
+
+
+def test_each_built_in_job_loads_alone_by_its_name():
+    """``ops.load([name])`` registers that job (its module is the one named for it), in a process that
+    loaded no other job module; together the names are every job ``load_all`` registers."""
+    from sd_desktop import ops
+
+    code = (
+        "import sys\nfrom sd_desktop import ops\nfrom sd_desktop.jobs import job_class\n"
+        "ops.load([sys.argv[1]])\nprint(job_class(sys.argv[1]).NAME)\n"
+    )
+    for name in ops.JOB_MODULE_OF:
+        proc = subprocess.run(
+            [sys.executable, "-c", code, name], capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=60
+        )
+        assert (proc.returncode, proc.stdout) == (0, f"{name}\n"), proc.stderr
+    everything = (
+        "from sd_desktop import ops\nfrom sd_desktop.jobs import registered\nops.load_all()\nprint(sorted(registered()))"
+    )
+    proc = subprocess.run([sys.executable, "-c", everything], capture_output=True, text=True, env=cli_env(), cwd=REPO)
+    assert proc.stdout.strip() == str(sorted(ops.JOB_MODULE_OF)), proc.stderr
