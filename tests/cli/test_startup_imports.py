@@ -263,7 +263,8 @@ def test_each_built_in_job_loads_alone_by_its_name():
         )
         assert (proc.returncode, proc.stdout) == (0, f"{name}\n"), proc.stderr
     everything = (
-        "from sd_desktop import ops\nfrom sd_desktop.jobs import registered\nops.load_all()\nprint(sorted(registered()))"
+        "from sd_desktop import ops\nfrom sd_desktop.jobs import registered\n"
+        "ops.load_all()\nprint(sorted(registered()))"
     )
     proc = subprocess.run([sys.executable, "-c", everything], capture_output=True, text=True, env=cli_env(), cwd=REPO)
     assert proc.stdout.strip() == str(sorted(ops.JOB_MODULE_OF)), proc.stderr
