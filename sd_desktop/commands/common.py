@@ -1,27 +1,33 @@
 """What every headless command shares: opening the library, exit codes, output, and running a job
-to its end with NDJSON progress and pause-on-signal."""
+to its end with NDJSON progress and pause-on-signal.
+
+Every command imports this module, the read-only ones too: the job engine, asyncio and peewee are
+imported by the functions that use them, so ``location list`` never loads them."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sd_desktop import paths
-from sd_desktop.enums import EventKind
-from sd_desktop.jobs import JobEvent, JobInfo, JobManager, JobStatus, job_class
-from sd_desktop.jobs.codec import CodecError, from_plain, to_jsonable
-from sd_desktop.jobs.manager import SHUTDOWN_GRACE_SECONDS
-from sd_desktop.library import Library, LibraryError, LibraryFault, LibraryLocked, SchemaTooNew, default_library_dir
-from sd_desktop.library.protect import first_library_danger
+from sd_desktop.commands import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from sd_desktop.enums import EventKind, JobStatus
+from sd_desktop.jsonable import to_jsonable
+from sd_desktop.library import LibraryError, LibraryFault, LibraryLocked, SchemaTooNew, default_library_dir
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PARTIAL = 0, 1, 2, 3, 4
+if TYPE_CHECKING:
+    import asyncio
+
+    from sd_desktop.jobs import JobEvent, JobInfo, JobManager
+    from sd_desktop.library import Library
+    from sd_desktop.library.reader import Reader
+
+__all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_PARTIAL", "paths"]
 
 
 class UsageError(Exception):
@@ -45,8 +51,23 @@ def exit_code_for(status: JobStatus) -> int:
 
 
 def open_library(args: argparse.Namespace) -> Library:
+    from sd_desktop.library import Library
+
     try:
         return Library.open(args.library)
+    except (LibraryLocked, SchemaTooNew, LibraryError) as exc:
+        raise CommandFailed(str(exc)) from exc
+    except OSError as exc:
+        raise CommandFailed(f"cannot open the library at {args.library or 'the default place'}: {exc}") from exc
+
+
+def open_reader(args: argparse.Namespace) -> Reader | None:
+    """The library opened read-only for a command that only reads it (no lock taken, nothing
+    created: None where there is no library); refused as ``open_library`` refuses it."""
+    from sd_desktop.library.reader import open_reader as open_read_only
+
+    try:
+        return open_read_only(args.library)
     except (LibraryLocked, SchemaTooNew, LibraryError) as exc:
         raise CommandFailed(str(exc)) from exc
     except OSError as exc:
@@ -61,6 +82,8 @@ def library_folder(args: argparse.Namespace) -> Path:
 def refuse_library_targets(args: argparse.Namespace, targets: list, verb: str) -> None:
     """One line and exit 1, before anything is queued, when a target is (or holds) the library in
     use (FAULTS 21); the jobs refuse it too, for callers other than this command line."""
+    from sd_desktop.library.protect import first_library_danger
+
     danger = first_library_danger(targets, library_folder(args))
     if danger:
         raise CommandFailed(f"refused: {danger}; nothing was {verb}")
@@ -163,6 +186,12 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
     it and its follow-ups to the end. SIGINT/SIGTERM pause the job instead of killing it; a signal
     with nothing to pause, or a second one, stops waiting at once (FAULTS 18: SIGTERM always works).
     A library that fails under the job (full, read-only, damaged) raises ``CommandFailed``."""
+    import asyncio
+    import signal
+
+    from sd_desktop.jobs import JobManager
+    from sd_desktop.jobs.manager import SHUTDOWN_GRACE_SECONDS
+
     manager = JobManager(lib, run_queued=False, concurrency=2)
     manager.events.add_listener(_ProgressPrinter(getattr(args, "json", False)))
     loop = asyncio.get_running_loop()
@@ -194,6 +223,7 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
 
     _stdout_gone.append(on_stdout_gone)
     try:
+        await _load_jobs_found_running(lib)
         await manager.start()
         job_id = await start(manager)
         info = await manager.info(job_id)
@@ -224,6 +254,18 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
                 pass
 
 
+async def _load_jobs_found_running(lib: Library) -> None:
+    """Every job module when the library holds a job a crash left running that this command did not
+    load (``needs_jobs``): the manager's start recovers it by its class, and would otherwise fail it
+    for good as a job this build does not know."""
+    from sd_desktop import ops
+    from sd_desktop.jobs import registered
+    from sd_desktop.library import jobstore
+
+    if {name for _, name in await lib.read(jobstore.found_running)} - set(registered()):
+        ops.load_all()
+
+
 def _with_resume_hint(exc: LibraryError, job_id: int | None) -> str:
     if job_id is None or not isinstance(exc, LibraryFault) or exc.kind == "damaged":
         return str(exc)
@@ -250,6 +292,11 @@ def run_job(
 
     With ``only_continue`` (the usage error to give otherwise) the command may only continue such a
     job: the same command again after a kill, whose first paths are already gone."""
+    import asyncio
+
+    from sd_desktop.jobs import job_class
+    from sd_desktop.jobs.codec import CodecError, from_plain
+
     try:
         config = from_plain(job_class(name).Config, config)
     except CodecError as exc:
@@ -276,6 +323,3 @@ def human_size(n: int | float | None) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n} B"
-
-
-__all__ = ["paths"]

@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode-delete", choices=["trash", "permanent"], default="trash")
     p.add_argument("--yes", action="store_true", help="confirm permanent deletion")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_duplicates)
+    # the search, and the removal that follows it (--delete): neither queues another job
+    p.set_defaults(func=cmd_duplicates, needs_jobs=("duplicate_detection", "delete"))
 
 
 def _config(args: argparse.Namespace) -> DuplicateConfig:

@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--yes", action="store_true", help="confirm --trash")
     p.add_argument("--json", action="store_true", help="NDJSON progress and result on stdout")
-    p.set_defaults(func=cmd_lint)
+    p.set_defaults(func=cmd_lint, needs_jobs=("lint", "delete"))
 
 
 def trash_types(text: str) -> list[str]:

@@ -83,21 +83,10 @@ class JobInfo:
         )
 
     def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "status": self.status.value,
-            "target": self.target,
-            "created_at": self.created_at,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "progress": self.progress,
-            "error": self.error,
-            "error_count": self.error_count,
-            "parent_id": self.parent_id,
-            "interrupted": self.interrupted,
-            "priority": self.priority,
-        }
+        """What a listing shows (the keys of ``jobstore.summary``, which reads them from the row)."""
+        out = {name: getattr(self, name) for name in jobstore.SUMMARY_FIELDS}
+        out["status"] = self.status.value
+        return out
 
 
 def _info(conn: sqlite3.Connection, job_id: int, *, output: bool = True) -> JobInfo | None:

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import TYPE_CHECKING
 
 from sd_desktop import paths
 from sd_desktop.enums import EntryKind
-from sd_desktop.library.library import Library
 from sd_desktop.library.locations import locate, normalize
+
+if TYPE_CHECKING:
+    from sd_desktop.library.library import Library
+    from sd_desktop.library.reader import Reader
 
 
 def _kind_of(st: os.stat_result) -> str:
@@ -23,8 +27,9 @@ def _kind_of(st: os.stat_result) -> str:
     return "other"
 
 
-def describe(lib: Library, path: str) -> dict:
-    """What is known of ``path`` (the output object of ``info``); a symlink is described as the link."""
+def describe(lib: Library | Reader | None, path: str) -> dict:
+    """What is known of ``path`` (the output object of ``info``); a symlink is described as the link.
+    ``lib`` None: there is no library, so only what the file system says."""
     st = os.lstat(path)
     out: dict = {
         "path": paths.display(os.path.abspath(path)),
@@ -79,6 +84,8 @@ def describe(lib: Library, path: str) -> dict:
             ).fetchone()[0]
         return loc_id, (name[0] if name else None), row, sidecars, dirs
 
+    if lib is None:
+        return out
     loc_id, location_name, row, sidecars, dirs = lib.read_sync(q)
     if loc_id is None:
         return out

@@ -8,9 +8,7 @@ worked around. Every other database error (a constraint, a bug) is left alone.
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -103,6 +101,8 @@ def damaged_fault(folder: Path, what: str) -> LibraryFault:
     # a log left beside a restored copy would be replayed into it
     logs = f"{DB_NAME}-wal and {DB_NAME}-shm"
     if backup is not None:
+        import datetime as dt
+
         when = dt.datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
         todo = f"with sd-desktop closed, copy the backup {backup} (from {when}) over it and delete {logs} if there"
     else:
@@ -123,6 +123,8 @@ def newest_backup(folder: Path) -> Path | None:
 
 
 def _free(folder: Path) -> int:
+    import shutil  # only once something failed: not paid by every command's start
+
     try:
         return shutil.disk_usage(folder).free
     except OSError:

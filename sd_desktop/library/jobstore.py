@@ -17,6 +17,7 @@ must cost no more than the one statement it is, and the manager decodes rows str
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Collection, Iterable
 from typing import NamedTuple
@@ -77,9 +78,12 @@ def history(
     limit: int,
     statuses: Collection[JobStatus] | None = None,
     exclude_names: Collection[str] = (),
+    *,
+    output: bool = True,
 ) -> list[JobRecord]:
     """The newest ``limit`` jobs (of ``statuses`` when given, else of any status), newest first,
-    leaving out the jobs named in ``exclude_names`` (internal ones)."""
+    leaving out the jobs named in ``exclude_names`` (internal ones); with ``output=False`` their
+    ``output`` is left unread (None)."""
     where: list[str] = []
     args: list[object] = []
     if statuses:
@@ -89,8 +93,36 @@ def history(
         where.append(f"name NOT IN ({_marks(exclude_names)})")
         args.extend(exclude_names)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    rows = conn.execute(f"{_SELECT}{clause} ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+    sql = _SELECT if output else _SELECT_BUT_OUTPUT
+    rows = conn.execute(f"{sql}{clause} ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
     return [_record(r) for r in rows]
+
+
+# what a listing shows of a job (``jobs list --json``, ``JobInfo.to_json``), in this order
+SUMMARY_FIELDS = (
+    "id",
+    "name",
+    "status",
+    "target",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "progress",
+    "error",
+    "error_count",
+    "parent_id",
+    "interrupted",
+    "priority",
+)
+
+
+def summary(record: JobRecord) -> dict:
+    """A job as a listing shows it, straight from its row: no blob decoded but the progress (JSON),
+    so a listing needs neither msgpack nor the job engine. ``JobInfo.to_json`` gives the same."""
+    out = {name: getattr(record, name) for name in SUMMARY_FIELDS}
+    out["status"] = record.status.value
+    out["progress"] = json.loads(record.progress) if record.progress else None
+    return out
 
 
 def active_id(conn: sqlite3.Connection, name: str, config_key: str) -> int | None:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import peewee as pw
-import platformdirs
 
 from sd_desktop.library.faults import LibraryError, LibraryFault, damaged_fault, fault_of, os_fault_of
+from sd_desktop.library.home import default_library_dir
 from sd_desktop.library.lock import LibraryLock
 from sd_desktop.library.migrations import migrate, schema_version
 from sd_desktop.library.models import database_proxy
@@ -33,14 +33,6 @@ PRAGMAS = {
     "busy_timeout": 10000,
     "cache_size": -64 * 1024,
 }
-
-
-def default_library_dir() -> Path:
-    """``$SD_DESKTOP_HOME`` if set, else the platform's user data dir (e.g. ~/.local/share)."""
-    home = os.environ.get("SD_DESKTOP_HOME")
-    if home:
-        return Path(home)
-    return Path(platformdirs.user_data_dir("sd-desktop", appauthor=False)) / "library"
 
 
 __all__ = ["Library", "LibraryError", "default_library_dir"]

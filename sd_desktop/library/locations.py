@@ -12,23 +12,25 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
-
-import peewee as pw
+from typing import TYPE_CHECKING, NamedTuple
 
 from sd_desktop import paths
-from sd_desktop.library.library import Library
-from sd_desktop.library.models import Location
+
+if TYPE_CHECKING:
+    import peewee as pw
+
+    from sd_desktop.library.library import Library
+    from sd_desktop.library.reader import Reader
 
 
 class LocationError(ValueError):
     """A path that cannot become (or be found as) a location."""
 
 
-@dataclass
-class LocationInfo:
+class LocationInfo(NamedTuple):
+    """A location with its totals (a plain record: no ``dataclasses`` import for ``location list``)."""
+
     id: int
     path: str
     name: str
@@ -88,6 +90,8 @@ def add_location(
                 "remove that one first"
             )
     label = name or paths.display(os.path.basename(raw) or raw)
+    from sd_desktop.library.models import Location  # peewee: only for a change
+
     insert = Location.insert(
         path=raw,
         name=label,
@@ -120,6 +124,8 @@ def check_index_mode(mode: str) -> str:
 def set_index_mode(lib: Library, location_id: int, mode: str) -> None:
     """How the app indexes this location from now on (the next index run uses it)."""
     check_index_mode(mode)
+    from sd_desktop.library.models import Location  # peewee: only for a change
+
     if not _write(lib, Location.update(index_mode=mode).where(Location.id == location_id)):
         raise LocationError(f"no location with id {location_id}")
 
@@ -134,6 +140,8 @@ def index_mode_of(lib: Library, location_id: int) -> str:
 
 def remove_location(lib: Library, location_id: int) -> None:
     """Forget a location and its entries (files on disk are untouched)."""
+    from sd_desktop.library.models import Location  # peewee: only for a change
+
     _write(lib, Location.delete().where(Location.id == location_id))
 
 
@@ -193,6 +201,8 @@ def root_of(conn: sqlite3.Connection, location_id: int) -> bytes | None:
 def set_last_indexed(conn: sqlite3.Connection, location_id: int, when: float) -> None:
     """Record when an index run over the location finished, in the caller's transaction on ``conn``
     (the statement is the ``Location`` model's, run on that connection)."""
+    from sd_desktop.library.models import Location  # peewee: only for a change
+
     sql, params = Location.update(last_indexed=when).where(Location.id == location_id).sql()
     conn.execute(sql, params)
 
@@ -216,7 +226,7 @@ GROUP BY l.id ORDER BY l.name COLLATE NOCASE, l.id
 """
 
 
-def list_locations(lib: Library | None = None, conn: sqlite3.Connection | None = None) -> list[LocationInfo]:
+def list_locations(lib: Library | Reader | None = None, conn: sqlite3.Connection | None = None) -> list[LocationInfo]:
     """Every location with its totals (files = regular files; dirs exclude the root)."""
 
     def query(c: sqlite3.Connection) -> list[LocationInfo]:

@@ -171,13 +171,49 @@ def test_locked_library_is_a_clear_error(library_dir, tmp_path, run_cli):
     )
     try:
         _wait_for(markers / "step-1")
-        res = run_cli("location", "list")
+        res = run_cli("location", "add", str(tmp_path))  # a change needs the library to itself
         assert res.returncode == 1
-        assert f"library in use by PID {proc.pid}" in res.stderr
+        assert res.stderr.strip() == f"sd-desktop: library in use by PID {proc.pid} ({library_dir})"
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
     assert proc.returncode == 3
+
+
+def test_read_only_commands_answer_while_another_process_runs_a_job(library_dir, tmp_path, run_cli):
+    """``location list``, ``jobs list`` and ``info`` read the library read-only, without its lock: they
+    answer while a job runs in another process, and its job shows as running (not recovered as if
+    its process had died)."""
+    markers = tmp_path / "m"
+    markers.mkdir()
+    assert run_cli("location", "add", str(tmp_path), "--name", "here").returncode == 0
+    proc = _start(
+        library_dir,
+        "jobs",
+        "run",
+        "test_count",
+        "--config",
+        json.dumps({"n": 400, "delay": 0.02, "marker_dir": str(markers)}),
+    )
+    try:
+        _wait_for(markers / "step-1")
+        listed = run_cli("location", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert [loc["name"] for loc in listed.result["output"]["locations"]] == ["here"]
+        jobs = run_cli("jobs", "list", "--json")
+        assert jobs.returncode == 0, jobs.stderr
+        [job] = jobs.result["output"]["jobs"]
+        assert (job["name"], job["status"], job["interrupted"]) == ("test_count", "running", 0)
+        info = run_cli("info", str(markers), "--json")
+        assert info.returncode == 0, info.stderr
+        assert info.result["output"]["location_id"] == listed.result["output"]["locations"][0]["id"]
+        assert proc.poll() is None  # still running: nothing took its library from it
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 3
+    [job] = run_cli("jobs", "list", "--json").result["output"]["jobs"]
+    assert (job["status"], job["interrupted"]) == ("paused", 0)
 
 
 def test_jobs_cancel_of_paused_job(library_dir, tmp_path, run_cli):

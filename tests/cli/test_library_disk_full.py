@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from sd_desktop.library import Library
 from tests.conftest import REPO, cli_env
 from tests.fileops.helpers import fill, mount_tmpfs  # noqa: F401  (fixture)
 
@@ -100,7 +101,7 @@ def _check_one_level(kind, leave, run_cli, tmp_path, mount_tmpfs) -> bool:  # no
     def cli(*args: str):
         return run_cli(*args, library=library, env={"XDG_DATA_HOME": str(home_data)}, timeout=TIMEOUT)
 
-    assert cli("location", "list").returncode == 0
+    Library.open(library).close()
     fill(disk, leave)
 
     started = time.monotonic()

@@ -48,12 +48,31 @@ def sd_desktop() -> list[str]:
 
 def checkout_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for ``sd_desktop()``: this checkout's code first on ``PYTHONPATH`` (kept
-    from the caller otherwise), so the console script runs the code under test."""
+    from the caller otherwise), so the console script runs the code under test.
+
+    Its bytecode is compiled first and ``PYTHONDONTWRITEBYTECODE`` dropped: an installed package
+    has its ``.pyc`` files (pip compiles them), so a run that compiled every module from source
+    would time the compiler (about 0.15 s of each command's start on this machine)."""
+    compile_checkout()
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env.update(extra or {})
     return env
+
+
+_compiled: list[bool] = []
+
+
+def compile_checkout() -> None:
+    """Write the bytecode of this checkout's ``sd_desktop`` (once per process; up-to-date files are
+    skipped), as installing it would."""
+    if not _compiled:
+        import compileall
+
+        compileall.compile_dir(REPO / "sd_desktop", quiet=1)
+        _compiled.append(True)
 
 
 def drop_caches() -> bool:
