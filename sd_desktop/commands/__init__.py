@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.copy",
     "sd_desktop.commands.delete",
     "sd_desktop.commands.trash",
+    "sd_desktop.commands.lint",
     "sd_desktop.commands.thumbnails",
 ]
 

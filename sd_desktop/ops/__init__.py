@@ -16,6 +16,7 @@ JOB_MODULE_OF: dict[str, str] = {
     "file_copy": "sd_desktop.ops.files.copy",
     "delete": "sd_desktop.ops.files.delete",
     "trash_restore": "sd_desktop.ops.files.trash",
+    "lint": "sd_desktop.ops.files.lint",
     "thumbnails": "sd_desktop.ops.media.thumbnail.job",
 }
 JOB_MODULES: list[str] = list(dict.fromkeys(JOB_MODULE_OF.values()))

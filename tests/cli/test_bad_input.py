@@ -138,6 +138,7 @@ JSON_RUNS: dict[str, tuple[list[str], int]] = {
     "jobs run": (["test_count", "--config", '{"n": 2}'], 0),
     "jobs schema": ([], 0),
     "jobs show": (["1"], 1),
+    "lint": (["{d}"], 0),
     "location add": (["{d}"], 0),
     "location list": ([], 0),
     "location mode": (["1", "deep"], 1),

@@ -27,6 +27,18 @@ class GuardedTarget:
 
 
 @dataclass
+class LintTarget:
+    """A lint finding to trash only if, at run time, it still is what was found
+    (``ops.files.lint_rules.recheck``): an empty file still empty, a broken link still broken, an
+    empty folder still empty, a temporary file unchanged (``size``, ``mtime_ns``)."""
+
+    path: Path
+    type: str  # lint_rules.TRASHABLE
+    size: int = field(default=0, metadata=limits(0))
+    mtime_ns: int = 0
+
+
+@dataclass
 class DeleteConfig:
     targets: list[Path] = field(default_factory=list)
     mode: DeleteMode = DeleteMode.TRASH
@@ -34,6 +46,7 @@ class DeleteConfig:
     passes: int = field(default=1, metadata=limits(1, 35))  # secure: overwrite passes
     force_hardlinks: bool = False  # secure: overwrite files that have other names too
     guarded: list[GuardedTarget] = field(default_factory=list)
+    lint: list[LintTarget] = field(default_factory=list)  # trash mode only: each re-checked just before
 
 
 @dataclass

@@ -3,7 +3,9 @@
 Each finished path is committed with the job's state (and the removal of its library entries) in
 one checkpoint, so a resumed job continues with the next path; a folder interrupted part-way is
 finished on resume (what was deleted is gone, the rest is walked again). Guarded deletions (from
-duplicate results) are re-verified per content group right before they run (``guard.py``).
+duplicate results) are re-verified per content group right before they run (``guard.py``); lint
+findings (trash mode only) are re-checked one by one right before each is trashed
+(``lint_rules.recheck``): one that changed is skipped with the reason.
 
 Where each trashed item went (``<trash>/files/<name>``) is kept in its work item's ``dst`` and
 reported (``trash_path``, ``trashinfo``), so an undo restores exactly those items. Deleting an item
@@ -17,6 +19,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable
 
 import msgpack
 
@@ -24,6 +27,7 @@ from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.library.protect import first_library_danger
+from sd_desktop.ops.files import lint_rules
 from sd_desktop.ops.files.copy import entries
 from sd_desktop.ops.files.copy.fsops import new_token
 from sd_desktop.ops.files.delete import guard
@@ -63,7 +67,7 @@ class DeleteJob(Job):
     Output = DeleteOutput
 
     def target(self) -> str:
-        items = [g.path for g in self.config.guarded] or self.config.targets
+        items = [g.path for g in self.config.guarded] or [t.path for t in self.config.lint] or self.config.targets
         what = paths.display(items[0].name) if len(items) == 1 else f"{len(items)} items"
         return f"{self.mode.value}: {what}"
 
@@ -81,11 +85,15 @@ class DeleteJob(Job):
                 f"{self.mode.value} deletion cannot be undone and needs an explicit confirmation "
                 "(confirm=true in the job config, --yes on the command line); nothing was deleted"
             )
+        if cfg.lint and self.mode is not DeleteMode.TRASH:
+            raise JobError("lint findings go to the trash only; nothing was deleted")
         if self.mode is DeleteMode.SECURE and not 1 <= cfg.passes <= 35:
             raise JobError(f"secure deletion needs 1 to 35 passes, not {cfg.passes}")
         # at every start, whoever queued the job (CLI, app, ``jobs run``): before anything is deleted
         danger = await ctx.run_blocking(
-            first_library_danger, [g.path for g in cfg.guarded] or cfg.targets, ctx.library.folder
+            first_library_danger,
+            [g.path for g in cfg.guarded] or [t.path for t in cfg.lint] or cfg.targets,
+            ctx.library.folder,
         )
         if danger:
             more = "" if self.state.phase == "plan" else " more"
@@ -108,6 +116,8 @@ class DeleteJob(Job):
         pending = [(seq, bytes(src), msgpack.unpackb(bytes(data)) if data else {}) for seq, src, data in rows]
         if cfg.guarded:
             await self._run_guarded(ctx, pending, remover, tally, roots)
+        elif cfg.lint:
+            await self._run_lint(ctx, pending, remover, tally, roots)
         else:
             for seq, path, _data in pending:
                 await ctx.check_interrupt()
@@ -122,6 +132,13 @@ class DeleteJob(Job):
         targets = [os.path.abspath(os.fsencode(t)) for t in cfg.targets]
         if guarded and set(targets) - set(guarded):
             raise JobError("a guarded deletion deletes exactly its guarded paths; other targets were given too")
+        if cfg.lint:
+            if guarded or targets:
+                raise JobError("a deletion of lint findings deletes exactly those; other targets were given too")
+            odd = next((t.type for t in cfg.lint if t.type not in lint_rules.TRASHABLE), None)
+            if odd is not None:
+                raise JobError(f"{odd} findings are never trashed (only {', '.join(lint_rules.TRASHABLE)})")
+            guarded = [os.path.abspath(os.fsencode(t.path)) for t in cfg.lint]
         chosen = guarded or targets
         if not chosen:
             raise JobError("nothing to delete: no paths given")
@@ -143,15 +160,26 @@ class DeleteJob(Job):
         )
 
     async def _delete_one(
-        self, ctx: JobContext, path: bytes, remover: Remover, tally: Tally, seq: int = -1
+        self,
+        ctx: JobContext,
+        path: bytes,
+        remover: Remover,
+        tally: Tally,
+        seq: int = -1,
+        precheck: Callable[[], str | None] | None = None,
     ) -> tuple[str, str | None, bytes | None]:
-        """(outcome, reason, where a trashed item is now) of one path."""
+        """(outcome, reason, where a trashed item is now) of one path. ``precheck``, run in the same
+        blocking step right before the removal, may veto it with a reason (the path is skipped)."""
         token = self.state.temp_token
         # the token keeps a job that reuses a lost job's id away from that job's leftovers
         prefix = f".sd-desktop-shred-{ctx.job_id}-{token}-{seq}-" if token else f".sd-desktop-shred-{ctx.job_id}-{seq}-"
         remover.scramble_prefix = prefix
 
         def work() -> tuple[str, str | None, bytes | None]:
+            if precheck is not None:
+                veto = precheck()
+                if veto is not None:
+                    return "skipped", veto, None
             leftover = self.mode is DeleteMode.SECURE and remove_scrambled(os.path.dirname(path), prefix)
             tally.overwritten += leftover  # a killed run overwrote these before scrambling their names
             if not os.path.lexists(path):
@@ -260,6 +288,20 @@ class DeleteJob(Job):
                 else:
                     outcome, reason = "skipped", v.reason
                 await self._commit(ctx, seq, path, outcome, reason, tally, roots, where)
+
+    async def _run_lint(self, ctx: JobContext, pending: list, remover: Remover, tally: Tally, roots) -> None:
+        for seq, path, data in pending:
+            await ctx.check_interrupt()
+            t = self.config.lint[data["g"]]
+            outcome, reason, where = await self._delete_one(
+                ctx,
+                path,
+                remover,
+                tally,
+                seq,
+                lambda t=t, path=path: lint_rules.recheck(t.type, path, t.size, t.mtime_ns),
+            )
+            await self._commit(ctx, seq, path, outcome, reason, tally, roots, where)
 
     async def _output(self, ctx: JobContext) -> DeleteOutput:
         rows = await ctx.library.read(
