@@ -16,6 +16,7 @@ BUILT_IN = [
     "file_copy",
     "file_validation",
     "indexer",
+    "lint",
     "live_indexer",
     "thumbnails",
     "trash_restore",
