@@ -7,7 +7,7 @@ import os
 import shutil
 
 from sd_desktop.ops.files.copy.execute import BatchRunner, Item
-from sd_desktop.ops.files.copy.fsops import temp_name
+from sd_desktop.ops.files.fsops import temp_name
 from sd_desktop.ops.files.copy.plan import DONE, FAILED, KIND_FILE, SKIPPED
 
 

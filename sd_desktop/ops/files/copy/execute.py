@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sd_desktop import paths
 from sd_desktop.cas import full_hash, full_hash_of_fd
 from sd_desktop.ops.files.copy import strategies
-from sd_desktop.ops.files.copy.fsops import (
+from sd_desktop.ops.files.fsops import (
     free_name,
     fsync_dir,
     read_from_device,

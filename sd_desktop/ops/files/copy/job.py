@@ -30,7 +30,7 @@ from sd_desktop.ops.files.copy.config import (
     CopyState,
 )
 from sd_desktop.ops.files.copy.execute import BatchRunner, Item, Result, source_kept
-from sd_desktop.ops.files.copy.fsops import new_token, temp_name, unlink_quietly
+from sd_desktop.ops.files.fsops import new_token, temp_name, unlink_quietly
 from sd_desktop.ops.files.copy.plan import (
     DONE,
     FAILED,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sd_desktop import paths
 from sd_desktop.enums import EntryKind
-from sd_desktop.ops.files.copy.fsops import free_name
+from sd_desktop.ops.files.fsops import free_name
 from sd_desktop.volumes import same_volume
 
 KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_SPECIAL = 0, 1, 2, 3

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import blake3
 
-from sd_desktop.ops.files.copy.fsops import start_writeback
+from sd_desktop.ops.files.fsops import start_writeback
 
 CHUNK = 8 * 1024 * 1024
 FICLONE = 0x40049409

@@ -20,7 +20,7 @@ from sd_desktop.cas import HashInterrupted
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.library.protect import first_library_danger
 from sd_desktop.ops.files.copy import entries
-from sd_desktop.ops.files.copy.fsops import new_token
+from sd_desktop.ops.files.fsops import new_token
 from sd_desktop.ops.files.delete import guard
 from sd_desktop.ops.files.delete.config import (
     DeleteConfig,

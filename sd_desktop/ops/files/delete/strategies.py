@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sd_desktop.ops.files.copy.fsops import rename_noreplace_at
+from sd_desktop.ops.files.fsops import rename_noreplace_at
 from sd_desktop.ops.files.delete import freedesktop_trash
 
 OVERWRITE_CHUNK = 1024 * 1024
