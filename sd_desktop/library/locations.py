@@ -184,6 +184,12 @@ def locate(conn: sqlite3.Connection, path: paths.PathLike) -> Located | None:
     return Located(loc_id, b"" if raw == root else os.path.relpath(raw, root), root)
 
 
+def root_of(conn: sqlite3.Connection, location_id: int) -> bytes | None:
+    """The location's root folder as ``location.path`` stores it (raw bytes), or None if there is none."""
+    row = conn.execute("SELECT path FROM location WHERE id = ?", (location_id,)).fetchone()
+    return bytes(row[0]) if row else None
+
+
 def location_path(lib: Library, location_id: int) -> Path:
     row = lib.read_sync(lambda conn: conn.execute("SELECT path FROM location WHERE id = ?", (location_id,)).fetchone())
     if row is None:

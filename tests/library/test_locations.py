@@ -76,3 +76,14 @@ def test_model_writes_share_the_writers_transaction(library):
     with pytest.raises(RuntimeError, match="stop"):
         library.write_sync(insert_then_fail)
     assert _rows(library) == []
+
+
+def test_root_of_gives_the_stored_root_and_none_for_a_missing_location(library, tmp_path):
+    from sd_desktop.library.locations import root_of
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (tmp_path / "alias").symlink_to(folder)
+    loc = add_location(library, tmp_path / "alias")
+    assert library.read_sync(lambda c: root_of(c, loc)) == os.fsencode(folder)
+    assert library.read_sync(lambda c: root_of(c, loc + 1)) is None

@@ -17,10 +17,11 @@ import msgpack
 
 from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
+from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.library import entry_updates, worklist
+from sd_desktop.library.entry_updates import Removed
 from sd_desktop.library.protect import first_library_danger
-from sd_desktop.ops.files.copy import entries
-from sd_desktop.ops.files.fsops import new_token
 from sd_desktop.ops.files.delete import guard
 from sd_desktop.ops.files.delete.config import (
     DeleteConfig,
@@ -39,10 +40,15 @@ from sd_desktop.ops.files.delete.strategies import (
     secure_delete_caveat,
     trash,
 )
+from sd_desktop.ops.files.fsops import new_token
 
-DONE, FAILED, SKIPPED = 1, 2, 3
 ALREADY_GONE = guard.ALREADY_GONE  # the one skip that counts as done: the path is gone, as asked
-STATUS_OF = {"trashed": DONE, "deleted": DONE, "failed": FAILED, "skipped": SKIPPED}
+STATUS_OF = {
+    "trashed": WorkStatus.DONE,
+    "deleted": WorkStatus.DONE,
+    "failed": WorkStatus.FAILED,
+    "skipped": WorkStatus.SKIPPED,
+}
 
 
 @register
@@ -82,7 +88,7 @@ class DeleteJob(Job):
             raise JobError(f"refused: {danger}; nothing{more} was deleted")
         if self.state.phase == "plan":
             await self._plan(ctx)
-        roots = await ctx.library.read(entries.load_locations)
+        tracked = await ctx.library.read(entry_updates.tracking)
         tally = Tally()
         remover = Remover(
             passes=cfg.passes if self.mode is DeleteMode.SECURE else 0,
@@ -91,18 +97,16 @@ class DeleteJob(Job):
             tally=tally,
         )
         rows = await ctx.library.read(
-            lambda c: c.execute(
-                "SELECT seq, src, data FROM work_item WHERE job_id = ? AND status = 0 ORDER BY seq", (ctx.job_id,)
-            ).fetchall()
+            lambda c: worklist.items(c, ctx.job_id, ("seq", "src", "data"), status=WorkStatus.PENDING)
         )
         pending = [(seq, bytes(src), msgpack.unpackb(bytes(data)) if data else {}) for seq, src, data in rows]
         if cfg.guarded:
-            await self._run_guarded(ctx, pending, remover, tally, roots)
+            await self._run_guarded(ctx, pending, remover, tally, tracked)
         else:
             for seq, path, _data in pending:
                 await ctx.check_interrupt()
                 outcome, reason = await self._delete_one(ctx, path, remover, tally, seq)
-                await self._commit(ctx, seq, path, outcome, reason, tally, roots)
+                await self._commit(ctx, seq, path, outcome, reason, tally, tracked)
         self.state.phase = "done"
         return await self._output(ctx)
 
@@ -124,13 +128,11 @@ class DeleteJob(Job):
                 continue
             seen.add(raw)
             data = msgpack.packb({"g": i}) if guarded else None
-            rows.append((ctx.job_id, len(rows), raw, data))
+            rows.append((len(rows), raw, data))
         self.state.total = len(rows)
         self.state.phase = "delete"
         self.state.temp_token = self.state.temp_token or new_token()
-        await ctx.checkpoint(
-            lambda c: c.executemany("INSERT INTO work_item (job_id, seq, src, data) VALUES (?, ?, ?, ?)", rows)
-        )
+        await ctx.checkpoint(lambda c: worklist.add(c, ctx.job_id, rows, ("seq", "src", "data")))
 
     async def _delete_one(
         self, ctx: JobContext, path: bytes, remover: Remover, tally: Tally, seq: int = -1
@@ -194,7 +196,7 @@ class DeleteJob(Job):
             await asyncio.sleep(0.1)
 
     async def _commit(
-        self, ctx: JobContext, seq: int, path: bytes, outcome: str, reason: str | None, tally: Tally, roots
+        self, ctx: JobContext, seq: int, path: bytes, outcome: str, reason: str | None, tally: Tally, tracked: bool
     ) -> None:
         st = self.state
         st.done += 1
@@ -205,19 +207,15 @@ class DeleteJob(Job):
             ctx.add_non_critical_error(path, reason)
 
         def tx(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE work_item SET status = ?, outcome = ?, reason = ? WHERE job_id = ? AND seq = ?",
-                (STATUS_OF[outcome], outcome, reason, ctx.job_id, seq),
-            )
+            worklist.update(conn, ctx.job_id, [(STATUS_OF[outcome], outcome, reason, seq)])
             _add_overwritten(conn, ctx.job_id, seq, overwritten)
-            if roots and outcome in ("trashed", "deleted"):
-                entries.remove(conn, roots, path)
-                entries.refresh_totals(conn)
+            if tracked and outcome in ("trashed", "deleted"):
+                entry_updates.record(conn, [Removed(path)])
 
         await ctx.checkpoint(tx)
         ctx.progress(done=st.done, total=st.total, bytes_done=st.bytes_deleted)
 
-    async def _run_guarded(self, ctx: JobContext, pending: list, remover: Remover, tally: Tally, roots) -> None:
+    async def _run_guarded(self, ctx: JobContext, pending: list, remover: Remover, tally: Tally, tracked: bool) -> None:
         by_index = {d["g"]: (seq, path) for seq, path, d in pending}
         targets: list[GuardedTarget] = [g for i, g in enumerate(self.config.guarded) if i in by_index]
         index_of = {id(g): i for i, g in enumerate(self.config.guarded)}
@@ -236,14 +234,10 @@ class DeleteJob(Job):
                     reason = reason or v.reason
                 else:
                     outcome, reason = "skipped", v.reason
-                await self._commit(ctx, seq, path, outcome, reason, tally, roots)
+                await self._commit(ctx, seq, path, outcome, reason, tally, tracked)
 
     async def _output(self, ctx: JobContext) -> DeleteOutput:
-        rows = await ctx.library.read(
-            lambda c: c.execute(
-                "SELECT src, outcome, reason, size FROM work_item WHERE job_id = ? ORDER BY seq", (ctx.job_id,)
-            ).fetchall()
-        )
+        rows = await ctx.library.read(lambda c: worklist.items(c, ctx.job_id, ("src", "outcome", "reason", "size")))
         out = DeleteOutput(
             mode=self.mode.value, files_deleted=self.state.files_deleted, bytes_deleted=self.state.bytes_deleted
         )
@@ -285,4 +279,4 @@ def _add_overwritten(conn: sqlite3.Connection, job_id: int, seq: int, files: int
     """Count, in the item's ``size`` column, the files secure mode overwrote for it (a resumed
     item adds to what its earlier runs did)."""
     if files:
-        conn.execute("UPDATE work_item SET size = size + ? WHERE job_id = ? AND seq = ?", (files, job_id, seq))
+        worklist.add_to_size(conn, job_id, seq, files)
