@@ -96,7 +96,7 @@ def read_from_device(fd: int) -> None:
         except OSError:
             pass  # advice refused (a pipe, an odd file system): the read goes on from the cache
     elif sys.platform == "darwin":  # no posix_fadvise on macOS; F_NOCACHE on the reading descriptor
-        import fcntl  # not at the top: delete shares this module and fcntl does not exist on Windows
+        import fcntl  # not at the top: fcntl does not exist on Windows, where delete uses this module too
 
         try:
             fcntl.fcntl(fd, _F_NOCACHE, 1)

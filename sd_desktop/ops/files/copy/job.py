@@ -36,9 +36,6 @@ from sd_desktop.ops.files.copy.items import CONFLICT, TO_COPY, pack_data, unpack
 from sd_desktop.ops.files.copy.plan import PlanRefused, asked_skip, check_sources, expand
 from sd_desktop.ops.files.fsops import new_token, temp_name, unlink_quietly
 
-# the item names other modules import from here
-__all__ = ["CONFLICT", "FileCopyJob", "pack_data", "unpack_data"]
-
 BATCH_ITEMS = 500
 BATCH_BYTES = 64 * 1024 * 1024
 PLAN_CHUNK = 5000
