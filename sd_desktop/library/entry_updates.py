@@ -65,7 +65,10 @@ def record(conn: sqlite3.Connection, changes: Iterable[Placed | Removed]) -> lis
         if isinstance(change, Placed):
             _upsert(conn, found, change.path, change.st)
         else:
-            conn.execute(_DELETE_SUBTREE, (found.location_id, found.relative, *_below(found.relative)))
+            # two statements, each one search of the (location, path) index: with the two
+            # conditions OR-ed, SQLite walks every entry of the location for each removed path
+            conn.execute(_DELETE_BELOW, (found.location_id, *_below(found.relative)))
+            conn.execute(_DELETE, (found.location_id, found.relative))
         conn.execute(_MARK_PARENT, (found.location_id, os.path.dirname(found.relative), int(EntryKind.DIR)))
         touched.append(found.location_id)
     if marked:
@@ -95,7 +98,8 @@ ON CONFLICT (location_id, path) DO UPDATE SET
     mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, mode = excluded.mode,
     link_target = excluded.link_target, cas_id = NULL, content_id = NULL, integrity_hash = NULL
 """
-_DELETE_SUBTREE = "DELETE FROM entry WHERE location_id = ? AND (path = ? OR (path >= ? AND path < ?))"
+_DELETE = "DELETE FROM entry WHERE location_id = ? AND path = ?"
+_DELETE_BELOW = "DELETE FROM entry WHERE location_id = ? AND path >= ? AND path < ?"
 # the folders whose direct children changed in this transaction, per location (for the totals)
 _DIRTY_TABLE = (
     "CREATE TEMP TABLE IF NOT EXISTS entries_dirty (location_id INTEGER NOT NULL, id INTEGER NOT NULL, "

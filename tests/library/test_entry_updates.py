@@ -195,3 +195,54 @@ def test_changes_in_two_locations_recompute_both(library, loc, tmp_path):
         lambda c: dict(c.execute("SELECT location_id, aggregate_size FROM entry WHERE path = x''").fetchall())
     )
     assert totals == {loc_id: 2, other_id: 3}
+
+
+def _steps_to_remove_one_file(library, tmp_path, folders: int) -> int:
+    """SQLite VM steps (in units of 100) that removing one file's entry takes, in a location whose
+    ``bulk`` folder holds ``folders`` folders of 50 files each, beside the file's own folder ``a``
+    (the same size every time, and so are the folders whose totals change)."""
+    root = tmp_path / f"loc{folders}"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "doomed").write_bytes(b"d")
+    (root / "bulk").mkdir()
+    loc_id = add_location(library, root)
+    _root_entry(library, loc_id, root)
+    _record(library, [_placed(root / "a"), _placed(root / "a" / "doomed"), _placed(root / "bulk")])
+
+    def fill(conn) -> None:
+        bulk = conn.execute("SELECT id FROM entry WHERE location_id = ? AND path = ?", (loc_id, b"bulk")).fetchone()[0]
+        for d in range(folders):
+            folder = b"bulk/f%04d" % d
+            parent = conn.execute(
+                "INSERT INTO entry (location_id, parent_id, path, name, kind) VALUES (?, ?, ?, ?, 1)",
+                (loc_id, bulk, folder, folder.decode()),
+            ).lastrowid
+            conn.executemany(
+                "INSERT INTO entry (location_id, parent_id, path, name, kind, size) VALUES (?, ?, ?, ?, 0, 1)",
+                [(loc_id, parent, folder + b"/%03d" % i, f"{i:03d}") for i in range(50)],
+            )
+
+    library.write_sync(fill)
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    def remove(conn) -> list[int | None]:
+        conn.set_progress_handler(count, 100)
+        try:
+            return entry_updates.record(conn, [_removed(root / "a" / "doomed")])
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    assert library.write_sync(remove) == [loc_id]
+    return steps[0]
+
+
+def test_removing_a_file_costs_the_same_in_a_small_and_a_big_location(library, tmp_path):
+    """The subtree delete goes through the (location, path) index: its cost must not grow with the
+    number of entries in the location (a move or delete of many files would become quadratic)."""
+    small = _steps_to_remove_one_file(library, tmp_path, 20)
+    big = _steps_to_remove_one_file(library, tmp_path, 1000)
+    assert big <= small + 5, (small, big)
