@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from sd_desktop import paths
 from sd_desktop.enums import EntryKind
-from sd_desktop.library.locations import Located, locate
+from sd_desktop.library.locations import Located, locate_many
 from sd_desktop.ops.indexing.aggregate import aggregate_changed
 
 
@@ -51,11 +51,10 @@ def record(conn: sqlite3.Connection, changes: Iterable[Placed | Removed]) -> lis
 
     Returns, for each change, the id of the location whose entries it touched, or None for a path
     outside every location or a location's root itself (a root's entry belongs to the indexer)."""
-    real_folders: dict[bytes, bytes] = {}  # for this call only: folders may be relinked between calls
+    changes = list(changes)
     touched: list[int | None] = []
     marked = False
-    for change in changes:
-        found = _locate(conn, change.path, real_folders)
+    for change, found in zip(changes, locate_many(conn, _as_stored(c.path for c in changes)), strict=True):
         if found is None or found.relative == b"":
             touched.append(None)
             continue
@@ -76,12 +75,17 @@ def record(conn: sqlite3.Connection, changes: Iterable[Placed | Removed]) -> lis
     return touched
 
 
-def _locate(conn: sqlite3.Connection, path: bytes, real_folders: dict[bytes, bytes]) -> Located | None:
-    folder, name = os.path.split(path)
-    real = real_folders.get(folder)
-    if real is None:
-        real = real_folders[folder] = os.path.realpath(folder)
-    return locate(conn, os.path.join(real, name))
+def _as_stored(paths_: Iterable[bytes]) -> list[bytes]:
+    """Each path with the links in its folders resolved, its own name kept (see the module's doc)."""
+    real_folders: dict[bytes, bytes] = {}  # for this call only: folders may be relinked between calls
+    found = []
+    for path in paths_:
+        folder, name = os.path.split(path)
+        real = real_folders.get(folder)
+        if real is None:
+            real = real_folders[folder] = os.path.realpath(folder)
+        found.append(os.path.join(real, name))
+    return found
 
 
 def _below(rel: bytes) -> tuple[bytes, bytes]:
