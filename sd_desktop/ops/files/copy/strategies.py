@@ -244,7 +244,8 @@ def copy_hashing(
     """Read, hash and write (small files): the hash is of the bytes as read from the source.
 
     Big files take ``copy_kernel_hashing`` instead; here the per-file cost is what counts, so the
-    buffer is the thread's own, reused (a fresh 8 MiB buffer per file cost ~0.5 ms to map and fault).
+    buffer is the thread's own, reused: mapping and faulting in a fresh 8 MiB buffer for each file
+    cost several times the copy of a small file (see tests/perf/README.md, "File copy").
     """
     h = blake3.blake3()
     done = 0
