@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -180,16 +181,25 @@ def locate(conn: sqlite3.Connection, path: paths.PathLike) -> Located | None:
     not hold it. ``relative`` is the ``entry.path`` the indexer stores for ``path``, whether or not
     that entry exists yet. Reads ``conn`` only (any connection: a reader of its own, or the one
     ``Library.read_sync`` hands over)."""
-    raw = os.path.normpath(os.path.abspath(os.fsencode(path)))
-    best: tuple[int, bytes] | None = None
-    for loc_id, root in conn.execute("SELECT id, path FROM location"):
-        root = bytes(root)
-        if paths.is_within(raw, root) and (best is None or len(root) > len(best[1])):
-            best = (loc_id, root)
-    if best is None:
-        return None
-    loc_id, root = best
-    return Located(loc_id, b"" if raw == root else os.path.relpath(raw, root), root)
+    return locate_many(conn, [path])[0]
+
+
+def locate_many(conn: sqlite3.Connection, paths_: Iterable[paths.PathLike]) -> list[Located | None]:
+    """``locate`` of each of ``paths_``, reading the locations once (for batches of paths)."""
+    roots = [(loc_id, bytes(root)) for loc_id, root in conn.execute("SELECT id, path FROM location")]
+    found: list[Located | None] = []
+    for path in paths_:
+        raw = os.path.normpath(os.path.abspath(os.fsencode(path)))
+        best: tuple[int, bytes] | None = None
+        for loc_id, root in roots:
+            if paths.is_within(raw, root) and (best is None or len(root) > len(best[1])):
+                best = (loc_id, root)
+        if best is None:
+            found.append(None)
+        else:
+            loc_id, root = best
+            found.append(Located(loc_id, b"" if raw == root else os.path.relpath(raw, root), root))
+    return found
 
 
 def root_of(conn: sqlite3.Connection, location_id: int) -> bytes | None:

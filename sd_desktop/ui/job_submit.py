@@ -20,7 +20,7 @@ from PySide6.QtGui import QUndoStack
 
 from sd_desktop import paths
 from sd_desktop.jobs import JobEvent, JobInfo, JobStatus
-from sd_desktop.ops.files.copy.fsops import rename_noreplace
+from sd_desktop.ops.files.fsops import rename_noreplace
 from sd_desktop.ui.services import AppServices
 
 UNDO_LIMIT = 50

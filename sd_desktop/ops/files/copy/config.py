@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sd_desktop.jobs.codec import limits
 
+JOB_NAME = "file_copy"  # FileCopyJob.NAME: how the library's job rows name a copy
+
 
 class ConflictPolicy(Enum):
     SKIP = "skip"

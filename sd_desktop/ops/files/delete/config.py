@@ -56,7 +56,7 @@ class DeleteState:
     total: int = 0
     files_deleted: int = 0
     bytes_deleted: int = 0
-    temp_token: str = ""  # in this job's scrambled names (see copy.fsops.temp_name); set when planning
+    temp_token: str = ""  # in this job's scrambled names (see ops.files.fsops.temp_name); set when planning
 
 
 @dataclass

@@ -26,7 +26,7 @@ from datetime import datetime
 from urllib.parse import quote, unquote_to_bytes
 
 from sd_desktop import paths
-from sd_desktop.ops.files.copy.fsops import rename_noreplace_between
+from sd_desktop.ops.files.fsops import rename_noreplace_between
 
 INFO_SUFFIX = b".trashinfo"
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC

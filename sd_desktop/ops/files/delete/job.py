@@ -25,11 +25,12 @@ import msgpack
 
 from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
+from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.library import entry_updates, worklist
+from sd_desktop.library.entry_updates import Removed
 from sd_desktop.library.protect import first_library_danger
 from sd_desktop.ops.files import lint_rules
-from sd_desktop.ops.files.copy import entries
-from sd_desktop.ops.files.copy.fsops import new_token
 from sd_desktop.ops.files.delete import guard
 from sd_desktop.ops.files.delete.config import (
     DeleteConfig,
@@ -50,10 +51,15 @@ from sd_desktop.ops.files.delete.strategies import (
     secure_delete_caveat,
     trash,
 )
+from sd_desktop.ops.files.fsops import new_token
 
-DONE, FAILED, SKIPPED = 1, 2, 3
 ALREADY_GONE = guard.ALREADY_GONE  # the one skip that counts as done: the path is gone, as asked
-STATUS_OF = {"trashed": DONE, "deleted": DONE, "failed": FAILED, "skipped": SKIPPED}
+STATUS_OF = {
+    "trashed": WorkStatus.DONE,
+    "deleted": WorkStatus.DONE,
+    "failed": WorkStatus.FAILED,
+    "skipped": WorkStatus.SKIPPED,
+}
 
 
 @register
@@ -100,7 +106,7 @@ class DeleteJob(Job):
             raise JobError(f"refused: {danger}; nothing{more} was deleted")
         if self.state.phase == "plan":
             await self._plan(ctx)
-        roots = await ctx.library.read(entries.load_locations)
+        tracked = await ctx.library.read(entry_updates.tracking)
         tally = Tally()
         remover = Remover(
             passes=cfg.passes if self.mode is DeleteMode.SECURE else 0,
@@ -109,20 +115,18 @@ class DeleteJob(Job):
             tally=tally,
         )
         rows = await ctx.library.read(
-            lambda c: c.execute(
-                "SELECT seq, src, data FROM work_item WHERE job_id = ? AND status = 0 ORDER BY seq", (ctx.job_id,)
-            ).fetchall()
+            lambda c: worklist.items(c, ctx.job_id, ("seq", "src", "data"), status=WorkStatus.PENDING)
         )
         pending = [(seq, bytes(src), msgpack.unpackb(bytes(data)) if data else {}) for seq, src, data in rows]
         if cfg.guarded:
-            await self._run_guarded(ctx, pending, remover, tally, roots)
+            await self._run_guarded(ctx, pending, remover, tally, tracked)
         elif cfg.lint:
-            await self._run_lint(ctx, pending, remover, tally, roots)
+            await self._run_lint(ctx, pending, remover, tally, tracked)
         else:
             for seq, path, _data in pending:
                 await ctx.check_interrupt()
                 outcome, reason, where = await self._delete_one(ctx, path, remover, tally, seq)
-                await self._commit(ctx, seq, path, outcome, reason, tally, roots, where)
+                await self._commit(ctx, seq, path, outcome, reason, tally, tracked, where)
         self.state.phase = "done"
         return await self._output(ctx)
 
@@ -151,13 +155,11 @@ class DeleteJob(Job):
                 continue
             seen.add(raw)
             data = msgpack.packb({"g": i}) if guarded else None
-            rows.append((ctx.job_id, len(rows), raw, data))
+            rows.append((len(rows), raw, data))
         self.state.total = len(rows)
         self.state.phase = "delete"
         self.state.temp_token = self.state.temp_token or new_token()
-        await ctx.checkpoint(
-            lambda c: c.executemany("INSERT INTO work_item (job_id, seq, src, data) VALUES (?, ?, ?, ?)", rows)
-        )
+        await ctx.checkpoint(lambda c: worklist.add(c, ctx.job_id, rows, ("seq", "src", "data")))
 
     async def _delete_one(
         self,
@@ -243,7 +245,7 @@ class DeleteJob(Job):
         outcome: str,
         reason: str | None,
         tally: Tally,
-        roots,
+        tracked: bool,
         where: bytes | None = None,
     ) -> None:
         st = self.state
@@ -255,19 +257,20 @@ class DeleteJob(Job):
             ctx.add_non_critical_error(path, reason)
 
         def tx(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE work_item SET status = ?, outcome = ?, reason = ?, dst = ? WHERE job_id = ? AND seq = ?",
-                (STATUS_OF[outcome], outcome, reason, where, ctx.job_id, seq),
+            worklist.update(
+                conn,
+                ctx.job_id,
+                [(STATUS_OF[outcome], outcome, reason, where, seq)],
+                ("status", "outcome", "reason", "dst"),
             )
             _add_overwritten(conn, ctx.job_id, seq, overwritten)
-            if roots and outcome in ("trashed", "deleted"):
-                entries.remove(conn, roots, path)
-                entries.refresh_totals(conn)
+            if tracked and outcome in ("trashed", "deleted"):
+                entry_updates.record(conn, [Removed(path)])
 
         await ctx.checkpoint(tx)
         ctx.progress(done=st.done, total=st.total, bytes_done=st.bytes_deleted)
 
-    async def _run_guarded(self, ctx: JobContext, pending: list, remover: Remover, tally: Tally, roots) -> None:
+    async def _run_guarded(self, ctx: JobContext, pending: list, remover: Remover, tally: Tally, tracked: bool) -> None:
         by_index = {d["g"]: (seq, path) for seq, path, d in pending}
         targets: list[GuardedTarget] = [g for i, g in enumerate(self.config.guarded) if i in by_index]
         index_of = {id(g): i for i, g in enumerate(self.config.guarded)}
@@ -287,9 +290,9 @@ class DeleteJob(Job):
                     reason = reason or v.reason
                 else:
                     outcome, reason = "skipped", v.reason
-                await self._commit(ctx, seq, path, outcome, reason, tally, roots, where)
+                await self._commit(ctx, seq, path, outcome, reason, tally, tracked, where)
 
-    async def _run_lint(self, ctx: JobContext, pending: list, remover: Remover, tally: Tally, roots) -> None:
+    async def _run_lint(self, ctx: JobContext, pending: list, remover: Remover, tally: Tally, tracked: bool) -> None:
         for seq, path, data in pending:
             await ctx.check_interrupt()
             t = self.config.lint[data["g"]]
@@ -301,13 +304,11 @@ class DeleteJob(Job):
                 seq,
                 lambda t=t, path=path: lint_rules.recheck(t.type, path, t.size, t.mtime_ns),
             )
-            await self._commit(ctx, seq, path, outcome, reason, tally, roots, where)
+            await self._commit(ctx, seq, path, outcome, reason, tally, tracked, where)
 
     async def _output(self, ctx: JobContext) -> DeleteOutput:
         rows = await ctx.library.read(
-            lambda c: c.execute(
-                "SELECT src, outcome, reason, size, dst FROM work_item WHERE job_id = ? ORDER BY seq", (ctx.job_id,)
-            ).fetchall()
+            lambda c: worklist.items(c, ctx.job_id, ("src", "outcome", "reason", "size", "dst"))
         )
         out = DeleteOutput(
             mode=self.mode.value, files_deleted=self.state.files_deleted, bytes_deleted=self.state.bytes_deleted
@@ -354,4 +355,4 @@ def _add_overwritten(conn: sqlite3.Connection, job_id: int, seq: int, files: int
     """Count, in the item's ``size`` column, the files secure mode overwrote for it (a resumed
     item adds to what its earlier runs did)."""
     if files:
-        conn.execute("UPDATE work_item SET size = size + ? WHERE job_id = ? AND seq = ?", (files, job_id, seq))
+        worklist.add_to_size(conn, job_id, seq, files)

@@ -17,8 +17,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sd_desktop.ops.files.copy.fsops import rename_noreplace_at
 from sd_desktop.ops.files.delete import freedesktop_trash
+from sd_desktop.ops.files.fsops import rename_noreplace_at
 
 OVERWRITE_CHUNK = 1024 * 1024
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC

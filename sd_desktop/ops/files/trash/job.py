@@ -17,8 +17,9 @@ from pathlib import Path
 from sd_desktop import paths
 from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register, registered
-from sd_desktop.library import worklist
-from sd_desktop.ops.files.copy import entries
+from sd_desktop.library import entry_updates, worklist
+from sd_desktop.library.entry_updates import Placed
+from sd_desktop.library.locations import locate_many
 from sd_desktop.ops.files.trash.restore import RestoreConflict, RestoreError, restore
 
 STATUS_OF = {
@@ -83,7 +84,7 @@ class TrashRestoreJob(Job):
     async def run(self, ctx: JobContext) -> TrashRestoreOutput:
         if self.state.phase == "plan":
             await self._plan(ctx)
-        roots = await ctx.library.read(entries.load_locations)
+        tracked = await ctx.library.read(entry_updates.tracking)
         rows = await ctx.library.read(
             lambda c: worklist.items(c, ctx.job_id, ("seq", "src"), status=WorkStatus.PENDING)
         )
@@ -98,7 +99,7 @@ class TrashRestoreJob(Job):
                 message=paths.display(os.path.basename(item)),
             )
             outcome, reason, where, st = await ctx.run_blocking(_restore_one, item, policy)
-            await self._commit(ctx, seq, item, outcome, reason, where, st, roots)
+            await self._commit(ctx, seq, item, outcome, reason, where, st, tracked)
         self.state.phase = "done"
         out = await self._output(ctx)
         await self._reindex(ctx, out)
@@ -113,7 +114,7 @@ class TrashRestoreJob(Job):
         self.state.phase = "restore"
         await ctx.checkpoint(lambda c: worklist.add(c, ctx.job_id, rows, ("seq", "src")))
 
-    async def _commit(self, ctx, seq, item, outcome, reason, where, st, roots) -> None:
+    async def _commit(self, ctx, seq, item, outcome, reason, where, st, tracked: bool) -> None:
         self.state.done += 1
         if outcome == "failed" and reason:
             ctx.add_non_critical_error(item, reason)
@@ -125,8 +126,8 @@ class TrashRestoreJob(Job):
                 [(STATUS_OF[outcome], outcome, reason, where, seq)],
                 ("status", "outcome", "reason", "dst"),
             )
-            if roots and st is not None and entries.upsert(conn, roots, where, st) is not None:
-                entries.refresh_totals(conn)
+            if tracked and st is not None:
+                entry_updates.record(conn, [Placed(where, st)])
 
         await ctx.checkpoint(tx)
         ctx.progress(done=self.state.done, total=self.state.total)
@@ -149,19 +150,19 @@ class TrashRestoreJob(Job):
         """Restored folders inside a location get their contents indexed (their top entry already is)."""
         if "indexer" not in registered():
             return
-        roots = await ctx.library.read(entries.load_locations)
-        folders = [
+        restored = [
             os.fsencode(o.restored_to)
             for o in out.outcomes
             if o.restored_to is not None and o.outcome in ("restored", "renamed")
         ]
-        for folder in await ctx.run_blocking(lambda: [f for f in folders if os.path.isdir(f)]):
-            found = entries.locate(roots, folder)
+        folders = await ctx.run_blocking(lambda: [f for f in restored if os.path.isdir(f)])
+        places = await ctx.library.read(lambda c: locate_many(c, folders))
+        for folder, found in zip(folders, places, strict=True):
             if found is None:
                 continue
             try:
                 await ctx.enqueue_followup(
-                    "indexer", {"location_id": found[0].id, "path": os.fsdecode(folder), "scope": "recursive"}
+                    "indexer", {"location_id": found.location_id, "path": os.fsdecode(folder), "scope": "recursive"}
                 )
             except Exception as exc:  # another part's config shape: never fail a finished restore over it
                 ctx.log_error(f"could not queue the re-index of {paths.display(folder)}: {exc}")

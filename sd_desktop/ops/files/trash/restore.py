@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sd_desktop import paths
-from sd_desktop.ops.files.copy.fsops import rename_noreplace
+from sd_desktop.ops.files.fsops import rename_noreplace
 from sd_desktop.ops.files.trash.listing import read_item
 
 BESIDE, SKIP = "beside", "skip"
