@@ -57,3 +57,31 @@ def of_contents(conn: sqlite3.Connection, content_ids: Iterable[int]) -> dict[in
         ):
             found[content_id] = PictureHash(content_id, to_unsigned(phash), width, height)
     return found
+
+
+class Indexed(NamedTuple):
+    """What the library knows of a file at a path: its content and the stat it was indexed with."""
+
+    content_id: int
+    cas_id: str
+    size: int
+    mtime_ns: int | None
+
+
+def indexed_at(conn: sqlite3.Connection, files: Iterable[bytes]) -> dict[bytes, Indexed]:
+    """The indexed content of each of ``files`` (absolute raw paths) that a location holds with one."""
+    roots = [(loc_id, bytes(root)) for loc_id, root in conn.execute("SELECT id, path FROM location")]
+    roots.sort(key=lambda r: len(r[1]), reverse=True)  # the innermost location first
+    found: dict[bytes, Indexed] = {}
+    for path in files:
+        for loc_id, root in roots:
+            if path == root or path.startswith(root.rstrip(b"/") + b"/"):
+                row = conn.execute(
+                    "SELECT e.content_id, ci.cas_id, e.size, e.mtime_ns FROM entry e "
+                    "JOIN content_identity ci ON ci.id = e.content_id WHERE e.location_id = ? AND e.path = ?",
+                    (loc_id, path[len(root.rstrip(b"/")) + 1 :]),
+                ).fetchone()
+                if row is not None:
+                    found[path] = Indexed(*row)
+                break
+    return found

@@ -14,6 +14,7 @@ JOB_MODULES: list[str] = [
     "sd_desktop.ops.files.delete",
     "sd_desktop.ops.files.trash",
     "sd_desktop.ops.media.thumbnail.job",
+    "sd_desktop.ops.media.similar.job",
 ]
 
 _loaded = False
