@@ -19,6 +19,7 @@ COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.delete",
     "sd_desktop.commands.trash",
     "sd_desktop.commands.thumbnails",
+    "sd_desktop.commands.similar",
 ]
 
 
