@@ -17,6 +17,7 @@ BUILT_IN = [
     "file_validation",
     "indexer",
     "live_indexer",
+    "similar_pictures",
     "thumbnails",
     "trash_restore",
 ]
