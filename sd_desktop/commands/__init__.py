@@ -30,6 +30,7 @@ COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.trash",
     "sd_desktop.commands.lint",
     "sd_desktop.commands.thumbnails",
+    "sd_desktop.commands.similar",
 ]
 
 

@@ -18,6 +18,7 @@ JOB_MODULE_OF: dict[str, str] = {
     "trash_restore": "sd_desktop.ops.files.trash",
     "lint": "sd_desktop.ops.files.lint",
     "thumbnails": "sd_desktop.ops.media.thumbnail.job",
+    "similar_pictures": "sd_desktop.ops.media.similar.job",
 }
 JOB_MODULES: list[str] = list(dict.fromkeys(JOB_MODULE_OF.values()))
 

@@ -6,8 +6,12 @@ alpha kept, EXIF orientation applied (to the shrunk picture, not the full-size o
 memory: a pixel limit on the header's dimensions and on what is actually decoded after ``draft``.
 Output goes to a temporary name and is renamed into place, so a final name never holds half a file.
 
+The same decode gives the picture's perceptual hash (``ops.media.phash``, made from the
+shrunk upright picture), so finding similar pictures never decodes a picture again. A task
+without outputs decodes only for that hash.
+
 This module must stay light to import (worker processes import it): Pillow, pillow-heif and
-``sd_desktop.cas`` only.
+``sd_desktop.cas`` only; the hash's numpy and SciPy are imported on the first hash.
 """
 
 from __future__ import annotations
@@ -54,6 +58,9 @@ TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+# the longest side a picture is decoded to when only its hash is wanted: the default thumbnail's
+# largest variant, so a hash made with or without thumbnails comes from the same pixels
+HASH_SIDE = 512
 # decodes above this many pixels (48 MB as RGB) run one at a time across the workers
 BIG_DECODE_PIXELS = 16_000_000
 FORMATS = {"webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
@@ -104,6 +111,7 @@ class Task:
     max_header_pixels: int = DEFAULT_MAX_HEADER_PIXELS
     # text chunks of PNG outputs; ``STAMP_KEYS`` are added from the file as it was opened
     png_text: dict[str, str] | None = None
+    phash: bool = True  # also make the perceptual hash (``Result.phash``)
 
 
 # what a thumbnail of the freedesktop standard records of its source, read from the opened file
@@ -128,6 +136,9 @@ class Result:
     source_bytes: int = 0
     errno: int | None = None  # for NOT_WRITTEN
     mtime: int | None = None  # the source's modification time (whole seconds) as it was opened
+    phash: int | None = None  # the 64-bit perceptual hash (unsigned), when the task asked for it
+    width: int = 0  # the picture upright (EXIF orientation applied), when decoded
+    height: int = 0
 
 
 def decoder_version() -> str:
@@ -236,8 +247,10 @@ def make_thumbnails(task: Task, gate: Gate | None = None) -> Result:
     try:
         with os.fdopen(fd, "rb") as fh, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            made = _decode_and_write(task, fh, gate or _no_gate, st)
-        return Result(task.key, OK, made=made, source_bytes=size, mtime=mtime)
+            made, upright, phash = _decode_and_write(task, fh, gate or _no_gate, st)
+        return Result(
+            task.key, OK, made=made, source_bytes=size, mtime=mtime, phash=phash, width=upright[0], height=upright[1]
+        )
     except _WriteError as exc:
         for out in task.outputs:
             _unlink_quietly(out.tmp)
@@ -275,7 +288,9 @@ def _no_gate(pixels: int) -> contextlib.AbstractContextManager:
     return contextlib.nullcontext()
 
 
-def _decode_and_write(task: Task, fh: BinaryIO, gate: Gate, st: os.stat_result) -> list[Made]:
+def _decode_and_write(
+    task: Task, fh: BinaryIO, gate: Gate, st: os.stat_result
+) -> tuple[list[Made], tuple[int, int], int | None]:
     im = Image.open(fh, formats=None)
     width, height = im.size
     text = None
@@ -287,7 +302,7 @@ def _decode_and_write(task: Task, fh: BinaryIO, gate: Gate, st: os.stat_result) 
         text.add_text(SIZE_KEY, str(st.st_size))
     if width * height > task.max_header_pixels:
         raise _TooLarge(f"too many pixels: {width}x{height} (the limit is {task.max_header_pixels:,})")
-    largest = max(o.variant.size for o in task.outputs)
+    largest = max((o.variant.size for o in task.outputs), default=HASH_SIDE)
     first = fitted(width, height, largest)  # the largest variant, in the stored orientation
     if first != (width, height):
         # JPEG decodes at 1/2, 1/4 or 1/8 scale, staying at least as large as the biggest variant
@@ -317,6 +332,11 @@ def _decode_and_write(task: Task, fh: BinaryIO, gate: Gate, st: os.stat_result) 
     if text is not None:
         text.add_text(WIDTH_KEY, str(upright[0]))
         text.add_text(HEIGHT_KEY, str(upright[1]))
+    phash = None
+    if task.phash:
+        from sd_desktop.ops.media.phash import phash_of  # numpy + SciPy: only when hashing
+
+        phash = phash_of(im)
     made: list[Made] = []
     current = im
     for out in sorted(task.outputs, key=lambda o: o.variant.size, reverse=True):
@@ -327,7 +347,7 @@ def _decode_and_write(task: Task, fh: BinaryIO, gate: Gate, st: os.stat_result) 
         if target != current.size:
             current = current.resize(target, RESAMPLE, reducing_gap=REDUCING_GAP)
         made.append(_save(current, out, text))
-    return made
+    return made, upright, phash
 
 
 def _save(im: Image.Image, out: Output, text: PngImagePlugin.PngInfo | None = None) -> Made:

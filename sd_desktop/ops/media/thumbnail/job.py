@@ -29,7 +29,7 @@ from functools import partial
 from sd_desktop import paths
 from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
-from sd_desktop.library import content_files, worklist
+from sd_desktop.library import content_files, picture_hashes, worklist
 from sd_desktop.library import sidecars as sidecar_rows
 from sd_desktop.library.content_files import ContentFile, Scope
 from sd_desktop.library.locations import LocationError
@@ -72,6 +72,7 @@ class _Writes:
     sidecars: list[sidecar_rows.SidecarRow] = field(default_factory=list)
     made: list[str] = field(default_factory=list)  # cas_ids that have thumbnails now
     failures: list[tuple[str, str]] = field(default_factory=list)  # (cas_id, reason)
+    hashes: list[picture_hashes.PictureHash] = field(default_factory=list)  # made by the same decode
 
 
 def _scope(conn: sqlite3.Connection, cfg: ThumbnailConfig) -> Scope:
@@ -385,6 +386,8 @@ class ThumbnailJob(Job):
                 st.sidecar_bytes += sum(m.size for m in res.made)
                 writes.sidecars += sidecars.rows_of(row.content_id, row.cas_id, res.made, self._variants)
                 writes.made.append(row.cas_id)
+                if res.phash is not None:
+                    writes.hashes.append(picture_hashes.PictureHash(row.content_id, res.phash, res.width, res.height))
             elif res.outcome == _PRESENT:
                 st.already_present += 1
             elif res.outcome == _FAILED_BEFORE:
@@ -408,6 +411,8 @@ class ThumbnailJob(Job):
             sidecar_rows.store(conn, writes.sidecars)
         if writes.made:
             sidecar_rows.clear_failures(conn, writes.made)
+        if writes.hashes:
+            picture_hashes.store(conn, writes.hashes)
         if writes.failures:
             sidecar_rows.mark_failed(conn, writes.failures, self._version)
         if handled:
