@@ -7,10 +7,12 @@ import sys
 
 def main() -> int:
     # a helper process (walker, thumbnail worker) of the bundled app starts as this executable: let
-    # multiprocessing take it over before anything else runs (a no-op when not frozen)
-    import multiprocessing
+    # multiprocessing take it over before anything else runs. A no-op when not frozen, so not even
+    # imported then: a command that starts no process should not pay for multiprocessing.
+    if getattr(sys, "frozen", False):
+        import multiprocessing
 
-    multiprocessing.freeze_support()
+        multiprocessing.freeze_support()
     from sd_desktop.cli import main as cli_main
 
     return cli_main()

@@ -1,19 +1,23 @@
 """Command-line front end: headless sub-commands, or the GUI when none is given.
 
-Headless runs use the same engine as the app and never import Qt.
+Headless runs use the same engine as the app and never import Qt. A command imports what it uses
+and no more: the parser imports only the module of the command given, and the job modules load
+only for commands that run jobs (``needs_jobs``), so ``--version`` or ``location list`` start in
+a few hundredths of a second (tests/perf/test_startup_perf.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from collections.abc import Sequence
 
 from sd_desktop import __version__, commands
-from sd_desktop.commands.common import EXIT_FAILED, EXIT_USAGE, CommandFailed, UsageError
-from sd_desktop.jobs.codec import CodecError
+from sd_desktop.commands import EXIT_FAILED, EXIT_USAGE
+
+# what every command imports anyway (``commands.common``, the library's errors) is imported in
+# ``main`` once a command is parsed: ``--version`` and ``--help`` need none of it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,18 +34,32 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"sd-desktop {__version__}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The headless parser; every command in full, or with ``argv`` only the command it gives
+    (its module imported, the others bare names: all argparse needs to parse that line). Help
+    asked anywhere in ``argv`` builds every command, for the list of commands it prints."""
     parser = _Parser(prog="sd-desktop", description="sd_desktop headless commands")
     _common(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object per line: progress, then a result")
     sub = parser.add_subparsers(
         dest="command", required=True, parser_class=_Parser, metavar="{" + ",".join(command_names()) + "}"
     )
-    for module in commands.modules():
-        module.register(sub)
+    every = argv is None or any(map(_asks_help, argv))
+    wanted = None if every else _first_positional(argv)
+    for module in commands.COMMAND_MODULES:
+        name = commands.name_of(module)
+        if every or name == wanted:
+            commands.module_of(name).register(sub)
+        else:
+            sub.add_parser(name)
     for command_parser in _command_parsers(parser):
         _accept_everywhere(command_parser)
     return parser
+
+
+def _asks_help(arg: str) -> bool:
+    """``-h`` or ``--help`` (or an abbreviation argparse takes for it: ``--he``)."""
+    return arg == "-h" or (arg.startswith("--h") and "--help".startswith(arg))
 
 
 def _command_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -91,10 +109,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
 
 
 def command_names() -> list[str]:
-    names = []
-    for module in commands.COMMAND_MODULES:
-        names.append(module.rsplit(".", 1)[1].replace("_", "-"))
-    return names
+    return [commands.name_of(module) for module in commands.COMMAND_MODULES]
 
 
 def _first_positional(argv: Sequence[str]) -> str | None:
@@ -137,6 +152,8 @@ def unknown_first_word(word: str) -> str:
     """The one-line complaint about a first word that is no command and nothing to open."""
     if os.sep in word or word.startswith(("~", ".")):  # meant as a path
         return f"no such file or folder: {word}"
+    import difflib  # only for a word that is no command
+
     names = command_names()
     close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
     if close:
@@ -155,17 +172,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if first is not None and first not in command_names() and not _can_open(first):  # a typo opens no window
         print(f"sd-desktop: error: {unknown_first_word(first)}", file=sys.stderr)
         return EXIT_USAGE
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
+    import sqlite3
+    from pathlib import Path
+
+    from sd_desktop.commands.common import CommandFailed, UsageError
+    from sd_desktop.library import LibraryError, default_library_dir, fault_of
+
+    needs_jobs = getattr(args, "needs_jobs", True)
+    if needs_jobs:
+        from sd_desktop import ops
+
+        # the engine knows only the jobs that registered: every job module once, or the command's own
+        if needs_jobs is True:
+            ops.load_all()
+        else:
+            ops.load(needs_jobs)
     try:
         return args.func(args)
     except UsageError as exc:
         print(f"sd-desktop: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except CodecError as exc:  # a job config a command built refused by the engine: nothing ran
-        print(f"sd-desktop: error: bad job config: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except CommandFailed as exc:
+        print(f"sd-desktop: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except LibraryError as exc:  # the library failed under the command: full, read-only, damaged
         print(f"sd-desktop: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
@@ -173,3 +205,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
+    except Exception as exc:
+        if _is_instance(exc, "sd_desktop.jobs.codec", "CodecError"):  # a config the engine refused: nothing ran
+            print(f"sd-desktop: error: bad job config: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if not (isinstance(exc, sqlite3.DatabaseError) or _is_instance(exc, "peewee", "DatabaseError")):
+            raise
+        fault = fault_of(exc, Path(args.library) if args.library else default_library_dir())
+        if fault is None:
+            raise
+        print(f"sd-desktop: {fault}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _is_instance(exc: BaseException, module: str, name: str) -> bool:
+    """Whether ``exc`` is a ``module.name``. Looked up only if that module is loaded: one the
+    command never imported cannot have raised it (and importing it here would cost what the
+    command saved, peewee or the job engine)."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(exc, getattr(loaded, name))

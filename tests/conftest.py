@@ -16,6 +16,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from sd_desktop import ops  # noqa: E402
+
+# as the app's entry points do: the engine's registry knows only the jobs whose modules were imported
+ops.load_all()
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):

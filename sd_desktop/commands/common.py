@@ -1,23 +1,33 @@
 """What every headless command shares: opening the library, exit codes, output, and running a job
-to its end with NDJSON progress and pause-on-signal."""
+to its end with NDJSON progress and pause-on-signal.
+
+Every command imports this module, the read-only ones too: the job engine, asyncio and peewee are
+imported by the functions that use them, so ``location list`` never loads them."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import signal
 import sys
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sd_desktop import paths
-from sd_desktop.jobs import JobEvent, JobInfo, JobManager, JobStatus, job_class
-from sd_desktop.jobs.codec import CodecError, from_plain, to_jsonable
-from sd_desktop.library import Library, LibraryError, LibraryLocked, SchemaTooNew
+from sd_desktop.commands import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from sd_desktop.enums import EventKind, JobStatus
+from sd_desktop.jsonable import to_jsonable
+from sd_desktop.library import LibraryError, LibraryFault, LibraryLocked, SchemaTooNew, default_library_dir
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 3
+if TYPE_CHECKING:
+    import asyncio
+
+    from sd_desktop.jobs import JobEvent, JobInfo, JobManager
+    from sd_desktop.library import Library
+    from sd_desktop.library.reader import Reader
+
+__all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_PARTIAL", "paths"]
 
 
 class UsageError(Exception):
@@ -29,20 +39,54 @@ class CommandFailed(Exception):
 
 
 def exit_code_for(status: JobStatus) -> int:
-    if status.succeeded:
+    """0 every item done, 4 some failed (or non-critical errors), 1 failed or cancelled, 3 stopped
+    before its end. ``copy a b && rm -rf a`` relies on 0 meaning all of it (FAULTS 20)."""
+    if status is JobStatus.COMPLETED:
         return EXIT_OK
+    if status is JobStatus.COMPLETED_WITH_ERRORS:
+        return EXIT_PARTIAL
     if status in (JobStatus.PAUSED, JobStatus.QUEUED, JobStatus.RUNNING):
         return EXIT_INTERRUPTED
     return EXIT_FAILED
 
 
 def open_library(args: argparse.Namespace) -> Library:
+    from sd_desktop.library import Library
+
     try:
         return Library.open(args.library)
     except (LibraryLocked, SchemaTooNew, LibraryError) as exc:
         raise CommandFailed(str(exc)) from exc
     except OSError as exc:
         raise CommandFailed(f"cannot open the library at {args.library or 'the default place'}: {exc}") from exc
+
+
+def open_reader(args: argparse.Namespace) -> Reader | None:
+    """The library opened read-only for a command that only reads it (no lock taken, nothing
+    created: None where there is no library); refused as ``open_library`` refuses it."""
+    from sd_desktop.library.reader import open_reader as open_read_only
+
+    try:
+        return open_read_only(args.library)
+    except (LibraryLocked, SchemaTooNew, LibraryError) as exc:
+        raise CommandFailed(str(exc)) from exc
+    except OSError as exc:
+        raise CommandFailed(f"cannot open the library at {args.library or 'the default place'}: {exc}") from exc
+
+
+def library_folder(args: argparse.Namespace) -> Path:
+    """The library folder the command works on (as ``open_library`` opens it)."""
+    return Path(args.library) if getattr(args, "library", None) else default_library_dir()
+
+
+def refuse_library_targets(args: argparse.Namespace, targets: list, verb: str) -> None:
+    """One line and exit 1, before anything is queued, when a target is (or holds) the library in
+    use (FAULTS 21); the jobs refuse it too, for callers other than this command line."""
+    from sd_desktop.library.protect import first_library_danger
+
+    danger = first_library_danger(targets, library_folder(args))
+    if danger:
+        raise CommandFailed(f"refused: {danger}; nothing was {verb}")
 
 
 def existing_path(text: str) -> str:
@@ -52,9 +96,25 @@ def existing_path(text: str) -> str:
     return text
 
 
+_stdout_gone: list[Callable[[], None]] = []  # called once when the reader of stdout goes away
+_stdout_closed = False
+
+
 def emit_json(obj: dict) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(obj), ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    """One JSON line on stdout. When its reader has gone (``sd-desktop ... --json | head``), the rest
+    goes to /dev/null and the ``_stdout_gone`` hooks run once: the command pauses its job, as a
+    signal would, rather than crash it or run on for nobody."""
+    global _stdout_closed
+    if _stdout_closed:
+        return
+    try:
+        sys.stdout.write(json.dumps(to_jsonable(obj), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_closed = True
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's final flush must not fail
+        for hook in list(_stdout_gone):
+            hook()
 
 
 def result_object(info: JobInfo) -> dict:
@@ -73,14 +133,19 @@ def result_object(info: JobInfo) -> dict:
 def print_result(args: argparse.Namespace, info: JobInfo, summarize: Callable[[Any], str] | None = None) -> int:
     if getattr(args, "json", False):
         emit_json(result_object(info))
+        if _stdout_closed and info.status in (JobStatus.PAUSED, JobStatus.RUNNING, JobStatus.QUEUED):
+            print(f"job {info.id} paused; continue it with: sd-desktop jobs resume {info.id}", file=sys.stderr)
     else:
         status = info.status.value.replace("_", " ")
-        if info.status.succeeded and summarize and info.output is not None:
+        # a job that failed every item still lists them: the outcomes say why each one failed
+        if summarize and info.output is not None and (info.status.succeeded or info.status is JobStatus.FAILED):
             print(summarize(info.output))
         if info.error:
             print(f"sd-desktop: {info.name} job {info.id} {status}: {info.error}", file=sys.stderr)
         elif info.status is JobStatus.PAUSED:
             print(f"job {info.id} paused; continue it with: sd-desktop jobs resume {info.id}", file=sys.stderr)
+        elif info.status in (JobStatus.RUNNING, JobStatus.QUEUED):  # stopped by a second signal
+            print(f"job {info.id} stopped; continue it with: sd-desktop jobs resume {info.id}", file=sys.stderr)
         else:
             print(f"job {info.id} {status}", file=sys.stderr)
         for err in info.errors[:20]:
@@ -105,42 +170,83 @@ class _ProgressPrinter:
             if event.error:
                 obj["error"] = event.error
             emit_json(obj)
-        elif self.tty and event.kind == "progress" and event.progress:
+        elif self.tty and event.kind == EventKind.PROGRESS and event.progress:
             p = event.progress
             total = f"/{p['total']}" if p.get("total") else ""
             eta = f" ETA {int(p['eta_seconds'])}s" if p.get("eta_seconds") is not None else ""
             line = f"{event.name}: {p.get('phase', '')} {p.get('done', 0)}{total}{eta} {p.get('message', '')}"
             sys.stderr.write("\r" + line[:100].ljust(100))
             sys.stderr.flush()
-        elif self.tty and event.kind in ("completed", "failed", "cancelled", "paused"):
+        elif self.tty and EventKind(event.kind).ends_run:
             sys.stderr.write("\r" + " " * 100 + "\r")
 
 
 async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[JobManager], Any]) -> JobInfo:
     """Start a manager, let ``start(manager)`` enqueue (or resume) a job and return its id, then run
-    it and its follow-ups to the end. SIGINT/SIGTERM pause the job instead of killing it."""
+    it and its follow-ups to the end. SIGINT/SIGTERM pause the job instead of killing it; a signal
+    with nothing to pause, or a second one, stops waiting at once (FAULTS 18: SIGTERM always works).
+    A library that fails under the job (full, read-only, damaged) raises ``CommandFailed``."""
+    import asyncio
+    import signal
+
+    from sd_desktop.jobs import JobManager
+    from sd_desktop.jobs.manager import SHUTDOWN_GRACE_SECONDS
+
     manager = JobManager(lib, run_queued=False, concurrency=2)
     manager.events.add_listener(_ProgressPrinter(getattr(args, "json", False)))
-    await manager.start()
     loop = asyncio.get_running_loop()
+    this = asyncio.current_task()
+    signals: list[int] = []
+    job_id: int | None = None
 
     def on_signal() -> None:
-        for job_id in manager.running_ids():
-            loop.create_task(manager.pause(job_id))
+        signals.append(1)
+        running = manager.running_ids()
+        if len(signals) > 1 or not running:
+            if this is not None:
+                this.cancel()
+            for sig in (signal.SIGINT, signal.SIGTERM):  # one more signal ends the process outright,
+                loop.remove_signal_handler(sig)  # even one stuck in blocking work
+            return
+        for running_id in running:
+            loop.create_task(manager.pause(running_id)).add_done_callback(_quiet)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, on_signal)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
             pass
+
+    def on_stdout_gone() -> None:
+        print("sd-desktop: standard output was closed; stopping the job", file=sys.stderr)
+        loop.call_soon(on_signal)  # not inside the job's own progress call that found the pipe closed
+
+    _stdout_gone.append(on_stdout_gone)
     try:
+        await _load_jobs_found_running(lib)
+        await manager.start()
         job_id = await start(manager)
         info = await manager.info(job_id)
         if info is not None and info.status is JobStatus.PAUSED:
             await manager.resume(job_id)
         return await manager.wait_tree(job_id)
+    except LibraryError as exc:
+        raise CommandFailed(_with_resume_hint(exc, job_id)) from exc
+    except asyncio.CancelledError:
+        if not signals:
+            raise
+        if job_id is None:
+            raise CommandFailed("stopped by a signal before the job started") from None
+        if this is not None:
+            this.uncancel()
+        # the job (if still running) is stopped below and resumes from its last checkpoint
+        info = await manager.info(job_id)
+        if info is None:
+            raise CommandFailed(f"job {job_id} is no longer in the library") from None
+        return info
     finally:
-        await manager.shutdown()
+        _stdout_gone.remove(on_stdout_gone)
+        await manager.shutdown(grace=1.0 if len(signals) > 1 else SHUTDOWN_GRACE_SECONDS)
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.remove_signal_handler(sig)
@@ -148,17 +254,62 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
                 pass
 
 
-def run_job(args: argparse.Namespace, name: str, config: Any, summarize: Callable[[Any], str] | None = None) -> int:
+async def _load_jobs_found_running(lib: Library) -> None:
+    """Every job module when the library holds a job a crash left running that this command did not
+    load (``needs_jobs``): the manager's start recovers it by its class, and would otherwise fail it
+    for good as a job this build does not know."""
+    from sd_desktop import ops
+    from sd_desktop.jobs import registered
+    from sd_desktop.library import jobstore
+
+    if {name for _, name in await lib.read(jobstore.found_running)} - set(registered()):
+        ops.load_all()
+
+
+def _with_resume_hint(exc: LibraryError, job_id: int | None) -> str:
+    if job_id is None or not isinstance(exc, LibraryFault) or exc.kind == "damaged":
+        return str(exc)
+    return f"{exc} (job {job_id} continues where it stopped; or: sd-desktop jobs resume {job_id})"
+
+
+def _quiet(task: asyncio.Task) -> None:
+    """Retrieve a signal-started task's error: the run's own end reports what went wrong."""
+    if not task.cancelled():
+        task.exception()
+
+
+def run_job(
+    args: argparse.Namespace,
+    name: str,
+    config: Any,
+    summarize: Callable[[Any], str] | None = None,
+    *,
+    only_continue: str | None = None,
+) -> int:
     """Enqueue ``name`` with ``config`` (an identical interrupted job is continued instead), run it to
     its end, print progress and the result; returns the exit code. A config that does not fit the
-    job's is a usage error, found before the library opens (nothing runs, no job row)."""
+    job's is a usage error, found before the library opens (nothing runs, no job row).
+
+    With ``only_continue`` (the usage error to give otherwise) the command may only continue such a
+    job: the same command again after a kill, whose first paths are already gone."""
+    import asyncio
+
+    from sd_desktop.jobs import job_class
+    from sd_desktop.jobs.codec import CodecError, from_plain
+
     try:
         config = from_plain(job_class(name).Config, config)
     except CodecError as exc:
         raise UsageError(f"bad config for {name}: {exc}") from None
+
+    async def start(manager: JobManager) -> int:
+        if only_continue is not None and await manager.active_id(name, config) is None:
+            raise UsageError(only_continue)
+        return await manager.enqueue(name, config)
+
     lib = open_library(args)
     try:
-        info = asyncio.run(drive_job(lib, args, lambda m: m.enqueue(name, config)))
+        info = asyncio.run(drive_job(lib, args, start))
     finally:
         lib.close()
     return print_result(args, info, summarize)
@@ -172,6 +323,3 @@ def human_size(n: int | float | None) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n} B"
-
-
-__all__ = ["paths"]

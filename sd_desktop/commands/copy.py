@@ -23,6 +23,7 @@ from sd_desktop.commands.common import (
     human_size,
     open_library,
     print_result,
+    refuse_library_targets,
     run_job,
 )
 from sd_desktop.ops.files.copy.config import ANSWERABLE, ConflictPolicy, CopyConfig
@@ -67,6 +68,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
     if not args.mkpath:
         check_destination_parent(dest)
+    if args.move:
+        refuse_library_targets(args, [Path(s).absolute() for s in sources], "moved")
     config = CopyConfig(
         sources=[Path(s).absolute() for s in sources],
         destination=Path(dest).absolute(),

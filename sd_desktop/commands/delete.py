@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from sd_desktop import paths
-from sd_desktop.commands.common import UsageError, existing_path, human_size, run_job
+from sd_desktop.commands.common import UsageError, human_size, refuse_library_targets, run_job
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
 
 
@@ -16,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="move to the trash, or delete permanently or securely",
         description="Symlinks are never followed: deleting a link leaves its target alone.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", type=existing_path)
+    # not checked by argparse: the same command again after a kill continues the interrupted
+    # job, whose first paths are gone by then
+    p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--mode", choices=[m.value for m in DeleteMode], default="trash")
     p.add_argument("--yes", action="store_true", help="confirm a permanent or secure deletion")
     p.add_argument("--passes", type=int, default=1, help="secure mode: overwrite passes (default 1)")
@@ -38,7 +41,10 @@ def cmd_delete(args: argparse.Namespace) -> int:
         passes=args.passes,
         force_hardlinks=args.force_hardlinks,
     )
-    return run_job(args, "delete", config, summarize)
+    refuse_library_targets(args, config.targets, "deleted")
+    missing = next((p for p in args.paths if not os.path.lexists(p)), None)
+    gone = f"no such file or folder: {missing}" if missing is not None else None
+    return run_job(args, "delete", config, summarize, only_continue=gone)
 
 
 def summarize(output: dict) -> str:

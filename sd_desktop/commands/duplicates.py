@@ -20,7 +20,10 @@ from sd_desktop.commands.common import (
     print_result,
     result_object,
 )
-from sd_desktop.jobs import JobManager, registered
+from sd_desktop.commands.delete import summarize as delete_summary
+from sd_desktop.jobs import JobManager, codec, registered
+from sd_desktop.jobs.manager import config_key
+from sd_desktop.library import jobstore
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
 from sd_desktop.ops.files.duplicate_detection.export import export
 from sd_desktop.ops.files.duplicate_detection.select import Policy, SelectionError, plan_deletion
@@ -56,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode-delete", choices=["trash", "permanent"], default="trash")
     p.add_argument("--yes", action="store_true", help="confirm permanent deletion")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_duplicates)
+    # the search, and the removal that follows it (--delete): neither queues another job
+    p.set_defaults(func=cmd_duplicates, needs_jobs=("duplicate_detection", "delete"))
 
 
 def _config(args: argparse.Namespace) -> DuplicateConfig:
@@ -110,9 +114,26 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
             raise UsageError("this build has no delete job; cannot act on duplicates")
     if args.export and not args.export.lower().endswith((".json", ".csv")):
         raise UsageError("--export needs a file name ending in .json or .csv")
+    continued: list[int] = []
+
+    async def start_search(manager: JobManager) -> int:
+        if args.delete:
+            job_id = await _interrupted_removal(manager, config, args.mode_delete)
+            if job_id is not None:
+                continued.append(job_id)
+                await manager.resume(job_id)  # a follow-up of a job this manager did not run: allow it
+                return job_id
+        return await manager.enqueue("duplicate_detection", config)
+
     lib = open_library(args)
     try:
-        info = asyncio.run(drive_job(lib, args, lambda m: m.enqueue("duplicate_detection", config)))
+        info = asyncio.run(drive_job(lib, args, start_search))
+        if continued:
+            # the same command again after a kill: finish the removal it had started (its targets are
+            # re-verified as they go); a later run searches afresh
+            if not args.json:
+                print(f"continuing the interrupted removal of duplicates (job {info.id})", file=sys.stderr)
+            return print_result(args, info, delete_summary)
         if args.export and info.status.succeeded and info.output:
             try:
                 export(info.output, args.export)
@@ -155,4 +176,15 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
         print(f"removing {len(plan.targets)} copies ({human_size(plan.bytes_freed)}) to {args.mode_delete}")
         for s in plan.skipped:
             print(f"  group left alone ({s['reason']}): {', '.join(paths.display(p) for p in s['paths'])}")
-    return print_result(args, deleted)
+    return print_result(args, deleted, delete_summary)
+
+
+async def _interrupted_removal(manager: JobManager, config: DuplicateConfig, mode: str) -> int | None:
+    """An unfinished removal (same deletion mode) that followed a search with this same config."""
+    key = config_key("duplicate_detection", codec.pack(config))
+    found = await manager.library.read(lambda c: jobstore.active_followups(c, "delete", "duplicate_detection", key))
+    for job_id in found:
+        info = await manager.info(job_id)
+        if info is not None and isinstance(info.config, dict) and info.config.get("mode") == mode:
+            return job_id
+    return None

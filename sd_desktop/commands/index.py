@@ -7,14 +7,7 @@ import os
 
 from sd_desktop import paths
 from sd_desktop.commands.common import CommandFailed, UsageError, existing_path, human_size, open_library, run_job
-from sd_desktop.library.locations import (
-    LocationError,
-    add_location,
-    find_location,
-    index_mode_of,
-    location_path,
-    normalize,
-)
+from sd_desktop.library.locations import LocationError, add_location, index_mode_of, locate, normalize
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexerRules, IndexMode, IndexScope, Persistence
 
 
@@ -83,11 +76,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         return run_job(args, "indexer", build_config(args, None, raw), summarize)
     lib = open_library(args)
     try:
-        location_id = find_location(lib, raw)
-        if location_id is None:
-            location_id = add_location(lib, raw)  # its standing mode is set with 'location add/mode'
+        where = lib.read_sync(lambda conn: locate(conn, raw))  # ``raw`` has its symlinks resolved
+        if where is None:
+            location_id, root = add_location(lib, raw), raw  # its standing mode is set with 'location add/mode'
+        else:
+            location_id, root = where.location_id, where.root
         args.mode = args.mode or index_mode_of(lib, location_id)
-        root = os.fsencode(location_path(lib, location_id))
     except LocationError as exc:
         raise CommandFailed(str(exc)) from exc
     finally:

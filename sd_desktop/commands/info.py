@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sd_desktop.commands.common import EXIT_OK, emit_json, existing_path, human_size, open_library
+from sd_desktop.commands.common import EXIT_OK, emit_json, existing_path, human_size, open_reader
 from sd_desktop.library.describe import describe
 
 
@@ -12,15 +12,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="entry, cas_id, integrity hash, kind and sidecars of a path")
     p.add_argument("path", type=existing_path)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_info)
+    p.set_defaults(func=cmd_info, needs_jobs=False)
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    lib = open_library(args)
+    reader = open_reader(args)  # read-only: no lock, nothing created where there is no library
     try:
-        out = describe(lib, args.path)
+        out = describe(reader, args.path)
     finally:
-        lib.close()
+        if reader is not None:
+            reader.close()
     if args.json:
         emit_json({"event": "result", "job_id": None, "status": "completed", "output": out, "errors": []})
         return EXIT_OK

@@ -1,13 +1,16 @@
-"""``jobs list|show|resume|cancel|run|schema|clear``: the persistent job queue from a terminal."""
+"""``jobs list|show|resume|cancel|run|schema|clear``: the persistent job queue from a terminal.
+
+``jobs list`` reads the queue read-only (``library.reader``): no lock, no job engine, so it answers
+while another process runs jobs. The other sub-commands go through the ``JobManager``, imported
+where they use it."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sd_desktop.commands.common import (
     EXIT_OK,
@@ -16,11 +19,16 @@ from sd_desktop.commands.common import (
     drive_job,
     emit_json,
     open_library,
+    open_reader,
     print_result,
     result_object,
 )
-from sd_desktop.jobs import JobManager, JobStateError, JobStatus, job_class, registered
-from sd_desktop.jobs.codec import CodecError, from_plain
+from sd_desktop.enums import JobStatus
+from sd_desktop.library import LibraryLocked, jobstore
+
+if TYPE_CHECKING:
+    from sd_desktop.jobs import JobManager
+    from sd_desktop.library.jobstore import JobRecord
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = jsub.add_parser("list", help="recent jobs, newest first")
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--json", action="store_true")
-    ls.set_defaults(func=cmd_list)
+    ls.set_defaults(func=cmd_list, needs_jobs=False)
     for name, func, text in (
         ("show", cmd_show, "one job in full"),
         ("resume", cmd_resume, "continue a paused or interrupted job"),
@@ -60,6 +68,8 @@ def _when(ts: float | None) -> str:
 async def _recovered(lib, fn):
     """Run ``fn(manager)`` after crash recovery, so jobs left 'running' by a dead process show as
     interrupted (queued) — holding the library lock proves their process is gone."""
+    from sd_desktop.jobs import JobManager
+
     manager = JobManager(lib, run_queued=False)
     await manager.start()
     try:
@@ -69,18 +79,23 @@ async def _recovered(lib, fn):
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    lib = open_library(args)
-    try:
-        jobs = asyncio.run(_recovered(lib, lambda m: m.list(limit=args.limit)))
-    finally:
-        lib.close()
+    reader = open_reader(args)
+    if reader is None:  # no library there: no jobs (and none created)
+        jobs: list[JobRecord] = []
+    else:
+        try:
+            jobs = reader.read_sync(lambda c: jobstore.history(c, args.limit, output=False))
+        finally:
+            reader.close()
+    if any(j.status is JobStatus.RUNNING for j in jobs):
+        jobs = _recovered_history(args, jobs)
     if args.json:
         emit_json(
             {
                 "event": "result",
                 "job_id": None,
                 "status": "completed",
-                "output": {"jobs": [j.to_json() for j in jobs]},
+                "output": {"jobs": [jobstore.summary(j) for j in jobs]},
                 "errors": [],
             }
         )
@@ -91,7 +106,32 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _recovered_history(args: argparse.Namespace, read: list[JobRecord]) -> list[JobRecord]:
+    """The history once jobs a crash left 'running' are recovered, as every command that opens the
+    library recovers them; ``read`` as it is when another process owns the library (its running
+    jobs do run). Rare: only a listing that finds a job stored as running gets here."""
+    try:
+        lib = open_library(args)
+    except CommandFailed as exc:
+        if isinstance(exc.__cause__, LibraryLocked):
+            return read
+        raise
+    import asyncio
+
+    from sd_desktop import ops
+
+    ops.load_all()  # recovery asks each job's class whether it can resume
+    try:
+        return asyncio.run(
+            _recovered(lib, lambda m: m.library.read(lambda c: jobstore.history(c, args.limit, output=False)))
+        )
+    finally:
+        lib.close()
+
+
 def _load(args: argparse.Namespace):
+    import asyncio
+
     lib = open_library(args)
     info = asyncio.run(_recovered(lib, lambda m: m.info(args.id)))
     if info is None:
@@ -135,6 +175,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     try:
         if info.status.finished:
             raise CommandFailed(f"job {info.id} is {info.status.value}; only paused or interrupted jobs can resume")
+        import asyncio
 
         async def start(manager: JobManager) -> int:
             await manager.resume(args.id)
@@ -151,6 +192,9 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     try:
         if info.status.finished:
             raise CommandFailed(f"job {info.id} is already {info.status.value}")
+        import asyncio
+
+        from sd_desktop.jobs import JobManager
 
         async def go():
             manager = JobManager(lib, run_queued=False)
@@ -162,7 +206,9 @@ def cmd_cancel(args: argparse.Namespace) -> int:
         final = asyncio.run(go())
     finally:
         lib.close()
-    return print_result(args, final)
+    code = print_result(args, final)
+    # the command did what it was asked: the job is cancelled (its status says so, not a failure)
+    return EXIT_OK if final is not None and final.status is JobStatus.CANCELLED else code
 
 
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict:
@@ -176,6 +222,9 @@ def _no_repeats(pairs: list[tuple[str, Any]]) -> dict:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sd_desktop.jobs import JobStateError, job_class
+    from sd_desktop.jobs.codec import CodecError, from_plain
+
     try:
         cls = job_class(args.name)
     except JobStateError as exc:
@@ -196,6 +245,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from sd_desktop.jobs import JobStateError, job_class, registered
+
     if args.name:
         try:
             schema = job_class(args.name).schema()
@@ -211,6 +262,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from sd_desktop.jobs import JobManager
+
     lib = open_library(args)
     try:
         n = asyncio.run(JobManager(lib).clear_history())

@@ -1,11 +1,21 @@
-"""``location add|list|remove``: the folders the library tracks."""
+"""``location add|list|remove``: the folders the library tracks.
+
+``location list`` reads the library read-only (``library.reader``: no lock, no peewee)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from sd_desktop.commands.common import EXIT_OK, CommandFailed, emit_json, existing_path, human_size, open_library
+from sd_desktop.commands.common import (
+    EXIT_OK,
+    CommandFailed,
+    emit_json,
+    existing_path,
+    human_size,
+    open_library,
+    open_reader,
+)
 from sd_desktop.library.locations import (
     INDEX_MODES,
     LocationError,
@@ -18,6 +28,7 @@ from sd_desktop.library.locations import (
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("location", help="add, list or remove locations")
+    p.set_defaults(needs_jobs=False)
     lsub = p.add_subparsers(dest="location_cmd", required=True, metavar="{add,list,mode,remove}")
     add = lsub.add_parser("add", help="track a folder")
     add.add_argument("path", type=existing_path)
@@ -69,11 +80,14 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    lib = open_library(args)
-    try:
-        rows = list_locations(lib)
-    finally:
-        lib.close()
+    reader = open_reader(args)
+    if reader is None:  # no library there: no locations (and none created)
+        rows = []
+    else:
+        try:
+            rows = list_locations(reader)
+        finally:
+            reader.close()
     if args.json:
         emit_json(
             {

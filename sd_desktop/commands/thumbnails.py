@@ -1,4 +1,5 @@
-"""``thumbnails [PATH] [--regenerate]``: make the thumbnails (sidecars) of indexed pictures."""
+"""``thumbnails [PATH] [--regenerate]``: make the thumbnails of pictures — sidecars for indexed ones,
+the per-user freedesktop cache (shared with other file managers) for a PATH outside every location."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ import argparse
 import os
 from pathlib import Path
 
-from sd_desktop.commands.common import UsageError, existing_path, human_size, open_library, run_job
-from sd_desktop.library.locations import find_location
+from sd_desktop.commands.common import UsageError, existing_path, human_size, run_job
 from sd_desktop.ops.media.thumbnail.job import ThumbnailConfig, ThumbnailJob, ThumbnailOutput
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("thumbnails", help="make thumbnails of the pictures in the library (or under PATH)")
-    p.add_argument("path", nargs="?", type=existing_path, help="a file or folder inside a location (default: all)")
+    p.add_argument(
+        "path",
+        nargs="?",
+        type=existing_path,
+        help="a file or folder (default: all locations); outside them: the freedesktop cache",
+    )
     p.add_argument("--regenerate", action="store_true", help="make them again even where they exist")
     p.add_argument("--batch-size", type=int, default=50, help="pictures per checkpoint (default 50)")
     p.add_argument("--workers", type=int, default=2, help="decoding worker processes (default 2)")
@@ -34,14 +39,6 @@ def summarize(out: dict | ThumbnailOutput) -> str:
 def cmd_thumbnails(args: argparse.Namespace) -> int:
     if args.batch_size < 1 or args.workers < 1 or args.time_limit <= 0:
         raise UsageError("--batch-size, --workers and --time-limit must be positive")
-    if args.path is not None:
-        lib = open_library(args)
-        try:
-            inside = find_location(lib, args.path) is not None
-        finally:
-            lib.close()
-        if not inside:
-            raise UsageError(f"{args.path} is not in any location of this library; index it first")
     config = ThumbnailConfig(
         path=Path(os.path.abspath(args.path)) if args.path is not None else None,
         regenerate=args.regenerate,

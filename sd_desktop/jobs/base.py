@@ -1,4 +1,9 @@
-"""The Job base class, job statuses and the registry that rebuilds stored jobs by name."""
+"""The Job base class, job statuses and the registry that rebuilds stored jobs by name.
+
+The registry knows the classes that registered (``@register``) and nothing else: the engine never
+imports job modules itself. The entry points (the CLI's ``main``, the window's start-up, the tests)
+call ``sd_desktop.ops.load_all()`` once, before any job is queued or rebuilt.
+"""
 
 from __future__ import annotations
 
@@ -29,12 +34,18 @@ class Job:
 
     On pause the state persisted is the one of the last ``ctx.checkpoint()``; ``on_pause`` may
     checkpoint once more. ``on_cancel`` must remove half-done artefacts (temporary files).
+
+    An output with ``items_done`` and ``items_failed`` counts decides the final status: a run that
+    failed every item it acted on is stored as failed, outcomes and all (``jobs.outcome``).
     """
 
     NAME: ClassVar[str]
     VERSION: ClassVar[int] = 1
     RESUMABLE: ClassVar[bool] = True
     DESCRIPTION: ClassVar[str] = ""
+    # internal work the engine queues itself (the live index's small updates): kept out of the
+    # History and out of ``job_class_for``, which front ends use to submit what people asked for
+    HIDDEN: ClassVar[bool] = False
     Config: ClassVar[type]
     State: ClassVar[type] = EmptyState
     Output: ClassVar[type]
@@ -55,6 +66,17 @@ class Job:
     def target(self) -> str:
         """What this job works on, in a few words for people (shown in job lists)."""
         return ""
+
+    def destructive(self) -> bool:
+        """Whether it removes or replaces files (delete, move, an overwriting copy). A manager that
+        runs the queue on its own (the app) never resumes such a job after a crash by itself: it
+        waits, paused, until someone resumes or cancels it."""
+        return False
+
+    def recorded(self) -> bool:
+        """Whether it stays in the job history once it completes. Upkeep nobody asked for (the
+        window bringing the folder it shows up to date) is forgotten when it completes."""
+        return True
 
     async def run(self, ctx: JobContext) -> Any:
         raise NotImplementedError
@@ -88,11 +110,8 @@ def register(cls: type[Job]) -> type[Job]:
 
 
 def job_class(name: str) -> type[Job]:
-    """The registered class for ``name`` (importing every built-in job module first)."""
-    if name not in _REGISTRY:
-        from sd_desktop import ops
-
-        ops.load_all()
+    """The registered class for ``name``; ``JobStateError`` for a name no loaded module registered
+    (a stored job of another build, or of a plug-in not installed: that job alone fails with it)."""
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -103,7 +122,7 @@ def job_class_for(config: Any) -> type[Job]:
     """The registered job whose ``Config`` is the type of ``config`` (a ``DuplicateConfig`` gives
     the duplicate detection job): front ends build a typed config and never spell a job's name."""
     kind = type(config)
-    matches = [cls for cls in registered().values() if cls.Config is kind]
+    matches = [cls for cls in registered().values() if cls.Config is kind and not cls.HIDDEN]
     if len(matches) != 1:
         why = "no job takes" if not matches else f"{len(matches)} jobs take"
         raise JobStateError(f"{why} a {kind.__name__} as its config: submit it by job name")
@@ -111,7 +130,16 @@ def job_class_for(config: Any) -> type[Job]:
 
 
 def registered() -> dict[str, type[Job]]:
-    from sd_desktop import ops
-
-    ops.load_all()
+    """Every registered job class by name."""
     return dict(_REGISTRY)
+
+
+def hidden_names() -> list[str]:
+    """The names of the registered jobs that are internal (``Job.HIDDEN``)."""
+    return sorted(name for name, cls in _REGISTRY.items() if cls.HIDDEN)
+
+
+def is_hidden(name: str) -> bool:
+    """Whether jobs named ``name`` are internal (an unknown name is not)."""
+    cls = _REGISTRY.get(name)
+    return cls is not None and cls.HIDDEN

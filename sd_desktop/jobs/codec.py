@@ -51,6 +51,8 @@ from typing import Any
 
 import msgpack
 
+from sd_desktop.jsonable import to_jsonable  # noqa: F401  (here too, as before)
+
 EXT_PATH = 1
 EXT_ENUM = 2
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # what SQLite and msgpack store
@@ -577,28 +579,3 @@ def _make_dataclass(cls: type) -> _Decoder:
         return build(kwargs)
 
     return dataclass_value
-
-
-def to_jsonable(obj: Any) -> Any:
-    """A JSON-safe rendering: paths and undecodable bytes as display text, enums as values."""
-    from sd_desktop.paths import display
-
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, dict):
-        return {str(to_jsonable(k)): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, PurePath):
-        return display(obj)
-    if isinstance(obj, enum.Enum):
-        return obj.value
-    if isinstance(obj, bytes):
-        return display(obj)
-    if isinstance(obj, str):
-        try:
-            obj.encode("utf-8")
-            return obj
-        except UnicodeEncodeError:
-            return display(obj)
-    return obj

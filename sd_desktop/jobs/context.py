@@ -16,6 +16,7 @@ from sd_desktop import paths
 from sd_desktop.jobs import codec
 from sd_desktop.jobs.errors import JobCancelled, JobPaused
 from sd_desktop.jobs.progress import Progress, ProgressTracker
+from sd_desktop.library import jobstore
 from sd_desktop.volumes import LocalBackend
 
 if TYPE_CHECKING:
@@ -132,10 +133,7 @@ class JobContext:
         def tx(conn: sqlite3.Connection) -> T | None:
             result = fn(conn) if fn is not None else None
             state, errors, count, progress = snapshot or self._snapshot()
-            conn.execute(
-                "UPDATE job SET state = ?, errors = ?, error_count = ?, progress = ?, updated_at = ? WHERE id = ?",
-                (state, errors, count, progress, time.time(), job_id),
-            )
+            jobstore.checkpoint(conn, job_id, state, errors, count, progress, time.time())
             return result
 
         return await self.library.write(tx)

@@ -16,7 +16,7 @@ EVENT_KINDS = tuple(EventKind)
 
 @dataclass
 class JobEvent:
-    kind: str  # an EventKind (plain strings compare equal to its members)
+    kind: EventKind
     job_id: int
     name: str
     status: str

@@ -16,22 +16,21 @@ from typing import Any
 
 import blake3
 
+from sd_desktop.enums import EventKind, WorkStatus
 from sd_desktop.jobs import codec
-from sd_desktop.jobs.base import ACTIVE, FINISHED, Job, JobStatus, job_class, job_class_for
+from sd_desktop.jobs.base import FINISHED, Job, JobStatus, hidden_names, job_class, job_class_for
 from sd_desktop.jobs.context import Control, JobContext
 from sd_desktop.jobs.errors import JobCancelled, JobError, JobPaused, JobStateError
 from sd_desktop.jobs.events import EventBus, JobEvent
+from sd_desktop.jobs.outcome import final_status
 from sd_desktop.jobs.progress import Progress
-from sd_desktop.library import Library
+from sd_desktop.library import Library, LibraryError, fault_of, jobstore, worklist
+from sd_desktop.library.jobstore import JobRecord
 from sd_desktop.volumes import VolumeManager
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 30.0
-JOB_COLUMNS = (
-    "id, name, version, status, priority, target, config, state, progress, output, error, errors, "
-    "error_count, parent_id, interrupted, created_at, started_at, finished_at, updated_at"
-)
 
 
 @dataclass
@@ -59,74 +58,40 @@ class JobInfo:
     has_state: bool
 
     @classmethod
-    def from_row(cls, row: tuple) -> JobInfo:
-        (
-            id_,
-            name,
-            version,
-            status,
-            priority,
-            target,
-            config,
-            state,
-            progress,
-            output,
-            error,
-            errors,
-            error_count,
-            parent_id,
-            interrupted,
-            created_at,
-            started_at,
-            finished_at,
-            updated_at,
-        ) = row
+    def from_record(cls, r: JobRecord) -> JobInfo:
+        """The stored row, its blobs decoded (one that does not decode reads as None)."""
         return cls(
-            id=id_,
-            name=name,
-            version=version,
-            status=JobStatus(status),
-            priority=priority,
-            target=target,
-            config=_safe_unpack(config),
-            progress=json.loads(progress) if progress else None,
-            output=_safe_unpack(output),
-            error=error,
-            errors=_safe_unpack(errors) or [],
-            error_count=error_count,
-            parent_id=parent_id,
-            interrupted=interrupted,
-            created_at=created_at,
-            started_at=started_at,
-            finished_at=finished_at,
-            updated_at=updated_at,
-            has_state=state is not None,
+            id=r.id,
+            name=r.name,
+            version=r.version,
+            status=r.status,
+            priority=r.priority,
+            target=r.target,
+            config=_safe_unpack(r.config),
+            progress=json.loads(r.progress) if r.progress else None,
+            output=_safe_unpack(r.output),
+            error=r.error,
+            errors=_safe_unpack(r.errors) or [],
+            error_count=r.error_count,
+            parent_id=r.parent_id,
+            interrupted=r.interrupted,
+            created_at=r.created_at,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            updated_at=r.updated_at,
+            has_state=r.state is not None,
         )
 
     def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "status": self.status.value,
-            "target": self.target,
-            "created_at": self.created_at,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "progress": self.progress,
-            "error": self.error,
-            "error_count": self.error_count,
-            "parent_id": self.parent_id,
-            "interrupted": self.interrupted,
-            "priority": self.priority,
-        }
+        """What a listing shows (the keys of ``jobstore.summary``, which reads them from the row)."""
+        out = {name: getattr(self, name) for name in jobstore.SUMMARY_FIELDS}
+        out["status"] = self.status.value
+        return out
 
 
-_COLUMNS_BUT_OUTPUT = JOB_COLUMNS.replace(" output,", " NULL,")
-
-
-def _info_of(cursor: sqlite3.Cursor) -> JobInfo | None:
-    row = cursor.fetchone()
-    return JobInfo.from_row(row) if row else None
+def _info(conn: sqlite3.Connection, job_id: int, *, output: bool = True) -> JobInfo | None:
+    record = jobstore.get(conn, job_id, output=output)
+    return JobInfo.from_record(record) if record is not None else None
 
 
 def _safe_unpack(blob: bytes | None) -> Any:
@@ -152,6 +117,13 @@ def _stored(job_id: int, name: str, version: int, what: str, blob: bytes, into: 
 
 def config_key(name: str, config_blob: bytes) -> str:
     return blake3.blake3(name.encode() + b"\0" + config_blob).hexdigest()[:32]
+
+
+def _typed(name: str | type[Job], config: Any) -> tuple[type[Job], Any]:
+    """The job class and its config, checked: every front end's config (a dict from JSON, a dataclass
+    from the window or the typed commands) is checked before a row exists; CodecError names the field."""
+    cls = job_class(name) if isinstance(name, str) else name
+    return cls, codec.from_plain(cls.Config, config)
 
 
 @dataclass
@@ -185,50 +157,52 @@ class JobManager:
         self._claiming = 0  # claims in flight: a job already 'running' in the table, not yet in _running
         # pause/cancel requests that arrived while their job was being claimed: applied at launch
         self._early_control: dict[int, Control] = {}
+        # jobs stopped because the library failed under them (full, read-only, damaged): why. Their
+        # rows stay as last committed, so they resume like after a crash (FAULTS 18).
+        self._faults: dict[int, LibraryError] = {}
+        self._stalled: LibraryError | None = None  # the library failed while claiming the next job
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> list[int]:
-        """Recover from a crash, then start scheduling. Returns the ids found interrupted."""
+        """Recover from a crash, then start scheduling. Returns the ids found interrupted: queued to
+        resume, or, when this manager runs the queue by itself and the job is ``destructive``,
+        paused until someone resumes or cancels it."""
         recovered = await self._recover()
         self._scheduler_task = asyncio.create_task(self._scheduler(), name="sd-job-scheduler")
         return recovered
 
     async def _recover(self) -> list[int]:
-        rows = await self.library.read(
-            lambda c: c.execute("SELECT id, name, version FROM job WHERE status = 'running'").fetchall()
-        )
-        updates: list[tuple[str, str | None, int]] = []
-        for job_id, name, _version in rows:
+        rows = await self.library.read(jobstore.found_interrupted)
+        updates: list[tuple[int, JobStatus, str | None, int]] = []  # id, status, error, crashed now
+        for job_id, name, version, config_blob, status in rows:
+            crashed = int(status is JobStatus.RUNNING)
             try:
                 cls = job_class(name)
             except JobStateError as exc:
-                updates.append((JobStatus.FAILED.value, str(exc), job_id))
+                if crashed:
+                    updates.append((job_id, JobStatus.FAILED, str(exc), crashed))
                 continue
-            if cls.RESUMABLE:
-                updates.append((JobStatus.QUEUED.value, None, job_id))
-            else:
-                updates.append(
-                    (
-                        JobStatus.FAILED.value,
-                        "interrupted: the app stopped while this job ran, "
-                        "and this kind of job cannot resume; run it again",
-                        job_id,
-                    )
-                )
+            if not cls.RESUMABLE:
+                if crashed:
+                    updates.append((job_id, JobStatus.FAILED, _NOT_RESUMABLE, crashed))
+            elif self.run_queued and self._destructive(job_id, cls, version, config_blob):
+                # nobody resumes a delete or a move behind the user's back: it waits, paused, to be
+                # resumed or cancelled (also one an earlier run found interrupted and left queued)
+                updates.append((job_id, JobStatus.PAUSED, None, crashed))
+            elif crashed:
+                updates.append((job_id, JobStatus.QUEUED, None, crashed))
         if updates:
             now = time.time()
+            await self.library.write(lambda c: jobstore.mark_interrupted(c, updates, now))
+        # interrupted jobs wait for an explicit resume (or the app) in CLI mode
+        return [job_id for job_id, _, _, crashed in updates if crashed]
 
-            def tx(conn: sqlite3.Connection) -> None:
-                conn.executemany(
-                    "UPDATE job SET status = ?, error = COALESCE(?, error), interrupted = interrupted + 1, "
-                    f"updated_at = {now}, finished_at = CASE WHEN ? = 'failed' THEN {now} END WHERE id = ?",
-                    [(s, e, s, i) for s, e, i in updates],
-                )
-
-            await self.library.write(tx)
-            if not self.run_queued:
-                pass  # interrupted jobs wait for an explicit resume (or the app) in CLI mode
-        return [i for _, _, i in updates]
+    @staticmethod
+    def _destructive(job_id: int, cls: type[Job], version: int, config_blob: bytes) -> bool:
+        try:
+            return cls(_stored(job_id, cls.NAME, version, "config", config_blob, cls.Config)).destructive()
+        except JobStateError:
+            return False  # it fails with its own clear message when the scheduler rebuilds it
 
     async def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         """Pause running jobs (persisting them), stop scheduling. Jobs resume at the next start."""
@@ -253,32 +227,23 @@ class JobManager:
     # -- queries ---------------------------------------------------------------------------
     def get(self, job_id: int) -> JobInfo | None:
         """Synchronous read on the caller's thread connection (cheap: one row)."""
-        row = self.library.read_sync(
-            lambda c: c.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (job_id,)).fetchone()
-        )
-        return JobInfo.from_row(row) if row else None
+        return self.library.read_sync(lambda c: _info(c, job_id))
 
     async def info(self, job_id: int) -> JobInfo | None:
         # decoded on the reading thread too: a job's output can be megabytes, and this is the GUI's loop
-        def q(c: sqlite3.Connection) -> JobInfo | None:
-            row = c.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (job_id,)).fetchone()
-            return JobInfo.from_row(row) if row else None
-
-        return await self.library.read(q)
+        return await self.library.read(lambda c: _info(c, job_id))
 
     async def list(self, limit: int = 500, statuses: set[JobStatus] | None = None) -> list[JobInfo]:
-        def q(c: sqlite3.Connection) -> list[JobInfo]:  # decoded off the loop, as in ``info``
-            if statuses:
-                marks = ",".join("?" * len(statuses))
-                rows = c.execute(
-                    f"SELECT {JOB_COLUMNS} FROM job WHERE status IN ({marks}) ORDER BY id DESC LIMIT ?",
-                    (*[s.value for s in statuses], limit),
-                ).fetchall()
-            else:
-                rows = c.execute(f"SELECT {JOB_COLUMNS} FROM job ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-            return [JobInfo.from_row(r) for r in rows]
+        """The History: the newest jobs, internal ones (``Job.HIDDEN``) left out."""
+        hidden = hidden_names()
+        # decoded off the loop, as in ``info``
+        return await self.library.read(
+            lambda c: [JobInfo.from_record(r) for r in jobstore.history(c, limit, statuses, hidden)]
+        )
 
-        return await self.library.read(q)
+    async def forget(self, job_ids: list[int]) -> int:
+        """Delete the rows of these finished jobs (internal ones, once their work is in the library)."""
+        return await self.library.write(lambda c: jobstore.delete_finished_ids(c, job_ids))
 
     def running_ids(self) -> list[int]:
         return list(self._running)
@@ -292,10 +257,7 @@ class JobManager:
         self, name: str | type[Job], config: Any, *, priority: int = 0, parent_id: int | None = None
     ) -> int:
         """Queue a job; an identical active job (same name and config) is returned instead."""
-        cls = job_class(name) if isinstance(name, str) else name
-        # every front end's config (a dict from the window or JSON, a dataclass from the typed
-        # commands) is checked here, before a row exists: CodecError names the field
-        config = codec.from_plain(cls.Config, config)
+        cls, config = _typed(name, config)
         job = cls(config)
         blob = codec.pack(config)
         key = config_key(cls.NAME, blob)
@@ -303,25 +265,27 @@ class JobManager:
         target = job.target()
 
         def tx(conn: sqlite3.Connection) -> tuple[int, bool]:
-            marks = ",".join("?" * len(ACTIVE))
-            row = conn.execute(
-                f"SELECT id FROM job WHERE config_key = ? AND name = ? AND status IN ({marks}) ORDER BY id LIMIT 1",
-                (key, cls.NAME, *[s.value for s in ACTIVE]),
-            ).fetchone()
-            if row:
-                return row[0], False
-            cur = conn.execute(
-                "INSERT INTO job (name, version, status, priority, target, config, config_key, parent_id, "
-                "created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
-                (cls.NAME, cls.VERSION, priority, target, blob, key, parent_id, now, now),
+            existing = jobstore.active_id(conn, cls.NAME, key)
+            if existing is not None:
+                return existing, False
+            new_id = jobstore.insert(
+                conn,
+                name=cls.NAME,
+                version=cls.VERSION,
+                config=blob,
+                config_key=key,
+                target=target,
+                priority=priority,
+                parent_id=parent_id,
+                now=now,
             )
-            return cur.lastrowid, True
+            return new_id, True
 
         job_id, created = await self.library.write(tx)
         if parent_id is None or parent_id in self._allowed or self.run_queued:
             self._allowed.add(job_id)
         if created:
-            self.events.publish(JobEvent("queued", job_id, cls.NAME, JobStatus.QUEUED.value, target=target))
+            self.events.publish(JobEvent(EventKind.QUEUED, job_id, cls.NAME, JobStatus.QUEUED.value, target=target))
         self._wake.set()
         return job_id
 
@@ -329,12 +293,19 @@ class JobManager:
         """``enqueue`` of a typed config: the job is the one whose ``Config`` it is (``job_class_for``)."""
         return await self.enqueue(job_class_for(config), config, priority=priority, parent_id=parent_id)
 
+    async def active_id(self, name: str | type[Job], config: Any) -> int | None:
+        """The id of the active (queued, running, paused or interrupted) job that ``enqueue`` of the
+        same name and config would continue, or None."""
+        cls, config = _typed(name, config)
+        key = config_key(cls.NAME, codec.pack(config))
+        return await self.library.read(lambda c: jobstore.active_id(c, cls.NAME, key))
+
     async def pause(self, job_id: int) -> None:
         if self._control_running(job_id, Control.PAUSING):
             return
         changed = await self._set_status_if(job_id, {JobStatus.QUEUED}, JobStatus.PAUSED)
         if changed:
-            await self._announce(job_id, "paused")
+            await self._announce(job_id, EventKind.PAUSED)
         elif not self._control_running(job_id, Control.PAUSING) and self._claiming:
             self._early_control.setdefault(job_id, Control.PAUSING)  # claimed meanwhile, not launched yet
 
@@ -349,9 +320,13 @@ class JobManager:
 
     async def resume(self, job_id: int) -> None:
         self._allowed.add(job_id)
-        changed = await self._set_status_if(job_id, {JobStatus.PAUSED}, JobStatus.QUEUED)
+        allowed = {JobStatus.PAUSED}
+        if job_id in self._faults and job_id not in self._running:
+            allowed.add(JobStatus.RUNNING)  # stopped by a library fault: its row still says running
+        changed = await self._set_status_if(job_id, allowed, JobStatus.QUEUED)
         if changed:
-            await self._announce(job_id, "resumed")
+            self._faults.pop(job_id, None)
+            await self._announce(job_id, EventKind.RESUMED)
         self._wake.set()
 
     async def cancel(self, job_id: int) -> None:
@@ -376,12 +351,15 @@ class JobManager:
             log.exception("on_cancel of job %s failed", job_id)
         await self._store_finish(job_id, JobStatus.CANCELLED, error=None, output=None, ctx=None)
 
-    async def clear_history(self) -> int:
-        """Forget finished jobs (their rows and work lists)."""
-        marks = ",".join("?" * len(FINISHED))
-        return await self.library.write(
-            lambda c: c.execute(f"DELETE FROM job WHERE status IN ({marks})", [s.value for s in FINISHED]).rowcount
-        )
+    async def clear_history(self, keep_last_of: tuple[str, ...] = ()) -> int:
+        """Forget finished jobs (their rows and work lists); returns how many. For the job names in
+        ``keep_last_of`` (searches whose results are costly to make again), the newest successful
+        job of each config is kept."""
+        return await self.library.write(lambda c: jobstore.delete_finished(c, keep_last_of))
+
+    async def _forget(self, job_id: int) -> None:
+        """Remove a finished job's row (and, by cascade, its work list)."""
+        await self.library.write(lambda c: jobstore.delete_job(c, job_id))
 
     def set_concurrency(self, n: int) -> None:
         self.concurrency = max(1, n)
@@ -399,11 +377,17 @@ class JobManager:
                 raise KeyError(job_id)
             if (info.status in FINISHED or info.status is JobStatus.PAUSED) and job_id not in self._running:
                 return info
+            if job_id not in self._running:
+                fault = self._faults.get(job_id) or self._stalled
+                if fault is not None:  # nothing will ever answer this waiter
+                    raise fault
             # the record read right after the finish (or pause) was stored: reading (and decoding
             # its output) again would cost as much once more
             announced = await fut
             return announced if announced is not None else await self.info(job_id)
         finally:
+            if fut.done() and not fut.cancelled():
+                fut.exception()  # a fault set on it while this raised the same fault another way
             waiters = self._waiters.get(job_id)
             if waiters is not None and fut in waiters:
                 waiters.remove(fut)
@@ -413,9 +397,7 @@ class JobManager:
     async def wait_tree(self, job_id: int) -> JobInfo:
         """Wait for a job and then its follow-ups (recursively); returns the first job's record."""
         info = await self.wait(job_id)
-        children = await self.library.read(
-            lambda c: [r[0] for r in c.execute("SELECT id FROM job WHERE parent_id = ?", (job_id,))]
-        )
+        children = await self.library.read(lambda c: jobstore.children(c, job_id))
         for child in children:
             if child in self._allowed or self.run_queued:
                 await self.wait_tree(child)
@@ -424,7 +406,7 @@ class JobManager:
     async def wait_idle(self) -> None:
         """Wait until nothing runs and nothing runnable is queued."""
         while True:
-            if not self._running and not self._claiming and not await self._next_runnable_exists():
+            if not self._running and not self._claiming and (self._stalled or not await self._next_runnable_exists()):
                 return
             self._idle.clear()
             await self._idle.wait()
@@ -435,96 +417,69 @@ class JobManager:
             self._wake.clear()
             try:
                 await self._fill()
-            except Exception:
-                log.exception("job scheduler failed to start a job")
+                self._stalled = None
+            except Exception as exc:
+                fault = fault_of(exc, self.library.folder)
+                if fault is None:
+                    log.exception("job scheduler failed to start a job")
+                else:
+                    self._stall(fault)
             if not self._running:
                 self._idle.set()
             await self._wake.wait()
 
-    def _eligible_sql(self) -> tuple[str, list]:
-        sql = (
-            "SELECT j.id FROM job j LEFT JOIN job p ON p.id = j.parent_id WHERE j.status = 'queued' "
-            "AND (j.parent_id IS NULL OR p.status IN ('completed', 'completed_with_errors'))"
-        )
-        args: list = []
-        if not self.run_queued:
-            if not self._allowed:
-                return sql + " AND 0", args
-            sql += f" AND j.id IN ({','.join('?' * len(self._allowed))})"
-            args.extend(self._allowed)
-        return sql + " ORDER BY j.priority DESC, j.id LIMIT 1", args
+    def _runnable_ids(self) -> list[int] | None:
+        """The ids this manager may start (a copy, read on another thread), or None for any queued job."""
+        return None if self.run_queued else list(self._allowed)
 
     async def _next_runnable_exists(self) -> bool:
-        sql, args = self._eligible_sql()
-        return await self.library.read(lambda c: c.execute(sql, args).fetchone() is not None)
+        only = self._runnable_ids()
+        return await self.library.read(lambda c: jobstore.next_runnable(c, only) is not None)
 
     async def _fill(self) -> None:
         while len(self._running) < self.concurrency and not self._closing:
-            sql, args = self._eligible_sql()
+            only = self._runnable_ids()
             now = time.time()
 
-            def claim(conn: sqlite3.Connection, sql: str = sql, args: list = args, now: float = now) -> tuple | None:
-                row = conn.execute(sql, args).fetchone()
-                if row is None:
-                    return None
-                conn.execute(
-                    "UPDATE job SET status = 'running', started_at = COALESCE(started_at, ?), "
-                    "updated_at = ? WHERE id = ?",
-                    (now, now, row[0]),
-                )
-                return conn.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (row[0],)).fetchone()
+            def claim(conn: sqlite3.Connection, only: list[int] | None = only, now: float = now) -> JobRecord | None:
+                job_id = jobstore.next_runnable(conn, only)
+                return jobstore.claim(conn, job_id, now) if job_id is not None else None
 
             self._claiming += 1
             try:
-                row = await self.library.write(claim)
-                if row is None:
+                record = await self.library.write(claim)
+                if record is None:
                     return
-                await self._launch(row)
+                await self._launch(record)
             finally:
                 self._claiming -= 1
                 if not self._claiming:
                     self._early_control.clear()
 
-    def _build(self, row: tuple) -> tuple[Job, JobContext]:
-        (
-            job_id,
-            name,
-            version,
-            _status,
-            _prio,
-            _target,
-            config_blob,
-            state_blob,
-            _progress,
-            _output,
-            _error,
-            errors_blob,
-            error_count,
-            *_rest,
-        ) = row
-        cls = job_class(name)
-        if state_blob is not None and version != cls.VERSION:
+    def _build(self, r: JobRecord) -> tuple[Job, JobContext]:
+        cls = job_class(r.name)
+        if r.state is not None and r.version != cls.VERSION:
             raise JobStateError(
-                f"this {name} job was saved by job version {version}, but this build runs version "
+                f"this {r.name} job was saved by job version {r.version}, but this build runs version "
                 f"{cls.VERSION}; it cannot continue — run it again"
             )
-        config = _stored(job_id, name, version, "config", config_blob, cls.Config)
-        state = _stored(job_id, name, version, "state", state_blob, cls.State) if state_blob is not None else None
-        errors = _safe_unpack(errors_blob) or []
+        config = _stored(r.id, r.name, r.version, "config", r.config, cls.Config)
+        state = _stored(r.id, r.name, r.version, "state", r.state, cls.State) if r.state is not None else None
+        errors = _safe_unpack(r.errors) or []
         job = cls(config, state)
-        ctx = JobContext(self, job_id, job, resumed=state_blob is not None, errors=errors, error_count=error_count)
+        ctx = JobContext(self, r.id, job, resumed=r.state is not None, errors=errors, error_count=r.error_count)
         return job, ctx
 
     async def _rebuild(self, job_id: int) -> tuple[Job, JobContext]:
-        row = await self.library.read(
-            lambda c: c.execute(f"SELECT {JOB_COLUMNS} FROM job WHERE id = ?", (job_id,)).fetchone()
-        )
-        return self._build(row)
+        record = await self.library.read(lambda c: jobstore.get(c, job_id))
+        if record is None:
+            raise JobStateError(f"job {job_id} is gone")
+        return self._build(record)
 
-    async def _launch(self, row: tuple) -> None:
-        job_id = row[0]
+    async def _launch(self, record: JobRecord) -> None:
+        job_id = record.id
         try:
-            job, ctx = self._build(row)
+            job, ctx = self._build(record)
         except JobStateError as exc:
             # a stored job this build cannot rebuild fails on its own; the engine goes on
             await self._store_finish(job_id, JobStatus.FAILED, error=str(exc), output=None, ctx=None)
@@ -539,7 +494,7 @@ class JobManager:
         job_id = ctx.job_id
         self.events.publish(
             JobEvent(
-                "started",
+                EventKind.STARTED,
                 job_id,
                 job.NAME,
                 JobStatus.RUNNING.value,
@@ -548,11 +503,12 @@ class JobManager:
             )
         )
         status, error, output = JobStatus.FAILED, None, None
+        fault: LibraryError | None = None
         try:
             if ctx.resumed:
                 await job.on_resume(ctx)
             output = await job.run(ctx)
-            status = JobStatus.COMPLETED_WITH_ERRORS if ctx.error_count else JobStatus.COMPLETED
+            status, error = final_status(output, ctx.error_count)
         except JobPaused:
             status = JobStatus.PAUSED
             try:
@@ -573,29 +529,54 @@ class JobManager:
             self._running.pop(job_id, None)
             raise
         except Exception as exc:
-            log.exception("job %s (%s) crashed", job_id, job.NAME)
-            error = f"internal error: {type(exc).__name__}: {exc}"
+            fault = fault_of(exc, self.library.folder)
+            if fault is None:
+                log.exception("job %s (%s) crashed", job_id, job.NAME)
+                error = f"internal error: {type(exc).__name__}: {exc}"
         ctx.tracker.flush()
         ctx.tracker.close()
         try:
-            await self._store_finish(job_id, status, error=error, output=output, ctx=ctx)
+            if fault is None:
+                try:
+                    await self._store_finish(job_id, status, error=error, output=output, ctx=ctx)
+                    if status.succeeded and not job.recorded():
+                        await self._forget(job_id)
+                except Exception as exc:
+                    # the end of the job could not be recorded: still end it, and say so to its waiters
+                    fault = fault_of(exc, self.library.folder) or LibraryError(
+                        f"could not record the end of job {job_id} in the library: {type(exc).__name__}: {exc}"
+                    )
+            if fault is not None:
+                self._abandon(job_id, job, fault)
         finally:
             self._running.pop(job_id, None)
             self._wake.set()
 
+    def _abandon(self, job_id: int, job: Job, fault: LibraryError) -> None:
+        """The library failed under a job. Nothing more is written (it would fail too): its row stays
+        as last committed, so the next start resumes it from its last checkpoint, as after a crash."""
+        log.info("job %s (%s) stopped: %s", job_id, job.NAME, fault)  # info: the CLI prints the one line
+        self._faults[job_id] = fault
+        self.events.publish(
+            JobEvent(EventKind.PAUSED, job_id, job.NAME, JobStatus.PAUSED.value, target=job.target(), error=str(fault))
+        )
+        for fut in self._waiters.pop(job_id, []):
+            if not fut.done():
+                fut.set_exception(fault)
+
+    def _stall(self, fault: LibraryError) -> None:
+        """The library failed while claiming a job: every waiter of a job not running ends with it."""
+        log.info("job scheduler stopped: %s", fault)
+        self._stalled = fault
+        for job_id in [j for j in self._waiters if j not in self._running]:
+            for fut in self._waiters.pop(job_id):
+                if not fut.done():
+                    fut.set_exception(fault)
+
     # -- persistence -----------------------------------------------------------------------
     async def _set_status_if(self, job_id: int, allowed: set[JobStatus], new: JobStatus) -> bool:
-        marks = ",".join("?" * len(allowed))
         now = time.time()
-        return await self.library.write(
-            lambda c: (
-                c.execute(
-                    f"UPDATE job SET status = ?, updated_at = ? WHERE id = ? AND status IN ({marks})",
-                    (new.value, now, job_id, *[s.value for s in allowed]),
-                ).rowcount
-                > 0
-            )
-        )
+        return await self.library.write(lambda c: jobstore.set_status_if(c, job_id, allowed, new, now))
 
     async def _store_finish(
         self, job_id: int, status: JobStatus, *, error: str | None, output: Any, ctx: JobContext | None
@@ -608,24 +589,15 @@ class JobManager:
         finished = status in FINISHED
 
         def tx(conn: sqlite3.Connection) -> None:
-            sets = ["status = ?", "updated_at = ?", "error = ?"]
-            args: list = [status.value, now, error]
+            report = None
             if ctx is not None:
                 _state, errors, count, progress = ctx._snapshot()
-                sets += ["errors = ?", "error_count = ?", "progress = ?"]
-                args += [errors, count, progress]
+                report = (errors, count, progress)
+            jobstore.store_end(conn, job_id, status, error=error, now=now, output=out_blob, report=report)
             if finished:
-                sets += ["finished_at = ?", "state = NULL", "output = ?"]
-                args += [now, out_blob]
-            conn.execute(f"UPDATE job SET {', '.join(sets)} WHERE id = ?", (*args, job_id))
-            if finished:
-                conn.execute("DELETE FROM work_item WHERE job_id = ? AND status = 0", (job_id,))
+                worklist.clear(conn, job_id, status=WorkStatus.PENDING)
             if finished and not status.succeeded:
-                conn.execute(
-                    "UPDATE job SET status = 'cancelled', error = ?, finished_at = ?, updated_at = ? "
-                    "WHERE parent_id = ? AND status IN ('queued', 'paused')",
-                    (f"not started: job {job_id} it follows did not complete", now, now, job_id),
-                )
+                jobstore.cancel_followups(conn, job_id, f"not started: job {job_id} it follows did not complete", now)
 
         try:
             await self.library.write(tx)
@@ -635,15 +607,13 @@ class JobManager:
         if finished and not status.succeeded:
             self._idle.set()
 
-    async def _announce(self, job_id: int, kind: str, output: Any = None, stored_output: Any = None) -> None:
+    async def _announce(self, job_id: int, kind: EventKind, output: Any = None, stored_output: Any = None) -> None:
         """Publish the job's event and answer its waiters; ``stored_output``: the output as a read of the
         row would decode it, when the caller has it (the row is then read without it)."""
         if stored_output is None:
             info = await self.info(job_id)
         else:
-            info = await self.library.read(
-                lambda c: _info_of(c.execute(f"SELECT {_COLUMNS_BUT_OUTPUT} FROM job WHERE id = ?", (job_id,)))
-            )
+            info = await self.library.read(lambda c: _info(c, job_id, output=False))
             if info is not None:
                 info.output = stored_output
         if info is None:
@@ -670,7 +640,7 @@ class JobManager:
     def _publish_progress(self, ctx: JobContext, progress: Progress) -> None:
         self.events.publish(
             JobEvent(
-                "progress",
+                EventKind.PROGRESS,
                 ctx.job_id,
                 ctx.job.NAME,
                 JobStatus.RUNNING.value,
@@ -681,14 +651,15 @@ class JobManager:
         )
 
 
+_NOT_RESUMABLE = "interrupted: the app stopped while this job ran, and this kind of job cannot resume; run it again"
 _EVENT_FOR_STATUS = {
-    JobStatus.PAUSED: "paused",
-    JobStatus.COMPLETED: "completed",
-    JobStatus.COMPLETED_WITH_ERRORS: "completed",
-    JobStatus.FAILED: "failed",
-    JobStatus.CANCELLED: "cancelled",
-    JobStatus.QUEUED: "queued",
-    JobStatus.RUNNING: "started",
+    JobStatus.PAUSED: EventKind.PAUSED,
+    JobStatus.COMPLETED: EventKind.COMPLETED,
+    JobStatus.COMPLETED_WITH_ERRORS: EventKind.COMPLETED,
+    JobStatus.FAILED: EventKind.FAILED,
+    JobStatus.CANCELLED: EventKind.CANCELLED,
+    JobStatus.QUEUED: EventKind.QUEUED,
+    JobStatus.RUNNING: EventKind.STARTED,
 }
 
 __all__ = ["JobInfo", "JobManager"]

@@ -20,6 +20,7 @@ from sd_desktop.enums import EntryKind
 from sd_desktop.library.locations import locate
 
 KIND_DIR = EntryKind.DIR.value
+KIND_FILE = EntryKind.FILE.value
 
 # A listed child: (entry id or None, name, absolute raw path, kind, size, mtime_ns, hidden,
 # content id or None, MIME or None, child count or None); a folder's size is the indexer's total
@@ -165,3 +166,33 @@ def thumbnail_files(
         f"SELECT content_id, path FROM sidecar WHERE variant = ? AND content_id IN ({marks})", (variant, *content_ids)
     )
     return [(cid, os.path.join(base, os.fsencode(rel))) for cid, rel in rows]
+
+
+def known_children(conn: sqlite3.Connection, entry_id: int) -> list[tuple]:
+    """What the library holds of a folder's children, to merge into a listing of the disk:
+    ``(path, id, kind, size, aggregate_size, mtime_ns, content_id, mime, child_count)`` each."""
+    return conn.execute(
+        "SELECT path, id, kind, size, aggregate_size, mtime_ns, content_id, mime, child_count "
+        "FROM entry WHERE parent_id = ?",
+        (entry_id,),
+    ).fetchall()
+
+
+def content_kinds(
+    conn: sqlite3.Connection, content_ids: list[int]
+) -> dict[int, tuple[str, list[tuple[str | None, str | None]]]]:
+    """For each content id: its cas_id and the (name, MIME) of the content and of every entry with it,
+    so a caller can tell whether any of them is a picture."""
+    found: dict[int, tuple[str, list[tuple[str | None, str | None]]]] = {}
+    ids = list(dict.fromkeys(content_ids))
+    for i in range(0, len(ids), 500):  # below SQLite's limit on bound parameters
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for cid, cas_id, ci_mime, name, mime in conn.execute(
+            "SELECT ci.id, ci.cas_id, ci.mime, e.name, e.mime FROM content_identity ci "
+            f"LEFT JOIN entry e ON e.content_id = ci.id WHERE ci.id IN ({marks})",
+            chunk,
+        ):
+            kinds = found.setdefault(cid, (cas_id, [(None, ci_mime)]))[1]
+            kinds.append((name, mime))
+    return found

@@ -1,14 +1,20 @@
 """What the file system and the library know of one path: kind, size, entry, cas_id, integrity
-hash, MIME and thumbnail sidecars. The ``info`` command prints it; the window's Properties shows it."""
+hash, MIME, thumbnail sidecars, the location holding it (by id and name) and, for a folder, how
+many files and folders are below it. The ``info`` command prints it; the window's Properties shows it."""
 
 from __future__ import annotations
 
 import os
 import stat
+from typing import TYPE_CHECKING
 
 from sd_desktop import paths
-from sd_desktop.library.library import Library
-from sd_desktop.library.locations import find_location, location_path, normalize
+from sd_desktop.enums import EntryKind
+from sd_desktop.library.locations import locate, normalize
+
+if TYPE_CHECKING:
+    from sd_desktop.library.library import Library
+    from sd_desktop.library.reader import Reader
 
 
 def _kind_of(st: os.stat_result) -> str:
@@ -21,8 +27,9 @@ def _kind_of(st: os.stat_result) -> str:
     return "other"
 
 
-def describe(lib: Library, path: str) -> dict:
-    """What is known of ``path`` (the output object of ``info``); a symlink is described as the link."""
+def describe(lib: Library | Reader | None, path: str) -> dict:
+    """What is known of ``path`` (the output object of ``info``); a symlink is described as the link.
+    ``lib`` None: there is no library, so only what the file system says."""
     st = os.lstat(path)
     out: dict = {
         "path": paths.display(os.path.abspath(path)),
@@ -31,21 +38,30 @@ def describe(lib: Library, path: str) -> dict:
         "mtime_ns": st.st_mtime_ns,
         "indexed": False,
         "location_id": None,
+        "location_name": None,
         "entry_id": None,
         "cas_id": None,
         "integrity_hash": None,
         "mime": None,
         "sidecars": [],
     }
-    # resolve the parent, not the entry itself: a symlink is described as the link it is
-    real = os.path.join(normalize(os.path.dirname(os.path.abspath(path)) or "."), os.fsencode(os.path.basename(path)))
-    loc_id = find_location(lib, real)
-    if loc_id is None:
-        return out
-    root = os.fsencode(location_path(lib, loc_id))
-    rel = b"" if real == root else os.path.relpath(real, root)
+    # resolve the parent, not the entry itself: a symlink is described as the link it is (its entry
+    # in the location that holds the link, not whatever its target is). The name comes from the
+    # absolute path, so that ``.`` names the folder itself; ``link/`` is the folder a link points
+    # to, as for ``lstat`` above.
+    raw = os.fsencode(path)
+    if raw.endswith(tuple(os.fsencode(s) for s in (os.sep, os.altsep) if s)):
+        real = normalize(raw)
+    else:
+        absolute = os.path.abspath(raw)
+        real = os.path.join(normalize(os.path.dirname(absolute)), os.path.basename(absolute))
 
     def q(conn):
+        where = locate(conn, real)
+        if where is None:
+            return None, None, None, [], None
+        loc_id, rel, _root = where
+        name = conn.execute("SELECT name FROM location WHERE id = ?", (loc_id,)).fetchone()
         row = conn.execute(
             "SELECT id, kind, size, cas_id, integrity_hash, mime, content_id, aggregate_size, file_count, "
             "child_count FROM entry WHERE location_id = ? AND path = ?",
@@ -57,10 +73,24 @@ def describe(lib: Library, path: str) -> dict:
                 "SELECT variant, path, width, height, format, size FROM sidecar WHERE content_id = ? ORDER BY variant",
                 (row[6],),
             ).fetchall()
-        return row, sidecars
+        dirs = None
+        if row and row[1] == EntryKind.DIR:
+            # folders below, at any depth: for the root every other folder of the location; else the
+            # paths between "rel/" and "rel0" ("0" follows "/"), a range of the (location_id, path) index
+            below, args = ("path > ? AND path < ?", (rel + b"/", rel + b"0")) if rel else ("path != ?", (b"",))
+            dirs = conn.execute(
+                f"SELECT COUNT(*) FROM entry WHERE location_id = ? AND kind = ? AND {below}",
+                (loc_id, int(EntryKind.DIR), *args),
+            ).fetchone()[0]
+        return loc_id, (name[0] if name else None), row, sidecars, dirs
 
-    row, sidecars = lib.read_sync(q)
+    if lib is None:
+        return out
+    loc_id, location_name, row, sidecars, dirs = lib.read_sync(q)
+    if loc_id is None:
+        return out
     out["location_id"] = loc_id
+    out["location_name"] = location_name
     if row is None:
         return out
     out.update(
@@ -82,5 +112,5 @@ def describe(lib: Library, path: str) -> dict:
         ],
     )
     if row[1] == 1:
-        out.update(aggregate_size=row[7], file_count=row[8], child_count=row[9])
+        out.update(aggregate_size=row[7], file_count=row[8], child_count=row[9], dir_count=dirs)
     return out

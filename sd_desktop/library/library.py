@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import peewee as pw
-import platformdirs
 
+from sd_desktop.library.faults import LibraryError, LibraryFault, damaged_fault, fault_of, os_fault_of
+from sd_desktop.library.home import default_library_dir
 from sd_desktop.library.lock import LibraryLock
-from sd_desktop.library.migrations import migrate
+from sd_desktop.library.migrations import migrate, schema_version
 from sd_desktop.library.models import database_proxy
 
 T = TypeVar("T")
@@ -34,16 +35,7 @@ PRAGMAS = {
 }
 
 
-class LibraryError(RuntimeError):
-    """A library that cannot be opened: damaged, unwritable or locked."""
-
-
-def default_library_dir() -> Path:
-    """``$SD_DESKTOP_HOME`` if set, else the platform's user data dir (e.g. ~/.local/share)."""
-    home = os.environ.get("SD_DESKTOP_HOME")
-    if home:
-        return Path(home)
-    return Path(platformdirs.user_data_dir("sd-desktop", appauthor=False)) / "library"
+__all__ = ["Library", "LibraryError", "default_library_dir"]
 
 
 class Library:
@@ -61,24 +53,24 @@ class Library:
         """Open (creating and migrating as needed) the library in ``folder``.
 
         Raises ``LibraryLocked`` when another process owns it, ``SchemaTooNew`` for a library
-        written by a newer build, ``LibraryError`` when the database is damaged.
+        written by a newer build, ``LibraryFault`` when the database is empty, damaged or not
+        writable, or its disk is full (FAULTS 18, 21). An existing database is never replaced.
         """
         folder = Path(folder) if folder is not None else default_library_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "sidecars").mkdir(exist_ok=True)
         file_lock = LibraryLock(folder) if lock else None
-        if file_lock:
-            file_lock.acquire()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "sidecars").mkdir(exist_ok=True)
+            if file_lock:
+                file_lock.acquire()
+        except OSError as exc:
+            fault = os_fault_of(exc, folder)
+            if fault is None:
+                raise
+            raise fault from exc
         try:
             db_path = folder / "library.db"
-            raw = sqlite3.connect(db_path, isolation_level=None)
-            try:
-                raw.execute("PRAGMA journal_mode=wal")
-                migrate(raw, db_path)
-            except sqlite3.DatabaseError as exc:
-                raise LibraryError(f"the library database {db_path} is damaged or not a database: {exc}") from exc
-            finally:
-                raw.close()
+            _open_database(folder, db_path)
             db = pw.SqliteDatabase(str(db_path), pragmas=PRAGMAS, check_same_thread=False)
             database_proxy.initialize(db)
             return cls(folder, db, file_lock)
@@ -98,6 +90,16 @@ class Library:
     # -- writing ---------------------------------------------------------------------------
     def _in_transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         self._writer_thread = threading.current_thread()
+        try:
+            return self._transaction(fn)
+        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+            # a full disk, a read-only or damaged database: one clear message, whoever wrote
+            fault = fault_of(exc, self.folder)
+            if fault is None:
+                raise
+            raise fault from exc
+
+    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         try:
             with self.db.atomic("IMMEDIATE"):
                 return fn(self.db.connection())
@@ -127,17 +129,26 @@ class Library:
 
     def read_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` on the calling thread's own read connection."""
-        return fn(self.db.connection())
+        try:
+            return fn(self.db.connection())
+        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+            fault = fault_of(exc, self.folder)
+            if fault is None:
+                raise
+            raise fault from exc
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` on a worker thread's connection (WAL: never blocked by the writer)."""
         return await asyncio.to_thread(self.read_sync, fn)
 
-    def connect_reader(self) -> sqlite3.Connection:
-        """A new read-only connection of its own (for UI item models)."""
+    def connect_reader(self, cache_kb: int | None = None) -> sqlite3.Connection:
+        """A new read-only connection of its own (for UI item models). ``cache_kb`` caps its page
+        cache (a long scan on a big library must not grow the default one)."""
         uri = f"file:{self.db_path}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=10000")
+        if cache_kb is not None:
+            conn.execute(f"PRAGMA cache_size = -{int(cache_kb)}")
         return conn
 
     # -- closing ---------------------------------------------------------------------------
@@ -166,3 +177,69 @@ class Library:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _open_database(folder: Path, db_path: Path) -> None:
+    """Create the database if there is none, else check it and migrate it; raise ``LibraryFault``
+    for an empty, damaged or unwritable one. Never re-creates a database that exists."""
+    wal = db_path.with_name(db_path.name + "-wal")
+    if not os.path.lexists(db_path):
+        if wal.exists() and wal.stat().st_size > 0:
+            # its log without the database: a new database beside it would have that log replayed into it
+            raise damaged_fault(folder, f"is missing, but its write-ahead log {wal.name} is still there")
+        _create_database(folder, db_path)
+    elif os.stat(db_path).st_size == 0:
+        raise damaged_fault(folder, "is empty (0 bytes)")
+    try:
+        raw = sqlite3.connect(db_path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise fault_of(exc, folder) or damaged_fault(folder, f"cannot be opened ({exc})") from exc
+    try:
+        raw.execute("PRAGMA journal_mode=wal")
+        if schema_version(raw) == 0 and raw.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+            # new databases are made whole under another name and renamed in: this one lost its content
+            raise damaged_fault(folder, "is empty (no tables)")
+        migrate(raw, db_path)
+        # every command writes (crash recovery, the job queue): refuse a read-only library up front.
+        # A rewrite of page 1 that is rolled back: SQLite refuses it on a read-only file, and it
+        # writes nothing (BEGIN IMMEDIATE alone succeeds on a read-only database in WAL mode).
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            raw.execute(f"PRAGMA user_version = {schema_version(raw)}")
+        finally:
+            raw.execute("ROLLBACK")
+    except sqlite3.DatabaseError as exc:
+        fault = fault_of(exc, folder) or damaged_fault(folder, f"is damaged or not a database ({exc})")
+        raise fault from exc
+    finally:
+        raw.close()
+
+
+def _create_database(folder: Path, db_path: Path) -> None:
+    """A new library database, made whole under a temporary name and renamed into place, so that an
+    existing ``library.db`` is always one this build finished making (an empty one is damage)."""
+    tmp = db_path.with_name(db_path.name + ".new")
+    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=wal")
+            migrate(conn, None)
+        finally:
+            conn.close()
+        if tmp.with_name(tmp.name + "-wal").exists():  # the closing checkpoint failed: not whole
+            raise LibraryFault(f"could not finish creating the library database {db_path}", "io")
+        os.rename(tmp, db_path)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except (OSError, sqlite3.Error) as exc:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        fault = os_fault_of(exc, folder) if isinstance(exc, OSError) else fault_of(exc, folder)
+        if fault is None:
+            raise
+        raise fault from exc

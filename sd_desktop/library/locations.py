@@ -12,23 +12,26 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
-
-import peewee as pw
+from typing import TYPE_CHECKING, NamedTuple
 
 from sd_desktop import paths
-from sd_desktop.library.library import Library
-from sd_desktop.library.models import Location
+
+if TYPE_CHECKING:
+    import peewee as pw
+
+    from sd_desktop.library.library import Library
+    from sd_desktop.library.reader import Reader
 
 
 class LocationError(ValueError):
     """A path that cannot become (or be found as) a location."""
 
 
-@dataclass
-class LocationInfo:
+class LocationInfo(NamedTuple):
+    """A location with its totals (a plain record: no ``dataclasses`` import for ``location list``)."""
+
     id: int
     path: str
     name: str
@@ -88,6 +91,8 @@ def add_location(
                 "remove that one first"
             )
     label = name or paths.display(os.path.basename(raw) or raw)
+    from sd_desktop.library.models import Location  # peewee: only for a change
+
     insert = Location.insert(
         path=raw,
         name=label,
@@ -120,6 +125,8 @@ def check_index_mode(mode: str) -> str:
 def set_index_mode(lib: Library, location_id: int, mode: str) -> None:
     """How the app indexes this location from now on (the next index run uses it)."""
     check_index_mode(mode)
+    from sd_desktop.library.models import Location  # peewee: only for a change
+
     if not _write(lib, Location.update(index_mode=mode).where(Location.id == location_id)):
         raise LocationError(f"no location with id {location_id}")
 
@@ -134,6 +141,8 @@ def index_mode_of(lib: Library, location_id: int) -> str:
 
 def remove_location(lib: Library, location_id: int) -> None:
     """Forget a location and its entries (files on disk are untouched)."""
+    from sd_desktop.library.models import Location  # peewee: only for a change
+
     _write(lib, Location.delete().where(Location.id == location_id))
 
 
@@ -172,16 +181,40 @@ def locate(conn: sqlite3.Connection, path: paths.PathLike) -> Located | None:
     not hold it. ``relative`` is the ``entry.path`` the indexer stores for ``path``, whether or not
     that entry exists yet. Reads ``conn`` only (any connection: a reader of its own, or the one
     ``Library.read_sync`` hands over)."""
-    raw = os.path.normpath(os.path.abspath(os.fsencode(path)))
-    best: tuple[int, bytes] | None = None
-    for loc_id, root in conn.execute("SELECT id, path FROM location"):
-        root = bytes(root)
-        if paths.is_within(raw, root) and (best is None or len(root) > len(best[1])):
-            best = (loc_id, root)
-    if best is None:
-        return None
-    loc_id, root = best
-    return Located(loc_id, b"" if raw == root else os.path.relpath(raw, root), root)
+    return locate_many(conn, [path])[0]
+
+
+def locate_many(conn: sqlite3.Connection, paths_: Iterable[paths.PathLike]) -> list[Located | None]:
+    """``locate`` of each of ``paths_``, reading the locations once (for batches of paths)."""
+    roots = [(loc_id, bytes(root)) for loc_id, root in conn.execute("SELECT id, path FROM location")]
+    found: list[Located | None] = []
+    for path in paths_:
+        raw = os.path.normpath(os.path.abspath(os.fsencode(path)))
+        best: tuple[int, bytes] | None = None
+        for loc_id, root in roots:
+            if paths.is_within(raw, root) and (best is None or len(root) > len(best[1])):
+                best = (loc_id, root)
+        if best is None:
+            found.append(None)
+        else:
+            loc_id, root = best
+            found.append(Located(loc_id, b"" if raw == root else os.path.relpath(raw, root), root))
+    return found
+
+
+def root_of(conn: sqlite3.Connection, location_id: int) -> bytes | None:
+    """The location's root folder as ``location.path`` stores it (raw bytes), or None if there is none."""
+    row = conn.execute("SELECT path FROM location WHERE id = ?", (location_id,)).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def set_last_indexed(conn: sqlite3.Connection, location_id: int, when: float) -> None:
+    """Record when an index run over the location finished, in the caller's transaction on ``conn``
+    (the statement is the ``Location`` model's, run on that connection)."""
+    from sd_desktop.library.models import Location  # peewee: only for a change
+
+    sql, params = Location.update(last_indexed=when).where(Location.id == location_id).sql()
+    conn.execute(sql, params)
 
 
 def location_path(lib: Library, location_id: int) -> Path:
@@ -203,7 +236,7 @@ GROUP BY l.id ORDER BY l.name COLLATE NOCASE, l.id
 """
 
 
-def list_locations(lib: Library | None = None, conn: sqlite3.Connection | None = None) -> list[LocationInfo]:
+def list_locations(lib: Library | Reader | None = None, conn: sqlite3.Connection | None = None) -> list[LocationInfo]:
     """Every location with its totals (files = regular files; dirs exclude the root)."""
 
     def query(c: sqlite3.Connection) -> list[LocationInfo]:

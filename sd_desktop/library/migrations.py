@@ -150,6 +150,16 @@ CREATE TABLE duplicate_snapshot (
 );
 """
 
+SCHEMA_V4 = """
+-- the perceptual hash of a picture's content (see ops/media/similar), made while its thumbnail is decoded
+CREATE TABLE picture_hash (
+    content_id  INTEGER PRIMARY KEY REFERENCES content_identity(id) ON DELETE CASCADE,
+    phash       INTEGER NOT NULL,                -- 64-bit DCT hash, stored as a signed 64-bit integer
+    width       INTEGER NOT NULL,                -- the picture upright (EXIF orientation applied)
+    height      INTEGER NOT NULL
+);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -169,6 +179,7 @@ MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (1, _script(SCHEMA_V1)),
     (2, _script(SCHEMA_V2)),
     (3, _script(SCHEMA_V3)),
+    (4, _script(SCHEMA_V4)),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -204,6 +204,15 @@ class DuplicateSnapshot(BaseModel):
     created_at = pw.FloatField()
 
 
+class PictureHash(BaseModel):
+    """The perceptual hash of one picture content (signed 64-bit) and its upright size."""
+
+    content = pw.ForeignKeyField(ContentIdentity, primary_key=True, on_delete="CASCADE", backref="picture_hash")
+    phash = pw.IntegerField()  # 64-bit DCT hash, stored as a signed 64-bit integer
+    width = pw.IntegerField()  # the picture upright (EXIF orientation applied)
+    height = pw.IntegerField()
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     Location,
     ContentIdentity,
@@ -214,4 +223,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     HashCache,
     ThumbnailFailure,
     DuplicateSnapshot,
+    PictureHash,
 ]

@@ -63,6 +63,33 @@ def add(
     conn.executemany(sql, ((job_id, *row) for row in rows))
 
 
+@lru_cache(maxsize=64)
+def _reopen_sql(columns: tuple[str, ...]) -> str:
+    sets = [f"{c} = excluded.{c}" for c in columns if c != "seq"]
+    sets += [f"{c} = {default}" for c, default in _REOPENED.items() if c not in columns]
+    return f"{_insert_sql(columns, False)} ON CONFLICT (job_id, seq) DO UPDATE SET {', '.join(sets)}"
+
+
+# what an item added anew has in the columns that say what became of it
+_REOPENED = {"status": int(WorkStatus.PENDING), "outcome": "NULL", "reason": "NULL"}
+
+
+def add_or_reopen(
+    conn: sqlite3.Connection,
+    job_id: int,
+    rows: Iterable[Sequence[Any]],
+    columns: Sequence[str] = ("seq", "kind"),
+) -> None:
+    """Append ``rows`` like ``add``; an item whose ``seq`` is there already becomes one to do again.
+
+    Such an item takes the given columns' new values, and its ``status``, ``outcome`` and ``reason``
+    go back to those of a new item (PENDING, none, none) unless given; its other columns stay."""
+    cols = _checked(columns)
+    if "seq" not in cols:
+        raise ValueError("work_item rows need a seq")
+    conn.executemany(_reopen_sql(cols), ((job_id, *row) for row in rows))
+
+
 def replace(
     conn: sqlite3.Connection,
     job_id: int,

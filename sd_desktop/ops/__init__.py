@@ -1,18 +1,26 @@
-"""The jobs sd_desktop ships. ``load_all`` imports each module so its jobs register by NAME."""
+"""The jobs sd_desktop ships. ``load_all`` imports each module so its jobs register by NAME;
+``load(names)`` imports only the modules of those jobs (a command that runs one kind of job)."""
 
 from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
 
-JOB_MODULES: list[str] = [
-    "sd_desktop.ops.files.duplicate_detection",
-    "sd_desktop.ops.files.validation",
-    "sd_desktop.ops.indexing.job",
-    "sd_desktop.ops.files.copy",
-    "sd_desktop.ops.files.delete",
-    "sd_desktop.ops.media.thumbnail.job",
-]
+# every built-in job by NAME, and the module that registers it
+JOB_MODULE_OF: dict[str, str] = {
+    "duplicate_detection": "sd_desktop.ops.files.duplicate_detection",
+    "file_validation": "sd_desktop.ops.files.validation",
+    "indexer": "sd_desktop.ops.indexing.job",
+    "live_indexer": "sd_desktop.ops.indexing.live_job",
+    "file_copy": "sd_desktop.ops.files.copy",
+    "delete": "sd_desktop.ops.files.delete",
+    "trash_restore": "sd_desktop.ops.files.trash",
+    "lint": "sd_desktop.ops.files.lint",
+    "thumbnails": "sd_desktop.ops.media.thumbnail.job",
+    "similar_pictures": "sd_desktop.ops.media.similar.job",
+}
+JOB_MODULES: list[str] = list(dict.fromkeys(JOB_MODULE_OF.values()))
 
 _loaded = False
 
@@ -26,3 +34,14 @@ def load_all() -> None:
     extra = [m.strip() for m in os.environ.get("SD_DESKTOP_EXTRA_JOBS", "").split(",") if m.strip()]
     for module in JOB_MODULES + extra:
         importlib.import_module(module)
+
+
+def load(names: Iterable[str]) -> None:
+    """Register the jobs ``names`` (all of them for a name that is not built in). For a command
+    that runs only these: a job they queue as a follow-up must be among them, and a job a crash
+    left running must be loaded before the manager recovers it (``commands.common.drive_job``)."""
+    for name in names:
+        if name not in JOB_MODULE_OF:
+            load_all()
+            return
+        importlib.import_module(JOB_MODULE_OF[name])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 from typing import Any
 
-PRELOAD = ["sd_desktop.ops.media.thumbnail.workers", "sd_desktop.ops.files.walker"]
+PRELOAD = ["sd_desktop.ops.media.thumbnail.workers", "sd_desktop.ops.files.listing_processes"]
 
 
 def context() -> Any | None:

@@ -1,5 +1,6 @@
 """What the file actions act on: the context of the open context menu, else the selection of the
-content view, else the folder shown."""
+content view, else the folder shown. While a page replaces the folder view (the Trash), only the
+actions that ask for it (``page=True``: Delete, Shift+Delete) get that page's selection."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ class ActionTargets:
         self.content = content
         self.current_folder = current_folder
         self.context: Context | None = None  # set while a context menu's actions may run
+        # the selection of a page shown in place of the folder view, None while the folder shows
+        self.page_selection: Callable[[], list[bytes] | None] = lambda: None
         self.context_changed: list[Callable[[], None]] = []  # told when a context is set or dropped
 
     def set_context(self, context: Context | None) -> None:
@@ -41,10 +44,15 @@ class ActionTargets:
         model = self.model
         return [model.entry(r) for r in sorted(self.content.selected_rows()) if r < model.loaded_rows()]
 
-    def selected_paths(self) -> list[bytes]:
-        """The context's paths (none for empty space), else the content view's selection."""
+    def selected_paths(self, *, page: bool = False) -> list[bytes]:
+        """The context's paths (none for empty space), else the content view's selection. While a
+        page is shown: its selection when ``page`` (else nothing: renaming or moving a trashed
+        item by hand would cut it from its record)."""
         if self.context is not None:
             return list(self.context.paths) if self.context.kind != EMPTY else []
+        shown = self.page_selection()
+        if shown is not None:
+            return shown if page else []
         return [e[R_PATH] for e in self.selected_entries()]
 
     def targets(self) -> list[bytes]:

@@ -25,13 +25,14 @@ from PySide6.QtCore import QObject, QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
-from sd_desktop import __version__, jobs  # noqa: E402
+from sd_desktop import __version__, ops  # noqa: E402
 from sd_desktop.jobs import JobManager  # noqa: E402
 from sd_desktop.library import Library  # noqa: E402
 from sd_desktop.library.library import LibraryError, default_library_dir  # noqa: E402
 from sd_desktop.library.locations import INDEX_MODES  # noqa: E402
 from sd_desktop.library.lock import LibraryLocked  # noqa: E402
 from sd_desktop.library.migrations import SchemaTooNew  # noqa: E402
+from sd_desktop.ops.indexing.live import LocationWatcher  # noqa: E402
 from sd_desktop.resources import APP_ID  # noqa: E402
 from sd_desktop.ui.bridge import EngineBridge  # noqa: E402
 from sd_desktop.ui.main_window import MainWindow, focus_window  # noqa: E402
@@ -86,6 +87,8 @@ class AppController(QObject):
         self.args = args
         self.server = server
         self.manager = JobManager(library, run_queued=True)
+        # the window's engine is long-lived: it keeps the library up to date with its locations
+        self.watcher = LocationWatcher(self.manager)
         self.tasks = TaskRunner(self)
         self.bridge: EngineBridge | None = None
         self.window: MainWindow | None = None
@@ -111,14 +114,16 @@ class AppController(QObject):
         if self.server is not None:
             self.server.received.connect(self._handoff)
         self.window.show()
-        await self.manager.start()
+        self.window.jobs_recovered(await self.manager.start())
+        await self.watcher.start()
+        self.services.locationsChanged.connect(lambda: self.tasks.spawn(self.watcher.refresh(), what="watch locations"))
         for path in getattr(self.args, "add_location", None) or []:
             await self.services.add_location(path, getattr(self.args, "index_mode", "content"))
         targets = list(getattr(self.args, "paths", None) or [])
         if targets:
             self.window.open_path(_folder_of(targets[0]))
         else:
-            self.window.open_path(self.window.last_path() or os.path.expanduser("~"))
+            self.window.open_start()  # the last folder shown, or the first-launch page
         if getattr(self.args, "quit_when_idle", False):
             self.tasks.spawn(self._quit_when_idle(), what="quit when idle")
 
@@ -159,6 +164,7 @@ class AppController(QObject):
         if self.server is not None:
             self.server.close()
         await self.tasks.cancel_all()
+        await self.watcher.stop()
         await self.manager.shutdown()
         if self.bridge is not None:
             self.bridge.detach()
@@ -246,10 +252,10 @@ def run_gui(args: Any) -> int:
     except (LibraryError, SchemaTooNew, OSError) as exc:
         return _fail(app, f"cannot open the library {library_dir}: {exc}", interactive)
 
-    # import every job module now (Pillow, pillow-heif, the indexer...: ~150 ms, mostly extension
-    # modules initialising with the GIL held, so a thread would not help): before the window exists,
-    # not later on the GUI thread when the scheduler first rebuilds a job by name
-    jobs.registered()
+    # the engine knows only the jobs that registered: import every job module once, now (Pillow,
+    # pillow-heif, the indexer...: ~150 ms, mostly extension modules initialising with the GIL held,
+    # so a thread would not help), before the window exists and the scheduler rebuilds stored jobs
+    ops.load_all()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     controller = AppController(library, args, server)

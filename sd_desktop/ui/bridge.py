@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from sd_desktop.jobs import FINISHING_KINDS, EventKind, JobEvent, JobManager, Progress
+from sd_desktop.jobs import FINISHING_KINDS, EventKind, JobEvent, JobManager, Progress, is_hidden
 
 
 class EngineBridge(QObject):
@@ -19,6 +19,9 @@ class EngineBridge(QObject):
     jobProgress = Signal(int, object, int)  # job id, Progress, non-critical errors so far
     jobStateChanged = Signal(object)  # JobEvent of kind queued/started/paused/resumed
     jobFinished = Signal(object)  # JobEvent of kind completed/failed/cancelled
+    # the live index: folders brought up to date (library_changed), a location offline or back
+    # (location_status); ``extra`` says which. Not a job's: the job signals never carry them.
+    libraryChanged = Signal(object)
 
     def __init__(self, manager: JobManager, parent: QObject | None = None):
         super().__init__(parent)
@@ -27,6 +30,11 @@ class EngineBridge(QObject):
 
     def _on_event(self, event: JobEvent) -> None:
         try:
+            if event.kind in (EventKind.LIBRARY_CHANGED, EventKind.LOCATION_STATUS):
+                self.libraryChanged.emit(event)
+                return
+            if is_hidden(event.name):  # the live index's internal updates: no row in the job panel
+                return
             self.jobEvent.emit(event)
             if event.kind == EventKind.PROGRESS:
                 self.jobProgress.emit(event.job_id, Progress.from_dict(event.progress) or Progress(), event.error_count)

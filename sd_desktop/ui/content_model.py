@@ -1,11 +1,13 @@
-"""The content pane's model: one folder's children, from the library or the ephemeral listing.
+"""The content pane's model: one folder's children as they are on disk.
 
-A folder inside an indexed location is read from the library (``library.browse``) through the
-model's own read connection; any other folder is listed with ``volumes.listing.scan_directory``.
-Either way the reading runs on the model's worker thread and streams rows back in chunks (the
-first chunk is small so the first rows paint at once); the view pulls them in with
-``canFetchMore``/``fetchMore``. Library folders are sorted and filtered by the library's query; a
-new sort, filter or folder bumps a generation number so late chunks of an older query are dropped.
+Every folder is listed the same way, on the model's worker thread: ``library.disk_listing`` scans
+that one folder and enriches the rows from the library when a location holds it (entry ids,
+folder totals, content ids for thumbnails). Rows stream back in chunks (the first chunk is small
+so the first rows paint at once); the view pulls them in with ``canFetchMore``/``fetchMore``. A
+new sort, filter or folder bumps a generation number so late chunks of an older listing are
+dropped; a sort or filter reuses the last scan. ``refresh`` lists the folder again and edits the
+rows in place (``row_diff``), so the selection and the scroll position stay; when the library's
+rows differ from the disk it says so (``libraryStale``) for the window to have them updated.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -31,6 +33,7 @@ from sd_desktop import paths
 from sd_desktop.library import Library
 from sd_desktop.library.browse import (
     KIND_DIR,
+    KIND_FILE,
     R_CHILDREN,
     R_CONTENT,
     R_ID,
@@ -40,17 +43,17 @@ from sd_desktop.library.browse import (
     R_NAME,
     R_PATH,
     R_SIZE,
-    FolderListing,
     FolderTarget,
     SortKey,
-    resolve_folder,
 )
-from sd_desktop.ui.formatting import human_count, human_size, human_time
+from sd_desktop.ops.files.disk_listing import DiskListing, arrange, list_folder, resolve_shown
+from sd_desktop.ui.formatting import human_size, human_time, plural
 from sd_desktop.ui.icons import TypeIcons
+from sd_desktop.ui.row_diff import Edit, row_edits
 from sd_desktop.ui.thumbnails import ThumbnailCache
-from sd_desktop.volumes.listing import ListingError, scan_directory
+from sd_desktop.volumes.listing import ListingError
 
-# rows are ``library.browse`` rows (R_* index them), from the library or the plain listing alike
+# rows are ``library.browse`` rows (R_* index them): the disk listing, enriched from the library
 COL_NAME, COL_SIZE, COL_KIND, COL_MODIFIED = range(4)
 SORT_KEYS = {COL_NAME: SortKey.NAME, COL_SIZE: SortKey.SIZE, COL_KIND: SortKey.KIND, COL_MODIFIED: SortKey.MODIFIED}
 HEADERS = ("Name", "Size", "Kind", "Modified")
@@ -69,28 +72,18 @@ IsDirRole = Qt.ItemDataRole.UserRole + 3
 _ROLES = frozenset({_DISPLAY, _DECORATION, _ALIGN, _TOOLTIP, int(EntryRole), int(PathRole), int(IsDirRole)})
 
 
-def list_ephemeral_rows(
-    target: FolderTarget, column: int, descending: bool, filter_text: str, show_hidden: bool
-) -> list[tuple]:
-    """A plain folder's rows, sorted like the SQL (folders first, then the key, then the name)."""
-    rows = []
-    needle = filter_text.casefold()
-    for e in scan_directory(target.path):
-        if (e.hidden and not show_hidden) or (needle and needle not in e.name.casefold()):
-            continue
-        rows.append((None, e.name, e.path, e.kind, e.size, e.mtime_ns, e.hidden, None, None, None))
-    keyfn: Callable[[tuple], object]
-    if column == COL_SIZE:
-        keyfn = lambda r: r[R_SIZE]  # noqa: E731
-    elif column == COL_KIND:
-        keyfn = lambda r: (r[R_KIND], os.path.splitext(r[R_NAME])[1].lower())  # noqa: E731
-    elif column == COL_MODIFIED:
-        keyfn = lambda r: r[R_MTIME] or 0  # noqa: E731
-    else:
-        keyfn = lambda r: r[R_NAME].casefold()  # noqa: E731
-    rows.sort(key=lambda r: (keyfn(r), r[R_NAME]), reverse=descending)
-    rows.sort(key=lambda r: r[R_KIND] != KIND_DIR)  # stable: folders first, keeping the order inside
-    return rows
+@dataclass(frozen=True)
+class _Stale:
+    """The listed folder's library rows differ from the disk."""
+
+    target: FolderTarget
+
+
+@dataclass(frozen=True)
+class _Edits:
+    """A refresh's edits of the rows shown (``row_diff``)."""
+
+    edits: list[Edit]
 
 
 class _Chunks(QObject):
@@ -123,6 +116,7 @@ class _FolderLoader:
         self.closed = False
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self._listing: DiskListing | None = None  # the last scan (worker thread only)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sd-ui-content")
 
     def next_gen(self) -> int:
@@ -162,48 +156,43 @@ class _FolderLoader:
         self,
         gen: int,
         path: bytes,
-        target: FolderTarget | None,
+        rescan: bool,
         column: int,
         descending: bool,
         filter_text: str,
         show_hidden: bool,
+        shown: list[tuple] | None,
+        sync: bool,
     ) -> None:
+        """List ``path`` (again when ``rescan``, else the last scan sorted and filtered anew) and send
+        the rows: as edits of ``shown`` when given (a refresh), else in chunks."""
         if not self.current(gen):
             return
         try:
             conn = self._reader()
-            if target is None:
-                target = resolve_folder(conn, path)
-                self._emit(gen, target, False, None, None)
-            if target.in_library:
-                listing = FolderListing(target, SORT_KEYS[column], descending, filter_text, show_hidden)
-                # the first screenful is ready before the whole folder is sorted and counted
-                first = listing.first(conn, FIRST_CHUNK)
+            listing = self._listing
+            if rescan or listing is None or listing.target.path != path:
+                listing = self._listing = list_folder(conn, resolve_shown(conn, path))
+                self._emit(gen, listing.target, False, None, None)
+                if sync and listing.stale:
+                    self._emit(gen, _Stale(listing.target), False, None, None)
+            rows = arrange(listing.rows, SORT_KEYS[column], descending, filter_text, show_hidden)
+            if not self.current(gen):
+                return
+            if shown is not None:
+                edits = row_edits(shown, rows)
+                if edits is not None:
+                    self._emit(gen, _Edits(edits), True, None, len(rows))
+                    return
+                self._emit(gen, None, False, None, None)  # too many changes: start over
+            first = rows[:FIRST_CHUNK]
+            self._emit(gen, first, len(rows) <= FIRST_CHUNK, None, len(rows))
+            for i in range(FIRST_CHUNK, len(rows), CHUNK):
                 if not self.current(gen):
                     return
-                if len(first) < FIRST_CHUNK:
-                    self._emit(gen, first, True, None, len(first))
-                    return
-                self._emit(gen, first, False, None, None)
-                count = listing.count(conn)
-                batches = listing.batches(conn, FIRST_CHUNK, CHUNK)
-                for batch in batches:
-                    if not self.current(gen):
-                        batches.close()
-                        return
-                    done = len(batch) < CHUNK
-                    self._emit(gen, batch, done, None, count)
-                    if done:
-                        return
-            else:
-                rows = list_ephemeral_rows(target, column, descending, filter_text, show_hidden)
-                first = rows[:FIRST_CHUNK]
-                self._emit(gen, first, len(rows) <= FIRST_CHUNK, None, len(rows))
-                for i in range(FIRST_CHUNK, len(rows), CHUNK):
-                    if not self.current(gen):
-                        return
-                    self._emit(gen, rows[i : i + CHUNK], i + CHUNK >= len(rows), None, len(rows))
+                self._emit(gen, rows[i : i + CHUNK], i + CHUNK >= len(rows), None, len(rows))
         except ListingError as exc:
+            self._listing = None
             self._emit(gen, [], True, str(exc), 0)
         except sqlite3.Error as exc:
             if self.current(gen):
@@ -220,6 +209,7 @@ class ContentModel(QAbstractTableModel):
     """Rows of one folder. ``open_path`` starts loading; signals report progress and failures."""
 
     folderChanged = Signal(object)  # FolderTarget
+    libraryStale = Signal(object)  # FolderTarget whose library rows differ from the disk (see refresh)
     loadingFinished = Signal(int)  # rows in the folder (after filter)
     loadFailed = Signal(str)
     thumbnailsWanted = Signal(list)  # entry ids whose thumbnails are missing
@@ -248,7 +238,7 @@ class ContentModel(QAbstractTableModel):
         self._sort = (COL_NAME, Qt.SortOrder.AscendingOrder)
         self._filter = ""
         self._show_hidden = False
-        self._cid_rows: dict[int, set[int]] = {}
+        self._cid_rows: dict[object, set[int]] = {}  # thumbnail key -> rows showing a fallback icon
         self._loader = _FolderLoader(library, _chunks())
         self._loader.chunks.chunk.connect(self._on_chunk, Qt.ConnectionType.QueuedConnection)
         if thumbnails is not None:
@@ -258,11 +248,31 @@ class ContentModel(QAbstractTableModel):
 
     # -- public API ------------------------------------------------------------------------
     def open_path(self, path: paths.PathLike) -> None:
-        self._start(os.fsencode(path), resolve=True)
+        """Show the folder ``path``; ``libraryStale`` follows when the library's rows of it are behind."""
+        self._start(os.fsencode(path), rescan=True, sync=True)
 
-    def refresh(self) -> None:
-        if self.target is not None:
-            self._start(self.target.path, resolve=True)
+    def refresh(self, sync: bool = True) -> None:
+        """List the folder again and edit the rows in place. ``sync``: say (``libraryStale``) when the
+        library's rows differ from the disk; False after the library was just brought up to date, so
+        entries the indexer leaves out never start another update."""
+        if self.target is None:
+            return
+        if self.loading or not self._rows:
+            self._start(self.target.path, rescan=True, sync=sync)
+            return
+        gen = self._loader.next_gen()
+        column, order = self._sort
+        self._loader.submit(
+            gen,
+            self.target.path,
+            True,
+            column,
+            order == Qt.SortOrder.DescendingOrder,
+            self._filter,
+            self._show_hidden,
+            self._rows + self._buffer,  # a snapshot: the worker compares, the GUI thread edits
+            sync,
+        )
 
     def set_filter(self, text: str, reload: bool = True) -> None:
         """Filter by name; ``reload=False`` only records it, for the next ``open_path``."""
@@ -320,12 +330,29 @@ class ContentModel(QAbstractTableModel):
     # -- loading ---------------------------------------------------------------------------
     def _restart(self) -> None:
         if self.target is not None:
-            self._start(self.target.path, resolve=False)
+            self._start(self.target.path, rescan=False, sync=False)
 
-    def _start(self, path: bytes, resolve: bool) -> None:
+    def _start(self, path: bytes, rescan: bool, sync: bool) -> None:
         if self._loader.closed:
             return
         gen = self._loader.next_gen()
+        self._reset_rows()
+        self.loading = True
+        self._want_more = True
+        column, order = self._sort
+        self._loader.submit(
+            gen,
+            path,
+            rescan,
+            column,
+            order == Qt.SortOrder.DescendingOrder,
+            self._filter,
+            self._show_hidden,
+            None,
+            sync,
+        )
+
+    def _reset_rows(self) -> None:
         self.beginResetModel()
         self._rows = []
         self._texts = []
@@ -333,19 +360,6 @@ class ContentModel(QAbstractTableModel):
         self._cid_rows = {}
         self.total = None
         self.endResetModel()
-        self.loading = True
-        self._want_more = True
-        column, order = self._sort
-        target = None if resolve else self.target
-        self._loader.submit(
-            gen,
-            path,
-            target,
-            column,
-            order == Qt.SortOrder.DescendingOrder,
-            self._filter,
-            self._show_hidden,
-        )
 
     def _on_chunk(
         self, loader: _FolderLoader, gen: int, rows: object, done: bool, error: str | None, count: int | None
@@ -356,17 +370,61 @@ class ContentModel(QAbstractTableModel):
             self.target = rows
             self.folderChanged.emit(rows)
             return
+        if isinstance(rows, _Stale):
+            self.libraryStale.emit(rows.target)
+            return
+        if rows is None:  # a refresh with too many changes to edit in place: the chunks follow
+            self._reset_rows()
+            self.loading = True
+            self._want_more = True
+            return
         if count is not None:
             self.total = count
-        self._buffer.extend(rows)  # type: ignore[arg-type]
-        if self._want_more or not self._rows:
-            self._want_more = False
-            self._insert_batch(FETCH_BATCH)
+        if isinstance(rows, _Edits):
+            self._apply(rows.edits)
+        else:
+            self._buffer.extend(rows)  # type: ignore[arg-type]
+            if self._want_more or not self._rows:
+                self._want_more = False
+                self._insert_batch(FETCH_BATCH)
         if done:
             self.loading = False
             if error:
                 self.loadFailed.emit(error)
             self.loadingFinished.emit(self.total or 0)
+
+    def _apply(self, edits: list[Edit]) -> None:
+        """Apply a refresh's edits to the rows shown and, past them, to the rows received but not
+        shown yet (``_buffer``): positions count both, in that order."""
+        root = QModelIndex()
+        if edits:
+            self._cid_rows = {}  # rows move: thumbnail cells register again as they paint
+        for e in edits:
+            shown = len(self._rows)
+            end = e.start + e.count
+            if e.op == "remove":
+                if end > shown:
+                    del self._buffer[max(e.start, shown) - shown : end - shown]
+                if e.start < shown:
+                    end = min(end, shown)
+                    self.beginRemoveRows(root, e.start, end - 1)
+                    del self._rows[e.start : end]
+                    del self._texts[e.start : end]
+                    self.endRemoveRows()
+            elif e.op == "insert":
+                if e.start < shown or (e.start == shown and not self._buffer):
+                    self.beginInsertRows(root, e.start, end - 1)
+                    self._rows[e.start : e.start] = e.rows
+                    self._texts[e.start : e.start] = [None] * e.count
+                    self.endInsertRows()
+                else:  # among the rows the view has not asked for yet
+                    self._buffer[e.start - shown : e.start - shown] = e.rows
+            elif e.start < shown:
+                self._rows[e.start] = e.rows[0]
+                self._texts[e.start] = None
+                self.dataChanged.emit(self.index(e.start, 0), self.index(e.start, len(HEADERS) - 1))
+            else:
+                self._buffer[e.start - shown] = e.rows[0]
 
     def _insert_batch(self, n: int) -> None:
         take = self._buffer[:n]
@@ -476,12 +534,15 @@ class ContentModel(QAbstractTableModel):
         return cell
 
     def _decoration(self, row: int, cell: tuple):
-        cid = self._rows[row][R_CONTENT]
-        if self.show_thumbnails and cid is not None and self.thumbnails is not None:
-            icon = self.thumbnails.icon(cid)
-            if icon is not None:
-                return icon
-            self._cid_rows.setdefault(cid, set()).add(row)
+        if self.show_thumbnails and self.thumbnails is not None:
+            r = self._rows[row]
+            # the library's thumbnail of an indexed content, else the freedesktop cache's of the file
+            key = r[R_CONTENT] if r[R_CONTENT] is not None else (r[R_PATH], r[R_MTIME], r[R_SIZE])
+            if r[R_CONTENT] is not None or r[R_KIND] == KIND_FILE:
+                icon = self.thumbnails.icon(key)
+                if icon is not None:
+                    return icon
+                self._cid_rows.setdefault(key, set()).add(row)
         return self._type_icons[cell[4]]
 
     def _value(self, row: int, col: int, role: int):
@@ -508,7 +569,7 @@ class ContentModel(QAbstractTableModel):
             if r[R_SIZE]:  # the indexer's aggregate size of the files below
                 size = human_size(r[R_SIZE])
             else:
-                size = "" if r[R_CHILDREN] is None else f"{human_count(r[R_CHILDREN])} items"
+                size = "" if r[R_CHILDREN] is None else plural(r[R_CHILDREN], "item")
         else:
             size = human_size(r[R_SIZE])
         kind = self.icons.kind_text(r[R_KIND], r[R_NAME], r[R_MIME])
@@ -539,12 +600,15 @@ class ContentModel(QAbstractTableModel):
                 self._repaint_rows(rows)
 
     def _on_thumbnails_missing(self, cids: list[int]) -> None:
-        wanted = []
-        for cid in cids:
-            for row in self._cid_rows.get(cid, ()):
-                if row < len(self._rows) and self._rows[row][R_ID] is not None:
-                    wanted.append(self._rows[row][R_ID])
+        wanted, asked = [], []
+        for cid in cids:  # content ids only: the freedesktop cache's thumbnails are made without a job
+            ids = [self._rows[r][R_ID] for r in self._cid_rows.get(cid, ()) if r < len(self._rows)]
+            ids = [i for i in ids if i is not None]
+            if ids:
+                wanted += ids
+                asked.append(cid)
         if wanted:
+            self.thumbnails.mark_asked(asked)  # once per content and session (the grid settles)
             self.thumbnailsWanted.emit(wanted)
 
     def _on_thumbnails_changed(self) -> None:

@@ -1,5 +1,5 @@
 """The content pane: a list view (details columns) and a grid view (thumbnails) over one model,
-sharing one selection. Views accept drops later (issue 8 plugs in through ``dropHandler``)."""
+sharing one selection. Drops are handled outside the views, through ``dropHandler``."""
 
 from __future__ import annotations
 

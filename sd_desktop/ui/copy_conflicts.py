@@ -38,7 +38,11 @@ class ConflictPrompter(QObject):
         waiting = [c for c in await pending_conflicts(self.services.library, job_id) if c.answer is None]
         if not waiting or self._open():
             return  # paused by the user (not waiting for answers), or one dialog at a time
-        dialog = ConflictDialog(job_id, waiting, self.window)
+        info = await self.services.manager.info(job_id)
+        move = info is not None and isinstance(info.config, dict) and bool(info.config.get("move"))
+        if self._open():
+            return
+        dialog = ConflictDialog(job_id, waiting, self.window, move=move)
         dialog.finished.connect(lambda result: self._answered(dialog, result))
         self.dialog = dialog
         dialog.open()

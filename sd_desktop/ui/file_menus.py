@@ -99,4 +99,4 @@ def fill_files_menu(files: QMenu, a: ActionRegistry) -> None:
 def fill_tools_menu(tools: QMenu, a: ActionRegistry, results: ResultTabs) -> None:
     """Find duplicates, validate, thumbnails, re-index, stored results, and the Results pane."""
     _add(tools, a, TOOLS_MENU)
-    tools.addAction(results.dock.toggleViewAction())
+    tools.addAction(results.results_action)

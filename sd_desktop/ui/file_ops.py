@@ -22,6 +22,7 @@ from sd_desktop.library.browse import KIND_DIR, R_ID, R_KIND, R_PATH
 from sd_desktop.library.describe import describe
 from sd_desktop.library.locations import Located, locate
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
+from sd_desktop.ops.files.delete.freedesktop_trash import trash_holding
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexMode, IndexScope
 from sd_desktop.ops.media.thumbnail.job import ThumbnailConfig
 from sd_desktop.ui import dnd
@@ -32,7 +33,7 @@ from sd_desktop.ui.job_submit import JobSubmitter
 from sd_desktop.ui.prompts import Prompts
 from sd_desktop.ui.reveal import reveal_paths
 from sd_desktop.ui.services import AppServices
-from sd_desktop.ui.undo import command_for_copy
+from sd_desktop.ui.undo import command_for_copy, command_for_trash
 
 OPEN_AT_MOST = 20  # files handed to their applications by one Open
 
@@ -60,6 +61,9 @@ class FileOperations(QObject):
         self.prompts = prompts
         self.open_folder = open_folder  # shows a folder in the window
         self.window = window
+        # hands a file to the desktop's default application; False when none is found (tests
+        # replace it to see the URL: a launched application cannot be observed)
+        self.opener: Callable[[QUrl], bool] = QDesktopServices.openUrl
 
     # -- open / reveal / properties --------------------------------------------------------
     def open_items(self) -> None:
@@ -72,8 +76,16 @@ class FileOperations(QObject):
             self.open_default(items)
 
     def open_default(self, items: list[bytes] | None = None) -> None:
-        for p in (items if items is not None else self.targets.targets())[:OPEN_AT_MOST]:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(os.fsdecode(p)))
+        failed = [
+            p
+            for p in (items if items is not None else self.targets.targets())[:OPEN_AT_MOST]
+            if not self.opener(QUrl.fromLocalFile(os.fsdecode(p)))
+        ]
+        if failed:
+            self.services.status.emit(
+                f"No application is set to open {what(failed)}: choose a default application for this "
+                "kind of file in your desktop's settings"
+            )
 
     def reveal(self, items: list[bytes] | None = None) -> None:
         reveal_paths(items if items is not None else self.targets.targets())
@@ -121,16 +133,28 @@ class FileOperations(QObject):
             self.start_copy(sources, os.fsencode(folder), move)
 
     # -- trash / delete --------------------------------------------------------------------
-    def trash(self, items: list[bytes] | None = None) -> None:
-        items = items if items is not None else self.targets.selected_paths()
+    def trash(self, items: list[bytes] | None = None) -> ConfirmDeleteDialog | None:
+        """Move to the trash (one undo step). Items already in a trash are never trashed again: they
+        can only be deleted permanently, after asking (the dialog is returned then)."""
+        items = items if items is not None else self.targets.selected_paths(page=True)
         if not items:
-            return
+            return None
+        if any(trash_holding(t) is not None for t in items):
+            return self.delete_permanently(items)
         config = DeleteConfig(targets=[paths.to_path(t) for t in items], mode=DeleteMode.TRASH)
-        self.jobs.submit(config, f"Move {what(items)} to the Trash", on_done=self.jobs.refresh_after)
+
+        def done(info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            command = command_for_trash(self.jobs, info.output)
+            if command is not None:
+                self.jobs.undo_stack.push(command)
+
+        self.jobs.submit(config, f"Move {what(items)} to the Trash", on_done=done)
+        return None
 
     def delete_permanently(self, items: list[bytes] | None = None) -> ConfirmDeleteDialog | None:
         """Ask, then delete permanently (the dialog is returned; it is modal but not blocking)."""
-        items = items if items is not None else self.targets.selected_paths()
+        items = items if items is not None else self.targets.selected_paths(page=True)
         if not items:
             return None
         dialog = ConfirmDeleteDialog(items, None, self.window)

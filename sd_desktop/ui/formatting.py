@@ -22,9 +22,10 @@ def human_count(n: int) -> str:
     return f"{n:,}"
 
 
-def plural(n: int, word: str) -> str:
-    """ "1 item", "2 items", "12,345 items"."""
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 item", "2 items", "12,345 items"; ``many`` for words that do not just take an "s"
+    (``plural(n, "copy", "copies")``)."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
 
 
 def human_duration(seconds: float | None) -> str:
@@ -46,6 +47,20 @@ def human_rate(rate: float | None, unit: str) -> str:
     if unit == "bytes":
         return f"{human_size(rate)}/s"
     return f"{rate:,.0f} items/s" if rate >= 10 else f"{rate:.1f} items/s"
+
+
+def short_time(seconds: float | None, now: float | None = None) -> str:
+    """A finishing time in few characters: "14:02" today, "3 May 14:02" this year, "2024-05-03"
+    before (full dates go in tooltips)."""
+    if seconds is None:
+        return ""
+    t = time.localtime(seconds)
+    today = time.localtime(time.time() if now is None else now)
+    if t[:3] == today[:3]:
+        return time.strftime("%H:%M", t)
+    if t.tm_year == today.tm_year:
+        return f"{t.tm_mday} {time.strftime('%b %H:%M', t)}"
+    return time.strftime("%Y-%m-%d", t)
 
 
 def human_time(ns_or_s: float | None, *, ns: bool = False) -> str:

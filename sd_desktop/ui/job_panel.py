@@ -1,15 +1,20 @@
-"""The job panel (a dock): live rows for active jobs, and a clearable history.
+"""The job panel, at the bottom of the window: a compact strip of the active jobs, one line each,
+that expands to show the clearable history beside them.
 
 Active rows show name, target, phase, a progress bar, items/bytes, speed and ETA, with pause /
 resume / cancel buttons that call manager commands through ``AppServices``. Finished jobs move
-to the history table; double-click (or Details) shows a job's output, error and non-critical
-errors. Jobs found running after a crash are labelled "interrupted by a crash".
+to the history table, which names targets by their folder or location (``job_words``) and says
+how each job ended in a word or three; double-click (or Details) shows a job's output, error and
+non-critical errors. Jobs found running after a crash are labelled "interrupted by a crash".
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -34,8 +40,13 @@ from PySide6.QtWidgets import (
 
 from sd_desktop.jobs import FINISHED, EventKind, JobEvent, JobInfo, JobStatus, Progress
 from sd_desktop.jobs.codec import to_jsonable
-from sd_desktop.ui.formatting import human_count, human_duration, human_rate, human_size, human_time
-from sd_desktop.ui.services import AppServices
+from sd_desktop.library.locations import list_locations
+from sd_desktop.ops.files.duplicate_detection import DuplicateDetectionJob
+from sd_desktop.ops.files.validation import ValidationJob
+from sd_desktop.ui.elided_label import ElidedLabel
+from sd_desktop.ui.formatting import human_count, human_duration, human_rate, human_size, human_time, plural, short_time
+from sd_desktop.ui.job_words import Locations, short_status, target_label
+from sd_desktop.ui.services import AppServices, is_background
 
 STATUS_TEXT = {
     JobStatus.QUEUED: "Waiting",
@@ -47,7 +58,11 @@ STATUS_TEXT = {
     JobStatus.CANCELLED: "Cancelled",
 }
 CRASH_NOTE = "interrupted by a crash"
+# searches whose last result Clear History keeps: made again, they cost a walk and hashing
+KEPT_RESULTS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
 BAR_STEPS = 1000  # per mille: a 100,000-item job moves the bar every 100 items
+STRIP_ROWS = 4  # the compact strip grows to this many jobs, then scrolls
+BAR_WIDTH = 140
 
 
 def job_title(name: str) -> str:
@@ -61,8 +76,9 @@ def status_text(info: JobInfo) -> str:
     return text
 
 
-def progress_texts(p: Progress | None) -> tuple[str, str, float | None]:
-    """(phase/message, items·bytes·speed·ETA, fraction done or None) for a progress snapshot."""
+def progress_texts(p: Progress | None, live: bool = True) -> tuple[str, str, float | None]:
+    """(phase/message, items·bytes·speed·ETA, fraction done or None) for a progress snapshot;
+    speed and ETA only while the job runs (``live``): a paused or waiting job has neither."""
     if p is None:
         return "", "", None
     phase = p.phase or ""
@@ -71,24 +87,25 @@ def progress_texts(p: Progress | None) -> tuple[str, str, float | None]:
     parts = []
     done, total = p.done or 0, p.total
     if total:
-        parts.append(f"{human_count(done)} / {human_count(total)} items")
+        parts.append(f"{human_count(done)} / {plural(total, 'item')}")
     elif done:
-        parts.append(f"{human_count(done)} items")
+        parts.append(plural(done, "item"))
     bdone, btotal = p.bytes_done or 0, p.bytes_total
     if btotal:
         parts.append(f"{human_size(bdone)} / {human_size(btotal)}")
     elif bdone:
         parts.append(human_size(bdone))
-    rate = human_rate(p.rate, p.rate_unit or "items")
+    rate = human_rate(p.rate, p.rate_unit or "items") if live else ""
     if rate:
         parts.append(rate)
-    if p.eta_seconds is not None:
+    if live and p.eta_seconds is not None:
         parts.append(f"{human_duration(p.eta_seconds)} left")
     return head, " · ".join(parts), p.fraction
 
 
 class JobRow(QFrame):
-    """One active job."""
+    """One active job, on one line: title, phase, bar, figures, state and its buttons (texts that do
+    not fit end in "…" and show whole in their tooltips)."""
 
     def __init__(self, info: JobInfo, services: AppServices, parent: QWidget | None = None):
         super().__init__(parent)
@@ -100,19 +117,19 @@ class JobRow(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         style = self.style()
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title = ElidedLabel()
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
         self.state = QLabel()
-        self.phase = QLabel()
-        self.phase.setTextFormat(Qt.TextFormat.PlainText)
-        self.stats = QLabel()
-        self.stats.setTextFormat(Qt.TextFormat.PlainText)
+        # the usual states take the same room: the bars of the rows line up
+        self.state.setMinimumWidth(self.state.fontMetrics().horizontalAdvance("Running") + 8)
+        self.phase = ElidedLabel()
+        self.stats = ElidedLabel()
         self.bar = QProgressBar()
-        self.bar.setTextVisible(True)
-        self.bar.setMaximumHeight(16)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedWidth(BAR_WIDTH)
+        self.bar.setMaximumHeight(14)
         self.errors = QToolButton()
         self.errors.setAutoRaise(True)
         self.errors.clicked.connect(self._show_errors)
@@ -125,22 +142,17 @@ class JobRow(QFrame):
         self.cancel_button.setToolTip("Cancel this job")
         self.cancel_button.clicked.connect(lambda: self.services.cancel(self.job_id))
 
-        top = QHBoxLayout()
-        top.setSpacing(4)
-        top.addWidget(self.title, 1)
-        top.addWidget(self.state)
-        top.addWidget(self.errors)
-        top.addWidget(self.pause_button)
-        top.addWidget(self.cancel_button)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.phase, 1)
-        bottom.addWidget(self.stats)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 6)
-        layout.setSpacing(2)
-        layout.addLayout(top)
-        layout.addWidget(self.bar)
-        layout.addLayout(bottom)
+        line = QHBoxLayout(self)
+        line.setContentsMargins(6, 1, 4, 1)
+        line.setSpacing(8)
+        line.addWidget(self.title, 3)
+        line.addWidget(self.phase, 3)
+        line.addWidget(self.bar)
+        line.addWidget(self.stats, 3)
+        line.addWidget(self.state)
+        line.addWidget(self.errors)
+        line.addWidget(self.pause_button)
+        line.addWidget(self.cancel_button)
         self.set_info(info)
 
     def set_info(self, info: JobInfo) -> None:
@@ -164,12 +176,12 @@ class JobRow(QFrame):
 
     def set_error_count(self, n: int) -> None:
         self.errors.setVisible(n > 0)
-        self.errors.setText(f"{n} error{'s' if n != 1 else ''}")
+        self.errors.setText(plural(n, "error"))
         self.errors.setToolTip("Show the problems this job skipped")
 
     def set_progress(self, p: Progress | None) -> None:
         self.progress = p
-        head, stats, fraction = progress_texts(p)
+        head, stats, fraction = progress_texts(p, live=self.info.status is JobStatus.RUNNING)
         self.phase.setText(head or ("Waiting for its turn" if self.info.status is JobStatus.QUEUED else ""))
         self.stats.setText(stats)
         if fraction is None:
@@ -226,7 +238,9 @@ def details_text(info: JobInfo) -> str:
         if info.started_at:
             lines.append(f"Took: {human_duration(info.finished_at - info.started_at)}")
     if info.interrupted:
-        lines.append(f"This job was {CRASH_NOTE} {info.interrupted} time(s) and continued from its last checkpoint.")
+        times = "once" if info.interrupted == 1 else f"{info.interrupted} times"
+        went_on = "could not continue" if info.status is JobStatus.FAILED else "continued from its last checkpoint"
+        lines.append(f"This job was {CRASH_NOTE} {times} and {went_on}.")
     if info.error:
         lines += ["", f"Error: {info.error}"]
     if info.output is not None:
@@ -243,14 +257,27 @@ def details_text(info: JobInfo) -> str:
     return "\n".join(lines)
 
 
-class JobHistoryModel(QAbstractTableModel):
-    """Finished jobs, newest first."""
+def in_history(info: JobInfo) -> bool:
+    """Jobs queued for on-demand work (thumbnails of what scrolls into view) stay out of the history."""
+    return not (isinstance(info.config, dict) and info.config.get("on_demand"))
 
-    HEADERS = ("Job", "Target", "Status", "Finished", "Errors")
+
+class JobHistoryModel(QAbstractTableModel):
+    """Finished jobs, newest first: what, on what (by name), how it ended, when."""
+
+    HEADERS = ("Job", "Target", "Status", "Finished")
+    COL_JOB, COL_TARGET, COL_STATUS, COL_FINISHED = range(4)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._jobs: list[JobInfo] = []
+        self.locations: Locations = {}
+
+    def set_locations(self, locations: Locations) -> None:
+        """Names of the library's locations (targets of index and thumbnail jobs are shown by them)."""
+        self.locations = locations
+        if self._jobs:
+            self.dataChanged.emit(self.index(0, self.COL_TARGET), self.index(len(self._jobs) - 1, self.COL_TARGET))
 
     def set_jobs(self, jobs: list[JobInfo]) -> None:
         self.beginResetModel()
@@ -293,14 +320,18 @@ class JobHistoryModel(QAbstractTableModel):
         j = self._jobs[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                job_title(j.name),
-                j.target,
-                status_text(j),
-                human_time(j.finished_at) if j.finished_at else "",
-                str(j.error_count) if j.error_count else "",
-            )[col]
+            if col == self.COL_JOB:
+                return job_title(j.name)
+            if col == self.COL_TARGET:
+                return target_label(j, self.locations)[0]
+            if col == self.COL_STATUS:
+                return short_status(j)
+            return short_time(j.finished_at)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.COL_TARGET:
+                return target_label(j, self.locations)[1]
+            if col == self.COL_FINISHED:
+                return human_time(j.finished_at) if j.finished_at else None
             return j.error or status_text(j)
         if role == Qt.ItemDataRole.UserRole:
             return j.id
@@ -308,28 +339,36 @@ class JobHistoryModel(QAbstractTableModel):
 
 
 class JobPanel(QWidget):
-    """Active jobs above, history below. Fed by the bridge's signals."""
+    """Active jobs, and (expanded) the history beside them. Fed by the bridge's signals.
 
-    activeChanged = Signal(int, object)  # number of active jobs, overall fraction (or None)
+    Compact, the panel is a strip of the active jobs, one line each (``strip_height``); expanded,
+    it also shows the history. The window decides how tall the panel is (``ui.job_pane``)."""
+
+    activeChanged = Signal(int, int, object)  # jobs running or waiting, jobs paused, overall fraction (or None)
+    stripChanged = Signal()  # the strip's height changes (a job came or went)
+    expandRequested = Signal(bool)  # the panel's own Hide button
+    offerWanted = Signal(list)  # JobInfo of the paused jobs, at start-up: offer to resume or discard them
 
     def __init__(self, services: AppServices, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setObjectName("job_panel")
         self.services = services
         self.rows: dict[int, JobRow] = {}
+        self.expanded = False
 
         self.empty = QLabel("No jobs running")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setEnabled(False)
         self._rows_box = QWidget()
         self._rows_layout = QVBoxLayout(self._rows_box)
-        self._rows_layout.setContentsMargins(4, 4, 4, 4)
-        self._rows_layout.setSpacing(4)
+        self._rows_layout.setContentsMargins(0, 0, 0, 0)
+        self._rows_layout.setSpacing(0)
         self._rows_layout.addWidget(self.empty)
         self._rows_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self._rows_box)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self._rows_box)
 
         self.history_model = JobHistoryModel(self)
         self.history = QTreeView()
@@ -339,15 +378,23 @@ class JobPanel(QWidget):
         self.history.setUniformRowHeights(True)
         self.history.setAlternatingRowColors(True)
         self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.history.header()
+        # the target takes what the short columns leave: nothing is pushed out of sight
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(JobHistoryModel.COL_TARGET, QHeaderView.ResizeMode.Stretch)
         self.history.doubleClicked.connect(self._details_of_index)
         self.details_button = QPushButton("Details…")
         self.details_button.clicked.connect(self._details_of_selection)
-        self.clear_button = QPushButton("Clear history")
-        self.clear_button.clicked.connect(self._clear)
+        self.clear_button = QPushButton("Clear History")
+        self.clear_button.clicked.connect(self._ask_clear)
+        self.clear_prompt: QMessageBox | None = None
+        self.hide_button = QPushButton("Hide")
+        self.hide_button.setObjectName("hide_history")
+        self.hide_button.setToolTip("Back to the strip of running jobs (Ctrl+J)")
+        self.hide_button.clicked.connect(lambda: self.expandRequested.emit(False))
         history_head = QHBoxLayout()
         label = QLabel("History")
         font = label.font()
@@ -356,50 +403,109 @@ class JobPanel(QWidget):
         history_head.addWidget(label, 1)
         history_head.addWidget(self.details_button)
         history_head.addWidget(self.clear_button)
-        history_box = QWidget()
-        hl = QVBoxLayout(history_box)
+        history_head.addWidget(self.hide_button)
+        self.history_box = QWidget()
+        hl = QVBoxLayout(self.history_box)
         hl.setContentsMargins(4, 4, 4, 4)
         hl.addLayout(history_head)
         hl.addWidget(self.history)
 
         active_box = QWidget()
         al = QVBoxLayout(active_box)
-        al.setContentsMargins(4, 4, 4, 4)
+        al.setContentsMargins(0, 0, 0, 0)
+        al.setSpacing(2)
         self.active_label = QLabel("Active jobs")
         self.active_label.setFont(font)
+        self.active_label.setContentsMargins(4, 4, 4, 0)
         al.addWidget(self.active_label)
-        al.addWidget(scroll, 1)
-        # side by side: the dock is wide and short at the bottom of the window
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(active_box)
-        split.addWidget(history_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([720, 480])
+        al.addWidget(self.scroll, 1)
+        # side by side when expanded: the panel is wide and short at the bottom of the window
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(active_box)
+        self.split.addWidget(self.history_box)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 1)
+        self.split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(split)
+        layout.addWidget(self.split)
+        self.set_expanded(False)
 
         services.bridge.jobEvent.connect(self._on_event)
         services.bridge.jobProgress.connect(self._on_progress)
-        self.reload()
+        services.locationsChanged.connect(self._load_locations)
+        self.reload(offer=True)
+
+    # -- compact strip / expanded ----------------------------------------------------------
+    def set_expanded(self, on: bool) -> None:
+        self.expanded = on
+        self.history_box.setVisible(on)
+        self.active_label.setVisible(on)
+        self.empty.setVisible(on and not self.rows)
+        bars = Qt.ScrollBarPolicy
+        self.scroll.setVerticalScrollBarPolicy(
+            bars.ScrollBarAsNeeded if on or len(self.rows) > STRIP_ROWS else bars.ScrollBarAlwaysOff
+        )
+
+    def strip_height(self) -> int:
+        """How tall the compact strip is: its jobs' lines (up to STRIP_ROWS), 0 with none."""
+        rows = list(self.rows.values())[:STRIP_ROWS]
+        return sum(r.sizeHint().height() for r in rows)
 
     # -- loading ---------------------------------------------------------------------------
-    def reload(self) -> None:
-        self.services.tasks.spawn(self.services.manager.list(limit=500), what="list jobs", done=self._loaded)
+    def reload(self, offer: bool = False, recovered: tuple[int, ...] = ()) -> None:
+        """List the jobs again. ``offer``: then offer the paused ones (``offerWanted``); ``recovered``:
+        the ids the engine found interrupted at start, said in the status bar when they resumed."""
+        self.services.tasks.spawn(
+            self.services.manager.list(limit=500),
+            what="list jobs",
+            done=lambda infos: self._loaded(infos, offer, recovered),
+        )
+        self._load_locations()
 
-    def _loaded(self, infos: list[JobInfo]) -> None:
-        self.history_model.set_jobs([i for i in infos if i.status in FINISHED])
-        for info in sorted((i for i in infos if i.status not in FINISHED), key=lambda i: i.id):
+    def _load_locations(self) -> None:
+        library = self.services.library
+
+        def read() -> dict[int, tuple[str, str]]:
+            conn = library.connect_reader()
+            try:
+                return {loc.id: (loc.name, loc.path) for loc in list_locations(conn=conn)}
+            except sqlite3.Error:
+                return {}
+            finally:
+                conn.close()
+
+        async def go() -> dict[int, tuple[str, str]]:
+            return await asyncio.to_thread(read)
+
+        self.services.tasks.spawn(go(), what="location names", done=self.history_model.set_locations)
+
+    def _loaded(self, infos: list[JobInfo], offer: bool = False, recovered: tuple[int, ...] = ()) -> None:
+        if not shiboken6.isValid(self):  # the list came back after the window was closed
+            return
+        infos = [i for i in infos if not is_background(i.name, i.target)]
+        self.history_model.set_jobs([i for i in infos if i.status in FINISHED and in_history(i)])
+        active = sorted((i for i in infos if i.status not in FINISHED), key=lambda i: i.id)
+        for info in active:
             self._upsert(info)
         self._emit_active()
+        resumed = [i for i in active if i.id in recovered and i.status in (JobStatus.QUEUED, JobStatus.RUNNING)]
+        if resumed:
+            names = ", ".join(job_title(i.name) for i in resumed[:3]) + (" …" if len(resumed) > 3 else "")
+            self.services.status.emit(f"Resumed {plural(len(resumed), 'job')} a crash interrupted: {names}")
+        if offer:
+            self.offerWanted.emit([i for i in active if i.status is JobStatus.PAUSED])
 
     def _upsert(self, info: JobInfo) -> None:
+        if is_background(info.name, info.target):
+            return
+        before = len(self.rows)
         if info.status in FINISHED:
             row = self.rows.pop(info.id, None)
             if row is not None:
                 row.deleteLater()
-            self.history_model.add(info)
+            if in_history(info):
+                self.history_model.add(info)
         else:
             row = self.rows.get(info.id)
             if row is None:
@@ -408,8 +514,10 @@ class JobPanel(QWidget):
                 self._rows_layout.insertWidget(self._rows_layout.count() - 1, row)
             else:
                 row.set_info(info)
-        self.empty.setVisible(not self.rows)
         self.active_label.setText(f"Active jobs ({len(self.rows)})" if self.rows else "Active jobs")
+        self.set_expanded(self.expanded)
+        if len(self.rows) != before:
+            self.stripChanged.emit()
         self._emit_active()
 
     # -- live events -----------------------------------------------------------------------
@@ -428,6 +536,7 @@ class JobPanel(QWidget):
         row = self.rows.get(event.job_id)
         if row is not None and event.kind in (EventKind.STARTED, EventKind.PAUSED, EventKind.RESUMED):
             row.set_status(JobStatus(event.status))  # instant feedback; the full record follows
+            self._emit_active()
         self.services.tasks.spawn(self.services.manager.info(event.job_id), what="job info", done=self._refreshed)
 
     def _refreshed(self, info: JobInfo | None) -> None:
@@ -436,19 +545,47 @@ class JobPanel(QWidget):
 
     def _emit_active(self) -> None:
         fractions = []
+        paused = 0
         for row in self.rows.values():
+            if row.info.status is JobStatus.PAUSED:
+                paused += 1
+                continue
             fraction = row.progress.fraction if row.progress is not None else None
             if fraction is not None:
                 fractions.append(fraction)
         overall = sum(fractions) / len(fractions) if fractions else None
-        self.activeChanged.emit(len(self.rows), overall)
+        self.activeChanged.emit(len(self.rows) - paused, paused, overall)
 
     # -- history ---------------------------------------------------------------------------
+    def _ask_clear(self) -> QMessageBox:
+        """Ask before clearing (not blocking: the answer arrives as a signal)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Clear History",
+            "Remove the finished jobs from the history?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("clear_history_prompt")
+        box.setInformativeText(
+            "The last result of each duplicate search and each validation is kept, so it can still be "
+            "shown; older results of the same search go."
+        )
+        clear = box.addButton("Clear History", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.buttonClicked.connect(lambda button: self._clear() if button is clear else None)
+        self.clear_prompt = box
+        box.open()
+        return box
+
     def _clear(self) -> None:
-        self.services.tasks.spawn(self.services.manager.clear_history(), what="clear history", done=self._cleared)
+        self.services.tasks.spawn(
+            self.services.manager.clear_history(keep_last_of=KEPT_RESULTS), what="clear history", done=self._cleared
+        )
 
     def _cleared(self, _n: int) -> None:
-        self.history_model.set_jobs([])
+        self.reload()  # what was kept
 
     def _details_of_selection(self) -> None:
         rows = self.history.selectionModel().selectedRows()

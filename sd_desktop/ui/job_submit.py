@@ -3,11 +3,14 @@ engine's ``JobManager.submit`` out, and a follow-up once the job finished (refre
 open the results, push an undo command).
 
 The submitter also owns the undo stack and is the undo commands' ``JobSink``: undo and redo of a
-copy, move or trash are jobs queued here like any other.
+copy, move or trash are jobs queued here like any other (and the rename that ends the undo of a
+move that kept both names).
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +18,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from sd_desktop import paths
 from sd_desktop.jobs import JobEvent, JobInfo, JobStatus
+from sd_desktop.ops.files.fsops import rename_noreplace
 from sd_desktop.ui.services import AppServices
 
 UNDO_LIMIT = 50
@@ -51,8 +56,28 @@ class JobSubmitter(QObject):
 
         self.services.tasks.spawn(go(), what=what)
 
-    def submit_job(self, config: Any, what: str) -> None:  # undo.JobSink
-        self.submit(config, what, on_done=self.refresh_after)
+    def submit_job(self, config: Any, what: str, on_done: Callable[[JobInfo], None] | None = None) -> None:
+        """undo.JobSink: queue an undo's or redo's job; the folder is shown again once it finished."""
+
+        def done(info: JobInfo) -> None:
+            self.refresh_after()
+            if on_done is not None:
+                on_done(info)
+
+        self.submit(config, what, on_done=done)
+
+    def rename_path(self, src: bytes, dst: bytes) -> None:
+        """undo.JobSink: rename ``src`` to ``dst`` off the event loop, never over a file."""
+
+        async def go() -> None:
+            try:
+                await asyncio.to_thread(rename_noreplace, src, dst)
+            except OSError as exc:
+                name = paths.display(os.path.basename(dst))
+                self.services.status.emit(f"{paths.display(src)} was not renamed back to {name}: {exc.strerror}")
+            self.refresh_after()
+
+        self.services.tasks.spawn(go(), what=f"rename {paths.display(os.path.basename(src))}")
 
     def refresh_after(self, _info: JobInfo | None = None) -> None:
         self.refresh()

@@ -1,5 +1,6 @@
-"""The main window: sidebar | content pane (breadcrumb, list/grid, filter), job panel and results
-docks, menus and status bar. It builds the parts that act on files (``file_ops``, ``rename``,
+"""The main window: sidebar | main area (the files, and results as tabs beside them), the job
+panel as a strip below (``job_pane``), menus and status bar; the first-launch page when the
+library holds no folder yet. It builds the parts that act on files (``file_ops``, ``rename``,
 ``results_tabs``, ``copy_conflicts``, drops, context menus), creates its menus and hands them to
 ``file_menus`` to fill; it holds no engine logic of its own."""
 
@@ -15,20 +16,23 @@ from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QDockWidget,
     QFileDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
     QProgressBar,
     QSplitter,
+    QStackedWidget,
     QStyle,
     QSystemTrayIcon,
     QToolBar,
     QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from sd_desktop import paths
+from sd_desktop.enums import EntryKind
 from sd_desktop.jobs import FINISHING_KINDS, EventKind, JobEvent
 from sd_desktop.library.browse import KIND_DIR, R_KIND, R_PATH
 from sd_desktop.ops.indexing.job import IndexerJob
@@ -43,9 +47,11 @@ from sd_desktop.ui.drop_filter import DropFilter, DropHandler
 from sd_desktop.ui.file_clipboard import FileClipboard
 from sd_desktop.ui.file_menus import fill_edit_menu, fill_files_menu, fill_tools_menu, register_file_actions
 from sd_desktop.ui.file_ops import FileOperations
+from sd_desktop.ui.folder_watch import FolderWatch
 from sd_desktop.ui.formatting import human_count, human_duration, human_size, plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.inline_rename import InlineRename
+from sd_desktop.ui.job_pane import JobPane
 from sd_desktop.ui.job_panel import JobPanel, job_title
 from sd_desktop.ui.job_submit import JobSubmitter
 from sd_desktop.ui.location_input import TypedLocation, resolve_typed_location
@@ -54,12 +60,16 @@ from sd_desktop.ui.pathbar import PathBar
 from sd_desktop.ui.prompts import Prompts
 from sd_desktop.ui.rename import Renamer
 from sd_desktop.ui.results_tabs import ResultTabs
-from sd_desktop.ui.services import AppServices, trash_folder
+from sd_desktop.ui.resume_offer import ResumeOffer
+from sd_desktop.ui.services import AppServices, is_background, trash_folder
 from sd_desktop.ui.settings import get_bool, get_int, open_settings
 from sd_desktop.ui.sidebar import PathRole as SidebarPathRole
 from sd_desktop.ui.sidebar import Sidebar
+from sd_desktop.ui.trash_page import TrashPage
+from sd_desktop.ui.welcome import WelcomePage
 
 LONG_JOB_SECONDS = 10.0
+SIDEBAR_WIDTH = 240  # px: the sidebar's first width, until the user drags it
 SELECT_AFTER_SECONDS = 10.0  # how long a new or renamed item is awaited in the listing (re-indexing)
 OUTCOME_TEXT = {EventKind.COMPLETED: "finished", EventKind.FAILED: "failed", EventKind.CANCELLED: "cancelled"}
 
@@ -87,6 +97,7 @@ class MainWindow(QMainWindow):
         self.model.loadFailed.connect(self._load_failed)
         self.model.thumbnailsWanted.connect(services.request_thumbnails)
         self.model.rowsInserted.connect(lambda *_: self._update_selection())  # the count shows while loading
+        self.folder_watch = FolderWatch(self.model, services, self)
         self.model.rowsInserted.connect(self._rows_arrived)
         self.content = ContentView(self.model)
         self.content.activated.connect(self._activate_row)
@@ -111,21 +122,38 @@ class MainWindow(QMainWindow):
         self._filter_timer.timeout.connect(lambda: self.model.set_filter(self.filter.text().strip()))
         self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.pages = QStackedWidget()  # the folder's contents, the Trash, or the first-launch page
+        self.pages.addWidget(self.content)
+        self.welcome = WelcomePage()
+        self.welcome.addRequested.connect(self.add_location_dialog)
+        self.welcome.foldersDropped.connect(self._add_dropped_locations)
+        self.pages.addWidget(self.welcome)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)  # sidebar | main area (added with the results)
+        self.splitter.setObjectName("side_split")
         self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.content)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([260, 900])
-        self.setCentralWidget(self.splitter)
 
         self.jobs = JobPanel(services)
         self.jobs.activeChanged.connect(self._jobs_changed)
-        self.job_dock = QDockWidget("Jobs", self)
-        self.job_dock.setObjectName("jobs_dock")
-        self.job_dock.setWidget(self.jobs)
-        self.job_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.job_dock)
+        self.resume_offer = ResumeOffer(services)  # jobs waiting for the user's yes, above everything
+        self.jobs.offerWanted.connect(self.resume_offer.offer)
+        # the files above, the job panel below: a strip of the running jobs, or the history
+        self.vsplit = QSplitter(Qt.Orientation.Vertical)
+        self.vsplit.setObjectName("jobs_split")
+        self.vsplit.addWidget(self.splitter)
+        self.vsplit.addWidget(self.jobs)
+        self.vsplit.setStretchFactor(0, 1)
+        self.vsplit.setStretchFactor(1, 0)
+        self.vsplit.setChildrenCollapsible(False)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.resume_offer)
+        column.addWidget(self.vsplit, 1)
+        self.setCentralWidget(central)
+        self.job_pane = JobPane(self.vsplit, self.jobs, self)
+        services.locationAdded.connect(self._location_added)
+        self.sidebar.loaded.connect(self._sidebar_loaded)
 
         # what acts on files: each part gets what it needs, nothing reaches into the window
         self.prompts = Prompts(self, lambda: self.current_path)
@@ -142,8 +170,13 @@ class MainWindow(QMainWindow):
         self.result_tabs = ResultTabs(
             services, self.job_submit, self.targets, self.prompts, self.file_ops, self.icons, self
         )
+        self._build_main_area()
         self.copy_conflicts = ConflictPrompter(services, self)
         self.drops = DropHandler(self.file_ops, self.targets, self)
+        self.trash_page = TrashPage(services, self.job_submit, self.prompts, self.icons, self)
+        self.pages.addWidget(self.trash_page.view)
+        self.targets.page_selection = self.trash_page.selection
+        self.trash_page.loaded.connect(lambda _l: self._update_selection())
 
         self.actions = ActionRegistry(self)
         self._build_actions()
@@ -160,6 +193,8 @@ class MainWindow(QMainWindow):
         self.action_states = ActionStates(self.actions, self.targets, lambda: self.clipboard.available)
         self.clipboard.availableChanged.connect(lambda _on: self.action_states.update())
         self.content.selectionChanged.connect(self.action_states.update)
+        self.trash_page.view.tree.selectionModel().selectionChanged.connect(lambda *_: self.action_states.update())
+        self.trash_page.loaded.connect(lambda _l: self.action_states.update())
         self.action_states.update()
         self.context_menus = ContextMenus(self.actions, self.targets, self.model, self.content, self.sidebar, self)
         self._build_menus_and_toolbar()
@@ -169,11 +204,6 @@ class MainWindow(QMainWindow):
         services.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         services.bridge.jobEvent.connect(self._job_event)
         self._restore_settings()
-        # docked after the saved layout is restored, as a dock it does not know: the pane starts
-        # hidden and opens with the first results
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.result_tabs.dock)
-        self.tabifyDockWidget(self.job_dock, self.result_tabs.dock)
-        self.result_tabs.dock.hide()
         self._connect_file_views()
         self.content.current_view().setFocus()  # the keys act on the files from the start
 
@@ -187,7 +217,11 @@ class MainWindow(QMainWindow):
         a["up"].setShortcuts([QKeySequence("Alt+Up"), QKeySequence("Backspace")])
         a.add("home", "Home", lambda: self.open_path(os.path.expanduser("~")), shortcut="Alt+Home")
         a.add(
-            "refresh", "Refresh", self.model.refresh, shortcut=S.Refresh, icon=style.standardIcon(sp.SP_BrowserReload)
+            "refresh",
+            "Refresh",
+            lambda: self.model.refresh(),
+            shortcut=S.Refresh,
+            icon=style.standardIcon(sp.SP_BrowserReload),
         )
         a.add("open_folder", "Open Folder…", self.open_folder_dialog, shortcut=S.Open)
         # Ctrl+D bookmarks a folder in Dolphin and Nautilus; Ctrl+Shift+N is New Folder there
@@ -216,9 +250,15 @@ class MainWindow(QMainWindow):
         )
         view_list.setChecked(True)
         a.add("show_hidden", "Show Hidden Files", self._toggle_hidden, shortcut="Ctrl+H", checkable=True)
-        toggle = self.job_dock.toggleViewAction()
-        toggle.setText("Job Panel")
-        toggle.setShortcut(QKeySequence("Ctrl+J"))
+        job_panel = a.add(
+            "job_panel",
+            "Job Panel",
+            self.job_pane.set_expanded,
+            shortcut="Ctrl+J",
+            checkable=True,
+            tip="Show the job history beside the running jobs",
+        )
+        self.job_pane.expandedChanged.connect(job_panel.setChecked)
         self._view_grid, self._view_list = view_grid, view_list
 
     def _build_menus_and_toolbar(self) -> None:
@@ -246,7 +286,7 @@ class MainWindow(QMainWindow):
         m.addAction(a["show_hidden"])
         m.addAction(a["refresh"])
         m.addSeparator()
-        m.addAction(self.job_dock.toggleViewAction())
+        m.addAction(a["job_panel"])
         m = bar.addMenu("&Go")
         for key in ("back", "forward", "up", "home"):
             m.addAction(a[key])
@@ -285,6 +325,15 @@ class MainWindow(QMainWindow):
             lambda pos: self.result_tabs.show_history_menu(history, self.jobs.history_model, pos)
         )
 
+    def _build_main_area(self) -> None:
+        """The files as the first tab of the main area; results open as tabs beside them."""
+        self.result_tabs.set_files_page(self.pages)
+        self.splitter.addWidget(self.result_tabs.tabs)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([SIDEBAR_WIDTH, 1000])
+
     def _folder_under(self, view: QAbstractItemView, pos: QPoint) -> bytes | None:
         """Where a drop at ``pos`` of a content view goes: the folder row under it, else the folder shown."""
         index = view.indexAt(pos)
@@ -299,7 +348,9 @@ class MainWindow(QMainWindow):
         return index.data(SidebarPathRole) if index.isValid() else None
 
     def _refresh_folder(self) -> None:
-        if self._path is not None:
+        if self.trash_page.active:
+            self.trash_page.reload()
+        elif self._path is not None:
             self.model.refresh()
 
     def _build_status_bar(self) -> None:
@@ -311,7 +362,8 @@ class MainWindow(QMainWindow):
         self.job_label = QToolButton()
         self.job_label.setObjectName("job_indicator")
         self.job_label.setAutoRaise(True)
-        self.job_label.clicked.connect(lambda: self.job_dock.setVisible(not self.job_dock.isVisible()))
+        self.job_label.setToolTip("Show or hide the job history (Ctrl+J)")
+        self.job_label.clicked.connect(self.job_pane.toggle)
         self.job_bar = QProgressBar()
         self.job_bar.setMaximumWidth(120)
         self.job_bar.setMaximumHeight(14)
@@ -320,7 +372,7 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.selection_label)
         sb.addPermanentWidget(self.job_bar)
         sb.addPermanentWidget(self.job_label)
-        self._jobs_changed(0, None)
+        self._jobs_changed(0, 0, None)
 
     def _make_tray(self) -> QSystemTrayIcon | None:
         if not QSystemTrayIcon.isSystemTrayAvailable():
@@ -343,16 +395,60 @@ class MainWindow(QMainWindow):
             self.inline_rename.cancel()
         self._path = raw
         self.path_bar.set_path(raw)
-        self.setWindowTitle(f"{paths.display(os.path.basename(raw) or raw)} — sd_desktop")
+        self.sidebar.highlight(raw)
+        self.result_tabs.show_files()
+        in_trash = raw == trash_folder()  # the Trash place: every trash, as the Trash view
+        self.pages.setCurrentWidget(self.trash_page.view if in_trash else self.content)
+        self.trash_page.set_active(in_trash)
+        name = "Trash" if in_trash else paths.display(os.path.basename(raw) or raw)
+        self.setWindowTitle(f"{name} — sd_desktop")
         self.selection_label.setText("Loading…")
         self.content.set_placeholder(None)
-        self.model.open_path(raw)
+        if not in_trash:
+            self.model.open_path(raw)
         self.action_states.update()
         self._update_nav()
+
+    def jobs_recovered(self, ids: list[int]) -> None:
+        """After the engine's crash recovery at start: show the jobs as recovered, say which resumed
+        on their own, and offer the ones that wait (paused, or a delete or move a crash stopped)."""
+        self.jobs.reload(offer=True, recovered=tuple(ids))
 
     @property
     def current_path(self) -> bytes | None:
         return self._path
+
+    def open_start(self) -> None:
+        """What the window shows at start, unless it was told a folder: the last folder shown, or,
+        at the first launch, the page that says to add a folder."""
+        if self._path is not None:
+            return  # a location added at start opened already
+        last = self.last_path()
+        if last is not None:
+            self.open_path(last)
+        else:
+            self.show_welcome()
+
+    def show_welcome(self) -> None:
+        self.pages.setCurrentWidget(self.welcome)
+        self.trash_page.set_active(False)
+        self.result_tabs.show_files()
+        self.setWindowTitle("sd_desktop")
+        self.selection_label.setText("")
+        self.sidebar.highlight(None)
+
+    def _location_added(self, folder: bytes, _location_id: int) -> None:
+        self.open_path(folder)  # the user added it to look at it
+
+    def _add_dropped_locations(self, folders: list[bytes]) -> None:
+        for folder in folders:  # each is opened once added (locationAdded)
+            self.services.spawn_add_location(folder)
+
+    def _sidebar_loaded(self) -> None:
+        """Locations added elsewhere (the command line) while the first-launch page shows: open one."""
+        locations = self.sidebar.model.locations
+        if self.pages.currentWidget() is self.welcome and self._path is None and locations:
+            self.open_path(locations[0].path)
 
     def go_back(self) -> None:
         if self._back:
@@ -378,13 +474,13 @@ class MainWindow(QMainWindow):
         self.actions["up"].setEnabled(self._path is not None and os.path.dirname(self._path) != self._path)
 
     def _activate_row(self, row: int) -> None:
-        """Enter or a double-click: a folder opens here, files in their applications."""
+        """Double-click or Enter: a folder (or a link to one, kept as the path shown) opens here, a
+        file in its default application."""
         entry = self.model.entry(row)
-        if entry[R_KIND] == KIND_DIR:
+        if entry[R_KIND] == KIND_DIR or (entry[R_KIND] == EntryKind.SYMLINK and os.path.isdir(entry[R_PATH])):
             self.open_path(entry[R_PATH])
-            return
-        chosen = [e for e in self.targets.selected_entries() if e[R_KIND] != KIND_DIR]
-        self.file_ops.open_default([e[R_PATH] for e in chosen] if entry in chosen else [entry[R_PATH]])
+        else:
+            self.file_ops.open_default([entry[R_PATH]])
 
     def _rows_arrived(self, _parent: object, first: int, _last: int) -> None:
         """The first rows of a folder: give the list a current item (the folder just left, when
@@ -476,8 +572,6 @@ class MainWindow(QMainWindow):
         self.content.set_placeholder(f"No items match “{needle}”" if needle and not total else None)
 
     def _load_failed(self, message: str) -> None:
-        if self._path is not None and self._path == trash_folder() and not os.path.isdir(self._path):
-            message = "The Trash is empty"  # the freedesktop trash folder appears with the first deleted file
         self.statusBar().showMessage(message, 10000)
         self.selection_label.setText(message)
 
@@ -511,6 +605,9 @@ class MainWindow(QMainWindow):
 
     # -- status bar ------------------------------------------------------------------------
     def _update_selection(self) -> None:
+        if self.trash_page.active:
+            self.selection_label.setText(self.trash_page.summary())
+            return
         rows = self.content.selected_rows()
         total = self.model.total
         if rows:
@@ -524,9 +621,12 @@ class MainWindow(QMainWindow):
             text = plural(total or 0, "item")
         self.selection_label.setText(text)
 
-    def _jobs_changed(self, active: int, fraction: float | None) -> None:
+    def _jobs_changed(self, active: int, paused: int, fraction: float | None) -> None:
+        parts = [f"{plural(active, 'job')} running"] if active else []
+        if paused:
+            parts.append(f"{human_count(paused)} paused")
+        self.job_label.setText(", ".join(parts) or "No jobs")
         if active:
-            self.job_label.setText(f"{plural(active, 'job')} running")
             self.job_bar.show()
             if fraction is None:
                 self.job_bar.setRange(0, 0)
@@ -534,7 +634,6 @@ class MainWindow(QMainWindow):
                 self.job_bar.setRange(0, 100)
                 self.job_bar.setValue(int(fraction * 100))
         else:
-            self.job_label.setText("No jobs")
             self.job_bar.hide()
 
     def _job_event(self, event: JobEvent) -> None:
@@ -542,6 +641,11 @@ class MainWindow(QMainWindow):
             self._job_started.setdefault(event.job_id, time.monotonic())
             return
         if event.kind not in FINISHING_KINDS:
+            return
+        if is_background(event.name, event.target):  # the folder shown, brought up to date
+            self._job_started.pop(event.job_id, None)
+            if event.kind == EventKind.COMPLETED and self._path is not None:
+                self.model.refresh(sync=False)
             return
         # the "… queued" message of the job must not outlive it
         kind = EventKind(event.kind)
@@ -551,7 +655,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 10000)
         started = self._job_started.pop(event.job_id, None)
         if event.name == IndexerJob.NAME and kind is EventKind.COMPLETED and self._path is not None:
-            self.model.refresh()  # the folder may now be in the library
+            self.model.refresh(sync=False)  # the folder may now be in the library
         long_job = started is not None and time.monotonic() - started >= LONG_JOB_SECONDS
         if long_job and self.tray is not None and not self.isActiveWindow():
             took = human_duration(time.monotonic() - started)
@@ -569,8 +673,7 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
-        else:
-            self.resizeDocks([self.job_dock], [210], Qt.Orientation.Vertical)
+        self.job_pane.restore(s)
         header = s.value("view/header")
         if isinstance(header, QByteArray) and not header.isEmpty():
             self.content.list.horizontalHeader().restoreState(header)
@@ -587,6 +690,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("window/splitter", self.splitter.saveState())
+        self.job_pane.save(s)
         s.setValue("view/header", self.content.list.horizontalHeader().saveState())
         s.setValue("view/mode", self.content.mode)
         s.setValue("view/show_hidden", self.actions["show_hidden"].isChecked())
@@ -606,7 +710,10 @@ class MainWindow(QMainWindow):
 
     def dispose(self) -> None:
         """Stop background loaders before the library closes."""
+        self.folder_watch.close()
         self.model.close()
+        self.result_tabs.close_all()
+        self.trash_page.close()
         self.sidebar.close_runner()
         if self.tray is not None:
             self.tray.hide()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from sd_desktop import paths
-from sd_desktop.ops.files.copy.fsops import rename_noreplace
+from sd_desktop.ops.files.fsops import rename_noreplace
 from sd_desktop.ops.indexing.config import IndexScope
 from sd_desktop.ui.action_targets import ActionTargets
 from sd_desktop.ui.file_ops import FileOperations

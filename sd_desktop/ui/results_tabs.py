@@ -1,7 +1,8 @@
-"""Find duplicates and Validate, and their results as tabs of the "Results" dock: the duplicates
-view (guarded trash / delete / move of the marked copies, export) and the validation view
-(re-validate, export); stored results reopen from the job history's menu or the Tools menu (they
-survive a restart).
+"""Find duplicates and Validate, and their results as tabs of the window's main area, beside the
+"Files" tab (the tab bar shows only while results are open): the duplicates view (guarded trash /
+delete / move of the marked copies, export, a preview of the selected picture) and the validation
+view (re-validate, export); stored results reopen from the job history's menu or the Tools menu
+(they survive a restart). The size the user gives the duplicates view's preview is remembered.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ import asyncio
 import os
 import sqlite3
 from dataclasses import replace
+from functools import partial
 
-from PySide6.QtCore import QObject, QPoint, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QTreeView, QWidget
+from PySide6.QtCore import QByteArray, QObject, QPoint
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMainWindow, QMenu, QTabBar, QTabWidget, QTreeView, QWidget
 
 from sd_desktop import paths
 from sd_desktop.jobs import JobInfo, JobStatus
 from sd_desktop.library.browse import content_ids
 from sd_desktop.library.locations import list_locations
-from sd_desktop.ops.files.copy.config import ConflictPolicy
+from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateDetectionJob
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationJob, ValidationMode
@@ -28,6 +31,7 @@ from sd_desktop.ui.dialogs.confirm_delete import ConfirmDeleteDialog
 from sd_desktop.ui.dialogs.find_duplicates import FindDuplicatesDialog
 from sd_desktop.ui.dialogs.validate import ValidateDialog
 from sd_desktop.ui.file_ops import FileOperations
+from sd_desktop.ui.formatting import plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.job_panel import JobHistoryModel
 from sd_desktop.ui.job_submit import JobSubmitter
@@ -37,11 +41,13 @@ from sd_desktop.ui.results.duplicates_view import DuplicatesView
 from sd_desktop.ui.results.validation_model import ValidationModel
 from sd_desktop.ui.results.validation_view import ValidationView
 from sd_desktop.ui.services import AppServices
+from sd_desktop.ui.settings import open_settings
+from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_trash
 
 THUMBNAIL_LOOKUP_LIMIT = 5000  # duplicate files whose thumbnails are looked up (a big result shows its top)
 RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
 STORED_RESULTS_SEARCHED = 200  # latest jobs searched for the last results of a kind
-RESULTS_HEIGHT = 420
+PREVIEW_SPLIT_KEY = "layout/duplicates_preview"
 
 
 class ResultTabs(QObject):
@@ -67,14 +73,33 @@ class ResultTabs(QObject):
         self.views: list[QWidget] = []
         self.history_menu: QMenu | None = None
 
-        self.tabs = QTabWidget()
+        self.files_page: QWidget | None = None
+        self.settings = open_settings()
+        self.tabs = QTabWidget()  # the window's main area
         self.tabs.setObjectName("results_tabs")
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
+        self.tabs.setTabBarAutoHide(True)  # one tab (the files): no tab bar
         self.tabs.tabCloseRequested.connect(self._close_tab)
-        self.dock = QDockWidget("Results", window)  # the window docks it
-        self.dock.setObjectName("results_dock")
-        self.dock.setWidget(self.tabs)
+        self.results_action = QAction("Results", self)  # Tools › Results: back to the latest results
+        self.results_action.setEnabled(False)
+        self.results_action.triggered.connect(self.show_results)
+
+    def set_files_page(self, page: QWidget, title: str = "Files") -> None:
+        """The first tab, which never closes: the folder's contents (or the Trash)."""
+        self.files_page = page
+        self.tabs.insertTab(0, page, title)
+        self.tabs.tabBar().setTabButton(0, QTabBar.ButtonPosition.RightSide, None)
+        self.tabs.tabBar().setTabButton(0, QTabBar.ButtonPosition.LeftSide, None)
+        self.tabs.setCurrentIndex(0)
+
+    def show_files(self) -> None:
+        if self.files_page is not None:
+            self.tabs.setCurrentWidget(self.files_page)
+
+    def show_results(self) -> None:
+        if self.views:
+            self.tabs.setCurrentWidget(self.views[-1])
 
     # -- find duplicates / validate --------------------------------------------------------
     def find_duplicates(self) -> FindDuplicatesDialog:
@@ -108,25 +133,36 @@ class ResultTabs(QObject):
         self.views.append(view)
         i = self.tabs.addTab(view, title)
         self.tabs.setCurrentIndex(i)
-        self.dock.show()
-        self.dock.raise_()
-        self.window.resizeDocks([self.dock], [RESULTS_HEIGHT], Qt.Orientation.Vertical)
+        self.results_action.setEnabled(True)
 
     def _close_tab(self, index: int) -> None:
         view = self.tabs.widget(index)
+        if view is None or view is self.files_page:
+            return
         self.tabs.removeTab(index)
         if view in self.views:
             self.views.remove(view)
-        if view is not None:
-            view.deleteLater()
-        if not self.tabs.count():
-            self.dock.hide()
+        if isinstance(view, DuplicatesView):
+            self.settings.setValue(PREVIEW_SPLIT_KEY, view.split.saveState())
+            view.dispose()
+        view.deleteLater()
+        self.results_action.setEnabled(bool(self.views))
+
+    def close_all(self) -> None:
+        """The window closes: stop the views' loaders (the preview's size was kept as it moved)."""
+        for view in self.views:
+            if isinstance(view, DuplicatesView):
+                view.dispose()
 
     # -- duplicates ------------------------------------------------------------------------
     def open_duplicates(self, job_id: int | None, output: dict) -> DuplicatesView:
         model = DuplicatesModel(output, self.icons, self._locations(), self.services.thumbnails)
-        view = DuplicatesView(model, job_id)
+        view = DuplicatesView(model, job_id, library=self.library)
         model.setParent(view)
+        split = self.settings.value(PREVIEW_SPLIT_KEY)
+        if isinstance(split, QByteArray) and not split.isEmpty():
+            view.split.restoreState(split)
+        view.split.splitterMoved.connect(lambda *_: self.settings.setValue(PREVIEW_SPLIT_KEY, view.split.saveState()))
         view.trashRequested.connect(lambda items: self._delete_guarded(view, items, permanent=False))
         view.deleteRequested.connect(lambda items: self._delete_guarded(view, items, permanent=True))
         view.moveRequested.connect(lambda items: self._move_marked(view, items))
@@ -166,13 +202,17 @@ class ResultTabs(QObject):
 
         def done(info: JobInfo) -> None:
             self.jobs.refresh_after()
-            if info.status is JobStatus.FAILED:
-                view.show_message(f"Nothing was deleted: {info.error}")
-            elif info.output is not None:
+            # a job that failed every file still has its outcomes (why each copy was kept): show them
+            if info.output is not None:
                 view.show_outcomes(info.output.get("outcomes") or [], verb)
+                command = None if permanent else command_for_trash(self.jobs, info.output)
+                if command is not None:
+                    self.jobs.undo_stack.push(command)
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was deleted: {info.error}")
 
         def go() -> None:
-            self.jobs.submit(config, f"Remove {len(items)} duplicates", on_done=done)
+            self.jobs.submit(config, f"Remove {plural(len(items), 'duplicate')}", on_done=done)
 
         if not permanent:
             go()
@@ -196,14 +236,27 @@ class ResultTabs(QObject):
             else:
                 batches.append([raw])
 
-        def done(info: JobInfo) -> None:
+        configs = [
+            replace(dnd.copy_config(batch, os.fsencode(folder), True), on_conflict=ConflictPolicy.RENAME)
+            for batch in batches
+        ]
+        finished: list[tuple[CopyConfig, dict]] = []
+
+        def done(config: CopyConfig, info: JobInfo) -> None:
             self.jobs.refresh_after()
             if info.output is not None:
                 view.show_outcomes(info.output.get("outcomes") or [], "moved")
+            finished.append((config, info.output or {}))
+            if len(finished) == len(configs):  # the batches are one move: one undo step
+                pairs: list[tuple[bytes, bytes]] = []
+                for batch_config, output in finished:
+                    command = command_for_copy(self.jobs, batch_config, output)
+                    pairs += command.pairs if command is not None else []
+                if pairs:
+                    self.jobs.undo_stack.push(MoveCommand(self.jobs, pairs))
 
-        for batch in batches:
-            config = replace(dnd.copy_config(batch, os.fsencode(folder), True), on_conflict=ConflictPolicy.RENAME)
-            self.jobs.submit(config, f"Move {len(batch)} duplicates", on_done=done)
+        for config in configs:
+            self.jobs.submit(config, f"Move {plural(len(config.sources), 'duplicate')}", on_done=partial(done, config))
 
     # -- validation ------------------------------------------------------------------------
     def open_validation(self, job_id: int | None, output: dict) -> ValidationView:

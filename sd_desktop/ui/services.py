@@ -15,11 +15,15 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from sd_desktop import jobs, paths
+from sd_desktop.enums import JobStatus
 from sd_desktop.jobs import FINISHING_KINDS, JobManager
 from sd_desktop.library import Library
 from sd_desktop.library import locations as loc
+from sd_desktop.library.browse import FolderTarget
 from sd_desktop.ops.files.delete.freedesktop_trash import home_trash
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexMode
+from sd_desktop.ops.indexing.refresh import PRIORITY as REFRESH_PRIORITY
+from sd_desktop.ops.indexing.refresh import is_refresh, refresh_config
 from sd_desktop.ui.bridge import EngineBridge
 from sd_desktop.ui.tasks import TaskRunner
 from sd_desktop.ui.thumbnails import ThumbnailCache
@@ -33,9 +37,15 @@ def job_available(name: str) -> bool:
     return name in jobs.registered()
 
 
+def is_background(name: str, target: str) -> bool:
+    """A job the window runs for itself (a folder refresh): kept out of the job panel and History."""
+    return is_refresh(name, target)
+
+
 class AppServices(QObject):
     status = Signal(str)  # a message for the status bar
     locationsChanged = Signal()
+    locationAdded = Signal(bytes, int)  # the new location's folder (resolved) and id: the window opens it
 
     def __init__(
         self,
@@ -52,7 +62,6 @@ class AppServices(QObject):
         self.bridge = bridge
         self.tasks = tasks
         self.thumbnails = thumbnails
-        self._thumbs_requested: set[int] = set()
         tasks.failed.connect(self.status)
         self._last_invalidate = 0.0
         bridge.jobEvent.connect(self._on_event)
@@ -60,12 +69,17 @@ class AppServices(QObject):
     # -- locations -------------------------------------------------------------------------
     async def add_location(self, path: paths.PathLike, index_mode: str = "content") -> int | None:
         """Register ``path`` and queue its indexing; returns the location id (None on refusal)."""
+
+        def add() -> tuple[int, bytes]:
+            return loc.add_location(self.library, path, index_mode=index_mode), loc.normalize(path)
+
         try:
-            location_id = await asyncio.to_thread(loc.add_location, self.library, path, index_mode=index_mode)
+            location_id, folder = await asyncio.to_thread(add)
         except loc.LocationError as exc:
             self.status.emit(f"Cannot add location: {exc}")
             return None
         self.locationsChanged.emit()
+        self.locationAdded.emit(folder, location_id)
         await self.index_location(location_id)
         return location_id
 
@@ -96,6 +110,21 @@ class AppServices(QObject):
         self.locationsChanged.emit()
         self.status.emit("Location removed (files on disk are untouched)")
 
+    async def update_folder(self, target: FolderTarget) -> int | None:
+        """Have the library's rows of the folder shown brought up to date with the disk (a refresh:
+        not a job of the History); returns the job id, None when no location holds the folder."""
+        if target.location_id is None or not job_available(INDEXER):
+            return None
+        mode = await asyncio.to_thread(loc.index_mode_of, self.library, target.location_id)
+        config = refresh_config(target.location_id, target.path, mode)
+        job_id = await self.manager.submit(config, priority=REFRESH_PRIORITY)
+        # the same refresh, paused when the app last closed, is the one queued: it continues
+        await self.manager.resume(job_id)
+        return job_id
+
+    def spawn_update_folder(self, target: FolderTarget) -> None:
+        self.tasks.spawn(self.update_folder(target), what="update the folder's library rows")
+
     def spawn_add_location(self, path: paths.PathLike) -> None:
         self.tasks.spawn(self.add_location(path), what="add location")
 
@@ -120,11 +149,10 @@ class AppServices(QObject):
 
     # -- thumbnails ------------------------------------------------------------------------
     def request_thumbnails(self, entry_ids: list[int]) -> None:
-        """Ask the thumbnail job for the rows in view that have none (once per entry)."""
-        fresh = [i for i in entry_ids if i not in self._thumbs_requested]
+        """Ask the thumbnail job for the rows in view that have none (the cache asks once per content)."""
+        fresh = list(dict.fromkeys(entry_ids))
         if not fresh or not job_available(THUMBNAILER):
             return
-        self._thumbs_requested.update(fresh)
         from sd_desktop.ops.media.thumbnail.requests import request_thumbnails
 
         async def go() -> None:
@@ -138,8 +166,8 @@ class AppServices(QObject):
         if event.name == THUMBNAILER:
             now = time.monotonic()
             finished = event.kind in FINISHING_KINDS
-            if finished:
-                self._thumbs_requested.clear()
+            if finished and event.status == JobStatus.CANCELLED:
+                self.thumbnails.forget_requests()  # what it had not done yet may be asked for again
             # new sidecars land while the job runs: let fallback cells look again, at most once a second
             if finished or now - self._last_invalidate >= 1.0:
                 self._last_invalidate = now

@@ -2,7 +2,8 @@
 
 Totals come from ``library.locations.list_locations`` on a read connection of its own and the
 volume list from ``VolumeManager``, both on a worker thread; the model is a QStandardItemModel
-rebuilt when the results arrive.
+rebuilt when the results arrive. The row of the place holding the folder shown is highlighted
+(``highlight``): the deepest location, volume or place that contains it, none when none does.
 """
 
 from __future__ import annotations
@@ -157,6 +158,7 @@ class Sidebar(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self._runner = BackgroundRunner("sidebar", parent=self)
+        self._shown: bytes | None = None
 
         style = self.style()
         self.add_button = self._button(
@@ -207,7 +209,9 @@ class Sidebar(QWidget):
         current = self.selected_location()
         self.model.set_data(*result)
         self.view.expandAll()
-        if current is not None:
+        if self._shown is not None:
+            self.highlight(self._shown)
+        elif current is not None:
             self.select_location(current)
         self._update_buttons()
         self.loaded.emit()
@@ -223,6 +227,32 @@ class Sidebar(QWidget):
             if item.data(LocationRole) == location_id:
                 self.view.setCurrentIndex(item.index())
                 return
+
+    def highlight(self, path: bytes | None) -> None:
+        """Make the row of the place holding ``path`` current: the deepest one that contains it
+        (a location before a volume or place at the same folder); no row when none does."""
+        self._shown = path
+        best, depth = None, -1
+        for key in ("locations", "volumes", "places"):
+            section = self.model.section(key)
+            for r in range(section.rowCount()):
+                item = section.child(r)
+                root = item.data(PathRole)
+                if root is None or path is None or not paths.is_within(path, root):
+                    continue
+                if len(os.path.normpath(root)) > depth:
+                    best, depth = item, len(os.path.normpath(root))
+        if best is None:
+            self.view.selectionModel().clear()  # the current index too: nothing looks chosen
+        else:
+            self.view.setCurrentIndex(best.index())
+        self._update_buttons()
+
+    def highlighted(self) -> QStandardItem | None:
+        """The highlighted row's item (None when no row is)."""
+        index = self.view.currentIndex()
+        selected = self.view.selectionModel().isSelected(index) if index.isValid() else False
+        return self.model.itemFromIndex(index) if selected else None
 
     def _activate(self, index: QModelIndex) -> None:
         if index.data(KindRole) == "add":

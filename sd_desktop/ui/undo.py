@@ -2,28 +2,44 @@
 
 A command is pushed once its operation finished (so it knows what really happened): undo of a copy
 trashes the copies it made (a DeleteJob in trash mode, nothing is lost), undo of a move moves the
-files back (a FileCopyJob with ``move``), undo of a rename renames back, undo of a new folder trashes
-it. Redo runs the operation again. The first ``redo`` Qt calls on push does nothing: the operation already ran.
+files back (a FileCopyJob with ``move``; one that landed under another name, "Keep Both", is
+renamed back to its own name once there), undo of a trash restores exactly the items the delete
+job reported (a TrashRestoreJob; never over a file), undo of a rename renames back, undo of a new
+folder trashes it. Redo runs the operation again. The first ``redo`` Qt calls on push does nothing:
+the operation already ran.
 """
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
 from sd_desktop import paths
-from sd_desktop.ops.files.copy.config import CopyConfig
+from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
+from sd_desktop.ops.files.trash.job import OnConflict, TrashRestoreConfig
 from sd_desktop.ui.dnd import copy_config
+
+JobConfig = DeleteConfig | CopyConfig | TrashRestoreConfig
 
 
 class JobSink(Protocol):
-    """Queues the jobs of undo and redo (a typed job config, and what it does in a few words)."""
+    """Queues the jobs of undo and redo (a typed job config, and what it does in a few words);
+    ``on_done`` gets the finished job's record (a ``JobInfo``)."""
 
-    def submit_job(self, config: DeleteConfig | CopyConfig, what: str) -> None: ...
+    def submit_job(
+        self,
+        config: DeleteConfig | CopyConfig | TrashRestoreConfig,
+        what: str,
+        on_done: Callable[[Any], None] | None = None,
+    ) -> None: ...
+
+    def rename_path(self, src: bytes, dst: bytes) -> None: ...
 
 
 class RenameSink(Protocol):
@@ -78,7 +94,8 @@ class CopyCommand(_JobCommand):
 
 
 class MoveCommand(_JobCommand):
-    """Moved ``pairs`` (original path, new path); undo moves each back into its original folder."""
+    """Moved ``pairs`` (original path, new path); undo moves each back into its original folder,
+    under its original name."""
 
     def __init__(self, sink: JobSink, pairs: list[tuple[bytes, bytes]]):
         super().__init__(sink, f"Move {_what([s for s, _ in pairs])}")
@@ -86,17 +103,99 @@ class MoveCommand(_JobCommand):
 
     def _moves(self, back: bool) -> None:
         by_folder: dict[bytes, list[bytes]] = defaultdict(list)
-        for original, moved in self.pairs:
+        what = f"{'undo' if back else 'redo'}: {self.text()}"
+        for i, (original, moved) in enumerate(self.pairs):
             src, dst = (moved, original) if back else (original, moved)
-            by_folder[os.path.dirname(dst)].append(src)
+            if os.path.basename(src) == os.path.basename(dst):
+                by_folder[os.path.dirname(dst)].append(src)
+            elif back:
+                self._back_renamed(src, dst, what)
+            else:
+                self._again_renamed(i, src, os.path.dirname(dst), what)
         for folder, sources in by_folder.items():
-            self.sink.submit_job(copy_config(sources, folder, True), f"{'undo' if back else 'redo'}: {self.text()}")
+            self.sink.submit_job(copy_config(sources, folder, True), what)
+
+    def _back_renamed(self, moved: bytes, original: bytes, what: str) -> None:
+        """A move that kept both (landed as "name (1).ext"): move it back, then give it its name again."""
+        folder = os.path.dirname(original)
+        landed = os.path.join(folder, os.path.basename(moved))
+
+        def done(info: Any) -> None:
+            if _outcome_of(info, moved) == "moved":
+                self.sink.rename_path(landed, original)
+
+        self.sink.submit_job(copy_config([moved], folder, True), what, done)
+
+    def _again_renamed(self, i: int, original: bytes, folder: bytes, what: str) -> None:
+        """Redo of a kept-both move: the name is taken again, so it lands beside it once more."""
+
+        def done(info: Any) -> None:
+            target = _target_of(info, original)
+            if target is not None:
+                self.pairs[i] = (original, target)
+
+        config = replace(copy_config([original], folder, True), on_conflict=ConflictPolicy.RENAME)
+        self.sink.submit_job(config, what, done)
 
     def undo(self) -> None:
         self._moves(back=True)
 
     def do(self) -> None:
         self._moves(back=False)
+
+
+class TrashCommand(_JobCommand):
+    """Trashed ``pairs`` (original path, where it is in the trash); undo restores exactly those
+    items (beside anything that took their place meanwhile), redo trashes the originals again."""
+
+    def __init__(self, sink: JobSink, pairs: list[tuple[bytes, bytes]]):
+        super().__init__(sink, f"Move {_what([o for o, _ in pairs])} to the Trash")
+        self.pairs = pairs
+
+    def undo(self) -> None:
+        config = TrashRestoreConfig(items=[paths.to_path(t) for _o, t in self.pairs], on_conflict=OnConflict.BESIDE)
+        self.sink.submit_job(config, f"undo: {self.text()}")
+
+    def do(self) -> None:
+        def done(info: Any) -> None:  # the items are in the trash under names of the new run
+            again = dict(trash_pairs(getattr(info, "output", None) or {}))
+            self.pairs = [(o, again.get(o, t)) for o, t in self.pairs]
+
+        config = DeleteConfig(targets=[paths.to_path(o) for o, _t in self.pairs], mode=DeleteMode.TRASH)
+        self.sink.submit_job(config, f"redo: {self.text()}", done)
+
+
+def trash_pairs(output: dict) -> list[tuple[bytes, bytes]]:
+    """(original path, trash path) of each item a delete job's output says it trashed."""
+    return [
+        (os.fsencode(o["path"]), os.fsencode(o["trash_path"]))
+        for o in output.get("outcomes") or []
+        if o.get("outcome") == "trashed" and o.get("trash_path")
+    ]
+
+
+def command_for_trash(sink: JobSink, output: dict | None) -> TrashCommand | None:
+    """The undo command of a finished trash (None when nothing went to the trash, or the platform's
+    trash does not say where items went)."""
+    pairs = trash_pairs(output or {})
+    return TrashCommand(sink, pairs) if pairs else None
+
+
+def _row_of(info: Any, source: bytes) -> dict | None:
+    output = getattr(info, "output", None) or {}
+    return next((o for o in output.get("outcomes") or [] if os.fsencode(o.get("path", "")) == source), None)
+
+
+def _outcome_of(info: Any, source: bytes) -> str | None:
+    row = _row_of(info, source)
+    return row.get("outcome") if row else None
+
+
+def _target_of(info: Any, source: bytes) -> bytes | None:
+    row = _row_of(info, source)
+    if row is None or row.get("outcome") not in ("moved", "renamed") or not row.get("target"):
+        return None
+    return os.fsencode(row["target"])
 
 
 class RenameCommand(_JobCommand):
@@ -142,11 +241,11 @@ def command_for_copy(
         if target is None or outcome not in ("copied", "moved", "renamed"):
             continue
         src, dst = os.fsencode(o["path"]), os.fsencode(target)
-        if outcome == "renamed" or dst in preexisting or not os.path.lexists(dst):
-            continue  # the name it landed under is not the planned one: do not guess
-        if move and outcome != "moved":
-            continue
-        pairs.append((src, dst))
+        if dst in preexisting or not os.path.lexists(dst):
+            continue  # it replaced what was there, or is gone already: nothing to take back
+        if move and (outcome == "copied" or os.path.lexists(src)):
+            continue  # its source stayed: nothing was moved
+        pairs.append((src, dst))  # "renamed" (Keep Both): target is the name it really landed under
     if not pairs:
         return None
     if move:

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from sd_desktop import paths
 from sd_desktop.enums import EntryKind
 
-KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_OTHER = 0, 1, 2, 3
-
 
 @dataclass(frozen=True)
 class ListingEntry:
     name: str  # display text (undecodable bytes escaped)
     path: bytes  # absolute raw path
-    kind: int  # 0 file, 1 dir, 2 symlink, 3 other
+    kind: int  # an EntryKind value
     size: int
     mtime_ns: int | None
     inode: int | None
@@ -28,17 +26,20 @@ class ListingEntry:
     error: str | None = None
 
 
-def kind_of(mode: int) -> int:
-    return EntryKind.of_mode(mode)
-
-
 class ListingError(OSError):
     """The folder itself cannot be listed (missing, not a folder, permission denied)."""
 
 
-def scan_directory(path: paths.PathLike) -> list[ListingEntry]:
-    """The children of ``path`` (unsorted). Raises ``ListingError`` only when the folder itself
-    cannot be read; per-child failures are reported in ``ListingEntry.error``."""
+# A child as ``scan_rows`` gives it: (name, path, kind, size, mtime_ns, inode, hidden, error), the
+# fields of ``ListingEntry``. A plain tuple of strings and numbers: the garbage collector stops
+# tracking it, so listing 100,000 children adds nothing to its full collections (objects would:
+# a full collection then pauses every thread, the window's too, for 100 ms and more).
+ListedRow = tuple
+
+
+def scan_rows(path: paths.PathLike) -> list[ListedRow]:
+    """The children of ``path`` (unsorted) as ``ListedRow`` tuples. Raises ``ListingError`` only
+    when the folder itself cannot be read; per-child failures are reported in the row's error."""
     raw = os.fsencode(path)
     try:
         it = os.scandir(raw)
@@ -50,7 +51,9 @@ def scan_directory(path: paths.PathLike) -> list[ListingEntry]:
         raise ListingError(f"permission denied: {paths.display(raw)}") from None
     except OSError as exc:
         raise ListingError(f"cannot list {paths.display(raw)}: {exc.strerror or exc}") from None
-    out: list[ListingEntry] = []
+    out: list[ListedRow] = []
+    append = out.append
+    of_mode, file_kind = EntryKind.of_mode, EntryKind.FILE.value
     with it:
         for de in it:
             name = de.name  # bytes, because we scanned a bytes path
@@ -59,12 +62,33 @@ def scan_directory(path: paths.PathLike) -> list[ListingEntry]:
             try:
                 st = de.stat(follow_symlinks=False)
             except OSError as exc:
-                out.append(ListingEntry(display, de.path, KIND_OTHER, 0, None, None, hidden, exc.strerror or str(exc)))
+                append((display, de.path, EntryKind.OTHER.value, 0, None, None, hidden, exc.strerror or str(exc)))
                 continue
-            kind = kind_of(st.st_mode)
-            size = st.st_size if kind == KIND_FILE else 0
-            out.append(ListingEntry(display, de.path, kind, size, st.st_mtime_ns, st.st_ino, hidden))
+            kind = of_mode(st.st_mode)
+            append(
+                (
+                    display,
+                    de.path,
+                    kind,
+                    st.st_size if kind == file_kind else 0,
+                    st.st_mtime_ns,
+                    st.st_ino,
+                    hidden,
+                    None,
+                )
+            )
     return out
 
 
-__all__ = ["KIND_DIR", "KIND_FILE", "KIND_OTHER", "KIND_SYMLINK", "ListingEntry", "ListingError", "scan_directory"]
+def scan_directory(path: paths.PathLike) -> list[ListingEntry]:
+    """``scan_rows`` as ``ListingEntry`` records."""
+    return [ListingEntry(*row) for row in scan_rows(path)]
+
+
+__all__ = [
+    "ListedRow",
+    "ListingEntry",
+    "ListingError",
+    "scan_directory",
+    "scan_rows",
+]

@@ -138,11 +138,16 @@ JSON_RUNS: dict[str, tuple[list[str], int]] = {
     "jobs run": (["test_count", "--config", '{"n": 2}'], 0),
     "jobs schema": ([], 0),
     "jobs show": (["1"], 1),
+    "lint": (["{d}"], 0),
     "location add": (["{d}"], 0),
     "location list": ([], 0),
     "location mode": (["1", "deep"], 1),
     "location remove": (["1"], 1),
+    "similar": (["{d}"], 0),
     "thumbnails": ([], 0),
+    "trash empty": (["--yes"], 0),
+    "trash list": ([], 0),
+    "trash restore": (["{d}/f.txt"], 1),  # nothing trashed from there: a failed item
     "validate": (["{d}"], 0),
 }
 
@@ -152,7 +157,7 @@ def test_the_json_table_covers_every_command_help_lists():
     top = " ".join(sd("--help").stdout.split())
     assert f"Headless commands: {COMMAND_LIST} " in top
     assert sorted(command_names()) == sorted({c.split()[0] for c in _leaves()})
-    for group in ("jobs", "location"):
+    for group in ("jobs", "location", "trash"):
         listed = sd(group, "--help").stdout.split("{", 1)[1].split("}", 1)[0].split(",")
         assert sorted(f"{group} {name}" for name in listed) == [c for c in _leaves() if c.startswith(group + " ")]
 

@@ -58,11 +58,12 @@ def crowd_hash_cache(library, folder: Path) -> None:
     """Give the hash cache more rows on ``folder``'s device than a scan reads ahead of its walk (rows of
     inode numbers no file has): the scan then reads nothing while listing, and every size group the
     cache does not settle goes through the hashing batches."""
+    from sd_desktop.library import hash_cache
     from sd_desktop.ops.files.duplicate_detection import cache
 
     dev = os.stat(folder).st_dev
     rows = [(dev, 10**15 + n, 1, 0, 0, "0" * 64) for n in range(cache.PRELOAD_LIMIT + 1)]
-    library.write_sync(lambda c: cache.store(c, rows))
+    library.write_sync(lambda c: hash_cache.store(c, rows))
 
 
 def resume_with_cli(library_dir: Path, job_id: int = 1) -> dict:

@@ -7,7 +7,7 @@ import os
 import shutil
 
 from sd_desktop.ops.files.duplicate_detection.stages import Member, Pipeline
-from sd_desktop.ops.files.scan import ScanFilter, resolve_roots, walk
+from sd_desktop.ops.files.file_listing import ScanFilter, resolve_roots, walk
 from tests.duplicates._helpers import write
 
 

@@ -10,6 +10,7 @@ import os
 
 import pytest
 
+from sd_desktop.ops.files.delete.guard import REFUSED_ALL
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig
 from sd_desktop.ops.files.duplicate_detection.select import Policy, plan_deletion
 from tests.duplicates._helpers import run_job, write
@@ -80,5 +81,10 @@ def test_selection_covering_every_copy_is_refused(library, trio):
         }
         for p, f in zip(g["paths"], g["files"], strict=True)
     ]
-    delete(library, every)
-    assert sum(1 for n in ("keep.bin", "dup1.bin", "dup2.bin") if (trio / n).exists()) >= 1
+    info = delete(library, every)
+    # every copy survives, untouched: each target's keepers are doomed too, so no copy would be left
+    for name in ("keep.bin", "dup1.bin", "dup2.bin"):
+        assert (trio / name).read_bytes() == DATA, name
+    out = info.output
+    assert (out["deleted"], out["skipped"], out["failed"]) == (0, 3, 0)
+    assert [(o["outcome"], o["reason"]) for o in out["outcomes"]] == [("skipped", REFUSED_ALL)] * 3

@@ -227,7 +227,7 @@ def test_run_settled_from_the_cache_reports_what_a_reading_run_does(library, tmp
 
 
 def test_prune_unseen_forgets_the_other_inodes_of_one_device(library):
-    from sd_desktop.ops.files.duplicate_detection import cache
+    from sd_desktop.library import hash_cache as cache
 
     rows = [(7, ino, 10, 1, 1, "h") for ino in (1, 2, 3)] + [(8, 2, 10, 1, 1, "h")]
     library.write_sync(lambda c: cache.store(c, rows))
@@ -286,7 +286,7 @@ def test_rows_read_before_the_walk_answer_each_candidate_once_and_find_stale_row
     a look-up after the walk (a full hash; an indexed entry filling in a row that lacks one; a changed
     file's row stale; a second name of an inode; a listed file that is no candidate)."""
     from sd_desktop.ops.files.duplicate_detection import cache
-    from sd_desktop.ops.files.scan import FileInfo
+    from sd_desktop.ops.files.file_listing import FileInfo
 
     full, other = "ab" * 32, "cd" * 32
     head = Known(head=bytes(32)).encode()

@@ -18,7 +18,7 @@ from sd_desktop.cas import full_hash
 from sd_desktop.jobs import codec
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
 from sd_desktop.ops.files.duplicate_detection.cache import Known
-from sd_desktop.ops.files.duplicate_detection.job import DuplicateState
+from sd_desktop.ops.files.duplicate_detection.config import DuplicateState
 from sd_desktop.ops.files.duplicate_detection.stages import HEAD_SIZE
 from tests.conftest import REPO, cli_env
 from tests.duplicates._helpers import crowd_hash_cache, rel_groups, resume_job, resume_with_cli, run_job, write
@@ -30,9 +30,9 @@ MTIME = 1_600_000_000
 def read_from_the_first_candidate(monkeypatch):
     """The trees here are small: read while listing from the first candidate on, whatever the cache
     holds (with a big cache the scan waits for EARLY_AFTER candidates first)."""
-    from sd_desktop.ops.files.duplicate_detection import job as job_module
+    from sd_desktop.ops.files.duplicate_detection import scanning
 
-    monkeypatch.setattr(job_module, "EARLY_AFTER", 0)
+    monkeypatch.setattr(scanning, "EARLY_AFTER", 0)
 
 
 def find(library, *paths, **kw) -> dict:
@@ -146,8 +146,8 @@ def test_kill_9_while_the_scan_reads_then_resume(tmp_path, library_dir, walker_m
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                conn = sqlite3.connect(db_path)
+            try:  # read-only: a plain connect would create an empty library.db, which the CLI refuses
+                conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
                 try:
                     row = conn.execute("SELECT status FROM job WHERE id = 1").fetchone()
                 finally:
@@ -190,7 +190,7 @@ def test_a_scan_paused_half_way_keeps_what_it_read(library, tmp_path, monkeypatc
     import threading
 
     from sd_desktop.jobs import JobManager
-    from sd_desktop.ops.files.duplicate_detection import job as job_module
+    from sd_desktop.ops.files.duplicate_detection import scanning
     from sd_desktop.ops.files.duplicate_detection.stages import Pipeline
 
     pairs = 400
@@ -198,7 +198,7 @@ def test_a_scan_paused_half_way_keeps_what_it_read(library, tmp_path, monkeypatc
         data = os.urandom(2000 + i)
         write(tmp_path / f"d{i % 13}" / f"{i}.a", data)
         write(tmp_path / f"d{i % 13}" / f"{i}.b", data)
-    monkeypatch.setattr(job_module, "KEEP_EVERY", 0.0)
+    monkeypatch.setattr(scanning, "KEEP_EVERY", 0.0)
     original = Pipeline.whole_small
     reads = [0]
 
@@ -261,8 +261,7 @@ def test_a_small_search_does_not_read_a_big_cache_ahead(library, tmp_path, monke
     """A device with few cache rows has them read before the walk. With more (here: more than a
     quick-preload limit of -1), they are read only once EARLY_AFTER candidates are listed; a smaller
     search keeps to the look-up of its own files after the walk. The groups are the same."""
-    from sd_desktop.ops.files.duplicate_detection import cache
-    from sd_desktop.ops.files.duplicate_detection import job as job_module
+    from sd_desktop.ops.files.duplicate_detection import cache, scanning
 
     same = os.urandom(3000)
     for name in ("a", "b", "c"):
@@ -278,11 +277,11 @@ def test_a_small_search_does_not_read_a_big_cache_ahead(library, tmp_path, monke
 
     monkeypatch.setattr(cache, "preload", recording)
     monkeypatch.setattr(cache, "QUICK_PRELOAD", -1)
-    monkeypatch.setattr(job_module, "EARLY_AFTER", 4)
+    monkeypatch.setattr(scanning, "EARLY_AFTER", 4)
     small = find(library, tmp_path)
     assert full_preloads == []
     library.write_sync(lambda c: c.execute("DELETE FROM hash_cache"))
-    monkeypatch.setattr(job_module, "EARLY_AFTER", 3)
+    monkeypatch.setattr(scanning, "EARLY_AFTER", 3)
     bigger = find(library, tmp_path)
     assert full_preloads == [True]
     assert small["groups"] == bigger["groups"] and len(small["groups"]) == 1

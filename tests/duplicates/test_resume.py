@@ -14,7 +14,8 @@ import pytest
 
 from sd_desktop.jobs import JobContext, JobManager, JobStatus, codec
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig
-from sd_desktop.ops.files.duplicate_detection.job import BATCH_FILES, DuplicateState
+from sd_desktop.ops.files.duplicate_detection.config import DuplicateState
+from sd_desktop.ops.files.duplicate_detection.hashing import BATCH_FILES
 from tests.conftest import REPO, cli_env
 from tests.duplicates._helpers import crowd_hash_cache, resume_job, resume_with_cli, run_job
 

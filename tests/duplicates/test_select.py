@@ -126,3 +126,19 @@ def test_reference_paths_from_a_real_run(library, tmp_path):
     ).output
     with pytest.raises(SelectionError):
         plan_deletion(size_only, Policy.KEEP_OLDEST)
+
+
+def test_skipped_groups_say_why_in_a_code_the_window_words():
+    """``why`` (a ``Skip``) tells no keeper, every copy kept and hard links apart, whatever the text."""
+    from sd_desktop.ops.files.duplicate_detection.select import Skip
+
+    assert [s["why"] for s in plan_deletion(output(G), Policy.KEEP_MATCHING, pattern="*.jpg").skipped] == [
+        Skip.NO_KEEPER
+    ]
+    assert [s["why"] for s in plan_deletion(output(G), Policy.KEEP_MATCHING, pattern="*.txt").skipped] == [
+        Skip.ALL_KEPT
+    ]
+    linked = group([("/d/a.txt", 100, False), ("/d/b.txt", 200, False)])
+    linked["files"][1]["links"] = ["/d/b-link.txt"]
+    plan = plan_deletion(output(linked), Policy.KEEP_OLDEST)
+    assert plan.targets == [] and [s["why"] for s in plan.skipped] == [Skip.HARD_LINKS]

@@ -9,7 +9,7 @@ import pytest
 
 from sd_desktop.cas import HashInterrupted, full_hash
 from sd_desktop.ops.files.duplicate_detection.stages import WHOLE_LIMIT, Member, Pipeline
-from sd_desktop.ops.files.scan import ScanFilter, resolve_roots, walk
+from sd_desktop.ops.files.file_listing import ScanFilter, resolve_roots, walk
 from tests.duplicates._helpers import write
 from tests.support.fds import open_below
 

@@ -10,8 +10,7 @@ import shutil
 import pytest
 
 from sd_desktop.library import Library
-from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode, cache, snapshot
-from sd_desktop.ops.files.duplicate_detection import job as job_module
+from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode, cache, scanning, snapshot
 from tests.duplicates._helpers import rel_groups, run_job, write
 
 MTIME = 1_600_000_000
@@ -50,7 +49,7 @@ def no_per_file_lookup(monkeypatch):
         raise AssertionError("the hash cache was consulted")
 
     monkeypatch.setattr(cache, "preload", refuse)
-    monkeypatch.setattr(job_module, "_lookup", refuse)
+    monkeypatch.setattr(scanning, "_lookup", refuse)
 
 
 def fresh_groups(tmp_path, root, **kw) -> list[list[str]]:
@@ -199,7 +198,7 @@ def test_the_walk_over_two_walkers_is_compared_the_same(library, tree, monkeypat
     """With walkers idle, the listing comes from walker processes (two sharing it): the folders'
     digests match those of a walk in the job's thread, so a result remembered from one is taken by
     the other."""
-    from sd_desktop.ops.files import walker
+    from sd_desktop.ops.files import listing_processes as walker
 
     monkeypatch.setenv(walker.MODE_ENV, "inprocess")
     first = find(library, tree)

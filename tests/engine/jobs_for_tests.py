@@ -121,6 +121,33 @@ class SleepJob(Job):
 
 
 @dataclass
+class BlockConfig:
+    seconds: float = 60.0
+    marker: str = ""
+
+
+@dataclass
+class BlockOutput:
+    seconds: float = 0.0
+
+
+@register
+class BlockJob(Job):
+    """Stuck in blocking work that never looks at pause or cancel."""
+
+    NAME = "test_block"
+    RESUMABLE = True
+    Config = BlockConfig
+    Output = BlockOutput
+
+    async def run(self, ctx: JobContext) -> BlockOutput:
+        if self.config.marker:
+            open(self.config.marker, "w").close()
+        await ctx.run_blocking(time.sleep, self.config.seconds)
+        return BlockOutput(self.config.seconds)
+
+
+@dataclass
 class PathsConfig:
     items: list[Path] = field(default_factory=list)
 

@@ -47,7 +47,7 @@ def test_trash_unavailable_is_an_error_and_deletes_nothing(library, tmp_path, mo
     victim = disk / "keep-me.txt"
     victim.write_bytes(b"still here")
     info = delete(library, [victim])
-    assert info.status.value == "completed_with_errors"
+    assert info.status.value == "failed"  # its only path stayed: nothing was done (FAULTS 20)
     row = rows(info)["keep-me.txt"]
     assert row["outcome"] == "failed" and "trash" in row["reason"]
     assert victim.read_bytes() == b"still here"

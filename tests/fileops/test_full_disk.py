@@ -48,7 +48,8 @@ def test_disk_full_mid_copy_with_and_without_existing_target(library, tmp_path, 
     (disk / "existing.bin").write_bytes(old)
     for move in (False, True):
         info = asyncio.run(_fill_then_copy(library, [src / "existing.bin", src / "new.bin"], disk, move))
-        assert info.status.value == "completed_with_errors"
+        assert info.status.value == "failed"  # every file failed: nothing was done (FAULTS 20)
+        assert info.error == "nothing was done: all 2 items failed (the outcomes say why)"
         rows = {os.path.basename(r["path"]): r for r in info.output["outcomes"]}
         assert rows["existing.bin"]["outcome"] == "failed" and "no space" in rows["existing.bin"]["reason"]
         assert rows["new.bin"]["outcome"] == "failed"

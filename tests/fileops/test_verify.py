@@ -14,7 +14,7 @@ import pytest
 
 from sd_desktop.jobs import JobManager
 from sd_desktop.ops.files.copy import CopyConfig
-from sd_desktop.ops.files.copy.fsops import read_from_device
+from sd_desktop.ops.files.fsops import read_from_device
 from tests.fileops.helpers import outcomes, temp_leftovers
 
 MIB = 1024 * 1024

@@ -20,8 +20,8 @@ import pytest
 from sd_desktop.library import Library
 from sd_desktop.ops.indexing import identify
 from sd_desktop.ops.indexing.config import IndexerRules
+from sd_desktop.ops.indexing.resumable_walk import Walker
 from sd_desktop.ops.indexing.rules import RuleSet
-from sd_desktop.ops.indexing.walk import Walker
 from tests.indexing.helpers import index, index_path, snapshot, write
 
 UNDECODABLE = b"bad\xff\xfename.txt"

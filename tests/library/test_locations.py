@@ -76,3 +76,34 @@ def test_model_writes_share_the_writers_transaction(library):
     with pytest.raises(RuntimeError, match="stop"):
         library.write_sync(insert_then_fail)
     assert _rows(library) == []
+
+
+def test_root_of_gives_the_stored_root_and_none_for_a_missing_location(library, tmp_path):
+    from sd_desktop.library.locations import root_of
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (tmp_path / "alias").symlink_to(folder)
+    loc = add_location(library, tmp_path / "alias")
+    assert library.read_sync(lambda c: root_of(c, loc)) == os.fsencode(folder)
+    assert library.read_sync(lambda c: root_of(c, loc + 1)) is None
+
+
+def test_locate_many_answers_as_locate_does_for_each_path(library, tmp_path):
+    from sd_desktop.library.locations import Located, locate, locate_many
+
+    a, a2 = tmp_path / "a", tmp_path / "a2"
+    (a / "sub").mkdir(parents=True)
+    a2.mkdir()
+    a_id, a2_id = add_location(library, a), add_location(library, a2)
+    asked = [a / "sub" / "f", a2, tmp_path / "elsewhere", a / "sub" / ".." / "g", tmp_path / "a2x"]
+    expected = [
+        Located(a_id, b"sub/f", os.fsencode(a)),
+        Located(a2_id, b"", os.fsencode(a2)),
+        None,
+        Located(a_id, b"g", os.fsencode(a)),
+        None,
+    ]
+    assert library.read_sync(lambda c: locate_many(c, asked)) == expected
+    assert library.read_sync(lambda c: [locate(c, p) for p in asked]) == expected
+    assert library.read_sync(lambda c: locate_many(c, [])) == []

@@ -95,3 +95,27 @@ def test_a_column_outside_the_table_is_refused(library, job_id):
         library.write_sync(lambda c: worklist.add(c, job_id, [(1,)], ("kind",)))
     with pytest.raises(ValueError, match="not among"):
         library.write_sync(lambda c: worklist.update(c, job_id, [(1, 0)], ("seq",)))
+
+
+def test_add_or_reopen_makes_a_handled_item_one_to_do_again(library, job_id):
+    library.write_sync(lambda c: worklist.add(c, job_id, [(1, 1, b"/a"), (2, 1, b"/b")], ("seq", "kind", "src")))
+    library.write_sync(
+        lambda c: worklist.update(
+            c, job_id, [(WorkStatus.DONE, "ok", None, 1), (WorkStatus.FAILED, "failed", "EIO", 2)]
+        )
+    )
+    library.write_sync(lambda c: worklist.add_or_reopen(c, job_id, [(2, 3), (4, 3)], ("seq", "kind")))
+    assert library.read_sync(
+        lambda c: worklist.items(c, job_id, ("seq", "kind", "src", "status", "outcome", "reason"))
+    ) == [
+        (1, 1, b"/a", WorkStatus.DONE, "ok", None),
+        (2, 3, b"/b", WorkStatus.PENDING, None, None),
+        (4, 3, None, WorkStatus.PENDING, None, None),
+    ]
+    # a status given is kept, not reset
+    library.write_sync(lambda c: worklist.add_or_reopen(c, job_id, [(1, WorkStatus.SKIPPED)], ("seq", "status")))
+    assert library.read_sync(lambda c: worklist.items(c, job_id, ("status", "outcome"), seq_to=1)) == [
+        (WorkStatus.SKIPPED, None)
+    ]
+    with pytest.raises(ValueError, match="need a seq"):
+        library.write_sync(lambda c: worklist.add_or_reopen(c, job_id, [(1,)], ("kind",)))

@@ -103,7 +103,18 @@ def test_the_wheel_carries_resources_as_package_data_and_shared_data(wheel):
 def test_an_installed_wheel_finds_its_own_resources_and_starts(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--ignore-installed",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
         timeout=120,
@@ -123,10 +134,25 @@ def test_an_installed_wheel_finds_its_own_resources_and_starts(wheel, tmp_path):
 
 
 def test_a_pip_install_registers_menu_entry_and_icons_under_its_prefix(wheel, tmp_path):
+    # --ignore-installed: else pip first uninstalls the venv's own (editable) sd-desktop, and the
+    # app's console script is gone after the test run (checked below)
     # `pip install --user` uses the prefix ~/.local, so this is where desktops look: ~/.local/share/...
+    own_script = Path(sys.executable).with_name("sd-desktop")
+    had_script = own_script.exists()
     prefix = tmp_path / "prefix"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--prefix", str(prefix), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--ignore-installed",
+            "-q",
+            "--prefix",
+            str(prefix),
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
         timeout=120,
@@ -140,3 +166,4 @@ def test_a_pip_install_registers_menu_entry_and_icons_under_its_prefix(wheel, tm
     for size in ICON_SIZES:
         assert (share / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png").is_file()
     assert (prefix / "bin" / "sd-desktop").is_file()  # what the entry's Exec=sd-desktop runs
+    assert own_script.exists() == had_script  # the venv running the tests keeps its own install

@@ -22,9 +22,12 @@ from pathlib import Path
 def main(argv: list[str]) -> None:
     repo, verify, src, work = argv[0], argv[1] == "1", Path(argv[2]), Path(argv[3])
     sys.path.insert(0, os.path.abspath(repo))
+    from sd_desktop import ops
     from sd_desktop.jobs import JobManager
     from sd_desktop.library import Library
     from sd_desktop.ops.files.copy import CopyConfig
+
+    ops.load_all()  # as the app's entry points do
 
     dest, lib_dir = work / "dest", work / "lib"
     shutil.rmtree(dest, ignore_errors=True)

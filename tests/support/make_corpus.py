@@ -328,6 +328,89 @@ def make_image(rng: random.Random, cache: dict, kind: str, w: int, h: int) -> by
     return bio.getvalue()
 
 
+# --- similar pictures: variants of one picture (truth groups) and look-alikes that are not --------
+SIMILAR_VARIANTS = ("original", "resized", "quality", "png", "webp", "heic", "rotated", "brighter", "cropped")
+
+
+def _scene(rng: random.Random, w: int, h: int, background=None):
+    """A photo-like picture: a soft two-colour background, blurred shapes, a little sensor noise.
+
+    ``background`` (the two colours) is shared by a picture and its look-alikes (same style, other
+    shapes); the shapes and their places come from ``rng``."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    top, bottom = background or ((rng.randrange(256), rng.randrange(256), rng.randrange(256)),) * 2
+    grad = Image.linear_gradient("L").resize((w, h))
+    img = Image.composite(Image.new("RGB", (w, h), bottom), Image.new("RGB", (w, h), top), grad)
+    d = ImageDraw.Draw(img)
+    for _ in range(rng.randrange(6, 12)):
+        x, y = rng.randrange(-w // 8, w), rng.randrange(-h // 8, h)
+        sw, sh = rng.randrange(w // 10, w // 2), rng.randrange(h // 10, h // 2)
+        col = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        (d.ellipse if rng.random() < 0.6 else d.rectangle)((x, y, x + sw, y + sh), fill=col)
+    img = img.filter(ImageFilter.GaussianBlur(max(1, w // 300)))
+    noise = Image.effect_noise((w, h), 12).convert("RGB")
+    return Image.blend(img, noise, 0.06)
+
+
+def make_similar_pictures(out_dir: str, seed: int = 0, pictures: int = 6, size=(1200, 900)) -> dict:
+    """Write ``pictures`` originals, each with its variants, plus look-alikes, under ``out_dir``.
+
+    Variants of one original (one truth group, in ``SIMILAR_VARIANTS`` order): resized to 40 %,
+    re-encoded at JPEG quality 55, PNG, WebP, HEIC (when pillow-heif is there), stored rotated with
+    the EXIF orientation that turns it upright, 12 % brighter, cropped by 3 % on every side.
+    Look-alikes (``negatives``) are pictures of the same style (the original's background, other
+    shapes): no group. Returns (and writes to ``out_dir/similar.json``) the truth, with paths
+    relative to ``out_dir``."""
+    from PIL import Image, ImageEnhance
+
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        heic = True
+    except ImportError:  # pragma: no cover - a declared dependency of the app
+        heic = False
+    rng = random.Random(f"similar-{seed}")
+    os.makedirs(out_dir, exist_ok=True)
+    w, h = size
+    groups, negatives = [], []
+    for p in range(pictures):
+        colours = tuple((rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(2))
+        img = _scene(rng, w, h, colours)
+        folder = os.path.join(out_dir, f"set{p:02d}")
+        os.makedirs(folder, exist_ok=True)
+        files = []
+
+        def save(name, im, fmt, folder=folder, files=files, **params):
+            path = os.path.join(folder, name)
+            im.save(path, fmt, **params)
+            files.append(os.path.relpath(path, out_dir))
+
+        save("original.jpg", img, "JPEG", quality=92)
+        save("resized.jpg", img.resize((w * 2 // 5, h * 2 // 5), Image.Resampling.LANCZOS), "JPEG", quality=85)
+        save("quality.jpg", img, "JPEG", quality=55)
+        save("copy.png", img, "PNG")
+        save("copy.webp", img, "WEBP", quality=80)
+        if heic:
+            save("copy.heic", img, "HEIF", quality=70)
+        exif = Image.Exif()
+        exif[0x0112] = 6  # "rotate 90 degrees clockwise to show": the pixels are stored turned left
+        save("rotated.jpg", img.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=90, exif=exif.tobytes())
+        save("brighter.jpg", ImageEnhance.Brightness(img).enhance(1.12), "JPEG", quality=90)
+        cx, cy = round(w * 0.03), round(h * 0.03)
+        save("cropped.jpg", img.crop((cx, cy, w - cx, h - cy)), "JPEG", quality=90)
+        groups.append(files)
+        for k in range(2):  # same background and style, other shapes
+            path = os.path.join(folder, f"lookalike{k}.jpg")
+            _scene(rng, w, h, colours).save(path, "JPEG", quality=90)
+            negatives.append(os.path.relpath(path, out_dir))
+    truth = {"groups": groups, "negatives": negatives}
+    with open(os.path.join(out_dir, "similar.json"), "w") as f:
+        json.dump(truth, f, indent=1)
+    return truth
+
+
 IMAGE_SHAPES = [  # (probability, kind, w, h)
     (0.40, "jpg", 4032, 3024),  # 12 MP phone photo
     (0.25, "jpg", 1920, 1080),

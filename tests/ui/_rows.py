@@ -1,5 +1,8 @@
-"""Library rows for UI tests, written with SQL that follows library/migrations.py (the indexer
-lands in parallel; these tests must not depend on it)."""
+"""Library rows for UI tests, written with SQL that follows library/migrations.py (these tests must
+not depend on the indexer), for files and folders made on disk to match: the window lists the disk
+and enriches it from the library, so a row without its file is not shown. Files are sparse (a
+"734 MB" video costs nothing); each row holds its file's real inode, device, times and mode, so
+the library is up to date and the window asks for no update of its own."""
 
 from __future__ import annotations
 
@@ -14,8 +17,20 @@ from sd_desktop.library.locations import add_location
 
 ENTRY_SQL = (
     "INSERT INTO entry (location_id, parent_id, path, name, kind, size, aggregate_size, file_count, child_count, "
-    "inode, device, mtime_ns, hidden, content_id, mime) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "inode, device, mtime_ns, hidden, content_id, mime, ctime_ns, mode) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+def make_on_disk(path: bytes, kind: int, size: int, mtime_ns: int) -> os.stat_result:
+    """The file (sparse, ``size`` bytes) or folder a row stands for, modified at ``mtime_ns``."""
+    if kind == 1:
+        os.makedirs(path, exist_ok=True)
+    else:
+        with open(path, "wb") as f:
+            f.truncate(size)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    return os.lstat(path)
 
 
 def add_indexed_location(lib: Library, folder: Path) -> tuple[int, int]:
@@ -24,7 +39,8 @@ def add_indexed_location(lib: Library, folder: Path) -> tuple[int, int]:
     loc_id = add_location(lib, folder)
 
     def tx(conn):
-        cur = conn.execute(ENTRY_SQL, (loc_id, None, b"", folder.name, 1, 0, 0, 0, 0, None, None, None, 0, None, None))
+        root = (loc_id, None, b"", folder.name, 1, 0, 0, 0, 0, None, None, None, 0, None, None, None, None)
+        cur = conn.execute(ENTRY_SQL, root)
         conn.execute("UPDATE location SET last_indexed = ? WHERE id = ?", (time.time(), loc_id))
         return cur.lastrowid
 
@@ -40,35 +56,41 @@ def add_entries(
     *,
     mtime_ns: int = 1_700_000_000 * 10**9,
 ) -> list[int]:
-    """Insert children (name, kind, size) under ``parent_id``; returns their ids in order."""
+    """Insert children (name, kind, size) under ``parent_id``, made on disk too; returns their ids in
+    order. A folder's ``size`` is its total (``aggregate_size``), the folder itself is empty."""
+    root = lib.read_sync(lambda c: bytes(c.execute("SELECT path FROM location WHERE id = ?", (loc_id,)).fetchone()[0]))
+    rows = []
+    for i, (name, kind, size) in enumerate(items):
+        rel = os.path.join(parent_rel, name.encode()) if parent_rel else name.encode()
+        st = make_on_disk(os.path.join(root, rel), kind, 0 if kind == 1 else size, mtime_ns + i)
+        hidden = 1 if name.startswith(".") else 0
+        agg = size if kind == 1 else 0
+        rows.append(
+            (
+                loc_id,
+                parent_id,
+                rel,
+                name,
+                kind,
+                0 if kind == 1 else size,
+                agg,
+                0,
+                0,
+                st.st_ino,
+                st.st_dev,
+                st.st_mtime_ns,
+                hidden,
+                None,
+                None,
+                st.st_ctime_ns,
+                st.st_mode,
+            )
+        )
 
     def tx(conn):
         ids = []
-        for i, (name, kind, size) in enumerate(items):
-            rel = os.path.join(parent_rel, name.encode()) if parent_rel else name.encode()
-            hidden = 1 if name.startswith(".") else 0
-            agg = size if kind == 1 else 0
-            cur = conn.execute(
-                ENTRY_SQL,
-                (
-                    loc_id,
-                    parent_id,
-                    rel,
-                    name,
-                    kind,
-                    0 if kind == 1 else size,
-                    agg,
-                    0,
-                    0,
-                    i + 1,
-                    1,
-                    mtime_ns + i,
-                    hidden,
-                    None,
-                    None,
-                ),
-            )
-            ids.append(cur.lastrowid)
+        for row in rows:
+            ids.append(conn.execute(ENTRY_SQL, row).lastrowid)
         conn.execute("UPDATE entry SET child_count = child_count + ? WHERE id = ?", (len(items), parent_id))
         return ids
 
@@ -76,28 +98,36 @@ def add_entries(
 
 
 def add_many_files(lib: Library, loc_id: int, parent_id: int, n: int) -> None:
-    """``n`` file rows in one folder, with executemany (for the 100,000-entry cases)."""
+    """``n`` file rows in one folder (and their sparse files), with executemany (for the
+    100,000-entry cases)."""
     base = 1_700_000_000 * 10**9
-    rows = [
-        (
-            loc_id,
-            parent_id,
-            f"file-{i:06d}.dat".encode(),
-            f"file-{i:06d}.dat",
-            0,
-            (i * 7919) % 10_000_000,
-            0,
-            0,
-            0,
-            i + 10,
-            1,
-            base + i,
-            0,
-            None,
-            None,
+    root = lib.read_sync(lambda c: bytes(c.execute("SELECT path FROM location WHERE id = ?", (loc_id,)).fetchone()[0]))
+    rows = []
+    for i in range(n):
+        name = f"file-{i:06d}.dat"
+        size = (i * 7919) % 10_000_000
+        st = make_on_disk(os.path.join(root, name.encode()), 0, size, base + i)
+        rows.append(
+            (
+                loc_id,
+                parent_id,
+                name.encode(),
+                name,
+                0,
+                size,
+                0,
+                0,
+                0,
+                st.st_ino,
+                st.st_dev,
+                st.st_mtime_ns,
+                0,
+                None,
+                None,
+                st.st_ctime_ns,
+                st.st_mode,
+            )
         )
-        for i in range(n)
-    ]
     lib.write_sync(lambda conn: conn.executemany(ENTRY_SQL, rows))
 
 

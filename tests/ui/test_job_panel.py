@@ -29,6 +29,13 @@ def click(qtbot, button) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def answer(qtbot, box, text: str) -> None:
+    """Click the button ``text`` of an open message box."""
+    qtbot.waitUntil(box.isVisible, timeout=5000)
+    (button,) = [b for b in box.buttons() if b.text() == text]
+    click(qtbot, button)
+
+
 def test_running_job_shows_progress_and_buttons_drive_the_engine(engine, qtbot, artifacts, tmp_path):
     window = MainWindow(engine.services)
     qtbot.addWidget(window)
@@ -72,7 +79,10 @@ def test_running_job_shows_progress_and_buttons_drive_the_engine(engine, qtbot, 
     assert history.job(0).error_count > 0
     assert "Problems (" in details_text(history.job(0)) and "could not do item" in details_text(history.job(0))
     qtbot.waitUntil(lambda: window.job_label.text() == "No jobs", timeout=10000)
+    click(qtbot, window.job_label)  # the history shows in the expanded panel
+    assert window.job_pane.expanded and panel.clear_button.isVisible()
     click(qtbot, panel.clear_button)
+    answer(qtbot, panel.clear_prompt, "Clear History")
     qtbot.waitUntil(lambda: history.rowCount() == 0, timeout=10000)
     assert engine.run(engine.manager.list()) == []
     window.dispose()
@@ -136,6 +146,16 @@ def test_job_interrupted_by_a_crash_is_labelled(library_dir, qtbot, aloop):
         (row,) = panel.rows.values()
         qtbot.waitUntil(lambda: CRASH_NOTE in row.state.text(), timeout=10000)
         assert row.info.interrupted == 1
+        # it only adds rows: the app resumed it by itself, and the window says so
+        window = MainWindow(eng.services)
+        qtbot.addWidget(window)
+        window.jobs_recovered(eng.recovered)
+        qtbot.waitUntil(
+            lambda: window.statusBar().currentMessage() == "Resumed 1 job a crash interrupted: Test count",
+            timeout=10000,
+        )
+        assert not window.resume_offer.isVisible()
+        window.dispose()
     finally:
         eng.close()
         lib.close()

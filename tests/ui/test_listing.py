@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from sd_desktop.volumes.listing import KIND_DIR, KIND_FILE, KIND_OTHER, KIND_SYMLINK, ListingError, scan_directory
+from sd_desktop.enums import EntryKind
+from sd_desktop.volumes.listing import ListingError, scan_directory
 
 
 def by_name(entries):
@@ -23,13 +24,13 @@ def test_lists_kinds_sizes_hidden_without_following_symlinks(tmp_path):
     os.mkfifo(tmp_path / "fifo")
     entries = by_name(scan_directory(tmp_path))
     assert set(entries) == {"a.txt", ".hidden", "dir", "link-to-dir", "dangling", "fifo"}
-    assert entries["a.txt"].kind == KIND_FILE and entries["a.txt"].size == 5
+    assert entries["a.txt"].kind == EntryKind.FILE and entries["a.txt"].size == 5
     assert entries["a.txt"].mtime_ns == os.lstat(tmp_path / "a.txt").st_mtime_ns
     assert entries["a.txt"].inode == os.lstat(tmp_path / "a.txt").st_ino
-    assert entries["dir"].kind == KIND_DIR and entries["dir"].size == 0
-    assert entries["link-to-dir"].kind == KIND_SYMLINK  # not followed: not a dir
-    assert entries["dangling"].kind == KIND_SYMLINK and entries["dangling"].error is None
-    assert entries["fifo"].kind == KIND_OTHER
+    assert entries["dir"].kind == EntryKind.DIR and entries["dir"].size == 0
+    assert entries["link-to-dir"].kind == EntryKind.SYMLINK  # not followed: not a dir
+    assert entries["dangling"].kind == EntryKind.SYMLINK and entries["dangling"].error is None
+    assert entries["fifo"].kind == EntryKind.OTHER
     assert entries[".hidden"].hidden and not entries["a.txt"].hidden
     assert entries["a.txt"].path == os.fsencode(tmp_path / "a.txt")
     assert "inner.txt" not in entries  # one level only

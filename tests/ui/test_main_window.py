@@ -226,7 +226,7 @@ def test_location_menu_changes_the_index_mode_and_reindexes(engine, qtbot, tmp_p
     window.dispose()
 
 
-def test_trash_place_lists_the_trash_folder(engine, qtbot):
+def test_trash_place_shows_the_trash_view(engine, qtbot):
     from sd_desktop.ui.sidebar import PathRole
 
     window = make_window(engine, qtbot)
@@ -234,15 +234,20 @@ def test_trash_place_lists_the_trash_folder(engine, qtbot):
     trash = next(places.child(r) for r in range(places.rowCount()) if places.child(r).text() == "Trash")
     trash_dir = trash.data(PathRole)
     assert trash_dir.startswith(os.fsencode(os.environ["XDG_DATA_HOME"]))  # tests never see the real trash
-    with qtbot.waitSignal(window.model.loadFailed, timeout=10000):
+    with qtbot.waitSignal(window.trash_page.loaded, timeout=10000):
         window.sidebar.view.clicked.emit(trash.index())
-    assert window.statusBar().currentMessage() == "The Trash is empty"
+    view = window.trash_page.view
+    assert window.pages.currentWidget() is view and window.windowTitle() == "Trash — sd_desktop"
+    assert view.stack.currentWidget() is view.empty_label and view.empty_label.text() == "The Trash is empty"
     os.makedirs(trash_dir)
     with open(os.path.join(trash_dir, b"old.txt"), "wb") as f:
         f.write(b"x")
-    with qtbot.waitSignal(window.model.loadingFinished, timeout=10000):
+    with qtbot.waitSignal(window.trash_page.loaded, timeout=10000):
         window.sidebar.view.clicked.emit(trash.index())
-    assert [window.model.entry(r)[R_NAME] for r in range(window.model.rowCount())] == ["old.txt"]
+    model = view.model
+    assert [(model.index(r, 0).data(), model.index(r, 1).data()) for r in range(model.rowCount())] == [
+        ("old.txt", "unknown")  # no .trashinfo: where it came from is unknown
+    ]
     window.dispose()
 
 
@@ -331,5 +336,6 @@ def test_menu_bar_order_entries_and_shortcuts(engine, qtbot):
         found[act.text()] = entries
     assert list(found) == list(MENU_BAR)
     assert found == MENU_BAR
-    assert not window.result_tabs.dock.isVisible()  # the Results pane opens with the first results
+    tabs = window.result_tabs.tabs  # results open as tabs beside the files: none yet, no tab bar
+    assert tabs.count() == 1 and tabs.widget(0) is window.pages and not tabs.tabBar().isVisible()
     window.dispose()

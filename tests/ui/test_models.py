@@ -132,7 +132,9 @@ def test_history_and_sidebar_models(engine, qtbot, qtmodeltester, tmp_path):
     engine.run(engine.manager.wait(job_id))
     history = JobHistoryModel()
     history.set_jobs(engine.run(engine.manager.list()))
-    assert history.rowCount() == 1 and history.data(history.index(0, 2)) == "Completed"
+    assert (
+        history.rowCount() == 1 and history.data(history.index(0, 2)) == "Done"
+    )  # a short status: the history is a narrow table
     qtmodeltester.check(history)
 
     loc, root = add_indexed_location(engine.library, tmp_path / "loc")
@@ -239,3 +241,34 @@ def test_a_model_dropped_while_its_loader_works_is_freed_on_the_gui_thread(engin
     gate.set()
     loader._pool.shutdown(wait=True)  # the late load and the reader's close run against a gone model
     qtbot.wait(50)  # nothing is delivered to it
+
+
+def test_refresh_edits_rows_in_place_also_past_the_rows_shown(engine, qtbot, qtmodeltester, tmp_path):
+    """A refresh edits the rows (no reset: selection and scroll stay), in the rows shown and in
+    those received but not asked for by the view yet; the result is what a fresh listing gives."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(5000):
+        (folder / f"f{i:05d}.txt").write_bytes(b"x")
+    model = loaded(qtbot, ContentModel(engine.library), folder)
+    shown = model.rowCount()
+    assert shown < 5000  # the rest waits for the view
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    (folder / "a-first.txt").write_bytes(b"new")  # before every row shown
+    (folder / "f04000b.txt").write_bytes(b"new")  # among the rows not shown yet
+    os.unlink(folder / "f00001.txt")  # a row shown
+    os.unlink(folder / "f04500.txt")  # a row not shown yet
+    with open(folder / "f00002.txt", "ab") as f:
+        f.write(b"grown")
+    with qtbot.waitSignal(model.loadingFinished, timeout=10000):
+        model.refresh(sync=False)
+    assert resets == [] and model.total == 5000 and model.rowCount() == shown
+    assert model.entry(0)[R_NAME] == "a-first.txt" and model.entry(1)[R_NAME] == "f00000.txt"
+    assert model.entry(2)[R_NAME] == "f00002.txt" and model.data(model.index(2, COL_SIZE)) == "6 B"
+    qtmodeltester.check(model)
+    got = names(model)
+    again = loaded(qtbot, ContentModel(engine.library), folder)
+    assert got == names(again) and len(got) == 5000 and "f04000b.txt" in got and "f04500.txt" not in got
+    model.close()
+    again.close()

@@ -153,9 +153,10 @@ def test_properties_dialog(window, qtbot, tmp_path, artifacts):
     window.file_ops.properties(os.fsencode(folder / "note.txt"))
     qtbot.waitUntil(lambda: shown(window.prompts.last_dialog), timeout=10000)
     dialog = window.prompts.last_dialog
-    assert dialog.values["Size"].text().startswith("5 B")
-    assert dialog.values["Kind"].text() == "file"
-    assert "not indexed" in dialog.values["Library"].text()
+    assert dialog.values["Size"].text() == "5 bytes"
+    assert dialog.values["Kind"].text() == "Plain text document"
+    assert dialog.values["Where"].text() == str(folder)
+    assert dialog.values["Library"].text() == "Not in your library"
     dialog.grab().save(str(artifacts / "ui2-properties.png"))
 
 

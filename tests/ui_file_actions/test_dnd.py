@@ -84,9 +84,11 @@ def test_drops_copy_and_move_real_files_and_undo(window, qtbot, tmp_path):
     assert info.name == "file_copy" and info.config["move"] is False and info.status.value == "completed"
     assert (dest / "a.txt").read_text() == "alpha" and (dest / "sub" / "c.txt").read_text() == "gamma"
     assert (src / "a.txt").exists() and (src / "sub" / "c.txt").exists()
-    # a plain drop within one volume moves
+    # a plain drop within one volume moves (onto the folder's empty space: the copies are listed by now,
+    # and a drop on the "sub" row would go into that folder)
+    empty = QPointF(viewport.rect().bottomRight()) - QPointF(5, 5)
     with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
-        drop(viewport, [src / "b.txt"], NOMOD)
+        drop(viewport, [src / "b.txt"], NOMOD, empty)
     assert blocker.args[0].config["move"] is True
     assert (dest / "b.txt").read_text() == "beta" and not (src / "b.txt").exists()
     assert window.job_submit.undo_stack.count() == 2

@@ -86,10 +86,10 @@ def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, 
     assert groups == len(model.groups) and files == manifest["duplicates"]["redundant_files"]
     assert freed == manifest["duplicates"]["redundant_bytes"]
     assert "frees" in view.summary.text()
-    assert window.result_tabs.dock.isVisible() and window.result_tabs.tabs.currentWidget() is view
-    # the results get room to be read: the pane grows to about half the window, the groups most of it
-    qtbot.waitUntil(lambda: window.result_tabs.dock.height() >= window.height() * 0.45, timeout=3000)
-    assert view.tree.height() >= window.result_tabs.dock.height() * 0.5
+    assert window.result_tabs.tabs.currentWidget() is view
+    # the results get room to be read: a tab of the main area, the groups most of it
+    assert view.height() >= window.height() * 0.6
+    assert view.tree.height() >= view.height() * 0.6
     window.grab().save(str(artifacts / "ui2-main-window-with-results.png"))  # before the view is resized alone
     view.resize(1200, 640)
     view.grab().save(str(artifacts / "ui2-duplicates-view.png"))
@@ -126,7 +126,7 @@ def test_find_duplicates_fills_the_view_and_trash_keeps_one_copy(window, qtbot, 
         lambda: any(model.job(r).name == "duplicate_detection" for r in range(model.rowCount())), timeout=10000
     )
     row = next(r for r in range(model.rowCount()) if model.job(r).name == "duplicate_detection")
-    window.job_dock.raise_()
+    window.job_pane.set_expanded(True)
     history.scrollTo(model.index(row, 0))
     window.result_tabs.show_history_menu(history, model, history.visualRect(model.index(row, 0)).center())
     assert [a.text() for a in window.result_tabs.history_menu.actions()] == ["Show Results"]
@@ -211,9 +211,10 @@ def test_image_duplicates_show_thumbnails_from_sidecars(window, engine, qtbot, t
         )
     )
     values = window.prompts.last_dialog.values
-    assert values["Content id (cas_id)"].text() not in ("", "—")
-    assert values["MIME type"].text() == "image/jpeg"
-    assert "256" in values["Sidecars"].text()
+    assert len(values["Content id"].text()) >= 16
+    assert values["Kind"].text() == "JPEG image" and values["Kind"].toolTip() == "image/jpeg"
+    assert values["Library"].text() == "In “Pictures”"
+    assert values["Thumbnails"].text() == "256×192 and 320×240"  # never larger than the picture
     window.prompts.last_dialog.grab().save(str(artifacts / "ui2-properties-indexed.png"))
 
 
@@ -254,6 +255,33 @@ def test_marked_duplicates_delete_permanently_after_confirmation_or_move(window,
     assert "deleted" in view.banner.text()
 
 
+def test_move_to_trash_from_the_duplicates_view_is_undoable(window, qtbot, tmp_path):
+    """Undo was grey after "Move to Trash" here: now it restores exactly the trashed copies."""
+    root = tmp_path / "u"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    for i in range(3):
+        for sub in ("a", "b"):
+            (root / sub / f"f{i}.bin").write_bytes(bytes([i]) * 4000)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(DuplicateConfig(search_paths=[root]))
+    view = window.result_tabs.views[-1]
+    view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
+    assert not window.actions["fa_undo"].isEnabled()
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
+        view.trash_button.click()
+    assert blocker.args[0].output["trashed"] == 3 and os.listdir(root / "b") == []
+    assert sorted(os.listdir(trash_files())) == ["f0.bin", "f1.bin", "f2.bin"]
+    stack = window.job_submit.undo_stack
+    assert window.actions["fa_undo"].isEnabled() and stack.undoText() == "Move 3 items to the Trash"
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
+        window.actions["fa_undo"].trigger()
+    assert blocker.args[0].name == "trash_restore" and blocker.args[0].output["restored"] == 3
+    assert sorted(os.listdir(root / "b")) == ["f0.bin", "f1.bin", "f2.bin"]
+    assert (root / "b" / "f2.bin").read_bytes() == bytes([2]) * 4000
+    assert os.listdir(trash_files()) == []
+
+
 def test_kept_copy_gone_after_the_scan_refuses_that_group(window, qtbot, tmp_path):
     """FAULTS 7: the copy the marks keep vanished after the scan; its group is skipped and reported."""
     root = tmp_path / "k"
@@ -273,7 +301,38 @@ def test_kept_copy_gone_after_the_scan_refuses_that_group(window, qtbot, tmp_pat
     assert not (root / "b" / "f1.bin").exists()  # the other group went ahead
     skipped = next(f for g in view.model.groups for f in g.files if f.path.endswith("b/f0.bin"))
     assert skipped.status.startswith("skipped") and "gone" in skipped.status
-    assert "not touched" in view.banner.text()
+    assert view.banner.text() == "1 file moved to the Trash, 1 skipped because its kept copy is gone."
+
+
+def test_a_removal_that_touched_nothing_fails_and_still_shows_why(window, qtbot, tmp_path):
+    """FAULTS 20: every kept copy vanished, so no file was removed: the job is failed (not completed),
+    and the view and the job's details still say, per file, why it was kept."""
+    from sd_desktop.jobs import JobStatus
+    from sd_desktop.ui.job_panel import details_text
+
+    root = tmp_path / "k"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    for i in range(2):
+        for sub in ("a", "b"):
+            (root / sub / f"f{i}.bin").write_bytes(bytes([i + 1]) * 4000)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000):
+        window.result_tabs.run_find_duplicates(DuplicateConfig(search_paths=[root]))
+    view = window.result_tabs.views[-1]
+    view.auto_mark(Policy.KEEP_MATCHING, "*/a/*")
+    for i in range(2):
+        os.remove(root / "a" / f"f{i}.bin")
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as handled:
+        view.trash_button.click()
+    info = handled.args[0]
+    assert info.status is JobStatus.FAILED
+    assert info.error == "nothing was done: all 2 items failed (the outcomes say why)"
+    assert (root / "b" / "f0.bin").exists() and (root / "b" / "f1.bin").exists()
+    statuses = sorted(f.status for g in view.model.groups for f in g.files if "/b/" in f.path)
+    assert len(statuses) == 2 and all(s.startswith("skipped") and "gone" in s for s in statuses)
+    assert view.banner.text() == "0 files moved to the Trash, 2 skipped because their kept copies are gone."
+    text = details_text(info)
+    assert "Status: Failed" in text and text.count("no verified copy is kept") == 2
 
 
 def test_results_survive_a_restart(aloop, library, qtbot, tmp_path):

@@ -6,8 +6,9 @@ are opened a window ahead of the one being read, and the kernel is asked for the
 read (``posix_fadvise(WILLNEED)`` starts the reads and returns). By the time the one reading thread
 gets to a file, its bytes are usually in the page cache already.
 
-std20k, 10,826 small files, cold: one thread 0.74 s, 8 threads 0.80 s, one thread reading ahead
-0.19-0.28 s. Without ``posix_fadvise`` (not Linux or BSD) the files are simply read in turn.
+On a cold disk of many small files this is several times faster than one thread reading in turn or
+many threads taking turns (figures in tests/perf/README.md). Without ``posix_fadvise`` (not Linux
+or BSD) the files are simply read in turn.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sd_desktop.jobs.codec import limits
 
+REFRESH_MARK = "(refresh)"  # ends the target of a refresh (a normal run's ends with its mode)
+
 
 class IndexMode(Enum):
     SHALLOW = "shallow"  # metadata only
@@ -47,6 +49,8 @@ class IndexerConfig:
     max_depth: int | None = field(default=None, metadata=limits(1))  # levels below ``path`` (1 = its children only)
     rules: IndexerRules = field(default_factory=IndexerRules)
     all_entries: bool = False  # --all: no ignore rules at all (the library folder is still skipped)
+    # the window bringing the folder it shows up to date (``refresh``): not a job of the history
+    refresh: bool = False
 
 
 @dataclass

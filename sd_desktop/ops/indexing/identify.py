@@ -10,7 +10,6 @@ index picks it up.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import stat
@@ -20,8 +19,10 @@ from dataclasses import dataclass
 import blake3
 
 from sd_desktop import cas
+from sd_desktop.enums import EntryKind
+from sd_desktop.library import contents, hash_cache
 from sd_desktop.ops.indexing.magic import HEAD_BYTES, kind_of, sniff
-from sd_desktop.ops.indexing.walk import KIND_FILE, R_INODE, R_KIND, R_MTIME, R_PATH, R_SIZE, WalkBatch, join
+from sd_desktop.ops.indexing.resumable_walk import R_INODE, R_KIND, R_MTIME, R_PATH, R_SIZE, WalkBatch, join
 
 EMPTY_HASH = blake3.blake3(b"").hexdigest()
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -91,10 +92,11 @@ def identify_listed(root: bytes, batch: WalkBatch) -> None:
     A file that cannot be identified now is simply left out: the content phase retries it and
     reports why it failed, exactly as it does for every file in other runs."""
     identified = batch.identified
+    k_file = EntryKind.FILE.value
     for d in batch.dirs:
         for row in d.rows:
             size = row[R_SIZE]
-            if row[R_KIND] != KIND_FILE or size == 0:
+            if row[R_KIND] != k_file or size == 0:
                 continue
             rel = row[R_PATH]
             try:
@@ -195,42 +197,14 @@ def store(conn: sqlite3.Connection, items: list[Identified], now: float) -> None
     fresh = [i for i in items if not i.known]
     with_cas = [i for i in fresh if i.cas_id is not None]
     if with_cas:
-        conn.executemany(
-            "INSERT INTO content_identity (cas_id, size, kind, mime, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(cas_id) DO NOTHING",
-            [(i.cas_id, i.size, kind_of(i.mime), i.mime, now) for i in with_cas],
-        )
+        contents.add_identities(conn, [(i.cas_id, i.size, kind_of(i.mime), i.mime, now) for i in with_cas])
     if fresh:
-        conn.executemany(
-            "UPDATE entry SET cas_id = ?1, mime = ?2, integrity_hash = COALESCE(?3, integrity_hash), "
-            "content_id = (SELECT id FROM content_identity WHERE cas_id = ?1) WHERE id = ?4",
-            [(i.cas_id, i.mime, i.integrity, i.entry_id) for i in fresh],
-        )
-    # one statement over a JSON array rather than executemany: sqlite3 releases and retakes the GIL
-    # around every row it steps, and each retake waits on the hashing thread
+        contents.set_identified(conn, [(i.cas_id, i.mime, i.integrity, i.entry_id) for i in fresh])
     known = [[i.entry_id, i.integrity] for i in items if i.known and i.integrity is not None]
     if known:
-        conn.execute(
-            "UPDATE entry SET integrity_hash = json_extract(j.value, '$[1]') FROM json_each(?) AS j "
-            "WHERE entry.id = json_extract(j.value, '$[0]')",
-            (json.dumps(known),),
-        )
+        contents.set_integrity(conn, known)
     hashed = [
         [i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, i.integrity] for i in items if i.integrity is not None
     ]
     if hashed:
-        conn.execute(
-            "INSERT OR REPLACE INTO hash_cache (device, inode, size, mtime_ns, ctime_ns, hash) "
-            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
-            "json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)",
-            (json.dumps(hashed),),
-        )
-
-
-def collect_orphans(conn: sqlite3.Connection) -> int:
-    """Delete the content identities no entry refers to any more (after deletions and edits), in one
-    statement; returns how many. Their sidecar rows go with them (ON DELETE CASCADE); the thumbnail
-    job's sweep removes sidecar files no row refers to."""
-    return conn.execute(
-        "DELETE FROM content_identity WHERE NOT EXISTS (SELECT 1 FROM entry e WHERE e.content_id = content_identity.id)"
-    ).rowcount
+        hash_cache.store_at_once(conn, hashed)

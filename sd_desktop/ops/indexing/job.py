@@ -1,7 +1,7 @@
 """IndexerJob: walks a location into the library (Discovery -> Processing -> Aggregation ->
 ContentIdentification), pipelined, incremental and crash-safe.
 
-* Discovery/Processing: a worker thread lists a batch of folders (``walk.Walker``) while the
+* Discovery/Processing: a worker thread lists a batch of folders (``resumable_walk.Walker``) while the
   previous batch is written (``persist.EntryWriter``) on the library's writer thread. Each write is
   one transaction holding the rows and the state that covers them: the folder frontier and
   counters, never the list of entries. A pause or a kill -9 loses and repeats nothing. A first
@@ -9,7 +9,7 @@ ContentIdentification), pipelined, incremental and crash-safe.
   inserted with their cas_id and MIME (no second pass over them).
 * Aggregation: pending deletions are applied, then folder totals are recomputed in set-based SQL:
   every folder after a first index, only the folders whose children changed and their ancestors
-  after a re-index (``aggregate.aggregate_changed``).
+  after a re-index (``library.aggregates.aggregate_changed``).
 * ContentIdentification (content and deep modes): files without a cas_id (deep: without an
   integrity hash) are read in batches of a few hundred per thread hop; the cursor is the last
   entry id done.
@@ -28,13 +28,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sd_desktop import paths
+from sd_desktop.enums import EntryKind
 from sd_desktop.jobs import Job, JobContext, JobError, register, registered
+from sd_desktop.library import contents, entries, locations
+from sd_desktop.library.aggregates import aggregate_all, aggregate_changed
 from sd_desktop.ops.indexing import identify
-from sd_desktop.ops.indexing.aggregate import aggregate, aggregate_changed
 from sd_desktop.ops.indexing.config import (
+    REFRESH_MARK,
     IndexerConfig,
     IndexerOutput,
     IndexerState,
@@ -42,9 +45,9 @@ from sd_desktop.ops.indexing.config import (
     IndexScope,
     Persistence,
 )
-from sd_desktop.ops.indexing.persist import EntryWriter, subtree_bounds
+from sd_desktop.ops.indexing.persist import EntryWriter
+from sd_desktop.ops.indexing.resumable_walk import WalkBatch, Walker, join, stat_row
 from sd_desktop.ops.indexing.rules import RuleSet
-from sd_desktop.ops.indexing.walk import KIND_FILE, WalkBatch, Walker, join, stat_row
 
 T = TypeVar("T")
 
@@ -80,7 +83,12 @@ class IndexerJob(Job):
     def target(self) -> str:
         c = self.config
         where = paths.display(c.path) if c.path is not None else f"location {c.location_id}"
+        if c.refresh:
+            return f"{where} {REFRESH_MARK}"
         return f"{where} ({c.mode.value}{', ephemeral' if c.persistence is Persistence.EPHEMERAL else ''})"
+
+    def recorded(self) -> bool:
+        return not self.config.refresh
 
     # -- entry point -----------------------------------------------------------------------
     async def run(self, ctx: JobContext) -> IndexerOutput:
@@ -97,7 +105,7 @@ class IndexerJob(Job):
 
     async def _run_persistent(self, ctx: JobContext, plan: Plan) -> None:
         st = self.state
-        writer = EntryWriter(plan.location_id, plan.root, ctx.job_id, st.fresh)
+        writer = EntryWriter(plan.location_id, plan.root, ctx.job_id, st.fresh, self.NAME)
         if st.phase == "start":
             await self._start(ctx, plan, writer)
         if st.phase == "discovery":
@@ -120,17 +128,12 @@ class IndexerJob(Job):
             if location_id is None:
                 if c.path is None:
                     raise JobError("the indexer needs a location id or a path inside a location")
-                from sd_desktop.library.locations import find_location
-
-                location_id = await ctx.run_blocking(find_location, ctx.library, c.path)
+                location_id = await ctx.run_blocking(locations.find_location, ctx.library, c.path)
                 if location_id is None:
                     raise JobError(f"{paths.display(c.path)} is not inside a location; add it as a location first")
-            row = await ctx.library.read(
-                lambda conn: conn.execute("SELECT path FROM location WHERE id = ?", (location_id,)).fetchone()
-            )
-            if row is None:
+            root = await ctx.library.read(lambda conn: locations.root_of(conn, location_id))
+            if root is None:
                 raise JobError(f"there is no location with id {location_id} (it was removed?)")
-            root = bytes(row[0])
             target = self._relative_target(root)
             if c.persistence is Persistence.EPHEMERAL:  # a location browsed without writing: walk from its root
                 root, target = join(root, target), b""
@@ -183,10 +186,7 @@ class IndexerJob(Job):
         st = self.state
 
         def tx(conn: sqlite3.Connection) -> None:
-            fresh = (
-                conn.execute("SELECT 1 FROM entry WHERE location_id = ? LIMIT 1", (plan.location_id,)).fetchone()
-                is None
-            )
+            fresh = not entries.has_entries(conn, plan.location_id)
             writer.fresh = fresh
             st.fresh = fresh
             st.track_dirty = True
@@ -298,7 +298,7 @@ class IndexerJob(Job):
             st.deleted += writer.finish_deletions(conn)
             if st.fresh or not st.track_dirty:  # a first index (or a state saved by an older build): all
                 if st.fresh or st.entries_written or st.deleted or writer.load_dirty(conn):
-                    st.aggregated = aggregate(conn, plan.location_id)[0]
+                    st.aggregated = aggregate_all(conn, plan.location_id)[0]
                     writer.forget_dirty(conn)
             elif writer.load_dirty(conn):  # the folders whose children changed, and their ancestors
                 st.aggregated = aggregate_changed(conn, plan.location_id)[0]
@@ -312,38 +312,28 @@ class IndexerJob(Job):
     async def _identify(self, ctx: JobContext, plan: Plan) -> None:
         st = self.state
         deep = self.config.mode is IndexMode.DEEP
-        # "+location_id": never let the planner pick the (location_id, path) index and sort the
-        # whole location per batch; walk rowids (or entry_cas) from the cursor instead
-        where = "+location_id = ? AND kind = 0 AND ((cas_id IS NULL AND size > 0)"
-        where += " OR integrity_hash IS NULL)" if deep else ")"
-        args: list[Any] = [plan.location_id]
-        if plan.target:
-            lo, hi = subtree_bounds(plan.target)
-            where += " AND path > ? AND path < ?"
-            args += [lo, hi]
+        loc, below = plan.location_id, plan.target
         if st.hash_total < 0:
             st.hash_total = await ctx.library.read(
-                lambda c: c.execute(f"SELECT COUNT(*) FROM entry WHERE {where} AND id > ?", (*args, 0)).fetchone()[0]
+                lambda c: contents.count_unidentified(c, loc, deep=deep, below=below)
             )
         if st.hash_total == 0:  # e.g. a first content index identified every file while listing
             return
-        columns = "id, path, size, mtime_ns, inode, cas_id, mime"
-        select = f"SELECT {columns} FROM entry WHERE {where} AND id > ? ORDER BY id LIMIT ?"
 
         def fetch(conn: sqlite3.Connection, after: int) -> list[identify.Candidate]:
-            rows = conn.execute(select, (*args, after, HASH_BATCH_FILES)).fetchall()
-            out, total = [], 0
-            for r in rows:
-                out.append((r[0], bytes(r[1]), r[2], r[3], r[4], r[5], r[6]))
+            rows = contents.unidentified(conn, loc, deep=deep, below=below, after=after, limit=HASH_BATCH_FILES)
+            if not deep:
+                return rows
+            total = 0
+            for n, r in enumerate(rows, 1):
                 total += r[2]
-                if deep and total >= HASH_BATCH_BYTES:
-                    break
-            return out
+                if total >= HASH_BATCH_BYTES:
+                    return rows[:n]
+            return rows
 
         # one small-cache reader for the whole phase: worker threads' own connections would each
         # grow the library's 64 MB page cache, and memory must stay flat on a million entries
-        reader = await ctx.run_blocking(ctx.library.connect_reader)
-        reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KB}")
+        reader = await ctx.run_blocking(ctx.library.connect_reader, READER_CACHE_KB)
 
         # a producer thread reads batch after batch on its own and hands each outcome over through a
         # small queue: the hashing never waits for the event loop or for the previous batch's commit
@@ -427,9 +417,9 @@ class IndexerJob(Job):
         collect = bool(st.deleted or st.modified) or (not plan.target and plan.max_depth is None)
 
         def tx(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE location SET last_indexed = ? WHERE id = ?", (now, plan.location_id))
+            locations.set_last_indexed(conn, plan.location_id, now)
             if collect:
-                st.orphans_removed += identify.collect_orphans(conn)
+                st.orphans_removed += contents.collect_orphans(conn)
             st.phase = "done"
 
         # queued before the final commit: after a crash in between, the rerun's enqueue dedupes
@@ -452,11 +442,12 @@ class IndexerJob(Job):
             batch = await ctx.run_blocking(walker.batch, WALK_BATCH_ENTRIES)
             self._record_walk_errors(ctx, plan, batch)
             if hashing:
+                k_file = EntryKind.FILE.value
                 files = [
                     (0, r[0], r[3], r[6], r[4], None, None)
                     for d in batch.dirs
                     for r in d.rows
-                    if r[2] == KIND_FILE and r[3] > 0
+                    if r[2] == k_file and r[3] > 0
                 ]
                 stop = (lambda: ctx.interrupt_requested) if deep else None
                 for i in range(0, len(files), HASH_BATCH_FILES):

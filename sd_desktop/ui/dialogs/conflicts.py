@@ -42,7 +42,7 @@ def _describe(size: int | None, mtime_ns: int | None) -> str:
 
 
 class ConflictDialog(QDialog):
-    def __init__(self, job_id: int, conflicts: list[Conflict], parent: QWidget | None = None):
+    def __init__(self, job_id: int, conflicts: list[Conflict], parent: QWidget | None = None, move: bool = False):
         super().__init__(parent)
         self.setObjectName("conflict_dialog")
         self.setWindowTitle("File Already Exists")
@@ -78,13 +78,23 @@ class ConflictDialog(QDialog):
             b.setObjectName(f"answer_{value}")
             b.clicked.connect(lambda _=False, v=value: self.choose(v))
             self.choice_buttons[value] = b
-        self.choice_buttons["rename"].setDefault(True)
-        cancel = self.buttons.addButton("Cancel Copy", QDialogButtonBox.ButtonRole.RejectRole)
-        cancel.clicked.connect(self.reject)
+        # cancelling stops the whole job: name it as the user started it
+        self.cancel_button = self.buttons.addButton(
+            "Cancel Move" if move else "Cancel Copy", QDialogButtonBox.ButtonRole.RejectRole
+        )
+        self.cancel_button.setObjectName("cancel_job")
+        self.cancel_button.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addWidget(self.apply_all)
         layout.addWidget(self.buttons)
+        # Enter keeps both, wherever the focus starts: a focused button must not become the default
+        # (the first one is Overwrite)
+        for button in self.choice_buttons.values():
+            button.setAutoDefault(False)
+        self.cancel_button.setAutoDefault(False)
+        self.choice_buttons["rename"].setDefault(True)  # once inside the dialog, or it does not hold
+        self.choice_buttons["rename"].setFocus()
         self.setMinimumWidth(560)
         self._show()
 

@@ -112,12 +112,16 @@ class FindDuplicatesDialog(QDialog):
         form.addRow("", hint)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.find_button = self.buttons.addButton("Find Duplicates", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.find_button.setDefault(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        # only a button inside its dialog can be made the default (Enter), and the folder lists'
+        # buttons must not take Enter for themselves
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+        self.find_button.setDefault(True)
         self.resize(560, self.sizeHint().height())
 
     @staticmethod

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QRad
 
 from sd_desktop import paths
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationMode
+from sd_desktop.ui.formatting import plural
 
 MODES = (
     (ValidationMode.BASIC, "Basic", "Files still exist with the size and date the library knows (fast)"),
@@ -22,7 +23,7 @@ class ValidateDialog(QDialog):
         self.setWindowTitle("Validate Files")
         self.targets = targets
         layout = QVBoxLayout(self)
-        what = paths.display(targets[0]) if len(targets) == 1 else f"{len(targets)} items"
+        what = paths.display(targets[0]) if len(targets) == 1 else plural(len(targets), "item")
         title = QLabel(f"Check <b>{what}</b>")
         title.setWordWrap(True)
         layout.addWidget(title)
@@ -39,11 +40,12 @@ class ValidateDialog(QDialog):
         self.permissions = QCheckBox("Also check that every file can be read")
         layout.addWidget(self.permissions)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        ok = buttons.addButton("Validate", QDialogButtonBox.ButtonRole.AcceptRole)
-        ok.setDefault(True)
+        self.validate_button = buttons.addButton("Validate", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # only a button inside its dialog can be made the default (Enter): set it once it is there
+        self.validate_button.setDefault(True)
 
     def set_mode(self, mode: ValidationMode | str) -> None:
         self.radios[ValidationMode(mode)].setChecked(True)

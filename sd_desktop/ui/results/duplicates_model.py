@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QApplication
 from sd_desktop import paths
 from sd_desktop.ops.files.delete.config import GuardedTarget
 from sd_desktop.ops.files.duplicate_detection.select import Plan, Policy, _in_any, plan_deletion
-from sd_desktop.ui.formatting import human_count, human_size, human_time
+from sd_desktop.ui.formatting import human_size, human_time, plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.multidata import fill_span
 
@@ -455,4 +455,4 @@ def _lock_icon() -> QIcon:
 def summary_text(files: int, freed: int, groups: int) -> str:
     if not files:
         return "Nothing marked. Mark copies to remove, or use Auto-Mark."
-    return f"{human_count(files)} files marked in {human_count(groups)} groups — frees {human_size(freed)}"
+    return f"{plural(files, 'file')} marked in {plural(groups, 'group')} — frees {human_size(freed)}"

@@ -1,10 +1,13 @@
-"""The duplicate results view: the groups tree, marking tools, a summary of what the marked set
-frees, and the actions on it. The view only asks: its signals go to the file-actions controller,
-which runs the guarded DeleteJob / FileCopyJob and hands the outcomes back (``show_outcomes``)."""
+"""The duplicate results view: the groups tree beside a preview of the selected picture, marking
+tools, a summary of what the marked set frees, and the actions on it. The view only asks: its
+signals go to the file-actions controller, which runs the guarded DeleteJob / FileCopyJob and
+hands the outcomes back (``show_outcomes``)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDateTime, QModelIndex, QSize, Qt, Signal
+import os
+
+from PySide6.QtCore import QDateTime, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,15 +16,20 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMenu,
+    QSplitter,
     QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
+from sd_desktop import paths
+from sd_desktop.library import Library
 from sd_desktop.ops.files.duplicate_detection.select import Policy, SelectionError
-from sd_desktop.ui.formatting import human_count, human_size
+from sd_desktop.ui.formatting import human_size, plural
 from sd_desktop.ui.results.duplicates_model import (
     COL_FOLDER,
     COL_LOCATION,
@@ -32,8 +40,12 @@ from sd_desktop.ui.results.duplicates_model import (
     PathRole,
     summary_text,
 )
+from sd_desktop.ui.results.duplicates_words import outcome_text, skipped_text
+from sd_desktop.ui.results.preview_pane import PreviewPane
 
 EXPAND_ALL_LIMIT = 2000
+THUMB = 32  # px: the thumbnails of the rows
+ROW_PADDING = 4
 POLICIES = (
     (Policy.KEEP_OLDEST, "Keep the Oldest Copy"),
     (Policy.KEEP_NEWEST, "Keep the Newest Copy"),
@@ -41,6 +53,19 @@ POLICIES = (
     (Policy.KEEP_REFERENCE, "Keep Copies in Reference Folders"),
     (Policy.KEEP_MATCHING, "Keep Copies Matching a Pattern…"),
 )
+
+
+class RowDelegate(QStyledItemDelegate):
+    """Every row at least as tall as a thumbnail: the tree's rows all take the first row's height
+    (uniform heights keep a big result fast), and that first row is a group without a picture."""
+
+    def __init__(self, height: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.height = height
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        hint = super().sizeHint(option, index)
+        return QSize(hint.width(), max(hint.height(), self.height))
 
 
 class DuplicatesView(QWidget):
@@ -51,7 +76,13 @@ class DuplicatesView(QWidget):
     revealRequested = Signal(bytes)
     openRequested = Signal(bytes)
 
-    def __init__(self, model: DuplicatesModel, job_id: int | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        model: DuplicatesModel,
+        job_id: int | None = None,
+        parent: QWidget | None = None,
+        library: Library | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("duplicates_view")
         self.model = model
@@ -116,7 +147,8 @@ class DuplicatesView(QWidget):
         self.tree.setModel(model)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
-        self.tree.setIconSize(QSize(24, 24))  # room for image thumbnails
+        self.tree.setIconSize(QSize(THUMB, THUMB))
+        self.tree.setItemDelegate(RowDelegate(THUMB + ROW_PADDING, self.tree))
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setAllColumnsShowFocus(True)
@@ -124,11 +156,11 @@ class DuplicatesView(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Interactive)
         for col, width in (
-            (COL_NAME, 300),
-            (COL_FOLDER, 260),
-            (COL_LOCATION, 110),
-            (COL_SIZE, 90),
-            (COL_MODIFIED, 140),
+            (COL_NAME, 240),  # with the preview beside it, the tree is narrow in a small window
+            (COL_FOLDER, 180),
+            (COL_LOCATION, 100),
+            (COL_SIZE, 80),
+            (COL_MODIFIED, 130),
         ):
             header.resizeSection(col, width)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -140,6 +172,7 @@ class DuplicatesView(QWidget):
         if not model.has_locations():
             self.tree.setColumnHidden(COL_LOCATION, True)
         self.tree.activated.connect(self._activated)
+        self.tree.selectionModel().currentChanged.connect(lambda current, _previous: self._preview(current))
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
 
@@ -149,12 +182,22 @@ class DuplicatesView(QWidget):
         sfont.setBold(True)
         self.summary.setFont(sfont)
 
+        self.preview = PreviewPane(library)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.setObjectName("duplicates_split")
+        self.split.addWidget(self.tree)
+        self.split.addWidget(self.preview)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setChildrenCollapsible(False)
+        self.split.setSizes([600, 400])
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.subline)
         layout.addWidget(self.banner)
         layout.addLayout(bar)
-        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.split, 1)
         layout.addWidget(self.summary)
 
         self._update_headline()
@@ -180,7 +223,7 @@ class DuplicatesView(QWidget):
         live = [g for g in self.model.groups if len(g.present) > 1]
         wasted = sum(g.wasted for g in live)
         if live:
-            groups = f"{human_count(len(live))} duplicate group{'s' if len(live) != 1 else ''}"
+            groups = plural(len(live), "duplicate group")
             self.headline.setText(f"{groups} — {human_size(wasted)} could be freed")
         elif self.model.groups:
             self.headline.setText("Every duplicate group is resolved")
@@ -218,7 +261,7 @@ class DuplicatesView(QWidget):
             self.show_message(str(exc))
             return
         if plan.skipped:
-            self.show_message(f"{len(plan.skipped)} groups left unmarked: {plan.skipped[0]['reason']}")
+            self.show_message(skipped_text(plan.skipped, Policy(policy), pattern))
         else:
             self.banner.hide()
 
@@ -237,16 +280,32 @@ class DuplicatesView(QWidget):
 
     def show_outcomes(self, outcomes: list[dict], verb: str = "moved to the Trash") -> None:
         """Report a finished job's outcomes in the view (done files struck out, skipped groups flagged)."""
-        done, problems = self.model.apply_outcomes(outcomes)
-        text = f"{_files(done)} {verb}."
-        if problems:
-            text += (
-                f" {_files(problems)} {'was' if problems == 1 else 'were'} not touched: "
-                "changed since the scan, or no verified copy left to keep (see Status)."
-            )
-        self.show_message(text)
+        self.model.apply_outcomes(outcomes)
+        self.show_message(outcome_text(outcomes, verb))
         self._update_summary()
         self._update_headline()
+
+    def _preview(self, index: QModelIndex) -> None:
+        """Show the file of the current row in the preview pane (a group row: its first copy)."""
+        if not index.isValid():
+            self.preview.show_file(None)
+            return
+        group, f = self.model.group_of(index)
+        if f is None:
+            f = group.files[0] if group.files else None
+        if f is None:
+            self.preview.show_file(None)
+            return
+        raw = f.raw
+        when = _when(f.mtime_ns / 1e9) if f.mtime_ns else ""
+        details = (
+            f"{human_size(group.size)}{f' · modified {when}' if when else ''}\n{paths.display(os.path.dirname(raw))}"
+        )
+        self.preview.show_file(raw, f.content_id, paths.display(os.path.basename(raw)), details)
+
+    def dispose(self) -> None:
+        """The tab closes: stop the preview's loading."""
+        self.preview.dispose()
 
     def _activated(self, index: QModelIndex) -> None:
         raw = index.data(PathRole)
@@ -261,10 +320,6 @@ class DuplicatesView(QWidget):
         menu.addAction("Open", lambda: self.openRequested.emit(raw))
         menu.addAction("Reveal in File Manager", lambda: self.revealRequested.emit(raw))
         menu.popup(self.tree.viewport().mapToGlobal(pos))
-
-
-def _files(n: int) -> str:
-    return f"{human_count(n)} file{'s' if n != 1 else ''}"
 
 
 def _when(epoch: float) -> str:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sd_desktop.ui.formatting import human_count, human_size
+from sd_desktop.ui.formatting import human_count, human_size, plural
 from sd_desktop.ui.results.validation_model import (
     COL_ACTION,
     COL_MESSAGE,
@@ -55,10 +55,10 @@ class ValidationView(QWidget):
         font.setBold(True)
         headline.setFont(font)
         n = len(model.issues)
-        headline.setText(f"{human_count(n)} issues found" if n else "No issues found")
+        headline.setText(f"{plural(n, 'issue')} found" if n else "No issues found")
         self.headline = headline
         sub = QLabel(
-            f"{human_count(out.get('files_checked', 0))} files checked ({out.get('mode', 'basic')} mode, "
+            f"{plural(out.get('files_checked', 0), 'file')} checked ({out.get('mode', 'basic')} mode, "
             f"{human_size(out.get('bytes_read', 0))} read) in {', '.join(out.get('targets') or [])}"
         )
         sub.setStyleSheet("color: palette(mid);")

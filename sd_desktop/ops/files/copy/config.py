@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sd_desktop.jobs.codec import limits
 
+JOB_NAME = "file_copy"  # FileCopyJob.NAME: how the library's job rows name a copy
+
 
 class ConflictPolicy(Enum):
     SKIP = "skip"
@@ -43,6 +45,7 @@ class CopyState:
     inflight_from: int = -1  # the batch running when a checkpoint was taken (for crash recovery)
     inflight_to: int = -1
     touched_locations: list[int] = field(default_factory=list)
+    temp_token: str = ""  # in this job's temporary names (fsops.temp_name); set when planning
 
 
 @dataclass
@@ -66,3 +69,7 @@ class CopyOutput:
     moved: bool = False
     verified: bool = False
     problems: list[dict] = field(default_factory=list)  # first failed/skipped items: path, outcome, reason
+    # what decides the job's status: files, links and folders moved whole that were done (or skipped
+    # as the conflict policy asked), and items not done (failed, kept by a move, skipped by the engine)
+    items_done: int = 0
+    items_failed: int = 0

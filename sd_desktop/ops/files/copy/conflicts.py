@@ -12,17 +12,19 @@ its stored progress and its ``paused`` event, and ``pending_conflicts`` lists co
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from sd_desktop import paths
-from sd_desktop.library import Library
-from sd_desktop.ops.files.copy.config import ANSWERABLE, ConflictPolicy
-from sd_desktop.ops.files.copy.job import CONFLICT, FileCopyJob, pack_data, unpack_data
+from sd_desktop.enums import EntryKind, JobStatus, WorkStatus
+from sd_desktop.library import Library, job_rows, worklist
+from sd_desktop.ops.files.copy.config import ANSWERABLE, JOB_NAME, ConflictPolicy
+from sd_desktop.ops.files.copy.items import CONFLICT, TO_COPY, pack_data, unpack_data
 
-_KINDS = {0: "file", 1: "folder", 2: "link", 3: "other"}
+_KINDS = {EntryKind.FILE: "file", EntryKind.DIR: "folder", EntryKind.SYMLINK: "link", EntryKind.OTHER: "other"}
 WAITING_PHASE = "waiting for answers"
 
 
@@ -48,16 +50,10 @@ async def pending_conflicts(lib: Library, job_id: int) -> list[Conflict]:
 
 
 def _rows(conn: sqlite3.Connection, job_id: int) -> list[tuple]:
-    return conn.execute(
-        "SELECT seq, kind, src, dst, size, data FROM work_item WHERE job_id = ? AND status = 0 AND outcome = ? "
-        "ORDER BY seq",
-        (job_id, CONFLICT),
-    ).fetchall()
+    return worklist.items(conn, job_id, TO_COPY, status=WorkStatus.PENDING, outcome=CONFLICT)
 
 
 async def _with_targets(rows: list[tuple]) -> list[Conflict]:
-    import asyncio
-
     def build() -> list[Conflict]:
         found = []
         for seq, kind, src, dst, size, data in rows:
@@ -112,13 +108,13 @@ async def answer_conflicts(
     default = _policy(apply_to_all) if apply_to_all is not None else None
 
     def tx(conn: sqlite3.Connection) -> int:
-        row = conn.execute("SELECT name, status FROM job WHERE id = ?", (job_id,)).fetchone()
+        row = job_rows.status_of(conn, job_id)
         if row is None:
             raise ValueError(f"no job with id {job_id}")
-        if row[0] != FileCopyJob.NAME:
-            raise ValueError(f"job {job_id} is a {row[0]} job, not a copy")
-        if row[1] not in ("paused", "queued"):
-            raise ValueError(f"job {job_id} is {row[1]}: conflicts can be answered while it is paused")
+        if row.name != JOB_NAME:
+            raise ValueError(f"job {job_id} is a {row.name} job, not a copy")
+        if row.status not in (JobStatus.PAUSED, JobStatus.QUEUED):
+            raise ValueError(f"job {job_id} is {row.status.value}: conflicts can be answered while it is paused")
         unknown = set(named)
         updates = []
         for seq, _kind, src, dst, _size, data in _rows(conn, job_id):
@@ -131,10 +127,10 @@ async def answer_conflicts(
                 policy = default
             if policy is not None:
                 d["a"] = policy.value
-                updates.append((pack_data(**d), job_id, seq))
+                updates.append((pack_data(**d), seq))
         if unknown:
             raise ValueError(f"not a pending conflict of job {job_id}: {paths.display(sorted(unknown)[0])}")
-        conn.executemany("UPDATE work_item SET data = ? WHERE job_id = ? AND seq = ?", updates)
+        worklist.update(conn, job_id, updates, ("data",))
         return len(updates)
 
     return await lib.write(tx)

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 from sd_desktop import paths
 from sd_desktop.cas import full_hash, full_hash_of_fd
+from sd_desktop.enums import EntryKind, WorkStatus
 from sd_desktop.ops.files.copy import strategies
-from sd_desktop.ops.files.copy.fsops import (
+from sd_desktop.ops.files.copy.plan import TARGET_EXISTS, TARGET_NOT_OLDER
+from sd_desktop.ops.files.fsops import (
     free_name,
     fsync_dir,
     read_from_device,
@@ -29,9 +31,18 @@ from sd_desktop.ops.files.copy.fsops import (
     temp_name,
     unlink_quietly,
 )
-from sd_desktop.ops.files.copy.plan import DONE, FAILED, KIND_DIR, KIND_FILE, KIND_SYMLINK, SKIPPED
 
 SMALL_FILE = 1024 * 1024  # below this, one syncfs per batch instead of an fsync per file
+# a move that copied a file but kept its source did not move it (the item counts as failed)
+SOURCE_CHANGED = "the source changed during the move; it was copied and kept"
+SOURCE_NOT_REMOVED = "copied, but the source could not be removed"
+
+
+def source_kept(reason: str | None) -> bool:
+    """Does a done item's reason say a move kept the source?"""
+    return reason is not None and (reason == SOURCE_CHANGED or reason.startswith(SOURCE_NOT_REMOVED))
+
+
 _CHECKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sd-copy-check")
 
 
@@ -60,7 +71,7 @@ class Result:
     dst: bytes | None = None
     target_stat: os.stat_result | None = None
     src_removed: bool = False
-    kind: int = KIND_FILE
+    kind: int = EntryKind.FILE
     src: bytes = b""
 
 
@@ -95,10 +106,12 @@ class BatchRunner:
         bwlimit: int = 0,
         clone: bool = True,
         want_stats: bool = True,
+        temp_token: str = "",
     ):
         self.cloner = strategies.Cloner(clone)  # FICLONE first where the two devices allow it
         self.want_stats = want_stats  # lstat placed targets for the library's entries
         self.job_id = job_id
+        self.temp_token = temp_token  # see fsops.temp_name
         self.move = move
         self.verify = verify
         self.policy = policy
@@ -121,7 +134,7 @@ class BatchRunner:
                 break
             self.current = item.src
             try:
-                if item.kind == KIND_DIR and not item.rename:
+                if item.kind == EntryKind.DIR and not item.rename:
                     results.append(self._make_dir(item))
                 elif item.rename:
                     results.append(self._rename_move(item))
@@ -161,30 +174,32 @@ class BatchRunner:
         """What to do about an existing target: a decision (replace, rename) or a final Result."""
         policy = self._policy_for(item)
         if policy == "skip":
-            return self._result(item, SKIPPED, "skipped", "the target already exists")
+            return self._result(item, WorkStatus.SKIPPED, "skipped", TARGET_EXISTS)
         if policy == "abort":
             raise AbortJob(f"{paths.display(item.dst)} already exists (conflict policy: abort)")
         if policy == "ask":
-            return self._result(item, SKIPPED, "skipped", "the target appeared after the conflicts were answered")
+            return self._result(
+                item, WorkStatus.SKIPPED, "skipped", "the target appeared after the conflicts were answered"
+            )
         if policy == "rename":
             return "rename"
         if stat.S_ISDIR(tst.st_mode):
             return self._failed(item, "a folder of that name is in the way; not replaced")
         if policy == "overwrite_if_older" and tst.st_mtime_ns >= item.mtime_ns:
-            return self._result(item, SKIPPED, "skipped", "the target is as new or newer")
+            return self._result(item, WorkStatus.SKIPPED, "skipped", TARGET_NOT_OLDER)
         return "replace"
 
     # -- steps ------------------------------------------------------------------------------
     def _make_dir(self, item: Item) -> Result:
         try:
             os.mkdir(item.dst, 0o700)
-            return self._result(item, DONE, "created", dst=item.dst, tst=os.lstat(item.dst))
+            return self._result(item, WorkStatus.DONE, "created", dst=item.dst, tst=os.lstat(item.dst))
         except FileExistsError:
             tst = os.lstat(item.dst)
             if stat.S_ISDIR(tst.st_mode):
                 # made by the run that was interrupted: still ours to give its mode and mtime
                 outcome = "created" if item.inflight and not item.existed else "merged"
-                return self._result(item, DONE, outcome, dst=item.dst, tst=tst)
+                return self._result(item, WorkStatus.DONE, outcome, dst=item.dst, tst=tst)
             return self._failed(item, "a file of that name is in the way; the folder was not created")
 
     def _rename_move(self, item: Item) -> Result:
@@ -193,7 +208,9 @@ class BatchRunner:
         if tst is not None:
             src_st = _lstat(item.src)
             if src_st is None and item.inflight:
-                return self._result(item, DONE, "moved", "finished before the interruption", dst=item.dst, tst=tst)
+                return self._result(
+                    item, WorkStatus.DONE, "moved", "finished before the interruption", dst=item.dst, tst=tst
+                )
             if src_st is not None and (src_st.st_dev, src_st.st_ino) == (tst.st_dev, tst.st_ino):
                 return self._failed(item, "source and target are the same file")
             decision = self._decide(item, tst)
@@ -203,10 +220,10 @@ class BatchRunner:
             decision = "new"
         dst = self._place(item.src, item.dst, decision, item)
         if dst is None:
-            return self._result(item, SKIPPED, "skipped", "the target appeared during the move")
+            return self._result(item, WorkStatus.SKIPPED, "skipped", "the target appeared during the move")
         fsync_dir(os.path.dirname(dst))
         outcome = "renamed" if dst != item.dst else "moved"
-        return self._result(item, DONE, outcome, dst=dst, tst=_lstat(dst), src_removed=True)
+        return self._result(item, WorkStatus.DONE, outcome, dst=dst, tst=_lstat(dst), src_removed=True)
 
     def _stage(self, item: Item) -> _Staged | Result:
         tst = _lstat(item.dst)
@@ -220,10 +237,10 @@ class BatchRunner:
             decision = self._decide(item, tst)
             if isinstance(decision, Result):
                 return decision
-        tmp = temp_name(item.dst, self.job_id, item.seq)
+        tmp = temp_name(item.dst, self.job_id, item.seq, self.temp_token)
         if item.inflight:
             unlink_quietly(tmp)  # a leftover of the interrupted run
-        if item.kind == KIND_SYMLINK:
+        if item.kind == EntryKind.SYMLINK:
             link = os.readlink(item.src)
             st = os.lstat(item.src)
             os.symlink(link, tmp)
@@ -232,8 +249,8 @@ class BatchRunner:
             except OSError as exc:
                 self.add_error(item.dst, f"the link's time could not be kept: {exc.strerror}")
             return _Staged(item, tmp, decision, st, None, link)
-        if item.kind != KIND_FILE:
-            return self._result(item, SKIPPED, "skipped", "not a regular file: not copied")
+        if item.kind != EntryKind.FILE:
+            return self._result(item, WorkStatus.SKIPPED, "skipped", "not a regular file: not copied")
         try:
             st, digest = self._write_temp(item, tmp)
         except BaseException:
@@ -245,13 +262,15 @@ class BatchRunner:
         """The target was finished by the run that was killed (its result was not committed)."""
         if not self.move or src_st is None:
             outcome = "moved" if self.move else "copied"
-            return self._result(item, DONE, outcome, "finished before the interruption", dst=item.dst, tst=tst)
+            return self._result(
+                item, WorkStatus.DONE, outcome, "finished before the interruption", dst=item.dst, tst=tst
+            )
         stop = self.should_stop_hash
-        if item.kind == KIND_FILE and full_hash(item.src, stop) != full_hash(item.dst, stop):
+        if item.kind == EntryKind.FILE and full_hash(item.src, stop) != full_hash(item.dst, stop):
             return self._failed(item, "an interrupted move left a target that differs from its source; both kept")
         os.unlink(item.src)
         return self._result(
-            item, DONE, "moved", "finished after the interruption", dst=item.dst, tst=tst, src_removed=True
+            item, WorkStatus.DONE, "moved", "finished after the interruption", dst=item.dst, tst=tst, src_removed=True
         )
 
     def _write_temp(self, item: Item, tmp: bytes) -> tuple[os.stat_result, str | None]:
@@ -347,7 +366,9 @@ class BatchRunner:
                 continue  # stays pending: copied again on resume
             if dst is None:
                 unlink_quietly(s.tmp)
-                results.append(self._result(s.item, SKIPPED, "skipped", "the target appeared during the copy"))
+                results.append(
+                    self._result(s.item, WorkStatus.SKIPPED, "skipped", "the target appeared during the copy")
+                )
                 continue
             placed.append((s, dst))
             folders.add(os.path.dirname(dst))
@@ -363,7 +384,9 @@ class BatchRunner:
                 elif outcome != "renamed":
                     outcome = "copied"
             tst = _lstat(dst) if self.want_stats else None
-            results.append(self._result(s.item, DONE, outcome, reason, dst=dst, tst=tst, src_removed=removed))
+            results.append(
+                self._result(s.item, WorkStatus.DONE, outcome, reason, dst=dst, tst=tst, src_removed=removed)
+            )
         if src_folders:
             self._flush_folders(src_folders, next(iter(src_folders)))
         return results
@@ -420,11 +443,11 @@ class BatchRunner:
             was.st_mtime_ns,
         )
         if not same or (s.link is None and now.st_ctime_ns != was.st_ctime_ns):
-            return False, "the source changed during the move; it was copied and kept"
+            return False, SOURCE_CHANGED
         try:
             os.unlink(s.item.src)
         except OSError as exc:
-            return False, f"copied, but the source could not be removed: {exc.strerror}"
+            return False, f"{SOURCE_NOT_REMOVED}: {exc.strerror}"
         return True, None
 
     def _place(self, tmp: bytes, dst: bytes, decision: str, item: Item) -> bytes | None:
@@ -466,7 +489,7 @@ class BatchRunner:
 
     def _failed(self, item: Item, reason: str) -> Result:
         self.add_error(item.src, reason)
-        return self._result(item, FAILED, "failed", reason)
+        return self._result(item, WorkStatus.FAILED, "failed", reason)
 
 
 def _lstat(path: bytes) -> os.stat_result | None:
@@ -477,7 +500,7 @@ def _lstat(path: bytes) -> os.stat_result | None:
 
 
 def _matches(tst: os.stat_result, item: Item) -> bool:
-    if item.kind == KIND_SYMLINK:
+    if item.kind == EntryKind.SYMLINK:
         return stat.S_ISLNK(tst.st_mode)
     return stat.S_ISREG(tst.st_mode) and tst.st_size == item.size and tst.st_mtime_ns == item.mtime_ns
 

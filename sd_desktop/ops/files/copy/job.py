@@ -16,51 +16,37 @@ import sqlite3
 from collections import Counter
 from itertools import islice
 
-import msgpack
-
 from sd_desktop import paths
+from sd_desktop.enums import EntryKind, WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, JobPaused, register, registered
-from sd_desktop.ops.files.copy import entries
+from sd_desktop.library import entry_updates, locations, worklist
+from sd_desktop.library.entry_updates import Placed, Removed
+from sd_desktop.library.protect import first_library_danger
 from sd_desktop.ops.files.copy.config import (
+    JOB_NAME,
     ConflictPolicy,
     CopyConfig,
     CopyOutcome,
     CopyOutput,
     CopyState,
 )
-from sd_desktop.ops.files.copy.execute import BatchRunner, Item, Result
-from sd_desktop.ops.files.copy.fsops import temp_name, unlink_quietly
-from sd_desktop.ops.files.copy.plan import (
-    DONE,
-    FAILED,
-    KIND_DIR,
-    KIND_FILE,
-    KIND_SYMLINK,
-    PENDING,
-    SKIPPED,
-    PlanRefused,
-    check_sources,
-    expand,
-)
+from sd_desktop.ops.files.copy.conflicts import WAITING_PHASE, pending_conflicts
+from sd_desktop.ops.files.copy.execute import BatchRunner, Item, Result, source_kept
+from sd_desktop.ops.files.copy.items import CONFLICT, TO_COPY, pack_data, unpack_data
+from sd_desktop.ops.files.copy.plan import PlanRefused, asked_skip, check_sources, expand
+from sd_desktop.ops.files.fsops import new_token, temp_name, unlink_quietly
 
 BATCH_ITEMS = 500
 BATCH_BYTES = 64 * 1024 * 1024
 PLAN_CHUNK = 5000
 SPACE_SLACK_PER_FILE = 4096
-CONFLICT = "conflict"  # work_item.outcome of a pending item whose target existed when planned
-
-
-def pack_data(**values) -> bytes:
-    return msgpack.packb({k: v for k, v in values.items() if v is not None})
-
-
-def unpack_data(blob: bytes | None) -> dict:
-    return msgpack.unpackb(bytes(blob), strict_map_key=False) if blob else {}
+# the columns the plan writes for each item (see items.py)
+PLANNED = ("seq", "kind", "src", "dst", "size", "data", "status", "outcome", "reason")
 
 
 @register
 class FileCopyJob(Job):
-    NAME = "file_copy"
+    NAME = JOB_NAME
     VERSION = 1
     RESUMABLE = True
     DESCRIPTION = "Copy or move files and folders (temp file, fsync, verify, rename into place)"
@@ -74,11 +60,22 @@ class FileCopyJob(Job):
         what = paths.display(self.config.sources[0].name) if n == 1 else f"{n} items"
         return f"{verb} {what} to {paths.display(self.config.destination)}"
 
+    def destructive(self) -> bool:
+        # a move removes its sources; an overwriting copy replaces what the destination held
+        overwrites = self.config.on_conflict in (ConflictPolicy.OVERWRITE, ConflictPolicy.OVERWRITE_IF_OLDER)
+        return self.config.move or overwrites
+
     @property
     def policy(self) -> str:
         return ConflictPolicy(self.config.on_conflict).value
 
     async def run(self, ctx: JobContext) -> CopyOutput:
+        if self.config.move:
+            # at every start, whoever queued the move (CLI, app, ``jobs run``): before anything moves
+            danger = await ctx.run_blocking(first_library_danger, self.config.sources, ctx.library.folder)
+            if danger:
+                more = "" if self.state.phase == "plan" else " more"
+                raise JobError(f"refused to move: {danger}; nothing{more} was moved")
         if self.state.phase == "plan":
             await self._plan(ctx)
         if self.state.phase == "ask":
@@ -92,9 +89,10 @@ class FileCopyJob(Job):
     # -- plan -------------------------------------------------------------------------------
     async def _plan(self, ctx: JobContext) -> None:
         st, job_id = self.state, ctx.job_id
+        st.temp_token = st.temp_token or new_token()  # committed with the plan, before any temp file
         ctx.progress(phase="planning", message="checking sources")
         # a plan cut short by a crash starts over: its rows were never part of a checkpoint
-        await ctx.library.write(lambda c: c.execute("DELETE FROM work_item WHERE job_id = ?", (job_id,)))
+        await ctx.library.write(lambda c: worklist.clear(c, job_id))
         try:
             dest, sources = await ctx.run_blocking(
                 check_sources, self.config.sources, self.config.destination, self.policy
@@ -120,20 +118,19 @@ class FileCopyJob(Job):
                 if p.top != top_seen:
                     st.source_starts.append(seq)
                     top_seen = p.top
-                if p.status != PENDING:
+                if p.status != WorkStatus.PENDING:
                     ctx.add_non_critical_error(p.src, p.reason or "not copied")
-                if p.kind == KIND_FILE:
+                if p.kind == EntryKind.FILE:
                     st.files_total += 1
                     st.bytes_total += p.size
-                    if p.status == PENDING and not p.rename:
+                    if p.status == WorkStatus.PENDING and not p.rename:
                         to_write += p.size + SPACE_SLACK_PER_FILE
-                if p.conflict and p.status == PENDING:
+                if p.conflict and p.status == WorkStatus.PENDING:
                     conflicts.append(p.dst)
-                if p.inode is not None and p.status == PENDING:
+                if p.inode is not None and p.status == WorkStatus.PENDING:
                     linked.setdefault(p.inode, []).append(p.src)
                 rows.append(
                     (
-                        job_id,
                         seq,
                         p.kind,
                         p.src,
@@ -147,13 +144,7 @@ class FileCopyJob(Job):
                 )
                 seq += 1
             st.items = seq
-            await ctx.library.write(
-                lambda c, rows=rows: c.executemany(
-                    "INSERT INTO work_item (job_id, seq, kind, src, dst, size, data, status, outcome, reason) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-            )
+            await ctx.library.write(lambda c, rows=rows: worklist.add(c, job_id, rows, PLANNED))
             ctx.progress(phase="planning", done=st.files_total, message=f"{st.files_total} files found")
             await ctx.check_interrupt()
         if conflicts and self.policy == "abort":
@@ -174,8 +165,6 @@ class FileCopyJob(Job):
 
     # -- ask --------------------------------------------------------------------------------
     async def _ask(self, ctx: JobContext) -> None:
-        from sd_desktop.ops.files.copy.conflicts import WAITING_PHASE, pending_conflicts
-
         waiting = [c for c in await pending_conflicts(ctx.library, ctx.job_id) if c.answer is None]
         if waiting:
             names = ", ".join(paths.display(c.target.name) for c in waiting[:5])
@@ -194,7 +183,7 @@ class FileCopyJob(Job):
     # -- copy -------------------------------------------------------------------------------
     async def _copy(self, ctx: JobContext) -> None:
         st, job_id = self.state, ctx.job_id
-        roots = await ctx.library.read(entries.load_locations)
+        tracked = await ctx.library.read(entry_updates.tracking)
         dest_root = os.path.abspath(os.fsencode(self.config.destination))
         runner = BatchRunner(
             job_id,
@@ -205,18 +194,13 @@ class FileCopyJob(Job):
             should_stop=lambda: ctx.interrupt_requested,
             add_error=ctx.add_non_critical_error,
             bwlimit=self.config.bwlimit,
-            want_stats=bool(roots),
+            want_stats=tracked,
+            temp_token=st.temp_token,
         )
         phase = "moving" if self.config.move else "copying"
         while True:
             await ctx.check_interrupt()
-            rows = await ctx.library.read(
-                lambda c: c.execute(
-                    "SELECT seq, kind, src, dst, size, data FROM work_item WHERE job_id = ? AND status = 0 "
-                    "ORDER BY seq LIMIT ?",
-                    (job_id, BATCH_ITEMS),
-                ).fetchall()
-            )
+            rows = await ctx.library.read(lambda c: worklist.pending(c, job_id, TO_COPY, BATCH_ITEMS))
             if not rows:
                 break
             batch, total = [], 0
@@ -243,11 +227,7 @@ class FileCopyJob(Job):
                 total += size
             conflict_seqs = await ctx.library.read(
                 lambda c, lo=batch[0].seq, hi=batch[-1].seq: {
-                    r[0]
-                    for r in c.execute(
-                        "SELECT seq FROM work_item WHERE job_id = ? AND seq BETWEEN ? AND ? AND outcome = ?",
-                        (job_id, lo, hi, CONFLICT),
-                    )
+                    r[0] for r in worklist.items(c, job_id, ("seq",), outcome=CONFLICT, seq_from=lo, seq_to=hi)
                 }
             )
             for item in batch:
@@ -278,12 +258,12 @@ class FileCopyJob(Job):
                     await ticker
             for r in results:
                 kind, size = sizes[r.seq]
-                if kind == KIND_FILE:
+                if kind == EntryKind.FILE:
                     st.files_done += 1
                     st.bytes_done += size
             st.inflight_from = st.inflight_to = -1
             touched: set[int] = set(st.touched_locations)
-            await ctx.checkpoint(lambda c, rs=results, t=touched: self._store(c, job_id, rs, roots, t))
+            await ctx.checkpoint(lambda c, rs=results, t=touched: self._store(c, job_id, rs, tracked, t))
             st.touched_locations = sorted(touched)
             ctx.progress(
                 phase=phase,
@@ -298,37 +278,39 @@ class FileCopyJob(Job):
         await ctx.checkpoint()
 
     @staticmethod
-    def _store(conn: sqlite3.Connection, job_id: int, results: list[Result], roots, touched: set[int]) -> None:
-        conn.executemany(
-            "UPDATE work_item SET status = ?, outcome = ?, reason = ?, dst = COALESCE(?, dst) "
-            "WHERE job_id = ? AND seq = ?",
-            [(r.status, r.outcome, r.reason, r.dst, job_id, r.seq) for r in results],
+    def _store(conn: sqlite3.Connection, job_id: int, results: list[Result], tracked: bool, touched: set[int]) -> None:
+        worklist.update(
+            conn,
+            job_id,
+            [(r.status, r.outcome, r.reason, r.dst, r.seq) for r in results],
+            ("status", "outcome", "reason", "dst"),
+            keep_when_none=("dst",),
         )
-        if not roots:
+        if not tracked:
             return
+        changes: list[Placed | Removed] = []
         for r in results:
-            if r.status != DONE:
+            if r.status != WorkStatus.DONE:
                 continue
             if r.src_removed:
-                loc = entries.remove(conn, roots, r.src)
-                if loc is not None:
-                    touched.add(loc)
+                changes.append(Removed(r.src))
             if r.target_stat is not None and r.dst is not None:
-                loc = entries.upsert(conn, roots, r.dst, r.target_stat)
-                if loc is not None:
-                    touched.add(loc)
-        entries.refresh_totals(conn)
+                changes.append(Placed(r.dst, r.target_stat))
+        touched.update(loc for loc in entry_updates.record(conn, changes) if loc is not None)
 
     # -- finish -----------------------------------------------------------------------------
     async def _finish(self, ctx: JobContext) -> None:
         job_id, move = ctx.job_id, self.config.move
         ctx.progress(phase="finishing", message="setting folder times")
         rows = await ctx.library.read(
-            lambda c: c.execute(
-                "SELECT seq, src, dst, data, outcome FROM work_item WHERE job_id = ? AND kind = ? AND status = ? "
-                "ORDER BY seq DESC",
-                (job_id, KIND_DIR, DONE),
-            ).fetchall()
+            lambda c: worklist.items(
+                c,
+                job_id,
+                ("seq", "src", "dst", "data", "outcome"),
+                kind=EntryKind.DIR,
+                status=WorkStatus.DONE,
+                descending=True,
+            )
         )
 
         def work() -> list[tuple[int, bytes, bytes, bool, os.stat_result | None]]:
@@ -361,18 +343,23 @@ class FileCopyJob(Job):
             return done
 
         done = await ctx.run_blocking(work)
-        roots = await ctx.library.read(entries.load_locations)
+        tracked = await ctx.library.read(entry_updates.tracking)
         touched: set[int] = set(self.state.touched_locations)
 
         def tx(conn: sqlite3.Connection) -> None:
+            if not tracked:
+                return
+            changes: list[Placed | Removed] = []
             for _seq, src, dst, removed, tst in done:
-                if roots and removed and entries.remove(conn, roots, src) is not None:
-                    pass
-                if roots and tst is not None:
-                    loc = entries.upsert(conn, roots, dst, tst)
-                    if loc is not None:
-                        touched.add(loc)
-            entries.refresh_totals(conn)
+                if removed:
+                    changes.append(Removed(src))
+                if tst is not None:
+                    changes.append(Placed(dst, tst))
+            # only what was placed calls for a re-index: a source folder removed here was empty,
+            # its entry goes and the totals are recomputed now
+            for change, loc in zip(changes, entry_updates.record(conn, changes), strict=True):
+                if loc is not None and isinstance(change, Placed):
+                    touched.add(loc)
 
         self.state.phase = "done"
         await ctx.checkpoint(tx)
@@ -392,14 +379,10 @@ class FileCopyJob(Job):
         """Queue a re-index of the touched folders (totals, content ids) when the indexer exists."""
         if not self.state.touched_locations or "indexer" not in registered():
             return
-        roots = {r.id: r.path for r in await ctx.library.read(entries.load_locations)}
         candidates = [os.fsencode(self.config.destination)]
         candidates += [os.path.dirname(os.fsencode(s)) for s in self.config.sources]
-        for loc_id in self.state.touched_locations:
-            root = roots.get(loc_id)
-            if root is None:
-                continue
-            folder = next((c for c in candidates if paths.is_within(os.path.realpath(c), root)), root)
+        folders = await ctx.library.read(lambda c: _reindex_folders(c, self.state.touched_locations, candidates))
+        for loc_id, folder in folders:
             try:
                 await ctx.enqueue_followup(
                     "indexer", {"location_id": loc_id, "path": os.fsdecode(folder), "scope": "current"}
@@ -410,11 +393,9 @@ class FileCopyJob(Job):
     # -- output -----------------------------------------------------------------------------
     async def _output(self, ctx: JobContext) -> CopyOutput:
         rows = await ctx.library.read(
-            lambda c: c.execute(
-                "SELECT seq, kind, status, outcome, reason, src, dst, size FROM work_item WHERE job_id = ? "
-                "ORDER BY seq",
-                (ctx.job_id,),
-            ).fetchall()
+            lambda c: worklist.items(
+                c, ctx.job_id, ("seq", "kind", "status", "outcome", "reason", "src", "dst", "size")
+            )
         )
         out = CopyOutput(moved=self.config.move, verified=self.config.verify or self.config.move)
         starts = list(self.state.source_starts) + [len(rows)]
@@ -423,31 +404,45 @@ class FileCopyJob(Job):
             if group:
                 out.outcomes.append(self._source_outcome(group))
         for _seq, kind, status, outcome, reason, src, _dst, size in rows:
-            if status == DONE:
-                if kind == KIND_FILE:
+            if status == WorkStatus.DONE:
+                if kind == EntryKind.FILE:
                     out.files += 1
                     out.bytes += size
-                elif kind == KIND_DIR and outcome in ("created", "moved", "renamed"):
+                elif kind == EntryKind.DIR and outcome in ("created", "moved", "renamed"):
                     out.dirs += 1  # moved/renamed: a whole folder renamed in one step (its files not counted)
-                elif kind == KIND_SYMLINK:
+                elif kind == EntryKind.SYMLINK:
                     out.symlinks += 1
                 if outcome == "renamed":
                     out.renamed += 1
-            elif status == SKIPPED:
+            elif status == WorkStatus.SKIPPED:
                 out.skipped += 1
-            elif status == FAILED:
+            elif status == WorkStatus.FAILED:
                 out.failed += 1
-            if status in (SKIPPED, FAILED) and len(out.problems) < 200:
+            self._count(out, kind, status, outcome, reason)
+            if status in (WorkStatus.SKIPPED, WorkStatus.FAILED) and len(out.problems) < 200:
                 out.problems.append({"path": paths.display(bytes(src)), "outcome": outcome, "reason": reason})
         return out
+
+    def _count(self, out: CopyOutput, kind: int, status: int, outcome: str | None, reason: str | None) -> None:
+        if status == WorkStatus.DONE:
+            if kind == EntryKind.DIR and outcome in ("created", "merged"):
+                return  # a folder made to hold files: its files say whether the copy did its job
+            if self.config.move and source_kept(reason):
+                out.items_failed += 1
+            else:
+                out.items_done += 1
+        elif status == WorkStatus.SKIPPED and asked_skip(reason, self.policy):
+            out.items_done += 1
+        else:
+            out.items_failed += 1
 
     def _source_outcome(self, group: list[tuple]) -> CopyOutcome:
         _seq, _kind, status, outcome, reason, src, dst, _size = group[0]
         path, target = paths.to_path(bytes(src)), paths.to_path(bytes(dst))
-        if status in (SKIPPED, FAILED):
-            return CopyOutcome(path, "skipped" if status == SKIPPED else "failed", reason, target)
-        failed = [r for r in group if r[2] == FAILED]
-        skipped = [r for r in group if r[2] == SKIPPED]
+        if status in (WorkStatus.SKIPPED, WorkStatus.FAILED):
+            return CopyOutcome(path, "skipped" if status == WorkStatus.SKIPPED else "failed", reason, target)
+        failed = [r for r in group if r[2] == WorkStatus.FAILED]
+        skipped = [r for r in group if r[2] == WorkStatus.SKIPPED]
         kept = [r for r in group if r[3] == "copied"] if self.config.move else []
         if failed:
             return CopyOutcome(
@@ -469,7 +464,7 @@ class FileCopyJob(Job):
             verdict = "moved"
         else:
             verdict = "copied"
-        if status == PENDING:
+        if status == WorkStatus.PENDING:
             verdict, notes = "failed", ["not finished"]
         return CopyOutcome(path, verdict, "; ".join(notes) or None, target)
 
@@ -484,25 +479,40 @@ class FileCopyJob(Job):
         lo, hi = self.state.inflight_from, self.state.inflight_to
         if lo < 0:
             return
-        rows = await ctx.library.read(
-            lambda c: c.execute(
-                "SELECT seq, dst FROM work_item WHERE job_id = ? AND seq BETWEEN ? AND ?", (ctx.job_id, lo, hi)
-            ).fetchall()
-        )
+        rows = await ctx.library.read(lambda c: worklist.items(c, ctx.job_id, ("seq", "dst"), seq_from=lo, seq_to=hi))
 
         def work() -> None:
             for seq, dst in rows:
-                unlink_quietly(temp_name(bytes(dst), ctx.job_id, seq))
+                unlink_quietly(temp_name(bytes(dst), ctx.job_id, seq, self.state.temp_token))
 
         await ctx.run_blocking(work)
 
 
 def _plan_outcome(p) -> str | None:
-    if p.status == SKIPPED:
+    if p.status == WorkStatus.SKIPPED:
         return "skipped"
-    if p.status == FAILED:
+    if p.status == WorkStatus.FAILED:
         return "failed"
     return CONFLICT if p.conflict else None
+
+
+def _reindex_folders(
+    conn: sqlite3.Connection, location_ids: list[int], candidates: list[bytes]
+) -> list[tuple[int, bytes]]:
+    """(location, folder to re-index) for each location still there: the first candidate folder
+    (the destination, then each source's folder) that location holds once symlinks are resolved
+    (given as written), else the location's root."""
+    held = [locations.locate(conn, os.path.realpath(c)) for c in candidates]
+    folders = []
+    for loc_id in location_ids:
+        root = locations.root_of(conn, loc_id)
+        if root is None:
+            continue
+        found = next(
+            (c for c, h in zip(candidates, held, strict=True) if h is not None and h.location_id == loc_id), root
+        )
+        folders.append((loc_id, found))
+    return folders
 
 
 def _size(n: float) -> str:

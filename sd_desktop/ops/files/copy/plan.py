@@ -9,12 +9,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sd_desktop import paths
-from sd_desktop.enums import EntryKind
-from sd_desktop.ops.files.copy.fsops import free_name
+from sd_desktop.enums import EntryKind, WorkStatus
+from sd_desktop.ops.files.fsops import free_name
 from sd_desktop.volumes import same_volume
 
-KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_SPECIAL = 0, 1, 2, 3
-PENDING, DONE, FAILED, SKIPPED = 0, 1, 2, 3
+# A skip the conflict policy asked for counts as done; one the engine imposed (a target that
+# appeared mid-way, a file that is not a regular file) counts as failed: it did not do what was asked.
+TARGET_EXISTS = "the target already exists"
+TARGET_NOT_OLDER = "the target is as new or newer"
+IN_THE_WAY = "of that name is in the way at the destination; not replaced"
+
+
+def asked_skip(reason: str | None, policy: str) -> bool:
+    """Was a skip with this reason what the conflict policy asked for?"""
+    if reason in (TARGET_EXISTS, TARGET_NOT_OLDER):
+        return True
+    return policy == "skip" and reason is not None and reason.endswith(IN_THE_WAY)
 
 
 class PlanRefused(Exception):
@@ -33,7 +43,7 @@ class PlanItem:
     rename: bool = False  # same-volume move: a rename, no bytes copied
     mode: int | None = None  # folders: the mode to give the created target at the end
     existed: bool = False  # folders: the target folder existed when planned (merged into)
-    status: int = PENDING
+    status: int = WorkStatus.PENDING
     reason: str | None = None
     inode: tuple[int, int] | None = None  # files with other hard links: (device, inode)
 
@@ -112,37 +122,40 @@ def expand(sources: list[Source], dest: bytes, move: bool, policy: str, should_s
                 what = "folder" if stat.S_ISDIR(tst.st_mode) else "file"
                 yield PlanItem(
                     top,
-                    _kind(st.st_mode),
+                    EntryKind.of_mode(st.st_mode),
                     src,
                     dst,
-                    status=SKIPPED,
-                    reason=f"a {what} of that name is in the way at the destination; not replaced",
+                    status=WorkStatus.SKIPPED,
+                    reason=f"a {what} {IN_THE_WAY}",
                 )
                 continue
         if rename and (tst is None or not is_dir):
-            yield PlanItem(top, _kind(st.st_mode), src, dst, st.st_size, st.st_mtime_ns, tst is not None, True)
+            yield PlanItem(
+                top, EntryKind.of_mode(st.st_mode), src, dst, st.st_size, st.st_mtime_ns, tst is not None, True
+            )
             continue
         if not is_dir:
             yield _leaf(top, st, src, dst, tst is not None, rename)
             continue
         # an existing folder is merged into, not a conflict (its files may be)
-        yield PlanItem(top, KIND_DIR, src, dst, 0, st.st_mtime_ns, False, mode=st.st_mode, existed=tst is not None)
+        yield PlanItem(top, EntryKind.DIR, src, dst, 0, st.st_mtime_ns, False, mode=st.st_mode, existed=tst is not None)
         yield from _walk(top, src, dst, tst is not None, rename, should_stop)
 
 
-def _kind(mode: int) -> int:
-    return EntryKind.of_mode(mode)
-
-
 def _leaf(top: int, st: os.stat_result, src: bytes, dst: bytes, conflict: bool, rename: bool) -> PlanItem:
-    kind = _kind(st.st_mode)
-    if kind == KIND_SPECIAL:
+    kind = EntryKind.of_mode(st.st_mode)
+    if kind == EntryKind.OTHER:
         return PlanItem(
-            top, kind, src, dst, status=SKIPPED, reason="not a regular file (FIFO, socket or device): not copied"
+            top,
+            kind,
+            src,
+            dst,
+            status=WorkStatus.SKIPPED,
+            reason="not a regular file (FIFO, socket or device): not copied",
         )
-    size = st.st_size if kind == KIND_FILE else 0
-    item = PlanItem(top, kind, src, dst, size, st.st_mtime_ns, conflict, rename and kind != KIND_DIR)
-    if kind == KIND_FILE and st.st_nlink > 1 and not item.rename:
+    size = st.st_size if kind == EntryKind.FILE else 0
+    item = PlanItem(top, kind, src, dst, size, st.st_mtime_ns, conflict, rename and kind != EntryKind.DIR)
+    if kind == EntryKind.FILE and st.st_nlink > 1 and not item.rename:
         item.inode = (st.st_dev, st.st_ino)
     return item
 
@@ -159,10 +172,10 @@ def _walk(top: int, root: bytes, root_dst: bytes, root_exists: bool, rename: boo
         except OSError as exc:
             yield PlanItem(
                 top,
-                KIND_SPECIAL,
+                EntryKind.OTHER,
                 folder,
                 target,
-                status=FAILED,
+                status=WorkStatus.FAILED,
                 reason=f"cannot read this folder: {exc.strerror}; its contents were not copied",
             )
             continue
@@ -173,13 +186,18 @@ def _walk(top: int, root: bytes, root_dst: bytes, root_exists: bool, rename: boo
                 st = entry.stat(follow_symlinks=False)
             except OSError as exc:
                 yield PlanItem(
-                    top, KIND_SPECIAL, entry.path, dst, status=FAILED, reason=f"vanished or unreadable: {exc.strerror}"
+                    top,
+                    EntryKind.OTHER,
+                    entry.path,
+                    dst,
+                    status=WorkStatus.FAILED,
+                    reason=f"vanished or unreadable: {exc.strerror}",
                 )
                 continue
             exists = target_exists and os.path.lexists(dst)
             if stat.S_ISDIR(st.st_mode):
                 mode = st.st_mode
-                yield PlanItem(top, KIND_DIR, entry.path, dst, 0, st.st_mtime_ns, False, mode=mode, existed=exists)
+                yield PlanItem(top, EntryKind.DIR, entry.path, dst, 0, st.st_mtime_ns, False, mode=mode, existed=exists)
                 subdirs.append((entry.path, dst, exists and os.path.isdir(dst)))
             else:
                 yield _leaf(top, st, entry.path, dst, exists, rename)

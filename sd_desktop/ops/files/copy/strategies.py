@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import blake3
 
-from sd_desktop.ops.files.copy.fsops import start_writeback
+from sd_desktop.ops.files.fsops import start_writeback
 
 CHUNK = 8 * 1024 * 1024
 FICLONE = 0x40049409
@@ -244,7 +244,8 @@ def copy_hashing(
     """Read, hash and write (small files): the hash is of the bytes as read from the source.
 
     Big files take ``copy_kernel_hashing`` instead; here the per-file cost is what counts, so the
-    buffer is the thread's own, reused (a fresh 8 MiB buffer per file cost ~0.5 ms to map and fault).
+    buffer is the thread's own, reused: mapping and faulting in a fresh 8 MiB buffer for each file
+    cost several times the copy of a small file (see tests/perf/README.md, "File copy").
     """
     h = blake3.blake3()
     done = 0

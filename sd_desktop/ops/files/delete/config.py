@@ -27,6 +27,18 @@ class GuardedTarget:
 
 
 @dataclass
+class LintTarget:
+    """A lint finding to trash only if, at run time, it still is what was found
+    (``ops.files.lint_rules.recheck``): an empty file still empty, a broken link still broken, an
+    empty folder still empty, a temporary file unchanged (``size``, ``mtime_ns``)."""
+
+    path: Path
+    type: str  # lint_rules.TRASHABLE
+    size: int = field(default=0, metadata=limits(0))
+    mtime_ns: int = 0
+
+
+@dataclass
 class DeleteConfig:
     targets: list[Path] = field(default_factory=list)
     mode: DeleteMode = DeleteMode.TRASH
@@ -34,6 +46,7 @@ class DeleteConfig:
     passes: int = field(default=1, metadata=limits(1, 35))  # secure: overwrite passes
     force_hardlinks: bool = False  # secure: overwrite files that have other names too
     guarded: list[GuardedTarget] = field(default_factory=list)
+    lint: list[LintTarget] = field(default_factory=list)  # trash mode only: each re-checked just before
 
 
 @dataclass
@@ -43,6 +56,7 @@ class DeleteState:
     total: int = 0
     files_deleted: int = 0
     bytes_deleted: int = 0
+    temp_token: str = ""  # in this job's scrambled names (see ops.files.fsops.temp_name); set when planning
 
 
 @dataclass
@@ -50,6 +64,8 @@ class DeleteOutcome:
     path: Path
     outcome: str  # trashed | deleted | failed | skipped
     reason: str | None = None
+    trash_path: Path | None = None  # trashed: where it is now (<trash>/files/<name>), so it can be restored
+    trashinfo: Path | None = None  # trashed: its record (<trash>/info/<name>.trashinfo)
 
 
 @dataclass
@@ -63,3 +79,7 @@ class DeleteOutput:
     files_deleted: int = 0  # regular files removed, counting those inside deleted folders
     bytes_deleted: int = 0
     warnings: list[str] = field(default_factory=list)
+    # what decides the job's status: a path is done when it is gone (trashed, deleted, or already
+    # gone), failed when it stays, whether by an error or a safety rule (hard links, guard verdicts)
+    items_done: int = 0
+    items_failed: int = 0

@@ -26,7 +26,7 @@ from datetime import datetime
 from urllib.parse import quote, unquote_to_bytes
 
 from sd_desktop import paths
-from sd_desktop.ops.files.copy.fsops import rename_noreplace_between
+from sd_desktop.ops.files.fsops import rename_noreplace_between
 
 INFO_SUFFIX = b".trashinfo"
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
@@ -35,6 +35,11 @@ _PRIVATE_DIR = _DIR | os.O_NOFOLLOW
 
 class TrashUnavailable(OSError):
     """The item's volume has no trash this user may safely use; nothing was moved."""
+
+
+class AlreadyInTrash(OSError):
+    """The item is inside a trash folder's ``files/``: trashing it again would lose its real
+    original path (its new record would name the trash itself). Nothing was moved."""
 
 
 @dataclass(frozen=True)
@@ -55,12 +60,40 @@ class TrashInfo:
     deletion_date: str
 
 
+def trashinfo_of(item: bytes) -> bytes:
+    """The record of the trashed item ``<trash>/files/<name>``: ``<trash>/info/<name>.trashinfo``."""
+    files, name = os.path.split(item)
+    return os.path.join(os.path.dirname(files), b"info", name + INFO_SUFFIX)
+
+
 def home_trash() -> bytes:
     """``$XDG_DATA_HOME/Trash`` (``~/.local/share/Trash`` when unset or not absolute)."""
     base = os.environb.get(b"XDG_DATA_HOME", b"")
     if not os.path.isabs(base):  # the base directory spec says a relative value is invalid
         base = os.path.join(os.path.expanduser(b"~"), b".local", b"share")
     return os.path.join(base, b"Trash")
+
+
+def trash_holding(path: paths.PathLike) -> bytes | None:
+    """The trash folder whose ``files/`` holds ``path`` (at any depth below it), else None.
+
+    By the layout alone, no I/O: the home trash, and ``.Trash-$uid`` or ``.Trash/$uid`` folders of
+    any user (so another user's trash is never taken for an ordinary folder either)."""
+    p = os.path.normpath(os.path.abspath(os.fsencode(path)))
+    homes = {os.path.normpath(home_trash())}
+    parts = p.split(b"/")
+    for i in range(len(parts) - 2, 0, -1):  # a "files" component with something below it
+        if parts[i] != b"files":
+            continue
+        trash_dir = b"/".join(parts[:i]) or b"/"
+        name = parts[i - 1]
+        if (
+            trash_dir in homes
+            or (name.startswith(b".Trash-") and name[7:].isdigit())
+            or (name.isdigit() and i >= 2 and parts[i - 2] == b".Trash")
+        ):
+            return trash_dir
+    return None
 
 
 def trash(path: paths.PathLike, now: datetime | None = None) -> Trashed:
@@ -79,6 +112,12 @@ def trash(path: paths.PathLike, now: datetime | None = None) -> Trashed:
             raise OSError(errno.EBUSY, "a mount point cannot go to the trash; unmount it first")
         real_parent = os.path.realpath(parent)
         original = os.path.join(real_parent, name)
+        holder = trash_holding(path) or trash_holding(original) or _in_real_home_trash(original)
+        if holder is not None:
+            raise AlreadyInTrash(
+                errno.EEXIST,
+                f"it is already in the trash ({paths.display(holder)}); restore it or delete it permanently there",
+            )
         home = home_trash()
         if st.st_dev == _device_of(home):
             trash_dir, files_fd, info_fd = _open_home_trash(home)
@@ -123,6 +162,12 @@ def read_trashinfo(info_path: paths.PathLike) -> TrashInfo:
     if b"Path" not in values:
         raise ValueError(f"{paths.display(info_path)} has no Path in a [Trash Info] group")
     return TrashInfo(unquote_to_bytes(values[b"Path"]), values.get(b"DeletionDate", b"").decode("ascii", "replace"))
+
+
+def _in_real_home_trash(original: bytes) -> bytes | None:
+    """The home trash when ``original`` (a real path) is below its ``files/`` reached through links."""
+    real_files = os.path.realpath(os.path.join(home_trash(), b"files"))
+    return home_trash() if paths.is_within(original, real_files) and original != real_files else None
 
 
 def _move(pfd: int, name: bytes, files_fd: int, info_fd: int, body: bytes, trash_dir: bytes) -> bytes:

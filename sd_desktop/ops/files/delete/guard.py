@@ -18,6 +18,7 @@ from sd_desktop import paths
 from sd_desktop.cas import full_hash
 from sd_desktop.ops.files.delete.config import GuardedTarget
 
+ALREADY_GONE = "already gone"
 REFUSED_ALL = "refused: this would remove every copy of this content (no copy is kept)"
 
 
@@ -98,7 +99,7 @@ def check_group(group: list[GuardedTarget], should_stop: Callable[[], bool] | No
         raw = os.path.abspath(os.fsencode(t.path))
         st = _lstat(raw)
         if st is None:
-            verdicts.append(Verdict(t, False, "already gone"))
+            verdicts.append(Verdict(t, False, ALREADY_GONE))
         elif not stat.S_ISREG(st.st_mode):
             verdicts.append(Verdict(t, False, "no longer a regular file"))
         elif st.st_size != t.size or st.st_mtime_ns != t.mtime_ns:

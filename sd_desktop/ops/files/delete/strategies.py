@@ -17,8 +17,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sd_desktop.ops.files.copy.fsops import rename_noreplace_at
 from sd_desktop.ops.files.delete import freedesktop_trash
+from sd_desktop.ops.files.fsops import rename_noreplace_at
 
 OVERWRITE_CHUNK = 1024 * 1024
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -43,11 +43,13 @@ class Tally:
     problems: list[tuple[bytes, str]] = field(default_factory=list)
 
 
-def trash(path: bytes) -> None:
-    """Move ``path`` (a link itself, never its target) to the trash; raises on any failure."""
+def trash(path: bytes) -> bytes | None:
+    """Move ``path`` (a link itself, never its target) to the trash; raises on any failure.
+
+    Returns where it went (``<trash>/files/<name>``, its record beside in ``info/``) on the free
+    desktops; None where send2trash does not say (Windows, macOS)."""
     if sys.platform not in ("win32", "darwin"):
-        freedesktop_trash.trash(path)
-        return
+        return freedesktop_trash.trash(path).path
     from send2trash import send2trash  # recycle bin, macOS Trash
 
     st = os.lstat(path)
@@ -56,6 +58,20 @@ def trash(path: bytes) -> None:
     send2trash(path)
     if os.path.lexists(path):
         raise OSError(errno.EIO, "the trash did not take it; nothing deleted")
+    return None
+
+
+def forget_trash_record(path: bytes) -> None:
+    """After ``path``, an item of a trash's ``files/``, was deleted (or found gone): remove its
+    ``.trashinfo`` too, as the trash specification asks, so no orphan record is left."""
+    item = os.path.normpath(os.path.abspath(path))
+    holder = freedesktop_trash.trash_holding(item)
+    if holder is None or os.path.dirname(item) != os.path.join(holder, b"files"):
+        return  # not an item of the trash itself (something inside a trashed folder, or no trash)
+    try:
+        os.unlink(freedesktop_trash.trashinfo_of(item))
+    except FileNotFoundError:
+        pass
 
 
 @dataclass

@@ -17,8 +17,10 @@ Before a walk, the rows of the searched devices can be read in one go (``preload
 knows, file by file, which candidates the cache answers and reads the others as it finds them, and
 ``Preload.lookup`` hands over the answers the walk collected instead of querying again.
 
-Pruning: rows of listed files whose stat fields no longer match are stale (``Lookup.stale``,
-``prune``); for a walk over a whole file system, rows of the inodes it did not see (``prune_unseen``).
+The rows themselves are read and written by ``library.hash_cache`` (and an indexed entry's hash by
+``library.entry_listing``); this module decides what they mean. Pruning: rows of listed files whose
+stat fields no longer match are stale (``Lookup.stale``, ``hash_cache.prune``); for a walk over a
+whole file system, rows of the inodes it did not see (``hash_cache.prune_unseen``).
 Rows carry no path, so for a walk below the top of a file system the rows of deleted files there
 cannot be told from rows of files elsewhere on the device and stay (harmless: an inode number reused
 by a new file comes with a new ctime, so it never matches).
@@ -26,21 +28,18 @@ by a new file comes with a new ctime, so it never matches).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sd_desktop.ops.files.scan import FileInfo
+from sd_desktop.library import entry_listing, hash_cache
+from sd_desktop.ops.files.duplicate_detection.stages import Member
+from sd_desktop.ops.files.file_listing import FileInfo
 
-CHUNK = 500
 SCAN_RATIO = 4  # read all of a device's rows at once when they are at most this many per file asked about
 PRELOAD_LIMIT = 200_000  # rows per device and table read before a walk (~50 MB at most); more: no preload
-QUICK_PRELOAD = 20_000  # this many are read at once (~30 ms); more only once a search shows it is big
-_CACHE_ROWS = "SELECT inode, size, mtime_ns, ctime_ns, hash FROM hash_cache"
-_ENTRY_ROWS = "SELECT inode, size, mtime_ns, ctime_ns, integrity_hash FROM entry"
-_ENTRY_HASHED = "AND kind = 0 AND integrity_hash IS NOT NULL"
+QUICK_PRELOAD = 20_000  # this many are read at once; more only once a search shows it is big
 
 
 @dataclass(slots=True)
@@ -182,20 +181,15 @@ def preload(
     inode once the walk has listed the files)."""
     out = Preload({}, {})
     for dev in devices:
-        for table, select, extra, into in (
-            ("hash_cache", _CACHE_ROWS, "", out.rows),
-            ("entry", _ENTRY_ROWS, _ENTRY_HASHED, out.entries),
-        ):
-            if table == "entry" and not use_entries:
-                continue
-            # counted without reading past the limit: a device-wide library can hold millions
-            (n,) = conn.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE device = ? {extra} LIMIT ?)",
-                (dev, limit + 1),
-            ).fetchone()
+        n = hash_cache.count_on_device(conn, dev, limit)
+        if n > limit:
+            return None
+        out.rows[dev] = hash_cache.rows_on_device(conn, dev) if n else []
+        if use_entries:
+            n = entry_listing.count_hashed_on_device(conn, dev, limit)
             if n > limit:
                 return None
-            into[dev] = conn.execute(f"{select} WHERE device = ? {extra}", (dev,)).fetchall() if n else []
+            out.entries[dev] = entry_listing.hashed_files_on_device(conn, dev) if n else []
     return out
 
 
@@ -246,59 +240,47 @@ def lookup(
 
     for dev, by_ino in by_dev.items():
         inodes = list(by_ino)
-        rows_here = conn.execute("SELECT count(*) FROM hash_cache WHERE device = ?", (dev,)).fetchone()[0]
+        rows_here = hash_cache.count_on_device(conn, dev)
         if rows_here and rows_here <= SCAN_RATIO * len(inodes):
             # one range read of the device's rows beats thousands of IN look-ups (and sees stale rows of
             # every walked file, not only of the ones asked about)
-            take(dev, conn.execute(f"{_CACHE_ROWS} WHERE device = ?", (dev,)).fetchall(), False)
+            take(dev, hash_cache.rows_on_device(conn, dev), False)
         elif rows_here:
-            for rows in _by_inode_chunks(conn, _CACHE_ROWS, dev, inodes):
-                take(dev, rows, False)
-        # entries on this device at all? (an index probe; saves the per-chunk queries for paths outside locations)
-        if use_entries and conn.execute("SELECT 1 FROM entry WHERE device = ? LIMIT 1", (dev,)).fetchone():
-            for rows in _by_inode_chunks(conn, _ENTRY_ROWS, dev, inodes, _ENTRY_HASHED):
-                take(dev, rows, True)
+            take(dev, hash_cache.rows_of_inodes(conn, dev, inodes), False)
+        # entries on this device at all? (saves the per-chunk queries for paths outside locations)
+        if use_entries and entry_listing.any_on_device(conn, dev):
+            take(dev, entry_listing.hashed_files_of_inodes(conn, dev, inodes), True)
     return Lookup(found, stale)
 
 
-def _by_inode_chunks(
-    conn: sqlite3.Connection, select: str, dev: int, inodes: list[int], extra: str = ""
-) -> Iterable[list[tuple]]:
-    """The rows of ``select`` for ``inodes`` of device ``dev``, CHUNK inodes per query."""
-    for start in range(0, len(inodes), CHUNK):
-        chunk = inodes[start : start + CHUNK]
-        marks = ",".join("?" * len(chunk))
-        yield conn.execute(f"{select} WHERE device = ? AND inode IN ({marks}) {extra}", (dev, *chunk)).fetchall()
+def apply_known(
+    members: list[Member],
+    known: dict[tuple[int, int], str],
+    fresh: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
+) -> None:
+    """Set what is known of each member; ``cached`` only for what came from the cache (not ``fresh``:
+    read by this run's scan)."""
+    for m in members:
+        identity = (m.info.device, m.info.inode)
+        value = known.get(identity)
+        if value is None:
+            continue
+        if ":" not in value:  # a full hash alone (most rows)
+            m.hash = value
+        else:
+            k = Known.decode(value)
+            m.hash, m.head, m.tail = k.full, k.head, k.tail
+        m.cached = m.hash is not None and identity not in fresh
 
 
-def store(conn: sqlite3.Connection, rows: list[tuple[int, int, int, int, int, str]]) -> None:
-    """Remember what was computed: rows of (device, inode, size, mtime_ns, ctime_ns, encoded ``Known``)."""
-    if rows:
-        conn.executemany(
-            "INSERT OR REPLACE INTO hash_cache (device, inode, size, mtime_ns, ctime_ns, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+def member_row(m: Member) -> hash_cache.Row:
+    """The hash-cache row of what was learned about ``m`` (a full hash alone needs no ``Known``)."""
+    i = m.info
+    value = m.hash if m.head is None and m.tail is None else Known(m.hash, m.head, m.tail).encode()
+    return (i.device, i.inode, i.size, i.mtime_ns, i.ctime_ns, value or "")
 
 
-def prune(conn: sqlite3.Connection, stale: list[tuple[int, int, int, int, int]]) -> int:
-    """Forget stale rows, given as (device, inode, size, mtime_ns, ctime_ns) as they were read; a row
-    rewritten since (by another job) with other values stays. Returns how many went."""
-    if not stale:
-        return 0
-    before = conn.total_changes
-    conn.executemany(
-        "DELETE FROM hash_cache WHERE device = ? AND inode = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ?", stale
-    )
-    return conn.total_changes - before
-
-
-def prune_unseen(conn: sqlite3.Connection, device: int, inodes: list[int]) -> int:
-    """Forget the rows of ``device`` whose inode is not in ``inodes``: for a walk that saw the whole file
-    system, the files that are gone. One statement over a JSON array. Returns how many went."""
-    before = conn.total_changes
-    conn.execute(
-        "DELETE FROM hash_cache WHERE device = ? AND inode NOT IN (SELECT value FROM json_each(?))",
-        (device, json.dumps(inodes)),
-    )
-    return conn.total_changes - before
+def first_read_row(identity: tuple[int, int], info: FileInfo, value: bytes | str) -> hash_cache.Row:
+    """The hash-cache row of a first read: a full hash (small files) or a head digest."""
+    encoded = value if isinstance(value, str) else Known(head=value).encode()
+    return (*identity, info.size, info.mtime_ns, info.ctime_ns, encoded)

@@ -27,6 +27,14 @@ class Policy(StrEnum):
     KEEP_MATCHING = "keep-matching"
 
 
+class Skip(StrEnum):
+    """Why a plan left a group (or a file) alone: the ``why`` of ``Plan.skipped`` entries."""
+
+    NO_KEEPER = "no-keeper"  # the policy chose no copy to keep (no match, no reference copy)
+    ALL_KEPT = "all-kept"  # the policy keeps every copy
+    HARD_LINKS = "hard-links"  # the file has other names: removing this one frees nothing
+
+
 class SelectionError(ValueError):
     """A plan that cannot be made (unverified results, a missing pattern)."""
 
@@ -34,7 +42,7 @@ class SelectionError(ValueError):
 @dataclass
 class Plan:
     targets: list[dict] = field(default_factory=list)  # the guarded deletion plan
-    skipped: list[dict] = field(default_factory=list)  # groups left alone, with the reason
+    skipped: list[dict] = field(default_factory=list)  # groups left alone: paths, reason, why (a Skip)
 
     @property
     def paths(self) -> list[str]:
@@ -122,19 +130,25 @@ def plan_deletion(
             continue
         keepers = keepers_for(files, policy, pattern, refs)
         if not keepers:
-            plan.skipped.append({"paths": [f["path"] for f in files], "reason": f"{policy.value} kept no copy"})
+            plan.skipped.append(
+                {"paths": [f["path"] for f in files], "reason": f"{policy.value} kept no copy", "why": Skip.NO_KEEPER}
+            )
             continue
         keep_paths = [f["path"] for f in keepers]
         kept_ids = {id(f) for f in keepers}
         doomed = [f for f in files if id(f) not in kept_ids]
         if not doomed:
-            plan.skipped.append({"paths": [f["path"] for f in files], "reason": "every copy is kept"})
+            plan.skipped.append(
+                {"paths": [f["path"] for f in files], "reason": "every copy is kept", "why": Skip.ALL_KEPT}
+            )
             continue
         for f in doomed:
             if f.get("links"):
                 # other names of the same inode stay behind: removing this one would free nothing
                 names = [f["path"], *map(_as_path, f["links"])]
-                plan.skipped.append({"paths": names, "reason": "hard links: removing one name frees nothing"})
+                plan.skipped.append(
+                    {"paths": names, "reason": "hard links: removing one name frees nothing", "why": Skip.HARD_LINKS}
+                )
                 continue
             plan.targets.append(
                 {

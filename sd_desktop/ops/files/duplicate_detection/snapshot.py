@@ -21,17 +21,16 @@ result: the guarded delete checks every file again when it runs.
 from __future__ import annotations
 
 import sqlite3
-import time
 from dataclasses import dataclass
 
 import msgpack
 from blake3 import blake3
 
+from sd_desktop.library import duplicate_snapshots
+
 KEEP = 16  # searches remembered (settings that differ); the oldest go first
 MAX_BYTES = 64 * 1024 * 1024  # a bigger result is not kept (it would cost more to store than to redo)
 _ERRORS = "surrogateescape"  # result paths are ``str`` with undecodable bytes escaped
-
-
 FORMAT = 1  # of the result: one written by another format is not taken
 
 
@@ -49,42 +48,28 @@ def key_of(mode: str, filter_fields: list, roots: list[bytes], references: list[
 
 
 def load(conn: sqlite3.Connection, key: bytes) -> Snapshot | None:
-    row = conn.execute("SELECT folders, result, job_id, created_at FROM duplicate_snapshot WHERE key = ?", (key,))
-    found = row.fetchone()
-    if found is None:
+    """The snapshot of ``key``; None when there is none, or it is damaged or of another format."""
+    stored = duplicate_snapshots.load(conn, key)
+    if stored is None:
         return None
-    folders, result, job_id, created_at = found
     try:
-        by_folder = msgpack.unpackb(folders, strict_map_key=False)
-        kept = msgpack.unpackb(result, unicode_errors=_ERRORS)
+        by_folder = msgpack.unpackb(stored.folders, strict_map_key=False)
+        kept = msgpack.unpackb(stored.result, unicode_errors=_ERRORS)
     except (ValueError, TypeError):  # a damaged row: as if there were none (the search runs in full)
         return None
     if not isinstance(by_folder, dict) or not isinstance(kept, dict) or kept.get("format") != FORMAT:
         return None  # damaged, or written by another version of the app
-    return Snapshot(by_folder, kept, job_id, created_at)
+    return Snapshot(by_folder, kept, stored.job_id, stored.created_at)
 
 
 def save(conn: sqlite3.Connection, key: bytes, folders: dict[bytes, bytes], result: dict, job_id: int) -> bool:
     """Remember ``result`` for ``key``; False when it is too big to keep (any older one is dropped)."""
     packed = msgpack.packb({**result, "format": FORMAT}, unicode_errors=_ERRORS)
     if len(packed) > MAX_BYTES:
-        conn.execute("DELETE FROM duplicate_snapshot WHERE key = ?", (key,))
+        duplicate_snapshots.remove(conn, key)
         return False
-    conn.execute(
-        "INSERT OR REPLACE INTO duplicate_snapshot (key, folders, result, job_id, created_at) VALUES (?, ?, ?, ?, ?)",
-        (key, msgpack.packb(folders), packed, job_id, time.time()),
-    )
-    conn.execute(
-        "DELETE FROM duplicate_snapshot WHERE key NOT IN "
-        "(SELECT key FROM duplicate_snapshot ORDER BY created_at DESC LIMIT ?)",
-        (KEEP,),
-    )
+    duplicate_snapshots.save(conn, key, msgpack.packb(folders), packed, job_id, keep=KEEP)
     return True
-
-
-def forget(conn: sqlite3.Connection) -> int:
-    """Drop every remembered result (the next searches run in full); returns how many went."""
-    return conn.execute("DELETE FROM duplicate_snapshot").rowcount
 
 
 class Comparison:

@@ -190,6 +190,22 @@ def detect_family(head: bytes) -> tuple[str | None, str | None]:
     return None, None
 
 
+def mislabelled(path: bytes, head: bytes) -> Finding | None:
+    """An ``extension_mismatch`` finding when ``head`` (the first ``HEAD_BYTES``) is clearly another
+    known kind than the extension of ``path`` claims; None when it matches, or nobody can tell."""
+    ext = extension_of(path)
+    expected = FAMILY_OF.get(ext)
+    if expected is None or not head or SIGNATURE[expected](head):
+        return None
+    family, _what = detect_family(head)
+    if family is None or family == expected:
+        return None
+    new_ext = PREFERRED_EXT.get(family, family)
+    return Finding(
+        "extension_mismatch", "warning", f"this is a {LABEL[family]} named .{ext}", f"rename it to .{new_ext}"
+    )
+
+
 def check_file(fd: int, path: bytes, size: int) -> list[Finding]:
     """Corruption findings for an open regular file (empty list: nothing wrong found)."""
     ext = extension_of(path)
@@ -200,17 +216,10 @@ def check_file(fd: int, path: bytes, size: int) -> list[Finding]:
         return [Finding("empty_file", "error", f"empty file named .{ext}", "restore it from a backup or delete it")]
     head = os.pread(fd, HEAD_BYTES, 0)
     if not SIGNATURE[expected](head):
-        family, what = detect_family(head)
-        if family is not None and family != expected:
-            new_ext = PREFERRED_EXT.get(family, family)
-            return [
-                Finding(
-                    "extension_mismatch",
-                    "warning",
-                    f"this is a {LABEL[family]} named .{ext}",
-                    f"rename it to .{new_ext}",
-                )
-            ]
+        lie = mislabelled(path, head)
+        if lie is not None:
+            return [lie]
+        _family, what = detect_family(head)
         described = f" (looks like: {what})" if what else ""
         return [
             Finding(

@@ -16,74 +16,35 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from enum import StrEnum
-from pathlib import Path
 
 import msgpack
 
 from sd_desktop import paths
 from sd_desktop.cas import HashInterrupted
 from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.library import worklist
 from sd_desktop.ops.files.readahead import opened_ahead
 from sd_desktop.ops.files.validation.checks import ItemResult, Modes, check_item, issue, open_item
+from sd_desktop.ops.files.validation.config import (
+    ValidationConfig,
+    ValidationMode,
+    ValidationOutput,
+    ValidationState,
+    WorkKind,
+)
 from sd_desktop.ops.files.validation.listing import Item, list_items
 
-KIND_ITEM, KIND_ISSUE, KIND_MISSING, KIND_NEW = 0, 1, 2, 3
-# a batch is a hop to a thread and back, a barrier of the streams and a commit: std20k 10, not 40
+# a batch is a hop to a thread and back, a barrier of the streams and a commit: few big batches
+# cost less than many small ones, while a pause still stops within one
 BATCH_FILES = int(os.environ.get("SD_DESKTOP_VALIDATE_BATCH", "2000"))
 # tests only: hold each commit's transaction open this long, so a kill -9 lands while one is in flight
 TEST_COMMIT_DELAY = float(os.environ.get("SD_DESKTOP_VALIDATE_COMMIT_DELAY_MS", "0")) / 1000.0
 BATCH_BYTES = 128 * 1024 * 1024
 CHECK_THREADS = 2  # streams of files, each read ahead (``readahead``): blake3 and reads release the GIL
 ITEMS_PER_ROW = 256
+ITEM_COLUMNS = ("seq", "kind", "data")  # of the work items of files to check
+FINDING_COLUMNS = ("seq", "kind", "src", "size", "data")  # of those of findings
 SEVERITY_ORDER = {"critical": 0, "error": 1, "warning": 2, "info": 3}
-
-
-class ValidationMode(StrEnum):
-    BASIC = "basic"
-    INTEGRITY = "integrity"
-    CORRUPTION = "corruption"
-    COMPLETE = "complete"
-
-    def modes(self, permissions: bool) -> Modes:
-        full = self is ValidationMode.COMPLETE
-        return Modes(
-            basic=full or self is ValidationMode.BASIC,
-            integrity=full or self is ValidationMode.INTEGRITY,
-            corruption=full or self is ValidationMode.CORRUPTION,
-            permissions=permissions,
-        )
-
-
-@dataclass
-class ValidationConfig:
-    targets: list[Path] = field(default_factory=list)
-    mode: ValidationMode = ValidationMode.BASIC
-    check_permissions: bool = False
-
-
-@dataclass
-class ValidationState:
-    phase: str = "list"  # list -> check
-    cursor: int = 0  # index of the next item to check
-    total: int = 0
-    total_bytes: int = 0
-    files_checked: int = 0
-    bytes_read: int = 0
-    not_hashed: int = 0
-    results: int = 0  # finding rows written
-    unindexed: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ValidationOutput:
-    mode: str = "basic"
-    files_checked: int = 0
-    bytes_read: int = 0
-    issues: list[dict] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    targets: list[str] = field(default_factory=list)
 
 
 @register
@@ -141,22 +102,12 @@ class ValidationJob(Job):
         job_id = ctx.job_id
         # the work list in rows of ITEMS_PER_ROW items: 20,000 files are 79 rows, not 20,000
         rows = [
-            (
-                job_id,
-                n,
-                KIND_ITEM,
-                None,
-                0,
-                msgpack.packb([i.pack() for i in listing.items[start : start + ITEMS_PER_ROW]]),
-            )
+            (n, WorkKind.ITEMS, msgpack.packb([i.pack() for i in listing.items[start : start + ITEMS_PER_ROW]]))
             for n, start in enumerate(range(0, len(listing.items), ITEMS_PER_ROW))
         ]
 
         def write(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM work_item WHERE job_id = ?", (job_id,))
-            conn.executemany(
-                "INSERT INTO work_item (job_id, seq, kind, src, size, data) VALUES (?, ?, ?, ?, ?, ?)", rows
-            )
+            worklist.replace(conn, job_id, rows, ITEM_COLUMNS)  # leftovers of an unfinished listing go
 
         return listing.items, write
 
@@ -203,21 +154,18 @@ class ValidationJob(Job):
             for r in results:
                 for found in r.issues:
                     st.results += 1
-                    rows.append((job_id, -st.results, KIND_ISSUE, found["path"], 0, msgpack.packb(found)))
-                for kind, record in ((KIND_MISSING, r.missing), (KIND_NEW, r.new)):
+                    rows.append((-st.results, WorkKind.ISSUE, found["path"], 0, msgpack.packb(found)))
+                for kind, record in ((WorkKind.MISSING, r.missing), (WorkKind.NEW, r.new)):
                     if record is not None:
                         st.results += 1
-                        rows.append((job_id, -st.results, kind, record["path"], record["size"], msgpack.packb(record)))
+                        rows.append((-st.results, kind, record["path"], record["size"], msgpack.packb(record)))
                 st.files_checked += int(r.checked)
                 st.not_hashed += int(r.not_hashed)
                 st.bytes_read += r.bytes_read
             st.cursor += len(batch)
 
             def write(conn: sqlite3.Connection, rows=rows) -> None:
-                if rows:
-                    conn.executemany(
-                        "INSERT INTO work_item (job_id, seq, kind, src, size, data) VALUES (?, ?, ?, ?, ?, ?)", rows
-                    )
+                worklist.add(conn, job_id, rows, FINDING_COLUMNS)
 
             commit = write
             batch = next(batches, None)
@@ -231,12 +179,9 @@ class ValidationJob(Job):
 
     def _output(self, conn: sqlite3.Connection, job_id: int, mode: ValidationMode) -> ValidationOutput:
         issues, missing, new = [], [], []
-        for kind, data in conn.execute(
-            "SELECT kind, data FROM work_item WHERE job_id = ? AND kind IN (?, ?, ?) ORDER BY seq DESC",
-            (job_id, KIND_ISSUE, KIND_MISSING, KIND_NEW),
-        ):
-            obj = msgpack.unpackb(data, raw=False)
-            {KIND_ISSUE: issues, KIND_MISSING: missing, KIND_NEW: new}[kind].append(obj)
+        by_kind = {WorkKind.ISSUE: issues, WorkKind.MISSING: missing, WorkKind.NEW: new}
+        for kind, data in worklist.items(conn, job_id, ("kind", "data"), kinds=tuple(by_kind), descending=True):
+            by_kind[kind].append(msgpack.unpackb(data, raw=False))
         by_hash: dict[str, list[dict]] = {}
         for n in new:
             if n.get("hash"):
@@ -382,12 +327,6 @@ def _indexed_span(entry: tuple[int, Item]) -> tuple[int, int]:
 def _load_items(conn: sqlite3.Connection, job_id: int, cursor: int) -> list[Item]:
     """The items from index ``cursor`` on (rows hold ITEMS_PER_ROW items each)."""
     first_row, skip = divmod(cursor, ITEMS_PER_ROW)
-    items = [
-        Item.unpack(packed)
-        for (data,) in conn.execute(
-            "SELECT data FROM work_item WHERE job_id = ? AND kind = ? AND seq >= ? ORDER BY seq",
-            (job_id, KIND_ITEM, first_row),
-        )
-        for packed in msgpack.unpackb(data, raw=False)
-    ]
+    rows = worklist.items(conn, job_id, ("data",), kind=WorkKind.ITEMS, seq_from=first_row)
+    items = [Item.unpack(packed) for (data,) in rows for packed in msgpack.unpackb(data, raw=False)]
     return items[skip:]

@@ -6,13 +6,18 @@ alpha kept, EXIF orientation applied (to the shrunk picture, not the full-size o
 memory: a pixel limit on the header's dimensions and on what is actually decoded after ``draft``.
 Output goes to a temporary name and is renamed into place, so a final name never holds half a file.
 
+The same decode gives the picture's perceptual hash (``ops.media.phash``, made from the
+shrunk upright picture), so finding similar pictures never decodes a picture again. A task
+without outputs decodes only for that hash.
+
 This module must stay light to import (worker processes import it): Pillow, pillow-heif and
-``sd_desktop.cas`` only.
+``sd_desktop.cas`` only; the hash's numpy and SciPy are imported on the first hash.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import stat
 import warnings
@@ -20,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageFile, PngImagePlugin, UnidentifiedImageError
 
 from sd_desktop.cas import cas_id_of_fd
 
@@ -53,6 +58,9 @@ TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+# the longest side a picture is decoded to when only its hash is wanted: the default thumbnail's
+# largest variant, so a hash made with or without thumbnails comes from the same pixels
+HASH_SIDE = 512
 # decodes above this many pixels (48 MB as RGB) run one at a time across the workers
 BIG_DECODE_PIXELS = 16_000_000
 FORMATS = {"webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
@@ -88,18 +96,27 @@ class Output:
     """Where one variant goes: ``tmp`` is written, then renamed to ``final``."""
 
     variant: Variant
-    final: str
-    tmp: str
+    final: str | bytes
+    tmp: str | bytes
+    mode: int = 0o666  # permissions of the new file (less the umask); private caches ask for 0o600
 
 
 @dataclass
 class Task:
-    key: int  # the entry id
+    key: int  # the entry id (or any key the caller matches results with)
     src: bytes  # absolute path, raw bytes
-    cas_id: str
+    cas_id: str | None  # the indexed content, checked before decoding; None: not checked
     outputs: list[Output]
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_header_pixels: int = DEFAULT_MAX_HEADER_PIXELS
+    # text chunks of PNG outputs; ``STAMP_KEYS`` are added from the file as it was opened
+    png_text: dict[str, str] | None = None
+    phash: bool = True  # also make the perceptual hash (``Result.phash``)
+
+
+# what a thumbnail of the freedesktop standard records of its source, read from the opened file
+MTIME_KEY, SIZE_KEY = "Thumb::MTime", "Thumb::Size"
+WIDTH_KEY, HEIGHT_KEY = "Thumb::Image::Width", "Thumb::Image::Height"
 
 
 @dataclass
@@ -118,6 +135,10 @@ class Result:
     made: list[Made] = field(default_factory=list)
     source_bytes: int = 0
     errno: int | None = None  # for NOT_WRITTEN
+    mtime: int | None = None  # the source's modification time (whole seconds) as it was opened
+    phash: int | None = None  # the 64-bit perceptual hash (unsigned), when the task asked for it
+    width: int = 0  # the picture upright (EXIF orientation applied), when decoded
+    height: int = 0
 
 
 def decoder_version() -> str:
@@ -150,6 +171,20 @@ def image_mimes() -> set[str]:
     }
 
 
+@functools.cache
+def _picture_types() -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(image_mimes()), frozenset(image_extensions())
+
+
+def is_picture(mime: str | None, name: str | bytes) -> bool:
+    """A picture this build can decode, by MIME type (when known) or by the name's extension."""
+    mimes, exts = _picture_types()
+    if mime and mime.split(";")[0].strip().lower() in mimes:
+        return True
+    ext = os.path.splitext(os.fsdecode(name))[1].lower()
+    return ext in exts
+
+
 def fitted(width: int, height: int, longest: int) -> tuple[int, int]:
     """The size of ``width`` x ``height`` scaled to ``longest`` px on its longest side, never larger."""
     side = max(width, height)
@@ -172,7 +207,7 @@ def _normalized(im: Image.Image) -> Image.Image:
     return im if im.mode == target else im.convert(target)
 
 
-def _open_source(task: Task) -> tuple[int, int] | Result:
+def _open_source(task: Task) -> tuple[int, os.stat_result] | Result:
     """Open the source without following symlinks and check it is still the indexed content."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -189,13 +224,13 @@ def _open_source(task: Task) -> tuple[int, int] | Result:
         if not stat.S_ISREG(st.st_mode):
             os.close(fd)
             return Result(task.key, SKIPPED, "not a regular file any more")
-        if cas_id_of_fd(fd, st.st_size) != task.cas_id:
+        if task.cas_id is not None and cas_id_of_fd(fd, st.st_size) != task.cas_id:
             os.close(fd)
             return Result(task.key, SKIPPED, "changed since it was indexed")
     except OSError as exc:
         os.close(fd)
         return Result(task.key, UNREADABLE, f"cannot read: {exc.strerror or exc}")
-    return fd, st.st_size
+    return fd, st
 
 
 def make_thumbnails(task: Task, gate: Gate | None = None) -> Result:
@@ -207,16 +242,19 @@ def make_thumbnails(task: Task, gate: Gate | None = None) -> Result:
     opened = _open_source(task)
     if isinstance(opened, Result):
         return opened
-    fd, size = opened
+    fd, st = opened
+    size, mtime = st.st_size, int(st.st_mtime)
     try:
         with os.fdopen(fd, "rb") as fh, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            made = _decode_and_write(task, fh, gate or _no_gate)
-        return Result(task.key, OK, made=made, source_bytes=size)
+            made, upright, phash = _decode_and_write(task, fh, gate or _no_gate, st)
+        return Result(
+            task.key, OK, made=made, source_bytes=size, mtime=mtime, phash=phash, width=upright[0], height=upright[1]
+        )
     except _WriteError as exc:
         for out in task.outputs:
             _unlink_quietly(out.tmp)
-        return Result(task.key, NOT_WRITTEN, str(exc), source_bytes=size, errno=exc.errno)
+        return Result(task.key, NOT_WRITTEN, str(exc), source_bytes=size, errno=exc.errno, mtime=mtime)
     except UnidentifiedImageError:
         reason = "not a recognisable image (corrupt, or a format this build cannot read)"
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -233,7 +271,7 @@ def make_thumbnails(task: Task, gate: Gate | None = None) -> Result:
             reason = f"cannot decode: {type(exc).__name__}: {text}"
     for out in task.outputs:
         _unlink_quietly(out.tmp)
-    return Result(task.key, FAILED, reason, source_bytes=size)
+    return Result(task.key, FAILED, reason, source_bytes=size, mtime=mtime)
 
 
 class _TooLarge(Exception):
@@ -250,12 +288,21 @@ def _no_gate(pixels: int) -> contextlib.AbstractContextManager:
     return contextlib.nullcontext()
 
 
-def _decode_and_write(task: Task, fh: BinaryIO, gate: Gate) -> list[Made]:
+def _decode_and_write(
+    task: Task, fh: BinaryIO, gate: Gate, st: os.stat_result
+) -> tuple[list[Made], tuple[int, int], int | None]:
     im = Image.open(fh, formats=None)
     width, height = im.size
+    text = None
+    if task.png_text is not None:
+        text = PngImagePlugin.PngInfo()
+        for key, value in task.png_text.items():
+            text.add_text(key, value)
+        text.add_text(MTIME_KEY, str(int(st.st_mtime)))
+        text.add_text(SIZE_KEY, str(st.st_size))
     if width * height > task.max_header_pixels:
         raise _TooLarge(f"too many pixels: {width}x{height} (the limit is {task.max_header_pixels:,})")
-    largest = max(o.variant.size for o in task.outputs)
+    largest = max((o.variant.size for o in task.outputs), default=HASH_SIDE)
     first = fitted(width, height, largest)  # the largest variant, in the stored orientation
     if first != (width, height):
         # JPEG decodes at 1/2, 1/4 or 1/8 scale, staying at least as large as the biggest variant
@@ -282,6 +329,14 @@ def _decode_and_write(task: Task, fh: BinaryIO, gate: Gate) -> list[Made]:
         im = im.transpose(TRANSPOSE[orientation])  # on the small image: cheap, and no full-size copy
     # sizes come from the source's own dimensions, not the draft's rounded ones (keeps the aspect ratio)
     upright = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    if text is not None:
+        text.add_text(WIDTH_KEY, str(upright[0]))
+        text.add_text(HEIGHT_KEY, str(upright[1]))
+    phash = None
+    if task.phash:
+        from sd_desktop.ops.media.phash import phash_of  # numpy + SciPy: only when hashing
+
+        phash = phash_of(im)
     made: list[Made] = []
     current = im
     for out in sorted(task.outputs, key=lambda o: o.variant.size, reverse=True):
@@ -291,21 +346,24 @@ def _decode_and_write(task: Task, fh: BinaryIO, gate: Gate) -> list[Made]:
             target = fitted(current.width, current.height, v.size)
         if target != current.size:
             current = current.resize(target, RESAMPLE, reducing_gap=REDUCING_GAP)
-        made.append(_save(current, out))
-    return made
+        made.append(_save(current, out, text))
+    return made, upright, phash
 
 
-def _save(im: Image.Image, out: Output) -> Made:
+def _save(im: Image.Image, out: Output, text: PngImagePlugin.PngInfo | None = None) -> Made:
     v = out.variant
     fmt = FORMATS[v.format]
     if fmt == "JPEG" and im.mode == "RGBA":
         flat = Image.new("RGB", im.size, (255, 255, 255))
         flat.paste(im, mask=im.getchannel("A"))
         im = flat
-    params = {"quality": v.quality} if fmt in ("WEBP", "JPEG") else {}
+    params: dict = {"quality": v.quality} if fmt in ("WEBP", "JPEG") else {}
+    if fmt == "PNG" and text is not None:
+        params["pnginfo"] = text
     try:
         os.makedirs(os.path.dirname(out.final), exist_ok=True)
-        with open(out.tmp, "wb") as f:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(out.tmp, flags, out.mode), "wb") as f:
             im.save(f, format=fmt, **params)
             size = f.tell()
         os.replace(out.tmp, out.final)
@@ -313,14 +371,14 @@ def _save(im: Image.Image, out: Output) -> Made:
         _unlink_quietly(out.tmp)
         if exc.errno is None:  # an encoder error, not the file system's
             raise
-        raise _WriteError(f"cannot write the thumbnail {out.final}: {exc.strerror}", exc.errno) from exc
+        raise _WriteError(f"cannot write the thumbnail {os.fsdecode(out.final)}: {exc.strerror}", exc.errno) from exc
     except BaseException:
         _unlink_quietly(out.tmp)
         raise
     return Made(v.name, im.width, im.height, size)
 
 
-def _unlink_quietly(path: str) -> None:
+def _unlink_quietly(path: str | bytes) -> None:
     try:
         os.unlink(path)
     except OSError:

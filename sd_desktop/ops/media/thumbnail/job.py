@@ -23,17 +23,19 @@ import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from enum import IntEnum
 from functools import partial
-from pathlib import Path
 
 from sd_desktop import paths
+from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
-from sd_desktop.jobs.codec import limits
-from sd_desktop.library.locations import normalize
-from sd_desktop.library.models import WorkStatus
+from sd_desktop.library import content_files, picture_hashes, worklist
+from sd_desktop.library import sidecars as sidecar_rows
+from sd_desktop.library.content_files import ContentFile, Scope
+from sd_desktop.library.locations import LocationError
 from sd_desktop.ops.media.thumbnail import sidecars
+from sd_desktop.ops.media.thumbnail.config import ThumbnailConfig, ThumbnailOutput, ThumbnailState
 from sd_desktop.ops.media.thumbnail.generate import (
-    DEFAULT_MAX_PIXELS,
     FAILED,
     FORMATS,
     NOT_WRITTEN,
@@ -42,12 +44,10 @@ from sd_desktop.ops.media.thumbnail.generate import (
     Output,
     Result,
     Task,
-    Variant,
     decoder_version,
-    default_variants,
-    image_extensions,
-    image_mimes,
+    is_picture,
 )
+from sd_desktop.ops.media.thumbnail.outside import generate_outside
 from sd_desktop.ops.media.thumbnail.workers import WorkerStartError, make_workers
 
 SCAN_ROWS = 1000  # entry rows read per query while collecting a batch of images
@@ -59,100 +59,27 @@ FATAL_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 accepting: set[int] = set()
 
 
-@dataclass
-class ThumbnailConfig:
-    location_id: int | None = field(default=None, metadata=limits(1))
-    path: Path | None = None
-    entry_ids: list[int] = field(default_factory=list, metadata=limits(1))
-    variants: list[Variant] = field(default_factory=default_variants)
-    regenerate: bool = False
-    batch_size: int = field(default=50, metadata=limits(1))
-    max_concurrency: int = field(default=2, metadata=limits(1, 256))  # worker processes
-    time_limit: float = field(default=30.0, metadata=limits(0.001))  # seconds per file
-    # pixels decoded into memory per file (after JPEG draft)
-    max_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata=limits(1))
+class WorkKind(IntEnum):
+    """``work_item.kind`` of this job's work list."""
+
+    REQUEST = 1  # an on-demand request: ``seq`` is the entry id
 
 
 @dataclass
-class ThumbnailState:
-    phase: str = "generating"  # generating -> cleanup
-    cursor: int = 0  # every entry of the scope with id <= cursor is done
-    started_at: float = 0.0
-    generated: int = 0
-    already_present: int = 0
-    skipped: int = 0
-    failed: int = 0
-    previously_failed: int = 0
-    requested: int = 0
-    removed_orphans: int = 0
-    bytes: int = 0
-    sidecar_bytes: int = 0
-    bytes_seen: int = 0  # sizes of every entry handled, whatever the outcome (progress)
+class _Writes:
+    """What a batch records in its checkpoint."""
+
+    sidecars: list[sidecar_rows.SidecarRow] = field(default_factory=list)
+    made: list[str] = field(default_factory=list)  # cas_ids that have thumbnails now
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (cas_id, reason)
+    hashes: list[picture_hashes.PictureHash] = field(default_factory=list)  # made by the same decode
 
 
-@dataclass
-class ThumbnailOutput:
-    generated: int = 0  # sources decoded and written (all variants)
-    already_present: int = 0  # every variant existed (or was made earlier in this run for the same content)
-    skipped: int = 0  # not an image, or changed since indexing
-    failed: int = 0  # failed in this run (recorded; see the job's errors)
-    previously_failed: int = 0  # failed before with the same decoder version: not retried
-    requested: int = 0  # on-demand requests handled
-    removed_orphans: int = 0  # sidecar files removed by the cleanup
-    bytes: int = 0  # source bytes decoded
-    sidecar_bytes: int = 0  # bytes of thumbnails written
-    variants: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Row:
-    id: int
-    location_id: int
-    path: bytes
-    size: int
-    content_id: int | None
-    cas_id: str | None
-    mime: str | None
-
-
-@dataclass
-class _Scope:
-    where: str
-    args: list
-    entry_ids: list[int] | None  # sorted, when the config names entries
-
-
-ROW_SQL = (
-    "SELECT e.id, e.location_id, e.path, e.size, e.content_id, ci.cas_id, e.mime "
-    "FROM entry e LEFT JOIN content_identity ci ON ci.id = e.content_id"
-)
-
-
-def _scope(conn: sqlite3.Connection, cfg: ThumbnailConfig) -> _Scope:
-    where, args = ["e.kind = 0", "e.content_id IS NOT NULL"], []
-    if cfg.location_id is not None:
-        if conn.execute("SELECT 1 FROM location WHERE id = ?", (cfg.location_id,)).fetchone() is None:
-            raise JobError(f"no location with id {cfg.location_id}")
-        where.append("e.location_id = ?")
-        args.append(cfg.location_id)
-    if cfg.path is not None:
-        raw = normalize(cfg.path)
-        found = None
-        for loc_id, loc_path in conn.execute("SELECT id, path FROM location"):
-            loc_path = bytes(loc_path)
-            if paths.is_within(raw, loc_path) and (found is None or len(loc_path) > len(found[1])):
-                found = (loc_id, loc_path)
-        if found is None:
-            raise JobError(f"{paths.display(raw)} is not in any location of this library; index it first")
-        rel = b"" if raw == found[1] else os.path.relpath(raw, found[1])
-        where.append("e.location_id = ?")
-        args.append(found[0])
-        if rel:
-            # the entry itself or anything below it; a range on the (location_id, path) index
-            where.append("(e.path = ? OR (e.path >= ? AND e.path < ?))")
-            args += [rel, rel + b"/", rel + b"0"]  # '0' is the byte after '/'
-    ids = sorted(set(cfg.entry_ids)) if cfg.entry_ids else None
-    return _Scope(" AND ".join(where), args, ids)
+def _scope(conn: sqlite3.Connection, cfg: ThumbnailConfig) -> Scope:
+    try:
+        return content_files.scope(conn, cfg.location_id, cfg.path)
+    except LocationError as exc:
+        raise JobError(str(exc)) from None
 
 
 class _LiveProgress:
@@ -244,12 +171,18 @@ class ThumbnailJob(Job):
             if not st.started_at:
                 st.started_at = time.time()
             lib = ctx.library
-            scope = await lib.read(lambda c: _scope(c, cfg))
-            self._roots = await lib.read(
-                lambda c: {r[0]: bytes(r[1]) for r in c.execute("SELECT id, path FROM location")}
-            )
-            self._exts = await ctx.run_blocking(image_extensions)  # imports every Pillow plug-in once
-            self._mimes = image_mimes()
+            try:
+                scope = await lib.read(lambda c: _scope(c, cfg))
+                outside = False
+            except JobError:
+                if cfg.path is None or cfg.location_id is not None:
+                    raise
+                # a path no location holds: its pictures go to the freedesktop cache (``outside``);
+                # requests that reach this job meanwhile are still served below, from an empty scope
+                scope, outside = Scope(empty=True), True
+            self._ids = sorted(set(cfg.entry_ids)) if cfg.entry_ids else None
+            self._roots = await lib.read(content_files.location_roots)
+            await ctx.run_blocking(is_picture, None, "")  # imports every Pillow plug-in once
             self._base = str(lib.sidecar_dir)
             self._version = decoder_version()
             self._variants = {v.name: v for v in cfg.variants}
@@ -257,6 +190,8 @@ class ThumbnailJob(Job):
             if generating:
                 self._report(ctx)
                 workers = await ctx.run_blocking(make_workers, cfg.max_concurrency, cfg.time_limit)
+                if outside:
+                    await generate_outside(self, ctx, workers)
                 await self._generate(ctx, scope, workers)
                 st.phase = "cleanup"
                 await ctx.checkpoint()
@@ -264,17 +199,15 @@ class ThumbnailJob(Job):
             accepting.discard(ctx.job_id)
             if workers is not None:
                 await ctx.run_blocking(workers.close)
-        if cfg.entry_ids:
+        if cfg.entry_ids or outside:
             return self.output()  # on-demand jobs leave the library-wide cleanup to the others
         await self._cleanup(ctx)
         return self.output()
 
-    def _totals(self, conn: sqlite3.Connection, scope: _Scope) -> tuple[int, int]:
-        if scope.entry_ids is not None:
-            return len(scope.entry_ids), 0
-        sql = f"SELECT COUNT(*), COALESCE(SUM(e.size), 0) FROM entry e WHERE {scope.where}"
-        n, b = conn.execute(sql, scope.args).fetchone()
-        return n, b
+    def _totals(self, conn: sqlite3.Connection, scope: Scope) -> tuple[int, int]:
+        if self._ids is not None:
+            return len(self._ids), 0
+        return content_files.totals(conn, scope)
 
     def _done(self) -> int:
         s = self.state
@@ -293,7 +226,7 @@ class ThumbnailJob(Job):
             message=f"{s.generated + extra_made} made, {s.already_present} present, {s.failed} failed",
         )
 
-    async def _generate(self, ctx: JobContext, scope: _Scope, workers) -> None:
+    async def _generate(self, ctx: JobContext, scope: Scope, workers) -> None:
         lib, st = ctx.library, self.state
         while True:
             await ctx.check_interrupt()
@@ -343,45 +276,30 @@ class ThumbnailJob(Job):
             if fatal:
                 raise JobError(f"{fatal[0].reason}; free some space (or make the library writable) and run it again")
 
-    def _requested_batch(self, conn: sqlite3.Connection, job_id: int) -> tuple[list[_Row], list[int]] | None:
-        ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT seq FROM work_item WHERE job_id = ? AND status = 0 ORDER BY seq LIMIT ?",
-                (job_id, self.config.batch_size),
-            )
-        ]
+    def _requested_batch(self, conn: sqlite3.Connection, job_id: int) -> tuple[list[ContentFile], list[int]] | None:
+        ids = [r[0] for r in worklist.pending(conn, job_id, ("seq",), self.config.batch_size)]
         if not ids:
             return None
-        rows = self._rows(conn, f"e.id IN ({','.join('?' * len(ids))})", ids)
+        rows = content_files.by_id(conn, ids)
         have = {r.id for r in rows}
         return rows, [i for i in ids if i not in have]
 
-    def _rows(self, conn: sqlite3.Connection, where: str, args: list, tail: str = "") -> list[_Row]:
-        return [
-            _Row(r[0], r[1], bytes(r[2]), r[3], r[4], r[5], r[6])
-            for r in conn.execute(f"{ROW_SQL} WHERE {where} {tail}", args)
-        ]
-
-    def _scope_batch(self, conn: sqlite3.Connection, scope: _Scope) -> tuple[list[_Row], int | None]:
+    def _scope_batch(self, conn: sqlite3.Connection, scope: Scope) -> tuple[list[ContentFile], int | None]:
         """Up to ``batch_size`` image rows after the cursor, plus the non-images read on the way
         (they are counted as skipped). Returns (rows, id of the last row read or None at the end)."""
         st, limit = self.state, self.config.batch_size
-        out: list[_Row] = []
+        out: list[ContentFile] = []
         images, after, last = 0, st.cursor, None
         while images < limit:
-            if scope.entry_ids is not None:
-                start = bisect.bisect_right(scope.entry_ids, after)
-                chunk = scope.entry_ids[start : start + SCAN_ROWS]
+            if self._ids is not None:
+                start = bisect.bisect_right(self._ids, after)
+                chunk = self._ids[start : start + SCAN_ROWS]
                 if not chunk:
                     break
-                rows = self._rows(conn, f"{scope.where} AND e.id IN ({','.join('?' * len(chunk))})", chunk)
-                rows.sort(key=lambda r: r.id)
+                rows = content_files.among(conn, scope, chunk)
                 scanned_to = chunk[-1]
             else:
-                rows = self._rows(
-                    conn, f"{scope.where} AND e.id > ?", [*scope.args, after], f"ORDER BY e.id LIMIT {SCAN_ROWS}"
-                )
+                rows = content_files.after(conn, scope, after, SCAN_ROWS)
                 if not rows:
                     break
                 scanned_to = rows[-1].id
@@ -397,21 +315,20 @@ class ThumbnailJob(Job):
             after = last
         return out, last
 
-    def _is_image(self, row: _Row) -> bool:
+    def _is_image(self, row: ContentFile) -> bool:
         """A picture this build can decode, by MIME type (when indexed with one) or extension."""
-        if row.mime and row.mime.split(";")[0].strip().lower() in self._mimes:
-            return True
-        ext = os.path.splitext(row.path)[1].lower()
-        return os.fsdecode(ext) in self._exts
+        return is_picture(row.mime, row.path)
 
-    def _plan(self, conn: sqlite3.Connection, rows: list[_Row]) -> tuple[dict[int, Result], list[Task]]:
+    def _plan(self, conn: sqlite3.Connection, rows: list[ContentFile]) -> tuple[dict[int, Result], list[Task]]:
         """Decide per row: done already (outcome now) or a task for the workers."""
         cfg = self.config
         outcomes: dict[int, Result] = {}
         candidates = [r for r in rows if r.content_id is not None and r.cas_id and self._is_image(r)]
-        have = sidecars.existing(conn, (r.content_id for r in candidates))
+        have = sidecar_rows.existing(conn, (r.content_id for r in candidates))
         failed_before = (
-            set() if cfg.regenerate else sidecars.known_failures(conn, (r.cas_id for r in candidates), self._version)
+            set()
+            if cfg.regenerate
+            else sidecar_rows.known_failures(conn, (r.cas_id for r in candidates), self._version)
         )
         base = self._base
         picture_ids = {r.id for r in candidates}
@@ -443,7 +360,7 @@ class ThumbnailJob(Job):
             tasks.append(Task(row.id, os.path.join(root, row.path), row.cas_id, outputs, max_pixels=cfg.max_pixels))
         return outcomes, tasks
 
-    def _complete(self, rows_of: dict[str, sidecars.Existing], base: str) -> bool:
+    def _complete(self, rows_of: dict[str, sidecar_rows.Stored], base: str) -> bool:
         for name in self._variants:
             row = rows_of.get(name)
             if row is None:
@@ -454,10 +371,10 @@ class ThumbnailJob(Job):
                 return False
         return True
 
-    def _account(self, ctx: JobContext, rows: list[_Row], outcomes: dict[int, Result]) -> list:
+    def _account(self, ctx: JobContext, rows: list[ContentFile], outcomes: dict[int, Result]) -> _Writes:
         """Update the counters and errors; returns the rows to write in the checkpoint."""
         st = self.state
-        writes = []
+        writes = _Writes()
         by_id = {r.id: r for r in rows}
         for entry_id, res in outcomes.items():
             row = by_id[entry_id]
@@ -467,7 +384,10 @@ class ThumbnailJob(Job):
                 st.generated += 1
                 st.bytes += res.source_bytes
                 st.sidecar_bytes += sum(m.size for m in res.made)
-                writes.append(("ok", row.content_id, row.cas_id, res.made))
+                writes.sidecars += sidecars.rows_of(row.content_id, row.cas_id, res.made, self._variants)
+                writes.made.append(row.cas_id)
+                if res.phash is not None:
+                    writes.hashes.append(picture_hashes.PictureHash(row.content_id, res.phash, res.width, res.height))
             elif res.outcome == _PRESENT:
                 st.already_present += 1
             elif res.outcome == _FAILED_BEFORE:
@@ -478,30 +398,37 @@ class ThumbnailJob(Job):
                 st.failed += 1
                 st.bytes += res.source_bytes
                 ctx.add_non_critical_error(where, f"no thumbnail: {res.reason}")
-                writes.append(("failed", row.content_id, row.cas_id, res.reason))
+                writes.failures.append((row.cas_id, res.reason))
             else:  # vanished, unreadable or not written: not the content's fault, so no marker
                 st.failed += 1
                 ctx.add_non_critical_error(where, f"no thumbnail: {res.reason}")
         return writes
 
-    def _record(self, conn: sqlite3.Connection, job_id: int, writes: list, handled: list | None) -> None:
-        for kind, content_id, cas_id, payload in writes:
-            if kind == "ok":
-                sidecars.store(conn, content_id, cas_id, payload, self._variants)
-            else:
-                sidecars.mark_failed(conn, cas_id, self._version, payload)
+    def _record(
+        self, conn: sqlite3.Connection, job_id: int, writes: _Writes, handled: list[tuple[int, str]] | None
+    ) -> None:
+        if writes.sidecars:
+            sidecar_rows.store(conn, writes.sidecars)
+        if writes.made:
+            sidecar_rows.clear_failures(conn, writes.made)
+        if writes.hashes:
+            picture_hashes.store(conn, writes.hashes)
+        if writes.failures:
+            sidecar_rows.mark_failed(conn, writes.failures, self._version)
         if handled:
-            conn.executemany(
-                "UPDATE work_item SET status = ?, outcome = ? WHERE job_id = ? AND seq = ?",
+            worklist.update(
+                conn,
+                job_id,
                 [
-                    (WorkStatus.FAILED if outcome == FAILED else WorkStatus.DONE, outcome, job_id, entry_id)
+                    (WorkStatus.FAILED if outcome == FAILED else WorkStatus.DONE, outcome, entry_id)
                     for entry_id, outcome in handled
                 ],
+                ("status", "outcome"),
             )
 
     def _close_if_idle(self, conn: sqlite3.Connection, job_id: int) -> bool:
         """On the writer thread: stop taking requests unless one arrived meanwhile."""
-        if conn.execute("SELECT 1 FROM work_item WHERE job_id = ? AND status = 0 LIMIT 1", (job_id,)).fetchone():
+        if worklist.has_pending(conn, job_id):
             return False
         accepting.discard(job_id)
         return True
@@ -510,7 +437,7 @@ class ThumbnailJob(Job):
         lib, st = ctx.library, self.state
         ctx.progress(phase="cleanup", message="removing thumbnails of content no longer in the library")
         base = str(lib.sidecar_dir)
-        dropped = await lib.write(sidecars.drop_orphan_rows)
+        dropped = await lib.write(sidecar_rows.drop_orphans)
         removed = await ctx.run_blocking(sidecars.remove_files, base, dropped)
         removed += await ctx.run_blocking(
             lambda: lib.read_sync(

@@ -16,10 +16,11 @@ import asyncio
 import sqlite3
 import weakref
 
+from sd_desktop.enums import JobStatus
 from sd_desktop.jobs import JobManager
-from sd_desktop.ops.media.thumbnail.job import ThumbnailConfig, ThumbnailJob, accepting
-
-REQUEST_KIND = 1  # work_item.kind of an on-demand thumbnail request
+from sd_desktop.library import job_rows, worklist
+from sd_desktop.ops.media.thumbnail.config import ThumbnailConfig
+from sd_desktop.ops.media.thumbnail.job import ThumbnailJob, WorkKind, accepting
 
 _locks: weakref.WeakKeyDictionary[JobManager, asyncio.Lock] = weakref.WeakKeyDictionary()
 _queued_by_us: weakref.WeakKeyDictionary[JobManager, set[int]] = weakref.WeakKeyDictionary()
@@ -27,11 +28,7 @@ _queued_by_us: weakref.WeakKeyDictionary[JobManager, set[int]] = weakref.WeakKey
 
 def _add(conn: sqlite3.Connection, job_id: int, entry_ids: list[int]) -> None:
     # a request for an entry handled earlier in this job is handled again (its file may be gone)
-    conn.executemany(
-        "INSERT INTO work_item (job_id, seq, kind, status) VALUES (?, ?, ?, 0) "
-        "ON CONFLICT (job_id, seq) DO UPDATE SET status = 0, outcome = NULL",
-        [(job_id, entry_id, REQUEST_KIND) for entry_id in entry_ids],
-    )
+    worklist.add_or_reopen(conn, job_id, [(entry_id, WorkKind.REQUEST) for entry_id in entry_ids], ("seq", "kind"))
 
 
 async def request_thumbnails(manager: JobManager, entry_ids: list[int]) -> int:
@@ -48,19 +45,19 @@ async def request_thumbnails(manager: JobManager, entry_ids: list[int]) -> int:
         def tx(conn: sqlite3.Connection) -> int | None:
             for job_id in candidates:
                 if job_id in accepting:  # re-checked here, on the writer thread
-                    row = conn.execute("SELECT status FROM job WHERE id = ?", (job_id,)).fetchone()
-                    if row and row[0] == "running":
+                    row = job_rows.status_of(conn, job_id)
+                    if row and row.status is JobStatus.RUNNING:
                         _add(conn, job_id, ids)
                         return job_id
             for job_id in reversed(waiting):
-                row = conn.execute("SELECT status, name FROM job WHERE id = ?", (job_id,)).fetchone()
-                if row and row[0] == "queued" and row[1] == ThumbnailJob.NAME:
+                row = job_rows.status_of(conn, job_id)
+                if row and row.status is JobStatus.QUEUED and row.name == ThumbnailJob.NAME:
                     _add(conn, job_id, ids)
                     return job_id
             return None
 
         job_id = await manager.library.write(tx)
         if job_id is None:
-            job_id = await manager.enqueue(ThumbnailJob.NAME, ThumbnailConfig(entry_ids=ids))
+            job_id = await manager.enqueue(ThumbnailJob.NAME, ThumbnailConfig(entry_ids=ids, on_demand=True))
             ours.add(job_id)
         return job_id

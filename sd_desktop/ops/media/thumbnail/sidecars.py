@@ -1,4 +1,6 @@
-"""The sidecar cache on disk and in the ``sidecar`` table: paths, rows, failure markers, cleanup.
+"""The sidecar cache on disk: where each thumbnail file goes, and the cleanup of files no row names.
+
+The rows that record the files (and the failure markers) are ``sd_desktop.library.sidecars``.
 
 Layout: ``<library>/sidecars/<cas[0:2]>/<cas[2:4]>/<cas_id>_<variant>.<ext>`` — two levels of
 hex prefixes keep every folder small (at most 256 sub-folders each). Files are written under a
@@ -10,18 +12,16 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 
+from sd_desktop.library import sidecars as sidecar_rows
+from sd_desktop.library.sidecars import SidecarRow
 from sd_desktop.ops.media.thumbnail.generate import Made, Variant
 
 EXTENSIONS = {"webp": "webp", "jpeg": "jpg", "png": "png"}
 VARIANT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 # what this module writes, and nothing else, is ever removed by the cleanup
 OWN_FILE = re.compile(r"^[0-9a-f]{4,64}_[A-Za-z0-9_-]{1,32}\.(webp|jpg|png)(\.tmp-[0-9A-Za-z_-]+)?$")
-
-
 TMP_TOKEN = re.compile(r"\.tmp-(\d+)-")
 
 
@@ -31,89 +31,29 @@ def relative_path(cas_id: str, variant: Variant) -> str:
 
 
 def temporary_path(final: str, token: str) -> str:
+    """Where a sidecar is written before it is renamed to ``final``."""
     return f"{final}.tmp-{token}"
 
 
-@dataclass
-class Existing:
-    path: str
-    created_at: float
-
-
-def existing(conn: sqlite3.Connection, content_ids: Iterable[int]) -> dict[int, dict[str, Existing]]:
-    """Sidecar rows of these contents: content id -> variant name -> row."""
-    ids = list(set(content_ids))
-    found: dict[int, dict[str, Existing]] = {}
-    for chunk in _chunks(ids, 500):
-        marks = ",".join("?" * len(chunk))
-        for content_id, variant, path, created_at in conn.execute(
-            f"SELECT content_id, variant, path, created_at FROM sidecar WHERE content_id IN ({marks})", chunk
-        ):
-            found.setdefault(content_id, {})[variant] = Existing(path, created_at)
-    return found
-
-
-def known_failures(conn: sqlite3.Connection, cas_ids: Iterable[str], decoder_version: str) -> set[str]:
-    """cas_ids that failed with this very decoder version (so trying again is pointless)."""
-    ids = list(set(cas_ids))
-    failed: set[str] = set()
-    for chunk in _chunks(ids, 500):
-        marks = ",".join("?" * len(chunk))
-        failed.update(
-            r[0]
-            for r in conn.execute(
-                f"SELECT cas_id FROM thumbnail_failure WHERE decoder_version = ? AND cas_id IN ({marks})",
-                (decoder_version, *chunk),
-            )
+def rows_of(content_id: int, cas_id: str, made: list[Made], variants: dict[str, Variant]) -> list[SidecarRow]:
+    """The sidecar rows to record for the files a worker made from one content."""
+    return [
+        SidecarRow(
+            content_id,
+            m.variant,
+            variants[m.variant].format,
+            relative_path(cas_id, variants[m.variant]),
+            m.width,
+            m.height,
+            m.size,
         )
-    return failed
-
-
-def store(conn: sqlite3.Connection, content_id: int, cas_id: str, made: list[Made], variants: dict[str, Variant]):
-    """Record written sidecars (replacing older rows of the same variant) and clear a failure marker."""
-    now = time.time()
-    conn.executemany(
-        "INSERT INTO sidecar (content_id, variant, format, path, width, height, size, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (content_id, variant) DO UPDATE SET "
-        "format = excluded.format, path = excluded.path, width = excluded.width, height = excluded.height, "
-        "size = excluded.size, created_at = excluded.created_at",
-        [
-            (
-                content_id,
-                m.variant,
-                variants[m.variant].format,
-                relative_path(cas_id, variants[m.variant]),
-                m.width,
-                m.height,
-                m.size,
-                now,
-            )
-            for m in made
-        ],
-    )
-    conn.execute("DELETE FROM thumbnail_failure WHERE cas_id = ?", (cas_id,))
-
-
-def mark_failed(conn: sqlite3.Connection, cas_id: str, decoder_version: str, reason: str) -> None:
-    conn.execute(
-        "INSERT INTO thumbnail_failure (cas_id, decoder_version, reason, created_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (cas_id) DO UPDATE SET decoder_version = excluded.decoder_version, "
-        "reason = excluded.reason, created_at = excluded.created_at",
-        (cas_id, decoder_version, reason[:500], time.time()),
-    )
+        for m in made
+    ]
 
 
 # -- cleanup ----------------------------------------------------------------------------------
-def drop_orphan_rows(conn: sqlite3.Connection) -> list[str]:
-    """Delete sidecar rows whose content no entry has any more; returns their file paths."""
-    rows = conn.execute(
-        "DELETE FROM sidecar WHERE NOT EXISTS (SELECT 1 FROM entry e WHERE e.content_id = sidecar.content_id) "
-        "RETURNING path"
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 def remove_files(sidecar_dir: str, rel_paths: Iterable[str]) -> int:
+    """Remove these sidecar files (paths relative to ``sidecar_dir``); returns how many were there."""
     removed = 0
     for rel in rel_paths:
         try:
@@ -124,7 +64,9 @@ def remove_files(sidecar_dir: str, rel_paths: Iterable[str]) -> int:
     return removed
 
 
-def sweep_unreferenced(conn: sqlite3.Connection, sidecar_dir: str, older_than: float, should_stop=None) -> int:
+def sweep_unreferenced(
+    conn: sqlite3.Connection, sidecar_dir: str, older_than: float, should_stop: Callable[[], bool] | None = None
+) -> int:
     """Remove sidecar files no row refers to (leftovers of crashes, rows dropped by cascades).
 
     Only files named the way this module names them, and only those last modified before
@@ -140,14 +82,7 @@ def sweep_unreferenced(conn: sqlite3.Connection, sidecar_dir: str, older_than: f
                 return removed
             folder = os.path.join(sidecar_dir, top, sub)
             prefix = top + sub
-            referenced = {
-                os.path.basename(r[0])
-                for r in conn.execute(
-                    "SELECT s.path FROM sidecar s JOIN content_identity ci ON ci.id = s.content_id "
-                    "WHERE ci.cas_id >= ? AND ci.cas_id < ?",
-                    (prefix, prefix + "g"),  # 'g' sorts after every hex digit
-                )
-            }
+            referenced = {os.path.basename(p) for p in sidecar_rows.paths_with_prefix(conn, prefix)}
             with os.scandir(folder) as it:
                 for de in it:
                     if de.name in referenced or not OWN_FILE.match(de.name) or not de.is_file(follow_symlinks=False):
@@ -178,8 +113,3 @@ def _hex_dirs(folder: str) -> list[str]:
             )
     except FileNotFoundError:
         return []
-
-
-def _chunks(items: list, n: int) -> Iterable[list]:
-    for i in range(0, len(items), n):
-        yield items[i : i + n]

@@ -14,8 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from sd_desktop.ops.files import walker
-from sd_desktop.ops.files.scan import ScanFilter, resolve_roots, walk
+from sd_desktop.ops.files import listing_processes as walker
+from sd_desktop.ops.files.file_listing import ScanFilter, resolve_roots, walk
 from tests.duplicates._helpers import write
 
 
@@ -182,7 +182,7 @@ def test_a_walker_exits_when_the_app_is_killed(tmp_path):
     script = textwrap.dedent(
         """
         import sys, time
-        from sd_desktop.ops.files import walker
+        from sd_desktop.ops.files import listing_processes as walker
         assert walker.prestart()
         print(walker.idle_pids()[0], flush=True)
         time.sleep(60)
@@ -318,7 +318,7 @@ def test_a_walker_that_cannot_be_reached_leaves_the_walk_to_this_thread(tmp_path
 def test_a_folder_listed_but_not_opened_is_stated_by_path(tmp_path, monkeypatch):
     """Files are stat'ed relative to their folder's fd; when the folder cannot be opened (a rename in
     between, a platform without it), by their path, with the same listing."""
-    from sd_desktop.ops.files import scan
+    from sd_desktop.ops.files import file_listing as scan
 
     make_tree(tmp_path / "t", folders=12)
     roots = resolve_roots([tmp_path / "t"])

@@ -1,23 +1,23 @@
-"""Listing a tree in a helper process, while the job's own thread reads the files it lists.
+"""The listing of ``file_listing`` run in helper processes ("walkers"), while the job's own thread
+reads the files they list.
 
 A walk is a ``stat`` per file, and in one thread it waits for the disk between two reads of the job
 (cold) or holds the GIL the job's own work needs (warm); walking on threads is worse (they hand the
-GIL round at every ``stat``: see ``scan``). A walker process does the listing on the other core and
-streams it back a few hundred files at a time, so the job groups, looks up and reads while the walk
-goes on. std20k, duplicate search, runs alternating with the walk in-process: cold 1.16 s against
-1.36 s (``jdupes -r``: 1.47 s), unchanged tree with the hash cache 0.31 s against 0.36 s.
+GIL round at every ``stat``: see ``file_listing.walk``). A walker process does the listing on the
+other core and streams it back a few hundred files at a time, so the job groups, looks up and reads
+while the walk goes on; that makes a duplicate search faster both cold and on an unchanged tree
+(measured in tests/perf/README.md).
 
-The walk in the process is ``scan.Walk`` itself, so what it lists, in which order and with
+The walk in the process is ``file_listing.Walk`` itself, so what it lists, in which order and with
 which errors, is what the in-process walk gives. Each folder comes with a digest of what was listed
 there (``Listed``), its files packed until someone asks for them: a caller comparing the digests with
 an earlier walk's never unpacks an unchanged tree.
 
 A walk can be shared (``walkers=2``, for a caller that does not mind the order): a second walker,
 idle or started for it, asks the first to hand over every other folder it has not listed yet
-(``STEAL``), and the two list at once on the two cores. An unchanged tree of std20k, searched for
-duplicates: 0.08-0.09 s against 0.13 s with one walker (a bare ``os.scandir`` + ``lstat`` walk in
-one thread: 0.06 s). A walker serves one walk at a time and is kept for
-the next one. The first is started when a walk proves big (``START_AFTER_FOLDERS``), on another
+(``STEAL``), and the two list at once on the two cores: a big walk then takes about as long as a
+bare ``os.scandir`` + ``lstat`` walk in one thread. A walker serves one walk at a time and is kept
+for the next one. The first is started when a walk proves big (``START_AFTER_FOLDERS``), on another
 thread, while the walk goes on here; once it is ready it takes over the folders not listed yet, so a
 small walk never waits for a process to start. Walkers come from the fork server (Linux), never from
 a fork of the app (which has threads). Nothing is lost when it goes wrong:
@@ -50,7 +50,7 @@ import msgpack
 from blake3 import blake3
 
 from sd_desktop.ops import forkserver
-from sd_desktop.ops.files.scan import FileInfo, ScanFilter, Walk, row_of
+from sd_desktop.ops.files.file_listing import FileInfo, ScanFilter, Walk, row_of
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def walk_listed(
     digests: bool = False,
     walkers: int = 1,
 ) -> Iterator[list[Listed]]:
-    """Every folder of the walk (``scan.Walk``) as a ``Listed``, a batch at a time, listed by a walker
+    """Every folder of the walk (``file_listing.Walk``) as a ``Listed``, a batch at a time, listed by a walker
     process where there is one (see the module's text). ``digests``: folders listed in this thread get
     their digest too (a walker's always have one). ``walkers``: how many walker processes may share the
     walk (each idle one takes over half of what another has left); the batches of one walker come in
@@ -304,7 +304,7 @@ class Listed:
         return cls(path, digest_of(pack_files(files)) if digests else b"", None, files)
 
     def rows(self) -> list[tuple]:
-        """The files as plain tuples (``scan.row_of``): for a caller that needs no ``FileInfo``."""
+        """The files as plain tuples (``file_listing.row_of``): for a caller that needs no ``FileInfo``."""
         if self._files is not None:
             return [row_of(info) for info in self._files]
         assert self._packed is not None

@@ -1,12 +1,13 @@
-"""Listing the files a duplicate search (or a validation) looks at: one walk per search root, never
-following symlinks.
+"""Listing only the regular files under search roots, for the duplicate search and validation: one
+walk per root, never following symlinks.
 
 Roots are resolved (``realpath``) and nested or repeated roots are dropped, so a path given twice or
 ``A`` together with ``A/sub`` lists every file once. Only regular files are listed: symlinks, FIFOs,
 sockets and devices are never candidates (and never opened).
 
-``walker`` runs this same walk in a helper process; this module imports nothing heavy, so that
-process starts in milliseconds.
+``listing_processes`` runs this same listing in helper processes; this module imports nothing heavy,
+so such a process starts in milliseconds. (The indexer has a walk of its own: it records every kind
+of entry, folders and symlinks too.)
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def _list_dir(
         on_error(folder, f"cannot list folder: {exc.strerror or exc}")
         return files, subdirs
     # each file is stat'ed relative to the folder, not by its whole path: the kernel resolves one name
-    # instead of every folder above it (std20k: a walk 9-15 % faster)
+    # instead of every folder above it (measurably faster: tests/perf/README.md)
     try:
         dir_fd: int | None = os.open(folder, _DIR_FLAGS)
     except OSError:
@@ -173,8 +174,8 @@ def walk(
     """Every wanted regular file below ``roots`` (already resolved and de-nested), no recursion.
 
     One thread, on purpose: every ``stat`` releases the GIL, and threads walking together hand it round
-    at each one. std20k (1,666 folders, 20,000 files), quiet machine: warm 0.11 s alone, 0.5-0.8 s on
-    8 threads; cold 0.3 s alone, 1.2 s on 8 threads (``find`` with a stat of each file: 0.22 s)."""
+    at each one, so several threads list a tree several times slower than one, warm or cold (to share
+    a walk, ``listing_processes`` uses processes)."""
     for _folder, files in Walk(roots, flt, references, on_error, should_stop):
         yield from files
 

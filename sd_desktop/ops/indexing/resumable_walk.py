@@ -1,4 +1,8 @@
-"""The discovery walk: one thread, ``os.scandir`` + ``DirEntry.stat(follow_symlinks=False)``, in batches.
+"""The indexer's resumable walk: one thread, ``os.scandir`` + ``DirEntry.stat(follow_symlinks=False)``.
+
+Unlike the duplicate search's listing (``ops/files/file_listing.py``, regular files under search
+roots only), this walk records every kind of entry (files, folders, symlinks, FIFOs and devices), applies
+the location's ignore rules, and keeps a frontier a checkpoint can store to resume from.
 
 The walk is iterative (a stack of folders: no recursion limit) and keeps only the frontier of
 folders still to list. Each ``Walker.batch`` lists folders until about ``max_entries`` entries
@@ -14,9 +18,8 @@ import os
 import stat
 from dataclasses import dataclass, field
 
+from sd_desktop.enums import EntryKind
 from sd_desktop.ops.indexing.rules import RuleSet
-
-KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_OTHER = 0, 1, 2, 3
 
 # A child row, in the entry table's column order after (id, location_id, parent_id):
 # (path, name, kind, size, inode, device, mtime_ns, ctime_ns, mode, hidden, link_target)
@@ -63,13 +66,10 @@ def display_name(name: bytes) -> str:
 
 def stat_row(rel: bytes, name: bytes, st: os.stat_result, link_target: bytes | None) -> tuple:
     """The row of one entry from its lstat (used for the root and its ancestors too)."""
-    fmt = st.st_mode & _S_IFMT
-    kinds = {_S_IFREG: KIND_FILE, _S_IFDIR: KIND_DIR, _S_IFLNK: KIND_SYMLINK}
-    kind = kinds.get(fmt, KIND_OTHER)
     return (
         rel,
         display_name(name),
-        kind,
+        EntryKind.of_mode(st.st_mode),
         st.st_size,
         st.st_ino,
         st.st_dev,
@@ -104,6 +104,10 @@ class Walker:
         path_rules = rules.has_path_rules
         max_depth = self.max_depth
         errors = out.errors
+        # plain ints, bound once: the rows go to SQLite as they are, and the loop runs per entry
+        k_file, k_dir, k_link, k_other = (
+            k.value for k in (EntryKind.FILE, EntryKind.DIR, EntryKind.SYMLINK, EntryKind.OTHER)
+        )
         while frontier and out.entries < max_entries:
             rel, depth = frontier.pop()
             try:
@@ -146,27 +150,27 @@ class Walker:
                 child = prefix + name
                 link = None
                 if fmt == _S_IFREG:
-                    kind = KIND_FILE
+                    kind = k_file
                 elif fmt == _S_IFDIR:
-                    kind = KIND_DIR
+                    kind = k_dir
                     if skip_ids and (st.st_dev, st.st_ino) in skip_ids:
                         out.skipped += 1
                         continue
                 elif fmt == _S_IFLNK:
-                    kind = KIND_SYMLINK
+                    kind = k_link
                 else:
-                    kind = KIND_OTHER
-                if path_rules and rules.skip_path(child, kind == KIND_DIR, chain):
+                    kind = k_other
+                if path_rules and rules.skip_path(child, kind == k_dir, chain):
                     out.skipped += 1
                     continue
-                if kind == KIND_FILE:
+                if kind == k_file:
                     out.files += 1
                     out.bytes += st.st_size
-                elif kind == KIND_DIR:
+                elif kind == k_dir:
                     out.dir_count += 1
                     if descend:
                         subdirs.append((child, depth + 1))
-                elif kind == KIND_SYMLINK:
+                elif kind == k_link:
                     out.symlinks += 1
                     try:
                         link = os.readlink(join(root, child))

@@ -1,0 +1,65 @@
+"""Keeps the folder shown in step with the disk: watches it, lists it again when it changes, and has
+the library's rows of it brought up to date when they differ from the disk.
+
+The watch is a ``QFileSystemWatcher`` on the one folder shown (inotify on Linux), a stopgap until
+the library watches its locations itself. A burst of changes (a copy of a thousand files) is
+coalesced: the first change starts a short timer, and the folder is listed once when it fires, so
+changes show within a second and a burst costs a listing every ``DELAY_MS``, not one per file.
+"""
+
+from __future__ import annotations
+
+import os
+
+import shiboken6
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer
+
+from sd_desktop.library.browse import FolderTarget
+from sd_desktop.ui.content_model import ContentModel
+from sd_desktop.ui.services import AppServices
+
+DELAY_MS = 250
+
+
+class FolderWatch(QObject):
+    def __init__(self, model: ContentModel, services: AppServices, parent: QObject | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.services = services
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.directoryChanged.connect(self._changed)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(DELAY_MS)
+        self.timer.timeout.connect(self._list_again)
+        model.folderChanged.connect(self._watch)
+        model.libraryStale.connect(services.spawn_update_folder)
+
+    @property
+    def watched(self) -> list[str]:
+        return self.watcher.directories()
+
+    def _watch(self, target: FolderTarget) -> None:
+        path = os.fsdecode(target.path)
+        if self.watcher.directories() == [path]:
+            return
+        old = self.watcher.directories()
+        if old:
+            self.watcher.removePaths(old)
+        self.timer.stop()
+        self.watcher.addPath(path)  # False (not watched) for a folder inotify cannot watch: F5 still works
+
+    def _changed(self, _path: str) -> None:
+        if not self.timer.isActive():  # not restarted by each change: a steady stream still shows
+            self.timer.start()
+
+    def _list_again(self) -> None:
+        self.model.refresh()
+
+    def close(self) -> None:
+        if not shiboken6.isValid(self.timer):  # gone with its window already
+            return
+        self.timer.stop()
+        old = self.watcher.directories()
+        if old:
+            self.watcher.removePaths(old)

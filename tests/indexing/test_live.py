@@ -1,0 +1,236 @@
+"""The live index: a real engine on plain asyncio watching real folders (``ops/indexing/live.py``).
+
+Every check polls the library until the change is there (or a timeout): never sleep-and-hope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import time
+from collections.abc import Callable
+
+import pytest
+
+from sd_desktop.enums import EventKind
+from sd_desktop.jobs import JobManager
+from sd_desktop.library import Library
+from sd_desktop.ops.indexing.live import LocationWatcher
+from tests.indexing.helpers import index_path, write
+
+TIMEOUT = 30.0
+
+
+def _rows(lib: Library, location_id: int) -> dict[bytes, tuple]:
+    """path -> (id, cas_id) of the location's entries."""
+
+    def q(conn):
+        cur = conn.execute("SELECT path, id, cas_id FROM entry WHERE location_id = ?", (location_id,))
+        return {bytes(p): (i, c) for p, i, c in cur}
+
+    return lib.read_sync(q)
+
+
+async def _until(lib: Library, location_id: int, test: Callable[[dict], bool], what: str) -> dict:
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        rows = await asyncio.to_thread(_rows, lib, location_id)
+        if test(rows):
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not in the index after {TIMEOUT} s: {what}")
+        await asyncio.sleep(0.05)
+
+
+async def _until_true(test: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not test():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out: {what}")
+        await asyncio.sleep(0.05)
+
+
+def _engine(lib: Library, body, **watcher_args) -> LocationWatcher:
+    """Run ``body(watcher, manager)`` with an engine and a started watcher; returns the watcher."""
+
+    async def go() -> LocationWatcher:
+        manager = JobManager(lib, run_queued=True)
+        await manager.start()
+        watcher = LocationWatcher(manager, **watcher_args)
+        await watcher.start()
+        try:
+            await body(watcher, manager)
+        finally:
+            await watcher.stop()
+            await manager.shutdown()
+        return watcher
+
+    return asyncio.run(go())
+
+
+def test_five_kinds_of_change_reach_the_index(library, tmp_path):
+    root = tmp_path / "loc"
+    write(root / "keep.txt", "old content")
+    write(root / "b.txt", "renamed")
+    write(root / "c.txt", "deleted")
+    write(root / "a" / "m.txt", "moved across folders")
+    (root / "sub").mkdir()
+    loc = index_path(library, root).output["location_id"]
+    before = _rows(library, loc)
+    changed: list[dict] = []
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        manager.events.add_listener(lambda e: e.kind is EventKind.LIBRARY_CHANGED and changed.append(e.extra))
+        write(root / "a" / "new.txt", "brand new")
+        rows = await _until(library, loc, lambda r: r.get(b"a/new.txt", (0, None))[1] is not None, "a new file")
+        assert rows[b"a/new.txt"][1] is not None
+
+        write(root / "keep.txt", "new content, longer")
+        await _until(
+            library,
+            loc,
+            lambda r: r[b"keep.txt"][1] not in (None, before[b"keep.txt"][1]),
+            "a modified file's new content id",
+        )
+
+        os.rename(root / "b.txt", root / "b2.txt")
+        os.rename(root / "a" / "m.txt", root / "sub" / "m.txt")
+        rows = await _until(
+            library, loc, lambda r: b"b2.txt" in r and b"sub/m.txt" in r and b"b.txt" not in r, "two renames"
+        )
+        assert rows[b"b2.txt"][0] == before[b"b.txt"][0]  # the same entry: its history follows it
+        assert rows[b"sub/m.txt"][0] == before[b"a/m.txt"][0]
+        assert b"a/m.txt" not in rows
+
+        os.remove(root / "c.txt")
+        await _until(library, loc, lambda r: b"c.txt" not in r, "a deletion")
+
+        big = root / "big"
+        big.mkdir()
+        for i in range(1000):
+            (big / f"f{i:04}.bin").write_bytes(b"x%d" % i)
+
+        def all_big(r: dict) -> bool:
+            inside = [v for p, v in r.items() if p.startswith(b"big/")]
+            return len(inside) == 1000 and all(v[1] is not None for v in inside)
+
+        await _until(library, loc, all_big, "a new folder of 1,000 files, identified")
+
+    watcher = _engine(library, body, catch_up=False)
+    assert watcher.polling == {}
+    assert changed and all(c["location_id"] == loc for c in changed)
+    history = asyncio.run(_history(library))
+    assert [j.name for j in history] == ["indexer"]  # the live updates stay out of the History
+
+
+async def _history(lib: Library):
+    manager = JobManager(lib, run_queued=False)
+    return await manager.list()
+
+
+def test_a_burst_of_10000_creations_is_a_few_updates(library, tmp_path):
+    root = tmp_path / "loc"
+    (root / "burst").mkdir(parents=True)
+    loc = index_path(library, root).output["location_id"]
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        for i in range(10_000):
+            (root / "burst" / f"{i:05}").touch()
+        await _until(library, loc, lambda r: sum(p.startswith(b"burst/") for p in r) == 10_000, "10,000 new files")
+
+    watcher = _engine(library, body, catch_up=False)
+    assert 1 <= watcher.updates <= 4, watcher.updates
+
+
+def test_catch_up_after_a_stop(library, tmp_path):
+    root = tmp_path / "loc"
+    write(root / "gone.txt", "gone")
+    write(root / "edited.txt", "v1")
+    loc = index_path(library, root).output["location_id"]
+    old = _rows(library, loc)
+    # changed while no engine runs
+    os.remove(root / "gone.txt")
+    write(root / "edited.txt", "version two")
+    write(root / "deep" / "er" / "added.txt", "added")
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        await _until(
+            library,
+            loc,
+            lambda r: (
+                b"gone.txt" not in r
+                and r.get(b"deep/er/added.txt", (0, None))[1] is not None
+                and r[b"edited.txt"][1] not in (None, old[b"edited.txt"][1])
+            ),
+            "the changes made while nothing watched",
+        )
+
+    watcher = _engine(library, body)
+    assert watcher.updates == 1  # one re-index of the location
+
+
+def test_the_library_folder_inside_a_location_is_not_watched(tmp_path):
+    root = tmp_path / "loc"
+    lib = Library.open(root / ".library")
+    try:
+        write(root / "one.txt", "1")
+        loc = index_path(lib, root).output["location_id"]
+
+        async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+            write(root / "two.txt", "2")
+            await _until(lib, loc, lambda r: r.get(b"two.txt", (0, None))[1] is not None, "a new file")
+            settled = watcher.updates
+            # the update wrote the library (inside the location): nothing more may follow from that
+            await asyncio.sleep(3 * (watcher.quiet + watcher.max_delay))
+            assert watcher.updates == settled == 1
+
+        _engine(lib, body, catch_up=False)
+        assert not any(p.startswith(b".library") for p in _rows(lib, loc))
+    finally:
+        lib.close()
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], check=True)
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+        subprocess.run(["umount", "-l", str(mnt)], check=False, stderr=subprocess.DEVNULL)
+
+
+def test_an_unmounted_location_is_offline_not_emptied(library, tmpfs):
+    write(tmpfs / "a.txt", "a")
+    write(tmpfs / "d" / "b.txt", "b")
+    loc = index_path(library, tmpfs).output["location_id"]
+    indexed = _rows(library, loc)
+    assert len(indexed) == 4
+    statuses: list[bool] = []
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        manager.events.add_listener(
+            lambda e: e.kind is EventKind.LOCATION_STATUS and statuses.append(e.extra["online"])
+        )
+        subprocess.run(["umount", str(tmpfs)], check=True)
+        await _until_true(lambda: not watcher.is_online(loc), "the location marked offline")
+        (tmpfs / "on-the-empty-mount-point.txt").write_text("x")  # not the disk's
+        await asyncio.sleep(3 * (watcher.quiet + watcher.max_delay))
+        assert _rows(library, loc) == indexed  # kept, not emptied
+        os.remove(tmpfs / "on-the-empty-mount-point.txt")
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(tmpfs)], check=True)
+        write(tmpfs / "a.txt", "a")
+        write(tmpfs / "back.txt", "back")
+        await _until_true(lambda: watcher.is_online(loc), "the location back online")
+        await _until(
+            library,
+            loc,
+            lambda r: set(r) == {b"", b"a.txt", b"back.txt"} and r[b"back.txt"][1] is not None,
+            "the disk's contents after it came back",
+        )
+
+    _engine(library, body, catch_up=False, status_poll=0.2)
+    assert statuses == [False, True]
