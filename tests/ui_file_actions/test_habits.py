@@ -444,3 +444,19 @@ def test_the_file_list_shows_type_icons(window, qtbot, tmp_path, icon_theme):
     assert icon_of("d").name() == "folder"
     link = icon_of("link.txt").pixmap(32).toImage()  # a text file's icon, with the link emblem
     assert link.pixelColor(2, 2).name() == "#00ff00" and link.pixelColor(30, 30).name() == "#ff00ff"
+
+
+def test_in_the_trash_page_only_the_deletes_follow_its_selection(window, qtbot, tmp_path):
+    from tests.ui_file_actions.test_trash_view import open_trash, select_rows, trash_with
+
+    docs = tmp_path / "docs"
+    make_files(docs, "a.txt", "b.txt")
+    trash_with(window, qtbot, docs, "a.txt")
+    qtbot.waitUntil(lambda: window.model.loaded_rows() == 1, timeout=10000)
+    select(window, "b.txt")  # the folder view keeps this selection while the Trash is shown
+    view = open_trash(window, qtbot)
+    a = window.actions
+    view.tree.selectionModel().clearSelection()
+    assert [a[k].isEnabled() for k in ("fa_trash", "fa_delete", "fa_cut", "fa_rename")] == [False] * 4
+    select_rows(view, "a.txt")
+    assert [a[k].isEnabled() for k in ("fa_trash", "fa_delete", "fa_cut", "fa_rename")] == [True, True, False, False]
