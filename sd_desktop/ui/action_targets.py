@@ -32,9 +32,12 @@ class ActionTargets:
         self.context: Context | None = None  # set while a context menu's actions may run
         # the selection of a page shown in place of the folder view, None while the folder shows
         self.page_selection: Callable[[], list[bytes] | None] = lambda: None
+        self.context_changed: list[Callable[[], None]] = []  # told when a context is set or dropped
 
     def set_context(self, context: Context | None) -> None:
         self.context = context
+        for listener in self.context_changed:
+            listener()
 
     def selected_entries(self) -> list[Row]:
         """The content view's selected rows (loaded ones), in view order."""

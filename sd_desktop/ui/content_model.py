@@ -274,10 +274,16 @@ class ContentModel(QAbstractTableModel):
             sync,
         )
 
-    def set_filter(self, text: str) -> None:
+    def set_filter(self, text: str, reload: bool = True) -> None:
+        """Filter by name; ``reload=False`` only records it, for the next ``open_path``."""
         if text != self._filter:
             self._filter = text
-            self._restart()
+            if reload:
+                self._restart()
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter
 
     def set_show_hidden(self, show: bool) -> None:
         if show != self._show_hidden:
@@ -302,6 +308,18 @@ class ContentModel(QAbstractTableModel):
         """Insert every row received so far (tests, select-all)."""
         while self._buffer:
             self._insert_batch(len(self._buffer))
+
+    def row_of_path(self, path: bytes, start: int = 0) -> int | None:
+        """The row of ``path`` among the rows received so far (from ``start`` on), inserting the
+        buffered rows up to it; None when it is not (yet) listed."""
+        for row in range(start, len(self._rows)):
+            if self._rows[row][R_PATH] == path:
+                return row
+        for i, r in enumerate(self._buffer):
+            if r[R_PATH] == path:
+                self._insert_batch(i + 1)
+                return len(self._rows) - 1
+        return None
 
     def sum_sizes(self, rows: list[int]) -> int:
         return sum(self._rows[r][R_SIZE] or 0 for r in rows if r < len(self._rows))

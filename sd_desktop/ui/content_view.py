@@ -3,8 +3,18 @@ sharing one selection. Drops are handled outside the views, through ``dropHandle
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QStackedWidget, QTableView, QWidget
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sd_desktop.ui.content_model import COL_KIND, COL_MODIFIED, COL_NAME, COL_SIZE, ContentModel
 
@@ -69,7 +79,32 @@ class ContentView(QStackedWidget):
         for view in (self.list, self.grid):
             view.activated.connect(lambda idx: self.activated.emit(idx.row()))
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.installEventFilter(self)
         self.selection_model().selectionChanged.connect(lambda *_: self.selectionChanged.emit())
+        self.placeholders = [self._placeholder(view) for view in (self.list, self.grid)]
+
+    @staticmethod
+    def _placeholder(view: QAbstractItemView) -> QLabel:
+        label = QLabel(view.viewport())
+        label.setObjectName("content_placeholder")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setEnabled(False)  # drawn in the palette's grey, as Dolphin draws "Folder is empty"
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # clicks and drops reach the view
+        label.hide()
+        layout = QVBoxLayout(view.viewport())
+        layout.addWidget(label)
+        return label
+
+    def set_placeholder(self, text: str | None) -> None:
+        """A line across the empty views ("No items match “x”"), or none."""
+        for label in self.placeholders:
+            label.setText(text or "")
+            label.setVisible(bool(text))
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        # Ctrl+C is the window's Copy of files; when it is disabled (nothing selected) the item
+        # view would put the current row's name on the clipboard instead
+        return event.type() == QEvent.Type.KeyPress and event.matches(QKeySequence.StandardKey.Copy)
 
     def selection_model(self) -> QItemSelectionModel:
         return self.list.selectionModel()

@@ -24,6 +24,9 @@ MENUS: dict[str, list[str | None]] = {
         "fa_open_default",
         "fa_reveal",
         None,
+        "fa_cut",
+        "fa_copy",
+        None,
         "fa_copy_to",
         "fa_move_to",
         "fa_rename",
@@ -41,6 +44,9 @@ MENUS: dict[str, list[str | None]] = {
         "fa_open",
         "fa_open_default",
         "fa_reveal",
+        None,
+        "fa_cut",
+        "fa_copy",
         None,
         "fa_copy_to",
         "fa_move_to",
@@ -74,6 +80,9 @@ MENUS: dict[str, list[str | None]] = {
         "fa_undo",
         "fa_redo",
         None,
+        "fa_paste",
+        "fa_new_folder",
+        None,
         "fa_find_duplicates",
         "fa_validate",
         "fa_thumbnails",
@@ -101,9 +110,6 @@ def build_menu(kind: str, actions: ActionRegistry, parent: QWidget | None = None
     return menu
 
 
-ONE_ITEM_ACTIONS = ("fa_rename",)  # enabled in a context menu only for one file or folder
-
-
 class ContextMenus(QObject):
     def __init__(
         self,
@@ -121,6 +127,7 @@ class ContextMenus(QObject):
         self.content = content
         self.sidebar = sidebar
         self.window = window
+        self.last_menu: QMenu | None = None
 
     def content_context(self, pos: QPoint, view: QAbstractItemView) -> Context:
         """What a context menu at ``pos`` of a content view acts on (the row under it joins the
@@ -152,25 +159,34 @@ class ContextMenus(QObject):
 
     def menu_for(self, context: Context) -> QMenu:
         """Build the context menu for ``context``; actions triggered from it act on that context."""
-        self.targets.set_context(context)
+        self.targets.set_context(context)  # (action_state enables what can act on it)
         menu = build_menu(context.kind, self.actions, self.window)
-        for key in ONE_ITEM_ACTIONS:
-            if key in self.actions:
-                self.actions[key].setEnabled(len(context.paths) == 1 and context.kind in (FILE, FOLDER))
+        self.last_menu = menu
         # actions run right after the menu hides: drop the context once they did
         menu.aboutToHide.connect(lambda: QTimer.singleShot(0, lambda: self._end_menu(menu)))
         return menu
 
     def _end_menu(self, menu: QMenu) -> None:
         self.targets.set_context(None)
-        for key in ONE_ITEM_ACTIONS:
-            if key in self.actions:
-                self.actions[key].setEnabled(True)
         menu.deleteLater()
 
     def popup_content_menu(self, view: QAbstractItemView, pos: QPoint) -> None:
         menu = self.menu_for(self.content_context(pos, view))
         menu.popup(view.viewport().mapToGlobal(pos))
+
+    def popup_at_current(self, view: QAbstractItemView) -> None:
+        """Shift+F10 or the Menu key: the menu of the view's current item, beside it (of the
+        folder shown when there is none)."""
+        index = view.currentIndex()
+        if view is self.sidebar.view:
+            if index.isValid():
+                self.popup_sidebar_menu(view.visualRect(index).center())
+        elif index.isValid():
+            self.popup_content_menu(view, view.visualRect(index).center())
+        else:
+            current = self.targets.current_folder()
+            menu = self.menu_for(Context(EMPTY, [current] if current is not None else []))
+            menu.popup(view.viewport().mapToGlobal(QPoint(8, 8)))
 
     def popup_sidebar_menu(self, pos: QPoint) -> None:
         context = self.sidebar_context(pos)

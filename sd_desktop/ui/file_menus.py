@@ -4,14 +4,16 @@ menus and hands them here to be filled; context menus take the same actions (``c
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QMenu, QStyle
 
 from sd_desktop.ops.files.duplicate_detection import DuplicateDetectionJob
 from sd_desktop.ops.files.validation import ValidationJob
 from sd_desktop.ui.actions import ActionRegistry
 from sd_desktop.ui.context_menus import FOLDER, MENUS
+from sd_desktop.ui.file_clipboard import FileClipboard
 from sd_desktop.ui.file_ops import FileOperations
+from sd_desktop.ui.new_folder import NewFolders
 from sd_desktop.ui.rename import Renamer
 from sd_desktop.ui.results_tabs import ResultTabs
 
@@ -27,9 +29,24 @@ TOOLS_MENU: list[str | None] = [
 
 
 def register_file_actions(
-    a: ActionRegistry, ops: FileOperations, renamer: Renamer, results: ResultTabs, undo: QUndoStack, style: QStyle
+    a: ActionRegistry,
+    ops: FileOperations,
+    renamer: Renamer,
+    results: ResultTabs,
+    undo: QUndoStack,
+    style: QStyle,
+    clipboard: FileClipboard,
+    folders: NewFolders,
 ) -> None:
     S, sp = QKeySequence.StandardKey, QStyle.StandardPixmap
+    a.add("fa_new_folder", "New Folder", lambda: folders.create(), shortcut="Ctrl+Shift+N")
+    a["fa_new_folder"].setIcon(QIcon.fromTheme("folder-new"))
+    # plain keys, not StandardKey.Cut: on X11 that also holds Shift+Del, which is Delete Permanently
+    a.add("fa_cut", "Cut", clipboard.cut, shortcut="Ctrl+X")
+    a.add("fa_copy", "Copy", clipboard.copy, shortcut="Ctrl+C")
+    a.add("fa_paste", "Paste", lambda: clipboard.paste(), shortcut="Ctrl+V")
+    a["fa_copy"].setShortcuts([QKeySequence("Ctrl+C"), QKeySequence("Ctrl+Insert")])
+    a["fa_paste"].setShortcuts([QKeySequence("Ctrl+V"), QKeySequence("Shift+Insert")])
     a.add("fa_open", "Open", ops.open_items)
     a.add("fa_open_default", "Open with System Default", lambda: ops.open_default())
     a.add("fa_reveal", "Reveal in File Manager", lambda: ops.reveal())
@@ -70,8 +87,8 @@ def _add(menu: QMenu, a: ActionRegistry, keys: list[str | None]) -> None:
 
 
 def fill_edit_menu(edit: QMenu, a: ActionRegistry) -> None:
-    """Undo and Redo, then a separator (before the window's own Edit entries)."""
-    _add(edit, a, ["fa_undo", "fa_redo", None])
+    """Undo and Redo, Cut, Copy and Paste, then a separator (before the window's own Edit entries)."""
+    _add(edit, a, ["fa_undo", "fa_redo", None, "fa_cut", "fa_copy", "fa_paste", None])
 
 
 def fill_files_menu(files: QMenu, a: ActionRegistry) -> None:

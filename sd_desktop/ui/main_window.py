@@ -6,11 +6,12 @@ library holds no folder yet. It builds the parts that act on files (``file_ops``
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from functools import partial
 
-from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +36,7 @@ from sd_desktop.enums import EntryKind
 from sd_desktop.jobs import FINISHING_KINDS, EventKind, JobEvent
 from sd_desktop.library.browse import KIND_DIR, R_KIND, R_PATH
 from sd_desktop.ops.indexing.job import IndexerJob
+from sd_desktop.ui.action_state import ActionStates
 from sd_desktop.ui.action_targets import ActionTargets
 from sd_desktop.ui.actions import ActionRegistry
 from sd_desktop.ui.content_model import ContentModel, FolderTarget
@@ -42,14 +44,18 @@ from sd_desktop.ui.content_view import GRID, LIST, ContentView
 from sd_desktop.ui.context_menus import ContextMenus
 from sd_desktop.ui.copy_conflicts import ConflictPrompter
 from sd_desktop.ui.drop_filter import DropFilter, DropHandler
+from sd_desktop.ui.file_clipboard import FileClipboard
 from sd_desktop.ui.file_menus import fill_edit_menu, fill_files_menu, fill_tools_menu, register_file_actions
 from sd_desktop.ui.file_ops import FileOperations
 from sd_desktop.ui.folder_watch import FolderWatch
 from sd_desktop.ui.formatting import human_count, human_duration, human_size, plural
 from sd_desktop.ui.icons import TypeIcons
+from sd_desktop.ui.inline_rename import InlineRename
 from sd_desktop.ui.job_pane import JobPane
 from sd_desktop.ui.job_panel import JobPanel, job_title
 from sd_desktop.ui.job_submit import JobSubmitter
+from sd_desktop.ui.location_input import TypedLocation, resolve_typed_location
+from sd_desktop.ui.new_folder import NewFolders
 from sd_desktop.ui.pathbar import PathBar
 from sd_desktop.ui.prompts import Prompts
 from sd_desktop.ui.rename import Renamer
@@ -64,6 +70,7 @@ from sd_desktop.ui.welcome import WelcomePage
 
 LONG_JOB_SECONDS = 10.0
 SIDEBAR_WIDTH = 240  # px: the sidebar's first width, until the user drags it
+SELECT_AFTER_SECONDS = 10.0  # how long a new or renamed item is awaited in the listing (re-indexing)
 OUTCOME_TEXT = {EventKind.COMPLETED: "finished", EventKind.FAILED: "failed", EventKind.CANCELLED: "cancelled"}
 
 
@@ -81,6 +88,8 @@ class MainWindow(QMainWindow):
         self._forward: list[bytes] = []
         self._path: bytes | None = None
         self._job_started: dict[int, float] = {}
+        self._select_after: tuple[bytes, bool, float] | None = None  # path, edit its name, until when
+        self._came_from: bytes | None = None  # the folder left by going up: made current in its parent
 
         self.model = ContentModel(services.library, services.thumbnails, self.icons, self)
         self.model.folderChanged.connect(self._folder_changed)
@@ -89,6 +98,7 @@ class MainWindow(QMainWindow):
         self.model.thumbnailsWanted.connect(services.request_thumbnails)
         self.model.rowsInserted.connect(lambda *_: self._update_selection())  # the count shows while loading
         self.folder_watch = FolderWatch(self.model, services, self)
+        self.model.rowsInserted.connect(self._rows_arrived)
         self.content = ContentView(self.model)
         self.content.activated.connect(self._activate_row)
         self.content.selectionChanged.connect(self._update_selection)
@@ -99,6 +109,8 @@ class MainWindow(QMainWindow):
 
         self.path_bar = PathBar()
         self.path_bar.pathClicked.connect(self.open_path)
+        self.path_bar.pathEntered.connect(self._location_entered)
+        self.path_bar.editingFinished.connect(lambda: self.content.current_view().setFocus())
         self.filter = QLineEdit()
         self.filter.setObjectName("filter")
         self.filter.setPlaceholderText("Filter by name")
@@ -149,6 +161,12 @@ class MainWindow(QMainWindow):
         self.targets = ActionTargets(self.model, self.content, lambda: self.current_path)
         self.file_ops = FileOperations(services, self.job_submit, self.targets, self.prompts, self.open_path, self)
         self.renamer = Renamer(services, self.job_submit, self.targets, self.prompts, self.file_ops, self)
+        self.inline_rename = InlineRename(self.renamer, self.model, self.content, self)
+        self.renamer.edit_in_place = self.inline_rename.start
+        self.renamer.renamed.connect(lambda _old, new: self._select_when_listed(new, edit=False))
+        self.new_folders = NewFolders(services, self.job_submit, self.file_ops, lambda: self.current_path, self)
+        self.new_folders.created.connect(lambda path: self._select_when_listed(path, edit=True))
+        self.clipboard = FileClipboard(services, self.file_ops, self.targets, lambda: self.current_path, self)
         self.result_tabs = ResultTabs(
             services, self.job_submit, self.targets, self.prompts, self.file_ops, self.icons, self
         )
@@ -163,8 +181,21 @@ class MainWindow(QMainWindow):
         self.actions = ActionRegistry(self)
         self._build_actions()
         register_file_actions(
-            self.actions, self.file_ops, self.renamer, self.result_tabs, self.job_submit.undo_stack, self.style()
+            self.actions,
+            self.file_ops,
+            self.renamer,
+            self.result_tabs,
+            self.job_submit.undo_stack,
+            self.style(),
+            self.clipboard,
+            self.new_folders,
         )
+        self.action_states = ActionStates(self.actions, self.targets, lambda: self.clipboard.available)
+        self.clipboard.availableChanged.connect(lambda _on: self.action_states.update())
+        self.content.selectionChanged.connect(self.action_states.update)
+        self.trash_page.view.tree.selectionModel().selectionChanged.connect(lambda *_: self.action_states.update())
+        self.trash_page.loaded.connect(lambda _l: self.action_states.update())
+        self.action_states.update()
         self.context_menus = ContextMenus(self.actions, self.targets, self.model, self.content, self.sidebar, self)
         self._build_menus_and_toolbar()
         self._build_status_bar()
@@ -174,6 +205,7 @@ class MainWindow(QMainWindow):
         services.bridge.jobEvent.connect(self._job_event)
         self._restore_settings()
         self._connect_file_views()
+        self.content.current_view().setFocus()  # the keys act on the files from the start
 
     # -- actions ---------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -182,6 +214,7 @@ class MainWindow(QMainWindow):
         a.add("back", "Back", self.go_back, shortcut=S.Back, icon=style.standardIcon(sp.SP_ArrowBack))
         a.add("forward", "Forward", self.go_forward, shortcut=S.Forward, icon=style.standardIcon(sp.SP_ArrowForward))
         a.add("up", "Enclosing Folder", self.go_up, shortcut="Alt+Up", icon=style.standardIcon(sp.SP_ArrowUp))
+        a["up"].setShortcuts([QKeySequence("Alt+Up"), QKeySequence("Backspace")])
         a.add("home", "Home", lambda: self.open_path(os.path.expanduser("~")), shortcut="Alt+Home")
         a.add(
             "refresh",
@@ -191,7 +224,11 @@ class MainWindow(QMainWindow):
             icon=style.standardIcon(sp.SP_BrowserReload),
         )
         a.add("open_folder", "Open Folder…", self.open_folder_dialog, shortcut=S.Open)
-        a.add("add_location", "Add Location…", self.add_location_dialog, shortcut="Ctrl+Shift+N")
+        # Ctrl+D bookmarks a folder in Dolphin and Nautilus; Ctrl+Shift+N is New Folder there
+        a.add("add_location", "Add Location…", self.add_location_dialog, shortcut="Ctrl+D")
+        a.add("edit_location", "Edit Location", self.path_bar.start_editing, shortcut="Ctrl+L")
+        a.add("context_menu", "Context Menu", self._keyboard_context_menu, shortcut="Shift+F10")
+        a["context_menu"].setShortcuts([QKeySequence("Shift+F10"), QKeySequence(Qt.Key.Key_Menu)])
         a.add("select_all", "Select All", self._select_all, shortcut=S.SelectAll)
         a.add("find", "Filter…", self._focus_filter, shortcut=S.Find)
         a.add("quit", "Quit", self.close, shortcut=S.Quit)
@@ -228,6 +265,8 @@ class MainWindow(QMainWindow):
         a = self.actions
         bar = self.menuBar()
         m = bar.addMenu("&File")
+        m.addAction(a["fa_new_folder"])
+        m.addSeparator()
         for key in ("open_folder", "add_location"):
             m.addAction(a[key])
         m.addSeparator()
@@ -251,6 +290,8 @@ class MainWindow(QMainWindow):
         m = bar.addMenu("&Go")
         for key in ("back", "forward", "up", "home"):
             m.addAction(a[key])
+        m.addSeparator()
+        m.addAction(a["edit_location"])
 
         tb = QToolBar("Navigation")
         tb.setObjectName("navigation_toolbar")
@@ -347,6 +388,11 @@ class MainWindow(QMainWindow):
         if record and self._path is not None and raw != self._path:
             self._back.append(self._path)
             self._forward.clear()
+        if raw != self._path:
+            self._clear_filter()  # a filter typed for one folder never hides another's files
+            self._came_from = self._path if self._path is not None and os.path.dirname(self._path) == raw else None
+            self._select_after = None
+            self.inline_rename.cancel()
         self._path = raw
         self.path_bar.set_path(raw)
         self.sidebar.highlight(raw)
@@ -357,8 +403,10 @@ class MainWindow(QMainWindow):
         name = "Trash" if in_trash else paths.display(os.path.basename(raw) or raw)
         self.setWindowTitle(f"{name} — sd_desktop")
         self.selection_label.setText("Loading…")
+        self.content.set_placeholder(None)
         if not in_trash:
             self.model.open_path(raw)
+        self.action_states.update()
         self._update_nav()
 
     def jobs_recovered(self, ids: list[int]) -> None:
@@ -434,12 +482,94 @@ class MainWindow(QMainWindow):
         else:
             self.file_ops.open_default([entry[R_PATH]])
 
+    def _rows_arrived(self, _parent: object, first: int, _last: int) -> None:
+        """The first rows of a folder: give the list a current item (the folder just left, when
+        going up), so the arrow keys and type-ahead start there."""
+        if first == 0 and not self.content.current_view().currentIndex().isValid():
+            self._make_current(0)
+        self._select_listed()
+
+    def _make_current(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.content.selection_model().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+        self.content.current_view().scrollTo(index)
+
+    def _current_came_from(self) -> None:
+        """After going up, the folder just left is the current item (as in Dolphin), unless the
+        user moved on already."""
+        came_from, self._came_from = self._came_from, None
+        current = self.content.current_view().currentIndex()
+        if came_from is not None and current.row() <= 0 and not self.content.selected_rows():
+            row = self.model.row_of_path(came_from)
+            if row is not None:
+                self._make_current(row)
+
+    def _select_when_listed(self, path: bytes, edit: bool) -> None:
+        """Select ``path`` (and edit its name) once the folder's listing has it."""
+        if os.path.dirname(path) == self._path:
+            self._select_after = (path, edit, time.monotonic() + SELECT_AFTER_SECONDS)
+            self._select_listed()
+
+    def _select_listed(self) -> None:
+        if self._select_after is None:
+            return
+        path, edit, until = self._select_after
+        if time.monotonic() > until:
+            self._select_after = None
+            return
+        row = self.model.row_of_path(path)
+        if row is None:
+            return
+        self._select_after = None
+        view = self.content.current_view()
+        index = self.model.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag
+        self.content.selection_model().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+        view.scrollTo(index)
+        if edit:
+            self.inline_rename.start(path)
+        else:
+            view.setFocus()
+
+    def _keyboard_context_menu(self) -> None:
+        side = self.sidebar.view
+        self.context_menus.popup_at_current(side if side.hasFocus() else self.content.current_view())
+
+    def _location_entered(self, text: str) -> None:
+        """Enter in the location bar: go there (the file list gets the focus) or say why not, in place."""
+        base = self._path
+
+        async def go() -> None:
+            found: TypedLocation = await asyncio.to_thread(resolve_typed_location, text, base)
+            if not self.path_bar.editing:
+                return  # given up meanwhile
+            if found.path is None:
+                self.path_bar.show_error(found.error)
+                return
+            self.path_bar.stop_editing()
+            self.open_path(found.path)
+            self.content.current_view().setFocus()
+
+        self.services.tasks.spawn(go(), what="open location")
+
+    def _clear_filter(self) -> None:
+        if self.filter.text():
+            self._filter_timer.stop()
+            self.filter.blockSignals(True)
+            self.filter.clear()
+            self.filter.blockSignals(False)
+        self.model.set_filter("", reload=False)
+
     def _folder_changed(self, target: FolderTarget) -> None:
         source = "library" if target.in_library else "folder (not indexed)"
         self.path_bar.setToolTip(f"{target.display} — {source}")
 
     def _loaded(self, total: int) -> None:
         self._update_selection()
+        self._current_came_from()
+        self._select_listed()
+        needle = self.model.filter_text
+        self.content.set_placeholder(f"No items match “{needle}”" if needle and not total else None)
 
     def _load_failed(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
@@ -485,6 +615,8 @@ class MainWindow(QMainWindow):
             text = f"{human_count(len(rows))} of {plural(total or 0, 'item')} selected ({size})"
         elif self.model.loading:
             text = f"{plural(total, 'item')}, loading…" if total else "Loading…"
+        elif self.model.filter_text:
+            text = f"{plural(total or 0, 'item')} match “{self.model.filter_text}”"
         else:
             text = plural(total or 0, "item")
         self.selection_label.setText(text)

@@ -1,12 +1,15 @@
-"""Rename: ask for the new name, refuse names that are not one file name, rename on disk without
-replacing anything (``rename_noreplace``), re-index the folder, and let the undo stack undo it."""
+"""Rename: check the new name (one file name, see ``os_errors.name_problem``), rename on disk off the
+GUI thread without replacing anything (``rename_noreplace``), re-index the folder, and let the undo
+stack undo it. A refusal comes back as one plain sentence ("A file named “a.txt” is already here"),
+never as an errno, so the inline editor (``inline_rename``) can show it and stay open."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from sd_desktop import paths
 from sd_desktop.ops.files.fsops import rename_noreplace
@@ -14,12 +17,38 @@ from sd_desktop.ops.indexing.config import IndexScope
 from sd_desktop.ui.action_targets import ActionTargets
 from sd_desktop.ui.file_ops import FileOperations
 from sd_desktop.ui.job_submit import JobSubmitter
+from sd_desktop.ui.os_errors import name_problem, plain_os_error
 from sd_desktop.ui.prompts import Prompts
 from sd_desktop.ui.services import AppServices
 from sd_desktop.ui.undo import RenameCommand
 
+Done = Callable[[str | None], None]  # gets None once renamed, else why it was not
+
+
+def rename_on_disk(src: bytes, dst: bytes) -> str | None:
+    """Rename ``src`` to ``dst`` (blocking: run it in a worker); None, or why not in plain words."""
+    try:
+        rename_noreplace(src, dst)
+    except FileExistsError:
+        try:
+            same = os.path.samestat(os.lstat(src), os.lstat(dst))
+        except OSError:
+            same = False
+        if not same:
+            kind = "folder" if os.path.isdir(dst) else "file"
+            return f"A {kind} named “{paths.display(os.path.basename(dst))}” is already here"
+        try:  # only the letter case changes, on a file system that ignores case
+            os.rename(src, dst)
+        except OSError as exc:
+            return plain_os_error(exc, src)
+    except OSError as exc:
+        return plain_os_error(exc, src)
+    return None
+
 
 class Renamer(QObject):
+    renamed = Signal(bytes, bytes)  # old path, new path: once renamed on disk
+
     def __init__(
         self,
         services: AppServices,
@@ -35,39 +64,54 @@ class Renamer(QObject):
         self.targets = targets
         self.prompts = prompts
         self.ops = ops
+        # starts editing the name in place when the item is shown (the window sets it); False if not shown
+        self.edit_in_place: Callable[[bytes], bool] | None = None
 
     def rename(self, path: bytes | None = None, new_name: str | None = None) -> None:
-        """Rename ``path`` (else the one selected item) to ``new_name`` (else asked)."""
+        """Rename ``path`` (else the one selected item) to ``new_name`` (else edited in place, or asked)."""
         if path is None:
             sel = self.targets.selected_paths()
             if len(sel) != 1:
                 return
             path = sel[0]
         if new_name is None:
+            if self.edit_in_place is not None and self.edit_in_place(path):
+                return
             new_name = self.prompts.text("Rename", "New name:", paths.display(os.path.basename(path)))
             if not new_name:
                 return
-        name = os.fsencode(new_name)
-        if b"/" in name or name in (b"", b".", b".."):
-            self.services.status.emit(f"“{new_name}” is not a valid file name")
-            return
-        new = os.path.join(os.path.dirname(path), name)
-        if new == path:
-            return
-        self.jobs.undo_stack.push(_DoneRename(self, path, new))
+        self.submit(path, new_name, lambda error: error and self.services.status.emit(error))
 
-    def rename_path(self, src: bytes, dst: bytes) -> None:  # undo.RenameSink
+    def submit(self, path: bytes, new_name: str, done: Done) -> None:
+        """Rename ``path`` to ``new_name`` in its folder; ``done`` gets None or the reason it was not."""
+        problem = name_problem(new_name)
+        if problem is not None:
+            done(problem)
+            return
+        new = os.path.join(os.path.dirname(path), os.fsencode(new_name))
+        if new == path:
+            done(None)
+            return
+
         async def go() -> None:
-            await asyncio.to_thread(rename_noreplace, src, dst)
+            error = await asyncio.to_thread(rename_on_disk, path, new)
+            if error is None:
+                self.jobs.undo_stack.push(RenameCommand(self, path, new))
+                self.renamed.emit(path, new)
+                self.jobs.refresh_after()
+            done(error)
+            if error is None:
+                await self.ops.reindex_folder(os.path.dirname(new), IndexScope.CURRENT)
+
+        self.services.tasks.spawn(go(), what=f"rename {paths.display(os.path.basename(path))}")
+
+    def rename_path(self, src: bytes, dst: bytes) -> None:  # undo.RenameSink: undo and redo
+        async def go() -> None:
+            error = await asyncio.to_thread(rename_on_disk, src, dst)
+            if error is not None:
+                self.services.status.emit(f"Cannot rename “{paths.display(os.path.basename(src))}”: {error}")
+                return
             self.jobs.refresh_after()
             await self.ops.reindex_folder(os.path.dirname(dst), IndexScope.CURRENT)
 
         self.services.tasks.spawn(go(), what=f"rename {paths.display(os.path.basename(src))}")
-
-
-class _DoneRename(RenameCommand):
-    """A rename the user just asked for: pushing it performs it (redo runs at once)."""
-
-    def __init__(self, sink: Renamer, old: bytes, new: bytes):
-        super().__init__(sink, old, new)
-        self._pushed = True

@@ -4,8 +4,9 @@ A command is pushed once its operation finished (so it knows what really happene
 trashes the copies it made (a DeleteJob in trash mode, nothing is lost), undo of a move moves the
 files back (a FileCopyJob with ``move``; one that landed under another name, "Keep Both", is
 renamed back to its own name once there), undo of a trash restores exactly the items the delete
-job reported (a TrashRestoreJob; never over a file), undo of a rename renames back. Redo runs the
-operation again. The first ``redo`` Qt calls on push does nothing: the operation already ran.
+job reported (a TrashRestoreJob; never over a file), undo of a rename renames back, undo of a new
+folder trashes it. Redo runs the operation again. The first ``redo`` Qt calls on push does nothing:
+the operation already ran.
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ class RenameSink(Protocol):
     """Renames a path on disk (the undo and redo of a rename)."""
 
     def rename_path(self, src: bytes, dst: bytes) -> None: ...
+
+
+class FolderSink(Protocol):
+    """Creates a folder on disk (the redo of a new folder)."""
+
+    def make_folder(self, path: bytes) -> None: ...
 
 
 def _name(p: bytes) -> str:
@@ -201,6 +208,22 @@ class RenameCommand(_JobCommand):
 
     def do(self) -> None:
         self.sink.rename_path(self.old, self.new)
+
+
+class NewFolderCommand(_JobCommand):
+    """Created the folder ``path``; undo moves it to the Trash (with anything put in it since, so
+    nothing is lost), redo creates it again."""
+
+    def __init__(self, jobs: JobSink, folders: FolderSink, path: bytes):
+        super().__init__(jobs, f"New Folder {_name(path)}")
+        self.folders, self.path = folders, path
+
+    def undo(self) -> None:
+        config = DeleteConfig(targets=[paths.to_path(self.path)], mode=DeleteMode.TRASH)
+        self.sink.submit_job(config, f"undo: {self.text()}")
+
+    def do(self) -> None:
+        self.folders.make_folder(self.path)
 
 
 def command_for_copy(

@@ -86,7 +86,7 @@ def test_one_location_list_navigation_selection(engine, qtbot, tmp_path, artifac
     with qtbot.waitSignal(model.loadingFinished, timeout=10000):
         qtbot.keyClicks(window.filter, "img_")
     assert [model.entry(r)[R_NAME] for r in range(model.rowCount())] == [f"IMG_{4000 + i}.jpg" for i in range(6)]
-    assert window.selection_label.text() == "6 items"
+    assert window.selection_label.text() == "6 items match “img_”"
 
 
 def test_grid_shows_thumbnails_from_sidecars(engine, qtbot, tmp_path, artifacts):
@@ -261,12 +261,25 @@ def test_status_bar_says_when_a_job_ends(engine, qtbot):
 
 
 MENU_BAR = {
-    "&File": ["Open Folder… Ctrl+O", "Add Location… Ctrl+Shift+N", "-", "Quit"],
-    "&Edit": ["Undo Ctrl+Z", "Redo Ctrl+Y", "-", "Select All Ctrl+A", "Filter… Ctrl+F"],
+    "&File": ["New Folder Ctrl+Shift+N", "-", "Open Folder… Ctrl+O", "Add Location… Ctrl+D", "-", "Quit"],
+    "&Edit": [
+        "Undo Ctrl+Z",
+        "Redo Ctrl+Y",
+        "-",
+        "Cut Ctrl+X",
+        "Copy Ctrl+C",
+        "Paste Ctrl+V",
+        "-",
+        "Select All Ctrl+A",
+        "Filter… Ctrl+F",
+    ],
     "F&iles": [
         "Open",
         "Open with System Default",
         "Reveal in File Manager",
+        "-",
+        "Cut Ctrl+X",
+        "Copy Ctrl+C",
         "-",
         "Copy to… Ctrl+Shift+C",
         "Move to… Ctrl+Shift+M",
@@ -301,7 +314,14 @@ MENU_BAR = {
         "-",
         "Job Panel Ctrl+J",
     ],
-    "&Go": ["Back Alt+Left", "Forward Alt+Right", "Enclosing Folder Alt+Up", "Home Alt+Home"],
+    "&Go": [
+        "Back Alt+Left",
+        "Forward Alt+Right",
+        "Enclosing Folder Alt+Up",
+        "Home Alt+Home",
+        "-",
+        "Edit Location Ctrl+L",
+    ],
 }
 
 

@@ -88,8 +88,10 @@ def test_rename_and_undo(window, qtbot, tmp_path):
     folder = files(tmp_path / "r", draft_txt="text")
     open_folder(qtbot, window, folder)
     select(window, "draft.txt")
-    window.prompts.text = lambda *_: "final.txt"
-    window.actions["fa_rename"].trigger()
+    window.actions["fa_rename"].trigger()  # the name is edited in place
+    editor = window.inline_rename.editor
+    editor.setText("final.txt")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: (folder / "final.txt").exists(), timeout=10000)
     assert not (folder / "draft.txt").exists()
     assert window.job_submit.undo_stack.undoText() == "Rename draft.txt to final.txt"
