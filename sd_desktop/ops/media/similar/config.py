@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sd_desktop.jobs.codec import limits
-from sd_desktop.ops.media.similar.grouping import MAX_THRESHOLD
 from sd_desktop.ops.media.thumbnail.generate import DEFAULT_MAX_PIXELS
+
+MAX_THRESHOLD = 4 * 4 - 1  # bits: a radius of 3 in each of the index's 4 chunks; more would probe too many buckets
 
 # bits of 64: variants of one picture (resized, re-encoded, rotated by EXIF, brighter, cropped 3 %
 # on every side) measured 0..8 bits from their original, different pictures of one style >= 20

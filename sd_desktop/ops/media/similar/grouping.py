@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sd_desktop.ops.media.similar.config import MAX_THRESHOLD
+
 CHUNKS = 4
 CHUNK_BITS = 16
-MAX_THRESHOLD = 4 * 4 - 1  # a radius of 3 per chunk; more would probe too many buckets to be quick
 BLOCK = 2048  # queries per block: bounds the candidate arrays (a few MB each)
 
 

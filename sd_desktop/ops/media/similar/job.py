@@ -21,7 +21,6 @@ import os
 import sqlite3
 
 import msgpack
-import numpy as np
 
 from sd_desktop import paths
 from sd_desktop.enums import WorkStatus
@@ -29,7 +28,6 @@ from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.library import picture_hashes, worklist
 from sd_desktop.ops.files.file_listing import ScanFilter, resolve_roots, walk
 from sd_desktop.ops.media.similar.config import SimilarConfig, SimilarOutput, SimilarState
-from sd_desktop.ops.media.similar.grouping import group
 from sd_desktop.ops.media.thumbnail.generate import OK, Task, is_picture
 from sd_desktop.ops.media.thumbnail.workers import WorkerStartError, make_workers
 
@@ -189,6 +187,11 @@ class SimilarPicturesJob(Job):
         return out
 
     def _groups_of(self, rows: list[tuple]) -> SimilarOutput:
+        # numpy only now: loading it costs every command that loads the jobs (index, copy ...) ~40 ms
+        import numpy as np
+
+        from sd_desktop.ops.media.similar.grouping import group
+
         cfg, st = self.config, self.state
         decoded = [msgpack.unpackb(data) for _src, _size, data in rows]
         hashes = np.array([d[0] for d in decoded], dtype=np.uint64)
