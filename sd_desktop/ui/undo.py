@@ -22,7 +22,7 @@ from PySide6.QtGui import QUndoCommand
 from sd_desktop import paths
 from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
-from sd_desktop.ops.files.trash.job import OnConflict, TrashRestoreConfig
+from sd_desktop.ops.files.trash.config import OnConflict, TrashRestoreConfig
 from sd_desktop.ui.dnd import copy_config
 
 JobConfig = DeleteConfig | CopyConfig | TrashRestoreConfig
