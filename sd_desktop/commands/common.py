@@ -315,6 +315,19 @@ def run_job(
     return print_result(args, info, summarize)
 
 
+def run_followup_delete(lib: Library, args: argparse.Namespace, parent_id: int, delete_config: dict) -> JobInfo:
+    """Run the delete job that acts on a finished job's findings (a duplicate search's copies, lint's
+    findings) as that job's follow-up, to its end; the delete job re-checks every target first."""
+    import asyncio
+
+    async def start(manager: JobManager) -> int:
+        job_id = await manager.enqueue("delete", delete_config, parent_id=parent_id)
+        await manager.resume(job_id)  # a follow-up of a job this manager did not run: allow it explicitly
+        return job_id
+
+    return asyncio.run(drive_job(lib, args, start))
+
+
 def human_size(n: int | float | None) -> str:
     if n is None:
         return "?"

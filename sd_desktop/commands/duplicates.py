@@ -19,6 +19,7 @@ from sd_desktop.commands.common import (
     open_library,
     print_result,
     result_object,
+    run_followup_delete,
 )
 from sd_desktop.commands.delete import summarize as delete_summary
 from sd_desktop.jobs import JobManager, codec, registered
@@ -160,12 +161,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
             "guarded": plan.targets,
         }
 
-        async def start_delete(manager: JobManager) -> int:
-            job_id = await manager.enqueue("delete", delete_config, parent_id=info.id)
-            await manager.resume(job_id)  # a follow-up of a job this manager did not run: allow it explicitly
-            return job_id
-
-        deleted = asyncio.run(drive_job(lib, args, start_delete))
+        deleted = run_followup_delete(lib, args, info.id, delete_config)
     finally:
         lib.close()
     # both results: the search first, the deletion last (scripts read the last one)

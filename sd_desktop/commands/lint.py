@@ -21,9 +21,9 @@ from sd_desktop.commands.common import (
     print_result,
     refuse_library_targets,
     result_object,
+    run_followup_delete,
 )
 from sd_desktop.commands.delete import summarize as delete_summary
-from sd_desktop.jobs import JobManager
 from sd_desktop.ops.files import lint_rules
 from sd_desktop.ops.files.lint import LintConfig
 
@@ -90,12 +90,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             ],
         }
 
-        async def start_trash(manager: JobManager) -> int:
-            job_id = await manager.enqueue("delete", delete_config, parent_id=info.id)
-            await manager.resume(job_id)  # a follow-up of a job this manager did not run: allow it explicitly
-            return job_id
-
-        trashed = asyncio.run(drive_job(lib, args, start_trash))
+        trashed = run_followup_delete(lib, args, info.id, delete_config)
     finally:
         lib.close()
     # both results: the lint first, the trashing last (scripts read the last one)
