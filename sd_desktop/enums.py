@@ -50,10 +50,6 @@ class JobStatus(StrEnum):
     COMPLETED_WITH_ERRORS = "completed_with_errors"
     FAILED = "failed"
     CANCELLED = "cancelled"
-    # not a job's: the live index changed these folders (``extra``: location_id, folders, reason)
-    LIBRARY_CHANGED = "library_changed"
-    # not a job's: a watched location went offline or came back (``extra``: location_id, online, reason)
-    LOCATION_STATUS = "location_status"
 
     @property
     def finished(self) -> bool:
