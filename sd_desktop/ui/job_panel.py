@@ -502,7 +502,7 @@ class JobPanel(QWidget):
         before = len(self.rows)
         if info.status in FINISHED:
             row = self.rows.pop(info.id, None)
-            if row is not None:
+            if row is not None and shiboken6.isValid(row):  # not when the window is closing already
                 row.deleteLater()
             if in_history(info):
                 self.history_model.add(info)

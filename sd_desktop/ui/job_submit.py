@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
@@ -89,7 +90,7 @@ class JobSubmitter(QObject):
 
     async def _finished(self, job_id: int, watch: _Watch) -> None:
         info = await self.manager.info(job_id)
-        if info is None:
+        if info is None or not shiboken6.isValid(self):  # the window closed while the job ran
             return
         if info.status is JobStatus.FAILED:
             self.services.status.emit(f"{info.target}: {info.error}")

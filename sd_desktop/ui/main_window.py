@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.tray = self._make_tray()
 
-        services.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        services.status.connect(self._show_status)  # a method: Qt drops the connection with the window
         services.bridge.jobEvent.connect(self._job_event)
         self._restore_settings()
         self._connect_file_views()
@@ -408,6 +408,9 @@ class MainWindow(QMainWindow):
             self.model.open_path(raw)
         self.action_states.update()
         self._update_nav()
+
+    def _show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
 
     def jobs_recovered(self, ids: list[int]) -> None:
         """After the engine's crash recovery at start: show the jobs as recovered, say which resumed
