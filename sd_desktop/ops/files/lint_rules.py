@@ -11,7 +11,7 @@ are what was found), so both apply the same rules. Nothing here follows a symlin
 * ``temporary_file``: a regular file named ``~$*``, ``*.tmp``, ``.DS_Store`` or ``Thumbs.db``
   (case-insensitive but for ``.DS_Store``); an empty one is reported as temporary, not empty.
 * ``wrong_extension``: content of another known kind than its extension says (the validator's
-  check, ``validation.corruption``); never trashed: it holds real data, it wants a new name.
+  check, ``ops.files.corruption``); never trashed: it holds real data, it wants a new name.
 """
 
 from __future__ import annotations

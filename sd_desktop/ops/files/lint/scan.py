@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sd_desktop import paths
 from sd_desktop.ops.files import lint_rules as rules
-from sd_desktop.ops.files.validation.corruption import FAMILY_OF, HEAD_BYTES, extension_of, mislabelled
+from sd_desktop.ops.files.corruption import FAMILY_OF, HEAD_BYTES, extension_of, mislabelled
 
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 

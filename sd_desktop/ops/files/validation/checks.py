@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import blake3
 
 from sd_desktop.cas import HashInterrupted, full_hash_of_fd
-from sd_desktop.ops.files.validation.corruption import check_file
+from sd_desktop.ops.files.corruption import check_file
 from sd_desktop.ops.files.validation.listing import Item
 
 FAT_TOLERANCE_NS = 2_000_000_000  # FAT stores modification times with 2-second resolution

@@ -1,5 +1,7 @@
 """Corruption checks that need no library: does the content match the name, and does it decode?
 
+Shared by the validation job (``validation/checks.py``) and lint (a name that lies about the content).
+
 * the first bytes against the extension (puremagic names what the bytes are when they are not
   what the extension says: "a PNG image named .jpg");
 * images: Pillow ``verify()`` then a full ``load()`` when the pixel count is below a limit (a
