@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 
 from sd_desktop.library import Library
 from sd_desktop.ops.media.thumbnail import freedesktop
@@ -144,7 +144,7 @@ class ThumbnailCache(QObject):
             if image.isNull():
                 wanted.append(cid)  # recorded but gone or damaged: the job makes it again
             else:
-                found.append((cid, image))
+                found.append((cid, square(image)))
         return found, wanted, sorted_.settled
 
     def _loaded(self, ids: list[int], result: tuple | None, error: BaseException | None) -> None:
@@ -227,4 +227,20 @@ def _image(data: bytes) -> QImage | None:
         return None
     if max(image.width(), image.height()) > SIDE:
         image = image.scaled(SIDE, SIDE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    return image
+    return square(image)
+
+
+def square(image: QImage) -> QImage:
+    """``image`` centred on a transparent square (on the worker thread). The grid takes every cell's
+    size from one item (uniform item sizes, for 100,000-file folders): a landscape thumbnail there
+    is shorter than a type icon, and the icons' names were cut off."""
+    w, h = image.width(), image.height()
+    if w == h:
+        return image
+    side = max(w, h)
+    out = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+    out.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(out)
+    painter.drawImage((side - w) // 2, (side - h) // 2, image)
+    painter.end()
+    return out

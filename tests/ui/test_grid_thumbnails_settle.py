@@ -119,3 +119,22 @@ def test_a_content_no_view_asked_for_is_announced_again_until_one_does(engine, q
     qtbot.waitUntil(lambda: cid not in cache._pending, timeout=10000)  # looked up: still no sidecar
     QTest.qWait(200)
     assert got == [[cid], [cid]]
+
+
+def test_thumbnails_are_square_so_grid_cells_fit_icons_and_names(qapp):
+    """A landscape thumbnail is centred on a transparent square: the grid sizes every cell from one
+    item, and a short thumbnail there cut off the names of the type icons beside it."""
+    from PySide6.QtGui import QColor, QImage
+
+    from sd_desktop.ui.thumbnails import square
+
+    wide = QImage(256, 192, QImage.Format.Format_RGB32)
+    wide.fill(QColor(200, 10, 10))
+    out = square(wide)
+    assert (out.width(), out.height()) == (256, 256)
+    assert out.pixelColor(128, 128) == QColor(200, 10, 10)  # the picture, centred
+    assert out.pixelColor(128, 10).alpha() == 0 and out.pixelColor(128, 250).alpha() == 0  # bands
+    tall = QImage(96, 128, QImage.Format.Format_RGB32)
+    assert (square(tall).width(), square(tall).height()) == (128, 128)
+    same = QImage(64, 64, QImage.Format.Format_RGB32)
+    assert square(same) is same

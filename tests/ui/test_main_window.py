@@ -134,7 +134,7 @@ def test_thumbnail_cache_is_bounded_by_bytes(engine, qtbot, tmp_path):
     loc, root = add_indexed_location(engine.library, tmp_path / "pics")
     ids = add_entries(engine.library, loc, root, b"", [(f"p{i}.png", 0, 10) for i in range(4)])
     cids = [add_thumbnail(engine.library, e, f"{i:02x}" * 16, PALETTE[i]) for i, e in enumerate(ids)]
-    one = 256 * 192 * 4
+    one = 256 * 256 * 4  # thumbnails are kept square (centred on a transparent square)
     cache = ThumbnailCache(engine.library, max_bytes=2 * one + 10)
     for cid in cids:
         cache.icon(cid)
