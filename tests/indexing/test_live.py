@@ -234,3 +234,25 @@ def test_an_unmounted_location_is_offline_not_emptied(library, tmpfs):
 
     _engine(library, body, catch_up=False, status_poll=0.2)
     assert statuses == [False, True]
+
+
+def test_reading_watched_files_delivers_no_events(library, tmp_path):
+    """Opens and closes without a write are not asked of inotify: the indexer reading files for
+    their content ids (or anyone reading them) must not feed the watcher."""
+    root = tmp_path / "loc"
+    for i in range(50):
+        write(root / f"f{i}.txt", f"file {i}")
+    loc = index_path(library, root).output["location_id"]
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        for _ in range(2):
+            for i in range(50):
+                (root / f"f{i}.txt").read_bytes()
+        write(root / "last.txt", "the last change")
+        await _until(library, loc, lambda r: r.get(b"last.txt", (0, None))[1] is not None, "a new file")
+
+    watcher = _engine(library, body, catch_up=False)
+    # the new file: created, modified (its write), closed after the write; the update that read it
+    # for its content id added nothing
+    assert watcher.received == 3
+    assert watcher.updates == 1
