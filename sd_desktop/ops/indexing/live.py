@@ -31,6 +31,7 @@ import asyncio
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,6 +107,8 @@ class _Watched:
     online: bool = True
     watch: ObservedWatch | None = None
     observer: BaseObserver | None = None
+    notified_since: float | None = None  # when inotify (not polling) began watching it (epoch seconds)
+    changed_at: float = 0.0  # when its last event came (any event, lost events included)
 
 
 @dataclass
@@ -121,6 +124,7 @@ class _Handler(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         self.watcher.received += 1
+        self.watched.changed_at = time.time()  # before the event is applied: see ``unchanged_since``
         self.watcher._on_event(self.watched, event)
 
 
@@ -159,11 +163,13 @@ class LocationWatcher:
         self._observer: BaseObserver | None = None
         self._poller: BaseObserver | None = None
         self._tasks: list[asyncio.Task] = []
+        self._applying: int | None = None  # the location a batch is being applied to
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         """Watch every location, then queue the catch-up of each one already indexed."""
         self._loop = asyncio.get_running_loop()
+        self.manager.watchers.add(self)
         self._observer = Observer()
         self._observer.start()
         await self._sync(catch_up=self.catch_up)
@@ -198,6 +204,7 @@ class LocationWatcher:
 
     async def stop(self) -> None:
         """Stop watching; an update running is paused with the engine (its job resumes later)."""
+        self.manager.watchers.remove(self)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -218,6 +225,35 @@ class LocationWatcher:
         w = self._watched.get(location_id)
         return w is not None and w.online
 
+    def unchanged_since(self, path: bytes, when: float) -> bool:
+        """Whether nothing changed under ``path`` (absolute, resolved) since ``when`` (epoch
+        seconds), as far as this watcher knows for certain: ``path`` is inside a location that is
+        online and notified (not polled) since before ``when``, that had no event since ``when``
+        (an overflow is one), whose events are all applied (none pending, none read by the
+        observer and not yet handed over), and no other file system is mounted below ``path``
+        (changes there may not be reported). A duplicate search asks it (``jobs.watching``) before
+        walking a tree only to prove it unchanged.
+
+        Notification is asynchronous: a change made a few milliseconds before this call may not be
+        reported yet. Nothing is deleted on the strength of such an answer (the guarded delete
+        checks every file again)."""
+        raw = os.fsencode(path)
+        for w in list(self._watched.values()):
+            if not (raw == w.root or raw.startswith(w.root.rstrip(b"/") + b"/")):
+                continue
+            if not w.online or w.location_id in self.polling or w.notified_since is None:
+                return False
+            if w.notified_since > when or w.changed_at >= when:
+                return False
+            with self._lock:
+                if any(key[0] == w.location_id for key in self._pending.keys) or self._applying == w.location_id:
+                    return False
+            observer = w.observer
+            if observer is None or not observer.event_queue.empty():
+                return False
+            return not _mounts_below(raw)
+        return False
+
     # -- watching (blocking: called off the loop) ---------------------------------------------
     def _schedule(self, w: _Watched) -> None:
         fstype = _fstype(w.root)
@@ -228,6 +264,9 @@ class LocationWatcher:
             try:
                 w.watch = self._observer.schedule(_Handler(self, w), w.root, recursive=True, event_filter=EVENT_FILTER)
                 w.observer = self._observer
+                # the emitter added its watches before ``schedule`` returned: every change from now on
+                # is reported
+                w.notified_since = time.time()
             except OSError as exc:
                 # most often the inotify watch limit (fs.inotify.max_user_watches)
                 reason = f"cannot watch ({exc.strerror or exc}): changes are polled"
@@ -247,6 +286,7 @@ class LocationWatcher:
             except (KeyError, OSError):
                 pass  # its emitter already stopped (the watched folder went away)
         w.watch = w.observer = None
+        w.notified_since = None
 
     def _is_online(self, w: _Watched) -> bool:
         if not os.path.isdir(w.root):
@@ -341,33 +381,41 @@ class LocationWatcher:
             w = self._watched.get(location_id)
             if w is None:
                 continue
-            done: list[str] = []
-            for _, rel, recursive in keys:
-                # checked before each update: an unmounted disk's empty mount point must never be indexed
-                if not await asyncio.to_thread(self._is_online, w):
-                    break
-                folder = os.path.join(w.root, rel) if rel else w.root
-                if not await asyncio.to_thread(os.path.isdir, folder):
-                    continue  # gone since: its parent's update removes it
-                config = IndexerConfig(
-                    location_id=location_id,
-                    path=Path(os.fsdecode(folder)),
-                    mode=w.mode,
-                    scope=IndexScope.RECURSIVE if recursive else IndexScope.CURRENT,
-                )
-                priority = CATCH_UP_PRIORITY if recursive and not rel else LIVE_PRIORITY
-                job_id = await self.manager.enqueue(LiveIndexerJob, config, priority=priority)
-                self.updates += 1
-                info = await self.manager.wait(job_id)
-                if info.status.value in ("completed", "completed_with_errors", "failed", "cancelled"):
-                    await self.manager.forget([job_id])
-                done.append(paths.display(folder))
+            self._applying = location_id
+            try:
+                done = await self._apply_location(w, location_id, keys)
+            finally:
+                self._applying = None
             if done:
                 self.manager.events.publish(
                     JobEvent(
                         EventKind.LIBRARY_CHANGED, 0, "live", "", extra={"location_id": location_id, "folders": done}
                     )
                 )
+
+    async def _apply_location(self, w: _Watched, location_id: int, keys: list[Key]) -> list[str]:
+        done: list[str] = []
+        for _, rel, recursive in keys:
+            # checked before each update: an unmounted disk's empty mount point must never be indexed
+            if not await asyncio.to_thread(self._is_online, w):
+                break
+            folder = os.path.join(w.root, rel) if rel else w.root
+            if not await asyncio.to_thread(os.path.isdir, folder):
+                continue  # gone since: its parent's update removes it
+            config = IndexerConfig(
+                location_id=location_id,
+                path=Path(os.fsdecode(folder)),
+                mode=w.mode,
+                scope=IndexScope.RECURSIVE if recursive else IndexScope.CURRENT,
+            )
+            priority = CATCH_UP_PRIORITY if recursive and not rel else LIVE_PRIORITY
+            job_id = await self.manager.enqueue(LiveIndexerJob, config, priority=priority)
+            self.updates += 1
+            info = await self.manager.wait(job_id)
+            if info.status.value in ("completed", "completed_with_errors", "failed", "cancelled"):
+                await self.manager.forget([job_id])
+            done.append(paths.display(folder))
+        return done
 
     async def _status_loop(self) -> None:
         while True:
@@ -438,6 +486,16 @@ def _mount_of(path: bytes) -> bytes:
             return current
         current = parent
     return b"/"
+
+
+def _mounts_below(path: bytes) -> bool:
+    """Whether a file system is mounted somewhere below ``path`` (not at ``path`` itself)."""
+    try:
+        parts = psutil.disk_partitions(all=True)
+    except OSError:
+        return True
+    prefix = path.rstrip(b"/") + b"/"
+    return any(os.fsencode(part.mountpoint).startswith(prefix) for part in parts)
 
 
 def _fstype(path: bytes) -> str:
