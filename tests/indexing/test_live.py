@@ -256,3 +256,116 @@ def test_reading_watched_files_delivers_no_events(library, tmp_path):
     # for its content id added nothing
     assert watcher.received == 3
     assert watcher.updates == 1
+
+
+def test_forced_polling_is_announced_and_still_applies_changes(library, tmp_path):
+    root = tmp_path / "loc"
+    write(root / "a.txt", "a")
+    loc = index_path(library, root).output["location_id"]
+    statuses: list[dict] = []
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        write(root / "b.txt", "polled")
+        await _until(library, loc, lambda r: r.get(b"b.txt", (0, None))[1] is not None, "a new file, polled")
+
+    async def go() -> LocationWatcher:
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        manager.events.add_listener(lambda e: e.kind is EventKind.LOCATION_STATUS and statuses.append(e.extra))
+        watcher = LocationWatcher(manager, catch_up=False, force_polling=True)
+        await watcher.start()
+        try:
+            await body(watcher, manager)
+            # polled, not notified: a duplicate search cannot take the watcher's word
+            assert not watcher.unchanged_since(os.fsencode(root), 0.0)
+        finally:
+            await watcher.stop()
+            await manager.shutdown()
+        return watcher
+
+    watcher = asyncio.run(go())
+    reason = "polling forced (SD_DESKTOP_LIVE_FORCE_POLL)"
+    assert watcher.polling == {loc: reason}
+    assert statuses == [
+        {
+            "location_id": loc,
+            "online": True,
+            "path": str(root),
+            "polling": reason,
+            "delay": watcher.poll_delay,
+            "reason": f"polled: {reason}",
+        }
+    ]
+
+
+_EXHAUST_INSTANCES = r"""
+import asyncio, ctypes, json, os, sys
+sys.setrecursionlimit(10000)
+from sd_desktop import ops
+ops.load_all()
+from sd_desktop.jobs import JobManager
+from sd_desktop.library import Library
+from sd_desktop.library.locations import add_location
+from sd_desktop.ops.indexing.live import LocationWatcher
+
+libc = ctypes.CDLL(None, use_errno=True)
+held = []
+while True:  # every inotify instance this user may have (fs.inotify.max_user_instances)
+    fd = libc.inotify_init1(os.O_CLOEXEC)
+    if fd < 0:
+        break
+    held.append(fd)
+lib = Library.open(sys.argv[1])
+add_location(lib, sys.argv[2])
+
+async def go():
+    manager = JobManager(lib, run_queued=True)
+    await manager.start()
+    watcher = LocationWatcher(manager, catch_up=False)
+    await watcher.start()
+    polling = dict(watcher.polling)
+    await watcher.stop()
+    await manager.shutdown()
+    return polling
+
+print(json.dumps({"held": len(held), "polling": list(asyncio.run(go()).values())}))
+lib.close()
+"""
+
+
+def test_inotify_instances_exhausted_means_polling(tmp_path):
+    """The real fallback: inotify refuses (every instance of the user is taken), the location is
+    polled and says why. Run as another user (nobody): the limit is per user, so the engineers' own
+    inotify instances are untouched (``max_user_watches`` and ``max_user_instances`` stay as set)."""
+    import json
+    import shutil
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to act as another user")
+    # pytest's tmp folders are root's alone: this one is nobody's, under /tmp
+    work = Path(tempfile.mkdtemp(prefix="sd-live-nobody-"))
+    try:
+        (work / "loc").mkdir()
+        write(work / "loc" / "a.txt", "a")
+        for p in (work, work / "loc", work / "loc" / "a.txt"):
+            os.chown(p, 65534, 65534)
+        os.chmod(work, 0o755)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), HOME=str(work))
+        proc = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", _EXHAUST_INSTANCES]
+            + [str(work / "library"), str(work / "loc")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            cwd=work,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["held"] == int(open("/proc/sys/fs/inotify/max_user_instances").read())
+    assert out["polling"] == ["inotify instance limit reached"]

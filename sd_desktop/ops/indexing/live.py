@@ -5,7 +5,9 @@ watches. It is Qt-free:
 
 * watchdog observers (inotify, FSEvents, ReadDirectoryChangesW) report changes on their own
   threads; a location on a network or FUSE file system, or one whose inotify watches ran out, is
-  polled instead (``polling`` says which and why, for the window to show).
+  polled instead (``polling`` says which and why, announced as a ``LOCATION_STATUS`` event with
+  ``polling`` for the window to show; ``SD_DESKTOP_LIVE_FORCE_POLL=1`` polls every location, for
+  tests). Only the changes applied are asked of inotify (no opens, no reads).
 * Events are reduced to folders to bring up to date, ``(location, folder, recursive)``, collected
   in a set: a burst of 10,000 creations in one folder is one folder. A batch is taken once the
   events pause for ``quiet`` seconds, and at the latest ``max_delay`` seconds after its first event.
@@ -72,6 +74,9 @@ log = logging.getLogger(__name__)
 QUIET_SECONDS = 0.3
 MAX_DELAY_SECONDS = 1.5
 STATUS_POLL_SECONDS = 2.0
+POLL_SECONDS = 1.0  # a polled location is looked at this often
+# tests: poll every location as if none could be notified (the window's notice, the poll fallback)
+FORCE_POLL_ENV = "SD_DESKTOP_LIVE_FORCE_POLL"
 LIVE_PRIORITY = -1  # below what people ask for
 CATCH_UP_PRIORITY = -2
 # file systems inotify does not see remote or FUSE-side changes on: polled
@@ -140,8 +145,14 @@ class LocationWatcher:
         max_delay: float = MAX_DELAY_SECONDS,
         status_poll: float = STATUS_POLL_SECONDS,
         catch_up: bool = True,
+        force_polling: bool | None = None,
     ):
         self.manager = manager
+        # ``force_polling`` (or the environment variable ``SD_DESKTOP_LIVE_FORCE_POLL=1``, for tests):
+        # every location is polled, its reason saying so
+        if force_polling is None:
+            force_polling = os.environ.get(FORCE_POLL_ENV) == "1"
+        self.force_polling = force_polling
         self.library = manager.library
         self.quiet = quiet
         self.max_delay = max_delay
@@ -152,7 +163,9 @@ class LocationWatcher:
         self.updates = 0  # folder updates run (jobs), for tests and the status line
         self.batches = 0
         self.received = 0  # events the observers delivered (what a burst or a reader costs)
-        self.polling: dict[int, str] = {}  # location id -> why it is polled instead of notified
+        # location id -> why it is polled instead of notified (for the window: read it on the loop's
+        # thread, or take the ``LOCATION_STATUS`` event that announces it)
+        self.polling: dict[int, str] = {}
         self._watched: dict[int, _Watched] = {}
         self._lock = threading.Lock()
         self._pending = _Pending()
@@ -199,6 +212,7 @@ class LocationWatcher:
             w.online = await asyncio.to_thread(self._is_online, w)
             if w.online:
                 await asyncio.to_thread(self._schedule, w)
+                self._announce_polling(w)
                 if catch_up and info.last_indexed is not None:
                     self._add([(w.location_id, b"", True)])
 
@@ -220,6 +234,26 @@ class LocationWatcher:
             if obs is not None:
                 await asyncio.to_thread(obs.join, 5)
         self._observer = self._poller = None
+
+    @property
+    def poll_delay(self) -> float:
+        """At most how long a change in a polled location takes to reach the index (seconds)."""
+        return POLL_SECONDS + self.max_delay
+
+    def _announce_polling(self, w: _Watched) -> None:
+        """Say on the EventBus that ``w`` is polled and why (``LOCATION_STATUS`` with ``polling``)."""
+        reason = self.polling.get(w.location_id)
+        if reason is None:
+            return
+        extra = {
+            "location_id": w.location_id,
+            "online": True,
+            "path": paths.display(w.root),
+            "polling": reason,
+            "delay": self.poll_delay,
+            "reason": f"polled: {reason}",
+        }
+        self.manager.events.publish(JobEvent(EventKind.LOCATION_STATUS, 0, "live", "", extra=extra))
 
     def is_online(self, location_id: int) -> bool:
         w = self._watched.get(location_id)
@@ -258,8 +292,11 @@ class LocationWatcher:
     def _schedule(self, w: _Watched) -> None:
         fstype = _fstype(w.root)
         reason = None
-        if fstype.startswith("fuse") or fstype in POLLED_FS:
-            reason = f"{fstype} file system: changes are polled"
+        self.polling.pop(w.location_id, None)
+        if self.force_polling:
+            reason = "polling forced (SD_DESKTOP_LIVE_FORCE_POLL)"
+        elif fstype.startswith("fuse") or fstype in POLLED_FS:
+            reason = f"{fstype} file system (changes made elsewhere are not notified)"
         else:
             try:
                 w.watch = self._observer.schedule(_Handler(self, w), w.root, recursive=True, event_filter=EVENT_FILTER)
@@ -268,16 +305,17 @@ class LocationWatcher:
                 # is reported
                 w.notified_since = time.time()
             except OSError as exc:
-                # most often the inotify watch limit (fs.inotify.max_user_watches)
-                reason = f"cannot watch ({exc.strerror or exc}): changes are polled"
+                # the inotify watch limit (fs.inotify.max_user_watches) or instance limit (max_user_instances):
+                # watchdog's words say which
+                reason = str(exc.strerror or exc)
         if reason is not None:
             if self._poller is None:
-                self._poller = PollingObserver(timeout=1.0)
+                self._poller = PollingObserver(timeout=POLL_SECONDS)
                 self._poller.start()
             w.watch = self._poller.schedule(_Handler(self, w), w.root, recursive=True, event_filter=EVENT_FILTER)
             w.observer = self._poller
             self.polling[w.location_id] = reason
-            log.info("location %s: %s", paths.display(w.root), reason)
+            log.info("location %s is polled: %s", paths.display(w.root), reason)
 
     def _unschedule(self, w: _Watched) -> None:
         if w.observer is not None and w.watch is not None:
@@ -427,6 +465,7 @@ class LocationWatcher:
                 w.online = online
                 if online:  # the disk is back: watch it again and catch up with what changed
                     await asyncio.to_thread(self._schedule, w)
+                    self._announce_polling(w)
                     self._add([(w.location_id, b"", True)])
                 else:
                     await asyncio.to_thread(self._unschedule, w)
