@@ -168,6 +168,41 @@ def test_catch_up_after_a_stop(library, tmp_path):
 
     watcher = _engine(library, body)
     assert watcher.updates == 1  # one re-index of the location
+    # after it, the memory it took was given back (the writer's page cache, the C heap)
+    assert watcher.releases == 1
+
+
+def test_watching_reads_the_location_list_without_its_totals(library, tmp_path, monkeypatch):
+    """The watcher lists the locations at start and on every change of the list: without their
+    totals, which read every entry (tens of MB of cached pages for a big location)."""
+    from sd_desktop.library.locations import list_briefly
+
+    root = tmp_path / "loc"
+    write(root / "a.txt", "a")
+    loc = index_path(library, root).output["location_id"]
+    (brief,) = library.read_sync(list_briefly)
+    assert (brief.id, brief.path, brief.index_mode) == (loc, str(root), "content")
+    assert brief.last_indexed is not None
+    statements: list[str] = []
+    plain_read = library.read_sync
+
+    def traced_read(fn):  # every read of the library, on whichever thread: its SQL recorded
+        def run(conn):
+            conn.set_trace_callback(statements.append)
+            try:
+                return fn(conn)
+            finally:
+                conn.set_trace_callback(None)
+
+        return plain_read(run)
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        monkeypatch.setattr(library, "read_sync", traced_read)
+        await watcher.refresh()
+        monkeypatch.undo()
+
+    _engine(library, body, catch_up=False)
+    assert statements and not [s for s in statements if "entry" in s]
 
 
 def test_the_library_folder_inside_a_location_is_not_watched(tmp_path):
