@@ -71,6 +71,15 @@ def subtree_bounds(rel: bytes) -> tuple[bytes, bytes]:
 
 
 # -- reading -------------------------------------------------------------------------------------
+def has_below(conn: sqlite3.Connection, location_id: int, rel: bytes) -> bool:
+    """Whether any entry is stored below the folder ``rel`` of the location."""
+    lo, hi = subtree_bounds(rel)
+    row = conn.execute(
+        "SELECT 1 FROM entry WHERE location_id = ? AND path > ? AND path < ? LIMIT 1", (location_id, lo, hi)
+    ).fetchone()
+    return row is not None
+
+
 def has_entries(conn: sqlite3.Connection, location_id: int) -> bool:
     """Whether the location has any entry (none: a first index, nothing to match)."""
     row = conn.execute("SELECT 1 FROM entry WHERE location_id = ? LIMIT 1", (location_id,)).fetchone()

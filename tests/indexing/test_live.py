@@ -404,3 +404,37 @@ def test_inotify_instances_exhausted_means_polling(tmp_path):
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["held"] == int(open("/proc/sys/fs/inotify/max_user_instances").read())
     assert out["polling"] == ["inotify instance limit reached"]
+
+
+def test_a_new_folder_is_identified_as_it_is_listed(library, tmp_path):
+    """The live update of a new folder inserts its files with their content ids in one pass (as a
+    first index does), instead of a content pass that reads them back and updates each row."""
+    from sd_desktop.ops.indexing.config import IndexerConfig, IndexScope
+    from sd_desktop.ops.indexing.live_job import LiveIndexerJob
+
+    root = tmp_path / "loc"
+    write(root / "old.txt", "already indexed")
+    loc = index_path(library, root).output["location_id"]
+    for i in range(300):
+        write(root / "new" / "deeper" / f"f{i:03}.txt", f"new file {i}")
+    statements: list[str] = []
+    library.write_sync(lambda c: c.set_trace_callback(statements.append))  # the writer's connection
+
+    async def go():
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        try:
+            config = IndexerConfig(location_id=loc, path=root / "new", scope=IndexScope.RECURSIVE)
+            return await manager.wait(await manager.enqueue(LiveIndexerJob, config))
+        finally:
+            await manager.shutdown()
+
+    try:
+        info = asyncio.run(go())
+    finally:
+        library.write_sync(lambda c: c.set_trace_callback(None))
+    assert info.status.value == "completed", info.error
+    assert (info.output["new"], info.output["hashed"]) == (301, 300)  # "deeper" and its 300 files
+    rows = _rows(library, loc)
+    assert sum(1 for p, (_, cas) in rows.items() if p.startswith(b"new/deeper/") and cas) == 300
+    assert not [s for s in statements if s.lstrip().startswith("UPDATE entry SET cas_id")]
