@@ -438,3 +438,23 @@ def test_a_new_folder_is_identified_as_it_is_listed(library, tmp_path):
     rows = _rows(library, loc)
     assert sum(1 for p, (_, cas) in rows.items() if p.startswith(b"new/deeper/") and cas) == 300
     assert not [s for s in statements if s.lstrip().startswith("UPDATE entry SET cas_id")]
+
+
+def test_one_file_written_waits_one_quiet_period(library, tmp_path):
+    """A file written is created, modified and closed: three events a few ms apart. The batch is
+    taken ``quiet`` seconds after the last of them, not after two quiet periods."""
+    root = tmp_path / "loc"
+    write(root / "a.txt", "a")
+    index_path(library, root)
+    took: list[float] = []
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        for i in range(5):
+            t0 = time.monotonic()
+            write(root / f"new{i}.txt", f"new {i}")
+            await _until_true(lambda i=i: watcher.updates == i + 1, "the update of the folder")
+            took.append(time.monotonic() - t0)
+
+    _engine(library, body, catch_up=False, quiet=1.0, max_delay=5.0)
+    # one quiet period (1 s) and an update of a tiny folder; two periods would be over 2 s
+    assert all(1.0 <= t < 1.7 for t in took), took

@@ -173,6 +173,7 @@ class LocationWatcher:
         self._pending = _Pending()
         self._signalled = False
         self._events = 0
+        self._last_event = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._observer: BaseObserver | None = None
@@ -383,6 +384,7 @@ class LocationWatcher:
             self._pending.keys.update(first)
             self._pending.first.update(first)
             self._events += 1
+            self._last_event = time.monotonic()
             if self._signalled or self._loop is None:
                 return
             self._signalled = True
@@ -390,15 +392,18 @@ class LocationWatcher:
 
     # -- applying (on the event loop) ------------------------------------------------------
     async def _apply_loop(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
-            began = loop.time()
-            while loop.time() - began < self.max_delay:  # let the burst end, bounded
-                seen = self._events
-                await asyncio.sleep(self.quiet)
-                if self._events == seen:
+            began = time.monotonic()
+            # let the burst end, bounded: ``quiet`` seconds after the LAST event (one file written is
+            # created, modified and closed within microseconds, delivered a few ms apart: counting
+            # from the first made it wait two quiet periods)
+            while True:
+                now = time.monotonic()
+                wait = min(self._last_event + self.quiet, began + self.max_delay) - now
+                if wait <= 0:
                     break
+                await asyncio.sleep(wait)
             self._wake.clear()
             with self._lock:
                 batch, self._pending = self._pending, _Pending()
