@@ -6,7 +6,8 @@ half-way: after a crash it runs again). ``confirm`` then takes the groups in ord
 walking each folder afresh and hashing every file in it (``content``); after about a second of work
 the confirmed groups, the hash-cache rows of what was read and the cursor are committed together, so
 after a pause or kill -9 the job continues at the first group not committed. A group whose folders
-all sit in the folders of one confirmed group is implied by it and is not read at all.
+all sit in the folders of one confirmed group is implied by it and is not read at all (it is kept
+with the confirmed groups, so those below it are known to be implied too, and never reported).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from sd_desktop.ops.files.duplicate_folders.config import FolderConfig, FolderOu
 from sd_desktop.ops.files.duplicate_folders.content import Confirmer
 from sd_desktop.ops.files.file_listing import resolve_roots
 
-COMMIT_EVERY = 1.0  # seconds of confirming between two checkpoints
+COMMIT_EVERY = 1.0  # seconds of confirming between two checkpoints, at most
+COMMIT_GROUPS = 64  # candidate groups between two checkpoints, at most
 REPORT_EVERY = 0.2
 
 
@@ -108,12 +110,18 @@ class DuplicateFoldersJob(Job):
             await ctx.check_interrupt()
             started, found, taken = time.monotonic(), [], 0
             try:
-                while index + taken < len(groups) and time.monotonic() - started < COMMIT_EVERY:
+                while (
+                    index + taken < len(groups) and taken < COMMIT_GROUPS and time.monotonic() - started < COMMIT_EVERY
+                ):
                     paths_, size, files = groups[index + taken]
                     taken += 1
                     if confirmed.implied(paths_):
-                        continue  # identical because their parents are: nothing to read
-                    for same in await ctx.run_blocking(confirmer.confirm, paths_):
+                        # identical because their parents are: nothing to read; kept (not reported) so
+                        # the groups below them are known to be implied too
+                        same_groups = [paths_]
+                    else:
+                        same_groups = await ctx.run_blocking(confirmer.confirm, paths_)
+                    for same in same_groups:
                         group = report.group_record(same, size, files)
                         confirmed.add(group)
                         found.append(group)
