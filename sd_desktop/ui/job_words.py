@@ -97,7 +97,7 @@ def target_label(info: JobInfo, locations: Locations) -> tuple[str, str]:
                 short = "Whole library"
             else:
                 short = "Removed location"  # its name went with it; the tooltip keeps the engine's words
-    elif info.name in ("file_validation", "duplicate_detection"):
+    elif info.name in ("file_validation", "duplicate_detection", "duplicate_folders"):
         short, full = _several(cfg.get("targets") or cfg.get("search_paths") or [])
     elif info.name == "delete":
         guarded = cfg.get("guarded") or []

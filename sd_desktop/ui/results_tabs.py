@@ -24,6 +24,7 @@ from sd_desktop.library.locations import list_locations
 from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateDetectionJob
+from sd_desktop.ops.files.duplicate_folders import DuplicateFoldersJob, FolderConfig
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationJob, ValidationMode
 from sd_desktop.ui import dnd
 from sd_desktop.ui.action_targets import ActionTargets
@@ -38,6 +39,7 @@ from sd_desktop.ui.job_submit import JobSubmitter
 from sd_desktop.ui.prompts import Prompts
 from sd_desktop.ui.results.duplicates_model import DuplicatesModel
 from sd_desktop.ui.results.duplicates_view import DuplicatesView
+from sd_desktop.ui.results.folder_duplicates_view import FolderDuplicatesView
 from sd_desktop.ui.results.validation_model import ValidationModel
 from sd_desktop.ui.results.validation_view import ValidationView
 from sd_desktop.ui.services import AppServices
@@ -45,7 +47,7 @@ from sd_desktop.ui.settings import open_settings
 from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_trash
 
 THUMBNAIL_LOOKUP_LIMIT = 5000  # duplicate files whose thumbnails are looked up (a big result shows its top)
-RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
+RESULT_JOBS = (DuplicateDetectionJob.NAME, DuplicateFoldersJob.NAME, ValidationJob.NAME)
 STORED_RESULTS_SEARCHED = 200  # latest jobs searched for the last results of a kind
 PREVIEW_SPLIT_KEY = "layout/duplicates_preview"
 
@@ -109,12 +111,14 @@ class ResultTabs(QObject):
         dialog.accepted.connect(lambda: self.run_find_duplicates(dialog.config()))
         return self.prompts.show(dialog)
 
-    def run_find_duplicates(self, config: DuplicateConfig) -> None:
+    def run_find_duplicates(self, config: DuplicateConfig | FolderConfig) -> None:
+        folders = isinstance(config, FolderConfig)
+
         def done(info: JobInfo) -> None:
             if info.output is not None and info.status is not JobStatus.FAILED:
-                self.open_duplicates(info.id, info.output)
+                (self.open_duplicate_folders if folders else self.open_duplicates)(info.id, info.output)
 
-        self.jobs.submit(config, "Find duplicates", on_done=done)
+        self.jobs.submit(config, "Find duplicate folders" if folders else "Find duplicates", on_done=done)
 
     def validate(self) -> ValidateDialog:
         dialog = ValidateDialog(self.targets.targets(), self.window)
@@ -172,6 +176,13 @@ class ResultTabs(QObject):
         self._add_tab(view, f"Duplicates{f' (job {job_id})' if job_id else ''}")
         files = [os.fsencode(f.path) for g in model.groups for f in g.files][:THUMBNAIL_LOOKUP_LIMIT]
         self.services.tasks.spawn(self._content_ids(model, files), what="duplicate thumbnails")
+        return view
+
+    def open_duplicate_folders(self, job_id: int | None, output: dict) -> FolderDuplicatesView:
+        view = FolderDuplicatesView(output, job_id)
+        view.revealRequested.connect(lambda p: self.ops.reveal([p]))
+        view.openRequested.connect(lambda p: self.ops.open_default([p]))
+        self._add_tab(view, f"Duplicate Folders{f' (job {job_id})' if job_id else ''}")
         return view
 
     def _locations(self) -> list[tuple[bytes, str]]:
@@ -289,8 +300,11 @@ class ResultTabs(QObject):
 
     # -- stored results --------------------------------------------------------------------
     def _open_stored(self, info: JobInfo) -> None:
-        opener = self.open_duplicates if info.name == DuplicateDetectionJob.NAME else self.open_validation
-        opener(info.id, info.output)
+        openers = {
+            DuplicateDetectionJob.NAME: self.open_duplicates,
+            DuplicateFoldersJob.NAME: self.open_duplicate_folders,
+        }
+        openers.get(info.name, self.open_validation)(info.id, info.output)
 
     def open_results_of(self, job_id: int) -> None:
         """Open the stored results of one finished duplicate or validation job (from the job history)."""

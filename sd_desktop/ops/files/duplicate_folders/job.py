@@ -156,5 +156,5 @@ class DuplicateFoldersJob(Job):
                 done=st.cursor,
                 total=total,
                 bytes_done=st.bytes_hashed,
-                message=f"{st.results} groups of identical folders",
+                message=f"{st.cursor:,} of {total:,} candidate groups checked",
             )

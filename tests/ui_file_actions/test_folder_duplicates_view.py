@@ -1,0 +1,69 @@
+"""Find duplicates in "Folders" mode from the context menu on a generated tree with planted folder
+copies: the dialog turns the file filters off, the results view lists the manifest's folder groups
+(size and file count of one copy each) and the stored result reopens."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from PySide6.QtCore import QPoint
+
+from sd_desktop.ops.files.duplicate_folders import FolderConfig
+from sd_desktop.ui.results.folder_duplicates_view import COL_FILES, COL_FOLDER, COL_SIZE, PathRole
+from tests.support.make_corpus import main as make_corpus
+from tests.ui_file_actions.conftest import open_folder
+
+
+def view_groups(view, tree) -> list[list[str]]:
+    root = os.path.realpath(tree)
+    model = view.model
+    groups = []
+    for row in range(model.rowCount()):
+        parent = model.index(row, 0)
+        paths = [model.index(r, COL_FOLDER, parent).data(PathRole) for r in range(model.rowCount(parent))]
+        groups.append(sorted(os.path.relpath(os.fsdecode(p), root) for p in paths))
+    return sorted(groups)
+
+
+def test_folders_mode_lists_the_folder_groups(window, qtbot, tmp_path, artifacts):
+    out = tmp_path / "corpus"
+    make_corpus([str(out), "--files", "120", "--seed", "3", "--folder-copies"])
+    tree, manifest = out / "tree", json.loads((out / "manifest.json").read_text())
+    open_folder(qtbot, window, tree)
+    view = window.content.list
+    corner = QPoint(view.viewport().width() - 5, view.viewport().height() - 5)
+    menu = window.context_menus.menu_for(window.context_menus.content_context(corner, view))
+    next(a for a in menu.actions() if a.text() == "Find Duplicates…").trigger()
+    dialog = window.prompts.last_dialog
+    assert not dialog.folders_hint.isVisible() and dialog.mode.isEnabled()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("folders"))
+    assert dialog.folders_hint.isVisible()
+    assert [w.isEnabled() for w in (dialog.mode, dialog.extensions, dialog.hidden, dialog.references)] == [False] * 4
+    assert dialog.config() == FolderConfig(search_paths=[tree])
+    dialog.grab().save(str(artifacts / "find-duplicate-folders-dialog.png"))
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=60000) as blocker:
+        dialog.find_button.click()
+    assert blocker.args[0].name == "duplicate_folders"
+    qtbot.waitUntil(
+        lambda: window.result_tabs.views and window.result_tabs.views[-1].objectName() == "folder_duplicates_view"
+    )
+    view = window.result_tabs.views[-1]
+    assert view_groups(view, tree) == manifest["folder_groups"]
+    first = view.model.index(0, 0)  # the most space in extra copies: the project folder and its copy
+    assert view.model.rowCount(first) == 2
+    assert view.model.index(0, COL_SIZE).data() == f"{view.output['folder_groups'][0]['size'] / 1e6:.1f} MB each"
+    assert view.model.index(0, COL_FILES).data() == f"{view.output['folder_groups'][0]['files']} files"
+    assert view.headline.text() == f"{len(manifest['folder_groups'])} groups of identical folders"
+    # a folder row selected: reveal asks for that folder
+    view.tree.setCurrentIndex(view.model.index(1, 0, first))
+    with qtbot.waitSignal(view.revealRequested) as revealed:
+        view.reveal_button.click()
+    assert revealed.args[0] == os.fsencode(view.output["folder_groups"][0]["paths"][1])
+    window.result_tabs.tabs.setCurrentWidget(view)
+    window.grab().save(str(artifacts / "duplicate-folders-view.png"))
+    # stored: the last result reopens (it survives a restart)
+    before = len(window.result_tabs.views)
+    window.result_tabs.show_last_results("duplicate_folders")
+    qtbot.waitUntil(lambda: len(window.result_tabs.views) == before + 1)
+    assert view_groups(window.result_tabs.views[-1], tree) == manifest["folder_groups"]
