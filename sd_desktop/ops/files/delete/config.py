@@ -27,6 +27,15 @@ class GuardedTarget:
 
 
 @dataclass
+class GuardedFolder:
+    """A duplicate folder to delete only if, right before, a kept folder has the very same content
+    (every name, every byte, recursively: ``ops.files.delete.folder_guard``)."""
+
+    path: Path
+    keepers: list[Path] = field(default_factory=list)
+
+
+@dataclass
 class LintTarget:
     """A lint finding to trash only if, at run time, it still is what was found
     (``ops.files.lint_rules.recheck``): an empty file still empty, a broken link still broken, an
@@ -47,6 +56,7 @@ class DeleteConfig:
     force_hardlinks: bool = False  # secure: overwrite files that have other names too
     guarded: list[GuardedTarget] = field(default_factory=list)
     lint: list[LintTarget] = field(default_factory=list)  # trash mode only: each re-checked just before
+    folders: list[GuardedFolder] = field(default_factory=list)  # each compared with a kept copy just before
 
 
 @dataclass

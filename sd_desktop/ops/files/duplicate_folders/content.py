@@ -92,7 +92,7 @@ class Confirmer:
 
     def __init__(
         self,
-        library: Library,
+        library: Library | None,  # None: every file read whole (the guard of a removal trusts no cache)
         should_stop: Callable[[], bool],
         on_bytes: Callable[[int], None] | None = None,
     ):
@@ -133,6 +133,17 @@ class Confirmer:
                 by_digest.setdefault(digest, []).append(path)
         return [sorted(g) for g in by_digest.values() if len(g) > 1]
 
+    def digest(self, path: bytes) -> bytes:
+        """The content digest of one folder as it is now; ``Unreadable`` when some of it cannot be read."""
+        walked = walk_folder(path, self.should_stop)
+        self._hash(walked.files)
+        self._digest(walked)
+        digest = self.digests.get(path)
+        if digest is None:
+            where, why = self.errors[-1] if self.errors else (path, "cannot be read whole")
+            raise Unreadable(where, why.removeprefix("not compared as a duplicate folder: "))
+        return digest
+
     def _digest(self, walked: Walked) -> None:
         """Content digests of the walked folders, deepest first (a folder with a file that could not
         be hashed, and every folder above it, gets None)."""
@@ -161,7 +172,8 @@ class Confirmer:
         need = [i for i in infos if i.identity not in self.hashes]
         if not need:
             return
-        known = self.library.read_sync(lambda c: cache.lookup(c, need).known)
+        library = self.library
+        known = {} if library is None else library.read_sync(lambda c: cache.lookup(c, need).known)
         members = results.members(need)
         cache.apply_known(members, known)
         todo = []
