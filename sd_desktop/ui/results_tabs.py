@@ -22,7 +22,7 @@ from sd_desktop.jobs import JobInfo, JobStatus
 from sd_desktop.library.browse import content_ids
 from sd_desktop.library.locations import list_locations
 from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
-from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget
+from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedFolder, GuardedTarget
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateDetectionJob
 from sd_desktop.ops.files.duplicate_folders import DuplicateFoldersJob, FolderConfig
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationJob, ValidationMode
@@ -180,10 +180,27 @@ class ResultTabs(QObject):
 
     def open_duplicate_folders(self, job_id: int | None, output: dict) -> FolderDuplicatesView:
         view = FolderDuplicatesView(output, job_id)
+        view.trashRequested.connect(lambda items: self._trash_folders(view, items))
         view.revealRequested.connect(lambda p: self.ops.reveal([p]))
         view.openRequested.connect(lambda p: self.ops.open_default([p]))
         self._add_tab(view, f"Duplicate Folders{f' (job {job_id})' if job_id else ''}")
         return view
+
+    def _trash_folders(self, view: FolderDuplicatesView, items: list[GuardedFolder]) -> None:
+        """The extra copies to the Trash through the guarded DeleteJob (one undo step)."""
+
+        def done(info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            if info.output is not None:
+                view.show_outcomes(info.output.get("outcomes") or [])
+                command = command_for_trash(self.jobs, info.output)
+                if command is not None:
+                    self.jobs.undo_stack.push(command)
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was moved to the Trash: {info.error}")
+
+        if items:
+            self.jobs.submit(DeleteConfig(folders=items), f"Remove {plural(len(items), 'duplicate folder')}", done)
 
     def _locations(self) -> list[tuple[bytes, str]]:
         conn = self.library.connect_reader()

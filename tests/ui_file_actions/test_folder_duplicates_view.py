@@ -1,6 +1,7 @@
 """Find duplicates in "Folders" mode from the context menu on a generated tree with planted folder
 copies: the dialog turns the file filters off, the results view lists the manifest's folder groups
-(size and file count of one copy each) and the stored result reopens."""
+(size and file count of one copy each), its extra copies go to the Trash through the guarded delete
+(one changed since the search stays) and the stored result reopens."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 from PySide6.QtCore import QPoint
 
 from sd_desktop.ops.files.duplicate_folders import FolderConfig
-from sd_desktop.ui.results.folder_duplicates_view import COL_FILES, COL_FOLDER, COL_SIZE, PathRole
+from sd_desktop.ui.results.folder_duplicates_view import COL_FILES, COL_FOLDER, COL_SIZE, PathRole, extra_copies
 from tests.support.make_corpus import main as make_corpus
 from tests.ui_file_actions.conftest import open_folder
 
@@ -62,6 +63,29 @@ def test_folders_mode_lists_the_folder_groups(window, qtbot, tmp_path, artifacts
     assert revealed.args[0] == os.fsencode(view.output["folder_groups"][0]["paths"][1])
     window.result_tabs.tabs.setCurrentWidget(view)
     window.grab().save(str(artifacts / "duplicate-folders-view.png"))
+    # the extra copies to the Trash: each compared with the kept copy right before; one changed since
+    # the search (a byte in the middle of its big file, mtime put back) stays
+    extra = extra_copies(view.output)
+    root = os.path.realpath(tree)
+    kept_of = {os.path.relpath(f.path, root): os.path.relpath(f.keepers[0], root) for f in extra}
+    assert kept_of["Copies/backup/atlas"] == "Copies/atlas"
+    assert kept_of["Copies/atlas (big byte)/src"] == "Copies/atlas/src"
+    assert not any(p.startswith("Copies/backup/atlas/") for p in kept_of)  # they go with their parent
+    changed = next(f.path for f in extra if os.path.basename(f.path) == "src")
+    target = changed / "main.py"
+    st = target.stat()
+    with open(target, "r+b") as fh:
+        fh.seek(st.st_size // 2)
+        fh.write(b"\x00" if fh.read(1) != b"\x00" else b"\x01")
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=60000) as blocker:
+        view.trash_button.click()
+    assert blocker.args[0].name == "delete"
+    qtbot.waitUntil(view.banner.isVisible)
+    assert view.banner.text().startswith(f"{len(extra) - 1} folders moved to the Trash. 1 folder kept ({changed}: ")
+    assert [f.path.exists() for f in extra] == [f.path == changed for f in extra]
+    assert all(f.keepers[0].exists() for f in extra)
+    window.grab().save(str(artifacts / "duplicate-folders-removed.png"))
     # stored: the last result reopens (it survives a restart)
     before = len(window.result_tabs.views)
     window.result_tabs.show_last_results("duplicate_folders")

@@ -1,6 +1,9 @@
 """The duplicate-folder results view: groups of identical folders, each with the size and file count
 of one copy, and the folders of the group below it. Like the file view it only asks: its signals go
-to the results controller, which reveals or opens a folder."""
+to the results controller, which reveals or opens a folder, or removes the extra copies through the
+guarded DeleteJob (each folder compared with its kept copy, read whole, right before it goes) and
+hands the outcomes back (``show_outcomes``). The copy kept of each group is the one with the
+shortest path (then the first by name), never one inside a folder that goes."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from sd_desktop import paths
+from sd_desktop.ops.files.delete.config import GuardedFolder
 from sd_desktop.ui.formatting import human_size, plural
 
 COL_FOLDER, COL_SIZE, COL_FILES = 0, 1, 2
@@ -41,6 +45,37 @@ def subline_text(output: dict) -> str:
         f"{plural(output.get('folders_scanned', 0), 'folder')} and "
         f"{plural(output.get('files_scanned', 0), 'file')} searched; every candidate read in full"
     )
+
+
+def extra_copies(output: dict) -> list[GuardedFolder]:
+    """Every folder of every group but the one kept: the shortest path (then the first by name) that
+    is not inside a folder going already; a folder inside one going already is not listed again."""
+    out: list[GuardedFolder] = []
+    doomed: list[bytes] = []
+
+    def inside_doomed(raw: bytes) -> bool:
+        return any(paths.is_within(raw, d) for d in doomed)
+
+    # outer folders first: one inside a folder that goes is not compared after its parent lost it
+    groups = sorted(output.get("folder_groups", []), key=lambda g: min(os.fsencode(p).count(b"/") for p in g["paths"]))
+    for g in groups:
+        raws = sorted((os.fsencode(p) for p in g["paths"]), key=lambda r: (inside_doomed(r), len(r), r))
+        keep = raws[0]
+        for r in raws[1:]:
+            if not inside_doomed(r):
+                out.append(GuardedFolder(paths.to_path(r), [paths.to_path(keep)]))
+                doomed.append(r)
+    return out
+
+
+def outcome_text(outcomes: list[dict]) -> str:
+    done = sum(1 for o in outcomes if o.get("outcome") in ("trashed", "deleted"))
+    kept = [o for o in outcomes if o.get("outcome") not in ("trashed", "deleted")]
+    text = f"{plural(done, 'folder')} moved to the Trash."
+    if kept:
+        reasons = "; ".join(f"{paths.display(o['path'])}: {o.get('reason') or o.get('outcome')}" for o in kept[:3])
+        text += f" {plural(len(kept), 'folder')} kept ({reasons}{'; …' if len(kept) > 3 else ''})."
+    return text
 
 
 def build_model(output: dict, folder_icon=None) -> QStandardItemModel:
@@ -73,6 +108,7 @@ def build_model(output: dict, folder_icon=None) -> QStandardItemModel:
 
 
 class FolderDuplicatesView(QWidget):
+    trashRequested = Signal(list)  # GuardedFolder of each extra copy
     revealRequested = Signal(bytes)
     openRequested = Signal(bytes)
 
@@ -90,6 +126,13 @@ class FolderDuplicatesView(QWidget):
         self.subline = QLabel(subline_text(output))
         self.subline.setWordWrap(True)
         self.subline.setStyleSheet("color: palette(mid);")
+        self.banner = QLabel()
+        self.banner.setObjectName("folder_duplicates_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "background: #fff4e0; color: #6b4100; border: 1px solid #f0c36d; border-radius: 4px; padding: 6px;"
+        )
+        self.banner.hide()
 
         self.model = build_model(output, style.standardIcon(QStyle.StandardPixmap.SP_DirIcon))
         self.model.setParent(self)
@@ -112,17 +155,38 @@ class FolderDuplicatesView(QWidget):
         self.reveal_button.clicked.connect(lambda: self._emit(self.revealRequested))
         self.open_button = QPushButton("Open")
         self.open_button.clicked.connect(lambda: self._emit(self.openRequested))
+        self.trash_button = QPushButton("Move Extra Copies to Trash")
+        self.trash_button.setObjectName("trash_extra_folders")
+        self.trash_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
+        self.trash_button.setToolTip(
+            "Keeps the copy with the shortest path in each group; every other copy is compared with it, "
+            "read in full, right before it goes"
+        )
+        self.trash_button.setEnabled(bool(output.get("folder_groups")))
+        self.trash_button.clicked.connect(lambda: self.trashRequested.emit(extra_copies(self.output)))
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.reveal_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.trash_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.subline)
+        layout.addWidget(self.banner)
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         self._update_buttons()
+
+    def show_outcomes(self, outcomes: list[dict]) -> None:
+        """What the removal did (the groups stay listed: the search is not run again)."""
+        self.banner.setText(outcome_text(outcomes))
+        self.banner.show()
+        self.trash_button.setEnabled(False)
+
+    def show_message(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.show()
 
     def selected_path(self) -> bytes | None:
         indexes = self.tree.selectionModel().selectedIndexes()
