@@ -306,3 +306,21 @@ def test_kill_9_while_confirming_then_resume(pairs_tree, library_dir):
     result = resume_with_cli(library_dir)
     assert result["status"] == "completed"
     assert rel_groups(result["output"], pairs_tree) == expected_pairs()
+
+
+def test_a_folder_given_twice_or_nested_is_never_its_own_duplicate(run_cli, tmp_path):
+    """FAULTS 1 and 2 for folders: the same folder reached twice, and a copy whose files are hard
+    links of the other's (``cp -al``: removing it frees nothing), are no duplicates."""
+    one = make_project(tmp_path / "t" / "one", big=4096)
+    links = tmp_path / "t" / "links"
+    for dp, _dn, fn in os.walk(one):
+        rel = os.path.relpath(dp, one)
+        os.makedirs(links / rel, exist_ok=True)
+        for name in fn:
+            os.link(os.path.join(dp, name), links / rel / name)
+    res = run_cli("duplicates", one, one, tmp_path / "t" / "one" / "sub", tmp_path / "t", "--folders", "--json")
+    assert res.returncode == 0, res.stderr
+    assert res.result["output"]["folder_groups"] == []
+    shutil.copytree(one, tmp_path / "t" / "copy", symlinks=True)  # a real copy is one
+    res = run_cli("duplicates", tmp_path / "t", "--folders", "--json")
+    assert rel_groups(res.result["output"], tmp_path / "t") == [["copy", "links"]]

@@ -99,6 +99,8 @@ class Confirmer:
         self.library, self.should_stop = library, should_stop
         self.pipeline = Pipeline(deep=False, should_stop=should_stop, on_bytes=on_bytes)
         self.digests: dict[bytes, bytes | None] = {}  # folder -> content digest (None: not comparable)
+        # folder -> digest of what its files are (device, inode): two names of the same files are one copy
+        self.identities: dict[bytes, bytes] = {}
         self.hashes: dict[tuple[int, int], str] = {}
         self.errors: list[tuple[bytes, str]] = []
         self.cache_rows: list[hash_cache.Row] = []
@@ -126,12 +128,14 @@ class Confirmer:
         self._hash([info for w in walked for info in w.files])
         for w in walked:
             self._digest(w)
-        by_digest: dict[bytes, list[bytes]] = {}
-        for path in paths:
+        by_digest: dict[bytes, dict[bytes, bytes]] = {}
+        for path in sorted(paths):
             digest = self.digests.get(path)
             if digest is not None:
-                by_digest.setdefault(digest, []).append(path)
-        return [sorted(g) for g in by_digest.values() if len(g) > 1]
+                # folders whose files are the very same inodes (hard links, ``cp -al``) are one copy, not
+                # duplicates of each other: removing one frees nothing (FAULTS 2)
+                by_digest.setdefault(digest, {}).setdefault(self.identities[path], path)
+        return [sorted(g.values()) for g in by_digest.values() if len(g) > 1]
 
     def digest(self, path: bytes) -> bytes:
         """The content digest of one folder as it is now; ``Unreadable`` when some of it cannot be read."""
@@ -149,22 +153,28 @@ class Confirmer:
         be hashed, and every folder above it, gets None)."""
         for folder in reversed(list(walked.entries)):  # the walk lists a folder before its sub-folders
             parts: list[list[object]] = []
+            ids: list[list[object]] = []
             for name, kind, value in walked.entries[folder]:
                 if kind == FILE:
                     assert isinstance(value, FileInfo)
                     got: object = self.hashes.get(value.identity)
+                    ids.append([name, kind, list(value.identity)])
                 elif kind == FOLDER:
                     assert isinstance(value, bytes)
                     got = self.digests.get(value)
+                    ids.append([name, kind, self.identities.get(value, b"")])
                 else:
                     got = value
+                    ids.append([name, kind, value])
                 if got is None:
                     self.digests[folder] = None
                     break
                 parts.append([name, kind, got])
             else:
                 parts.sort()
+                ids.sort()
                 self.digests[folder] = blake3(msgpack.packb(parts)).digest()
+                self.identities[folder] = blake3(msgpack.packb(ids)).digest()
 
     def _hash(self, infos: list[FileInfo]) -> None:
         """Full hashes of ``infos`` into ``hashes``: from the hash cache where it holds this very file,
