@@ -46,6 +46,16 @@ LOCATIONS = {3: ("Holiday", "/home/ann/Pictures/Holiday")}
             "Copy 2 items to /b",
         ),
         (info("delete", {"targets": [Path("/a/old.txt")]}, "trash: old.txt"), "old.txt", "/a/old.txt"),
+        (
+            info("duplicate_folders", {"search_paths": [Path("/home/ann/Backup")]}, "/home/ann/Backup"),
+            "Backup",
+            "/home/ann/Backup",
+        ),
+        (
+            info("delete", {"folders": [{"path": Path("/b/x"), "keepers": []}, {"path": Path("/c/x"), "keepers": []}]}),
+            "2 items",
+            "/b/x\n/c/x",
+        ),
         (info("some_plugin", {}, "/var/data/reports"), "reports", "/var/data/reports"),
         (info("some_plugin", {}, "all of it"), "all of it", "all of it"),
     ],
