@@ -324,3 +324,45 @@ def test_a_folder_given_twice_or_nested_is_never_its_own_duplicate(run_cli, tmp_
     shutil.copytree(one, tmp_path / "t" / "copy", symlinks=True)  # a real copy is one
     res = run_cli("duplicates", tmp_path / "t", "--folders", "--json")
     assert rel_groups(res.result["output"], tmp_path / "t") == [["copy", "links"]]
+
+
+def test_a_pause_mid_group_keeps_what_was_read_in_the_hash_cache(library, tmp_path, monkeypatch):
+    """A pause while a big group is read: the files read whole so far go to the hash cache, so the
+    resumed job reads only the others."""
+    from sd_desktop.ops.files.duplicate_folders import content
+
+    one = tmp_path / "t" / "one"
+    one.mkdir(parents=True)
+    for i in range(4):
+        (one / f"part{i}.bin").write_bytes(os.urandom(300_000))
+    shutil.copytree(one, tmp_path / "t" / "two")
+    original = content.Pipeline.full
+    reads = []
+    hooks: dict = {}
+
+    def full_then_pause(self, info, fd):
+        digest = original(self, info, fd)
+        reads.append(info.path)
+        if len(reads) == 3:  # three of eight files read: ask for a pause (from this worker thread)
+            asyncio.run_coroutine_threadsafe(hooks["manager"].pause(hooks["job_id"]), hooks["loop"])
+            time.sleep(0.5)  # the pause lands before the next file
+        return digest
+
+    async def first() -> int:
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        hooks.update(manager=manager, loop=asyncio.get_running_loop())
+        hooks["job_id"] = await manager.enqueue("duplicate_folders", FolderConfig(search_paths=[tmp_path / "t"]))
+        info = await manager.wait(hooks["job_id"])
+        await manager.shutdown()
+        assert info.status is JobStatus.PAUSED
+        return hooks["job_id"]
+
+    monkeypatch.setattr(content.Pipeline, "full", full_then_pause)
+    job_id = asyncio.run(first())
+    monkeypatch.setattr(content.Pipeline, "full", original)
+    assert len(reads) == 3
+    info = resume_job(library, job_id)
+    assert info.status is JobStatus.COMPLETED
+    assert rel_groups(info.output, tmp_path / "t") == [["one", "two"]]
+    assert info.output["files_hashed"] == 8 - 3  # the three read before the pause came from the cache

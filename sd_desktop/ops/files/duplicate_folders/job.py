@@ -128,6 +128,10 @@ class DuplicateFoldersJob(Job):
                     if ctx.interrupt_requested:
                         break
             except HashInterrupted:
+                # what was read whole before the pause goes to the hash cache (facts about files, not
+                # part of the checkpoint): the group is confirmed again on resume without reading them
+                read = confirmer.take_cache_rows()
+                await ctx.library.write(lambda c, read=read: hash_cache.store(c, read))
                 await ctx.check_interrupt()
                 raise
             finally:
