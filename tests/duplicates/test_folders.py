@@ -188,7 +188,7 @@ def test_unreadable_folder_or_file_is_no_duplicate_and_is_reported(library_dir, 
 
 @pytest.mark.parametrize(
     "extra",
-    [["--mode", "size"], ["--min-size", "10"], ["--exclude-hidden"], ["--ext", "txt"], ["--delete", "keep-oldest"]],
+    [["--mode", "size"], ["--min-size", "10"], ["--exclude-hidden"], ["--ext", "txt"], ["--reference", "."]],
 )
 def test_file_search_options_are_usage_errors(run_cli, tmp_path, extra):
     (tmp_path / "t").mkdir()
@@ -196,6 +196,28 @@ def test_file_search_options_are_usage_errors(run_cli, tmp_path, extra):
     assert res.returncode == 2
     expected = f"--folders compares whole folders, every file included: it takes no {extra[0]}"
     assert res.stderr == f"sd-desktop: error: {expected}\n"
+
+
+def test_delete_keeps_the_shortest_path_and_trashes_the_other_copies(run_cli, tmp_path):
+    one = make_project(tmp_path / "t" / "a", big=4096)
+    shutil.copytree(one, tmp_path / "t" / "copy-b", symlinks=True)
+    shutil.copytree(one, tmp_path / "t" / "copy-c", symlinks=True)
+    shutil.copytree(one / "sub", tmp_path / "t" / "x" / "sub", symlinks=True)
+    for policy, mode, code in (("keep-oldest", "trash", 2), ("keep-shortest-path", "permanent", 2)):
+        res = run_cli("duplicates", tmp_path / "t", "--folders", "--delete", policy, "--mode-delete", mode)
+        assert res.returncode == code
+        assert res.stderr.count("\n") == 1, res.stderr
+    res = run_cli("duplicates", tmp_path / "t", "--folders", "--delete", "keep-shortest-path", "--json")
+    assert res.returncode == 0, res.stderr
+    search, removal = [x for x in res.lines if x.get("event") == "result"]
+    assert rel_groups(search["output"], tmp_path / "t") == [
+        ["a", "copy-b", "copy-c"],
+        ["a/sub", "copy-b/sub", "copy-c/sub", "x/sub"],  # the copies inside copy-b and copy-c go with them
+    ]
+    outcomes = [(os.path.relpath(o["path"], tmp_path / "t"), o["outcome"]) for o in removal["output"]["outcomes"]]
+    assert outcomes == [("copy-b", "trashed"), ("copy-c", "trashed"), ("x/sub", "trashed")]
+    assert sorted(os.listdir(tmp_path / "t")) == ["a", "x"]
+    assert sorted(os.listdir(tmp_path / "t" / "a")) == [".hidden", "big.bin", "empty", "hollow", "sub"]
 
 
 def test_a_file_path_is_a_usage_error(run_cli, tmp_path):

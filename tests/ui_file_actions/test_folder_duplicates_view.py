@@ -11,7 +11,8 @@ import os
 from PySide6.QtCore import QPoint
 
 from sd_desktop.ops.files.duplicate_folders import FolderConfig
-from sd_desktop.ui.results.folder_duplicates_view import COL_FILES, COL_FOLDER, COL_SIZE, PathRole, extra_copies
+from sd_desktop.ops.files.duplicate_folders.select import extra_copies
+from sd_desktop.ui.results.folder_duplicates_view import COL_FILES, COL_FOLDER, COL_SIZE, PathRole
 from tests.support.make_corpus import main as make_corpus
 from tests.ui_file_actions.conftest import open_folder
 

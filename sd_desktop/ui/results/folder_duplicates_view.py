@@ -2,8 +2,7 @@
 of one copy, and the folders of the group below it. Like the file view it only asks: its signals go
 to the results controller, which reveals or opens a folder, or removes the extra copies through the
 guarded DeleteJob (each folder compared with its kept copy, read whole, right before it goes) and
-hands the outcomes back (``show_outcomes``). The copy kept of each group is the one with the
-shortest path (then the first by name), never one inside a folder that goes."""
+hands the outcomes back (``show_outcomes``). Which copy of each group is kept: ``duplicate_folders.select``."""
 
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from sd_desktop import paths
-from sd_desktop.ops.files.delete.config import GuardedFolder
+from sd_desktop.ops.files.duplicate_folders.select import extra_copies
 from sd_desktop.ui.formatting import human_size, plural
 
 COL_FOLDER, COL_SIZE, COL_FILES = 0, 1, 2
@@ -45,27 +44,6 @@ def subline_text(output: dict) -> str:
         f"{plural(output.get('folders_scanned', 0), 'folder')} and "
         f"{plural(output.get('files_scanned', 0), 'file')} searched; every candidate read in full"
     )
-
-
-def extra_copies(output: dict) -> list[GuardedFolder]:
-    """Every folder of every group but the one kept: the shortest path (then the first by name) that
-    is not inside a folder going already; a folder inside one going already is not listed again."""
-    out: list[GuardedFolder] = []
-    doomed: list[bytes] = []
-
-    def inside_doomed(raw: bytes) -> bool:
-        return any(paths.is_within(raw, d) for d in doomed)
-
-    # outer folders first: one inside a folder that goes is not compared after its parent lost it
-    groups = sorted(output.get("folder_groups", []), key=lambda g: min(os.fsencode(p).count(b"/") for p in g["paths"]))
-    for g in groups:
-        raws = sorted((os.fsencode(p) for p in g["paths"]), key=lambda r: (inside_doomed(r), len(r), r))
-        keep = raws[0]
-        for r in raws[1:]:
-            if not inside_doomed(r):
-                out.append(GuardedFolder(paths.to_path(r), [paths.to_path(keep)]))
-                doomed.append(r)
-    return out
 
 
 def outcome_text(outcomes: list[dict]) -> str:
