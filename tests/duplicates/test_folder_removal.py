@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
+
 from sd_desktop.jobs import JobStatus
-from sd_desktop.ops.files.delete.config import DeleteConfig, GuardedFolder
+from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedFolder
 from sd_desktop.ops.files.delete.guard import REFUSED_ALL
 from tests.duplicates._helpers import run_job
 from tests.duplicates.test_folders import make_project
@@ -23,8 +26,9 @@ def copies(tmp_path: Path, n: int) -> list[Path]:
     return [tmp_path / "t" / f"c{i}" for i in range(n)]
 
 
-def remove(library, folders: list[GuardedFolder]) -> list[tuple[str, str, str | None]]:
-    info = run_job(library, "delete", DeleteConfig(folders=folders))
+def remove(library, folders: list[GuardedFolder], permanent: bool = False) -> list[tuple[str, str, str | None]]:
+    mode = DeleteMode.PERMANENT if permanent else DeleteMode.TRASH
+    info = run_job(library, "delete", DeleteConfig(folders=folders, mode=mode, confirm=permanent))
     assert info.status in (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERRORS, JobStatus.FAILED), info
     return [(os.path.basename(o["path"]), o["outcome"], o["reason"]) for o in info.output["outcomes"]]
 
@@ -82,3 +86,31 @@ def test_a_kept_copy_gone_keeps_the_folder(library, tmp_path):
     (tmp_path / "t" / "c3").mkdir()
     done = remove(library, [GuardedFolder(tmp_path / "t" / "c3", [c2])])
     assert done == [("c3", "skipped", f"no verified copy is kept: the kept copy {c2} is gone")]
+
+
+@pytest.fixture
+def bind_mounted(tmp_path):
+    """``t/c0`` (a project) also seen as ``t/view`` through a bind mount (one folder, two paths)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to bind-mount")
+    (c0,) = copies(tmp_path, 1)
+    view = tmp_path / "t" / "view"
+    view.mkdir()
+    subprocess.run(["mount", "--bind", str(c0), str(view)], check=True)
+    try:
+        yield c0, view
+    finally:
+        subprocess.run(["umount", str(view)], check=True)
+
+
+def test_a_bind_mount_of_the_kept_copy_is_never_removed(library, bind_mounted, run_cli, tmp_path):
+    """FAULTS 1 for folders: one folder seen under two paths is neither a duplicate of itself nor
+    removed "keeping" itself."""
+    c0, view = bind_mounted
+    res = run_cli("duplicates", tmp_path / "t", "--folders", "--json", library=tmp_path / "another-library")
+    assert res.returncode == 0, res.stderr
+    assert res.result["output"]["folder_groups"] == []
+    why = f"no verified copy is kept: refused: the kept copy {c0} is the same folder (a bind mount), or holds it"
+    for permanent in (False, True):  # a permanent delete would empty the kept copy through the mount
+        assert remove(library, [GuardedFolder(view, [c0])], permanent) == [("view", "skipped", why)]
+    assert (c0 / "big.bin").stat().st_size == 2 * 1024 * 1024

@@ -2,7 +2,8 @@
 
 Whatever a search or a window decided, a folder is removed only if, right now, it still is a folder
 (not a symlink), and one of its kept copies still is a folder, is not being removed itself, is not
-inside it nor around it, and has exactly its content: every name, every file's bytes (read whole,
+inside it nor around it (by path, and by the identity of every folder in both: a bind mount shows one
+folder under two paths), and has exactly its content: every name, every file's bytes (read whole,
 no cache trusted), every sub-folder and link, compared through ``duplicate_folders.content``.
 Otherwise the folder is kept and the reason said.
 """
@@ -49,7 +50,7 @@ def recheck(
         return "no longer a folder; kept"
     reader = Confirmer(None, should_stop)
     try:
-        digest = reader.digest(path)
+        digest, inside = reader.digest(path)
     except Unreadable as exc:
         return f"cannot be read whole ({paths.display(exc.path)}: {exc}); kept"
     problems = []
@@ -58,11 +59,14 @@ def recheck(
             problems.append(f"the kept copy {paths.display(k)} is gone")
             continue
         try:
-            same = reader.digest(k) == digest
+            kept_digest, kept_inside = reader.digest(k)
         except Unreadable as exc:
             problems.append(f"the kept copy {paths.display(k)} cannot be read whole ({exc})")
             continue
-        if same:
+        if inside & kept_inside:  # a bind mount: one folder under two paths, or one inside the other
+            problems.append(f"refused: the kept copy {paths.display(k)} is the same folder (a bind mount), or holds it")
+        elif kept_digest == digest:
             return None
-        problems.append(f"the kept copy {paths.display(k)} differs from it now")
+        else:
+            problems.append(f"the kept copy {paths.display(k)} differs from it now")
     return "no verified copy is kept: " + "; ".join(problems)

@@ -50,11 +50,17 @@ class Walked:
     root: bytes
     entries: dict[bytes, list[tuple[bytes, int, object]]] = field(default_factory=dict)
     files: list[FileInfo] = field(default_factory=list)
+    folder_ids: set[tuple[int, int]] = field(default_factory=set)  # (device, inode) of every folder walked
 
 
 def walk_folder(root: bytes, should_stop: Callable[[], bool]) -> Walked:
     """Every entry below ``root``, without following symlinks; ``Unreadable`` at the first problem."""
     out = Walked(root)
+    try:
+        st = os.lstat(root)
+    except OSError as exc:
+        raise Unreadable(root, f"cannot read: {exc.strerror or exc}") from None
+    out.folder_ids.add((st.st_dev, st.st_ino))
     todo = [root]
     while todo:
         if should_stop():
@@ -69,6 +75,7 @@ def walk_folder(root: bytes, should_stop: Callable[[], bool]) -> Walked:
                     if stat.S_ISDIR(mode):
                         entries.append((entry.name, FOLDER, entry.path))
                         todo.append(entry.path)
+                        out.folder_ids.add((st.st_dev, st.st_ino))
                     elif stat.S_ISREG(mode):
                         info = FileInfo(
                             entry.path, st.st_size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink
@@ -137,8 +144,9 @@ class Confirmer:
                 by_digest.setdefault(digest, {}).setdefault(self.identities[path], path)
         return [sorted(g.values()) for g in by_digest.values() if len(g) > 1]
 
-    def digest(self, path: bytes) -> bytes:
-        """The content digest of one folder as it is now; ``Unreadable`` when some of it cannot be read."""
+    def digest(self, path: bytes) -> tuple[bytes, set[tuple[int, int]]]:
+        """The content digest of one folder as it is now, and the identities of every folder in it;
+        ``Unreadable`` when some of it cannot be read."""
         walked = walk_folder(path, self.should_stop)
         self._hash(walked.files)
         self._digest(walked)
@@ -146,7 +154,7 @@ class Confirmer:
         if digest is None:
             where, why = self.errors[-1] if self.errors else (path, "cannot be read whole")
             raise Unreadable(where, why.removeprefix("not compared as a duplicate folder: "))
-        return digest
+        return digest, walked.folder_ids
 
     def _digest(self, walked: Walked) -> None:
         """Content digests of the walked folders, deepest first (a folder with a file that could not
