@@ -503,7 +503,8 @@ def folder_truth(tree: str) -> list[list[str]]:
     ``tree``): folders holding at least one file whose entries are the same, recursively, by name and
     by what they are (a regular file: its bytes; a folder, empty or not: its entries; a symlink: its
     target text). FIFOs, sockets and devices are not content. A group is left out when every folder of
-    it is in a folder of one same group."""
+    it is in a folder of one same group. (Folders that are the same files through hard links count as
+    one copy for the search; this generator makes no hard links.)"""
     digest, files = {}, {}
     for dp, dn, fn in os.walk(tree, topdown=False):
         parts, count = [], 0
