@@ -22,8 +22,6 @@ from sd_desktop.commands.common import (
 )
 from sd_desktop.commands.delete import summarize as delete_summary
 from sd_desktop.jobs import JobManager
-from sd_desktop.ops.files.duplicate_folders.config import FolderConfig
-from sd_desktop.ops.files.duplicate_folders.select import extra_copies
 
 KEEP = "keep-shortest-path"  # the one policy for folders (see ``duplicate_folders.select``)
 # options of the file search that mean nothing for whole folders (every file counts, none is filtered)
@@ -54,6 +52,10 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def cmd_duplicate_folders(args: argparse.Namespace) -> int:
+    # imported here: the file search (the same command without --folders) never loads this job
+    from sd_desktop.ops.files.duplicate_folders.config import FolderConfig
+    from sd_desktop.ops.files.duplicate_folders.select import extra_copies
+
     _check(args)
     ops.load(["duplicate_folders"])
     config = FolderConfig(search_paths=[paths.to_path(paths.to_bytes(p)) for p in args.paths])

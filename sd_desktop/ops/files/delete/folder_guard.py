@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 
 from sd_desktop import paths
 from sd_desktop.ops.files.delete.guard import ALREADY_GONE, REFUSED_ALL
-from sd_desktop.ops.files.duplicate_folders.content import Confirmer, Unreadable
 
 
 def _is_folder(path: bytes) -> bool | None:
@@ -34,6 +33,9 @@ def recheck(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> str | None:
     """None when ``path`` may go (a kept copy has its content now); else why it is kept."""
+    # imported here: every delete loads this module, few remove duplicate folders
+    from sd_desktop.ops.files.duplicate_folders.content import Confirmer, Unreadable
+
     path = os.path.abspath(path)
     kept = []
     for k in keepers:
