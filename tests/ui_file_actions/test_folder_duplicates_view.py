@@ -41,7 +41,10 @@ def test_folders_mode_lists_the_folder_groups(window, qtbot, tmp_path, artifacts
     assert not dialog.folders_hint.isVisible() and dialog.mode.isEnabled()
     dialog.kind.setCurrentIndex(dialog.kind.findData("folders"))
     assert dialog.folders_hint.isVisible()
-    assert [w.isEnabled() for w in (dialog.mode, dialog.extensions, dialog.hidden, dialog.references)] == [False] * 4
+    assert [w.isVisible() for w in (dialog.mode, dialog.extensions, dialog.hidden, dialog.references)] == [False] * 4
+    dialog.kind.setCurrentIndex(dialog.kind.findData("files"))
+    assert dialog.mode.isVisible() and dialog.references.isVisible() and not dialog.folders_hint.isVisible()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("folders"))
     assert dialog.config() == FolderConfig(search_paths=[tree])
     dialog.grab().save(str(artifacts / "find-duplicate-folders-dialog.png"))
     with qtbot.waitSignal(window.job_submit.jobHandled, timeout=60000) as blocker:

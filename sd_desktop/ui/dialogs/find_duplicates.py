@@ -115,7 +115,7 @@ class FindDuplicatesDialog(QDialog):
         hint.setObjectName("hint")
         hint.setStyleSheet("color: palette(mid);")
 
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow("Search in:", self.search)
         form.addRow("Find:", self.kind)
         form.addRow("", self.folders_hint)
@@ -127,6 +127,7 @@ class FindDuplicatesDialog(QDialog):
         form.addRow("", self.empty)
         form.addRow("Reference folders:", self.references)
         form.addRow("", hint)
+        self._file_rows = range(3, form.rowCount())  # from "Compare by" on: the file search's own
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.find_button = self.buttons.addButton("Find Duplicates", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
@@ -149,12 +150,12 @@ class FindDuplicatesDialog(QDialog):
 
     def _kind_changed(self) -> None:
         files = not self.folders()
-        # the file search's filters mean nothing for whole folders: every file counts
-        for w in (self.mode, self.min_size, self.min_unit, self.max_size, self.max_unit, self.extensions):
-            w.setEnabled(files)
-        for w in (self.hidden, self.empty, self.references):
-            w.setEnabled(files)
-        self.folders_hint.setVisible(not files)
+        # the file search's filters mean nothing for whole folders (every file counts): not shown
+        for row in self._file_rows:
+            self.form.setRowVisible(row, files)
+        self.form.setRowVisible(2, not files)  # the folders' hint
+        self.layout().activate()
+        self.resize(max(self.width(), 560), self.sizeHint().height())
 
     @staticmethod
     def _size_box(value: int) -> tuple[QSpinBox, QComboBox]:
