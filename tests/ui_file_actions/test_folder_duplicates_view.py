@@ -89,6 +89,16 @@ def test_folders_mode_lists_the_folder_groups(window, qtbot, tmp_path, artifacts
     assert view.banner.text().startswith(f"{len(extra) - 1} folders moved to the Trash. 1 folder kept ({changed}: ")
     assert [f.path.exists() for f in extra] == [f.path == changed for f in extra]
     assert all(f.keepers[0].exists() for f in extra)
+    struck = sorted(
+        os.path.relpath(os.fsdecode(item.data(PathRole)), root)
+        for row in range(view.model.rowCount())
+        for child in range(view.model.item(row, 0).rowCount())
+        if (item := view.model.item(row, 0).child(child, COL_FOLDER)).font().strikeOut()
+    )
+    trashed = [os.path.relpath(f.path, root) for f in extra if f.path != changed]
+    members = [os.path.relpath(p, root) for g in view.output["folder_groups"] for p in g["paths"]]
+    assert struck == sorted(m for m in members if any(m == t or m.startswith(t + "/") for t in trashed))
+    assert "Copies/backup/atlas/src" in struck  # gone with its parent
     window.grab().save(str(artifacts / "duplicate-folders-removed.png"))
     # stored: the last result reopens (it survives a restart)
     before = len(window.result_tabs.views)

@@ -157,7 +157,18 @@ class FolderDuplicatesView(QWidget):
         self._update_buttons()
 
     def show_outcomes(self, outcomes: list[dict]) -> None:
-        """What the removal did (the groups stay listed: the search is not run again)."""
+        """What the removal did: the folders gone are struck out (the groups stay listed: the search
+        is not run again), the banner says what went and what stayed, and why."""
+        gone = {os.fsencode(o["path"]) for o in outcomes if o.get("outcome") in ("trashed", "deleted")}
+        for row in range(self.model.rowCount()):
+            group = self.model.item(row, COL_FOLDER)
+            for child in range(group.rowCount()):
+                item = group.child(child, COL_FOLDER)
+                if any(paths.is_within(item.data(PathRole), g) for g in gone):  # or went with its parent
+                    font = item.font()
+                    font.setStrikeOut(True)
+                    item.setFont(font)
+                    item.setToolTip(f"{paths.display(item.data(PathRole))} (moved to the Trash)")
         self.banner.setText(outcome_text(outcomes))
         self.banner.show()
         self.trash_button.setEnabled(False)
