@@ -144,7 +144,8 @@ class Library:
     def connect_reader(self, cache_kb: int | None = None) -> sqlite3.Connection:
         """A new read-only connection of its own (for UI item models). ``cache_kb`` caps its page
         cache (a long scan on a big library must not grow the default one)."""
-        uri = f"file:{self.db_path}?mode=ro"
+        # percent-encoded: a folder named "a#b?c" is a path, not a query or a fragment
+        uri = f"{self.db_path.absolute().as_uri()}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=10000")
         if cache_kb is not None:
