@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QTabBar, QTabWidget, QTreeView
 from sd_desktop import paths
 from sd_desktop.jobs import JobInfo, JobStatus
 from sd_desktop.library.browse import content_ids
-from sd_desktop.library.locations import list_locations
+from sd_desktop.library.locations import LocationInfo
 from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateDetectionJob
@@ -60,8 +60,12 @@ class ResultTabs(QObject):
         ops: FileOperations,
         icons: TypeIcons,
         window: QMainWindow,
+        locations: Callable[[], list[LocationInfo]] = list,
     ):
+        """``locations``: the library's locations as last loaded (the sidebar's, read on a worker):
+        a results view names each file's location without reading the library on the GUI thread."""
         super().__init__(window)
+        self.known_locations = locations
         self.services = services
         self.library = services.library
         self.jobs = jobs
@@ -175,13 +179,7 @@ class ResultTabs(QObject):
         return view
 
     def _locations(self) -> list[tuple[bytes, str]]:
-        conn = self.library.connect_reader()
-        try:
-            return [(os.fsencode(loc.path), loc.name) for loc in list_locations(conn=conn)]
-        except sqlite3.Error:
-            return []
-        finally:
-            conn.close()
+        return [(os.fsencode(loc.path), loc.name) for loc in self.known_locations()]
 
     async def _content_ids(self, model: DuplicatesModel, files: list[bytes]) -> None:
         def lookup() -> dict[bytes, int]:
