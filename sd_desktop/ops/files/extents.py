@@ -1,0 +1,97 @@
+"""Block sharing between files: ``FICLONE`` (make a file share all of another's blocks: btrfs, XFS
+with reflink, bcachefs, ...) and ``FIEMAP`` (where a file's bytes lie on the device), so a clone can
+be made, and a pair of files already sharing every block recognised, without reading them.
+
+Linux only; elsewhere ``clone`` raises ``OSError(EOPNOTSUPP)`` and ``physical_extents`` returns None.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import struct
+
+FICLONE = 0x40049409
+FS_IOC_FIEMAP = 0xC020660B
+_FIEMAP_FLAG_SYNC = 0x1  # flush delayed allocations first, so every extent has its real place
+_EXTENT_LAST = 0x1
+# extents whose physical address says nothing about sharing: not placed yet, packed with other
+# files' tails, stored inside the inode, or encoded (compressed/encrypted: their address is a guess)
+_EXTENT_UNSURE = 0x2 | 0x4 | 0x8 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800
+_HEAD = struct.Struct("=QQLLLL")  # struct fiemap: start, length, flags, mapped, count, reserved
+_EXTENT = struct.Struct("=QQQQQLLLL")  # struct fiemap_extent: logical, physical, length, 2 reserved, flags, 3 reserved
+_BATCH = 256
+# ioctl errors that mean "this file system cannot share blocks between these two files"
+NO_CLONE_ERRNOS = frozenset({errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EINVAL, errno.ENOTTY, errno.ENOSYS})
+
+
+def clone(src_fd: int, dst_fd: int) -> None:
+    """Make ``dst_fd`` share all of ``src_fd``'s blocks (its size too). ``OSError`` when refused:
+    an errno in ``NO_CLONE_ERRNOS`` means the file system (or the pair of devices) cannot."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP)) from None
+    fcntl.ioctl(dst_fd, FICLONE, src_fd)
+
+
+def physical_extents(fd: int) -> list[tuple[int, int, int]] | None:
+    """(logical offset, physical offset, length) of every extent of the open file, or None when
+    they cannot be told (no FIEMAP here, or an extent whose address proves nothing)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    found: list[tuple[int, int, int]] = []
+    start = 0
+    while True:
+        buf = bytearray(_HEAD.size + _EXTENT.size * _BATCH)
+        _HEAD.pack_into(buf, 0, start, 2**64 - 1 - start, _FIEMAP_FLAG_SYNC, 0, _BATCH, 0)
+        try:
+            fcntl.ioctl(fd, FS_IOC_FIEMAP, buf)
+        except OSError:
+            return None
+        mapped = _HEAD.unpack_from(buf, 0)[3]
+        if mapped == 0:
+            return found
+        last = False
+        for i in range(mapped):
+            logical, physical, length, _r1, _r2, flags, *_ = _EXTENT.unpack_from(buf, _HEAD.size + i * _EXTENT.size)
+            if flags & _EXTENT_UNSURE:
+                return None
+            found.append((logical, physical, length))
+            last = bool(flags & _EXTENT_LAST)
+            start = logical + length
+        if last:
+            return found
+
+
+def share_all_blocks(a: bytes, b: bytes) -> bool:
+    """Whether the regular files ``a`` and ``b`` (not one inode) hold their bytes in the very same
+    blocks: a reflink of one another, all of it. False when it cannot be told (better to clone again,
+    which is harmless, than to skip a copy that takes space of its own)."""
+    fds = []
+    try:
+        for path in (a, b):
+            fds.append(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)))
+        if os.fstat(fds[0]).st_size != os.fstat(fds[1]).st_size:
+            return False
+        ea, eb = physical_extents(fds[0]), physical_extents(fds[1])
+    except OSError:
+        return False
+    finally:
+        for fd in fds:
+            os.close(fd)
+    # an empty list (no data blocks at all) proves nothing either
+    return bool(ea) and _merged(ea) == _merged(eb or [])
+
+
+def _merged(extents: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Adjacent extents joined: two files sharing blocks may report them split differently."""
+    out: list[list[int]] = []
+    for logical, physical, length in extents:
+        if out and out[-1][0] + out[-1][2] == logical and out[-1][1] + out[-1][2] == physical:
+            out[-1][2] += length
+        else:
+            out.append([logical, physical, length])
+    return [tuple(e) for e in out]
