@@ -121,6 +121,9 @@ class Swapper:
         except OSError as exc:
             return Result("failed", f"cannot read it: {exc.strerror or exc}")
         before = _meta(pst)
+        # the copy's blocks come back with its last name (its other names are targets too), unless
+        # they were the kept file's already (a reflink being hard-linked)
+        frees = pst.st_nlink == 1 and (self.method is LinkMethod.REFLINK or not share_all_blocks(keeper, path))
         try:
             if self.method is LinkMethod.HARDLINK:
                 made = self._hardlink(keeper, kst, temp)
@@ -139,9 +142,7 @@ class Swapper:
             unlink_quietly(temp)
             return Result("failed", f"{exc.strerror or exc}; left as it is", before)
         fsync_dir(os.path.dirname(path) or b".")
-        # a hard link frees the copy's blocks unless the copy had other names; a clone frees them all
-        saved = t.size if self.method is LinkMethod.REFLINK or pst.st_nlink == 1 else 0
-        return Result("linked", None, before, saved)
+        return Result("linked", None, before, t.size if frees else 0)
 
     def _hardlink(self, keeper: bytes, kst: os.stat_result, temp: bytes) -> str | None:
         os.link(keeper, temp, follow_symlinks=False)
