@@ -95,3 +95,33 @@ def _merged(extents: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
         else:
             out.append([logical, physical, length])
     return [tuple(e) for e in out]
+
+
+def can_clone(src: bytes, folder: bytes) -> bool:
+    """Whether a file in ``folder`` can share ``src``'s blocks: learnt by trying (a clone of ``src``
+    under a hidden temporary name there, removed at once), not from the file system's name (XFS
+    made without reflink has the same name as XFS made with it)."""
+    import secrets
+
+    probe = os.path.join(folder, b".sd-desktop-probe-" + secrets.token_hex(4).encode() + b".part")
+    try:
+        src_fd = os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        dst_fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError:
+        os.close(src_fd)
+        return False
+    try:
+        clone(src_fd, dst_fd)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(dst_fd)
+        os.close(src_fd)
+        try:
+            os.unlink(probe)
+        except OSError:
+            pass
