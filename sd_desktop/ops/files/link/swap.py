@@ -54,17 +54,19 @@ def _open_nofollow(path: bytes) -> int:
 
 
 class Swapper:
-    """Swaps paths for one job; remembers which kept files it verified (by identity and mtime), so a
-    group of many copies reads its kept file once."""
+    """Swaps paths for one job; remembers which kept files it verified, by identity, size, mtime and
+    ctime (no program can set a ctime back: any write since the hash moves it), so a group of many
+    copies reads its kept file once where nothing touched it (a hard link moves the ctime too, so
+    each hard link is preceded by a fresh hash of the kept file)."""
 
     def __init__(self, method: LinkMethod, ignore_metadata: bool, should_stop: Callable[[], bool]):
         self.method = method
         self.ignore_metadata = ignore_metadata
         self.should_stop = should_stop
-        self._verified: dict[tuple[int, int, int, int], str] = {}
+        self._verified: dict[tuple[int, int, int, int, int], str] = {}
 
     def _keeper_hash(self, path: bytes, st: os.stat_result) -> str | None:
-        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         if key not in self._verified:
             try:
                 self._verified[key] = full_hash(path, self.should_stop)
