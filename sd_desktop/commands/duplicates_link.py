@@ -9,6 +9,7 @@ import sys
 
 from sd_desktop import paths
 from sd_desktop.commands.common import (
+    EXIT_FAILED,
     EXIT_OK,
     UsageError,
     drive_job,
@@ -22,6 +23,7 @@ from sd_desktop.jobs import JobInfo, JobManager, codec
 from sd_desktop.jobs.manager import config_key
 from sd_desktop.library import jobstore
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig
+from sd_desktop.ops.files.duplicate_detection.export import export
 from sd_desktop.ops.files.duplicate_detection.link_plan import plan_links
 from sd_desktop.ops.files.duplicate_detection.select import Policy, SelectionError
 
@@ -101,12 +103,18 @@ def run(args: argparse.Namespace, config: DuplicateConfig, summarize_search) -> 
             return print_result(args, info, summarize_links)
         if not info.status.succeeded:
             return print_result(args, info, summarize_search)
+        if args.export:
+            try:
+                export(info.output, args.export)
+            except (OSError, ValueError) as exc:
+                print(f"sd-desktop: cannot export to {args.export}: {exc}", file=sys.stderr)
+                return EXIT_FAILED
         try:
             plan = plan_links(info.output, args.keep, args.pattern)
         except SelectionError as exc:
             print_result(args, info, summarize_search)
             print(f"sd-desktop: {exc}", file=sys.stderr)
-            return 1
+            return EXIT_FAILED
         if not plan.targets:
             code = print_result(args, info, summarize_search)
             print("nothing to link: no group has a copy that is not the kept file already", file=sys.stderr)

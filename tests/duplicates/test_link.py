@@ -334,10 +334,11 @@ def _all_linked(root: Path, groups: int, copies: int) -> bool:
     )
 
 
-def test_kill_9_before_a_rename_leaves_every_path_and_the_rerun_cleans_up_and_continues(tmp_path, library_dir):
+@pytest.mark.parametrize("then", ["rerun", "cancel"])
+def test_kill_9_before_a_rename_leaves_every_path_and_the_rerun_cleans_up_and_continues(tmp_path, library_dir, then):
     """Killed (strace injects SIGKILL) as it is about to rename a linked temporary name over a copy:
-    that copy is still there and whole, the temporary name beside it is removed when the same
-    command runs again, and the rest is linked."""
+    that copy is still there and whole, and the temporary name beside it is removed when the same
+    command runs again (the rest is linked) or when the job is cancelled (nothing more is)."""
     if shutil.which("strace") is None:
         pytest.skip("needs strace (installed by scripts/setup.sh --test)")
     root = tmp_path / "tree"
@@ -360,6 +361,14 @@ def test_kill_9_before_a_rename_leaves_every_path_and_the_rerun_cleans_up_and_co
     assert len(temp_leftovers(root)) == 1  # the link that was about to replace a copy
     assert not _all_linked(root, 6, 2)
 
+    if then == "cancel":
+        cancel = subprocess.run(
+            _cli(library_dir, "jobs", "cancel", "2"), capture_output=True, text=True, env=cli_env(), cwd=REPO
+        )
+        assert cancel.returncode == 0, cancel.stderr
+        assert temp_leftovers(root) == []
+        assert _hashes(root) == before
+        return
     rerun = subprocess.run(
         _cli(library_dir, "duplicates", root, "--link", "hardlink", "--yes", "--json"),
         capture_output=True,
