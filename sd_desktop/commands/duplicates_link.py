@@ -74,7 +74,8 @@ def summarize_links(output: dict) -> str:
         else:
             lines.append(f"{o['outcome']:<8} {paths.display(o['path'])}: {o['reason']}")
     lines.append(
-        f"{output.get('linked', 0)} linked, {output.get('already', 0)} already linked, "
+        f"{output.get('linked', 0)} linked, {output.get('already', 0)} left as they were (already linked, or "
+        "nothing to gain), "
         f"{output.get('skipped', 0)} skipped, {output.get('failed', 0)} failed; "
         f"{human_size(output.get('bytes_saved', 0))} back"
     )

@@ -18,6 +18,7 @@ _EXTENT_LAST = 0x1
 # extents whose physical address says nothing about sharing: not placed yet, packed with other
 # files' tails, stored inside the inode, or encoded (compressed/encrypted: their address is a guess)
 _EXTENT_UNSURE = 0x2 | 0x4 | 0x8 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800
+_EXTENT_INLINE = 0x200
 _HEAD = struct.Struct("=QQLLLL")  # struct fiemap: start, length, flags, mapped, count, reserved
 _EXTENT = struct.Struct("=QQQQQLLLL")  # struct fiemap_extent: logical, physical, length, 2 reserved, flags, 3 reserved
 _BATCH = 256
@@ -35,14 +36,14 @@ def clone(src_fd: int, dst_fd: int) -> None:
     fcntl.ioctl(dst_fd, FICLONE, src_fd)
 
 
-def physical_extents(fd: int) -> list[tuple[int, int, int]] | None:
-    """(logical offset, physical offset, length) of every extent of the open file, or None when
-    they cannot be told (no FIEMAP here, or an extent whose address proves nothing)."""
+def _fiemap(fd: int) -> list[tuple[int, int, int, int]] | None:
+    """(logical offset, physical offset, length, flags) of every extent of the open file, or None
+    where FIEMAP is not answered."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         return None
-    found: list[tuple[int, int, int]] = []
+    found: list[tuple[int, int, int, int]] = []
     start = 0
     while True:
         buf = bytearray(_HEAD.size + _EXTENT.size * _BATCH)
@@ -57,13 +58,34 @@ def physical_extents(fd: int) -> list[tuple[int, int, int]] | None:
         last = False
         for i in range(mapped):
             logical, physical, length, _r1, _r2, flags, *_ = _EXTENT.unpack_from(buf, _HEAD.size + i * _EXTENT.size)
-            if flags & _EXTENT_UNSURE:
-                return None
-            found.append((logical, physical, length))
+            found.append((logical, physical, length, flags))
             last = bool(flags & _EXTENT_LAST)
             start = logical + length
         if last:
             return found
+
+
+def physical_extents(fd: int) -> list[tuple[int, int, int]] | None:
+    """(logical offset, physical offset, length) of every extent of the open file, or None when
+    they cannot be told (no FIEMAP here, or an extent whose address proves nothing)."""
+    found = _fiemap(fd)
+    if found is None or any(flags & _EXTENT_UNSURE for *_e, flags in found):
+        return None
+    return [(logical, physical, length) for logical, physical, length, _flags in found]
+
+
+def stored_inline(path: bytes) -> bool:
+    """Whether the file's bytes live inside its metadata (btrfs and ext4 keep small files so): no
+    block to share, so a clone of it gives nothing back."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        found = _fiemap(fd)
+    finally:
+        os.close(fd)
+    return bool(found) and any(flags & _EXTENT_INLINE for *_e, flags in found)
 
 
 def share_all_blocks(a: bytes, b: bytes) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sd_desktop import paths
 from sd_desktop.cas import full_hash, full_hash_of_fd
-from sd_desktop.ops.files.extents import NO_CLONE_ERRNOS, clone, share_all_blocks
+from sd_desktop.ops.files.extents import NO_CLONE_ERRNOS, clone, share_all_blocks, stored_inline
 from sd_desktop.ops.files.fsops import fsync_dir, unlink_quietly
 from sd_desktop.ops.files.link.config import LinkMethod, LinkTarget
 
@@ -114,6 +114,9 @@ class Swapper:
             return Result("skipped", "changed since the search (size or modification time); left as it is")
         if self.method is LinkMethod.REFLINK and share_all_blocks(keeper, path):
             return Result("already", "already shares all its blocks with the kept copy (a reflink)")
+        if self.method is LinkMethod.REFLINK and stored_inline(keeper):
+            # its bytes sit in the kept file's metadata: a clone copies them, it cannot share them
+            return Result("already", "too small to share blocks (stored inline with its metadata): nothing comes back")
         content = t.hash.lower()
         if self._keeper_hash(keeper, kst) != content:
             return Result("skipped", f"the kept copy {paths.display(keeper)} changed since the search")
