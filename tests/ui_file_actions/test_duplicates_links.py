@@ -103,3 +103,13 @@ def test_reflinks_are_offered_where_the_file_system_shares_blocks(window, qtbot,
         a, b = fs / "d" / "a" / f"f{i}.bin", fs / "d" / "b" / f"f{i}.bin"
         assert _ino(a) != _ino(b) and share_all_blocks(os.fsencode(a), os.fsencode(b))
     assert [n for n in os.listdir(fs / "d" / "b") if n.startswith(".sd-desktop-")] == []
+
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
+        window.actions["fa_undo"].trigger()
+
+    undo = blocker.args[0]
+    assert [o["outcome"] for o in undo.output["outcomes"]] == ["restored"] * 2
+    for i in range(2):
+        a, b = fs / "d" / "a" / f"f{i}.bin", fs / "d" / "b" / f"f{i}.bin"
+        assert not share_all_blocks(os.fsencode(a), os.fsencode(b)) and a.read_bytes() == b.read_bytes()
+        assert os.lstat(b).st_mtime_ns == 1_600_000_000 * 10**9 + i
