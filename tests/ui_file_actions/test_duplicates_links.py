@@ -113,3 +113,23 @@ def test_reflinks_are_offered_where_the_file_system_shares_blocks(window, qtbot,
         a, b = fs / "d" / "a" / f"f{i}.bin", fs / "d" / "b" / f"f{i}.bin"
         assert not share_all_blocks(os.fsencode(a), os.fsencode(b)) and a.read_bytes() == b.read_bytes()
         assert os.lstat(b).st_mtime_ns == 1_600_000_000 * 10**9 + i
+
+
+def test_a_copy_that_cannot_be_linked_is_said_in_its_group(window, qtbot, tmp_path):
+    root = tmp_path / "m"
+    _tree(root, groups=2, size=10_000)
+    (root / "b" / "f1.bin").chmod(0o600)  # a hard link would give it the kept copy's mode
+    view, dialog = _ask_links(window, qtbot, root)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=30000) as blocker:
+        dialog.link_button.click()
+
+    assert blocker.args[0].status.value == "completed_with_errors"
+    assert _ino(root / "b" / "f0.bin") == _ino(root / "a" / "f0.bin")
+    assert _ino(root / "b" / "f1.bin") != _ino(root / "a" / "f1.bin")
+    reason = (
+        "another mode (600) than the kept copy (644): a hard link would give it the kept copy's "
+        "(--ignore-metadata links it anyway)"
+    )
+    note = next(g.note for g in view.model.groups if g.note)
+    assert note == "not replaced by a link: " + reason
+    assert view.banner.text() == f"1 file replaced by a link, 1 skipped because of this: {reason}."

@@ -282,9 +282,11 @@ class DuplicatesModel(QAbstractItemModel):
         return out
 
     def apply_outcomes(self, outcomes: list[dict]) -> tuple[int, int]:
-        """Show a delete/move job's outcomes: done files drop out of their group, skipped ones report
-        why (the group changed since the scan). Returns (done, skipped or failed)."""
+        """Show a delete/move/link job's outcomes: done files drop out of their group (a link undone
+        comes back), skipped ones report why (the group changed since the scan, or could not be
+        linked). Returns (done, skipped or failed)."""
         by_path = {os.path.abspath(os.fsencode(o["path"])): o for o in outcomes}
+        linking = any("keeper" in o for o in outcomes)  # a LinkJob's outcomes name the kept copy
         done = problems = 0
         for group in self.groups:
             notes = []
@@ -304,7 +306,9 @@ class DuplicatesModel(QAbstractItemModel):
                     f.status = f"{outcome}: {o.get('reason') or 'no reason given'}"
                     problems += 1
                     notes.append(o.get("reason") or outcome)
-            if notes:
+            if notes and linking:
+                group.note = "not replaced by a link: " + notes[0]
+            elif notes:
                 group.note = "changed since the scan — not deleted: " + notes[0]
         self._all_changed()
         return done, problems
