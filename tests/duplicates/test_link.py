@@ -444,3 +444,42 @@ def test_kill_9_mid_way_through_many_copies_loses_nothing_and_the_rerun_continue
     assert _all_linked(root, groups, copies)
     assert _hashes(root) == before
     assert temp_leftovers(root) == []
+
+
+def test_sigterm_pauses_the_linking_and_the_same_command_continues_it(tmp_path, library_dir):
+    groups, copies = 150, 2
+    root = tmp_path / "tree"
+    before = _linked_tree(root, groups, copies, size=256 * 1024)
+    proc = subprocess.Popen(
+        _cli(library_dir, "duplicates", root, "--link", "hardlink", "--yes", "--json"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+    )
+    lines = []
+    for line in proc.stdout:
+        lines.append(json.loads(line))
+        if lines[-1].get("name") == "link_duplicates" and 0 < (lines[-1].get("done") or 0) < groups * copies:
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest, err = proc.communicate(timeout=60)
+    lines += [json.loads(x) for x in rest.splitlines() if x.strip()]
+
+    assert proc.returncode == 3, err  # paused, stored: the contract's "interrupted"
+    assert lines[-1]["name"] == "link_duplicates" and lines[-1]["status"] == "paused"
+    assert _hashes(root) == before and temp_leftovers(root) == []
+
+    rerun = subprocess.run(
+        _cli(library_dir, "duplicates", root, "--link", "hardlink", "--yes"),
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+        timeout=300,
+    )
+
+    assert rerun.returncode == 0, rerun.stderr
+    assert "continuing the interrupted linking of duplicates (job 2)" in rerun.stderr
+    assert _all_linked(root, groups, copies) and _hashes(root) == before
