@@ -24,10 +24,13 @@ from sd_desktop.library.locations import LocationInfo
 from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateDetectionJob
+from sd_desktop.ops.files.extents import can_clone
+from sd_desktop.ops.files.link.config import LinkConfig, LinkTarget
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationJob, ValidationMode
 from sd_desktop.ui import dnd
 from sd_desktop.ui.action_targets import ActionTargets
 from sd_desktop.ui.dialogs.confirm_delete import ConfirmDeleteDialog
+from sd_desktop.ui.dialogs.confirm_link import ConfirmLinkDialog
 from sd_desktop.ui.dialogs.find_duplicates import FindDuplicatesDialog
 from sd_desktop.ui.dialogs.validate import ValidateDialog
 from sd_desktop.ui.file_ops import FileOperations
@@ -42,7 +45,7 @@ from sd_desktop.ui.results.validation_model import ValidationModel
 from sd_desktop.ui.results.validation_view import ValidationView
 from sd_desktop.ui.services import AppServices
 from sd_desktop.ui.settings import open_settings
-from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_trash
+from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_links, command_for_trash
 
 THUMBNAIL_LOOKUP_LIMIT = 5000  # duplicate files whose thumbnails are looked up (a big result shows its top)
 RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
@@ -76,6 +79,7 @@ class ResultTabs(QObject):
         self.window = window
         self.views: list[QWidget] = []
         self.history_menu: QMenu | None = None
+        self.link_dialog: ConfirmLinkDialog | None = None  # the last "Replace with Links" question
 
         self.files_page: QWidget | None = None
         self.settings = open_settings()
@@ -170,6 +174,7 @@ class ResultTabs(QObject):
         view.trashRequested.connect(lambda items: self._delete_guarded(view, items, permanent=False))
         view.deleteRequested.connect(lambda items: self._delete_guarded(view, items, permanent=True))
         view.moveRequested.connect(lambda items: self._move_marked(view, items))
+        view.linkRequested.connect(lambda items: self._link_marked(view, items))
         view.exportRequested.connect(lambda: self._export(output, "Export Duplicates", "duplicates.csv"))
         view.revealRequested.connect(lambda p: self.ops.reveal([p]))
         view.openRequested.connect(lambda p: self.ops.open_default([p]))
@@ -218,6 +223,44 @@ class ResultTabs(QObject):
         dialog = ConfirmDeleteDialog([os.fsencode(t.path) for t in items], sum(t.size for t in items), self.window)
         dialog.accepted.connect(go)
         self.prompts.show(dialog)
+
+    def _link_marked(self, view: DuplicatesView, items: list[LinkTarget]) -> None:
+        """Ask (how much comes back; hard links, or reflinks where the file system can), then run the
+        LinkJob; its undo step restores independent copies."""
+        freed = sum(t.size for t in items)
+
+        def done(info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            if info.output is not None:
+                view.show_outcomes(info.output.get("outcomes") or [], "replaced by a link")
+                command = command_for_links(self.jobs, info.output, on_done=undone)
+                if command is not None:
+                    self.jobs.undo_stack.push(command)
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was linked: {info.error}")
+
+        def undone(info: JobInfo) -> None:
+            if info.output is not None:
+                verb = "given its own copy again" if info.output.get("method") == "copy" else "replaced by a link"
+                view.show_outcomes(info.output.get("outcomes") or [], verb)
+
+        async def ask() -> None:
+            first = items[0]
+            # learnt by trying on the first copy's folder, off the event loop
+            reflink_ok = await asyncio.to_thread(
+                can_clone, os.fsencode(first.keeper), os.path.dirname(os.fsencode(first.path))
+            )
+            dialog = ConfirmLinkDialog(len(items), freed, reflink_ok, self.window)
+            self.link_dialog = dialog
+
+            def go() -> None:
+                config = LinkConfig(targets=items, method=dialog.method, confirm=True)
+                self.jobs.submit(config, f"Replace {plural(len(items), 'duplicate')} with links", on_done=done)
+
+            dialog.accepted.connect(go)
+            self.prompts.show(dialog)
+
+        self.services.tasks.spawn(ask(), what="replace with links")
 
     def _move_marked(self, view: DuplicatesView, items: list[bytes], folder: str | None = None) -> None:
         folder = folder or self.prompts.folder("Move Marked Files to Folder")
