@@ -105,7 +105,8 @@ def test_find_similar_shows_groups_and_trashes_exactly_the_marked(
     p0 = model.groups[0][0]
     assert size_text.endswith(f" · {p0.width}×{p0.height}") and distance == "first picture" and status == "Kept"
     later = model.groups[0][3]
-    assert model.index(0, 3).data(DetailsRole)[1] == f"{later.distance} bits from the first" or later.distance == 1
+    bits = "1 bit" if later.distance == 1 else f"{later.distance} bits"
+    assert model.index(0, 3).data(DetailsRole)[1] == f"{bits} from the first"
 
     # thumbnails arrive from the thumbnail cache's workers (made on demand in the freedesktop cache)
     qtbot.waitUntil(
@@ -142,6 +143,14 @@ def test_find_similar_shows_groups_and_trashes_exactly_the_marked(
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=box)
     assert model.groups[1][1].marked is not before
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=box)
+    assert model.groups[1][1].marked is before
+
+    # Space toggles the current card
+    view.table.setFocus()
+    view.table.setCurrentIndex(model.index(1, 1))
+    qtbot.keyClick(view.table, Qt.Key.Key_Space)
+    assert model.groups[1][1].marked is not before
+    qtbot.keyClick(view.table, Qt.Key.Key_Space)
     assert model.groups[1][1].marked is before
 
     # a double click opens the picture with the default application
