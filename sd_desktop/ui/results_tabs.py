@@ -285,7 +285,8 @@ class ResultTabs(QObject):
         model = SimilarModel(output, self.services.thumbnails)
         view = SimilarView(model, job_id)
         model.setParent(view)
-        view.trashRequested.connect(lambda items: self._trash_pictures(view, items))
+        view.trashRequested.connect(lambda items: self._remove_pictures(view, items, permanent=False))
+        view.deleteRequested.connect(lambda items: self._remove_pictures(view, items, permanent=True))
         view.revealRequested.connect(lambda p: self.ops.reveal([p]))
         view.openRequested.connect(lambda p: self.ops.open_default([p]))
         self._add_tab(view, f"Similar Pictures{f' (job {job_id})' if job_id else ''}")
@@ -293,22 +294,33 @@ class ResultTabs(QObject):
         self.services.tasks.spawn(self._content_ids(model, files), what="similar thumbnails")
         return view
 
-    def _trash_pictures(self, view: SimilarView, items: list[PictureTarget]) -> None:
-        """Trash the marked pictures: the DeleteJob re-checks each one and a kept picture of its
-        group right before (``guard.check_picture``); the outcomes go back to the view."""
-        config = DeleteConfig(pictures=items, mode=DeleteMode.TRASH)
+    def _remove_pictures(self, view: SimilarView, items: list[PictureTarget], permanent: bool) -> None:
+        """Trash (or, once confirmed, delete) the marked pictures: the DeleteJob re-checks each one
+        and a kept picture of its group right before (``guard.check_picture``); the outcomes go back
+        to the view."""
+        mode = DeleteMode.PERMANENT if permanent else DeleteMode.TRASH
+        config = DeleteConfig(pictures=items, mode=mode, confirm=permanent)
+        verb = "deleted" if permanent else "moved to the Trash"
 
         def done(info: JobInfo) -> None:
             self.jobs.refresh_after()
             if info.output is not None:
-                view.show_outcomes(info.output.get("outcomes") or [], "moved to the Trash")
-                command = command_for_trash(self.jobs, info.output)
+                view.show_outcomes(info.output.get("outcomes") or [], verb)
+                command = None if permanent else command_for_trash(self.jobs, info.output)
                 if command is not None:
                     self.jobs.undo_stack.push(command)
             elif info.status is JobStatus.FAILED:
                 view.show_message(f"Nothing was removed: {info.error}")
 
-        self.jobs.submit(config, f"Remove {plural(len(items), 'similar picture')}", on_done=done)
+        def go() -> None:
+            self.jobs.submit(config, f"Remove {plural(len(items), 'similar picture')}", on_done=done)
+
+        if not permanent:
+            go()
+            return
+        dialog = ConfirmDeleteDialog([os.fsencode(t.path) for t in items], sum(t.size for t in items), self.window)
+        dialog.accepted.connect(go)
+        self.prompts.show(dialog)
 
     # -- validation ------------------------------------------------------------------------
     def open_validation(self, job_id: int | None, output: dict) -> ValidationView:

@@ -14,7 +14,7 @@ from PIL import Image, ImageFilter, ImageOps
 from PySide6.QtCore import QPoint, Qt
 
 from sd_desktop.ops.files.delete.freedesktop_trash import home_trash
-from sd_desktop.ops.media.similar.config import DEFAULT_THRESHOLD
+from sd_desktop.ops.media.similar.config import DEFAULT_THRESHOLD, SimilarConfig
 from sd_desktop.ui.results.similar_model import DetailsRole, PathRole, SimilarModel
 from sd_desktop.ui.results.similar_view import SimilarView
 from tests.support.make_corpus import make_similar_pictures
@@ -240,3 +240,29 @@ def test_keep_the_sharpest_keeps_the_unblurred_picture_and_a_changed_one_stays(w
     assert view.banner.text() == (
         "4 pictures moved to the Trash, 1 kept: changed since the search (size or modification time)."
     )
+
+
+def test_delete_permanently_asks_first_then_deletes_exactly_the_marked(window, qtbot, pictures):
+    root, truth = pictures
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=60000):
+        window.result_tabs.run_find_similar(SimilarConfig(paths=[root]))
+    view = window.result_tabs.views[-1]
+    view.largest_button.click()
+    marked = sorted(p.path for p in view.model.marked())
+    assert len(marked) == 16
+    view.delete_button.click()
+    dialog = window.prompts.last_dialog
+    assert dialog.objectName() == "confirm_delete_dialog" and dialog.isVisible()
+    dialog.reject()  # Cancel: nothing happens
+    assert all(os.path.exists(p) for p in marked)
+    view.delete_button.click()
+    dialog = window.prompts.last_dialog
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=60000) as blocker:
+        dialog.delete_button.click()
+    info = blocker.args[0]
+    assert info.config["mode"] == "permanent" and info.config["confirm"] is True and len(info.config["pictures"]) == 16
+    assert [os.path.exists(p) for p in marked] == [False] * 16
+    assert trashed_origins() == []  # deleted, not trashed
+    left = sorted(str(p) for p in root.rglob("*") if p.is_file())
+    assert len(left) == 2 + len(truth["negatives"])
+    assert view.banner.text() == "16 pictures deleted."

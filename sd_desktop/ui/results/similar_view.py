@@ -4,9 +4,9 @@
 Marking: "Keep the Largest" and "Keep the Sharpest" mark all but one picture of each group (the
 rules are ``ops.media.similar.keep``'s; sharpness is measured on worker threads, never here), a
 card's check box (or Space) toggles one mark, and the last kept picture of a group cannot be
-marked. "Move to Trash" asks the file-actions controller (``trashRequested``) to run the DeleteJob,
-which re-checks every marked picture and a kept one of its group right before acting; its
-outcomes come back through ``show_outcomes``. A double click opens the picture.
+marked. "Move to Trash" (or "Delete Permanently…", which the controller confirms first) asks the
+file-actions controller to run the DeleteJob, which re-checks every marked picture and a kept one
+of its group right before acting; its outcomes come back through ``show_outcomes``. A double click opens the picture.
 """
 
 from __future__ import annotations
@@ -149,6 +149,7 @@ class CardDelegate(QStyledItemDelegate):
 
 class SimilarView(QWidget):
     trashRequested = Signal(list)  # PictureTarget list (the controller runs the DeleteJob)
+    deleteRequested = Signal(list)  # PictureTarget list, permanent (the controller confirms)
     openRequested = Signal(bytes)
     revealRequested = Signal(bytes)
 
@@ -198,12 +199,16 @@ class SimilarView(QWidget):
             "Move to Trash", self.style().standardIcon(sp.SP_TrashIcon), "Move the marked pictures to the Trash"
         )
         self.trash_button.setObjectName("trash_marked")
-        self.trash_button.clicked.connect(self._request_trash)
+        self.trash_button.clicked.connect(lambda: self._request(self.trashRequested))
+        self.delete_button = self._tool("Delete Permanently…", None, "Delete the marked pictures (asks first)")
+        self.delete_button.setObjectName("delete_marked")
+        self.delete_button.clicked.connect(lambda: self._request(self.deleteRequested))
         bar = QHBoxLayout()
         for b in (self.largest_button, self.sharpest_button, self.clear_button):
             bar.addWidget(b)
         bar.addSpacing(16)
         bar.addWidget(self.trash_button)
+        bar.addWidget(self.delete_button)
         bar.addStretch(1)
 
         self.table = QTableView()
@@ -274,6 +279,7 @@ class SimilarView(QWidget):
         files, freed, groups = self.model.summary()
         self.summary.setText(summary_text(files, freed, groups))
         self.trash_button.setEnabled(files > 0)
+        self.delete_button.setEnabled(files > 0)
 
     # -- sharpness, off the GUI thread -----------------------------------------------------
     def keep_sharpest(self) -> None:
@@ -313,10 +319,10 @@ class SimilarView(QWidget):
         return self._measuring > 0
 
     # -- actions ---------------------------------------------------------------------------
-    def _request_trash(self) -> None:
+    def _request(self, signal) -> None:
         targets = self.model.removal_targets()
         if targets:
-            self.trashRequested.emit(targets)
+            signal.emit(targets)
 
     def show_message(self, text: str) -> None:
         self.banner.setText(text)
