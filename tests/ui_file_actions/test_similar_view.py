@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from sd_desktop.ops.files.delete.freedesktop_trash import home_trash
 from sd_desktop.ops.media.similar.config import DEFAULT_THRESHOLD, SimilarConfig
-from sd_desktop.ui.results.similar_model import DetailsRole, PathRole, SimilarModel
+from sd_desktop.ui.results.similar_model import DetailsRole, NoPreviewRole, PathRole, SimilarModel
 from sd_desktop.ui.results.similar_view import SimilarView
 from tests.support.make_corpus import make_similar_pictures
 from tests.ui_file_actions.conftest import open_folder
@@ -266,3 +266,41 @@ def test_delete_permanently_asks_first_then_deletes_exactly_the_marked(window, q
     left = sorted(str(p) for p in root.rglob("*") if p.is_file())
     assert len(left) == 2 + len(truth["negatives"])
     assert view.banner.text() == "16 pictures deleted."
+
+
+def test_indexed_pictures_without_sidecars_get_thumbnails_and_a_broken_one_says_no_preview(
+    window, engine, qtbot, pictures
+):
+    root, _truth = pictures
+    engine.run(engine.services.add_location(root))  # standard: content ids, no thumbnails yet
+    engine.run(engine.manager.wait_idle(), timeout=60000)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=60000):
+        window.result_tabs.run_find_similar(SimilarConfig(paths=[root]))
+    model = window.result_tabs.views[-1].model
+    qtbot.waitUntil(lambda: len(model._cids) == 18, timeout=10000)  # the library knows every picture
+    cells = [model.index(g, i) for g in range(2) for i in range(9)]
+    # no sidecar for these contents: the freedesktop cache makes them instead, without a job
+    qtbot.waitUntil(lambda: all(c.data(Qt.ItemDataRole.DecorationRole) is not None for c in cells), timeout=60000)
+    assert model._cids == {}
+    assert not any(c.data(NoPreviewRole) for c in cells)
+
+    broken = root / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG" * 20)
+    st = broken.stat()
+    fake = {
+        "groups": [
+            {
+                "paths": [str(root / "set00" / "original.jpg"), str(broken)],
+                "distances": [0, 1],
+                "sizes": [os.path.getsize(root / "set00" / "original.jpg"), st.st_size],
+                "widths": [480, 480],
+                "heights": [360, 360],
+                "mtimes_ns": [0, st.st_mtime_ns],
+            }
+        ]
+    }
+    view = window.result_tabs.open_similar(None, fake)
+    cell = view.model.index(0, 1)
+    cell.data(Qt.ItemDataRole.DecorationRole)
+    qtbot.waitUntil(lambda: cell.data(NoPreviewRole) is True, timeout=30000)
+    assert cell.data(Qt.ItemDataRole.DecorationRole) is None

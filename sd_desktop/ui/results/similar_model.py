@@ -4,7 +4,9 @@ the group's i-th picture; a shorter group leaves its last cells empty).
 The model holds the marks and renders them; the rules (which picture to keep, that a group keeps
 one, what a removal re-checks) are ``ops.media.similar.keep``'s. Thumbnails come from the window's
 ``ThumbnailCache`` (the library's sidecar of an indexed content, else the freedesktop cache, made
-on demand), loaded on its workers; ``ready`` repaints only the cells that got one.
+on demand), loaded on its workers; ``ready`` repaints only the cells that got one. An indexed
+picture whose content has no sidecar yet falls back to the freedesktop cache (made on demand, no
+job needed), so every card gets its picture.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sd_desktop.ui.formatting import human_size, plural
 PathRole = Qt.ItemDataRole.UserRole + 1  # raw bytes of the picture's path
 DetailsRole = Qt.ItemDataRole.UserRole + 2  # (size and resolution, distance, status) texts
 StateRole = Qt.ItemDataRole.UserRole + 3  # "marked" | "kept" | "gone"
+NoPreviewRole = Qt.ItemDataRole.UserRole + 4  # True: this picture will get no thumbnail
 DONE_OUTCOMES = ("trashed", "deleted")
 
 
@@ -41,6 +44,7 @@ class SimilarModel(QAbstractTableModel):
         self._cells_of: dict[object, list[tuple[int, int]]] = {}  # thumbnail key -> cells waiting for it
         if thumbnails is not None:
             thumbnails.ready.connect(self._thumbnails_ready)
+            thumbnails.missing.connect(self._thumbnails_missing)
 
     # -- structure -------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -89,6 +93,8 @@ class SimilarModel(QAbstractTableModel):
             return os.fsencode(p.path)
         if role == StateRole:
             return "gone" if p.gone else "marked" if p.marked else "kept"
+        if role == NoPreviewRole:
+            return self.thumbnails is not None and self.thumbnails.settled(self._key(p))
         if role == DetailsRole:
             return self._details(index.row(), index.column(), p)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -205,17 +211,30 @@ class SimilarModel(QAbstractTableModel):
         self._cells_of.clear()
         self._all_changed()
 
+    def _key(self, p: Picture) -> object:
+        cid = self._cids.get(p.path)
+        return cid if cid is not None else (os.fsencode(p.path), p.mtime_ns, p.size)
+
     def _thumbnail(self, g: int, i: int, p: Picture):
         if self.thumbnails is None:
             return None
-        cid = self._cids.get(p.path)
-        key = cid if cid is not None else (os.fsencode(p.path), p.mtime_ns, p.size)
+        key = self._key(p)
         icon = self.thumbnails.icon(key)
         if icon is None:
             cells = self._cells_of.setdefault(key, [])
             if (g, i) not in cells:
                 cells.append((g, i))
         return icon
+
+    def _thumbnails_missing(self, cids: list[int]) -> None:
+        """Contents with no sidecar: their pictures ask the freedesktop cache instead."""
+        gone = set(cids)
+        for path in [p for p, cid in self._cids.items() if cid in gone]:
+            del self._cids[path]
+        for cid in gone:
+            for g, i in self._cells_of.pop(cid, ()):
+                idx = self.index(g, i)
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
     def _thumbnails_ready(self, keys: list) -> None:
         for key in keys:

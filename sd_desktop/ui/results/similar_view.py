@@ -34,6 +34,7 @@ from sd_desktop.ops.media.similar.keep import sharpness
 from sd_desktop.ui.formatting import plural
 from sd_desktop.ui.results.similar_model import (
     DetailsRole,
+    NoPreviewRole,
     PathRole,
     SimilarModel,
     StateRole,
@@ -89,7 +90,9 @@ class CardDelegate(QStyledItemDelegate):
             icon.paint(painter, thumb, Qt.AlignmentFlag.AlignCenter, mode)
         else:
             painter.setPen(pal.color(QPalette.ColorRole.Mid))
-            painter.drawText(thumb, Qt.AlignmentFlag.AlignCenter, "Loading…")
+            painter.drawText(
+                thumb, Qt.AlignmentFlag.AlignCenter, "No preview" if index.data(NoPreviewRole) else "Loading…"
+            )
 
         flags = index.flags()
         if state != "gone":
