@@ -277,10 +277,15 @@ def test_indexed_pictures_without_sidecars_get_thumbnails_and_a_broken_one_says_
     with qtbot.waitSignal(window.job_submit.jobHandled, timeout=60000):
         window.result_tabs.run_find_similar(SimilarConfig(paths=[root]))
     model = window.result_tabs.views[-1].model
-    qtbot.waitUntil(lambda: len(model._cids) == 18, timeout=10000)  # the library knows every picture
     cells = [model.index(g, i) for g in range(2) for i in range(9)]
-    # no sidecar for these contents: the freedesktop cache makes them instead, without a job
-    qtbot.waitUntil(lambda: all(c.data(Qt.ItemDataRole.DecorationRole) is not None for c in cells), timeout=60000)
+    # the library knows every picture, but has no sidecar for them: the freedesktop cache makes
+    # their thumbnails instead, without a job
+
+    def all_shown() -> bool:  # asks for every card's picture, as painting them would
+        icons = [c.data(Qt.ItemDataRole.DecorationRole) for c in cells]
+        return len(model.without_sidecar) == 18 and all(i is not None for i in icons)
+
+    qtbot.waitUntil(all_shown, timeout=60000)
     assert model._cids == {}
     assert not any(c.data(NoPreviewRole) for c in cells)
 

@@ -41,6 +41,7 @@ class SimilarModel(QAbstractTableModel):
         self.sharpness: dict[str, float | None] = {}  # path -> score, once measured
         self._width = max((len(g) for g in self.groups), default=0)
         self._cids: dict[str, int] = {}
+        self.without_sidecar: set[str] = set()  # indexed pictures shown from the freedesktop cache instead
         self._cells_of: dict[object, list[tuple[int, int]]] = {}  # thumbnail key -> cells waiting for it
         if thumbnails is not None:
             thumbnails.ready.connect(self._thumbnails_ready)
@@ -231,6 +232,7 @@ class SimilarModel(QAbstractTableModel):
         gone = set(cids)
         for path in [p for p, cid in self._cids.items() if cid in gone]:
             del self._cids[path]
+            self.without_sidecar.add(path)
         for cid in gone:
             for g, i in self._cells_of.pop(cid, ()):
                 idx = self.index(g, i)
