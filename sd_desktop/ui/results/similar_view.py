@@ -163,6 +163,8 @@ class SimilarView(QWidget):
         self.job_id = job_id
         self._runner = BackgroundRunner("sharpness", workers=2, parent=self)
         self._measuring = 0  # batches in flight
+        self._total = self._measured = 0
+        self._error: BaseException | None = None
         out = model.output
 
         self.headline = QLabel()
@@ -296,6 +298,7 @@ class SimilarView(QWidget):
         self.sharpest_button.setEnabled(False)
         self._total = len(todo)
         self._measured = 0
+        self._error = None
         self.show_message(f"Measuring the sharpness of {plural(len(todo), 'picture')}…")
         batches = [todo[i : i + SHARPNESS_BATCH] for i in range(0, len(todo), SHARPNESS_BATCH)]
         self._measuring = len(batches)
@@ -304,6 +307,7 @@ class SimilarView(QWidget):
 
     def _measured_batch(self, scores: list | None, error: BaseException | None) -> None:
         self._measuring -= 1
+        self._error = self._error or error
         for path, score in scores or []:
             self.model.sharpness[path] = score
         self._measured += len(scores or [])
@@ -312,8 +316,8 @@ class SimilarView(QWidget):
             return
         self.sharpest_button.setEnabled(True)
         self.banner.hide()
-        if error is not None:
-            self.show_message(f"The sharpness could not be measured: {error}")
+        if self._error is not None:
+            self.show_message(f"The sharpness could not be measured: {self._error}")
             return
         self.model.keep_sharpest()
 
