@@ -1,6 +1,7 @@
-"""Find duplicates and Validate, and their results as tabs of the window's main area, beside the
-"Files" tab (the tab bar shows only while results are open): the duplicates view (guarded trash /
-delete / move of the marked copies, export, a preview of the selected picture) and the validation
+"""Find duplicates, Find similar pictures and Validate, and their results as tabs of the window's
+main area, beside the "Files" tab (the tab bar shows only while results are open): the duplicates
+view (guarded trash / delete / move of the marked copies, export, a preview of the selected
+picture), the similar-pictures view (re-checked trash of the marked pictures) and the validation
 view (re-validate, export); stored results reopen from the job history's menu or the Tools menu
 (they survive a restart). The size the user gives the duplicates view's preview is remembered.
 """
@@ -22,16 +23,19 @@ from sd_desktop.jobs import JobInfo, JobStatus
 from sd_desktop.library.browse import content_ids
 from sd_desktop.library.locations import LocationInfo
 from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
-from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget
+from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget, PictureTarget
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateDetectionJob
 from sd_desktop.ops.files.extents import can_clone
 from sd_desktop.ops.files.link.config import LinkConfig, LinkTarget
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationJob, ValidationMode
+from sd_desktop.ops.media.similar.config import SimilarConfig
+from sd_desktop.ops.media.similar.job import SimilarPicturesJob
 from sd_desktop.ui import dnd
 from sd_desktop.ui.action_targets import ActionTargets
 from sd_desktop.ui.dialogs.confirm_delete import ConfirmDeleteDialog
 from sd_desktop.ui.dialogs.confirm_link import ConfirmLinkDialog
 from sd_desktop.ui.dialogs.find_duplicates import FindDuplicatesDialog
+from sd_desktop.ui.dialogs.find_similar import FindSimilarDialog
 from sd_desktop.ui.dialogs.validate import ValidateDialog
 from sd_desktop.ui.file_ops import FileOperations
 from sd_desktop.ui.formatting import plural
@@ -41,6 +45,8 @@ from sd_desktop.ui.job_submit import JobSubmitter
 from sd_desktop.ui.prompts import Prompts
 from sd_desktop.ui.results.duplicates_model import DuplicatesModel
 from sd_desktop.ui.results.duplicates_view import DuplicatesView
+from sd_desktop.ui.results.similar_model import SimilarModel
+from sd_desktop.ui.results.similar_view import SimilarView
 from sd_desktop.ui.results.validation_model import ValidationModel
 from sd_desktop.ui.results.validation_view import ValidationView
 from sd_desktop.ui.services import AppServices
@@ -48,7 +54,7 @@ from sd_desktop.ui.settings import open_settings
 from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_links, command_for_trash
 
 THUMBNAIL_LOOKUP_LIMIT = 5000  # duplicate files whose thumbnails are looked up (a big result shows its top)
-RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
+RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME, SimilarPicturesJob.NAME)
 STORED_RESULTS_SEARCHED = 200  # latest jobs searched for the last results of a kind
 PREVIEW_SPLIT_KEY = "layout/duplicates_preview"
 
@@ -124,6 +130,20 @@ class ResultTabs(QObject):
 
         self.jobs.submit(config, "Find duplicates", on_done=done)
 
+    def find_similar(self) -> FindSimilarDialog:
+        items = self.targets.targets()
+        folders = [p for p in items if os.path.isdir(p)] or [os.path.dirname(p) for p in items[:1]]
+        dialog = FindSimilarDialog(folders, self.window)
+        dialog.accepted.connect(lambda: self.run_find_similar(dialog.config()))
+        return self.prompts.show(dialog)
+
+    def run_find_similar(self, config: SimilarConfig) -> None:
+        def done(info: JobInfo) -> None:
+            if info.output is not None and info.status is not JobStatus.FAILED:
+                self.open_similar(info.id, info.output)
+
+        self.jobs.submit(config, "Find similar pictures", on_done=done)
+
     def validate(self) -> ValidateDialog:
         dialog = ValidateDialog(self.targets.targets(), self.window)
         dialog.accepted.connect(lambda: self.run_validation(dialog.config()))
@@ -153,13 +173,15 @@ class ResultTabs(QObject):
         if isinstance(view, DuplicatesView):
             self.settings.setValue(PREVIEW_SPLIT_KEY, view.split.saveState())
             view.dispose()
+        elif isinstance(view, SimilarView):
+            view.dispose()
         view.deleteLater()
         self.results_action.setEnabled(bool(self.views))
 
     def close_all(self) -> None:
         """The window closes: stop the views' loaders (the preview's size was kept as it moved)."""
         for view in self.views:
-            if isinstance(view, DuplicatesView):
+            if isinstance(view, (DuplicatesView, SimilarView)):
                 view.dispose()
 
     # -- duplicates ------------------------------------------------------------------------
@@ -186,7 +208,7 @@ class ResultTabs(QObject):
     def _locations(self) -> list[tuple[bytes, str]]:
         return [(os.fsencode(loc.path), loc.name) for loc in self.known_locations()]
 
-    async def _content_ids(self, model: DuplicatesModel, files: list[bytes]) -> None:
+    async def _content_ids(self, model: DuplicatesModel | SimilarModel, files: list[bytes]) -> None:
         def lookup() -> dict[bytes, int]:
             conn = self.library.connect_reader()
             try:
@@ -299,6 +321,48 @@ class ResultTabs(QObject):
         for config in configs:
             self.jobs.submit(config, f"Move {plural(len(config.sources), 'duplicate')}", on_done=partial(done, config))
 
+    # -- similar pictures ------------------------------------------------------------------
+    def open_similar(self, job_id: int | None, output: dict) -> SimilarView:
+        model = SimilarModel(output, self.services.thumbnails)
+        view = SimilarView(model, job_id)
+        model.setParent(view)
+        view.trashRequested.connect(lambda items: self._remove_pictures(view, items, permanent=False))
+        view.deleteRequested.connect(lambda items: self._remove_pictures(view, items, permanent=True))
+        view.revealRequested.connect(lambda p: self.ops.reveal([p]))
+        view.openRequested.connect(lambda p: self.ops.open_default([p]))
+        self._add_tab(view, f"Similar Pictures{f' (job {job_id})' if job_id else ''}")
+        files = [os.fsencode(p.path) for g in model.groups for p in g][:THUMBNAIL_LOOKUP_LIMIT]
+        self.services.tasks.spawn(self._content_ids(model, files), what="similar thumbnails")
+        return view
+
+    def _remove_pictures(self, view: SimilarView, items: list[PictureTarget], permanent: bool) -> None:
+        """Trash (or, once confirmed, delete) the marked pictures: the DeleteJob re-checks each one
+        and a kept picture of its group right before (``guard.check_picture``); the outcomes go back
+        to the view."""
+        mode = DeleteMode.PERMANENT if permanent else DeleteMode.TRASH
+        config = DeleteConfig(pictures=items, mode=mode, confirm=permanent)
+        verb = "deleted" if permanent else "moved to the Trash"
+
+        def done(info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            if info.output is not None:
+                view.show_outcomes(info.output.get("outcomes") or [], verb)
+                command = None if permanent else command_for_trash(self.jobs, info.output)
+                if command is not None:
+                    self.jobs.undo_stack.push(command)
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was removed: {info.error}")
+
+        def go() -> None:
+            self.jobs.submit(config, f"Remove {plural(len(items), 'similar picture')}", on_done=done)
+
+        if not permanent:
+            go()
+            return
+        dialog = ConfirmDeleteDialog([os.fsencode(t.path) for t in items], sum(t.size for t in items), self.window)
+        dialog.accepted.connect(go)
+        self.prompts.show(dialog)
+
     # -- validation ------------------------------------------------------------------------
     def open_validation(self, job_id: int | None, output: dict) -> ValidationView:
         view = ValidationView(ValidationModel(output), job_id)
@@ -330,11 +394,12 @@ class ResultTabs(QObject):
 
     # -- stored results --------------------------------------------------------------------
     def _open_stored(self, info: JobInfo) -> None:
-        opener = self.open_duplicates if info.name == DuplicateDetectionJob.NAME else self.open_validation
-        opener(info.id, info.output)
+        openers = {DuplicateDetectionJob.NAME: self.open_duplicates, SimilarPicturesJob.NAME: self.open_similar}
+        openers.get(info.name, self.open_validation)(info.id, info.output)
 
     def open_results_of(self, job_id: int) -> None:
-        """Open the stored results of one finished duplicate or validation job (from the job history)."""
+        """Open the stored results of one finished duplicate, similar-pictures or validation job (from
+        the job history)."""
 
         async def go() -> None:
             info = await self.services.manager.info(job_id)
@@ -346,7 +411,7 @@ class ResultTabs(QObject):
         self.services.tasks.spawn(go(), what="open results")
 
     def show_history_menu(self, history: QTreeView, model: JobHistoryModel, pos: QPoint) -> None:
-        """The job history's context menu: "Show Results" of a finished duplicate or validation job."""
+        """The job history's context menu: "Show Results" of a finished results job (RESULT_JOBS)."""
         index = history.indexAt(pos)
         if not index.isValid():
             return
