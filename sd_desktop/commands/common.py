@@ -134,7 +134,14 @@ def library_call(lib: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) ->
     """``fn(lib, *args, **kwargs)``: a write outside jobs (adding a location...), made here, or by
     the engine that serves the library (one of its allowed calls, ``engine.server.LIBRARY_CALLS``)."""
     if is_remote(lib):
-        return lib.call(fn, *args, **kwargs)
+        from sd_desktop.engine.client import EngineLost, RemoteError
+
+        try:
+            return lib.call(fn, *args, **kwargs)
+        except EngineLost as exc:
+            raise CommandFailed(f"{exc}; run the command again") from None
+        except RemoteError as exc:
+            raise CommandFailed(str(exc)) from None
     return fn(lib, *args, **kwargs)
 
 
@@ -271,12 +278,12 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
 
     remote = is_remote(lib)
     if remote:  # an engine serves the library: the job runs there, this process follows it
-        from sd_desktop.engine.client import EngineLost
+        from sd_desktop.engine.client import EngineLost, RemoteError
         from sd_desktop.engine.remote_manager import RemoteManager
 
         manager: Any = RemoteManager(lib)  # type: ignore[arg-type]
     else:
-        EngineLost = _NeverRaised  # noqa: N806
+        EngineLost = RemoteError = _NeverRaised  # noqa: N806
         manager = JobManager(lib, run_queued=False, concurrency=2)
     manager.events.add_listener(_ProgressPrinter(getattr(args, "json", False)))
     loop = asyncio.get_running_loop()
@@ -318,6 +325,8 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
         return await manager.wait_tree(job_id)
     except LibraryError as exc:
         raise CommandFailed(_with_resume_hint(exc, job_id)) from exc
+    except RemoteError as exc:
+        raise CommandFailed(str(exc)) from None
     except EngineLost as exc:
         if job_id is None:
             raise CommandFailed(f"{exc} before the job was queued; run the command again") from None

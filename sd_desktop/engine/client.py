@@ -64,15 +64,12 @@ def raise_remote(error: dict) -> None:
         from sd_desktop.jobs.codec import CodecError
 
         raise CodecError(message)
-    if kind == "JobStateError":
-        from sd_desktop.jobs import JobStateError
-
-        raise JobStateError(message)
     if kind == "KeyError":
         raise KeyError(message)
     if kind in ("ValueError", "ProtocolError"):
         raise ValueError(message)
-    raise RemoteError(f"the engine failed: {message}")
+    # a job the engine does not know (a plug-in loaded here only), or its own failure
+    raise RemoteError(f"the engine serving the library refused: {message}")
 
 
 def connect(path: Path, command: str) -> tuple[socket.socket, int]:

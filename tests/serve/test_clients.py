@@ -76,10 +76,18 @@ def test_commands_through_the_engine_print_what_they_print_alone(tmp_path, run_c
     a = run_cli("location", "add", other_a, "--json", library=served)
     b = run_cli("location", "add", other_b, "--json", library=alone)
     assert (a.returncode, a.result["output"]["id"]) == (b.returncode, b.result["output"]["id"]) == (0, 2)
+    a, _ = both("location", "mode", "2", "deep", "--json")
+    assert a.result["output"]["index_mode"] == "deep"
+    a, _ = both("location", "remove", "2", "--json")
+    assert a.result["output"] == {"removed": 2}
+    a, _ = both("jobs", "show", "1", "--json")
+    assert (a.result["name"], a.result["status"]) == ("indexer", "completed")
     a, b = both("jobs", "list", "--json")
     jobs = a.result["output"]["jobs"]
     assert [(j["name"], j["status"]) for j in jobs] == [(j["name"], j["status"]) for j in b.result["output"]["jobs"]]
     assert [j["name"] for j in jobs] == ["file_copy", "duplicate_detection", "indexer"]
+    a, _ = both("jobs", "clear", "--json")
+    assert a.result["output"] == {"removed": 3}
     # the engine ran them: it served every command and is still up
     assert engine.proc.poll() is None
     code, err = engine.stop()
@@ -214,3 +222,13 @@ def test_closed_stdout_pauses_the_job_as_alone(tmp_path, run_cli, start_engine):
     assert proc.returncode == 3
     assert "standard output was closed; stopping the job" in err
     wait_for(lambda: _job(run_cli, library)["status"] == "paused", what="the pause")
+
+
+def test_a_job_the_engine_does_not_know_is_one_line(tmp_path, run_cli, start_engine):
+    library = tmp_path / "lib"
+    engine = start_engine(library, {"SD_DESKTOP_EXTRA_JOBS": ""})  # the tests' jobs: this command's only
+    res = run_cli("jobs", "run", "test_count", "--config", '{"n": 1}', library=library, env=EXTRA)
+    assert res.returncode == 1
+    assert res.stderr.startswith("sd-desktop: the engine serving the library refused: ") and "test_count" in res.stderr
+    assert res.stderr.count("\n") == 1
+    assert engine.proc.poll() is None
