@@ -232,3 +232,17 @@ def test_a_job_the_engine_does_not_know_is_one_line(tmp_path, run_cli, start_eng
     assert res.stderr.startswith("sd-desktop: the engine serving the library refused: ") and "test_count" in res.stderr
     assert res.stderr.count("\n") == 1
     assert engine.proc.poll() is None
+
+
+def test_duplicates_delete_runs_its_follow_up_in_the_engine(tmp_path, run_cli, start_engine):
+    library = tmp_path / "lib"
+    root = _tree(tmp_path / "tree")
+    start_engine(library)
+    res = run_cli("duplicates", root, "--delete", "keep-oldest", "--json", library=library)
+    assert res.returncode == 0, res.stderr
+    search, removal = [obj for obj in res.lines if obj["event"] == "result"]
+    assert (search["name"], removal["name"], removal["status"]) == ("duplicate_detection", "delete", "completed")
+    left = [p for p in [*root.glob("copy*.txt"), root / "a" / "same.txt"] if p.exists()]
+    assert len(left) == 1
+    jobs = run_cli("jobs", "list", "--json", library=library).result["output"]["jobs"]
+    assert [(j["name"], j["parent_id"]) for j in jobs] == [("delete", 1), ("duplicate_detection", None)]
