@@ -100,6 +100,8 @@ def _in_use(exc: LibraryLocked) -> str:
     who = f"PID {holder.pid}" if holder.pid else "another process"
     if holder.serves:
         return f"library in use by {who} ({holder.what})"
+    if os.name != "posix":  # no engine serves there yet
+        return f"library in use by {who} ({holder.what}); wait for it"
     return (
         f"library in use by {who} ({holder.what}, which serves no other commands); "
         "wait for it or run `sd-desktop serve`"

@@ -72,10 +72,11 @@ class LibraryLock:
 
     def _write(self, *, serves: bool) -> None:
         assert self._fd is not None
-        text = f"{os.getpid()}\n{self.what.replace(chr(10), ' ')}\n{SERVES if serves else ALONE}\n"
-        os.ftruncate(self._fd, 0)
+        data = f"{os.getpid()}\n{self.what.replace(chr(10), ' ')}\n{SERVES if serves else ALONE}\n".encode()
+        # written over the old text, then cut to its length: a reader never finds the file empty
         os.lseek(self._fd, 0, os.SEEK_SET)
-        os.write(self._fd, text.encode())
+        os.write(self._fd, data)
+        os.ftruncate(self._fd, len(data))
         os.fsync(self._fd)
 
     def release(self) -> None:
