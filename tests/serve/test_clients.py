@@ -8,6 +8,8 @@ import json
 import shutil
 import signal
 
+import pytest
+
 from tests.conftest import CliResult
 from tests.serve.conftest import EXTRA, client, wait_for
 
@@ -127,12 +129,14 @@ def test_sigint_pauses_the_clients_job_in_the_engine(tmp_path, run_cli, start_en
     assert (res.returncode, res.result["status"], res.result["output"]["count"]) == (0, "completed", 400)
 
 
-def test_a_killed_client_leaves_its_job_running_to_its_end(tmp_path, run_cli, start_engine):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP], ids=["killed", "terminal-closed"])
+def test_a_killed_client_leaves_its_job_running_to_its_end(tmp_path, run_cli, start_engine, sig):
     library = tmp_path / "lib"
     start_engine(library)
     proc, markers = _count(library, tmp_path, 60, 0.02)
-    proc.kill()
+    proc.send_signal(sig)
     proc.communicate()
+    assert proc.returncode == -sig
     wait_for(lambda: _job(run_cli, library)["status"] == "completed", what="the job's completion")
     assert len(list(markers.iterdir())) == 60
 
