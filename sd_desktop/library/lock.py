@@ -6,8 +6,8 @@ The file reads ``PID\\nHOLDER\\nserves|alone\\n``; a file of an older build hold
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 if os.name == "nt":  # pragma: no cover - exercised only on Windows
     import msvcrt
@@ -17,9 +17,9 @@ else:
 SERVES, ALONE = "serves", "alone"
 
 
-@dataclass(frozen=True)
-class Holder:
-    """What the lock file says of the process that holds it."""
+class Holder(NamedTuple):
+    """What the lock file says of the process that holds it (a NamedTuple: every command reads the
+    lock, and ``dataclasses`` would cost the read-only ones its import)."""
 
     pid: int | None
     what: str = ""  # e.g. "sd-desktop index"; empty when an older build holds it
