@@ -30,6 +30,7 @@ from sd_desktop.library import Library
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 10.0
+MAX_BACKLOG = 1000  # messages waiting for a client; beyond, its progress events are dropped
 # library functions a client may have the engine run: ``fn(library, *args, **kwargs)``. Those
 # marked True change the locations (the watcher is told).
 LIBRARY_CALLS: dict[str, bool] = {
@@ -225,8 +226,11 @@ class _Session:
             await self.writer.drain()
 
     def _on_event(self, event: JobEvent) -> None:
-        if str(event.kind) not in _NOT_JOBS:
-            self.out.put_nowait({"event": protocol.event_of(event)})
+        if str(event.kind) in _NOT_JOBS:
+            return
+        if event.kind == EventKind.PROGRESS and self.out.qsize() > MAX_BACKLOG:
+            return  # a client that stopped reading (a suspended terminal): progress is the one loss
+        self.out.put_nowait({"event": protocol.event_of(event)})
 
     # -- the calls -------------------------------------------------------------------------
     async def subscribe(self) -> None:
