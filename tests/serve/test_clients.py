@@ -250,3 +250,29 @@ def test_duplicates_delete_runs_its_follow_up_in_the_engine(tmp_path, run_cli, s
     assert len(left) == 1
     jobs = run_cli("jobs", "list", "--json", library=library).result["output"]["jobs"]
     assert [(j["name"], j["parent_id"]) for j in jobs] == [("delete", 1), ("duplicate_detection", None)]
+
+
+def test_sigint_pauses_a_job_still_waiting_its_turn_and_no_other(tmp_path, run_cli, start_engine):
+    """The engine runs two jobs at a time: a third command's job waits queued. Its Ctrl+C pauses that
+    job (not the two others, which are not its own)."""
+    library = tmp_path / "lib"
+    start_engine(library)
+    (tmp_path / "one").mkdir(), (tmp_path / "two").mkdir()
+    first, _ = _count(library, tmp_path / "one", 400, 0.02)
+    second, _ = _count(library, tmp_path / "two", 400, 0.02)
+    third = client(library, "jobs", "run", "test_count", "--config", json.dumps({"n": 5, "tag": "third"}))
+    try:
+        wait_for(lambda: [j["status"] for j in _jobs(run_cli, library)] == ["queued", "running", "running"])
+        third.send_signal(signal.SIGINT)
+        out, err = third.communicate(timeout=30)
+        assert (third.returncode, err.strip()) == (3, "job 3 paused; continue it with: sd-desktop jobs resume 3")
+        assert [j["status"] for j in _jobs(run_cli, library)] == ["paused", "running", "running"]
+    finally:
+        for proc in (first, second):
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=30)
+    assert (first.returncode, second.returncode) == (3, 3)
+
+
+def _jobs(run_cli, library):
+    return run_cli("jobs", "list", "--json", library=library).result["output"]["jobs"]
