@@ -117,7 +117,7 @@ def _job(run_cli, library, job_id=1):
 def test_sigint_pauses_the_clients_job_in_the_engine(tmp_path, run_cli, start_engine):
     library = tmp_path / "lib"
     engine = start_engine(library)
-    proc, _ = _count(library, tmp_path)
+    proc, _ = _count(library, tmp_path, 120, 0.02)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 3
@@ -126,7 +126,7 @@ def test_sigint_pauses_the_clients_job_in_the_engine(tmp_path, run_cli, start_en
     assert engine.proc.poll() is None
     # the same command continues it, through the engine, to its end
     res = run_cli("jobs", "resume", "1", "--json", library=library, env=EXTRA)
-    assert (res.returncode, res.result["status"], res.result["output"]["count"]) == (0, "completed", 400)
+    assert (res.returncode, res.result["status"], res.result["output"]["count"]) == (0, "completed", 120)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP], ids=["killed", "terminal-closed"])
@@ -144,7 +144,7 @@ def test_a_killed_client_leaves_its_job_running_to_its_end(tmp_path, run_cli, st
 def test_a_killed_engine_ends_its_client_with_the_job_to_resume(tmp_path, run_cli, start_engine):
     library = tmp_path / "lib"
     engine = start_engine(library)
-    proc, _ = _count(library, tmp_path, 200, 0.02)
+    proc, _ = _count(library, tmp_path, 100, 0.02)
     engine.proc.kill()
     engine.proc.communicate()
     out, err = proc.communicate(timeout=30)
@@ -155,7 +155,7 @@ def test_a_killed_engine_ends_its_client_with_the_job_to_resume(tmp_path, run_cl
     )
     # the lock went with the engine: the next command runs on its own
     res = run_cli("jobs", "resume", "1", "--json", library=library, env=EXTRA)
-    assert (res.returncode, res.result["status"], res.result["output"]["count"]) == (0, "completed", 200)
+    assert (res.returncode, res.result["status"], res.result["output"]["count"]) == (0, "completed", 100)
 
 
 def test_sigterm_to_serve_pauses_the_jobs_and_exits_0(tmp_path, run_cli, start_engine):
