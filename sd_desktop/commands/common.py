@@ -275,17 +275,16 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
     import asyncio
     import signal
 
+    from sd_desktop.engine.client import EngineLost, RemoteError
     from sd_desktop.jobs import JobManager
     from sd_desktop.jobs.manager import SHUTDOWN_GRACE_SECONDS
 
     remote = is_remote(lib)
     if remote:  # an engine serves the library: the job runs there, this process follows it
-        from sd_desktop.engine.client import EngineLost, RemoteError
         from sd_desktop.engine.remote_manager import RemoteManager
 
         manager: Any = RemoteManager(lib)  # type: ignore[arg-type]
     else:
-        EngineLost = RemoteError = _NeverRaised  # noqa: N806
         manager = JobManager(lib, run_queued=False, concurrency=2)
     manager.events.add_listener(_ProgressPrinter(getattr(args, "json", False)))
     loop = asyncio.get_running_loop()
@@ -365,10 +364,6 @@ async def _load_jobs_found_running(lib: Library) -> None:
 
     if {name for _, name in await lib.read(jobstore.found_running)} - set(registered()):
         ops.load_all()
-
-
-class _NeverRaised(Exception):
-    """Stands for the engine's ``EngineLost`` where no engine is involved."""
 
 
 def _with_resume_hint(exc: LibraryError, job_id: int | None) -> str:
