@@ -271,6 +271,9 @@ def run_gui(args: Any) -> int:
     try:
         library = Library.open(library_dir, holder="the sd-desktop window")
     except LibraryLocked as exc:
+        holder = exc.holder
+        if holder.what:  # one engine per library: say which process holds it (`sd-desktop serve`...)
+            return _fail(app, f"library in use by PID {holder.pid} ({holder.what}, {exc.path})", interactive)
         return _fail(app, f"{exc}", interactive)
     except (LibraryError, SchemaTooNew, OSError) as exc:
         return _fail(app, f"cannot open the library {library_dir}: {exc}", interactive)

@@ -276,3 +276,12 @@ def test_sigint_pauses_a_job_still_waiting_its_turn_and_no_other(tmp_path, run_c
 
 def _jobs(run_cli, library):
     return run_cli("jobs", "list", "--json", library=library).result["output"]["jobs"]
+
+
+def test_the_window_says_which_engine_holds_the_library(tmp_path, run_cli, start_engine):
+    library = tmp_path / "lib"
+    engine = start_engine(library)
+    res = run_cli("--quit-when-idle", library=library, timeout=60)  # the window, on the served library
+    assert res.returncode == 1
+    line = res.stderr.strip().splitlines()[-1]
+    assert line == f"sd-desktop: library in use by PID {engine.proc.pid} (sd-desktop serve, {library})"
