@@ -54,7 +54,7 @@ def open_library(args: argparse.Namespace) -> Library:
     """The library, this process its only owner; or, when an engine serves it (``sd-desktop serve``,
     the window), a ``RemoteLibrary`` whose reads are this process's own and whose job queue and few
     other writes go to that engine (``drive_job`` and ``library_call`` take either). A one-shot
-    command that holds the library serves nobody: one line, exit 1."""
+    command that holds the library serves nobody: one line, exit 1 (FAULTS 16)."""
     from sd_desktop.library import Library
 
     command = command_line(args)

@@ -1,6 +1,7 @@
-"""Commands on a library that ``sd-desktop serve`` serves: the job runs in the engine, the command
-prints the same events and result, with the same exit code, as when it runs alone; signals, a
-killed client and a killed engine behave as the README says."""
+"""FAULTS 16, two processes on one library: commands on a library that ``sd-desktop serve`` serves
+run their job in the engine and print the same events and result, with the same exit code, as when
+they run alone; signals, a killed client and a killed engine behave as the README says; a one-shot
+command that holds the library is a clear refusal."""
 
 from __future__ import annotations
 
