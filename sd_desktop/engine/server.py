@@ -77,7 +77,11 @@ class EngineServer:
         except BaseException:
             sock.close()
             raise
-        self.library.set_serving(True)
+        try:
+            self.library.set_serving(True)
+        except OSError:  # the lock file cannot say so (a full disk): serve nobody rather than half
+            await self.close()
+            raise
         log.info("serving %s on %s", self.library.folder, self.path)
         return self.path
 
@@ -85,7 +89,8 @@ class EngineServer:
         """Stop answering: the lock file says so first, then connections end and the socket goes."""
         if self._server is None:
             return
-        self.library.set_serving(False)
+        with contextlib.suppress(OSError):
+            self.library.set_serving(False)
         self._server.close()
         for task in list(self._sessions):
             task.cancel()
