@@ -279,10 +279,15 @@ def _jobs(run_cli, library):
     return run_cli("jobs", "list", "--json", library=library).result["output"]["jobs"]
 
 
-def test_the_window_says_which_engine_holds_the_library(tmp_path, run_cli, start_engine):
+def test_neither_the_window_nor_a_second_engine_opens_a_served_library(tmp_path, run_cli, start_engine):
     library = tmp_path / "lib"
     engine = start_engine(library)
     res = run_cli("--quit-when-idle", library=library, timeout=60)  # the window, on the served library
     assert res.returncode == 1
     line = res.stderr.strip().splitlines()[-1]
     assert line == f"sd-desktop: library in use by PID {engine.proc.pid} (sd-desktop serve, {library})"
+    res = run_cli("serve", library=library, timeout=60)  # nor a second engine
+    assert (res.returncode, res.stderr) == (
+        1,
+        f"sd-desktop: an engine already serves this library (PID {engine.proc.pid}, sd-desktop serve)\n",
+    )
