@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sd_desktop.engine import address, protocol
+from sd_desktop.library.faults import LibraryError
 from sd_desktop.library.lock import Holder
 from sd_desktop.library.reader import Reader
 
@@ -40,8 +41,9 @@ class EngineLost(ConnectionError):
         super().__init__(f"the engine serving the library{who} stopped")
 
 
-class RemoteError(RuntimeError):
-    """An error of the engine's with no counterpart here."""
+class RemoteError(LibraryError):
+    """An error of the engine's with no counterpart here, or a write a command tried to make itself
+    on a served library. A ``LibraryError``: whatever command meets it ends with its one line."""
 
 
 def raise_remote(error: dict) -> None:

@@ -188,3 +188,20 @@ def test_protocol_round_trip_keeps_raw_paths():
     assert protocol.decode(protocol.encode(message)) == message
     with pytest.raises(protocol.ProtocolError):
         protocol.decode(b"[" * 100000)
+
+
+def test_a_command_never_writes_a_served_library_itself(library):
+    """Writes outside jobs go to the engine as named calls; a write tried directly is a library error
+    (the command's one line, exit 1), never a second writer."""
+    from sd_desktop.engine.client import RemoteLibrary
+    from sd_desktop.library import LibraryError
+    from sd_desktop.library.lock import Holder
+    from sd_desktop.library.reader import open_reader
+
+    remote = RemoteLibrary(library.folder, open_reader(library.folder), Holder(1, "sd-desktop serve", True), "test")
+    try:
+        with pytest.raises(LibraryError, match="changes it through the engine's calls"):
+            remote.write_sync(lambda conn: conn.execute("DELETE FROM location"))
+        assert remote.read_sync(lambda conn: conn.execute("SELECT count(*) FROM job").fetchone()) == (0,)
+    finally:
+        remote.close()
