@@ -49,15 +49,17 @@ class Library:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, folder: Path | str | None = None, *, lock: bool = True) -> Library:
+    def open(cls, folder: Path | str | None = None, *, lock: bool = True, holder: str = "") -> Library:
         """Open (creating and migrating as needed) the library in ``folder``.
 
         Raises ``LibraryLocked`` when another process owns it, ``SchemaTooNew`` for a library
         written by a newer build, ``LibraryFault`` when the database is empty, damaged or not
         writable, or its disk is full (FAULTS 18, 21). An existing database is never replaced.
+        ``holder`` names this process in the lock file (``sd-desktop index``) for the message
+        another process gets.
         """
         folder = Path(folder) if folder is not None else default_library_dir()
-        file_lock = LibraryLock(folder) if lock else None
+        file_lock = LibraryLock(folder, holder) if lock else None
         try:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "sidecars").mkdir(exist_ok=True)
@@ -82,6 +84,11 @@ class Library:
     @property
     def db_path(self) -> Path:
         return self.folder / "library.db"
+
+    def set_serving(self, serves: bool) -> None:
+        """Say in the lock file whether this process answers other commands on its socket."""
+        if self._lock is not None:
+            self._lock.set_serving(serves)
 
     @property
     def sidecar_dir(self) -> Path:
