@@ -35,6 +35,7 @@ FILE_ONLY = {
     "reference": lambda a: bool(a.reference),
     "export": lambda a: bool(a.export),
     "pattern": lambda a: bool(a.pattern),
+    "link": lambda a: bool(getattr(a, "link", None)),  # links replace files, not folders
 }
 
 

@@ -188,7 +188,14 @@ def test_unreadable_folder_or_file_is_no_duplicate_and_is_reported(library_dir, 
 
 @pytest.mark.parametrize(
     "extra",
-    [["--mode", "size"], ["--min-size", "10"], ["--exclude-hidden"], ["--ext", "txt"], ["--reference", "."]],
+    [
+        ["--mode", "size"],
+        ["--min-size", "10"],
+        ["--exclude-hidden"],
+        ["--ext", "txt"],
+        ["--reference", "."],
+        ["--link", "hardlink", "--yes"],
+    ],
 )
 def test_file_search_options_are_usage_errors(run_cli, tmp_path, extra):
     (tmp_path / "t").mkdir()

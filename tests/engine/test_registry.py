@@ -17,6 +17,7 @@ BUILT_IN = [
     "file_copy",
     "file_validation",
     "indexer",
+    "link_duplicates",
     "lint",
     "live_indexer",
     "similar_pictures",
