@@ -13,6 +13,11 @@ def main() -> int:
         import multiprocessing
 
         multiprocessing.freeze_support()
+    from sd_desktop.quick_answers import answer  # the list commands, before the CLI is even imported
+
+    code = answer(sys.argv[1:])
+    if code is not None:
+        return code
     from sd_desktop.cli import main as cli_main
 
     return cli_main()
