@@ -101,7 +101,7 @@ def _print_run(job_id: int, found: unchanged.Unchanged) -> None:
     lines = [
         {"event": "queued", **head, "status": "queued"},
         {"event": "started", **head, "status": "running"},
-        {"event": "progress", **head, "status": "running", **found.scanned},
+        *({"event": "progress", **head, "status": "running", **report} for report in found.reports),
         {"event": "completed", **head, "status": "completed", **found.progress},
     ]
     result = {

@@ -268,30 +268,54 @@ def walk_threaded(
     compares folders (``duplicate_detection.unchanged``): cold, one thread waits for the disk at every
     ``stat``, and several requests in flight list a tree about twice as fast (tests/perf/README.md).
     ``on_error`` is called from those threads. Closed early, it waits for the folders being listed."""
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+    import queue  # not ``concurrent.futures``: it imports ``logging`` and more, paid by a cold start
+    import threading
 
-    def listed(folder: bytes, in_ref: bool) -> tuple[bytes, tuple[list[Any], list[tuple[bytes, bool]]]]:
-        return folder, _list_dir(folder, in_ref, flt, references, on_error, None)
+    todo: queue.SimpleQueue[tuple[bytes, bool] | None] = queue.SimpleQueue()
+    done: queue.SimpleQueue[tuple[bytes, Any]] = queue.SimpleQueue()
+    stopped: list[bool] = []
 
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="sd-walk")
+    def work() -> None:
+        while True:
+            item = todo.get()
+            if item is None or stopped:
+                return
+            folder, in_ref = item
+            try:
+                done.put((folder, _list_dir(folder, in_ref, flt, references, on_error, None)))
+            except BaseException as exc:  # raised in the caller's thread
+                done.put((folder, exc))
+
+    workers = [threading.Thread(target=work, name="sd-walk", daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
     try:
-        pending = set()
+        outstanding = 0
         for root in roots:
             info, is_dir = _root_start(root, flt, references, on_error)
             if not is_dir:
                 yield root, [row_of(info)] if info is not None else []
                 continue
-            pending.add(pool.submit(listed, root, any(paths.is_within(root, r) for r in references)))
-        while pending:
+            todo.put((root, any(paths.is_within(root, r) for r in references)))
+            outstanding += 1
+        while outstanding:
             if should_stop is not None and should_stop():
                 return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                folder, (files, subdirs) = future.result()
-                pending.update(pool.submit(listed, sub, in_ref) for sub, in_ref in subdirs)
-                yield folder, files
+            folder, listed = done.get()
+            outstanding -= 1
+            if isinstance(listed, BaseException):
+                raise listed
+            files, subdirs = listed
+            for sub in subdirs:
+                todo.put(sub)
+            outstanding += len(subdirs)
+            yield folder, files
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        stopped.append(True)  # the folders still queued are left; those being listed are waited for
+        for _ in workers:
+            todo.put(None)
+        for worker in workers:
+            worker.join()
 
 
 def row_of(info: FileInfo) -> tuple:

@@ -88,8 +88,12 @@ class Unchanged:
     """What the job would store and report for this search (``check``)."""
 
     output: bytes  # the output blob, as the job stores it
-    scanned: dict  # the progress of the scan's end, and the job's last (as ``Progress.to_dict``)
-    progress: dict
+    reports: list[dict]  # the progress the job reports, in order (as ``Progress.to_dict``)
+
+    @property
+    def progress(self) -> dict:
+        """The last: stored with the job's row, and in its ``completed`` event."""
+        return self.reports[-1]
 
 
 def check(conn: sqlite3.Connection, config: DuplicateConfig) -> Unchanged | None:
@@ -119,19 +123,23 @@ def check(conn: sqlite3.Connection, config: DuplicateConfig) -> Unchanged | None
         return None
     st = DuplicateState()
     packed = fill_unchanged(st, config, mode, previous)
-    return Unchanged(codec.pack(packed), scan_progress(st), last_progress(st, mode))
+    return Unchanged(codec.pack(packed), reports(st, mode, len(comparison.folders)))
 
 
-def scan_progress(st: DuplicateState) -> dict:
-    """The progress the job reports when it takes the last result (``Progress.to_dict``)."""
-    return _progress("scanning", st.files_scanned, None, 0, None, UNCHANGED_MESSAGE)
-
-
-def last_progress(st: DuplicateState, mode: DuplicateMode) -> dict:
-    """The job's last progress, stored with its row: the hashing phase it enters with nothing to hash
-    (a phase's first report has no rate yet)."""
-    phase = "hashing" if mode.verified else "grouping"
-    return _progress(phase, st.files_done, st.candidates, 0, st.candidate_bytes, "")
+def reports(st: DuplicateState, mode: DuplicateMode, folders: int) -> list[dict]:
+    """The progress the job reports on an unchanged tree of ``folders`` folders, each the first of its
+    phase (which has no rate yet): the walk's start, the comparison (the job reports its first batch
+    of folders at once, then every 0.2 s while the walk lasts), the result taken, and the hashing
+    phase it enters with nothing to hash, its last (``DuplicateDetectionJob._scan``, ``_hash``). A
+    command's walk starts in the job's thread (no walker is idle yet), one folder a batch: the first
+    comparison report is of one folder."""
+    compared = f"nothing changed so far since the last search (1 of {folders:,} folders)"
+    return [
+        _progress("scanning", 0, None, 0, None, "listing files"),
+        _progress("comparing", 1, folders, 0, None, compared),
+        _progress("scanning", st.files_scanned, None, 0, None, UNCHANGED_MESSAGE),
+        _progress("hashing" if mode.verified else "grouping", st.files_done, st.candidates, 0, st.candidate_bytes, ""),
+    ]
 
 
 def _progress(phase: str, done: int, total: int | None, bytes_done: int, bytes_total: int | None, message: str) -> dict:
