@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 import time
 
@@ -59,10 +60,10 @@ def answer(library: str, search_paths: list[str], mode: str) -> int | None:
         if found is None:
             return None
         finished = time.time()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            job_id = jobstore.insert_completed(
-                conn,
+        job_id = light_reads.in_transaction(
+            conn,
+            lambda c: jobstore.insert_completed(
+                c,
                 name=JOB_NAME,
                 version=JOB_VERSION,
                 config=blob,
@@ -74,12 +75,9 @@ def answer(library: str, search_paths: list[str], mode: str) -> int | None:
                 created_at=created,
                 started_at=started,
                 finished_at=finished,
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    except light_reads.sqlite3.Error:
+            ),
+        )
+    except sqlite3.Error:
         return None  # the job says what is wrong with the library
     finally:
         lock.release()

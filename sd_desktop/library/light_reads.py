@@ -21,6 +21,12 @@ import sqlite3
 
 from sd_desktop.library.migrations import LATEST
 
+TYPE_CHECKING = False  # not ``typing``'s: see above
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    T = TypeVar("T")
 DB_NAME = "library.db"  # as ``faults.DB_NAME`` (checked by the tests)
 BUSY_TIMEOUT_MS = 10000  # as ``reader.BUSY_TIMEOUT_MS``
 # characters a ``file:`` URI takes as they are; a library path with any other is left to ``reader``
@@ -89,6 +95,19 @@ def open_healthy(folder: str, *, write: bool = False) -> sqlite3.Connection | No
             conn.close()
         return None
     return conn
+
+
+def in_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction of a connection ``open_healthy(write=True)``
+    opened (its caller holding the library's lock), committed, or rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return result
 
 
 def location_rows(conn: sqlite3.Connection) -> list[dict]:
