@@ -77,8 +77,10 @@ def answer(library: str, search_paths: list[str], mode: str) -> int | None:
                 finished_at=finished,
             ),
         )
-    except sqlite3.Error:
+    except (sqlite3.Error, OSError):
         return None  # the job says what is wrong with the library
+    except (KeyError, TypeError, ValueError):
+        return None  # a snapshot the job takes otherwise (or fails on): the job decides
     finally:
         lock.release()
         conn.close()
