@@ -51,9 +51,10 @@ def answer(library: str, search_paths: list[str], mode: str) -> int | None:
         conn.close()
         return None
     try:
-        # a job a crash left running is recovered by the engine first; an active one of these
-        # settings is continued by it
-        if jobstore.found_interrupted(conn) or jobstore.active_id(conn, JOB_NAME, key) is not None:
+        # a job a crash left running is recovered by the engine's start (one queued again after an
+        # earlier recovery waits for a resume: a command's engine leaves it as it is); an active job
+        # of these settings is continued by the engine
+        if jobstore.found_running(conn) or jobstore.active_id(conn, JOB_NAME, key) is not None:
             return None
         started = time.time()
         found = unchanged.check(conn, config)

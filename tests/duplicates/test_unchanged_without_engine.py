@@ -183,6 +183,12 @@ def test_a_job_a_crash_left_running_is_recovered_by_the_job(tree, tmp_path):
     assert lines[-1]["job_id"] == 3 and lines[-1]["output"]["unchanged_since"] is not None
     row = _row(library, 2)
     assert (row.name, row.status, row.interrupted) == ("thumbnails", JobStatus.QUEUED, 1)
+    # recovered, it waits for a resume, which the engine of a search would not give it: the next
+    # search needs no engine
+    code, lines, err = search(library, tree, modules=tmp_path / "modules.json")
+    assert (code, err) == (0, "")
+    assert "sd_desktop.jobs.manager" not in json.loads((tmp_path / "modules.json").read_text())
+    assert lines[-1]["job_id"] == 4 and _row(library, 2) == row
 
 
 def test_a_library_in_use_is_refused_as_the_job_refuses_it(tree, tmp_path):
