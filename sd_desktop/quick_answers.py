@@ -85,8 +85,13 @@ def _parse(argv: list[str]) -> tuple[list[str], str | None, int, str] | None:
     limit = DEFAULT_LIMIT
     mode = "content"
     as_json = False
+    ended = seen_option = False
     it = iter(argv)
     for arg in it:
+        # argparse takes the paths of ``duplicates`` in one run: no path after an option that follows one
+        ended = ended or (not arg.startswith("-") and len(words) > 1 and words[0] == "duplicates" and seen_option)
+        if arg.startswith("-") and len(words) > 1:
+            seen_option = True
         if arg == "--json":
             as_json = True
             continue
@@ -105,7 +110,7 @@ def _parse(argv: list[str]) -> tuple[list[str], str | None, int, str] | None:
             else:
                 return None
             continue
-        if arg.startswith("-"):
+        if arg.startswith("-") or ended:
             return None
         words.append(arg)
     if not as_json:

@@ -211,3 +211,48 @@ def test_the_constants_it_shares_with_the_job_and_the_command():
         DuplicateDetectionJob.VERSION,
     )
     assert DUPLICATE_MODES == duplicates.MODES
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("{T}", "--json", "{T}/sub"),  # argparse takes the paths in one run
+        ("{T}", "--mode", "deep", "{T}/sub", "--json"),
+        ("{T}", "{T}/missing", "--json"),
+        ("{T}", "--mode", "fast", "--json"),
+    ],
+)
+def test_command_lines_argparse_refuses_are_refused_as_before(tree, tmp_path, args):
+    library = tmp_path / "lib"
+    assert search(library, tree)[0] == 0
+    argv = ["--library", str(library), "duplicates", *(a.replace("{T}", str(tree)) for a in args)]
+    runs = [
+        subprocess.run([*head, *argv], capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=60)
+        for head in ([sys.executable, "-m", "sd_desktop"], [sys.executable, "-c", CLI_ONLY])
+    ]
+    assert [(r.returncode, r.stdout, r.stderr) for r in runs][0] == [(r.returncode, r.stdout, r.stderr) for r in runs][
+        1
+    ]
+    assert runs[0].returncode == 2 and runs[0].stdout == "" and runs[0].stderr.startswith("sd-desktop")
+
+
+def test_paths_after_json_before_them_are_one_run(tree, tmp_path):
+    """``duplicates --json A B``: argparse takes both paths; so does the quick path."""
+    library = tmp_path / "lib"
+    assert search(library, tree, tree / "sub")[0] == 0
+    argv = [
+        sys.executable,
+        "-m",
+        "sd_desktop",
+        "--library",
+        str(library),
+        "duplicates",
+        "--json",
+        str(tree),
+        str(tree / "sub"),
+    ]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=60)
+    result = json.loads(proc.stdout.splitlines()[-1])
+    assert (proc.returncode, result["job_id"]) == (0, 2)
+    assert result["output"]["unchanged_since"] is not None
+    assert result["output"]["search_paths"] == [str(tree), str(tree / "sub")]
