@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from typing import TypeVar
 
     T = TypeVar("T")
+
 DB_NAME = "library.db"  # as ``faults.DB_NAME`` (checked by the tests)
 BUSY_TIMEOUT_MS = 10000  # as ``reader.BUSY_TIMEOUT_MS``
 # characters a ``file:`` URI takes as they are; a library path with any other is left to ``reader``
