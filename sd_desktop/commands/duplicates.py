@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from sd_desktop import paths
+from sd_desktop.commands import duplicates_link
 from sd_desktop.commands.common import (
     EXIT_FAILED,
     UsageError,
@@ -22,6 +23,7 @@ from sd_desktop.commands.common import (
     run_followup_delete,
 )
 from sd_desktop.commands.delete import summarize as delete_summary
+from sd_desktop.commands.duplicate_folders import cmd_duplicate_folders
 from sd_desktop.jobs import JobManager, codec, registered
 from sd_desktop.jobs.manager import config_key
 from sd_desktop.library import jobstore
@@ -58,10 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--pattern", help="glob for --delete keep-matching (path or file name)")
     p.add_argument("--mode-delete", choices=["trash", "permanent"], default="trash")
-    p.add_argument("--yes", action="store_true", help="confirm permanent deletion")
+    p.add_argument("--yes", action="store_true", help="confirm permanent deletion (or --link)")
+    duplicates_link.add_arguments(p)
     p.add_argument("--json", action="store_true")
-    # the search, and the removal that follows it (--delete): neither queues another job
-    p.set_defaults(func=cmd_duplicates, needs_jobs=("duplicate_detection", "delete"))
+    p.add_argument("--folders", action="store_true", help="find folders whose whole content is identical")
+    # the search, and the removal (--delete) or linking (--link) that follows it: none queues another job
+    p.set_defaults(func=cmd_duplicates, needs_jobs=("duplicate_detection", "delete", "link_duplicates"))
 
 
 def _config(args: argparse.Namespace) -> DuplicateConfig:
@@ -103,7 +107,12 @@ def summarize(output: dict) -> str:
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
+    if args.folders:
+        return cmd_duplicate_folders(args)
     config = _config(args)
+    if args.link:  # extra copies replaced by links, not removed: commands/duplicates_link.py
+        duplicates_link.check(args, config)
+        return duplicates_link.run(args, config, summarize)
     if args.delete:
         if args.delete == Policy.KEEP_MATCHING.value and not args.pattern:
             raise UsageError("--delete keep-matching needs --pattern GLOB")

@@ -6,7 +6,15 @@ import argparse
 import os
 
 from sd_desktop import paths
-from sd_desktop.commands.common import CommandFailed, UsageError, existing_path, human_size, open_library, run_job
+from sd_desktop.commands.common import (
+    CommandFailed,
+    UsageError,
+    existing_path,
+    human_size,
+    library_call,
+    open_library,
+    run_job,
+)
 from sd_desktop.library.locations import LocationError, add_location, index_mode_of, locate, normalize
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexerRules, IndexMode, IndexScope, Persistence
 
@@ -78,7 +86,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     try:
         where = lib.read_sync(lambda conn: locate(conn, raw))  # ``raw`` has its symlinks resolved
         if where is None:
-            location_id, root = add_location(lib, raw), raw  # its standing mode is set with 'location add/mode'
+            location_id, root = (
+                library_call(lib, add_location, raw),
+                raw,
+            )  # its standing mode is set with 'location add/mode'
         else:
             location_id, root = where.location_id, where.root
         args.mode = args.mode or index_mode_of(lib, location_id)

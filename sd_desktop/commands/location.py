@@ -13,6 +13,7 @@ from sd_desktop.commands.common import (
     emit_json,
     existing_path,
     human_size,
+    library_call,
     open_library,
     open_reader,
 )
@@ -75,7 +76,9 @@ def _change(args: argparse.Namespace, change, done: str) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     return _change(
-        args, lambda lib: add_location(lib, args.path, args.name, index_mode=args.mode), "location {id}: {path}"
+        args,
+        lambda lib: library_call(lib, add_location, args.path, args.name, index_mode=args.mode),
+        "location {id}: {path}",
     )
 
 
@@ -108,7 +111,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_mode(args: argparse.Namespace) -> int:
     def change(lib) -> int:
-        set_index_mode(lib, args.id, args.mode)
+        library_call(lib, set_index_mode, args.id, args.mode)
         return args.id
 
     return _change(args, change, "location {id}: indexed in {mode} mode from the next run")
@@ -119,7 +122,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     try:
         if not any(r.id == args.id for r in list_locations(lib)):
             raise CommandFailed(f"no location with id {args.id}")
-        remove_location(lib, args.id)
+        library_call(lib, remove_location, args.id)
     finally:
         lib.close()
     if args.json:

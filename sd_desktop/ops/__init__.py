@@ -9,12 +9,14 @@ from collections.abc import Iterable
 
 # every built-in job by NAME, and the module that registers it
 JOB_MODULE_OF: dict[str, str] = {
-    "duplicate_detection": "sd_desktop.ops.files.duplicate_detection",
+    "duplicate_detection": "sd_desktop.ops.files.duplicate_detection.job",
+    "duplicate_folders": "sd_desktop.ops.files.duplicate_folders",
     "file_validation": "sd_desktop.ops.files.validation",
     "indexer": "sd_desktop.ops.indexing.job",
     "live_indexer": "sd_desktop.ops.indexing.live_job",
     "file_copy": "sd_desktop.ops.files.copy",
     "delete": "sd_desktop.ops.files.delete",
+    "link_duplicates": "sd_desktop.ops.files.link",
     "trash_restore": "sd_desktop.ops.files.trash",
     "lint": "sd_desktop.ops.files.lint",
     "thumbnails": "sd_desktop.ops.media.thumbnail.job",

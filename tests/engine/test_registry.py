@@ -13,9 +13,11 @@ from tests.engine import jobs_for_tests as tj
 BUILT_IN = [
     "delete",
     "duplicate_detection",
+    "duplicate_folders",
     "file_copy",
     "file_validation",
     "indexer",
+    "link_duplicates",
     "lint",
     "live_indexer",
     "similar_pictures",
