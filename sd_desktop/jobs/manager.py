@@ -23,6 +23,7 @@ from sd_desktop.jobs.events import EventBus, JobEvent
 from sd_desktop.jobs.identity import config_key
 from sd_desktop.jobs.outcome import final_status
 from sd_desktop.jobs.progress import Progress
+from sd_desktop.jobs.watching import Watchers
 from sd_desktop.library import Library, LibraryError, fault_of, jobstore, worklist
 from sd_desktop.library.jobstore import JobRecord
 from sd_desktop.volumes import VolumeManager
@@ -142,6 +143,7 @@ class JobManager:
         self.concurrency = max(1, concurrency)
         self.run_queued = run_queued
         self.events = EventBus()
+        self.watchers = Watchers()  # the disk watchers of a long-lived engine, for its jobs to ask
         self._running: dict[int, _Running] = {}
         self._allowed: set[int] = set()
         self._waiters: dict[int, list[asyncio.Future]] = {}

@@ -71,6 +71,15 @@ def subtree_bounds(rel: bytes) -> tuple[bytes, bytes]:
 
 
 # -- reading -------------------------------------------------------------------------------------
+def has_below(conn: sqlite3.Connection, location_id: int, rel: bytes) -> bool:
+    """Whether any entry is stored below the folder ``rel`` of the location."""
+    lo, hi = subtree_bounds(rel)
+    row = conn.execute(
+        "SELECT 1 FROM entry WHERE location_id = ? AND path > ? AND path < ? LIMIT 1", (location_id, lo, hi)
+    ).fetchone()
+    return row is not None
+
+
 def has_entries(conn: sqlite3.Connection, location_id: int) -> bool:
     """Whether the location has any entry (none: a first index, nothing to match)."""
     row = conn.execute("SELECT 1 FROM entry WHERE location_id = ? LIMIT 1", (location_id,)).fetchone()
@@ -124,18 +133,23 @@ def children(conn: sqlite3.Connection, parent_ids: Sequence[int]) -> list[tuple]
     return out
 
 
+# Look up by (device, inode), never scan: "+location_id" keeps the path index out, and INDEXED BY
+# keeps the planner from a full scan when the statistics were taken while the table was tiny (PRAGMA
+# optimize on closing a library of a few rows): a long-lived engine then grew it by tens of thousands
+# of rows and ran this once per new file (a 50,000-file burst took minutes, quadratic).
+_MOVE_CANDIDATES = (
+    "SELECT id, path, parent_id FROM entry INDEXED BY entry_inode WHERE device = ? AND inode = ? AND kind = ? "
+    f"AND +location_id = ? AND mtime_ns = ? AND (kind = {_DIR} OR size = ?)"
+)
+
+
 def move_candidates(
     conn: sqlite3.Connection, location_id: int, device: int, inode: int, kind: int, mtime_ns: int, size: int
 ) -> list[tuple[int, bytes, int | None]]:
     """``(id, path, parent id)`` of the location's entries with this identity: same device, inode,
     kind and mtime, and for anything but a folder the same size (the entries a new path may have
     been moved or renamed from)."""
-    # "+location_id": look up by (device, inode), never scan the location's path index
-    return conn.execute(
-        "SELECT id, path, parent_id FROM entry WHERE device = ? AND inode = ? AND kind = ? "
-        f"AND +location_id = ? AND mtime_ns = ? AND (kind = {_DIR} OR size = ?)",
-        (device, inode, kind, location_id, mtime_ns, size),
-    ).fetchall()
+    return conn.execute(_MOVE_CANDIDATES, (device, inode, kind, location_id, mtime_ns, size)).fetchall()
 
 
 # -- writing -------------------------------------------------------------------------------------

@@ -148,6 +148,11 @@ class Library:
         """Run ``fn(conn)`` on a worker thread's connection (WAL: never blocked by the writer)."""
         return await asyncio.to_thread(self.read_sync, fn)
 
+    async def shrink_writer_cache(self) -> None:
+        """Free the writer connection's page cache (it grows to ``cache_size`` during a big index and
+        stays that size while a long-lived engine idles); the pages are read again when needed."""
+        await self.write(lambda conn: conn.execute("PRAGMA shrink_memory"))
+
     def connect_reader(self, cache_kb: int | None = None) -> sqlite3.Connection:
         """A new read-only connection of its own (for UI item models). ``cache_kb`` caps its page
         cache (a long scan on a big library must not grow the default one)."""

@@ -14,6 +14,7 @@ import sqlite3
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QMenu,
     QMessageBox,
@@ -25,9 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from sd_desktop import paths
+from sd_desktop.enums import EventKind
 from sd_desktop.library.locations import LocationInfo, list_locations
 from sd_desktop.ui.formatting import human_size, plural
 from sd_desktop.ui.icons import TypeIcons
+from sd_desktop.ui.polling_notice import polling_notice
 from sd_desktop.ui.services import AppServices, trash_folder
 from sd_desktop.ui.workers import BackgroundRunner
 from sd_desktop.volumes import Volume, VolumeManager
@@ -53,6 +56,9 @@ class SidebarModel(QStandardItemModel):
         self.icons = icons
         self.locations: list[LocationInfo] = []
         self.volumes: list[Volume] = []
+        # locations the live index polls instead of being notified: id -> the notice (engine's words)
+        self.polled: dict[int, str] = {}
+        self.polled_icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
         self._sections: dict[str, QStandardItem] = {}
         for key, title in (("locations", "Locations"), ("volumes", "Volumes"), ("places", "Places")):
             item = QStandardItem(title)
@@ -107,6 +113,7 @@ class SidebarModel(QStandardItemModel):
             item.setToolTip(f"{paths.display(loc.path)}\n{counts}\nIndexing: {mode}")
             item.setData(counts, Qt.ItemDataRole.StatusTipRole)
             item.setText(f"{loc.name}  —  {counts}")
+            self._mark_polled(item)
             section.appendRow(item)
         section = self._sections["volumes"]
         section.removeRows(0, section.rowCount())
@@ -119,6 +126,29 @@ class SidebarModel(QStandardItemModel):
             item.setText(f"{vol.mountpoint}  —  {free}")
             item.setToolTip(f"{vol.device} ({vol.fstype}{', read-only' if vol.read_only else ''})\n{free}")
             section.appendRow(item)
+
+    def set_polled(self, location_id: int, notice: str | None) -> None:
+        """Mark a location as polled (its notice), or as notified again (None)."""
+        if notice is None:
+            self.polled.pop(location_id, None)
+        else:
+            self.polled[location_id] = notice
+        section = self._sections["locations"]
+        for r in range(section.rowCount()):
+            item = section.child(r)
+            if item.data(LocationRole) == location_id:
+                item.setIcon(self.icons.folder)
+                item.setToolTip(item.toolTip().split(POLLED_TIP)[0])
+                self._mark_polled(item)
+
+    def _mark_polled(self, item: QStandardItem) -> None:
+        notice = self.polled.get(item.data(LocationRole))
+        if notice is not None:
+            item.setIcon(self.polled_icon)
+            item.setToolTip(f"{item.toolTip()}{POLLED_TIP}{notice}")
+
+
+POLLED_TIP = "\n\n"  # separates the polling notice from the rest of a location's tooltip
 
 
 def _load(services: AppServices) -> tuple[list[LocationInfo], list[Volume]]:
@@ -186,6 +216,7 @@ class Sidebar(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
         services.locationsChanged.connect(self.refresh)
+        services.bridge.libraryChanged.connect(self._live_event)
         self._update_buttons()
         self.refresh()
 
@@ -196,6 +227,21 @@ class Sidebar(QWidget):
         b.setToolTip(tip)
         b.setAutoRaise(True)
         return b
+
+    def _live_event(self, event) -> None:
+        """A location the live index polls: its row says so, and the status bar once per location."""
+        extra = event.extra or {}
+        if event.kind is not EventKind.LOCATION_STATUS or "polling" not in extra:
+            return
+        location_id = extra["location_id"]
+        if extra["polling"] is None:
+            self.model.set_polled(location_id, None)
+            return
+        notice = polling_notice(extra.get("path", ""), extra["polling"], extra.get("delay", 0.0))
+        first = location_id not in self.model.polled
+        self.model.set_polled(location_id, notice)
+        if first:
+            self.services.status.emit(notice)
 
     def refresh(self) -> None:
         self._runner.submit(lambda: _load(self.services), self._loaded)

@@ -168,6 +168,41 @@ def test_catch_up_after_a_stop(library, tmp_path):
 
     watcher = _engine(library, body)
     assert watcher.updates == 1  # one re-index of the location
+    # after it, the memory it took was given back (the writer's page cache, the C heap)
+    assert watcher.releases == 1
+
+
+def test_watching_reads_the_location_list_without_its_totals(library, tmp_path, monkeypatch):
+    """The watcher lists the locations at start and on every change of the list: without their
+    totals, which read every entry (tens of MB of cached pages for a big location)."""
+    from sd_desktop.library.locations import list_briefly
+
+    root = tmp_path / "loc"
+    write(root / "a.txt", "a")
+    loc = index_path(library, root).output["location_id"]
+    (brief,) = library.read_sync(list_briefly)
+    assert (brief.id, brief.path, brief.index_mode) == (loc, str(root), "content")
+    assert brief.last_indexed is not None
+    statements: list[str] = []
+    plain_read = library.read_sync
+
+    def traced_read(fn):  # every read of the library, on whichever thread: its SQL recorded
+        def run(conn):
+            conn.set_trace_callback(statements.append)
+            try:
+                return fn(conn)
+            finally:
+                conn.set_trace_callback(None)
+
+        return plain_read(run)
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        monkeypatch.setattr(library, "read_sync", traced_read)
+        await watcher.refresh()
+        monkeypatch.undo()
+
+    _engine(library, body, catch_up=False)
+    assert statements and not [s for s in statements if "entry" in s]
 
 
 def test_the_library_folder_inside_a_location_is_not_watched(tmp_path):
@@ -234,3 +269,192 @@ def test_an_unmounted_location_is_offline_not_emptied(library, tmpfs):
 
     _engine(library, body, catch_up=False, status_poll=0.2)
     assert statuses == [False, True]
+
+
+def test_reading_watched_files_delivers_no_events(library, tmp_path):
+    """Opens and closes without a write are not asked of inotify: the indexer reading files for
+    their content ids (or anyone reading them) must not feed the watcher."""
+    root = tmp_path / "loc"
+    for i in range(50):
+        write(root / f"f{i}.txt", f"file {i}")
+    loc = index_path(library, root).output["location_id"]
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        for _ in range(2):
+            for i in range(50):
+                (root / f"f{i}.txt").read_bytes()
+        write(root / "last.txt", "the last change")
+        await _until(library, loc, lambda r: r.get(b"last.txt", (0, None))[1] is not None, "a new file")
+
+    watcher = _engine(library, body, catch_up=False)
+    # the new file: created, modified (its write), closed after the write; the update that read it
+    # for its content id added nothing
+    assert watcher.received == 3
+    assert watcher.updates == 1
+
+
+def test_forced_polling_is_announced_and_still_applies_changes(library, tmp_path):
+    root = tmp_path / "loc"
+    write(root / "a.txt", "a")
+    loc = index_path(library, root).output["location_id"]
+    statuses: list[dict] = []
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        write(root / "b.txt", "polled")
+        await _until(library, loc, lambda r: r.get(b"b.txt", (0, None))[1] is not None, "a new file, polled")
+
+    async def go() -> LocationWatcher:
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        manager.events.add_listener(lambda e: e.kind is EventKind.LOCATION_STATUS and statuses.append(e.extra))
+        watcher = LocationWatcher(manager, catch_up=False, force_polling=True)
+        await watcher.start()
+        try:
+            await body(watcher, manager)
+            # polled, not notified: a duplicate search cannot take the watcher's word
+            assert not watcher.unchanged_since(os.fsencode(root), 0.0)
+        finally:
+            await watcher.stop()
+            await manager.shutdown()
+        return watcher
+
+    watcher = asyncio.run(go())
+    reason = "polling forced (SD_DESKTOP_LIVE_FORCE_POLL)"
+    assert watcher.polling == {loc: reason}
+    assert statuses == [
+        {
+            "location_id": loc,
+            "online": True,
+            "path": str(root),
+            "polling": reason,
+            "delay": watcher.poll_delay,
+            "reason": f"polled: {reason}",
+        }
+    ]
+
+
+_EXHAUST_INSTANCES = r"""
+import asyncio, ctypes, json, os, sys
+sys.setrecursionlimit(10000)
+from sd_desktop import ops
+ops.load_all()
+from sd_desktop.jobs import JobManager
+from sd_desktop.library import Library
+from sd_desktop.library.locations import add_location
+from sd_desktop.ops.indexing.live import LocationWatcher
+
+libc = ctypes.CDLL(None, use_errno=True)
+held = []
+while True:  # every inotify instance this user may have (fs.inotify.max_user_instances)
+    fd = libc.inotify_init1(os.O_CLOEXEC)
+    if fd < 0:
+        break
+    held.append(fd)
+lib = Library.open(sys.argv[1])
+add_location(lib, sys.argv[2])
+
+async def go():
+    manager = JobManager(lib, run_queued=True)
+    await manager.start()
+    watcher = LocationWatcher(manager, catch_up=False)
+    await watcher.start()
+    polling = dict(watcher.polling)
+    await watcher.stop()
+    await manager.shutdown()
+    return polling
+
+print(json.dumps({"held": len(held), "polling": list(asyncio.run(go()).values())}))
+lib.close()
+"""
+
+
+def test_inotify_instances_exhausted_means_polling(tmp_path):
+    """The real fallback: inotify refuses (every instance of the user is taken), the location is
+    polled and says why. Run as another user (nobody): the limit is per user, so the engineers' own
+    inotify instances are untouched (``max_user_watches`` and ``max_user_instances`` stay as set)."""
+    import json
+    import shutil
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to act as another user")
+    # pytest's tmp folders are root's alone: this one is nobody's, under /tmp
+    work = Path(tempfile.mkdtemp(prefix="sd-live-nobody-"))
+    try:
+        (work / "loc").mkdir()
+        write(work / "loc" / "a.txt", "a")
+        for p in (work, work / "loc", work / "loc" / "a.txt"):
+            os.chown(p, 65534, 65534)
+        os.chmod(work, 0o755)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), HOME=str(work))
+        proc = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", _EXHAUST_INSTANCES]
+            + [str(work / "library"), str(work / "loc")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            cwd=work,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["held"] == int(open("/proc/sys/fs/inotify/max_user_instances").read())
+    assert out["polling"] == ["inotify instance limit reached"]
+
+
+def test_a_new_folder_is_identified_as_it_is_listed(library, tmp_path):
+    """The live update of a new folder inserts its files with their content ids in one pass (as a
+    first index does), instead of a content pass that reads them back and updates each row."""
+    from sd_desktop.ops.indexing.config import IndexerConfig, IndexScope
+    from sd_desktop.ops.indexing.live_job import LiveIndexerJob
+
+    root = tmp_path / "loc"
+    write(root / "old.txt", "already indexed")
+    loc = index_path(library, root).output["location_id"]
+    for i in range(300):
+        write(root / "new" / "deeper" / f"f{i:03}.txt", f"new file {i}")
+    statements: list[str] = []
+    library.write_sync(lambda c: c.set_trace_callback(statements.append))  # the writer's connection
+
+    async def go():
+        manager = JobManager(library, run_queued=True)
+        await manager.start()
+        try:
+            config = IndexerConfig(location_id=loc, path=root / "new", scope=IndexScope.RECURSIVE)
+            return await manager.wait(await manager.enqueue(LiveIndexerJob, config))
+        finally:
+            await manager.shutdown()
+
+    try:
+        info = asyncio.run(go())
+    finally:
+        library.write_sync(lambda c: c.set_trace_callback(None))
+    assert info.status.value == "completed", info.error
+    assert (info.output["new"], info.output["hashed"]) == (301, 300)  # "deeper" and its 300 files
+    rows = _rows(library, loc)
+    assert sum(1 for p, (_, cas) in rows.items() if p.startswith(b"new/deeper/") and cas) == 300
+    assert not [s for s in statements if s.lstrip().startswith("UPDATE entry SET cas_id")]
+
+
+def test_one_file_written_waits_one_quiet_period(library, tmp_path):
+    """A file written is created, modified and closed: three events a few ms apart. The batch is
+    taken ``quiet`` seconds after the last of them, not after two quiet periods."""
+    root = tmp_path / "loc"
+    write(root / "a.txt", "a")
+    index_path(library, root)
+    took: list[float] = []
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        for i in range(5):
+            t0 = time.monotonic()
+            write(root / f"new{i}.txt", f"new {i}")
+            await _until_true(lambda i=i: watcher.updates == i + 1, "the update of the folder")
+            took.append(time.monotonic() - t0)
+
+    _engine(library, body, catch_up=False, quiet=1.0, max_delay=5.0)
+    # one quiet period (1 s) and an update of a tiny folder; two periods would be over 2 s
+    assert all(1.0 <= t < 1.7 for t in took), took

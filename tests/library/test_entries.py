@@ -151,3 +151,26 @@ def test_changed_folders_of_every_run_are_staged_and_forgotten_per_location(libr
     library.write_sync(lambda c: entries.forget_changed_folders(c, "indexer", 2, loc))
     left = library.read_sync(lambda c: sorted(c.execute("SELECT job_id, seq FROM work_item").fetchall()))
     assert left == sorted([(running, -other_ids[b"ab"]), (stranger, -ids[b"ab"])])
+
+
+def test_move_candidates_never_scan_even_with_the_statistics_of_a_tiny_table(tmp_path):
+    """A library closed after indexing a few files keeps statistics (PRAGMA optimize) that make a full
+    scan look cheapest; a long-lived engine that then adds tens of thousands of files looks each new
+    one up here, so a scan made a burst of new files quadratic."""
+    import sqlite3
+
+    from sd_desktop.library import Library
+    from tests.indexing.helpers import index_path
+
+    (tmp_path / "loc").mkdir()
+    (tmp_path / "loc" / "a.txt").write_text("a")
+    lib = Library.open(tmp_path / "library")
+    loc = index_path(lib, tmp_path / "loc").output["location_id"]
+    lib.close()  # PRAGMA optimize: the statistics of a two-row table
+    conn = sqlite3.connect(tmp_path / "library" / "library.db")
+    try:
+        assert conn.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'entry'").fetchone()[0] > 0
+        plan = conn.execute("EXPLAIN QUERY PLAN " + entries._MOVE_CANDIDATES, (1, 2, 0, loc, 3, 4)).fetchall()
+    finally:
+        conn.close()
+    assert [row[3] for row in plan] == ["SEARCH entry USING INDEX entry_inode (device=? AND inode=?)"]

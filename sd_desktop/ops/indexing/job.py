@@ -209,7 +209,7 @@ class IndexerJob(Job):
         size = WALK_BATCH_ENTRIES if overlap else 4 * WALK_BATCH_ENTRIES
         # a first content index identifies each batch's files on the walker's thread (see
         # ``identify.identify_listed``): one pass instead of a listing pass plus a content pass
-        early = writer.fresh and self.config.mode is IndexMode.CONTENT
+        early = self._identifies_while_listing(writer.fresh)
 
         def listing(size: int) -> WalkBatch:
             batch = walker.batch(size)
@@ -274,6 +274,11 @@ class IndexerJob(Job):
                 st.phase = "finalize"
 
             await self._commit(ctx, done)
+
+    def _identifies_while_listing(self, fresh: bool) -> bool:
+        """Whether the files are identified as they are listed: in content mode, when every file
+        listed is new (a first index); else the content phase identifies what changed."""
+        return fresh and self.config.mode is IndexMode.CONTENT
 
     def _count(self, batch: WalkBatch) -> None:
         st = self.state

@@ -153,23 +153,7 @@ class EntryWriter:
                 if row[R_KIND] == k_dir:
                     dir_ids[row[R_PATH]] = next_id
                 next_id += 1
-        identified = batch.identified
-        if identified:
-            # folders (and files left to the content phase) first: the files' parents must exist
-            plain, known, identities = [], [], []
-            for r in rows:
-                ident = identified.get(r[3])  # r = (id, location, parent, *walk row)
-                if ident is None:
-                    plain.append(r)
-                else:
-                    cas_id, mime, kind = ident
-                    known.append((*r, cas_id, mime))
-                    identities.append([cas_id, r[3 + R_SIZE], kind, mime])
-            contents.add_identities_at_once(conn, identities, time.time())
-            entries.insert(conn, plain)
-            entries.insert_identified(conn, known)
-        else:
-            entries.insert(conn, rows)
+        _insert(conn, rows, batch.identified)
         res.new = res.written = len(rows)
         return res
 
@@ -252,7 +236,7 @@ class EntryWriter:
         missing = [(ex[CHILD_ID], path) for path, ex in existing.items()]
         dirty.update(ex[CHILD_PARENT] for ex in existing.values())
         if inserts:
-            entries.insert(conn, inserts)
+            _insert(conn, inserts, batch.identified)
         if updates:
             entries.update(conn, updates)
         if missing:
@@ -303,3 +287,23 @@ class EntryWriter:
         removed = entries.delete_many(conn, self.location_id, doomed) if doomed else 0
         worklist.clear(conn, self.job_id, kind=IndexWork.PENDING_DELETE)
         return removed
+
+
+def _insert(conn: sqlite3.Connection, rows: list[tuple], identified: dict[bytes, tuple]) -> None:
+    """Insert new entries, those the walker identified already with their content."""
+    if not identified:
+        entries.insert(conn, rows)
+        return
+    # folders (and files left to the content phase) first: the files' parents must exist
+    plain, known, identities = [], [], []
+    for r in rows:
+        ident = identified.get(r[3])  # r = (id, location, parent, *walk row)
+        if ident is None:
+            plain.append(r)
+        else:
+            cas_id, mime, kind = ident
+            known.append((*r, cas_id, mime))
+            identities.append([cas_id, r[3 + R_SIZE], kind, mime])
+    contents.add_identities_at_once(conn, identities, time.time())
+    entries.insert(conn, plain)
+    entries.insert_identified(conn, known)

@@ -74,3 +74,6 @@ class DuplicateOutput:
     # set when nothing had changed since an earlier search with the same settings, whose result this is:
     # when that search ended (seconds since the epoch); nothing was read or looked up again
     unchanged_since: float | None = None
+    # with ``unchanged_since``: the engine's disk watcher (the live index) saw nothing change under the
+    # search paths since that search, so the tree was not even walked
+    unchanged_watched: bool = False

@@ -57,7 +57,7 @@ class DuplicateDetectionJob(Job):
     _fresh: frozenset[tuple[int, int]] | set[tuple[int, int]] = frozenset()  # identities read by the scan
     _cache_write: asyncio.Future | None = None  # the scan's hash-cache rows, written while hashing
     # this run's walk, remembered with the result once the job completes without error (``snapshot``)
-    _listing: tuple[bytes, dict[bytes, bytes]] | None = None
+    _listing: tuple[bytes, dict[bytes, bytes], float] | None = None  # key, folders, when the walk began
     _unchanged: codec.Packed | None = None  # the output, when taken from an earlier search (``snapshot``)
 
     def target(self) -> str:
@@ -100,7 +100,7 @@ class DuplicateDetectionJob(Job):
         must be reported again next time, not left out silently)."""
         if self._listing is None or ctx.error_count or ctx.interrupt_requested:
             return
-        key, folders = self._listing
+        key, folders, walk_started = self._listing
         st = self.state
         job_id = ctx.job_id
 
@@ -116,6 +116,8 @@ class DuplicateDetectionJob(Job):
                 "candidates": st.candidates,
                 "candidate_bytes": st.candidate_bytes,
                 "size_candidates": st.stages.get("size_candidates", 0),
+                # a watcher that saw nothing change since then vouches for the next search (``scanning``)
+                "walk_started": walk_started,
             }
             snapshot.save(conn, key, folders, result, job_id)
 
@@ -131,9 +133,9 @@ class DuplicateDetectionJob(Job):
         scanned = await ctx.run_blocking(scan.run)
         await ctx.check_interrupt()  # a walk stopped by a pause is incomplete: never commit it
         if not scan.walk_errors:
-            self._listing = (scan.snapshot_key, scan.comparison.folders)
+            self._listing = (scan.snapshot_key, scan.comparison.folders, scan.started)
         if scanned.unchanged is not None:
-            self._take_unchanged(ctx, mode, scanned.unchanged)
+            self._take_unchanged(ctx, mode, scanned.unchanged, watched=scanned.watched)
             return [], None
         st = self.state
         st.phase, st.cursor, st.files_scanned = "hash", 0, scanned.scanned
@@ -186,14 +188,18 @@ class DuplicateDetectionJob(Job):
             # order, so after the pruning); written while the hashing reads
             self._cache_write = asyncio.ensure_future(ctx.library.write(store))
 
-    def _take_unchanged(self, ctx: JobContext, mode: DuplicateMode, previous: snapshot.Snapshot) -> None:
+    def _take_unchanged(
+        self, ctx: JobContext, mode: DuplicateMode, previous: snapshot.Snapshot, *, watched: bool = False
+    ) -> None:
         """The result of the last search with these settings, nothing having changed since: the output
         is made with its groups as they were stored (``_unchanged``), never decoded here (on the loop:
-        what is decoded is a few numbers)."""
+        what is decoded is a few numbers). ``watched``: the engine's disk watcher said so, the tree
+        was not walked."""
         st = self.state
         self._listing = None  # remembered already
-        self._unchanged = unchanged.fill_unchanged(st, self.config, mode, previous)
-        ctx.progress(phase="scanning", done=st.files_scanned, message=unchanged.UNCHANGED_MESSAGE)
+        self._unchanged = unchanged.fill_unchanged(st, self.config, mode, previous, watched=watched)
+        how = " (the live index saw no change)" if watched else ""
+        ctx.progress(phase="scanning", done=st.files_scanned, message=unchanged.UNCHANGED_MESSAGE + how)
 
     # -- hash ------------------------------------------------------------------------------
     async def _hash(

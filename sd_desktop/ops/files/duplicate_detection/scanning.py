@@ -70,6 +70,7 @@ class Scanned:
     cache_rows: list[hash_cache.Row] = field(default_factory=list)  # hash-cache rows of what the scan read
     bytes_read: int = 0
     unchanged: snapshot.Snapshot | None = None  # nothing changed since this search: its result is this one
+    watched: bool = False  # ``unchanged`` on the word of the engine's disk watcher: nothing was walked
 
 
 class Scan:
@@ -90,6 +91,7 @@ class Scan:
         # saw every file of its device: cache rows of other inodes there are files that are gone
         self.whole_devices = _whole_devices(self.roots) if self.flt.lists_every_file() else set()
         self.walk_errors: list[bytes] = []
+        self.started = 0.0  # when the walk began (epoch seconds): what a watcher is asked about next time
         self.by_key: dict[object, list[FileInfo]] = {}  # the files listed, by size (or size and name)
         self.linked: set[object] = set()  # keys of the groups holding a name with other hard links
         self.count = 0  # files listed
@@ -97,12 +99,17 @@ class Scan:
         self.preloaded: cache.Preload | None = None  # the cache's rows of the searched devices
         self.kept: set[tuple[int, int]] = set()  # identities whose first read is in the hash cache already
         self._devices: set[int] = set()
+        self._loaded = False  # the snapshot was read already (asking the watcher)
         self._loop = asyncio.get_running_loop()
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> Scanned:
         """Walk, group and read; the groups left to resolve and what to commit."""
         mode, stop = self.mode, self.stop
+        self.started = time.time()
+        watched = self._watched_unchanged()
+        if watched is not None:
+            return Scanned(groups=[], scanned=0, unchanged=watched, watched=True)
         # candidates are read as they are found, those the cache does not answer: its rows for the
         # searched devices are read first when there are few, else once EARLY_AFTER candidates show
         # the search is big
@@ -133,11 +140,29 @@ class Scan:
         self._make_results(out, hardlinks)
         return out
 
+    def _watched_unchanged(self) -> snapshot.Snapshot | None:
+        """The last search's snapshot when the engine's disk watcher vouches that nothing changed
+        under any root since that search began its walk (``jobs.watching``): then nothing is walked.
+        Only a long-lived engine has a watcher; its answer is read before the walk starts."""
+        watchers = self.ctx.manager.watchers
+        if not self.config.reuse_unchanged or not watchers:
+            return None
+        key = self.snapshot_key
+        previous = self.ctx.library.read_sync(lambda c: snapshot.load(c, key))
+        self.comparison.compare_with(previous)
+        self._loaded = True
+        began = previous.result.get("walk_started") if previous is not None else None
+        if not isinstance(began, (int, float)) or not self.roots:
+            return None
+        if all(watchers.unchanged_since(root, began) for root in self.roots):
+            return previous
+        return None
+
     def _prepare(self) -> None:
         """Reads the last search's snapshot and the cache's few rows (while the walker lists the first
         folders)."""
-        previous = None
-        if self.config.reuse_unchanged:
+        previous = self.comparison.previous
+        if self.config.reuse_unchanged and not self._loaded:
             key = self.snapshot_key
             previous = self.ctx.library.read_sync(lambda c: snapshot.load(c, key))
             self.comparison.compare_with(previous)

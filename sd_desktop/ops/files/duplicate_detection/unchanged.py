@@ -64,10 +64,16 @@ def walk_settings(config: DuplicateConfig, mode: DuplicateMode) -> WalkSettings:
 
 
 def fill_unchanged(
-    st: DuplicateState, config: DuplicateConfig, mode: DuplicateMode, previous: snapshot.Snapshot
+    st: DuplicateState,
+    config: DuplicateConfig,
+    mode: DuplicateMode,
+    previous: snapshot.Snapshot,
+    *,
+    watched: bool = False,
 ) -> codec.Packed:
     """The job's state and output when ``previous`` is taken as this search's result: the output with
-    its groups as they were stored, never decoded here (what is decoded is a few numbers)."""
+    its groups as they were stored, never decoded here (what is decoded is a few numbers).
+    ``watched``: the engine's disk watcher vouched for the tree, which was not walked."""
     result = previous.result
     st.phase, st.cursor = "hash", 0
     st.files_scanned, st.candidates = result["files_scanned"], result["candidates"]
@@ -80,6 +86,7 @@ def fill_unchanged(
     output = results.output_of(st, config, mode, [], [], previous.created_at)
     output.group_count = result["group_count"]
     output.duplicate_files, output.wasted_bytes = result["duplicate_files"], result["wasted_bytes"]
+    output.unchanged_watched = watched
     return codec.pack_with(output, {"groups": result["groups"], "hardlinks": result["hardlinks"]})
 
 
