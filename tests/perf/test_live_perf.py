@@ -1,7 +1,7 @@
 """The live index as a person meets it: an engine process watching its locations (``pytest -m perf``).
 
-The engine runs in its own process (``start_engine``: ``tests/perf/_live_engine.py``, a library,
-a ``JobManager`` running the queue and a ``LocationWatcher``); this process changes files and reads
+The engine is ``sd-desktop serve`` in its own process (``start_engine``: the library, a
+``JobManager`` running the queue, the ``LocationWatcher`` and the socket); this process changes files and reads
 the library read-only (``library/reader.py``, as ``location list`` does) until the change is there.
 
 * latency from one change on disk to the index (create, modify, rename, delete; one at a time,
@@ -19,11 +19,9 @@ Figures: ``tests/perf/README.md`` ("Live index").
 from __future__ import annotations
 
 import os
-import select
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -34,7 +32,7 @@ import pytest
 from sd_desktop.library import Library
 from sd_desktop.library.reader import open_reader
 from tests.indexing.helpers import index_path
-from tests.perf.harness import REPO, Goal, Report, checkout_env
+from tests.perf.harness import REPO, Goal, Report, checkout_env, sd_desktop
 
 pytestmark = pytest.mark.perf
 
@@ -44,27 +42,28 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def start_engine(library: Path) -> subprocess.Popen:
-    """A long-lived engine process on ``library``, returned once it says ``ready`` (watching)."""
-    err = tempfile.TemporaryFile()
+    """``sd-desktop --library LIBRARY serve`` (the venv's console script, as a service runs it),
+    returned once it says it serves: its watcher is watching by then."""
+    # appended to by the engine, read through a file object of our own: no shared offset to race on
+    err = tempfile.NamedTemporaryFile(prefix="serve-", suffix=".log", delete=False)
+    err.close()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.perf._live_engine", str(library)],
-        stdout=subprocess.PIPE,
-        stderr=err,
+        [*sd_desktop(), "--library", str(library), "serve"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=open(err.name, "ab"),  # noqa: SIM115 - the engine's, closed when it ends
         env=checkout_env(),
         cwd=REPO,
     )
-    proc.stderr_file = err  # type: ignore[attr-defined]
+    proc.stderr_path = err.name  # type: ignore[attr-defined]
     deadline = time.monotonic() + READY_TIMEOUT
-    line = b""
-    while not line.endswith(b"\n"):
-        if not select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
+    while "sd-desktop: serving " not in _stderr(proc, tail=None):
+        if proc.poll() is not None:
+            raise AssertionError(f"the engine ended before it served: {_stderr(proc)}")
+        if time.monotonic() > deadline:
             stop_engine(proc)
-            raise AssertionError(f"the engine did not say ready in {READY_TIMEOUT} s")
-        chunk = os.read(proc.stdout.fileno(), 1)
-        if not chunk:
-            raise AssertionError(f"the engine ended before it was ready: {_stderr(proc)}")
-        line += chunk
-    assert line.strip() == b"ready", line
+            raise AssertionError(f"the engine did not serve within {READY_TIMEOUT} s")
+        time.sleep(0.05)
     return proc
 
 
@@ -81,10 +80,9 @@ def stop_engine(proc: subprocess.Popen) -> None:
     assert proc.returncode == 0, f"the engine exited with {proc.returncode}: {_stderr(proc)}"
 
 
-def _stderr(proc: subprocess.Popen) -> str:
-    f = proc.stderr_file  # type: ignore[attr-defined]
-    f.seek(0)
-    return f.read().decode(errors="replace")[-3000:]
+def _stderr(proc: subprocess.Popen, tail: int | None = 3000) -> str:
+    text = Path(proc.stderr_path).read_bytes().decode(errors="replace")  # type: ignore[attr-defined]
+    return text if tail is None else text[-tail:]
 
 
 def _cpu_ticks(pid: int) -> int:
