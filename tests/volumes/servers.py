@@ -183,11 +183,16 @@ class S3Server(_ChildServer):
         return [sys.executable, "-c", run, "-H", "127.0.0.1", "-p", str(self.port)]
 
     def make_bucket(self, name: str) -> None:
-        import urllib.request
+        import boto3  # comes with moto; OpenDAL cannot create buckets
 
-        # moto creates a bucket on a plain PUT (it checks no signature unless asked to)
-        req = urllib.request.Request(f"{self.endpoint}/{name}", method="PUT")
-        urllib.request.urlopen(req, timeout=10).close()
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=self.REGION,
+            aws_access_key_id=self.ACCESS_KEY,
+            aws_secret_access_key=self.SECRET_KEY,
+        )
+        client.create_bucket(Bucket=name)
 
 
 class SilentServer:
