@@ -6,8 +6,15 @@ import argparse
 import os
 
 from sd_desktop import paths
-from sd_desktop.commands.common import CommandFailed, UsageError, human_size, open_library, run_job
-from sd_desktop.commands.remote import local_or_volume_path, volume_target
+from sd_desktop.commands.common import (
+    CommandFailed,
+    UsageError,
+    human_size,
+    local_or_volume_path,
+    open_library,
+    run_job,
+    volume_target,
+)
 from sd_desktop.library.locations import LocationError, add_location, index_mode_of, locate, normalize
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexerRules, IndexMode, IndexScope, Persistence
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 
-from sd_desktop.commands.common import EXIT_OK, UsageError, emit_json, human_size, open_reader
-from sd_desktop.commands.remote import local_or_volume_path, volume_target
+from sd_desktop.commands.common import (
+    EXIT_OK,
+    UsageError,
+    emit_json,
+    human_size,
+    local_or_volume_path,
+    open_reader,
+    volume_target,
+)
 from sd_desktop.library.describe import describe
 
 

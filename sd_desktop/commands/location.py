@@ -14,10 +14,11 @@ from sd_desktop.commands.common import (
     UsageError,
     emit_json,
     human_size,
+    local_or_volume_path,
     open_library,
     open_reader,
+    volume_target,
 )
-from sd_desktop.commands.remote import local_or_volume_path, volume_target
 from sd_desktop.library.locations import (
     INDEX_MODES,
     LocationError,

@@ -1,57 +1,21 @@
-"""The remote side of ``index``, ``location add`` and ``info``: ``NAME:/path`` on a registered volume.
-
-``NAME:/path`` means a volume path only when the library has a volume of that name; anything else
-is a local path, checked as before."""
+"""The remote side of ``index``, ``location add`` and ``info``: ``NAME:/path`` on a registered volume
+(``commands.common.volume_target`` tells it from a local path)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 
 from sd_desktop.commands.common import (
     EXIT_OK,
     CommandFailed,
     UsageError,
     emit_json,
-    existing_path,
     human_size,
     library_folder,
     open_library,
     open_reader,
     run_job,
 )
-
-
-def local_or_volume_path(text: str) -> str:
-    """argparse type: an existing local path, or text shaped like ``NAME:/path`` (whether NAME is a
-    registered volume is decided once the library is known: ``volume_target``)."""
-    from sd_desktop.volumes.addresses import split
-
-    if split(text) is not None and not os.path.lexists(text):
-        return text
-    return existing_path(text)
-
-
-def volume_target(args: argparse.Namespace, text: str):
-    """``(VolumeRow, path on it)`` when ``text`` is ``NAME:/path`` with NAME registered, else None;
-    a shaped text naming no volume and no local file is a usage error."""
-    from sd_desktop.library.volumes import find_volume
-    from sd_desktop.volumes.addresses import split
-
-    found = split(text)
-    if found is None or os.path.lexists(text):
-        return None
-    name, path = found
-    reader = open_reader(args)
-    try:
-        row = reader.read_sync(lambda c: find_volume(c, name)) if reader is not None else None
-    finally:
-        if reader is not None:
-            reader.close()
-    if row is None:
-        raise UsageError(f"no such file or folder, and no volume named {name!r}: {text} (see 'sd-desktop volume list')")
-    return row, path.strip("/")
 
 
 def _location_for(lib, volume, path: str) -> tuple[int, str]:
@@ -109,6 +73,8 @@ def info(args: argparse.Namespace, volume, path: str) -> int:
             return await backend.stat(path)
         finally:
             await backend.close()
+
+    import asyncio
 
     try:
         live = asyncio.run(stat())

@@ -46,6 +46,14 @@ def check_name(name: str) -> str:
     return name
 
 
+def split_address(text: str) -> tuple[str, str] | None:
+    """``(NAME, path)`` when ``text`` has the shape ``NAME:/path`` (whatever volumes exist), else None."""
+    name, sep, rest = text.partition(":")
+    if not sep or not rest.startswith("/") or not NAME_PATTERN.match(name):
+        return None
+    return name, rest
+
+
 def _row(r: tuple) -> VolumeRow:
     return VolumeRow(r[0], r[1], r[2], r[3], json.loads(r[4] or "{}"), r[5], r[6])
 

@@ -12,16 +12,6 @@ import os
 from pathlib import Path
 
 
-def split(text: str) -> tuple[str, str] | None:
-    """``(NAME, path)`` when ``text`` has the shape ``NAME:/path`` (whatever volumes exist), else None."""
-    from sd_desktop.library.volumes import NAME_PATTERN
-
-    name, sep, rest = text.partition(":")
-    if not sep or not rest.startswith("/") or not NAME_PATTERN.match(name):
-        return None
-    return name, rest
-
-
 def registered_volume_names(library_dir: str | os.PathLike | None = None) -> frozenset[str]:
     """The names of the volumes registered in the library (none when there is no library to read)."""
     from sd_desktop.library.reader import open_reader
@@ -43,5 +33,7 @@ def registered_volume_names(library_dir: str | os.PathLike | None = None) -> fro
 
 def is_volume_path(text: str, library_dir: str | os.PathLike | None = None) -> bool:
     """True when ``text`` is ``NAME:/path`` with NAME a registered volume."""
-    found = split(text)
+    from sd_desktop.library.volumes import split_address
+
+    found = split_address(text)
     return found is not None and found[0] in registered_volume_names(library_dir)
