@@ -237,3 +237,28 @@ def test_remove_is_refused_while_the_volume_has_locations_unless_forced(run_cli,
     conn = sqlite3.connect(library_dir / "library.db")
     assert conn.execute("SELECT COUNT(*) FROM entry").fetchone()[0] == 0
     conn.close()
+
+
+def test_a_server_gone_pauses_the_index_with_the_reason_and_resume_finishes_it(run_cli, tmp_path, library_dir):
+    server = servers.make_sshd(tmp_path / "ssh")
+    files = make_tree(tmp_path / "r")
+    server.start()
+    try:
+        assert add_sftp(run_cli, server, tmp_path / "r").returncode == 0
+        server.stop()
+        paused = run_cli("index", "nas:/")
+        assert paused.returncode == 3
+        lines = paused.stderr.splitlines()
+        assert lines[0] == "job 1 paused; continue it with: sd-desktop jobs resume 1"
+        assert lines[1] == (
+            f"  ! nas:/: volume nas: cannot reach 127.0.0.1:{server.port}: Connect call failed ('127.0.0.1', {server.port})"
+        )
+        assert len(lines) == 2
+        server.start()
+        resumed = run_cli("jobs", "resume", "1", "--json")
+        assert resumed.returncode == 0, resumed.stderr
+        assert resumed.result["status"] == "completed"
+        assert (resumed.result["output"]["files"], resumed.result["errors"]) == (len(files), [])
+    finally:
+        server.stop()
+    assert len([c for c in cas_ids(library_dir, 1).values() if c]) == 5

@@ -42,6 +42,7 @@ class RemoteIndexState:
     modified: int = 0
     deleted: int = 0
     hashed: int = 0
+    pause_reason: str = ""  # why the server made it pause: shown with the paused job, dropped on resume
 
 
 @dataclass
@@ -114,7 +115,9 @@ class RemoteIndexJob(Job):
                     await ctx.checkpoint()
         except RemoteError as exc:
             # the server went away or refused us: keep what is done, continue later from here
-            ctx.add_non_critical_error(f"{where.volume.name}:/{_join(where.path, st.frontier[-1])}", str(exc))
+            st.pause_reason = str(exc)
+            ctx.add_non_critical_error(f"{where.volume.name}:/{_join(where.path, st.frontier[-1])}", st.pause_reason)
+            await ctx.checkpoint()
             raise JobPaused() from None
         finally:
             await backend.close()
@@ -132,6 +135,15 @@ class RemoteIndexJob(Job):
             hashed=st.hashed,
             seconds=round(time.time() - st.started_at, 3),
         )
+
+    async def on_resume(self, ctx: JobContext) -> None:
+        """The reason of the last pause was news then, not a problem of the finished run: drop it."""
+        reason = self.state.pause_reason
+        if reason:
+            kept = [e for e in ctx.errors if e.get("message") != reason]
+            ctx.error_count -= len(ctx.errors) - len(kept)
+            ctx.errors[:] = kept
+            self.state.pause_reason = ""
 
     async def _index_folder(self, ctx: JobContext, backend, where: volumes.RemoteLocation, rel: str) -> None:
         from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
