@@ -251,7 +251,8 @@ def test_a_server_gone_pauses_the_index_with_the_reason_and_resume_finishes_it(r
         lines = paused.stderr.splitlines()
         assert lines[0] == "job 1 paused; continue it with: sd-desktop jobs resume 1"
         assert lines[1] == (
-            f"  ! nas:/: volume nas: cannot reach 127.0.0.1:{server.port}: Connect call failed ('127.0.0.1', {server.port})"
+            f"  ! nas:/: volume nas: cannot reach 127.0.0.1:{server.port}: "
+            f"Connect call failed ('127.0.0.1', {server.port})"
         )
         assert len(lines) == 2
         server.start()
