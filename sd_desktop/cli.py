@@ -133,12 +133,9 @@ def _first_positional(argv: Sequence[str]) -> str | None:
 
 
 def _can_open(word: str) -> bool:
-    """A first word the window opens: an existing path, or ``NAME:/path`` on a registered volume."""
-    if os.path.exists(word):
-        return True
-    from sd_desktop.volumes.addresses import is_volume_path  # only for a word that is no command nor path
-
-    return is_volume_path(word)
+    """A first word the window opens: an existing path (not yet ``NAME:/path`` on a volume: the
+    window browses local folders only; ``unknown_first_word`` says so)."""
+    return os.path.exists(word)
 
 
 def wants_gui(argv: Sequence[str]) -> bool:
@@ -148,8 +145,12 @@ def wants_gui(argv: Sequence[str]) -> bool:
     return first is None or (first not in command_names() and _can_open(first))
 
 
-def unknown_first_word(word: str) -> str:
+def unknown_first_word(word: str, library: str | None = None) -> str:
     """The one-line complaint about a first word that is no command and nothing to open."""
+    from sd_desktop.volumes.addresses import is_volume_path  # only for a word that is no command nor path
+
+    if is_volume_path(word, library):
+        return f"the window cannot open a volume yet; try: sd-desktop info {word}, or sd-desktop index {word}"
     if os.sep in word or word.startswith(("~", ".")):  # meant as a path
         return f"no such file or folder: {word}"
     import difflib  # only for a word that is no command
@@ -170,7 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args)
     first = _first_positional(argv)
     if first is not None and first not in command_names() and not _can_open(first):  # a typo opens no window
-        print(f"sd-desktop: error: {unknown_first_word(first)}", file=sys.stderr)
+        library = build_gui_parser().parse_known_args(argv)[0].library
+        print(f"sd-desktop: error: {unknown_first_word(first, library)}", file=sys.stderr)
         return EXIT_USAGE
     parser = build_parser(argv)
     args = parser.parse_args(argv)

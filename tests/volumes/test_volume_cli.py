@@ -263,3 +263,14 @@ def test_a_server_gone_pauses_the_index_with_the_reason_and_resume_finishes_it(r
     finally:
         server.stop()
     assert len([c for c in cas_ids(library_dir, 1).values() if c]) == 5
+
+
+def test_the_window_is_not_opened_on_a_volume_path(run_cli, sshd, tmp_path):
+    assert add_sftp(run_cli, sshd, tmp_path).returncode == 0
+    res = run_cli("nas:/photos")
+    assert (res.returncode, res.stdout) == (2, "")
+    assert res.stderr == (
+        "sd-desktop: error: the window cannot open a volume yet; try: sd-desktop info nas:/photos, "
+        "or sd-desktop index nas:/photos\n"
+    )
+    assert run_cli("other:/photos").stderr == "sd-desktop: error: no such file or folder: other:/photos\n"
