@@ -162,6 +162,16 @@ def unknown_first_word(word: str, library: str | None = None) -> str:
     return f"unknown command {word!r} (commands: {', '.join(names)}; or a folder to open)"
 
 
+def _library_in(argv: Sequence[str]) -> str | None:
+    """The ``--library DIR`` of ``argv``, read without parsing (which could print help and exit)."""
+    for n, arg in enumerate(argv):
+        if arg == "--library" and n + 1 < len(argv):
+            return argv[n + 1]
+        if arg.startswith("--library="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if wants_gui(argv) and "--version" not in argv:
@@ -171,8 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args)
     first = _first_positional(argv)
     if first is not None and first not in command_names() and not _can_open(first):  # a typo opens no window
-        library = build_gui_parser().parse_known_args(argv)[0].library
-        print(f"sd-desktop: error: {unknown_first_word(first, library)}", file=sys.stderr)
+        print(f"sd-desktop: error: {unknown_first_word(first, _library_in(argv))}", file=sys.stderr)
         return EXIT_USAGE
     parser = build_parser(argv)
     args = parser.parse_args(argv)
