@@ -6,6 +6,7 @@ its secrets make the ``VolumeSpec`` a backend connects with.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -39,7 +40,10 @@ def parse(url: str, scheme: str | None, options: dict[str, str]) -> tuple[str, s
         found = {"host": parts.hostname, "port": str(parts.port or 22)}
         if parts.username:
             found["user"] = unquote(parts.username)
-        return "sftp", root, {**found, **options}
+        found.update(options)
+        if found.get("key"):  # the shell leaves ``key=~/...`` as typed; the stored path must stand alone
+            found["key"] = os.path.abspath(os.path.expanduser(found["key"]))
+        return "sftp", root, found
     if kind == "s3":
         if not parts.hostname:
             raise SpecError(f"no bucket in {url!r}: write s3://BUCKET/PREFIX")
