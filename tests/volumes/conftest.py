@@ -4,14 +4,10 @@ or objects written through the backend (S3)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from sd_desktop.volumes.remote import VolumeSpec
 from tests.volumes import servers
-
-pytestmark = pytest.mark.skipif(shutil.which("sshd") is None and not servers.SSHD, reason="needs openssh-server")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,9 +3,11 @@ as real subprocesses against real servers on 127.0.0.1 (sshd, wsgidav, moto)."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
+import time
 
 import pytest
 
@@ -274,3 +276,56 @@ def test_the_window_is_not_opened_on_a_volume_path(run_cli, sshd, tmp_path):
         "or sd-desktop index nas:/photos\n"
     )
     assert run_cli("other:/photos").stderr == "sd-desktop: error: no such file or folder: other:/photos\n"
+
+
+def test_with_a_keyring_the_secrets_go_there_and_nowhere_else(run_cli, s3, tmp_path, library_dir):
+    store = tmp_path / "keyring.json"
+    env = {"PYTHON_KEYRING_BACKEND": "tests.volumes.file_keyring.FileKeyring", "SD_TEST_KEYRING_FILE": str(store)}
+    s3.make_bucket("keyed")
+    added = run_cli(
+        "volume",
+        "add",
+        "bucket",
+        "s3://keyed/",
+        "--option",
+        f"endpoint={s3.endpoint}",
+        "--option",
+        "region=us-east-1",
+        "--option",
+        "access_key_id=AKID",
+        "--option",
+        "secret_access_key=KEYRING-SECRET",
+        "--json",
+        env=env,
+    )
+    assert added.returncode == 0, added.stderr
+    assert (added.result["output"]["secrets"], added.stderr) == ("keyring", "")
+    assert not (library_dir / "volume-secrets.json").exists()
+    assert b"KEYRING-SECRET" not in (library_dir / "library.db").read_bytes()
+    assert list(json.loads(store.read_text()).values()) == ['{"secret_access_key": "KEYRING-SECRET"}']
+    listed = run_cli("volume", "list", "--json", env=env)
+    assert listed.result["output"]["volumes"][0]["status"] == "online"
+    assert "KEYRING-SECRET" not in listed.stdout + listed.stderr
+    assert run_cli("volume", "remove", "bucket", env=env).returncode == 0
+    assert json.loads(store.read_text()) == {}
+
+
+def test_volume_list_gives_up_on_a_server_that_never_answers(run_cli):
+    silent = servers.SilentServer()
+    silent.start()
+    try:
+        added = run_cli("volume", "add", "hung", f"webdav://127.0.0.1:{silent.port}/", env=NO_KEYRING)
+        assert added.returncode == 0, added.stderr
+        started = time.monotonic()
+        listed = run_cli("volume", "list", "--timeout", "1", "--json", timeout=30)
+        took = time.monotonic() - started
+    finally:
+        silent.stop()
+    assert listed.returncode == 0, listed.stderr
+    row = listed.result["output"]["volumes"][0]
+    assert (row["status"], row["detail"]) == (
+        "offline",
+        f"volume hung: no answer from http://127.0.0.1:{silent.port} within 1s (list /); "
+        "check that the server is up and reachable",
+    )
+    assert took < 10
