@@ -107,3 +107,22 @@ def info(args: argparse.Namespace, volume, path: str) -> int:
     else:
         print(f"  cas_id: {out['cas_id'] or '-'}   integrity: {out['integrity_hash'] or '-'}")
     return EXIT_OK
+
+
+def copy(args: argparse.Namespace, sources: list[str], dest: str, summarize) -> int:
+    """``copy NAME:/path DEST``: from one volume into a local folder (each file resumable inside)."""
+    import os
+
+    from sd_desktop.commands.common import volume_target
+
+    if len(sources) != 1:
+        raise UsageError("copy from a volume takes one source at a time: copy NAME:/path DEST")
+    volume, path = volume_target(args, sources[0])
+    if args.move or args.verify or args.on_conflict != "skip" or args.bwlimit:
+        raise UsageError("copy from a volume has no --move, --verify, --on-conflict or --bwlimit yet")
+    if volume_target(args, dest) is not None:
+        raise UsageError("copy to a volume is not available yet: the destination must be a local folder")
+    if not os.path.isdir(dest):
+        raise UsageError(f"the destination must be an existing local folder: {dest}")
+    config = {"volume": volume.name, "source": path, "destination": os.path.abspath(dest)}
+    return run_job(args, "remote_copy", config, summarize)

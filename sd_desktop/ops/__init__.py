@@ -15,6 +15,7 @@ JOB_MODULE_OF: dict[str, str] = {
     "live_indexer": "sd_desktop.ops.indexing.live_job",
     "remote_indexer": "sd_desktop.ops.indexing.remote_job",
     "file_copy": "sd_desktop.ops.files.copy",
+    "remote_copy": "sd_desktop.ops.files.remote_copy",
     "delete": "sd_desktop.ops.files.delete",
     "trash_restore": "sd_desktop.ops.files.trash",
     "lint": "sd_desktop.ops.files.lint",

@@ -14,6 +14,7 @@ slash (``""`` is the root itself).
 from __future__ import annotations
 
 import asyncio
+import logging
 import posixpath
 import secrets as _random
 import warnings
@@ -107,11 +108,21 @@ def _temp_name(path: str) -> str:
 
 
 # -- SFTP (asyncssh) ---------------------------------------------------------------------------------
+def _drop_send_after_loss(record: logging.LogRecord) -> bool:
+    # asyncio logs this once a transport has been written to five times after its connection was
+    # lost, as asyncssh's parallel read requests do when a server dies mid-read; the RemoteError
+    # that follows says what happened, in one line
+    return record.getMessage() != "socket.send() raised exception."
+
+
 def _asyncssh() -> Any:
     with warnings.catch_warnings():  # its DSA support warns on import; nothing here uses DSA
         warnings.simplefilter("ignore")
         import asyncssh
 
+    logger = logging.getLogger("asyncio")
+    if _drop_send_after_loss not in logger.filters:
+        logger.addFilter(_drop_send_after_loss)
     return asyncssh
 
 

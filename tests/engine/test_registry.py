@@ -18,6 +18,7 @@ BUILT_IN = [
     "indexer",
     "lint",
     "live_indexer",
+    "remote_copy",
     "remote_indexer",
     "similar_pictures",
     "thumbnails",

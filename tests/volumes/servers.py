@@ -50,13 +50,27 @@ class SshServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [SSHD, "-D", "-e", "-f", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [SSHD, "-D", "-e", "-f", str(self.config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_for_port(self.port)
         except RuntimeError:
             self.stop()
             raise
+
+    def kill(self) -> None:
+        """The server and every session it serves: connections drop mid-transfer."""
+        if self.proc is not None:
+            import psutil
+
+            # each session is a child of the listener in a session of its own (sshd calls setsid)
+            for child in psutil.Process(self.proc.pid).children(recursive=True):
+                child.kill()
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
