@@ -10,7 +10,14 @@ from pathlib import Path
 import sd_desktop
 
 PACKAGE = Path(sd_desktop.__file__).parent
-ABOVE_LIBRARY = ["sd_desktop.jobs", "sd_desktop.ops", "sd_desktop.commands", "sd_desktop.cli", "sd_desktop.ui"]
+ABOVE_LIBRARY = [
+    "sd_desktop.jobs",
+    "sd_desktop.ops",
+    "sd_desktop.engine",
+    "sd_desktop.commands",
+    "sd_desktop.cli",
+    "sd_desktop.ui",
+]
 
 # a module (or package) -> the project modules it must never import
 FORBIDDEN = {
@@ -18,9 +25,17 @@ FORBIDDEN = {
     "sd_desktop.paths": ["sd_desktop"],
     "sd_desktop.library": [*ABOVE_LIBRARY, "sd_desktop.volumes"],
     "sd_desktop.volumes": ABOVE_LIBRARY,
-    "sd_desktop.jobs": ["sd_desktop.ops", "sd_desktop.commands", "sd_desktop.cli", "sd_desktop.ui"],
-    "sd_desktop.ops": ["sd_desktop.commands", "sd_desktop.cli", "sd_desktop.ui"],
+    "sd_desktop.jobs": [
+        "sd_desktop.ops",
+        "sd_desktop.engine",
+        "sd_desktop.commands",
+        "sd_desktop.cli",
+        "sd_desktop.ui",
+    ],
+    "sd_desktop.ops": ["sd_desktop.engine", "sd_desktop.commands", "sd_desktop.cli", "sd_desktop.ui"],
     "sd_desktop.commands": ["sd_desktop.ui"],
+    # the engine served to other processes: beside the job engine, below both front ends
+    "sd_desktop.engine": ["sd_desktop.commands", "sd_desktop.cli", "sd_desktop.ui"],
     "sd_desktop.ui": ["sd_desktop.commands", "sd_desktop.cli"],
 }
 ALLOWED = {("sd_desktop.cli", "sd_desktop.ui.app")}  # the one door from the command line to the window

@@ -32,6 +32,7 @@ COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.lint",
     "sd_desktop.commands.thumbnails",
     "sd_desktop.commands.similar",
+    "sd_desktop.commands.serve",
 ]
 
 

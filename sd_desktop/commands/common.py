@@ -51,14 +51,100 @@ def exit_code_for(status: JobStatus) -> int:
 
 
 def open_library(args: argparse.Namespace) -> Library:
+    """The library, this process its only owner; or, when an engine serves it (``sd-desktop serve``,
+    the window), a ``RemoteLibrary`` whose reads are this process's own and whose job queue and few
+    other writes go to that engine (``drive_job`` and ``library_call`` take either). A one-shot
+    command that holds the library serves nobody: one line, exit 1 (FAULTS 16)."""
     from sd_desktop.library import Library
 
+    command = command_line(args)
+    for attempt in range(_ENGINE_ATTEMPTS):
+        try:
+            return Library.open(args.library, holder=command)
+        except LibraryLocked as exc:
+            if not exc.holder.serves:
+                raise CommandFailed(_in_use(exc)) from exc
+            from sd_desktop.engine.client import EngineUnavailable
+
+            try:
+                return _remote(args, exc, command)
+            except EngineUnavailable:  # the engine is stopping (or just started): ask the lock again
+                if attempt == _ENGINE_ATTEMPTS - 1:
+                    raise CommandFailed(_in_use(exc) + "; its engine does not answer") from None
+                import time
+
+                time.sleep(0.1 * (attempt + 1))
+        except (SchemaTooNew, LibraryError) as exc:
+            raise CommandFailed(str(exc)) from exc
+        except OSError as exc:
+            raise CommandFailed(f"cannot open the library at {args.library or 'the default place'}: {exc}") from exc
+    raise AssertionError("unreachable")
+
+
+_ENGINE_ATTEMPTS = 5
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """What this process is, for the lock file and the engine's log (``sd-desktop jobs resume``)."""
+    words = ["sd-desktop", str(getattr(args, "command", "") or "")]
+    for sub in ("jobs_cmd", "location_cmd", "trash_cmd"):
+        if getattr(args, sub, None):
+            words.append(str(getattr(args, sub)))
+    return " ".join(w for w in words if w)
+
+
+def _in_use(exc: LibraryLocked) -> str:
+    holder = exc.holder
+    if not holder.what:  # an older build's lock file: only its PID
+        return str(exc)
+    who = f"PID {holder.pid}" if holder.pid else "another process"
+    if holder.serves:
+        return f"library in use by {who} ({holder.what})"
+    if os.name != "posix":  # no engine serves there yet
+        return f"library in use by {who} ({holder.what}); wait for it"
+    return (
+        f"library in use by {who} ({holder.what}, which serves no other commands); "
+        "wait for it or run `sd-desktop serve`"
+    )
+
+
+def _remote(args: argparse.Namespace, locked: LibraryLocked, command: str) -> Library:
+    """A handle on the library its serving engine owns (raises ``EngineUnavailable`` to retry)."""
+    from sd_desktop.engine.client import EngineRefused, RemoteLibrary
+
+    reader = open_reader(args)
+    if reader is None:  # the engine has not created it yet
+        from sd_desktop.engine.client import EngineUnavailable
+
+        raise EngineUnavailable("no library yet")
     try:
-        return Library.open(args.library)
-    except (LibraryLocked, SchemaTooNew, LibraryError) as exc:
-        raise CommandFailed(str(exc)) from exc
-    except OSError as exc:
-        raise CommandFailed(f"cannot open the library at {args.library or 'the default place'}: {exc}") from exc
+        return RemoteLibrary.connect(reader.folder, reader, locked.holder, command)  # type: ignore[return-value]
+    except EngineRefused as exc:
+        reader.close()
+        raise CommandFailed(str(exc)) from None
+    except BaseException:
+        reader.close()
+        raise
+
+
+def is_remote(lib: Any) -> bool:
+    """Whether ``lib`` is a library an engine serves to this command (``open_library``)."""
+    return getattr(lib, "remote", False) is True
+
+
+def library_call(lib: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(lib, *args, **kwargs)``: a write outside jobs (adding a location...), made here, or by
+    the engine that serves the library (one of its allowed calls, ``engine.server.LIBRARY_CALLS``)."""
+    if is_remote(lib):
+        from sd_desktop.engine.client import EngineLost, RemoteError
+
+        try:
+            return lib.call(fn, *args, **kwargs)
+        except EngineLost as exc:
+            raise CommandFailed(f"{exc}; run the command again") from None
+        except RemoteError as exc:
+            raise CommandFailed(str(exc)) from None
+    return fn(lib, *args, **kwargs)
 
 
 def open_reader(args: argparse.Namespace) -> Reader | None:
@@ -220,10 +306,17 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
     import asyncio
     import signal
 
+    from sd_desktop.engine.client import EngineLost, RemoteError
     from sd_desktop.jobs import JobManager
     from sd_desktop.jobs.manager import SHUTDOWN_GRACE_SECONDS
 
-    manager = JobManager(lib, run_queued=False, concurrency=2)
+    remote = is_remote(lib)
+    if remote:  # an engine serves the library: the job runs there, this process follows it
+        from sd_desktop.engine.remote_manager import RemoteManager
+
+        manager: Any = RemoteManager(lib)  # type: ignore[arg-type]
+    else:
+        manager = JobManager(lib, run_queued=False, concurrency=2)
     manager.events.add_listener(_ProgressPrinter(getattr(args, "json", False)))
     loop = asyncio.get_running_loop()
     this = asyncio.current_task()
@@ -254,7 +347,8 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
 
     _stdout_gone.append(on_stdout_gone)
     try:
-        await _load_jobs_found_running(lib)
+        if not remote:
+            await _load_jobs_found_running(lib)
         await manager.start()
         job_id = await start(manager)
         info = await manager.info(job_id)
@@ -263,6 +357,12 @@ async def drive_job(lib: Library, args: argparse.Namespace, start: Callable[[Job
         return await manager.wait_tree(job_id)
     except LibraryError as exc:
         raise CommandFailed(_with_resume_hint(exc, job_id)) from exc
+    except RemoteError as exc:
+        raise CommandFailed(str(exc)) from None
+    except EngineLost as exc:
+        if job_id is None:
+            raise CommandFailed(f"{exc} before the job was queued; run the command again") from None
+        raise CommandFailed(f"{exc}; continue job {job_id} with: sd-desktop jobs resume {job_id}") from None
     except asyncio.CancelledError:
         if not signals:
             raise

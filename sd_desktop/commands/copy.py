@@ -21,6 +21,8 @@ from sd_desktop.commands.common import (
     emit_json,
     existing_path,
     human_size,
+    is_remote,
+    library_call,
     open_library,
     print_result,
     refuse_library_targets,
@@ -152,7 +154,9 @@ def _answer(args: argparse.Namespace) -> int:
 
     async def start(manager):
         try:
-            await answer_conflicts(lib, job_id, apply_to_all=args.apply_to_all)
+            answered = library_call(lib, answer_conflicts, job_id, apply_to_all=args.apply_to_all)
+            if not is_remote(lib):
+                await answered
         except ValueError as exc:
             raise CommandFailed(str(exc)) from None
         await manager.resume(job_id)

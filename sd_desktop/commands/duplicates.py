@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from sd_desktop import paths
+from sd_desktop.commands import duplicates_link
 from sd_desktop.commands.common import (
     EXIT_FAILED,
     UsageError,
@@ -58,10 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--pattern", help="glob for --delete keep-matching (path or file name)")
     p.add_argument("--mode-delete", choices=["trash", "permanent"], default="trash")
-    p.add_argument("--yes", action="store_true", help="confirm permanent deletion")
+    p.add_argument("--yes", action="store_true", help="confirm permanent deletion (or --link)")
+    duplicates_link.add_arguments(p)
     p.add_argument("--json", action="store_true")
-    # the search, and the removal that follows it (--delete): neither queues another job
-    p.set_defaults(func=cmd_duplicates, needs_jobs=("duplicate_detection", "delete"))
+    # the search, and the removal (--delete) or linking (--link) that follows it: none queues another job
+    p.set_defaults(func=cmd_duplicates, needs_jobs=("duplicate_detection", "delete", "link_duplicates"))
 
 
 def _config(args: argparse.Namespace) -> DuplicateConfig:
@@ -104,6 +106,9 @@ def summarize(output: dict) -> str:
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
     config = _config(args)
+    if args.link:  # extra copies replaced by links, not removed: commands/duplicates_link.py
+        duplicates_link.check(args, config)
+        return duplicates_link.run(args, config, summarize)
     if args.delete:
         if args.delete == Policy.KEEP_MATCHING.value and not args.pattern:
             raise UsageError("--delete keep-matching needs --pattern GLOB")

@@ -10,6 +10,7 @@ from sd_desktop.commands.common import (
     CommandFailed,
     UsageError,
     human_size,
+    library_call,
     local_or_volume_path,
     open_library,
     run_job,
@@ -93,7 +94,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     try:
         where = lib.read_sync(lambda conn: locate(conn, raw))  # ``raw`` has its symlinks resolved
         if where is None:
-            location_id, root = add_location(lib, raw), raw  # its standing mode is set with 'location add/mode'
+            location_id, root = (
+                library_call(lib, add_location, raw),
+                raw,
+            )  # its standing mode is set with 'location add/mode'
         else:
             location_id, root = where.location_id, where.root
         args.mode = args.mode or index_mode_of(lib, location_id)

@@ -18,6 +18,7 @@ from sd_desktop.commands.common import (
     UsageError,
     drive_job,
     emit_json,
+    is_remote,
     open_library,
     open_reader,
     print_result,
@@ -116,6 +117,9 @@ def _recovered_history(args: argparse.Namespace, read: list[JobRecord]) -> list[
         if isinstance(exc.__cause__, LibraryLocked):
             return read
         raise
+    if is_remote(lib):  # an engine serves the library: it recovered them when it started
+        lib.close()
+        return read
     import asyncio
 
     from sd_desktop import ops
@@ -133,11 +137,21 @@ def _load(args: argparse.Namespace):
     import asyncio
 
     lib = open_library(args)
-    info = asyncio.run(_recovered(lib, lambda m: m.info(args.id)))
+    if is_remote(lib):  # the engine recovered interrupted jobs when it started
+        info = lib.read_sync(lambda c: _job_info(c, args.id))
+    else:
+        info = asyncio.run(_recovered(lib, lambda m: m.info(args.id)))
     if info is None:
         lib.close()
         raise CommandFailed(f"no job with id {args.id}")
     return lib, info
+
+
+def _job_info(conn, job_id: int):
+    from sd_desktop.jobs import JobInfo
+
+    record = jobstore.get(conn, job_id)
+    return JobInfo.from_record(record) if record is not None else None
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -197,10 +211,17 @@ def cmd_cancel(args: argparse.Namespace) -> int:
         from sd_desktop.jobs import JobManager
 
         async def go():
-            manager = JobManager(lib, run_queued=False)
+            if is_remote(lib):  # the engine cancels it, and waits for it to stop if it runs
+                from sd_desktop.engine.remote_manager import RemoteManager
+
+                manager = RemoteManager(lib)
+            else:
+                manager = JobManager(lib, run_queued=False)
             await manager.start()
-            await manager.cancel(args.id)
-            await manager.shutdown()
+            try:
+                await manager.cancel(args.id)
+            finally:
+                await manager.shutdown()
             return await manager.info(args.id)
 
         final = asyncio.run(go())
@@ -268,7 +289,10 @@ def cmd_clear(args: argparse.Namespace) -> int:
 
     lib = open_library(args)
     try:
-        n = asyncio.run(JobManager(lib).clear_history())
+        if is_remote(lib):
+            n = lib.request("clear_history", [])
+        else:
+            n = asyncio.run(JobManager(lib).clear_history())
     finally:
         lib.close()
     if args.json:

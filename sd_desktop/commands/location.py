@@ -14,6 +14,7 @@ from sd_desktop.commands.common import (
     UsageError,
     emit_json,
     human_size,
+    library_call,
     local_or_volume_path,
     open_library,
     open_reader,
@@ -85,7 +86,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     if not os.path.lexists(args.path):
         raise UsageError(f"no such file or folder: {args.path}")
     return _change(
-        args, lambda lib: add_location(lib, args.path, args.name, index_mode=args.mode), "location {id}: {path}"
+        args,
+        lambda lib: library_call(lib, add_location, args.path, args.name, index_mode=args.mode),
+        "location {id}: {path}",
     )
 
 
@@ -118,7 +121,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_mode(args: argparse.Namespace) -> int:
     def change(lib) -> int:
-        set_index_mode(lib, args.id, args.mode)
+        library_call(lib, set_index_mode, args.id, args.mode)
         return args.id
 
     return _change(args, change, "location {id}: indexed in {mode} mode from the next run")
@@ -129,7 +132,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     try:
         if not any(r.id == args.id for r in list_locations(lib)):
             raise CommandFailed(f"no location with id {args.id}")
-        remove_location(lib, args.id)
+        library_call(lib, remove_location, args.id)
     finally:
         lib.close()
     if args.json:

@@ -39,7 +39,8 @@ def describe(lib: Library | Reader | None, path: str) -> dict:
         "indexed": False,
         "location_id": None,
         "location_name": None,
-        "entry_id": None,
+        "id": None,  # the entry's id: the same after a rename or move (history, thumbnails follow it)
+        "entry_id": None,  # the same as ``id``, kept for scripts written before it
         "cas_id": None,
         "integrity_hash": None,
         "mime": None,
@@ -95,6 +96,7 @@ def describe(lib: Library | Reader | None, path: str) -> dict:
         return out
     out.update(
         indexed=True,
+        id=row[0],
         entry_id=row[0],
         cas_id=row[3],
         integrity_hash=row[4],

@@ -49,15 +49,17 @@ class Library:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, folder: Path | str | None = None, *, lock: bool = True) -> Library:
+    def open(cls, folder: Path | str | None = None, *, lock: bool = True, holder: str = "") -> Library:
         """Open (creating and migrating as needed) the library in ``folder``.
 
         Raises ``LibraryLocked`` when another process owns it, ``SchemaTooNew`` for a library
         written by a newer build, ``LibraryFault`` when the database is empty, damaged or not
         writable, or its disk is full (FAULTS 18, 21). An existing database is never replaced.
+        ``holder`` names this process in the lock file (``sd-desktop index``) for the message
+        another process gets.
         """
         folder = Path(folder) if folder is not None else default_library_dir()
-        file_lock = LibraryLock(folder) if lock else None
+        file_lock = LibraryLock(folder, holder) if lock else None
         try:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "sidecars").mkdir(exist_ok=True)
@@ -82,6 +84,11 @@ class Library:
     @property
     def db_path(self) -> Path:
         return self.folder / "library.db"
+
+    def set_serving(self, serves: bool) -> None:
+        """Say in the lock file whether this process answers other commands on its socket."""
+        if self._lock is not None:
+            self._lock.set_serving(serves)
 
     @property
     def sidecar_dir(self) -> Path:
@@ -144,7 +151,8 @@ class Library:
     def connect_reader(self, cache_kb: int | None = None) -> sqlite3.Connection:
         """A new read-only connection of its own (for UI item models). ``cache_kb`` caps its page
         cache (a long scan on a big library must not grow the default one)."""
-        uri = f"file:{self.db_path}?mode=ro"
+        # percent-encoded: a folder named "a#b?c" is a path, not a query or a fragment
+        uri = f"{self.db_path.absolute().as_uri()}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=10000")
         if cache_kb is not None:

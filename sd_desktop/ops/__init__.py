@@ -17,6 +17,7 @@ JOB_MODULE_OF: dict[str, str] = {
     "file_copy": "sd_desktop.ops.files.copy",
     "remote_copy": "sd_desktop.ops.files.remote_copy",
     "delete": "sd_desktop.ops.files.delete",
+    "link_duplicates": "sd_desktop.ops.files.link",
     "trash_restore": "sd_desktop.ops.files.trash",
     "lint": "sd_desktop.ops.files.lint",
     "thumbnails": "sd_desktop.ops.media.thumbnail.job",

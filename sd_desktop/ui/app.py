@@ -26,6 +26,7 @@ from PySide6.QtGui import QGuiApplication, QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from sd_desktop import __version__, ops  # noqa: E402
+from sd_desktop.engine.server import EngineServer  # noqa: E402
 from sd_desktop.jobs import JobManager  # noqa: E402
 from sd_desktop.library import Library  # noqa: E402
 from sd_desktop.library.library import LibraryError, default_library_dir  # noqa: E402
@@ -94,6 +95,7 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.services: AppServices | None = None
         self.thumbnails: ThumbnailCache | None = None
+        self.engine_server: EngineServer | None = None
         self._quit = asyncio.Event()
         self._stall: StallMonitor | None = None
         self.exit_code = 0
@@ -117,6 +119,7 @@ class AppController(QObject):
         self.window.jobs_recovered(await self.manager.start())
         await self.watcher.start()
         self.services.locationsChanged.connect(lambda: self.tasks.spawn(self.watcher.refresh(), what="watch locations"))
+        self.engine_server = await self._serve()
         for path in getattr(self.args, "add_location", None) or []:
             await self.services.add_location(path, getattr(self.args, "index_mode", "content"))
         targets = list(getattr(self.args, "paths", None) or [])
@@ -126,6 +129,24 @@ class AppController(QObject):
             self.window.open_start()  # the last folder shown, or the first-launch page
         if getattr(self.args, "quit_when_idle", False):
             self.tasks.spawn(self._quit_when_idle(), what="quit when idle")
+
+    async def _serve(self) -> EngineServer | None:
+        """Serve the other ``sd-desktop`` commands on this library, as ``sd-desktop serve`` does: their
+        jobs run in this manager, so they show in the job panel like the window's own."""
+        if os.name != "posix":  # a named pipe would serve there; until then commands wait for the lock
+            return None
+        server = EngineServer(self.library, self.manager, on_locations_changed=self._locations_changed_elsewhere)
+        try:
+            await server.start()
+        except OSError as exc:
+            log.warning("cannot serve other commands on %s: %s", server.path, exc)
+            return None
+        return server
+
+    async def _locations_changed_elsewhere(self) -> None:
+        """A command added, changed or removed a location: the sidebar and the watcher follow."""
+        if self.services is not None:
+            self.services.locationsChanged.emit()
 
     async def run(self) -> int:
         try:
@@ -165,7 +186,9 @@ class AppController(QObject):
             self.server.close()
         await self.tasks.cancel_all()
         await self.watcher.stop()
-        await self.manager.shutdown()
+        await self.manager.shutdown()  # a command waiting for a job of its own is told it paused
+        if self.engine_server is not None:
+            await self.engine_server.close()
         if self.bridge is not None:
             self.bridge.detach()
         if self._stall is not None:
@@ -246,8 +269,11 @@ def run_gui(args: Any) -> int:
         log.warning("single-instance server could not listen on %s", name)
         server = None
     try:
-        library = Library.open(library_dir)
+        library = Library.open(library_dir, holder="the sd-desktop window")
     except LibraryLocked as exc:
+        holder = exc.holder
+        if holder.what:  # one engine per library: say which process holds it (`sd-desktop serve`...)
+            return _fail(app, f"library in use by PID {holder.pid} ({holder.what}, {exc.path})", interactive)
         return _fail(app, f"{exc}", interactive)
     except (LibraryError, SchemaTooNew, OSError) as exc:
         return _fail(app, f"cannot open the library {library_dir}: {exc}", interactive)

@@ -62,16 +62,18 @@ class FileClipboard(QObject):
         dest = destination if destination is not None else self.current_folder()
         if found is None or dest is None:
             return
-        # a file pasted where it already is would be copied onto itself: leave it (and say so)
+        # a file copied and pasted where it already is gets a copy beside it, "name (1).ext" (Dolphin,
+        # Nautilus); one cut and pasted there stays where it is (and the status line says so)
         here = [p for p in found.paths if os.path.dirname(p) == os.path.abspath(dest)]
         sources = [p for p in found.paths if p not in here]
-        if here:
+        if here and found.cut:
             self.services.status.emit(f"{what(here)} {'is' if len(here) == 1 else 'are'} already in this folder")
-        if not sources:
-            return
-        self.ops.start_copy(sources, dest, move=found.cut)
-        if found.cut:
-            self.clipboard.clear()  # a cut pastes once
+        elif here:
+            self.ops.start_copy(here, dest, move=False, side_by_side=True)
+        if sources:
+            self.ops.start_copy(sources, dest, move=found.cut)
+            if found.cut:
+                self.clipboard.clear()  # a cut pastes once
 
     def _changed(self) -> None:
         available = self.files() is not None

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMenu, QStyle
 
 from sd_desktop.ops.files.duplicate_detection import DuplicateDetectionJob
 from sd_desktop.ops.files.validation import ValidationJob
+from sd_desktop.ops.media.similar.job import SimilarPicturesJob
 from sd_desktop.ui.actions import ActionRegistry
 from sd_desktop.ui.context_menus import FOLDER, MENUS
 from sd_desktop.ui.file_clipboard import FileClipboard
@@ -19,11 +20,13 @@ from sd_desktop.ui.results_tabs import ResultTabs
 
 TOOLS_MENU: list[str | None] = [
     "fa_find_duplicates",
+    "fa_find_similar",
     "fa_validate",
     "fa_thumbnails",
     "fa_reindex",
     None,
     "fa_last_duplicates",
+    "fa_last_similar",
     "fa_last_validation",
 ]
 
@@ -56,6 +59,7 @@ def register_file_actions(
     a.add("fa_trash", "Move to Trash", lambda: ops.trash(), shortcut=S.Delete, icon=style.standardIcon(sp.SP_TrashIcon))
     a.add("fa_delete", "Delete Permanently…", lambda: ops.delete_permanently(), shortcut="Shift+Del")
     a.add("fa_find_duplicates", "Find Duplicates…", lambda: results.find_duplicates(), shortcut="Ctrl+Shift+D")
+    a.add("fa_find_similar", "Find Similar Pictures…", lambda: results.find_similar())
     a.add("fa_validate", "Validate…", lambda: results.validate(), shortcut="Ctrl+Shift+V")
     a.add("fa_thumbnails", "Generate Thumbnails", ops.generate_thumbnails)
     a.add("fa_reindex", "Re-index", ops.reindex)
@@ -66,6 +70,9 @@ def register_file_actions(
         "fa_last_duplicates",
         "Last Duplicate Results",
         lambda: results.show_last_results(DuplicateDetectionJob.NAME),
+    )
+    a.add(
+        "fa_last_similar", "Last Similar Pictures Results", lambda: results.show_last_results(SimilarPicturesJob.NAME)
     )
     a.add("fa_last_validation", "Last Validation Results", lambda: results.show_last_results(ValidationJob.NAME))
     _follow_undo_stack(a["fa_undo"], a["fa_redo"], undo)
@@ -97,6 +104,7 @@ def fill_files_menu(files: QMenu, a: ActionRegistry) -> None:
 
 
 def fill_tools_menu(tools: QMenu, a: ActionRegistry, results: ResultTabs) -> None:
-    """Find duplicates, validate, thumbnails, re-index, stored results, and the Results pane."""
+    """Find duplicates and similar pictures, validate, thumbnails, re-index, stored results, and the
+    Results pane."""
     _add(tools, a, TOOLS_MENU)
     tools.addAction(results.results_action)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -21,6 +22,7 @@ from sd_desktop.jobs import JobInfo
 from sd_desktop.library.browse import KIND_DIR, R_ID, R_KIND, R_PATH
 from sd_desktop.library.describe import describe
 from sd_desktop.library.locations import Located, locate
+from sd_desktop.ops.files.copy.config import ConflictPolicy
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
 from sd_desktop.ops.files.delete.freedesktop_trash import trash_holding
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexMode, IndexScope
@@ -102,8 +104,10 @@ class FileOperations(QObject):
         self.services.tasks.spawn(go(), what="properties")
 
     # -- copy / move (drops, Copy to…, Move to…) -------------------------------------------
-    def start_copy(self, sources: list[bytes], destination: bytes, move: bool) -> None:
-        """Copy or move ``sources`` into ``destination``; once done, the undo stack gets its undo."""
+    def start_copy(self, sources: list[bytes], destination: bytes, move: bool, *, side_by_side: bool = False) -> None:
+        """Copy or move ``sources`` into ``destination``; once done, the undo stack gets its undo.
+        ``side_by_side``: copies of files pasted into their own folder, each under the first free
+        "name (N).ext" (as Dolphin does), never asked about as a conflict with itself."""
         if not sources:
             return
         dest = os.path.abspath(destination)
@@ -113,7 +117,9 @@ class FileOperations(QObject):
             if os.path.lexists(os.path.join(dest, os.path.basename(s)))
         }
         config = dnd.copy_config(sources, dest, move)
-        verb = "Move" if move else "Copy"
+        if side_by_side:
+            config = replace(config, on_conflict=ConflictPolicy.RENAME)
+        verb = "Duplicate in" if side_by_side else "Move" if move else "Copy"
 
         def done(info: JobInfo) -> None:
             self.jobs.refresh_after()

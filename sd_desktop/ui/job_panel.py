@@ -43,6 +43,7 @@ from sd_desktop.jobs.codec import to_jsonable
 from sd_desktop.library.locations import list_locations
 from sd_desktop.ops.files.duplicate_detection import DuplicateDetectionJob
 from sd_desktop.ops.files.validation import ValidationJob
+from sd_desktop.ops.media.similar.job import SimilarPicturesJob
 from sd_desktop.ui.elided_label import ElidedLabel
 from sd_desktop.ui.formatting import human_count, human_duration, human_rate, human_size, human_time, plural, short_time
 from sd_desktop.ui.job_words import Locations, short_status, target_label
@@ -59,7 +60,7 @@ STATUS_TEXT = {
 }
 CRASH_NOTE = "interrupted by a crash"
 # searches whose last result Clear History keeps: made again, they cost a walk and hashing
-KEPT_RESULTS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
+KEPT_RESULTS = (DuplicateDetectionJob.NAME, ValidationJob.NAME, SimilarPicturesJob.NAME)
 BAR_STEPS = 1000  # per mille: a 100,000-item job moves the bar every 100 items
 STRIP_ROWS = 4  # the compact strip grows to this many jobs, then scrolls
 BAR_WIDTH = 140
@@ -568,8 +569,8 @@ class JobPanel(QWidget):
         )
         box.setObjectName("clear_history_prompt")
         box.setInformativeText(
-            "The last result of each duplicate search and each validation is kept, so it can still be "
-            "shown; older results of the same search go."
+            "The last result of each duplicate search, similar-pictures search and validation is kept, so "
+            "it can still be shown; older results of the same search go."
         )
         clear = box.addButton("Clear History", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)

@@ -168,7 +168,14 @@ class MainWindow(QMainWindow):
         self.new_folders.created.connect(lambda path: self._select_when_listed(path, edit=True))
         self.clipboard = FileClipboard(services, self.file_ops, self.targets, lambda: self.current_path, self)
         self.result_tabs = ResultTabs(
-            services, self.job_submit, self.targets, self.prompts, self.file_ops, self.icons, self
+            services,
+            self.job_submit,
+            self.targets,
+            self.prompts,
+            self.file_ops,
+            self.icons,
+            self,
+            locations=lambda: self.sidebar.model.locations,
         )
         self._build_main_area()
         self.copy_conflicts = ConflictPrompter(services, self)

@@ -1,6 +1,7 @@
-"""Find duplicates and Validate, and their results as tabs of the window's main area, beside the
-"Files" tab (the tab bar shows only while results are open): the duplicates view (guarded trash /
-delete / move of the marked copies, export, a preview of the selected picture) and the validation
+"""Find duplicates, Find similar pictures and Validate, and their results as tabs of the window's
+main area, beside the "Files" tab (the tab bar shows only while results are open): the duplicates
+view (guarded trash / delete / move of the marked copies, export, a preview of the selected
+picture), the similar-pictures view (re-checked trash of the marked pictures) and the validation
 view (re-validate, export); stored results reopen from the job history's menu or the Tools menu
 (they survive a restart). The size the user gives the duplicates view's preview is remembered.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -20,15 +21,21 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QTabBar, QTabWidget, QTreeView
 from sd_desktop import paths
 from sd_desktop.jobs import JobInfo, JobStatus
 from sd_desktop.library.browse import content_ids
-from sd_desktop.library.locations import list_locations
+from sd_desktop.library.locations import LocationInfo
 from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
-from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget
+from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget, PictureTarget
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateDetectionJob
+from sd_desktop.ops.files.extents import can_clone
+from sd_desktop.ops.files.link.config import LinkConfig, LinkTarget
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationJob, ValidationMode
+from sd_desktop.ops.media.similar.config import SimilarConfig
+from sd_desktop.ops.media.similar.job import SimilarPicturesJob
 from sd_desktop.ui import dnd
 from sd_desktop.ui.action_targets import ActionTargets
 from sd_desktop.ui.dialogs.confirm_delete import ConfirmDeleteDialog
+from sd_desktop.ui.dialogs.confirm_link import ConfirmLinkDialog
 from sd_desktop.ui.dialogs.find_duplicates import FindDuplicatesDialog
+from sd_desktop.ui.dialogs.find_similar import FindSimilarDialog
 from sd_desktop.ui.dialogs.validate import ValidateDialog
 from sd_desktop.ui.file_ops import FileOperations
 from sd_desktop.ui.formatting import plural
@@ -38,14 +45,16 @@ from sd_desktop.ui.job_submit import JobSubmitter
 from sd_desktop.ui.prompts import Prompts
 from sd_desktop.ui.results.duplicates_model import DuplicatesModel
 from sd_desktop.ui.results.duplicates_view import DuplicatesView
+from sd_desktop.ui.results.similar_model import SimilarModel
+from sd_desktop.ui.results.similar_view import SimilarView
 from sd_desktop.ui.results.validation_model import ValidationModel
 from sd_desktop.ui.results.validation_view import ValidationView
 from sd_desktop.ui.services import AppServices
 from sd_desktop.ui.settings import open_settings
-from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_trash
+from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_links, command_for_trash
 
 THUMBNAIL_LOOKUP_LIMIT = 5000  # duplicate files whose thumbnails are looked up (a big result shows its top)
-RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME)
+RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME, SimilarPicturesJob.NAME)
 STORED_RESULTS_SEARCHED = 200  # latest jobs searched for the last results of a kind
 PREVIEW_SPLIT_KEY = "layout/duplicates_preview"
 
@@ -60,8 +69,12 @@ class ResultTabs(QObject):
         ops: FileOperations,
         icons: TypeIcons,
         window: QMainWindow,
+        locations: Callable[[], list[LocationInfo]] = list,
     ):
+        """``locations``: the library's locations as last loaded (the sidebar's, read on a worker):
+        a results view names each file's location without reading the library on the GUI thread."""
         super().__init__(window)
+        self.known_locations = locations
         self.services = services
         self.library = services.library
         self.jobs = jobs
@@ -72,6 +85,7 @@ class ResultTabs(QObject):
         self.window = window
         self.views: list[QWidget] = []
         self.history_menu: QMenu | None = None
+        self.link_dialog: ConfirmLinkDialog | None = None  # the last "Replace with Links" question
 
         self.files_page: QWidget | None = None
         self.settings = open_settings()
@@ -116,6 +130,20 @@ class ResultTabs(QObject):
 
         self.jobs.submit(config, "Find duplicates", on_done=done)
 
+    def find_similar(self) -> FindSimilarDialog:
+        items = self.targets.targets()
+        folders = [p for p in items if os.path.isdir(p)] or [os.path.dirname(p) for p in items[:1]]
+        dialog = FindSimilarDialog(folders, self.window)
+        dialog.accepted.connect(lambda: self.run_find_similar(dialog.config()))
+        return self.prompts.show(dialog)
+
+    def run_find_similar(self, config: SimilarConfig) -> None:
+        def done(info: JobInfo) -> None:
+            if info.output is not None and info.status is not JobStatus.FAILED:
+                self.open_similar(info.id, info.output)
+
+        self.jobs.submit(config, "Find similar pictures", on_done=done)
+
     def validate(self) -> ValidateDialog:
         dialog = ValidateDialog(self.targets.targets(), self.window)
         dialog.accepted.connect(lambda: self.run_validation(dialog.config()))
@@ -145,13 +173,15 @@ class ResultTabs(QObject):
         if isinstance(view, DuplicatesView):
             self.settings.setValue(PREVIEW_SPLIT_KEY, view.split.saveState())
             view.dispose()
+        elif isinstance(view, SimilarView):
+            view.dispose()
         view.deleteLater()
         self.results_action.setEnabled(bool(self.views))
 
     def close_all(self) -> None:
         """The window closes: stop the views' loaders (the preview's size was kept as it moved)."""
         for view in self.views:
-            if isinstance(view, DuplicatesView):
+            if isinstance(view, (DuplicatesView, SimilarView)):
                 view.dispose()
 
     # -- duplicates ------------------------------------------------------------------------
@@ -166,6 +196,7 @@ class ResultTabs(QObject):
         view.trashRequested.connect(lambda items: self._delete_guarded(view, items, permanent=False))
         view.deleteRequested.connect(lambda items: self._delete_guarded(view, items, permanent=True))
         view.moveRequested.connect(lambda items: self._move_marked(view, items))
+        view.linkRequested.connect(lambda items: self._link_marked(view, items))
         view.exportRequested.connect(lambda: self._export(output, "Export Duplicates", "duplicates.csv"))
         view.revealRequested.connect(lambda p: self.ops.reveal([p]))
         view.openRequested.connect(lambda p: self.ops.open_default([p]))
@@ -175,15 +206,9 @@ class ResultTabs(QObject):
         return view
 
     def _locations(self) -> list[tuple[bytes, str]]:
-        conn = self.library.connect_reader()
-        try:
-            return [(os.fsencode(loc.path), loc.name) for loc in list_locations(conn=conn)]
-        except sqlite3.Error:
-            return []
-        finally:
-            conn.close()
+        return [(os.fsencode(loc.path), loc.name) for loc in self.known_locations()]
 
-    async def _content_ids(self, model: DuplicatesModel, files: list[bytes]) -> None:
+    async def _content_ids(self, model: DuplicatesModel | SimilarModel, files: list[bytes]) -> None:
         def lookup() -> dict[bytes, int]:
             conn = self.library.connect_reader()
             try:
@@ -220,6 +245,44 @@ class ResultTabs(QObject):
         dialog = ConfirmDeleteDialog([os.fsencode(t.path) for t in items], sum(t.size for t in items), self.window)
         dialog.accepted.connect(go)
         self.prompts.show(dialog)
+
+    def _link_marked(self, view: DuplicatesView, items: list[LinkTarget]) -> None:
+        """Ask (how much comes back; hard links, or reflinks where the file system can), then run the
+        LinkJob; its undo step restores independent copies."""
+        freed = sum(t.size for t in items)
+
+        def done(info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            if info.output is not None:
+                view.show_outcomes(info.output.get("outcomes") or [], "replaced by a link")
+                command = command_for_links(self.jobs, info.output, on_done=undone)
+                if command is not None:
+                    self.jobs.undo_stack.push(command)
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was linked: {info.error}")
+
+        def undone(info: JobInfo) -> None:
+            if info.output is not None:
+                verb = "given its own copy again" if info.output.get("method") == "copy" else "replaced by a link"
+                view.show_outcomes(info.output.get("outcomes") or [], verb)
+
+        async def ask() -> None:
+            first = items[0]
+            # learnt by trying on the first copy's folder, off the event loop
+            reflink_ok = await asyncio.to_thread(
+                can_clone, os.fsencode(first.keeper), os.path.dirname(os.fsencode(first.path))
+            )
+            dialog = ConfirmLinkDialog(len(items), freed, reflink_ok, self.window)
+            self.link_dialog = dialog
+
+            def go() -> None:
+                config = LinkConfig(targets=items, method=dialog.method, confirm=True)
+                self.jobs.submit(config, f"Replace {plural(len(items), 'duplicate')} with links", on_done=done)
+
+            dialog.accepted.connect(go)
+            self.prompts.show(dialog)
+
+        self.services.tasks.spawn(ask(), what="replace with links")
 
     def _move_marked(self, view: DuplicatesView, items: list[bytes], folder: str | None = None) -> None:
         folder = folder or self.prompts.folder("Move Marked Files to Folder")
@@ -258,6 +321,48 @@ class ResultTabs(QObject):
         for config in configs:
             self.jobs.submit(config, f"Move {plural(len(config.sources), 'duplicate')}", on_done=partial(done, config))
 
+    # -- similar pictures ------------------------------------------------------------------
+    def open_similar(self, job_id: int | None, output: dict) -> SimilarView:
+        model = SimilarModel(output, self.services.thumbnails)
+        view = SimilarView(model, job_id)
+        model.setParent(view)
+        view.trashRequested.connect(lambda items: self._remove_pictures(view, items, permanent=False))
+        view.deleteRequested.connect(lambda items: self._remove_pictures(view, items, permanent=True))
+        view.revealRequested.connect(lambda p: self.ops.reveal([p]))
+        view.openRequested.connect(lambda p: self.ops.open_default([p]))
+        self._add_tab(view, f"Similar Pictures{f' (job {job_id})' if job_id else ''}")
+        files = [os.fsencode(p.path) for g in model.groups for p in g][:THUMBNAIL_LOOKUP_LIMIT]
+        self.services.tasks.spawn(self._content_ids(model, files), what="similar thumbnails")
+        return view
+
+    def _remove_pictures(self, view: SimilarView, items: list[PictureTarget], permanent: bool) -> None:
+        """Trash (or, once confirmed, delete) the marked pictures: the DeleteJob re-checks each one
+        and a kept picture of its group right before (``guard.check_picture``); the outcomes go back
+        to the view."""
+        mode = DeleteMode.PERMANENT if permanent else DeleteMode.TRASH
+        config = DeleteConfig(pictures=items, mode=mode, confirm=permanent)
+        verb = "deleted" if permanent else "moved to the Trash"
+
+        def done(info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            if info.output is not None:
+                view.show_outcomes(info.output.get("outcomes") or [], verb)
+                command = None if permanent else command_for_trash(self.jobs, info.output)
+                if command is not None:
+                    self.jobs.undo_stack.push(command)
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was removed: {info.error}")
+
+        def go() -> None:
+            self.jobs.submit(config, f"Remove {plural(len(items), 'similar picture')}", on_done=done)
+
+        if not permanent:
+            go()
+            return
+        dialog = ConfirmDeleteDialog([os.fsencode(t.path) for t in items], sum(t.size for t in items), self.window)
+        dialog.accepted.connect(go)
+        self.prompts.show(dialog)
+
     # -- validation ------------------------------------------------------------------------
     def open_validation(self, job_id: int | None, output: dict) -> ValidationView:
         view = ValidationView(ValidationModel(output), job_id)
@@ -289,11 +394,12 @@ class ResultTabs(QObject):
 
     # -- stored results --------------------------------------------------------------------
     def _open_stored(self, info: JobInfo) -> None:
-        opener = self.open_duplicates if info.name == DuplicateDetectionJob.NAME else self.open_validation
-        opener(info.id, info.output)
+        openers = {DuplicateDetectionJob.NAME: self.open_duplicates, SimilarPicturesJob.NAME: self.open_similar}
+        openers.get(info.name, self.open_validation)(info.id, info.output)
 
     def open_results_of(self, job_id: int) -> None:
-        """Open the stored results of one finished duplicate or validation job (from the job history)."""
+        """Open the stored results of one finished duplicate, similar-pictures or validation job (from
+        the job history)."""
 
         async def go() -> None:
             info = await self.services.manager.info(job_id)
@@ -305,7 +411,7 @@ class ResultTabs(QObject):
         self.services.tasks.spawn(go(), what="open results")
 
     def show_history_menu(self, history: QTreeView, model: JobHistoryModel, pos: QPoint) -> None:
-        """The job history's context menu: "Show Results" of a finished duplicate or validation job."""
+        """The job history's context menu: "Show Results" of a finished results job (RESULT_JOBS)."""
         index = history.indexAt(pos)
         if not index.isValid():
             return

@@ -87,6 +87,10 @@ class ThumbnailCache(QObject):
                 self._flush_timer.start()
         return None
 
+    def settled(self, key: Key) -> bool:
+        """``key`` never gets a thumbnail (not a picture, or its decode failed): show none."""
+        return key in self._settled
+
     def invalidate_missing(self) -> None:
         """New sidecars may exist (a thumbnail job progressed): forget what was missing."""
         lib = [k for k in self._missing if isinstance(k, int)]

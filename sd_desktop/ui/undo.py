@@ -4,9 +4,10 @@ A command is pushed once its operation finished (so it knows what really happene
 trashes the copies it made (a DeleteJob in trash mode, nothing is lost), undo of a move moves the
 files back (a FileCopyJob with ``move``; one that landed under another name, "Keep Both", is
 renamed back to its own name once there), undo of a trash restores exactly the items the delete
-job reported (a TrashRestoreJob; never over a file), undo of a rename renames back, undo of a new
-folder trashes it. Redo runs the operation again. The first ``redo`` Qt calls on push does nothing:
-the operation already ran.
+job reported (a TrashRestoreJob; never over a file), undo of replacing duplicates with links gives
+each path still linked to its kept copy its own bytes and metadata again (a LinkJob in copy mode),
+undo of a rename renames back, undo of a new folder trashes it. Redo runs the operation again.
+The first ``redo`` Qt calls on push does nothing: the operation already ran.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from PySide6.QtGui import QUndoCommand
 from sd_desktop import paths
 from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
+from sd_desktop.ops.files.link.config import LinkConfig, LinkMethod, LinkTarget
 from sd_desktop.ops.files.trash.config import OnConflict, TrashRestoreConfig
 from sd_desktop.ui.dnd import copy_config
 
-JobConfig = DeleteConfig | CopyConfig | TrashRestoreConfig
+JobConfig = DeleteConfig | CopyConfig | TrashRestoreConfig | LinkConfig
 
 
 class JobSink(Protocol):
@@ -34,7 +36,7 @@ class JobSink(Protocol):
 
     def submit_job(
         self,
-        config: DeleteConfig | CopyConfig | TrashRestoreConfig,
+        config: JobConfig,
         what: str,
         on_done: Callable[[Any], None] | None = None,
     ) -> None: ...
@@ -251,3 +253,45 @@ def command_for_copy(
     if move:
         return MoveCommand(sink, pairs)
     return CopyCommand(sink, pairs, os.fsencode(config.destination))
+
+
+class LinkCommand(_JobCommand):
+    """Replaced copies by links (the LinkJob's ``linked`` outcomes); undo gives each path that is
+    still linked to its kept copy independent bytes again, with the metadata it had; redo links them
+    again (re-verified as the first time)."""
+
+    def __init__(self, sink: JobSink, method: LinkMethod, linked: list[dict], on_done: Callable | None = None):
+        super().__init__(sink, f"Replace {_what([os.fsencode(o['path']) for o in linked])} with links")
+        self.method = method
+        self.linked = linked
+        self.on_done = on_done
+
+    def _targets(self, with_metadata: bool) -> list[LinkTarget]:
+        keys = ("mode", "uid", "gid", "atime_ns") if with_metadata else ()
+        return [
+            LinkTarget(
+                paths.to_path(os.fsencode(o["path"])),
+                paths.to_path(os.fsencode(o["keeper"])),
+                o["size"],
+                o["mtime_ns"],
+                o["hash"],
+                **{k: o.get(k) for k in keys},
+            )
+            for o in self.linked
+        ]
+
+    def undo(self) -> None:
+        config = LinkConfig(targets=self._targets(True), method=LinkMethod.COPY, confirm=True)
+        self.sink.submit_job(config, f"undo: {self.text()}", self.on_done)
+
+    def do(self) -> None:
+        config = LinkConfig(targets=self._targets(False), method=self.method, confirm=True)
+        self.sink.submit_job(config, f"redo: {self.text()}", self.on_done)
+
+
+def command_for_links(sink: JobSink, output: dict, on_done: Callable | None = None) -> LinkCommand | None:
+    """The undo step of a finished LinkJob (None when it linked nothing)."""
+    linked = [o for o in output.get("outcomes") or [] if o.get("outcome") == "linked"]
+    if not linked:
+        return None
+    return LinkCommand(sink, LinkMethod(output.get("method", "hardlink")), linked, on_done)

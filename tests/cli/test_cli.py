@@ -171,9 +171,12 @@ def test_locked_library_is_a_clear_error(library_dir, tmp_path, run_cli):
     )
     try:
         _wait_for(markers / "step-1")
-        res = run_cli("location", "add", str(tmp_path))  # a change needs the library to itself
+        res = run_cli("location", "add", str(tmp_path))  # a change needs the library, or an engine serving it
         assert res.returncode == 1
-        assert res.stderr.strip() == f"sd-desktop: library in use by PID {proc.pid} ({library_dir})"
+        assert res.stderr.strip() == (
+            f"sd-desktop: library in use by PID {proc.pid} (sd-desktop jobs run, which serves no other commands); "
+            "wait for it or run `sd-desktop serve`"
+        )
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)

@@ -102,7 +102,7 @@ def test_read_only_commands_import_no_peewee_jobs_or_multiprocessing(populated, 
     assert proc.returncode == 0, proc.stderr
     assert heavy(names) == []
     assert ours(names, "sd_desktop.jobs", "sd_desktop.ops", "sd_desktop.ui", "sd_desktop.volumes") == []
-    assert ours(names, "sd_desktop.library.library", "sd_desktop.library.models") == []
+    assert ours(names, "sd_desktop.library.library", "sd_desktop.library.models", "sd_desktop.engine") == []
     # the command's own module and nothing of the others
     assert ours(names, "sd_desktop.commands.") == ["sd_desktop.commands.common", f"sd_desktop.commands.{command[0]}"]
 

@@ -81,3 +81,14 @@ def test_index_through_a_link_indexes_the_location_of_its_target(run_cli, tree):
     assert (part.returncode, part.result["output"]["location_id"]) == (0, 1)
     listed = run_cli("location", "list", "--json").result["output"]["locations"]
     assert [(loc["id"], loc["path"]) for loc in listed] == [(1, str(tree / "a")), (2, str(tree / "b"))]
+
+
+def test_info_id_is_the_entry_id_and_a_rename_keeps_it(tree, run_cli):
+    """``id`` is the entry's id: a file renamed (same inode) and indexed again keeps it, so what
+    hangs on the entry (history, thumbnails) follows the file."""
+    before = _info(run_cli, tree / "a" / "sub" / "f.txt")
+    assert before["id"] == before["entry_id"] and isinstance(before["id"], int)
+    os.rename(tree / "a" / "sub" / "f.txt", tree / "a" / "sub" / "g.txt")
+    assert run_cli("index", tree / "a", "--json").returncode == 0
+    after = _info(run_cli, tree / "a" / "sub" / "g.txt")
+    assert (after["indexed"], after["id"]) == (True, before["id"])

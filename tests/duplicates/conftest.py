@@ -1,3 +1,4 @@
-"""Fixtures shared with the file-operation tests (the FUSE fault-injection mount)."""
+"""Fixtures shared with the file-operation tests (the FUSE fault-injection mount, tmpfs and
+loop-mounted XFS/btrfs images)."""
 
-from tests.fileops.helpers import mount_faultfs  # noqa: F401
+from tests.fileops.helpers import mount_faultfs, mount_loop_fs, mount_tmpfs  # noqa: F401

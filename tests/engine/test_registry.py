@@ -16,6 +16,7 @@ BUILT_IN = [
     "file_copy",
     "file_validation",
     "indexer",
+    "link_duplicates",
     "lint",
     "live_indexer",
     "remote_copy",

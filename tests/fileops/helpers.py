@@ -116,6 +116,49 @@ def mount_tmpfs(tmp_path):
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
+MIB = 1024 * 1024
+MKFS = {"xfs": ["mkfs.xfs", "-q"], "btrfs": ["mkfs.btrfs", "-q"]}
+
+
+@pytest.fixture
+def mount_loop_fs(tmp_path):
+    """Factory: mount_loop_fs(name, fstype, *mkfs_options) -> mountpoint of a fresh 300 MB image of
+    ``fstype`` (xfs, btrfs) on a loop device, unmounted after the test. Skips with the reason where
+    the mkfs tool is missing or loop mounts are not allowed (needs root and loop devices)."""
+    import shutil
+
+    mounted: list[Path] = []
+
+    def mount(name: str, fstype: str, *options: str) -> Path:
+        mkfs = MKFS[fstype]
+        if shutil.which(mkfs[0]) is None:
+            pytest.skip(f"needs {mkfs[0]} (installed by scripts/setup.sh --test)")
+        image, point = tmp_path / f"{name}.img", tmp_path / name
+        with open(image, "wb") as f:
+            f.truncate(300 * MIB)  # sparse: XFS's smallest size, a few MB on disk
+        subprocess.run([*mkfs, *options, str(image)], check=True, capture_output=True)
+        point.mkdir()
+        proc = subprocess.run(["mount", "-o", "loop", str(image), str(point)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.skip(f"cannot loop-mount a {fstype} image here (needs root and loop devices): {proc.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", str(point)], capture_output=True)
+
+
+@pytest.fixture
+def mount_xfs(mount_loop_fs):
+    """Factory: mount_xfs(name, reflink) -> mountpoint of a fresh 300 MB XFS image on a loop device."""
+
+    def mount(name: str, reflink: bool) -> Path:
+        return mount_loop_fs(name, "xfs", "-m", f"reflink={int(reflink)}")
+
+    return mount
+
+
 def fill(folder: Path, leave: int) -> None:
     """Fill the file system of ``folder`` until about ``leave`` bytes are free."""
     free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize

@@ -23,30 +23,6 @@ from tests.fileops.helpers import temp_leftovers
 MIB = 1024 * 1024
 
 
-@pytest.fixture
-def mount_xfs(tmp_path):
-    """Factory: mount_xfs(name, reflink) -> mountpoint of a fresh 300 MB XFS image on a loop device."""
-    if shutil.which("mkfs.xfs") is None:
-        pytest.skip("needs mkfs.xfs (Debian's xfsprogs, installed by scripts/setup.sh --test)")
-    mounted: list[Path] = []
-
-    def mount(name: str, reflink: bool) -> Path:
-        image, point = tmp_path / f"{name}.img", tmp_path / name
-        with open(image, "wb") as f:
-            f.truncate(300 * MIB)  # sparse: XFS's smallest size, a few MB on disk
-        subprocess.run(["mkfs.xfs", "-q", "-m", f"reflink={int(reflink)}", str(image)], check=True)
-        point.mkdir()
-        proc = subprocess.run(["mount", "-o", "loop", str(image), str(point)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            pytest.skip(f"cannot loop-mount an XFS image here (needs root and loop devices): {proc.stderr.strip()}")
-        mounted.append(point)
-        return point
-
-    yield mount
-    for point in mounted:
-        subprocess.run(["umount", str(point)], capture_output=True)
-
-
 def _copy_traced(tmp_path: Path, sources: list[Path], dest: Path, *flags: str) -> tuple[dict, list[str]]:
     """Run ``sd-desktop copy`` under strace; (its JSON result, the ioctl/copy_file_range calls it made)."""
     if shutil.which("strace") is None:

@@ -68,6 +68,22 @@ def test_same_file_is_refused(library, tmp_path):
     assert (tmp_path / "d" / "f").read_bytes() == b"data"
 
 
+def test_copy_onto_itself_with_keep_both_lands_beside_it_and_a_move_stays_refused(library, tmp_path):
+    """A file or folder pasted into its own folder (the window's paste): "name (1).ext" beside it,
+    the original untouched; moving a thing onto itself has no sense and stays refused."""
+    (tmp_path / "f.txt").write_bytes(b"data")
+    (tmp_path / "f (1).txt").write_bytes(b"older copy")
+    make_tree(tmp_path / "d")
+    info = copy(library, [tmp_path / "f.txt", tmp_path / "d"], tmp_path, on_conflict=ConflictPolicy.RENAME)
+    assert info.status.value == "completed"
+    assert (tmp_path / "f (2).txt").read_bytes() == b"data" and (tmp_path / "f (1).txt").read_bytes() == b"older copy"
+    assert snapshot(tmp_path / "d (1)") == snapshot(tmp_path / "d")
+    assert (tmp_path / "f.txt").read_bytes() == b"data"
+    info = copy(library, [tmp_path / "f.txt"], tmp_path, on_conflict=ConflictPolicy.RENAME, move=True)
+    assert info.status.value == "failed" and "same file" in info.error
+    assert (tmp_path / "f.txt").read_bytes() == b"data"
+
+
 def _conflict_setup(tmp_path):
     src, dest = tmp_path / "src", tmp_path / "dest"
     (src / "d").mkdir(parents=True)

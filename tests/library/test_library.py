@@ -124,3 +124,19 @@ def test_locations_nesting_is_refused_and_lookup_by_inner_path(library, tmp_path
         add_location(library, tmp_path / "file")
     [info] = list_locations(library)
     assert info.name == "outer" and info.files == 0
+
+
+@pytest.mark.parametrize("name", ["lib#1", "what?mode=rw", "100% mine", "ünï cödé"])
+def test_a_reader_connection_opens_a_library_whose_folder_name_looks_like_a_uri(tmp_path, name):
+    """The window's item models read through ``connect_reader``: a library folder whose name holds
+    ``#``, ``?`` or ``%`` must open the same database, not a part of its path (or no file at all)."""
+    lib = Library.open(tmp_path / name)
+    try:
+        lib.write_sync(lambda c: c.execute("CREATE TABLE probe (x)"))
+        conn = lib.connect_reader()
+        try:
+            assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'probe'").fetchone() == ("probe",)
+        finally:
+            conn.close()
+    finally:
+        lib.close()

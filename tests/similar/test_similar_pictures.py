@@ -40,6 +40,8 @@ def test_cli_json_finds_exactly_the_truth_groups(run_cli, lookalikes):
     for g in out["groups"]:
         assert g["distances"][0] == 0 and max(g["distances"]) <= 10
         assert len(g["paths"]) == len(g["distances"]) == len(g["sizes"]) == len(g["widths"]) == len(g["heights"])
+        # as the search saw each file: a removal from the window re-checks it against these
+        assert g["mtimes_ns"] == [os.stat(p).st_mtime_ns for p in g["paths"]]
         by_name = {os.path.basename(p): (w, h) for p, w, h in zip(g["paths"], g["widths"], g["heights"], strict=True)}
         # the EXIF orientation is applied: the stored-sideways copy is reported upright
         assert by_name["rotated.jpg"] == by_name["original.jpg"] == (640, 480)

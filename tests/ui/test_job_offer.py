@@ -207,7 +207,10 @@ def test_clear_history_asks_and_keeps_the_last_result_of_each_search(engine, qtb
     prompt = panel.clear_prompt
     qtbot.waitUntil(prompt.isVisible, timeout=5000)
     assert prompt.text() == "Remove the finished jobs from the history?"
-    assert "last result of each duplicate search and each validation is kept" in prompt.informativeText()
+    assert (
+        "last result of each duplicate search, similar-pictures search and validation is kept"
+        in prompt.informativeText()
+    )
     answer(qtbot, prompt, "Cancel")
     qtbot.wait(300)
     assert sorted(j.id for j in engine.run(engine.manager.list())) == [older, newer, other, count]

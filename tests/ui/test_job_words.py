@@ -46,6 +46,12 @@ LOCATIONS = {3: ("Holiday", "/home/ann/Pictures/Holiday")}
             "Copy 2 items to /b",
         ),
         (info("delete", {"targets": [Path("/a/old.txt")]}, "trash: old.txt"), "old.txt", "/a/old.txt"),
+        (info("similar_pictures", {"paths": [Path("/home/ann/Pictures")]}), "Pictures", "/home/ann/Pictures"),
+        (
+            info("delete", {"pictures": [{"path": Path("/a/x.jpg")}, {"path": Path("/a/y.jpg")}]}, "trash: 2 items"),
+            "2 items",
+            "/a/x.jpg\n/a/y.jpg",
+        ),
         (info("some_plugin", {}, "/var/data/reports"), "reports", "/var/data/reports"),
         (info("some_plugin", {}, "all of it"), "all of it", "all of it"),
     ],

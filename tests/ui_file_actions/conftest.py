@@ -13,6 +13,7 @@ import PySide6  # noqa: E402,F401
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QItemSelectionModel  # noqa: E402
 
+from tests.fileops.helpers import mount_loop_fs  # noqa: E402,F401  (loop-mounted XFS for reflinks)
 from tests.ui.conftest import ARTIFACTS, Engine, aloop, artifacts, engine  # noqa: E402,F401  (shared fixtures)
 
 

@@ -94,7 +94,8 @@ def test_rename_and_undo(window, qtbot, tmp_path):
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: (folder / "final.txt").exists(), timeout=10000)
     assert not (folder / "draft.txt").exists()
-    assert window.job_submit.undo_stack.undoText() == "Rename draft.txt to final.txt"
+    # the undo step is recorded once the rename reports back, a moment after the file has its name
+    qtbot.waitUntil(lambda: window.job_submit.undo_stack.undoText() == "Rename draft.txt to final.txt", timeout=10000)
     window.actions["fa_undo"].trigger()
     qtbot.waitUntil(lambda: (folder / "draft.txt").exists(), timeout=10000)
     assert not (folder / "final.txt").exists()

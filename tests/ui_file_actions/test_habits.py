@@ -460,3 +460,39 @@ def test_in_the_trash_page_only_the_deletes_follow_its_selection(window, qtbot, 
     assert [a[k].isEnabled() for k in ("fa_trash", "fa_delete", "fa_cut", "fa_rename")] == [False] * 4
     select_rows(view, "a.txt")
     assert [a[k].isEnabled() for k in ("fa_trash", "fa_delete", "fa_cut", "fa_rename")] == [True, True, False, False]
+
+
+def test_paste_of_copied_files_into_their_own_folder_makes_numbered_copies(window, qtbot, tmp_path, clean_clipboard):
+    """Copy, then paste in the same folder: a copy beside each, "name (1).ext" (a folder too), as in
+    Dolphin; the originals untouched, and Undo takes the copies back."""
+    folder = make_files(tmp_path / "here", "notes.txt", "a (1).txt", dirs=("sub",))
+    (tmp_path / "here" / "sub" / "inner.txt").write_bytes(b"inner")
+    open_folder(qtbot, window, folder)
+    select(window, "notes.txt", "sub")
+    view = focus_list(qtbot, window)
+    qtbot.keyClick(view, Qt.Key.Key_C, CTRL)
+    qtbot.waitUntil(window.actions["fa_paste"].isEnabled, timeout=5000)
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_V, CTRL)
+    assert blocker.args[0].status.succeeded
+    assert sorted(os.listdir(folder)) == [b"a (1).txt", b"notes (1).txt", b"notes.txt", b"sub", b"sub (1)"]
+    assert (tmp_path / "here" / "notes (1).txt").read_bytes() == b"xnotes.txt"
+    assert (tmp_path / "here" / "sub (1)" / "inner.txt").read_bytes() == b"inner"
+    with qtbot.waitSignal(window.job_submit.jobHandled, timeout=20000) as blocker:
+        window.actions["fa_undo"].trigger()
+    assert blocker.args[0].name == "delete" and blocker.args[0].config["mode"] == "trash"
+    assert sorted(os.listdir(folder)) == [b"a (1).txt", b"notes.txt", b"sub"]
+    assert (tmp_path / "here" / "notes.txt").read_bytes() == b"xnotes.txt"
+
+
+def test_paste_of_cut_files_into_their_own_folder_leaves_them_and_says_so(window, qtbot, tmp_path, clean_clipboard):
+    folder = make_files(tmp_path / "here", "notes.txt")
+    open_folder(qtbot, window, folder)
+    select(window, "notes.txt")
+    view = focus_list(qtbot, window)
+    qtbot.keyClick(view, Qt.Key.Key_X, CTRL)
+    qtbot.waitUntil(window.actions["fa_paste"].isEnabled, timeout=5000)
+    with qtbot.waitSignal(window.services.status, timeout=5000) as said:
+        qtbot.keyClick(view, Qt.Key.Key_V, CTRL)
+    assert said.args[0] == "“notes.txt” is already in this folder"
+    assert os.listdir(folder) == [b"notes.txt"]

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication
 from sd_desktop import paths
 from sd_desktop.ops.files.delete.config import GuardedTarget
 from sd_desktop.ops.files.duplicate_detection.select import Plan, Policy, _in_any, plan_deletion
+from sd_desktop.ops.files.link.config import LinkTarget
 from sd_desktop.ui.formatting import human_size, human_time, plural
 from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.multidata import fill_span
@@ -37,7 +38,7 @@ HEADERS = ("Name", "Folder", "Location", "Size", "Modified", "Status")
 NO_GROUP = 0  # internalId of group rows; file rows carry their group's index + 1
 PathRole = Qt.ItemDataRole.UserRole + 1
 KeptRole = Qt.ItemDataRole.UserRole + 2
-DONE_OUTCOMES = ("trashed", "deleted", "moved")
+DONE_OUTCOMES = ("trashed", "deleted", "moved", "linked", "already")  # no longer an extra copy
 
 
 @dataclass
@@ -46,8 +47,9 @@ class DupFile:
     mtime_ns: int
     reference: bool
     marked: bool = False
-    status: str | None = None  # trashed | deleted | moved | "skipped: ..." | "failed: ..."
+    status: str | None = None  # trashed | deleted | moved | linked | "skipped: ..." | "failed: ..."
     content_id: int | None = None
+    device: int | None = None  # st_dev the search saw (a link's kept copy is chosen on the same one)
 
     @property
     def raw(self) -> bytes:
@@ -106,7 +108,7 @@ class DuplicatesModel(QAbstractItemModel):
             for f in files:
                 path = os.fsdecode(f["path"])
                 ref = bool(f.get("reference")) or bool(self.reference_paths and _in_any(path, self.reference_paths))
-                group.files.append(DupFile(path, int(f.get("mtime_ns") or 0), ref))
+                group.files.append(DupFile(path, int(f.get("mtime_ns") or 0), ref, device=f.get("device")))
             self.groups.append(group)
         self.groups.sort(key=lambda g: (-g.wasted, g.files[0].path if g.files else ""))
         self._by_cid: dict[int, list[tuple[int, int]]] = {}
@@ -261,10 +263,30 @@ class DuplicatesModel(QAbstractItemModel):
                     out.append(GuardedTarget(paths.to_path(f.path), g.size, f.mtime_ns, g.hash, keepers))
         return out
 
+    def link_targets(self) -> list[LinkTarget]:
+        """The marked copies as links to an unmarked copy of their group (one on the same device
+        where there is one): the LinkJob re-checks each at run time."""
+        if not self.verified:
+            raise ValueError("these results are candidates, not verified duplicates: run a content search first")
+        out = []
+        for g in self.groups:
+            keepers = g.unmarked()
+            if not keepers or not g.hash:
+                continue
+            for f in g.present:
+                if f.marked:
+                    keeper = next((k for k in keepers if k.device == f.device), keepers[0])
+                    out.append(
+                        LinkTarget(paths.to_path(f.path), paths.to_path(keeper.path), g.size, f.mtime_ns, g.hash)
+                    )
+        return out
+
     def apply_outcomes(self, outcomes: list[dict]) -> tuple[int, int]:
-        """Show a delete/move job's outcomes: done files drop out of their group, skipped ones report
-        why (the group changed since the scan). Returns (done, skipped or failed)."""
+        """Show a delete/move/link job's outcomes: done files drop out of their group (a link undone
+        comes back), skipped ones report why (the group changed since the scan, or could not be
+        linked). Returns (done, skipped or failed)."""
         by_path = {os.path.abspath(os.fsencode(o["path"])): o for o in outcomes}
+        linking = any("keeper" in o for o in outcomes)  # a LinkJob's outcomes name the kept copy
         done = problems = 0
         for group in self.groups:
             notes = []
@@ -274,14 +296,19 @@ class DuplicatesModel(QAbstractItemModel):
                     continue
                 outcome = o.get("outcome")
                 f.marked = False
-                if outcome in DONE_OUTCOMES or outcome == "copied":
+                if outcome == "restored":  # an undone link: an extra copy again
+                    f.status = None
+                    done += 1
+                elif outcome in DONE_OUTCOMES or outcome == "copied":
                     f.status = "moved" if outcome == "copied" else outcome
                     done += 1
                 else:
                     f.status = f"{outcome}: {o.get('reason') or 'no reason given'}"
                     problems += 1
                     notes.append(o.get("reason") or outcome)
-            if notes:
+            if notes and linking:
+                group.note = "not replaced by a link: " + notes[0]
+            elif notes:
                 group.note = "changed since the scan — not deleted: " + notes[0]
         self._all_changed()
         return done, problems

@@ -72,6 +72,7 @@ class DuplicatesView(QWidget):
     trashRequested = Signal(list)  # guarded targets (GuardedTarget)
     deleteRequested = Signal(list)  # guarded targets, permanent (the controller confirms)
     moveRequested = Signal(list)  # raw paths of the marked files
+    linkRequested = Signal(list)  # the marked copies as LinkTargets (the controller confirms)
     exportRequested = Signal()
     revealRequested = Signal(bytes)
     openRequested = Signal(bytes)
@@ -130,6 +131,11 @@ class DuplicatesView(QWidget):
         self.delete_button.clicked.connect(lambda: self._request(self.deleteRequested))
         self.move_button = self._tool("Move to Folder…", style.standardIcon(sp.SP_DirIcon), "Move the marked files")
         self.move_button.clicked.connect(lambda: self.moveRequested.emit([f.raw for f in model.marked_files()]))
+        self.link_button = self._tool(
+            "Replace with Links…", None, "Make the marked copies links to the kept copy: the space comes back"
+        )
+        self.link_button.setObjectName("link_marked")
+        self.link_button.clicked.connect(self._request_links)
         self.export_button = self._tool("Export…", style.standardIcon(sp.SP_DialogSaveButton), "Save as JSON or CSV")
         self.export_button.clicked.connect(self.exportRequested)
 
@@ -137,7 +143,7 @@ class DuplicatesView(QWidget):
         for b in (self.auto_button, self.invert_button, self.clear_button):
             bar.addWidget(b)
         bar.addSpacing(16)
-        for b in (self.trash_button, self.delete_button, self.move_button):
+        for b in (self.trash_button, self.delete_button, self.move_button, self.link_button):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(self.export_button)
@@ -209,7 +215,7 @@ class DuplicatesView(QWidget):
         # the groups of an earlier search, taken because no file changed since: say when that was
         since_text = f" · nothing changed since the search of {_when(since)}" if since else ""
         self.subline.setText(f"Searched {where} by {out.get('mode', 'content')}{note}{ref_text}{since_text}")
-        for b in (self.trash_button, self.delete_button):
+        for b in (self.trash_button, self.delete_button, self.link_button):
             b.setEnabled(model.verified)
             if not model.verified:
                 b.setToolTip("Unverified candidates cannot be deleted here: search by content first")
@@ -246,6 +252,7 @@ class DuplicatesView(QWidget):
         has = files > 0
         self.trash_button.setEnabled(has and self.model.verified)
         self.delete_button.setEnabled(has and self.model.verified)
+        self.link_button.setEnabled(has and self.model.verified)
         self.move_button.setEnabled(has)
 
     def auto_mark(self, policy: Policy, pattern: str | None = None) -> None:
@@ -273,6 +280,15 @@ class DuplicatesView(QWidget):
             return
         if targets:
             signal.emit(targets)
+
+    def _request_links(self) -> None:
+        try:
+            targets = self.model.link_targets()
+        except ValueError as exc:
+            self.show_message(str(exc))
+            return
+        if targets:
+            self.linkRequested.emit(targets)
 
     def show_message(self, text: str) -> None:
         self.banner.setText(text)

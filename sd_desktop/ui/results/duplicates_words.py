@@ -9,7 +9,7 @@ from sd_desktop.ops.files.delete.guard import ALREADY_GONE
 from sd_desktop.ops.files.duplicate_detection.select import Policy, Skip
 from sd_desktop.ui.formatting import plural
 
-DONE = ("trashed", "deleted", "moved", "copied")
+DONE = ("trashed", "deleted", "moved", "copied", "linked", "already", "restored")
 
 
 def _were(n: int) -> str:

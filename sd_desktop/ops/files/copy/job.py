@@ -95,7 +95,7 @@ class FileCopyJob(Job):
         await ctx.library.write(lambda c: worklist.clear(c, job_id))
         try:
             dest, sources = await ctx.run_blocking(
-                check_sources, self.config.sources, self.config.destination, self.policy
+                check_sources, self.config.sources, self.config.destination, self.policy, self.config.move
             )
         except PlanRefused as exc:
             raise JobError(str(exc)) from None

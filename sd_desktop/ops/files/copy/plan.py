@@ -55,8 +55,9 @@ class Source:
     st: os.stat_result
 
 
-def check_sources(sources: list, destination, policy: str) -> tuple[bytes, list[Source]]:
-    """Refuse impossible or dangerous requests up front; returns (destination, sources)."""
+def check_sources(sources: list, destination, policy: str, move: bool = False) -> tuple[bytes, list[Source]]:
+    """Refuse impossible or dangerous requests up front; returns (destination, sources). A copy onto
+    itself (pasted into its own folder) with the ``rename`` policy lands beside it, "name (1).ext"."""
     if not sources:
         raise PlanRefused("nothing to copy: no sources given")
     dest = os.path.abspath(os.fsencode(destination))
@@ -98,6 +99,9 @@ def check_sources(sources: list, destination, policy: str) -> tuple[bytes, list[
         except NotADirectoryError:
             tst = None
         if tst is not None and (tst.st_dev, tst.st_ino) == (st.st_dev, st.st_ino):
+            if policy == "rename" and not move:
+                found.append(Source(src, free_name(target), st))
+                continue
             raise PlanRefused(f"{paths.display(src)} and {paths.display(target)} are the same file")
         if tst is not None and policy == "abort":
             raise PlanRefused(f"{paths.display(target)} already exists (conflict policy: abort)")

@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import blake3
 
+from sd_desktop.ops.files.extents import FICLONE
 from sd_desktop.ops.files.fsops import start_writeback
 
 CHUNK = 8 * 1024 * 1024
-FICLONE = 0x40049409
 _HASHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sd-copy-hash")
 _FALLBACK_ERRNOS = {errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF}
 

@@ -27,6 +27,27 @@ class GuardedTarget:
 
 
 @dataclass
+class KeptPicture:
+    """A picture of a similar-pictures group that stays, as the search saw it."""
+
+    path: Path
+    size: int = field(metadata=limits(0))
+    mtime_ns: int = 0  # 0: not known (a result stored before it was recorded): the size alone is compared
+
+
+@dataclass
+class PictureTarget:
+    """A similar picture to trash only if, at run time, it still is the file the search saw (size,
+    mtime) and a kept picture of its group is still there, unchanged too (``guard.check_picture``).
+    Its look-alikes are other files, so there is no content hash to compare with a duplicate's."""
+
+    path: Path
+    size: int = field(metadata=limits(0))
+    mtime_ns: int = 0
+    keepers: list[KeptPicture] = field(default_factory=list)
+
+
+@dataclass
 class LintTarget:
     """A lint finding to trash only if, at run time, it still is what was found
     (``ops.files.lint_rules.recheck``): an empty file still empty, a broken link still broken, an
@@ -47,6 +68,7 @@ class DeleteConfig:
     force_hardlinks: bool = False  # secure: overwrite files that have other names too
     guarded: list[GuardedTarget] = field(default_factory=list)
     lint: list[LintTarget] = field(default_factory=list)  # trash mode only: each re-checked just before
+    pictures: list[PictureTarget] = field(default_factory=list)  # similar pictures: each re-checked just before
 
 
 @dataclass

@@ -5,6 +5,10 @@ a kept copy still exists, is a regular file that is not one of the doomed files 
 of one: identity is device + inode, not the path), and still has the content's full hash; and
 each doomed file still has the size, mtime and full hash the scan saw. Otherwise the file (or the
 whole group) is skipped with the reason.
+
+Similar pictures (``check_picture``) have no common content hash: each doomed picture must still
+have the size and mtime the search saw, and one of its group's kept pictures must still be there,
+a regular file that is not the doomed one under another name, unchanged since the search.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 
 from sd_desktop import paths
 from sd_desktop.cas import full_hash
-from sd_desktop.ops.files.delete.config import GuardedTarget
+from sd_desktop.ops.files.delete.config import GuardedTarget, PictureTarget
 
 ALREADY_GONE = "already gone"
 REFUSED_ALL = "refused: this would remove every copy of this content (no copy is kept)"
@@ -109,3 +113,38 @@ def check_group(group: list[GuardedTarget], should_stop: Callable[[], bool] | No
         else:
             verdicts.append(Verdict(t, True, f"a verified copy is kept: {paths.display(kept)}"))
     return verdicts
+
+
+def _unchanged(st: os.stat_result, size: int, mtime_ns: int) -> bool:
+    return st.st_size == size and (not mtime_ns or st.st_mtime_ns == mtime_ns)
+
+
+def check_picture(target: PictureTarget, path: bytes | None = None) -> str | None:
+    """None when the similar picture ``target`` may go now; else why it is kept (one line)."""
+    raw = os.path.abspath(path if path is not None else os.fsencode(target.path))
+    st = _lstat(raw)
+    if st is None:
+        return ALREADY_GONE
+    if not stat.S_ISREG(st.st_mode):
+        return "no longer a regular file; kept"
+    if not _unchanged(st, target.size, target.mtime_ns):
+        return "changed since the search (size or modification time); kept"
+    problems = []
+    for k in target.keepers:
+        kraw = os.path.abspath(os.fsencode(k.path))
+        if kraw == raw:
+            continue
+        kst = _lstat(kraw)
+        if kst is None:
+            problems.append(f"the kept picture {paths.display(kraw)} is gone")
+        elif not stat.S_ISREG(kst.st_mode):
+            problems.append(f"the kept picture {paths.display(kraw)} is not a regular file")
+        elif (kst.st_dev, kst.st_ino) == (st.st_dev, st.st_ino):
+            problems.append(f"the kept picture {paths.display(kraw)} is this very file (a hard link)")
+        elif not _unchanged(kst, k.size, k.mtime_ns):
+            problems.append(f"the kept picture {paths.display(kraw)} changed since the search")
+        else:
+            return None
+    if not problems:
+        return "refused: no picture of its group would be kept"
+    return "no kept picture is left as the search saw it: " + "; ".join(problems)

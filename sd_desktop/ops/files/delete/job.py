@@ -5,7 +5,9 @@ one checkpoint, so a resumed job continues with the next path; a folder interrup
 finished on resume (what was deleted is gone, the rest is walked again). Guarded deletions (from
 duplicate results) are re-verified per content group right before they run (``guard.py``); lint
 findings (trash mode only) are re-checked one by one right before each is trashed
-(``lint_rules.recheck``): one that changed is skipped with the reason.
+(``lint_rules.recheck``): one that changed is skipped with the reason. Similar pictures are
+re-checked the same way, one by one (``guard.check_picture``: unchanged, and a kept look-alike of
+it still there and unchanged).
 
 Where each trashed item went (``<trash>/files/<name>``) is kept in its work item's ``dst`` and
 reported (``trash_path``, ``trashinfo``), so an undo restores exactly those items. Deleting an item
@@ -72,8 +74,15 @@ class DeleteJob(Job):
     State = DeleteState
     Output = DeleteOutput
 
+    def _paths(self) -> list:
+        """The paths this job deletes, whichever kind of list holds them."""
+        cfg = self.config
+        return (
+            [g.path for g in cfg.guarded] or [t.path for t in cfg.lint] or [t.path for t in cfg.pictures] or cfg.targets
+        )
+
     def target(self) -> str:
-        items = [g.path for g in self.config.guarded] or [t.path for t in self.config.lint] or self.config.targets
+        items = self._paths()
         what = paths.display(items[0].name) if len(items) == 1 else f"{len(items)} items"
         return f"{self.mode.value}: {what}"
 
@@ -98,7 +107,7 @@ class DeleteJob(Job):
         # at every start, whoever queued the job (CLI, app, ``jobs run``): before anything is deleted
         danger = await ctx.run_blocking(
             first_library_danger,
-            [g.path for g in cfg.guarded] or [t.path for t in cfg.lint] or cfg.targets,
+            self._paths(),
             ctx.library.folder,
         )
         if danger:
@@ -122,6 +131,8 @@ class DeleteJob(Job):
             await self._run_guarded(ctx, pending, remover, tally, tracked)
         elif cfg.lint:
             await self._run_lint(ctx, pending, remover, tally, tracked)
+        elif cfg.pictures:
+            await self._run_pictures(ctx, pending, remover, tally, tracked)
         else:
             for seq, path, _data in pending:
                 await ctx.check_interrupt()
@@ -143,6 +154,10 @@ class DeleteJob(Job):
             if odd is not None:
                 raise JobError(f"{odd} findings are never trashed (only {', '.join(lint_rules.TRASHABLE)})")
             guarded = [os.path.abspath(os.fsencode(t.path)) for t in cfg.lint]
+        if cfg.pictures:
+            if guarded or targets:
+                raise JobError("a deletion of similar pictures deletes exactly those; other targets were given too")
+            guarded = [os.path.abspath(os.fsencode(t.path)) for t in cfg.pictures]
         chosen = guarded or targets
         if not chosen:
             raise JobError("nothing to delete: no paths given")
@@ -303,6 +318,17 @@ class DeleteJob(Job):
                 tally,
                 seq,
                 lambda t=t, path=path: lint_rules.recheck(t.type, path, t.size, t.mtime_ns),
+            )
+            await self._commit(ctx, seq, path, outcome, reason, tally, tracked, where)
+
+    async def _run_pictures(
+        self, ctx: JobContext, pending: list, remover: Remover, tally: Tally, tracked: bool
+    ) -> None:
+        for seq, path, data in pending:
+            await ctx.check_interrupt()
+            t = self.config.pictures[data["g"]]
+            outcome, reason, where = await self._delete_one(
+                ctx, path, remover, tally, seq, lambda t=t, path=path: guard.check_picture(t, path)
             )
             await self._commit(ctx, seq, path, outcome, reason, tally, tracked, where)
 

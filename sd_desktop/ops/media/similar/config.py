@@ -36,7 +36,8 @@ class SimilarState:
 
 @dataclass
 class SimilarOutput:
-    # each group: paths (the centre first), distances (bits from paths[0]), sizes, widths, heights
+    # each group: paths (the centre first), distances (bits from paths[0]), sizes, widths, heights,
+    # mtimes_ns (as the search saw each file: a removal re-checks it)
     groups: list[dict] = field(default_factory=list)
     group_count: int = 0
     similar_files: int = 0  # pictures in a group, beside its first

@@ -102,13 +102,15 @@ class SimilarPicturesJob(Job):
                 files = {seq: bytes(src) for seq, src in rows}
                 stats = await ctx.run_blocking(lambda f=files: {seq: _stat(p) for seq, p in f.items()})
                 known = await lib.read(lambda c, f=files, s=stats: self._known(c, f, s))
-                done: dict[int, tuple[int, int, int]] = {}  # seq -> (phash, width, height)
+                # seq -> (phash, width, height, mtime_ns): the mtime lets a removal re-check the file later
+                done: dict[int, tuple[int, int, int, int]] = {}
+                mtimes = {seq: st.st_mtime_ns if st is not None else 0 for seq, st in stats.items()}
                 to_store: list[picture_hashes.PictureHash] = []
                 tasks, content_of = [], {}
                 for seq, path in files.items():
                     hit = known.get(seq)
                     if isinstance(hit, picture_hashes.PictureHash):
-                        done[seq] = (hit.phash, hit.width, hit.height)
+                        done[seq] = (hit.phash, hit.width, hit.height, mtimes[seq])
                         continue
                     cas_id = None
                     if isinstance(hit, picture_hashes.Indexed):
@@ -128,7 +130,7 @@ class SimilarPicturesJob(Job):
                 failed: list[tuple[int, str]] = []
                 for seq, res in results.items():
                     if res.outcome == OK and res.phash is not None:
-                        done[seq] = (res.phash, res.width, res.height)
+                        done[seq] = (res.phash, res.width, res.height, mtimes[seq])
                         if seq in content_of:
                             to_store.append(
                                 picture_hashes.PictureHash(content_of[seq], res.phash, res.width, res.height)
@@ -208,6 +210,8 @@ class SimilarPicturesJob(Job):
                     "sizes": [int(rows[i][1]) for i in g.members],
                     "widths": [int(decoded[i][1]) for i in g.members],
                     "heights": [int(decoded[i][2]) for i in g.members],
+                    # 0: hashed by a build that did not keep it (a resumed job)
+                    "mtimes_ns": [int(decoded[i][3]) if len(decoded[i]) > 3 else 0 for i in g.members],
                 }
             )
         groups.sort(key=lambda g: (-len(g["paths"]), g["paths"][0]))
