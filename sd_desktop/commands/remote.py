@@ -11,6 +11,7 @@ from sd_desktop.commands.common import (
     UsageError,
     emit_json,
     human_size,
+    library_call,
     library_folder,
     open_library,
     open_reader,
@@ -26,7 +27,7 @@ def _location_for(lib, volume, path: str) -> tuple[int, str]:
     if found is not None:
         return found
     try:
-        return add_remote_location(lib, volume, path), ""
+        return library_call(lib, add_remote_location, volume.name, path), ""
     except VolumeError as exc:
         raise CommandFailed(str(exc)) from None
 
@@ -36,7 +37,7 @@ def add_location(args: argparse.Namespace, volume, path: str) -> int:
 
     lib = open_library(args)
     try:
-        location_id = add_remote_location(lib, volume, path)
+        location_id = library_call(lib, add_remote_location, volume.name, path)
     except VolumeError as exc:
         raise CommandFailed(str(exc)) from None
     finally:

@@ -9,7 +9,15 @@ import argparse
 import asyncio
 import sys
 
-from sd_desktop.commands.common import EXIT_OK, CommandFailed, UsageError, emit_json, library_folder, open_library
+from sd_desktop.commands.common import (
+    EXIT_OK,
+    CommandFailed,
+    UsageError,
+    emit_json,
+    library_call,
+    library_folder,
+    open_library,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,7 +76,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             raise CommandFailed(f"a volume named {args.name!r} exists already; remove it first or choose another name")
         where, warning = secrets.store(folder, args.name, secret)
         try:
-            volume_id = add_volume(lib, args.name, scheme, root, plain, where)
+            volume_id = library_call(lib, add_volume, args.name, scheme, root, plain, where)
         except BaseException:
             secrets.forget(folder, args.name, where)
             raise
@@ -130,7 +138,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
         row = lib.read_sync(lambda c: find_volume(c, args.name))
         if row is None:
             raise CommandFailed(f"no volume named {args.name!r} (see 'sd-desktop volume list')")
-        removed = remove_volume(lib, row.id, with_locations=args.force)
+        removed = library_call(lib, remove_volume, row.id, with_locations=args.force)
     except VolumeError as exc:
         raise CommandFailed(f"volume {args.name} not removed: {exc}") from None
     finally:

@@ -128,15 +128,18 @@ def remote_path(name: str, path: str) -> bytes:
     return f"{name}:/{path.strip('/')}".encode()
 
 
-def add_remote_location(lib: Library, volume: VolumeRow, path: str, index_mode: str = "content") -> int:
-    """Make ``path`` (on ``volume``, relative to its root) a location; returns its id (the existing
-    one when it is a location already). A path inside or around another location of the volume is
-    refused, as for local locations."""
+def add_remote_location(lib: Library, volume_name: str, path: str, index_mode: str = "content") -> int:
+    """Make ``path`` (on the volume ``volume_name``, relative to its root) a location; returns its id
+    (the existing one when it is a location already). A path inside or around another location of
+    the volume is refused, as for local locations."""
     from sd_desktop.library.models import Location  # peewee: only for a change
 
-    raw = remote_path(volume.name, path)
+    raw = remote_path(volume_name, path)
 
     def insert(conn: sqlite3.Connection) -> int:
+        volume = find_volume(conn, volume_name)
+        if volume is None:
+            raise VolumeError(f"no volume named {volume_name!r}")
         for other_id, other in locations_on(conn, volume.id):
             other_raw = other.encode()
             if other_raw == raw:

@@ -12,8 +12,7 @@ F, D = EntryKind.FILE.value, EntryKind.DIR.value
 
 def _location(library) -> int:
     volumes.add_volume(library, "nas", "sftp", "/", {}, None)
-    row = library.read_sync(lambda c: volumes.find_volume(c, "nas"))
-    return volumes.add_remote_location(library, row, "")
+    return volumes.add_remote_location(library, "nas", "")
 
 
 def test_write_update_and_forget_children(library):

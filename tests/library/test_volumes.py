@@ -53,12 +53,12 @@ def test_split_address(text, split):
 def test_remote_locations_nest_like_local_ones_and_are_located(library):
     _add(library)
     row = library.read_sync(lambda c: volumes.find_volume(c, "nas"))
-    loc = volumes.add_remote_location(library, row, "photos/2024")
-    assert volumes.add_remote_location(library, row, "photos/2024") == loc
+    loc = volumes.add_remote_location(library, "nas", "photos/2024")
+    assert volumes.add_remote_location(library, "nas", "photos/2024") == loc
     with pytest.raises(VolumeError, match="inside the location nas:/photos/2024"):
-        volumes.add_remote_location(library, row, "photos/2024/june")
+        volumes.add_remote_location(library, "nas", "photos/2024/june")
     with pytest.raises(VolumeError, match="contains the location nas:/photos/2024"):
-        volumes.add_remote_location(library, row, "photos")
+        volumes.add_remote_location(library, "nas", "photos")
     assert library.read_sync(lambda c: volumes.locate_remote(c, row.id, "photos/2024/june/a b.jpg")) == (
         loc,
         "june/a b.jpg",
@@ -70,9 +70,8 @@ def test_remote_locations_nest_like_local_ones_and_are_located(library):
 
 def test_remove_refuses_a_volume_with_locations_unless_asked(library):
     vid = _add(library)
-    row = library.read_sync(lambda c: volumes.find_volume(c, "nas"))
-    volumes.add_remote_location(library, row, "a")
-    volumes.add_remote_location(library, row, "b")
+    volumes.add_remote_location(library, "nas", "a")
+    volumes.add_remote_location(library, "nas", "b")
     with pytest.raises(VolumeError, match=r"the volume has 2 location\(s\) \(nas:/a, nas:/b\)"):
         volumes.remove_volume(library, vid, with_locations=False)
     assert library.read_sync(volumes.volume_names) == frozenset({"nas"})
