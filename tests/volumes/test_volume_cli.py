@@ -329,3 +329,25 @@ def test_volume_list_gives_up_on_a_server_that_never_answers(run_cli):
         "check that the server is up and reachable",
     )
     assert took < 10
+
+
+def test_volumes_while_an_engine_serves_the_library(run_cli, sshd, tmp_path, library_dir):
+    from tests.serve.conftest import Engine
+
+    make_tree(tmp_path / "r")
+    engine = Engine(library_dir).wait_serving()
+    try:
+        assert add_sftp(run_cli, sshd, tmp_path / "r").returncode == 0
+        listed = run_cli("volume", "list", "--json")
+        assert [(v["name"], v["status"]) for v in listed.result["output"]["volumes"]] == [("nas", "online")]
+        done = run_cli("index", "nas:/", "--json")  # the job runs in the engine
+        assert done.returncode == 0, done.stderr
+        assert (done.result["output"]["files"], done.result["output"]["hashed"]) == (6, 5)
+        refused = run_cli("volume", "remove", "nas")
+        assert refused.returncode == 1 and "the volume has 1 location(s) (nas:/)" in refused.stderr
+        forced = run_cli("volume", "remove", "nas", "--force", "--json")
+        assert forced.returncode == 0, forced.stderr
+        assert forced.result["output"] == {"removed": 1, "locations_removed": 1}
+    finally:
+        code, err = engine.stop()
+    assert code == 0, err
