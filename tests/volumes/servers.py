@@ -131,8 +131,11 @@ class _ChildServer:
     def command(self) -> list[str]:
         raise NotImplementedError
 
+    env: dict[str, str] | None = None
+
     def start(self) -> None:
-        self.proc = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = {**os.environ, **self.env} if self.env else None
+        self.proc = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         try:
             wait_for_port(self.port, timeout=60)
         except RuntimeError:
@@ -179,14 +182,37 @@ class WebDavServer(_ChildServer):
 
 
 class S3Server(_ChildServer):
-    """moto in server mode (an in-memory S3 that speaks the real HTTP protocol)."""
+    """moto in server mode (an in-memory S3 that speaks the real HTTP protocol). With
+    ``checks_signatures`` it refuses a request not signed by a key of one of its IAM users (made
+    with ``make_user``); otherwise, as moto does by default, it takes any key."""
 
     ACCESS_KEY = "testing-access-key"
     SECRET_KEY = "testing-secret-key"
     REGION = "us-east-1"
 
-    def __init__(self):
+    def __init__(self, checks_signatures: bool = False):
         self.port = free_port()
+        # moto's switch: this many requests go unchecked (make_user's three), every later one is checked
+        self.env = {"INITIAL_NO_AUTH_ACTION_COUNT": "3"} if checks_signatures else None
+
+    def make_user(self) -> tuple[str, str]:
+        """``(access key id, secret key)`` of a new IAM user allowed everything on S3."""
+        import json
+
+        import boto3
+
+        iam = boto3.client(
+            "iam",
+            endpoint_url=self.endpoint,
+            region_name=self.REGION,
+            aws_access_key_id=self.ACCESS_KEY,
+            aws_secret_access_key=self.SECRET_KEY,
+        )
+        iam.create_user(UserName="sd")
+        key = iam.create_access_key(UserName="sd")["AccessKey"]
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+        iam.put_user_policy(UserName="sd", PolicyName="s3", PolicyDocument=json.dumps(policy))
+        return key["AccessKeyId"], key["SecretAccessKey"]
 
     @property
     def endpoint(self) -> str:
@@ -196,15 +222,16 @@ class S3Server(_ChildServer):
         run = "import sys; from moto.server import main; sys.argv[0] = 'moto_server'; sys.exit(main())"
         return [sys.executable, "-c", run, "-H", "127.0.0.1", "-p", str(self.port)]
 
-    def make_bucket(self, name: str) -> None:
+    def make_bucket(self, name: str, keys: tuple[str, str] | None = None) -> None:
         import boto3  # comes with moto; OpenDAL cannot create buckets
 
+        access, secret = keys or (self.ACCESS_KEY, self.SECRET_KEY)
         client = boto3.client(
             "s3",
             endpoint_url=self.endpoint,
             region_name=self.REGION,
-            aws_access_key_id=self.ACCESS_KEY,
-            aws_secret_access_key=self.SECRET_KEY,
+            aws_access_key_id=access,
+            aws_secret_access_key=secret,
         )
         client.create_bucket(Bucket=name)
 

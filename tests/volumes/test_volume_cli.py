@@ -351,3 +351,36 @@ def test_volumes_while_an_engine_serves_the_library(run_cli, sshd, tmp_path, lib
     finally:
         code, err = engine.stop()
     assert code == 0, err
+
+
+def test_s3_keys_from_the_secrets_file_sign_requests_and_a_wrong_secret_is_auth_failed(run_cli, tmp_path):
+    checking = servers.S3Server(checks_signatures=True)
+    checking.start()
+    try:
+        access, secret = checking.make_user()
+        checking.make_bucket("signed", (access, secret))
+        for name, key in (("right", secret), ("wrong", "not-the-secret")):
+            added = run_cli(
+                "volume",
+                "add",
+                name,
+                "s3://signed/",
+                "--option",
+                f"endpoint={checking.endpoint}",
+                "--option",
+                "region=us-east-1",
+                "--option",
+                f"access_key_id={access}",
+                "--option",
+                f"secret_access_key={key}",
+                env=NO_KEYRING,
+            )
+            assert added.returncode == 0, added.stderr
+        rows = {v["name"]: v for v in run_cli("volume", "list", "--json").result["output"]["volumes"]}
+    finally:
+        checking.stop()
+    assert (rows["right"]["status"], rows["right"]["detail"]) == ("online", "")
+    assert (rows["wrong"]["status"], rows["wrong"]["detail"]) == (
+        "auth_failed",
+        f"volume wrong: {checking.endpoint} refused access; check the keys or password",
+    )
