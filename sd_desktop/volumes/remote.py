@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import posixpath
+import re
 import secrets as _random
 import warnings
 from collections.abc import Awaitable, Sequence
@@ -298,10 +299,16 @@ class OpenDalBackend:
             return RemoteError(FAILED, f"volume {name}: bad settings: {_first(exc)}")
         if isinstance(exc, e.Error):
             text = str(exc)
+            status = _HTTP_STATUS.search(text)  # the service's HTTP answer, in the error's context
+            code = int(status.group(1)) if status else None
+            if code in (401, 403):
+                return RemoteError(AUTH_FAILED, f"volume {name}: {where} refused access; check the keys or password")
+            if code == 404:
+                return RemoteError(NOT_FOUND, f"volume {name}: no such file or folder: /{path}")
+            if code is not None:
+                return RemoteError(FAILED, f"volume {name}: {what} /{path} failed: the server answered HTTP {code}")
             if "send http request" in text or "connect" in text.lower():
                 return RemoteError(OFFLINE, f"volume {name}: cannot reach {where}")
-            if " 401 " in text or "Unauthorized" in text or " 403 " in text:
-                return RemoteError(AUTH_FAILED, f"volume {name}: {where} refused access; check the keys or password")
             return RemoteError(FAILED, f"volume {name}: {what} /{path} failed: {_first(exc)}")
         return exc
 
@@ -387,6 +394,9 @@ class OpenDalBackend:
 
     async def close(self) -> None:
         self._op = None
+
+
+_HTTP_STATUS = re.compile(r"\bstatus: (\d{3})\b")
 
 
 def _first(exc: BaseException) -> str:

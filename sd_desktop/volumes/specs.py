@@ -52,7 +52,10 @@ def parse(url: str, scheme: str | None, options: dict[str, str]) -> tuple[str, s
         if not parts.hostname:
             raise SpecError(f"no host in {url!r}: write webdav://HOST:PORT/FOLDER")
         http = "https" if kind == "webdavs" else "http"
-        return "webdav", root, {"endpoint": f"{http}://{parts.netloc.rsplit('@', 1)[-1]}", **options}
+        found = {"endpoint": f"{http}://{parts.netloc.rsplit('@', 1)[-1]}"}
+        if parts.username:
+            found["username"] = unquote(parts.username)
+        return "webdav", root, {**found, **options}
     raise SpecError(
         f"unknown volume address {url!r}: write sftp://USER@HOST:PORT/FOLDER, s3://BUCKET/PREFIX, "
         "webdav://HOST:PORT/FOLDER, or another OpenDAL service with --scheme NAME ROOT"

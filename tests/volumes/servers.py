@@ -154,31 +154,34 @@ class _ChildServer:
 
 
 class WebDavServer(_ChildServer):
-    """wsgidav (under cheroot) serving ``root`` to anyone, no authentication."""
+    """wsgidav (under cheroot) serving ``root``: to anyone, or with ``users`` ({name: password}) only
+    to them (HTTP basic authentication)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, users: dict[str, str] | None = None):
         self.root = root
         self.port = free_port()
+        self.users = users
 
     def command(self) -> list[str]:
         run = "import sys; from wsgidav.server.server_cli import run; sys.argv[0] = 'wsgidav'; sys.exit(run())"
-        return [
-            sys.executable,
-            "-c",
-            run,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--root",
-            str(self.root),
-            "--auth",
-            "anonymous",
-            "--no-config",
-            "-q",
-            "-q",
-            "-q",
-        ]
+        if not self.users:
+            where = ["--host", "127.0.0.1", "--port", str(self.port), "--root", str(self.root), "--auth", "anonymous"]
+            return [sys.executable, "-c", run, *where, "--no-config", "-q", "-q", "-q"]
+        import json
+        import tempfile
+
+        config = {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "provider_mapping": {"/": str(self.root)},
+            "http_authenticator": {"accept_basic": True, "accept_digest": False, "default_to_digest": False},
+            "simple_dc": {"user_mapping": {"*": {u: {"password": p} for u, p in self.users.items()}}},
+            "verbose": 0,
+        }
+        fd, path = tempfile.mkstemp(suffix=".json", prefix="wsgidav-")
+        with os.fdopen(fd, "w") as f:
+            json.dump(config, f)
+        return [sys.executable, "-c", run, "--config", path]
 
 
 class S3Server(_ChildServer):

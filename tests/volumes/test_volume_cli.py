@@ -384,3 +384,30 @@ def test_s3_keys_from_the_secrets_file_sign_requests_and_a_wrong_secret_is_auth_
         "auth_failed",
         f"volume wrong: {checking.endpoint} refused access; check the keys or password",
     )
+
+
+def test_webdav_password_from_the_secrets_file_and_a_wrong_one_is_auth_failed(run_cli, tmp_path, library_dir):
+    (tmp_path / "share").mkdir()
+    (tmp_path / "share" / "a #1.txt").write_bytes(b"behind a password")
+    dav = servers.WebDavServer(tmp_path / "share", users={"me": "pass word %#"})
+    dav.start()
+    try:
+        for name, password in (("right", "pass word %#"), ("wrong", "nope")):
+            url = f"webdav://me@127.0.0.1:{dav.port}/"
+            added = run_cli("volume", "add", name, url, "--option", f"password={password}", "--json", env=NO_KEYRING)
+            assert added.returncode == 0, added.stderr
+            assert added.result["output"]["secrets"] == "file"
+        listed = run_cli("volume", "list", "--json")
+        rows = {v["name"]: v for v in listed.result["output"]["volumes"]}
+        shown = run_cli("info", "right:/a #1.txt", "--json")
+    finally:
+        dav.stop()
+    assert (rows["right"]["status"], rows["wrong"]["status"]) == ("online", "auth_failed")
+    assert (
+        rows["wrong"]["detail"]
+        == f"volume wrong: http://127.0.0.1:{dav.port} refused access; check the keys or password"
+    )
+    assert "pass word" not in listed.stdout + listed.stderr
+    assert b"pass word" not in (library_dir / "library.db").read_bytes()
+    assert shown.returncode == 0, shown.stderr
+    assert (shown.result["output"]["size"], shown.result["output"]["indexed"]) == (17, False)
