@@ -127,3 +127,39 @@ def copy(args: argparse.Namespace, sources: list[str], dest: str, summarize) -> 
         raise UsageError(f"the destination must be an existing local folder: {dest}")
     config = {"volume": volume.name, "source": path, "destination": os.path.abspath(dest)}
     return run_job(args, "remote_copy", config, summarize)
+
+
+def duplicates(args: argparse.Namespace, summarize) -> int:
+    """``duplicates`` over folders of which one at least is on a volume: from the stored index
+    (every PATH must be inside an indexed location), full hashes only for the candidates."""
+    import os
+
+    unsupported = [
+        flag
+        for flag, used in (
+            ("--delete", args.delete),
+            ("--link", getattr(args, "link", None)),
+            ("--export", args.export),
+            ("--reference", args.reference),
+            ("--ext", args.ext),
+            ("--exclude-hidden", args.exclude_hidden),
+            ("--include-empty", args.include_empty),
+            ("--max-size", args.max_size is not None),
+            ("--mode", args.mode != "content"),
+        )
+        if used
+    ]
+    if unsupported:
+        raise UsageError(f"with a volume path, duplicates has no {', '.join(unsupported)} yet")
+    from sd_desktop.commands.common import volume_target
+
+    roots = []
+    for path in args.paths:
+        remote = volume_target(args, path)
+        if remote is not None:
+            roots.append(f"{remote[0].name}:/{remote[1]}")
+        elif os.path.lexists(path):
+            roots.append(os.path.abspath(path))
+        else:
+            raise UsageError(f"no such file or folder: {path}")
+    return run_job(args, "cross_duplicates", {"roots": roots, "min_size": max(1, args.min_size)}, summarize)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from sd_desktop.enums import EntryKind
-from sd_desktop.library.entries import delete_subtree
+from sd_desktop.library.entries import delete_subtree, subtree_bounds
 
 _DIR = EntryKind.DIR.value
 
@@ -111,3 +111,16 @@ def entry_at(conn: sqlite3.Connection, location_id: int, rel: bytes) -> dict | N
     if row is None:
         return None
     return {"kind": row[0], "size": row[1], "mtime_ns": row[2], "cas_id": row[3], "integrity_hash": row[4]}
+
+
+def identified_files(conn: sqlite3.Connection, location_id: int, below: bytes, min_size: int) -> list[tuple]:
+    """``(path, size, cas_id)`` of the location's files at or below ``below`` (b'' = all of it)
+    with a content id and at least ``min_size`` bytes: what a duplicate search across locations
+    starts from (the same query for a local location and a remote one)."""
+    sql = "SELECT path, size, cas_id FROM entry WHERE location_id = ? AND kind = ? AND cas_id IS NOT NULL AND size >= ?"
+    args: list = [location_id, EntryKind.FILE.value, max(1, min_size)]
+    if below:
+        lo, hi = subtree_bounds(below)
+        sql += " AND (path = ? OR (path > ? AND path < ?))"
+        args += [below, lo, hi]
+    return [(bytes(p), s, c) for p, s, c in conn.execute(sql, args)]

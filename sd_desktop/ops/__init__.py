@@ -10,6 +10,7 @@ from collections.abc import Iterable
 # every built-in job by NAME, and the module that registers it
 JOB_MODULE_OF: dict[str, str] = {
     "duplicate_detection": "sd_desktop.ops.files.duplicate_detection",
+    "cross_duplicates": "sd_desktop.ops.files.cross_duplicates",
     "file_validation": "sd_desktop.ops.files.validation",
     "indexer": "sd_desktop.ops.indexing.job",
     "live_indexer": "sd_desktop.ops.indexing.live_job",

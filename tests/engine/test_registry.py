@@ -11,6 +11,7 @@ from tests.conftest import REPO, cli_env
 from tests.engine import jobs_for_tests as tj
 
 BUILT_IN = [
+    "cross_duplicates",
     "delete",
     "duplicate_detection",
     "file_copy",
