@@ -24,8 +24,8 @@ def main() -> int:
 def _exit_now(code: int) -> None:
     """End the process without finalising the interpreter. OpenDAL's async runtime keeps threads
     that may still touch Python objects while the interpreter tears down, and then the process dies
-    of SIGSEGV or SIGABRT after its work is done (measured: 3 exits in 20 after remote calls). By
-    now every command has closed its library and printed its result."""
+    of SIGSEGV or SIGABRT after its work is done (some exits in a few dozen, after remote calls).
+    By now every command has closed its library and printed its result."""
     import logging
     import os
 

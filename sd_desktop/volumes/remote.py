@@ -331,8 +331,7 @@ class OpenDalBackend:
 
         listed = await self._do("list", path, names)
         # the 0.45 binding gives a listed entry's path only: its metadata is one stat each, asked
-        # STAT_CONCURRENCY at a time (1.6x faster than one by one against local servers; on a real
-        # network the round trips dominate and overlap), each with its own deadline
+        # STAT_CONCURRENCY at a time so that their round trips overlap, each with its own deadline
         limit = asyncio.Semaphore(STAT_CONCURRENCY)
 
         async def stat(entry_path: str) -> RemoteEntry | None:

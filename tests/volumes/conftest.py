@@ -14,7 +14,7 @@ from tests.volumes import servers
 def _let_opendal_settle():
     """OpenDAL's async runtime may still run threads that touch Python objects when the interpreter
     ends (the command line ends with ``os._exit`` for that reason, ``sd_desktop.__main__``); give
-    them a moment after the last test here (measured: 0 crashes in 20 exits with it, 3 without)."""
+    them a moment after the last test here (without it, some exits in a few dozen crashed)."""
     yield
     import gc
     import time
