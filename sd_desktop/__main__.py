@@ -13,6 +13,14 @@ def main() -> int:
         import multiprocessing
 
         multiprocessing.freeze_support()
+    from sd_desktop.quick_answers import answer  # the commands it answers: before the CLI is even imported
+
+    try:
+        code = answer(sys.argv[1:])
+    except KeyboardInterrupt:  # as the CLI ends on Ctrl-C (a run is recorded whole or not at all)
+        return 130
+    if code is not None:
+        return code
     from sd_desktop.cli import main as cli_main
 
     code = cli_main()

@@ -26,6 +26,7 @@ from sd_desktop.commands.common import (
     volume_target,
 )
 from sd_desktop.commands.delete import summarize as delete_summary
+from sd_desktop.commands.duplicate_folders import cmd_duplicate_folders
 from sd_desktop.jobs import JobManager, codec, registered
 from sd_desktop.jobs.manager import config_key
 from sd_desktop.library import jobstore
@@ -67,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--yes", action="store_true", help="confirm permanent deletion (or --link)")
     duplicates_link.add_arguments(p)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--folders", action="store_true", help="find folders whose whole content is identical")
     # the search, and the removal (--delete) or linking (--link) that follows it: none queues another job
     p.set_defaults(
         func=cmd_duplicates, needs_jobs=("duplicate_detection", "delete", "link_duplicates", "cross_duplicates")
@@ -119,6 +121,8 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
+    if args.folders:
+        return cmd_duplicate_folders(args)
     config = _config(args)
     if args.link:  # extra copies replaced by links, not removed: commands/duplicates_link.py
         duplicates_link.check(args, config)

@@ -137,6 +137,7 @@ def duplicates(args: argparse.Namespace, summarize) -> int:
     unsupported = [
         flag
         for flag, used in (
+            ("--folders", getattr(args, "folders", False)),
             ("--delete", args.delete),
             ("--link", getattr(args, "link", None)),
             ("--export", args.export),

@@ -14,14 +14,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import blake3
-
 from sd_desktop.enums import EventKind, WorkStatus
 from sd_desktop.jobs import codec
 from sd_desktop.jobs.base import FINISHED, Job, JobStatus, hidden_names, job_class, job_class_for
 from sd_desktop.jobs.context import Control, JobContext
 from sd_desktop.jobs.errors import JobCancelled, JobError, JobPaused, JobStateError
 from sd_desktop.jobs.events import EventBus, JobEvent
+from sd_desktop.jobs.identity import config_key
 from sd_desktop.jobs.outcome import final_status
 from sd_desktop.jobs.progress import Progress
 from sd_desktop.library import Library, LibraryError, fault_of, jobstore, worklist
@@ -113,10 +112,6 @@ def _stored(job_id: int, name: str, version: int, what: str, blob: bytes, into: 
             f"job {job_id} ({name}, version {version}) cannot continue: its stored {what} is corrupt or "
             f"from another build ({exc}); run it again"
         ) from exc
-
-
-def config_key(name: str, config_blob: bytes) -> str:
-    return blake3.blake3(name.encode() + b"\0" + config_blob).hexdigest()[:32]
 
 
 def _typed(name: str | type[Job], config: Any) -> tuple[type[Job], Any]:

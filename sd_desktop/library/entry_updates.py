@@ -103,6 +103,7 @@ ON CONFLICT (location_id, path) DO UPDATE SET
     link_target = excluded.link_target, cas_id = NULL, content_id = NULL, integrity_hash = NULL
 """
 _DELETE = "DELETE FROM entry WHERE location_id = ? AND path = ?"
+_EXISTS = "SELECT 1 FROM entry WHERE location_id = ? AND path = ?"
 _DELETE_BELOW = "DELETE FROM entry WHERE location_id = ? AND path >= ? AND path < ?"
 # the folders whose direct children changed in this transaction, per location (for the totals)
 _DIRTY_TABLE = (
@@ -116,6 +117,36 @@ _MARK_PARENT = (
 
 
 def _upsert(conn: sqlite3.Connection, found: Located, path: bytes, st: os.stat_result) -> None:
+    if _has_parent(conn, found):
+        _write_row(conn, found, path, st)
+
+
+def _has_parent(conn: sqlite3.Connection, found: Located) -> bool:
+    """Make sure the folder holding ``found`` has an entry: folders placed by the job itself (``copy
+    --mkpath``, a destination made on the way) that the index has not seen are added first, top
+    down, so no entry is written without its parent (the next re-index would insert that path a
+    second time). The root's own entry belongs to the indexer: a location not indexed yet has
+    entries below a missing root, which its first index adopts. False when a folder on the way is
+    gone or no longer a folder."""
+    missing: list[bytes] = []
+    folder = os.path.dirname(found.relative)
+    while folder and conn.execute(_EXISTS, (found.location_id, folder)).fetchone() is None:
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    for rel in reversed(missing):
+        full = os.path.join(found.root, rel)
+        try:
+            st = os.lstat(full)
+        except OSError:
+            return False  # gone again: the re-index that follows sees what is there
+        if not stat.S_ISDIR(st.st_mode):
+            return False
+        _write_row(conn, found._replace(relative=rel), full, st)
+        conn.execute(_MARK_PARENT, (found.location_id, os.path.dirname(rel), int(EntryKind.DIR)))
+    return True
+
+
+def _write_row(conn: sqlite3.Connection, found: Located, path: bytes, st: os.stat_result) -> None:
     rel = found.relative
     name = os.path.basename(rel)
     link = None

@@ -23,6 +23,7 @@ from collections.abc import Collection, Iterable
 from typing import NamedTuple
 
 from sd_desktop.enums import ACTIVE, FINISHED, JobStatus
+from sd_desktop.library.light_reads import SUMMARY_FIELDS  # what a listing shows of a job, in this order
 
 
 class JobRecord(NamedTuple):
@@ -96,24 +97,6 @@ def history(
     sql = _SELECT if output else _SELECT_BUT_OUTPUT
     rows = conn.execute(f"{sql}{clause} ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
     return [_record(r) for r in rows]
-
-
-# what a listing shows of a job (``jobs list --json``, ``JobInfo.to_json``), in this order
-SUMMARY_FIELDS = (
-    "id",
-    "name",
-    "status",
-    "target",
-    "created_at",
-    "started_at",
-    "finished_at",
-    "progress",
-    "error",
-    "error_count",
-    "parent_id",
-    "interrupted",
-    "priority",
-)
 
 
 def summary(record: JobRecord) -> dict:
@@ -206,6 +189,46 @@ def insert(
         "INSERT INTO job (name, version, status, priority, target, config, config_key, parent_id, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (name, version, JobStatus.QUEUED, priority, target, config, config_key, parent_id, now, now),
+    )
+    return cur.lastrowid
+
+
+def insert_completed(
+    conn: sqlite3.Connection,
+    *,
+    name: str,
+    version: int,
+    config: bytes,
+    config_key: str,
+    target: str,
+    output: bytes,
+    errors: bytes,
+    progress: str,
+    created_at: float,
+    started_at: float,
+    finished_at: float,
+) -> int:
+    """Record a run that completed without the engine, as the engine leaves one it ran (queued,
+    claimed, ended: no state, no error, ``errors`` the empty list it stores); returns its id."""
+    cur = conn.execute(
+        "INSERT INTO job (name, version, status, priority, target, config, config_key, parent_id, progress, "
+        "output, errors, error_count, created_at, started_at, finished_at, updated_at) "
+        "VALUES (?, ?, ?, 0, ?, ?, ?, NULL, ?, ?, ?, 0, ?, ?, ?, ?)",
+        (
+            name,
+            version,
+            JobStatus.COMPLETED,
+            target,
+            config,
+            config_key,
+            progress,
+            output,
+            errors,
+            created_at,
+            started_at,
+            finished_at,
+            finished_at,
+        ),
     )
     return cur.lastrowid
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from sd_desktop import paths
+from sd_desktop.library.light_reads import STATS_SQL
 
 if TYPE_CHECKING:
     import peewee as pw
@@ -222,18 +223,6 @@ def location_path(lib: Library, location_id: int) -> Path:
     if row is None:
         raise LocationError(f"no location with id {location_id}")
     return paths.to_path(bytes(row[0]))
-
-
-STATS_SQL = """
-SELECT l.id, l.path, l.name, l.last_indexed, l.index_mode,
-       COUNT(e.id) FILTER (WHERE e.path != x''),
-       COUNT(e.id) FILTER (WHERE e.kind = 0),
-       COUNT(e.id) FILTER (WHERE e.kind = 1 AND e.path != x''),
-       COUNT(e.id) FILTER (WHERE e.kind = 2),
-       COALESCE(SUM(e.size) FILTER (WHERE e.kind = 0), 0)
-FROM location l LEFT JOIN entry e ON e.location_id = l.id
-GROUP BY l.id ORDER BY l.name COLLATE NOCASE, l.id
-"""
 
 
 def list_locations(lib: Library | Reader | None = None, conn: sqlite3.Connection | None = None) -> list[LocationInfo]:

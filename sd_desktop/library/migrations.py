@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from pathlib import Path
+
+TYPE_CHECKING = False  # not ``typing``'s: ``light_reads`` imports this module for ``LATEST``
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SCHEMA_V1 = """
 CREATE TABLE location (

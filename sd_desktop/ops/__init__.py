@@ -9,7 +9,8 @@ from collections.abc import Iterable
 
 # every built-in job by NAME, and the module that registers it
 JOB_MODULE_OF: dict[str, str] = {
-    "duplicate_detection": "sd_desktop.ops.files.duplicate_detection",
+    "duplicate_detection": "sd_desktop.ops.files.duplicate_detection.job",
+    "duplicate_folders": "sd_desktop.ops.files.duplicate_folders",
     "cross_duplicates": "sd_desktop.ops.files.cross_duplicates",
     "file_validation": "sd_desktop.ops.files.validation",
     "indexer": "sd_desktop.ops.indexing.job",

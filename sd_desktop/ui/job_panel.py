@@ -42,6 +42,7 @@ from sd_desktop.jobs import FINISHED, EventKind, JobEvent, JobInfo, JobStatus, P
 from sd_desktop.jobs.codec import to_jsonable
 from sd_desktop.library.locations import list_locations
 from sd_desktop.ops.files.duplicate_detection import DuplicateDetectionJob
+from sd_desktop.ops.files.duplicate_folders import DuplicateFoldersJob
 from sd_desktop.ops.files.validation import ValidationJob
 from sd_desktop.ops.media.similar.job import SimilarPicturesJob
 from sd_desktop.ui.elided_label import ElidedLabel
@@ -60,7 +61,7 @@ STATUS_TEXT = {
 }
 CRASH_NOTE = "interrupted by a crash"
 # searches whose last result Clear History keeps: made again, they cost a walk and hashing
-KEPT_RESULTS = (DuplicateDetectionJob.NAME, ValidationJob.NAME, SimilarPicturesJob.NAME)
+KEPT_RESULTS = (DuplicateDetectionJob.NAME, DuplicateFoldersJob.NAME, ValidationJob.NAME, SimilarPicturesJob.NAME)
 BAR_STEPS = 1000  # per mille: a 100,000-item job moves the bar every 100 items
 STRIP_ROWS = 4  # the compact strip grows to this many jobs, then scrolls
 BAR_WIDTH = 140

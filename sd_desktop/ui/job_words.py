@@ -97,10 +97,10 @@ def target_label(info: JobInfo, locations: Locations) -> tuple[str, str]:
                 short = "Whole library"
             else:
                 short = "Removed location"  # its name went with it; the tooltip keeps the engine's words
-    elif info.name in ("file_validation", "duplicate_detection", "similar_pictures"):
+    elif info.name in ("file_validation", "duplicate_detection", "duplicate_folders", "similar_pictures"):
         short, full = _several(cfg.get("targets") or cfg.get("search_paths") or cfg.get("paths") or [])
     elif info.name == "delete":
-        guarded = cfg.get("guarded") or cfg.get("pictures") or []
+        guarded = cfg.get("guarded") or cfg.get("pictures") or cfg.get("folders") or []
         items = [g.get("path") for g in guarded if isinstance(g, dict)] or cfg.get("targets") or []
         short = _name(items[0]) if len(items) == 1 else plural(len(items), "item")
         full = "\n".join(_full(i) for i in items[:20]) + ("\n…" if len(items) > 20 else "")

@@ -23,8 +23,9 @@ from sd_desktop.jobs import JobInfo, JobStatus
 from sd_desktop.library.browse import content_ids
 from sd_desktop.library.locations import LocationInfo
 from sd_desktop.ops.files.copy.config import ConflictPolicy, CopyConfig
-from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedTarget, PictureTarget
+from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode, GuardedFolder, GuardedTarget, PictureTarget
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateDetectionJob
+from sd_desktop.ops.files.duplicate_folders import DuplicateFoldersJob, FolderConfig
 from sd_desktop.ops.files.extents import can_clone
 from sd_desktop.ops.files.link.config import LinkConfig, LinkTarget
 from sd_desktop.ops.files.validation import ValidationConfig, ValidationJob, ValidationMode
@@ -45,6 +46,7 @@ from sd_desktop.ui.job_submit import JobSubmitter
 from sd_desktop.ui.prompts import Prompts
 from sd_desktop.ui.results.duplicates_model import DuplicatesModel
 from sd_desktop.ui.results.duplicates_view import DuplicatesView
+from sd_desktop.ui.results.folder_duplicates_view import FolderDuplicatesView
 from sd_desktop.ui.results.similar_model import SimilarModel
 from sd_desktop.ui.results.similar_view import SimilarView
 from sd_desktop.ui.results.validation_model import ValidationModel
@@ -54,7 +56,7 @@ from sd_desktop.ui.settings import open_settings
 from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_links, command_for_trash
 
 THUMBNAIL_LOOKUP_LIMIT = 5000  # duplicate files whose thumbnails are looked up (a big result shows its top)
-RESULT_JOBS = (DuplicateDetectionJob.NAME, ValidationJob.NAME, SimilarPicturesJob.NAME)
+RESULT_JOBS = (DuplicateDetectionJob.NAME, DuplicateFoldersJob.NAME, ValidationJob.NAME, SimilarPicturesJob.NAME)
 STORED_RESULTS_SEARCHED = 200  # latest jobs searched for the last results of a kind
 PREVIEW_SPLIT_KEY = "layout/duplicates_preview"
 
@@ -123,12 +125,14 @@ class ResultTabs(QObject):
         dialog.accepted.connect(lambda: self.run_find_duplicates(dialog.config()))
         return self.prompts.show(dialog)
 
-    def run_find_duplicates(self, config: DuplicateConfig) -> None:
+    def run_find_duplicates(self, config: DuplicateConfig | FolderConfig) -> None:
+        folders = isinstance(config, FolderConfig)
+
         def done(info: JobInfo) -> None:
             if info.output is not None and info.status is not JobStatus.FAILED:
-                self.open_duplicates(info.id, info.output)
+                (self.open_duplicate_folders if folders else self.open_duplicates)(info.id, info.output)
 
-        self.jobs.submit(config, "Find duplicates", on_done=done)
+        self.jobs.submit(config, "Find duplicate folders" if folders else "Find duplicates", on_done=done)
 
     def find_similar(self) -> FindSimilarDialog:
         items = self.targets.targets()
@@ -204,6 +208,30 @@ class ResultTabs(QObject):
         files = [os.fsencode(f.path) for g in model.groups for f in g.files][:THUMBNAIL_LOOKUP_LIMIT]
         self.services.tasks.spawn(self._content_ids(model, files), what="duplicate thumbnails")
         return view
+
+    def open_duplicate_folders(self, job_id: int | None, output: dict) -> FolderDuplicatesView:
+        view = FolderDuplicatesView(output, job_id)
+        view.trashRequested.connect(lambda items: self._trash_folders(view, items))
+        view.revealRequested.connect(lambda p: self.ops.reveal([p]))
+        view.openRequested.connect(lambda p: self.ops.open_default([p]))
+        self._add_tab(view, f"Duplicate Folders{f' (job {job_id})' if job_id else ''}")
+        return view
+
+    def _trash_folders(self, view: FolderDuplicatesView, items: list[GuardedFolder]) -> None:
+        """The extra copies to the Trash through the guarded DeleteJob (one undo step)."""
+
+        def done(info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            if info.output is not None:
+                view.show_outcomes(info.output.get("outcomes") or [])
+                command = command_for_trash(self.jobs, info.output)
+                if command is not None:
+                    self.jobs.undo_stack.push(command)
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was moved to the Trash: {info.error}")
+
+        if items:
+            self.jobs.submit(DeleteConfig(folders=items), f"Remove {plural(len(items), 'duplicate folder')}", done)
 
     def _locations(self) -> list[tuple[bytes, str]]:
         return [(os.fsencode(loc.path), loc.name) for loc in self.known_locations()]
@@ -394,7 +422,11 @@ class ResultTabs(QObject):
 
     # -- stored results --------------------------------------------------------------------
     def _open_stored(self, info: JobInfo) -> None:
-        openers = {DuplicateDetectionJob.NAME: self.open_duplicates, SimilarPicturesJob.NAME: self.open_similar}
+        openers = {
+            DuplicateDetectionJob.NAME: self.open_duplicates,
+            DuplicateFoldersJob.NAME: self.open_duplicate_folders,
+            SimilarPicturesJob.NAME: self.open_similar,
+        }
         openers.get(info.name, self.open_validation)(info.id, info.output)
 
     def open_results_of(self, job_id: int) -> None:

@@ -45,9 +45,7 @@ def imported(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, set[str
     out = tmp_path / "modules.json"
     argv = [sys.executable, "-c", RUN, str(out), *args]
     proc = subprocess.run(argv, capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=60)
-    names = set(json.loads(out.read_text()))
-    assert "sd_desktop.cli" in names, proc.stderr
-    return proc, names
+    return proc, set(json.loads(out.read_text()))
 
 
 def heavy(names: set[str]) -> list[str]:
@@ -91,20 +89,39 @@ def populated(library_dir, tmp_path):
 def test_version_imports_no_engine(tmp_path):
     proc, names = imported(tmp_path, "--version")
     assert proc.returncode == 0 and proc.stdout.startswith("sd-desktop "), proc.stderr
+    assert sorted(names & {"argparse", "sd_desktop.cli"}) == []
     assert heavy(names) == []
     assert ours(names, "sd_desktop.jobs", "sd_desktop.ops", "sd_desktop.ui", "sd_desktop.volumes") == []
     assert ours(names, "sd_desktop.commands.", "sd_desktop.library") == []  # not even what every command shares
 
 
-@pytest.mark.parametrize("command", [("location", "list"), ("jobs", "list"), ("info", ".")])
+# as text: the CLI's own path (``--json`` on a healthy library is answered before it: next test)
+@pytest.mark.parametrize("command", [("location", "list"), ("jobs", "list"), ("info", ".", "--json")])
 def test_read_only_commands_import_no_peewee_jobs_or_multiprocessing(populated, tmp_path, command):
-    proc, names = imported(tmp_path, "--library", str(populated), *command, "--json")
+    proc, names = imported(tmp_path, "--library", str(populated), *command)
     assert proc.returncode == 0, proc.stderr
     assert heavy(names) == []
     assert ours(names, "sd_desktop.jobs", "sd_desktop.ops", "sd_desktop.ui", "sd_desktop.volumes") == []
     assert ours(names, "sd_desktop.library.library", "sd_desktop.library.models", "sd_desktop.engine") == []
     # the command's own module and nothing of the others
     assert ours(names, "sd_desktop.commands.") == ["sd_desktop.commands.common", f"sd_desktop.commands.{command[0]}"]
+
+
+@pytest.mark.parametrize("command", [("location", "list"), ("jobs", "list")])
+def test_list_commands_as_json_answer_before_the_cli_loads(populated, tmp_path, command):
+    """``quick_answers``: on a healthy library, neither the CLI (argparse) nor pathlib, typing or the
+    library's error modules; a cold start reads each of them from disk."""
+    proc, names = imported(tmp_path, "--library", str(populated), *command, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(names & {"argparse", "pathlib", "typing", "dataclasses", "sd_desktop.cli"}) == []
+    assert ours(names, "sd_desktop") == [
+        "sd_desktop",
+        "sd_desktop.__main__",
+        "sd_desktop.library",
+        "sd_desktop.library.light_reads",
+        "sd_desktop.library.migrations",
+        "sd_desktop.quick_answers",
+    ]
 
 
 def test_a_command_that_runs_jobs_still_loads_them(populated, tmp_path):

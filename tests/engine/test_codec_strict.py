@@ -17,7 +17,7 @@ from sd_desktop.jobs import codec, job_class, registered
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
 from sd_desktop.ops.indexing.config import IndexerState
 
-KNOWN_DELETE = "targets, mode, confirm, passes, force_hardlinks, guarded, lint, pictures"
+KNOWN_DELETE = "targets, mode, confirm, passes, force_hardlinks, guarded, lint, pictures, folders"
 GUARD = {"path": "/a/x", "size": 1, "mtime_ns": 5, "hash": "ab"}
 
 # (job, config as parsed from JSON, the field named, the whole message)

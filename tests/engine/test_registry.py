@@ -14,6 +14,7 @@ BUILT_IN = [
     "cross_duplicates",
     "delete",
     "duplicate_detection",
+    "duplicate_folders",
     "file_copy",
     "file_validation",
     "indexer",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from pathlib import Path
 
 from sd_desktop.jobs import JobManager
@@ -120,3 +121,36 @@ def test_copies_into_two_locations_reindex_each(library, tmp_path):
     config = CopyConfig(sources=[b / "deep" / "f"], destination=a, move=True)
     assert _copy_and_followups(library, config) == sorted([(a_id, str(a)), (b_id, str(b / "deep"))])
     assert Path(a / "f").read_bytes() == b"f"
+
+
+def _tree_rows(db: Path) -> list[tuple[bytes, bytes | None, int]]:
+    """(path, parent's path, kind) of every entry: the shape of the index, ids aside."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT e.path, p.path, e.kind FROM entry e LEFT JOIN entry p ON p.id = e.parent_id ORDER BY e.path"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [(bytes(a), None if b is None else bytes(b), k) for a, b, k in rows]
+
+
+def test_a_copy_into_folders_the_index_does_not_hold_yet_leaves_a_whole_index(tmp_path, run_cli, library_dir):
+    """``copy --mkpath`` into an indexed location creates folders the index has never seen: the
+    copied entries get those folders as parents (no orphan rows), so the re-index that follows
+    finds them in place and completes (no traceback), and the index is what a fresh index of the
+    same tree gives."""
+    loc, src = tmp_path / "loc", tmp_path / "src"
+    (loc / "sub").mkdir(parents=True)
+    (src / "deeper").mkdir(parents=True)
+    for name in ("f1", "f2", "deeper/f3"):
+        (src / name).write_bytes(name.encode())
+    assert run_cli("index", loc, "--json").returncode == 0
+    res = run_cli("copy", src, loc / "sub" / "new" / "here", "--mkpath", "--json")
+    assert (res.returncode, res.stderr) == (0, "")
+    ends = [e["event"] for e in res.lines if e.get("name") == "indexer" and e["event"] in ("completed", "failed")]
+    assert ends == ["completed"]
+    assert {j["status"] for j in run_cli("jobs", "list", "--json").result["output"]["jobs"]} == {"completed"}
+    fresh = tmp_path / "fresh"
+    assert run_cli("index", loc, "--json", library=fresh).returncode == 0
+    assert _tree_rows(library_dir / "library.db") == _tree_rows(fresh / "library.db")

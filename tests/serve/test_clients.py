@@ -291,3 +291,19 @@ def test_neither_the_window_nor_a_second_engine_opens_a_served_library(tmp_path,
         1,
         f"sd-desktop: an engine already serves this library (PID {engine.proc.pid}, sd-desktop serve)\n",
     )
+
+
+def test_duplicate_folders_and_their_removal_run_in_the_engine(tmp_path, run_cli, start_engine):
+    library = tmp_path / "lib"
+    root = tmp_path / "tree"
+    for name in ("a", "copy-b"):
+        (root / name / "sub").mkdir(parents=True)
+        (root / name / "sub" / "f.txt").write_bytes(b"the same bytes")
+        (root / name / "g.bin").write_bytes(b"x" * 5000)
+    start_engine(library)
+    res = run_cli("duplicates", root, "--folders", "--delete", "keep-shortest-path", "--json", library=library)
+    assert res.returncode == 0, res.stderr
+    search, removal = [obj for obj in res.lines if obj["event"] == "result"]
+    assert (search["name"], removal["name"], removal["status"]) == ("duplicate_folders", "delete", "completed")
+    assert [g["paths"] for g in search["output"]["folder_groups"]] == [[str(root / "a"), str(root / "copy-b")]]
+    assert sorted(p.name for p in root.iterdir()) == ["a"]

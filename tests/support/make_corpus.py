@@ -32,6 +32,12 @@ What the tree contains (N = --files regular files in total):
   * hidden files and hidden directories (.config, .cache, .git-like dirs)
   * a few symlinks: to files, to a directory, and one dangling
   * --images K JPEG/PNG images made with Pillow (phone-photo and screenshot sizes)
+  * --folder-copies: under Copies/, a project folder (a 1.5 MiB file, hidden and empty files, an
+    empty sub-folder, nested sub-folders) and an exact copy of it, three near misses of it (one
+    byte changed in the middle of the big file where the sampled CAS id never reads, one extra
+    file, one file renamed) and copies of a few folders of the tree; the manifest's
+    "folder_groups" are the duplicate folders found on disk (see ``folder_truth``). Without the
+    flag nothing of this is written and the random draws are those of earlier versions.
 """
 
 from __future__ import annotations
@@ -420,6 +426,118 @@ IMAGE_SHAPES = [  # (probability, kind, w, h)
 ]
 
 
+# --- duplicate folders (--folder-copies) ----------------------------------------------------
+PROJECT = {  # relative path -> size (None: an empty folder)
+    "big.bin": 3 * MINIMUM_FILE_SIZE * 5,  # 1.5 MiB: its middle is far from every CAS sample
+    "notes.txt": 1200,
+    "empty.txt": 0,
+    ".settings": 80,
+    "docs/readme.md": 3000,
+    "docs/figures/plot.png": 20000,
+    "src/main.py": 900,
+    "src/util.py": 400,
+    "src/lib/core.py": 5000,
+    "src/lib/extra.py": 700,
+    "src/cache": None,
+}
+
+
+def make_folder_copies(tree: str, dirs: list[str], seed: int, base_t: int, span: int) -> list[dict]:
+    """Writes Copies/ (see the module's text); returns the near misses planted, as
+    {"kind", "path", "like"} (relative to the tree)."""
+    rng = random.Random(f"folder-copies:{seed}")
+    top = os.path.join(tree, "Copies")
+    atlas = os.path.join(top, "atlas")
+    for n, (rel, size) in enumerate(sorted(PROJECT.items())):
+        p = os.path.join(atlas, rel)
+        if size is None:
+            os.makedirs(p, exist_ok=True)
+            continue
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(content(30_000_000 + n, seed, size))
+    copies = {
+        name: os.path.join(top, "backup" if name == "atlas" else "", name)
+        for name in ("atlas", "atlas (big byte)", "atlas (extra file)", "atlas (renamed file)")
+    }
+    for dest in copies.values():
+        shutil.copytree(atlas, dest, symlinks=True)
+    big = os.path.join(copies["atlas (big byte)"], "big.bin")
+    with open(big, "r+b") as f:
+        offset = unsampled_offset(PROJECT["big.bin"])
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    with open(os.path.join(copies["atlas (extra file)"], "docs", "todo.txt"), "wb") as f:
+        f.write(content(30_000_100, seed, 50))
+    renamed = copies["atlas (renamed file)"]
+    os.rename(os.path.join(renamed, "notes.txt"), os.path.join(renamed, "Notes.txt"))
+    # copies of folders of the tree without sub-folders or links (a few files each)
+    plain = [
+        d
+        for d in sorted(dirs)
+        if all(e.is_file(follow_symlinks=False) for e in os.scandir(os.path.join(tree, d)))
+        and 1 <= len(os.listdir(os.path.join(tree, d))) <= 20
+    ]
+    for k, d in enumerate(rng.sample(plain, min(3, len(plain)))):
+        shutil.copytree(os.path.join(tree, d), os.path.join(top, "saved", f"{k}-{os.path.basename(d)}"), symlinks=True)
+    everything = []
+    for dp, dn, fn in os.walk(top):
+        dn.sort()
+        everything += [os.path.join(dp, n) for n in sorted(fn)]
+        everything += [os.path.join(dp, n) for n in dn]
+    for p in everything + [top]:
+        t = base_t + rng.randrange(span)
+        os.utime(p, (t, t), follow_symlinks=False)
+    rel = lambda p: os.path.relpath(p, tree)  # noqa: E731
+    return [
+        {"kind": "one_byte_in_the_middle", "path": rel(copies["atlas (big byte)"]), "like": rel(atlas)},
+        {"kind": "extra_file", "path": rel(copies["atlas (extra file)"]), "like": rel(atlas)},
+        {"kind": "renamed_file", "path": rel(copies["atlas (renamed file)"]), "like": rel(atlas)},
+    ]
+
+
+def folder_truth(tree: str) -> list[list[str]]:
+    """Duplicate folders on disk, at their highest level (sorted groups of sorted paths relative to
+    ``tree``): folders holding at least one file whose entries are the same, recursively, by name and
+    by what they are (a regular file: its bytes; a folder, empty or not: its entries; a symlink: its
+    target text). FIFOs, sockets and devices are not content. A group is left out when every folder of
+    it is in a folder of one same group. (Folders that are the same files through hard links count as
+    one copy for the search; this generator makes no hard links.)"""
+    digest, files = {}, {}
+    for dp, dn, fn in os.walk(tree, topdown=False):
+        parts, count = [], 0
+        for name in dn + fn:
+            p = os.path.join(dp, name)
+            if os.path.islink(p):
+                parts.append((name, "l", os.readlink(p)))
+            elif os.path.isdir(p):
+                parts.append((name, "d", digest[p]))
+                count += files[p]
+            elif os.path.isfile(p):
+                with open(p, "rb") as f:
+                    parts.append((name, "f", blake3.blake3(f.read()).hexdigest()))
+                count += 1
+        digest[dp] = hashlib.sha256(
+            json.dumps(sorted(parts), ensure_ascii=False).encode("utf-8", "surrogateescape")
+        ).hexdigest()
+        files[dp] = count
+    by_digest = defaultdict(list)
+    for p, d in digest.items():
+        if files[p] and p != tree:
+            by_digest[d].append(p)
+    groups = sorted(sorted(g) for g in by_digest.values() if len(g) > 1)
+    group_of = {p: n for n, g in enumerate(groups) for p in g}
+    kept = []
+    for g in groups:
+        owners = {group_of.get(os.path.dirname(p)) for p in g}
+        if len(owners) == 1 and None not in owners:
+            continue
+        kept.append(sorted(os.path.relpath(p, tree) for p in g))
+    return sorted(kept)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out_dir")
@@ -431,6 +549,7 @@ def main(argv=None):
     ap.add_argument("--dup-frac", type=float, default=0.10)
     ap.add_argument("--near-frac", type=float, default=0.02)
     ap.add_argument("--symlinks", type=int, default=None, help="default: max(6, files/2000)")
+    ap.add_argument("--folder-copies", action="store_true", help="add duplicate folders and near misses (Copies/)")
     ap.add_argument("--force", action="store_true", help="delete OUT_DIR first if it exists")
     a = ap.parse_args(argv)
 
@@ -638,6 +757,9 @@ def main(argv=None):
     for d, _, _ in sorted(dirs, key=lambda x: -x[1]):
         t = base_t + rng.randrange(span)
         os.utime(os.path.join(tree, d), (t, t))
+    folder_near_misses = []
+    if a.folder_copies:  # its own random stream: the rest of the tree is the one written without the flag
+        folder_near_misses = make_folder_copies(tree, [d for d, _, _ in dirs], a.seed, base_t, span)
     os.utime(tree, (base_t + span, base_t + span))
     t_written = time.time()
 
@@ -731,6 +853,10 @@ def main(argv=None):
         "symlinks": symlinks,
         "images": sorted(s["path"] for s in specs if s["kind"] == "image"),
     }
+    if a.folder_copies:
+        manifest["args"]["folder_copies"] = True
+        manifest["folder_groups"] = folder_truth(tree)
+        manifest["folder_near_misses"] = folder_near_misses
     timing = {"write_s": round(t_written - t0, 2), "truth_s": round(time.time() - t_written, 2)}
     manifest["empty_files"] = sorted(
         os.path.relpath(os.path.join(dp, n), tree)

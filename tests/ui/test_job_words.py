@@ -52,6 +52,16 @@ LOCATIONS = {3: ("Holiday", "/home/ann/Pictures/Holiday")}
             "2 items",
             "/a/x.jpg\n/a/y.jpg",
         ),
+        (
+            info("duplicate_folders", {"search_paths": [Path("/home/ann/Backup")]}, "/home/ann/Backup"),
+            "Backup",
+            "/home/ann/Backup",
+        ),
+        (
+            info("delete", {"folders": [{"path": Path("/b/x"), "keepers": []}, {"path": Path("/c/x"), "keepers": []}]}),
+            "2 items",
+            "/b/x\n/c/x",
+        ),
         (info("some_plugin", {}, "/var/data/reports"), "reports", "/var/data/reports"),
         (info("some_plugin", {}, "all of it"), "all of it", "all of it"),
     ],

@@ -47,10 +47,17 @@ from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import msgpack
-from blake3 import blake3
 
 from sd_desktop.ops import forkserver
-from sd_desktop.ops.files.file_listing import FileInfo, ScanFilter, Walk, row_of
+from sd_desktop.ops.files.file_listing import (  # noqa: F401 - DIGEST_BYTES: here too, as before
+    DIGEST_BYTES,
+    FileInfo,
+    ScanFilter,
+    Walk,
+    digest_of,
+    filter_fields,
+    row_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +73,6 @@ STEAL_LOOK_SECONDS = 0.002  # how often a walker looks for a STEAL between two f
 STEAL = b"steal"  # to a walker during a walk: hand over about half of the folders you have not listed
 _ERRORS = "surrogateescape"  # a message naming an undecodable path survives
 IDLE_KEPT = 3  # walkers kept for the next walks (a search on two and a validation at once)
-DIGEST_BYTES = 16
 START_AFTER_FOLDERS = 64  # a walk this long (without a walker idle) starts one for the rest
 
 
@@ -322,15 +328,6 @@ class Listed:
 def pack_files(files: list[FileInfo]) -> bytes:
     """A folder's files as a walker sends them (and as ``digest_of`` sees them)."""
     return msgpack.packb([row_of(info) for info in files])
-
-
-def digest_of(packed: bytes) -> bytes:
-    return blake3(packed).digest(length=DIGEST_BYTES)
-
-
-def filter_fields(flt: ScanFilter) -> list:
-    """The filter as plain values (for a message, or a key)."""
-    return [flt.min_size, flt.max_size, list(flt.extensions), flt.include_hidden, flt.include_empty]
 
 
 class _WalkerLost(Exception):

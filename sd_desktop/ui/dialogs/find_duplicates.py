@@ -1,5 +1,6 @@
-"""The "Find duplicates" dialog: search folders, mode, size range, extensions, hidden files and
-reference folders; ``config()`` is the duplicate detection job's config (a ``DuplicateConfig``)."""
+"""The "Find duplicates" dialog: duplicate files or duplicate folders; for files, the mode, size
+range, extensions, hidden files and reference folders. ``config()`` is the job's config: a
+``DuplicateConfig`` (files) or a ``FolderConfig`` (folders: every file counts, nothing to filter)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,18 @@ from PySide6.QtWidgets import (
 
 from sd_desktop import paths
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
+from sd_desktop.ops.files.duplicate_folders import FolderConfig
 
 MODES = (
     (DuplicateMode.CONTENT, "Same content (full hash) — recommended"),
     (DuplicateMode.DEEP, "Same content, compared byte by byte — slowest, certain"),
     (DuplicateMode.SIZE, "Same size only — candidates, not verified"),
     (DuplicateMode.NAME_SIZE, "Same name and size — candidates, not verified"),
+)
+KINDS = (("files", "Duplicate files"), ("folders", "Duplicate folders (whole content identical)"))
+FOLDERS_HINT = (
+    "Folders whose every file, name and sub-folder is identical, hidden files included; each one is "
+    "confirmed by reading every file in full. Only the highest duplicated folders are listed."
 )
 UNITS = (("KB", 1000), ("MB", 1000**2), ("GB", 1000**3))
 PathRole = 0x0100 + 1
@@ -84,6 +91,14 @@ class FindDuplicatesDialog(QDialog):
         self.search = _PathList("Search in")
         for p in search_paths:
             self.search.add_path(p)
+        self.kind = QComboBox()
+        self.kind.setObjectName("duplicates_kind")
+        for value, text in KINDS:
+            self.kind.addItem(text, value)
+        self.folders_hint = QLabel(FOLDERS_HINT)
+        self.folders_hint.setObjectName("folders_hint")
+        self.folders_hint.setWordWrap(True)
+        self.folders_hint.setStyleSheet("color: palette(mid);")
         self.mode = QComboBox()
         for value, text in MODES:
             self.mode.addItem(text, value.value)  # the plain string: Qt keeps it as it is
@@ -100,8 +115,10 @@ class FindDuplicatesDialog(QDialog):
         hint.setObjectName("hint")
         hint.setStyleSheet("color: palette(mid);")
 
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow("Search in:", self.search)
+        form.addRow("Find:", self.kind)
+        form.addRow("", self.folders_hint)
         form.addRow("Compare by:", self.mode)
         form.addRow("Minimum size:", self._pair(self.min_size, self.min_unit))
         form.addRow("Maximum size:", self._pair(self.max_size, self.max_unit))
@@ -110,6 +127,7 @@ class FindDuplicatesDialog(QDialog):
         form.addRow("", self.empty)
         form.addRow("Reference folders:", self.references)
         form.addRow("", hint)
+        self._file_rows = range(3, form.rowCount())  # from "Compare by" on: the file search's own
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.find_button = self.buttons.addButton("Find Duplicates", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
@@ -122,7 +140,22 @@ class FindDuplicatesDialog(QDialog):
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
         self.find_button.setDefault(True)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self._kind_changed()
         self.resize(560, self.sizeHint().height())
+
+    def folders(self) -> bool:
+        """Whether whole folders are compared (else files)."""
+        return self.kind.currentData() == "folders"
+
+    def _kind_changed(self) -> None:
+        files = not self.folders()
+        # the file search's filters mean nothing for whole folders (every file counts): not shown
+        for row in self._file_rows:
+            self.form.setRowVisible(row, files)
+        self.form.setRowVisible(2, not files)  # the folders' hint
+        self.layout().activate()
+        self.resize(max(self.width(), 560), self.sizeHint().height())
 
     @staticmethod
     def _size_box(value: int) -> tuple[QSpinBox, QComboBox]:
@@ -149,8 +182,10 @@ class FindDuplicatesDialog(QDialog):
             return
         super().accept()
 
-    def config(self) -> DuplicateConfig:
-        """The duplicate detection job's config of the current choices."""
+    def config(self) -> DuplicateConfig | FolderConfig:
+        """The job's config of the current choices: the file search's, or the folder search's."""
+        if self.folders():
+            return FolderConfig(search_paths=[paths.to_path(p) for p in self.search.paths()])
         max_bytes = self.max_size.value() * self.max_unit.currentData()
         exts = [e.strip().lstrip("*").lstrip(".") for e in self.extensions.text().replace(";", ",").split(",")]
         return DuplicateConfig(

@@ -27,6 +27,15 @@ class GuardedTarget:
 
 
 @dataclass
+class GuardedFolder:
+    """A duplicate folder to delete only if, right before, a kept folder has the very same content
+    (every name, every byte, recursively: ``ops.files.delete.folder_guard``)."""
+
+    path: Path
+    keepers: list[Path] = field(default_factory=list)
+
+
+@dataclass
 class KeptPicture:
     """A picture of a similar-pictures group that stays, as the search saw it."""
 
@@ -69,6 +78,7 @@ class DeleteConfig:
     guarded: list[GuardedTarget] = field(default_factory=list)
     lint: list[LintTarget] = field(default_factory=list)  # trash mode only: each re-checked just before
     pictures: list[PictureTarget] = field(default_factory=list)  # similar pictures: each re-checked just before
+    folders: list[GuardedFolder] = field(default_factory=list)  # each compared with a kept copy just before
 
 
 @dataclass

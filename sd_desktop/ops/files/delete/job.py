@@ -3,7 +3,8 @@
 Each finished path is committed with the job's state (and the removal of its library entries) in
 one checkpoint, so a resumed job continues with the next path; a folder interrupted part-way is
 finished on resume (what was deleted is gone, the rest is walked again). Guarded deletions (from
-duplicate results) are re-verified per content group right before they run (``guard.py``); lint
+duplicate results) are re-verified per content group right before they run (``guard.py``), duplicate
+folders one by one against a kept copy (``folder_guard.py``); lint
 findings (trash mode only) are re-checked one by one right before each is trashed
 (``lint_rules.recheck``): one that changed is skipped with the reason. Similar pictures are
 re-checked the same way, one by one (``guard.check_picture``: unchanged, and a kept look-alike of
@@ -33,7 +34,7 @@ from sd_desktop.library import entry_updates, worklist
 from sd_desktop.library.entry_updates import Removed
 from sd_desktop.library.protect import first_library_danger
 from sd_desktop.ops.files import lint_rules
-from sd_desktop.ops.files.delete import guard
+from sd_desktop.ops.files.delete import folder_guard, guard
 from sd_desktop.ops.files.delete.config import (
     DeleteConfig,
     DeleteMode,
@@ -78,7 +79,11 @@ class DeleteJob(Job):
         """The paths this job deletes, whichever kind of list holds them."""
         cfg = self.config
         return (
-            [g.path for g in cfg.guarded] or [t.path for t in cfg.lint] or [t.path for t in cfg.pictures] or cfg.targets
+            [g.path for g in cfg.guarded]
+            or [t.path for t in cfg.lint]
+            or [t.path for t in cfg.pictures]
+            or [f.path for f in cfg.folders]
+            or cfg.targets
         )
 
     def target(self) -> str:
@@ -133,6 +138,8 @@ class DeleteJob(Job):
             await self._run_lint(ctx, pending, remover, tally, tracked)
         elif cfg.pictures:
             await self._run_pictures(ctx, pending, remover, tally, tracked)
+        elif cfg.folders:
+            await self._run_folders(ctx, pending, remover, tally, tracked)
         else:
             for seq, path, _data in pending:
                 await ctx.check_interrupt()
@@ -158,6 +165,10 @@ class DeleteJob(Job):
             if guarded or targets:
                 raise JobError("a deletion of similar pictures deletes exactly those; other targets were given too")
             guarded = [os.path.abspath(os.fsencode(t.path)) for t in cfg.pictures]
+        if cfg.folders:
+            if guarded or targets:
+                raise JobError("a deletion of duplicate folders deletes exactly those; other targets were given too")
+            guarded = [os.path.abspath(os.fsencode(f.path)) for f in cfg.folders]
         chosen = guarded or targets
         if not chosen:
             raise JobError("nothing to delete: no paths given")
@@ -330,6 +341,30 @@ class DeleteJob(Job):
             outcome, reason, where = await self._delete_one(
                 ctx, path, remover, tally, seq, lambda t=t, path=path: guard.check_picture(t, path)
             )
+            await self._commit(ctx, seq, path, outcome, reason, tally, tracked, where)
+
+    async def _run_folders(self, ctx: JobContext, pending: list, remover: Remover, tally: Tally, tracked: bool) -> None:
+        doomed = {os.path.abspath(os.fsencode(f.path)) for f in self.config.folders}
+        for seq, path, data in pending:
+            await ctx.check_interrupt()
+            f = self.config.folders[data["g"]]
+            ctx.progress(
+                phase="verifying", message=f"comparing {paths.display(os.path.basename(path))} with a kept copy"
+            )
+            try:
+                outcome, reason, where = await self._delete_one(
+                    ctx,
+                    path,
+                    remover,
+                    tally,
+                    seq,
+                    lambda f=f, path=path: folder_guard.recheck(
+                        path, f.keepers, doomed, lambda: ctx.interrupt_requested
+                    ),
+                )
+            except HashInterrupted:
+                await ctx.check_interrupt()  # verified again when it resumes
+                raise
             await self._commit(ctx, seq, path, outcome, reason, tally, tracked, where)
 
     async def _output(self, ctx: JobContext) -> DeleteOutput:

@@ -28,7 +28,7 @@ from sd_desktop.cas import HashInterrupted
 from sd_desktop.gc_policy import fewer_collections
 from sd_desktop.jobs import Job, JobContext, JobError, codec, register
 from sd_desktop.library import hash_cache, worklist
-from sd_desktop.ops.files.duplicate_detection import results, snapshot
+from sd_desktop.ops.files.duplicate_detection import results, snapshot, unchanged
 from sd_desktop.ops.files.duplicate_detection.config import (
     DuplicateConfig,
     DuplicateMode,
@@ -190,22 +190,10 @@ class DuplicateDetectionJob(Job):
         """The result of the last search with these settings, nothing having changed since: the output
         is made with its groups as they were stored (``_unchanged``), never decoded here (on the loop:
         what is decoded is a few numbers)."""
-        result = previous.result
         st = self.state
-        st.phase, st.cursor = "hash", 0
-        st.files_scanned, st.candidates = result["files_scanned"], result["candidates"]
-        st.candidate_bytes = result["candidate_bytes"]
-        st.groups_found = result["group_count"]
-        st.bytes_hashed = st.files_done = st.results = 0
-        # nothing read: every candidate answered, as if by the hash cache (which this stands for)
-        counters = StageCounters(size_candidates=result["size_candidates"], cache_hits=result["size_candidates"])
-        st.stages = counters.as_dict()
         self._listing = None  # remembered already
-        output = results.output_of(st, self.config, mode, [], [], previous.created_at)
-        output.group_count = result["group_count"]
-        output.duplicate_files, output.wasted_bytes = result["duplicate_files"], result["wasted_bytes"]
-        self._unchanged = codec.pack_with(output, {"groups": result["groups"], "hardlinks": result["hardlinks"]})
-        ctx.progress(phase="scanning", done=st.files_scanned, message="nothing changed since the last search")
+        self._unchanged = unchanged.fill_unchanged(st, self.config, mode, previous)
+        ctx.progress(phase="scanning", done=st.files_scanned, message=unchanged.UNCHANGED_MESSAGE)
 
     # -- hash ------------------------------------------------------------------------------
     async def _hash(

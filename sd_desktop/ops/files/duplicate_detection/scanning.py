@@ -31,11 +31,11 @@ import msgpack
 from sd_desktop.jobs import JobContext
 from sd_desktop.library import Library, hash_cache
 from sd_desktop.ops.files import listing_processes
-from sd_desktop.ops.files.duplicate_detection import cache, results, snapshot
+from sd_desktop.ops.files.duplicate_detection import cache, results, snapshot, unchanged
 from sd_desktop.ops.files.duplicate_detection.config import DuplicateConfig, DuplicateMode, WorkKind
 from sd_desktop.ops.files.duplicate_detection.results import members
 from sd_desktop.ops.files.duplicate_detection.stages import Member, Pipeline, StageCounters, settle_cached
-from sd_desktop.ops.files.file_listing import FileInfo, ScanFilter, normalize_extensions, resolve_roots
+from sd_desktop.ops.files.file_listing import FileInfo
 
 # candidates listed before the scan reads the cache's rows of a device with many (a small search is
 # better served by a look-up of its own files after the walk)
@@ -82,17 +82,9 @@ class Scan:
         # asked per folder and per file read: a closure over the context, not a bound method (which
         # would tie this scan, and every file it listed, into a reference cycle through ``early``)
         self.stop: Callable[[], bool] = lambda: ctx.interrupt_requested
-        self.flt = ScanFilter(
-            min_size=max(0, config.min_size or 0),
-            max_size=config.max_size,
-            extensions=normalize_extensions(config.extensions),
-            include_hidden=config.include_hidden,
-            include_empty=config.include_empty,
-        )
-        self.references = resolve_roots(config.reference_paths)
-        self.roots = resolve_roots(list(config.search_paths) + list(config.reference_paths))
-        fields = listing_processes.filter_fields(self.flt)
-        self.snapshot_key = snapshot.key_of(mode.value, fields, self.roots, self.references)
+        settings = unchanged.walk_settings(config, mode)  # as a search answered without the job walks
+        self.flt, self.roots, self.references = settings.flt, settings.roots, settings.references
+        self.snapshot_key = settings.key
         self.comparison = snapshot.Comparison()
         # a root that is a whole file system, walked without error and without leaving anything out,
         # saw every file of its device: cache rows of other inodes there are files that are gone
