@@ -14,7 +14,7 @@ with_tests=0
 qt_pkgs="libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libglib2.0-0 \
 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 \
 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1"
-test_pkgs="xvfb desktop-file-utils appstream shellcheck libwayland-cursor0 jdupes libfuse2 xfsprogs strace"
+test_pkgs="xvfb desktop-file-utils appstream shellcheck libwayland-cursor0 jdupes libfuse2 xfsprogs strace openssh-server"
 pkgs="$qt_pkgs"
 [ "$with_tests" = 1 ] && pkgs="$pkgs $test_pkgs"
 

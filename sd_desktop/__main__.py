@@ -23,7 +23,27 @@ def main() -> int:
         return code
     from sd_desktop.cli import main as cli_main
 
-    return cli_main()
+    code = cli_main()
+    if "opendal" in sys.modules:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process without finalising the interpreter. OpenDAL's async runtime keeps threads
+    that may still touch Python objects while the interpreter tears down, and then the process dies
+    of SIGSEGV or SIGABRT after its work is done (some exits in a few dozen, after remote calls).
+    By now every command has closed its library and printed its result."""
+    import logging
+    import os
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

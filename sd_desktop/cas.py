@@ -44,6 +44,19 @@ def cas_id_of_fd(fd: int, size: int) -> str | None:
     return h.hexdigest()[:CAS_ID_HEX_CHARS]
 
 
+def cas_id_of_samples(size: int, samples: list[bytes]) -> str | None:
+    """The cas_id of a file of ``size`` bytes from the bytes of its ``sample_ranges``, read
+    elsewhere (a remote volume's ranged reads): the same bytes give the same cas_id anywhere."""
+    if size <= 0:
+        return None
+    h = blake3.blake3(size.to_bytes(8, "little"))
+    for (offset, length), data in zip(sample_ranges(size), samples, strict=True):
+        if len(data) != length:
+            raise ChangedWhileReading(f"file shrank while reading (expected {length} bytes at {offset})")
+        h.update(data)
+    return h.hexdigest()[:CAS_ID_HEX_CHARS]
+
+
 def cas_id(path: str | bytes | os.PathLike, size: int | None = None) -> str | None:
     """The cas_id of the file at ``path`` (opened without following symlinks)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))

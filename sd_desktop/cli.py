@@ -133,12 +133,9 @@ def _first_positional(argv: Sequence[str]) -> str | None:
 
 
 def _can_open(word: str) -> bool:
-    """A first word the window opens: an existing path, or ``NAME:/path`` on a registered volume."""
-    if os.path.exists(word):
-        return True
-    from sd_desktop.volumes.addresses import is_volume_path  # only for a word that is no command nor path
-
-    return is_volume_path(word)
+    """A first word the window opens: an existing path (not yet ``NAME:/path`` on a volume: the
+    window browses local folders only; ``unknown_first_word`` says so)."""
+    return os.path.exists(word)
 
 
 def wants_gui(argv: Sequence[str]) -> bool:
@@ -148,8 +145,12 @@ def wants_gui(argv: Sequence[str]) -> bool:
     return first is None or (first not in command_names() and _can_open(first))
 
 
-def unknown_first_word(word: str) -> str:
+def unknown_first_word(word: str, library: str | None = None) -> str:
     """The one-line complaint about a first word that is no command and nothing to open."""
+    from sd_desktop.volumes.addresses import is_volume_path  # only for a word that is no command nor path
+
+    if is_volume_path(word, library):
+        return f"the window cannot open a volume yet; try: sd-desktop info {word}, or sd-desktop index {word}"
     if os.sep in word or word.startswith(("~", ".")):  # meant as a path
         return f"no such file or folder: {word}"
     import difflib  # only for a word that is no command
@@ -161,6 +162,16 @@ def unknown_first_word(word: str) -> str:
     return f"unknown command {word!r} (commands: {', '.join(names)}; or a folder to open)"
 
 
+def _library_in(argv: Sequence[str]) -> str | None:
+    """The ``--library DIR`` of ``argv``, read without parsing (which could print help and exit)."""
+    for n, arg in enumerate(argv):
+        if arg == "--library" and n + 1 < len(argv):
+            return argv[n + 1]
+        if arg.startswith("--library="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if wants_gui(argv) and "--version" not in argv:
@@ -170,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args)
     first = _first_positional(argv)
     if first is not None and first not in command_names() and not _can_open(first):  # a typo opens no window
-        print(f"sd-desktop: error: {unknown_first_word(first)}", file=sys.stderr)
+        print(f"sd-desktop: error: {unknown_first_word(first, _library_in(argv))}", file=sys.stderr)
         return EXIT_USAGE
     parser = build_parser(argv)
     args = parser.parse_args(argv)

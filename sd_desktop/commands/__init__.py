@@ -20,6 +20,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PARTIAL = 0, 1, 2, 3, 4
 
 COMMAND_MODULES: list[str] = [
     "sd_desktop.commands.location",
+    "sd_desktop.commands.volume",
     "sd_desktop.commands.jobs",
     "sd_desktop.commands.info",
     "sd_desktop.commands.duplicates",

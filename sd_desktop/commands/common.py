@@ -182,6 +182,37 @@ def existing_path(text: str) -> str:
     return text
 
 
+def local_or_volume_path(text: str) -> str:
+    """argparse type: an existing local path, or text shaped like ``NAME:/path`` (whether NAME is a
+    registered volume is decided once the library is known: ``volume_target``)."""
+    from sd_desktop.library.volumes import split_address
+
+    if split_address(text) is not None and not os.path.lexists(text):
+        return text
+    return existing_path(text)
+
+
+def volume_target(args: argparse.Namespace, text: str):
+    """``(VolumeRow, path on it)`` when ``text`` is ``NAME:/path`` with NAME a registered volume,
+    else None (a local path). ``NAME:/path`` means a volume path only when the library has a volume
+    of that name; shaped so but naming no volume and no local file, it is a usage error."""
+    from sd_desktop.library.volumes import find_volume, split_address
+
+    found = split_address(text)
+    if found is None or os.path.lexists(text):
+        return None
+    name, path = found
+    reader = open_reader(args)
+    try:
+        row = reader.read_sync(lambda c: find_volume(c, name)) if reader is not None else None
+    finally:
+        if reader is not None:
+            reader.close()
+    if row is None:
+        raise UsageError(f"no such file or folder, and no volume named {name!r}: {text} (see 'sd-desktop volume list')")
+    return row, path.strip("/")
+
+
 _stdout_gone: list[Callable[[], None]] = []  # called once when the reader of stdout goes away
 _stdout_closed = False
 

@@ -27,6 +27,7 @@ from sd_desktop.commands.common import (
     print_result,
     refuse_library_targets,
     run_job,
+    volume_target,
 )
 from sd_desktop.ops.files.copy.config import ANSWERABLE, ConflictPolicy, CopyConfig
 
@@ -63,6 +64,11 @@ def cmd_copy(args: argparse.Namespace) -> int:
     if len(args.paths) < 2:
         raise UsageError("copy needs at least one SRC and a DEST folder")
     *sources, dest = args.paths
+    remote = volume_target(args, sources[0])
+    if remote is not None:
+        from sd_desktop.commands import remote as remote_commands
+
+        return remote_commands.copy(args, sources, dest, summarize)
     for src in sources:
         try:
             existing_path(src)

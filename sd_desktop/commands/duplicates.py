@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,10 +18,12 @@ from sd_desktop.commands.common import (
     emit_json,
     existing_path,
     human_size,
+    local_or_volume_path,
     open_library,
     print_result,
     result_object,
     run_followup_delete,
+    volume_target,
 )
 from sd_desktop.commands.delete import summarize as delete_summary
 from sd_desktop.commands.duplicate_folders import cmd_duplicate_folders
@@ -36,7 +39,9 @@ MODES = {"size": "size", "name-size": "name_size", "name_size": "name_size", "co
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("duplicates", help="find files with identical content")
-    p.add_argument("paths", nargs="+", type=existing_path, metavar="PATH")
+    p.add_argument(
+        "paths", nargs="+", type=local_or_volume_path, metavar="PATH", help="folders, or NAME:/folder on volumes"
+    )
     p.add_argument("--mode", choices=list(MODES), default="content", help="content (default) or deep are verified")
     p.add_argument("--min-size", type=int, default=0, metavar="N", help="ignore files smaller than N bytes")
     p.add_argument("--max-size", type=int, default=None, metavar="N", help="ignore files larger than N bytes")
@@ -65,7 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--folders", action="store_true", help="find folders whose whole content is identical")
     # the search, and the removal (--delete) or linking (--link) that follows it: none queues another job
-    p.set_defaults(func=cmd_duplicates, needs_jobs=("duplicate_detection", "delete", "link_duplicates"))
+    p.set_defaults(
+        func=cmd_duplicates, needs_jobs=("duplicate_detection", "delete", "link_duplicates", "cross_duplicates")
+    )
 
 
 def _config(args: argparse.Namespace) -> DuplicateConfig:
@@ -107,6 +114,13 @@ def summarize(output: dict) -> str:
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
+    if any(volume_target(args, p) is not None for p in args.paths):
+        from sd_desktop.commands import remote as remote_commands
+
+        return remote_commands.duplicates(args, summarize_across)
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        raise UsageError(f"no such file or folder: {missing[0]}")
     if args.folders:
         return cmd_duplicate_folders(args)
     config = _config(args)
@@ -193,3 +207,17 @@ async def _interrupted_removal(manager: JobManager, config: DuplicateConfig, mod
         if info is not None and isinstance(info.config, dict) and info.config.get("mode") == mode:
             return job_id
     return None
+
+
+def summarize_across(out: dict) -> str:
+    """The groups of a search across local and remote locations, then one line of totals."""
+    lines = []
+    for group in out.get("groups", []):
+        lines.append(f"{len(group['paths'])} copies of {human_size(group['size'])}:")
+        lines += [f"  {p}" for p in group["paths"]]
+    lines.append(
+        f"{len(out.get('groups', []))} groups, {human_size(out.get('wasted_bytes', 0))} in extra copies; "
+        f"{out.get('files_searched', 0)} files searched, {out.get('hashed', 0)} read in full "
+        f"({human_size(out.get('remote_bytes_read', 0))} from volumes)"
+    )
+    return "\n".join(lines)

@@ -9,11 +9,12 @@ from sd_desktop import paths
 from sd_desktop.commands.common import (
     CommandFailed,
     UsageError,
-    existing_path,
     human_size,
     library_call,
+    local_or_volume_path,
     open_library,
     run_job,
+    volume_target,
 )
 from sd_desktop.library.locations import LocationError, add_location, index_mode_of, locate, normalize
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexerRules, IndexMode, IndexScope, Persistence
@@ -21,7 +22,7 @@ from sd_desktop.ops.indexing.config import IndexerConfig, IndexerRules, IndexMod
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="index a folder (adds it as a location if it is not inside one)")
-    p.add_argument("path", type=existing_path)
+    p.add_argument("path", type=local_or_volume_path, help="a folder, or NAME:/folder on a volume")
     p.add_argument(
         "--mode",
         choices=[m.value for m in IndexMode],
@@ -74,6 +75,13 @@ def summarize(out: dict) -> str:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    remote = volume_target(args, args.path)
+    if remote is not None:
+        from sd_desktop.commands import remote as remote_commands
+
+        return remote_commands.index(args, *remote, summarize)
+    if not os.path.lexists(args.path):
+        raise UsageError(f"no such file or folder: {args.path}")
     raw = normalize(args.path)
     if not os.path.isdir(raw):
         raise UsageError(f"not a folder: {args.path}")

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import os
 
-from sd_desktop.commands.common import EXIT_OK, emit_json, existing_path, human_size, open_reader
+from sd_desktop.commands.common import (
+    EXIT_OK,
+    UsageError,
+    emit_json,
+    human_size,
+    local_or_volume_path,
+    open_reader,
+    volume_target,
+)
 from sd_desktop.library.describe import describe
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="entry, cas_id, integrity hash, kind and sidecars of a path")
-    p.add_argument("path", type=existing_path)
+    p.add_argument("path", type=local_or_volume_path, help="a path, or NAME:/path on a volume")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info, needs_jobs=False)
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    remote = volume_target(args, args.path)
+    if remote is not None:
+        from sd_desktop.commands import remote as remote_commands
+
+        return remote_commands.info(args, *remote)
+    if not os.path.lexists(args.path):
+        raise UsageError(f"no such file or folder: {args.path}")
     reader = open_reader(args)  # read-only: no lock, nothing created where there is no library
     try:
         out = describe(reader, args.path)

@@ -5,17 +5,20 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from sd_desktop.commands.common import (
     EXIT_OK,
     CommandFailed,
+    UsageError,
     emit_json,
-    existing_path,
     human_size,
     library_call,
+    local_or_volume_path,
     open_library,
     open_reader,
+    volume_target,
 )
 from sd_desktop.library.locations import (
     INDEX_MODES,
@@ -32,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(needs_jobs=False)
     lsub = p.add_subparsers(dest="location_cmd", required=True, metavar="{add,list,mode,remove}")
     add = lsub.add_parser("add", help="track a folder")
-    add.add_argument("path", type=existing_path)
+    add.add_argument("path", type=local_or_volume_path, help="a folder, or NAME:/folder on a volume")
     add.add_argument("--name")
     add.add_argument(
         "--mode",
@@ -75,6 +78,13 @@ def _change(args: argparse.Namespace, change, done: str) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    remote = volume_target(args, args.path)
+    if remote is not None:
+        from sd_desktop.commands import remote as remote_commands
+
+        return remote_commands.add_location(args, *remote)
+    if not os.path.lexists(args.path):
+        raise UsageError(f"no such file or folder: {args.path}")
     return _change(
         args,
         lambda lib: library_call(lib, add_location, args.path, args.name, index_mode=args.mode),

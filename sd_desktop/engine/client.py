@@ -62,6 +62,10 @@ def raise_remote(error: dict) -> None:
         from sd_desktop.library.locations import LocationError
 
         raise LocationError(message)
+    if kind == "VolumeError":
+        from sd_desktop.library.volumes import VolumeError
+
+        raise VolumeError(message)
     if kind == "CodecError":
         from sd_desktop.jobs.codec import CodecError
 

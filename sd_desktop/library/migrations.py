@@ -163,6 +163,21 @@ CREATE TABLE picture_hash (
 );
 """
 
+SCHEMA_V5 = """
+-- remote volumes (a NAS over SFTP, a bucket, a WebDAV share): how to reach them, never their secrets
+CREATE TABLE volume (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,            -- what NAME:/path names
+    scheme      TEXT NOT NULL,                   -- sftp, s3, webdav or another OpenDAL service
+    root        TEXT NOT NULL,                   -- the folder or prefix on the service
+    options     TEXT NOT NULL DEFAULT '{}',      -- JSON of the settings that are not secret
+    secret      TEXT,                            -- where its secrets are kept: 'keyring', 'file' or NULL
+    created_at  REAL NOT NULL
+);
+-- a location on a remote volume; its path is NAME:/path on that volume
+ALTER TABLE location ADD COLUMN volume_id INTEGER REFERENCES volume(id);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -183,6 +198,7 @@ MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (2, _script(SCHEMA_V2)),
     (3, _script(SCHEMA_V3)),
     (4, _script(SCHEMA_V4)),
+    (5, _script(SCHEMA_V5)),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -40,6 +40,17 @@ class BaseModel(pw.Model):
         legacy_table_names = False
 
 
+class Volume(BaseModel):
+    """A remote volume: how to reach it (its secrets live in the keyring or a 0600 file, never here)."""
+
+    name = pw.TextField(unique=True)
+    scheme = pw.TextField()
+    root = pw.TextField()
+    options = pw.TextField(**_defaulted("{}"))  # JSON of the settings that are not secret
+    secret = pw.TextField(null=True)  # where its secrets are kept: 'keyring', 'file' or None
+    created_at = pw.FloatField()
+
+
 class Location(BaseModel):
     """A folder the library tracks."""
 
@@ -50,6 +61,7 @@ class Location(BaseModel):
     rules = pw.TextField(**_defaulted("{}"))  # JSON of the rule toggles
     created_at = pw.FloatField()
     last_indexed = pw.FloatField(null=True)
+    volume = pw.ForeignKeyField(Volume, null=True, index=False, column_name="volume_id")  # None: this machine
 
 
 class ContentIdentity(BaseModel):
@@ -214,6 +226,7 @@ class PictureHash(BaseModel):
 
 
 ALL_MODELS: list[type[BaseModel]] = [
+    Volume,
     Location,
     ContentIdentity,
     Entry,

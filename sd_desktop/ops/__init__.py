@@ -11,10 +11,13 @@ from collections.abc import Iterable
 JOB_MODULE_OF: dict[str, str] = {
     "duplicate_detection": "sd_desktop.ops.files.duplicate_detection.job",
     "duplicate_folders": "sd_desktop.ops.files.duplicate_folders",
+    "cross_duplicates": "sd_desktop.ops.files.cross_duplicates",
     "file_validation": "sd_desktop.ops.files.validation",
     "indexer": "sd_desktop.ops.indexing.job",
     "live_indexer": "sd_desktop.ops.indexing.live_job",
+    "remote_indexer": "sd_desktop.ops.indexing.remote_job",
     "file_copy": "sd_desktop.ops.files.copy",
+    "remote_copy": "sd_desktop.ops.files.remote_copy",
     "delete": "sd_desktop.ops.files.delete",
     "link_duplicates": "sd_desktop.ops.files.link",
     "trash_restore": "sd_desktop.ops.files.trash",

@@ -149,6 +149,9 @@ JSON_RUNS: dict[str, tuple[list[str], int]] = {
     "trash list": ([], 0),
     "trash restore": (["{d}/f.txt"], 1),  # nothing trashed from there: a failed item
     "validate": (["{d}"], 0),
+    "volume add": (["local-fs", "{d}", "--scheme", "fs"], 0),  # OpenDAL's local file system service
+    "volume list": ([], 0),
+    "volume remove": (["nosuch"], 1),
 }
 
 

@@ -11,6 +11,7 @@ from tests.conftest import REPO, cli_env
 from tests.engine import jobs_for_tests as tj
 
 BUILT_IN = [
+    "cross_duplicates",
     "delete",
     "duplicate_detection",
     "duplicate_folders",
@@ -20,6 +21,8 @@ BUILT_IN = [
     "link_duplicates",
     "lint",
     "live_indexer",
+    "remote_copy",
+    "remote_indexer",
     "similar_pictures",
     "thumbnails",
     "trash_restore",

@@ -1,0 +1,282 @@
+"""Copy from a remote volume to a local folder, resumable inside each file.
+
+Planning lists the remote tree (one checkpoint per folder) into the job's work list. Each file is
+then read in ranged requests into a temporary file beside its target; after each chunk the written
+bytes are flushed to disk and the offset committed with the job's state, so a pause, a kill or a
+lost connection continues from the last confirmed byte rather than from the start of the file.
+A finished file gets its name by a hard link, which fails rather than replace a file that is there
+already: an existing target is skipped, never overwritten.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import posixpath
+import time
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from sd_desktop import paths
+from sd_desktop.enums import WorkStatus
+from sd_desktop.jobs import Job, JobContext, JobError, register
+from sd_desktop.jobs.errors import JobPaused
+from sd_desktop.library import volumes, worklist
+
+CHUNK = 4 * 1024 * 1024  # bytes per ranged read, and between two confirmed offsets
+BATCH = 200  # work items read per batch
+
+
+class Item(IntEnum):
+    FILE = 0
+
+
+@dataclass
+class RemoteCopyConfig:
+    volume: str
+    source: str  # a file or folder on the volume, relative to its root
+    destination: str  # a local folder that exists: SOURCE lands in it under its own name
+
+
+@dataclass
+class RemoteCopyState:
+    phase: str = "plan"
+    frontier: list[str] = field(default_factory=list)  # remote folders still to list (planning)
+    next_seq: int = 0
+    current: int = -1  # the item being copied, -1 for none
+    confirmed: int = 0  # bytes of it on disk, flushed, as of the last checkpoint
+    files_done: int = 0
+    files_failed: int = 0
+    skipped: int = 0
+    bytes_done: int = 0
+    started_at: float = 0.0
+    pause_reason: str = ""
+
+
+@dataclass
+class RemoteCopyOutput:
+    items_done: int = 0
+    items_failed: int = 0
+    files: int = 0  # copied
+    skipped: int = 0  # the target existed
+    failed: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+
+
+def part_name(target: bytes) -> bytes:
+    """The temporary file a target is written to (the same on every run, so a resume finds it)."""
+    head, tail = os.path.split(target)
+    return os.path.join(head, b"." + tail + b".sd-part")
+
+
+@register
+class RemoteCopyJob(Job):
+    NAME = "remote_copy"
+    VERSION = 1
+    RESUMABLE = True
+    DESCRIPTION = "Copy files from a remote volume to a local folder, resumable inside each file"
+    Config = RemoteCopyConfig
+    State = RemoteCopyState
+    Output = RemoteCopyOutput
+
+    def target(self) -> str:
+        return f"{self.config.volume}:/{self.config.source} → {self.config.destination}"
+
+    async def on_resume(self, ctx: JobContext) -> None:
+        reason = self.state.pause_reason
+        if reason:
+            kept = [e for e in ctx.errors if e.get("message") != reason]
+            ctx.error_count -= len(ctx.errors) - len(kept)
+            ctx.errors[:] = kept
+            self.state.pause_reason = ""
+
+    async def on_cancel(self, ctx: JobContext) -> None:
+        st = self.state
+        if st.current >= 0:
+            rows = await ctx.library.read(
+                lambda c: worklist.items(c, ctx.job_id, ("dst",), seq_from=st.current, seq_to=st.current)
+            )
+            for (dst,) in rows:
+                try:
+                    os.unlink(part_name(bytes(dst)))
+                except FileNotFoundError:
+                    pass
+
+    async def run(self, ctx: JobContext) -> RemoteCopyOutput:
+        from sd_desktop.volumes.remote import RemoteError, backend_for
+        from sd_desktop.volumes.specs import spec_of
+
+        c, st = self.config, self.state
+        row = await ctx.library.read(lambda conn: volumes.find_volume(conn, c.volume))
+        if row is None:
+            raise JobError(f"no volume named {c.volume!r} (it was removed?)")
+        if not os.path.isdir(c.destination):
+            raise JobError(f"the destination folder is gone: {c.destination}")
+        backend = backend_for(spec_of(row, ctx.library.folder))
+        if not st.started_at:
+            st.started_at = time.time()
+        try:
+            if st.phase == "plan":
+                await self._plan(ctx, backend)
+            if st.phase == "copy":
+                await self._copy_all(ctx, backend)
+        except RemoteError as exc:
+            st.pause_reason = str(exc)
+            ctx.add_non_critical_error(f"{c.volume}:/{c.source}", st.pause_reason)
+            await ctx.checkpoint()
+            raise JobPaused() from None
+        finally:
+            await backend.close()
+        return RemoteCopyOutput(
+            items_done=st.files_done + st.skipped,
+            items_failed=st.files_failed,
+            files=st.files_done,
+            skipped=st.skipped,
+            failed=st.files_failed,
+            bytes=st.bytes_done,
+            seconds=round(time.time() - st.started_at, 3),
+        )
+
+    # -- planning: list the remote tree into the work list --------------------------------------
+    def _local(self, remote: str) -> bytes:
+        """The local target of a remote path at or below the source."""
+        source = self.config.source.strip("/")
+        below = remote[len(source) :].strip("/") if source else remote
+        name = posixpath.basename(source) if source else ""
+        parts = [p for p in (name, below) if p]
+        return (
+            os.fsencode(os.path.join(self.config.destination, *parts))
+            if parts
+            else os.fsencode(self.config.destination)
+        )
+
+    async def _plan(self, ctx: JobContext, backend) -> None:
+        from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
+
+        st, source = self.state, self.config.source.strip("/")
+        if not st.frontier:
+            try:
+                top = await backend.stat(source)
+            except RemoteError as exc:
+                if exc.kind == NOT_FOUND:
+                    raise JobError(str(exc)) from None
+                raise
+            if not top.is_dir:
+                await self._add(ctx, [(source, top.size)])
+                st.phase = "copy"
+                await ctx.checkpoint()
+                return
+            st.frontier = [source]
+        while st.frontier:
+            await ctx.check_interrupt()
+            folder = st.frontier[-1]
+            listing = await backend.list(folder)
+            files = [(e.path, e.size) for e in sorted(listing, key=lambda e: e.path) if not e.is_dir]
+            subfolders = [e.path for e in sorted(listing, key=lambda e: e.path, reverse=True) if e.is_dir]
+            st.frontier.pop()
+            st.frontier.extend(subfolders)
+            await self._add(ctx, files)
+            ctx.progress(phase="listing", done=st.next_seq, message=folder)
+        st.phase = "copy"
+        await ctx.checkpoint()
+
+    async def _add(self, ctx: JobContext, files: list[tuple[str, int]]) -> None:
+        st = self.state
+        rows = []
+        for path, size in files:
+            rows.append((st.next_seq, int(Item.FILE), path.encode(), self._local(path), size))
+            st.next_seq += 1
+        job_id = ctx.job_id
+        await ctx.checkpoint(lambda conn: worklist.add(conn, job_id, rows, ("seq", "kind", "src", "dst", "size")))
+
+    # -- copying ----------------------------------------------------------------------------------
+    async def _copy_all(self, ctx: JobContext, backend) -> None:
+        job_id = ctx.job_id
+        while True:
+            batch = await ctx.library.read(lambda c: worklist.pending(c, job_id, ("seq", "src", "dst", "size"), BATCH))
+            if not batch:
+                return
+            for seq, src, dst, size in batch:
+                await ctx.check_interrupt()
+                await self._copy_one(ctx, backend, seq, bytes(src).decode(), bytes(dst), size)
+
+    async def _finish_item(
+        self, ctx: JobContext, seq: int, status: WorkStatus, outcome: str, reason: str | None
+    ) -> None:
+        st, job_id = self.state, ctx.job_id
+        st.current, st.confirmed = -1, 0
+        await ctx.checkpoint(lambda c: worklist.update(c, job_id, [(int(status), outcome, reason, seq)]))
+
+    async def _copy_one(self, ctx: JobContext, backend, seq: int, src: str, dst: bytes, size: int) -> None:
+        from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
+
+        st = self.state
+        shown = f"{self.config.volume}:/{src}"
+        if os.path.lexists(dst):
+            st.skipped += 1
+            await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", "the target exists")
+            return
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        part = part_name(dst)
+        offset = st.confirmed if st.current == seq else 0
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        try:
+            os.ftruncate(fd, offset)  # bytes past the last confirmed offset may be torn: read them again
+            while offset < size:
+                await ctx.check_interrupt()
+                length = min(CHUNK, size - offset)
+                try:
+                    (data,) = await backend.read_ranges(src, [(offset, length)])
+                except RemoteError as exc:
+                    if exc.kind != NOT_FOUND:
+                        raise
+                    data = None
+                if not data:
+                    why = "vanished" if data is None else f"shrank to {offset} bytes while copying"
+                    ctx.add_non_critical_error(shown, why)
+                    st.files_failed += 1
+                    os.close(fd)
+                    fd = -1
+                    os.unlink(part)
+                    await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
+                    return
+                await ctx.run_blocking(_write_all, fd, data, offset)
+                offset += len(data)
+                st.current, st.confirmed = seq, offset
+                st.bytes_done += len(data)
+                ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=src)
+                await ctx.checkpoint()
+            await ctx.run_blocking(os.fsync, fd)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        try:
+            os.link(part, dst)  # never replaces: a target that appeared meanwhile stays
+        except FileExistsError:
+            os.unlink(part)
+            st.skipped += 1
+            await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", "the target exists")
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
+                raise
+            if os.path.lexists(dst):
+                os.unlink(part)
+                st.skipped += 1
+                await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", "the target exists")
+                return
+            os.rename(part, dst)  # a file system without hard links
+        else:
+            os.unlink(part)
+        st.files_done += 1
+        ctx.log(f"copied {shown} to {paths.display(dst)}")
+        await self._finish_item(ctx, seq, WorkStatus.DONE, "copied", None)
+
+
+def _write_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+    os.fsync(fd)  # the offset committed next must be on disk

@@ -1,0 +1,433 @@
+"""Remote volumes: the file calls a job makes on a NAS or a bucket (list, stat, ranged reads, write,
+delete), each with a deadline, and one clear line when the far side is wrong or gone.
+
+SFTP goes through asyncssh; every other service (S3, WebDAV, and whatever ``--scheme`` names)
+through Apache OpenDAL's ``AsyncOperator``. Both are awaited, never called blocking: OpenDAL's
+blocking calls hold the GIL until the server answers, so a hung server would freeze every thread of
+the process, while an awaited call is dropped at its deadline (``asyncio.wait_for``) and leaves no
+thread behind to block the shutdown. OpenDAL's Python binding has no timeout layer of its own.
+
+Paths given to a backend are relative to the volume's root, ``/``-separated, without a leading
+slash (``""`` is the root itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import posixpath
+import re
+import secrets as _random
+import warnings
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 20.0  # seconds for the connection and for each request
+STAT_CONCURRENCY = 16  # stat requests in flight while a listing is completed (services that list names only)
+
+# status words of ``volume list`` (and the ``kind`` of a ``RemoteError`` that is about the server)
+ONLINE, OFFLINE, AUTH_FAILED = "online", "offline", "auth_failed"
+NOT_FOUND, FAILED = "not_found", "failed"
+
+
+class RemoteError(OSError):
+    """A remote call that failed; ``kind`` is offline, auth_failed, not_found or failed, and the
+    message one line that says what is wrong and what to do."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+@dataclass(frozen=True)
+class RemoteEntry:
+    path: str  # relative to the volume's root, '/'-separated, no trailing slash
+    is_dir: bool
+    size: int
+    mtime_ns: int | None
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.path)
+
+
+@dataclass(frozen=True)
+class VolumeSpec:
+    """What a backend needs to reach a volume: scheme, root and options (secrets included)."""
+
+    name: str
+    scheme: str
+    root: str
+    options: dict[str, str]
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def where(self) -> str:
+        o = self.options
+        if self.scheme == "sftp":
+            return f"{o.get('host', '?')}:{o.get('port', 22)}"
+        return o.get("endpoint") or o.get("bucket") or self.scheme
+
+
+class RemoteBackend(Protocol):
+    spec: VolumeSpec
+
+    async def connect(self) -> None: ...
+    async def list(self, path: str) -> list[RemoteEntry]: ...
+    async def stat(self, path: str) -> RemoteEntry: ...
+    async def read_ranges(self, path: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]: ...
+    async def write(self, path: str, data: bytes) -> None: ...
+    async def delete(self, path: str) -> None: ...
+    async def close(self) -> None: ...
+
+
+def join(*parts: str) -> str:
+    """Relative remote path of ``parts`` ('' parts vanish)."""
+    return "/".join(p.strip("/") for p in parts if p.strip("/"))
+
+
+async def deadline(spec: VolumeSpec, what: str, call: Awaitable[T]) -> T:
+    """``call`` awaited for at most ``spec.timeout`` seconds; past that, an offline ``RemoteError``."""
+    try:
+        return await asyncio.wait_for(call, spec.timeout)
+    except TimeoutError:
+        raise RemoteError(
+            OFFLINE,
+            f"volume {spec.name}: no answer from {spec.where} within {spec.timeout:g}s ({what}); "
+            "check that the server is up and reachable",
+        ) from None
+
+
+def _temp_name(path: str) -> str:
+    head, tail = posixpath.split(path)
+    return posixpath.join(head, f".{tail}.sd-part-{_random.token_hex(4)}")
+
+
+# -- SFTP (asyncssh) ---------------------------------------------------------------------------------
+def _drop_send_after_loss(record: logging.LogRecord) -> bool:
+    # asyncio logs this once a transport has been written to five times after its connection was
+    # lost, as asyncssh's parallel read requests do when a server dies mid-read; the RemoteError
+    # that follows says what happened, in one line
+    return record.getMessage() != "socket.send() raised exception."
+
+
+def _asyncssh() -> Any:
+    with warnings.catch_warnings():  # its DSA support warns on import; nothing here uses DSA
+        warnings.simplefilter("ignore")
+        import asyncssh
+
+    logger = logging.getLogger("asyncio")
+    if _drop_send_after_loss not in logger.filters:
+        logger.addFilter(_drop_send_after_loss)
+    return asyncssh
+
+
+class SftpBackend:
+    """SFTP through asyncssh: one SSH connection and SFTP session per backend."""
+
+    def __init__(self, spec: VolumeSpec):
+        self.spec = spec
+        self._conn: Any = None
+        self._sftp: Any = None
+
+    def _abs(self, path: str) -> str:
+        root = self.spec.root or "."
+        return posixpath.join(root, path) if path else root
+
+    async def connect(self) -> None:
+        if self._sftp is not None:
+            return
+        asyncssh = _asyncssh()
+        o, spec = self.spec.options, self.spec
+        kwargs: dict[str, Any] = {
+            "host": o.get("host", ""),
+            "port": int(o.get("port", 22)),
+            "username": o.get("user") or None,
+            "connect_timeout": spec.timeout,
+        }
+        if o.get("key"):
+            kwargs["client_keys"] = [o["key"]]
+            if o.get("passphrase"):
+                kwargs["passphrase"] = o["passphrase"]
+        if o.get("password"):
+            kwargs["password"] = o["password"]
+        if o.get("known_hosts") == "accept":  # trust any host key: for test servers and closed networks
+            kwargs["known_hosts"] = None
+        elif o.get("known_hosts"):
+            kwargs["known_hosts"] = o["known_hosts"]
+        try:
+            self._conn = await deadline(spec, "connect", asyncssh.connect(**kwargs))
+            self._sftp = await deadline(spec, "start SFTP", self._conn.start_sftp_client())
+        except RemoteError:
+            await self.close()
+            raise
+        except BaseException as exc:
+            await self.close()
+            raise self._error(exc, "connect") from None
+
+    def _error(self, exc: BaseException, what: str, path: str = "") -> BaseException:
+        asyncssh = _asyncssh()
+        name, where = self.spec.name, self.spec.where
+        if isinstance(exc, asyncssh.PermissionDenied):
+            return RemoteError(
+                AUTH_FAILED, f"volume {name}: {where} refused the login; check the user, key or password"
+            )
+        if isinstance(exc, asyncssh.HostKeyNotVerifiable):
+            return RemoteError(
+                AUTH_FAILED,
+                f"volume {name}: the host key of {where} is not trusted; connect once with ssh to add it "
+                "to known_hosts, or add the volume again with --option known_hosts=PATH",
+            )
+        if isinstance(exc, asyncssh.SFTPNoSuchFile):
+            return RemoteError(NOT_FOUND, f"volume {name}: no such file or folder: /{path}")
+        if isinstance(exc, asyncssh.SFTPPermissionDenied):
+            return RemoteError(FAILED, f"volume {name}: permission denied: /{path}")
+        if isinstance(exc, asyncssh.SFTPError):
+            return RemoteError(FAILED, f"volume {name}: {what} /{path}: {exc.reason}")
+        if isinstance(exc, asyncssh.KeyImportError | FileNotFoundError) and what == "connect":
+            return RemoteError(AUTH_FAILED, f"volume {name}: cannot use the key {self.spec.options.get('key')}: {exc}")
+        if isinstance(exc, asyncssh.Error | OSError):
+            return RemoteError(OFFLINE, f"volume {name}: cannot reach {where}: {_reason(exc)}")
+        return exc
+
+    async def _do(self, what: str, path: str, call_of: Any) -> Any:
+        await self.connect()
+        try:
+            return await deadline(self.spec, f"{what} /{path}", call_of(self._sftp))
+        except RemoteError:
+            raise
+        except Exception as exc:
+            raise self._error(exc, what, path) from None
+
+    async def list(self, path: str) -> list[RemoteEntry]:
+        async def run(sftp: Any) -> list[Any]:
+            return [n async for n in sftp.scandir(self._abs(path))]
+
+        names = await self._do("list", path, run)
+        return [self._entry(join(path, n.filename), n.attrs) for n in names if n.filename not in (".", "..")]
+
+    def _entry(self, path: str, attrs: Any) -> RemoteEntry:
+        asyncssh = _asyncssh()
+        is_dir = attrs.type == asyncssh.FILEXFER_TYPE_DIRECTORY
+        mtime = attrs.mtime
+        mtime_ns = None if mtime is None else int(mtime) * 1_000_000_000 + int(attrs.mtime_ns or 0)
+        return RemoteEntry(path=path, is_dir=is_dir, size=0 if is_dir else int(attrs.size or 0), mtime_ns=mtime_ns)
+
+    async def stat(self, path: str) -> RemoteEntry:
+        attrs = await self._do("stat", path, lambda sftp: sftp.stat(self._abs(path)))
+        return self._entry(path, attrs)
+
+    async def read_ranges(self, path: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        async def run(sftp: Any) -> list[bytes]:
+            async with sftp.open(self._abs(path), "rb") as f:
+                return [await f.read(length, offset) for offset, length in ranges]
+
+        return await self._do("read", path, run)
+
+    async def write(self, path: str, data: bytes) -> None:
+        temp = _temp_name(path)
+
+        async def run(sftp: Any) -> None:
+            if posixpath.dirname(path):  # as OpenDAL does for the other services: make its folders
+                await sftp.makedirs(self._abs(posixpath.dirname(path)), exist_ok=True)
+            async with sftp.open(self._abs(temp), "wb") as f:
+                await f.write(data)
+            try:
+                await sftp.posix_rename(self._abs(temp), self._abs(path))  # replaces the old file at once
+            except BaseException:
+                await sftp.remove(self._abs(temp))
+                raise
+
+        await self._do("write", path, run)
+
+    async def delete(self, path: str) -> None:
+        await self._do("delete", path, lambda sftp: sftp.remove(self._abs(path)))
+
+    async def close(self) -> None:
+        if self._sftp is not None:
+            self._sftp.exit()
+            self._sftp = None
+        if self._conn is not None:
+            self._conn.close()
+            try:
+                await asyncio.wait_for(self._conn.wait_closed(), 2)
+            except (TimeoutError, OSError):
+                pass
+            self._conn = None
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+    return " ".join(str(text).split())
+
+
+# -- every other service (OpenDAL) -------------------------------------------------------------------
+class OpenDalBackend:
+    """S3, WebDAV and OpenDAL's other services through its ``AsyncOperator``."""
+
+    def __init__(self, spec: VolumeSpec):
+        self.spec = spec
+        self._op: Any = None
+
+    async def connect(self) -> None:
+        if self._op is not None:
+            return
+        import opendal
+
+        options = {k: v for k, v in self.spec.options.items() if k != "known_hosts"}
+        try:
+            self._op = opendal.AsyncOperator(self.spec.scheme, root=self.spec.root or "/", **options)
+        except Exception as exc:
+            raise RemoteError(
+                FAILED, f"volume {self.spec.name}: bad settings for {self.spec.scheme}: {_first(exc)}"
+            ) from None
+
+    def _error(self, exc: BaseException, what: str, path: str) -> BaseException:
+        from opendal import exceptions as e
+
+        name, where = self.spec.name, self.spec.where
+        if isinstance(exc, e.NotFound):
+            return RemoteError(NOT_FOUND, f"volume {name}: no such file or folder: /{path}")
+        if isinstance(exc, e.PermissionDenied):
+            return RemoteError(AUTH_FAILED, f"volume {name}: {where} refused access; check the keys or password")
+        if isinstance(exc, e.ConfigInvalid):
+            return RemoteError(FAILED, f"volume {name}: bad settings: {_first(exc)}")
+        if isinstance(exc, e.Error):
+            text = str(exc)
+            status = _HTTP_STATUS.search(text)  # the service's HTTP answer, in the error's context
+            code = int(status.group(1)) if status else None
+            if code in (401, 403):
+                return RemoteError(AUTH_FAILED, f"volume {name}: {where} refused access; check the keys or password")
+            if code == 404:
+                return RemoteError(NOT_FOUND, f"volume {name}: no such file or folder: /{path}")
+            if code is not None:
+                return RemoteError(FAILED, f"volume {name}: {what} /{path} failed: the server answered HTTP {code}")
+            if "send http request" in text or "connect" in text.lower():
+                return RemoteError(OFFLINE, f"volume {name}: cannot reach {where}")
+            return RemoteError(FAILED, f"volume {name}: {what} /{path} failed: {_first(exc)}")
+        return exc
+
+    async def _do(self, what: str, path: str, call: Any) -> Any:
+        await self.connect()
+        try:
+            return await deadline(self.spec, f"{what} /{path}", call(self._op))
+        except RemoteError:
+            raise
+        except Exception as exc:
+            raise self._error(exc, what, path) from None
+
+    async def list(self, path: str) -> list[RemoteEntry]:
+        prefix = path.strip("/") + "/" if path.strip("/") else ""
+
+        async def names(op: Any) -> list[str]:
+            # some services list the folder itself
+            return [e.path async for e in await op.list(prefix) if e.path.rstrip("/") != prefix.rstrip("/")]
+
+        listed = await self._do("list", path, names)
+        # the 0.45 binding gives a listed entry's path only: its metadata is one stat each, asked
+        # STAT_CONCURRENCY at a time so that their round trips overlap, each with its own deadline
+        limit = asyncio.Semaphore(STAT_CONCURRENCY)
+
+        async def stat(entry_path: str) -> RemoteEntry | None:
+            async with limit:
+                try:
+                    meta = await self._do("stat", entry_path, lambda op: op.stat(entry_path))
+                except RemoteError as exc:
+                    if exc.kind == NOT_FOUND:  # gone since the listing
+                        return None
+                    raise
+            return self._entry(entry_path, meta)
+
+        return [e for e in await asyncio.gather(*(stat(p) for p in listed)) if e is not None]
+
+    def _entry(self, path: str, meta: Any) -> RemoteEntry:
+        is_dir = path.endswith("/") or bool(meta.mode.is_dir())
+        modified = meta.last_modified
+        mtime_ns = None if modified is None else int(modified.timestamp()) * 1_000_000_000
+        return RemoteEntry(
+            path=path.strip("/"), is_dir=is_dir, size=0 if is_dir else int(meta.content_length or 0), mtime_ns=mtime_ns
+        )
+
+    async def stat(self, path: str) -> RemoteEntry:
+        try:
+            meta = await self._do("stat", path, lambda op: op.stat(path))
+        except RemoteError as exc:
+            if exc.kind != NOT_FOUND or not path:
+                raise
+            meta = await self._do("stat", path, lambda op: op.stat(path + "/"))  # a folder's own name
+            return self._entry(path + "/", meta)
+        return self._entry(path, meta)
+
+    async def read_ranges(self, path: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        async def run(op: Any) -> list[bytes]:
+            f = await op.open(path, "rb")
+            try:
+                out = []
+                for offset, length in ranges:
+                    await f.seek(offset)
+                    parts, got = [], 0
+                    while got < length:  # a read returns what one response chunk held
+                        chunk = await f.read(length - got)
+                        if not chunk:
+                            break
+                        parts.append(chunk)
+                        got += len(chunk)
+                    out.append(b"".join(parts))
+                return out
+            finally:
+                await f.close()
+
+        return await self._do("read", path, run)
+
+    async def write(self, path: str, data: bytes) -> None:
+        async def run(op: Any) -> None:
+            if not op.capability().rename:  # an object store: a PUT shows the whole object or none
+                await op.write(path, data)
+                return
+            temp = _temp_name(path)
+            await op.write(temp, data)
+            try:
+                await op.rename(temp, path)
+            except BaseException:
+                await op.delete(temp)
+                raise
+
+        await self._do("write", path, run)
+
+    async def delete(self, path: str) -> None:
+        await self._do("delete", path, lambda op: op.delete(path))
+
+    async def close(self) -> None:
+        self._op = None
+
+
+_HTTP_STATUS = re.compile(r"\bstatus: (\d{3})\b")
+
+
+def _first(exc: BaseException) -> str:
+    """The first line of an OpenDAL error (the rest is its context and a backtrace)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def backend_for(spec: VolumeSpec) -> RemoteBackend:
+    return SftpBackend(spec) if spec.scheme == "sftp" else OpenDalBackend(spec)
+
+
+async def probe(spec: VolumeSpec) -> tuple[str, str]:
+    """``(status, detail)``: online, or offline / auth_failed with the one line that says why."""
+    backend = backend_for(spec)
+    try:
+        await backend.connect()
+        await backend.list("")
+        return ONLINE, ""
+    except RemoteError as exc:
+        return (exc.kind if exc.kind in (OFFLINE, AUTH_FAILED) else OFFLINE), str(exc)
+    finally:
+        await backend.close()
