@@ -118,7 +118,11 @@ def _as_nobody_connect(path: Path) -> subprocess.CompletedProcess:
         f"    s.connect({os.fspath(path)!r})\n"
         "except OSError as e:\n"
         "    print(type(e).__name__); sys.exit(0)\n"
-        's.sendall(b\'{"hello": "sd-desktop-engine", "version": 1}\\n\')\n'
+        # a refusing engine speaks first and closes: the hello may meet a closed socket, the answer stays
+        "try:\n"
+        '    s.sendall(b\'{"hello": "sd-desktop-engine", "version": 1}\\n\')\n'
+        "except OSError:\n"
+        "    pass\n"
         "print(s.makefile().readline().strip())\n"
     )
     return subprocess.run(_setpriv([sys.executable, "-c", script]), capture_output=True, text=True, timeout=30)
