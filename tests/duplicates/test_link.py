@@ -483,3 +483,37 @@ def test_sigterm_pauses_the_linking_and_the_same_command_continues_it(tmp_path, 
     assert rerun.returncode == 0, rerun.stderr
     assert "continuing the interrupted linking of duplicates (job 2)" in rerun.stderr
     assert _all_linked(root, groups, copies) and _hashes(root) == before
+
+
+def test_hard_links_on_the_generated_tree_lose_nothing_and_join_exactly_the_truth_groups(
+    small_corpus, tmp_path, run_cli
+):
+    """The generator's tree (its duplicate groups and traps: sampled content-id collisions, near
+    duplicates, empty files, links) linked whole: every path keeps its bytes, each true group ends
+    as one file (one inode), nothing outside a group is touched, and a second run links nothing."""
+    tree = tmp_path / "tree"
+    shutil.copytree(small_corpus / "tree", tree, symlinks=True)
+    truth = json.loads((small_corpus / "manifest.json").read_text())["duplicate_groups"]
+    before = _regular_hashes(tree)
+    inodes_before = {rel: _ino(tree / rel) for rel in before}
+    res = run_cli("duplicates", tree, "--link", "hardlink", "--yes", "--json", timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert _regular_hashes(tree) == before  # every path is there, with its bytes
+    grouped = {rel for group in truth for rel in group}
+    for group in truth:
+        assert len({_ino(tree / rel) for rel in group}) == 1, group
+    assert {rel for rel in before if rel not in grouped and _ino(tree / rel) != inodes_before[rel]} == set()
+    again = run_cli("duplicates", tree, "--link", "hardlink", "--yes", "--json", timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert [o for o in again.result["output"].get("outcomes", []) if o["outcome"] != "skipped"] == []
+
+
+def _regular_hashes(root: Path) -> dict[str, str]:
+    """``_hashes`` of the regular files only (the generated tree holds symlinks, dangling ones too)."""
+    found = {}
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            p = Path(folder) / name
+            if not name.startswith(".sd-desktop-") and not p.is_symlink():
+                found[str(p.relative_to(root))] = blake3.blake3(p.read_bytes()).hexdigest()
+    return found
