@@ -247,7 +247,7 @@ class RemoteValidationJob(ValidationJob):
     ) -> tuple[ItemResult, str | None]:
         """The findings of one item, and the full hash to store with its entry (None: nothing to store)."""
         from sd_desktop.volumes.reading import full_hash
-        from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
+        from sd_desktop.volumes.remote import AUTH_FAILED, NOT_FOUND, OFFLINE, RemoteError
 
         res = ItemResult()
         entry = item.entry
@@ -267,8 +267,11 @@ class RemoteValidationJob(ValidationJob):
                         backend, path, size, spool.write if spool else None, between=ctx.check_interrupt
                     )
                 except RemoteError as exc:
-                    if exc.kind != NOT_FOUND:
-                        raise
+                    if exc.kind in (OFFLINE, AUTH_FAILED):
+                        raise  # the server, not this file: the job pauses
+                    if exc.kind != NOT_FOUND:  # this file only (permission denied...): said, the rest goes on
+                        res.issues.append(issue(item.path, "unreadable", "error", str(exc), "check the file"))
+                        return res, None
                     if entry is not None:
                         res.missing = {"path": item.path, "size": entry[0], "hash": entry[5]}
                     res.checked = False
