@@ -129,3 +129,68 @@ def test_a_server_gone_pauses_the_validation_and_resume_finishes_it(run_cli, tmp
         assert resumed.result["output"]["files_checked"] == len(files)
     finally:
         server.stop()
+
+
+def _committed_cursor(library_dir, job_id: int) -> int:
+    import msgpack
+
+    conn = sqlite3.connect(library_dir / "library.db")
+    try:
+        row = conn.execute("SELECT state FROM job WHERE id = ?", (job_id,)).fetchone()
+    finally:
+        conn.close()
+    if not row or row[0] is None:
+        return 0
+    state = msgpack.unpackb(row[0], raw=False, strict_map_key=False)
+    return state.get("cursor", 0) if state.get("phase") == "check" else 0
+
+
+def test_a_connection_lost_while_checking_resumes_after_the_last_committed_file(run_cli, tmp_path, library_dir):
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO, cli_env
+    from tests.volumes.test_volume_cli import NO_KEYRING
+
+    server = servers.make_sshd(tmp_path / "ssh")
+    root = tmp_path / "r"
+    root.mkdir()
+    for n in range(8):
+        (root / f"f{n}.bin").write_bytes(os.urandom(100_000))
+    # checked after them, each committed on its own, then a big one: time to cut the server
+    for n in range(300):
+        (root / f"g{n:03}.bin").write_bytes(os.urandom(2000))
+    (root / "z big.bin").write_bytes(os.urandom(32 * 1024 * 1024))
+    server.start()
+    try:
+        assert add_sftp(run_cli, server, root).returncode == 0
+        assert run_cli("index", "nas:/").returncode == 0
+        assert run_cli("validate", "nas:/", "--mode", "integrity").returncode == 0  # hashes recorded (job 2)
+        env = cli_env({**NO_KEYRING, "SD_DESKTOP_REMOTE_VALIDATE_COMMIT_S": "0"})
+        cmd = [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "validate", "nas:/", "--mode"]
+        proc = subprocess.Popen(
+            [*cmd, "integrity"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while _committed_cursor(library_dir, 3) < 8:
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.002)
+        server.kill()
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 3, err
+        assert err.splitlines()[0] == "job 3 paused; continue it with: sd-desktop jobs resume 3"
+        # bytes changed in a file checked and committed before the cut: a resume that checked it
+        # again would report it; one that continues does not
+        _corrupt_in_place(root / "f0.bin", 10)
+        server.start()
+        resumed = run_cli("jobs", "resume", "3", "--json")
+        assert resumed.returncode == 0, resumed.stderr
+        out = resumed.result["output"]
+        assert (resumed.result["errors"], out["issues"], out["files_checked"]) == ([], [], 309)
+        again = run_cli("validate", "nas:/", "--mode", "integrity", "--json")
+        assert [(i["type"], i["path"]) for i in again.result["output"]["issues"]] == [
+            ("content_changed_mtime_same", "nas:/f0.bin")
+        ]
+    finally:
+        server.stop()
