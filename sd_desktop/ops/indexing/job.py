@@ -34,7 +34,7 @@ from sd_desktop import paths
 from sd_desktop.enums import EntryKind
 from sd_desktop.jobs import Job, JobContext, JobError, register, registered
 from sd_desktop.library import contents, entries, locations
-from sd_desktop.library.aggregates import aggregate_all, aggregate_changed
+from sd_desktop.library.aggregates import aggregate_all, aggregate_changed, store_totals
 from sd_desktop.ops.indexing import identify
 from sd_desktop.ops.indexing.config import (
     REFRESH_MARK,
@@ -296,7 +296,11 @@ class IndexerJob(Job):
 
         def tx(conn: sqlite3.Connection) -> None:
             st.deleted += writer.finish_deletions(conn)
-            if st.fresh or not st.track_dirty:  # a first index (or a state saved by an older build): all
+            counted = writer.folder_totals() if st.fresh and not st.deleted else None
+            if counted is not None:  # a first index this process ran whole: its counts, no read-back
+                st.aggregated = store_totals(conn, counted)
+                writer.forget_dirty(conn)
+            elif st.fresh or not st.track_dirty:  # a first index (or a state saved by an older build): all
                 if st.fresh or st.entries_written or st.deleted or writer.load_dirty(conn):
                     st.aggregated = aggregate_all(conn, plan.location_id)[0]
                     writer.forget_dirty(conn)
