@@ -1,0 +1,217 @@
+"""A folder of a network volume, browsed in a view of its own (the main content view lists the local
+disk through the library; a remote folder has neither): name, size and date per row, folders first.
+
+Listing runs on a worker (``volumes.blocking.list_folder``); the view says "Loading…" meanwhile and,
+when the server is gone or refuses, the one line of why in place of the rows, never a frozen window.
+A result for a folder left meanwhile is dropped. Rows dragged out carry ``NAME:/path`` items
+(``dnd.remote_to_mime``): dropped on a local folder they are copied there by the ``remote_copy`` job.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import time
+
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QStyle,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sd_desktop.library.volumes import VolumeRow
+from sd_desktop.ui import dnd
+from sd_desktop.ui.formatting import human_size
+from sd_desktop.ui.icons import KIND_DIR, KIND_FILE, TypeIcons
+from sd_desktop.ui.workers import BackgroundRunner
+from sd_desktop.volumes.blocking import list_folder
+from sd_desktop.volumes.remote import RemoteEntry
+from sd_desktop.volumes.specs import spec_of
+
+COLUMNS = ("Name", "Size", "Modified")
+Index = QModelIndex | QPersistentModelIndex
+
+
+class RemoteFolderModel(QAbstractTableModel):
+    """The entries of one remote folder (set whole once listed)."""
+
+    def __init__(self, icons: TypeIcons, parent=None):
+        super().__init__(parent)
+        self.icons = icons
+        self.volume = ""
+        self.entries: list[RemoteEntry] = []
+
+    def set_entries(self, volume: str, entries: list[RemoteEntry]) -> None:
+        self.beginResetModel()
+        self.volume, self.entries = volume, entries
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        e = self.entries[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return e.name
+            if col == 1:
+                return "" if e.is_dir else human_size(e.size)
+            if e.mtime_ns is None:
+                return ""
+            return time.strftime("%Y-%m-%d %H:%M", time.localtime(e.mtime_ns / 1e9))
+        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            return self.icons.icon(KIND_DIR if e.is_dir else KIND_FILE, e.name)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
+            return f"{self.volume}:/{e.path}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [dnd.REMOTE_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:  # noqa: N802
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        return dnd.remote_to_mime(self.volume, [self.entries[r].path for r in rows])
+
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.CopyAction
+
+
+class RemoteFolderView(QWidget):
+    """Up, the ``NAME:/folder`` shown, Refresh; the rows, or a line saying why there are none."""
+
+    listed = Signal(str)  # the folder (NAME:/path) whose listing arrived, or failed (tests wait on it)
+
+    def __init__(self, library, icons: TypeIcons, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("remote_folder")
+        self.library = library
+        self.volume: VolumeRow | None = None
+        self.path = ""
+        self.error: str | None = None
+        self._generation = 0
+        self._runner = BackgroundRunner("remote-list", parent=self)
+        self.model = RemoteFolderModel(icons, self)
+        self.tree = QTreeView()
+        self.tree.setObjectName("remote_rows")
+        self.tree.setModel(self.model)
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.tree.activated.connect(self._activated)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.setColumnWidth(0, 320)
+        self.message = QLabel()
+        self.message.setObjectName("remote_message")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setMargin(24)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.tree)
+        self.stack.addWidget(self.message)
+
+        style = self.style()
+        self.up_button = QToolButton()
+        self.up_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp))
+        self.up_button.setToolTip("Enclosing folder")
+        self.up_button.clicked.connect(self.go_up)
+        self.refresh_button = QToolButton()
+        self.refresh_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        self.refresh_button.setToolTip("List the folder again")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.where = QLabel()
+        self.where.setObjectName("remote_where")
+        self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 2)
+        bar.addWidget(self.up_button)
+        bar.addWidget(self.refresh_button)
+        bar.addWidget(self.where, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+
+    def address(self) -> str:
+        return f"{self.volume.name}:/{self.path}" if self.volume is not None else ""
+
+    def open(self, volume: VolumeRow, path: str = "") -> None:
+        """Show ``path`` (relative to the volume's root) of ``volume``; it is listed on a worker."""
+        self.volume, self.path = volume, path.strip("/")
+        self.where.setText(self.address())
+        self.up_button.setEnabled(bool(self.path))
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.volume is None:
+            return
+        self._generation += 1
+        generation, volume, path = self._generation, self.volume, self.path
+        self.error = None
+        self.model.set_entries(volume.name, [])
+        self._say("Loading…")
+        folder = self.library.folder
+        self._runner.submit(
+            lambda: list_folder(spec_of(volume, folder), path),
+            lambda result, error: self._listed(generation, result, error),
+        )
+
+    def _say(self, text: str | None) -> None:
+        if text is None:
+            self.stack.setCurrentWidget(self.tree)
+        else:
+            self.message.setText(text)
+            self.stack.setCurrentWidget(self.message)
+
+    def _listed(self, generation: int, entries, error) -> None:
+        if generation != self._generation:  # a folder left meanwhile
+            return
+        if error is not None:
+            self.error = str(error) if isinstance(error, OSError) else f"cannot list {self.address()}: {error}"
+            self._say(f"{self.error}\n\nRefresh to try again.")
+        else:
+            self.model.set_entries(self.volume.name, entries)
+            self._say(None if entries else "This folder is empty.")
+        self.listed.emit(self.address())
+
+    def _activated(self, index: QModelIndex) -> None:
+        entry = self.model.entries[index.row()]
+        if entry.is_dir and self.volume is not None:
+            self.open(self.volume, entry.path)
+
+    def go_up(self) -> None:
+        if self.volume is not None and self.path:
+            self.open(self.volume, posixpath.dirname(self.path))
+
+    def selected_paths(self) -> list[str]:
+        rows = sorted({i.row() for i in self.tree.selectionModel().selectedRows()})
+        return [self.model.entries[r].path for r in rows]
+
+    def close_runner(self) -> None:
+        self._runner.close()
