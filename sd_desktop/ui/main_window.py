@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
         )
         self.volume_actions.removed.connect(lambda _n: self.sidebar.network.reload())
         self.sidebar.remoteOpenRequested.connect(self.open_remote)
+        self.remote_view.unreachable.connect(self.sidebar.network.check_now)  # its status says so too
         self.sidebar.addVolumeRequested.connect(self.add_volume_dialog)
         self.sidebar.removeVolumeRequested.connect(self.volume_actions.remove)
         self.sidebar.indexVolumeRequested.connect(self.volume_actions.index)

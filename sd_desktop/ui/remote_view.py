@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersist
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QStackedWidget,
     QStyle,
@@ -31,7 +32,7 @@ from sd_desktop.ui.formatting import human_size
 from sd_desktop.ui.icons import KIND_DIR, KIND_FILE, TypeIcons
 from sd_desktop.ui.workers import BackgroundRunner
 from sd_desktop.volumes.blocking import list_folder
-from sd_desktop.volumes.remote import RemoteEntry
+from sd_desktop.volumes.remote import AUTH_FAILED, OFFLINE, RemoteEntry
 from sd_desktop.volumes.specs import spec_of
 
 COLUMNS = ("Name", "Size", "Modified")
@@ -103,6 +104,7 @@ class RemoteFolderView(QWidget):
     """Up, the ``NAME:/folder`` shown, Refresh; the rows, or a line saying why there are none."""
 
     listed = Signal(str)  # the folder (NAME:/path) whose listing arrived, or failed (tests wait on it)
+    unreachable = Signal(str)  # a volume's name: its listing failed as offline or auth failed
 
     def __init__(self, library, icons: TypeIcons, parent: QWidget | None = None):
         super().__init__(parent)
@@ -124,8 +126,11 @@ class RemoteFolderView(QWidget):
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.tree.activated.connect(self._activated)
-        self.tree.header().setStretchLastSection(False)
-        self.tree.setColumnWidth(0, 320)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.message = QLabel()
         self.message.setObjectName("remote_message")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -195,6 +200,8 @@ class RemoteFolderView(QWidget):
         if error is not None:
             self.error = str(error) if isinstance(error, OSError) else f"cannot list {self.address()}: {error}"
             self._say(f"{self.error}\n\nRefresh to try again.")
+            if getattr(error, "kind", None) in (OFFLINE, AUTH_FAILED):
+                self.unreachable.emit(self.volume.name)
         else:
             self.model.set_entries(self.volume.name, entries)
             self._say(None if entries else "This folder is empty.")
