@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QStandardItem
 from PySide6.QtWidgets import QApplication, QStyle
@@ -167,6 +168,7 @@ class NetworkVolumes(QObject):
         self.changed.emit()
 
     def close(self) -> None:
-        self._timer.stop()
+        if shiboken6.isValid(self._timer):  # the window may be gone already (it owns the timer)
+            self._timer.stop()
         self._loader.close()
         self._checker.close()
