@@ -222,8 +222,9 @@ class MainWindow(QMainWindow):
         """Network volumes: their folders as a page of their own, and what the sidebar asks of them."""
         self.remote_view = RemoteFolderView(self.services.library, self.icons)
         self.pages.addWidget(self.remote_view)
-        self.remote_view.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.remote_view.tree.customContextMenuRequested.connect(self._remote_menu)
+        for view in (self.remote_view.tree, self.remote_view.grid):
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(self._remote_menu)
         self.volume_actions = VolumeActions(
             self.services, self.job_submit, lambda name: self.sidebar.network.rows.get(name), self
         )
@@ -267,7 +268,7 @@ class MainWindow(QMainWindow):
         menu.addAction("&Copy to Folder…", lambda: self._copy_remote_to(name, items))
         menu.addAction("&Index…", lambda: self.volume_actions.index(name, view.path or "/"))
         menu.aboutToHide.connect(menu.deleteLater)
-        menu.popup(view.tree.viewport().mapToGlobal(pos))
+        menu.popup(view.current_view().viewport().mapToGlobal(pos))
 
     def _copy_remote_to(self, volume: str, items: list[str]) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Copy to Folder", paths.display(self._path or b""))

@@ -9,7 +9,16 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sd_desktop.volumes.remote import ONLINE, RemoteEntry, VolumeSpec, backend_for, probe
+from sd_desktop.volumes.remote import (
+    FAILED,
+    NOT_FOUND,
+    ONLINE,
+    RemoteEntry,
+    RemoteError,
+    VolumeSpec,
+    backend_for,
+    probe,
+)
 
 CHECK_TIMEOUT = 10.0  # seconds per status check, as ``volume list`` by default
 ONLINE_EVERY = 60.0
@@ -42,6 +51,29 @@ def read_head(spec: VolumeSpec, path: str, length: int) -> bytes:
         backend = backend_for(spec)
         try:
             return (await backend.read_ranges(path, [(0, length)]))[0]
+        finally:
+            await backend.close()
+
+    return asyncio.run(go())
+
+
+def read_files(spec: VolumeSpec, files: list[tuple[str, int]]) -> list[bytes | None]:
+    """The first ``length`` bytes of each ``(path, length)`` over one connection; None for a file
+    that could not be read (gone, refused). Raises ``RemoteError`` only when the volume itself
+    cannot be reached."""
+
+    async def go() -> list[bytes | None]:
+        backend = backend_for(spec)
+        out: list[bytes | None] = []
+        try:
+            for path, length in files:
+                try:
+                    out.append((await backend.read_ranges(path, [(0, length)]))[0])
+                except RemoteError as exc:
+                    if exc.kind not in (NOT_FOUND, FAILED):
+                        raise
+                    out.append(None)
+            return out
         finally:
             await backend.close()
 

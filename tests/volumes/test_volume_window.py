@@ -216,11 +216,20 @@ def drop_remote(viewport, mime) -> QDropEvent:
     return event
 
 
-def test_a_drag_to_a_local_folder_copies_the_bytes_and_remove_follows_the_cli_rule(window, qtbot, sshd, tmp_path):
+def test_a_drag_to_a_local_folder_copies_the_bytes_and_remove_follows_the_cli_rule(
+    window,
+    qtbot,
+    sshd,
+    tmp_path,
+    artifacts,  # noqa: F811
+):
+    from PIL import Image
+
     from sd_desktop.volumes.registry import register
 
     root = tmp_path / "nas root"
     make_tree(root)
+    Image.new("RGB", (400, 300), (30, 120, 200)).save(root / "photo ü.png")
     lib = window.services.library
     options = {"host": "127.0.0.1", "port": str(sshd.port), "user": sshd.user, "key": str(sshd.key)}
     register(lib, lib.folder, "nas", "sftp", str(root), {**options, "known_hosts": "accept"})
@@ -230,6 +239,14 @@ def test_a_drag_to_a_local_folder_copies_the_bytes_and_remove_follows_the_cli_ru
     with qtbot.waitSignal(view.listed, timeout=30000):
         window.open_remote("nas")
     names = [e.name for e in view.model.entries]
+    assert names == ["héllo wörld", "100% sure.bin", "a b.txt", "photo ü.png", "x#y.dat"]
+    with qtbot.waitSignal(view.thumbnailsArrived, timeout=30000) as blocker:
+        view.set_grid(True)
+    assert blocker.args == [1]  # one batch: the one picture (and no other row) was read
+    assert list(view.model.thumbs) == ["photo ü.png"]
+    assert view.stack.currentWidget() is view.grid
+    window.grab().save(str(artifacts / "volume_remote_grid.png"))
+    view.set_grid(False)
     mime = view.model.mimeData([view.model.index(names.index(n), 0) for n in ("héllo wörld", "100% sure.bin")])
     assert dnd.mime_to_remote(mime) == ("nas", ["héllo wörld", "100% sure.bin"])
     dest = tmp_path / "local dest"
@@ -257,4 +274,10 @@ def test_a_drag_to_a_local_folder_copies_the_bytes_and_remove_follows_the_cli_ru
         actions.remove("nas")
     assert lib.read_sync(lambda c: find_volume(c, "nas")) is None
     qtbot.waitUntil(lambda: network_item(window, "nas") is None, timeout=20000)
-    assert sorted(p.name for p in root.iterdir()) == ["100% sure.bin", "a b.txt", "héllo wörld", "x#y.dat"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        "100% sure.bin",
+        "a b.txt",
+        "héllo wörld",
+        "photo ü.png",
+        "x#y.dat",
+    ]
