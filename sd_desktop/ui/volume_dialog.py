@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -58,6 +59,7 @@ HINTS = {
     ("webdav", "url"): "https://nas.local:8080/share",
 }
 SECRET_FIELDS = {"passphrase", "password", "secret_access_key"}
+LABEL_WIDTH = 110  # px: the labels of the name, the kind and each form line up
 ERROR_STYLE = "color: #b00020;"
 
 
@@ -89,8 +91,8 @@ class AddVolumeDialog(QDialog):
         self.kind.currentIndexChanged.connect(self._kind_changed)
 
         top = QFormLayout()
-        top.addRow("Name", self._with_error(self.name, self.name_error))
-        top.addRow("Kind", self.kind)
+        top.addRow(self._label("Name"), self._with_error(self.name, self.name_error))
+        top.addRow(self._label("Kind"), self.kind)
         self.name.textChanged.connect(lambda _t: self._edited("name"))
 
         self.result = QLabel()
@@ -116,9 +118,16 @@ class AddVolumeDialog(QDialog):
         layout.addWidget(self.result)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(460)
+        self._fit_page()
         self._validate()
 
     # -- the forms -------------------------------------------------------------------------
+    @staticmethod
+    def _label(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setMinimumWidth(LABEL_WIDTH)
+        return label
+
     @staticmethod
     def _error_label() -> QLabel:
         label = QLabel()
@@ -148,7 +157,7 @@ class AddVolumeDialog(QDialog):
                 box.setToolTip("Only for a server on a network you trust: its identity is not checked")
                 box.toggled.connect(lambda _on, f=field: self._edited(f))
                 self.edits[scheme][field] = box
-                form.addRow("", box)
+                form.addRow(self._label(""), box)
                 continue
             edit = QLineEdit()
             edit.setObjectName(f"{scheme}_{field}")
@@ -168,8 +177,18 @@ class AddVolumeDialog(QDialog):
                 line.addWidget(edit, 1)
                 line.addWidget(pick)
                 widget = row
-            form.addRow(LABELS[field], self._with_error(widget, error))
+            form.addRow(self._label(LABELS[field]), self._with_error(widget, error))
         return page
+
+    def _fit_page(self) -> None:
+        """The dialog as tall as the form shown (a stack is as tall as its tallest page otherwise)."""
+        ignored, preferred = QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        for i in range(self.pages.count()):
+            shown = i == self.pages.currentIndex()
+            self.pages.widget(i).setSizePolicy(preferred, preferred if shown else ignored)
+        if self.layout() is not None:
+            self.layout().activate()
+        self.adjustSize()
 
     def _choose_key(self, edit: QLineEdit) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose the private key", edit.text() or "~/.ssh")
@@ -178,6 +197,7 @@ class AddVolumeDialog(QDialog):
 
     def _kind_changed(self, _index: int) -> None:
         self.pages.setCurrentIndex(self.kind.currentIndex())
+        self._fit_page()
         self._touched.clear()
         self.result.clear()
         self._validate()

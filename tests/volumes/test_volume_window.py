@@ -2,6 +2,7 @@
 the Add Network Volume dialog (Test, Add), the sidebar's Network section and its statuses, browsing
 a remote folder, a drop on a local folder copying the bytes, and Remove as the CLI does it."""
 
+# ruff: noqa: F811  (the fixtures imported below are named again as test parameters)
 from __future__ import annotations
 
 import json
@@ -37,7 +38,7 @@ def own_sshd(tmp_path):
 
 
 @pytest.fixture
-def window(engine, qtbot):  # noqa: F811
+def window(engine, qtbot):
     from sd_desktop.ui.main_window import MainWindow
 
     w = MainWindow(engine.services)
@@ -89,7 +90,7 @@ def test_add_an_sftp_volume_through_the_dialog_then_browse_it_and_lose_it(
     qtbot,
     own_sshd,
     tmp_path,
-    artifacts,  # noqa: F811
+    artifacts,
 ):
     root = tmp_path / "nas root"
     make_tree(root)
@@ -170,7 +171,8 @@ def test_webdav_password_goes_to_the_keyring_and_a_wrong_one_says_auth_failed(
     window,
     qtbot,
     tmp_path,
-    test_keyring,  # noqa: F811
+    test_keyring,
+    artifacts,
 ):
     share = tmp_path / "share"
     (share / "pics").mkdir(parents=True)
@@ -183,6 +185,7 @@ def test_webdav_password_goes_to_the_keyring_and_a_wrong_one_says_auth_failed(
         e = dialog.edits["webdav"]
         e["url"].setText("nas.local")
         assert dialog.errors["webdav"]["url"].text() == "an http:// or https:// address"
+        dialog.grab().save(str(artifacts / "volume_dialog_webdav_invalid.png"))
         assert not dialog.add_button.isEnabled()
         e["url"].setText(f"http://127.0.0.1:{server.port}/pics")
         e["username"].setText("me")
@@ -221,7 +224,7 @@ def test_a_drag_to_a_local_folder_copies_the_bytes_and_remove_follows_the_cli_ru
     qtbot,
     sshd,
     tmp_path,
-    artifacts,  # noqa: F811
+    artifacts,
 ):
     from PIL import Image
 
@@ -261,8 +264,14 @@ def test_a_drag_to_a_local_folder_copies_the_bytes_and_remove_follows_the_cli_ru
     assert sorted(os.listdir(dest)) == ["100% sure.bin", "héllo wörld"]
 
     actions = window.volume_actions
-    with qtbot.waitSignal(actions.indexQueued, timeout=20000):
+    handled = []
+    window.job_submit.jobHandled.connect(handled.append)
+    with qtbot.waitSignal(actions.indexQueued, timeout=20000) as queued:
         actions.index("nas", "/héllo wörld")
+    assert queued.args == ["nas:/héllo wörld"]
+    qtbot.waitUntil(lambda: any(i.name == "remote_indexer" for i in handled), timeout=30000)
+    indexed = next(i for i in handled if i.name == "remote_indexer")
+    assert indexed.status.value == "completed", indexed.error
     asked = []
     actions.ask = lambda title, text: asked.append(text) or False
     actions.remove("nas")
