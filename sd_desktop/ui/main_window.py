@@ -245,6 +245,9 @@ class MainWindow(QMainWindow):
         self.trash_page.set_active(False)
         self.pages.setCurrentWidget(self.remote_view)
         self.remote_view.open(row, path)
+        item = self.sidebar.network.item_of(name)
+        if item is not None:
+            self.sidebar.view.setCurrentIndex(item.index())
         self.setWindowTitle(f"{name} — sd_desktop")
         self.selection_label.setText("")
 
@@ -287,7 +290,7 @@ class MainWindow(QMainWindow):
         a.add(
             "refresh",
             "Refresh",
-            lambda: self.model.refresh(),
+            lambda: self.remote_view.refresh() if self._remote_shown() else self.model.refresh(),
             shortcut=S.Refresh,
             icon=style.standardIcon(sp.SP_BrowserReload),
         )
@@ -522,7 +525,14 @@ class MainWindow(QMainWindow):
         if self.pages.currentWidget() is self.welcome and self._path is None and locations:
             self.open_path(locations[0].path)
 
+    def _remote_shown(self) -> bool:
+        return self.pages.currentWidget() is self.remote_view
+
     def go_back(self) -> None:
+        if self._remote_shown():  # back to the local folder the volume was opened from
+            if self._path is not None:
+                self.open_path(self._path, record=False)
+            return
         if self._back:
             if self._path is not None:
                 self._forward.append(self._path)
@@ -535,6 +545,9 @@ class MainWindow(QMainWindow):
             self.open_path(self._forward.pop(), record=False)
 
     def go_up(self) -> None:
+        if self._remote_shown():
+            self.remote_view.go_up()
+            return
         if self._path is not None:
             parent = os.path.dirname(self._path)
             if parent != self._path:

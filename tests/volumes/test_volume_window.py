@@ -151,6 +151,11 @@ def test_add_an_sftp_volume_through_the_dialog_then_browse_it_and_lose_it(
         view.tree.activated.emit(view.model.index(0, 0))
     assert view.where.text() == "nas:/héllo wörld"
     assert [e.name for e in view.model.entries] == ["ü #1.txt"]
+    with qtbot.waitSignal(view.listed, timeout=30000):
+        window.actions["up"].trigger()  # Backspace / Alt+Up go up on the volume too
+    assert view.where.text() == "nas:/"
+    with qtbot.waitSignal(view.listed, timeout=30000):
+        view.tree.activated.emit(view.model.index(0, 0))
 
     own_sshd.stop()
     with qtbot.waitSignal(view.listed, timeout=30000):
