@@ -295,3 +295,61 @@ def test_a_drag_to_a_local_folder_copies_the_bytes_and_remove_follows_the_cli_ru
         "photo ü.png",
         "x#y.dat",
     ]
+
+
+def test_s3_form_tests_signed_keys_and_browses_the_bucket(window, qtbot, test_keyring):
+    checking = servers.S3Server(checks_signatures=True)
+    checking.start()
+    try:
+        access, secret = checking.make_user()
+        checking.make_bucket("signed", (access, secret))
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=checking.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=access,
+            aws_secret_access_key=secret,
+        )
+        for key in ("a b.txt", "100% sure.bin", "x#y.dat", "dir é/in #1.txt"):
+            client.put_object(Bucket="signed", Key=key, Body=key.encode())
+        dialog = window.add_volume_dialog()
+        dialog.set_scheme("s3")
+        dialog.name.setText("bucket")
+        e = dialog.edits["s3"]
+        for field, value in (
+            ("bucket", "signed"),
+            ("endpoint", checking.endpoint),
+            ("region", "us-east-1"),
+            ("access_key_id", access),
+            ("secret_access_key", "not-the-secret"),
+        ):
+            e[field].setText(value)
+        status, detail = test_test(dialog, qtbot)
+        assert (status, detail) == (
+            AUTH_FAILED,
+            f"volume bucket: {checking.endpoint} refused access; check the keys or password",
+        )
+        assert dialog.result.text() == f"Auth failed: {detail}"
+        e["secret_access_key"].setText(secret)
+        assert test_test(dialog, qtbot) == (ONLINE, "")
+        with qtbot.waitSignal(dialog.added, timeout=20000):
+            dialog.add_button.click()
+        assert secret.encode() not in (window.services.library.folder / "library.db").read_bytes()
+        assert list(json.loads(test_keyring.read_text()).values()) == [json.dumps({"secret_access_key": secret})]
+        qtbot.waitUntil(lambda: status_of(window, "bucket") == ONLINE, timeout=30000)
+        view = window.remote_view
+        with qtbot.waitSignal(view.listed, timeout=30000):
+            window.open_remote("bucket")
+        assert [(e.name, e.is_dir, e.size) for e in view.model.entries] == [
+            ("dir é", True, 0),
+            ("100% sure.bin", False, 13),
+            ("a b.txt", False, 7),
+            ("x#y.dat", False, 7),
+        ]
+        with qtbot.waitSignal(view.listed, timeout=30000):
+            view.tree.activated.emit(view.model.index(0, 0))
+        assert [(e.path, e.size) for e in view.model.entries] == [("dir é/in #1.txt", len("dir é/in #1.txt".encode()))]
+    finally:
+        checking.stop()
