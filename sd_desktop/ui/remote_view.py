@@ -137,7 +137,7 @@ class RemoteFolderView(QWidget):
         self.error: str | None = None
         self._generation = 0
         self._thumbs_asked: set[int] = set()  # listings whose thumbnails were asked for
-        self._runner = BackgroundRunner("remote-list", parent=self)
+        self._runner = BackgroundRunner("remote-list", workers=3, parent=self)  # a hung volume holds one
         self._thumbs = BackgroundRunner("remote-thumbs", workers=2, parent=self)
         self.model = RemoteFolderModel(icons, self)
         self.tree = QTreeView()

@@ -353,3 +353,33 @@ def test_s3_form_tests_signed_keys_and_browses_the_bucket(window, qtbot, test_ke
         assert [(e.path, e.size) for e in view.model.entries] == [("dir é/in #1.txt", len("dir é/in #1.txt".encode()))]
     finally:
         checking.stop()
+
+
+def test_a_server_that_never_answers_says_so_in_the_view_and_the_window_keeps_working(window, qtbot):
+    from sd_desktop.volumes.registry import register
+
+    silent = servers.SilentServer()
+    silent.start()
+    try:
+        lib = window.services.library
+        options = {"endpoint": f"http://127.0.0.1:{silent.port}", "timeout": "1"}
+        register(lib, lib.folder, "hung", "webdav", "/", options)
+        window.sidebar.network.reload()
+        qtbot.waitUntil(lambda: network_item(window, "hung") is not None, timeout=20000)
+        view = window.remote_view
+        window.open_remote("hung")
+        assert view.message.text() == "Loading…"  # listed on a worker: the call returned at once
+        ticks = []
+        timer_id = window.startTimer(50)
+        window.timerEvent = lambda _e: ticks.append(1)  # the GUI thread keeps turning meanwhile
+        with qtbot.waitSignal(view.listed, timeout=30000):
+            pass
+        window.killTimer(timer_id)
+        assert len(ticks) >= 5
+        assert view.message.text() == (
+            f"volume hung: no answer from http://127.0.0.1:{silent.port} within 1s (list /); "
+            "check that the server is up and reachable\n\nRefresh to try again."
+        )
+        qtbot.waitUntil(lambda: status_of(window, "hung") == OFFLINE, timeout=30000)
+    finally:
+        silent.stop()
