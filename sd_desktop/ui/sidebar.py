@@ -237,7 +237,6 @@ class Sidebar(QWidget):
         self.network.changed.connect(self.view.expandAll)
         self._update_buttons()
         self.refresh()
-        self.network.reload()
 
     @staticmethod
     def _button(tip: str, icon) -> QToolButton:
@@ -264,6 +263,7 @@ class Sidebar(QWidget):
 
     def refresh(self) -> None:
         self._runner.submit(lambda: _load(self.services), self._loaded)
+        self.network.reload()  # volumes added meanwhile (by the command line) show too
 
     def _loaded(self, result, error) -> None:
         if error is not None:

@@ -122,8 +122,8 @@ class CheckSchedule:
         return delay
 
     def check_now(self, name: str, now: float) -> None:
-        """Check ``name`` at once (Check Now), whatever its backoff."""
-        if name in self.due_at:
+        """Check ``name`` at once (Check Now), whatever its backoff (not twice: one in flight stays)."""
+        if name in self.due_at and self.due_at[name] != float("inf"):
             self.due_at[name] = now
 
     def next_due(self) -> float | None:

@@ -125,6 +125,8 @@ def test_schedule_backs_off_while_a_volume_fails_and_check_now_overrides():
     assert s.due(61.0) == ["a"]
     s.check_now("b", 62.0)
     assert s.due(62.0) == ["b"]
+    s.check_now("b", 62.5)  # in flight already: not asked a second time
+    assert s.due(62.5) == []
     assert s.record("b", ONLINE, 63.0) == 60.0  # back online: the backoff starts over
     s.track(["b"], now=64.0)
     assert s.record("a", ONLINE, 64.0) == 0.0  # forgotten: its late result changes nothing
