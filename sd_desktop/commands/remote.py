@@ -64,6 +64,9 @@ def index(args: argparse.Namespace, volume, path: str, summarize) -> int:
         location_id, below = _location_for(lib, volume, path)
     finally:
         lib.close()
+    from sd_desktop import ops
+
+    ops.load(["remote_indexer"])  # ``index`` loads the local indexer alone
     return run_job(args, "remote_indexer", {"location_id": location_id, "path": below}, summarize)
 
 

@@ -75,6 +75,13 @@ def aggregate_all(conn: sqlite3.Connection, location_id: int) -> tuple[int, int]
     return folders.fetchone()[0], changed
 
 
+def store_totals(conn: sqlite3.Connection, totals: list[tuple[int, int, int, int]]) -> int:
+    """Write folder totals counted elsewhere (a first index counts them as it inserts the rows):
+    ``(aggregate size, file count, child count, id)`` per folder; returns how many folders."""
+    conn.executemany("UPDATE entry SET aggregate_size = ?, file_count = ?, child_count = ? WHERE id = ?", totals)
+    return len(totals)
+
+
 _CHANGED = (
     "CREATE TEMP TABLE IF NOT EXISTS idx_dirty (id INTEGER PRIMARY KEY)",
     "CREATE TEMP TABLE IF NOT EXISTS idx_scope (id INTEGER PRIMARY KEY, parent INTEGER)",

@@ -86,3 +86,31 @@ def copy_config(sources: list[bytes], destination: bytes, move: bool) -> CopyCon
         move=move,
         on_conflict=ConflictPolicy.ASK,
     )
+
+
+# items dragged out of a remote folder view: a volume's name and paths relative to its root
+REMOTE_MIME = "application/x-sd-desktop-volume-items"
+
+
+def remote_to_mime(volume: str, items: list[str]) -> QMimeData:
+    """Mime data of remote items: ``{"volume", "paths"}`` as JSON, and ``NAME:/path`` lines as text
+    (other programs cannot read a volume: they get no URLs)."""
+    import json
+
+    mime = QMimeData()
+    mime.setData(REMOTE_MIME, json.dumps({"volume": volume, "paths": items}).encode())
+    mime.setText("\n".join(f"{volume}:/{p}" for p in items))
+    return mime
+
+
+def mime_to_remote(mime: QMimeData | None) -> tuple[str, list[str]] | None:
+    """``(volume, paths)`` of remote items dragged from this app, or None."""
+    import json
+
+    if mime is None or not mime.hasFormat(REMOTE_MIME):
+        return None
+    try:
+        found = json.loads(bytes(mime.data(REMOTE_MIME).data()).decode())
+        return str(found["volume"]), [str(p) for p in found["paths"]]
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -55,6 +55,20 @@ class DropHandler(QObject):
             menu.popup(global_pos or self.window.mapToGlobal(self.window.rect().center()))
         return intent
 
+    def handle_remote_drop(self, volume: str, items: list[str], destination: bytes | None) -> bool:
+        """Items of a network volume dropped on a local folder: one ``remote_copy`` job each (always
+        a copy: nothing is removed from the volume)."""
+        trash = trash_folder()
+        if not items or destination is None or (trash is not None and destination == trash):
+            return False
+        from sd_desktop.ops.files.remote_copy import RemoteCopyConfig
+
+        dest = os.fsdecode(os.path.abspath(destination))
+        for item in items:
+            config = RemoteCopyConfig(volume=volume, source=item, destination=dest)
+            self.ops.jobs.submit(config, f"Copy {volume}:/{item} to {dest}", on_done=self.ops.jobs.refresh_after)
+        return True
+
     def drag_mime(self) -> QMimeData:
         return dnd.paths_to_mime(self.targets.selected_paths())
 
@@ -71,6 +85,10 @@ class DropFilter(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         t = event.type()
+        if t in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            remote = dnd.mime_to_remote(event.mimeData())
+            if remote is not None:
+                return self._remote_drop(event, remote)
         if t in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             sources = dnd.urls_to_paths(event.mimeData())
             target = self.target_of(event.position().toPoint()) if sources else None
@@ -97,6 +115,18 @@ class DropFilter(QObject):
         if self.drag_out:
             return self._drag_out(event)
         return False
+
+    def _remote_drop(self, event: QEvent, remote: tuple[str, list[str]]) -> bool:
+        target = self.target_of(event.position().toPoint())
+        trash = trash_folder()
+        if target is None or (trash is not None and target == trash):
+            event.ignore()
+            return True
+        if event.type() == QEvent.Type.Drop:
+            self.handler.handle_remote_drop(remote[0], remote[1], target)
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        return True
 
     def _drag_out(self, event: QEvent) -> bool:
         t = event.type()

@@ -58,6 +58,7 @@ from sd_desktop.ui.location_input import TypedLocation, resolve_typed_location
 from sd_desktop.ui.new_folder import NewFolders
 from sd_desktop.ui.pathbar import PathBar
 from sd_desktop.ui.prompts import Prompts
+from sd_desktop.ui.remote_view import RemoteFolderView
 from sd_desktop.ui.rename import Renamer
 from sd_desktop.ui.results_tabs import ResultTabs
 from sd_desktop.ui.resume_offer import ResumeOffer
@@ -66,6 +67,8 @@ from sd_desktop.ui.settings import get_bool, get_int, open_settings
 from sd_desktop.ui.sidebar import PathRole as SidebarPathRole
 from sd_desktop.ui.sidebar import Sidebar
 from sd_desktop.ui.trash_page import TrashPage
+from sd_desktop.ui.volume_actions import VolumeActions
+from sd_desktop.ui.volume_dialog import AddVolumeDialog
 from sd_desktop.ui.welcome import WelcomePage
 
 LONG_JOB_SECONDS = 10.0
@@ -184,6 +187,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.trash_page.view)
         self.targets.page_selection = self.trash_page.selection
         self.trash_page.loaded.connect(lambda _l: self._update_selection())
+        self._build_network()
 
         self.actions = ActionRegistry(self)
         self._build_actions()
@@ -214,6 +218,66 @@ class MainWindow(QMainWindow):
         self._connect_file_views()
         self.content.current_view().setFocus()  # the keys act on the files from the start
 
+    def _build_network(self) -> None:
+        """Network volumes: their folders as a page of their own, and what the sidebar asks of them."""
+        self.remote_view = RemoteFolderView(self.services.library, self.icons)
+        self.pages.addWidget(self.remote_view)
+        for view in (self.remote_view.tree, self.remote_view.grid):
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(self._remote_menu)
+        self.volume_actions = VolumeActions(
+            self.services, self.job_submit, lambda name: self.sidebar.network.rows.get(name), self
+        )
+        self.volume_actions.removed.connect(lambda _n: self.sidebar.network.reload())
+        self.sidebar.remoteOpenRequested.connect(self.open_remote)
+        self.remote_view.unreachable.connect(self.sidebar.network.check_now)  # its status says so too
+        self.sidebar.addVolumeRequested.connect(self.add_volume_dialog)
+        self.sidebar.removeVolumeRequested.connect(self.volume_actions.remove)
+        self.sidebar.indexVolumeRequested.connect(self.volume_actions.index)
+        self.volume_dialog: AddVolumeDialog | None = None
+
+    def open_remote(self, name: str, path: str = "") -> None:
+        """Browse ``path`` of the network volume ``name`` in the remote folder view."""
+        row = self.sidebar.network.rows.get(name)
+        if row is None:
+            return
+        self.result_tabs.show_files()
+        self.trash_page.set_active(False)
+        self.pages.setCurrentWidget(self.remote_view)
+        self.remote_view.open(row, path)
+        item = self.sidebar.network.item_of(name)
+        if item is not None:
+            self.sidebar.view.setCurrentIndex(item.index())
+        self.setWindowTitle(f"{name} — sd_desktop")
+        self.selection_label.setText("")
+
+    def add_volume_dialog(self) -> AddVolumeDialog:
+        dialog = AddVolumeDialog(self.services, self)
+        dialog.added.connect(lambda _name: self.sidebar.network.reload())
+        dialog.finished.connect(dialog.deleteLater)
+        self.volume_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _remote_menu(self, pos: QPoint) -> None:
+        view = self.remote_view
+        items = view.selected_paths()
+        if not items or view.volume is None:
+            return
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu(self)
+        name = view.volume.name
+        menu.addAction("&Copy to Folder…", lambda: self._copy_remote_to(name, items))
+        menu.addAction("&Index…", lambda: self.volume_actions.index(name, view.path or "/"))
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.popup(view.current_view().viewport().mapToGlobal(pos))
+
+    def _copy_remote_to(self, volume: str, items: list[str]) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Copy to Folder", paths.display(self._path or b""))
+        if folder:
+            self.drops.handle_remote_drop(volume, items, os.fsencode(folder))
+
     # -- actions ---------------------------------------------------------------------------
     def _build_actions(self) -> None:
         a, S, style = self.actions, QKeySequence.StandardKey, self.style()
@@ -226,13 +290,14 @@ class MainWindow(QMainWindow):
         a.add(
             "refresh",
             "Refresh",
-            lambda: self.model.refresh(),
+            lambda: self.remote_view.refresh() if self._remote_shown() else self.model.refresh(),
             shortcut=S.Refresh,
             icon=style.standardIcon(sp.SP_BrowserReload),
         )
         a.add("open_folder", "Open Folder…", self.open_folder_dialog, shortcut=S.Open)
         # Ctrl+D bookmarks a folder in Dolphin and Nautilus; Ctrl+Shift+N is New Folder there
         a.add("add_location", "Add Location…", self.add_location_dialog, shortcut="Ctrl+D")
+        a.add("add_volume", "Add Network Volume…", lambda: self.add_volume_dialog())
         a.add("edit_location", "Edit Location", self.path_bar.start_editing, shortcut="Ctrl+L")
         a.add("context_menu", "Context Menu", self._keyboard_context_menu, shortcut="Shift+F10")
         a["context_menu"].setShortcuts([QKeySequence("Shift+F10"), QKeySequence(Qt.Key.Key_Menu)])
@@ -274,7 +339,7 @@ class MainWindow(QMainWindow):
         m = bar.addMenu("&File")
         m.addAction(a["fa_new_folder"])
         m.addSeparator()
-        for key in ("open_folder", "add_location"):
+        for key in ("open_folder", "add_location", "add_volume"):
             m.addAction(a[key])
         m.addSeparator()
         m.addAction(a["quit"])
@@ -460,7 +525,14 @@ class MainWindow(QMainWindow):
         if self.pages.currentWidget() is self.welcome and self._path is None and locations:
             self.open_path(locations[0].path)
 
+    def _remote_shown(self) -> bool:
+        return self.pages.currentWidget() is self.remote_view
+
     def go_back(self) -> None:
+        if self._remote_shown():  # back to the local folder the volume was opened from
+            if self._path is not None:
+                self.open_path(self._path, record=False)
+            return
         if self._back:
             if self._path is not None:
                 self._forward.append(self._path)
@@ -473,6 +545,9 @@ class MainWindow(QMainWindow):
             self.open_path(self._forward.pop(), record=False)
 
     def go_up(self) -> None:
+        if self._remote_shown():
+            self.remote_view.go_up()
+            return
         if self._path is not None:
             parent = os.path.dirname(self._path)
             if parent != self._path:
@@ -725,6 +800,8 @@ class MainWindow(QMainWindow):
         self.result_tabs.close_all()
         self.trash_page.close()
         self.sidebar.close_runner()
+        self.remote_view.close_runner()
+        self.volume_actions.close_runner()
         if self.tray is not None:
             self.tray.hide()
 

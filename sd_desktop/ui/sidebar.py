@@ -1,4 +1,5 @@
-"""The sidebar: locations (with size and entry counts), volumes (with free space) and places.
+"""The sidebar: locations (with size and entry counts), network volumes (with their status, kept by
+``network_volumes``), mounted volumes (with free space) and places.
 
 Totals come from ``library.locations.list_locations`` on a read connection of its own and the
 volume list from ``VolumeManager``, both on a worker thread; the model is a QStandardItemModel
@@ -30,6 +31,7 @@ from sd_desktop.enums import EventKind
 from sd_desktop.library.locations import LocationInfo, list_locations
 from sd_desktop.ui.formatting import human_size, plural
 from sd_desktop.ui.icons import TypeIcons
+from sd_desktop.ui.network_volumes import NetworkVolumes, VolumeNameRole
 from sd_desktop.ui.polling_notice import polling_notice
 from sd_desktop.ui.services import AppServices, trash_folder
 from sd_desktop.ui.workers import BackgroundRunner
@@ -37,7 +39,7 @@ from sd_desktop.volumes import Volume, VolumeManager
 
 PathRole = Qt.ItemDataRole.UserRole + 1
 LocationRole = Qt.ItemDataRole.UserRole + 2
-KindRole = Qt.ItemDataRole.UserRole + 3  # "location", "volume", "place", "section"
+KindRole = Qt.ItemDataRole.UserRole + 3  # "location", "remote", "volume", "place", "section", "add", "add_volume"
 IndexModeRole = Qt.ItemDataRole.UserRole + 4
 
 INDEX_MODE_LABELS = {
@@ -60,7 +62,12 @@ class SidebarModel(QStandardItemModel):
         self.polled: dict[int, str] = {}
         self.polled_icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
         self._sections: dict[str, QStandardItem] = {}
-        for key, title in (("locations", "Locations"), ("volumes", "Volumes"), ("places", "Places")):
+        for key, title in (
+            ("locations", "Locations"),
+            ("network", "Network"),
+            ("volumes", "Volumes"),
+            ("places", "Places"),
+        ):
             item = QStandardItem(title)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             item.setData("section", KindRole)
@@ -167,6 +174,10 @@ def _load(services: AppServices) -> tuple[list[LocationInfo], list[Volume]]:
 class Sidebar(QWidget):
     openRequested = Signal(bytes)
     addRequested = Signal()
+    remoteOpenRequested = Signal(str)  # a network volume's name: browse it
+    addVolumeRequested = Signal()
+    removeVolumeRequested = Signal(str)
+    indexVolumeRequested = Signal(str)
     loaded = Signal()
 
     def __init__(self, services: AppServices, icons: TypeIcons, parent: QWidget | None = None):
@@ -204,11 +215,16 @@ class Sidebar(QWidget):
             "Re-index the selected location", style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload)
         )
         self.reindex_button.clicked.connect(self._reindex)
+        self.add_volume_button = self._button(
+            "Add a network volume (SFTP, S3, WebDAV)…", style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon)
+        )
+        self.add_volume_button.clicked.connect(self.addVolumeRequested)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(4, 2, 4, 2)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.reindex_button)
+        buttons.addWidget(self.add_volume_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -217,6 +233,8 @@ class Sidebar(QWidget):
         layout.addLayout(buttons)
         services.locationsChanged.connect(self.refresh)
         services.bridge.libraryChanged.connect(self._live_event)
+        self.network = NetworkVolumes(services, self.model.section("network"), self)
+        self.network.changed.connect(self.view.expandAll)
         self._update_buttons()
         self.refresh()
 
@@ -245,6 +263,7 @@ class Sidebar(QWidget):
 
     def refresh(self) -> None:
         self._runner.submit(lambda: _load(self.services), self._loaded)
+        self.network.reload()  # volumes added meanwhile (by the command line) show too
 
     def _loaded(self, result, error) -> None:
         if error is not None:
@@ -304,6 +323,12 @@ class Sidebar(QWidget):
         if index.data(KindRole) == "add":
             self.addRequested.emit()
             return
+        if index.data(KindRole) == "add_volume":
+            self.addVolumeRequested.emit()
+            return
+        if index.data(KindRole) == "remote":
+            self.remoteOpenRequested.emit(index.data(VolumeNameRole))
+            return
         path = index.data(PathRole)
         if path is not None:
             self.openRequested.emit(path)
@@ -356,11 +381,29 @@ class Sidebar(QWidget):
         menu.addAction("Re&move Location…", self._remove)
         return menu
 
+    def network_menu(self, index: QModelIndex) -> QMenu | None:
+        """The right-click menu of the Network section and its rows (None elsewhere)."""
+        kind = index.data(KindRole) if index.isValid() else None
+        in_section = index.isValid() and index.data() == "Network" and kind == "section"
+        if kind not in ("remote", "add_volume") and not in_section:
+            return None
+        menu = QMenu(self)
+        if kind == "remote":
+            name = index.data(VolumeNameRole)
+            menu.addAction("&Browse", lambda: self.remoteOpenRequested.emit(name))
+            menu.addAction("&Check Now", lambda: self.network.check_now(name))
+            menu.addAction("&Index…", lambda: self.indexVolumeRequested.emit(name))
+            menu.addSeparator()
+            menu.addAction("Re&move Volume…", lambda: self.removeVolumeRequested.emit(name))
+            menu.addSeparator()
+        menu.addAction("&Add Network Volume…", self.addVolumeRequested)
+        return menu
+
     def _context_menu(self, pos) -> None:
         index = self.view.indexAt(pos)
         if index.isValid():
             self.view.setCurrentIndex(index)
-        menu = self.location_menu(index)
+        menu = self.location_menu(index) or self.network_menu(index)
         if menu is not None:
             menu.exec(self.view.viewport().mapToGlobal(pos))
             menu.deleteLater()
@@ -379,3 +422,4 @@ class Sidebar(QWidget):
 
     def close_runner(self) -> None:
         self._runner.close()
+        self.network.close()

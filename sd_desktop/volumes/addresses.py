@@ -3,7 +3,8 @@ than on this machine's file system, and only when a volume of that name is regis
 library: ``./x:/y`` or ``notes:/draft`` with no volume ``notes`` stays a local path.
 
 The command line asks ``is_volume_path`` before it calls a first word an unknown command: the
-window does not browse volumes yet, so ``sd-desktop NAME:/path`` says which commands take it.
+window opens local folders only (it browses a volume from its sidebar), so ``sd-desktop NAME:/path``
+says which commands take it.
 """
 
 from __future__ import annotations

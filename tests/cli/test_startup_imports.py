@@ -288,13 +288,13 @@ def test_each_built_in_job_loads_alone_by_its_name():
 
 
 def test_a_job_command_loads_every_job_but_not_what_only_some_jobs_use(tmp_path, library_dir):
-    """`index` loads all the job modules (a crash-left job of any kind must be recoverable), but the
+    """`validate` loads all the job modules (a crash-left job of any kind must be recoverable), but the
     libraries one job alone needs load with that job's work: numpy and imagehash (similar pictures),
     watchdog (the window's live index), Qt."""
     tree = tmp_path / "tree"
     tree.mkdir()
     (tree / "a.txt").write_text("a")
-    proc, names = imported(tmp_path, "--library", str(library_dir), "index", str(tree))
+    proc, names = imported(tmp_path, "--library", str(library_dir), "validate", str(tree))
     assert proc.returncode == 0, proc.stderr
     assert "sd_desktop.ops.media.similar.job" in names  # every job is registered ...
     late = sorted(n for n in names if n.split(".")[0] in {"numpy", "imagehash", "scipy", "pywt", "watchdog", "PySide6"})

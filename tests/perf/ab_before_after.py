@@ -1,10 +1,12 @@
 """A/B of whole ``sd-desktop`` processes: two checkouts of the project (before and after a change),
 alternating, warm page cache, a fresh library per round; medians of wall and CPU time.
 
-    python tests/perf/ab_before_after.py OLD_CHECKOUT NEW_CHECKOUT TREE [ROUNDS]
+    python tests/perf/ab_before_after.py OLD_CHECKOUT NEW_CHECKOUT TREE [ROUNDS [STEPS]]
 
 (e.g. ``git worktree add /tmp/old <commit>``). Each step runs ``python -m sd_desktop`` with
-``PYTHONPATH`` set to one checkout, so both run in this interpreter's environment.
+``PYTHONPATH`` set to one checkout, so both run in this interpreter's environment. STEPS picks
+some of the steps by their keys, comma-separated (default: content,duplicates,again,list; also
+``shallow``: ``index --mode shallow``); the steps of a round share one fresh library, in order.
 """
 
 from __future__ import annotations
@@ -37,12 +39,15 @@ def run(code: str, lib: str, *args: str) -> tuple[float, float]:
 def main() -> None:
     old, new, tree = sys.argv[1:4]
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 3
-    steps = {
-        "index --mode content": ("index", tree, "--mode", "content"),
-        "duplicates, first search": ("duplicates", tree),
-        "duplicates, unchanged tree again": ("duplicates", tree),
-        "location list": ("location", "list"),
+    keys = sys.argv[5].split(",") if len(sys.argv) > 5 else ["content", "duplicates", "again", "list"]
+    known = {
+        "shallow": ("index --mode shallow", ("index", tree, "--mode", "shallow")),
+        "content": ("index --mode content", ("index", tree, "--mode", "content")),
+        "duplicates": ("duplicates, first search", ("duplicates", tree)),
+        "again": ("duplicates, unchanged tree again", ("duplicates", tree)),
+        "list": ("location list", ("location", "list")),
     }
+    steps = dict(known[k] for k in keys)
     results: dict[str, dict[str, list[tuple[float, float]]]] = {k: {"old": [], "new": []} for k in steps}
     for r in range(rounds):
         order = (("old", old), ("new", new)) if r % 2 == 0 else (("new", new), ("old", old))

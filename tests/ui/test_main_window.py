@@ -261,7 +261,15 @@ def test_status_bar_says_when_a_job_ends(engine, qtbot):
 
 
 MENU_BAR = {
-    "&File": ["New Folder Ctrl+Shift+N", "-", "Open Folder… Ctrl+O", "Add Location… Ctrl+D", "-", "Quit"],
+    "&File": [
+        "New Folder Ctrl+Shift+N",
+        "-",
+        "Open Folder… Ctrl+O",
+        "Add Location… Ctrl+D",
+        "Add Network Volume…",
+        "-",
+        "Quit",
+    ],
     "&Edit": [
         "Undo Ctrl+Z",
         "Redo Ctrl+Y",

@@ -34,7 +34,7 @@ from sd_desktop import paths
 from sd_desktop.enums import EntryKind
 from sd_desktop.jobs import Job, JobContext, JobError, register, registered
 from sd_desktop.library import contents, entries, locations
-from sd_desktop.library.aggregates import aggregate_all, aggregate_changed
+from sd_desktop.library.aggregates import aggregate_all, aggregate_changed, store_totals
 from sd_desktop.ops.indexing import identify
 from sd_desktop.ops.indexing.config import (
     REFRESH_MARK,
@@ -205,8 +205,11 @@ class IndexerJob(Job):
         # each row it steps, so with the walker running beside it each row costs two GIL hand-offs
         # (measured: the stored rows took 6x longer to read, the re-index twice as long overall).
         overlap = writer.fresh
-        # taking turns, fewer and larger batches save a thread hop and a commit each (~15 % measured)
-        size = WALK_BATCH_ENTRIES if overlap else 4 * WALK_BATCH_ENTRIES
+        # taking turns, fewer and larger batches save a thread hop and a commit each (~15 % measured);
+        # a first shallow index too: its batches list fast, and each commit writes every index page
+        # its rows touched (with ``bulk_checkpoints``: 11 % less CPU and time on 200,000 entries)
+        shallow = self.config.mode is IndexMode.SHALLOW
+        size = WALK_BATCH_ENTRIES if overlap and not shallow else 4 * WALK_BATCH_ENTRIES
         # a first content index identifies each batch's files on the walker's thread (see
         # ``identify.identify_listed``): one pass instead of a listing pass plus a content pass
         early = self._identifies_while_listing(writer.fresh)
@@ -232,6 +235,7 @@ class IndexerJob(Job):
                 last = pending is None and walker.done
 
                 def tx(conn: sqlite3.Connection, batch: WalkBatch = batch, last: bool = last) -> None:
+                    entries.bulk_checkpoints(conn, True)
                     if batch.vanished:
                         writer.mark_vanished(conn, batch.vanished)
                     res = writer.write(conn, batch)
@@ -268,6 +272,10 @@ class IndexerJob(Job):
                     await pending
                 except Exception:
                     pass
+            try:  # the writer's connection serves other jobs after this walk
+                await ctx.library.write(lambda conn: entries.bulk_checkpoints(conn, False))
+            except Exception:  # a library that failed under the walk: that error is the one to report
+                pass
         if st.phase == "discovery":  # nothing was left to list (e.g. resumed right at the end)
 
             def done(conn: sqlite3.Connection) -> None:
@@ -301,7 +309,11 @@ class IndexerJob(Job):
 
         def tx(conn: sqlite3.Connection) -> None:
             st.deleted += writer.finish_deletions(conn)
-            if st.fresh or not st.track_dirty:  # a first index (or a state saved by an older build): all
+            counted = writer.folder_totals() if st.fresh and not st.deleted else None
+            if counted is not None:  # a first index this process ran whole: its counts, no read-back
+                st.aggregated = store_totals(conn, counted)
+                writer.forget_dirty(conn)
+            elif st.fresh or not st.track_dirty:  # a first index (or a state saved by an older build): all
                 if st.fresh or st.entries_written or st.deleted or writer.load_dirty(conn):
                     st.aggregated = aggregate_all(conn, plan.location_id)[0]
                     writer.forget_dirty(conn)

@@ -1,0 +1,385 @@
+"""The window's network volumes with pytest-qt (offscreen) against real servers on 127.0.0.1:
+the Add Network Volume dialog (Test, Add), the sidebar's Network section and its statuses, browsing
+a remote folder, a drop on a local folder copying the bytes, and Remove as the CLI does it."""
+
+# ruff: noqa: F811  (the fixtures imported below are named again as test parameters)
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from sd_desktop.library.volumes import find_volume
+from sd_desktop.ui import dnd
+from sd_desktop.volumes.remote import AUTH_FAILED, OFFLINE, ONLINE
+from tests.ui.conftest import aloop, artifacts, engine  # noqa: F401  (the window's fixtures)
+from tests.volumes import servers
+from tests.volumes.test_volume_forms import test_keyring  # noqa: F401
+
+TREE = {
+    "a b.txt": b"hello world\n",
+    "100% sure.bin": os.urandom(300_000),
+    "x#y.dat": os.urandom(5000),
+    "héllo wörld/ü #1.txt": b"unicode",
+}
+
+
+@pytest.fixture
+def own_sshd(tmp_path):
+    """An sshd of this test alone (it is stopped mid-test)."""
+    server = servers.make_sshd(tmp_path / "sshd")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def window(engine, qtbot):
+    from sd_desktop.ui.main_window import MainWindow
+
+    w = MainWindow(engine.services)
+    qtbot.addWidget(w)
+    w.resize(1100, 700)
+    w.show()
+    yield w
+    w.dispose()
+
+
+def fill_sftp(dialog, server, root, key=None) -> None:
+    dialog.set_scheme("sftp")
+    e = dialog.edits["sftp"]
+    e["user"].setText(server.user)
+    e["host"].setText("127.0.0.1")
+    e["port"].setText(str(server.port))
+    e["root"].setText(str(root))
+    e["key"].setText(str(key or server.key))
+    e["trust_host_key"].setChecked(True)
+
+
+def test_test(dialog, qtbot) -> tuple[str, str]:
+    with qtbot.waitSignal(dialog.tested, timeout=30000) as blocker:
+        dialog.test_button.click()
+    return tuple(blocker.args)
+
+
+test_test.__test__ = False  # a helper, not a test
+
+
+def network_item(window, name):
+    return window.sidebar.network.item_of(name)
+
+
+def status_of(window, name):
+    item = network_item(window, name)
+    return None if item is None else item.data(Qt.ItemDataRole.UserRole + 11)
+
+
+def make_tree(root) -> None:
+    for rel, data in TREE.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def test_add_an_sftp_volume_through_the_dialog_then_browse_it_and_lose_it(
+    window,
+    qtbot,
+    own_sshd,
+    tmp_path,
+    artifacts,
+):
+    root = tmp_path / "nas root"
+    make_tree(root)
+    dialog = window.add_volume_dialog()
+    assert not dialog.add_button.isEnabled()  # an empty form cannot be added
+    dialog.name.setText("nas")
+    fill_sftp(dialog, own_sshd, root, key=own_sshd.other_key)
+    assert dialog.add_button.isEnabled()
+    status, detail = test_test(dialog, qtbot)
+    assert (status, detail) == (
+        AUTH_FAILED,
+        f"volume nas: 127.0.0.1:{own_sshd.port} refused the login; check the user, key or password",
+    )
+    assert dialog.result.text() == f"Auth failed: {detail}"
+    dialog.edits["sftp"]["key"].setText(str(own_sshd.key))
+    assert test_test(dialog, qtbot) == (ONLINE, "")
+    assert dialog.result.text() == "Online"
+    dialog.grab().save(str(artifacts / "volume_dialog_sftp.png"))
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: status_of(window, "nas") == ONLINE, timeout=30000)
+    item = network_item(window, "nas")
+    assert item.text() == "nas  —  online"
+    assert item.toolTip() == f"SFTP {own_sshd.user}@127.0.0.1:{own_sshd.port}{root}\nonline"
+    row = window.services.library.read_sync(lambda c: find_volume(c, "nas"))
+    assert row.options == {
+        "host": "127.0.0.1",
+        "port": str(own_sshd.port),
+        "user": own_sshd.user,
+        "key": str(own_sshd.key),
+        "known_hosts": "accept",
+    }
+    window.sidebar.grab().save(str(artifacts / "volume_sidebar_online.png"))
+    menu = window.sidebar.network_menu(item.index())
+    assert [a.text() for a in menu.actions()] == [
+        "&Browse",
+        "&Check Now",
+        "&Index…",
+        "",
+        "Re&move Volume…",
+        "",
+        "&Add Network Volume…",
+    ]
+    menu.deleteLater()
+
+    view = window.remote_view
+    with qtbot.waitSignal(view.listed, timeout=30000):
+        window.open_remote("nas")
+    assert window.pages.currentWidget() is view
+    assert [view.model.data(view.model.index(r, 0)) for r in range(view.model.rowCount())] == [
+        "héllo wörld",
+        "100% sure.bin",
+        "a b.txt",
+        "x#y.dat",
+    ]
+    assert view.model.data(view.model.index(1, 1)) == "300.0 KB"
+    window.grab().save(str(artifacts / "volume_remote_folder.png"))
+    with qtbot.waitSignal(view.listed, timeout=30000):
+        view.tree.activated.emit(view.model.index(0, 0))
+    assert view.where.text() == "nas:/héllo wörld"
+    assert [e.name for e in view.model.entries] == ["ü #1.txt"]
+    with qtbot.waitSignal(view.listed, timeout=30000):
+        window.actions["up"].trigger()  # Backspace / Alt+Up go up on the volume too
+    assert view.where.text() == "nas:/"
+    with qtbot.waitSignal(view.listed, timeout=30000):
+        view.tree.activated.emit(view.model.index(0, 0))
+
+    own_sshd.stop()
+    with qtbot.waitSignal(view.listed, timeout=30000):
+        view.refresh()
+    assert view.stack.currentWidget() is view.message
+    assert view.message.text().startswith(f"volume nas: cannot reach 127.0.0.1:{own_sshd.port}: ")
+    assert view.message.text().endswith("\n\nRefresh to try again.")
+    window.grab().save(str(artifacts / "volume_remote_lost.png"))
+    # the failed listing has the sidebar check the volume at once: no Check Now needed
+    qtbot.waitUntil(lambda: status_of(window, "nas") == OFFLINE, timeout=30000)
+    tip = network_item(window, "nas").toolTip()
+    assert tip.startswith(f"SFTP {own_sshd.user}@127.0.0.1:{own_sshd.port}{root}\noffline: volume nas: cannot reach")
+    assert window.sidebar.network.schedule.failures["nas"] == 1
+    window.sidebar.grab().save(str(artifacts / "volume_sidebar_offline.png"))
+
+
+def test_webdav_password_goes_to_the_keyring_and_a_wrong_one_says_auth_failed(
+    window,
+    qtbot,
+    tmp_path,
+    test_keyring,
+    artifacts,
+):
+    share = tmp_path / "share"
+    (share / "pics").mkdir(parents=True)
+    server = servers.WebDavServer(share, users={"me": "right pw"})
+    server.start()
+    try:
+        dialog = window.add_volume_dialog()
+        dialog.set_scheme("webdav")
+        dialog.name.setText("dav")
+        e = dialog.edits["webdav"]
+        e["url"].setText("nas.local")
+        assert dialog.errors["webdav"]["url"].text() == "an http:// or https:// address"
+        dialog.grab().save(str(artifacts / "volume_dialog_webdav_invalid.png"))
+        assert not dialog.add_button.isEnabled()
+        e["url"].setText(f"http://127.0.0.1:{server.port}/pics")
+        e["username"].setText("me")
+        e["password"].setText("wrong")
+        assert dialog.errors["webdav"]["url"].isHidden()
+        status, detail = test_test(dialog, qtbot)
+        assert (status, detail) == (
+            AUTH_FAILED,
+            f"volume dav: http://127.0.0.1:{server.port} refused access; check the keys or password",
+        )
+        e["password"].setText("right pw")
+        assert test_test(dialog, qtbot) == (ONLINE, "")
+        with qtbot.waitSignal(dialog.added, timeout=20000):
+            dialog.add_button.click()
+        assert b"right pw" not in (window.services.library.folder / "library.db").read_bytes()
+        assert list(json.loads(test_keyring.read_text()).values()) == [json.dumps({"password": "right pw"})]
+        qtbot.waitUntil(lambda: status_of(window, "dav") == ONLINE, timeout=30000)
+    finally:
+        server.stop()
+
+
+def drop_remote(viewport, mime) -> QDropEvent:
+    pos = QPointF(5, 5)
+    actions, button, none = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(pos.toPoint(), actions, mime, button, none)
+    QApplication.sendEvent(viewport, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(viewport, QDragMoveEvent(pos.toPoint(), actions, mime, button, none))
+    event = QDropEvent(pos, actions, mime, button, none)
+    QApplication.sendEvent(viewport, event)
+    return event
+
+
+def test_a_drag_to_a_local_folder_copies_the_bytes_and_remove_follows_the_cli_rule(
+    window,
+    qtbot,
+    sshd,
+    tmp_path,
+    artifacts,
+):
+    from PIL import Image
+
+    from sd_desktop.volumes.registry import register
+
+    root = tmp_path / "nas root"
+    make_tree(root)
+    Image.new("RGB", (400, 300), (30, 120, 200)).save(root / "photo ü.png")
+    lib = window.services.library
+    options = {"host": "127.0.0.1", "port": str(sshd.port), "user": sshd.user, "key": str(sshd.key)}
+    register(lib, lib.folder, "nas", "sftp", str(root), {**options, "known_hosts": "accept"})
+    window.sidebar.network.reload()
+    qtbot.waitUntil(lambda: status_of(window, "nas") == ONLINE, timeout=30000)
+    view = window.remote_view
+    with qtbot.waitSignal(view.listed, timeout=30000):
+        window.open_remote("nas")
+    names = [e.name for e in view.model.entries]
+    assert names == ["héllo wörld", "100% sure.bin", "a b.txt", "photo ü.png", "x#y.dat"]
+    with qtbot.waitSignal(view.thumbnailsArrived, timeout=30000) as blocker:
+        view.set_grid(True)
+    assert blocker.args == [1]  # one batch: the one picture (and no other row) was read
+    assert list(view.model.thumbs) == ["photo ü.png"]
+    assert view.stack.currentWidget() is view.grid
+    window.grab().save(str(artifacts / "volume_remote_grid.png"))
+    view.set_grid(False)
+    mime = view.model.mimeData([view.model.index(names.index(n), 0) for n in ("héllo wörld", "100% sure.bin")])
+    assert dnd.mime_to_remote(mime) == ("nas", ["héllo wörld", "100% sure.bin"])
+    dest = tmp_path / "local dest"
+    dest.mkdir()
+    window.open_path(dest)
+    event = drop_remote(window.content.current_view().viewport(), mime)
+    assert event.isAccepted()
+    qtbot.waitUntil(lambda: (dest / "héllo wörld" / "ü #1.txt").exists(), timeout=30000)
+    qtbot.waitUntil(lambda: (dest / "100% sure.bin").exists(), timeout=30000)
+    assert (dest / "100% sure.bin").read_bytes() == TREE["100% sure.bin"]
+    assert (dest / "héllo wörld" / "ü #1.txt").read_bytes() == b"unicode"
+    assert sorted(os.listdir(dest)) == ["100% sure.bin", "héllo wörld"]
+
+    actions = window.volume_actions
+    handled = []
+    window.job_submit.jobHandled.connect(handled.append)
+    with qtbot.waitSignal(actions.indexQueued, timeout=20000) as queued:
+        actions.index("nas", "/héllo wörld")
+    assert queued.args == ["nas:/héllo wörld"]
+    qtbot.waitUntil(lambda: any(i.name == "remote_indexer" for i in handled), timeout=30000)
+    indexed = next(i for i in handled if i.name == "remote_indexer")
+    assert indexed.status.value == "completed", indexed.error
+    asked = []
+    actions.ask = lambda title, text: asked.append(text) or False
+    actions.remove("nas")
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=20000)
+    assert asked[0].startswith("The volume nas has 1 location(s):\n\nnas:/héllo wörld\n\nForget them with it?")
+    assert lib.read_sync(lambda c: find_volume(c, "nas")) is not None
+    actions.ask = lambda title, text: True
+    with qtbot.waitSignal(actions.removed, timeout=20000):
+        actions.remove("nas")
+    assert lib.read_sync(lambda c: find_volume(c, "nas")) is None
+    qtbot.waitUntil(lambda: network_item(window, "nas") is None, timeout=20000)
+    assert sorted(p.name for p in root.iterdir()) == [
+        "100% sure.bin",
+        "a b.txt",
+        "héllo wörld",
+        "photo ü.png",
+        "x#y.dat",
+    ]
+
+
+def test_s3_form_tests_signed_keys_and_browses_the_bucket(window, qtbot, test_keyring):
+    checking = servers.S3Server(checks_signatures=True)
+    checking.start()
+    try:
+        access, secret = checking.make_user()
+        checking.make_bucket("signed", (access, secret))
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=checking.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=access,
+            aws_secret_access_key=secret,
+        )
+        for key in ("a b.txt", "100% sure.bin", "x#y.dat", "dir é/in #1.txt"):
+            client.put_object(Bucket="signed", Key=key, Body=key.encode())
+        dialog = window.add_volume_dialog()
+        dialog.set_scheme("s3")
+        dialog.name.setText("bucket")
+        e = dialog.edits["s3"]
+        for field, value in (
+            ("bucket", "signed"),
+            ("endpoint", checking.endpoint),
+            ("region", "us-east-1"),
+            ("access_key_id", access),
+            ("secret_access_key", "not-the-secret"),
+        ):
+            e[field].setText(value)
+        status, detail = test_test(dialog, qtbot)
+        assert (status, detail) == (
+            AUTH_FAILED,
+            f"volume bucket: {checking.endpoint} refused access; check the keys or password",
+        )
+        assert dialog.result.text() == f"Auth failed: {detail}"
+        e["secret_access_key"].setText(secret)
+        assert test_test(dialog, qtbot) == (ONLINE, "")
+        with qtbot.waitSignal(dialog.added, timeout=20000):
+            dialog.add_button.click()
+        assert secret.encode() not in (window.services.library.folder / "library.db").read_bytes()
+        assert list(json.loads(test_keyring.read_text()).values()) == [json.dumps({"secret_access_key": secret})]
+        qtbot.waitUntil(lambda: status_of(window, "bucket") == ONLINE, timeout=30000)
+        view = window.remote_view
+        with qtbot.waitSignal(view.listed, timeout=30000):
+            window.open_remote("bucket")
+        assert [(e.name, e.is_dir, e.size) for e in view.model.entries] == [
+            ("dir é", True, 0),
+            ("100% sure.bin", False, 13),
+            ("a b.txt", False, 7),
+            ("x#y.dat", False, 7),
+        ]
+        with qtbot.waitSignal(view.listed, timeout=30000):
+            view.tree.activated.emit(view.model.index(0, 0))
+        assert [(e.path, e.size) for e in view.model.entries] == [("dir é/in #1.txt", len("dir é/in #1.txt".encode()))]
+    finally:
+        checking.stop()
+
+
+def test_a_server_that_never_answers_says_so_in_the_view_and_the_window_keeps_working(window, qtbot):
+    from sd_desktop.volumes.registry import register
+
+    silent = servers.SilentServer()
+    silent.start()
+    try:
+        lib = window.services.library
+        options = {"endpoint": f"http://127.0.0.1:{silent.port}", "timeout": "1"}
+        register(lib, lib.folder, "hung", "webdav", "/", options)
+        window.sidebar.network.reload()
+        qtbot.waitUntil(lambda: network_item(window, "hung") is not None, timeout=20000)
+        view = window.remote_view
+        window.open_remote("hung")
+        assert view.message.text() == "Loading…"  # listed on a worker: the call returned at once
+        ticks = []
+        timer_id = window.startTimer(50)
+        window.timerEvent = lambda _e: ticks.append(1)  # the GUI thread keeps turning meanwhile
+        with qtbot.waitSignal(view.listed, timeout=30000):
+            pass
+        window.killTimer(timer_id)
+        assert len(ticks) >= 5
+        assert view.message.text() == (
+            f"volume hung: no answer from http://127.0.0.1:{silent.port} within 1s (list /); "
+            "check that the server is up and reachable\n\nRefresh to try again."
+        )
+        qtbot.waitUntil(lambda: status_of(window, "hung") == OFFLINE, timeout=30000)
+    finally:
+        silent.stop()
