@@ -33,18 +33,23 @@ def _location_for(lib, volume, path: str) -> tuple[int, str]:
 
 
 def add_location(args: argparse.Namespace, volume, path: str) -> int:
+    from sd_desktop.library.locations import LocationError
+    from sd_desktop.library.schedules import set_every
     from sd_desktop.library.volumes import VolumeError, add_remote_location
 
+    every = getattr(args, "every", None)
     lib = open_library(args)
     try:
         location_id = library_call(lib, add_remote_location, volume.name, path)
-    except VolumeError as exc:
+        if every is not None:
+            library_call(lib, set_every, location_id, every)
+    except (VolumeError, LocationError) as exc:
         raise CommandFailed(str(exc)) from None
     finally:
         lib.close()
     address = f"{volume.name}:/{path}"
     if getattr(args, "json", False):
-        output = {"id": location_id, "path": address, "volume": volume.name}
+        output = {"id": location_id, "path": address, "volume": volume.name, "every": every}
         emit_json({"event": "result", "job_id": None, "status": "completed", "output": output, "errors": []})
     else:
         print(f"location {location_id}: {address}")

@@ -65,6 +65,7 @@ async def _serve(lib) -> None:
     import logging
     import signal
 
+    from sd_desktop.engine.schedule import ReindexScheduler
     from sd_desktop.engine.server import EngineServer
     from sd_desktop.jobs import JobManager
     from sd_desktop.ops.indexing.live import LocationWatcher
@@ -77,11 +78,14 @@ async def _serve(lib) -> None:
     manager = JobManager(lib, run_queued=True)
     watcher = LocationWatcher(manager)
     server = EngineServer(lib, manager, on_locations_changed=watcher.refresh)
+    scheduled: asyncio.Task | None = None
     try:
         recovered = await manager.start()
         if recovered:
             log.warning("jobs interrupted by a crash, queued again (or paused when they delete or move): %s", recovered)
         await watcher.start()
+        # remote locations are not watched: their re-index comes on their schedule
+        scheduled = asyncio.create_task(ReindexScheduler(manager).run(), name="sd-reindex-schedule")
         try:
             path = await server.start()
         except OSError as exc:
@@ -93,6 +97,8 @@ async def _serve(lib) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     finally:
+        if scheduled is not None:
+            scheduled.cancel()
         await watcher.stop()
         await manager.shutdown()  # pauses running jobs; a client waiting for one is told it paused
         await asyncio.sleep(0.1)  # the last replies reach their clients before the connections end

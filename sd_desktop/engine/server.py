@@ -40,6 +40,7 @@ LIBRARY_CALLS: dict[str, bool] = {
     "sd_desktop.library.volumes.add_volume": False,
     "sd_desktop.library.volumes.remove_volume": True,
     "sd_desktop.library.volumes.add_remote_location": True,
+    "sd_desktop.library.schedules.set_every": False,
     "sd_desktop.ops.files.copy.conflicts.answer_conflicts": False,
 }
 # engine notices that are no job's: a client command follows jobs only

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from sd_desktop import paths
 from sd_desktop.enums import EntryKind
 from sd_desktop.library.locations import LocationError, normalize
+from sd_desktop.library.volumes import split_address
 
 
 class ContentFile(NamedTuple):
@@ -56,6 +57,9 @@ def scope(conn: sqlite3.Connection, location_id: int | None = None, path: paths.
         raise LocationError(f"no location with id {location_id}")
     if path is None:
         return Scope(location_id)
+    remote = _remote_scope(roots, os.fsencode(path))
+    if remote is not None:
+        return Scope(remote[0], remote[1], empty=location_id is not None and location_id != remote[0])
     raw = normalize(path)
     found: tuple[int, bytes] | None = None
     for loc_id, loc_path in roots.items():
@@ -65,6 +69,21 @@ def scope(conn: sqlite3.Connection, location_id: int | None = None, path: paths.
         raise LocationError(f"{paths.display(raw)} is not in any location of this library; index it first")
     below = b"" if raw == found[1] else os.path.relpath(raw, found[1])
     return Scope(found[0], below, empty=location_id is not None and location_id != found[0])
+
+
+def _remote_scope(roots: dict[int, bytes], raw: bytes) -> tuple[int, bytes] | None:
+    """``(location id, path below it)`` for ``NAME:/path`` on a volume (a remote location's root has
+    that form too: such paths are compared as text, never resolved on the local disk)."""
+    if split_address(raw.decode("utf-8", "replace")) is None:
+        return None
+    found: tuple[int, bytes] | None = None
+    for loc_id, root in roots.items():
+        top = root.rstrip(b"/")
+        if (raw.rstrip(b"/") == top or raw.startswith(top + b"/")) and (found is None or len(top) > len(found[1])):
+            found = (loc_id, top)
+    if found is None:
+        return None
+    return found[0], raw.rstrip(b"/")[len(found[1]) :].strip(b"/")
 
 
 def _where(sc: Scope) -> tuple[str, list]:

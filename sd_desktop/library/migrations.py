@@ -178,6 +178,11 @@ CREATE TABLE volume (
 ALTER TABLE location ADD COLUMN volume_id INTEGER REFERENCES volume(id);
 """
 
+SCHEMA_V6 = """
+-- seconds between re-indexes of a location the engine does not watch (on a remote volume); NULL: never
+ALTER TABLE location ADD COLUMN reindex_every REAL;
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -199,6 +204,7 @@ MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (3, _script(SCHEMA_V3)),
     (4, _script(SCHEMA_V4)),
     (5, _script(SCHEMA_V5)),
+    (6, _script(SCHEMA_V6)),
 ]
 LATEST = MIGRATIONS[-1][0]
 

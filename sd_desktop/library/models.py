@@ -62,6 +62,7 @@ class Location(BaseModel):
     created_at = pw.FloatField()
     last_indexed = pw.FloatField(null=True)
     volume = pw.ForeignKeyField(Volume, null=True, index=False, column_name="volume_id")  # None: this machine
+    reindex_every = pw.FloatField(null=True)  # seconds between scheduled re-indexes (remote locations)
 
 
 class ContentIdentity(BaseModel):

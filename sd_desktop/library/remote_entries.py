@@ -124,3 +124,20 @@ def identified_files(conn: sqlite3.Connection, location_id: int, below: bytes, m
         sql += " AND (path = ? OR (path > ? AND path < ?))"
         args += [below, lo, hi]
     return [(bytes(p), s, c) for p, s, c in conn.execute(sql, args)]
+
+
+def record_integrity(
+    conn: sqlite3.Connection, location_id: int, rows: Sequence[tuple[bytes, int, int | None, str]]
+) -> int:
+    """Store the full hash a validation made of remote files: ``(path, size, mtime_ns, hash)`` each,
+    written only where the entry still has that size and time and no hash yet (the bytes hashed are
+    the ones indexed; a file re-indexed meanwhile keeps what the indexer said). Returns how many."""
+    done = 0
+    for path, size, mtime_ns, digest in rows:
+        cur = conn.execute(
+            "UPDATE entry SET integrity_hash = ? WHERE location_id = ? AND path = ? AND size = ? "
+            "AND mtime_ns IS ? AND integrity_hash IS NULL",
+            (digest, location_id, path, size, mtime_ns),
+        )
+        done += cur.rowcount
+    return done

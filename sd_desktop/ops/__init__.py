@@ -13,6 +13,7 @@ JOB_MODULE_OF: dict[str, str] = {
     "duplicate_folders": "sd_desktop.ops.files.duplicate_folders",
     "cross_duplicates": "sd_desktop.ops.files.cross_duplicates",
     "file_validation": "sd_desktop.ops.files.validation",
+    "remote_validation": "sd_desktop.ops.files.validation.remote_job",
     "indexer": "sd_desktop.ops.indexing.job",
     "live_indexer": "sd_desktop.ops.indexing.live_job",
     "remote_indexer": "sd_desktop.ops.indexing.remote_job",

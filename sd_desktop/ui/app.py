@@ -26,6 +26,7 @@ from PySide6.QtGui import QGuiApplication, QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from sd_desktop import __version__, ops  # noqa: E402
+from sd_desktop.engine.schedule import ReindexScheduler  # noqa: E402
 from sd_desktop.engine.server import EngineServer  # noqa: E402
 from sd_desktop.jobs import JobManager  # noqa: E402
 from sd_desktop.library import Library  # noqa: E402
@@ -118,6 +119,7 @@ class AppController(QObject):
         self.window.show()
         self.window.jobs_recovered(await self.manager.start())
         await self.watcher.start()
+        self.tasks.spawn(ReindexScheduler(self.manager).run(), what="re-index remote locations on schedule")
         self.services.locationsChanged.connect(lambda: self.tasks.spawn(self.watcher.refresh(), what="watch locations"))
         self.engine_server = await self._serve()
         for path in getattr(self.args, "add_location", None) or []:

@@ -184,6 +184,9 @@ class SftpBackend:
                 f"volume {name}: the host key of {where} is not trusted; connect once with ssh to add it "
                 "to known_hosts, or add the volume again with --option known_hosts=PATH",
             )
+        if isinstance(exc, asyncssh.SFTPConnectionLost | asyncssh.SFTPNoConnection):
+            # the server went away mid-call or before it (the session is closed): not this file's fault
+            return RemoteError(OFFLINE, f"volume {name}: lost the connection to {where}: {_reason(exc)}")
         if isinstance(exc, asyncssh.SFTPNoSuchFile):
             return RemoteError(NOT_FOUND, f"volume {name}: no such file or folder: /{path}")
         if isinstance(exc, asyncssh.SFTPPermissionDenied):

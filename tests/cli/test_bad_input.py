@@ -143,6 +143,7 @@ JSON_RUNS: dict[str, tuple[list[str], int]] = {
     "location list": ([], 0),
     "location mode": (["1", "deep"], 1),
     "location remove": (["1"], 1),
+    "location schedule": (["1", "off"], 1),
     "similar": (["{d}"], 0),
     "thumbnails": ([], 0),
     "trash empty": (["--yes"], 0),

@@ -23,6 +23,7 @@ BUILT_IN = [
     "live_indexer",
     "remote_copy",
     "remote_indexer",
+    "remote_validation",
     "similar_pictures",
     "thumbnails",
     "trash_restore",

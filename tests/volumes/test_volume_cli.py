@@ -224,7 +224,7 @@ def test_remove_is_refused_while_the_volume_has_locations_unless_forced(run_cli,
     assert add_sftp(run_cli, sshd, tmp_path / "r").returncode == 0
     loc = run_cli("location", "add", "nas:/héllo wörld", "--json")
     assert loc.returncode == 0, loc.stderr
-    assert loc.result["output"] == {"id": 1, "path": "nas:/héllo wörld", "volume": "nas"}
+    assert loc.result["output"] == {"id": 1, "path": "nas:/héllo wörld", "volume": "nas", "every": None}
     assert run_cli("index", "nas:/héllo wörld").returncode == 0
     refused = run_cli("volume", "remove", "nas")
     assert refused.returncode == 1

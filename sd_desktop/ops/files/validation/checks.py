@@ -160,41 +160,49 @@ def _check_open(fd: int, st: os.stat_result, item: Item, modes: Modes, res: Item
                 )
             )
     digest = None
+    wants_move_hash = item.indexed and entry is None and item.hash_for_move and modes.integrity
+    if wants_move_hash or (modes.integrity and entry is not None and entry[5] is not None):
+        digest = hash_fd(fd, size, should_stop)
+        res.bytes_read += size
+    judge(item, modes, res, size, st.st_mtime_ns, digest)
+    if modes.corruption:
+        for f in check_file(fd, path, size):
+            res.issues.append(issue(path, f.type, f.severity, f.message, f.suggested_action))
+
+
+def judge(item: Item, modes: Modes, res: ItemResult, size: int, mtime_ns: int | None, digest: str | None) -> None:
+    """The findings of the basic and integrity checks of a listed file from its size, time and full
+    hash (``digest``: None where none was made), whether it was read from a local disk or a volume."""
+    path, entry = item.path, item.entry
     if item.indexed and entry is None:
-        if item.hash_for_move and modes.integrity:
-            digest = hash_fd(fd, size, should_stop)
-            res.bytes_read += size
         res.new = {"path": path, "size": size, "hash": digest}
     modified = False
     if modes.integrity and entry is not None:
         if entry[5] is None:
             res.not_hashed = True
-        else:
-            digest = hash_fd(fd, size, should_stop)
-            res.bytes_read += size
-            if digest != entry[5]:
-                modified = True
-                if size == entry[0] and _mtime_close(st.st_mtime_ns, entry[1]):
-                    res.issues.append(
-                        issue(
-                            path,
-                            "content_changed_mtime_same",
-                            "critical",
-                            "content differs from the stored checksum although size and modification time "
-                            "did not change: likely corruption (bit rot, a bad sector or a failed write)",
-                            "restore this file from a backup and check the disk's health",
-                        )
+        elif digest != entry[5]:
+            modified = True
+            if size == entry[0] and _mtime_close(mtime_ns, entry[1]):
+                res.issues.append(
+                    issue(
+                        path,
+                        "content_changed_mtime_same",
+                        "critical",
+                        "content differs from the stored checksum although size and modification time "
+                        "did not change: likely corruption (bit rot, a bad sector or a failed write)",
+                        "restore this file from a backup and check the disk's health",
                     )
-                else:
-                    res.issues.append(
-                        issue(
-                            path,
-                            "modified",
-                            "info",
-                            "changed since it was indexed (new size or modification time)",
-                            "re-index the location to record the new content",
-                        )
+                )
+            else:
+                res.issues.append(
+                    issue(
+                        path,
+                        "modified",
+                        "info",
+                        "changed since it was indexed (new size or modification time)",
+                        "re-index the location to record the new content",
                     )
+                )
     if modes.basic and entry is not None and not modified:
         if size != entry[0]:
             res.issues.append(
@@ -206,7 +214,7 @@ def _check_open(fd: int, st: os.stat_result, item: Item, modes: Modes, res: Item
                     "re-index the location; if nobody changed the file, restore it from a backup",
                 )
             )
-        elif entry[1] is not None and not _mtime_close(st.st_mtime_ns, entry[1]):
+        elif entry[1] is not None and not _mtime_close(mtime_ns, entry[1]):
             res.issues.append(
                 issue(
                     path,
@@ -216,6 +224,3 @@ def _check_open(fd: int, st: os.stat_result, item: Item, modes: Modes, res: Item
                     "re-index the location",
                 )
             )
-    if modes.corruption:
-        for f in check_file(fd, path, size):
-            res.issues.append(issue(path, f.type, f.severity, f.message, f.suggested_action))

@@ -41,6 +41,7 @@ class ThumbnailState:
     bytes: int = 0
     sidecar_bytes: int = 0
     bytes_seen: int = 0  # sizes of every entry handled, whatever the outcome (progress)
+    pause_reason: str = ""  # a volume that went away: shown with the paused job, dropped on resume
 
 
 @dataclass

@@ -29,11 +29,12 @@ from functools import partial
 from sd_desktop import paths
 from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
-from sd_desktop.library import content_files, picture_hashes, worklist
+from sd_desktop.jobs.errors import JobPaused
+from sd_desktop.library import content_files, picture_hashes, volumes, worklist
 from sd_desktop.library import sidecars as sidecar_rows
 from sd_desktop.library.content_files import ContentFile, Scope
 from sd_desktop.library.locations import LocationError
-from sd_desktop.ops.media.thumbnail import sidecars
+from sd_desktop.ops.media.thumbnail import remote_sources, sidecars
 from sd_desktop.ops.media.thumbnail.config import ThumbnailConfig, ThumbnailOutput, ThumbnailState
 from sd_desktop.ops.media.thumbnail.generate import (
     FAILED,
@@ -192,7 +193,16 @@ class ThumbnailJob(Job):
                 workers = await ctx.run_blocking(make_workers, cfg.max_concurrency, cfg.time_limit)
                 if outside:
                     await generate_outside(self, ctx, workers)
-                await self._generate(ctx, scope, workers)
+                on_volumes = await lib.read(lambda c: _volumes_of(c, self._roots))
+                workers = remote_sources.wrap(workers, lib.folder, on_volumes, asyncio.get_running_loop())
+                try:
+                    await self._generate(ctx, scope, workers)
+                except remote_sources.Unreachable as exc:
+                    # a volume went away: the batches done are kept, the rest waits for a resume
+                    st.pause_reason = str(exc)
+                    ctx.add_non_critical_error(exc.where, st.pause_reason)
+                    await ctx.checkpoint()  # the batch in flight is not counted yet: it is made again
+                    raise JobPaused() from None
                 st.phase = "cleanup"
                 await ctx.checkpoint()
         finally:
@@ -447,9 +457,28 @@ class ThumbnailJob(Job):
         st.removed_orphans += removed
         await ctx.check_interrupt()
 
+    async def on_resume(self, ctx: JobContext) -> None:
+        """The reason of the last pause (a volume gone) was news then, not a problem of this run."""
+        reason = self.state.pause_reason
+        if reason:
+            kept = [e for e in ctx.errors if e.get("message") != reason]
+            ctx.error_count -= len(ctx.errors) - len(kept)
+            ctx.errors[:] = kept
+            self.state.pause_reason = ""
+
     async def on_cancel(self, ctx: JobContext) -> None:
         # Workers remove their temporary files when stopped; a crash's leftovers go in a cleanup.
         accepting.discard(ctx.job_id)
+
+
+def _volumes_of(conn: sqlite3.Connection, roots: dict[int, bytes]) -> dict[str, volumes.VolumeRow]:
+    """The volumes that hold some of the locations (``NAME:/path`` roots), by name."""
+    names = set()
+    for root in roots.values():
+        address = volumes.split_address(root.decode("utf-8", "replace"))
+        if address is not None:
+            names.add(address[0])
+    return {row.name: row for row in volumes.list_volumes(conn) if row.name in names}
 
 
 _PRESENT = "already_present"
