@@ -91,6 +91,9 @@ class DuplicateDetectionJob(Job):
             else:
                 found, hardlinks = await ctx.library.read(lambda c: results.load_results(c, ctx.job_id))
             output = await ctx.run_blocking(results.output_of, self.state, self.config, mode, found, hardlinks)
+            # the job and its context refer to each other: what the job still holds is freed only by a
+            # pass of the cycle collector (in a one-shot command, the slow one at interpreter exit)
+            self._results, self._fresh = None, frozenset()
             await self._remember(ctx, output)
             return output
 
