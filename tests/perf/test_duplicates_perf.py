@@ -2,7 +2,8 @@
 
 * First search (empty library): ``sd-desktop --library L duplicates TREE --json`` against
   ``jdupes -r TREE``, alternating, each a fresh process (start, imports, library open, exit
-  included), cold (page cache dropped before every run) and warm. Goal: ours / jdupes cold < 1.0.
+  included), cold (page cache dropped before every run) and warm. Goal: ours / jdupes cold <= 0.7
+  (it was < 1.0, met since).
 * Search of the unchanged tree (the library holds the last search's result): against the walk a
   search cannot skip, ``find TREE -printf '%s %T@ %i\\n'`` (every entry listed and ``lstat``'ed),
   at the same cache state: cold against a cold ``find``, warm against a warm one. Goal: cold
@@ -99,7 +100,7 @@ def test_first_search_vs_jdupes(tree, truth, tmp_path, cache):
     report = Report(f"duplicate search, std20k, whole processes, {cache}: first search vs jdupes -r")
     report.note(f"command: {' '.join(map(str, step.argv))}")
     report.series(ours, jdupes)
-    report.ratio("sd-desktop / jdupes -r", ours, jdupes, goal=Goal("<", 1.0) if cache == "cold" else None)
+    report.ratio("sd-desktop / jdupes -r", ours, jdupes, goal=Goal("<=", 0.7) if cache == "cold" else None)
     report.print()
 
 

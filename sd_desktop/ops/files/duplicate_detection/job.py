@@ -91,10 +91,15 @@ class DuplicateDetectionJob(Job):
             else:
                 found, hardlinks = await ctx.library.read(lambda c: results.load_results(c, ctx.job_id))
             output = await ctx.run_blocking(results.output_of, self.state, self.config, mode, found, hardlinks)
-            await self._remember(ctx, output)
-            return output
+            # the job and its context refer to each other: what the job still holds is freed only by a
+            # pass of the cycle collector (in a one-shot command, the slow one at interpreter exit)
+            self._results, self._fresh = None, frozenset()
+            # the groups (a megabyte for 20,000 files) are encoded once, for the snapshot and the job's row
+            packed = await ctx.run_blocking(_pack_groups, output)
+            await self._remember(ctx, output, packed)
+            return codec.pack_with(output, packed)
 
-    async def _remember(self, ctx: JobContext, output: DuplicateOutput) -> None:
+    async def _remember(self, ctx: JobContext, output: DuplicateOutput, packed: dict[str, bytes]) -> None:
         """Keep the result with this run's listing for the next search with these settings, when the
         whole run saw every file without an error (a file it could not read is not in the groups, and
         must be reported again next time, not left out silently)."""
@@ -107,8 +112,8 @@ class DuplicateDetectionJob(Job):
         def save(conn: sqlite3.Connection) -> None:
             # the groups kept as the job's output holds them: taken again, they are not decoded at all
             result = {
-                "groups": codec.pack(output.groups),
-                "hardlinks": codec.pack(output.hardlinks),
+                "groups": packed["groups"],
+                "hardlinks": packed["hardlinks"],
                 "group_count": output.group_count,
                 "duplicate_files": output.duplicate_files,
                 "wasted_bytes": output.wasted_bytes,
@@ -261,3 +266,8 @@ class DuplicateDetectionJob(Job):
                 bytes_total=st.candidate_bytes,
                 message=f"{st.groups_found} groups found",
             )
+
+
+def _pack_groups(output: DuplicateOutput) -> dict[str, bytes]:
+    """The output's big fields encoded (``codec.pack_with`` takes them as they are)."""
+    return {"groups": codec.pack(output.groups), "hardlinks": codec.pack(output.hardlinks)}
