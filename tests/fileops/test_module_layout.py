@@ -6,9 +6,12 @@ copy job's package."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import sd_desktop
+from tests.conftest import REPO
 
 PACKAGE = Path(sd_desktop.__file__).parent
 COPY = "sd_desktop.ops.files.copy"
@@ -65,3 +68,16 @@ def test_other_packages_use_only_the_copy_jobs_api():
         if not name.startswith(f"{COPY}.")
     }
     assert {name: used for name, used in outside.items() if used} == {}
+
+
+def test_importing_the_file_system_steps_starts_no_process():
+    """``fsops`` finds libc without ``ctypes.util.find_library``, which runs ``ldconfig -p`` as a
+    subprocess: every command that copies, deletes or links would pay for it at start."""
+    code = (
+        "import sys\n"
+        "sys.addaudithook(lambda event, args: event == 'subprocess.Popen' and print('started', args[1]))\n"
+        "import sd_desktop.ops.files.fsops as f\n"
+        "print('renameat2', f._renameat2 is not None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
+    assert out == "renameat2 True\n"

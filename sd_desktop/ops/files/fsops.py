@@ -5,14 +5,15 @@ temporary names that sit beside a target while it is written."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 import secrets
 import stat
 import sys
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+# the process's own symbols, libc's among them: ``ctypes.util.find_library`` would run ``ldconfig -p``
+# (a subprocess) in every command that imports this module
+_libc = ctypes.CDLL(None, use_errno=True)
 _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
 _renameat2 = getattr(_libc, "renameat2", None)
