@@ -65,6 +65,11 @@ def cmd_copy(args: argparse.Namespace) -> int:
         raise UsageError("copy needs at least one SRC and a DEST folder")
     *sources, dest = args.paths
     remote = volume_target(args, sources[0])
+    remote_dest = volume_target(args, dest)
+    if remote_dest is not None:
+        from sd_desktop.commands import remote as remote_commands
+
+        return remote_commands.upload(args, sources, remote_dest, summarize)
     if remote is not None:
         from sd_desktop.commands import remote as remote_commands
 

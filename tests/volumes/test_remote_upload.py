@@ -1,0 +1,201 @@
+"""``copy SRC... NAME:/folder`` onto a volume and ``copy A:/x B:/y`` between volumes, as real
+subprocesses against real servers on 127.0.0.1 (sshd, wsgidav, moto): odd names, conflicts,
+``--verify`` catching bytes changed on the server, and a lost connection resumed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import REPO, cli_env
+from tests.volumes import servers
+from tests.volumes.test_volume_cli import NO_KEYRING, add_sftp, make_tree
+
+
+def stored(root) -> dict[str, bytes]:
+    """Every file below ``root`` by its relative path (temporary names included, to be caught)."""
+    return {
+        os.path.relpath(os.path.join(d, f), root): open(os.path.join(d, f), "rb").read()
+        for d, _, fs in os.walk(root)
+        for f in fs
+    }
+
+
+def add_webdav(run_cli, dav, share: str, name: str = "dav"):
+    return run_cli("volume", "add", name, f"webdav://127.0.0.1:{dav.port}/{share}", env=NO_KEYRING)
+
+
+def add_s3(run_cli, s3, bucket: str, name: str = "bucket"):
+    s3.make_bucket(bucket)
+    return run_cli(
+        "volume",
+        "add",
+        name,
+        f"s3://{bucket}/data",
+        "--option",
+        f"endpoint={s3.endpoint}",
+        "--option",
+        "region=us-east-1",
+        "--option",
+        f"access_key_id={s3.ACCESS_KEY}",
+        "--option",
+        f"secret_access_key={s3.SECRET_KEY}",
+        env=NO_KEYRING,
+    )
+
+
+def test_upload_a_tree_with_odd_names_round_trip_and_the_conflict_policies(run_cli, sshd, tmp_path):
+    files = make_tree(tmp_path / "local" / "tree")
+    remote = tmp_path / "remote"
+    (remote / "backup").mkdir(parents=True)
+    assert add_sftp(run_cli, sshd, remote).returncode == 0
+    done = run_cli("copy", str(tmp_path / "local" / "tree"), "nas:/backup", "--verify", "--json")
+    assert done.returncode == 0, done.stderr
+    out = done.result["output"]
+    total = sum(map(len, files.values()))
+    assert (out["files"], out["skipped"], out["failed"], out["bytes"], out["verified"]) == (6, 0, 0, total, True)
+    assert stored(remote / "backup" / "tree") == files  # no temporary name left behind
+    # back again, through the volume: the same bytes under the same odd names
+    back = tmp_path / "back"
+    back.mkdir()
+    assert run_cli("copy", "nas:/backup/tree", str(back)).returncode == 0
+    assert stored(back / "tree") == files
+
+    (tmp_path / "local" / "tree" / "a b.txt").write_bytes(b"changed")
+    skip = run_cli("copy", str(tmp_path / "local" / "tree" / "a b.txt"), "nas:/backup/tree", "--json")
+    assert skip.returncode == 0, skip.stderr
+    assert (skip.result["output"]["files"], skip.result["output"]["skipped"]) == (0, 1)
+    assert (remote / "backup" / "tree" / "a b.txt").read_bytes() == b"hello world\n"
+    rename = run_cli(
+        "copy", str(tmp_path / "local" / "tree" / "a b.txt"), "nas:/backup/tree", "--on-conflict", "rename", "--json"
+    )
+    assert rename.returncode == 0, rename.stderr
+    assert (remote / "backup" / "tree" / "a b (1).txt").read_bytes() == b"changed"
+    assert (remote / "backup" / "tree" / "a b.txt").read_bytes() == b"hello world\n"
+    over = run_cli(
+        "copy", str(tmp_path / "local" / "tree" / "a b.txt"), "nas:/backup/tree", "--on-conflict", "overwrite"
+    )
+    assert over.returncode == 0, over.stderr
+    assert (remote / "backup" / "tree" / "a b.txt").read_bytes() == b"changed"
+    refused = run_cli("copy", str(tmp_path / "local" / "tree"), "nas:/backup", "--on-conflict", "ask")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "sd-desktop: error: copy to a volume takes --on-conflict skip, overwrite, rename (not ask)\n"
+    )
+
+
+@pytest.mark.parametrize("scheme", ["webdav", "s3"])
+def test_upload_through_opendal_and_read_it_back(scheme, run_cli, request, tmp_path):
+    files = make_tree(tmp_path / "local" / "tree")
+    if scheme == "webdav":
+        dav = request.getfixturevalue("webdav")
+        (dav.root / tmp_path.name).mkdir()
+        assert add_webdav(run_cli, dav, tmp_path.name, name="vol").returncode == 0
+    else:
+        s3 = request.getfixturevalue("s3")
+        bucket = f"up-{tmp_path.name.lower().replace('_', '-')}"[:60]
+        assert add_s3(run_cli, s3, bucket, name="vol").returncode == 0
+    done = run_cli("copy", str(tmp_path / "local" / "tree"), "vol:/in", "--verify", "--json")
+    assert done.returncode == 0, done.stderr
+    assert (done.result["output"]["files"], done.result["output"]["failed"]) == (6, 0)
+    if scheme == "webdav":
+        assert stored(dav.root / tmp_path.name / "in" / "tree") == files
+    back = tmp_path / "back"
+    back.mkdir()
+    assert run_cli("copy", "vol:/in/tree", str(back)).returncode == 0
+    assert stored(back / "tree") == files
+
+
+def test_verify_catches_a_file_changed_on_the_server(run_cli, sshd, tmp_path):
+    local = tmp_path / "local" / "tree"
+    local.mkdir(parents=True)
+    (local / "a first.bin").write_bytes(os.urandom(100_000))
+    (local / "z last.bin").write_bytes(os.urandom(48 * 1024 * 1024))
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    assert add_sftp(run_cli, sshd, remote).returncode == 0
+    cmd = [sys.executable, "-m", "sd_desktop", "--library", str(tmp_path / "library")]
+    proc = subprocess.Popen(
+        [*cmd, "copy", str(local), "nas:/", "--verify", "--json"],
+        env=cli_env(NO_KEYRING),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = remote / "tree" / "a first.bin"
+    deadline = time.monotonic() + 60
+    # the first file is in place and the second being sent: the verify pass comes after both
+    while not (first.exists() and any(p.name.startswith(".z last.bin.sd-part") for p in first.parent.iterdir())):
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.002)
+    with open(first, "r+b") as f:  # the disk behind the server stores other bytes
+        f.seek(5000)
+        f.write(b"\0" * 16)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 4, err
+    import json
+
+    result = [json.loads(line) for line in out.splitlines() if '"result"' in line][-1]
+    assert (result["output"]["files"], result["output"]["failed"]) == (1, 1)
+    assert [e["message"] for e in result["errors"]] == [
+        "verify: the stored file nas:/tree/a first.bin differs from the source"
+    ]
+
+
+def test_a_lost_connection_pauses_the_upload_and_resume_sends_the_file_again(run_cli, tmp_path, library_dir):
+    server = servers.make_sshd(tmp_path / "ssh")
+    server.start()
+    local = tmp_path / "local"
+    local.mkdir()
+    data = os.urandom(64 * 1024 * 1024)
+    (local / "big file.bin").write_bytes(data)
+    (local / "small.txt").write_bytes(b"small")
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    try:
+        assert add_sftp(run_cli, server, remote).returncode == 0
+        cmd = [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "copy", str(local), "nas:/"]
+        proc = subprocess.Popen(
+            cmd, env=cli_env(NO_KEYRING), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        part = remote / "local" / ".big file.bin.sd-part-1"
+        deadline = time.monotonic() + 60
+        while not (part.exists() and part.stat().st_size >= 4 * 1024 * 1024):
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.002)
+        server.kill()
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 3, err
+        assert err.splitlines()[0] == "job 1 paused; continue it with: sd-desktop jobs resume 1"
+        assert not (remote / "local" / "big file.bin").exists()
+        server.start()
+        resumed = run_cli("jobs", "resume", "1", "--json")
+        assert resumed.returncode == 0, resumed.stderr
+        assert resumed.result["errors"] == []
+        assert (resumed.result["output"]["files"], resumed.result["output"]["failed"]) == (2, 0)
+    finally:
+        server.stop()
+    assert stored(remote / "local") == {"big file.bin": data, "small.txt": b"small"}
+
+
+def test_copy_between_two_volumes_and_within_one(run_cli, sshd, webdav, tmp_path):
+    files = make_tree(tmp_path / "remote" / "tree")
+    assert add_sftp(run_cli, sshd, tmp_path / "remote").returncode == 0
+    (webdav.root / tmp_path.name).mkdir()
+    assert add_webdav(run_cli, webdav, tmp_path.name).returncode == 0
+    across = run_cli("copy", "nas:/tree", "dav:/copied", "--verify", "--json")
+    assert across.returncode == 0, across.stderr
+    out = across.result["output"]
+    assert (out["files"], out["failed"], out["server_copies"], out["bytes"]) == (6, 0, 0, sum(map(len, files.values())))
+    assert stored(webdav.root / tmp_path.name / "copied" / "tree") == files
+    within = run_cli("copy", "nas:/tree", "nas:/again", "--verify", "--json")
+    assert within.returncode == 0, within.stderr
+    out = within.result["output"]
+    # OpenSSH 9's copy-data: the server copies, nothing comes over the network but the verify
+    assert (out["files"], out["failed"], out["server_copies"], out["bytes"]) == (6, 0, 6, 0)
+    assert stored(tmp_path / "remote" / "again" / "tree") == files
