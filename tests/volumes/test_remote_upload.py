@@ -199,3 +199,52 @@ def test_copy_between_two_volumes_and_within_one(run_cli, sshd, webdav, tmp_path
     # OpenSSH 9's copy-data: the server copies, nothing comes over the network but the verify
     assert (out["files"], out["failed"], out["server_copies"], out["bytes"]) == (6, 0, 6, 0)
     assert stored(tmp_path / "remote" / "again" / "tree") == files
+
+
+def test_delete_on_a_volume_is_refused_without_permanent_and_yes_then_done_and_forgotten(
+    run_cli, sshd, tmp_path, library_dir
+):
+    files = make_tree(tmp_path / "remote" / "tree")
+    (tmp_path / "remote" / "keep.txt").write_bytes(b"keep")
+    assert add_sftp(run_cli, sshd, tmp_path / "remote").returncode == 0
+    assert run_cli("index", "nas:/").returncode == 0
+    line = (
+        "sd-desktop: error: a volume has no trash: deleting there cannot be undone; add --mode permanent --yes "
+        "(nothing was deleted)\n"
+    )
+    for extra in ((), ("--yes",), ("--mode", "permanent"), ("--mode", "trash", "--yes")):
+        refused = run_cli("delete", "nas:/tree", *extra)
+        assert (refused.returncode, refused.stderr) == (2, line), extra
+    assert stored(tmp_path / "remote" / "tree") == files
+    # a file changed since it was indexed stays, and so does its folder
+    (tmp_path / "remote" / "tree" / "x#y.dat").write_bytes(b"new bytes")
+    done = run_cli("delete", "nas:/tree", "--mode", "permanent", "--yes", "--json")
+    assert done.returncode == 4, done.stderr
+    out = done.result["output"]
+    assert (out["files_deleted"], out["folders_deleted"], out["skipped"], out["failed"]) == (5, 2, 2, 0)
+    assert out["bytes_deleted"] == sum(len(d) for r, d in files.items() if r != "x#y.dat")
+    assert [(o["path"], o["outcome"]) for o in out["outcomes"]] == [
+        ("nas:/tree", "skipped"),
+        ("nas:/tree/x#y.dat", "skipped"),
+    ]
+    assert stored(tmp_path / "remote") == {"keep.txt": b"keep", "tree/x#y.dat": b"new bytes"}
+    import sqlite3
+
+    conn = sqlite3.connect(library_dir / "library.db")
+    try:
+        paths = sorted(bytes(p).decode() for (p,) in conn.execute("SELECT path FROM entry WHERE location_id = 1"))
+    finally:
+        conn.close()
+    assert paths == ["", "keep.txt", "tree", "tree/x#y.dat"]
+    assert [e["message"] for e in done.result["errors"]] == [
+        "changed since it was indexed (size or time differ); left as it is (index it again to delete it)",
+        "not empty (something in it was left or is new); left as it is",
+    ]
+    # the index is stale until the folder is indexed again; then the rest goes
+    still = run_cli("delete", "nas:/tree/x#y.dat", "--mode", "permanent", "--yes")
+    assert still.returncode == 1
+    assert run_cli("index", "nas:/").returncode == 0
+    again = run_cli("delete", "nas:/tree", "--mode", "permanent", "--yes", "--json")
+    assert again.returncode == 0, again.stderr
+    assert (again.result["output"]["files_deleted"], again.result["output"]["folders_deleted"]) == (1, 1)
+    assert stored(tmp_path / "remote") == {"keep.txt": b"keep"}

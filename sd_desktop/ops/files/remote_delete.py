@@ -67,8 +67,8 @@ class RemoteDeleteOutput:
     seconds: float = 0.0
 
 
-def _expected(size: int, mtime_ns: int | None) -> bytes:
-    return msgpack.packb([size, mtime_ns])
+def _expected(size: int, mtime_ns: int | None, indexed: bool) -> bytes:
+    return msgpack.packb([size, mtime_ns, indexed])
 
 
 @register
@@ -204,10 +204,21 @@ class RemoteDeleteJob(Job):
         indexed = await self._indexed(ctx, [p for kind, p, _, _ in rows if kind == Item.FILE])
         out = []
         for kind, path, size, mtime_ns in rows:
-            size, mtime_ns = indexed.get(path, (size, mtime_ns))
+            known = indexed.get(path)
+            if known is not None:
+                size, mtime_ns = known
             outcome = "failed" if status == WorkStatus.FAILED else None
             out.append(
-                (st.next_seq, int(kind), path.encode(), size, _expected(size, mtime_ns), int(status), outcome, reason)
+                (
+                    st.next_seq,
+                    int(kind),
+                    path.encode(),
+                    size,
+                    _expected(size, mtime_ns, known is not None),
+                    int(status),
+                    outcome,
+                    reason,
+                )
             )
             st.next_seq += 1
         job_id, columns = ctx.job_id, ("seq", "kind", "src", "size", "data", "status", "outcome", "reason")
@@ -255,7 +266,15 @@ class RemoteDeleteJob(Job):
         await ctx.checkpoint(tx)
 
     async def _delete_one(
-        self, ctx: JobContext, backend, kind: Item, seq: int, path: str, size: int, mtime_ns: int | None
+        self,
+        ctx: JobContext,
+        backend,
+        kind: Item,
+        seq: int,
+        path: str,
+        size: int,
+        mtime_ns: int | None,
+        indexed: bool,
     ) -> None:
         from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
 
@@ -271,7 +290,11 @@ class RemoteDeleteJob(Job):
         if kind == Item.FILE and (
             now.is_dir or now.size != size or (mtime_ns is not None and now.mtime_ns != mtime_ns)
         ):
-            why = "changed since it was listed or indexed (size or time differ); left as it is"
+            why = (
+                "changed since it was indexed (size or time differ); left as it is (index it again to delete it)"
+                if indexed
+                else "changed since it was listed (size or time differ); left as it is"
+            )
             ctx.add_non_critical_error(shown, why)
             st.skipped += 1
             await self._done(ctx, seq, path, WorkStatus.SKIPPED, "skipped", why)
