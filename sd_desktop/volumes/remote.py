@@ -135,6 +135,17 @@ def _asyncssh() -> Any:
     return asyncssh
 
 
+def _cipher_preference(asyncssh: Any) -> list[str]:
+    """asyncssh's ciphers with AES-GCM first: its ChaCha20-Poly1305 (OpenSSH's first choice) costs
+    more Python per packet (measured reading 512 MiB from a local sshd: 2.9 s of CPU and 50 MB/s
+    with ChaCha20, 2.1 s and 73 MB/s with AES-128-GCM on a CPU with AES instructions)."""
+    from asyncssh.encryption import get_default_encryption_algs
+
+    default = [a.decode() for a in get_default_encryption_algs()]
+    first = [a for a in ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com") if a in default]
+    return first + [a for a in default if a not in first]
+
+
 class SftpBackend:
     """SFTP through asyncssh: one SSH connection and SFTP session per backend."""
 
@@ -157,6 +168,7 @@ class SftpBackend:
             "port": int(o.get("port", 22)),
             "username": o.get("user") or None,
             "connect_timeout": spec.timeout,
+            "encryption_algs": _cipher_preference(asyncssh),
         }
         if o.get("key"):
             kwargs["client_keys"] = [o["key"]]
