@@ -248,3 +248,31 @@ def test_delete_on_a_volume_is_refused_without_permanent_and_yes_then_done_and_f
     assert again.returncode == 0, again.stderr
     assert (again.result["output"]["files_deleted"], again.result["output"]["folders_deleted"]) == (1, 1)
     assert stored(tmp_path / "remote") == {"keep.txt": b"keep"}
+
+
+def test_what_copy_and_delete_on_a_volume_refuse_each_in_one_line(run_cli, sshd, tmp_path):
+    (tmp_path / "remote" / "x").mkdir(parents=True)
+    (tmp_path / "a.txt").write_bytes(b"a")
+    assert add_sftp(run_cli, sshd, tmp_path / "remote").returncode == 0
+    cases = {
+        ("copy", str(tmp_path / "a.txt"), "nas:/x", "nas:/x"): (
+            "the sources of one copy to a volume are all local, or all on one volume"
+        ),
+        (
+            "copy",
+            str(tmp_path / "a.txt"),
+            "nas:/x",
+            "--move",
+        ): "copy to a volume has no --move, --bwlimit or --mkpath yet",
+        ("copy", str(tmp_path / "missing"), "nas:/x"): f"no such file or folder: {tmp_path / 'missing'}",
+        ("delete", "nas:/", "--mode", "permanent", "--yes"): (
+            "refusing to delete the root of the volume nas; name what is in it"
+        ),
+        ("delete", "nas:/x", str(tmp_path / "a.txt"), "--mode", "permanent", "--yes"): (
+            "delete takes paths of one volume at a time, without local paths among them"
+        ),
+    }
+    for argv, line in cases.items():
+        got = run_cli(*argv)
+        assert (got.returncode, got.stderr) == (2, f"sd-desktop: error: {line}\n"), argv
+    assert sorted(os.listdir(tmp_path / "remote")) == ["x"] and (tmp_path / "a.txt").exists()
