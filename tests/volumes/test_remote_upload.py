@@ -104,10 +104,17 @@ def test_upload_through_opendal_and_read_it_back(scheme, run_cli, request, tmp_p
     assert (done.result["output"]["files"], done.result["output"]["failed"]) == (6, 0)
     if scheme == "webdav":
         assert stored(dav.root / tmp_path.name / "in" / "tree") == files
+    within = run_cli("copy", "vol:/in/tree", "vol:/again", "--verify", "--json")
+    assert within.returncode == 0, within.stderr
+    assert (within.result["output"]["server_copies"], within.result["output"]["bytes"]) == (6, 0)
     back = tmp_path / "back"
     back.mkdir()
     assert run_cli("copy", "vol:/in/tree", str(back)).returncode == 0
     assert stored(back / "tree") == files
+    assert run_cli("copy", "vol:/again/tree", str(back / "again")).returncode == 2  # no such local folder
+    (back / "again").mkdir()
+    assert run_cli("copy", "vol:/again/tree", str(back / "again")).returncode == 0
+    assert stored(back / "again" / "tree") == files
 
 
 def test_verify_catches_a_file_changed_on_the_server(run_cli, sshd, tmp_path):
@@ -199,6 +206,11 @@ def test_copy_between_two_volumes_and_within_one(run_cli, sshd, webdav, tmp_path
     # OpenSSH 9's copy-data: the server copies, nothing comes over the network but the verify
     assert (out["files"], out["failed"], out["server_copies"], out["bytes"]) == (6, 0, 6, 0)
     assert stored(tmp_path / "remote" / "again" / "tree") == files
+    on_dav = run_cli("copy", "dav:/copied/tree", "dav:/second", "--verify", "--json")
+    assert on_dav.returncode == 0, on_dav.stderr
+    out = on_dav.result["output"]
+    assert (out["files"], out["failed"], out["server_copies"], out["bytes"]) == (6, 0, 6, 0)  # WebDAV's COPY
+    assert stored(webdav.root / tmp_path.name / "second" / "tree") == files
 
 
 def test_delete_on_a_volume_is_refused_without_permanent_and_yes_then_done_and_forgotten(
