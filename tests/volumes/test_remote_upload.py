@@ -288,3 +288,22 @@ def test_what_copy_and_delete_on_a_volume_refuse_each_in_one_line(run_cli, sshd,
         got = run_cli(*argv)
         assert (got.returncode, got.stderr) == (2, f"sd-desktop: error: {line}\n"), argv
     assert sorted(os.listdir(tmp_path / "remote")) == ["x"] and (tmp_path / "a.txt").exists()
+
+
+def test_an_upload_to_a_server_that_never_answers_pauses_at_the_timeout(run_cli, tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"a")
+    silent = servers.SilentServer()
+    silent.start()
+    try:
+        url = f"webdav://127.0.0.1:{silent.port}/"
+        added = run_cli("volume", "add", "hung", url, "--option", "timeout=1", env=NO_KEYRING)
+        assert added.returncode == 0, added.stderr
+        started = time.monotonic()
+        got = run_cli("copy", str(tmp_path / "a.txt"), "hung:/in", timeout=60)
+        took = time.monotonic() - started
+    finally:
+        silent.stop()
+    assert got.returncode == 3, got.stderr
+    assert got.stderr.splitlines()[0] == "job 1 paused; continue it with: sd-desktop jobs resume 1"
+    assert f"volume hung: no answer from http://127.0.0.1:{silent.port} within 1s (stat /in/a.txt)" in got.stderr
+    assert took < 15, took
