@@ -182,7 +182,7 @@ def test_a_lost_connection_pauses_the_upload_and_resume_sends_the_file_again(run
         assert not (remote / "local" / "big file.bin").exists()
         server.start()
         resumed = run_cli("jobs", "resume", "1", "--json")
-        assert resumed.returncode == 0, resumed.stderr
+        assert resumed.returncode == 0, (resumed.stderr, resumed.result["errors"])
         assert resumed.result["errors"] == []
         assert (resumed.result["output"]["files"], resumed.result["output"]["failed"]) == (2, 0)
     finally:
