@@ -312,8 +312,12 @@ class SftpBackend:
         except _asyncssh().SFTPFailure:
             if replace:
                 raise
-            # OpenSSH answers a bare "failure" when link() finds the target there
+            # OpenSSH answers a bare "failure" when link() finds the target there, and for other
+            # reasons too: only a target that is there makes it a conflict
+            there = await deadline(spec, f"stat /{path}", sftp.exists(self._abs(path)))
             await deadline(spec, f"delete /{temp}", sftp.remove(self._abs(temp)))
+            if not there:
+                raise
             raise TargetExists(FAILED, f"volume {spec.name}: /{path} exists already") from None
 
     async def server_copy(self, src: str, path: str, temp: str, replace: bool) -> bool:

@@ -303,7 +303,7 @@ class RemoteUploadJob(Job):
         except UnicodeEncodeError:
             await self._fail(ctx, seq, src, dst, "the name is not valid UTF-8, which the volume needs")
             return
-        target, n = dst, 0
+        target, n, races = dst, 0, 0
         while True:
             exists = await self._exists(dest, target)
             if exists and c.on_conflict == "skip":
@@ -318,7 +318,11 @@ class RemoteUploadJob(Job):
             hasher = blake3.blake3()
             try:
                 copied = await self._send(ctx, dest, source, src, size, target, replace, hasher)
-            except TargetExists:  # it appeared since the look: the policy again
+            except TargetExists as exc:  # it appeared since the look: the policy again
+                races += 1
+                if races > 3:  # something keeps putting it back: give up on this one
+                    await self._fail(ctx, seq, src, target, str(exc))
+                    return
                 continue
             except SourceFailed as exc:
                 await self._fail(ctx, seq, src, target, str(exc))
