@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "delete",
         help="move to the trash, or delete permanently or securely",
-        description="Symlinks are never followed: deleting a link leaves its target alone.",
+        description="Symlinks are never followed: deleting a link leaves its target alone. On a volume "
+        "(NAME:/path) only --mode permanent --yes: a volume has no trash.",
     )
     # not checked by argparse: the same command again after a kill continues the interrupted
     # job, whose first paths are gone by then
