@@ -210,9 +210,6 @@ class SftpBackend:
             return RemoteError(NOT_FOUND, f"volume {name}: no such file or folder: /{path}")
         if isinstance(exc, asyncssh.SFTPPermissionDenied):
             return RemoteError(FAILED, f"volume {name}: permission denied: /{path}")
-        if isinstance(exc, asyncssh.SFTPConnectionLost | asyncssh.SFTPNoConnection):
-            # an SFTP status, but about the link, not the file: the job pauses rather than fail it
-            return RemoteError(OFFLINE, f"volume {name}: lost the connection to {where}; check that the server is up")
         if isinstance(exc, asyncssh.SFTPError):
             return RemoteError(FAILED, f"volume {name}: {what} /{path}: {exc.reason}")
         if isinstance(exc, asyncssh.KeyImportError | FileNotFoundError) and what == "connect":
