@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Each SRC lands as DEST/basename(SRC), like 'cp -r SRC... DIR'. DEST must exist, or only "
         "its last part may be missing (it is created); --mkpath creates the missing folders above it too. "
         "Files are written to a temporary name, flushed to disk and renamed into place; an existing target "
-        "is never replaced unless --on-conflict says so.",
+        "is never replaced unless --on-conflict says so. SRC or DEST may be NAME:/path on a volume.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="SRC... DEST")
     p.add_argument("--mkpath", action="store_true", help="create DEST's missing parent folders too (like rsync)")
@@ -65,6 +65,11 @@ def cmd_copy(args: argparse.Namespace) -> int:
         raise UsageError("copy needs at least one SRC and a DEST folder")
     *sources, dest = args.paths
     remote = volume_target(args, sources[0])
+    remote_dest = volume_target(args, dest)
+    if remote_dest is not None:
+        from sd_desktop.commands import remote as remote_commands
+
+        return remote_commands.upload(args, sources, remote_dest, summarize)
     if remote is not None:
         from sd_desktop.commands import remote as remote_commands
 

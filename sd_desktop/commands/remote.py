@@ -129,12 +129,50 @@ def copy(args: argparse.Namespace, sources: list[str], dest: str, summarize) -> 
     volume, path = volume_target(args, sources[0])
     if args.move or args.verify or args.on_conflict != "skip" or args.bwlimit:
         raise UsageError("copy from a volume has no --move, --verify, --on-conflict or --bwlimit yet")
-    if volume_target(args, dest) is not None:
-        raise UsageError("copy to a volume is not available yet: the destination must be a local folder")
     if not os.path.isdir(dest):
         raise UsageError(f"the destination must be an existing local folder: {dest}")
     config = {"volume": volume.name, "source": path, "destination": os.path.abspath(dest)}
     return run_job(args, "remote_copy", config, summarize)
+
+
+def upload(args: argparse.Namespace, sources: list[str], dest, summarize) -> int:
+    """``copy SRC... NAME:/folder``: local files and folders, or paths of one volume, onto a volume
+    (each file sent to a temporary name and renamed; a resume sends the interrupted file again)."""
+    import os
+
+    from sd_desktop.commands.common import volume_target
+    from sd_desktop.ops.files.remote_upload import POLICIES
+
+    volume, folder = dest
+    if args.move or args.bwlimit or args.mkpath:
+        raise UsageError("copy to a volume has no --move, --bwlimit or --mkpath yet")
+    if args.on_conflict not in POLICIES:
+        raise UsageError(f"copy to a volume takes --on-conflict {', '.join(POLICIES)} (not {args.on_conflict})")
+    remote = [volume_target(args, s) for s in sources]
+    on_volumes = {r[0].name for r in remote if r is not None}
+    if on_volumes and (len(on_volumes) > 1 or any(r is None for r in remote)):
+        raise UsageError("the sources of one copy to a volume are all local, or all on one volume")
+    if on_volumes:
+        paths = [r[1] for r in remote if r is not None]
+        if any(p == "" for p in paths):
+            raise UsageError("copy a volume's folders or files, not its root (NAME:/folder)")
+        source_volume = on_volumes.pop()
+    else:
+        paths = []
+        for s in sources:
+            if not os.path.lexists(s):
+                raise UsageError(f"no such file or folder: {s}")
+            paths.append(os.path.abspath(s))
+        source_volume = ""
+    config = {
+        "volume": volume.name,
+        "destination": folder,
+        "sources": paths,
+        "source_volume": source_volume,
+        "verify": bool(args.verify),
+        "on_conflict": args.on_conflict,
+    }
+    return run_job(args, "remote_upload", config, summarize)
 
 
 def duplicates(args: argparse.Namespace, summarize) -> int:

@@ -19,6 +19,8 @@ JOB_MODULE_OF: dict[str, str] = {
     "remote_indexer": "sd_desktop.ops.indexing.remote_job",
     "file_copy": "sd_desktop.ops.files.copy",
     "remote_copy": "sd_desktop.ops.files.remote_copy",
+    "remote_upload": "sd_desktop.ops.files.remote_upload",
+    "remote_delete": "sd_desktop.ops.files.remote_delete",
     "delete": "sd_desktop.ops.files.delete",
     "link_duplicates": "sd_desktop.ops.files.link",
     "trash_restore": "sd_desktop.ops.files.trash",

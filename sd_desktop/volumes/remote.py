@@ -19,7 +19,7 @@ import posixpath
 import re
 import secrets as _random
 import warnings
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -84,7 +84,14 @@ class RemoteBackend(Protocol):
     async def read_ranges(self, path: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]: ...
     async def write(self, path: str, data: bytes) -> None: ...
     async def delete(self, path: str) -> None: ...
+    async def rmdir(self, path: str) -> None: ...
+    async def upload(self, path: str, chunks: AsyncIterator[bytes], temp: str, replace: bool) -> None: ...
+    async def server_copy(self, src: str, path: str, temp: str, replace: bool) -> bool: ...
     async def close(self) -> None: ...
+
+
+class TargetExists(RemoteError):
+    """An upload that must not replace a file found one at its target (it was left as it is)."""
 
 
 def join(*parts: str) -> str:
@@ -128,6 +135,17 @@ def _asyncssh() -> Any:
     return asyncssh
 
 
+def _cipher_preference(asyncssh: Any) -> list[str]:
+    """asyncssh's ciphers with AES-GCM first: its ChaCha20-Poly1305 (OpenSSH's first choice) costs
+    more Python per packet (measured reading 512 MiB from a local sshd: 2.9 s of CPU and 50 MB/s
+    with ChaCha20, 2.1 s and 73 MB/s with AES-128-GCM on a CPU with AES instructions)."""
+    from asyncssh.encryption import get_default_encryption_algs
+
+    default = [a.decode() for a in get_default_encryption_algs()]
+    first = [a for a in ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com") if a in default]
+    return first + [a for a in default if a not in first]
+
+
 class SftpBackend:
     """SFTP through asyncssh: one SSH connection and SFTP session per backend."""
 
@@ -150,6 +168,7 @@ class SftpBackend:
             "port": int(o.get("port", 22)),
             "username": o.get("user") or None,
             "connect_timeout": spec.timeout,
+            "encryption_algs": _cipher_preference(asyncssh),
         }
         if o.get("key"):
             kwargs["client_keys"] = [o["key"]]
@@ -229,7 +248,8 @@ class SftpBackend:
     async def read_ranges(self, path: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
         async def run(sftp: Any) -> list[bytes]:
             async with sftp.open(self._abs(path), "rb") as f:
-                return [await f.read(length, offset) for offset, length in ranges]
+                # every range asked for at once: one round trip for a content id's samples
+                return list(await asyncio.gather(*(f.read(length, offset) for offset, length in ranges)))
 
         return await self._do("read", path, run)
 
@@ -251,6 +271,78 @@ class SftpBackend:
 
     async def delete(self, path: str) -> None:
         await self._do("delete", path, lambda sftp: sftp.remove(self._abs(path)))
+
+    async def rmdir(self, path: str) -> None:
+        await self._do("delete", path, lambda sftp: sftp.rmdir(self._abs(path)))
+
+    async def upload(self, path: str, chunks: AsyncIterator[bytes], temp: str, replace: bool) -> None:
+        """Stream ``chunks`` into ``temp`` (truncated first), then rename it to ``path``: with
+        ``replace`` over a file there (POSIX rename), else a plain SFTP rename, which OpenSSH makes
+        with link() and so refuses an existing target (``TargetExists``). Each write and the rename
+        have their own deadline, so a large file never hits the timeout as a whole."""
+        await self.connect()
+        sftp, spec = self._sftp, self.spec
+        try:
+            if posixpath.dirname(path):
+                await deadline(spec, f"mkdir /{path}", sftp.makedirs(self._abs(posixpath.dirname(path)), exist_ok=True))
+            f = await deadline(spec, f"open /{temp}", sftp.open(self._abs(temp), "wb"))
+            try:
+                offset = 0
+                async for chunk in chunks:
+                    await deadline(spec, f"write /{path}", f.write(chunk, offset))
+                    offset += len(chunk)
+            finally:
+                await deadline(spec, f"close /{temp}", f.close())
+            await self._finish(temp, path, replace)
+        except RemoteError:
+            raise
+        except Exception as exc:
+            raise self._error(exc, "write", path) from None
+
+    async def _finish(self, temp: str, path: str, replace: bool) -> None:
+        sftp, spec = self._sftp, self.spec
+        try:
+            if replace:
+                await deadline(spec, f"rename /{path}", sftp.posix_rename(self._abs(temp), self._abs(path)))
+            else:
+                await deadline(spec, f"rename /{path}", sftp.rename(self._abs(temp), self._abs(path)))
+        except _asyncssh().SFTPFailure:
+            if replace:
+                raise
+            # OpenSSH answers a bare "failure" when link() finds the target there, and for other
+            # reasons too: only a target that is there makes it a conflict
+            there = await deadline(spec, f"stat /{path}", sftp.exists(self._abs(path)))
+            await deadline(spec, f"delete /{temp}", sftp.remove(self._abs(temp)))
+            if not there:
+                raise
+            raise TargetExists(FAILED, f"volume {spec.name}: /{path} exists already") from None
+
+    async def server_copy(self, src: str, path: str, temp: str, replace: bool) -> bool:
+        """Copy ``src`` to ``temp`` on the server and rename it to ``path`` as ``upload`` does, with
+        OpenSSH's ``copy-data`` extension (9.0 and later; OpenDAL 0.45's sftp service has no copy).
+        False when the server does not offer it."""
+        await self.connect()
+        if not self._sftp.supports_remote_copy:
+            return False
+        sftp, spec = self._sftp, self.spec
+
+        async def copy() -> None:
+            if posixpath.dirname(path):
+                await sftp.makedirs(self._abs(posixpath.dirname(path)), exist_ok=True)
+            async with sftp.open(self._abs(src), "rb") as fin, sftp.open(self._abs(temp), "wb") as fout:
+                await sftp.remote_copy(fin, fout)
+
+        try:
+            # one request for the whole file: the server copies at disk speed, but give it time
+            await asyncio.wait_for(copy(), max(spec.timeout, 600))
+            await self._finish(temp, path, replace)
+        except RemoteError:
+            raise
+        except TimeoutError:
+            raise RemoteError(OFFLINE, f"volume {spec.name}: no answer from {spec.where} (copy /{src})") from None
+        except Exception as exc:
+            raise self._error(exc, "copy", src) from None
+        return True
 
     async def close(self) -> None:
         if self._sftp is not None:
@@ -405,6 +497,61 @@ class OpenDalBackend:
 
     async def delete(self, path: str) -> None:
         await self._do("delete", path, lambda op: op.delete(path))
+
+    async def rmdir(self, path: str) -> None:
+        await self._do("delete", path, lambda op: op.delete(path.strip("/") + "/"))
+
+    async def upload(self, path: str, chunks: AsyncIterator[bytes], temp: str, replace: bool) -> None:
+        """Stream ``chunks`` to ``temp`` and rename it to ``path`` where the service renames; on an
+        object store straight to ``path`` (the object appears whole when the writer closes, or not
+        at all). Without ``replace`` an existing target is looked for just before the rename (the
+        services have no rename that refuses one: a small window remains)."""
+        await self.connect()
+        op, spec = self._op, self.spec
+        renames = bool(op.capability().rename)
+        name = temp if renames else path
+        try:
+            f = await deadline(spec, f"open /{path}", op.open(name, "wb"))
+            try:
+                async for chunk in chunks:
+                    await deadline(spec, f"write /{path}", f.write(chunk))
+            finally:
+                await deadline(spec, f"close /{path}", f.close())
+            if renames:
+                if not replace and await self._exists(path):
+                    await deadline(spec, f"delete /{temp}", op.delete(temp))
+                    raise TargetExists(FAILED, f"volume {spec.name}: /{path} exists already")
+                await deadline(spec, f"rename /{path}", op.rename(temp, path))
+        except RemoteError:
+            raise
+        except Exception as exc:
+            raise self._error(exc, "write", path) from None
+
+    async def _exists(self, path: str) -> bool:
+        try:
+            await self.stat(path)
+        except RemoteError as exc:
+            if exc.kind == NOT_FOUND:
+                return False
+            raise
+        return True
+
+    async def server_copy(self, src: str, path: str, temp: str, replace: bool) -> bool:
+        """Copy on the service itself (S3 CopyObject, WebDAV COPY) when it offers one: to ``temp``
+        and renamed where the service renames, else straight to ``path``."""
+        await self.connect()
+        op = self._op
+        if not op.capability().copy:
+            return False
+        if not op.capability().rename:
+            await self._do("copy", src, lambda op: op.copy(src, path))
+            return True
+        await self._do("copy", src, lambda op: op.copy(src, temp))
+        if not replace and await self._exists(path):
+            await self._do("delete", temp, lambda op: op.delete(temp))
+            raise TargetExists(FAILED, f"volume {self.spec.name}: /{path} exists already")
+        await self._do("rename", path, lambda op: op.rename(temp, path))
+        return True
 
     async def close(self) -> None:
         self._op = None

@@ -10,6 +10,8 @@ already: an existing target is skipped, never overwritten.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import os
 import posixpath
@@ -23,7 +25,7 @@ from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
 from sd_desktop.library import volumes, worklist
 
-CHUNK = 4 * 1024 * 1024  # bytes per ranged read, and between two confirmed offsets
+CHUNK = 16 * 1024 * 1024  # bytes per ranged read, and between two confirmed offsets
 BATCH = 200  # work items read per batch
 
 
@@ -221,17 +223,27 @@ class RemoteCopyJob(Job):
         part = part_name(dst)
         offset = st.confirmed if st.current == seq else 0
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+
+        async def fetch(at: int) -> bytes | None:
+            try:
+                (data,) = await backend.read_ranges(src, [(at, min(CHUNK, size - at))])
+            except RemoteError as exc:
+                if exc.kind != NOT_FOUND:
+                    raise
+                return None
+            return data
+
+        # the next range is asked for while this one is written and confirmed: the network and
+        # the disk work at once (measured: about half the time of a 1 GiB copy was one waiting
+        # for the other)
+        ahead: asyncio.Task | None = None
         try:
             os.ftruncate(fd, offset)  # bytes past the last confirmed offset may be torn: read them again
-            while offset < size:
+            ahead = asyncio.ensure_future(fetch(offset)) if offset < size else None
+            while ahead is not None:
                 await ctx.check_interrupt()
-                length = min(CHUNK, size - offset)
-                try:
-                    (data,) = await backend.read_ranges(src, [(offset, length)])
-                except RemoteError as exc:
-                    if exc.kind != NOT_FOUND:
-                        raise
-                    data = None
+                data = await ahead
+                ahead = None
                 if not data:
                     why = "vanished" if data is None else f"shrank to {offset} bytes while copying"
                     ctx.add_non_critical_error(shown, why)
@@ -241,6 +253,8 @@ class RemoteCopyJob(Job):
                     os.unlink(part)
                     await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
                     return
+                if offset + len(data) < size:
+                    ahead = asyncio.ensure_future(fetch(offset + len(data)))
                 await ctx.run_blocking(_write_all, fd, data, offset)
                 offset += len(data)
                 st.current, st.confirmed = seq, offset
@@ -249,6 +263,10 @@ class RemoteCopyJob(Job):
                 await ctx.checkpoint()
             await ctx.run_blocking(os.fsync, fd)
         finally:
+            if ahead is not None:  # interrupted: the read in flight is not wanted
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
             if fd >= 0:
                 os.close(fd)
         try:

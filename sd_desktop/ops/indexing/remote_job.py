@@ -13,6 +13,7 @@ refused mid-job pauses it, the reason kept with the job; ``jobs resume`` continu
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -22,6 +23,9 @@ from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
 from sd_desktop.library import locations, remote_entries, volumes
 from sd_desktop.library.remote_entries import Listed
+
+SAMPLE_CONCURRENCY = 8  # files whose samples are read at once
+SAMPLE_BATCH = 256  # files whose samples are held at once (~57 KiB each)
 
 
 @dataclass
@@ -145,6 +149,30 @@ class RemoteIndexJob(Job):
             ctx.errors[:] = kept
             self.state.pause_reason = ""
 
+    async def _read_samples(self, backend, listing, stored, rel: str) -> dict[str, list[bytes] | BaseException]:
+        """The content-id samples of the folder's new or changed files, ``SAMPLE_CONCURRENCY`` files
+        at a time so that their round trips overlap (measured: 200 files of 1-16 MiB over SFTP on
+        localhost, one at a time 4.2 s). A file's error is kept as its value, raised when it is met."""
+        limit = asyncio.Semaphore(SAMPLE_CONCURRENCY)
+
+        async def read(entry) -> list[bytes] | BaseException:
+            async with limit:
+                try:
+                    return await backend.read_ranges(entry.path, cas.sample_ranges(entry.size))
+                except Exception as exc:  # noqa: BLE001 - handed to the loop that meets the file
+                    return exc
+
+        wanted = []
+        for entry in listing:
+            if entry.is_dir or entry.size == 0:
+                continue
+            old = stored.get(_join(rel, entry.name).encode())
+            if old is not None and old.cas_id and (old.size, old.mtime_ns) == (entry.size, entry.mtime_ns):
+                continue
+            wanted.append(entry)
+        found = await asyncio.gather(*(read(e) for e in wanted))
+        return {e.path: got for e, got in zip(wanted, found, strict=True)}
+
     async def _index_folder(self, ctx: JobContext, backend, where: volumes.RemoteLocation, rel: str) -> None:
         from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
 
@@ -154,7 +182,11 @@ class RemoteIndexJob(Job):
         stored = await ctx.library.read(lambda conn: remote_entries.children(conn, location_id, rel_b))
         rows: list[Listed] = []
         subfolders: list[str] = []
-        for entry in sorted(listing, key=lambda e: e.name):
+        ordered = sorted(listing, key=lambda e: e.name)
+        samples_of: dict = {}
+        for i, entry in enumerate(ordered):
+            if i % SAMPLE_BATCH == 0:  # a batch at a time: a huge folder's samples never all in memory
+                samples_of = await self._read_samples(backend, ordered[i : i + SAMPLE_BATCH], stored, rel)
             await ctx.check_interrupt()
             child = _join(rel, entry.name)
             path = child.encode()
@@ -170,7 +202,9 @@ class RemoteIndexJob(Job):
                 try:
                     if entry.size == 0:  # an empty file has no content id: nothing to read
                         raise _Empty
-                    samples = await backend.read_ranges(entry.path, cas.sample_ranges(entry.size))
+                    samples = samples_of[entry.path]
+                    if isinstance(samples, BaseException):
+                        raise samples
                     cas_id = cas.cas_id_of_samples(entry.size, samples)
                     st.hashed += 1
                 except RemoteError as exc:

@@ -1,0 +1,204 @@
+"""Remote volumes over SFTP on 127.0.0.1 (a real ``sshd``), against OpenSSH's own clients measured in
+the same run, whole processes alternating (``tests/perf/harness.py``, server files in the page cache):
+
+* identify a tree of files of 1-16 MiB (``sd-desktop index NAME:/tree``: a listing per folder and
+  the ~57 KiB of sampled ranged reads per file that make its content id) against downloading the
+  whole tree (``sftp -b`` with ``get -r``, and ``scp -r``). Goal: <= 0.2 of the faster download.
+  The brief's tree is 2,000 files (~17 GB); ``SD_DESKTOP_PERF_REMOTE_FILES`` (default 200, ~1.7 GB)
+  scales the count, the sizes stay 1-16 MiB.
+* copy one 1 GiB file from the volume (``sd-desktop copy NAME:/big.bin DEST``: 4 MiB ranged reads,
+  each flushed and its offset committed) against ``scp``. Goal: throughput >= 80 % of scp's.
+
+Goals are printed MET / NOT MET from this run's figures; ``SD_DESKTOP_PERF_STRICT=1`` asserts them.
+Run: ``python -m pytest tests/perf/test_remote_perf.py -m perf -s``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.perf.harness import Goal, Report, Step, checkout_env, measure, sd_desktop
+from tests.volumes import servers
+
+pytestmark = [pytest.mark.perf, pytest.mark.timeout(7200)]
+RUNS = 3
+FILES = int(os.environ.get("SD_DESKTOP_PERF_REMOTE_FILES", "200"))
+MIB = 1024 * 1024
+NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory):
+    server = servers.make_sshd(tmp_path_factory.mktemp("sshd"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def _ssh_options(server) -> list[str]:
+    return [
+        "-i",
+        str(server.key),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "BatchMode=yes",
+    ]
+
+
+def _fresh_library(lib: Path, server, root: Path) -> None:
+    """An empty library with the volume ``nas`` at ``root`` (untimed, before each run of ours)."""
+    shutil.rmtree(lib, ignore_errors=True)
+    url = f"sftp://{server.user}@127.0.0.1:{server.port}{root}"
+    argv = [*sd_desktop(), "--library", str(lib), "volume", "add", "nas", url]
+    argv += ["--option", f"key={server.key}", "--option", "known_hosts=accept"]
+    subprocess.run(argv, env=checkout_env(NO_KEYRING), check=True, capture_output=True)
+
+
+def _fresh_dir(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+
+
+def _warm(root: Path) -> None:
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as f:
+                while f.read(8 * MIB):
+                    pass
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory) -> tuple[Path, int]:
+    """``FILES`` files of 1-16 MiB (uniform) in 10 folders; each starts with its own bytes so no two
+    share a content id. Returns the folder holding ``tree/`` and the total size."""
+    root = tmp_path_factory.mktemp("remote")
+    rng = random.Random(7)
+    block = os.urandom(16 * MIB)
+    total = 0
+    for i in range(FILES):
+        folder = root / "tree" / f"d{i % 10}"
+        folder.mkdir(parents=True, exist_ok=True)
+        size = rng.randint(1 * MIB, 16 * MIB)
+        with open(folder / f"f{i:05d}.bin", "wb") as f:
+            f.write(os.urandom(4096))
+            f.write(block[: size - 4096])
+        total += size
+    return root, total
+
+
+def test_identify_a_tree_vs_downloading_it(sshd, tree, tmp_path):
+    root, total = tree
+    _warm(root)
+    lib, down = tmp_path / "lib", tmp_path / "down"
+    batch = tmp_path / "batch"
+    batch.write_text(f"get -r {root / 'tree'} {down}\n")
+    target = f"{sshd.user}@127.0.0.1"
+
+    def check_index(out: str) -> None:
+        result = [json.loads(line) for line in out.splitlines() if '"result"' in line][-1]
+        assert (result["output"]["files"], result["output"]["hashed"]) == (FILES, FILES), result["output"]
+
+    steps = [
+        Step(
+            "sd-desktop index nas:/tree",
+            [*sd_desktop(), "--library", lib, "index", "nas:/tree", "--json"],
+            checkout_env(NO_KEYRING),
+            before=lambda: _fresh_library(lib, sshd, root),
+            check=check_index,
+        ),
+        Step(
+            "sftp -b (get -r)",
+            ["sftp", "-q", "-P", str(sshd.port), *_ssh_options(sshd), "-b", batch, target],
+            before=lambda: _fresh_dir(down),
+            stdout=False,
+        ),
+        Step(
+            "scp -r",
+            ["scp", "-q", "-r", "-P", str(sshd.port), *_ssh_options(sshd), f"{target}:{root / 'tree'}", down],
+            before=lambda: _fresh_dir(down),
+            stdout=False,
+        ),
+    ]
+    ours, sftp_b, scp_r = measure(steps, RUNS, "warm", warmup=False)
+    shutil.rmtree(down, ignore_errors=True)
+    faster = min((sftp_b, scp_r), key=lambda s: s.median)
+    report = Report(f"identify {FILES} files of 1-16 MiB ({total / 1e9:.2f} GB) over SFTP vs downloading them")
+    report.series(ours, sftp_b, scp_r)
+    report.note(f"download MB/s: sftp -b {total / 1e6 / sftp_b.median:.0f}, scp -r {total / 1e6 / scp_r.median:.0f}")
+    report.ratio(f"time, ours / {faster.label}", ours, faster, Goal("<=", 0.2))
+    report.print()
+
+
+def test_copy_a_large_file_from_sftp_vs_scp(sshd, tmp_path):
+    root = tmp_path / "remote"
+    root.mkdir()
+    block = os.urandom(64 * MIB)
+    with open(root / "big.bin", "wb") as f:
+        for _ in range(16):  # 1 GiB
+            f.write(block)
+    size = 1024 * MIB
+    _warm(root)
+    lib, dest = tmp_path / "lib", tmp_path / "dest"
+
+    def fresh_ours() -> None:
+        _fresh_library(lib, sshd, root)
+        _fresh_dir(dest)
+
+    def check_copy(out: str) -> None:
+        assert (dest / "big.bin").stat().st_size == size
+
+    steps = [
+        Step(
+            "sd-desktop copy nas:/big.bin",
+            [*sd_desktop(), "--library", lib, "copy", "nas:/big.bin", dest],
+            checkout_env(NO_KEYRING),
+            before=fresh_ours,
+            check=check_copy,
+            stdout=False,
+        ),
+        Step(
+            "scp",
+            ["scp", "-q", "-P", str(sshd.port), *_ssh_options(sshd), f"{sshd.user}@127.0.0.1:{root / 'big.bin'}", dest],
+            before=lambda: _fresh_dir(dest),
+            stdout=False,
+        ),
+        Step(
+            "scp + sync -f DEST",
+            [
+                "sh",
+                "-c",
+                'scp -q "$@" && sync -f "$0"',
+                dest,
+                "-P",
+                str(sshd.port),
+                *_ssh_options(sshd),
+                f"{sshd.user}@127.0.0.1:{root / 'big.bin'}",
+                dest,
+            ],
+            before=lambda: _fresh_dir(dest),
+            stdout=False,
+        ),
+    ]
+    ours, scp, scp_sync = measure(steps, RUNS, "warm", warmup=False)
+    shutil.rmtree(dest, ignore_errors=True)
+    report = Report("copy 1 GiB from SFTP vs scp")
+    report.series(ours, scp, scp_sync)
+    mb = size / 1e6
+    report.note(
+        f"MB/s: ours {mb / ours.median:.0f}, scp {mb / scp.median:.0f}, scp + sync -f {mb / scp_sync.median:.0f}"
+    )
+    report.ratio("throughput, ours / scp", scp, ours, Goal(">=", 0.8))
+    report.ratio("throughput, ours / (scp + sync -f)", scp_sync, ours)
+    report.print()
