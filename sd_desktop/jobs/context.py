@@ -108,6 +108,14 @@ class JobContext:
             if len(self.errors) < MAX_STORED_ERRORS:
                 self.errors.append({"path": paths.display(path) if path is not None else "", "message": message})
 
+    def forget_errors(self, message: str) -> None:
+        """Drop the recorded problems whose message is ``message``: the reason a job paused with (a
+        volume gone) was news then, and is no problem of the run that resumes it."""
+        with self._errors_lock:
+            kept = [e for e in self.errors if e.get("message") != message]
+            self.error_count -= len(self.errors) - len(kept)
+            self.errors[:] = kept
+
     # -- persistence -----------------------------------------------------------------------
     def _snapshot(self) -> tuple[bytes, bytes, int, str]:
         with self._errors_lock:

@@ -70,9 +70,7 @@ class CrossDuplicatesJob(Job):
     async def on_resume(self, ctx: JobContext) -> None:
         reason = self.state.pause_reason
         if reason:
-            kept = [e for e in ctx.errors if e.get("message") != reason]
-            ctx.error_count -= len(ctx.errors) - len(kept)
-            ctx.errors[:] = kept
+            ctx.forget_errors(reason)
             self.state.pause_reason = ""
 
     async def run(self, ctx: JobContext) -> CrossDuplicatesOutput:

@@ -88,9 +88,7 @@ class RemoteCopyJob(Job):
     async def on_resume(self, ctx: JobContext) -> None:
         reason = self.state.pause_reason
         if reason:
-            kept = [e for e in ctx.errors if e.get("message") != reason]
-            ctx.error_count -= len(ctx.errors) - len(kept)
-            ctx.errors[:] = kept
+            ctx.forget_errors(reason)
             self.state.pause_reason = ""
 
     async def on_cancel(self, ctx: JobContext) -> None:

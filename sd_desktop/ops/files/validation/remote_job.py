@@ -91,9 +91,7 @@ class RemoteValidationJob(ValidationJob):
         """The reason of the last pause was news then, not a problem of the finished run: drop it."""
         reason = self.state.pause_reason
         if reason:
-            kept = [e for e in ctx.errors if e.get("message") != reason]
-            ctx.error_count -= len(ctx.errors) - len(kept)
-            ctx.errors[:] = kept
+            ctx.forget_errors(reason)
             self.state.pause_reason = ""
 
     async def run(self, ctx: JobContext) -> ValidationOutput:

@@ -461,9 +461,7 @@ class ThumbnailJob(Job):
         """The reason of the last pause (a volume gone) was news then, not a problem of this run."""
         reason = self.state.pause_reason
         if reason:
-            kept = [e for e in ctx.errors if e.get("message") != reason]
-            ctx.error_count -= len(ctx.errors) - len(kept)
-            ctx.errors[:] = kept
+            ctx.forget_errors(reason)
             self.state.pause_reason = ""
 
     async def on_cancel(self, ctx: JobContext) -> None:
