@@ -68,6 +68,7 @@ from sd_desktop.jobs import JobEvent, JobManager
 from sd_desktop.library import LibraryError
 from sd_desktop.library import locations as loc
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexMode, IndexScope
+from sd_desktop.ops.indexing.live_inotify import lazy_observer
 from sd_desktop.ops.indexing.live_job import LiveIndexerJob
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ class LocationWatcher:
         self.updates = 0  # folder updates run (jobs), for tests and the status line
         self.batches = 0
         self.received = 0  # events the observers delivered (what a burst or a reader costs)
+        self.watched_late = 0  # folders watched when walked, not when created (``live_inotify``)
         self.releases = 0  # memory given back after subtree updates (``_release_memory``)
         # location id -> why it is polled instead of notified (for the window: read it on the loop's
         # thread, or take the ``LOCATION_STATUS`` event that announces it)
@@ -186,7 +188,8 @@ class LocationWatcher:
         """Watch every location, then queue the catch-up of each one already indexed."""
         self._loop = asyncio.get_running_loop()
         self.manager.watchers.add(self)
-        self._observer = Observer()
+        # new folders are watched when they are walked, not when created (``live_inotify``)
+        self._observer = lazy_observer() or Observer()
         self._observer.start()
         await self._sync(catch_up=self.catch_up)
         self._tasks = [
@@ -320,6 +323,13 @@ class LocationWatcher:
             self.polling[w.location_id] = reason
             log.info("location %s is polled: %s", paths.display(w.root), reason)
 
+    def _watch_below(self, w: _Watched, folder: bytes) -> None:
+        """Watch the folders below ``folder`` that the observer left unwatched since they were
+        created (``live_inotify``): done right before they are walked."""
+        watch_below = getattr(w.observer, "watch_below", None)
+        if watch_below is not None and w.watch is not None:
+            self.watched_late += watch_below(w.watch, folder)
+
     def _unschedule(self, w: _Watched) -> None:
         if w.observer is not None and w.watch is not None:
             try:
@@ -449,6 +459,8 @@ class LocationWatcher:
             folder = os.path.join(w.root, rel) if rel else w.root
             if not await asyncio.to_thread(os.path.isdir, folder):
                 continue  # gone since: its parent's update removes it
+            if recursive:  # watched before it is listed: a change after the listing is reported
+                await asyncio.to_thread(self._watch_below, w, folder)
             config = IndexerConfig(
                 location_id=location_id,
                 path=Path(os.fsdecode(folder)),
