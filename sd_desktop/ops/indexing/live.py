@@ -75,6 +75,8 @@ log = logging.getLogger(__name__)
 
 QUIET_SECONDS = 0.3
 MAX_DELAY_SECONDS = 1.5
+# a new folder still being filled is walked once quiet, but at the latest this long after it was due
+NEW_FOLDER_MAX_WAIT = 10.0
 STATUS_POLL_SECONDS = 2.0
 POLL_SECONDS = 1.0  # a polled location is looked at this often
 # tests: poll every location as if none could be notified (the window's notice, the poll fallback)
@@ -182,6 +184,7 @@ class LocationWatcher:
         self._poller: BaseObserver | None = None
         self._tasks: list[asyncio.Task] = []
         self._applying: int | None = None  # the location a batch is being applied to
+        self._filling: dict[Key, float] = {}  # new folders still being filled: since when (``_still_filling``)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -452,6 +455,33 @@ class LocationWatcher:
 
     async def _apply_location(self, w: _Watched, location_id: int, keys: list[Key]) -> list[str]:
         done: list[str] = []
+        deferred: list[Key] = []
+        try:
+            await self._update_folders(w, location_id, keys, done, deferred)
+        finally:
+            if deferred:  # taken with the next batch
+                self._add(deferred)
+        return done
+
+    def _still_filling(self, key: Key, folder: bytes) -> bool:
+        """Whether a new folder is still being filled (an entry added in the last ``quiet``
+        seconds: its modification time), for at most ``NEW_FOLDER_MAX_WAIT`` seconds: it is walked
+        once it is quiet. It is unwatched until then (``live_inotify``), so a burst written into it
+        costs no events, and its walk lists it once, whole, instead of racing the writer."""
+        now = time.time()
+        since = self._filling.setdefault(key, now)
+        try:
+            mtime = os.stat(folder).st_mtime
+        except OSError:
+            mtime = 0.0
+        if now - mtime < self.quiet and now - since < NEW_FOLDER_MAX_WAIT:
+            return True
+        self._filling.pop(key, None)
+        return False
+
+    async def _update_folders(
+        self, w: _Watched, location_id: int, keys: list[Key], done: list[str], deferred: list[Key]
+    ) -> None:
         for _, rel, recursive in keys:
             # checked before each update: an unmounted disk's empty mount point must never be indexed
             if not await asyncio.to_thread(self._is_online, w):
@@ -459,6 +489,9 @@ class LocationWatcher:
             folder = os.path.join(w.root, rel) if rel else w.root
             if not await asyncio.to_thread(os.path.isdir, folder):
                 continue  # gone since: its parent's update removes it
+            if recursive and rel and await asyncio.to_thread(self._still_filling, (location_id, rel, True), folder):
+                deferred.append((location_id, rel, True))
+                continue
             if recursive:  # watched before it is listed: a change after the listing is reported
                 await asyncio.to_thread(self._watch_below, w, folder)
             config = IndexerConfig(
@@ -474,7 +507,6 @@ class LocationWatcher:
             if info.status.value in ("completed", "completed_with_errors", "failed", "cancelled"):
                 await self.manager.forget([job_id])
             done.append(paths.display(folder))
-        return done
 
     async def _release_memory(self) -> None:
         """After a subtree's update (the catch-up, a re-index after an overflow, a new folder), give
