@@ -532,3 +532,29 @@ def test_a_file_changed_while_its_new_folder_is_walked_ends_with_its_content_id(
         )
 
     _engine(library, body, catch_up=False)
+
+
+def test_a_file_moved_into_a_new_folder_being_filled_keeps_its_entry(library, tmp_path):
+    """The new folder is not watched while it is filled, so the move is reported only as a file
+    gone from its old folder: that folder's update waits for the new folder's walk, which finds
+    the file again (a move: same entry, same id)."""
+    root = tmp_path / "loc"
+    write(root / "a" / "keep.txt", "tagged, moved into a new folder")
+    loc = index_path(library, root).output["location_id"]
+    entry_id = _rows(library, loc)[b"a/keep.txt"][0]
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        (root / "new").mkdir()
+        os.rename(root / "a" / "keep.txt", root / "new" / "keep.txt")
+        for i in range(30):  # still being filled when the move's old folder is due
+            (root / "new" / f"f{i:02}.txt").write_bytes(b"filling %d\n" % i)
+            await asyncio.sleep(0.05)
+        rows = await _until(
+            library,
+            loc,
+            lambda r: b"a/keep.txt" not in r and b"new/keep.txt" in r and b"new/f29.txt" in r,
+            "the move and the new files",
+        )
+        assert rows[b"new/keep.txt"][0] == entry_id
+
+    _engine(library, body, catch_up=False)

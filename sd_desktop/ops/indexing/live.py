@@ -489,8 +489,15 @@ class LocationWatcher:
             folder = os.path.join(w.root, rel) if rel else w.root
             if not await asyncio.to_thread(os.path.isdir, folder):
                 continue  # gone since: its parent's update removes it
+            if deferred and not recursive:
+                # a file moved into a new folder still being filled is reported only as gone from
+                # its old folder (the new one is not watched yet): updating that folder first would
+                # delete the entry the new folder's walk would have kept (its id, as a move)
+                deferred.append((location_id, rel, recursive))
+                continue
             if recursive and rel and await asyncio.to_thread(self._still_filling, (location_id, rel, True), folder):
                 deferred.append((location_id, rel, True))
+                log.debug("new folder %s is still being filled: walked once quiet", paths.display(folder))
                 continue
             if recursive:  # watched before it is listed: a change after the listing is reported
                 await asyncio.to_thread(self._watch_below, w, folder)
@@ -501,12 +508,19 @@ class LocationWatcher:
                 scope=IndexScope.RECURSIVE if recursive else IndexScope.CURRENT,
             )
             priority = CATCH_UP_PRIORITY if recursive and not rel else LIVE_PRIORITY
+            began = time.monotonic()
             job_id = await self.manager.enqueue(LiveIndexerJob, config, priority=priority)
             self.updates += 1
             info = await self.manager.wait(job_id)
             if info.status.value in ("completed", "completed_with_errors", "failed", "cancelled"):
                 await self.manager.forget([job_id])
             done.append(paths.display(folder))
+            log.debug(
+                "updated %s%s in %.3f s",
+                paths.display(folder),
+                " (subtree)" if recursive else "",
+                time.monotonic() - began,
+            )
 
     async def _release_memory(self) -> None:
         """After a subtree's update (the catch-up, a re-index after an overflow, a new folder), give
