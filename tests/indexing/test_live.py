@@ -165,6 +165,8 @@ def test_catch_up_after_a_stop(library, tmp_path):
             ),
             "the changes made while nothing watched",
         )
+        # the rows are visible before the update ends and gives its memory back
+        await _until_true(lambda: watcher.releases == 1, "the memory given back after the catch-up")
 
     watcher = _engine(library, body)
     assert watcher.updates == 1  # one re-index of the location

@@ -75,7 +75,10 @@ log = logging.getLogger(__name__)
 
 QUIET_SECONDS = 0.3
 MAX_DELAY_SECONDS = 1.5
-# a new folder still being filled is walked once quiet, but at the latest this long after it was due
+# a new folder is walked once nothing was added to it for this long (longer than ``quiet``: its
+# writer, descheduled on a busy machine, must not look done), at the latest NEW_FOLDER_MAX_WAIT
+# seconds after it was due
+NEW_FOLDER_QUIET = 1.0
 NEW_FOLDER_MAX_WAIT = 10.0
 STATUS_POLL_SECONDS = 2.0
 POLL_SECONDS = 1.0  # a polled location is looked at this often
@@ -464,8 +467,8 @@ class LocationWatcher:
         return done
 
     def _still_filling(self, key: Key, folder: bytes) -> bool:
-        """Whether a new folder is still being filled (an entry added in the last ``quiet``
-        seconds: its modification time), for at most ``NEW_FOLDER_MAX_WAIT`` seconds: it is walked
+        """Whether a new folder is still being filled (an entry added in the last
+        ``NEW_FOLDER_QUIET`` seconds: its modification time), for at most ``NEW_FOLDER_MAX_WAIT`` seconds: it is walked
         once it is quiet. It is unwatched until then (``live_inotify``), so a burst written into it
         costs no events, and its walk lists it once, whole, instead of racing the writer."""
         now = time.time()
@@ -474,7 +477,7 @@ class LocationWatcher:
             mtime = os.stat(folder).st_mtime
         except OSError:
             mtime = 0.0
-        if now - mtime < self.quiet and now - since < NEW_FOLDER_MAX_WAIT:
+        if now - mtime < max(self.quiet, NEW_FOLDER_QUIET) and now - since < NEW_FOLDER_MAX_WAIT:
             return True
         self._filling.pop(key, None)
         return False
