@@ -16,6 +16,11 @@ watches. It is Qt-free:
   first, while the source still lists the old name as missing), clears a changed file's content
   id (identified again) and removes deleted entries. A new folder is walked whole. Their rows are
   deleted once done: the History shows none of them.
+* A new folder is not watched until it is walked (``live_inotify``): the files written into it
+  cost no events. It is walked once nothing was added to it for ``NEW_FOLDER_QUIET`` seconds
+  (at the latest ``NEW_FOLDER_MAX_WAIT`` after it was due), watched right before its walk; the
+  location's other folder updates wait with it (a file moved into it is reported only as gone
+  from its old folder: updating that first would lose the entry the walk keeps as a move).
 * An overflowed event queue (``IN_Q_OVERFLOW``) re-indexes that location; so does the catch-up at
   start (what changed while nothing watched), at low priority.
 * The library folder (and any folder in ``ignore``, such as thumbnail caches) is never applied:
