@@ -48,3 +48,27 @@ def test_reindex_after_a_folder_became_a_file_and_a_file_a_folder(tmp_path):
         ]
     finally:
         lib.close()
+
+
+def test_files_identified_as_listed_are_read_from_the_folder_listed(tmp_path):
+    """``identify_listed`` opens each file relative to its folder: a folder swapped for a symlink
+    after the listing is not followed, and a file swapped in the folder is not identified."""
+    from sd_desktop.ops.indexing.config import IndexerRules
+    from sd_desktop.ops.indexing.resumable_walk import Walker
+    from sd_desktop.ops.indexing.rules import RuleSet
+
+    root = tmp_path / "loc"
+    write(root / "d" / "a.txt", "listed content a")
+    write(root / "e" / "b.txt", "listed content b")
+    write(root / "e" / "c.txt", "listed content c")
+    write(tmp_path / "elsewhere" / "a.txt", "listed content a")  # same name, size and text
+    raw = os.fsencode(root)
+    batch = Walker(raw, [(b"", 0)], None, RuleSet(IndexerRules(), root=raw)).batch(100)
+    shutil.rmtree(root / "d")
+    os.symlink(tmp_path / "elsewhere", root / "d")
+    os.remove(root / "e" / "c.txt")
+    write(root / "e" / "c.txt", "listed content c")  # the same bytes, another file
+
+    identify.identify_listed(raw, batch)
+    assert sorted(batch.identified) == [b"e/b.txt"]
+    assert batch.identified[b"e/b.txt"][0] == identify.cas_id_of_bytes(b"listed content b")

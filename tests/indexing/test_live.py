@@ -165,6 +165,8 @@ def test_catch_up_after_a_stop(library, tmp_path):
             ),
             "the changes made while nothing watched",
         )
+        # the rows are visible before the update ends and gives its memory back
+        await _until_true(lambda: watcher.releases == 1, "the memory given back after the catch-up")
 
     watcher = _engine(library, body)
     assert watcher.updates == 1  # one re-index of the location
@@ -458,3 +460,103 @@ def test_one_file_written_waits_one_quiet_period(library, tmp_path):
     _engine(library, body, catch_up=False, quiet=1.0, max_delay=5.0)
     # one quiet period (1 s) and an update of a tiny folder; two periods would be over 2 s
     assert all(1.0 <= t < 1.7 for t in took), took
+
+
+def _cas(path) -> str:
+    from sd_desktop import cas
+
+    return cas.cas_id(path)
+
+
+def test_files_written_into_a_new_folder_cost_no_events(library, tmp_path):
+    """A new folder is walked whole, so the events of the files written into it are redundant: it
+    is watched only when it is walked (``live_inotify``), once quiet. A change after the walk is
+    reported, in it and in a sub-folder that was created before the walk."""
+    root = tmp_path / "loc"
+    root.mkdir()
+    loc = index_path(library, root).output["location_id"]
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        (root / "new" / "sub").mkdir(parents=True)
+        for i in range(2000):
+            (root / "new" / f"f{i:04}.txt").write_bytes(b"new file %d\n" % i)
+        write(root / "new" / "sub" / "deep.txt", "below the new folder")
+        rows = await _until(
+            library,
+            loc,
+            lambda r: sum(1 for p, v in r.items() if p.startswith(b"new/") and v[1] is not None) == 2001,
+            "2,001 new files with content ids",
+        )
+        assert rows[b"new/f0007.txt"][1] == _cas(root / "new" / "f0007.txt")
+        # "new" created ("new/sub" inside it was not watched yet); the root updated, "new" walked
+        assert (watcher.received, watcher.updates) == (1, 2)
+
+        write(root / "new" / "f0007.txt", "changed after the walk, and longer")
+        write(root / "new" / "sub" / "later.txt", "written after the walk")
+        expected = _cas(root / "new" / "f0007.txt")
+        await _until(
+            library,
+            loc,
+            lambda r: (
+                r.get(b"new/f0007.txt", (0, None))[1] == expected
+                and r.get(b"new/sub/later.txt", (0, None))[1] is not None
+            ),
+            "a change in the new folder and in its sub-folder after the walk",
+        )
+
+    watcher = _engine(library, body, catch_up=False)
+    assert watcher.watched_late == 2
+
+
+def test_a_file_changed_while_its_new_folder_is_walked_ends_with_its_content_id(library, tmp_path):
+    root = tmp_path / "loc"
+    root.mkdir()
+    loc = index_path(library, root).output["location_id"]
+    changed = [f"f{i:05}.txt" for i in range(0, 12_000, 1999)]
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        (root / "big").mkdir()
+        for i in range(12_000):
+            (root / "big" / f"f{i:05}.txt").write_bytes(b"first content %d\n" % i)
+        # the walk has begun (its first batch is stored) or is over: change files either way
+        await _until(library, loc, lambda r: any(p.startswith(b"big/") for p in r), "the walk's first rows")
+        for name in changed:
+            write(root / "big" / name, f"changed while the folder was walked: {name}")
+        expected = {b"big/" + n.encode(): _cas(root / "big" / n) for n in changed}
+        await _until(
+            library,
+            loc,
+            lambda r: (
+                all(r.get(p, (0, None))[1] == c for p, c in expected.items())
+                and sum(1 for p, v in r.items() if p.startswith(b"big/") and v[1] is not None) == 12_000
+            ),
+            "the changed files' new content ids",
+        )
+
+    _engine(library, body, catch_up=False)
+
+
+def test_a_file_moved_into_a_new_folder_being_filled_keeps_its_entry(library, tmp_path):
+    """The new folder is not watched while it is filled, so the move is reported only as a file
+    gone from its old folder: that folder's update waits for the new folder's walk, which finds
+    the file again (a move: same entry, same id)."""
+    root = tmp_path / "loc"
+    write(root / "a" / "keep.txt", "tagged, moved into a new folder")
+    loc = index_path(library, root).output["location_id"]
+    entry_id = _rows(library, loc)[b"a/keep.txt"][0]
+
+    async def body(watcher: LocationWatcher, manager: JobManager) -> None:
+        (root / "new").mkdir()
+        os.rename(root / "a" / "keep.txt", root / "new" / "keep.txt")
+        for i in range(30):  # still being filled when the move's old folder is due
+            (root / "new" / f"f{i:02}.txt").write_bytes(b"filling %d\n" % i)
+            await asyncio.sleep(0.05)
+        rows = await _until(
+            library,
+            loc,
+            lambda r: b"a/keep.txt" not in r and b"new/keep.txt" in r and b"new/f29.txt" in r,
+            "the move and the new files",
+        )
+        assert rows[b"new/keep.txt"][0] == entry_id
+
+    _engine(library, body, catch_up=False)

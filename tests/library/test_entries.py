@@ -174,3 +174,12 @@ def test_move_candidates_never_scan_even_with_the_statistics_of_a_tiny_table(tmp
     finally:
         conn.close()
     assert [row[3] for row in plan] == ["SEARCH entry USING INDEX entry_inode (device=? AND inode=?)"]
+
+
+def test_known_inodes_are_the_location_s_stored_identities(library, tmp_path):
+    loc = location(library, tmp_path / "loc")
+    other = location(library, tmp_path / "other")
+    insert_tree(library, loc, TREE)
+    asked = [(7, 102), (7, 999), (8, 102)] + [(7, 10_000 + i) for i in range(1200)]  # more than one statement
+    assert library.read_sync(lambda c: entries.known_inodes(c, loc, asked)) == {(7, 102)}
+    assert library.read_sync(lambda c: entries.known_inodes(c, other, asked)) == set()  # another location's

@@ -26,6 +26,7 @@ from sd_desktop.ops.indexing.resumable_walk import R_INODE, R_KIND, R_MTIME, R_P
 
 EMPTY_HASH = blake3.blake3(b"").hexdigest()
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 # files up to this size are read whole, once: cas_id, MIME and (deep) the full hash come from one read
 WHOLE_READ_MAX = 1024 * 1024
@@ -94,17 +95,28 @@ def identify_listed(root: bytes, batch: WalkBatch) -> None:
     identified = batch.identified
     k_file = EntryKind.FILE.value
     for d in batch.dirs:
-        for row in d.rows:
-            size = row[R_SIZE]
-            if row[R_KIND] != k_file or size == 0:
-                continue
-            rel = row[R_PATH]
-            try:
-                item = _identify_one(root, 0, rel, size, row[R_MTIME], row[R_INODE], None, None, False, None)
-            except (_Changed, OSError):
-                continue
-            identified[rel] = (item.cas_id, item.mime, kind_of(item.mime))
-            batch.hashed_bytes += size
+        files = [row for row in d.rows if row[R_KIND] == k_file and row[R_SIZE] > 0]
+        if not files:
+            continue
+        # each file opened relative to its folder: the kernel resolves one name, not the whole path
+        # again (the open was the largest part of a new small file's cost)
+        try:
+            dir_fd = os.open(join(root, d.rel), DIR_FLAGS)
+        except OSError:
+            continue  # gone or replaced: the content phase tries each file again and says why
+        try:
+            for row in files:
+                rel, size = row[R_PATH], row[R_SIZE]
+                try:
+                    item = _identify_one(
+                        root, 0, rel, size, row[R_MTIME], row[R_INODE], None, None, False, None, dir_fd
+                    )
+                except (_Changed, OSError):
+                    continue
+                identified[rel] = (item.cas_id, item.mime, kind_of(item.mime))
+                batch.hashed_bytes += size
+        finally:
+            os.close(dir_fd)
 
 
 class _Changed(Exception):
@@ -122,8 +134,12 @@ def _identify_one(
     known_mime: str | None,
     deep: bool,
     should_stop: Callable[[], bool] | None,
+    dir_fd: int | None = None,
 ) -> Identified:
-    fd = os.open(join(root, rel), OPEN_FLAGS)
+    if dir_fd is None:
+        fd = os.open(join(root, rel), OPEN_FLAGS)
+    else:  # ``rel``'s folder is open: its last name only
+        fd = os.open(rel.rsplit(b"/", 1)[-1], OPEN_FLAGS, dir_fd=dir_fd)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

@@ -204,7 +204,7 @@ class IndexerJob(Job):
         # writer reads every listed folder's stored children, and sqlite3 releases the GIL around
         # each row it steps, so with the walker running beside it each row costs two GIL hand-offs
         # (measured: the stored rows took 6x longer to read, the re-index twice as long overall).
-        overlap = writer.fresh
+        overlap = self._overlaps_listing(writer)
         # taking turns, fewer and larger batches save a thread hop and a commit each (~15 % measured);
         # a first shallow index too: its batches list fast, and each commit writes every index page
         # its rows touched (with ``bulk_checkpoints``: 11 % less CPU and time on 200,000 entries)
@@ -282,6 +282,11 @@ class IndexerJob(Job):
                 st.phase = "finalize"
 
             await self._commit(ctx, done)
+
+    def _overlaps_listing(self, writer: EntryWriter) -> bool:
+        """Whether the next batch is listed while one is written (see ``_discover``): when the
+        writer reads no stored children, a first index."""
+        return writer.fresh
 
     def _identifies_while_listing(self, fresh: bool) -> bool:
         """Whether the files are identified as they are listed: in content mode, when every file

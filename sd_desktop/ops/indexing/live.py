@@ -16,6 +16,11 @@ watches. It is Qt-free:
   first, while the source still lists the old name as missing), clears a changed file's content
   id (identified again) and removes deleted entries. A new folder is walked whole. Their rows are
   deleted once done: the History shows none of them.
+* A new folder is not watched until it is walked (``live_inotify``): the files written into it
+  cost no events. It is walked once nothing was added to it for ``NEW_FOLDER_QUIET`` seconds
+  (at the latest ``NEW_FOLDER_MAX_WAIT`` after it was due), watched right before its walk; the
+  location's other folder updates wait with it (a file moved into it is reported only as gone
+  from its old folder: updating that first would lose the entry the walk keeps as a move).
 * An overflowed event queue (``IN_Q_OVERFLOW``) re-indexes that location; so does the catch-up at
   start (what changed while nothing watched), at low priority.
 * The library folder (and any folder in ``ignore``, such as thumbnail caches) is never applied:
@@ -68,12 +73,18 @@ from sd_desktop.jobs import JobEvent, JobManager
 from sd_desktop.library import LibraryError
 from sd_desktop.library import locations as loc
 from sd_desktop.ops.indexing.config import IndexerConfig, IndexMode, IndexScope
+from sd_desktop.ops.indexing.live_inotify import lazy_observer
 from sd_desktop.ops.indexing.live_job import LiveIndexerJob
 
 log = logging.getLogger(__name__)
 
 QUIET_SECONDS = 0.3
 MAX_DELAY_SECONDS = 1.5
+# a new folder is walked once nothing was added to it for this long (longer than ``quiet``: its
+# writer, descheduled on a busy machine, must not look done), at the latest NEW_FOLDER_MAX_WAIT
+# seconds after it was due
+NEW_FOLDER_QUIET = 1.0
+NEW_FOLDER_MAX_WAIT = 10.0
 STATUS_POLL_SECONDS = 2.0
 POLL_SECONDS = 1.0  # a polled location is looked at this often
 # tests: poll every location as if none could be notified (the window's notice, the poll fallback)
@@ -164,6 +175,7 @@ class LocationWatcher:
         self.updates = 0  # folder updates run (jobs), for tests and the status line
         self.batches = 0
         self.received = 0  # events the observers delivered (what a burst or a reader costs)
+        self.watched_late = 0  # folders watched when walked, not when created (``live_inotify``)
         self.releases = 0  # memory given back after subtree updates (``_release_memory``)
         # location id -> why it is polled instead of notified (for the window: read it on the loop's
         # thread, or take the ``LOCATION_STATUS`` event that announces it)
@@ -180,13 +192,15 @@ class LocationWatcher:
         self._poller: BaseObserver | None = None
         self._tasks: list[asyncio.Task] = []
         self._applying: int | None = None  # the location a batch is being applied to
+        self._filling: dict[Key, float] = {}  # new folders still being filled: since when (``_still_filling``)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         """Watch every location, then queue the catch-up of each one already indexed."""
         self._loop = asyncio.get_running_loop()
         self.manager.watchers.add(self)
-        self._observer = Observer()
+        # new folders are watched when they are walked, not when created (``live_inotify``)
+        self._observer = lazy_observer() or Observer()
         self._observer.start()
         await self._sync(catch_up=self.catch_up)
         self._tasks = [
@@ -320,6 +334,13 @@ class LocationWatcher:
             self.polling[w.location_id] = reason
             log.info("location %s is polled: %s", paths.display(w.root), reason)
 
+    def _watch_below(self, w: _Watched, folder: bytes) -> None:
+        """Watch the folders below ``folder`` that the observer left unwatched since they were
+        created (``live_inotify``): done right before they are walked."""
+        watch_below = getattr(w.observer, "watch_below", None)
+        if watch_below is not None and w.watch is not None:
+            self.watched_late += watch_below(w.watch, folder)
+
     def _unschedule(self, w: _Watched) -> None:
         if w.observer is not None and w.watch is not None:
             try:
@@ -442,6 +463,33 @@ class LocationWatcher:
 
     async def _apply_location(self, w: _Watched, location_id: int, keys: list[Key]) -> list[str]:
         done: list[str] = []
+        deferred: list[Key] = []
+        try:
+            await self._update_folders(w, location_id, keys, done, deferred)
+        finally:
+            if deferred:  # taken with the next batch
+                self._add(deferred)
+        return done
+
+    def _still_filling(self, key: Key, folder: bytes) -> bool:
+        """Whether a new folder is still being filled (an entry added in the last
+        ``NEW_FOLDER_QUIET`` seconds: its modification time), for at most ``NEW_FOLDER_MAX_WAIT`` seconds: it is walked
+        once it is quiet. It is unwatched until then (``live_inotify``), so a burst written into it
+        costs no events, and its walk lists it once, whole, instead of racing the writer."""
+        now = time.time()
+        since = self._filling.setdefault(key, now)
+        try:
+            mtime = os.stat(folder).st_mtime
+        except OSError:
+            mtime = 0.0
+        if now - mtime < max(self.quiet, NEW_FOLDER_QUIET) and now - since < NEW_FOLDER_MAX_WAIT:
+            return True
+        self._filling.pop(key, None)
+        return False
+
+    async def _update_folders(
+        self, w: _Watched, location_id: int, keys: list[Key], done: list[str], deferred: list[Key]
+    ) -> None:
         for _, rel, recursive in keys:
             # checked before each update: an unmounted disk's empty mount point must never be indexed
             if not await asyncio.to_thread(self._is_online, w):
@@ -449,6 +497,18 @@ class LocationWatcher:
             folder = os.path.join(w.root, rel) if rel else w.root
             if not await asyncio.to_thread(os.path.isdir, folder):
                 continue  # gone since: its parent's update removes it
+            if deferred and not recursive:
+                # a file moved into a new folder still being filled is reported only as gone from
+                # its old folder (the new one is not watched yet): updating that folder first would
+                # delete the entry the new folder's walk would have kept (its id, as a move)
+                deferred.append((location_id, rel, recursive))
+                continue
+            if recursive and rel and await asyncio.to_thread(self._still_filling, (location_id, rel, True), folder):
+                deferred.append((location_id, rel, True))
+                log.debug("new folder %s is still being filled: walked once quiet", paths.display(folder))
+                continue
+            if recursive:  # watched before it is listed: a change after the listing is reported
+                await asyncio.to_thread(self._watch_below, w, folder)
             config = IndexerConfig(
                 location_id=location_id,
                 path=Path(os.fsdecode(folder)),
@@ -456,13 +516,19 @@ class LocationWatcher:
                 scope=IndexScope.RECURSIVE if recursive else IndexScope.CURRENT,
             )
             priority = CATCH_UP_PRIORITY if recursive and not rel else LIVE_PRIORITY
+            began = time.monotonic()
             job_id = await self.manager.enqueue(LiveIndexerJob, config, priority=priority)
             self.updates += 1
             info = await self.manager.wait(job_id)
             if info.status.value in ("completed", "completed_with_errors", "failed", "cancelled"):
                 await self.manager.forget([job_id])
             done.append(paths.display(folder))
-        return done
+            log.debug(
+                "updated %s%s in %.3f s",
+                paths.display(folder),
+                " (subtree)" if recursive else "",
+                time.monotonic() - began,
+            )
 
     async def _release_memory(self) -> None:
         """After a subtree's update (the catch-up, a re-index after an overflow, a new folder), give

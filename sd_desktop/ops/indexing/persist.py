@@ -229,6 +229,13 @@ class EntryWriter:
         dirty = self.dirty
         k_file, k_dir, k_link = EntryKind.FILE.value, EntryKind.DIR.value, EntryKind.SYMLINK.value
         fresh_dirs: set[int] = set()  # folders inserted by this batch: no children to match
+        # the identities of the listed paths not stored under their name, looked up at once: a
+        # path whose (device, inode) no entry has cannot be a move (a new folder's every file)
+        stored_inodes = entries.known_inodes(
+            conn,
+            loc,
+            [(row[R_DEVICE], row[R_INODE]) for d in batch.dirs for row in d.rows if row[R_PATH] not in existing],
+        )
         for d in batch.dirs:
             pid = pids[d.rel]
             if pid is None:
@@ -252,7 +259,9 @@ class EntryWriter:
                     res.modified += 1
                     ex = None
                 elif ex is None:
-                    moved_id = self._try_move(conn, pid, row, existing)
+                    moved_id = None
+                    if (row[R_DEVICE], row[R_INODE]) in stored_inodes:
+                        moved_id = self._try_move(conn, pid, row, existing)
                     if moved_id is not None:
                         res.moved += 1
                         res.written += 1
