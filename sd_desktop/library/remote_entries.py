@@ -113,6 +113,13 @@ def entry_at(conn: sqlite3.Connection, location_id: int, rel: bytes) -> dict | N
     return {"kind": row[0], "size": row[1], "mtime_ns": row[2], "cas_id": row[3], "integrity_hash": row[4]}
 
 
+def remove_entry(conn: sqlite3.Connection, location_id: int, rel: bytes) -> None:
+    """Forget the entry at ``rel`` and everything below it (a remote file or folder deleted)."""
+    row = conn.execute("SELECT id FROM entry WHERE location_id = ? AND path = ?", (location_id, rel)).fetchone()
+    if row is not None:
+        delete_subtree(conn, location_id, row[0], rel)
+
+
 def identified_files(conn: sqlite3.Connection, location_id: int, below: bytes, min_size: int) -> list[tuple]:
     """``(path, size, cas_id)`` of the location's files at or below ``below`` (b'' = all of it)
     with a content id and at least ``min_size`` bytes: what a duplicate search across locations

@@ -488,8 +488,10 @@ def test_files_written_into_a_new_folder_cost_no_events(library, tmp_path):
             "2,001 new files with content ids",
         )
         assert rows[b"new/f0007.txt"][1] == _cas(root / "new" / "f0007.txt")
-        # "new" created ("new/sub" inside it was not watched yet); the root updated, "new" walked
-        assert (watcher.received, watcher.updates) == (1, 2)
+        # one event: "new" created ("new/sub" inside it was not watched yet). Then the root is updated
+        # and "new" walked: two updates, or one when "new" was quiet already by the time the root's
+        # update listed it (it then walks it whole itself, as a first index of a new folder does)
+        assert watcher.received == 1 and watcher.updates in (1, 2)
 
         write(root / "new" / "f0007.txt", "changed after the walk, and longer")
         write(root / "new" / "sub" / "later.txt", "written after the walk")

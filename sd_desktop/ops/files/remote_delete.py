@@ -21,8 +21,7 @@ from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
 from sd_desktop.library import volumes, worklist
-from sd_desktop.library.entries import delete_subtree
-from sd_desktop.library.remote_entries import entry_at
+from sd_desktop.library.remote_entries import entry_at, remove_entry
 
 BATCH = 200
 
@@ -256,10 +255,7 @@ class RemoteDeleteJob(Job):
             where = volumes.locate_remote(conn, volume_id, path)
             if where is None:
                 return
-            rel = where[1].encode()
-            row = conn.execute("SELECT id FROM entry WHERE location_id = ? AND path = ?", (where[0], rel)).fetchone()
-            if row is not None:
-                delete_subtree(conn, where[0], row[0], rel)
+            remove_entry(conn, where[0], where[1].encode())
 
         await ctx.checkpoint(tx)
 
