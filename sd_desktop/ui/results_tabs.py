@@ -251,21 +251,28 @@ class ResultTabs(QObject):
     def _delete_guarded(self, view: DuplicatesView, items: list[GuardedTarget], permanent: bool) -> None:
         mode = DeleteMode.PERMANENT if permanent else DeleteMode.TRASH
         config = DeleteConfig(guarded=items, mode=mode, confirm=permanent)
+        self._remove(view, config, items, "duplicate", "Nothing was deleted")
+
+    def _remove(self, view, config: DeleteConfig, items: list, noun: str, nothing: str) -> None:
+        """Run a guarded DeleteJob on a results view's marked files (after the confirmation a
+        permanent delete asks for): its outcomes go back to the view (why a file was kept, too), and a
+        trash gets its undo step. ``items`` have ``path`` and ``size``."""
+        permanent = config.mode is DeleteMode.PERMANENT
         verb = "deleted" if permanent else "moved to the Trash"
 
         def done(info: JobInfo) -> None:
             self.jobs.refresh_after()
-            # a job that failed every file still has its outcomes (why each copy was kept): show them
+            # a job that failed every file still has its outcomes (why each one was kept): show them
             if info.output is not None:
                 view.show_outcomes(info.output.get("outcomes") or [], verb)
                 command = None if permanent else command_for_trash(self.jobs, info.output)
                 if command is not None:
                     self.jobs.undo_stack.push(command)
             elif info.status is JobStatus.FAILED:
-                view.show_message(f"Nothing was deleted: {info.error}")
+                view.show_message(f"{nothing}: {info.error}")
 
         def go() -> None:
-            self.jobs.submit(config, f"Remove {plural(len(items), 'duplicate')}", on_done=done)
+            self.jobs.submit(config, f"Remove {plural(len(items), noun)}", on_done=done)
 
         if not permanent:
             go()
@@ -369,27 +376,7 @@ class ResultTabs(QObject):
         to the view."""
         mode = DeleteMode.PERMANENT if permanent else DeleteMode.TRASH
         config = DeleteConfig(pictures=items, mode=mode, confirm=permanent)
-        verb = "deleted" if permanent else "moved to the Trash"
-
-        def done(info: JobInfo) -> None:
-            self.jobs.refresh_after()
-            if info.output is not None:
-                view.show_outcomes(info.output.get("outcomes") or [], verb)
-                command = None if permanent else command_for_trash(self.jobs, info.output)
-                if command is not None:
-                    self.jobs.undo_stack.push(command)
-            elif info.status is JobStatus.FAILED:
-                view.show_message(f"Nothing was removed: {info.error}")
-
-        def go() -> None:
-            self.jobs.submit(config, f"Remove {plural(len(items), 'similar picture')}", on_done=done)
-
-        if not permanent:
-            go()
-            return
-        dialog = ConfirmDeleteDialog([os.fsencode(t.path) for t in items], sum(t.size for t in items), self.window)
-        dialog.accepted.connect(go)
-        self.prompts.show(dialog)
+        self._remove(view, config, items, "similar picture", "Nothing was removed")
 
     # -- validation ------------------------------------------------------------------------
     def open_validation(self, job_id: int | None, output: dict) -> ValidationView:
