@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import time
@@ -14,7 +13,6 @@ from sd_desktop.commands import duplicates_link
 from sd_desktop.commands.common import (
     EXIT_FAILED,
     UsageError,
-    drive_job,
     emit_json,
     existing_path,
     human_size,
@@ -27,6 +25,7 @@ from sd_desktop.commands.common import (
 )
 from sd_desktop.commands.delete import summarize as delete_summary
 from sd_desktop.commands.duplicate_folders import cmd_duplicate_folders
+from sd_desktop.commands.search_followups import search_or_continue
 from sd_desktop.jobs import JobManager, codec, registered
 from sd_desktop.jobs.manager import config_key
 from sd_desktop.library import jobstore
@@ -138,23 +137,14 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
             raise UsageError("this build has no delete job; cannot act on duplicates")
     if args.export and not args.export.lower().endswith((".json", ".csv")):
         raise UsageError("--export needs a file name ending in .json or .csv")
-    continued: list[int] = []
 
-    async def start_search(manager: JobManager) -> int:
-        if args.delete:
-            job_id = await _interrupted_removal(manager, config, args.mode_delete)
-            if job_id is not None:
-                continued.append(job_id)
-                await manager.resume(job_id)  # a follow-up of a job this manager did not run: allow it
-                return job_id
-        return await manager.enqueue("duplicate_detection", config)
+    def interrupted(manager: JobManager):
+        return _interrupted_removal(manager, config, args.mode_delete)
 
     lib = open_library(args)
     try:
-        info = asyncio.run(drive_job(lib, args, start_search))
+        info, continued = search_or_continue(lib, args, config, interrupted if args.delete else None)
         if continued:
-            # the same command again after a kill: finish the removal it had started (its targets are
-            # re-verified as they go); a later run searches afresh
             if not args.json:
                 print(f"continuing the interrupted removal of duplicates (job {info.id})", file=sys.stderr)
             return print_result(args, info, delete_summary)

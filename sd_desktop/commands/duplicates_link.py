@@ -19,6 +19,7 @@ from sd_desktop.commands.common import (
     print_result,
     result_object,
 )
+from sd_desktop.commands.search_followups import search_or_continue
 from sd_desktop.jobs import JobInfo, JobManager, codec
 from sd_desktop.jobs.manager import config_key
 from sd_desktop.library import jobstore
@@ -83,22 +84,12 @@ def summarize_links(output: dict) -> str:
 
 
 def run(args: argparse.Namespace, config: DuplicateConfig, summarize_search) -> int:
-    continued: list[int] = []
-
-    async def start_search(manager: JobManager) -> int:
-        job_id = await _interrupted_link(manager, config, args.link)
-        if job_id is not None:
-            continued.append(job_id)
-            await manager.resume(job_id)  # a follow-up of a job this manager did not run: allow it
-            return job_id
-        return await manager.enqueue("duplicate_detection", config)
-
     lib = open_library(args)
     try:
-        info = asyncio.run(drive_job(lib, args, start_search))
+        info, continued = search_or_continue(
+            lib, args, config, lambda manager: _interrupted_link(manager, config, args.link)
+        )
         if continued:
-            # the same command again after a kill: finish the linking it had started (each path is
-            # re-verified as it goes); a later run searches afresh
             if not args.json:
                 print(f"continuing the interrupted linking of duplicates (job {info.id})", file=sys.stderr)
             return print_result(args, info, summarize_links)
