@@ -34,10 +34,14 @@ def parse(url: str, scheme: str | None, options: dict[str, str]) -> tuple[str, s
     parts = urlsplit(url)
     kind = parts.scheme.lower()
     root = unquote(parts.path) or "/"
+    try:
+        port = parts.port  # a port that is not a number from 0 to 65535 raises here
+    except ValueError:
+        raise SpecError(f"bad port in {url!r}: write a number from 1 to 65535") from None
     if kind == "sftp":
         if not parts.hostname:
             raise SpecError(f"no host in {url!r}: write sftp://USER@HOST:PORT/FOLDER")
-        found = {"host": parts.hostname, "port": str(parts.port or 22)}
+        found = {"host": parts.hostname, "port": str(port or 22)}
         if parts.username:
             found["user"] = unquote(parts.username)
         found.update(options)

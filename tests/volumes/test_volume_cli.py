@@ -411,3 +411,17 @@ def test_webdav_password_from_the_secrets_file_and_a_wrong_one_is_auth_failed(ru
     assert b"pass word" not in (library_dir / "library.db").read_bytes()
     assert shown.returncode == 0, shown.stderr
     assert (shown.result["output"]["size"], shown.result["output"]["indexed"]) == (17, False)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("sftp://me@host:99999/data", "bad port in 'sftp://me@host:99999/data': write a number from 1 to 65535"),
+        ("webdav://host:http/data", "bad port in 'webdav://host:http/data': write a number from 1 to 65535"),
+    ],
+)
+def test_a_bad_port_is_one_line_and_nothing_is_stored(run_cli, url, message):
+    res = run_cli("volume", "add", "nas", url)
+    assert (res.returncode, res.stderr) == (2, f"sd-desktop: error: {message}\n")
+    listed = run_cli("volume", "list", "--json")
+    assert listed.returncode == 0 and listed.result["output"]["volumes"] == []
