@@ -1,6 +1,9 @@
 """The window's network volumes with pytest-qt (offscreen) against real servers on 127.0.0.1:
 the Add Network Volume dialog (Test, Add), the sidebar's Network section and its statuses, browsing
-a remote folder, a drop on a local folder copying the bytes, and Remove as the CLI does it."""
+a remote folder in the main content views (listing, sorting, back/forward/up, the failure's line in
+place of the rows), thumbnails in the grid, a drop on a local folder copying the bytes, a drop of
+local files on a volume's folder uploading them (conflicts asked), the volume's context menu, and
+Remove as the CLI does it."""
 
 # ruff: noqa: F811  (the fixtures imported below are named again as test parameters)
 from __future__ import annotations
@@ -11,10 +14,12 @@ import os
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from sd_desktop.library.volumes import find_volume
 from sd_desktop.ui import dnd
+from sd_desktop.ui.content_model import COL_NAME, COL_SIZE
+from sd_desktop.ui.content_view import GRID, LIST
 from sd_desktop.volumes.remote import AUTH_FAILED, OFFLINE, ONLINE
 from tests.ui.conftest import aloop, artifacts, engine  # noqa: F401  (the window's fixtures)
 from tests.volumes import servers
@@ -78,6 +83,24 @@ def status_of(window, name):
     return None if item is None else item.data(Qt.ItemDataRole.UserRole + 11)
 
 
+def names(window) -> list[str]:
+    """The names the content view shows, in order."""
+    model = window.model
+    model.fetch_all()
+    return [model.data(model.index(r, COL_NAME)) for r in range(model.rowCount())]
+
+
+def listed(window, qtbot, action) -> None:
+    """Run ``action`` (it opens or lists a folder) and wait for that listing to end."""
+    with qtbot.waitSignal(window.model.loadingFinished, timeout=30000):
+        action()
+
+
+def placeholder(window) -> str | None:
+    label = window.content.placeholders[window.content.mode]
+    return label.text() if label.isVisibleTo(window.content) else None
+
+
 def make_tree(root) -> None:
     for rel, data in TREE.items():
         path = root / rel
@@ -135,34 +158,46 @@ def test_add_an_sftp_volume_through_the_dialog_then_browse_it_and_lose_it(
     ]
     menu.deleteLater()
 
-    view = window.remote_view
-    with qtbot.waitSignal(view.listed, timeout=30000):
-        window.open_remote("nas")
-    assert window.pages.currentWidget() is view
-    assert [view.model.data(view.model.index(r, 0)) for r in range(view.model.rowCount())] == [
-        "héllo wörld",
-        "100% sure.bin",
-        "a b.txt",
-        "x#y.dat",
-    ]
-    assert view.model.data(view.model.index(1, 1)) == "300.0 KB"
+    listed(window, qtbot, lambda: window.open_remote("nas"))
+    assert window.pages.currentWidget() is window.content  # the same views as a local folder
+    assert window.current_path == b"nas:/"
+    assert window.windowTitle() == "nas:/ — sd_desktop"
+    assert names(window) == ["héllo wörld", "100% sure.bin", "a b.txt", "x#y.dat"]
+    assert window.model.data(window.model.index(1, COL_SIZE)) == "300.0 KB"
+    assert window.model.data(window.model.index(1, COL_NAME), Qt.ItemDataRole.ToolTipRole) == "nas:/100% sure.bin"
+    assert placeholder(window) is None
+    assert window.selection_label.text() == "4 items"
+    assert window.sidebar.view.currentIndex() == network_item(window, "nas").index()
     window.grab().save(str(artifacts / "volume_remote_folder.png"))
-    with qtbot.waitSignal(view.listed, timeout=30000):
-        view.tree.activated.emit(view.model.index(0, 0))
-    assert view.where.text() == "nas:/héllo wörld"
-    assert [e.name for e in view.model.entries] == ["ü #1.txt"]
-    with qtbot.waitSignal(view.listed, timeout=30000):
-        window.actions["up"].trigger()  # Backspace / Alt+Up go up on the volume too
-    assert view.where.text() == "nas:/"
-    with qtbot.waitSignal(view.listed, timeout=30000):
-        view.tree.activated.emit(view.model.index(0, 0))
+    # sorting by a header, as for a local folder: folders first, then the largest file
+    listed(window, qtbot, lambda: window.content.list.sortByColumn(COL_SIZE, Qt.SortOrder.DescendingOrder))
+    assert names(window) == ["héllo wörld", "100% sure.bin", "x#y.dat", "a b.txt"]
+    listed(window, qtbot, lambda: window.content.list.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder))
+    # Enter (or a double-click) on a folder goes into it; the path bar follows
+    view = window.content.list
+    view.setFocus()
+    view.setCurrentIndex(window.model.index(0, 0))
+    listed(window, qtbot, lambda: qtbot.keyClick(view, Qt.Key.Key_Return))
+    assert window.current_path == "nas:/héllo wörld".encode()
+    assert [b.text() for b in window.path_bar.findChildren(QToolButton) if b.text()] == ["nas:", "héllo wörld"]
+    assert names(window) == ["ü #1.txt"]
+    listed(window, qtbot, lambda: window.actions["up"].trigger())  # Backspace / Alt+Up: up, on the volume too
+    assert window.current_path == b"nas:/"
+    assert not window.actions["up"].isEnabled()  # the volume's root
+    listed(window, qtbot, lambda: window.actions["back"].trigger())
+    assert window.current_path == "nas:/héllo wörld".encode()
+    listed(window, qtbot, lambda: window.actions["forward"].trigger())
+    assert window.current_path == b"nas:/"
+    listed(window, qtbot, lambda: view.activated.emit(window.model.index(0, 0)))
+    assert names(window) == ["ü #1.txt"]
 
     own_sshd.stop()
-    with qtbot.waitSignal(view.listed, timeout=30000):
-        view.refresh()
-    assert view.stack.currentWidget() is view.message
-    assert view.message.text().startswith(f"volume nas: cannot reach 127.0.0.1:{own_sshd.port}: ")
-    assert view.message.text().endswith("\n\nRefresh to try again.")
+    listed(window, qtbot, lambda: window.actions["refresh"].trigger())
+    text = placeholder(window)
+    assert text.startswith(f"volume nas: cannot reach 127.0.0.1:{own_sshd.port}: ")
+    assert text.endswith("\n\nRefresh to try again.")
+    assert text.count("\n") == 2  # one line of why, then what to do
+    assert window.model.rowCount() == 0
     window.grab().save(str(artifacts / "volume_remote_lost.png"))
     # the failed listing has the sidebar check the volume at once: no Check Now needed
     qtbot.waitUntil(lambda: status_of(window, "nas") == OFFLINE, timeout=30000)
@@ -243,20 +278,25 @@ def test_a_drag_to_a_local_folder_copies_the_bytes_and_remove_follows_the_cli_ru
     register(lib, lib.folder, "nas", "sftp", str(root), {**options, "known_hosts": "accept"})
     window.sidebar.network.reload()
     qtbot.waitUntil(lambda: status_of(window, "nas") == ONLINE, timeout=30000)
-    view = window.remote_view
-    with qtbot.waitSignal(view.listed, timeout=30000):
-        window.open_remote("nas")
-    names = [e.name for e in view.model.entries]
-    assert names == ["héllo wörld", "100% sure.bin", "a b.txt", "photo ü.png", "x#y.dat"]
-    with qtbot.waitSignal(view.thumbnailsArrived, timeout=30000) as blocker:
-        view.set_grid(True)
-    assert blocker.args == [1]  # one batch: the one picture (and no other row) was read
-    assert list(view.model.thumbs) == ["photo ü.png"]
-    assert view.stack.currentWidget() is view.grid
+    listed(window, qtbot, lambda: window.open_remote("nas"))
+    shown = names(window)
+    assert shown == ["héllo wörld", "100% sure.bin", "a b.txt", "photo ü.png", "x#y.dat"]
+    thumbs = window.services.thumbnails
+    row = window.model.entry(shown.index("photo ü.png"))
+    key = (row[2], row[5], row[4])  # the thumbnail cache's key of a file: path, time and size as listed
+    assert key[0] == "nas:/photo ü.png".encode()
+    window.set_view_mode(GRID)
+    qtbot.waitUntil(lambda: thumbs.icon(key) is not None, timeout=30000)
+    icon = window.model.data(window.model.index(shown.index("photo ü.png"), 0), Qt.ItemDataRole.DecorationRole)
+    assert icon.cacheKey() == thumbs.icon(key).cacheKey()  # the picture, not its type icon
     window.grab().save(str(artifacts / "volume_remote_grid.png"))
-    view.set_grid(False)
-    mime = view.model.mimeData([view.model.index(names.index(n), 0) for n in ("héllo wörld", "100% sure.bin")])
+    window.set_view_mode(LIST)
+    selection = window.content.selection_model()
+    for n in ("héllo wörld", "100% sure.bin"):
+        selection.select(window.model.index(shown.index(n), 0), selection.SelectionFlag.Select)
+    mime = window.drops.drag_mime()  # what a drag out of the view carries
     assert dnd.mime_to_remote(mime) == ("nas", ["héllo wörld", "100% sure.bin"])
+    assert mime.urls() == []
     dest = tmp_path / "local dest"
     dest.mkdir()
     window.open_path(dest)
@@ -339,18 +379,18 @@ def test_s3_form_tests_signed_keys_and_browses_the_bucket(window, qtbot, test_ke
         assert secret.encode() not in (window.services.library.folder / "library.db").read_bytes()
         assert list(json.loads(test_keyring.read_text()).values()) == [json.dumps({"secret_access_key": secret})]
         qtbot.waitUntil(lambda: status_of(window, "bucket") == ONLINE, timeout=30000)
-        view = window.remote_view
-        with qtbot.waitSignal(view.listed, timeout=30000):
-            window.open_remote("bucket")
-        assert [(e.name, e.is_dir, e.size) for e in view.model.entries] == [
-            ("dir é", True, 0),
-            ("100% sure.bin", False, 13),
-            ("a b.txt", False, 7),
-            ("x#y.dat", False, 7),
+        listed(window, qtbot, lambda: window.open_remote("bucket"))
+        model = window.model
+        assert [(model.data(model.index(r, 0)), model.data(model.index(r, 1))) for r in range(model.rowCount())] == [
+            ("dir é", ""),
+            ("100% sure.bin", "13 B"),
+            ("a b.txt", "7 B"),
+            ("x#y.dat", "7 B"),
         ]
-        with qtbot.waitSignal(view.listed, timeout=30000):
-            view.tree.activated.emit(view.model.index(0, 0))
-        assert [(e.path, e.size) for e in view.model.entries] == [("dir é/in #1.txt", len("dir é/in #1.txt".encode()))]
+        listed(window, qtbot, lambda: window.content.list.activated.emit(model.index(0, 0)))
+        assert window.current_path == "bucket:/dir é".encode()
+        assert [model.entry(r)[2] for r in range(model.rowCount())] == ["bucket:/dir é/in #1.txt".encode()]
+        assert model.data(model.index(0, 1)) == f"{len('dir é/in #1.txt'.encode())} B"
     finally:
         checking.stop()
 
@@ -366,20 +406,21 @@ def test_a_server_that_never_answers_says_so_in_the_view_and_the_window_keeps_wo
         register(lib, lib.folder, "hung", "webdav", "/", options)
         window.sidebar.network.reload()
         qtbot.waitUntil(lambda: network_item(window, "hung") is not None, timeout=20000)
-        view = window.remote_view
-        window.open_remote("hung")
-        assert view.message.text() == "Loading…"  # listed on a worker: the call returned at once
-        ticks = []
-        timer_id = window.startTimer(50)
-        window.timerEvent = lambda _e: ticks.append(1)  # the GUI thread keeps turning meanwhile
-        with qtbot.waitSignal(view.listed, timeout=30000):
-            pass
+        with qtbot.waitSignal(window.model.loadingFinished, timeout=30000):
+            window.open_remote("hung")
+            assert placeholder(window) == "Loading…"  # listed on a worker: the call returned at once
+            ticks = []
+            timer_id = window.startTimer(50)
+            window.timerEvent = lambda _e: ticks.append(1)  # the GUI thread keeps turning meanwhile
         window.killTimer(timer_id)
         assert len(ticks) >= 5
-        assert view.message.text() == (
+        assert placeholder(window) == (
             f"volume hung: no answer from http://127.0.0.1:{silent.port} within 1s (list /); "
             "check that the server is up and reachable\n\nRefresh to try again."
         )
+        # a local folder opened meanwhile lists at once: the volume holds none of its workers
+        listed(window, qtbot, lambda: window.open_path(window.services.library.folder))
+        assert placeholder(window) is None
         qtbot.waitUntil(lambda: status_of(window, "hung") == OFFLINE, timeout=30000)
     finally:
         silent.stop()
