@@ -12,7 +12,7 @@ import json
 import os
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QToolButton
 
@@ -424,3 +424,136 @@ def test_a_server_that_never_answers_says_so_in_the_view_and_the_window_keeps_wo
         qtbot.waitUntil(lambda: status_of(window, "hung") == OFFLINE, timeout=30000)
     finally:
         silent.stop()
+
+
+def nas_window(window, qtbot, sshd, root):
+    """Register ``nas`` (the module's sshd, folder ``root``) and wait until the sidebar shows it online."""
+    from sd_desktop.volumes.registry import register
+
+    lib = window.services.library
+    options = {"host": "127.0.0.1", "port": str(sshd.port), "user": sshd.user, "key": str(sshd.key)}
+    register(lib, lib.folder, "nas", "sftp", str(root), {**options, "known_hosts": "accept"})
+    window.sidebar.network.reload()
+    qtbot.waitUntil(lambda: status_of(window, "nas") == ONLINE, timeout=30000)
+
+
+def finished_jobs(window) -> list:
+    handled = []
+    window.job_submit.jobHandled.connect(handled.append)
+    return handled
+
+
+def test_a_drop_of_local_files_on_a_volume_folder_uploads_them_and_asks_about_taken_names(
+    window, qtbot, sshd, tmp_path, artifacts
+):
+    root = tmp_path / "nas root"
+    make_tree(root)
+    nas_window(window, qtbot, sshd, root)
+    listed(window, qtbot, lambda: window.open_remote("nas"))
+    local = tmp_path / "local"
+    (local / "album").mkdir(parents=True)
+    photo = os.urandom(70_000)
+    (local / "album" / "p #1.jpg").write_bytes(photo)
+    (local / "a b.txt").write_bytes(b"the local one\n")
+    asked = []
+    window.remote_files.ask_conflict = lambda names, where: asked.append((names, where)) or "rename"
+    handled = finished_jobs(window)
+    viewport = window.content.current_view().viewport()
+    mime = dnd.paths_to_mime([local / "album", local / "a b.txt"])
+    with qtbot.waitSignal(window.model.loadingFinished, timeout=60000):  # the folder is listed again after
+        with qtbot.waitSignal(window.remote_files.uploadQueued, timeout=30000) as queued:
+            below_rows = QPoint(20, viewport.height() - 10)  # empty space: the folder shown
+            assert drop_at(viewport, mime, below_rows).isAccepted()
+        assert queued.args == ["nas:/"]
+        qtbot.waitUntil(lambda: any(i.name == "remote_upload" for i in handled), timeout=60000)
+    job = next(i for i in handled if i.name == "remote_upload")
+    assert job.status.value == "completed", job.error
+    assert asked == [(["a b.txt"], "nas:/")]  # the one taken name, asked about once
+    assert (root / "album" / "p #1.jpg").read_bytes() == photo
+    assert (root / "a b.txt").read_bytes() == TREE["a b.txt"]  # kept: the new one beside it
+    assert (root / "a b (1).txt").read_bytes() == b"the local one\n"
+    assert names(window) == ["album", "héllo wörld", "100% sure.bin", "a b (1).txt", "a b.txt", "x#y.dat"]
+    window.grab().save(str(artifacts / "volume_remote_uploaded.png"))
+
+    # dropped on a folder row: into that folder; Cancel on the question sends nothing
+    window.remote_files.ask_conflict = lambda names, where: asked.append((names, where)) and None
+    album = names(window).index("album")
+    rect = window.content.list.visualRect(window.model.index(album, 0))
+    with qtbot.waitSignal(window.remote_files.uploadQueued, timeout=30000):
+        drop_at(viewport, dnd.paths_to_mime([local / "a b.txt"]), rect.center())
+    qtbot.waitUntil(lambda: (root / "album" / "a b.txt").exists(), timeout=30000)
+    assert (root / "album" / "a b.txt").read_bytes() == b"the local one\n"
+    drop_at(viewport, dnd.paths_to_mime([local / "a b.txt"]), rect.center())
+    qtbot.waitUntil(lambda: len(asked) == 2, timeout=30000)
+    assert asked[1] == (["a b.txt"], "nas:/album")
+    assert sorted(p.name for p in (root / "album").iterdir()) == ["a b.txt", "p #1.jpg"]
+
+
+def drop_at(viewport, mime, pos) -> QDropEvent:
+    actions, button, none = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QApplication.sendEvent(viewport, QDragEnterEvent(pos, actions, mime, button, none))
+    QApplication.sendEvent(viewport, QDragMoveEvent(pos, actions, mime, button, none))
+    event = QDropEvent(QPointF(pos), actions, mime, button, none)
+    QApplication.sendEvent(viewport, event)
+    return event
+
+
+def test_the_volume_menu_deletes_after_asking_and_copy_paste_goes_both_ways(window, qtbot, sshd, tmp_path):
+    root = tmp_path / "nas root"
+    make_tree(root)
+    nas_window(window, qtbot, sshd, root)
+    listed(window, qtbot, lambda: window.open_remote("nas"))
+    shown = names(window)
+    view = window.content.list
+    rect = view.visualRect(window.model.index(shown.index("x#y.dat"), 0))
+    menu = window.context_menus.remote_menu(view, rect.center())
+    assert [a.text() for a in menu.actions()] == [
+        "&Open",
+        "&Download to…",
+        "&Copy",
+        "",
+        "&Delete Permanently…",
+        "",
+        "Find &Duplicates",
+        "&Validate",
+        "&Index…",
+        "",
+        "P&roperties",
+    ]
+    # the local-only actions are off while a volume's folder shows
+    for key in ("fa_trash", "fa_rename", "fa_cut", "fa_move_to", "fa_new_folder"):
+        assert not window.actions[key].isEnabled(), key
+    asked = []
+    window.remote_files.ask = lambda title, text: asked.append(text) or False
+    next(a for a in menu.actions() if a.text() == "&Delete Permanently…").trigger()
+    assert asked == ["Delete “x#y.dat” from nas permanently?\n\nA network volume has no trash: this cannot be undone."]
+    assert (root / "x#y.dat").exists()  # said no
+    window.remote_files.ask = lambda title, text: True
+    with qtbot.waitSignal(window.model.loadingFinished, timeout=60000):
+        window.actions["fa_delete"].trigger()  # Shift+Delete on the selection: the same question, then gone
+        qtbot.waitUntil(lambda: not (root / "x#y.dat").exists(), timeout=30000)
+    assert names(window) == ["héllo wörld", "100% sure.bin", "a b.txt"]
+
+    # Copy on the volume, Paste in a local folder: downloaded
+    window.content.selection_model().clearSelection()
+    window.content.list.selectRow(names(window).index("100% sure.bin"))
+    window.actions["fa_copy"].trigger()
+    assert dnd.mime_to_remote(QApplication.clipboard().mimeData()) == ("nas", ["100% sure.bin"])
+    dest = tmp_path / "local dest"
+    dest.mkdir()
+    listed(window, qtbot, lambda: window.open_path(dest))
+    assert window.actions["fa_paste"].isEnabled()
+    window.actions["fa_paste"].trigger()
+    qtbot.waitUntil(lambda: (dest / "100% sure.bin").exists(), timeout=30000)
+    assert (dest / "100% sure.bin").read_bytes() == TREE["100% sure.bin"]
+
+    # Copy of local files, Paste in the volume's folder: uploaded
+    (dest / "new é.txt").write_bytes(b"from here")
+    listed(window, qtbot, lambda: window.model.refresh())
+    window.content.list.selectRow(names(window).index("new é.txt"))
+    window.actions["fa_copy"].trigger()
+    listed(window, qtbot, lambda: window.open_remote("nas", "héllo wörld"))
+    with qtbot.waitSignal(window.remote_files.uploadQueued, timeout=30000):
+        window.actions["fa_paste"].trigger()
+    qtbot.waitUntil(lambda: (root / "héllo wörld" / "new é.txt").exists(), timeout=30000)
+    assert (root / "héllo wörld" / "new é.txt").read_bytes() == b"from here"
