@@ -557,3 +557,42 @@ def test_the_volume_menu_deletes_after_asking_and_copy_paste_goes_both_ways(wind
         window.actions["fa_paste"].trigger()
     qtbot.waitUntil(lambda: (root / "héllo wörld" / "new é.txt").exists(), timeout=30000)
     assert (root / "héllo wörld" / "new é.txt").read_bytes() == b"from here"
+
+
+@pytest.fixture
+def thumbnailed_nas(run_cli, own_sshd, tmp_path):
+    """A volume ``nas`` with two pictures, indexed and given thumbnails by the command line (before
+    the window opens the library)."""
+    from PIL import Image
+
+    from tests.volumes.test_volume_cli import add_sftp
+
+    root = tmp_path / "nas root"
+    root.mkdir()
+    Image.new("RGB", (400, 300), (30, 120, 200)).save(root / "blue.png")
+    Image.new("RGB", (300, 400), (200, 60, 30)).save(root / "red é.png")
+    assert add_sftp(run_cli, own_sshd, root).returncode == 0
+    assert run_cli("index", "nas:/").returncode == 0
+    made = run_cli("thumbnails", "nas:/", "--json")
+    assert made.returncode == 0, made.stderr
+    assert made.result["output"]["generated"] == 2
+    return root
+
+
+def test_thumbnails_the_job_made_show_in_the_grid_with_no_read_of_the_pictures(
+    thumbnailed_nas, window, qtbot, own_sshd, artifacts
+):
+    window.sidebar.network.reload()
+    qtbot.waitUntil(lambda: status_of(window, "nas") == ONLINE, timeout=30000)
+    listed(window, qtbot, lambda: window.open_remote("nas"))
+    assert names(window) == ["blue.png", "red é.png"]
+    sidecars = sorted(p.name for p in window.services.library.sidecar_dir.rglob("*.webp"))
+    own_sshd.stop()  # from here on, nothing can come from the volume
+    thumbs = window.services.thumbnails
+    keys = [(r[2], r[5], r[4]) for r in (window.model.entry(i) for i in range(2))]
+    window.set_view_mode(GRID)
+    qtbot.waitUntil(lambda: all(thumbs.icon(k) is not None for k in keys), timeout=30000)
+    sizes = [thumbs.icon(k).availableSizes()[0] for k in keys]
+    assert [(s.width(), s.height()) for s in sizes] == [(256, 256), (256, 256)]  # squared 256 px thumbnails
+    assert sorted(p.name for p in window.services.library.sidecar_dir.rglob("*.webp")) == sidecars  # none made
+    window.grab().save(str(artifacts / "volume_remote_grid_from_job.png"))
