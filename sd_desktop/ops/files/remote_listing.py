@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 
 from sd_desktop.library.browse import KIND_DIR, KIND_FILE, FolderTarget
-from sd_desktop.library.volumes import find_volume, split_address
+from sd_desktop.library.volumes import find_volume, remote_path, split_address
 from sd_desktop.ops.files.disk_listing import DiskListing
 from sd_desktop.volumes.blocking import list_folder
 from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
@@ -21,8 +21,9 @@ from sd_desktop.volumes.specs import spec_of
 
 
 def address(volume: str, path: str) -> bytes:
-    """The address of ``path`` (relative to the volume's root) on ``volume``."""
-    return f"{volume}:/{path.strip('/')}".encode()
+    """The address of ``path`` (relative to the volume's root) on ``volume``: the form a remote
+    location's path takes too, so a location in the sidebar opens here as well."""
+    return remote_path(volume, path)
 
 
 def split(path: bytes | str) -> tuple[str, str] | None:
