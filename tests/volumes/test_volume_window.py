@@ -596,3 +596,54 @@ def test_thumbnails_the_job_made_show_in_the_grid_with_no_read_of_the_pictures(
     assert [(s.width(), s.height()) for s in sizes] == [(256, 256), (256, 256)]  # squared 256 px thumbnails
     assert sorted(p.name for p in window.services.library.sidecar_dir.rglob("*.webp")) == sidecars  # none made
     window.grab().save(str(artifacts / "volume_remote_grid_from_job.png"))
+
+
+def test_open_validate_find_duplicates_and_properties_from_the_volume_menu(window, qtbot, sshd, tmp_path):
+    root = tmp_path / "nas root"
+    make_tree(root)
+    (root / "again.bin").write_bytes(TREE["100% sure.bin"])  # a duplicate of 100% sure.bin
+    nas_window(window, qtbot, sshd, root)
+    handled = finished_jobs(window)
+
+    def ran(name: str):
+        qtbot.waitUntil(lambda: any(i.name == name for i in handled), timeout=60000)
+        job = next(i for i in handled if i.name == name)
+        assert job.status.value == "completed", job.error
+        return job
+
+    listed(window, qtbot, lambda: window.open_remote("nas"))
+    shown = names(window)
+    # Enter on a file: a copy in a temporary folder, handed to its application
+    opened = []
+    window.file_ops.opener = lambda url: opened.append(url.toLocalFile()) or True
+    window.content.list.activated.emit(window.model.index(shown.index("a b.txt"), 0))
+    ran("remote_copy")
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
+    assert os.path.basename(opened[0]) == "a b.txt"
+    assert open(opened[0], "rb").read() == TREE["a b.txt"]
+
+    view = window.content.list
+    told = []
+    window.remote_files.tell = lambda title, text: told.append(text)
+    rect = view.visualRect(window.model.index(shown.index("x#y.dat"), 0))
+    menu = window.context_menus.remote_menu(view, rect.center())
+    next(a for a in menu.actions() if a.text() == "P&roperties").trigger()
+    assert told[0].splitlines()[:3] == ["x#y.dat", "nas:/x#y.dat", "File, 5.0 KB (5000 bytes)"]
+
+    window.volume_actions.index("nas", "/")
+    ran("remote_indexer")
+    empty_space = QPoint(20, view.viewport().height() - 10)  # the folder shown
+    menu = window.context_menus.remote_menu(view, empty_space)
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "Find &Duplicates",
+        "&Validate",
+        "&Index…",
+        "P&roperties",
+    ]
+    next(a for a in menu.actions() if a.text() == "Find &Duplicates").trigger()
+    dups = ran("cross_duplicates")
+    groups = dups.output["groups"]
+    assert [sorted(g["paths"]) for g in groups] == [["nas:/100% sure.bin", "nas:/again.bin"]]
+    next(a for a in menu.actions() if a.text() == "&Validate").trigger()
+    checked = ran("remote_validation")
+    assert (checked.output["targets"], checked.output["files_checked"], checked.output["issues"]) == (["nas:/"], 5, [])
