@@ -189,8 +189,8 @@ class RemoteFiles(QObject):
         if rows:
             if one_folder:
                 menu.setDefaultAction(menu.addAction("&Open", lambda: self.ops.open_folder(items[0])))
-            else:
-                menu.setDefaultAction(menu.addAction("&Open", lambda: self.open_files(items)))
+            else:  # a folder among them opens here, else the files open in their applications
+                menu.setDefaultAction(menu.addAction("&Open", lambda: self.open_items(items)))
             menu.addAction("&Download to…", lambda: self.download_to(items))
             menu.addAction("&Copy", lambda: self.copy_to_clipboard(items))
             menu.addSeparator()
