@@ -418,8 +418,17 @@ def test_a_server_that_never_answers_says_so_in_the_view_and_the_window_keeps_wo
             f"volume hung: no answer from http://127.0.0.1:{silent.port} within 1s (list /); "
             "check that the server is up and reachable\n\nRefresh to try again."
         )
-        # a local folder opened meanwhile lists at once: the volume holds none of its workers
-        listed(window, qtbot, lambda: window.open_path(window.services.library.folder))
+        # a local folder opened while a volume hangs lists at once: the volume holds none of its workers
+        register(lib, lib.folder, "slow", "webdav", "/", {**options, "timeout": "30"})
+        window.sidebar.network.reload()
+        qtbot.waitUntil(lambda: network_item(window, "slow") is not None, timeout=20000)
+        window.open_path(b"slow:/")
+        assert placeholder(window) == "Loading…"
+        local = window.services.library.folder
+        with qtbot.waitSignal(window.model.loadingFinished, timeout=10000):  # well before the 30 s deadline
+            window.open_path(local)
+        assert window.current_path == os.fsencode(local)
+        assert "library.db" in names(window)
         assert placeholder(window) is None
         qtbot.waitUntil(lambda: status_of(window, "hung") == OFFLINE, timeout=30000)
     finally:
