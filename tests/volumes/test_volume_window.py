@@ -593,7 +593,13 @@ def test_thumbnails_the_job_made_show_in_the_grid_with_no_read_of_the_pictures(
 ):
     window.sidebar.network.reload()
     qtbot.waitUntil(lambda: status_of(window, "nas") == ONLINE, timeout=30000)
-    listed(window, qtbot, lambda: window.open_remote("nas"))
+    # the indexed folder, a location in the sidebar, opens in the same views as the volume does
+    from sd_desktop.ui.sidebar import PathRole
+
+    section = window.sidebar.model.section("locations")
+    qtbot.waitUntil(lambda: section.rowCount() == 1 and section.child(0).data(PathRole) == b"nas:/", timeout=20000)
+    listed(window, qtbot, lambda: window.sidebar.view.activated.emit(section.child(0).index()))
+    assert window.current_path == b"nas:/"
     assert names(window) == ["blue.png", "red é.png"]
     sidecars = sorted(p.name for p in window.services.library.sidecar_dir.rglob("*.webp"))
     own_sshd.stop()  # from here on, nothing can come from the volume
