@@ -649,6 +649,8 @@ class MainWindow(QMainWindow):
         self._select_listed()
         needle = self.model.filter_text
         remote = self.remote_shown()
+        if remote is not None and not self.model.error:  # the volume answers: its pictures are read again
+            self.services.thumbnails.retry_remote()
         if remote is not None and self.model.error:  # the volume's one line in place of the rows
             self.content.set_placeholder(f"{self.model.error}\n\nRefresh to try again.")
             self.selection_label.setText(self.model.error)

@@ -104,6 +104,12 @@ class ThumbnailCache(QObject):
             self._missing.difference_update(lib)
             self.changed.emit()
 
+    def retry_remote(self) -> None:
+        """A volume's folder is listed again: its pictures that could not be read (the volume did
+        not answer) are looked up again as they paint."""
+        keys = [k for k in self._missing if not isinstance(k, int) and remote_listing.is_remote(k[0])]
+        self._missing.difference_update(keys)
+
     def mark_asked(self, cids: list[int]) -> None:
         """These contents were asked of the thumbnail job: ``missing`` does not name them again."""
         self._asked.update(cids)

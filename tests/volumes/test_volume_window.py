@@ -662,3 +662,25 @@ def test_open_validate_find_duplicates_and_properties_from_the_volume_menu(windo
     next(a for a in menu.actions() if a.text() == "&Validate").trigger()
     checked = ran("remote_validation")
     assert (checked.output["targets"], checked.output["files_checked"], checked.output["issues"]) == (["nas:/"], 5, [])
+
+
+def test_pictures_a_lost_volume_could_not_give_get_their_thumbnails_once_it_answers_again(
+    window, qtbot, own_sshd, tmp_path
+):
+    from PIL import Image
+
+    root = tmp_path / "nas root"
+    root.mkdir()
+    Image.new("RGB", (320, 200), (10, 160, 60)).save(root / "green.png")
+    nas_window(window, qtbot, own_sshd, root)
+    listed(window, qtbot, lambda: window.open_remote("nas"))
+    row = window.model.entry(0)
+    key = (row[2], row[5], row[4])
+    thumbs = window.services.thumbnails
+    own_sshd.stop()
+    window.set_view_mode(GRID)
+    qtbot.waitUntil(lambda: key in thumbs._missing, timeout=30000)  # the read failed: not settled for good
+    assert thumbs.icon(key) is None
+    own_sshd.start()
+    listed(window, qtbot, lambda: window.actions["refresh"].trigger())
+    qtbot.waitUntil(lambda: thumbs.icon(key) is not None, timeout=30000)
