@@ -737,8 +737,8 @@ class MainWindow(QMainWindow):
             return
         if is_background(event.name, event.target):  # the folder shown, brought up to date
             self._job_started.pop(event.job_id, None)
-            if event.kind == EventKind.COMPLETED and self._path is not None:
-                self.model.refresh(sync=False)
+            if event.kind == EventKind.COMPLETED and self._path is not None and self.remote_shown() is None:
+                self.model.refresh(sync=False)  # (a volume's folder is not what a local update changed)
             return
         # the "… queued" message of the job must not outlive it
         kind = EventKind(event.kind)
@@ -747,7 +747,8 @@ class MainWindow(QMainWindow):
             message += f": {event.error}"
         self.statusBar().showMessage(message, 10000)
         started = self._job_started.pop(event.job_id, None)
-        if event.name == IndexerJob.NAME and kind is EventKind.COMPLETED and self._path is not None:
+        local = self._path is not None and self.remote_shown() is None
+        if event.name == IndexerJob.NAME and kind is EventKind.COMPLETED and local:
             self.model.refresh(sync=False)  # the folder may now be in the library
         long_job = started is not None and time.monotonic() - started >= LONG_JOB_SECONDS
         if long_job and self.tray is not None and not self.isActiveWindow():
