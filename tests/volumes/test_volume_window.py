@@ -644,6 +644,14 @@ def test_open_validate_find_duplicates_and_properties_from_the_volume_menu(windo
     menu = window.context_menus.remote_menu(view, rect.center())
     next(a for a in menu.actions() if a.text() == "P&roperties").trigger()
     assert told[0].splitlines()[:3] == ["x#y.dat", "nas:/x#y.dat", "File, 5.0 KB (5000 bytes)"]
+    # Download to…: the folder asked for gets the file (remote_copy)
+    chosen = tmp_path / "downloads"
+    chosen.mkdir()
+    window.remote_files.ask_folder = lambda title: bytes(chosen)
+    menu = window.context_menus.remote_menu(view, rect.center())
+    next(a for a in menu.actions() if a.text() == "&Download to…").trigger()
+    qtbot.waitUntil(lambda: (chosen / "x#y.dat").exists(), timeout=30000)
+    qtbot.waitUntil(lambda: (chosen / "x#y.dat").read_bytes() == TREE["x#y.dat"], timeout=30000)
 
     window.volume_actions.index("nas", "/")
     ran("remote_indexer")
