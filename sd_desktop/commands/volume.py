@@ -59,27 +59,20 @@ def _result(output: dict) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from sd_desktop.library.volumes import VolumeError, add_volume, check_name, find_volume
-    from sd_desktop.volumes import secrets
+    from sd_desktop.library.volumes import VolumeError, check_name
+    from sd_desktop.volumes.registry import check_options, register
     from sd_desktop.volumes.specs import SpecError, parse, parse_options
 
     try:
         check_name(args.name)
         scheme, root, options = parse(args.url, args.scheme, parse_options(args.option))
+        check_options(scheme, options)
     except (SpecError, VolumeError) as exc:
         raise UsageError(str(exc)) from None
-    plain, secret = secrets.split_secrets(options)
     folder = library_folder(args)
     lib = open_library(args)
-    try:
-        if lib.read_sync(lambda c: find_volume(c, args.name)) is not None:
-            raise CommandFailed(f"a volume named {args.name!r} exists already; remove it first or choose another name")
-        where, warning = secrets.store(folder, args.name, secret)
-        try:
-            volume_id = library_call(lib, add_volume, args.name, scheme, root, plain, where)
-        except BaseException:
-            secrets.forget(folder, args.name, where)
-            raise
+    try:  # the window's Add Network Volume… registers through the same call
+        volume_id, where, warning = register(lib, folder, args.name, scheme, root, options, call=library_call)
     except VolumeError as exc:
         raise CommandFailed(str(exc)) from None
     finally:

@@ -46,6 +46,7 @@ from sd_desktop.library.browse import (
     FolderTarget,
     SortKey,
 )
+from sd_desktop.ops.files import remote_listing
 from sd_desktop.ops.files.disk_listing import DiskListing, arrange, list_folder, resolve_shown
 from sd_desktop.ui.formatting import human_size, human_time, plural
 from sd_desktop.ui.icons import TypeIcons
@@ -118,6 +119,9 @@ class _FolderLoader:
         self._conn: sqlite3.Connection | None = None
         self._listing: DiskListing | None = None  # the last scan (worker thread only)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sd-ui-content")
+        # a volume's folders list on workers of their own: a server that hangs until its deadline
+        # never holds up the listing of a local folder opened meanwhile
+        self._remote_pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="sd-ui-remote")
 
     def next_gen(self) -> int:
         """A new generation: chunks of older ones are dropped."""
@@ -130,7 +134,8 @@ class _FolderLoader:
             return gen == self.gen and not self.closed
 
     def submit(self, *args: object) -> None:
-        self._pool.submit(self._work, *args)
+        remote = remote_listing.is_remote(args[1])  # type: ignore[arg-type]
+        (self._remote_pool if remote else self._pool).submit(self._work, *args)
 
     def close(self) -> None:
         with self._lock:
@@ -141,6 +146,7 @@ class _FolderLoader:
             conn.interrupt()
         self._pool.submit(self._close_reader)
         self._pool.shutdown(wait=False)
+        self._remote_pool.shutdown(wait=False, cancel_futures=True)
 
     def _close_reader(self) -> None:
         if self._conn is not None:
@@ -168,12 +174,21 @@ class _FolderLoader:
         the rows: as edits of ``shown`` when given (a refresh), else in chunks."""
         if not self.current(gen):
             return
+        remote = remote_listing.is_remote(path)
         try:
-            conn = self._reader()
             listing = self._listing
             if rescan or listing is None or listing.target.path != path:
-                listing = self._listing = list_folder(conn, resolve_shown(conn, path))
-                self._emit(gen, listing.target, False, None, None)
+                if remote:  # the folder shown even when the volume does not answer (Refresh tries it again)
+                    self._emit(gen, FolderTarget(path), False, None, None)
+                    listing = remote_listing.list_rows(self.library, path)
+                else:
+                    conn = self._reader()
+                    listing = list_folder(conn, resolve_shown(conn, path))
+                if not self.current(gen):
+                    return
+                self._listing = listing
+                if not remote:
+                    self._emit(gen, listing.target, False, None, None)
                 if sync and listing.stale:
                     self._emit(gen, _Stale(listing.target), False, None, None)
             rows = arrange(listing.rows, SORT_KEYS[column], descending, filter_text, show_hidden)
@@ -197,6 +212,12 @@ class _FolderLoader:
         except sqlite3.Error as exc:
             if self.current(gen):
                 self._emit(gen, [], True, f"cannot read the library: {exc}", 0)
+        except Exception as exc:  # a volume's RemoteError (offline, refused, gone: its one line), or bad settings
+            if not remote:
+                raise
+            if self.current(gen):
+                text = str(exc) if isinstance(exc, OSError) else f"cannot list {paths.display(path)}: {exc}"
+                self._emit(gen, [], True, text, 0)
 
     def _emit(self, gen: int, rows: object, done: bool, error: str | None, count: int | None) -> None:
         try:
@@ -228,6 +249,7 @@ class ContentModel(QAbstractTableModel):
         self.target: FolderTarget | None = None
         self.total: int | None = None
         self.loading = False
+        self.error: str | None = None  # why the last listing failed (shown in place of the rows)
         self.show_thumbnails = False
         self._rows: list[tuple] = []
         self._texts: list[tuple | None] = []  # see _cell: texts and type icon, made on first paint of a row
@@ -338,6 +360,7 @@ class ContentModel(QAbstractTableModel):
         gen = self._loader.next_gen()
         self._reset_rows()
         self.loading = True
+        self.error = None
         self._want_more = True
         column, order = self._sort
         self._loader.submit(
@@ -389,6 +412,9 @@ class ContentModel(QAbstractTableModel):
                 self._insert_batch(FETCH_BATCH)
         if done:
             self.loading = False
+            self.error = error
+            if error and self.target is not None and remote_listing.is_remote(self.target.path):
+                self._reset_rows()  # a volume that stopped answering: its old rows would mislead
             if error:
                 self.loadFailed.emit(error)
             self.loadingFinished.emit(self.total or 0)

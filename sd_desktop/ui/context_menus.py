@@ -1,7 +1,8 @@
 """Context menus for files, folders, locations and empty space, built from the window's actions
 (so a menu item, its menu-bar twin and its shortcut are one QAction). ``ContextMenus`` shows
 them on the content views and the sidebar; while one is open, the actions act on what it was
-opened on (an ``action_targets.Context``)."""
+opened on (an ``action_targets.Context``). A network volume's folder gets the menu of what acts on
+a volume (``remote_files``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import QObject, QPoint, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QWidget
 
 from sd_desktop.library.browse import KIND_DIR, R_KIND, R_PATH
+from sd_desktop.ops.files import remote_listing
 from sd_desktop.ui.action_targets import EMPTY, FILE, FOLDER, LOCATION, PLACE, TRASH, ActionTargets, Context
 from sd_desktop.ui.actions import ActionRegistry
 from sd_desktop.ui.content_model import ContentModel
@@ -141,6 +143,7 @@ class ContextMenus(QObject):
         self.sidebar = sidebar
         self.window = window
         self.last_menu: QMenu | None = None
+        self.remote = None  # RemoteFiles: the menu of a network volume's rows
 
     def content_context(self, pos: QPoint, view: QAbstractItemView) -> Context:
         """What a context menu at ``pos`` of a content view acts on (the row under it joins the
@@ -184,8 +187,26 @@ class ContextMenus(QObject):
         menu.deleteLater()
 
     def popup_content_menu(self, view: QAbstractItemView, pos: QPoint) -> None:
+        folder = self.targets.current_folder()
+        if self.remote is not None and remote_listing.is_remote(folder):
+            self.remote_menu(view, pos).popup(view.viewport().mapToGlobal(pos))
+            return
         menu = self.menu_for(self.content_context(pos, view))
         menu.popup(view.viewport().mapToGlobal(pos))
+
+    def remote_menu(self, view: QAbstractItemView, pos: QPoint) -> QMenu:
+        """The menu of the volume rows at ``pos`` (the row under it joins the selection), or of the
+        volume folder shown when ``pos`` is on empty space."""
+        index = view.indexAt(pos)
+        rows: list[int] = []
+        if index.isValid():
+            if not self.content.selection_model().isRowSelected(index.row(), index.parent()):
+                view.setCurrentIndex(index)
+            rows = sorted(self.content.selected_rows()) or [index.row()]
+        entries = [self.model.entry(r) for r in rows if r < self.model.loaded_rows()]
+        menu = self.remote.menu(entries, self.targets.current_folder(), self.window)
+        self.last_menu = menu
+        return menu
 
     def popup_at_current(self, view: QAbstractItemView) -> None:
         """Shift+F10 or the Menu key: the menu of the view's current item, beside it (of the
@@ -194,8 +215,8 @@ class ContextMenus(QObject):
         if view is self.sidebar.view:
             if index.isValid():
                 self.popup_sidebar_menu(view.visualRect(index).center())
-        elif index.isValid():
-            self.popup_content_menu(view, view.visualRect(index).center())
+        elif index.isValid() or remote_listing.is_remote(self.targets.current_folder()):
+            self.popup_content_menu(view, view.visualRect(index).center() if index.isValid() else QPoint(8, 8))
         else:
             current = self.targets.current_folder()
             menu = self.menu_for(Context(EMPTY, [current] if current is not None else []))

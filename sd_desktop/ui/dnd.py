@@ -88,7 +88,7 @@ def copy_config(sources: list[bytes], destination: bytes, move: bool) -> CopyCon
     )
 
 
-# items dragged out of a remote folder view: a volume's name and paths relative to its root
+# items of a network volume dragged out of the content views: its name and paths relative to its root
 REMOTE_MIME = "application/x-sd-desktop-volume-items"
 
 

@@ -1,6 +1,8 @@
 """Drops onto the window's item views (and drags out of the content view): an event filter on a
 view's viewport turns them into copy, move or trash operations (``dnd.decide`` says which; a
-"Copy Here / Move Here / Cancel" menu asks when it cannot)."""
+"Copy Here / Move Here / Cancel" menu asks when it cannot). When a network volume is on either side
+(a ``NAME:/path`` folder shown, or its rows dragged), the drop is always a copy, run by the remote
+jobs (``remote_files``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, Qt
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QWidget
 
+from sd_desktop.ops.files import remote_listing
 from sd_desktop.ui import dnd
 from sd_desktop.ui.action_targets import ActionTargets
 from sd_desktop.ui.file_ops import FileOperations
@@ -28,6 +31,7 @@ class DropHandler(QObject):
         self.targets = targets
         self.window = window
         self.drop_menu: QMenu | None = None
+        self.remote = None  # RemoteFiles: transfers to and from network volumes
 
     def handle_drop(
         self, sources: list[bytes], destination: bytes | None, modifiers, global_pos: QPoint | None = None
@@ -35,6 +39,9 @@ class DropHandler(QObject):
         """Act on a drop: trash target, copy, move, or the Copy/Move/Cancel menu when ambiguous."""
         if not sources or destination is None:
             return dnd.DropIntent.NONE
+        if remote_listing.is_remote(destination):  # local files into a volume's folder: uploaded
+            done = self.remote is not None and self.remote.upload(sources, destination)
+            return dnd.DropIntent.COPY if done else dnd.DropIntent.NONE
         trash = trash_folder()
         if trash is not None and os.path.abspath(destination) == os.path.abspath(trash):
             self.ops.trash(sources)
@@ -56,21 +63,23 @@ class DropHandler(QObject):
         return intent
 
     def handle_remote_drop(self, volume: str, items: list[str], destination: bytes | None) -> bool:
-        """Items of a network volume dropped on a local folder: one ``remote_copy`` job each (always
-        a copy: nothing is removed from the volume)."""
+        """Items of a network volume dropped on a folder: a local one gets one ``remote_copy`` job
+        each, a volume's one an upload (always a copy: nothing is removed from the volume)."""
         trash = trash_folder()
-        if not items or destination is None or (trash is not None and destination == trash):
+        if not items or destination is None or (trash is not None and destination == trash) or self.remote is None:
             return False
-        from sd_desktop.ops.files.remote_copy import RemoteCopyConfig
-
-        dest = os.fsdecode(os.path.abspath(destination))
-        for item in items:
-            config = RemoteCopyConfig(volume=volume, source=item, destination=dest)
-            self.ops.jobs.submit(config, f"Copy {volume}:/{item} to {dest}", on_done=self.ops.jobs.refresh_after)
-        return True
+        if remote_listing.is_remote(destination):
+            return self.remote.copy_between(volume, items, destination)
+        return self.remote.download(volume, items, destination)
 
     def drag_mime(self) -> QMimeData:
-        return dnd.paths_to_mime(self.targets.selected_paths())
+        items = self.targets.selected_paths()
+        if items and remote_listing.is_remote(items[0]):
+            from sd_desktop.ui.remote_files import split_items
+
+            found = split_items(items)
+            return dnd.remote_to_mime(*found) if found is not None else QMimeData()
+        return dnd.paths_to_mime(items)
 
 
 class DropFilter(QObject):
@@ -94,6 +103,10 @@ class DropFilter(QObject):
             target = self.target_of(event.position().toPoint()) if sources else None
             if target is None:
                 event.ignore()
+                return True
+            if remote_listing.is_remote(target):  # into a volume: always a copy
+                event.setDropAction(Qt.DropAction.CopyAction)
+                event.accept()
                 return True
             intent = dnd.decide(sources, target, event.modifiers())
             if intent is dnd.DropIntent.NONE and t == QEvent.Type.DragMove:
@@ -139,7 +152,7 @@ class DropFilter(QObject):
             if (event.position().toPoint() - self._press).manhattanLength() >= QApplication.startDragDistance():
                 self._press = None
                 mime = self.handler.drag_mime()
-                if mime.urls():
+                if mime.urls() or mime.hasFormat(dnd.REMOTE_MIME):
                     drag = QDrag(self.view)
                     drag.setMimeData(mime)
                     drag.exec(Qt.DropAction.CopyAction | Qt.DropAction.MoveAction, Qt.DropAction.CopyAction)

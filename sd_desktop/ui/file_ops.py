@@ -22,6 +22,7 @@ from sd_desktop.jobs import JobInfo
 from sd_desktop.library.browse import KIND_DIR, R_ID, R_KIND, R_PATH
 from sd_desktop.library.describe import describe
 from sd_desktop.library.locations import Located, locate
+from sd_desktop.ops.files import remote_listing
 from sd_desktop.ops.files.copy.config import ConflictPolicy
 from sd_desktop.ops.files.delete.config import DeleteConfig, DeleteMode
 from sd_desktop.ops.files.delete.freedesktop_trash import trash_holding
@@ -66,11 +67,15 @@ class FileOperations(QObject):
         # hands a file to the desktop's default application; False when none is found (tests
         # replace it to see the URL: a launched application cannot be observed)
         self.opener: Callable[[QUrl], bool] = QDesktopServices.openUrl
+        self.remote = None  # RemoteFiles: what acts on a network volume's items
 
     # -- open / reveal / properties --------------------------------------------------------
     def open_items(self) -> None:
         """Open: a folder opens in the window, files open in their default application."""
         items = self.targets.targets()
+        if self.remote is not None and items and remote_listing.is_remote(items[0]):
+            self.remote.open_items(items)
+            return
         folders = [p for p in items if os.path.isdir(p)]
         if folders:
             self.open_folder(folders[0])
@@ -162,6 +167,9 @@ class FileOperations(QObject):
         """Ask, then delete permanently (the dialog is returned; it is modal but not blocking)."""
         items = items if items is not None else self.targets.selected_paths(page=True)
         if not items:
+            return None
+        if self.remote is not None and remote_listing.is_remote(items[0]):  # a volume has no trash
+            self.remote.delete_permanently(items)
             return None
         dialog = ConfirmDeleteDialog(items, None, self.window)
         config = DeleteConfig(targets=[paths.to_path(t) for t in items], mode=DeleteMode.PERMANENT, confirm=True)

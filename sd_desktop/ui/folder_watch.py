@@ -20,6 +20,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer
 from sd_desktop import paths
 from sd_desktop.enums import EventKind
 from sd_desktop.library.browse import FolderTarget
+from sd_desktop.ops.files import remote_listing
 from sd_desktop.ui.content_model import ContentModel
 from sd_desktop.ui.services import AppServices
 
@@ -55,6 +56,9 @@ class FolderWatch(QObject):
         if old:
             self.watcher.removePaths(old)
         self.timer.stop()
+        if remote_listing.is_remote(target.path):  # a volume's folder: no inotify there (F5 lists it again)
+            self.shown = None
+            return
         self.watcher.addPath(path)  # False (not watched) for a folder inotify cannot watch: F5 still works
 
     def _changed(self, _path: str) -> None:

@@ -35,6 +35,7 @@ from sd_desktop import paths
 from sd_desktop.enums import EntryKind
 from sd_desktop.jobs import FINISHING_KINDS, EventKind, JobEvent
 from sd_desktop.library.browse import KIND_DIR, R_KIND, R_PATH
+from sd_desktop.ops.files import remote_listing
 from sd_desktop.ops.indexing.job import IndexerJob
 from sd_desktop.ui.action_state import ActionStates
 from sd_desktop.ui.action_targets import ActionTargets
@@ -58,7 +59,7 @@ from sd_desktop.ui.location_input import TypedLocation, resolve_typed_location
 from sd_desktop.ui.new_folder import NewFolders
 from sd_desktop.ui.pathbar import PathBar
 from sd_desktop.ui.prompts import Prompts
-from sd_desktop.ui.remote_view import RemoteFolderView
+from sd_desktop.ui.remote_files import RemoteFiles
 from sd_desktop.ui.rename import Renamer
 from sd_desktop.ui.results_tabs import ResultTabs
 from sd_desktop.ui.resume_offer import ResumeOffer
@@ -208,6 +209,7 @@ class MainWindow(QMainWindow):
         self.trash_page.loaded.connect(lambda _l: self.action_states.update())
         self.action_states.update()
         self.context_menus = ContextMenus(self.actions, self.targets, self.model, self.content, self.sidebar, self)
+        self.context_menus.remote = self.remote_files
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self.tray = self._make_tray()
@@ -219,37 +221,24 @@ class MainWindow(QMainWindow):
         self.content.current_view().setFocus()  # the keys act on the files from the start
 
     def _build_network(self) -> None:
-        """Network volumes: their folders as a page of their own, and what the sidebar asks of them."""
-        self.remote_view = RemoteFolderView(self.services.library, self.icons)
-        self.pages.addWidget(self.remote_view)
-        for view in (self.remote_view.tree, self.remote_view.grid):
-            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            view.customContextMenuRequested.connect(self._remote_menu)
+        """Network volumes: their folders in the content views, and what the sidebar asks of them."""
         self.volume_actions = VolumeActions(
             self.services, self.job_submit, lambda name: self.sidebar.network.rows.get(name), self
         )
         self.volume_actions.removed.connect(lambda _n: self.sidebar.network.reload())
+        self.remote_files = RemoteFiles(self.services, self.job_submit, self.file_ops, self.volume_actions, self)
+        self.drops.remote = self.clipboard.remote = self.file_ops.remote = self.remote_files
+        self.remote_files.rows_shown = lambda: [self.model.entry(r) for r in range(self.model.loaded_rows())]
         self.sidebar.remoteOpenRequested.connect(self.open_remote)
-        self.remote_view.unreachable.connect(self.sidebar.network.check_now)  # its status says so too
         self.sidebar.addVolumeRequested.connect(self.add_volume_dialog)
         self.sidebar.removeVolumeRequested.connect(self.volume_actions.remove)
         self.sidebar.indexVolumeRequested.connect(self.volume_actions.index)
         self.volume_dialog: AddVolumeDialog | None = None
 
     def open_remote(self, name: str, path: str = "") -> None:
-        """Browse ``path`` of the network volume ``name`` in the remote folder view."""
-        row = self.sidebar.network.rows.get(name)
-        if row is None:
-            return
-        self.result_tabs.show_files()
-        self.trash_page.set_active(False)
-        self.pages.setCurrentWidget(self.remote_view)
-        self.remote_view.open(row, path)
-        item = self.sidebar.network.item_of(name)
-        if item is not None:
-            self.sidebar.view.setCurrentIndex(item.index())
-        self.setWindowTitle(f"{name} — sd_desktop")
-        self.selection_label.setText("")
+        """Browse ``path`` (relative to its root) of the network volume ``name`` in the content views."""
+        if name in self.sidebar.network.rows:
+            self.open_path(remote_listing.address(name, path))
 
     def add_volume_dialog(self) -> AddVolumeDialog:
         dialog = AddVolumeDialog(self.services, self)
@@ -258,25 +247,6 @@ class MainWindow(QMainWindow):
         self.volume_dialog = dialog
         dialog.open()
         return dialog
-
-    def _remote_menu(self, pos: QPoint) -> None:
-        view = self.remote_view
-        items = view.selected_paths()
-        if not items or view.volume is None:
-            return
-        from PySide6.QtWidgets import QMenu
-
-        menu = QMenu(self)
-        name = view.volume.name
-        menu.addAction("&Copy to Folder…", lambda: self._copy_remote_to(name, items))
-        menu.addAction("&Index…", lambda: self.volume_actions.index(name, view.path or "/"))
-        menu.aboutToHide.connect(menu.deleteLater)
-        menu.popup(view.current_view().viewport().mapToGlobal(pos))
-
-    def _copy_remote_to(self, volume: str, items: list[str]) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Copy to Folder", paths.display(self._path or b""))
-        if folder:
-            self.drops.handle_remote_drop(volume, items, os.fsencode(folder))
 
     # -- actions ---------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -290,7 +260,7 @@ class MainWindow(QMainWindow):
         a.add(
             "refresh",
             "Refresh",
-            lambda: self.remote_view.refresh() if self._remote_shown() else self.model.refresh(),
+            lambda: self.model.refresh(),
             shortcut=S.Refresh,
             icon=style.standardIcon(sp.SP_BrowserReload),
         )
@@ -456,26 +426,37 @@ class MainWindow(QMainWindow):
 
     # -- navigation ------------------------------------------------------------------------
     def open_path(self, path: paths.PathLike, *, record: bool = True) -> None:
-        raw = os.path.abspath(os.fsencode(path))
+        """Show the folder ``path``: a local one, or ``NAME:/path`` on a network volume (the same
+        views; listed on a worker through the volume)."""
+        raw = os.fsencode(path)
+        remote = remote_listing.split(raw)
+        raw = remote_listing.address(*remote) if remote is not None else os.path.abspath(raw)
         if record and self._path is not None and raw != self._path:
             self._back.append(self._path)
             self._forward.clear()
         if raw != self._path:
             self._clear_filter()  # a filter typed for one folder never hides another's files
-            self._came_from = self._path if self._path is not None and os.path.dirname(self._path) == raw else None
+            self._came_from = self._path if self._path is not None and self._parent_of(self._path) == raw else None
             self._select_after = None
             self.inline_rename.cancel()
         self._path = raw
         self.path_bar.set_path(raw)
-        self.sidebar.highlight(raw)
+        self.sidebar.highlight(None if remote else raw)
+        item = self.sidebar.network.item_of(remote[0]) if remote else None
+        if item is not None:
+            self.sidebar.view.setCurrentIndex(item.index())
         self.result_tabs.show_files()
         in_trash = raw == trash_folder()  # the Trash place: every trash, as the Trash view
         self.pages.setCurrentWidget(self.trash_page.view if in_trash else self.content)
         self.trash_page.set_active(in_trash)
-        name = "Trash" if in_trash else paths.display(os.path.basename(raw) or raw)
+        if remote:
+            name = f"{remote[0]}:/{remote[1]}"
+        else:
+            name = "Trash" if in_trash else paths.display(os.path.basename(raw) or raw)
         self.setWindowTitle(f"{name} — sd_desktop")
         self.selection_label.setText("Loading…")
-        self.content.set_placeholder(None)
+        # a volume's folder may take seconds (or its deadline) to list: say so where the rows go
+        self.content.set_placeholder("Loading…" if remote else None)
         if not in_trash:
             self.model.open_path(raw)
         self.action_states.update()
@@ -525,14 +506,19 @@ class MainWindow(QMainWindow):
         if self.pages.currentWidget() is self.welcome and self._path is None and locations:
             self.open_path(locations[0].path)
 
-    def _remote_shown(self) -> bool:
-        return self.pages.currentWidget() is self.remote_view
+    def remote_shown(self) -> tuple[str, str] | None:
+        """``(volume, path)`` of the network volume's folder shown, None for a local one."""
+        return remote_listing.split(self._path) if self._path is not None else None
+
+    @staticmethod
+    def _parent_of(path: bytes) -> bytes | None:
+        """The enclosing folder (local or on a volume); None at a root."""
+        if remote_listing.is_remote(path):
+            return remote_listing.parent(path)
+        parent = os.path.dirname(path)
+        return parent if parent != path else None
 
     def go_back(self) -> None:
-        if self._remote_shown():  # back to the local folder the volume was opened from
-            if self._path is not None:
-                self.open_path(self._path, record=False)
-            return
         if self._back:
             if self._path is not None:
                 self._forward.append(self._path)
@@ -545,24 +531,24 @@ class MainWindow(QMainWindow):
             self.open_path(self._forward.pop(), record=False)
 
     def go_up(self) -> None:
-        if self._remote_shown():
-            self.remote_view.go_up()
-            return
-        if self._path is not None:
-            parent = os.path.dirname(self._path)
-            if parent != self._path:
-                self.open_path(parent)
+        parent = self._parent_of(self._path) if self._path is not None else None
+        if parent is not None:
+            self.open_path(parent)
 
     def _update_nav(self) -> None:
         self.actions["back"].setEnabled(bool(self._back))
         self.actions["forward"].setEnabled(bool(self._forward))
-        self.actions["up"].setEnabled(self._path is not None and os.path.dirname(self._path) != self._path)
+        self.actions["up"].setEnabled(self._path is not None and self._parent_of(self._path) is not None)
 
     def _activate_row(self, row: int) -> None:
         """Double-click or Enter: a folder (or a link to one, kept as the path shown) opens here, a
         file in its default application."""
         entry = self.model.entry(row)
-        if entry[R_KIND] == KIND_DIR or (entry[R_KIND] == EntryKind.SYMLINK and os.path.isdir(entry[R_PATH])):
+        if entry[R_KIND] == KIND_DIR:
+            self.open_path(entry[R_PATH])
+        elif remote_listing.is_remote(entry[R_PATH]):
+            self.remote_files.open_files([entry[R_PATH]])  # a copy in a temporary folder, then opened
+        elif entry[R_KIND] == EntryKind.SYMLINK and os.path.isdir(entry[R_PATH]):
             self.open_path(entry[R_PATH])
         else:
             self.file_ops.open_default([entry[R_PATH]])
@@ -623,6 +609,14 @@ class MainWindow(QMainWindow):
     def _location_entered(self, text: str) -> None:
         """Enter in the location bar: go there (the file list gets the focus) or say why not, in place."""
         base = self._path
+        typed = remote_listing.split(text.strip())
+        if typed is not None and typed[0] in self.sidebar.network.rows:  # NAME:/path of a volume
+            self.path_bar.stop_editing()
+            self.open_path(remote_listing.address(*typed))
+            self.content.current_view().setFocus()
+            return
+        if base is not None and remote_listing.is_remote(base):
+            base = None  # a relative path typed beside a volume's folder means nothing local
 
         async def go() -> None:
             found: TypedLocation = await asyncio.to_thread(resolve_typed_location, text, base)
@@ -654,11 +648,25 @@ class MainWindow(QMainWindow):
         self._current_came_from()
         self._select_listed()
         needle = self.model.filter_text
-        self.content.set_placeholder(f"No items match “{needle}”" if needle and not total else None)
+        remote = self.remote_shown()
+        if remote is not None and not self.model.error:  # the volume answers: its pictures are read again
+            self.services.thumbnails.retry_remote()
+        if remote is not None and self.model.error:  # the volume's one line in place of the rows
+            self.content.set_placeholder(f"{self.model.error}\n\nRefresh to try again.")
+            self.selection_label.setText(self.model.error)
+        elif needle and not total:
+            self.content.set_placeholder(f"No items match “{needle}”")
+        elif remote is not None and not total:
+            self.content.set_placeholder("This folder is empty.")
+        else:
+            self.content.set_placeholder(None)
 
     def _load_failed(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
         self.selection_label.setText(message)
+        remote = self.remote_shown()
+        if remote is not None:  # the sidebar checks the volume at once: its status says so too
+            self.sidebar.network.check_now(remote[0])
 
     # -- dialogs (plain slots, never inside a coroutine) -----------------------------------
     def open_folder_dialog(self) -> None:
@@ -729,8 +737,8 @@ class MainWindow(QMainWindow):
             return
         if is_background(event.name, event.target):  # the folder shown, brought up to date
             self._job_started.pop(event.job_id, None)
-            if event.kind == EventKind.COMPLETED and self._path is not None:
-                self.model.refresh(sync=False)
+            if event.kind == EventKind.COMPLETED and self._path is not None and self.remote_shown() is None:
+                self.model.refresh(sync=False)  # (a volume's folder is not what a local update changed)
             return
         # the "… queued" message of the job must not outlive it
         kind = EventKind(event.kind)
@@ -739,7 +747,8 @@ class MainWindow(QMainWindow):
             message += f": {event.error}"
         self.statusBar().showMessage(message, 10000)
         started = self._job_started.pop(event.job_id, None)
-        if event.name == IndexerJob.NAME and kind is EventKind.COMPLETED and self._path is not None:
+        local = self._path is not None and self.remote_shown() is None
+        if event.name == IndexerJob.NAME and kind is EventKind.COMPLETED and local:
             self.model.refresh(sync=False)  # the folder may now be in the library
         long_job = started is not None and time.monotonic() - started >= LONG_JOB_SECONDS
         if long_job and self.tray is not None and not self.isActiveWindow():
@@ -779,7 +788,7 @@ class MainWindow(QMainWindow):
         s.setValue("view/header", self.content.list.horizontalHeader().saveState())
         s.setValue("view/mode", self.content.mode)
         s.setValue("view/show_hidden", self.actions["show_hidden"].isChecked())
-        if self._path is not None:
+        if self._path is not None and self.remote_shown() is None:  # a volume may be gone at the next start
             s.setValue("view/last_path", paths.display(self._path))
         s.sync()
 
@@ -800,8 +809,8 @@ class MainWindow(QMainWindow):
         self.result_tabs.close_all()
         self.trash_page.close()
         self.sidebar.close_runner()
-        self.remote_view.close_runner()
         self.volume_actions.close_runner()
+        self.remote_files.close()
         if self.tray is not None:
             self.tray.hide()
 

@@ -23,12 +23,21 @@ from PySide6.QtWidgets import (
 )
 
 from sd_desktop import paths
+from sd_desktop.ops.files import remote_listing
 
 ERROR_STYLE = "QLineEdit { color: #c0392b; border: 1px solid #c0392b; }"
 
 
 def crumbs(path: bytes) -> list[tuple[str, bytes]]:
-    """(label, absolute path) for each folder from the root down to ``path``."""
+    """(label, absolute path) for each folder from the root down to ``path``; a network volume's
+    ``NAME:/a/b`` gives ``NAME:``, ``a``, ``b``."""
+    remote = remote_listing.split(path)
+    if remote is not None:
+        volume, rel = remote
+        parts = rel.split("/") if rel else []
+        return [(f"{volume}:", remote_listing.address(volume, ""))] + [
+            (part, remote_listing.address(volume, "/".join(parts[: i + 1]))) for i, part in enumerate(parts)
+        ]
     path = os.path.normpath(path)
     out: list[tuple[str, bytes]] = []
     while True:

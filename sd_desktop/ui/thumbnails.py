@@ -4,7 +4,10 @@ cache for the others.
 Keys: a content id (an indexed file with content) looks in the library (``lookup.library_thumbnails``
 on a read connection per worker thread); a ``(path, mtime_ns, size)`` tuple (any other file) looks
 in the per-user freedesktop cache (``freedesktop.find``), and a file with no valid thumbnail there
-is made by ``ondemand.OnDemandThumbnailer`` in worker processes. Look-ups are batched (the cells
+is made by ``ondemand.OnDemandThumbnailer`` in worker processes; the same tuple of a file on a
+network volume (its path ``NAME:/path``) is found in, or made into, the library's sidecars by
+``ops.media.thumbnail.remote`` (a picture up to 8 MiB read whole, a few over one connection, on
+workers of their own so a slow volume never holds up the others). Look-ups are batched (the cells
 asked for during one paint), run on worker threads, and land in an LRU bounded by bytes; the GUI
 thread only turns decoded images into icons.
 
@@ -26,6 +29,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 
 from sd_desktop.library import Library
+from sd_desktop.ops.files import remote_listing
 from sd_desktop.ops.media.thumbnail import freedesktop
 from sd_desktop.ops.media.thumbnail.generate import OK
 from sd_desktop.ops.media.thumbnail.lookup import library_thumbnails
@@ -35,6 +39,7 @@ from sd_desktop.ui.workers import BackgroundRunner
 VARIANT = "256"
 DEFAULT_MAX_BYTES = 96 * 1024 * 1024
 BATCH = 200
+REMOTE_BATCH = 8  # pictures of a volume read over one connection per worker call
 SIDE = 256  # px: larger freedesktop thumbnails are scaled down to this on the worker thread
 
 Key = Hashable  # a content id (int), or (path, mtime_ns, size) of a file outside the library
@@ -58,6 +63,7 @@ class ThumbnailCache(QObject):
         self._pending: set[Key] = set()
         self._queued: list[Key] = []
         self._runner = BackgroundRunner("thumbs", workers=2, parent=self)
+        self._remote_runner = BackgroundRunner("remote-thumbs", workers=2, parent=self)
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._flush_timer = QTimer(self)
@@ -98,6 +104,12 @@ class ThumbnailCache(QObject):
             self._missing.difference_update(lib)
             self.changed.emit()
 
+    def retry_remote(self) -> None:
+        """A volume's folder is listed again: its pictures that could not be read (the volume did
+        not answer) are looked up again as they paint."""
+        keys = [k for k in self._missing if not isinstance(k, int) and remote_listing.is_remote(k[0])]
+        self._missing.difference_update(keys)
+
     def mark_asked(self, cids: list[int]) -> None:
         """These contents were asked of the thumbnail job: ``missing`` does not name them again."""
         self._asked.update(cids)
@@ -111,6 +123,7 @@ class ThumbnailCache(QObject):
         self._flush_timer.stop()
         self.maker.close()
         self._runner.close(wait=True)  # at most one small batch in flight
+        self._remote_runner.close()  # a volume may hang to its deadline: not waited for
         for conn in self._conns:
             conn.close()
         self._conns.clear()
@@ -126,7 +139,13 @@ class ThumbnailCache(QObject):
     def _flush(self) -> None:
         queued, self._queued = self._queued, []
         lib = [k for k in queued if isinstance(k, int)]
-        files = [k for k in queued if not isinstance(k, int)]
+        remote = [k for k in queued if not isinstance(k, int) and remote_listing.is_remote(k[0])]
+        files = [k for k in queued if not isinstance(k, int) and not remote_listing.is_remote(k[0])]
+        for i in range(0, len(remote), REMOTE_BATCH):  # one connection per batch
+            batch = remote[i : i + REMOTE_BATCH]
+            self._remote_runner.submit(
+                lambda b=batch: self._find_remote(b), lambda res, err, b=batch: self._found_files(b, res, err)
+            )
         for i in range(0, len(lib), BATCH):
             batch = lib[i : i + BATCH]
             self._runner.submit(lambda b=batch: self._load(b), lambda res, err, b=batch: self._loaded(b, res, err))
@@ -183,10 +202,44 @@ class ThumbnailCache(QObject):
                 settled.append(key)
         return found, make, settled
 
+    def _find_remote(self, keys: list[tuple]) -> tuple[list[tuple[Key, QImage]], list, list[Key]]:
+        """On a worker thread: thumbnails of pictures on a volume, from the sidecars or made there."""
+        from sd_desktop.library.volumes import find_volume
+        from sd_desktop.ops.media.thumbnail import remote
+        from sd_desktop.volumes.remote import RemoteEntry
+        from sd_desktop.volumes.specs import spec_of
+
+        found: list[tuple[Key, QImage]] = []
+        settled: list[Key] = []
+        by_volume: dict[str, list[tuple[Key, RemoteEntry]]] = {}
+        for key in keys:
+            volume, path = remote_listing.split(key[0]) or ("", "")
+            entry = RemoteEntry(path, False, key[2] or 0, key[1])
+            if remote.wanted(entry):
+                by_volume.setdefault(volume, []).append((key, entry))
+            else:
+                settled.append(key)
+        for volume, items in by_volume.items():
+            row = self.library.read_sync(lambda c, v=volume: find_volume(c, v))
+            if row is None:
+                settled.extend(k for k, _ in items)
+                continue
+            entries = [e for _, e in items]
+            known = self.library.read_sync(lambda c, r=row, es=entries: remote.known_cas_ids(c, r.id, es))
+            data = remote.thumbnails(spec_of(row, self.library.folder), entries, self.library, known)
+            for key, entry in items:
+                image = QImage.fromData(data[entry.path]) if data.get(entry.path) else None
+                if image is not None and not image.isNull():
+                    found.append((key, square(image)))
+                else:
+                    settled.append(key)
+        return found, [], settled
+
     def _found_files(self, keys: list[tuple], result: tuple | None, error: BaseException | None) -> None:
         if error is not None or result is None:
             self._pending.difference_update(keys)
-            self._settled.update(keys)
+            # a volume that did not answer: looked up again once the folder is listed again
+            (self._missing if isinstance(error, OSError) else self._settled).update(keys)
             return
         found, make, settled = result
         self._pending.difference_update(k for k, _ in found)

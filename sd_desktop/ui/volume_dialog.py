@@ -30,6 +30,7 @@ from sd_desktop.ui.workers import BackgroundRunner
 from sd_desktop.volumes import forms
 from sd_desktop.volumes.blocking import CHECK_TIMEOUT, check
 from sd_desktop.volumes.remote import ONLINE, VolumeSpec
+from sd_desktop.volumes.specs import SpecError
 
 TITLES = {"sftp": "SFTP (SSH)", "s3": "S3 bucket", "webdav": "WebDAV"}
 LABELS = {
@@ -275,7 +276,8 @@ class AddVolumeDialog(QDialog):
     def _registered(self, result, error) -> None:
         if error is not None:
             self.add_button.setEnabled(True)
-            text = str(error) if isinstance(error, VolumeError | OSError) else f"cannot add the volume: {error}"
+            known = VolumeError | SpecError | OSError  # their one line says what to change
+            text = str(error) if isinstance(error, known) else f"cannot add the volume: {error}"
             self.result.setText(text)
             self.result.setStyleSheet(ERROR_STYLE)
             return

@@ -1,14 +1,18 @@
-"""Registering and forgetting a remote volume, for the command line and the window alike: the
-secrets go to ``volumes.secrets`` (the OS keyring, or a 0600 file), the rest to the library, and a
-registration that fails leaves no secret behind."""
+"""Registering and forgetting a remote volume: the one path of the command line (``volume add``)
+and the window (Add Network Volume…) alike. The name and the options are checked here (one line
+each: ``VolumeError`` for the name, ``SpecError`` for an option), the secrets go to
+``volumes.secrets`` (the OS keyring, or a 0600 file), the rest to the library, and a registration
+that fails leaves no secret behind."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sd_desktop.library.volumes import VolumeError, VolumeRow, add_volume, check_name, find_volume, remove_volume
 from sd_desktop.volumes import secrets
+from sd_desktop.volumes.specs import SpecError
 
 if TYPE_CHECKING:
     from sd_desktop.library.library import Library
@@ -20,16 +24,46 @@ class Registered(NamedTuple):
     warning: str | None  # a line to show when no keyring could keep them
 
 
-def register(lib: Library, folder: Path, name: str, scheme: str, root: str, options: dict[str, str]) -> Registered:
+def _direct(lib: Any, fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(lib, *args)
+
+
+def check_options(scheme: str, options: dict[str, str]) -> None:
+    """Refuse options no connection could use, before anything is stored: ``SpecError`` says which."""
+    port = options.get("port")
+    if scheme == "sftp" and port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise SpecError(f"bad port {port!r}: write a number from 1 to 65535")
+    timeout = options.get("timeout")
+    if timeout is not None:
+        try:
+            seconds = float(timeout)
+        except ValueError:
+            seconds = 0.0
+        if not 0 < seconds < float("inf"):
+            raise SpecError(f"bad timeout {timeout!r}: write a number of seconds above 0")
+
+
+def register(
+    lib: Library,
+    folder: Path,
+    name: str,
+    scheme: str,
+    root: str,
+    options: dict[str, str],
+    call: Callable[..., Any] = _direct,
+) -> Registered:
     """Add the volume ``name``; its secret options are kept by ``volumes.secrets``, never in the
-    library. Raises ``VolumeError`` (a bad name, a name taken)."""
+    library. Raises ``VolumeError`` (a bad name, a name taken) or ``SpecError`` (an option).
+    ``call(lib, add_volume, ...)`` makes the library write (the command line passes one that goes
+    through the engine serving the library, when one does)."""
     check_name(name)
+    check_options(scheme, options)
     if lib.read_sync(lambda c: find_volume(c, name)) is not None:
         raise VolumeError(f"a volume named {name!r} exists already; remove it first or choose another name")
     plain, secret = secrets.split_secrets(options)
     where, warning = secrets.store(folder, name, secret)
     try:
-        volume_id = add_volume(lib, name, scheme, root, plain, where)
+        volume_id = call(lib, add_volume, name, scheme, root, plain, where)
     except BaseException:
         secrets.forget(folder, name, where)
         raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import replace
+from pathlib import Path
 
 from PIL import Image
 
@@ -20,7 +21,7 @@ def picture(path, size=(640, 480), color=(200, 30, 30)) -> None:
     Image.new("RGB", size, color).save(path, "PNG")
 
 
-def test_small_pictures_get_cached_thumbnails_keyed_by_content_id(sftp_spec, library_dir, monkeypatch):
+def test_small_pictures_get_their_thumbnails_in_the_sidecar_store(sftp_spec, library, monkeypatch):
     root = sftp_spec.root
     picture(os.path.join(root, "red #1 100%.png"))
     picture(os.path.join(root, "big.png"), size=(2000, 2000), color=(1, 2, 3))
@@ -31,16 +32,61 @@ def test_small_pictures_get_cached_thumbnails_keyed_by_content_id(sftp_spec, lib
     big = os.path.getsize(os.path.join(root, "big.png"))
     monkeypatch.setattr(remote, "MAX_BYTES", big - 1)  # big.png is over the limit: never read
     entries = list_folder(sftp_spec, "")
-    found = remote.thumbnails(sftp_spec, entries, library_dir)
+    found = remote.thumbnails(sftp_spec, entries, library)
     assert sorted(found) == ["big.png", "broken.png", "notes.txt", "red #1 100%.png"]
     assert found["big.png"] is None and found["notes.txt"] is None and found["broken.png"] is None
     with Image.open(io.BytesIO(found["red #1 100%.png"])) as im:
         assert (im.format, im.size) == ("WEBP", (256, 192))
     cas_id = cas.cas_id(os.path.join(root, "red #1 100%.png"))
-    assert remote.cache_path(library_dir, cas_id).read_bytes() == found["red #1 100%.png"]
-    assert sorted(p.name for p in (library_dir / remote.FOLDER).rglob("*")) == [cas_id[:2], f"{cas_id}_256.webp"]
+    # where the thumbnail job keeps them: every variant it makes, under its names, and nothing else
+    assert Path(remote.sidecar_path(library, cas_id)).read_bytes() == found["red #1 100%.png"]
+    made = sorted(p.relative_to(library.sidecar_dir).as_posix() for p in library.sidecar_dir.rglob("*.*"))
+    assert made == [f"{cas_id[:2]}/{cas_id[2:4]}/{cas_id}_256.webp", f"{cas_id[:2]}/{cas_id[2:4]}/{cas_id}_512.webp"]
+    assert not (library.folder / "remote-thumbnails").exists()
 
-    # the library knows the content id: the cache answers, the volume is not even reached
+    # the library knows the content id: the store answers, the volume is not even reached
     gone = replace(sftp_spec, options={**sftp_spec.options, "port": str(servers.free_port())})
     red = [e for e in entries if e.name == "red #1 100%.png"]
-    assert remote.thumbnails(gone, red, library_dir, {red[0].path: cas_id}) == {red[0].path: found[red[0].path]}
+    assert remote.thumbnails(gone, red, library, {red[0].path: cas_id}) == {red[0].path: found[red[0].path]}
+
+
+def test_thumbnails_made_for_the_window_are_the_jobs_own(run_cli, sshd, tmp_path, library_dir):
+    """Made for the window from an indexed remote folder: recorded as the job's sidecars, byte for byte
+    what the job makes, so ``thumbnails NAME:/path`` finds them done."""
+    from sd_desktop.library import Library
+    from sd_desktop.library.volumes import find_volume
+    from sd_desktop.volumes.specs import spec_of
+    from tests.volumes.test_remote_thumbnail_job import _pictures, _sidecars
+    from tests.volumes.test_volume_cli import NO_KEYRING, add_sftp
+
+    folder = tmp_path / "remote"
+    _pictures(folder)
+    assert add_sftp(run_cli, sshd, folder).returncode == 0
+    assert run_cli("index", "nas:/").returncode == 0
+    lib = Library.open(library_dir)
+    try:
+        row = lib.read_sync(lambda c: find_volume(c, "nas"))
+        spec = spec_of(row, lib.folder)
+        entries = list_folder(spec, "") + list_folder(spec, "sub")
+        known = lib.read_sync(lambda c: remote.known_cas_ids(c, row.id, entries))
+        found = remote.thumbnails(spec, entries, lib, known)
+    finally:
+        lib.close()
+    assert sorted(p for p, data in found.items() if data) == ["logo #2.png", "sub/photo 1.jpg"]
+    window_made = _sidecars(library_dir)
+    assert len(window_made) == 4  # two pictures, two sizes each, recorded
+    job = run_cli("thumbnails", "nas:/", "--json")
+    assert job.returncode == 0, job.stderr
+    out = job.result["output"]
+    assert (out["generated"], out["already_present"], out["skipped"]) == (0, 2, 1)
+
+    other = tmp_path / "other library"  # the job on its own, elsewhere: the same files
+    address = f"sftp://{sshd.user}@127.0.0.1:{sshd.port}{folder}"
+    added = run_cli(
+        "volume", "add", "nas", address, "--option", f"key={sshd.key}", "--option", "known_hosts=accept",
+        library=other, env=NO_KEYRING,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert run_cli("index", "nas:/", library=other).returncode == 0
+    assert run_cli("thumbnails", "nas:/", library=other).returncode == 0
+    assert _sidecars(other) == window_made

@@ -425,3 +425,22 @@ def test_a_bad_port_is_one_line_and_nothing_is_stored(run_cli, url, message):
     assert (res.returncode, res.stderr) == (2, f"sd-desktop: error: {message}\n")
     listed = run_cli("volume", "list", "--json")
     assert listed.returncode == 0 and listed.result["output"]["volumes"] == []
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("port=99999",), "bad port '99999': write a number from 1 to 65535"),
+        (("port=ssh",), "bad port 'ssh': write a number from 1 to 65535"),
+        (("timeout=0",), "bad timeout '0': write a number of seconds above 0"),
+        (("timeout=soon", "password=pw"), "bad timeout 'soon': write a number of seconds above 0"),
+    ],
+)
+def test_a_bad_option_is_one_line_and_nothing_is_stored(run_cli, library_dir, options, message):
+    """``--option`` values are checked by the registration the window uses too, before anything is kept."""
+    extra = [arg for o in options for arg in ("--option", o)]
+    res = run_cli("volume", "add", "nas", "sftp://me@host/data", *extra, env=NO_KEYRING)
+    assert (res.returncode, res.stderr) == (2, f"sd-desktop: error: {message}\n")
+    listed = run_cli("volume", "list", "--json")
+    assert listed.returncode == 0 and listed.result["output"]["volumes"] == []
+    assert not (library_dir / "volume-secrets.json").exists()

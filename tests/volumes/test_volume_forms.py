@@ -162,3 +162,17 @@ def test_blocking_calls_list_odd_names_and_say_why_they_fail(sshd, sftp_spec, we
         blocking.list_folder(closed, "")
     assert caught.value.kind == OFFLINE
     assert str(caught.value).startswith(f"volume nas: cannot reach 127.0.0.1:{closed.options['port']}: ")
+
+
+def test_register_checks_the_options_before_keeping_anything(library, test_keyring):
+    """The registration ``volume add`` and the window share refuses a port or timeout no connection
+    could use, with its one line, and keeps no secret and no row."""
+    from sd_desktop.volumes.specs import SpecError
+
+    options = {"host": "127.0.0.1", "port": "0", "user": "me", "password": "pw"}
+    with pytest.raises(SpecError, match=r"^bad port '0': write a number from 1 to 65535$"):
+        registry.register(library, library.folder, "nas", "sftp", "/data", options)
+    with pytest.raises(SpecError, match=r"^bad timeout '-1': write a number of seconds above 0$"):
+        registry.register(library, library.folder, "nas", "sftp", "/data", {**options, "port": "22", "timeout": "-1"})
+    assert library.read_sync(lambda c: find_volume(c, "nas")) is None
+    assert not test_keyring.exists() or json.loads(test_keyring.read_text()) == {}

@@ -1,32 +1,52 @@
-"""Thumbnails of pictures on a network volume, for the window's remote folder view.
+"""Thumbnails of pictures on a network volume, for the window's content views.
+
+They live in the one thumbnail store, the library's sidecars (``ops.media.thumbnail.sidecars``:
+``sidecars/<cas[0:2]>/<cas[2:4]>/<cas_id>_<variant>.webp``), keyed by content id, as the thumbnail
+job (``thumbnails NAME:/path``) stores them: a picture that job made shows at once, with no network
+call, and one made here is a thumbnail the job finds done.
 
 A picture small enough (``MAX_BYTES``) is read whole in one ranged request; its content id is
 computed from those bytes (``cas.cas_id_of_samples``: the same id as on a local disk) and its
-thumbnail kept in ``<library>/remote-thumbnails/<cas[0:2]>/<cas_id>_256.webp``, so the same content
-is fetched once whatever its name or volume. When the library knows the file's content id already
-(an indexed remote location, size and time unchanged), a cached thumbnail is used with no network
-call at all. Larger pictures are left to their type icon: their thumbnail would cost a whole read.
+variants are made by the job's own code (``generate.make_thumbnails``, every default variant, so
+they are byte for byte the job's). When the library holds that content the sidecars are recorded
+with it; a content it does not hold yet keeps its files under the same names, unrecorded: the
+job's cleanup may remove those (they are a cache), and indexing the folder makes them the job's.
+When the library knows the file's content id already (an indexed remote location, size and time
+unchanged), a recorded thumbnail is used with no network call at all. Larger pictures are left to
+their type icon: their thumbnail would cost a whole read.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import sqlite3
-from pathlib import Path
+import tempfile
+import uuid
 
 from sd_desktop.cas import cas_id_of_samples, sample_ranges
-from sd_desktop.ops.media.thumbnail.generate import is_picture
+from sd_desktop.library import picture_hashes
+from sd_desktop.library import sidecars as sidecar_rows
+from sd_desktop.ops.media.thumbnail import sidecars
+from sd_desktop.ops.media.thumbnail.generate import (
+    OK,
+    Output,
+    Result,
+    Task,
+    default_variants,
+    is_picture,
+    make_thumbnails,
+)
 from sd_desktop.volumes.blocking import read_files
 from sd_desktop.volumes.remote import RemoteEntry, VolumeSpec
 
 MAX_BYTES = 8 * 1024 * 1024
-SIDE = 256
-FOLDER = "remote-thumbnails"
+VARIANT = "256"  # the variant the views show (``ui.thumbnails.VARIANT``)
 
 
-def cache_path(library_dir: Path, cas_id: str) -> Path:
-    return Path(library_dir) / FOLDER / cas_id[:2] / f"{cas_id}_{SIDE}.webp"
+def sidecar_path(library, cas_id: str, variant: str = VARIANT) -> str:
+    """Where the job stores ``variant`` of the content ``cas_id`` (absolute)."""
+    found = {v.name: v for v in default_variants()}[variant]
+    return os.path.join(os.fsdecode(library.sidecar_dir), sidecars.relative_path(cas_id, found))
 
 
 def wanted(entry: RemoteEntry) -> bool:
@@ -50,12 +70,12 @@ def known_cas_ids(conn: sqlite3.Connection, volume_id: int, entries: list[Remote
 
 
 def thumbnails(
-    spec: VolumeSpec, entries: list[RemoteEntry], library_dir: Path, cas_ids: dict[str, str] | None = None
+    spec: VolumeSpec, entries: list[RemoteEntry], library, cas_ids: dict[str, str] | None = None
 ) -> dict[str, bytes | None]:
     """Path -> the WebP thumbnail of each picture of ``entries`` (None for one that is not a picture
-    this build decodes, or could not be read); ``cas_ids``: content ids the library knows, so that a
-    cached thumbnail is used before any network call. The others are read over one connection.
-    Raises ``RemoteError`` when the volume cannot be reached."""
+    this build decodes, or could not be read); ``library`` holds the sidecars; ``cas_ids``: content
+    ids the library knows, so that a stored thumbnail is used before any network call. The others
+    are read over one connection. Raises ``RemoteError`` when the volume cannot be reached."""
     out: dict[str, bytes | None] = {}
     fetch: list[RemoteEntry] = []
     for entry in entries:
@@ -63,45 +83,70 @@ def thumbnails(
             out[entry.path] = None
             continue
         known = (cas_ids or {}).get(entry.path)
-        cached = cache_path(library_dir, known) if known else None
-        if cached is not None and cached.exists():
-            out[entry.path] = cached.read_bytes()
+        stored = _stored(library, known) if known else None
+        if stored is not None:
+            out[entry.path] = stored
         else:
             fetch.append(entry)
     if fetch:
         for entry, data in zip(fetch, read_files(spec, [(e.path, e.size) for e in fetch]), strict=True):
-            out[entry.path] = _from_bytes(entry, data, library_dir)
+            out[entry.path] = _from_bytes(entry, data, library)
     return out
 
 
-def _from_bytes(entry: RemoteEntry, data: bytes | None, library_dir: Path) -> bytes | None:
+def _stored(library, cas_id: str) -> bytes | None:
+    try:
+        with open(sidecar_path(library, cas_id), "rb") as f:
+            return f.read()
+    except OSError:  # not made yet, or removed by the job's cleanup
+        return None
+
+
+def _from_bytes(entry: RemoteEntry, data: bytes | None, library) -> bytes | None:
     if data is None or len(data) != entry.size:  # gone, or changed since it was listed
         return None
     cas_id = cas_id_of_samples(entry.size, [data[o : o + n] for o, n in sample_ranges(entry.size)])
-    path = cache_path(library_dir, cas_id)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    made = _make(data)
-    if made is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-        temp.write_bytes(made)
-        os.replace(temp, path)  # whole or not at all
-    return made
-
-
-def _make(data: bytes) -> bytes | None:
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            im = ImageOps.exif_transpose(im)
-            im.thumbnail((SIDE, SIDE))
-            im = im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB")
-            out = io.BytesIO()
-            im.save(out, "WEBP", quality=80)
-            return out.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    stored = _stored(library, cas_id)
+    if stored is not None:
+        return stored
+    result = _make(data, cas_id, library)
+    if result is None:
         return None
+    content_id = library.read_sync(lambda c: _content_id(c, cas_id))
+    if content_id is not None:  # the library holds this content: the job finds it done (with its hash)
+        variants = {v.name: v for v in default_variants()}
+        rows = sidecars.rows_of(content_id, cas_id, result.made, variants)
+        hashes = []
+        if result.phash is not None:
+            hashes.append(picture_hashes.PictureHash(content_id, result.phash, result.width, result.height))
+
+        def record(conn: sqlite3.Connection) -> None:
+            sidecar_rows.store(conn, rows)
+            picture_hashes.store(conn, hashes)
+
+        library.write_sync(record)
+    return _stored(library, cas_id)
+
+
+def _content_id(conn: sqlite3.Connection, cas_id: str) -> int | None:
+    row = conn.execute("SELECT id FROM content_identity WHERE cas_id = ?", (cas_id,)).fetchone()
+    return row[0] if row else None
+
+
+def _make(data: bytes, cas_id: str, library) -> Result | None:
+    """Every default variant of the picture in ``data``, written where the job writes them, and its
+    perceptual hash (made by the job's code from a private temporary copy); None when it cannot
+    be decoded."""
+    outputs = []
+    for v in default_variants():
+        final = sidecar_path(library, cas_id, v.name)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        outputs.append(Output(v, final, sidecars.temporary_path(final, f"{os.getpid()}-{uuid.uuid4().hex[:12]}")))
+    fd, source = tempfile.mkstemp(prefix="sd-remote-thumb-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        result = make_thumbnails(Task(key=0, src=os.fsencode(source), cas_id=cas_id, outputs=outputs))
+    finally:
+        os.unlink(source)
+    return result if result.outcome == OK and result.made else None
