@@ -5,10 +5,11 @@ starts: a volume's items onto a local folder (``remote_copy``), local files or a
 items into a volume's folder (``remote_upload``).
 
 Every transfer and delete is an engine job (progress in the job panel, pause, resume). Before an
-upload the destination folder is listed on a worker (never the GUI thread): when names there are
-taken, the user is asked once, as for a local copy, whether to replace them, keep both (``a (1).txt``)
-or skip them; the answer is the job's ``on_conflict``. A volume has no trash: Delete asks first and
-deletes for good.
+upload the destination folder is listed on a worker (never the GUI thread), and before a download
+the local destination is looked at there too: when names there are taken, the user is asked once,
+as for a local copy, whether to replace them, keep both (``a (1).txt``) or skip them; the answer is
+the job's ``on_conflict``, and a download that skipped files says so in the status bar. A volume
+has no trash: Delete asks first and deletes for good.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def split_items(items: list[bytes]) -> tuple[str, list[str]] | None:
     return volumes.pop(), [f[1] for f in found if f is not None]
 
 
+def taken_locally(folder: str, items: list[str]) -> list[str]:
+    """The names of ``items`` (paths on a volume) already in the local ``folder`` (on a worker: the
+    folder may be on a slow disk)."""
+    names = {posixpath.basename(i.rstrip("/")) for i in items}
+    return sorted(n for n in names if os.path.lexists(os.path.join(folder, n)))
+
+
 def taken_names(library, volume: str, folder: str) -> set[str]:
     """The names in ``folder`` of ``volume`` (on a worker: one listing through the volume); none
     when the folder is not there yet (the upload makes it)."""
@@ -65,6 +73,7 @@ def taken_names(library, volume: str, folder: str) -> set[str]:
 
 class RemoteFiles(QObject):
     uploadQueued = Signal(str)  # the destination NAME:/path of a queued upload (tests wait on it)
+    downloadQueued = Signal(str)  # the local folder of a queued download (tests wait on it)
 
     def __init__(self, services: AppServices, jobs: JobSubmitter, ops: FileOperations, volumes, window: QWidget):
         super().__init__(window)
@@ -85,16 +94,40 @@ class RemoteFiles(QObject):
     # -- transfers -------------------------------------------------------------------------
     def download(self, volume: str, items: list[str], destination: bytes | None) -> bool:
         """Items of a volume into a local folder: one ``remote_copy`` job each (always a copy: nothing
-        is removed from the volume; an existing file is skipped, never replaced)."""
+        is removed from the volume). Names already there are asked about once first."""
         if not items or destination is None or remote_listing.is_remote(destination):
             return False
+        dest = os.fsdecode(os.path.abspath(destination))
+        self._runner.submit(
+            lambda: taken_locally(dest, items),
+            lambda taken, error: self._download(volume, items, dest, taken, error),
+        )
+        return True
+
+    def _download(self, volume: str, items: list[str], dest: str, taken, error) -> None:
+        if error is not None:
+            self.services.status.emit(f"Nothing copied to {dest}: {error}")
+            return
+        policy = SKIP
+        if taken:
+            answer = self.ask_conflict(taken, dest)
+            if answer is None:
+                return
+            policy = answer
         from sd_desktop.ops.files.remote_copy import RemoteCopyConfig
 
-        dest = os.fsdecode(os.path.abspath(destination))
         for item in items:
-            config = RemoteCopyConfig(volume=volume, source=item, destination=dest)
-            self.jobs.submit(config, f"Copy {volume}:/{item} to {dest}", on_done=self.jobs.refresh_after)
-        return True
+            config = RemoteCopyConfig(volume=volume, source=item, destination=dest, on_conflict=policy)
+            self.jobs.submit(config, f"Copy {volume}:/{item} to {dest}", on_done=self._downloaded)
+        self.downloadQueued.emit(dest)
+
+    def _downloaded(self, info) -> None:
+        self.jobs.refresh_after(info)
+        skipped = (info.output or {}).get("skipped", 0)
+        if skipped:  # never silently: the job's outcomes list each one
+            self.services.status.emit(
+                f"{info.target}: {skipped} file(s) skipped, already there (see the job's details)"
+            )
 
     def upload(self, sources: list[bytes], destination: bytes) -> bool:
         """Local files and folders into the volume folder ``destination`` (an address)."""
