@@ -57,6 +57,16 @@ def taken_locally(folder: str, items: list[str]) -> list[str]:
     return sorted(n for n in names if os.path.lexists(os.path.join(folder, n)))
 
 
+def located(library, volume: str, path: str) -> tuple[int, str] | None:
+    """The indexed location of ``volume`` holding ``path`` (on a worker), None when there is none."""
+    from sd_desktop.library.volumes import locate_remote
+
+    row = library.read_sync(lambda c: find_volume(c, volume))
+    if row is None:
+        raise RemoteError(NOT_FOUND, f"no network volume named {volume}")
+    return library.read_sync(lambda c: locate_remote(c, row.id, path))
+
+
 def taken_names(library, volume: str, folder: str) -> set[str]:
     """The names in ``folder`` of ``volume`` (on a worker: one listing through the volume); none
     when the folder is not there yet (the upload makes it)."""
@@ -87,6 +97,8 @@ class RemoteFiles(QObject):
         self.ask: Callable[[str, str], bool] = self._ask
         self.ask_conflict: Callable[[list[str], str], str | None] = self._ask_conflict
         self.ask_folder: Callable[[str], bytes | None] = self._ask_folder
+        self.ask_index: Callable[[str], bool] = self._ask_index
+        self.results = None  # ResultTabs (set by the window): Find Duplicates and Validate open tabs
         self.tell: Callable[[str, str], None] = lambda title, text: QMessageBox.information(self.window, title, text)
         self.last_menu: QMenu | None = None
         self.rows_shown: Callable[[], list[Row]] = list  # the content view's rows (set by the window)
@@ -300,18 +312,53 @@ class RemoteFiles(QObject):
         return True
 
     def find_duplicates(self, scope: bytes) -> None:
-        """Duplicates inside ``scope`` from the stored index (the folder must be indexed: Index… first)."""
-        from sd_desktop.ops.files.cross_duplicates import CrossDuplicatesConfig
+        """Duplicates inside ``scope`` from the stored index, into a results tab. A folder in no
+        indexed location is offered to be indexed first (one click), then searched."""
+        found = remote_listing.split(scope)
+        if found is None:
+            return
+        volume, path = found
+        library = self.services.library
+        self._runner.submit(
+            lambda: located(library, volume, path),
+            lambda where, error: self._find_duplicates(volume, path, where, error),
+        )
 
-        text = paths.display(scope)
-        self.jobs.submit(CrossDuplicatesConfig(roots=[text]), f"Find duplicates in {text}")
+    def _find_duplicates(self, volume: str, path: str, where, error) -> None:
+        text = f"{volume}:/{path}"
+        if error is not None:
+            self.services.status.emit(f"Cannot search {text}: {error}")
+            return
+        if where is not None:
+            self.results.run_remote_duplicates(text)
+            return
+        if not self.ask_index(text):
+            return
+
+        def indexed(info) -> None:
+            if getattr(info.status, "value", info.status) == "completed":
+                self.results.run_remote_duplicates(text)
+            else:
+                self.services.status.emit(f"{text} was not indexed ({info.error or info.status}): no search")
+
+        self.volumes.index(volume, path or "/", on_done=indexed)
+
+    def _ask_index(self, where: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "Find Duplicates", "", parent=self.window)
+        box.setText(
+            f"{where} is not indexed yet.\n\nDuplicates are found from the index: index the folder now "
+            "(its files are listed and sampled through the volume), then search it?"
+        )
+        go = box.addButton("Index It Now", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(go)
+        box.exec()
+        return box.clickedButton() is go
 
     def validate(self, scope: bytes) -> None:
-        """Compare ``scope`` with its stored index through the volume (as ``validate NAME:/path``)."""
-        from sd_desktop.ops.files.validation.remote_job import RemoteValidationConfig
-
-        text = paths.display(scope)
-        self.jobs.submit(RemoteValidationConfig(targets=[text]), f"Validate {text}")
+        """Compare ``scope`` with its stored index through the volume (as ``validate NAME:/path``),
+        into a results tab."""
+        self.results.run_remote_validation(paths.display(scope))
 
     def properties(self, rows: list[Row], folder: bytes) -> str:
         """Name, where, size and time of the rows (as listed), in a box; returns the text."""
