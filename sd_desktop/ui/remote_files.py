@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import tempfile
 import time
 from collections.abc import Callable
 
@@ -27,6 +26,7 @@ from sd_desktop import paths
 from sd_desktop.library.browse import KIND_DIR, R_KIND, R_MTIME, R_NAME, R_PATH, R_SIZE, Row
 from sd_desktop.library.volumes import find_volume
 from sd_desktop.ops.files import remote_listing
+from sd_desktop.ui import open_copies
 from sd_desktop.ui.clipboard import files_from_mime
 from sd_desktop.ui.dnd import mime_to_remote, remote_to_mime
 from sd_desktop.ui.file_ops import FileOperations
@@ -102,6 +102,8 @@ class RemoteFiles(QObject):
         self.tell: Callable[[str, str], None] = lambda title, text: QMessageBox.information(self.window, title, text)
         self.last_menu: QMenu | None = None
         self.rows_shown: Callable[[], list[Row]] = list  # the content view's rows (set by the window)
+        self.open_folders: list[str] = []  # Open's temporary folders, removed when the window closes
+        self._runner.submit(open_copies.sweep_stale, self._swept)  # what a crashed run left, a day old
 
     # -- transfers -------------------------------------------------------------------------
     def download(self, volume: str, items: list[str], destination: bytes | None) -> bool:
@@ -264,14 +266,16 @@ class RemoteFiles(QObject):
         return any(r[R_PATH] == item and r[R_KIND] == KIND_DIR for r in self.rows_shown())
 
     def open_files(self, items: list[bytes]) -> None:
-        """Open files of a volume: each is copied into a temporary folder, then opened from there."""
+        """Open files of a volume: each is copied into a temporary folder, then opened from there
+        (``open_copies``: the folder goes when the window closes)."""
         for item in items:
             found = remote_listing.split(item)
             if found is None:
                 continue
             from sd_desktop.ops.files.remote_copy import RemoteCopyConfig
 
-            folder = tempfile.mkdtemp(prefix="sd-desktop-open-")
+            folder = open_copies.make_folder()
+            self.open_folders.append(folder)
             local = os.path.join(os.fsencode(folder), os.fsencode(posixpath.basename(found[1])))
 
             def opened(info, local=local) -> None:
@@ -375,5 +379,11 @@ class RemoteFiles(QObject):
         self.tell("Properties", text)
         return text
 
+    def _swept(self, _removed, error: BaseException | None) -> None:
+        if error is not None:
+            self.services.status.emit(f"Old temporary copies of opened files were not removed: {error}")
+
     def close(self) -> None:
         self._runner.close()
+        open_copies.remove(self.open_folders)  # the window closes: its opened copies go
+        self.open_folders.clear()
