@@ -5,8 +5,13 @@ beside the new one as ``name (1).ext``, against a real sshd on 127.0.0.1."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 
-from tests.volumes.test_volume_cli import add_sftp
+from tests.conftest import REPO, cli_env
+from tests.volumes import servers
+from tests.volumes.test_volume_cli import NO_KEYRING, add_sftp
 
 
 def _setup(run_cli, sshd, tmp_path):
@@ -86,3 +91,46 @@ def test_a_policy_it_cannot_follow_is_one_line(run_cli, sshd, tmp_path):
         "sd-desktop: error: copy from a volume takes --on-conflict skip, overwrite, rename (not ask)\n"
     )
     assert (dest / "tree" / "a.txt").read_bytes() == b"mine a"
+
+
+def test_overwrite_keeps_the_old_file_whole_until_the_new_one_is_complete(run_cli, tmp_path, library_dir):
+    """The server goes away mid-file: the job pauses and the file it was to replace is still the
+    old one; the resume finishes the new one and only then puts it in place."""
+    server = servers.make_sshd(tmp_path / "ssh")
+    server.start()
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    data = os.urandom(48 * 1024 * 1024)
+    (remote / "big.bin").write_bytes(data)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "big.bin").write_bytes(b"the old one")
+    part = dest / ".big.bin.sd-part"
+    try:
+        assert add_sftp(run_cli, server, remote).returncode == 0
+        cmd = [sys.executable, "-m", "sd_desktop", "--library", str(library_dir), "copy", "nas:/big.bin", str(dest)]
+        proc = subprocess.Popen(
+            [*cmd, "--on-conflict", "overwrite"],
+            env=cli_env(NO_KEYRING),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not (part.exists() and part.stat().st_size > 0):
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.002)
+        server.kill()
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 3, err
+        assert (dest / "big.bin").read_bytes() == b"the old one"
+        server.start()
+        resumed = run_cli("jobs", "resume", "1", "--json")
+        assert resumed.returncode == 0, resumed.stderr
+        out = resumed.result["output"]
+        assert (out["files"], out["replaced"], out["skipped"]) == (1, 1, 0)
+    finally:
+        server.stop()
+    assert (dest / "big.bin").read_bytes() == data
+    assert sorted(p.name for p in dest.iterdir()) == ["big.bin"]
