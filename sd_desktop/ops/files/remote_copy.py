@@ -30,12 +30,14 @@ from sd_desktop.ops.files.fsops import free_name, rename_noreplace
 
 CHUNK = 16 * 1024 * 1024  # bytes per ranged read, and between two confirmed offsets
 BATCH = 200  # work items read per batch
-POLICIES = ("skip", "overwrite", "rename")  # as an upload's: what a target that exists gets
-EXISTS = "the target exists"
 
 
 class Item(IntEnum):
     FILE = 0
+
+
+POLICIES = ("skip", "overwrite", "rename")  # as an upload's: what a target that exists gets
+EXISTS = "the target exists"
 
 
 @dataclass
