@@ -54,7 +54,7 @@ def taken_locally(folder: str, items: list[str]) -> list[str]:
     """The names of ``items`` (paths on a volume) already in the local ``folder`` (on a worker: the
     folder may be on a slow disk)."""
     names = {posixpath.basename(i.rstrip("/")) for i in items}
-    return sorted(n for n in names if os.path.lexists(os.path.join(folder, n)))
+    return sorted(n for n in names if n and os.path.lexists(os.path.join(folder, n)))
 
 
 def located(library, volume: str, path: str) -> tuple[int, str] | None:
