@@ -51,6 +51,9 @@ def test_find_duplicates_on_a_volume_indexes_when_asked_and_opens_a_duplicates_t
     view = _tab(window, qtbot, DuplicatesView)
     assert asked == ["nas:/"]  # not indexed yet: offered, indexed, then searched
     assert [i.name for i in handled] == ["remote_indexer", "cross_duplicates"]
+    # the sidebar's location says what the index holds once its job finished
+    section = window.sidebar.model.section("locations")
+    qtbot.waitUntil(lambda: section.rowCount() == 1 and "not indexed yet" not in section.child(0).text(), timeout=20000)
     model = view.model
     assert [[f.path for f in g.files] for g in model.groups] == [["nas:/100% sure.bin", "nas:/again.bin"]]
     group = model.index(0, 0)
