@@ -38,6 +38,7 @@ class Item(IntEnum):
 
 POLICIES = ("skip", "overwrite", "rename")  # as an upload's: what a target that exists gets
 EXISTS = "the target exists"
+OUTCOMES_LISTED = 1000  # of each kind in the output (the counts are exact): a huge tree stays a small record
 
 
 @dataclass
@@ -76,7 +77,7 @@ class RemoteCopyOutput:
     renamed: int = 0  # copied beside one, as "name (N).ext" (on_conflict rename)
     bytes: int = 0
     seconds: float = 0.0
-    outcomes: list[dict] = field(default_factory=list)  # each skipped, replaced, renamed or failed file
+    outcomes: list[dict] = field(default_factory=list)  # skipped, failed, replaced, renamed files (1000 of each)
 
 
 def part_name(target: bytes) -> bytes:
@@ -147,8 +148,10 @@ class RemoteCopyJob(Job):
         noted = await ctx.library.read(
             lambda conn: [
                 r
-                for r in worklist.items(conn, job_id, ("src", "dst", "outcome", "reason"))
-                if r[2] in ("skipped", "replaced", "renamed", "failed")
+                for outcome in ("skipped", "failed", "replaced", "renamed")
+                for r in worklist.items(
+                    conn, job_id, ("src", "dst", "outcome", "reason"), outcome=outcome, limit=OUTCOMES_LISTED
+                )
             ]
         )
         return RemoteCopyOutput(
