@@ -127,11 +127,20 @@ def copy(args: argparse.Namespace, sources: list[str], dest: str, summarize) -> 
     if len(sources) != 1:
         raise UsageError("copy from a volume takes one source at a time: copy NAME:/path DEST")
     volume, path = volume_target(args, sources[0])
-    if args.move or args.verify or args.on_conflict != "skip" or args.bwlimit:
-        raise UsageError("copy from a volume has no --move, --verify, --on-conflict or --bwlimit yet")
+    from sd_desktop.ops.files.remote_copy import POLICIES
+
+    if args.move or args.verify or args.bwlimit:
+        raise UsageError("copy from a volume has no --move, --verify or --bwlimit yet")
+    if args.on_conflict not in POLICIES:
+        raise UsageError(f"copy from a volume takes --on-conflict {', '.join(POLICIES)} (not {args.on_conflict})")
     if not os.path.isdir(dest):
         raise UsageError(f"the destination must be an existing local folder: {dest}")
-    config = {"volume": volume.name, "source": path, "destination": os.path.abspath(dest)}
+    config = {
+        "volume": volume.name,
+        "source": path,
+        "destination": os.path.abspath(dest),
+        "on_conflict": args.on_conflict,
+    }
     return run_job(args, "remote_copy", config, summarize)
 
 

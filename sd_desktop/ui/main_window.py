@@ -229,6 +229,8 @@ class MainWindow(QMainWindow):
         self.remote_files = RemoteFiles(self.services, self.job_submit, self.file_ops, self.volume_actions, self)
         self.drops.remote = self.clipboard.remote = self.file_ops.remote = self.remote_files
         self.remote_files.rows_shown = lambda: [self.model.entry(r) for r in range(self.model.loaded_rows())]
+        self.remote_files.results = self.result_tabs
+        self.result_tabs.remote = self.remote_files
         self.sidebar.remoteOpenRequested.connect(self.open_remote)
         self.sidebar.addVolumeRequested.connect(self.add_volume_dialog)
         self.sidebar.removeVolumeRequested.connect(self.volume_actions.remove)

@@ -5,17 +5,17 @@ starts: a volume's items onto a local folder (``remote_copy``), local files or a
 items into a volume's folder (``remote_upload``).
 
 Every transfer and delete is an engine job (progress in the job panel, pause, resume). Before an
-upload the destination folder is listed on a worker (never the GUI thread): when names there are
-taken, the user is asked once, as for a local copy, whether to replace them, keep both (``a (1).txt``)
-or skip them; the answer is the job's ``on_conflict``. A volume has no trash: Delete asks first and
-deletes for good.
+upload the destination folder is listed on a worker (never the GUI thread), and before a download
+the local destination is looked at there too: when names there are taken, the user is asked once,
+as for a local copy, whether to replace them, keep both (``a (1).txt``) or skip them; the answer is
+the job's ``on_conflict``, and a download that skipped files says so in the status bar. A volume
+has no trash: Delete asks first and deletes for good.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-import tempfile
 import time
 from collections.abc import Callable
 
@@ -26,6 +26,7 @@ from sd_desktop import paths
 from sd_desktop.library.browse import KIND_DIR, R_KIND, R_MTIME, R_NAME, R_PATH, R_SIZE, Row
 from sd_desktop.library.volumes import find_volume
 from sd_desktop.ops.files import remote_listing
+from sd_desktop.ui import open_copies
 from sd_desktop.ui.clipboard import files_from_mime
 from sd_desktop.ui.dnd import mime_to_remote, remote_to_mime
 from sd_desktop.ui.file_ops import FileOperations
@@ -49,6 +50,23 @@ def split_items(items: list[bytes]) -> tuple[str, list[str]] | None:
     return volumes.pop(), [f[1] for f in found if f is not None]
 
 
+def taken_locally(folder: str, items: list[str]) -> list[str]:
+    """The names of ``items`` (paths on a volume) already in the local ``folder`` (on a worker: the
+    folder may be on a slow disk)."""
+    names = {posixpath.basename(i.rstrip("/")) for i in items}
+    return sorted(n for n in names if n and os.path.lexists(os.path.join(folder, n)))
+
+
+def located(library, volume: str, path: str) -> tuple[int, str] | None:
+    """The indexed location of ``volume`` holding ``path`` (on a worker), None when there is none."""
+    from sd_desktop.library.volumes import locate_remote
+
+    row = library.read_sync(lambda c: find_volume(c, volume))
+    if row is None:
+        raise RemoteError(NOT_FOUND, f"no network volume named {volume}")
+    return library.read_sync(lambda c: locate_remote(c, row.id, path))
+
+
 def taken_names(library, volume: str, folder: str) -> set[str]:
     """The names in ``folder`` of ``volume`` (on a worker: one listing through the volume); none
     when the folder is not there yet (the upload makes it)."""
@@ -65,6 +83,7 @@ def taken_names(library, volume: str, folder: str) -> set[str]:
 
 class RemoteFiles(QObject):
     uploadQueued = Signal(str)  # the destination NAME:/path of a queued upload (tests wait on it)
+    downloadQueued = Signal(str)  # the local folder of a queued download (tests wait on it)
 
     def __init__(self, services: AppServices, jobs: JobSubmitter, ops: FileOperations, volumes, window: QWidget):
         super().__init__(window)
@@ -78,23 +97,51 @@ class RemoteFiles(QObject):
         self.ask: Callable[[str, str], bool] = self._ask
         self.ask_conflict: Callable[[list[str], str], str | None] = self._ask_conflict
         self.ask_folder: Callable[[str], bytes | None] = self._ask_folder
+        self.ask_index: Callable[[str], bool] = self._ask_index
+        self.results = None  # ResultTabs (set by the window): Find Duplicates and Validate open tabs
         self.tell: Callable[[str, str], None] = lambda title, text: QMessageBox.information(self.window, title, text)
         self.last_menu: QMenu | None = None
         self.rows_shown: Callable[[], list[Row]] = list  # the content view's rows (set by the window)
+        self.open_folders: list[str] = []  # Open's temporary folders, removed when the window closes
+        self._runner.submit(open_copies.sweep_stale, self._swept)  # what a crashed run left, a day old
 
     # -- transfers -------------------------------------------------------------------------
     def download(self, volume: str, items: list[str], destination: bytes | None) -> bool:
         """Items of a volume into a local folder: one ``remote_copy`` job each (always a copy: nothing
-        is removed from the volume; an existing file is skipped, never replaced)."""
+        is removed from the volume). Names already there are asked about once first."""
         if not items or destination is None or remote_listing.is_remote(destination):
             return False
+        dest = os.fsdecode(os.path.abspath(destination))
+        self._runner.submit(
+            lambda: taken_locally(dest, items),
+            lambda taken, error: self._download(volume, items, dest, taken, error),
+        )
+        return True
+
+    def _download(self, volume: str, items: list[str], dest: str, taken, error) -> None:
+        if error is not None:
+            self.services.status.emit(f"Nothing copied to {dest}: {error}")
+            return
+        policy = SKIP
+        if taken:
+            answer = self.ask_conflict(taken, dest)
+            if answer is None:
+                return
+            policy = answer
         from sd_desktop.ops.files.remote_copy import RemoteCopyConfig
 
-        dest = os.fsdecode(os.path.abspath(destination))
         for item in items:
-            config = RemoteCopyConfig(volume=volume, source=item, destination=dest)
-            self.jobs.submit(config, f"Copy {volume}:/{item} to {dest}", on_done=self.jobs.refresh_after)
-        return True
+            config = RemoteCopyConfig(volume=volume, source=item, destination=dest, on_conflict=policy)
+            self.jobs.submit(config, f"Copy {volume}:/{item} to {dest}", on_done=self._downloaded)
+        self.downloadQueued.emit(dest)
+
+    def _downloaded(self, info) -> None:
+        self.jobs.refresh_after(info)
+        skipped = (info.output or {}).get("skipped", 0)
+        if skipped:  # never silently: the job's outcomes list each one
+            self.services.status.emit(
+                f"{info.target}: {skipped} file(s) skipped, already there (see the job's details)"
+            )
 
     def upload(self, sources: list[bytes], destination: bytes) -> bool:
         """Local files and folders into the volume folder ``destination`` (an address)."""
@@ -219,14 +266,16 @@ class RemoteFiles(QObject):
         return any(r[R_PATH] == item and r[R_KIND] == KIND_DIR for r in self.rows_shown())
 
     def open_files(self, items: list[bytes]) -> None:
-        """Open files of a volume: each is copied into a temporary folder, then opened from there."""
+        """Open files of a volume: each is copied into a temporary folder, then opened from there
+        (``open_copies``: the folder goes when the window closes)."""
         for item in items:
             found = remote_listing.split(item)
             if found is None:
                 continue
             from sd_desktop.ops.files.remote_copy import RemoteCopyConfig
 
-            folder = tempfile.mkdtemp(prefix="sd-desktop-open-")
+            folder = open_copies.make_folder()
+            self.open_folders.append(folder)
             local = os.path.join(os.fsencode(folder), os.fsencode(posixpath.basename(found[1])))
 
             def opened(info, local=local) -> None:
@@ -267,18 +316,53 @@ class RemoteFiles(QObject):
         return True
 
     def find_duplicates(self, scope: bytes) -> None:
-        """Duplicates inside ``scope`` from the stored index (the folder must be indexed: Index… first)."""
-        from sd_desktop.ops.files.cross_duplicates import CrossDuplicatesConfig
+        """Duplicates inside ``scope`` from the stored index, into a results tab. A folder in no
+        indexed location is offered to be indexed first (one click), then searched."""
+        found = remote_listing.split(scope)
+        if found is None:
+            return
+        volume, path = found
+        library = self.services.library
+        self._runner.submit(
+            lambda: located(library, volume, path),
+            lambda where, error: self._find_duplicates(volume, path, where, error),
+        )
 
-        text = paths.display(scope)
-        self.jobs.submit(CrossDuplicatesConfig(roots=[text]), f"Find duplicates in {text}")
+    def _find_duplicates(self, volume: str, path: str, where, error) -> None:
+        text = f"{volume}:/{path}"
+        if error is not None:
+            self.services.status.emit(f"Cannot search {text}: {error}")
+            return
+        if where is not None:
+            self.results.run_remote_duplicates(text)
+            return
+        if not self.ask_index(text):
+            return
+
+        def indexed(info) -> None:
+            if getattr(info.status, "value", info.status) == "completed":
+                self.results.run_remote_duplicates(text)
+            else:
+                self.services.status.emit(f"{text} was not indexed ({info.error or info.status}): no search")
+
+        self.volumes.index(volume, path or "/", on_done=indexed)
+
+    def _ask_index(self, where: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "Find Duplicates", "", parent=self.window)
+        box.setText(
+            f"{where} is not indexed yet.\n\nDuplicates are found from the index: index the folder now "
+            "(its files are listed and sampled through the volume), then search it?"
+        )
+        go = box.addButton("Index It Now", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(go)
+        box.exec()
+        return box.clickedButton() is go
 
     def validate(self, scope: bytes) -> None:
-        """Compare ``scope`` with its stored index through the volume (as ``validate NAME:/path``)."""
-        from sd_desktop.ops.files.validation.remote_job import RemoteValidationConfig
-
-        text = paths.display(scope)
-        self.jobs.submit(RemoteValidationConfig(targets=[text]), f"Validate {text}")
+        """Compare ``scope`` with its stored index through the volume (as ``validate NAME:/path``),
+        into a results tab."""
+        self.results.run_remote_validation(paths.display(scope))
 
     def properties(self, rows: list[Row], folder: bytes) -> str:
         """Name, where, size and time of the rows (as listed), in a box; returns the text."""
@@ -295,5 +379,11 @@ class RemoteFiles(QObject):
         self.tell("Properties", text)
         return text
 
+    def _swept(self, _removed, error: BaseException | None) -> None:
+        if error is not None:
+            self.services.status.emit(f"Old temporary copies of opened files were not removed: {error}")
+
     def close(self) -> None:
         self._runner.close()
+        open_copies.remove(self.open_folders)  # the window closes: its opened copies go
+        self.open_folders.clear()

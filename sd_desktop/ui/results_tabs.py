@@ -4,6 +4,9 @@ view (guarded trash / delete / move of the marked copies, export, a preview of t
 picture), the similar-pictures view (re-checked trash of the marked pictures) and the validation
 view (re-validate, export); stored results reopen from the job history's menu or the Tools menu
 (they survive a restart). The size the user gives the duplicates view's preview is remembered.
+Find Duplicates and Validate on a network volume's folder (``cross_duplicates``,
+``remote_validation``) open the same tabs, their rows named ``NAME:/path``; what cannot work on a
+volume is off there with the reason as tooltip (``results.remote_results``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from sd_desktop.ui.icons import TypeIcons
 from sd_desktop.ui.job_panel import JobHistoryModel
 from sd_desktop.ui.job_submit import JobSubmitter
 from sd_desktop.ui.prompts import Prompts
+from sd_desktop.ui.results import remote_results
 from sd_desktop.ui.results.duplicates_model import DuplicatesModel
 from sd_desktop.ui.results.duplicates_view import DuplicatesView
 from sd_desktop.ui.results.folder_duplicates_view import FolderDuplicatesView
@@ -56,7 +60,15 @@ from sd_desktop.ui.settings import open_settings
 from sd_desktop.ui.undo import MoveCommand, command_for_copy, command_for_links, command_for_trash
 
 THUMBNAIL_LOOKUP_LIMIT = 5000  # duplicate files whose thumbnails are looked up (a big result shows its top)
-RESULT_JOBS = (DuplicateDetectionJob.NAME, DuplicateFoldersJob.NAME, ValidationJob.NAME, SimilarPicturesJob.NAME)
+CROSS_DUPLICATES, REMOTE_VALIDATION = "cross_duplicates", "remote_validation"  # a volume's folder
+RESULT_JOBS = (
+    DuplicateDetectionJob.NAME,
+    DuplicateFoldersJob.NAME,
+    ValidationJob.NAME,
+    SimilarPicturesJob.NAME,
+    CROSS_DUPLICATES,
+    REMOTE_VALIDATION,
+)
 STORED_RESULTS_SEARCHED = 200  # latest jobs searched for the last results of a kind
 PREVIEW_SPLIT_KEY = "layout/duplicates_preview"
 
@@ -88,6 +100,7 @@ class ResultTabs(QObject):
         self.views: list[QWidget] = []
         self.history_menu: QMenu | None = None
         self.link_dialog: ConfirmLinkDialog | None = None  # the last "Replace with Links" question
+        self.remote = None  # RemoteFiles (set by the window): opens a volume's file (a copy, then opened)
 
         self.files_page: QWidget | None = None
         self.settings = open_settings()
@@ -160,6 +173,33 @@ class ResultTabs(QObject):
 
         self.jobs.submit(config, "Validate", on_done=done)
 
+    def run_remote_duplicates(self, root: str) -> None:
+        """Duplicates inside the volume folder ``root`` (indexed) from the stored index, into a tab."""
+        from sd_desktop.ops.files.cross_duplicates import CrossDuplicatesConfig
+
+        def done(info: JobInfo) -> None:
+            if info.output is not None and info.status is not JobStatus.FAILED:
+                self.open_duplicates(info.id, info.output)
+
+        self.jobs.submit(CrossDuplicatesConfig(roots=[root]), f"Find duplicates in {root}", on_done=done)
+
+    def run_remote_validation(self, target: str) -> None:
+        """Compare the volume folder or file ``target`` with its stored index, into a tab."""
+        from sd_desktop.ops.files.validation.remote_job import RemoteValidationConfig
+
+        def done(info: JobInfo) -> None:
+            if info.output is not None and info.status is not JobStatus.FAILED:
+                self.open_validation(info.id, info.output)
+
+        self.jobs.submit(RemoteValidationConfig(targets=[target]), f"Validate {target}", on_done=done)
+
+    def _open_file(self, path: bytes) -> None:
+        """Open a result's file: a volume's one is copied to a temporary folder first."""
+        if self.remote is not None and remote_results.has_remote([path]):
+            self.remote.open_files([path])
+        else:
+            self.ops.open_default([path])
+
     # -- tabs ------------------------------------------------------------------------------
     def _add_tab(self, view: QWidget, title: str) -> None:
         self.views.append(view)
@@ -203,7 +243,9 @@ class ResultTabs(QObject):
         view.linkRequested.connect(lambda items: self._link_marked(view, items))
         view.exportRequested.connect(lambda: self._export(output, "Export Duplicates", "duplicates.csv"))
         view.revealRequested.connect(lambda p: self.ops.reveal([p]))
-        view.openRequested.connect(lambda p: self.ops.open_default([p]))
+        view.openRequested.connect(self._open_file)
+        if remote_results.has_remote([f.path for g in model.groups for f in g.files]):
+            remote_results.limit_duplicates(view)
         self._add_tab(view, f"Duplicates{f' (job {job_id})' if job_id else ''}")
         files = [os.fsencode(f.path) for g in model.groups for f in g.files][:THUMBNAIL_LOOKUP_LIMIT]
         self.services.tasks.spawn(self._content_ids(model, files), what="duplicate thumbnails")
@@ -249,9 +291,46 @@ class ResultTabs(QObject):
             model.set_content_ids(ids)
 
     def _delete_guarded(self, view: DuplicatesView, items: list[GuardedTarget], permanent: bool) -> None:
+        local, remote = remote_results.split_targets(items)
+        if remote and permanent:
+            self._delete_remote(view, items, local, remote)
+            return
         mode = DeleteMode.PERMANENT if permanent else DeleteMode.TRASH
-        config = DeleteConfig(guarded=items, mode=mode, confirm=permanent)
-        self._remove(view, config, items, "duplicate", "Nothing was deleted")
+        config = DeleteConfig(guarded=local, mode=mode, confirm=permanent)
+        self._remove(view, config, local, "duplicate", "Nothing was deleted")
+
+    def _delete_remote(self, view: DuplicatesView, items: list[GuardedTarget], local, remote: list) -> None:
+        """Marked copies on volumes (and any local ones beside them), after the one confirmation:
+        ``remote_delete`` per volume (it keeps a file changed since it was indexed), the guarded
+        DeleteJob for the local ones; each job's outcomes go back to the view."""
+
+        def done(config, info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            if info.status is JobStatus.FAILED and info.output is None:
+                view.show_message(f"Nothing was deleted from {config.volume}: {info.error}")
+                return
+            view.show_outcomes(remote_results.delete_outcomes(config, info.output), "deleted")
+
+        def go() -> None:
+            for config in remote:
+                what = f"Delete {plural(len(config.paths), 'duplicate')} from {config.volume}"
+                self.jobs.submit(config, what, on_done=partial(done, config))
+            if local:
+                self._remove_confirmed(view, DeleteConfig(guarded=local, mode=DeleteMode.PERMANENT, confirm=True))
+
+        dialog = ConfirmDeleteDialog([os.fsencode(t.path) for t in items], sum(t.size for t in items), self.window)
+        dialog.accepted.connect(go)
+        self.prompts.show(dialog)
+
+    def _remove_confirmed(self, view, config: DeleteConfig) -> None:
+        def done(info: JobInfo) -> None:
+            self.jobs.refresh_after()
+            if info.output is not None:
+                view.show_outcomes(info.output.get("outcomes") or [], "deleted")
+            elif info.status is JobStatus.FAILED:
+                view.show_message(f"Nothing was deleted: {info.error}")
+
+        self.jobs.submit(config, f"Remove {plural(len(config.guarded), 'duplicate')}", on_done=done)
 
     def _remove(self, view, config: DeleteConfig, items: list, noun: str, nothing: str) -> None:
         """Run a guarded DeleteJob on a results view's marked files (after the confirmation a
@@ -384,13 +463,21 @@ class ResultTabs(QObject):
         view.model.setParent(view)
         mode = ValidationMode(output.get("mode", ValidationMode.BASIC))
         view.revealRequested.connect(lambda p: self.ops.reveal([p]))
-        view.openRequested.connect(lambda p: self.ops.open_default([p]))
-        view.revalidateRequested.connect(
-            lambda items: self.run_validation(ValidationConfig(targets=[paths.to_path(p) for p in items], mode=mode))
-        )
+        view.openRequested.connect(self._open_file)
+        view.revalidateRequested.connect(lambda items: self._revalidate(items, mode))
+        if remote_results.has_remote([i["path"] for i in view.model.issues]):
+            remote_results.limit_validation(view)
         view.exportRequested.connect(lambda: self._export(output, "Export Validation Results", "validation.csv", True))
         self._add_tab(view, f"Validation{f' (job {job_id})' if job_id else ''}")
         return view
+
+    def _revalidate(self, items: list[bytes], mode: ValidationMode) -> None:
+        remote = [p for p in items if remote_results.has_remote([p])]
+        for p in remote:  # a remote validation takes one NAME:/path
+            self.run_remote_validation(paths.display(p))
+        local = [paths.to_path(p) for p in items if p not in remote]
+        if local:
+            self.run_validation(ValidationConfig(targets=local, mode=mode))
 
     def _export(self, output: dict, title: str, suggested: str, validation: bool = False) -> None:
         dest = self.prompts.save_path(title, suggested)
@@ -411,6 +498,7 @@ class ResultTabs(QObject):
     def _open_stored(self, info: JobInfo) -> None:
         openers = {
             DuplicateDetectionJob.NAME: self.open_duplicates,
+            CROSS_DUPLICATES: self.open_duplicates,
             DuplicateFoldersJob.NAME: self.open_duplicate_folders,
             SimilarPicturesJob.NAME: self.open_similar,
         }

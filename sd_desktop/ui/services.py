@@ -30,6 +30,7 @@ from sd_desktop.ui.thumbnails import ThumbnailCache
 
 log = logging.getLogger(__name__)
 INDEXER, THUMBNAILER = "indexer", "thumbnails"
+INDEXERS = (INDEXER, "remote_indexer")  # a finished one changes a location's counts in the sidebar
 NO_INDEXER = "Indexing is not available in this build (no “indexer” job is installed); the location was added."
 
 
@@ -172,7 +173,7 @@ class AppServices(QObject):
             if finished or now - self._last_invalidate >= 1.0:
                 self._last_invalidate = now
                 self.thumbnails.invalidate_missing()
-        elif event.name == INDEXER and event.kind in FINISHING_KINDS:
+        elif event.name in INDEXERS and event.kind in FINISHING_KINDS:
             self.locationsChanged.emit()
 
 

@@ -84,7 +84,8 @@ class VolumeActions(QObject):
         self.removed.emit(row.name)
 
     # -- index -----------------------------------------------------------------------------
-    def index(self, name: str, path: str | None = None) -> None:
+    def index(self, name: str, path: str | None = None, on_done=None) -> None:
+        """Index ``path`` of volume ``name`` (asked for when None); ``on_done`` gets the finished job."""
         row = self.row_of(name)
         if row is None:
             return
@@ -94,10 +95,11 @@ class VolumeActions(QObject):
                 return
         lib = self.services.library
         self._runner.submit(
-            lambda: registry.location_for(lib, row, path), lambda found, err: self._index(row, path, found, err)
+            lambda: registry.location_for(lib, row, path),
+            lambda found, err: self._index(row, path, found, err, on_done),
         )
 
-    def _index(self, row: VolumeRow, path: str, found, error) -> None:
+    def _index(self, row: VolumeRow, path: str, found, error, on_done=None) -> None:
         if error is not None:
             text = str(error) if isinstance(error, VolumeError) else f"cannot index it: {error}"
             self.services.status.emit(f"{row.name}:/{path.strip('/')}: {text}")
@@ -107,7 +109,7 @@ class VolumeActions(QObject):
         location_id, below = found
         address = f"{row.name}:/{path.strip('/')}"
         self.services.locationsChanged.emit()
-        self.jobs.submit(RemoteIndexConfig(location_id=location_id, path=below), f"Index {address}")
+        self.jobs.submit(RemoteIndexConfig(location_id=location_id, path=below), f"Index {address}", on_done=on_done)
         self.indexQueued.emit(address)
 
     def close_runner(self) -> None:

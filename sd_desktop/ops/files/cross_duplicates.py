@@ -44,6 +44,8 @@ class CrossDuplicatesState:
 @dataclass
 class CrossDuplicatesOutput:
     groups: list[dict] = field(default_factory=list)  # {"size", "hash", "paths"}
+    search_paths: list[str] = field(default_factory=list)  # the roots searched (a results view names them)
+    verified: bool = True  # every group is equal full hashes, not candidates
     files_searched: int = 0
     candidates: int = 0
     hashed: int = 0
@@ -204,6 +206,7 @@ class CrossDuplicatesJob(Job):
         ]
         return CrossDuplicatesOutput(
             groups=groups,
+            search_paths=list(self.config.roots),
             files_searched=searched,
             candidates=st.candidates,
             hashed=st.hashed,

@@ -4,15 +4,17 @@ Planning lists the remote tree (one checkpoint per folder) into the job's work l
 then read in ranged requests into a temporary file beside its target; after each chunk the written
 bytes are flushed to disk and the offset committed with the job's state, so a pause, a kill or a
 lost connection continues from the last confirmed byte rather than from the start of the file.
-A finished file gets its name by a hard link, which fails rather than replace a file that is there
-already: an existing target is skipped, never overwritten.
+A finished file gets its name under the job's ``on_conflict``: ``skip`` (the default) and ``rename``
+use a rename that fails rather than replace a file that is there (so one that appeared meanwhile is
+skipped, or the next free ``name (N).ext`` is taken); ``overwrite`` renames over it, so the old file
+stays whole until the new one, complete and flushed, takes its name. Every skip is listed in the
+output's ``outcomes`` with its reason.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import os
 import posixpath
 import time
@@ -24,6 +26,7 @@ from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
 from sd_desktop.library import volumes, worklist
+from sd_desktop.ops.files.fsops import free_name, rename_noreplace
 
 CHUNK = 16 * 1024 * 1024  # bytes per ranged read, and between two confirmed offsets
 BATCH = 200  # work items read per batch
@@ -33,11 +36,17 @@ class Item(IntEnum):
     FILE = 0
 
 
+POLICIES = ("skip", "overwrite", "rename")  # as an upload's: what a target that exists gets
+EXISTS = "the target exists"
+OUTCOMES_LISTED = 1000  # of each kind in the output (the counts are exact): a huge tree stays a small record
+
+
 @dataclass
 class RemoteCopyConfig:
     volume: str
     source: str  # a file or folder on the volume, relative to its root
     destination: str  # a local folder that exists: SOURCE lands in it under its own name
+    on_conflict: str = "skip"  # a target that exists: skip it, overwrite it, or rename (keep both)
 
 
 @dataclass
@@ -50,6 +59,8 @@ class RemoteCopyState:
     files_done: int = 0
     files_failed: int = 0
     skipped: int = 0
+    replaced: int = 0
+    renamed: int = 0
     bytes_done: int = 0
     started_at: float = 0.0
     pause_reason: str = ""
@@ -62,8 +73,11 @@ class RemoteCopyOutput:
     files: int = 0  # copied
     skipped: int = 0  # the target existed
     failed: int = 0
+    replaced: int = 0  # copied over a file that was there (on_conflict overwrite)
+    renamed: int = 0  # copied beside one, as "name (N).ext" (on_conflict rename)
     bytes: int = 0
     seconds: float = 0.0
+    outcomes: list[dict] = field(default_factory=list)  # skipped, failed, replaced, renamed files (1000 of each)
 
 
 def part_name(target: bytes) -> bytes:
@@ -113,6 +127,8 @@ class RemoteCopyJob(Job):
             raise JobError(f"no volume named {c.volume!r} (it was removed?)")
         if not os.path.isdir(c.destination):
             raise JobError(f"the destination folder is gone: {c.destination}")
+        if c.on_conflict not in POLICIES:
+            raise JobError(f"on_conflict must be one of {', '.join(POLICIES)}, not {c.on_conflict!r}")
         backend = backend_for(spec_of(row, ctx.library.folder))
         if not st.started_at:
             st.started_at = time.time()
@@ -128,14 +144,35 @@ class RemoteCopyJob(Job):
             raise JobPaused() from None
         finally:
             await backend.close()
+        job_id = ctx.job_id
+        noted = await ctx.library.read(
+            lambda conn: [
+                r
+                for outcome in ("skipped", "failed", "replaced", "renamed")
+                for r in worklist.items(
+                    conn, job_id, ("src", "dst", "outcome", "reason"), outcome=outcome, limit=OUTCOMES_LISTED
+                )
+            ]
+        )
         return RemoteCopyOutput(
             items_done=st.files_done + st.skipped,
             items_failed=st.files_failed,
             files=st.files_done,
             skipped=st.skipped,
             failed=st.files_failed,
+            replaced=st.replaced,
+            renamed=st.renamed,
             bytes=st.bytes_done,
             seconds=round(time.time() - st.started_at, 3),
+            outcomes=[
+                {
+                    "outcome": outcome,
+                    "path": f"{c.volume}:/{bytes(src).decode()}",
+                    "target": os.fsdecode(bytes(dst)),
+                    "reason": reason,
+                }
+                for src, dst, outcome, reason in noted
+            ],
         )
 
     # -- planning: list the remote tree into the work list --------------------------------------
@@ -211,16 +248,23 @@ class RemoteCopyJob(Job):
     async def _copy_one(self, ctx: JobContext, backend, seq: int, src: str, dst: bytes, size: int) -> None:
         from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
 
-        st = self.state
+        st, policy = self.state, self.config.on_conflict
         shown = f"{self.config.volume}:/{src}"
-        if os.path.lexists(dst):
-            st.skipped += 1
-            await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", "the target exists")
+        if os.path.lexists(dst) and policy == "skip":
+            await self._skip(ctx, seq, shown, dst)
+            return
+        if policy == "overwrite" and os.path.isdir(dst) and not os.path.islink(dst):
+            why = "a folder of that name is there: a file does not replace a folder"
+            ctx.add_non_critical_error(shown, why)
+            st.files_failed += 1
+            await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
             return
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         part = part_name(dst)
         offset = st.confirmed if st.current == seq else 0
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        if os.fstat(fd).st_size < offset:  # placed just before a kill (or removed): read it all again
+            offset = 0
 
         async def fetch(at: int) -> bytes | None:
             try:
@@ -267,27 +311,44 @@ class RemoteCopyJob(Job):
                     await ahead
             if fd >= 0:
                 os.close(fd)
-        try:
-            os.link(part, dst)  # never replaces: a target that appeared meanwhile stays
-        except FileExistsError:
-            os.unlink(part)
-            st.skipped += 1
-            await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", "the target exists")
+        placed = await ctx.run_blocking(self._place, part, dst)
+        if placed is None:  # a file of that name appeared while this one was read
+            await self._skip(ctx, seq, shown, dst)
             return
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
-                raise
-            if os.path.lexists(dst):
-                os.unlink(part)
-                st.skipped += 1
-                await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", "the target exists")
-                return
-            os.rename(part, dst)  # a file system without hard links
-        else:
-            os.unlink(part)
+        outcome, reason = "copied", None
+        if placed == b"":
+            outcome, reason = "replaced", "the file that was there was replaced"
+            st.replaced += 1
+        elif placed != dst:
+            outcome, reason = "renamed", f"kept both: saved as {os.path.basename(os.fsdecode(placed))}"
+            st.renamed += 1
+            dst = placed
         st.files_done += 1
         ctx.log(f"copied {shown} to {paths.display(dst)}")
-        await self._finish_item(ctx, seq, WorkStatus.DONE, "copied", None)
+        await self._finish_item(ctx, seq, WorkStatus.DONE, outcome, reason)
+
+    async def _skip(self, ctx: JobContext, seq: int, shown: str, dst: bytes) -> None:
+        self.state.skipped += 1
+        ctx.log(f"skipped {shown}: {paths.display(dst)} exists (on_conflict {self.config.on_conflict})")
+        await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", EXISTS)
+
+    def _place(self, part: bytes, dst: bytes) -> bytes | None:
+        """Give the finished ``part`` its name under the policy: the name it got (``b""`` when it
+        replaced a file), or None when it was skipped (``part`` is then removed)."""
+        if self.config.on_conflict == "overwrite":
+            there = os.path.lexists(dst)
+            os.rename(part, dst)  # atomic: the old file stays whole until this one takes its name
+            return b"" if there else dst
+        target = dst
+        while True:
+            try:
+                rename_noreplace(part, target)  # never replaces: a file that appeared meanwhile stays
+                return target
+            except FileExistsError:
+                if self.config.on_conflict != "rename":
+                    os.unlink(part)
+                    return None
+                target = free_name(dst)
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from sd_desktop import paths
+from sd_desktop.ops.files import remote_listing
 from sd_desktop.ops.files.delete.config import GuardedTarget
 from sd_desktop.ops.files.duplicate_detection.select import Plan, Policy, _in_any, plan_deletion
 from sd_desktop.ops.files.link.config import LinkTarget
@@ -99,7 +100,13 @@ class DuplicatesModel(QAbstractItemModel):
         self.reference_paths = [os.fsdecode(p) for p in output.get("reference_paths") or []]
         # folders are shown relative to the search path holding them (the longest first)
         self.search_roots = sorted(
-            (os.path.realpath(os.fsencode(p)) for p in output.get("search_paths") or []), key=len, reverse=True
+            (
+                os.path.realpath(os.fsencode(p))
+                for p in output.get("search_paths") or []
+                if not remote_listing.is_remote(p)
+            ),
+            key=len,
+            reverse=True,
         )
         self.groups: list[DupGroup] = []
         for g in output.get("groups") or []:
@@ -333,6 +340,8 @@ class DuplicatesModel(QAbstractItemModel):
 
     # -- data ------------------------------------------------------------------------------
     def _folder(self, folder: bytes) -> str:
+        if remote_listing.is_remote(folder + b"/"):  # on a volume: its address, as the path bar shows it
+            return paths.display(folder + b"/" if folder.endswith(b":") else folder)
         for root in self.search_roots:
             if paths.is_within(folder, root):
                 rel = os.path.relpath(folder, root)

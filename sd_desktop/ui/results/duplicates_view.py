@@ -88,6 +88,9 @@ class DuplicatesView(QWidget):
         self.setObjectName("duplicates_view")
         self.model = model
         self.job_id = job_id
+        self.unavailable: dict[QToolButton, str] = {}  # actions that cannot work here, and why
+        self.reveal_unavailable = ""  # why Reveal in File Manager cannot (files on a volume)
+        self.last_menu: QMenu | None = None
         out = model.output
         style = self.style()
         sp = QStyle.StandardPixmap
@@ -254,6 +257,14 @@ class DuplicatesView(QWidget):
         self.delete_button.setEnabled(has and self.model.verified)
         self.link_button.setEnabled(has and self.model.verified)
         self.move_button.setEnabled(has)
+        for button in self.unavailable:
+            button.setEnabled(False)
+
+    def set_unavailable(self, button: QToolButton, why: str) -> None:
+        """``button`` stays off, its tooltip saying ``why`` (an action files on a volume cannot take)."""
+        self.unavailable[button] = why
+        button.setEnabled(False)
+        button.setToolTip(why)
 
     def auto_mark(self, policy: Policy, pattern: str | None = None) -> None:
         if policy is Policy.KEEP_MATCHING and pattern is None:
@@ -334,7 +345,12 @@ class DuplicatesView(QWidget):
             return
         menu = QMenu(self)
         menu.addAction("Open", lambda: self.openRequested.emit(raw))
-        menu.addAction("Reveal in File Manager", lambda: self.revealRequested.emit(raw))
+        reveal = menu.addAction("Reveal in File Manager", lambda: self.revealRequested.emit(raw))
+        if self.reveal_unavailable:
+            reveal.setEnabled(False)
+            reveal.setToolTip(self.reveal_unavailable)
+            menu.setToolTipsVisible(True)
+        self.last_menu = menu
         menu.popup(self.tree.viewport().mapToGlobal(pos))
 
 

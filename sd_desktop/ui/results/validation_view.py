@@ -45,6 +45,8 @@ class ValidationView(QWidget):
         self.setObjectName("validation_view")
         self.model = model
         self.job_id = job_id
+        self.unavailable: dict[QPushButton, str] = {}  # actions that cannot work here, and why
+        self.last_menu: QMenu | None = None
         self.proxy = IssueFilter(self)
         self.proxy.setSourceModel(model)
         out = model.output
@@ -148,7 +150,13 @@ class ValidationView(QWidget):
     def _update_buttons(self) -> None:
         has = bool(self.selected_paths())
         for b in (self.reveal_button, self.open_button, self.revalidate_button):
-            b.setEnabled(has)
+            b.setEnabled(has and b not in self.unavailable)
+
+    def set_reveal_unavailable(self, why: str) -> None:
+        """Reveal stays off, its tooltip saying ``why`` (files on a volume are in no file manager)."""
+        self.unavailable[self.reveal_button] = why
+        self.reveal_button.setToolTip(why)
+        self._update_buttons()
 
     def selected_paths(self) -> list[bytes]:
         seen: list[bytes] = []
@@ -174,6 +182,12 @@ class ValidationView(QWidget):
             return
         menu = QMenu(self)
         menu.addAction("Open", lambda: self._emit_one(self.openRequested, idx))
-        menu.addAction("Reveal in File Manager", lambda: self._emit_one(self.revealRequested, idx))
+        reveal = menu.addAction("Reveal in File Manager", lambda: self._emit_one(self.revealRequested, idx))
+        why = self.unavailable.get(self.reveal_button)
+        if why:
+            reveal.setEnabled(False)
+            reveal.setToolTip(why)
+            menu.setToolTipsVisible(True)
+        self.last_menu = menu
         menu.addAction("Re-validate Selected", lambda: self.revalidateRequested.emit(self.selected_paths()))
         menu.popup(self.table.viewport().mapToGlobal(pos))
