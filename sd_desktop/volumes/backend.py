@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import BinaryIO, Protocol
 
 from sd_desktop import paths
+from sd_desktop.volumes.local_writes import LocalWrites
 
 
 class VolumeBackend(Protocol):
@@ -16,7 +17,7 @@ class VolumeBackend(Protocol):
     def open_read(self, path: paths.PathLike) -> BinaryIO: ...
 
 
-class LocalBackend:
+class LocalBackend(LocalWrites):
     """The local file system. Never follows symlinks unless asked; never opens non-regular files."""
 
     def scandir(self, path: paths.PathLike) -> Iterator[os.DirEntry]:

@@ -1,11 +1,13 @@
 """Create a new, empty folder under a free name: "New Folder", else "New Folder 2", "New Folder 3"…
 (the names Dolphin and Nautilus use). ``mkdir`` itself is the test of a free name, so two callers
-racing for the same name never share one folder."""
+racing for the same name never share one folder. The folder is made through the volume's backend."""
 
 from __future__ import annotations
 
 import errno
 import os
+
+from sd_desktop.volumes.local_writes import LOCAL_WRITES, WritableVolume
 
 DEFAULT_NAME = "New Folder"
 MAX_TRIES = 10_000
@@ -16,7 +18,7 @@ def folder_name(base: str, n: int) -> bytes:
     return os.fsencode(base if n == 1 else f"{base} {n}")
 
 
-def make_new_folder(parent: bytes, base: str = DEFAULT_NAME) -> bytes:
+def make_new_folder(parent: bytes, base: str = DEFAULT_NAME, vol: WritableVolume = LOCAL_WRITES) -> bytes:
     """Create the first free ``base``/``base N`` folder inside ``parent`` and return its path.
 
     Raises the ``OSError`` of ``mkdir`` when the folder cannot be made (no permission, read-only,
@@ -24,7 +26,7 @@ def make_new_folder(parent: bytes, base: str = DEFAULT_NAME) -> bytes:
     for n in range(1, MAX_TRIES + 1):
         path = os.path.join(parent, folder_name(base, n))
         try:
-            os.mkdir(path)
+            vol.mkdir(path)
         except FileExistsError:
             continue
         return path

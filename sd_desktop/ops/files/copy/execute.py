@@ -5,7 +5,8 @@ one ``syncfs`` for a batch of small ones), checked (size; blake3 of the source a
 re-read of the written file with ``verify`` and for every cross-volume move), given the
 source's mtime, mode and xattrs, and only then renamed into place — with a rename that never
 replaces unless the conflict policy says so. The folders are fsynced, and only after that does a
-move delete its source, and only if the source did not change meanwhile.
+move delete its source, and only if the source did not change meanwhile. Every change to the
+destination (and a move's removal of its source) goes through the volume's backend (``vol``).
 """
 
 from __future__ import annotations
@@ -22,15 +23,8 @@ from sd_desktop.cas import full_hash, full_hash_of_fd
 from sd_desktop.enums import EntryKind, WorkStatus
 from sd_desktop.ops.files.copy import strategies
 from sd_desktop.ops.files.copy.plan import TARGET_EXISTS, TARGET_NOT_OLDER
-from sd_desktop.ops.files.fsops import (
-    free_name,
-    fsync_dir,
-    read_from_device,
-    rename_noreplace,
-    syncfs,
-    temp_name,
-    unlink_quietly,
-)
+from sd_desktop.volumes.local_writes import LOCAL_WRITES, WritableVolume
+from sd_desktop.volumes.localfs import free_name, read_from_device
 
 SMALL_FILE = 1024 * 1024  # below this, one syncfs per batch instead of an fsync per file
 # a move that copied a file but kept its source did not move it (the item counts as failed)
@@ -107,8 +101,10 @@ class BatchRunner:
         clone: bool = True,
         want_stats: bool = True,
         temp_token: str = "",
+        vol: WritableVolume = LOCAL_WRITES,
     ):
-        self.cloner = strategies.Cloner(clone)  # FICLONE first where the two devices allow it
+        self.vol = vol  # the destination volume's backend: every write goes through it
+        self.cloner = strategies.Cloner(vol, clone)  # FICLONE first where the two devices allow it
         self.want_stats = want_stats  # lstat placed targets for the library's entries
         self.job_id = job_id
         self.temp_token = temp_token  # see fsops.temp_name
@@ -192,7 +188,7 @@ class BatchRunner:
     # -- steps ------------------------------------------------------------------------------
     def _make_dir(self, item: Item) -> Result:
         try:
-            os.mkdir(item.dst, 0o700)
+            self.vol.mkdir(item.dst, 0o700)
             return self._result(item, WorkStatus.DONE, "created", dst=item.dst, tst=os.lstat(item.dst))
         except FileExistsError:
             tst = os.lstat(item.dst)
@@ -218,10 +214,10 @@ class BatchRunner:
                 return decision
         else:
             decision = "new"
-        dst = self._place(item.src, item.dst, decision, item)
+        dst = self._place(item.src, item.dst, decision, item, rename=True)
         if dst is None:
             return self._result(item, WorkStatus.SKIPPED, "skipped", "the target appeared during the move")
-        fsync_dir(os.path.dirname(dst))
+        self.vol.fsync_dir(os.path.dirname(dst))
         outcome = "renamed" if dst != item.dst else "moved"
         return self._result(item, WorkStatus.DONE, outcome, dst=dst, tst=_lstat(dst), src_removed=True)
 
@@ -237,15 +233,15 @@ class BatchRunner:
             decision = self._decide(item, tst)
             if isinstance(decision, Result):
                 return decision
-        tmp = temp_name(item.dst, self.job_id, item.seq, self.temp_token)
+        tmp = self.vol.temp_name(item.dst, self.job_id, item.seq, self.temp_token)
         if item.inflight:
-            unlink_quietly(tmp)  # a leftover of the interrupted run
+            self.vol.unlink(tmp, missing_ok=True)  # a leftover of the interrupted run
         if item.kind == EntryKind.SYMLINK:
             link = os.readlink(item.src)
             st = os.lstat(item.src)
-            os.symlink(link, tmp)
+            self.vol.symlink(link, tmp)
             try:
-                os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+                self.vol.set_times(tmp, st.st_atime_ns, st.st_mtime_ns, follow_symlinks=False)
             except OSError as exc:
                 self.add_error(item.dst, f"the link's time could not be kept: {exc.strerror}")
             return _Staged(item, tmp, decision, st, None, link)
@@ -254,7 +250,7 @@ class BatchRunner:
         try:
             st, digest = self._write_temp(item, tmp)
         except BaseException:
-            unlink_quietly(tmp)
+            self.vol.unlink(tmp, missing_ok=True)
             raise
         return _Staged(item, tmp, decision, st, digest)
 
@@ -268,7 +264,7 @@ class BatchRunner:
         stop = self.should_stop_hash
         if item.kind == EntryKind.FILE and full_hash(item.src, stop) != full_hash(item.dst, stop):
             return self._failed(item, "an interrupted move left a target that differs from its source; both kept")
-        os.unlink(item.src)
+        self.vol.unlink(item.src)
         return self._result(
             item, WorkStatus.DONE, "moved", "finished after the interruption", dst=item.dst, tst=tst, src_removed=True
         )
@@ -280,7 +276,7 @@ class BatchRunner:
             if not stat.S_ISREG(st.st_mode):
                 raise OSError(errno.EINVAL, "no longer a regular file")
             # O_NONBLOCK only guarded the open against a FIFO; it has no effect on regular files
-            dfd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            dfd = self.vol.create_temp(tmp, 0o600)
             try:
                 hashing = self.verify or self.move
                 digest = None
@@ -291,26 +287,28 @@ class BatchRunner:
                 sparse = st.st_size >= SMALL_FILE and st.st_blocks * 512 < st.st_size
                 if hashing and st.st_size >= SMALL_FILE:
                     copied, digest = strategies.copy_kernel_hashing(
-                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, clone, sparse
+                        self.vol, sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, clone, sparse
                     )
                 elif hashing:
-                    copied, digest = strategies.copy_hashing(sfd, dfd, self._on_bytes, self.should_stop, self.throttle)
+                    copied, digest = strategies.copy_hashing(
+                        self.vol, sfd, dfd, self._on_bytes, self.should_stop, self.throttle
+                    )
                 elif st.st_size and clone():
                     copied = st.st_size
                     self._on_bytes(copied)
                 else:
                     copied = strategies.copy_range(
-                        sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, sparse
+                        self.vol, sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, sparse
                     )
                 after = os.fstat(sfd)
                 if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or copied != st.st_size:
                     raise OSError(errno.EAGAIN, "the source changed while it was being copied; not copied")
-                os.fchmod(dfd, stat.S_IMODE(st.st_mode))
+                self.vol.set_mode(dfd, stat.S_IMODE(st.st_mode))
                 self._copy_xattrs(sfd, dfd, item.dst)
-                os.utime(dfd, ns=(st.st_atime_ns, st.st_mtime_ns))
+                self.vol.set_times(dfd, st.st_atime_ns, st.st_mtime_ns)
                 if st.st_size >= SMALL_FILE:
                     try:
-                        os.fsync(dfd)
+                        self.vol.fsync(dfd)
                     except OSError as exc:
                         raise strategies.side_error(exc, "flushing the copy to disk") from exc
             finally:
@@ -327,7 +325,7 @@ class BatchRunner:
         lost = []
         for name in names:
             try:
-                os.setxattr(dfd, name, os.getxattr(sfd, name))
+                self.vol.set_xattr(dfd, name, os.getxattr(sfd, name))
             except OSError:
                 lost.append(name)
         if lost:
@@ -343,10 +341,10 @@ class BatchRunner:
             return results
         if any(s.link is not None or (s.src_stat and s.src_stat.st_size < SMALL_FILE) for s in staged):
             try:
-                syncfs(self.dest_root if os.path.isdir(self.dest_root) else os.path.dirname(staged[0].tmp))
+                self.vol.syncfs(self.dest_root if os.path.isdir(self.dest_root) else os.path.dirname(staged[0].tmp))
             except OSError as exc:
                 for s in staged:
-                    unlink_quietly(s.tmp)
+                    self.vol.unlink(s.tmp, missing_ok=True)
                 return [self._failed(s.item, f"could not flush to disk: {exc.strerror}") for s in staged]
         placed: list[tuple[_Staged, bytes]] = []
         folders: set[bytes] = set()
@@ -358,14 +356,14 @@ class BatchRunner:
                     self._check(s)
                 dst = self._place(s.tmp, s.item.dst, s.decision, s.item)
             except OSError as exc:
-                unlink_quietly(s.tmp)
+                self.vol.unlink(s.tmp, missing_ok=True)
                 results.append(self._failed(s.item, _why(exc)))
                 continue
             except strategies.CopyInterrupted:
-                unlink_quietly(s.tmp)
+                self.vol.unlink(s.tmp, missing_ok=True)
                 continue  # stays pending: copied again on resume
             if dst is None:
-                unlink_quietly(s.tmp)
+                self.vol.unlink(s.tmp, missing_ok=True)
                 results.append(
                     self._result(s.item, WorkStatus.SKIPPED, "skipped", "the target appeared during the copy")
                 )
@@ -396,13 +394,13 @@ class BatchRunner:
         (each folder fsync is a journal commit; one syncfs commits them all)."""
         if len(folders) > 4:
             try:
-                syncfs(root if os.path.isdir(root) else next(iter(folders)))
+                self.vol.syncfs(root if os.path.isdir(root) else next(iter(folders)))
                 return
             except OSError:
                 pass
         for folder in folders:
             try:
-                fsync_dir(folder)
+                self.vol.fsync_dir(folder)
             except OSError as exc:
                 self.add_error(folder, f"could not flush the folder: {exc.strerror}")
 
@@ -445,30 +443,32 @@ class BatchRunner:
         if not same or (s.link is None and now.st_ctime_ns != was.st_ctime_ns):
             return False, SOURCE_CHANGED
         try:
-            os.unlink(s.item.src)
+            self.vol.unlink(s.item.src)
         except OSError as exc:
             return False, f"{SOURCE_NOT_REMOVED}: {exc.strerror}"
         return True, None
 
-    def _place(self, tmp: bytes, dst: bytes, decision: str, item: Item) -> bytes | None:
-        """Rename into place per decision; None when a target appeared and the policy keeps it."""
+    def _place(self, tmp: bytes, dst: bytes, decision: str, item: Item, *, rename: bool = False) -> bytes | None:
+        """Rename into place per decision; None when a target appeared and the policy keeps it.
+        ``tmp`` is a finished temporary file (committed), or with ``rename`` a move's source."""
+        place = self.vol.rename if rename else self.vol.commit
         if decision == "replace":
-            os.rename(tmp, dst)
+            place(tmp, dst, replace=True)
             return dst
         if decision == "new":
             try:
-                rename_noreplace(tmp, dst)
+                place(tmp, dst)
                 return dst
             except FileExistsError:
                 tst = _lstat(dst)
                 decision = self._decide(item, tst) if tst is not None else "new"
                 if isinstance(decision, Result):
                     return None
-                return self._place(tmp, dst, decision, item)
+                return self._place(tmp, dst, decision, item, rename=rename)
         while True:  # rename policy: the next free "name (N)"
             candidate = free_name(dst)
             try:
-                rename_noreplace(tmp, candidate)
+                place(tmp, candidate)
                 return candidate
             except FileExistsError:
                 continue

@@ -34,7 +34,7 @@ from sd_desktop.ops.files.copy.conflicts import WAITING_PHASE, pending_conflicts
 from sd_desktop.ops.files.copy.execute import BatchRunner, Item, Result, source_kept
 from sd_desktop.ops.files.copy.items import CONFLICT, TO_COPY, pack_data, unpack_data
 from sd_desktop.ops.files.copy.plan import PlanRefused, asked_skip, check_sources, expand
-from sd_desktop.ops.files.fsops import new_token, temp_name, unlink_quietly
+from sd_desktop.ops.files.fsops import new_token
 
 BATCH_ITEMS = 500
 BATCH_BYTES = 64 * 1024 * 1024
@@ -157,7 +157,7 @@ class FileCopyJob(Job):
                 f"{_size(free)} is available; nothing was copied"
             )
         try:
-            await ctx.run_blocking(lambda: os.makedirs(dest, exist_ok=True))
+            await ctx.run_blocking(ctx.backend.makedirs, dest)
         except OSError as exc:
             raise JobError(f"cannot create the destination folder {paths.display(dest)}: {exc.strerror}") from None
         st.phase = "ask" if conflicts and self.policy == "ask" else "copy"
@@ -196,6 +196,7 @@ class FileCopyJob(Job):
             bwlimit=self.config.bwlimit,
             want_stats=tracked,
             temp_token=st.temp_token,
+            vol=ctx.backend,
         )
         phase = "moving" if self.config.move else "copying"
         while True:
@@ -322,14 +323,14 @@ class FileCopyJob(Job):
                 try:
                     if outcome == "created":
                         if d.get("mo") is not None:
-                            os.chmod(dst, d["mo"] & 0o7777)
-                        os.utime(dst, ns=(d.get("m", 0), d.get("m", 0)))
+                            ctx.backend.set_mode(dst, d["mo"] & 0o7777)
+                        ctx.backend.set_times(dst, d.get("m", 0), d.get("m", 0))
                 except OSError as exc:
                     ctx.add_non_critical_error(dst, f"folder mode or time not kept: {exc.strerror}")
                 removed = False
                 if move:
                     try:
-                        os.rmdir(src)
+                        ctx.backend.rmdir(src)
                         removed = True
                     except FileNotFoundError:
                         pass
@@ -483,7 +484,9 @@ class FileCopyJob(Job):
 
         def work() -> None:
             for seq, dst in rows:
-                unlink_quietly(temp_name(bytes(dst), ctx.job_id, seq, self.state.temp_token))
+                ctx.backend.unlink(
+                    ctx.backend.temp_name(bytes(dst), ctx.job_id, seq, self.state.temp_token), missing_ok=True
+                )
 
         await ctx.run_blocking(work)
 

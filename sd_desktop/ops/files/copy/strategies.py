@@ -3,13 +3,13 @@ chunks, or â€” when the bytes must be hashed as they are read (verify, moves) â€
 with the source hashed on a helper thread meanwhile (big files), or a read/hash/write loop (small).
 
 Every strategy writes into an already-open temporary file descriptor, polls ``should_stop``
-between chunks (so a pause does not wait for a 50 GB file) and reports bytes as they go.
+between chunks (so a pause does not wait for a 50 GB file) and reports bytes as they go. The writes
+go through the destination volume's backend (``vol``: ``copy_chunk``, ``clone``, ``write_all``...).
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import threading
 import time
@@ -18,8 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import blake3
 
-from sd_desktop.ops.files.extents import FICLONE
-from sd_desktop.ops.files.fsops import start_writeback
+from sd_desktop.volumes.local_writes import WritableVolume
 
 CHUNK = 8 * 1024 * 1024
 _HASHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sd-copy-hash")
@@ -61,7 +60,8 @@ class Cloner:
 
     REFUSED = frozenset({errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EINVAL, errno.ENOTTY, errno.ENOSYS})
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, vol: WritableVolume, enabled: bool = True):
+        self.vol = vol
         self.enabled = enabled
         self.refused: set[tuple[int, int]] = set()  # (source st_dev, destination st_dev)
 
@@ -70,7 +70,7 @@ class Cloner:
         if not self.enabled or (src_dev, dst_dev) in self.refused:
             return False
         try:
-            fcntl.ioctl(dst_fd, FICLONE, src_fd)
+            self.vol.clone(src_fd, dst_fd)
             return True
         except OSError as exc:
             if exc.errno in self.REFUSED:
@@ -79,6 +79,7 @@ class Cloner:
 
 
 def copy_range(
+    vol: WritableVolume,
     src_fd: int,
     dst_fd: int,
     size: int,
@@ -96,18 +97,18 @@ def copy_range(
     """
     mode = {"range": True}
     if not sparse:
-        return _copy_span(src_fd, dst_fd, 0, size, on_bytes, should_stop, throttle, mode)
+        return _copy_span(vol, src_fd, dst_fd, 0, size, on_bytes, should_stop, throttle, mode)
     done = 0
     for start, end in _data_spans(src_fd, size):
         on_bytes(start - done)  # the hole before this range
         os.lseek(src_fd, start, os.SEEK_SET)
         os.lseek(dst_fd, start, os.SEEK_SET)
-        n = _copy_span(src_fd, dst_fd, start, end - start, on_bytes, should_stop, throttle, mode)
+        n = _copy_span(vol, src_fd, dst_fd, start, end - start, on_bytes, should_stop, throttle, mode)
         done = start + n
         if n < end - start:
             return done  # shrank while being copied
     on_bytes(size - done)  # the hole at the end
-    os.ftruncate(dst_fd, size)
+    vol.truncate(dst_fd, size)
     return size
 
 
@@ -133,6 +134,7 @@ def _data_spans(fd: int, size: int):
 
 
 def _copy_span(
+    vol: WritableVolume,
     src_fd: int,
     dst_fd: int,
     offset: int,
@@ -150,22 +152,22 @@ def _copy_span(
         want = min(CHUNK, length - done)
         if mode["range"]:
             try:
-                n = os.copy_file_range(src_fd, dst_fd, want)
+                n = vol.copy_chunk(src_fd, dst_fd, want)
             except OSError as exc:
                 if exc.errno == errno.EIO:
                     # the kernel does not say which side failed: redo this chunk through user
                     # space, which names it (and goes on if the error does not come back)
-                    n = _read_write(src_fd, dst_fd, want, None)
+                    n = _read_write(vol, src_fd, dst_fd, want, None)
                 elif exc.errno not in _FALLBACK_ERRNOS or done:
                     raise
                 else:
                     mode["range"] = False
                     continue
         else:
-            n = _read_write(src_fd, dst_fd, want, None)
+            n = _read_write(vol, src_fd, dst_fd, want, None)
         if n == 0:
             return done
-        start_writeback(dst_fd, offset + done, n)
+        vol.start_writeback(dst_fd, offset + done, n)
         done += n
         on_bytes(n)
         throttle(n, should_stop)
@@ -199,6 +201,7 @@ def hash_source(
 
 
 def copy_kernel_hashing(
+    vol: WritableVolume,
     src_fd: int,
     dst_fd: int,
     size: int,
@@ -224,7 +227,7 @@ def copy_kernel_hashing(
             copied = size
             on_bytes(size)
         else:
-            copied = copy_range(src_fd, dst_fd, size, on_bytes, should_stop, throttle, sparse)
+            copied = copy_range(vol, src_fd, dst_fd, size, on_bytes, should_stop, throttle, sparse)
     except BaseException:
         cancel.set()
         try:
@@ -239,7 +242,12 @@ def copy_kernel_hashing(
 
 
 def copy_hashing(
-    src_fd: int, dst_fd: int, on_bytes: Callable[[int], None], should_stop: Callable[[], bool], throttle
+    vol: WritableVolume,
+    src_fd: int,
+    dst_fd: int,
+    on_bytes: Callable[[int], None],
+    should_stop: Callable[[], bool],
+    throttle,
 ) -> tuple[int, str]:
     """Read, hash and write (small files): the hash is of the bytes as read from the source.
 
@@ -252,7 +260,7 @@ def copy_hashing(
     while True:
         if should_stop():
             raise CopyInterrupted()
-        n = _read_write(src_fd, dst_fd, CHUNK, h)
+        n = _read_write(vol, src_fd, dst_fd, CHUNK, h)
         if n == 0:
             return done, h.hexdigest()
         done += n
@@ -271,7 +279,7 @@ def _buffer() -> bytearray:
     return buf
 
 
-def _read_write(src_fd: int, dst_fd: int, want: int, h) -> int:
+def _read_write(vol: WritableVolume, src_fd: int, dst_fd: int, want: int, h) -> int:
     buf = _buffer()
     n = _read(src_fd, memoryview(buf)[:want])
     if n == 0:
@@ -279,7 +287,7 @@ def _read_write(src_fd: int, dst_fd: int, want: int, h) -> int:
     view = memoryview(buf)[:n]
     if h is not None:
         h.update(view)
-    _write_all(dst_fd, view)
+    _write_all(vol, dst_fd, view)
     return n
 
 
@@ -299,10 +307,8 @@ def _read(fd: int, buf) -> int:
         raise side_error(exc, READING) from exc
 
 
-def _write_all(fd: int, view: memoryview) -> None:
-    written = 0
+def _write_all(vol: WritableVolume, fd: int, view: memoryview) -> None:
     try:
-        while written < len(view):
-            written += os.write(fd, view[written:])
+        vol.write_all(fd, view)
     except OSError as exc:
         raise side_error(exc, WRITING) from exc

@@ -55,6 +55,7 @@ from sd_desktop.ops.files.delete.strategies import (
     trash,
 )
 from sd_desktop.ops.files.fsops import new_token
+from sd_desktop.volumes.local_writes import Capability
 
 ALREADY_GONE = guard.ALREADY_GONE  # the one skip that counts as done: the path is gone, as asked
 STATUS_OF = {
@@ -109,6 +110,9 @@ class DeleteJob(Job):
             raise JobError("lint findings go to the trash only; nothing was deleted")
         if self.mode is DeleteMode.SECURE and not 1 <= cfg.passes <= 35:
             raise JobError(f"secure deletion needs 1 to 35 passes, not {cfg.passes}")
+        needs = {DeleteMode.TRASH: Capability.TRASH, DeleteMode.SECURE: Capability.SECURE_OVERWRITE}.get(self.mode)
+        if needs is not None and not ctx.backend.supports(needs):
+            raise JobError(f"this volume does not support {needs.value}; nothing was deleted")
         # at every start, whoever queued the job (CLI, app, ``jobs run``): before anything is deleted
         danger = await ctx.run_blocking(
             first_library_danger,
@@ -127,6 +131,7 @@ class DeleteJob(Job):
             force_hardlinks=cfg.force_hardlinks,
             should_stop=lambda: ctx.interrupt_requested,
             tally=tally,
+            vol=ctx.backend,
         )
         rows = await ctx.library.read(
             lambda c: worklist.items(c, ctx.job_id, ("seq", "src", "data"), status=WorkStatus.PENDING)
@@ -208,17 +213,17 @@ class DeleteJob(Job):
                 veto = precheck()
                 if veto is not None:
                     return "skipped", veto, None
-            leftover = self.mode is DeleteMode.SECURE and remove_scrambled(os.path.dirname(path), prefix)
+            leftover = self.mode is DeleteMode.SECURE and remove_scrambled(os.path.dirname(path), prefix, ctx.backend)
             tally.overwritten += leftover  # a killed run overwrote these before scrambling their names
             if not os.path.lexists(path):
                 if self.mode is not DeleteMode.TRASH:
-                    forget_trash_record(path)  # an orphan record of a trash item is removed with it
+                    forget_trash_record(path, ctx.backend)  # an orphan record of a trash item goes with it
                 if leftover:
                     return "deleted", "finished after an interruption", None
                 return "skipped", ALREADY_GONE, None
             if self.mode is DeleteMode.TRASH:
                 try:
-                    where = trash(path)
+                    where = trash(path, ctx.backend)
                 except Exception as exc:  # send2trash (Windows, macOS) raises several types; each is a failure
                     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                     return "failed", f"could not move to the trash: {text}; nothing was deleted", None
@@ -231,7 +236,7 @@ class DeleteJob(Job):
                 if exc.errno == 39:  # ENOTEMPTY
                     return "failed", "some of its contents could not be deleted (see the errors)", None
                 return "failed", exc.strerror or str(exc), None
-            forget_trash_record(path)  # deleted from a trash: its .trashinfo goes too
+            forget_trash_record(path, ctx.backend)  # deleted from a trash: its .trashinfo goes too
             return "deleted", None, None
 
         ticker = asyncio.create_task(self._tick(ctx, tally))

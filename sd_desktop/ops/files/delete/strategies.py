@@ -5,6 +5,8 @@ trusted with the choice of trash folder there: FAULTS 19) and send2trash on Wind
 
 Symlinks are never followed: folders are walked through descriptors opened with ``O_NOFOLLOW``
 relative to their parent, so a folder swapped for a link mid-way cannot redirect the deletion.
+Every removal, overwrite and rename goes through the volume's backend (``vol``); the trash and the
+secure overwrite are its capabilities.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ import errno
 import os
 import secrets
 import stat
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sd_desktop.ops.files.delete import freedesktop_trash
-from sd_desktop.ops.files.fsops import rename_noreplace_at
+from sd_desktop.volumes import freedesktop_trash
+from sd_desktop.volumes.local_writes import LOCAL_WRITES, Capability, NotSupported, WritableVolume
 
 OVERWRITE_CHUNK = 1024 * 1024
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -43,35 +44,25 @@ class Tally:
     problems: list[tuple[bytes, str]] = field(default_factory=list)
 
 
-def trash(path: bytes) -> bytes | None:
-    """Move ``path`` (a link itself, never its target) to the trash; raises on any failure.
+def trash(path: bytes, vol: WritableVolume = LOCAL_WRITES) -> bytes | None:
+    """Move ``path`` (a link itself, never its target) to the volume's trash; raises on any failure
+    (``NotSupported`` where the volume has no trash: nothing is deleted).
 
     Returns where it went (``<trash>/files/<name>``, its record beside in ``info/``) on the free
     desktops; None where send2trash does not say (Windows, macOS)."""
-    if sys.platform not in ("win32", "darwin"):
-        return freedesktop_trash.trash(path).path
-    from send2trash import send2trash  # recycle bin, macOS Trash
-
-    st = os.lstat(path)
-    if stat.S_ISLNK(st.st_mode) and not os.path.exists(path):
-        raise OSError(errno.ENOENT, "a dangling link cannot go to the trash (send2trash refuses it); nothing deleted")
-    send2trash(path)
-    if os.path.lexists(path):
-        raise OSError(errno.EIO, "the trash did not take it; nothing deleted")
-    return None
+    if not vol.supports(Capability.TRASH):
+        raise NotSupported(Capability.TRASH)
+    return vol.trash(path)
 
 
-def forget_trash_record(path: bytes) -> None:
+def forget_trash_record(path: bytes, vol: WritableVolume = LOCAL_WRITES) -> None:
     """After ``path``, an item of a trash's ``files/``, was deleted (or found gone): remove its
     ``.trashinfo`` too, as the trash specification asks, so no orphan record is left."""
     item = os.path.normpath(os.path.abspath(path))
     holder = freedesktop_trash.trash_holding(item)
     if holder is None or os.path.dirname(item) != os.path.join(holder, b"files"):
         return  # not an item of the trash itself (something inside a trashed folder, or no trash)
-    try:
-        os.unlink(freedesktop_trash.trashinfo_of(item))
-    except FileNotFoundError:
-        pass
+    vol.unlink(freedesktop_trash.trashinfo_of(item), missing_ok=True)
 
 
 @dataclass
@@ -83,6 +74,7 @@ class Remover:
     should_stop: Callable[[], bool]
     tally: Tally
     scramble_prefix: str = ".sd-desktop-shred-"  # the job sets one per item, so a resume finds leftovers
+    vol: WritableVolume = LOCAL_WRITES  # the volume's backend: every removal goes through it
 
     def delete(self, path: bytes) -> None:
         """Delete ``path``; raises OSError/Refused when the top path itself stays."""
@@ -102,13 +94,13 @@ class Remover:
         if self.passes and stat.S_ISREG(st.st_mode):
             self._overwrite(dir_fd, name, shown)
             name = self._scramble_name(dir_fd, name)
-        os.unlink(name, dir_fd=dir_fd)
+        self.vol.unlink(name, dir_fd=dir_fd)
         if stat.S_ISREG(st.st_mode):
             self.tally.files += 1
             self.tally.bytes += st.st_size
 
     def _overwrite(self, dir_fd: int, name: bytes | str, shown: bytes) -> None:
-        fd = os.open(name, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        fd = self.vol.open_overwrite(name, dir_fd=dir_fd)
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
@@ -125,11 +117,9 @@ class Remover:
                     if self.should_stop():
                         raise DeleteInterrupted()
                     chunk = os.urandom(min(OVERWRITE_CHUNK, left))
-                    view, written = memoryview(chunk), 0
-                    while written < len(chunk):
-                        written += os.write(fd, view[written:])
+                    self.vol.write_all(fd, chunk)
                     left -= len(chunk)
-                os.fsync(fd)
+                self.vol.fsync(fd)
             if st.st_size:
                 self.tally.overwritten += 1
         finally:
@@ -140,10 +130,10 @@ class Remover:
         while True:
             new = self.scramble_prefix + secrets.token_hex(8)
             try:
-                rename_noreplace_at(dir_fd, name, new)
+                self.vol.rename(name, new, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
             except FileExistsError:
                 continue
-            os.fsync(dir_fd)
+            self.vol.fsync_dir(dir_fd)
             return new
 
     def _tree(self, pfd: int, name: bytes | str, shown: bytes) -> None:
@@ -177,7 +167,7 @@ class Remover:
                 stack.pop()
                 os.close(fd)
                 try:
-                    os.rmdir(dname, dir_fd=parent_fd)
+                    self.vol.rmdir(dname, dir_fd=parent_fd)
                 except FileNotFoundError:
                     pass
                 except OSError as exc:
@@ -199,7 +189,7 @@ class Remover:
         return fd
 
 
-def remove_scrambled(folder: bytes, prefix: str) -> int:
+def remove_scrambled(folder: bytes, prefix: str, vol: WritableVolume = LOCAL_WRITES) -> int:
     """Unlink files a killed secure delete left under its scrambled names (already overwritten)."""
     removed = 0
     raw = os.fsencode(prefix)
@@ -209,7 +199,7 @@ def remove_scrambled(folder: bytes, prefix: str) -> int:
         return 0
     for name in names:
         try:
-            os.unlink(os.path.join(folder, name))
+            vol.unlink(os.path.join(folder, name))
             removed += 1
         except OSError:
             pass

@@ -22,7 +22,7 @@ from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.library import worklist
 from sd_desktop.library.protect import first_library_danger
-from sd_desktop.ops.files.fsops import new_token, temp_name, unlink_quietly
+from sd_desktop.ops.files.fsops import new_token
 from sd_desktop.ops.files.link.config import (
     LinkConfig,
     LinkMethod,
@@ -31,6 +31,7 @@ from sd_desktop.ops.files.link.config import (
     LinkState,
 )
 from sd_desktop.ops.files.link.swap import Result, Swapper
+from sd_desktop.volumes.local_writes import Capability
 
 DONE = ("linked", "already", "restored")
 STATUS_OF = {
@@ -76,9 +77,12 @@ class LinkJob(Job):
         )
         if danger:
             raise JobError(f"refused: {danger}; nothing was changed")
+        needs = {LinkMethod.HARDLINK: Capability.HARDLINK, LinkMethod.REFLINK: Capability.REFLINK}.get(self.method)
+        if needs is not None and not ctx.backend.supports(needs):
+            raise JobError(f"this volume does not support {needs.value}; nothing was changed")
         if self.state.phase == "plan":
             await self._plan(ctx)
-        swapper = Swapper(self.method, cfg.ignore_metadata, lambda: ctx.interrupt_requested)
+        swapper = Swapper(self.method, cfg.ignore_metadata, lambda: ctx.interrupt_requested, ctx.backend)
         rows = await ctx.library.read(
             lambda c: worklist.items(c, ctx.job_id, ("seq", "src"), status=WorkStatus.PENDING)
         )
@@ -96,7 +100,7 @@ class LinkJob(Job):
             try:
                 result = await ctx.run_blocking(swapper.swap, t, temp)
             except (HashInterrupted, InterruptedError):
-                await ctx.run_blocking(unlink_quietly, temp)
+                await ctx.run_blocking(lambda temp=temp: ctx.backend.unlink(temp, missing_ok=True))
                 await ctx.check_interrupt()
                 raise
             await self._commit(ctx, seq, bytes(src), result)
@@ -104,7 +108,7 @@ class LinkJob(Job):
         return await self._output(ctx)
 
     def _temp(self, ctx: JobContext, path: bytes, seq: int) -> bytes:
-        return temp_name(path, ctx.job_id, seq, self.state.temp_token)
+        return ctx.backend.temp_name(path, ctx.job_id, seq, self.state.temp_token)
 
     async def _plan(self, ctx: JobContext) -> None:
         targets = self.config.targets
@@ -148,7 +152,7 @@ class LinkJob(Job):
             lambda c: worklist.items(c, ctx.job_id, ("seq", "src"), status=WorkStatus.PENDING)
         )
         temps = [self._temp(ctx, bytes(src), seq) for seq, src in rows]
-        await ctx.run_blocking(lambda: [unlink_quietly(t) for t in temps])
+        await ctx.run_blocking(lambda: [ctx.backend.unlink(t, missing_ok=True) for t in temps])
 
     async def _output(self, ctx: JobContext) -> LinkOutput:
         rows = await ctx.library.read(

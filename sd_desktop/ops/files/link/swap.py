@@ -4,7 +4,8 @@ temporary name beside it, verify that, then ``rename`` it over the path.
 The path is never missing: until the rename it is the old file, after it the new one (a rename
 within a folder replaces atomically). A kill leaves at most the temporary name, which holds no
 bytes of its own worth keeping (a link or clone of the kept file, or a partial copy of it) and is
-removed when the job resumes or is cancelled.
+removed when the job resumes or is cancelled. Every change goes through the volume's backend
+(``vol``): hard links and reflinks are its capabilities.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from dataclasses import dataclass, field
 
 from sd_desktop import paths
 from sd_desktop.cas import full_hash, full_hash_of_fd
-from sd_desktop.ops.files.extents import NO_CLONE_ERRNOS, clone, share_all_blocks, stored_inline
-from sd_desktop.ops.files.fsops import fsync_dir, unlink_quietly
+from sd_desktop.ops.files.extents import NO_CLONE_ERRNOS, share_all_blocks, stored_inline
 from sd_desktop.ops.files.link.config import LinkMethod, LinkTarget
+from sd_desktop.volumes.local_writes import LOCAL_WRITES, WritableVolume
 
 _COPY_CHUNK = 1024 * 1024
 
@@ -59,7 +60,14 @@ class Swapper:
     copies reads its kept file once where nothing touched it (a hard link moves the ctime too, so
     each hard link is preceded by a fresh hash of the kept file)."""
 
-    def __init__(self, method: LinkMethod, ignore_metadata: bool, should_stop: Callable[[], bool]):
+    def __init__(
+        self,
+        method: LinkMethod,
+        ignore_metadata: bool,
+        should_stop: Callable[[], bool],
+        vol: WritableVolume = LOCAL_WRITES,
+    ):
+        self.vol = vol  # the volume's backend: every change goes through it
         self.method = method
         self.ignore_metadata = ignore_metadata
         self.should_stop = should_stop
@@ -77,7 +85,7 @@ class Swapper:
     def swap(self, t: LinkTarget, temp: bytes) -> Result:
         """The outcome for one target; ``temp`` is its temporary name (beside the path)."""
         path, keeper = os.fsencode(t.path), os.fsencode(t.keeper)
-        unlink_quietly(temp)  # a leftover of a killed run: only ever a link, clone or partial copy
+        self.vol.unlink(temp, missing_ok=True)  # a leftover of a killed run: a link, clone or partial copy
         kst, pst = _lstat(keeper), _lstat(path)
         if kst is None:
             return Result("skipped", f"the kept copy {paths.display(keeper)} is gone")
@@ -135,22 +143,22 @@ class Swapper:
             else:
                 made = self._reflink(keeper, pst, temp, content)
             if made is not None:
-                unlink_quietly(temp)
+                self.vol.unlink(temp, missing_ok=True)
                 return Result("skipped", made, before)
             # the path as it was verified, right up to the swap (a writer since then keeps its file)
             now = _lstat(path)
             if now is None or (now.st_ino, now.st_size, now.st_mtime_ns) != (pst.st_ino, pst.st_size, pst.st_mtime_ns):
-                unlink_quietly(temp)
+                self.vol.unlink(temp, missing_ok=True)
                 return Result("skipped", "changed while it was being linked; left as it is", before)
-            os.rename(temp, path)
+            self.vol.commit(temp, path, replace=True)
         except OSError as exc:
-            unlink_quietly(temp)
+            self.vol.unlink(temp, missing_ok=True)
             return Result("failed", f"{exc.strerror or exc}; left as it is", before)
-        fsync_dir(os.path.dirname(path) or b".")
+        self.vol.fsync_dir(os.path.dirname(path) or b".")
         return Result("linked", None, before, t.size if frees else 0)
 
     def _hardlink(self, keeper: bytes, kst: os.stat_result, temp: bytes) -> str | None:
-        os.link(keeper, temp, follow_symlinks=False)
+        self.vol.hardlink(keeper, temp)
         tst = os.lstat(temp)
         if (tst.st_dev, tst.st_ino) != (kst.st_dev, kst.st_ino):
             return "the kept copy was replaced while it was being linked"
@@ -162,16 +170,16 @@ class Swapper:
     def _reflink(self, keeper: bytes, pst: os.stat_result, temp: bytes, content: str) -> str | None:
         src = _open_nofollow(keeper)
         try:
-            dst = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            dst = self.vol.create_temp(temp, 0o600)
             try:
                 try:
-                    clone(src, dst)
+                    self.vol.clone(src, dst)
                 except OSError as exc:
                     if exc.errno in NO_CLONE_ERRNOS:
                         return "no reflink support on this file system (it cannot share blocks between files)"
                     raise
-                _give_metadata(dst, temp, _meta(pst))
-                os.fsync(dst)
+                _give_metadata(self.vol, dst, _meta(pst))
+                self.vol.fsync(dst)
             finally:
                 os.close(dst)
         finally:
@@ -209,41 +217,41 @@ class Swapper:
         try:
             src = _open_nofollow(keeper)
             try:
-                dst = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+                dst = self.vol.create_temp(temp, 0o600, readable=True)
                 try:
                     # read and write, never copy_file_range: on btrfs and XFS that may share blocks again
                     while chunk := os.read(src, _COPY_CHUNK):
-                        os.write(dst, chunk)
+                        self.vol.write_all(dst, chunk)
                         if self.should_stop():
                             raise InterruptedError(errno.EINTR, "stopped")
-                    os.fsync(dst)
+                    self.vol.fsync(dst)
                     os.lseek(dst, 0, os.SEEK_SET)
                     if full_hash_of_fd(dst, self.should_stop) != content:
-                        unlink_quietly(temp)
+                        self.vol.unlink(temp, missing_ok=True)
                         return Result("skipped", "the kept copy changed since it was linked; left linked")
-                    _give_metadata(dst, temp, meta)
+                    _give_metadata(self.vol, dst, meta)
                 finally:
                     os.close(dst)
             finally:
                 os.close(src)
-            os.rename(temp, path)
+            self.vol.commit(temp, path, replace=True)
         except InterruptedError:
-            unlink_quietly(temp)
+            self.vol.unlink(temp, missing_ok=True)
             raise
         except OSError as exc:
-            unlink_quietly(temp)
+            self.vol.unlink(temp, missing_ok=True)
             return Result("failed", f"{exc.strerror or exc}; left linked")
-        fsync_dir(os.path.dirname(path) or b".")
+        self.vol.fsync_dir(os.path.dirname(path) or b".")
         return Result("restored", None, {}, t.size)
 
 
-def _give_metadata(fd: int, path: bytes, meta: dict) -> None:
+def _give_metadata(vol: WritableVolume, fd: int, meta: dict) -> None:
     """Owner, mode and times of ``meta`` on the open file (owner first: chown clears set-id bits)."""
     if hasattr(os, "fchown"):
         try:
-            os.fchown(fd, meta["uid"], meta["gid"])
+            vol.set_owner(fd, meta["uid"], meta["gid"])
         except PermissionError:
             if (os.fstat(fd).st_uid, os.fstat(fd).st_gid) != (meta["uid"], meta["gid"]):
                 raise
-    os.fchmod(fd, meta["mode"])
-    os.utime(fd, ns=(meta["atime_ns"], meta["mtime_ns"]))
+    vol.set_mode(fd, meta["mode"])
+    vol.set_times(fd, meta["atime_ns"], meta["mtime_ns"])

@@ -25,6 +25,7 @@ from sd_desktop.ops.files.trash.config import (
     TrashRestoreState,
 )
 from sd_desktop.ops.files.trash.restore import RestoreConflict, RestoreError, restore
+from sd_desktop.volumes.local_writes import WritableVolume
 
 STATUS_OF = {
     "restored": WorkStatus.DONE,
@@ -65,7 +66,7 @@ class TrashRestoreJob(Job):
                 total=self.state.total,
                 message=paths.display(os.path.basename(item)),
             )
-            outcome, reason, where, st = await ctx.run_blocking(_restore_one, item, policy)
+            outcome, reason, where, st = await ctx.run_blocking(_restore_one, item, policy, ctx.backend)
             await self._commit(ctx, seq, item, outcome, reason, where, st, tracked)
         self.state.phase = "done"
         out = await self._output(ctx)
@@ -135,10 +136,12 @@ class TrashRestoreJob(Job):
                 ctx.log_error(f"could not queue the re-index of {paths.display(folder)}: {exc}")
 
 
-def _restore_one(item: bytes, policy: str) -> tuple[str, str | None, bytes | None, os.stat_result | None]:
+def _restore_one(
+    item: bytes, policy: str, vol: WritableVolume
+) -> tuple[str, str | None, bytes | None, os.stat_result | None]:
     """(outcome, reason, where it is now, its lstat) of one item."""
     try:
-        done = restore(item, policy)
+        done = restore(item, policy, vol)
     except RestoreConflict as exc:
         return "skipped", str(exc), None, None
     except RestoreError as exc:

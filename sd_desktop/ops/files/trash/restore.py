@@ -6,7 +6,7 @@ is at the original path already, the item is either left in the trash (``skip``)
 beside it as ``name (restored).ext`` (``beside``; then ``name (restored 2).ext``...). Its
 ``.trashinfo`` is removed only once the item is back. An item whose origin is unknown (no or a
 bad record) or whose original folder is now on another file system is refused with the reason;
-it is never copied.
+it is never copied. The renames, folders and record removal go through the volume's backend.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sd_desktop import paths
-from sd_desktop.ops.files.fsops import rename_noreplace
 from sd_desktop.ops.files.trash.listing import read_item
+from sd_desktop.volumes.local_writes import LOCAL_WRITES, WritableVolume
 
 BESIDE, SKIP = "beside", "skip"
 
@@ -43,7 +43,7 @@ class Restored:
         return self.restored_to != self.original
 
 
-def restore(trash_path: paths.PathLike, on_conflict: str = BESIDE) -> Restored:
+def restore(trash_path: paths.PathLike, on_conflict: str = BESIDE, vol: WritableVolume = LOCAL_WRITES) -> Restored:
     """Put the trashed item ``trash_path`` (``<trash>/files/<name>``) back; see the module doc."""
     try:
         item = read_item(trash_path)
@@ -54,10 +54,10 @@ def restore(trash_path: paths.PathLike, on_conflict: str = BESIDE) -> Restored:
     if item.original_path is None:
         raise RestoreError(f"cannot restore: {item.problem}; move it out of the trash yourself")
     original = item.original_path
-    created = _make_parents(os.path.dirname(original))
+    created = _make_parents(os.path.dirname(original), vol)
     for target in itertools.chain([original], _beside_names(original)):  # lazily: the names never end
         try:
-            rename_noreplace(item.trash_path, target)
+            vol.rename(item.trash_path, target)
         except FileExistsError:
             if on_conflict == SKIP:
                 raise RestoreConflict(f"{paths.display(original)} already exists; left in the trash") from None
@@ -71,10 +71,7 @@ def restore(trash_path: paths.PathLike, on_conflict: str = BESIDE) -> Restored:
             raise RestoreError(f"cannot restore to {paths.display(target)}: {exc.strerror or exc}") from None
         break
     if item.trashinfo is not None:
-        try:
-            os.unlink(item.trashinfo)
-        except FileNotFoundError:
-            pass
+        vol.unlink(item.trashinfo, missing_ok=True)
     return Restored(original, target, created)
 
 
@@ -94,7 +91,7 @@ def _beside_names(original: bytes) -> Iterator[bytes]:
         yield beside_name(original, n)
 
 
-def _make_parents(folder: bytes) -> list[bytes]:
+def _make_parents(folder: bytes, vol: WritableVolume) -> list[bytes]:
     """Create ``folder`` and its missing parents; returns those created, topmost first."""
     missing: list[bytes] = []
     probe = folder
@@ -108,7 +105,7 @@ def _make_parents(folder: bytes) -> list[bytes]:
         raise RestoreError(f"cannot restore: {paths.display(probe)} is not a folder")
     for path in reversed(missing):
         try:
-            os.mkdir(path)
+            vol.mkdir(path)
         except FileExistsError:
             pass  # made meanwhile by someone else: as good
         except OSError as exc:

@@ -1,0 +1,116 @@
+"""The write-side jobs (copy/move, delete, trash, link, new folder) change files only through the
+volume's backend (``sd_desktop.volumes.local_writes``), read from their source: no direct call of
+an ``os``/``shutil`` write function, of a write-mode ``os.open``, of ``fcntl.ioctl`` (FICLONE) or of
+the local primitives (``localfs``) that the backend wraps. What must stay is in ALLOWED, each with why."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import sd_desktop
+
+PACKAGE = Path(sd_desktop.__file__).parent
+FILES = PACKAGE / "ops" / "files"
+WRITE_SIDE = [
+    *sorted((FILES / "copy").glob("*.py")),
+    *sorted((FILES / "delete").glob("*.py")),
+    *sorted((FILES / "trash").glob("*.py")),
+    *sorted((FILES / "link").glob("*.py")),
+    FILES / "new_folder.py",
+]
+OS_WRITES = {
+    "rename", "replace", "renames", "unlink", "remove", "rmdir", "removedirs", "mkdir", "makedirs",
+    "link", "symlink", "utime", "chmod", "fchmod", "lchmod", "chown", "fchown", "lchown", "truncate",
+    "ftruncate", "write", "pwrite", "writev", "pwritev", "sendfile", "copy_file_range", "splice",
+    "fsync", "fdatasync", "sync", "setxattr", "removexattr", "mkfifo", "mknod",
+}  # fmt: skip
+# the local primitives the backend wraps (``volumes/localfs.py``, formerly ``ops/files/fsops.py``)
+PRIMITIVES = {
+    "rename_noreplace", "rename_noreplace_at", "rename_noreplace_between", "fsync_dir", "syncfs",
+    "unlink_quietly", "start_writeback",
+}  # fmt: skip
+WRITE_FLAGS = {"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND"}
+
+# (module, call) -> why it stays. Keep it short: each entry is a write that does not go through
+# the backend.
+ALLOWED: dict[tuple[str, str], str] = {}
+
+
+def _called_name(call: ast.Call) -> str | None:
+    """``os.unlink`` for ``os.unlink(...)``, ``rename_noreplace`` for a bare call, else None."""
+    f = call.func
+    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
+        return f"{f.value.id}.{f.attr}"
+    if isinstance(f, ast.Name):
+        return f.id
+    return None
+
+
+def _writes_flags(call: ast.Call) -> bool:
+    flags = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "flags"), None)
+    if flags is None:
+        return False
+    return any(isinstance(n, ast.Attribute) and n.attr in WRITE_FLAGS for n in ast.walk(flags))
+
+
+def direct_writes(path: Path) -> list[str]:
+    """``module:line call`` for each direct write call in ``path`` that ALLOWED does not list."""
+    module = path.relative_to(PACKAGE.parent).with_suffix("").as_posix().replace("/", ".")
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module in ("os", "shutil"):
+            # ``from os import unlink`` would hide the call from the scan below
+            for alias in node.names:
+                if node.module == "shutil" or alias.name in OS_WRITES:
+                    found.append((node.lineno, f"{module}:{node.lineno} from {node.module} import {alias.name}"))
+            continue
+        if not isinstance(node, ast.Call):
+            continue
+        name = _called_name(node)
+        if name is None:
+            continue
+        head, _, attr = name.rpartition(".")
+        bad = (
+            (head == "os" and attr in OS_WRITES)
+            or (head == "os" and attr == "open" and _writes_flags(node))
+            or head == "shutil"
+            or name == "fcntl.ioctl"
+            or (attr in PRIMITIVES and head in ("", "fsops", "localfs"))
+        )
+        if bad and (module, name) not in ALLOWED:
+            found.append((node.lineno, f"{module}:{node.lineno} {name}"))
+    return [text for _line, text in sorted(found)]
+
+
+def test_write_side_jobs_change_files_only_through_the_backend():
+    found = [hit for path in WRITE_SIDE for hit in direct_writes(path)]
+    assert found == [], f"{len(found)} direct write calls (go through the volume's backend):\n" + "\n".join(found)
+
+
+def test_the_scan_sees_direct_writes(tmp_path):
+    """The scan itself: each kind of direct write is found, reads and backend calls are not."""
+    probe = PACKAGE / "ops" / "files" / "_probe_writes.py"
+    probe.write_text(
+        "import os, shutil, fcntl\n"
+        "os.unlink(b'a')\n"
+        "os.open(b'a', os.O_WRONLY | os.O_CREAT)\n"
+        "os.open(b'a', os.O_RDONLY)\n"
+        "shutil.rmtree(b'a')\n"
+        "fcntl.ioctl(1, 2, 3)\n"
+        "rename_noreplace(b'a', b'b')\n"
+        "vol.unlink(b'a')\n"
+        "os.lstat(b'a')\n"
+        "from os import rmdir, lstat\n"
+    )
+    try:
+        assert [hit.split(" ", 1)[1] for hit in direct_writes(probe)] == [
+            "os.unlink",
+            "os.open",
+            "shutil.rmtree",
+            "fcntl.ioctl",
+            "rename_noreplace",
+            "from os import rmdir",
+        ]
+    finally:
+        probe.unlink()
