@@ -77,8 +77,7 @@ def argv(spec: VolumeSpec) -> list[str]:
         hosts += ["-o", "GlobalKnownHostsFile=/dev/null"]  # asyncssh reads no system-wide file either
     target = f"{o['user']}@{o.get('host', '')}" if o.get("user") else o.get("host", "")
     return [
-        shutil.which("sftp") or "sftp",
-        "-q",
+        shutil.which("sftp") or "sftp",  # no -q: it silences ssh's errors too (the one line we give)
         "-F",
         "none",
         "-B",
@@ -135,6 +134,9 @@ async def start(spec: VolumeSpec, remote: str, local: bytes) -> asyncio.subproce
 
 
 def reason(stderr: bytes, returncode: int | None) -> str:
-    """One line for a failed ``sftp``: its last message, or its exit status."""
-    lines = [" ".join(x.split()) for x in stderr.decode(errors="replace").splitlines() if x.strip()]
-    return lines[-1] if lines else f"sftp exited with status {returncode}"
+    """One line for a failed ``sftp``: its last message that says why (``Permission denied``,
+    ``Host key verification failed``; not the ``Connection closed`` that follows them, not the
+    ``@@@`` banners), or its exit status."""
+    lines = [" ".join(x.split()) for x in stderr.decode(errors="replace").splitlines()]
+    said = [x for x in lines if x and not x.startswith("@") and x != "Connection closed"]
+    return said[-1] if said else f"sftp exited with status {returncode}"
