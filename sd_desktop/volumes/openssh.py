@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import Callable
 
 from sd_desktop.volumes.remote import VolumeSpec
 
@@ -109,11 +110,17 @@ def argv(spec: VolumeSpec) -> list[str]:
     ]
 
 
-def _die_with_parent() -> None:
-    # runs in the child between fork and exec: SIGKILL when the job's process dies, however it dies
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-        os._exit(127)
+def _die_with(parent: int) -> Callable[[], None]:
+    """What the child runs between fork and exec: SIGKILL when the job's process dies, however it
+    dies. ``prctl`` is looked up here, in the parent: loading a library in a child forked from a
+    process with threads may wait forever on a lock another thread held at the fork."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def child() -> None:
+        if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0 or os.getppid() != parent:
+            os._exit(127)  # no such guard, or the parent died before it was set
+
+    return child
 
 
 async def start(spec: VolumeSpec, remote: str, local: bytes) -> asyncio.subprocess.Process:
@@ -125,7 +132,7 @@ async def start(spec: VolumeSpec, remote: str, local: bytes) -> asyncio.subproce
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
-        preexec_fn=_die_with_parent,
+        preexec_fn=_die_with(os.getpid()),
     )
     assert proc.stdin is not None
     proc.stdin.write(line)
