@@ -3,6 +3,7 @@ an existing file, and resumed inside a file from the last confirmed byte after t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -272,3 +273,51 @@ def test_openssh_failures_are_one_line(sshd, tmp_path):
     wrong = VolumeSpec("nas", "sftp", "/", {**options, "key": str(sshd.other_key), "known_hosts": "accept"})
     done = subprocess.run(openssh.argv(wrong), input=b"ls\n", capture_output=True, timeout=60)
     assert openssh.reason(done.stderr, done.returncode) == f"{sshd.user}@127.0.0.1: Permission denied (publickey)."
+
+
+def test_a_server_that_stops_answering_while_openssh_reads_pauses_within_the_volume_timeout(
+    run_cli, tmp_path, library_dir
+):
+    """FAULTS 22: with ``timeout=2`` the client gives up after three unanswered keep-alives of 1 s,
+    asyncssh after its 2 s deadline, and the job pauses; the resume completes the file."""
+    import signal
+
+    import psutil
+
+    server = servers.make_sshd(tmp_path / "ssh")
+    server.start()
+    remote, dest = tmp_path / "remote", tmp_path / "dest"
+    data = _large(remote)
+    dest.mkdir()
+    part = dest / ".large.bin.sd-part"
+    proc, sessions = None, []
+    try:
+        assert add_sftp(run_cli, server, remote, extra=("--option", "timeout=2")).returncode == 0
+        proc = _copy_proc(library_dir, "nas:/large.bin", dest)
+        deadline = time.monotonic() + 60
+        while not (part.exists() and part.stat().st_size >= 16 * 1024 * 1024 and _sftp_child(proc)):
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.002)
+        sessions = psutil.Process(server.proc.pid).children(recursive=True)
+        for session in sessions:  # the listener still accepts; every open session goes silent
+            session.send_signal(signal.SIGSTOP)
+        silent_at = time.monotonic()
+        out, err = proc.communicate(timeout=120)
+        waited = time.monotonic() - silent_at
+        assert proc.returncode == 3, err
+        assert err.splitlines()[0] == "job 1 paused; continue it with: sd-desktop jobs resume 1"
+        assert waited < 15, waited  # OpenSSH's defaults would wait for TCP (minutes)
+        for session in sessions:
+            session.kill()
+        resumed = run_cli("jobs", "resume", "1", "--json")
+        assert resumed.returncode == 0, resumed.stderr
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        for session in sessions:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                session.kill()
+        server.stop()
+    assert (dest / "large.bin").read_bytes() == data
+    assert not part.exists()
