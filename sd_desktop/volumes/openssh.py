@@ -76,7 +76,9 @@ def argv(spec: VolumeSpec) -> list[str]:
         known = o.get("known_hosts") or os.path.expanduser("~/.ssh/known_hosts")
         hosts = ["-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={known}"]
         hosts += ["-o", "GlobalKnownHostsFile=/dev/null"]  # asyncssh reads no system-wide file either
-    target = f"{o['user']}@{o.get('host', '')}" if o.get("user") else o.get("host", "")
+    host = o.get("host", "")
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address: sftp reads HOST:PATH otherwise
+    target = f"{o['user']}@{host}" if o.get("user") else host
     return [
         shutil.which("sftp") or "sftp",  # no -q: it silences ssh's errors too (the one line we give)
         "-F",
