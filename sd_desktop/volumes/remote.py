@@ -158,6 +158,10 @@ class SftpBackend:
         root = self.spec.root or "."
         return posixpath.join(root, path) if path else root
 
+    def server_path(self, path: str) -> str:
+        """``path`` as the server names it (for OpenSSH's own client, ``volumes/openssh.py``)."""
+        return self._abs(path)
+
     async def connect(self) -> None:
         if self._sftp is not None:
             return

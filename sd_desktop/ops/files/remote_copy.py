@@ -4,6 +4,10 @@ Planning lists the remote tree (one checkpoint per folder) into the job's work l
 then read in ranged requests into a temporary file beside its target; after each chunk the written
 bytes are flushed to disk and the offset committed with the job's state, so a pause, a kill or a
 lost connection continues from the last confirmed byte rather than from the start of the file.
+Large files of a volume that logs in with a key are fetched by OpenSSH's own ``sftp`` client
+instead (``volumes/openssh.py``: about twice asyncssh's speed); the job watches the partial file
+grow and confirms an offset every ``COMMIT_EVERY`` bytes, and asyncssh takes over from the last
+confirmed byte when that client stops.
 A finished file gets its name under the job's ``on_conflict``: ``skip`` (the default) and ``rename``
 use a rename that fails rather than replace a file that is there (so one that appeared meanwhile is
 skipped, or the next free ``name (N).ext`` is taken); ``overwrite`` renames over it, so the old file
@@ -30,6 +34,8 @@ from sd_desktop.ops.files.fsops import free_name, rename_noreplace
 
 CHUNK = 16 * 1024 * 1024  # bytes per ranged read, and between two confirmed offsets
 BATCH = 200  # work items read per batch
+COMMIT_EVERY = 64 * 1024 * 1024  # bytes between two confirmed offsets while OpenSSH's client reads
+POLL = 0.25  # seconds between two looks at the partial file OpenSSH's client writes
 
 
 class Item(IntEnum):
@@ -95,6 +101,7 @@ class RemoteCopyJob(Job):
     Config = RemoteCopyConfig
     State = RemoteCopyState
     Output = RemoteCopyOutput
+    _no_openssh = False  # OpenSSH's client failed to start reading in this run: asyncssh reads all
 
     def target(self) -> str:
         return f"{self.config.volume}:/{self.config.source} → {self.config.destination}"
@@ -246,6 +253,7 @@ class RemoteCopyJob(Job):
         await ctx.checkpoint(lambda c: worklist.update(c, job_id, [(int(status), outcome, reason, seq)]))
 
     async def _copy_one(self, ctx: JobContext, backend, seq: int, src: str, dst: bytes, size: int) -> None:
+        from sd_desktop.volumes import openssh
         from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
 
         st, policy = self.state, self.config.on_conflict
@@ -281,6 +289,9 @@ class RemoteCopyJob(Job):
         ahead: asyncio.Task | None = None
         try:
             os.ftruncate(fd, offset)  # bytes past the last confirmed offset may be torn: read them again
+            if size - offset >= openssh.MIN_SIZE and not self._no_openssh and openssh.usable(backend.spec):
+                offset = await self._with_openssh(ctx, backend, seq, src, part, fd, offset, size)
+                os.ftruncate(fd, offset)  # what it wrote past its last confirmed byte is read again
             ahead = asyncio.ensure_future(fetch(offset)) if offset < size else None
             while ahead is not None:
                 await ctx.check_interrupt()
@@ -349,6 +360,65 @@ class RemoteCopyJob(Job):
                     os.unlink(part)
                     return None
                 target = free_name(dst)
+
+    async def _confirm(self, ctx: JobContext, seq: int, fd: int, old: int, new: int) -> int:
+        """Flush the partial file, then commit ``new`` as its confirmed offset (was ``old``)."""
+        await ctx.run_blocking(os.fsync, fd)
+        st = self.state
+        st.current, st.confirmed = seq, new
+        st.bytes_done += new - old
+        await ctx.checkpoint()
+        return new
+
+    async def _with_openssh(
+        self, ctx: JobContext, backend, seq: int, src: str, part: bytes, fd: int, offset: int, size: int
+    ) -> int:
+        """Let OpenSSH's ``sftp`` append ``src`` to ``part`` from ``offset``; the confirmed offset it
+        reached (``size`` when it finished). When it never got going (no login, no such program) the
+        rest of this run reads through asyncssh, which logged in already."""
+        from sd_desktop.volumes import openssh
+
+        st, shown, start = self.state, f"{self.config.volume}:/{src}", offset
+        try:
+            proc = await openssh.start(backend.spec, backend.server_path(src), part)
+        except (ValueError, OSError) as exc:  # a line break in a name; no sftp after all
+            self._no_openssh = True
+            ctx.log(f"reading {shown} through asyncssh: OpenSSH's sftp cannot: {exc}")
+            return offset
+        assert proc.stderr is not None
+        errors = asyncio.ensure_future(proc.stderr.read())
+        exited = asyncio.ensure_future(proc.wait())
+        try:
+            while not exited.done():
+                await asyncio.wait({exited}, timeout=POLL)
+                await ctx.check_interrupt()
+                have = os.fstat(fd).st_size
+                ctx.progress(
+                    phase="copying", done=st.files_done, bytes_done=st.bytes_done + max(0, have - offset), message=src
+                )
+                if min(size, have - openssh.IN_FLIGHT) - offset >= COMMIT_EVERY:
+                    offset = await self._confirm(ctx, seq, fd, offset, min(size, have - openssh.IN_FLIGHT))
+        finally:
+            if not exited.done():  # paused, cancelled or failed here: the client stops (and its ssh)
+                proc.terminate()
+                try:
+                    await asyncio.wait_for(asyncio.shield(exited), 5)
+                except TimeoutError:
+                    proc.kill()
+                    await exited
+            stderr = await errors
+        have = os.fstat(fd).st_size
+        if proc.returncode == 0 and have == size:
+            return await self._confirm(ctx, seq, fd, offset, size)
+        if min(size, have - openssh.IN_FLIGHT) > offset:
+            offset = await self._confirm(ctx, seq, fd, offset, min(size, have - openssh.IN_FLIGHT))
+        why = openssh.reason(stderr, proc.returncode)
+        if proc.returncode == 0:
+            why = f"it is {have} bytes now, {size} when listed"
+        if offset == start:
+            self._no_openssh = True
+        ctx.log(f"OpenSSH's sftp stopped reading {shown} ({why}); asyncssh continues from byte {offset}")
+        return offset
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:
