@@ -136,3 +136,52 @@ def test_a_kept_copy_that_is_deleted_in_the_same_job_does_not_count(setup, libra
         ("nas:/copy 1.bin", "kept copy gone"),
         ("nas:/kept.bin", "kept copy gone"),
     ]
+
+
+def test_a_kept_copy_on_a_server_gone_away_pauses_and_resume_checks_it_again(setup, run_cli, library_dir, tmp_path):
+    """The kept copy is on a second volume (WebDAV) whose server stops: the job pauses with the
+    target untouched; once the server is back, resuming checks the kept copy and then deletes."""
+    import asyncio
+
+    from sd_desktop.jobs import JobManager
+    from tests.volumes import servers
+    from tests.volumes.test_remote_upload import add_webdav
+
+    local, remote = setup
+    dav_root = tmp_path / "dav"
+    (dav_root / "share").mkdir(parents=True)
+    (dav_root / "share" / "kept.bin").write_bytes(CONTENT)
+    dav = servers.WebDavServer(dav_root)
+    dav.start()
+    try:
+        assert add_webdav(run_cli, dav, "share").returncode == 0
+        dav.stop()
+        config = RemoteDeleteConfig(
+            volume="nas",
+            paths=["copy 1.bin"],
+            confirm=True,
+            guards=[KeptCopies("copy 1.bin", ["dav:/kept.bin"], DIGEST)],
+        )
+
+        async def go():
+            lib = Library.open(library_dir)
+            manager = JobManager(lib, run_queued=True)
+            await manager.start()
+            try:
+                job_id = await manager.enqueue("remote_delete", config)
+                paused = await manager.wait(job_id)
+                assert paused.status.value == "paused", paused.error
+                assert (remote / "copy 1.bin").read_bytes() == CONTENT
+                dav.start()
+                await manager.resume(job_id)
+                return await manager.wait(job_id)
+            finally:
+                await manager.shutdown()
+                lib.close()
+
+        info = asyncio.run(go())
+    finally:
+        dav.stop()
+    assert info.status.value == "completed", info.error
+    assert (info.output["files_deleted"], info.output["skipped"]) == (1, 0)
+    assert sorted(os.listdir(remote)) == ["kept.bin"] and (dav_root / "share" / "kept.bin").read_bytes() == CONTENT
