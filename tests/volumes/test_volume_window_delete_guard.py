@@ -36,3 +36,41 @@ def test_a_kept_copy_deleted_after_the_search_keeps_the_marked_copy(window, qtbo
     assert view.banner.text() == (
         "0 files deleted, 1 skipped because of this: kept copy gone: nas:/again.bin is no longer there; left as it is."
     )
+
+
+def test_a_tab_mixing_local_and_remote_rows_keeps_trash_and_move_for_local_marks(window, qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from sd_desktop.ui.results import remote_results
+
+    (tmp_path / "a.bin").write_bytes(b"same")
+    (tmp_path / "c.bin").write_bytes(b"other")
+    groups = [
+        {"size": 5, "hash": "1" * 64, "paths": [str(tmp_path / "c.bin"), "nas:/d.bin"]},
+        {"size": 4, "hash": "0" * 64, "paths": [str(tmp_path / "a.bin"), "nas:/b.bin"]},
+    ]
+    output = {"verified": True, "mode": "content", "search_paths": [str(tmp_path), "nas:/"], "groups": groups}
+    view = window.result_tabs.open_duplicates(None, output)
+    model, trash, move, link = view.model, view.trash_button, view.move_button, view.link_button
+    trash_tip = trash.toolTip()
+
+    def mark(g: int, row: int, on: bool) -> None:
+        model.setData(model.index(row, 0, model.index(g, 0)), on, Qt.ItemDataRole.CheckStateRole)
+
+    def state() -> list[tuple[bool, str]]:
+        return [(b.isEnabled(), b.toolTip()) for b in (trash, move, link)]
+
+    files = [[f.path for f in g.files] for g in model.groups]
+    local_row = [paths.index(next(p for p in paths if p.startswith("/"))) for paths in files]
+    remote_row = [1 - r for r in local_row]
+    mark(0, local_row[0], True)  # only a local row marked
+    assert state()[:2] == [(True, trash_tip), (True, move.toolTip())]
+    assert state()[2] == (False, remote_results.NO_LINKS)  # its kept copy is on a volume
+    mark(1, remote_row[1], True)  # a remote row too: no trash, no move
+    assert state() == [
+        (False, remote_results.NO_TRASH),
+        (False, remote_results.NO_MOVE),
+        (False, remote_results.NO_LINKS),
+    ]
+    mark(1, remote_row[1], False)
+    assert [s[0] for s in state()] == [True, True, False]

@@ -25,9 +25,15 @@ def has_remote(paths: list[str] | list[bytes]) -> bool:
 
 
 def limit_duplicates(view: DuplicatesView) -> None:
-    """Turn off, with the reason as tooltip, what a duplicates tab of remote files cannot do."""
-    view.set_unavailable(view.trash_button, NO_TRASH)
-    view.set_unavailable(view.move_button, NO_MOVE)
+    """Turn off, with the reason as tooltip, what a duplicates tab of remote files cannot do: Move to
+    Trash and Move while a marked row is on a volume (a tab mixing local and remote rows keeps them
+    for local ones), Replace with Links always (a kept copy may be on a volume)."""
+
+    def remote_marked() -> bool:
+        return has_remote([f.path for f in view.model.marked_files()])
+
+    view.set_unavailable(view.trash_button, NO_TRASH, remote_marked)
+    view.set_unavailable(view.move_button, NO_MOVE, remote_marked)
     view.set_unavailable(view.link_button, NO_LINKS)
     view.reveal_unavailable = NO_REVEAL
 
