@@ -185,3 +185,87 @@ def test_a_kept_copy_on_a_server_gone_away_pauses_and_resume_checks_it_again(set
     assert info.status.value == "completed", info.error
     assert (info.output["files_deleted"], info.output["skipped"]) == (1, 0)
     assert sorted(os.listdir(remote)) == ["kept.bin"] and (dav_root / "share" / "kept.bin").read_bytes() == CONTENT
+
+
+RUN_JOB = """
+import asyncio, sys
+from sd_desktop import ops
+from sd_desktop.jobs import JobManager
+from sd_desktop.library import Library
+from sd_desktop.ops.files.remote_delete import KeptCopies, RemoteDeleteConfig
+
+ops.load_all()
+
+
+async def main():
+    lib = Library.open(sys.argv[1])
+    manager = JobManager(lib, run_queued=True)
+    await manager.start()
+    guard = KeptCopies("copy 1.bin", ["dav:/kept.bin"], sys.argv[2])
+    job_id = await manager.enqueue("remote_delete", RemoteDeleteConfig("nas", ["copy 1.bin"], True, [guard]))
+    print(job_id, flush=True)
+    await manager.wait(job_id)
+
+
+asyncio.run(main())
+"""
+
+
+def test_killed_while_checking_a_kept_copy_resume_checks_it_again(setup, run_cli, library_dir, tmp_path):
+    """kill -9 while the kept copy's server hangs (the check under way): nothing is deleted; the kept
+    copy is deleted before ``jobs resume``, which checks again and keeps the target."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO, cli_env
+    from tests.volumes import servers
+    from tests.volumes.test_remote_upload import add_webdav
+
+    local, remote = setup
+    dav_root = tmp_path / "dav"
+    (dav_root / "share").mkdir(parents=True)
+    (dav_root / "share" / "kept.bin").write_bytes(CONTENT)
+    dav = servers.WebDavServer(dav_root)
+    dav.start()
+    assert add_webdav(run_cli, dav, "share").returncode == 0
+    dav.stop()
+    hanging = socket.create_server(("127.0.0.1", dav.port))  # accepts (the backlog), never answers
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RUN_JOB, str(library_dir), DIGEST],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=cli_env(NO_KEYRING),
+            cwd=REPO,
+        )
+        job_id = proc.stdout.readline().strip()
+        time.sleep(4)  # planned, the target hashed, the kept copy's stat waiting on the server
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    finally:
+        hanging.close()
+    assert job_id.isdigit()
+    assert (remote / "copy 1.bin").read_bytes() == CONTENT
+    import sqlite3
+
+    from sd_desktop.enums import WorkStatus
+
+    conn = sqlite3.connect(library_dir / "library.db")
+    try:  # killed after planning, before the target's row was decided
+        rows = conn.execute("SELECT src, status FROM work_item WHERE job_id = ?", (int(job_id),)).fetchall()
+    finally:
+        conn.close()
+    assert [(bytes(p), s) for p, s in rows] == [(b"copy 1.bin", int(WorkStatus.PENDING))]
+    (dav_root / "share" / "kept.bin").unlink()
+    dav.start()
+    try:
+        resumed = run_cli("jobs", "resume", job_id, "--json", env=NO_KEYRING)
+    finally:
+        dav.stop()
+    out = resumed.result["output"]
+    assert (remote / "copy 1.bin").read_bytes() == CONTENT
+    assert (out["files_deleted"], out["skipped"]) == (0, 1)
+    assert [o["reason"] for o in out["outcomes"]] == ["kept copy gone: dav:/kept.bin is no longer there; left as it is"]
