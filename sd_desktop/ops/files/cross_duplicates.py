@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import blake3
@@ -164,30 +165,10 @@ class CrossDuplicatesJob(Job):
                 await ctx.checkpoint(lambda c, r=row: worklist.update(c, job_id, [r]))
 
     async def _full_hash(self, ctx: JobContext, backends: dict, src: bytes, size: int) -> str:
-        address = None if src.startswith(b"/") else volumes.split_address(src.decode("utf-8", "replace"))
-        if address is None:  # a local file
-            return await ctx.run_blocking(cas.full_hash, src, lambda: ctx.interrupt_requested)
-        volume = await ctx.library.read(lambda c: volumes.find_volume(c, address[0]))
-        if volume is None:
-            raise OSError(f"the volume {address[0]} was removed")
-        from sd_desktop.volumes.remote import backend_for
-        from sd_desktop.volumes.specs import spec_of
+        def count(n: int) -> None:
+            self.state.remote_bytes_read += n
 
-        backend = backends.get(volume.name)
-        if backend is None:
-            backend = backends[volume.name] = backend_for(spec_of(volume, ctx.library.folder))
-        path = address[1].strip("/")  # NAME:/path is relative to the volume's root, as its backend takes it
-        h = blake3.blake3()
-        offset = 0
-        while offset < size:
-            await ctx.check_interrupt()
-            (data,) = await backend.read_ranges(path, [(offset, min(READ, size - offset))])
-            if not data:
-                raise cas.ChangedWhileReading(f"shrank to {offset} bytes while hashing")
-            h.update(data)
-            offset += len(data)
-            self.state.remote_bytes_read += len(data)
-        return h.hexdigest()
+        return await full_hash(ctx, backends, src, size, count)
 
     async def _output(self, ctx: JobContext, searched: int) -> CrossDuplicatesOutput:
         job_id, st = ctx.job_id, self.state
@@ -216,3 +197,43 @@ class CrossDuplicatesJob(Job):
             items_failed=failed,
             seconds=round(time.time() - st.started_at, 3),
         )
+
+
+async def volume_backend(ctx: JobContext, backends: dict, name: str):
+    """The backend of the volume ``name``, made once per job (``backends`` holds them; the job closes them)."""
+    backend = backends.get(name)
+    if backend is not None:
+        return backend
+    volume = await ctx.library.read(lambda c: volumes.find_volume(c, name))
+    if volume is None:
+        raise OSError(f"the volume {name} was removed")
+    from sd_desktop.volumes.remote import backend_for
+    from sd_desktop.volumes.specs import spec_of
+
+    backend = backends[name] = backend_for(spec_of(volume, ctx.library.folder))
+    return backend
+
+
+async def full_hash(
+    ctx: JobContext, backends: dict, src: bytes, size: int, counted: Callable[[int], None] | None = None
+) -> str:
+    """blake3 of every byte of ``src``: a local file (absolute path) from disk, ``NAME:/path`` through
+    its volume's backend in ranged reads of its first ``size`` bytes (the caller checked the size);
+    ``counted`` is told how many bytes came from a volume."""
+    address = None if src.startswith(b"/") else volumes.split_address(src.decode("utf-8", "replace"))
+    if address is None:  # a local file
+        return await ctx.run_blocking(cas.full_hash, src, lambda: ctx.interrupt_requested)
+    backend = await volume_backend(ctx, backends, address[0])
+    path = address[1].strip("/")  # NAME:/path is relative to the volume's root, as its backend takes it
+    h = blake3.blake3()
+    offset = 0
+    while offset < size:
+        await ctx.check_interrupt()
+        (data,) = await backend.read_ranges(path, [(offset, min(READ, size - offset))])
+        if not data:
+            raise cas.ChangedWhileReading(f"shrank to {offset} bytes while hashing")
+        h.update(data)
+        offset += len(data)
+        if counted is not None:
+            counted(len(data))
+    return h.hexdigest()

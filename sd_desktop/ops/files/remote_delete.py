@@ -7,16 +7,26 @@ stat) and left alone when it differs, so a file changed since it was listed or i
 deleted unseen. Files go first, then the folders, deepest first; a folder that is not empty by then
 (something skipped or new in it) stays. The library forgets each deleted entry in the same
 checkpoint. A server that goes away pauses the job; ``jobs resume`` continues it.
+
+A duplicate chosen from search results comes with its kept copies (``guards``, FAULTS 5): just
+before it goes, it is read in full and one of its kept copies (a local file, or ``NAME:/path`` on
+any volume) must still be there with its size and the same full hash (the hashing of
+``cross_duplicates``); otherwise it stays, with the reason ("kept copy gone", "kept copy changed",
+"target changed"). A kill or a lost connection before its row is committed leaves it pending, so
+the check is made again on resume.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum
 
 import msgpack
 
+from sd_desktop import cas
 from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
@@ -24,6 +34,9 @@ from sd_desktop.library import volumes, worklist
 from sd_desktop.library.remote_entries import entry_at, remove_entry
 
 BATCH = 200
+KEPT_GONE = "kept copy gone"
+KEPT_CHANGED = "kept copy changed"
+TARGET_CHANGED = "target changed"
 
 
 class Item(IntEnum):
@@ -32,10 +45,20 @@ class Item(IntEnum):
 
 
 @dataclass
+class KeptCopies:
+    """A duplicate on the volume and the copies of its content that stay (from search results)."""
+
+    path: str  # relative to the volume's root, as in ``paths``
+    keepers: list[str]  # absolute local paths or NAME:/path; one must still hold the content
+    hash: str = ""  # the full blake3 the search saw ('': the target is compared with its keepers only)
+
+
+@dataclass
 class RemoteDeleteConfig:
     volume: str
     paths: list[str]  # relative to the volume's root, never '' (the root itself)
     confirm: bool = False  # the command's --yes: nothing is deleted without it
+    guards: list[KeptCopies] = field(default_factory=list)  # a path listed here goes only if a kept copy is sound
 
 
 @dataclass
@@ -102,6 +125,10 @@ class RemoteDeleteJob(Job):
         if self._volume is None:
             raise JobError(f"no volume named {c.volume!r} (it was removed?)")
         backend = backend_for(spec_of(self._volume, ctx.library.folder))
+        # the guards' reads: this volume's backend, and any other volume a kept copy is on
+        self._backends = {c.volume: backend}
+        self._guards = {g.path.strip("/"): g for g in c.guards}
+        self._doomed = {f"{c.volume}:/{p.strip('/')}" for p in c.paths}
         if not st.started_at:
             st.started_at = time.time()
         try:
@@ -121,7 +148,8 @@ class RemoteDeleteJob(Job):
             await ctx.checkpoint()
             raise JobPaused() from None
         finally:
-            await backend.close()
+            for opened in self._backends.values():
+                await opened.close()
         job_id = ctx.job_id
         left = await ctx.library.read(
             lambda conn: (
@@ -175,6 +203,12 @@ class RemoteDeleteJob(Job):
                     st.failed += 1
                     st.target_index += 1
                     continue
+                if top.is_dir and path in self._guards:  # a duplicate file that became a folder
+                    why = f"{TARGET_CHANGED}: it is a folder now; left as it is"
+                    await self._add(ctx, [(Item.FILE, path, 0, None)], status=WorkStatus.SKIPPED, reason=why)
+                    st.skipped += 1
+                    st.target_index += 1
+                    continue
                 if top.is_dir:
                     await self._add(ctx, [(Item.DIR, path, 0, None)])
                     st.frontier = [path]
@@ -204,7 +238,7 @@ class RemoteDeleteJob(Job):
             known = indexed.get(path)
             if known is not None:
                 size, mtime_ns = known
-            outcome = "failed" if status == WorkStatus.FAILED else None
+            outcome = {WorkStatus.FAILED: "failed", WorkStatus.SKIPPED: "skipped"}.get(status)
             out.append(
                 (
                     st.next_seq,
@@ -293,6 +327,13 @@ class RemoteDeleteJob(Job):
             st.skipped += 1
             await self._done(ctx, seq, path, WorkStatus.SKIPPED, "skipped", why)
             return
+        guard = self._guards.get(path) if kind == Item.FILE else None
+        why = await self._unsafe(ctx, guard, path, size) if guard is not None else None
+        if why is not None:
+            ctx.add_non_critical_error(shown, why)
+            st.skipped += 1
+            await self._done(ctx, seq, path, WorkStatus.SKIPPED, "skipped", why)
+            return
         try:
             if kind == Item.FILE:
                 await backend.delete(path)
@@ -319,3 +360,75 @@ class RemoteDeleteJob(Job):
         ctx.log(f"deleted {shown}")
         ctx.progress(phase="deleting", done=st.files_deleted + st.folders_deleted, message=path)
         await self._done(ctx, seq, path, WorkStatus.DONE, "deleted", None)
+
+    # -- the guard of a duplicate: a kept copy with the same content, now -------------------------
+    async def _hash(self, ctx: JobContext, address: str, size: int) -> str:
+        from sd_desktop.ops.files.cross_duplicates import full_hash
+
+        try:
+            return await full_hash(ctx, self._backends, os.fsencode(address), size)
+        except cas.HashInterrupted:
+            await ctx.check_interrupt()  # a pause or cancel: the row stays pending
+            raise
+
+    async def _unsafe(self, ctx: JobContext, guard: KeptCopies, path: str, size: int) -> str | None:
+        """Why the duplicate ``path`` (``size`` bytes, as just looked at) must stay, or None when
+        one of its kept copies still holds its content. A lost connection raises (the job pauses)."""
+        from sd_desktop.volumes.remote import AUTH_FAILED, OFFLINE, RemoteError
+
+        try:
+            digest = await self._hash(ctx, f"{self.config.volume}:/{path}", size)
+        except OSError as exc:
+            if isinstance(exc, RemoteError) and exc.kind in (OFFLINE, AUTH_FAILED):
+                raise
+            return f"{TARGET_CHANGED}: it could not be read in full ({exc}); left as it is"
+        if guard.hash and digest != guard.hash.lower():
+            return f"{TARGET_CHANGED}: its content is not what the search found; left as it is"
+        reasons: list[str] = []
+        for keeper in guard.keepers:
+            why = await self._kept_differs(ctx, keeper, size, digest)
+            if why is None:
+                return None
+            reasons.append(why)
+        if not reasons:
+            return f"{KEPT_GONE}: no kept copy was given; left as it is"
+        # one reason for all of them: "gone" only when no kept copy is there at all
+        return next((r for r in reasons if r.startswith(KEPT_CHANGED)), reasons[0])
+
+    async def _kept_differs(self, ctx: JobContext, keeper: str, size: int, digest: str) -> str | None:
+        """None when ``keeper`` is there, a file of ``size`` bytes whose full hash is ``digest``."""
+        from sd_desktop.ops.files.cross_duplicates import volume_backend
+        from sd_desktop.volumes.remote import AUTH_FAILED, NOT_FOUND, OFFLINE, RemoteError
+
+        address = volumes.split_address(keeper) if not keeper.startswith("/") else None
+        if address is not None:
+            keeper = f"{address[0]}:/{address[1].strip('/')}"
+        if keeper in self._doomed:
+            return f"{KEPT_GONE}: its kept copy {keeper} is being deleted too; left as it is"
+        try:
+            if address is None:
+                found = os.lstat(keeper)
+                is_file, found_size = stat.S_ISREG(found.st_mode), found.st_size
+            else:
+                backend = await volume_backend(ctx, self._backends, address[0])
+                found = await backend.stat(address[1].strip("/"))
+                is_file, found_size = not found.is_dir, found.size
+        except (FileNotFoundError, NotADirectoryError):
+            return f"{KEPT_GONE}: {keeper} is no longer there; left as it is"
+        except OSError as exc:
+            if isinstance(exc, RemoteError) and exc.kind in (OFFLINE, AUTH_FAILED):
+                raise
+            if isinstance(exc, RemoteError) and exc.kind == NOT_FOUND:
+                return f"{KEPT_GONE}: {keeper} is no longer there; left as it is"
+            return f"{KEPT_CHANGED}: {keeper} could not be looked at ({exc}); left as it is"
+        if not is_file or found_size != size:
+            return f"{KEPT_CHANGED}: {keeper} is not a file of the same size now; left as it is"
+        try:
+            kept = await self._hash(ctx, keeper, size)
+        except OSError as exc:
+            if isinstance(exc, RemoteError) and exc.kind in (OFFLINE, AUTH_FAILED):
+                raise
+            return f"{KEPT_CHANGED}: {keeper} could not be read in full ({exc}); left as it is"
+        if kept != digest:
+            return f"{KEPT_CHANGED}: {keeper} no longer has this content; left as it is"
+        return None

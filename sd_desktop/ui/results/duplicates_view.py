@@ -6,6 +6,7 @@ hands the outcomes back (``show_outcomes``)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from PySide6.QtCore import QDateTime, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction
@@ -88,7 +89,8 @@ class DuplicatesView(QWidget):
         self.setObjectName("duplicates_view")
         self.model = model
         self.job_id = job_id
-        self.unavailable: dict[QToolButton, str] = {}  # actions that cannot work here, and why
+        # actions that cannot work here: why, and when (None: always), and the tooltip to put back
+        self.unavailable: dict[QToolButton, tuple[str, Callable[[], bool] | None, str]] = {}
         self.reveal_unavailable = ""  # why Reveal in File Manager cannot (files on a volume)
         self.last_menu: QMenu | None = None
         out = model.output
@@ -257,14 +259,17 @@ class DuplicatesView(QWidget):
         self.delete_button.setEnabled(has and self.model.verified)
         self.link_button.setEnabled(has and self.model.verified)
         self.move_button.setEnabled(has)
-        for button in self.unavailable:
-            button.setEnabled(False)
+        for button, (why, when, tip) in self.unavailable.items():
+            off = when is None or when()
+            if off:
+                button.setEnabled(False)
+            button.setToolTip(why if off else tip)
 
-    def set_unavailable(self, button: QToolButton, why: str) -> None:
-        """``button`` stays off, its tooltip saying ``why`` (an action files on a volume cannot take)."""
-        self.unavailable[button] = why
-        button.setEnabled(False)
-        button.setToolTip(why)
+    def set_unavailable(self, button: QToolButton, why: str, when: Callable[[], bool] | None = None) -> None:
+        """``button`` stays off (with ``when``: while it returns true), its tooltip saying ``why`` (an
+        action files on a volume cannot take)."""
+        self.unavailable[button] = (why, when, self.unavailable.get(button, ("", None, button.toolTip()))[2])
+        self._update_summary()
 
     def auto_mark(self, policy: Policy, pattern: str | None = None) -> None:
         if policy is Policy.KEEP_MATCHING and pattern is None:

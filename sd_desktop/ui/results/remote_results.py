@@ -1,7 +1,7 @@
 """Results tabs of files on network volumes (rows named ``NAME:/path``): which of the tab's actions
 cannot work there and why (a volume has no trash, no links, no place in a local file manager), and
-the permanent delete of marked remote copies through ``remote_delete``, whose last look at each
-file (one stat, against the indexed size and time) keeps one that changed since the search."""
+the permanent delete of marked remote copies through ``remote_delete``, given each one's kept copies
+(the group's unmarked rows): just before a copy goes, one of them must still hold its content."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from sd_desktop.ops.files import remote_listing
 from sd_desktop.ops.files.delete.config import GuardedTarget
-from sd_desktop.ops.files.remote_delete import RemoteDeleteConfig
+from sd_desktop.ops.files.remote_delete import KeptCopies, RemoteDeleteConfig
 from sd_desktop.ui.results.duplicates_view import DuplicatesView
 from sd_desktop.ui.results.validation_view import ValidationView
 
@@ -25,9 +25,15 @@ def has_remote(paths: list[str] | list[bytes]) -> bool:
 
 
 def limit_duplicates(view: DuplicatesView) -> None:
-    """Turn off, with the reason as tooltip, what a duplicates tab of remote files cannot do."""
-    view.set_unavailable(view.trash_button, NO_TRASH)
-    view.set_unavailable(view.move_button, NO_MOVE)
+    """Turn off, with the reason as tooltip, what a duplicates tab of remote files cannot do: Move to
+    Trash and Move while a marked row is on a volume (a tab mixing local and remote rows keeps them
+    for local ones), Replace with Links always (a kept copy may be on a volume)."""
+
+    def remote_marked() -> bool:
+        return has_remote([f.path for f in view.model.marked_files()])
+
+    view.set_unavailable(view.trash_button, NO_TRASH, remote_marked)
+    view.set_unavailable(view.move_button, NO_MOVE, remote_marked)
     view.set_unavailable(view.link_button, NO_LINKS)
     view.reveal_unavailable = NO_REVEAL
 
@@ -37,16 +43,21 @@ def limit_validation(view: ValidationView) -> None:
 
 
 def split_targets(items: list[GuardedTarget]) -> tuple[list[GuardedTarget], list[RemoteDeleteConfig]]:
-    """The local targets (for the guarded DeleteJob) and one confirmed ``remote_delete`` per volume."""
+    """The local targets (for the guarded DeleteJob) and one confirmed ``remote_delete`` per volume,
+    each target with its kept copies (local paths or NAME:/path) and the hash the search saw."""
     local: list[GuardedTarget] = []
-    by_volume: dict[str, list[str]] = defaultdict(list)
+    by_volume: dict[str, list[KeptCopies]] = defaultdict(list)
     for t in items:
         found = remote_listing.split(os.fspath(t.path))
         if found is None:
             local.append(t)
         elif found[1]:  # never a volume's root
-            by_volume[found[0]].append(found[1])
-    configs = [RemoteDeleteConfig(volume=v, paths=p, confirm=True) for v, p in sorted(by_volume.items())]
+            keepers = [os.fspath(k) for k in t.keepers]
+            by_volume[found[0]].append(KeptCopies(found[1], keepers, t.hash))
+    configs = [
+        RemoteDeleteConfig(volume=v, paths=[g.path for g in guards], confirm=True, guards=guards)
+        for v, guards in sorted(by_volume.items())
+    ]
     return local, configs
 
 
