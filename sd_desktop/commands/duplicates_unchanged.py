@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import time
 
-from sd_desktop import paths
+from sd_desktop import paths, quick_exit
 from sd_desktop.jobs import codec
 from sd_desktop.jobs.identity import config_key
 from sd_desktop.jsonable import to_jsonable
@@ -26,13 +26,15 @@ from sd_desktop.library import jobstore, light_reads
 from sd_desktop.library.lock import LibraryLock, LibraryLocked
 from sd_desktop.ops.files.duplicate_detection import unchanged
 from sd_desktop.ops.files.duplicate_detection.config import DuplicateConfig
+from sd_desktop.ops.files.duplicate_detection.walk_ahead import WalkAhead
 
 JOB_NAME, JOB_VERSION = "duplicate_detection", 1  # ``DuplicateDetectionJob.NAME``, ``.VERSION`` (tested)
 
 
-def answer(library: str, search_paths: list[str], mode: str) -> int | None:
+def answer(library: str, search_paths: list[str], mode: str, ahead: WalkAhead | None = None) -> int | None:
     """Print the search's result as ``duplicates PATHS --mode MODE --json`` does and return its exit
-    code, when the tree is unchanged; None (nothing written or printed) when the job must run."""
+    code, when the tree is unchanged; None (nothing written or printed) when the job must run.
+    ``ahead``: the walk of ``search_paths``, started already (the caller stops it)."""
     created = time.time()
     config = DuplicateConfig(search_paths=[paths.to_path(paths.to_bytes(p)) for p in search_paths], mode=mode)
     try:
@@ -57,7 +59,7 @@ def answer(library: str, search_paths: list[str], mode: str) -> int | None:
         if jobstore.found_running(conn) or jobstore.active_id(conn, JOB_NAME, key) is not None:
             return None
         started = time.time()
-        found = unchanged.check(conn, config)
+        found = unchanged.check(conn, config, ahead)
         if found is None:
             return None
         finished = time.time()
@@ -86,6 +88,7 @@ def answer(library: str, search_paths: list[str], mode: str) -> int | None:
         lock.release()
         conn.close()
     _print_run(job_id, found)
+    quick_exit.allow()  # the run recorded, the library closed, the lines written
     return 0
 
 

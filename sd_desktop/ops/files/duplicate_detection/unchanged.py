@@ -27,6 +27,7 @@ from sd_desktop.jobs import codec
 from sd_desktop.ops.files.duplicate_detection import results, snapshot
 from sd_desktop.ops.files.duplicate_detection.config import DuplicateConfig, DuplicateMode, DuplicateState
 from sd_desktop.ops.files.duplicate_detection.stages import StageCounters
+from sd_desktop.ops.files.duplicate_detection.walk_ahead import WalkAhead
 from sd_desktop.ops.files.file_listing import (
     ScanFilter,
     digest_of,
@@ -38,6 +39,7 @@ from sd_desktop.ops.files.file_listing import (
 
 UNCHANGED_MESSAGE = "nothing changed since the last search"
 THREADS = 4  # listing at once (cold: tests/perf/README.md, "Where the cold unchanged-tree search goes")
+# ``walk_ahead.THREADS`` is the same (tested)
 
 
 @dataclass
@@ -103,9 +105,10 @@ class Unchanged:
         return self.reports[-1]
 
 
-def check(conn: sqlite3.Connection, config: DuplicateConfig) -> Unchanged | None:
+def check(conn: sqlite3.Connection, config: DuplicateConfig, ahead: WalkAhead | None = None) -> Unchanged | None:
     """This search's answer when nothing changed since the last one with its settings (the walk made
-    here, read-only); None when something did, or the job must decide (no snapshot, an error)."""
+    here, read-only, or taken from ``ahead`` when it walks what these settings ask for); None when
+    something did, or the job must decide (no snapshot, an error)."""
     if not config.search_paths or not config.reuse_unchanged:
         return None
     mode = DuplicateMode(config.mode)
@@ -114,18 +117,26 @@ def check(conn: sqlite3.Connection, config: DuplicateConfig) -> Unchanged | None
     if previous is None:
         return None
     comparison = snapshot.Comparison(previous)
-    failed: list[bytes] = []
+    if ahead is not None and ahead.settings == (filter_fields(settings.flt), settings.roots, settings.references):
+        for folder, digest in ahead.folders():
+            if not comparison.matches(folder, digest):
+                return None  # the caller stops the walk
+        if ahead.broken:
+            return None
+        failed = ahead.failed
+    else:
+        failed = []
 
-    def on_error(path: bytes, message: str) -> None:
-        failed.append(path)  # reported by the job, which runs the walk again
+        def on_error(path: bytes, message: str) -> None:
+            failed.append(path)  # reported by the job, which runs the walk again
 
-    walk = walk_threaded(settings.roots, settings.flt, settings.references, on_error, lambda: bool(failed), THREADS)
-    packb = msgpack.packb
-    with contextlib.closing(walk):  # left at the first difference: the threads stop at once
-        for folder, rows in walk:
-            # a walker packs a folder's rows so, and digests what it packed (``listing_processes._stream``)
-            if not comparison.matches(folder, digest_of(packb(rows))):
-                return None
+        walk = walk_threaded(settings.roots, settings.flt, settings.references, on_error, lambda: bool(failed), THREADS)
+        packb = msgpack.packb
+        with contextlib.closing(walk):  # left at the first difference: the threads stop at once
+            for folder, rows in walk:
+                # a walker packs a folder's rows so, and digests what it packed (``listing_processes._stream``)
+                if not comparison.matches(folder, digest_of(packb(rows))):
+                    return None
     if failed or not comparison.unchanged():
         return None
     st = DuplicateState()
