@@ -53,17 +53,18 @@ def answer(argv: list[str]) -> int | None:
 def _duplicates(library: str, search_paths: list[str], mode: str) -> int | None:
     if not os.path.isfile(os.path.join(library, DB_NAME)):
         return None  # no library yet: the first search is the job's, and nothing is walked twice
-    from sd_desktop.ops.files.duplicate_detection.walk_ahead import WalkAhead
+    from sd_desktop.ops.files.duplicate_detection import walk_ahead
 
     # the walk starts before the check's modules are imported and the library read: cold, all of
     # them wait on the disk, and at once they take the time of the longest (``walk_ahead``)
-    ahead = WalkAhead(search_paths)
+    ahead = walk_ahead.start(search_paths)
     try:
         from sd_desktop.commands.duplicates_unchanged import answer as unchanged_search
 
         return unchanged_search(library, search_paths, mode, ahead)
     finally:
-        ahead.stop()  # before the CLI starts the job (and its processes) when the tree changed
+        if ahead is not None:
+            ahead.stop()  # before the CLI starts the job (and its processes) when the tree changed
 
 
 def _listing(command: str, library: str, limit: int) -> int | None:

@@ -59,7 +59,8 @@ def answer(library: str, search_paths: list[str], mode: str, ahead: WalkAhead | 
         if jobstore.found_running(conn) or jobstore.active_id(conn, JOB_NAME, key) is not None:
             return None
         started = time.time()
-        found = unchanged.check(conn, config, ahead)
+        rendered: list[str] = []  # the output's JSON, made while the walk runs (it is the snapshot's)
+        found = unchanged.check(conn, config, ahead, lambda answer: rendered.append(_output_json(answer)))
         if found is None:
             return None
         finished = time.time()
@@ -87,7 +88,7 @@ def answer(library: str, search_paths: list[str], mode: str, ahead: WalkAhead | 
     finally:
         lock.release()
         conn.close()
-    _print_run(job_id, found)
+    _print_run(job_id, found, rendered[0])
     quick_exit.allow()  # the run recorded, the library closed, the lines written
     return 0
 
@@ -99,8 +100,9 @@ def _target(config: DuplicateConfig) -> str:
     return first if len(roots) == 1 else f"{first} and {len(roots) - 1} more"
 
 
-def _print_run(job_id: int, found: unchanged.Unchanged) -> None:
-    """The lines ``--json`` prints for the job's run: its events, then its result."""
+def _print_run(job_id: int, found: unchanged.Unchanged, output_json: str | None = None) -> None:
+    """The lines ``--json`` prints for the job's run: its events, then its result. ``output_json``:
+    the output's JSON (``_output_json``), made already."""
     head = {"job_id": job_id, "name": JOB_NAME}
     lines = [
         {"event": "queued", **head, "status": "queued"},
@@ -108,31 +110,33 @@ def _print_run(job_id: int, found: unchanged.Unchanged) -> None:
         *({"event": "progress", **head, "status": "running", **report} for report in found.reports),
         {"event": "completed", **head, "status": "completed", **found.progress},
     ]
-    result = {
-        "event": "result",
-        **head,
-        "status": "completed",
-        "output": codec.unpack(found.output),  # as the engine hands the stored output to its waiters
-        "errors": [],
-        "error_count": 0,
-        "error": None,
-    }
     try:
         for line in lines:
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-        sys.stdout.write(_json_line(result))
+        sys.stdout.write(_result_line(job_id, output_json if output_json is not None else _output_json(found)))
         sys.stdout.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's final flush must not fail
 
 
-def _json_line(obj: dict) -> str:
-    """``json.dumps(to_jsonable(obj), ensure_ascii=False)`` (``commands.common.emit_json``), without
-    walking a megabyte of groups through ``to_jsonable`` when it would change nothing: a decoded
-    output holds plain values, and only an undecodable name (a lone surrogate) or a path object needs it."""
+def _output_json(found: unchanged.Unchanged) -> str:
+    """The output as the result line holds it: decoded as the engine hands the stored output to its
+    waiters, in JSON as ``commands.common.emit_json`` writes it (``json.dumps(to_jsonable(...),
+    ensure_ascii=False)``), without walking a megabyte of groups through ``to_jsonable`` when it
+    would change nothing: a decoded output holds plain values, and only an undecodable name (a lone
+    surrogate) or a path object needs it."""
+    output = codec.unpack(found.output)
     try:
-        text = json.dumps(obj, ensure_ascii=False)
+        text = json.dumps(output, ensure_ascii=False)
         text.encode("utf-8")
     except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
-        text = json.dumps(to_jsonable(obj), ensure_ascii=False)
-    return text + "\n"
+        text = json.dumps(to_jsonable(output), ensure_ascii=False)
+    return text
+
+
+def _result_line(job_id: int, output_json: str) -> str:
+    """``json.dumps`` of the result object (its keys in this order) with its output's JSON given:
+    the text ``json.dumps`` makes of the whole, default separators (tested)."""
+    head = json.dumps({"event": "result", "job_id": job_id, "name": JOB_NAME, "status": "completed"})
+    tail = json.dumps({"errors": [], "error_count": 0, "error": None})
+    return f'{head[:-1]}, "output": {output_json}, {tail[1:]}\n'

@@ -1,6 +1,6 @@
 """The unchanged-tree check's walk starts before its modules are imported and its library is read
-(``duplicate_detection.walk_ahead``), lists what the check's own walk lists, and is stopped (its
-threads ended) whatever the check decides."""
+(``duplicate_detection.walk_ahead``: a forked process), lists what the check's own walk lists, and
+is stopped (its process reaped) whatever the check decides."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -19,9 +20,9 @@ from sd_desktop.ops.files.duplicate_detection.walk_ahead import WalkAhead
 from sd_desktop.ops.files.file_listing import ScanFilter, digest_of, filter_fields, resolve_roots, walk_threaded
 from tests.conftest import REPO, cli_env
 
-# the check's threads, as the entry point starts them: which are alive when the check's module is imported
+# the entry point, and the processes this one has when the check's module is imported
 WATCH = """
-import importlib.abc, json, os, sys, threading
+import glob, importlib.abc, json, os, sys
 out, sys.argv = sys.argv[1], ["sd-desktop", *sys.argv[2:]]
 seen = {}
 
@@ -45,7 +46,8 @@ os._exit = recorded_exit
 class Watch(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name == "sd_desktop.commands.duplicates_unchanged" and name not in seen:
-            seen[name] = sorted({t.name for t in threading.enumerate()})
+            kids = [open(f).read().split() for f in glob.glob("/proc/self/task/*/children")]
+            seen[name] = [open(f"/proc/{pid}/cmdline").read() for each in kids for pid in each]
         return None
 
 
@@ -67,6 +69,11 @@ def tree(tmp_path):
     return root
 
 
+def children() -> list[int]:
+    """This process's child processes (not yet reaped)."""
+    return [int(pid) for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()]
+
+
 def cli(*args: str) -> subprocess.CompletedProcess:
     argv = [sys.executable, "-m", "sd_desktop", *args]
     return subprocess.run(argv, capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=120)
@@ -80,14 +87,16 @@ def test_the_walk_is_under_way_before_the_check_is_imported(tree, tmp_path):
     proc = subprocess.run(argv, capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1])["output"]["unchanged_since"] is not None
-    assert "sd-walk-ahead" in json.loads(out.read_text())["sd_desktop.commands.duplicates_unchanged"]
+    # one process, a fork of this one (its command line), walking already
+    [walker] = json.loads(out.read_text())["sd_desktop.commands.duplicates_unchanged"]
+    assert walker.split("\0")[:2] == [sys.executable, "-c"]
 
 
 def test_no_library_no_walk(tree, tmp_path):
     """The first search is the job's: nothing is walked ahead of it (nor is the check imported)."""
     before = threading.active_count()
     assert quick_answers.answer(["--library", str(tmp_path / "none"), "duplicates", str(tree), "--json"]) is None
-    assert threading.active_count() == before
+    assert (threading.active_count(), children()) == (before, [])
     assert not (tmp_path / "none").exists()
 
 
@@ -97,6 +106,7 @@ def test_it_lists_what_the_checks_own_walk_lists(tree):
         listed = dict(ahead.folders())
     finally:
         ahead.stop()
+    assert children() == []
     flt = ScanFilter()
     roots = resolve_roots([tree, tree / "sub"])
     own = {
@@ -110,24 +120,52 @@ def test_it_lists_what_the_checks_own_walk_lists(tree):
     assert (ahead.failed, ahead.broken) == ([], False)
 
 
-def test_stopped_early_it_ends_its_threads(tree):
+def test_stopped_early_it_ends_its_process(tree):
     before = threading.active_count()
     ahead = WalkAhead([str(tree)])
+    assert len(children()) == 1
     ahead.stop()
-    assert threading.active_count() == before
+    assert (threading.active_count(), children()) == (before, [])
 
 
-def test_a_changed_tree_leaves_no_thread_behind(tree, tmp_path):
-    """The check stops at the first folder that differs; the walk's threads end before the CLI
-    (whose job starts processes) takes over."""
+def test_a_changed_tree_leaves_no_process_behind(tree, tmp_path):
+    """The check stops at the first folder that differs; the walk's process is ended and reaped
+    before the CLI (whose job starts processes) takes over."""
     library = tmp_path / "lib"
     assert cli("--library", str(library), "duplicates", str(tree), "--json").returncode == 0
     (tree / "sub" / "new.txt").write_bytes(b"same")
     before = threading.active_count()
     assert quick_answers.answer(["--library", str(library), "duplicates", str(tree), "--json"]) is None
-    assert threading.active_count() == before
+    assert (threading.active_count(), children()) == (before, [])
 
 
 def test_constants_it_shares():
     assert walk_ahead.THREADS == unchanged.THREADS
     assert quick_answers.DB_NAME == light_reads.DB_NAME
+
+
+def test_the_result_line_is_the_json_of_the_whole_result():
+    """The output's JSON is made while the walk runs and put in the result line as it is: the line
+    is the text ``json.dumps`` makes of the whole result object, as ``emit_json`` writes it."""
+    from sd_desktop.commands import duplicates_unchanged
+    from sd_desktop.jobs import codec
+    from sd_desktop.jsonable import to_jsonable
+    from sd_desktop.ops.files.duplicate_detection.unchanged import Unchanged
+
+    for output in (
+        {"groups": [{"paths": ["/t/a", "/t/\u00e9"], "size": 3}], "unchanged_since": 1.5, "note": ""},
+        {"groups": [{"paths": ["/t/caf\udce9.txt"], "size": 1}], "stages": {"cache_hits": 2}},  # not UTF-8
+    ):
+        text = duplicates_unchanged._output_json(Unchanged(codec.pack(output), []))
+        whole = {
+            "event": "result",
+            "job_id": 12,
+            "name": "duplicate_detection",
+            "status": "completed",
+            "output": output,
+            "errors": [],
+            "error_count": 0,
+            "error": None,
+        }
+        expected = __import__("json").dumps(to_jsonable(whole), ensure_ascii=False) + "\n"
+        assert duplicates_unchanged._result_line(12, text) == expected

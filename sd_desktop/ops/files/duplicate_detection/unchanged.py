@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import msgpack
@@ -105,10 +106,16 @@ class Unchanged:
         return self.reports[-1]
 
 
-def check(conn: sqlite3.Connection, config: DuplicateConfig, ahead: WalkAhead | None = None) -> Unchanged | None:
+def check(
+    conn: sqlite3.Connection,
+    config: DuplicateConfig,
+    ahead: WalkAhead | None = None,
+    meanwhile: Callable[[Unchanged], None] | None = None,
+) -> Unchanged | None:
     """This search's answer when nothing changed since the last one with its settings (the walk made
     here, read-only, or taken from ``ahead`` when it walks what these settings ask for); None when
-    something did, or the job must decide (no snapshot, an error)."""
+    something did, or the job must decide (no snapshot, an error). ``meanwhile`` is given the
+    answer before the walk is compared: what does not depend on the walk is done while it runs."""
     if not config.search_paths or not config.reuse_unchanged:
         return None
     mode = DuplicateMode(config.mode)
@@ -116,8 +123,18 @@ def check(conn: sqlite3.Connection, config: DuplicateConfig, ahead: WalkAhead | 
     previous = snapshot.load(conn, settings.key)
     if previous is None:
         return None
+    # the answer depends on the snapshot alone: an unchanged walk lists exactly its folders
+    st = DuplicateState()
+    packed = fill_unchanged(st, config, mode, previous)
+    found = Unchanged(codec.pack(packed), reports(st, mode, len(previous.folders)))
+    if meanwhile is not None:
+        meanwhile(found)
     comparison = snapshot.Comparison(previous)
-    if ahead is not None and ahead.settings == (filter_fields(settings.flt), settings.roots, settings.references):
+    if ahead is not None and ahead.read_settings() == (
+        filter_fields(settings.flt),
+        settings.roots,
+        settings.references,
+    ):
         for folder, digest in ahead.folders():
             if not comparison.matches(folder, digest):
                 return None  # the caller stops the walk
@@ -139,9 +156,7 @@ def check(conn: sqlite3.Connection, config: DuplicateConfig, ahead: WalkAhead | 
                     return None
     if failed or not comparison.unchanged():
         return None
-    st = DuplicateState()
-    packed = fill_unchanged(st, config, mode, previous)
-    return Unchanged(codec.pack(packed), reports(st, mode, len(comparison.folders)))
+    return found
 
 
 def reports(st: DuplicateState, mode: DuplicateMode, folders: int) -> list[dict]:
