@@ -1,13 +1,15 @@
 """``duplicates PATH... --json`` on a tree where nothing changed since the last search: answered
 without the job engine, recorded as the job would record it.
 
-``duplicate_detection.unchanged.check`` walks and compares in this process, under the library's
-lock (as the job would hold it). When nothing changed, the run is stored as a completed
-``duplicate_detection`` job whose output is the stored result (``jobstore.insert_completed``), so
-``jobs list``, ``jobs show`` and the result's ``job_id`` are what the job gives, and the same lines
-are printed: the job's events and its result. In every other case (a library that is not plainly
-healthy or is in use, a job a crash left running or one with these settings waiting, no snapshot,
-anything changed) nothing is written and None is returned: the command runs the job as always.
+``duplicate_detection.unchanged.check`` compares, under the library's lock (as the job would hold
+it), the walk ``quick_answers`` started ahead in a process of its own (``walk_ahead``), or walks
+itself. When nothing changed, the run is stored as a completed ``duplicate_detection`` job whose
+output is the stored result (``jobstore.insert_completed``), so ``jobs list``, ``jobs show`` and the
+result's ``job_id`` are what the job gives, and the same lines are printed: the job's events and its
+result (the output's JSON made while the walk runs); the process then ends without finalising the
+interpreter (``quick_exit``). In every other case (a library that is not plainly healthy or is in
+use, a job a crash left running or one with these settings waiting, no snapshot, anything changed)
+nothing is written and None is returned: the command runs the job as always.
 """
 
 from __future__ import annotations

@@ -5,11 +5,12 @@ The job takes the last result when its walk finds every folder as that search sa
 ``DuplicateDetectionJob._take_unchanged``). Run as a command, most of such a search is the start of
 the engine (asyncio, peewee, the job modules, the walker's fork server: tests/perf/README.md, "Where
 the cold unchanged-tree search goes"). ``check`` makes the same comparison in the calling thread
-with the same walk (``file_listing.Walk``, each folder's digest as a walker makes it) and, when the
-whole walk matches, gives what the job would store and say: its state, output, progress. The first
-folder that differs, an error of the walk, or anything else ends the check with None, and the
-caller runs the job as always, which decides with its own rules (none of them is weakened here:
-the comparison is the job's, and ``Comparison.unchanged`` the same test).
+with the same walk (``file_listing.Walk``, each folder's digest as a walker makes it; made by
+``walk_ahead`` in a process of its own when the command started one) and, when the whole walk
+matches, gives what the job would store and say: its state, output, progress. The first folder that
+differs, an error of the walk, or anything else ends the check with None, and the caller runs the
+job as always, which decides with its own rules (none of them is weakened here: the comparison is
+the job's, and ``Comparison.unchanged`` the same test).
 
 ``fill_unchanged`` is the job's own way from a snapshot to its output, so the two cannot drift.
 """
