@@ -5,8 +5,10 @@ is stopped (its process reaped) whatever the check decides."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -100,25 +102,50 @@ def test_no_library_no_walk(tree, tmp_path):
     assert not (tmp_path / "none").exists()
 
 
-def test_it_lists_what_the_checks_own_walk_lists(tree):
+def test_it_lists_what_the_checks_own_walk_lists(tree, tmp_path):
+    single = tmp_path / "single.bin"  # a root that is a file
+    single.write_bytes(b"one")
+    given = [tree, tree / "sub", single]
     before = children()
-    ahead = WalkAhead([str(tree), str(tree / "sub")])
+    ahead = WalkAhead([str(p) for p in given])
     try:
         listed = dict(ahead.folders())
     finally:
         ahead.stop()
     assert children() == before
-    flt = ScanFilter()
-    roots = resolve_roots([tree, tree / "sub"])
-    own = {
-        folder: digest_of(__import__("msgpack").packb(rows)) for folder, rows in walk_threaded(roots, flt, [], print)
-    }
-    assert listed == own and len(listed) == 4
-    settings = unchanged.walk_settings(
-        DuplicateConfig(search_paths=[tree, tree / "sub"]), unchanged.DuplicateMode.CONTENT
-    )
+    roots = resolve_roots(given)
+    packb = __import__("msgpack").packb
+    own = {folder: digest_of(packb(rows)) for folder, rows in walk_threaded(roots, ScanFilter(), [], print)}
+    assert listed == own and len(listed) == 5  # 4 folders and the file
+    settings = unchanged.walk_settings(DuplicateConfig(search_paths=given), unchanged.DuplicateMode.CONTENT)
     assert ahead.settings == (filter_fields(settings.flt), settings.roots, settings.references)
     assert (ahead.failed, ahead.broken) == ([], False)
+
+
+def test_what_it_could_not_read_is_reported():
+    """An unreadable folder ends the walk (the job reports it, running its own walk): the check
+    gets the path and takes nothing. Walked as another user, for whom the folder is closed."""
+    root = Path(tempfile.mkdtemp(prefix="walk-ahead-"))  # not under pytest's root-only folder
+    try:
+        root.chmod(0o755)
+        (root / "open").mkdir()
+        (root / "open" / "a.txt").write_bytes(b"a")
+        locked = root / "locked"
+        locked.mkdir(mode=0o700)
+        (locked / "b.txt").write_bytes(b"b")
+        script = (
+            "import sys\n"
+            "from sd_desktop.ops.files.duplicate_detection.walk_ahead import WalkAhead\n"
+            "a = WalkAhead([sys.argv[1]])\n"
+            "list(a.folders())\n"
+            "a.stop()\n"
+            "print(a.failed, a.broken)\n"
+        )
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", script, str(root)]
+        proc = subprocess.run(argv, capture_output=True, text=True, env=cli_env(), cwd="/", timeout=60)
+    finally:
+        shutil.rmtree(root)
+    assert proc.stdout == f"[{bytes(locked)!r}] False\n", proc.stderr
 
 
 def test_stopped_early_it_ends_its_process(tree):
