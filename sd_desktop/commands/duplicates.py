@@ -171,7 +171,7 @@ def _duplicates(args: argparse.Namespace) -> int:
                 print(f"sd-desktop: cannot export to {args.export}: {exc}", file=sys.stderr)
                 return EXIT_FAILED
         if not args.delete or not info.status.succeeded:
-            return print_result(args, info, summarize)
+            return print_result(args, info, summarize, text_keys=True)  # a decoded output: text keys
         try:
             plan = plan_deletion(info.output, args.delete, args.pattern)
         except SelectionError as exc:

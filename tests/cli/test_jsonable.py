@@ -69,3 +69,16 @@ def test_each_kind_of_value():
         "content": "enum key",
     }
     json.dumps(to_jsonable(value), ensure_ascii=False).encode("utf-8")  # valid UTF-8 throughout
+
+
+def test_a_result_with_text_keys_is_written_as_the_walk_would_write_it():
+    """``emit_json(..., text_keys=True)`` skips ``to_jsonable`` only where it would change nothing."""
+    from sd_desktop.commands.common import _json_text
+
+    for obj in (
+        {"output": {"groups": [{"paths": ["/t/a", "/t/\u00e9"], "size": 3}], "since": 1.5, "none": None}},
+        {"output": {"groups": [{"paths": ["/t/caf\udce9.txt"]}]}},  # an undecodable name
+        {"output": {"where": Path("/t/p"), "raw": b"\xff", "mode": Mode.CONTENT, "level": Level.HIGH}},
+        {"output": {"colour": Colour.RED, "set": {1}, "point": Point(1, Path("/p"))}},
+    ):
+        assert _json_text(obj, True) == _json_text(obj, False) == json.dumps(to_jsonable(obj), ensure_ascii=False)
