@@ -18,7 +18,6 @@ def main() -> int:
     try:
         code = answer(sys.argv[1:])
     except KeyboardInterrupt:  # as the CLI ends on Ctrl-C (a run is recorded whole or not at all)
-        _end_helpers()
         return 130
     if code is not None:
         if _may_exit_now():
@@ -26,20 +25,10 @@ def main() -> int:
         return code
     from sd_desktop.cli import main as cli_main
 
-    try:
-        code = cli_main()
-    finally:
-        _end_helpers()
+    code = cli_main()
     if "opendal" in sys.modules or _may_exit_now():
         _exit_now(code)
     return code
-
-
-def _end_helpers() -> None:
-    """Reap a process the quick answers left to the command (a duplicate search's read-ahead)."""
-    walk_ahead = sys.modules.get("sd_desktop.ops.files.duplicate_detection.walk_ahead")
-    if walk_ahead is not None:
-        walk_ahead.end_read_ahead()
 
 
 def _may_exit_now() -> bool:

@@ -51,12 +51,9 @@ def answer(argv: list[str]) -> int | None:
 
 
 def _duplicates(library: str, search_paths: list[str], mode: str) -> int | None:
-    from sd_desktop.ops.files.duplicate_detection import walk_ahead
-
     if not os.path.isfile(os.path.join(library, DB_NAME)):
-        # no library yet: the search is the job's; the tree is read into the page cache meanwhile
-        walk_ahead.read_ahead(search_paths)
-        return None
+        return None  # no library yet: the first search is the job's, and nothing is walked twice
+    from sd_desktop.ops.files.duplicate_detection import walk_ahead
 
     # the walk starts before the check's modules are imported and the library read: cold, all of
     # them wait on the disk, and at once they take the time of the longest (``walk_ahead``)

@@ -61,29 +61,6 @@ sys.exit(code)
 """
 
 
-# the entry point; at its end, whether a read-ahead was started and whether one is left to reap
-AT_EXIT = """
-import json, os, sys
-out, sys.argv = sys.argv[1], ["sd-desktop", *sys.argv[2:]]
-from sd_desktop.ops.files.duplicate_detection import walk_ahead
-started = []
-start = walk_ahead.read_ahead
-walk_ahead.read_ahead = lambda paths: (started.append(1), start(paths))[1]
-end_now = os._exit
-
-
-def recorded_exit(code):
-    with open(out, "w") as f:
-        json.dump({"read ahead": bool(started), "left to reap": walk_ahead._reading_ahead}, f)
-    end_now(code)
-
-
-os._exit = recorded_exit
-from sd_desktop.__main__ import main
-sys.exit(main())
-"""
-
-
 @pytest.fixture
 def tree(tmp_path):
     root = tmp_path / "tree"
@@ -117,25 +94,12 @@ def test_the_walk_is_under_way_before_the_check_is_imported(tree, tmp_path):
     assert walker.split("\0")[:2] == [sys.executable, "-c"]
 
 
-def test_no_library_the_tree_is_read_ahead_for_the_job(tree, tmp_path):
-    """The first search is the job's: nothing is compared (nor is the check imported), the tree is
-    listed by a process of its own meanwhile, which the entry point reaps; no library is made here."""
+def test_no_library_no_walk(tree, tmp_path):
+    """The first search is the job's: nothing is walked ahead of it (nor is the check imported)."""
     before = threading.active_count(), children()
     assert quick_answers.answer(["--library", str(tmp_path / "none"), "duplicates", str(tree), "--json"]) is None
-    assert walk_ahead._reading_ahead in children() - before[1]
-    walk_ahead.end_read_ahead()
-    assert (walk_ahead._reading_ahead, threading.active_count(), children()) == (None, *before)
+    assert (threading.active_count(), children()) == before
     assert not (tmp_path / "none").exists()
-
-
-def test_the_first_search_leaves_no_process_behind(tree, tmp_path):
-    """Through the entry point: the job runs, and the read-ahead is reaped before the process ends."""
-    out = tmp_path / "seen.json"
-    argv = [sys.executable, "-c", AT_EXIT, str(out), "--library", str(tmp_path / "lib"), "duplicates", str(tree)]
-    proc = subprocess.run([*argv, "--json"], capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout.splitlines()[-1])["output"]["group_count"] == 1
-    assert json.loads(out.read_text()) == {"read ahead": True, "left to reap": None}
 
 
 def test_it_lists_what_the_checks_own_walk_lists(tree, tmp_path):

@@ -37,45 +37,6 @@ def start(search_paths: list[str]) -> WalkAhead | None:
     return WalkAhead(search_paths)
 
 
-_reading_ahead: int | None = None  # the process ``read_ahead`` started, until ``end_read_ahead``
-
-
-def read_ahead(search_paths: list[str]) -> None:
-    """List ``search_paths`` in a process of its own and compare nothing: a search the job runs from
-    the start (no library yet) then finds the tree's folders and inodes in the page cache, read
-    while this process imports the engine. The entry point ends it (``end_read_ahead``)."""
-    global _reading_ahead
-    if not hasattr(os, "fork") or _reading_ahead is not None:
-        return
-    pid = os.fork()
-    if pid == 0:  # the reading process: it never returns to the caller's code
-        code = 1
-        try:
-            _walk(search_paths, None)
-            code = 0
-        finally:
-            os._exit(code)
-    _reading_ahead = pid
-
-
-def end_read_ahead() -> None:
-    """End the ``read_ahead`` process if it still runs (long done, as a rule) and reap it."""
-    global _reading_ahead
-    pid, _reading_ahead = _reading_ahead, None
-    if pid is not None:
-        _end(pid)
-
-
-def _end(pid: int) -> None:
-    import signal
-
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    os.waitpid(pid, 0)
-
-
 class WalkAhead:
     """A walk of ``search_paths`` running in a forked process from the moment it is made."""
 
@@ -149,13 +110,18 @@ class WalkAhead:
     def stop(self) -> None:
         """End the walk if it still runs and reap its process: a command that goes on to start
         processes of its own must not leave one behind."""
-        _end(self._pid)
+        import signal
+
+        try:
+            os.kill(self._pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self._pid, 0)
         os.close(self._read)
 
 
-def _walk(search_paths: list[str], out: int | None) -> None:
-    """The walking process's work: the messages ``WalkAhead`` reads, written to ``out`` (None: the
-    listing only, for the page cache)."""
+def _walk(search_paths: list[str], out: int) -> None:
+    """The walking process's work: the messages ``WalkAhead`` reads, written to ``out``."""
     import contextlib
 
     import msgpack
@@ -166,8 +132,6 @@ def _walk(search_paths: list[str], out: int | None) -> None:
     failed: list[bytes] = []
 
     def send(obj) -> None:
-        if out is None:
-            return
         data = memoryview(packb(obj))
         while data:
             data = data[os.write(out, data) :]
@@ -183,8 +147,6 @@ def _walk(search_paths: list[str], out: int | None) -> None:
     with contextlib.closing(walk):
         for folder, rows in walk:
             # a walker packs a folder's rows so, and digests what it packed (``listing_processes``)
-            if out is None:
-                continue
             batch.append((folder, digest_of(packb(rows))))
             if len(batch) >= BATCH:
                 send(batch)
