@@ -21,6 +21,7 @@ from sd_desktop import __version__
 
 _LISTS = (["location", "list"], ["jobs", "list"])
 DEFAULT_LIMIT = 50  # as ``jobs list --limit``
+DB_NAME = "library.db"  # as ``light_reads.DB_NAME`` (tested)
 # ``duplicates --mode``: as ``commands.duplicates.MODES`` (tested)
 DUPLICATE_MODES = {
     "size": "size",
@@ -45,10 +46,25 @@ def answer(argv: list[str]) -> int | None:
 
         library = default_library_path()
     if words[0] == "duplicates":
+        return _duplicates(library, words[1:], mode)
+    return _listing(words[0], library, limit)
+
+
+def _duplicates(library: str, search_paths: list[str], mode: str) -> int | None:
+    if not os.path.isfile(os.path.join(library, DB_NAME)):
+        return None  # no library yet: the first search is the job's, and nothing is walked twice
+    from sd_desktop.ops.files.duplicate_detection import walk_ahead
+
+    # the walk starts before the check's modules are imported and the library read: cold, all of
+    # them wait on the disk, and at once they take the time of the longest (``walk_ahead``)
+    ahead = walk_ahead.start(search_paths)
+    try:
         from sd_desktop.commands.duplicates_unchanged import answer as unchanged_search
 
-        return unchanged_search(library, words[1:], mode)
-    return _listing(words[0], library, limit)
+        return unchanged_search(library, search_paths, mode, ahead)
+    finally:
+        if ahead is not None:
+            ahead.stop()  # before the CLI starts the job (and its processes) when the tree changed
 
 
 def _listing(command: str, library: str, limit: int) -> int | None:

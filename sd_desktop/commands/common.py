@@ -217,21 +217,38 @@ _stdout_gone: list[Callable[[], None]] = []  # called once when the reader of st
 _stdout_closed = False
 
 
-def emit_json(obj: dict) -> None:
+def emit_json(obj: dict, *, text_keys: bool = False) -> None:
     """One JSON line on stdout. When its reader has gone (``sd-desktop ... --json | head``), the rest
     goes to /dev/null and the ``_stdout_gone`` hooks run once: the command pauses its job, as a
-    signal would, rather than crash it or run on for nobody."""
+    signal would, rather than crash it or run on for nobody. ``text_keys``: every mapping in ``obj``
+    is keyed by strings (a decoded job output), so where ``json.dumps`` takes ``obj`` as it is and
+    gives valid UTF-8, ``to_jsonable`` would change nothing and its walk is skipped (a duplicate
+    search's result: 1.4 MB; tests/perf/README.md, "Duplicates as whole processes")."""
     global _stdout_closed
     if _stdout_closed:
         return
     try:
-        sys.stdout.write(json.dumps(to_jsonable(obj), ensure_ascii=False) + "\n")
+        sys.stdout.write(_json_text(obj, text_keys) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         _stdout_closed = True
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's final flush must not fail
         for hook in list(_stdout_gone):
             hook()
+
+
+def _json_text(obj: dict, text_keys: bool) -> str:
+    if text_keys:
+        # a key ``to_jsonable`` renders otherwise (True, None) cannot be among text keys; a value it
+        # renders otherwise (a path, bytes, an enum of no str or int, a set, an undecodable name)
+        # makes ``json.dumps`` fail or the text invalid UTF-8: then the walk is made
+        try:
+            text = json.dumps(obj, ensure_ascii=False)
+            text.encode("utf-8")
+            return text
+        except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+            pass
+    return json.dumps(to_jsonable(obj), ensure_ascii=False)
 
 
 def result_object(info: JobInfo) -> dict:
@@ -247,9 +264,16 @@ def result_object(info: JobInfo) -> dict:
     }
 
 
-def print_result(args: argparse.Namespace, info: JobInfo, summarize: Callable[[Any], str] | None = None) -> int:
+def print_result(
+    args: argparse.Namespace,
+    info: JobInfo,
+    summarize: Callable[[Any], str] | None = None,
+    *,
+    text_keys: bool = False,
+) -> int:
+    """The job's result (``--json``: its line, ``text_keys`` as ``emit_json``'s), and its exit code."""
     if getattr(args, "json", False):
-        emit_json(result_object(info))
+        emit_json(result_object(info), text_keys=text_keys)
         if _stdout_closed and info.status in (JobStatus.PAUSED, JobStatus.RUNNING, JobStatus.QUEUED):
             print(f"job {info.id} paused; continue it with: sd-desktop jobs resume {info.id}", file=sys.stderr)
     else:

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from sd_desktop import paths
+from sd_desktop import ops, paths, quick_exit
 from sd_desktop.commands import duplicates_link
 from sd_desktop.commands.common import (
     EXIT_FAILED,
@@ -23,15 +23,16 @@ from sd_desktop.commands.common import (
     run_followup_delete,
     volume_target,
 )
-from sd_desktop.commands.delete import summarize as delete_summary
-from sd_desktop.commands.duplicate_folders import cmd_duplicate_folders
 from sd_desktop.commands.search_followups import search_or_continue
 from sd_desktop.jobs import JobManager, codec, registered
 from sd_desktop.jobs.manager import config_key
 from sd_desktop.library import jobstore
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig, DuplicateMode
-from sd_desktop.ops.files.duplicate_detection.export import export
 from sd_desktop.ops.files.duplicate_detection.select import Policy, SelectionError, plan_deletion
+
+# the removal's and the folder search's modules (the delete job with trash, ``fsops``, ``psutil``:
+# 0.04 s of a cold start) and the export's are imported by the options that use them, so a plain
+# search does not load them; the jobs an option follows the search with are loaded with it
 
 MODES = {"size": "size", "name-size": "name_size", "name_size": "name_size", "content": "content", "deep": "deep"}
 
@@ -69,9 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--folders", action="store_true", help="find folders whose whole content is identical")
     # the search, and the removal (--delete) or linking (--link) that follows it: none queues another job
-    p.set_defaults(
-        func=cmd_duplicates, needs_jobs=("duplicate_detection", "delete", "link_duplicates", "cross_duplicates")
-    )
+    p.set_defaults(func=cmd_duplicates, needs_jobs=("duplicate_detection",))
 
 
 def _config(args: argparse.Namespace) -> DuplicateConfig:
@@ -113,20 +112,33 @@ def summarize(output: dict) -> str:
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
+    code = _duplicates(args)
+    # reached only when the command ended as it should: its library closed and its result printed
+    quick_exit.allow()
+    return code
+
+
+def _duplicates(args: argparse.Namespace) -> int:
     if any(volume_target(args, p) is not None for p in args.paths):
         from sd_desktop.commands import remote as remote_commands
 
+        ops.load(("cross_duplicates",))
         return remote_commands.duplicates(args, summarize_across)
     missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
     if args.folders:
+        from sd_desktop.commands.duplicate_folders import cmd_duplicate_folders
+
+        ops.load(("delete",))  # its removal's job (--delete)
         return cmd_duplicate_folders(args)
     config = _config(args)
     if args.link:  # extra copies replaced by links, not removed: commands/duplicates_link.py
+        ops.load(("link_duplicates",))
         duplicates_link.check(args, config)
         return duplicates_link.run(args, config, summarize)
     if args.delete:
+        ops.load(("delete",))
         if args.delete == Policy.KEEP_MATCHING.value and not args.pattern:
             raise UsageError("--delete keep-matching needs --pattern GLOB")
         if not config.mode.verified:
@@ -145,17 +157,21 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     try:
         info, continued = search_or_continue(lib, args, config, interrupted if args.delete else None)
         if continued:
+            from sd_desktop.commands.delete import summarize as delete_summary
+
             if not args.json:
                 print(f"continuing the interrupted removal of duplicates (job {info.id})", file=sys.stderr)
             return print_result(args, info, delete_summary)
         if args.export and info.status.succeeded and info.output:
+            from sd_desktop.ops.files.duplicate_detection.export import export
+
             try:
                 export(info.output, args.export)
             except (OSError, ValueError) as exc:
                 print(f"sd-desktop: cannot export to {args.export}: {exc}", file=sys.stderr)
                 return EXIT_FAILED
         if not args.delete or not info.status.succeeded:
-            return print_result(args, info, summarize)
+            return print_result(args, info, summarize, text_keys=True)  # a decoded output: text keys
         try:
             plan = plan_deletion(info.output, args.delete, args.pattern)
         except SelectionError as exc:
@@ -177,6 +193,8 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
         deleted = run_followup_delete(lib, args, info.id, delete_config)
     finally:
         lib.close()
+    from sd_desktop.commands.delete import summarize as delete_summary
+
     # both results: the search first, the deletion last (scripts read the last one)
     if args.json:
         emit_json(result_object(info))

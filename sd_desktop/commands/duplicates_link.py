@@ -24,7 +24,6 @@ from sd_desktop.jobs import JobInfo, JobManager, codec
 from sd_desktop.jobs.manager import config_key
 from sd_desktop.library import jobstore
 from sd_desktop.ops.files.duplicate_detection import DuplicateConfig
-from sd_desktop.ops.files.duplicate_detection.export import export
 from sd_desktop.ops.files.duplicate_detection.link_plan import plan_links
 from sd_desktop.ops.files.duplicate_detection.select import Policy, SelectionError
 
@@ -96,6 +95,8 @@ def run(args: argparse.Namespace, config: DuplicateConfig, summarize_search) -> 
         if not info.status.succeeded:
             return print_result(args, info, summarize_search)
         if args.export:
+            from sd_desktop.ops.files.duplicate_detection.export import export  # csv: only when exporting
+
             try:
                 export(info.output, args.export)
             except (OSError, ValueError) as exc:

@@ -1,13 +1,15 @@
 """``duplicates PATH... --json`` on a tree where nothing changed since the last search: answered
 without the job engine, recorded as the job would record it.
 
-``duplicate_detection.unchanged.check`` walks and compares in this process, under the library's
-lock (as the job would hold it). When nothing changed, the run is stored as a completed
-``duplicate_detection`` job whose output is the stored result (``jobstore.insert_completed``), so
-``jobs list``, ``jobs show`` and the result's ``job_id`` are what the job gives, and the same lines
-are printed: the job's events and its result. In every other case (a library that is not plainly
-healthy or is in use, a job a crash left running or one with these settings waiting, no snapshot,
-anything changed) nothing is written and None is returned: the command runs the job as always.
+``duplicate_detection.unchanged.check`` compares, under the library's lock (as the job would hold
+it), the walk ``quick_answers`` started ahead in a process of its own (``walk_ahead``), or walks
+itself. When nothing changed, the run is stored as a completed ``duplicate_detection`` job whose
+output is the stored result (``jobstore.insert_completed``), so ``jobs list``, ``jobs show`` and the
+result's ``job_id`` are what the job gives, and the same lines are printed: the job's events and its
+result (the output's JSON made while the walk runs); the process then ends without finalising the
+interpreter (``quick_exit``). In every other case (a library that is not plainly healthy or is in
+use, a job a crash left running or one with these settings waiting, no snapshot, anything changed)
+nothing is written and None is returned: the command runs the job as always.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sqlite3
 import sys
 import time
 
-from sd_desktop import paths
+from sd_desktop import paths, quick_exit
 from sd_desktop.jobs import codec
 from sd_desktop.jobs.identity import config_key
 from sd_desktop.jsonable import to_jsonable
@@ -26,13 +28,15 @@ from sd_desktop.library import jobstore, light_reads
 from sd_desktop.library.lock import LibraryLock, LibraryLocked
 from sd_desktop.ops.files.duplicate_detection import unchanged
 from sd_desktop.ops.files.duplicate_detection.config import DuplicateConfig
+from sd_desktop.ops.files.duplicate_detection.walk_ahead import WalkAhead
 
 JOB_NAME, JOB_VERSION = "duplicate_detection", 1  # ``DuplicateDetectionJob.NAME``, ``.VERSION`` (tested)
 
 
-def answer(library: str, search_paths: list[str], mode: str) -> int | None:
+def answer(library: str, search_paths: list[str], mode: str, ahead: WalkAhead | None = None) -> int | None:
     """Print the search's result as ``duplicates PATHS --mode MODE --json`` does and return its exit
-    code, when the tree is unchanged; None (nothing written or printed) when the job must run."""
+    code, when the tree is unchanged; None (nothing written or printed) when the job must run.
+    ``ahead``: the walk of ``search_paths``, started already (the caller stops it)."""
     created = time.time()
     config = DuplicateConfig(search_paths=[paths.to_path(paths.to_bytes(p)) for p in search_paths], mode=mode)
     try:
@@ -57,7 +61,8 @@ def answer(library: str, search_paths: list[str], mode: str) -> int | None:
         if jobstore.found_running(conn) or jobstore.active_id(conn, JOB_NAME, key) is not None:
             return None
         started = time.time()
-        found = unchanged.check(conn, config)
+        rendered: list[str] = []  # the output's JSON, made while the walk runs (it is the snapshot's)
+        found = unchanged.check(conn, config, ahead, lambda answer: rendered.append(_output_json(answer)))
         if found is None:
             return None
         finished = time.time()
@@ -85,7 +90,8 @@ def answer(library: str, search_paths: list[str], mode: str) -> int | None:
     finally:
         lock.release()
         conn.close()
-    _print_run(job_id, found)
+    _print_run(job_id, found, rendered[0])
+    quick_exit.allow()  # the run recorded, the library closed, the lines written
     return 0
 
 
@@ -96,8 +102,9 @@ def _target(config: DuplicateConfig) -> str:
     return first if len(roots) == 1 else f"{first} and {len(roots) - 1} more"
 
 
-def _print_run(job_id: int, found: unchanged.Unchanged) -> None:
-    """The lines ``--json`` prints for the job's run: its events, then its result."""
+def _print_run(job_id: int, found: unchanged.Unchanged, output_json: str | None = None) -> None:
+    """The lines ``--json`` prints for the job's run: its events, then its result. ``output_json``:
+    the output's JSON (``_output_json``), made already."""
     head = {"job_id": job_id, "name": JOB_NAME}
     lines = [
         {"event": "queued", **head, "status": "queued"},
@@ -105,31 +112,33 @@ def _print_run(job_id: int, found: unchanged.Unchanged) -> None:
         *({"event": "progress", **head, "status": "running", **report} for report in found.reports),
         {"event": "completed", **head, "status": "completed", **found.progress},
     ]
-    result = {
-        "event": "result",
-        **head,
-        "status": "completed",
-        "output": codec.unpack(found.output),  # as the engine hands the stored output to its waiters
-        "errors": [],
-        "error_count": 0,
-        "error": None,
-    }
     try:
         for line in lines:
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-        sys.stdout.write(_json_line(result))
+        sys.stdout.write(_result_line(job_id, output_json if output_json is not None else _output_json(found)))
         sys.stdout.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's final flush must not fail
 
 
-def _json_line(obj: dict) -> str:
-    """``json.dumps(to_jsonable(obj), ensure_ascii=False)`` (``commands.common.emit_json``), without
-    walking a megabyte of groups through ``to_jsonable`` when it would change nothing: a decoded
-    output holds plain values, and only an undecodable name (a lone surrogate) or a path object needs it."""
+def _output_json(found: unchanged.Unchanged) -> str:
+    """The output as the result line holds it: decoded as the engine hands the stored output to its
+    waiters, in JSON as ``commands.common.emit_json`` writes it (``json.dumps(to_jsonable(...),
+    ensure_ascii=False)``), without walking a megabyte of groups through ``to_jsonable`` when it
+    would change nothing: a decoded output holds plain values, and only an undecodable name (a lone
+    surrogate) or a path object needs it."""
+    output = codec.unpack(found.output)
     try:
-        text = json.dumps(obj, ensure_ascii=False)
+        text = json.dumps(output, ensure_ascii=False)
         text.encode("utf-8")
     except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
-        text = json.dumps(to_jsonable(obj), ensure_ascii=False)
-    return text + "\n"
+        text = json.dumps(to_jsonable(output), ensure_ascii=False)
+    return text
+
+
+def _result_line(job_id: int, output_json: str) -> str:
+    """``json.dumps`` of the result object (its keys in this order) with its output's JSON given:
+    the text ``json.dumps`` makes of the whole, default separators (tested)."""
+    head = json.dumps({"event": "result", "job_id": job_id, "name": JOB_NAME, "status": "completed"})
+    tail = json.dumps({"errors": [], "error_count": 0, "error": None})
+    return f'{head[:-1]}, "output": {output_json}, {tail[1:]}\n'

@@ -25,16 +25,31 @@ ENGINE = ("asyncio", "msgpack", "peewee", "psutil", "PySide6", "multiprocessing"
 
 # the console script's own code (``from sd_desktop.__main__ import main``), then the modules loaded
 RUN = """
-import json, sys
+import json, os, sys
 out, sys.argv = sys.argv[1], ["sd-desktop", *sys.argv[2:]]
+
+
+def record():
+    sys.stdout.flush()
+    with open(out, "w") as f:
+        json.dump(sorted(sys.modules), f)
+
+
+end_now = os._exit
+
+
+def recorded_exit(code):  # a command may end the process at once (``sd_desktop.quick_exit``)
+    record()
+    end_now(code)
+
+
+os._exit = recorded_exit
 from sd_desktop.__main__ import main
 try:
     code = main()
 except SystemExit as exc:
     code = exc.code
-sys.stdout.flush()
-with open(out, "w") as f:
-    json.dump(sorted(sys.modules), f)
+record()
 sys.exit(code)
 """
 
@@ -224,10 +239,12 @@ def test_duplicates_loads_only_the_jobs_it_runs(tmp_path, library_dir):
     assert proc.returncode == 0, proc.stderr
     [group] = json.loads(proc.stdout.splitlines()[-1])["output"]["groups"]
     assert sorted(group["paths"]) == [str(tree / n) for n in ("a.txt", "b.txt", "c.txt")]
-    # the search and the removal that may follow it (which uses the copy's file helpers); not the
-    # thumbnails, trash, validation or index jobs, nor what only they use (Pillow, pathspec) in this
-    # process (a walker's fork server is another)
-    assert {"sd_desktop.ops.files.duplicate_detection", "sd_desktop.ops.files.delete"} <= names
+    # the search only: the removal (--delete) and its modules are loaded by the option that asks for
+    # it; not the thumbnails, trash, validation or index jobs, nor what only they use (Pillow,
+    # pathspec) in this process (a walker's fork server is another)
+    assert "sd_desktop.ops.files.duplicate_detection" in names
+    assert ours(names, "sd_desktop.ops.files.delete", "sd_desktop.commands.delete", "sd_desktop.ops.files.link") == []
+    assert ours(names, "sd_desktop.ops.files.duplicate_detection.export", "sd_desktop.ops.files.fsops") == []
     assert sorted({n.split(".")[0] for n in heavy(names)} - {"asyncio", "msgpack", "peewee", "psutil", "blake3"}) == [
         "multiprocessing"  # the walker's fork server
     ]

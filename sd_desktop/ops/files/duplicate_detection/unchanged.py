@@ -5,11 +5,12 @@ The job takes the last result when its walk finds every folder as that search sa
 ``DuplicateDetectionJob._take_unchanged``). Run as a command, most of such a search is the start of
 the engine (asyncio, peewee, the job modules, the walker's fork server: tests/perf/README.md, "Where
 the cold unchanged-tree search goes"). ``check`` makes the same comparison in the calling thread
-with the same walk (``file_listing.Walk``, each folder's digest as a walker makes it) and, when the
-whole walk matches, gives what the job would store and say: its state, output, progress. The first
-folder that differs, an error of the walk, or anything else ends the check with None, and the
-caller runs the job as always, which decides with its own rules (none of them is weakened here:
-the comparison is the job's, and ``Comparison.unchanged`` the same test).
+with the same walk (``file_listing.Walk``, each folder's digest as a walker makes it; made by
+``walk_ahead`` in a process of its own when the command started one) and, when the whole walk
+matches, gives what the job would store and say: its state, output, progress. The first folder that
+differs, an error of the walk, or anything else ends the check with None, and the caller runs the
+job as always, which decides with its own rules (none of them is weakened here: the comparison is
+the job's, and ``Comparison.unchanged`` the same test).
 
 ``fill_unchanged`` is the job's own way from a snapshot to its output, so the two cannot drift.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import msgpack
@@ -27,6 +29,7 @@ from sd_desktop.jobs import codec
 from sd_desktop.ops.files.duplicate_detection import results, snapshot
 from sd_desktop.ops.files.duplicate_detection.config import DuplicateConfig, DuplicateMode, DuplicateState
 from sd_desktop.ops.files.duplicate_detection.stages import StageCounters
+from sd_desktop.ops.files.duplicate_detection.walk_ahead import WalkAhead
 from sd_desktop.ops.files.file_listing import (
     ScanFilter,
     digest_of,
@@ -38,6 +41,7 @@ from sd_desktop.ops.files.file_listing import (
 
 UNCHANGED_MESSAGE = "nothing changed since the last search"
 THREADS = 4  # listing at once (cold: tests/perf/README.md, "Where the cold unchanged-tree search goes")
+# ``walk_ahead.THREADS`` is the same (tested)
 
 
 @dataclass
@@ -103,9 +107,16 @@ class Unchanged:
         return self.reports[-1]
 
 
-def check(conn: sqlite3.Connection, config: DuplicateConfig) -> Unchanged | None:
+def check(
+    conn: sqlite3.Connection,
+    config: DuplicateConfig,
+    ahead: WalkAhead | None = None,
+    meanwhile: Callable[[Unchanged], None] | None = None,
+) -> Unchanged | None:
     """This search's answer when nothing changed since the last one with its settings (the walk made
-    here, read-only); None when something did, or the job must decide (no snapshot, an error)."""
+    here, read-only, or taken from ``ahead`` when it walks what these settings ask for); None when
+    something did, or the job must decide (no snapshot, an error). ``meanwhile`` is given the
+    answer before the walk is compared: what does not depend on the walk is done while it runs."""
     if not config.search_paths or not config.reuse_unchanged:
         return None
     mode = DuplicateMode(config.mode)
@@ -113,24 +124,40 @@ def check(conn: sqlite3.Connection, config: DuplicateConfig) -> Unchanged | None
     previous = snapshot.load(conn, settings.key)
     if previous is None:
         return None
-    comparison = snapshot.Comparison(previous)
-    failed: list[bytes] = []
-
-    def on_error(path: bytes, message: str) -> None:
-        failed.append(path)  # reported by the job, which runs the walk again
-
-    walk = walk_threaded(settings.roots, settings.flt, settings.references, on_error, lambda: bool(failed), THREADS)
-    packb = msgpack.packb
-    with contextlib.closing(walk):  # left at the first difference: the threads stop at once
-        for folder, rows in walk:
-            # a walker packs a folder's rows so, and digests what it packed (``listing_processes._stream``)
-            if not comparison.matches(folder, digest_of(packb(rows))):
-                return None
-    if failed or not comparison.unchanged():
-        return None
+    # the answer depends on the snapshot alone: an unchanged walk lists exactly its folders
     st = DuplicateState()
     packed = fill_unchanged(st, config, mode, previous)
-    return Unchanged(codec.pack(packed), reports(st, mode, len(comparison.folders)))
+    found = Unchanged(codec.pack(packed), reports(st, mode, len(previous.folders)))
+    if meanwhile is not None:
+        meanwhile(found)
+    comparison = snapshot.Comparison(previous)
+    if ahead is not None and ahead.read_settings() == (
+        filter_fields(settings.flt),
+        settings.roots,
+        settings.references,
+    ):
+        for folder, digest in ahead.folders():
+            if not comparison.matches(folder, digest):
+                return None  # the caller stops the walk
+        if ahead.broken:
+            return None
+        failed = ahead.failed
+    else:
+        failed = []
+
+        def on_error(path: bytes, message: str) -> None:
+            failed.append(path)  # reported by the job, which runs the walk again
+
+        walk = walk_threaded(settings.roots, settings.flt, settings.references, on_error, lambda: bool(failed), THREADS)
+        packb = msgpack.packb
+        with contextlib.closing(walk):  # left at the first difference: the threads stop at once
+            for folder, rows in walk:
+                # a walker packs a folder's rows so, and digests what it packed (``listing_processes._stream``)
+                if not comparison.matches(folder, digest_of(packb(rows))):
+                    return None
+    if failed or not comparison.unchanged():
+        return None
+    return found
 
 
 def reports(st: DuplicateState, mode: DuplicateMode, folders: int) -> list[dict]:
