@@ -48,6 +48,7 @@ from sd_desktop.ops.indexing.config import (
 from sd_desktop.ops.indexing.persist import EntryWriter
 from sd_desktop.ops.indexing.resumable_walk import WalkBatch, Walker, join, stat_row
 from sd_desktop.ops.indexing.rules import RuleSet
+from sd_desktop.ops.indexing.walk_process import ListedWalk
 
 T = TypeVar("T")
 
@@ -213,26 +214,23 @@ class IndexerJob(Job):
         # a first content index identifies each batch's files on the walker's thread (see
         # ``identify.identify_listed``): one pass instead of a listing pass plus a content pass
         early = self._identifies_while_listing(writer.fresh)
-
-        def listing(size: int) -> WalkBatch:
-            batch = walker.batch(size)
-            if early:
-                identify.identify_listed(plan.root, batch)
-            return batch
+        # overlapping, the walk goes on in a helper process after its first batch (``walk_process``)
+        walk = ListedWalk(walker, self.config.rules, self.config.all_entries, early, helper=overlap)
+        listing = walk.batch
 
         pending: asyncio.Future | None = None
-        if not walker.done:
+        if not walk.done:
             pending = asyncio.ensure_future(ctx.run_blocking(listing, size))
         try:
             while pending is not None:
                 batch: WalkBatch = await pending
                 pending = None
                 await ctx.check_interrupt()
-                if overlap and not walker.done:  # list the next folders while this batch is written
+                if overlap and not walk.done:  # list the next folders while this batch is written
                     pending = asyncio.ensure_future(ctx.run_blocking(listing, size))
                 self._record_walk_errors(ctx, plan, batch)
-                # no walker thread runs once ``pending`` is None, so ``walker.done`` is stable then
-                last = pending is None and walker.done
+                # no walker thread runs once ``pending`` is None, so ``walk.done`` is stable then
+                last = pending is None and walk.done
 
                 def tx(conn: sqlite3.Connection, batch: WalkBatch = batch, last: bool = last) -> None:
                     entries.bulk_checkpoints(conn, True)
@@ -254,7 +252,7 @@ class IndexerJob(Job):
                         st.phase = "finalize"
 
                 await self._commit(ctx, tx)
-                if not overlap and not walker.done:
+                if not overlap and not walk.done:
                     pending = asyncio.ensure_future(ctx.run_blocking(listing, size))
                 found = st.files + st.dirs + st.symlinks + st.others
                 identified = f", {st.hashed} identified" if early else ""
@@ -267,6 +265,7 @@ class IndexerJob(Job):
                 if TEST_DELAY:
                     await asyncio.sleep(TEST_DELAY)
         finally:
+            walk.close()  # a helper process still listing is killed: its batches are not wanted
             if pending is not None:  # unwinding (pause/cancel): let the thread finish, drop its batch
                 try:
                     await pending
