@@ -87,7 +87,7 @@ class ListedWalk:
                     return WalkBatch(frontier=list(self._frontier))
                 log.warning("the walker process was lost (%s); the walk goes on in the job's thread", exc)
                 self._stop_process()
-                self._handed = False
+                self._handed = self.helper = False  # no second helper: this one may fail again
                 self.walker.frontier = [(bytes(p), d) for p, d in self._frontier]
                 return self.batch(size)
             self._frontier = batch.frontier
