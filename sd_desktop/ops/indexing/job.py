@@ -21,6 +21,7 @@ ContentIdentification), pipelined, incremental and crash-safe.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import queue
 import sqlite3
@@ -110,7 +111,12 @@ class IndexerJob(Job):
         if st.phase == "start":
             await self._start(ctx, plan, writer)
         if st.phase == "discovery":
-            await self._discover(ctx, plan, writer)
+            try:
+                await self._discover(ctx, plan, writer)
+            except BaseException:  # paused, cancelled or failed: the library's queries get their indexes back
+                with contextlib.suppress(Exception):
+                    await ctx.library.write(entries.restore_indexes)
+                raise
         if st.phase == "finalize":
             await self._finalize(ctx, plan, writer)
         if st.phase == "content":
@@ -192,6 +198,10 @@ class IndexerJob(Job):
             st.fresh = fresh
             st.track_dirty = True
             st.entries_written += writer.prepare(conn, chain)
+            if fresh and entries.only_location(conn, plan.location_id):
+                # the library's first index: its secondary indexes are built at the end, from the
+                # stored rows, instead of row by row (``_finalize``; on unwinding, ``_run_persistent``)
+                entries.set_aside_indexes(conn)
             st.frontier = [(plan.target, 0)]
             st.phase = "discovery"
 
@@ -312,6 +322,7 @@ class IndexerJob(Job):
         mode = self.config.mode
 
         def tx(conn: sqlite3.Connection) -> None:
+            entries.restore_indexes(conn)  # set aside by a first index (``_start``): built before they are used
             st.deleted += writer.finish_deletions(conn)
             counted = writer.folder_totals() if st.fresh and not st.deleted else None
             if counted is not None:  # a first index this process ran whole: its counts, no read-back
