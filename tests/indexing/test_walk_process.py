@@ -32,17 +32,17 @@ def make_tree(root, folders: int = 30, files: int = 12) -> bytes:
     return os.fsencode(root)
 
 
-def walk_all(root: bytes, helper: bool, identify: bool = False, kill_after: int | None = None):
+def walk_all(root: bytes, helpers: int, identify: bool = False, kill_after: int | None = None):
     """Every batch of a whole walk of ``root`` in batches of about 50 entries, and the walk."""
     rules = IndexerRules()
     walker = Walker(root, [(b"", 0)], None, RuleSet(rules, root=root))
-    walk = ListedWalk(walker, rules, False, identify, helper=helper)
+    walk = ListedWalk(walker, rules, False, identify, helpers)
     batches = []
     try:
         while not walk.done:
             batches.append(walk.batch(50))
             if kill_after is not None and len(batches) == kill_after:
-                walk._process.kill()
+                walk._streaming[0].kill()
     finally:
         walk.close()
     return batches, walk
@@ -62,8 +62,8 @@ def totals(batches) -> tuple:
 @pytest.mark.parametrize("identify", [False, True])
 def test_a_helper_lists_what_the_thread_lists(tmp_path, identify):
     root = make_tree(tmp_path / "tree")
-    here, _ = walk_all(root, helper=False, identify=identify)
-    helped, walk = walk_all(root, helper=True, identify=identify)
+    here, _ = walk_all(root, 0, identify=identify)
+    helped, walk = walk_all(root, 1, identify=identify)
     assert walk._handed  # every batch after the first came from the helper process
     assert len(helped) == len(here) > 2
     assert listed(helped) == listed(here)
@@ -76,26 +76,59 @@ def test_a_helper_lists_what_the_thread_lists(tmp_path, identify):
     assert sum(map(len, ids)) == (30 * 12 if identify else 0)
 
 
+@pytest.mark.parametrize("identify", [False, True])
+def test_two_helpers_list_it_all_once_and_each_frontier_covers_the_rest(tmp_path, identify):
+    root = make_tree(tmp_path / "tree", folders=60)
+    here, _ = walk_all(root, 0, identify=identify)
+    helped, walk = walk_all(root, 2, identify=identify)
+    assert walk._handed and len(walk._parts) == 2  # both helpers had a part of the walk
+    assert sorted(listed(helped)) == sorted(listed(here))  # interleaved, but each entry once
+    assert totals(helped) == totals(here)
+    assert {k: v for b in helped for k, v in b.identified.items()} == {
+        k: v for b in here for k, v in b.identified.items()
+    }
+    # a checkpoint after any batch stores its frontier: walking that frontier again lists exactly
+    # the folders no batch up to it listed (a resumed run neither repeats nor skips one)
+    everything = sorted(listed(here))
+    for k in range(len(helped)):
+        rest, _ = walk_from(root, helped[k].frontier)
+        assert sorted(listed(helped[: k + 1]) + listed(rest)) == everything
+    assert helped[-1].frontier == []
+
+
+def walk_from(root: bytes, frontier):
+    walker = Walker(root, list(frontier), None, RuleSet(IndexerRules(), root=root))
+    batches = []
+    while not walker.done:
+        batches.append(walker.batch(50))
+    return batches, walker
+
+
 def test_the_walk_goes_on_here_when_the_helper_dies(tmp_path):
     root = make_tree(tmp_path / "tree", folders=300)
-    here, _ = walk_all(root, helper=False)
+    here, _ = walk_all(root, 0)
     # killed as soon as it has the walk (the first batch, listed here, hands it over): it sent a few
     # batches at most of the ~100
-    survived, walk = walk_all(root, helper=True, kill_after=1)
+    survived, walk = walk_all(root, 1, kill_after=1)
     assert not walk._handed  # the rest was listed in this thread
     assert listed(survived) == listed(here)  # nothing listed twice, nothing missed
+    assert totals(survived) == totals(here)
+    # two helpers, one killed: the rest of both parts is listed here
+    survived, walk = walk_all(root, 2, kill_after=1)
+    assert not walk._handed
+    assert sorted(listed(survived)) == sorted(listed(here))
     assert totals(survived) == totals(here)
 
 
 def test_close_stops_the_helper_at_once(tmp_path):
     root = make_tree(tmp_path / "tree")
     rules = IndexerRules()
-    walk = ListedWalk(Walker(root, [(b"", 0)], None, RuleSet(rules, root=root)), rules, False, False, helper=True)
+    walk = ListedWalk(Walker(root, [(b"", 0)], None, RuleSet(rules, root=root)), rules, False, False, 2)
     walk.batch(50)
-    process = walk._process
-    assert process is not None and process.poll() is None
+    processes = list(walk._streaming)
+    assert len(processes) == 2 and [p.poll() for p in processes] == [None, None]
     walk.close()
-    assert process.poll() == -signal.SIGKILL
+    assert [p.poll() for p in processes] == [-signal.SIGKILL, -signal.SIGKILL]
     assert walk.batch(50).dirs == []  # a batch asked after the close: nothing, the job drops it
 
 
@@ -125,19 +158,20 @@ def test_no_helper_outlives_its_index_killed_with_9(tmp_path):
                 helpers = children(proc.pid)
                 if helpers:
                     break
-        assert len(helpers) == 1  # the walk went on in one helper process
+        assert len(helpers) == 2  # a first content index: the walk went on in two helper processes
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=60)
         proc.stdout.close()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and os.path.exists(f"/proc/{helpers[0]}"):
-        with open(f"/proc/{helpers[0]}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":  # exited, waiting to be reaped by init
-                break
-        time.sleep(0.05)
-    else:
-        assert not os.path.exists(f"/proc/{helpers[0]}")
+    for pid in helpers:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":  # exited, waiting to be reaped by init
+                    break
+            time.sleep(0.05)
+        else:
+            assert not os.path.exists(f"/proc/{pid}")
 
 
 def test_a_first_index_through_the_helper_equals_one_in_the_thread(tmp_path):

@@ -224,8 +224,11 @@ class IndexerJob(Job):
         # a first content index identifies each batch's files on the walker's thread (see
         # ``identify.identify_listed``): one pass instead of a listing pass plus a content pass
         early = self._identifies_while_listing(writer.fresh)
-        # overlapping, the walk goes on in a helper process after its first batch (``walk_process``)
-        walk = ListedWalk(walker, self.config.rules, self.config.all_entries, early, helper=overlap)
+        # overlapping, the walk goes on in helper processes after its first batch (``walk_process``):
+        # one beside the writer (whose inserts take most of a shallow index); two where they also
+        # read the files (the writer has little to do then)
+        helpers = 0 if not overlap else 2 if early else 1
+        walk = ListedWalk(walker, self.config.rules, self.config.all_entries, early, helpers)
         listing = walk.batch
 
         pending: asyncio.Future | None = None

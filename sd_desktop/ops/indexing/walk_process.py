@@ -33,6 +33,7 @@ import dataclasses
 import logging
 import marshal
 import os
+import select
 import struct
 import subprocess
 import sys
@@ -56,19 +57,26 @@ class _HelperLost(Exception):
 
 class ListedWalk:
     """``Walker.batch`` (plus the identification of a first content index), after the first batch
-    from a helper process when ``helper`` is true. Its ``batch`` is called from one thread at a
-    time; ``close`` from any."""
+    from ``helpers`` helper processes (0: all here). Its ``batch`` is called from one thread at a
+    time; ``close`` from any.
+
+    With two helpers, each walks its own half of the folders left after the first batch (a folder's
+    subtree stays with whoever lists the folder), and their batches come in the order they are
+    ready. The frontier given with a batch is its helper's frontier after it plus the other's after
+    its last batch given: what no batch given so far covers, so a checkpoint stays exact."""
 
     def __init__(
-        self, walker: Walker, rules: IndexerRules, all_entries: bool, identify_files: bool, helper: bool
+        self, walker: Walker, rules: IndexerRules, all_entries: bool, identify_files: bool, helpers: int
     ) -> None:
         self.walker = walker
         self.rules = rules
         self.all_entries = all_entries
         self.identify_files = identify_files
-        self.helper = helper and os.environ.get(MODE_ENV, "") != "inprocess"
-        self._process: subprocess.Popen | None = None
-        self._handed = False  # the helper was given the frontier: batches come from it
+        self.helpers = helpers if os.environ.get(MODE_ENV, "") != "inprocess" else 0
+        self._started: list[subprocess.Popen] = []
+        self._streaming: list[subprocess.Popen] = []  # handed a part of the walk, not finished yet
+        self._parts: dict[int, list[tuple[bytes, int]]] = {}  # by pid: its frontier after its last batch given
+        self._handed = False  # batches come from the helpers
         self._frontier = walker.frontier  # after the last batch returned
         self._closed = threading.Event()
 
@@ -81,103 +89,131 @@ class ListedWalk:
             return WalkBatch(frontier=list(self._frontier))
         if self._handed:
             try:
-                batch = self._receive()
+                process, batch = self._receive()
             except _HelperLost as exc:
                 if self._closed.is_set():  # killed by ``close``: the job drops this batch anyway
                     return WalkBatch(frontier=list(self._frontier))
-                log.warning("the walker process was lost (%s); the walk goes on in the job's thread", exc)
-                self._stop_process()
-                self._handed = self.helper = False  # no second helper: this one may fail again
+                log.warning("a walker process was lost (%s); the walk goes on in the job's thread", exc)
+                self._stop_processes()
+                self._handed = False
+                self.helpers = 0  # no new helpers: they may fail again
                 self.walker.frontier = [(bytes(p), d) for p, d in self._frontier]
                 return self.batch(size)
-            self._frontier = batch.frontier
+            self._parts[process.pid] = batch.frontier
+            if not batch.frontier:  # its part is listed: it exits by itself
+                self._streaming.remove(process)
+            batch.frontier = self._frontier = [f for part in self._parts.values() for f in part]
             return batch
-        if self.helper and self._process is None:
-            self._start()  # it starts while the first batch is listed here
+        if self.helpers and not self._started:
+            self._start()  # they start while the first batch is listed here
         batch = self.walker.batch(size)
         if self.identify_files:
             from sd_desktop.ops.indexing import identify
 
             identify.identify_listed(self.walker.root, batch)
         self._frontier = batch.frontier
-        if self._process is not None and not self._handed:
+        if self._started and not self._handed:
             if batch.frontier and not self._closed.is_set():
                 self._hand_over(size)
             else:
-                self._stop_process()
+                self._stop_processes()
         return batch
 
     def close(self) -> None:
-        """Stop the helper (the job unwinds or the walk ended)."""
+        """Stop the helpers (the job unwinds or the walk ended)."""
         self._closed.set()
-        self._stop_process()
+        self._stop_processes()
 
     # -- the parent's side -----------------------------------------------------------------
     def _start(self) -> None:
-        try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", __name__],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                close_fds=True,
-            )
-        except OSError as exc:
-            log.warning("no walker process (%s): the walk runs in the job's thread", exc)
-            self.helper = False
-            return
-        with contextlib.suppress(OSError):
-            import fcntl
+        for _ in range(self.helpers):
+            try:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", __name__],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    close_fds=True,
+                    bufsize=0,  # unbuffered: ``select`` sees every byte not read yet
+                )
+            except OSError as exc:
+                log.warning("no walker process (%s): the walk runs in the job's thread", exc)
+                self._stop_processes()
+                self.helpers = 0
+                return
+            self._started.append(process)
+            with contextlib.suppress(OSError):
+                import fcntl
 
-            fcntl.fcntl(self._process.stdout.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
+                fcntl.fcntl(process.stdout.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
 
     def _hand_over(self, size: int) -> None:
         walker = self.walker
-        rules = walker.rules
-        request = (
-            walker.root,
-            [(p, d) for p, d in self._frontier],
-            walker.max_depth,
-            dataclasses.asdict(self.rules),
-            self.all_entries,
-            [tuple(i) for i in rules.skip_ids],
-            size,
-            self.identify_files,
-        )
-        process = self._process
-        try:
-            _write_frame(process.stdin, marshal.dumps(request))
-            process.stdin.close()
-        except (OSError, ValueError) as exc:
-            log.warning("the walker process could not be reached (%s); the walk runs in the job's thread", exc)
-            self._stop_process()
-            return
+        frontier = [(p, d) for p, d in self._frontier]
+        count = len(self._started)
+        # every other folder of the stack: both helpers get folders near the top and the bottom
+        parts = [frontier[i::count] for i in range(count)]
+        for process, part in zip(self._started, parts, strict=True):
+            if not part:  # fewer folders than helpers
+                continue
+            request = (
+                walker.root,
+                part,
+                walker.max_depth,
+                dataclasses.asdict(self.rules),
+                self.all_entries,
+                [tuple(i) for i in walker.rules.skip_ids],
+                size,
+                self.identify_files,
+            )
+            try:
+                _write_frame(process.stdin, marshal.dumps(request))
+                process.stdin.close()
+            except (OSError, ValueError) as exc:
+                log.warning("a walker process could not be reached (%s); the walk runs in the job's thread", exc)
+                self._stop_processes()
+                self._streaming.clear()
+                self._parts.clear()
+                return
+            self._streaming.append(process)
+            self._parts[process.pid] = part
+        for process in self._started:  # those with nothing to do
+            if process not in self._streaming:
+                _stop(process)
         self._handed = True
 
-    def _receive(self) -> WalkBatch:
-        process = self._process
-        if process is None:
-            raise _HelperLost("it was stopped")
+    def _receive(self) -> tuple[subprocess.Popen, WalkBatch]:
+        streaming = list(self._streaming)
+        if not streaming:
+            raise _HelperLost("they were stopped")
         try:
+            if len(streaming) == 1:
+                process = streaming[0]
+            else:  # whichever has a batch ready (or has died)
+                ready, _, _ = select.select([p.stdout for p in streaming], [], [])
+                process = next(p for p in streaming if p.stdout is ready[0])
             frame = _read_frame(process.stdout)
             if frame is None:
                 raise _HelperLost(f"it ended early (exit code {process.poll()})")
-            return _unpack(marshal.loads(frame))
+            return process, _unpack(marshal.loads(frame))
         except (OSError, ValueError, EOFError, TypeError) as exc:
             raise _HelperLost(str(exc)) from exc
 
-    def _stop_process(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        with contextlib.suppress(OSError):
-            process.kill()
-        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-            process.wait(5)
-        for pipe in (process.stdin, process.stdout):
-            with contextlib.suppress(OSError, ValueError):
-                if pipe is not None:
-                    pipe.close()
+    def _stop_processes(self) -> None:
+        started, self._started = self._started, []
+        for process in started:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    with contextlib.suppress(OSError):
+        process.kill()
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        process.wait(5)
+    for pipe in (process.stdin, process.stdout):
+        with contextlib.suppress(OSError, ValueError):
+            if pipe is not None:
+                pipe.close()
 
 
 def _pack(batch: WalkBatch) -> tuple:
@@ -220,20 +256,31 @@ def _unpack(packed: tuple) -> WalkBatch:
 
 
 def _write_frame(out: IO[bytes], payload: bytes) -> None:
-    out.write(_LENGTH.pack(len(payload)))
-    out.write(payload)
+    data = memoryview(_LENGTH.pack(len(payload)) + payload)
+    while data:  # an unbuffered pipe may take part of it
+        data = data[out.write(data) :]
     out.flush()
 
 
-def _read_frame(inp: IO[bytes]) -> bytes | None:
-    head = inp.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
+def _read_exact(inp: IO[bytes], size: int) -> bytearray | None:
+    """``size`` bytes from ``inp`` (raw reads may return less), or None at its end."""
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = inp.readinto(view[got:])
+        if not n:
+            return None
+        got += n
+    return buf
+
+
+def _read_frame(inp: IO[bytes]) -> bytearray | None:
+    head = _read_exact(inp, _LENGTH.size)
+    if head is None:
         return None
     (length,) = _LENGTH.unpack(head)
-    payload = inp.read(length)
-    if len(payload) != length:
-        return None
-    return payload
+    return _read_exact(inp, length)
 
 
 # -- the helper process ---------------------------------------------------------------------
