@@ -1,5 +1,6 @@
-"""The indexer's walk (``resumable_walk.Walker``) continued in a helper process while the job's
-writer thread inserts what it already listed.
+"""The indexer's walk (``resumable_walk.Walker``) continued in helper processes while the job's
+writer thread inserts what they already listed (``ListedWalk``: one helper, or two that share the
+folders left; see there).
 
 In one process a walker thread and the writer thread hand the GIL back and forth: ``os.scandir``,
 every ``lstat`` and every row SQLite steps release and retake it, so each costs a hand-off while the
@@ -22,8 +23,9 @@ goes wrong:
 * the job stops (pause, cancel, an error): the helper is killed at once;
 * the app dies: the helper's next write fails (its pipe is closed) and it exits.
 
-It is a ``subprocess`` (fork + exec), never a bare fork of the app, which has threads.
-``SD_DESKTOP_INDEX_WALKER=inprocess`` keeps every walk in the job's thread.
+It is a ``subprocess`` (fork + exec of ``python -m`` this module), never a bare fork of the app,
+which has threads. In the bundled app (PyInstaller: its executable is the app itself) the walk stays
+in the job's thread, as does every walk with ``SD_DESKTOP_INDEX_WALKER=inprocess``.
 """
 
 from __future__ import annotations
@@ -72,7 +74,9 @@ class ListedWalk:
         self.rules = rules
         self.all_entries = all_entries
         self.identify_files = identify_files
-        self.helpers = helpers if os.environ.get(MODE_ENV, "") != "inprocess" else 0
+        # a bundled app's executable is the app, not an interpreter that runs ``-m``: no helpers there
+        frozen = getattr(sys, "frozen", False)
+        self.helpers = 0 if frozen or os.environ.get(MODE_ENV, "") == "inprocess" else helpers
         self._started: list[subprocess.Popen] = []
         self._streaming: list[subprocess.Popen] = []  # handed a part of the walk, not finished yet
         self._parts: dict[int, list[tuple[bytes, int]]] = {}  # by pid: its frontier after its last batch given
