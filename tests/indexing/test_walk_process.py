@@ -81,7 +81,7 @@ def test_two_helpers_list_it_all_once_and_each_frontier_covers_the_rest(tmp_path
     root = make_tree(tmp_path / "tree", folders=60)
     here, _ = walk_all(root, 0, identify=identify)
     helped, walk = walk_all(root, 2, identify=identify)
-    assert walk._handed and len(walk._parts) == 2  # both helpers had a part of the walk
+    assert walk._handed and len(walk._parts) >= 2  # both helpers (and those started for shared folders)
     assert sorted(listed(helped)) == sorted(listed(here))  # interleaved, but each entry once
     assert totals(helped) == totals(here)
     assert {k: v for b in helped for k, v in b.identified.items()} == {

@@ -51,6 +51,7 @@ MODE_ENV = "SD_DESKTOP_INDEX_WALKER"  # "inprocess": no helper process
 _LENGTH = struct.Struct("<Q")
 _PIPE_BYTES = 1 << 20  # a batch in few reads (Linux caps a pipe at /proc/sys/fs/pipe-max-size)
 _F_SETPIPE_SZ = 1031
+_STEAL = b"s"  # to a helper: hand over half of the folders you have left
 
 
 class _HelperLost(Exception):
@@ -64,8 +65,10 @@ class ListedWalk:
 
     With two helpers, each walks its own half of the folders left after the first batch (a folder's
     subtree stays with whoever lists the folder), and their batches come in the order they are
-    ready. The frontier given with a batch is its helper's frontier after it plus the other's after
-    its last batch given: what no batch given so far covers, so a checkpoint stays exact."""
+    ready. When one has nothing left, the other is asked to hand over half of its folders, to a
+    helper started for them (a tree's halves are rarely the same size). The frontier given with a
+    batch is the union of each helper's frontier after its last batch given: what no batch given so
+    far covers, so a checkpoint stays exact (handed-over folders move from one part to the other)."""
 
     def __init__(
         self, walker: Walker, rules: IndexerRules, all_entries: bool, identify_files: bool, helpers: int
@@ -81,6 +84,8 @@ class ListedWalk:
         self._streaming: list[subprocess.Popen] = []  # handed a part of the walk, not finished yet
         self._parts: dict[int, list[tuple[bytes, int]]] = {}  # by pid: its frontier after its last batch given
         self._handed = False  # batches come from the helpers
+        self._asked: subprocess.Popen | None = None  # asked to share its folders, no answer yet
+        self._spare: subprocess.Popen | None = None  # started for the folders it will share
         self._frontier = walker.frontier  # after the last batch returned
         self._closed = threading.Event()
 
@@ -93,19 +98,24 @@ class ListedWalk:
             return WalkBatch(frontier=list(self._frontier))
         if self._handed:
             try:
-                process, batch = self._receive()
+                process, batch = self._receive(size)
             except _HelperLost as exc:
                 if self._closed.is_set():  # killed by ``close``: the job drops this batch anyway
                     return WalkBatch(frontier=list(self._frontier))
                 log.warning("a walker process was lost (%s); the walk goes on in the job's thread", exc)
                 self._stop_processes()
                 self._handed = False
+                self._asked = self._spare = None
                 self.helpers = 0  # no new helpers: they may fail again
                 self.walker.frontier = [(bytes(p), d) for p, d in self._frontier]
                 return self.batch(size)
             self._parts[process.pid] = batch.frontier
             if not batch.frontier:  # its part is listed: it exits by itself
                 self._streaming.remove(process)
+                if self._asked is process:  # it ended before it could answer
+                    self._asked = None
+            if len(self._streaming) < self.helpers:  # one is idle: another may share
+                self._share(size)
             batch.frontier = self._frontier = [f for part in self._parts.values() for f in part]
             return batch
         if self.helpers and not self._started:
@@ -131,77 +141,122 @@ class ListedWalk:
     # -- the parent's side -----------------------------------------------------------------
     def _start(self) -> None:
         for _ in range(self.helpers):
-            try:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", __name__],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    close_fds=True,
-                    bufsize=0,  # unbuffered: ``select`` sees every byte not read yet
-                )
-            except OSError as exc:
-                log.warning("no walker process (%s): the walk runs in the job's thread", exc)
+            process = self._spawn()
+            if process is None:
                 self._stop_processes()
                 self.helpers = 0
                 return
-            self._started.append(process)
-            with contextlib.suppress(OSError):
-                import fcntl
 
-                fcntl.fcntl(process.stdout.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
+    def _spawn(self) -> subprocess.Popen | None:
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+                bufsize=0,  # unbuffered: ``select`` sees every byte not read yet
+            )
+        except OSError as exc:
+            log.warning("no walker process (%s): the walk runs in the job's thread", exc)
+            return None
+        self._started.append(process)
+        with contextlib.suppress(OSError):
+            import fcntl
+
+            fcntl.fcntl(process.stdout.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
+        return process
+
+    def _share(self, size: int) -> None:
+        """A helper is idle (its part is listed, or it got none): ask the one with the most folders
+        left to hand over half of them (it answers between two batches), and have a helper ready
+        for them meanwhile."""
+        if self.helpers < 2 or self._asked is not None or self._closed.is_set():
+            return
+        busy = [p for p in self._streaming if len(self._parts.get(p.pid, ())) >= 2]
+        if not busy:
+            return
+        victim = max(busy, key=lambda p: len(self._parts[p.pid]))
+        try:
+            victim.stdin.write(_STEAL)
+        except (OSError, ValueError):  # it is ending: nothing to share
+            return
+        self._asked = victim
+        if self._spare is None:
+            self._spare = self._spawn()
+
+    def _take_share(self, victim: subprocess.Popen, folders: list[tuple[bytes, int]], size: int) -> None:
+        """``victim``'s answer: ``folders`` left its frontier; the spare helper walks them."""
+        self._asked = None
+        spare, self._spare = self._spare, None
+        if not folders:
+            if spare is not None:
+                self._spare = spare  # kept for the next time a helper finishes
+            return
+        if spare is None or not self._send_part(spare, folders, size):
+            raise _HelperLost("no helper to take the shared folders")
+        given = set(folders)
+        self._parts[victim.pid] = [f for f in self._parts[victim.pid] if f not in given]
 
     def _hand_over(self, size: int) -> None:
-        walker = self.walker
         frontier = [(p, d) for p, d in self._frontier]
         count = len(self._started)
         # every other folder of the stack: both helpers get folders near the top and the bottom
         parts = [frontier[i::count] for i in range(count)]
-        for process, part in zip(self._started, parts, strict=True):
-            if not part:  # fewer folders than helpers
+        for process, part in zip(list(self._started), parts, strict=True):
+            if not part:  # fewer folders than helpers: kept for when one can share
+                self._spare = process
                 continue
-            request = (
-                walker.root,
-                part,
-                walker.max_depth,
-                dataclasses.asdict(self.rules),
-                self.all_entries,
-                [tuple(i) for i in walker.rules.skip_ids],
-                size,
-                self.identify_files,
-            )
-            try:
-                _write_frame(process.stdin, marshal.dumps(request))
-                process.stdin.close()
-            except (OSError, ValueError) as exc:
-                log.warning("a walker process could not be reached (%s); the walk runs in the job's thread", exc)
+            if not self._send_part(process, part, size):
+                log.warning("a walker process could not be reached; the walk runs in the job's thread")
                 self._stop_processes()
                 self._streaming.clear()
                 self._parts.clear()
+                self._spare = None
                 return
-            self._streaming.append(process)
-            self._parts[process.pid] = part
-        for process in self._started:  # those with nothing to do
-            if process not in self._streaming:
-                _stop(process)
         self._handed = True
 
-    def _receive(self) -> tuple[subprocess.Popen, WalkBatch]:
-        streaming = list(self._streaming)
-        if not streaming:
-            raise _HelperLost("they were stopped")
+    def _send_part(self, process: subprocess.Popen, part: list[tuple[bytes, int]], size: int) -> bool:
+        walker = self.walker
+        request = (
+            walker.root,
+            part,
+            walker.max_depth,
+            dataclasses.asdict(self.rules),
+            self.all_entries,
+            [tuple(i) for i in walker.rules.skip_ids],
+            size,
+            self.identify_files,
+        )
         try:
-            if len(streaming) == 1:
-                process = streaming[0]
-            else:  # whichever has a batch ready (or has died)
-                ready, _, _ = select.select([p.stdout for p in streaming], [], [])
-                process = next(p for p in streaming if p.stdout is ready[0])
-            frame = _read_frame(process.stdout)
-            if frame is None:
-                raise _HelperLost(f"it ended early (exit code {process.poll()})")
-            return process, _unpack(marshal.loads(frame))
-        except (OSError, ValueError, EOFError, TypeError) as exc:
-            raise _HelperLost(str(exc)) from exc
+            _write_frame(process.stdin, marshal.dumps(request))
+        except (OSError, ValueError):
+            return False
+        self._streaming.append(process)
+        self._parts[process.pid] = part
+        return True
+
+    def _receive(self, size: int) -> tuple[subprocess.Popen, WalkBatch]:
+        while True:
+            streaming = list(self._streaming)
+            if not streaming:
+                raise _HelperLost("they were stopped")
+            try:
+                if len(streaming) == 1:
+                    process = streaming[0]
+                else:  # whichever has a batch ready (or has died)
+                    ready, _, _ = select.select([p.stdout for p in streaming], [], [])
+                    process = next(p for p in streaming if p.stdout is ready[0])
+                frame = _read_frame(process.stdout)
+                if frame is None:
+                    raise _HelperLost(f"it ended early (exit code {process.poll()})")
+                packed = marshal.loads(frame)
+                if len(packed) == 2:  # (SHARED, folders): its answer to ``_share``
+                    self._take_share(process, packed[1], size)
+                    continue
+                return process, _unpack(packed)
+            except (OSError, ValueError, EOFError, TypeError) as exc:
+                raise _HelperLost(str(exc)) from exc
 
     def _stop_processes(self) -> None:
         started, self._started = self._started, []
@@ -297,7 +352,8 @@ def _serve() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C pauses the job; the job stops us
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but frames on the pipe
-    request = _read_frame(sys.stdin.buffer)
+    asks = sys.stdin.buffer.raw  # unbuffered: ``select`` sees a request to share
+    request = _read_frame(asks)
     if request is None:  # the job ended (or listed everything) before handing the walk over
         return
     root, frontier, max_depth, rules, all_entries, skip_ids, size, identify_files = marshal.loads(request)
@@ -314,6 +370,14 @@ def _serve() -> None:
             identify_listed(root, batch)
         try:
             _write_frame(out, marshal.dumps(_pack(batch)))
+            if walker.frontier and select.select([asks], [], [], 0)[0]:
+                if not asks.read(1):  # the job is gone
+                    return
+                # asked to share: every other folder of the stack, the one listed next kept here
+                frontier = walker.frontier
+                shared = frontier[-2::-2][::-1]
+                walker.frontier = frontier[-1::-2][::-1]
+                _write_frame(out, marshal.dumps(("shared", shared)))
         except (BrokenPipeError, ValueError):  # the job is gone
             return
 
