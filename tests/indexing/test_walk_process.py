@@ -96,6 +96,32 @@ def test_two_helpers_list_it_all_once_and_each_frontier_covers_the_rest(tmp_path
     assert helped[-1].frontier == []
 
 
+def test_a_helper_with_nothing_left_gets_half_of_the_others_folders(tmp_path):
+    # the first batch (2 entries) leaves one folder: one helper gets it, the other waits idle until
+    # the busy one hands over half of the 2,000 folders below it
+    only = tmp_path / "tree" / "only"
+    for i in range(2000):
+        (only / f"d{i:04}").mkdir(parents=True)
+        (only / f"d{i:04}" / "f").write_text(str(i))
+    root = os.fsencode(tmp_path / "tree")
+    rules = IndexerRules()
+    walk = ListedWalk(Walker(root, [(b"", 0)], None, RuleSet(rules, root=root)), rules, False, False, 2)
+    batches = []
+    try:
+        while not walk.done:
+            batches.append(walk.batch(2))
+    finally:
+        walk.close()
+    assert walk.shared >= 1
+    here, _ = walk_from(root, [(b"", 0)])
+    assert sorted(listed(batches)) == sorted(listed(here))
+    assert totals(batches) == totals(here)
+    everything = sorted(listed(here))
+    for k in range(0, len(batches), 97):  # a checkpoint anywhere: its frontier covers the rest exactly
+        rest, _ = walk_from(root, batches[k].frontier)
+        assert sorted(listed(batches[: k + 1]) + listed(rest)) == everything
+
+
 def walk_from(root: bytes, frontier):
     walker = Walker(root, list(frontier), None, RuleSet(IndexerRules(), root=root))
     batches = []

@@ -65,8 +65,8 @@ class ListedWalk:
 
     With two helpers, each walks its own half of the folders left after the first batch (a folder's
     subtree stays with whoever lists the folder), and their batches come in the order they are
-    ready. When one has nothing left, the other is asked to hand over half of its folders, to a
-    helper started for them (a tree's halves are rarely the same size). The frontier given with a
+    ready. When one has nothing left, the other is asked to hand over half of its folders to it (a
+    tree's halves are rarely the same size). The frontier given with a
     batch is the union of each helper's frontier after its last batch given: what no batch given so
     far covers, so a checkpoint stays exact (handed-over folders move from one part to the other)."""
 
@@ -85,7 +85,8 @@ class ListedWalk:
         self._parts: dict[int, list[tuple[bytes, int]]] = {}  # by pid: its frontier after its last batch given
         self._handed = False  # batches come from the helpers
         self._asked: subprocess.Popen | None = None  # asked to share its folders, no answer yet
-        self._spare: subprocess.Popen | None = None  # started for the folders it will share
+        self._idle: list[subprocess.Popen] = []  # started, with nothing (left) to list
+        self.shared = 0  # times a helper handed folders over to an idle one
         self._frontier = walker.frontier  # after the last batch returned
         self._closed = threading.Event()
 
@@ -105,17 +106,19 @@ class ListedWalk:
                 log.warning("a walker process was lost (%s); the walk goes on in the job's thread", exc)
                 self._stop_processes()
                 self._handed = False
-                self._asked = self._spare = None
+                self._asked = None
+                self._idle.clear()
                 self.helpers = 0  # no new helpers: they may fail again
                 self.walker.frontier = [(bytes(p), d) for p, d in self._frontier]
                 return self.batch(size)
             self._parts[process.pid] = batch.frontier
-            if not batch.frontier:  # its part is listed: it exits by itself
+            if not batch.frontier:  # its part is listed: it waits for more
                 self._streaming.remove(process)
+                self._idle.append(process)
                 if self._asked is process:  # it ended before it could answer
                     self._asked = None
-            if len(self._streaming) < self.helpers:  # one is idle: another may share
-                self._share(size)
+            if self._idle:
+                self._share()
             batch.frontier = self._frontier = [f for part in self._parts.values() for f in part]
             return batch
         if self.helpers and not self._started:
@@ -167,36 +170,31 @@ class ListedWalk:
             fcntl.fcntl(process.stdout.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
         return process
 
-    def _share(self, size: int) -> None:
+    def _share(self) -> None:
         """A helper is idle (its part is listed, or it got none): ask the one with the most folders
-        left to hand over half of them (it answers between two batches), and have a helper ready
-        for them meanwhile."""
-        if self.helpers < 2 or self._asked is not None or self._closed.is_set():
+        left to hand over half of them (it answers between two batches)."""
+        if self._asked is not None or self._closed.is_set():
             return
         busy = [p for p in self._streaming if len(self._parts.get(p.pid, ())) >= 2]
         if not busy:
             return
         victim = max(busy, key=lambda p: len(self._parts[p.pid]))
         try:
-            victim.stdin.write(_STEAL)
+            _write_frame(victim.stdin, _STEAL)
         except (OSError, ValueError):  # it is ending: nothing to share
             return
         self._asked = victim
-        if self._spare is None:
-            self._spare = self._spawn()
 
     def _take_share(self, victim: subprocess.Popen, folders: list[tuple[bytes, int]], size: int) -> None:
-        """``victim``'s answer: ``folders`` left its frontier; the spare helper walks them."""
+        """``victim``'s answer: ``folders`` left its frontier for an idle helper."""
         self._asked = None
-        spare, self._spare = self._spare, None
         if not folders:
-            if spare is not None:
-                self._spare = spare  # kept for the next time a helper finishes
             return
-        if spare is None or not self._send_part(spare, folders, size):
-            raise _HelperLost("no helper to take the shared folders")
+        if not self._idle or not self._send_part(self._idle.pop(), folders, size):
+            raise _HelperLost("no helper could take the shared folders")
         given = set(folders)
         self._parts[victim.pid] = [f for f in self._parts[victim.pid] if f not in given]
+        self.shared += 1
 
     def _hand_over(self, size: int) -> None:
         frontier = [(p, d) for p, d in self._frontier]
@@ -204,15 +202,15 @@ class ListedWalk:
         # every other folder of the stack: both helpers get folders near the top and the bottom
         parts = [frontier[i::count] for i in range(count)]
         for process, part in zip(list(self._started), parts, strict=True):
-            if not part:  # fewer folders than helpers: kept for when one can share
-                self._spare = process
+            if not part:  # fewer folders than helpers: idle until another shares
+                self._idle.append(process)
                 continue
             if not self._send_part(process, part, size):
                 log.warning("a walker process could not be reached; the walk runs in the job's thread")
                 self._stop_processes()
                 self._streaming.clear()
                 self._parts.clear()
-                self._spare = None
+                self._idle.clear()
                 return
         self._handed = True
 
@@ -344,7 +342,8 @@ def _read_frame(inp: IO[bytes]) -> bytearray | None:
 
 # -- the helper process ---------------------------------------------------------------------
 def _serve() -> None:
-    """Read the one request (where to walk from), then list batch after batch onto stdout."""
+    """Read a request (where to walk from), list batch after batch onto stdout, then wait for the
+    next (folders another helper shared); share half of what is left when asked."""
     import signal
 
     from sd_desktop.ops.indexing.rules import RuleSet
@@ -353,33 +352,39 @@ def _serve() -> None:
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but frames on the pipe
     asks = sys.stdin.buffer.raw  # unbuffered: ``select`` sees a request to share
-    request = _read_frame(asks)
-    if request is None:  # the job ended (or listed everything) before handing the walk over
-        return
-    root, frontier, max_depth, rules, all_entries, skip_ids, size, identify_files = marshal.loads(request)
-    ruleset = RuleSet(
-        IndexerRules(**rules), all_entries=all_entries, root=root, skip_ids=frozenset(map(tuple, skip_ids))
-    )
-    walker = Walker(root, frontier, max_depth, ruleset)
     identify_listed = None
-    if identify_files:
-        from sd_desktop.ops.indexing.identify import identify_listed
-    while not walker.done:
-        batch = walker.batch(size)
-        if identify_listed is not None:
-            identify_listed(root, batch)
-        try:
-            _write_frame(out, marshal.dumps(_pack(batch)))
+    while True:  # a part of the walk, then the next one (folders another helper shared)
+        request = _read_frame(asks)
+        if request is None:  # the job is gone (or ended)
+            return
+        if request == _STEAL:  # asked as its part ended: nothing to share
+            continue
+        root, frontier, max_depth, rules, all_entries, skip_ids, size, identify_files = marshal.loads(request)
+        ruleset = RuleSet(
+            IndexerRules(**rules), all_entries=all_entries, root=root, skip_ids=frozenset(map(tuple, skip_ids))
+        )
+        walker = Walker(root, frontier, max_depth, ruleset)
+        if identify_files and identify_listed is None:
+            from sd_desktop.ops.indexing.identify import identify_listed
+        while not walker.done:
+            batch = walker.batch(size)
+            if identify_files:
+                identify_listed(root, batch)
+            try:
+                _write_frame(out, marshal.dumps(_pack(batch)))
+            except (BrokenPipeError, ValueError):  # the job is gone
+                return
             if walker.frontier and select.select([asks], [], [], 0)[0]:
-                if not asks.read(1):  # the job is gone
+                if _read_frame(asks) is None:  # the job is gone
                     return
                 # asked to share: every other folder of the stack, the one listed next kept here
                 frontier = walker.frontier
                 shared = frontier[-2::-2][::-1]
                 walker.frontier = frontier[-1::-2][::-1]
-                _write_frame(out, marshal.dumps(("shared", shared)))
-        except (BrokenPipeError, ValueError):  # the job is gone
-            return
+                try:
+                    _write_frame(out, marshal.dumps(("shared", shared)))
+                except (BrokenPipeError, ValueError):
+                    return
 
 
 if __name__ == "__main__":
