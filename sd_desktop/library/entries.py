@@ -22,6 +22,7 @@ from typing import Any
 
 from sd_desktop.enums import EntryKind
 from sd_desktop.library import worklist
+from sd_desktop.library.migrations import DEFERRABLE_INDEXES, restore_indexes  # noqa: F401 - restore_indexes: here too
 
 # the walk row: the entry columns after (id, location_id, parent_id), in this order
 WALK_COLUMNS = (
@@ -176,6 +177,22 @@ def known_inodes(
 # -- writing -------------------------------------------------------------------------------------
 WAL_PAGES_BULK = 10_000  # ~40 MB of write-ahead log between automatic checkpoints during a walk
 WAL_PAGES_DEFAULT = 1_000  # SQLite's own
+
+
+def only_location(conn: sqlite3.Connection, location_id: int) -> bool:
+    """Whether every entry in the library belongs to ``location_id`` (or there is none)."""
+    return (
+        conn.execute("SELECT NOT EXISTS (SELECT 1 FROM entry WHERE location_id != ?)", (location_id,)).fetchone()[0]
+        == 1
+    )
+
+
+def set_aside_indexes(conn: sqlite3.Connection) -> None:
+    """Drop the secondary indexes ``restore_indexes`` builds again (a first index of a library, while
+    it inserts: the caller restores them when it ends or unwinds, and opening a library restores
+    them after a crash)."""
+    for name in DEFERRABLE_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def bulk_checkpoints(conn: sqlite3.Connection, on: bool) -> None:

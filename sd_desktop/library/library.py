@@ -21,7 +21,7 @@ import peewee as pw
 from sd_desktop.library.faults import LibraryError, LibraryFault, damaged_fault, fault_of, os_fault_of
 from sd_desktop.library.home import default_library_dir
 from sd_desktop.library.lock import LibraryLock
-from sd_desktop.library.migrations import migrate, schema_version
+from sd_desktop.library.migrations import migrate, restore_indexes, schema_version
 from sd_desktop.library.models import database_proxy
 
 T = TypeVar("T")
@@ -213,6 +213,10 @@ def _open_database(folder: Path, db_path: Path) -> None:
             # new databases are made whole under another name and renamed in: this one lost its content
             raise damaged_fault(folder, "is empty (no tables)")
         migrate(raw, db_path)
+        try:  # an index killed while it had set them aside (its run restores them at its end)
+            restore_indexes(raw)
+        except sqlite3.OperationalError:  # a full disk: queries work without them, only slower
+            pass
         # every command writes (crash recovery, the job queue): refuse a read-only library up front.
         # A rewrite of page 1 that is rolled back: SQLite refuses it on a read-only file, and it
         # writes nothing (BEGIN IMMEDIATE alone succeeds on a read-only database in WAL mode).

@@ -38,6 +38,7 @@ def test_index_loads_the_indexer_alone(tmp_path, library_dir):
         "sd_desktop.ops.indexing.persist",
         "sd_desktop.ops.indexing.resumable_walk",
         "sd_desktop.ops.indexing.rules",
+        "sd_desktop.ops.indexing.walk_process",
     ]
     assert sorted(n for n in names if n.split(".")[0] in {"PIL", "pathspec", "numpy", "multiprocessing"}) == []
 

@@ -21,6 +21,7 @@ ContentIdentification), pipelined, incremental and crash-safe.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import queue
 import sqlite3
@@ -48,6 +49,7 @@ from sd_desktop.ops.indexing.config import (
 from sd_desktop.ops.indexing.persist import EntryWriter
 from sd_desktop.ops.indexing.resumable_walk import WalkBatch, Walker, join, stat_row
 from sd_desktop.ops.indexing.rules import RuleSet
+from sd_desktop.ops.indexing.walk_process import ListedWalk
 
 T = TypeVar("T")
 
@@ -109,7 +111,12 @@ class IndexerJob(Job):
         if st.phase == "start":
             await self._start(ctx, plan, writer)
         if st.phase == "discovery":
-            await self._discover(ctx, plan, writer)
+            try:
+                await self._discover(ctx, plan, writer)
+            except BaseException:  # paused, cancelled or failed: the library's queries get their indexes back
+                with contextlib.suppress(Exception):
+                    await ctx.library.write(entries.restore_indexes)
+                raise
         if st.phase == "finalize":
             await self._finalize(ctx, plan, writer)
         if st.phase == "content":
@@ -191,6 +198,10 @@ class IndexerJob(Job):
             st.fresh = fresh
             st.track_dirty = True
             st.entries_written += writer.prepare(conn, chain)
+            if fresh and entries.only_location(conn, plan.location_id):
+                # the library's first index: its secondary indexes are built at the end, from the
+                # stored rows, instead of row by row (``_finalize``; on unwinding, ``_run_persistent``)
+                entries.set_aside_indexes(conn)
             st.frontier = [(plan.target, 0)]
             st.phase = "discovery"
 
@@ -213,26 +224,26 @@ class IndexerJob(Job):
         # a first content index identifies each batch's files on the walker's thread (see
         # ``identify.identify_listed``): one pass instead of a listing pass plus a content pass
         early = self._identifies_while_listing(writer.fresh)
-
-        def listing(size: int) -> WalkBatch:
-            batch = walker.batch(size)
-            if early:
-                identify.identify_listed(plan.root, batch)
-            return batch
+        # overlapping, the walk goes on in helper processes after its first batch (``walk_process``):
+        # one beside the writer (whose inserts take most of a shallow index); two where they also
+        # read the files (the writer has little to do then)
+        helpers = 0 if not overlap else 2 if early else 1
+        walk = ListedWalk(walker, self.config.rules, self.config.all_entries, early, helpers)
+        listing = walk.batch
 
         pending: asyncio.Future | None = None
-        if not walker.done:
+        if not walk.done:
             pending = asyncio.ensure_future(ctx.run_blocking(listing, size))
         try:
             while pending is not None:
                 batch: WalkBatch = await pending
                 pending = None
                 await ctx.check_interrupt()
-                if overlap and not walker.done:  # list the next folders while this batch is written
+                if overlap and not walk.done:  # list the next folders while this batch is written
                     pending = asyncio.ensure_future(ctx.run_blocking(listing, size))
                 self._record_walk_errors(ctx, plan, batch)
-                # no walker thread runs once ``pending`` is None, so ``walker.done`` is stable then
-                last = pending is None and walker.done
+                # no walker thread runs once ``pending`` is None, so ``walk.done`` is stable then
+                last = pending is None and walk.done
 
                 def tx(conn: sqlite3.Connection, batch: WalkBatch = batch, last: bool = last) -> None:
                     entries.bulk_checkpoints(conn, True)
@@ -254,7 +265,7 @@ class IndexerJob(Job):
                         st.phase = "finalize"
 
                 await self._commit(ctx, tx)
-                if not overlap and not walker.done:
+                if not overlap and not walk.done:
                     pending = asyncio.ensure_future(ctx.run_blocking(listing, size))
                 found = st.files + st.dirs + st.symlinks + st.others
                 identified = f", {st.hashed} identified" if early else ""
@@ -267,6 +278,7 @@ class IndexerJob(Job):
                 if TEST_DELAY:
                     await asyncio.sleep(TEST_DELAY)
         finally:
+            walk.close()  # a helper process still listing is killed: its batches are not wanted
             if pending is not None:  # unwinding (pause/cancel): let the thread finish, drop its batch
                 try:
                     await pending
@@ -313,6 +325,7 @@ class IndexerJob(Job):
         mode = self.config.mode
 
         def tx(conn: sqlite3.Connection) -> None:
+            entries.restore_indexes(conn)  # set aside by a first index (``_start``): built before they are used
             st.deleted += writer.finish_deletions(conn)
             counted = writer.folder_totals() if st.fresh and not st.deleted else None
             if counted is not None:  # a first index this process ran whole: its counts, no read-back
