@@ -1,7 +1,7 @@
-"""The write-side jobs (copy/move, delete, trash, link, new folder, the remote download's local side)
-and the window's rename change files only through the volume's backend
+"""The write-side jobs (copy/move, delete, trash, link, new folder, the remote download's local side),
+the exports and the window's rename change files only through the volume's backend
 (``sd_desktop.volumes.local_writes``), read from their source: no direct call of an ``os``/``shutil``
-write function (nor one handed to a worker thread), of a write-mode ``os.open``, of ``fcntl.ioctl``
+write function (nor one handed to a worker thread), of a write-mode ``os.open`` or ``open``, of ``fcntl.ioctl``
 (FICLONE) or of the local primitives (``localfs``) that the backend wraps. What must stay is in
 ALLOWED, each with why."""
 
@@ -25,6 +25,9 @@ WRITE_SIDE = [
     PACKAGE / "ui" / "job_submit.py",
     PACKAGE / "ui" / "new_folder.py",
     FILES / "rename.py",
+    FILES / "text_export.py",
+    FILES / "duplicate_detection" / "export.py",  # the exports the user asks for
+    FILES / "validation" / "export.py",
 ]
 OS_WRITES = {
     "rename", "replace", "renames", "unlink", "remove", "rmdir", "removedirs", "mkdir", "makedirs",
@@ -70,6 +73,12 @@ def _writes_flags(call: ast.Call) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr in WRITE_FLAGS for n in ast.walk(flags))
 
 
+def _builtin_open_writes(call: ast.Call) -> bool:
+    """``open(p, "w")`` and the like: a file written past the backend."""
+    mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and any(c in mode.value for c in "wax+")
+
+
 def direct_writes(path: Path) -> list[str]:
     """``module:line call`` for each direct write call in ``path`` that ALLOWED does not list."""
     module = path.relative_to(PACKAGE.parent).with_suffix("").as_posix().replace("/", ".")
@@ -84,7 +93,11 @@ def direct_writes(path: Path) -> list[str]:
         if not isinstance(node, ast.Call):
             continue
         name = _name_of(node.func)
-        if name is not None and (_is_write(name) or (name == "os.open" and _writes_flags(node))):
+        if name is not None and (
+            _is_write(name)
+            or (name == "os.open" and _writes_flags(node))
+            or (name == "open" and _builtin_open_writes(node))
+        ):
             if (module, name) not in ALLOWED:
                 found.append((node.lineno, f"{module}:{node.lineno} {name}"))
         # a write handed to a worker: ``run_blocking(os.fsync, fd)``, ``to_thread(rename_noreplace, ...)``
@@ -114,6 +127,9 @@ def test_the_scan_sees_direct_writes(tmp_path):
         "ctx.run_blocking(os.fsync, 3)\n"
         "asyncio.to_thread(rename_noreplace, b'a', b'b')\n"
         "ctx.run_blocking(vol.fsync, 3)\n"
+        "open(b'a', 'w', encoding='utf-8')\n"
+        "open(b'a', mode='ab')\n"
+        "open(b'a', 'rb')\n"
         "vol.unlink(b'a')\n"
         "os.lstat(b'a')\n"
         "from os import rmdir, lstat\n"
@@ -127,6 +143,8 @@ def test_the_scan_sees_direct_writes(tmp_path):
             "rename_noreplace",
             "os.fsync",
             "rename_noreplace",
+            "open",
+            "open",
             "from os import rmdir",
         ]
     finally:
