@@ -21,7 +21,7 @@ from PySide6.QtGui import QUndoStack
 
 from sd_desktop import paths
 from sd_desktop.jobs import JobEvent, JobInfo, JobStatus
-from sd_desktop.ops.files.fsops import rename_noreplace
+from sd_desktop.ops.files.rename import rename_item
 from sd_desktop.ui.services import AppServices
 
 UNDO_LIMIT = 50
@@ -72,7 +72,7 @@ class JobSubmitter(QObject):
 
         async def go() -> None:
             try:
-                await asyncio.to_thread(rename_noreplace, src, dst)
+                await asyncio.to_thread(rename_item, self.services.local_volume, src, dst)
             except OSError as exc:
                 name = paths.display(os.path.basename(dst))
                 self.services.status.emit(f"{paths.display(src)} was not renamed back to {name}: {exc.strerror}")

@@ -45,7 +45,7 @@ class NewFolders(QObject):
 
         async def go() -> None:
             try:
-                path = await asyncio.to_thread(make_new_folder, folder)
+                path = await asyncio.to_thread(make_new_folder, folder, vol=self.services.local_volume)
             except OSError as exc:
                 self.services.status.emit(f"Cannot create a folder here: {plain_os_error(exc, folder)}")
                 return
@@ -59,7 +59,7 @@ class NewFolders(QObject):
     def make_folder(self, path: bytes) -> None:  # undo.FolderSink: the redo
         async def go() -> None:
             try:
-                await asyncio.to_thread(os.mkdir, path)
+                await asyncio.to_thread(self.services.local_volume.mkdir, path)
             except OSError as exc:
                 name = paths.display(os.path.basename(path))
                 self.services.status.emit(f"Cannot create “{name}” again: {plain_os_error(exc, path)}")

@@ -1,7 +1,8 @@
 """Rename: check the new name (one file name, see ``os_errors.name_problem``), rename on disk off the
-GUI thread without replacing anything (``rename_noreplace``), re-index the folder, and let the undo
-stack undo it. A refusal comes back as one plain sentence ("A file named “a.txt” is already here"),
-never as an errno, so the inline editor (``inline_rename``) can show it and stay open."""
+GUI thread without replacing anything (``ops.files.rename``, through the local volume's backend),
+re-index the folder, and let the undo stack undo it. A refusal comes back as one plain sentence ("A
+file named “a.txt” is already here"), never as an errno, so the inline editor (``inline_rename``)
+can show it and stay open."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from sd_desktop import paths
-from sd_desktop.ops.files.fsops import rename_noreplace
+from sd_desktop.ops.files.rename import RenamingVolume, rename_item
 from sd_desktop.ops.indexing.config import IndexScope
 from sd_desktop.ui.action_targets import ActionTargets
 from sd_desktop.ui.file_ops import FileOperations
@@ -25,22 +26,13 @@ from sd_desktop.ui.undo import RenameCommand
 Done = Callable[[str | None], None]  # gets None once renamed, else why it was not
 
 
-def rename_on_disk(src: bytes, dst: bytes) -> str | None:
+def rename_on_disk(vol: RenamingVolume, src: bytes, dst: bytes) -> str | None:
     """Rename ``src`` to ``dst`` (blocking: run it in a worker); None, or why not in plain words."""
     try:
-        rename_noreplace(src, dst)
+        rename_item(vol, src, dst)
     except FileExistsError:
-        try:
-            same = os.path.samestat(os.lstat(src), os.lstat(dst))
-        except OSError:
-            same = False
-        if not same:
-            kind = "folder" if os.path.isdir(dst) else "file"
-            return f"A {kind} named “{paths.display(os.path.basename(dst))}” is already here"
-        try:  # only the letter case changes, on a file system that ignores case
-            os.rename(src, dst)
-        except OSError as exc:
-            return plain_os_error(exc, src)
+        kind = "folder" if os.path.isdir(dst) else "file"
+        return f"A {kind} named “{paths.display(os.path.basename(dst))}” is already here"
     except OSError as exc:
         return plain_os_error(exc, src)
     return None
@@ -94,7 +86,7 @@ class Renamer(QObject):
             return
 
         async def go() -> None:
-            error = await asyncio.to_thread(rename_on_disk, path, new)
+            error = await asyncio.to_thread(rename_on_disk, self.services.local_volume, path, new)
             if error is None:
                 self.jobs.undo_stack.push(RenameCommand(self, path, new))
                 self.renamed.emit(path, new)
@@ -107,7 +99,7 @@ class Renamer(QObject):
 
     def rename_path(self, src: bytes, dst: bytes) -> None:  # undo.RenameSink: undo and redo
         async def go() -> None:
-            error = await asyncio.to_thread(rename_on_disk, src, dst)
+            error = await asyncio.to_thread(rename_on_disk, self.services.local_volume, src, dst)
             if error is not None:
                 self.services.status.emit(f"Cannot rename “{paths.display(os.path.basename(src))}”: {error}")
                 return

@@ -27,6 +27,7 @@ from sd_desktop.ops.indexing.refresh import is_refresh, refresh_config
 from sd_desktop.ui.bridge import EngineBridge
 from sd_desktop.ui.tasks import TaskRunner
 from sd_desktop.ui.thumbnails import ThumbnailCache
+from sd_desktop.volumes.backend import LocalBackend
 
 log = logging.getLogger(__name__)
 INDEXER, THUMBNAILER = "indexer", "thumbnails"
@@ -63,6 +64,7 @@ class AppServices(QObject):
         self.bridge = bridge
         self.tasks = tasks
         self.thumbnails = thumbnails
+        self.local_volume = LocalBackend()  # the window changes local files through it, as jobs do
         tasks.failed.connect(self.status)
         self._last_invalidate = 0.0
         bridge.jobEvent.connect(self._on_event)

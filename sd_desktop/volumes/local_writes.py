@@ -59,7 +59,9 @@ class WritableVolume(Protocol):
     def supports(self, capability: Capability) -> bool: ...
     def temp_name(self, dst: bytes, job_id: int, seq: int, token: str = "") -> bytes: ...
     def create_temp(self, tmp: bytes, mode: int = 0o600, *, readable: bool = False) -> int: ...
+    def open_resumable(self, part: bytes, mode: int = 0o644) -> int: ...
     def write(self, fd: int, data: bytes | memoryview) -> int: ...
+    def pwrite_all(self, fd: int, data: bytes | memoryview, offset: int) -> None: ...
     def write_all(self, fd: int, data: bytes | memoryview) -> None: ...
     def truncate(self, fd: int, size: int) -> None: ...
     def fsync(self, fd: int) -> None: ...
@@ -112,6 +114,14 @@ class LocalWrites:
         Remote: the opening of ``upload``'s temporary object."""
         return os.open(tmp, (os.O_RDWR if readable else os.O_WRONLY) | _CREATE, mode)
 
+    def open_resumable(self, part: bytes, mode: int = 0o644) -> int:
+        """Open a partial file for writing, creating it or finding the one an earlier run left (a
+        download resumed inside a file); a symlink there is refused. Remote: not needed (a remote
+        target is written by ``upload``, which starts over)."""
+        return os.open(
+            part, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), mode
+        )
+
     def write(self, fd: int, data: bytes | memoryview) -> int:
         """One ``write``; returns how much was taken. Remote: a chunk of ``upload``."""
         return os.write(fd, data)
@@ -121,6 +131,14 @@ class LocalWrites:
         view, written = memoryview(data), 0
         while written < len(view):
             written += os.write(fd, view[written:])
+
+    def pwrite_all(self, fd: int, data: bytes | memoryview, offset: int) -> None:
+        """Write all of ``data`` at ``offset`` (the file position is left alone). Remote: a chunk
+        of ``upload``."""
+        view = memoryview(data)
+        while view:
+            n = os.pwrite(fd, view, offset)
+            view, offset = view[n:], offset + n
 
     def truncate(self, fd: int, size: int) -> None:
         """Set an open file's size (the end of a sparse copy). Remote: not needed (uploads are whole)."""

@@ -1,7 +1,9 @@
-"""The write-side jobs (copy/move, delete, trash, link, new folder) change files only through the
-volume's backend (``sd_desktop.volumes.local_writes``), read from their source: no direct call of
-an ``os``/``shutil`` write function, of a write-mode ``os.open``, of ``fcntl.ioctl`` (FICLONE) or of
-the local primitives (``localfs``) that the backend wraps. What must stay is in ALLOWED, each with why."""
+"""The write-side jobs (copy/move, delete, trash, link, new folder, the remote download's local side),
+the exports and the window's rename change files only through the volume's backend
+(``sd_desktop.volumes.local_writes``), read from their source: no direct call of an ``os``/``shutil``
+write function (nor one handed to a worker thread), of a write-mode ``os.open`` or ``open``, of ``fcntl.ioctl``
+(FICLONE) or of the local primitives (``localfs``) that the backend wraps. What must stay is in
+ALLOWED, each with why."""
 
 from __future__ import annotations
 
@@ -18,6 +20,14 @@ WRITE_SIDE = [
     *sorted((FILES / "trash").glob("*.py")),
     *sorted((FILES / "link").glob("*.py")),
     FILES / "new_folder.py",
+    FILES / "remote_copy.py",  # the download's local side: the partial file, its placing
+    PACKAGE / "ui" / "rename.py",
+    PACKAGE / "ui" / "job_submit.py",
+    PACKAGE / "ui" / "new_folder.py",
+    FILES / "rename.py",
+    FILES / "text_export.py",
+    FILES / "duplicate_detection" / "export.py",  # the exports the user asks for
+    FILES / "validation" / "export.py",
 ]
 OS_WRITES = {
     "rename", "replace", "renames", "unlink", "remove", "rmdir", "removedirs", "mkdir", "makedirs",
@@ -37,9 +47,8 @@ WRITE_FLAGS = {"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND"}
 ALLOWED: dict[tuple[str, str], str] = {}
 
 
-def _called_name(call: ast.Call) -> str | None:
-    """``os.unlink`` for ``os.unlink(...)``, ``rename_noreplace`` for a bare call, else None."""
-    f = call.func
+def _name_of(f: ast.expr) -> str | None:
+    """``os.unlink`` for ``os.unlink``, ``rename_noreplace`` for a bare name, else None."""
     if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
         return f"{f.value.id}.{f.attr}"
     if isinstance(f, ast.Name):
@@ -47,11 +56,27 @@ def _called_name(call: ast.Call) -> str | None:
     return None
 
 
+def _is_write(name: str) -> bool:
+    head, _, attr = name.rpartition(".")
+    return (
+        (head == "os" and attr in OS_WRITES)
+        or head == "shutil"
+        or name == "fcntl.ioctl"
+        or (attr in PRIMITIVES and head in ("", "fsops", "localfs"))
+    )
+
+
 def _writes_flags(call: ast.Call) -> bool:
     flags = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "flags"), None)
     if flags is None:
         return False
     return any(isinstance(n, ast.Attribute) and n.attr in WRITE_FLAGS for n in ast.walk(flags))
+
+
+def _builtin_open_writes(call: ast.Call) -> bool:
+    """``open(p, "w")`` and the like: a file written past the backend."""
+    mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and any(c in mode.value for c in "wax+")
 
 
 def direct_writes(path: Path) -> list[str]:
@@ -67,19 +92,19 @@ def direct_writes(path: Path) -> list[str]:
             continue
         if not isinstance(node, ast.Call):
             continue
-        name = _called_name(node)
-        if name is None:
-            continue
-        head, _, attr = name.rpartition(".")
-        bad = (
-            (head == "os" and attr in OS_WRITES)
-            or (head == "os" and attr == "open" and _writes_flags(node))
-            or head == "shutil"
-            or name == "fcntl.ioctl"
-            or (attr in PRIMITIVES and head in ("", "fsops", "localfs"))
-        )
-        if bad and (module, name) not in ALLOWED:
-            found.append((node.lineno, f"{module}:{node.lineno} {name}"))
+        name = _name_of(node.func)
+        if name is not None and (
+            _is_write(name)
+            or (name == "os.open" and _writes_flags(node))
+            or (name == "open" and _builtin_open_writes(node))
+        ):
+            if (module, name) not in ALLOWED:
+                found.append((node.lineno, f"{module}:{node.lineno} {name}"))
+        # a write handed to a worker: ``run_blocking(os.fsync, fd)``, ``to_thread(rename_noreplace, ...)``
+        for arg in node.args:
+            passed = _name_of(arg)
+            if passed is not None and _is_write(passed) and (module, passed) not in ALLOWED:
+                found.append((node.lineno, f"{module}:{node.lineno} {passed}"))
     return [text for _line, text in sorted(found)]
 
 
@@ -99,6 +124,12 @@ def test_the_scan_sees_direct_writes(tmp_path):
         "shutil.rmtree(b'a')\n"
         "fcntl.ioctl(1, 2, 3)\n"
         "rename_noreplace(b'a', b'b')\n"
+        "ctx.run_blocking(os.fsync, 3)\n"
+        "asyncio.to_thread(rename_noreplace, b'a', b'b')\n"
+        "ctx.run_blocking(vol.fsync, 3)\n"
+        "open(b'a', 'w', encoding='utf-8')\n"
+        "open(b'a', mode='ab')\n"
+        "open(b'a', 'rb')\n"
         "vol.unlink(b'a')\n"
         "os.lstat(b'a')\n"
         "from os import rmdir, lstat\n"
@@ -110,6 +141,10 @@ def test_the_scan_sees_direct_writes(tmp_path):
             "shutil.rmtree",
             "fcntl.ioctl",
             "rename_noreplace",
+            "os.fsync",
+            "rename_noreplace",
+            "open",
+            "open",
             "from os import rmdir",
         ]
     finally:

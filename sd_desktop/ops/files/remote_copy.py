@@ -13,6 +13,8 @@ use a rename that fails rather than replace a file that is there (so one that ap
 skipped, or the next free ``name (N).ext`` is taken); ``overwrite`` renames over it, so the old file
 stays whole until the new one, complete and flushed, takes its name. Every skip is listed in the
 output's ``outcomes`` with its reason.
+Every local change (the folder, the partial file, its flushes, its placing) goes through the local
+volume's write side, ``ctx.backend`` (``volumes/local_writes.py``): the destination is local.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
 from sd_desktop.library import volumes, worklist
-from sd_desktop.ops.files.fsops import free_name, rename_noreplace
+from sd_desktop.ops.files.fsops import free_name
+from sd_desktop.volumes.local_writes import WritableVolume
 
 CHUNK = 16 * 1024 * 1024  # bytes per ranged read, and between two confirmed offsets
 BATCH = 200  # work items read per batch
@@ -119,10 +122,7 @@ class RemoteCopyJob(Job):
                 lambda c: worklist.items(c, ctx.job_id, ("dst",), seq_from=st.current, seq_to=st.current)
             )
             for (dst,) in rows:
-                try:
-                    os.unlink(part_name(bytes(dst)))
-                except FileNotFoundError:
-                    pass
+                ctx.backend.unlink(part_name(bytes(dst)), missing_ok=True)
 
     async def run(self, ctx: JobContext) -> RemoteCopyOutput:
         from sd_desktop.volumes.remote import RemoteError, backend_for
@@ -267,10 +267,11 @@ class RemoteCopyJob(Job):
             st.files_failed += 1
             await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
             return
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        local: WritableVolume = ctx.backend
+        local.makedirs(os.path.dirname(dst))
         part = part_name(dst)
         offset = st.confirmed if st.current == seq else 0
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        fd = local.open_resumable(part)
         if os.fstat(fd).st_size < offset:  # placed just before a kill (or removed): read it all again
             offset = 0
 
@@ -288,10 +289,10 @@ class RemoteCopyJob(Job):
         # for the other)
         ahead: asyncio.Task | None = None
         try:
-            os.ftruncate(fd, offset)  # bytes past the last confirmed offset may be torn: read them again
+            local.truncate(fd, offset)  # bytes past the last confirmed offset may be torn: read them again
             if size - offset >= openssh.MIN_SIZE and not self._no_openssh and openssh.usable(backend.spec):
                 offset = await self._with_openssh(ctx, backend, seq, src, part, fd, offset, size)
-                os.ftruncate(fd, offset)  # what it wrote past its last confirmed byte is read again
+                local.truncate(fd, offset)  # what it wrote past its last confirmed byte is read again
             ahead = asyncio.ensure_future(fetch(offset)) if offset < size else None
             while ahead is not None:
                 await ctx.check_interrupt()
@@ -303,18 +304,18 @@ class RemoteCopyJob(Job):
                     st.files_failed += 1
                     os.close(fd)
                     fd = -1
-                    os.unlink(part)
+                    local.unlink(part)
                     await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
                     return
                 if offset + len(data) < size:
                     ahead = asyncio.ensure_future(fetch(offset + len(data)))
-                await ctx.run_blocking(_write_all, fd, data, offset)
+                await ctx.run_blocking(_write_all, local, fd, data, offset)
                 offset += len(data)
                 st.current, st.confirmed = seq, offset
                 st.bytes_done += len(data)
                 ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=src)
                 await ctx.checkpoint()
-            await ctx.run_blocking(os.fsync, fd)
+            await ctx.run_blocking(local.fsync, fd)
         finally:
             if ahead is not None:  # interrupted: the read in flight is not wanted
                 ahead.cancel()
@@ -322,7 +323,7 @@ class RemoteCopyJob(Job):
                     await ahead
             if fd >= 0:
                 os.close(fd)
-        placed = await ctx.run_blocking(self._place, part, dst)
+        placed = await ctx.run_blocking(self._place, local, part, dst)
         if placed is None:  # a file of that name appeared while this one was read
             await self._skip(ctx, seq, shown, dst)
             return
@@ -343,27 +344,27 @@ class RemoteCopyJob(Job):
         ctx.log(f"skipped {shown}: {paths.display(dst)} exists (on_conflict {self.config.on_conflict})")
         await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", EXISTS)
 
-    def _place(self, part: bytes, dst: bytes) -> bytes | None:
+    def _place(self, local: WritableVolume, part: bytes, dst: bytes) -> bytes | None:
         """Give the finished ``part`` its name under the policy: the name it got (``b""`` when it
         replaced a file), or None when it was skipped (``part`` is then removed)."""
         if self.config.on_conflict == "overwrite":
             there = os.path.lexists(dst)
-            os.rename(part, dst)  # atomic: the old file stays whole until this one takes its name
+            local.commit(part, dst, replace=True)  # atomic: the old file stays whole until this one takes its name
             return b"" if there else dst
         target = dst
         while True:
             try:
-                rename_noreplace(part, target)  # never replaces: a file that appeared meanwhile stays
+                local.commit(part, target)  # never replaces: a file that appeared meanwhile stays
                 return target
             except FileExistsError:
                 if self.config.on_conflict != "rename":
-                    os.unlink(part)
+                    local.unlink(part)
                     return None
                 target = free_name(dst)
 
     async def _confirm(self, ctx: JobContext, seq: int, fd: int, old: int, new: int) -> int:
         """Flush the partial file, then commit ``new`` as its confirmed offset (was ``old``)."""
-        await ctx.run_blocking(os.fsync, fd)
+        await ctx.run_blocking(ctx.backend.fsync, fd)
         st = self.state
         st.current, st.confirmed = seq, new
         st.bytes_done += new - old
@@ -421,9 +422,6 @@ class RemoteCopyJob(Job):
         return offset
 
 
-def _write_all(fd: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.pwrite(fd, view, offset)
-        view, offset = view[n:], offset + n
-    os.fsync(fd)  # the offset committed next must be on disk
+def _write_all(local: WritableVolume, fd: int, data: bytes, offset: int) -> None:
+    local.pwrite_all(fd, data, offset)
+    local.fsync(fd)  # the offset committed next must be on disk

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from sd_desktop.jobs.codec import to_jsonable
+from sd_desktop.ops.files.text_export import write_text_atomically
 
 CSV_FIELDS = ["group", "size", "hash", "path", "mtime_ns", "device", "inode", "reference", "hard_links", "wasted_bytes"]
 
@@ -26,10 +27,7 @@ def export(output: dict, dest: str | os.PathLike) -> Path:
 
 
 def _atomic_text(dest: Path, write) -> None:
-    tmp = dest.with_name(f".{dest.name}.sd-tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        write(f)
-    os.replace(tmp, dest)
+    write_text_atomically(dest, write)
 
 
 def write_json(output: dict, dest: Path) -> None:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from sd_desktop.jobs.codec import to_jsonable
+from sd_desktop.ops.files.text_export import write_text_atomically
 
 CSV_FIELDS = ["path", "type", "severity", "message", "suggested_action"]
 
@@ -19,8 +20,8 @@ def export(output: dict, dest: str | os.PathLike) -> Path:
     if suffix not in (".json", ".csv"):
         raise ValueError(f"cannot export to {dest.name}: use a .json or .csv file name")
     data = to_jsonable(output)
-    tmp = dest.with_name(f".{dest.name}.sd-tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
+
+    def write(f) -> None:
         if suffix == ".json":
             json.dump(data, f, ensure_ascii=False, indent=1)
         else:
@@ -28,5 +29,6 @@ def export(output: dict, dest: str | os.PathLike) -> Path:
             w.writerow(CSV_FIELDS)
             for i in data.get("issues", []):
                 w.writerow([i.get(k, "") for k in CSV_FIELDS])
-    os.replace(tmp, dest)
+
+    write_text_atomically(dest, write)
     return dest
