@@ -1,41 +1,116 @@
-"""VolumeBackend: the file-system calls jobs make, so another backend (cloud, MTP) can stand in."""
+"""VolumeBackend: the file-system reads jobs make, so another backend (a remote volume) can stand in.
+
+The jobs (and the helpers their worker threads and processes run) reach files only through a backend:
+``ctx.backend`` in a job, a ``backend`` argument in a helper, ``LOCAL`` in a helper process (it is
+created again by the import in each process; ``LocalBackend`` has no state, so it pickles too).
+
+The protocol is synchronous and shaped like the ``os`` calls the read side makes, handles included
+(an open folder for ``dir_fd``, an open file for ``pread``), so that ``LocalBackend`` can *be* those
+calls: its methods are the ``os`` functions themselves, not wrappers, and a job's hot loop (the
+indexer's walk, the fd-relative ``stat`` of the duplicate search's listing, the sampled ``cas_id``)
+costs what it cost when it called ``os`` directly. The walkers (``ops/indexing/resumable_walk``,
+``ops/files/file_listing``) are the listing-with-metadata of a local volume: they take the backend
+and call its ``scandir`` and ``stat``.
+
+A synchronous adapter over a ``volumes.remote.RemoteBackend`` (run on the job's worker thread, each
+call awaited on the adapter's event loop) would map the methods so:
+
+==========================  =========================================================================
+``scandir``                 ``list(path)``: ``RemoteEntry`` rows wrapped as ``DirEntry``-likes whose
+                            ``stat()`` is the listed metadata (no second round trip per entry)
+``stat`` / ``lstat``        ``stat(path)`` (``dir_fd``: the path of the handle joined with the name)
+``readlink``                the link target of ``stat(path)`` (SFTP: ``readlink``)
+``realpath``                the path itself, normalized (remote paths have no symlinks to resolve)
+``isdir`` / ``lexists``     ``stat(path)``; ``RemoteError`` NOT_FOUND is False
+``open`` / ``close``        a handle naming the path and the size it had (no round trip)
+``fstat``                   the size and times recorded by ``open`` (``stat(path)``)
+``pread``                   ``read_ranges(path, [(offset, n)])``
+``cas_id_of_fd``            ``read_ranges(path, cas.sample_ranges(size))``: one round trip for all
+                            the samples, then ``cas.cas_id_of_samples``
+``full_hash_of_fd``         ``read_ranges`` in chunks, hashed as they come
+``open_read``               a file object over ``read_ranges`` (``volumes.reading``)
+==========================  =========================================================================
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from typing import BinaryIO, Protocol
+import stat as st
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, BinaryIO, Protocol
 
-from sd_desktop import paths
+from sd_desktop import cas, paths
+
+# open for reading, never through a symlink, never blocking on a FIFO swapped in after a listing
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+# a folder opened to stat or open its entries by their names (``dir_fd``)
+DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+class ScandirIterator(AbstractContextManager, Iterator[os.DirEntry], Protocol):
+    """What ``scandir`` returns: ``os.DirEntry``s (or objects with its ``name``, ``path``,
+    ``is_dir``, ``is_file``, ``is_symlink`` and ``stat``), closed by ``with`` or ``close()``."""
+
+    def close(self) -> None: ...
 
 
 class VolumeBackend(Protocol):
-    def scandir(self, path: paths.PathLike) -> Iterator[os.DirEntry]: ...
-    def lstat(self, path: paths.PathLike) -> os.stat_result: ...
-    def stat(self, path: paths.PathLike) -> os.stat_result: ...
+    """The read side of a volume, as the jobs call it. Paths are absolute (bytes or str, as ``os``
+    takes them); handles are ints the backend hands out and takes back (``close``)."""
+
+    # -- listing and metadata --------------------------------------------------------------
+    def scandir(self, path: paths.PathLike) -> ScandirIterator: ...
+    def stat(
+        self, path: paths.PathLike, *, dir_fd: int | None = None, follow_symlinks: bool = True
+    ) -> os.stat_result: ...
+    def lstat(self, path: paths.PathLike, *, dir_fd: int | None = None) -> os.stat_result: ...
+    def readlink(self, path: paths.PathLike, *, dir_fd: int | None = None) -> Any: ...
+    def realpath(self, path: Any) -> Any: ...
+    def isdir(self, path: paths.PathLike) -> bool: ...
+    def lexists(self, path: paths.PathLike) -> bool: ...
+
+    # -- reading ---------------------------------------------------------------------------
+    def open(self, path: paths.PathLike, flags: int, *, dir_fd: int | None = None) -> int: ...
+    def close(self, fd: int) -> None: ...
+    def fstat(self, fd: int) -> os.stat_result: ...
+    def pread(self, fd: int, n: int, offset: int) -> bytes: ...
+    def cas_id_of_fd(self, fd: int, size: int) -> str | None: ...
+    def full_hash_of_fd(self, fd: int, should_stop: Callable[[], bool] | None = None) -> str:
+        """blake3 of the whole file (from its start); ``should_stop`` polled between chunks."""
+        ...
+
     def open_read(self, path: paths.PathLike) -> BinaryIO: ...
 
 
 class LocalBackend:
-    """The local file system. Never follows symlinks unless asked; never opens non-regular files."""
+    """The local file system. The methods are the ``os`` calls themselves (see the module's
+    docstring: no wrapper in a hot loop). Never follows symlinks unless asked; ``open_read`` never
+    opens a non-regular file."""
 
-    def scandir(self, path: paths.PathLike) -> Iterator[os.DirEntry]:
-        with os.scandir(os.fsencode(path)) as it:
-            yield from it
+    __slots__ = ()
 
-    def lstat(self, path: paths.PathLike) -> os.stat_result:
-        return os.lstat(path)
+    scandir = staticmethod(os.scandir)
+    stat = staticmethod(os.stat)
+    lstat = staticmethod(os.lstat)
+    readlink = staticmethod(os.readlink)
+    realpath = staticmethod(os.path.realpath)
+    isdir = staticmethod(os.path.isdir)
+    lexists = staticmethod(os.path.lexists)
 
-    def stat(self, path: paths.PathLike) -> os.stat_result:
-        return os.stat(path)
+    open = staticmethod(os.open)
+    close = staticmethod(os.close)
+    fstat = staticmethod(os.fstat)
+    pread = staticmethod(os.pread)
+    cas_id_of_fd = staticmethod(cas.cas_id_of_fd)
+
+    def full_hash_of_fd(self, fd: int, should_stop: Callable[[], bool] | None = None) -> str:
+        os.lseek(fd, 0, os.SEEK_SET)  # of the whole file, whatever read it before
+        return cas.full_hash_of_fd(fd, should_stop)
 
     def open_read(self, path: paths.PathLike) -> BinaryIO:
-        # O_NOFOLLOW | O_NONBLOCK: a symlink or a FIFO swapped in after the stat never blocks us
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        fd = os.open(path, flags)
+        fd = os.open(path, READ_FLAGS)
         try:
-            import stat as st
-
             if not st.S_ISREG(os.fstat(fd).st_mode):
                 raise OSError(f"not a regular file: {paths.display(path)}")
             os.set_blocking(fd, True)
@@ -43,3 +118,32 @@ class LocalBackend:
         except BaseException:
             os.close(fd)
             raise
+
+    def __reduce__(self) -> tuple[Callable[[], LocalBackend], tuple[()]]:
+        return local, ()
+
+    def __repr__(self) -> str:
+        return "LocalBackend()"
+
+
+LOCAL = LocalBackend()
+
+
+def local() -> LocalBackend:
+    """The module's local backend (a helper process unpickling one gets its own process's)."""
+    return LOCAL
+
+
+def walk_folders(backend: VolumeBackend, top: bytes) -> Iterator[tuple[bytes, list[os.DirEntry]]]:
+    """(folder, its entries) for ``top`` and every folder below it, never through a symlink; a folder
+    that cannot be listed is left out (what ``os.walk`` does by default)."""
+    todo = [top]
+    while todo:
+        folder = todo.pop()
+        try:
+            with backend.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        yield folder, entries
+        todo.extend(reversed([e.path for e in entries if e.is_dir(follow_symlinks=False)]))

@@ -24,6 +24,7 @@ import asyncio
 import os
 import queue
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from sd_desktop.ops.indexing.config import (
 from sd_desktop.ops.indexing.persist import EntryWriter
 from sd_desktop.ops.indexing.resumable_walk import WalkBatch, Walker, join, stat_row
 from sd_desktop.ops.indexing.rules import RuleSet
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 T = TypeVar("T")
 
@@ -68,6 +70,7 @@ class Plan:
     target: bytes  # the indexed folder, relative to ``root`` (b"" = the root)
     max_depth: int | None
     rules: RuleSet
+    backend: VolumeBackend = LOCAL  # every read of the run goes through it
 
 
 @register
@@ -105,7 +108,7 @@ class IndexerJob(Job):
 
     async def _run_persistent(self, ctx: JobContext, plan: Plan) -> None:
         st = self.state
-        writer = EntryWriter(plan.location_id, plan.root, ctx.job_id, st.fresh, self.NAME)
+        writer = EntryWriter(plan.location_id, plan.root, ctx.job_id, st.fresh, self.NAME, plan.backend)
         if st.phase == "start":
             await self._start(ctx, plan, writer)
         if st.phase == "discovery":
@@ -120,9 +123,10 @@ class IndexerJob(Job):
     # -- planning --------------------------------------------------------------------------
     async def _plan(self, ctx: JobContext) -> Plan:
         c = self.config
+        fs = ctx.backend
         location_id = c.location_id
         if c.persistence is Persistence.EPHEMERAL and c.path is not None:
-            root = os.path.realpath(os.fsencode(c.path))
+            root = fs.realpath(os.fsencode(c.path))
             target = b""
         else:
             if location_id is None:
@@ -134,34 +138,34 @@ class IndexerJob(Job):
             root = await ctx.library.read(lambda conn: locations.root_of(conn, location_id))
             if root is None:
                 raise JobError(f"there is no location with id {location_id} (it was removed?)")
-            target = self._relative_target(root)
+            target = self._relative_target(fs, root)
             if c.persistence is Persistence.EPHEMERAL:  # a location browsed without writing: walk from its root
                 root, target = join(root, target), b""
         try:
-            st = await ctx.run_blocking(os.stat, root)
+            st = await ctx.run_blocking(fs.stat, root)
         except OSError as exc:
             raise JobError(f"cannot open the folder {paths.display(root)}: {exc.strerror or exc}") from None
-        if not os.path.isdir(root):
+        if not fs.isdir(root):
             raise JobError(f"{paths.display(root)} is not a folder")
         skip = set()
         try:
-            lib_st = os.stat(ctx.library.folder)
+            lib_st = fs.stat(ctx.library.folder)
             skip.add((lib_st.st_dev, lib_st.st_ino))
         except OSError:
             pass
         del st
-        rules = RuleSet(c.rules, all_entries=c.all_entries, root=root, skip_ids=frozenset(skip))
+        rules = RuleSet(c.rules, all_entries=c.all_entries, root=root, skip_ids=frozenset(skip), backend=fs)
         max_depth = 1 if c.scope is IndexScope.CURRENT else c.max_depth
         if max_depth is not None and max_depth < 1:
             raise JobError("max_depth must be at least 1")
-        return Plan(location_id, root, target, max_depth, rules)
+        return Plan(location_id, root, target, max_depth, rules, fs)
 
-    def _relative_target(self, root: bytes) -> bytes:
+    def _relative_target(self, fs: VolumeBackend, root: bytes) -> bytes:
         path = self.config.path
         if path is None:
             return b""
         raw = os.fsencode(path)
-        absolute = os.path.realpath(raw if os.path.isabs(raw) else os.path.join(root, raw))
+        absolute = fs.realpath(raw if os.path.isabs(raw) else os.path.join(root, raw))
         if not paths.is_within(absolute, root):
             raise JobError(f"{paths.display(raw)} is not inside the location {paths.display(root)}")
         return b"" if absolute == root else os.path.relpath(absolute, root)
@@ -182,7 +186,7 @@ class IndexerJob(Job):
 
     # -- phases ----------------------------------------------------------------------------
     async def _start(self, ctx: JobContext, plan: Plan, writer: EntryWriter) -> None:
-        chain = await ctx.run_blocking(_chain_rows, plan.root, plan.target)
+        chain = await ctx.run_blocking(_chain_rows, plan.backend, plan.root, plan.target)
         st = self.state
 
         def tx(conn: sqlite3.Connection) -> None:
@@ -199,7 +203,7 @@ class IndexerJob(Job):
 
     async def _discover(self, ctx: JobContext, plan: Plan, writer: EntryWriter) -> None:
         st = self.state
-        walker = Walker(plan.root, st.frontier, plan.max_depth, plan.rules)
+        walker = Walker(plan.root, st.frontier, plan.max_depth, plan.rules, plan.backend)
         # A first index lists the next folders while a batch is inserted. A re-index does not: its
         # writer reads every listed folder's stored children, and sqlite3 releases the GIL around
         # each row it steps, so with the walker running beside it each row costs two GIL hand-offs
@@ -217,7 +221,7 @@ class IndexerJob(Job):
         def listing(size: int) -> WalkBatch:
             batch = walker.batch(size)
             if early:
-                identify.identify_listed(plan.root, batch)
+                identify.identify_listed(plan.root, batch, plan.backend)
             return batch
 
         pending: asyncio.Future | None = None
@@ -370,7 +374,7 @@ class IndexerJob(Job):
             try:
                 while not halt.is_set():
                     rows = fetch(reader, after)
-                    outcome = identify.identify_batch(plan.root, rows, deep, stop) if rows else None
+                    outcome = identify.identify_batch(plan.root, rows, deep, stop, plan.backend) if rows else None
                     handoff.put((rows, outcome))
                     if not rows or outcome.interrupted or not outcome.processed:
                         return
@@ -456,7 +460,7 @@ class IndexerJob(Job):
         if st.phase == "start":
             st.frontier = [(b"", 0)]
             st.phase = "discovery"
-        walker = Walker(plan.root, st.frontier, plan.max_depth, plan.rules)
+        walker = Walker(plan.root, st.frontier, plan.max_depth, plan.rules, plan.backend)
         hashing = self.config.mode is not IndexMode.SHALLOW
         deep = self.config.mode is IndexMode.DEEP
         while not walker.done:
@@ -474,7 +478,7 @@ class IndexerJob(Job):
                 stop = (lambda: ctx.interrupt_requested) if deep else None
                 for i in range(0, len(files), HASH_BATCH_FILES):
                     outcome = await ctx.run_blocking(
-                        identify.identify_batch, plan.root, files[i : i + HASH_BATCH_FILES], deep, stop
+                        identify.identify_batch, plan.root, files[i : i + HASH_BATCH_FILES], deep, stop, plan.backend
                     )
                     if outcome.interrupted:  # this batch is dropped: the last checkpoint is the state
                         await ctx.check_interrupt()
@@ -556,7 +560,7 @@ class _location_lock:  # noqa: N801 - used as a context manager
         _BUSY_LOCATIONS.discard(self.location_id)
 
 
-def _chain_rows(root: bytes, target: bytes) -> list[tuple]:
+def _chain_rows(fs: VolumeBackend, root: bytes, target: bytes) -> list[tuple]:
     """Rows of the root and of each folder down to ``target`` (so a sub-path has its parents)."""
     rels = [b""]
     if target:
@@ -566,10 +570,10 @@ def _chain_rows(root: bytes, target: bytes) -> list[tuple]:
     for rel in rels:
         full = join(root, rel)
         try:
-            st = os.lstat(full)
+            st = fs.lstat(full)
         except OSError as exc:
             raise JobError(f"cannot read {paths.display(full)}: {exc.strerror or exc}") from None
-        if not os.path.isdir(full) or os.path.islink(full):
+        if not stat.S_ISDIR(st.st_mode):  # not a folder, or a symlink to one
             raise JobError(f"{paths.display(full)} is not a folder")
         name = os.path.basename(full) if rel else (os.path.basename(root) or root)
         rows.append(stat_row(rel, name, st, None))
