@@ -22,9 +22,13 @@ call awaited on the adapter's event loop) would map the methods so:
 ``readlink``                the link target of ``stat(path)`` (SFTP: ``readlink``)
 ``realpath``                the path itself, normalized (remote paths have no symlinks to resolve)
 ``isdir`` / ``lexists``     ``stat(path)``; ``RemoteError`` NOT_FOUND is False
+``access``                  the permission bits of ``stat(path)`` (SFTP: for the connecting user)
+``ismount``                 True for the volume's root (the top of what the remote volume holds)
 ``open`` / ``close``        a handle naming the path and the size it had (no round trip)
+``set_blocking``            nothing
 ``fstat``                   the size and times recorded by ``open`` (``stat(path)``)
 ``pread``                   ``read_ranges(path, [(offset, n)])``
+``will_need``               nothing (or a prefetch of the range into the adapter's cache)
 ``cas_id_of_fd``            ``read_ranges(path, cas.sample_ranges(size))``: one round trip for all
                             the samples, then ``cas.cas_id_of_samples``
 ``full_hash_of_fd``         ``read_ranges`` in chunks, hashed as they come
@@ -46,6 +50,8 @@ from sd_desktop import cas, paths
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 # a folder opened to stat or open its entries by their names (``dir_fd``)
 DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_advise = getattr(os, "posix_fadvise", None)  # not on every OS: the files are then simply read in turn
+_WILLNEED = getattr(os, "POSIX_FADV_WILLNEED", 0)
 
 
 class ScandirIterator(AbstractContextManager, Iterator[os.DirEntry], Protocol):
@@ -69,12 +75,19 @@ class VolumeBackend(Protocol):
     def realpath(self, path: Any) -> Any: ...
     def isdir(self, path: paths.PathLike) -> bool: ...
     def lexists(self, path: paths.PathLike) -> bool: ...
+    def ismount(self, path: paths.PathLike) -> bool: ...
+    def access(self, path: paths.PathLike, mode: int) -> bool: ...
 
     # -- reading ---------------------------------------------------------------------------
     def open(self, path: paths.PathLike, flags: int, *, dir_fd: int | None = None) -> int: ...
     def close(self, fd: int) -> None: ...
+    def set_blocking(self, fd: int, blocking: bool) -> None: ...
     def fstat(self, fd: int) -> os.stat_result: ...
     def pread(self, fd: int, n: int, offset: int) -> bytes: ...
+    def will_need(self, fd: int, offset: int, length: int) -> None:
+        """A hint: these bytes will be read soon (never raises; a backend may ignore it)."""
+        ...
+
     def cas_id_of_fd(self, fd: int, size: int) -> str | None: ...
     def full_hash_of_fd(self, fd: int, should_stop: Callable[[], bool] | None = None) -> str:
         """blake3 of the whole file (from its start); ``should_stop`` polled between chunks."""
@@ -97,12 +110,24 @@ class LocalBackend:
     realpath = staticmethod(os.path.realpath)
     isdir = staticmethod(os.path.isdir)
     lexists = staticmethod(os.path.lexists)
+    ismount = staticmethod(os.path.ismount)
+    access = staticmethod(os.access)
 
     open = staticmethod(os.open)
     close = staticmethod(os.close)
+    set_blocking = staticmethod(os.set_blocking)
     fstat = staticmethod(os.fstat)
     pread = staticmethod(os.pread)
     cas_id_of_fd = staticmethod(cas.cas_id_of_fd)
+
+    @staticmethod
+    def will_need(fd: int, offset: int, length: int) -> None:
+        # the kernel starts the reads and returns: by the time the file is read it is in the page cache
+        if _advise is not None:
+            try:
+                _advise(fd, offset, length, _WILLNEED)
+            except OSError:
+                pass  # only a hint: some file systems refuse it
 
     def full_hash_of_fd(self, fd: int, should_stop: Callable[[], bool] | None = None) -> str:
         os.lseek(fd, 0, os.SEEK_SET)  # of the whole file, whatever read it before

@@ -35,6 +35,7 @@ from sd_desktop.ops.files.file_listing import (
     resolve_roots,
     walk_threaded,
 )
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 UNCHANGED_MESSAGE = "nothing changed since the last search"
 THREADS = 4  # listing at once (cold: tests/perf/README.md, "Where the cold unchanged-tree search goes")
@@ -50,7 +51,7 @@ class WalkSettings:
     key: bytes
 
 
-def walk_settings(config: DuplicateConfig, mode: DuplicateMode) -> WalkSettings:
+def walk_settings(config: DuplicateConfig, mode: DuplicateMode, backend: VolumeBackend = LOCAL) -> WalkSettings:
     flt = ScanFilter(
         min_size=max(0, config.min_size or 0),
         max_size=config.max_size,
@@ -58,8 +59,8 @@ def walk_settings(config: DuplicateConfig, mode: DuplicateMode) -> WalkSettings:
         include_hidden=config.include_hidden,
         include_empty=config.include_empty,
     )
-    references = resolve_roots(config.reference_paths)
-    roots = resolve_roots(list(config.search_paths) + list(config.reference_paths))
+    references = resolve_roots(config.reference_paths, backend)
+    roots = resolve_roots(list(config.search_paths) + list(config.reference_paths), backend)
     return WalkSettings(flt, roots, references, snapshot.key_of(mode.value, filter_fields(flt), roots, references))
 
 
@@ -103,13 +104,13 @@ class Unchanged:
         return self.reports[-1]
 
 
-def check(conn: sqlite3.Connection, config: DuplicateConfig) -> Unchanged | None:
+def check(conn: sqlite3.Connection, config: DuplicateConfig, backend: VolumeBackend = LOCAL) -> Unchanged | None:
     """This search's answer when nothing changed since the last one with its settings (the walk made
     here, read-only); None when something did, or the job must decide (no snapshot, an error)."""
     if not config.search_paths or not config.reuse_unchanged:
         return None
     mode = DuplicateMode(config.mode)
-    settings = walk_settings(config, mode)
+    settings = walk_settings(config, mode, backend)
     previous = snapshot.load(conn, settings.key)
     if previous is None:
         return None
@@ -119,7 +120,9 @@ def check(conn: sqlite3.Connection, config: DuplicateConfig) -> Unchanged | None
     def on_error(path: bytes, message: str) -> None:
         failed.append(path)  # reported by the job, which runs the walk again
 
-    walk = walk_threaded(settings.roots, settings.flt, settings.references, on_error, lambda: bool(failed), THREADS)
+    walk = walk_threaded(
+        settings.roots, settings.flt, settings.references, on_error, lambda: bool(failed), THREADS, backend
+    )
     packb = msgpack.packb
     with contextlib.closing(walk):  # left at the first difference: the threads stop at once
         for folder, rows in walk:
