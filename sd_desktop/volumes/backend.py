@@ -157,18 +157,3 @@ LOCAL = LocalBackend()
 def local() -> LocalBackend:
     """The module's local backend (a helper process unpickling one gets its own process's)."""
     return LOCAL
-
-
-def walk_folders(backend: VolumeBackend, top: bytes) -> Iterator[tuple[bytes, list[os.DirEntry]]]:
-    """(folder, its entries) for ``top`` and every folder below it, never through a symlink; a folder
-    that cannot be listed is left out (what ``os.walk`` does by default)."""
-    todo = [top]
-    while todo:
-        folder = todo.pop()
-        try:
-            with backend.scandir(folder) as it:
-                entries = list(it)
-        except OSError:
-            continue
-        yield folder, entries
-        todo.extend(reversed([e.path for e in entries if e.is_dir(follow_symlinks=False)]))
