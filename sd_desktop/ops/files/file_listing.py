@@ -23,6 +23,8 @@ from blake3 import blake3
 from sd_desktop import paths
 from sd_desktop.volumes.backend import DIR_FLAGS, LOCAL, VolumeBackend
 
+_DIR_FLAGS = DIR_FLAGS  # a folder opened to stat its files by name (module-level: replaceable, to try the by-path way)
+
 DIGEST_BYTES = 16  # of a folder's listing (``digest_of``)
 
 
@@ -123,7 +125,7 @@ def _list_dir(
     # each file is stat'ed relative to the folder, not by its whole path: the kernel resolves one name
     # instead of every folder above it (measurably faster: tests/perf/README.md)
     try:
-        dir_fd: int | None = fs.open(folder, DIR_FLAGS)
+        dir_fd: int | None = fs.open(folder, _DIR_FLAGS)
     except OSError:
         dir_fd = None  # listable but not openable (a race with a rename): by path
     with it:
