@@ -12,7 +12,9 @@ jobs spend their time in, with their default arguments (which both checkouts acc
 * ``list``: the duplicate search's listing (``file_listing.Walk``, fd-relative ``stat``) over 20k files;
 * ``identify``: ``identify.identify_batch`` (sampled cas_id and MIME) of the 20k files;
 * ``stages``: the duplicate search's first reads (``stages.Pipeline.read_as_listed``) of the 20k files;
-* ``validate``: ``validation.checks.check_item`` (integrity hash) of the 20k files.
+* ``validate``: ``validation.checks.check_item`` (integrity hash) of the 20k files;
+* ``content``, ``deep``, ``shallow``: a whole indexer job in this process, into a fresh library: a first
+  content index of the 20k files, the deep pass after it, a first shallow index of the 200k tree.
 """
 
 from __future__ import annotations
@@ -53,6 +55,29 @@ elif step == "stages":
     files = files20k()
     t, c = time.perf_counter(), time.process_time()
     n = len(Pipeline(deep=False).read_as_listed(iter(files), lambda f: False))
+elif step in ("content", "deep", "shallow"):
+    import asyncio, shutil, tempfile
+    from sd_desktop.jobs import JobManager
+    from sd_desktop.library import Library
+    from sd_desktop.library.locations import add_location
+    tree = tree200k if step == "shallow" else tree20k
+    folder = tempfile.mkdtemp(prefix="ab-hot-")
+    lib = Library.open(folder)
+    loc = add_location(lib, tree)
+    async def index(mode):
+        manager = JobManager(lib, run_queued=False)
+        await manager.start()
+        try:
+            job = await manager.enqueue("indexer", {"location_id": loc, "mode": mode, "all_entries": True})
+            return await manager.wait_tree(job)
+        finally:
+            await manager.shutdown()
+    if step == "deep":
+        asyncio.run(index("content"))
+    t, c = time.perf_counter(), time.process_time()
+    n = asyncio.run(index(step)).output["files"]
+    lib.close()
+    shutil.rmtree(folder)
 elif step == "validate":
     from sd_desktop.ops.files.validation.checks import Modes, check_item
     from sd_desktop.ops.files.validation.listing import Item
@@ -65,7 +90,7 @@ elif step == "validate":
 print(time.perf_counter() - t, time.process_time() - c, n)
 """
 
-STEPS = ("walk", "list", "identify", "stages", "validate")
+STEPS = ("walk", "list", "identify", "stages", "validate", "content", "deep", "shallow")
 
 
 def run(code: str, step: str, tree200k: str, tree20k: str) -> tuple[float, float, int]:
