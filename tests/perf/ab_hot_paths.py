@@ -57,7 +57,9 @@ elif step == "stages":
     n = len(Pipeline(deep=False).read_as_listed(iter(files), lambda f: False))
 elif step in ("content", "deep", "shallow"):
     import asyncio, shutil, tempfile
+    from sd_desktop import ops
     from sd_desktop.jobs import JobManager
+    ops.load_all()
     from sd_desktop.library import Library
     from sd_desktop.library.locations import add_location
     tree = tree200k if step == "shallow" else tree20k
