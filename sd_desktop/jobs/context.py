@@ -17,7 +17,7 @@ from sd_desktop.jobs import codec
 from sd_desktop.jobs.errors import JobCancelled, JobPaused
 from sd_desktop.jobs.progress import Progress, ProgressTracker
 from sd_desktop.library import jobstore
-from sd_desktop.volumes import LocalBackend
+from sd_desktop.volumes import LOCAL, VolumeBackend
 
 if TYPE_CHECKING:
     from sd_desktop.jobs.base import Job
@@ -54,7 +54,8 @@ class JobContext:
         self.library = manager.library
         self.db = manager.library.db
         self.volumes = manager.volumes
-        self.backend = LocalBackend()
+        # every file the job reads goes through this (a remote volume's backend can stand in)
+        self.backend: VolumeBackend = LOCAL
         self.control = Control.RUNNING
         self.errors: list[dict] = list(errors or [])
         self.error_count = error_count

@@ -24,7 +24,10 @@ from dataclasses import dataclass
 import puremagic
 from PIL import Image, UnidentifiedImageError
 
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
+
 HEAD_BYTES = 4096
+Pread = Callable[[int, int, int], bytes]  # (fd, length, offset): the backend's ranged read
 MAX_PROBE_PIXELS = 64_000_000  # decode only below this; larger images get the header checks only
 
 FAMILY_OF: dict[str, str] = {}
@@ -208,15 +211,15 @@ def mislabelled(path: bytes, head: bytes) -> Finding | None:
     )
 
 
-def check_file(fd: int, path: bytes, size: int) -> list[Finding]:
-    """Corruption findings for an open regular file (empty list: nothing wrong found)."""
+def check_file(fd: int, path: bytes, size: int, backend: VolumeBackend = LOCAL) -> list[Finding]:
+    """Corruption findings for a regular file open in ``backend`` (empty list: nothing wrong found)."""
     ext = extension_of(path)
     expected = FAMILY_OF.get(ext)
     if expected is None:
         return []
     if size == 0:
         return [Finding("empty_file", "error", f"empty file named .{ext}", "restore it from a backup or delete it")]
-    head = os.pread(fd, HEAD_BYTES, 0)
+    head = backend.pread(fd, HEAD_BYTES, 0)
     if not SIGNATURE[expected](head):
         lie = mislabelled(path, head)
         if lie is not None:
@@ -235,7 +238,7 @@ def check_file(fd: int, path: bytes, size: int) -> list[Finding]:
     if probe is None:
         return []
     try:
-        problem = probe(fd, size, head)
+        problem = probe(fd, size, head, backend.pread)
     except OSError:
         raise
     except Exception as exc:  # a hostile file must give a finding, never a crash
@@ -247,7 +250,7 @@ def check_file(fd: int, path: bytes, size: int) -> list[Finding]:
 
 
 # -- structure checks: None when fine, else (issue type, message) -----------------------
-def _image(fd: int, size: int, head: bytes) -> tuple[str, str] | None:
+def _image(fd: int, size: int, head: bytes, pread: Pread) -> tuple[str, str] | None:
     data_file = os.fdopen(os.dup(fd), "rb")
     with data_file:
         try:
@@ -272,14 +275,14 @@ def _image(fd: int, size: int, head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _pdf(fd: int, size: int, head: bytes) -> tuple[str, str] | None:
-    tail = os.pread(fd, 2048, max(0, size - 2048))
+def _pdf(fd: int, size: int, head: bytes, pread: Pread) -> tuple[str, str] | None:
+    tail = pread(fd, 2048, max(0, size - 2048))
     if b"%%EOF" not in tail:
         return ("truncated", "PDF has no %%EOF marker at its end: truncated or damaged")
     return None
 
 
-def _zip(fd: int, size: int, head: bytes) -> tuple[str, str] | None:
+def _zip(fd: int, size: int, head: bytes, pread: Pread) -> tuple[str, str] | None:
     with os.fdopen(os.dup(fd), "rb") as f:
         try:
             with zipfile.ZipFile(f) as z:
@@ -291,10 +294,10 @@ def _zip(fd: int, size: int, head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _mp4(fd: int, size: int, head: bytes) -> tuple[str, str] | None:
+def _mp4(fd: int, size: int, head: bytes, pread: Pread) -> tuple[str, str] | None:
     offset, seen = 0, set()
     while offset < size:
-        hdr = os.pread(fd, 16, offset)
+        hdr = pread(fd, 16, offset)
         if len(hdr) < 8:
             return ("truncated", f"box header cut off at byte {offset}")
         box_size, box_type = struct.unpack(">I4s", hdr[:8])
@@ -316,14 +319,14 @@ def _mp4(fd: int, size: int, head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _riff(fd: int, size: int, head: bytes) -> tuple[str, str] | None:
+def _riff(fd: int, size: int, head: bytes, pread: Pread) -> tuple[str, str] | None:
     declared = struct.unpack("<I", head[4:8])[0] + 8
     if declared > size:
         return ("truncated", f"RIFF header declares {declared} bytes, the file has {size}")
     return None
 
 
-def _mp3_check(fd: int, size: int, head: bytes) -> tuple[str, str] | None:
+def _mp3_check(fd: int, size: int, head: bytes, pread: Pread) -> tuple[str, str] | None:
     if head.startswith(b"ID3") and len(head) >= 10:
         b = head[6:10]
         tag = (b[0] << 21) | (b[1] << 14) | (b[2] << 7) | b[3]
@@ -332,7 +335,7 @@ def _mp3_check(fd: int, size: int, head: bytes) -> tuple[str, str] | None:
     return None
 
 
-STRUCTURE_CHECKS: dict[str, Callable[[int, int, bytes], tuple[str, str] | None]] = {
+STRUCTURE_CHECKS: dict[str, Callable[[int, int, bytes, Pread], tuple[str, str] | None]] = {
     **{f: _image for f in IMAGE_FAMILIES},
     "pdf": _pdf,
     "zip": _zip,

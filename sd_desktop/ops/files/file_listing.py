@@ -21,6 +21,9 @@ from typing import Any
 from blake3 import blake3
 
 from sd_desktop import paths
+from sd_desktop.volumes.backend import DIR_FLAGS, LOCAL, VolumeBackend
+
+_DIR_FLAGS = DIR_FLAGS  # a folder opened to stat its files by name (module-level: replaceable, to try the by-path way)
 
 DIGEST_BYTES = 16  # of a folder's listing (``digest_of``)
 
@@ -87,17 +90,14 @@ def normalize_extensions(exts: list[str]) -> tuple[bytes, ...]:
     return tuple(out)
 
 
-def resolve_roots(roots: list[paths.PathLike]) -> list[bytes]:
+def resolve_roots(roots: list[paths.PathLike], backend: VolumeBackend = LOCAL) -> list[bytes]:
     """Absolute real paths, without repeats and without roots nested in another root."""
-    resolved = sorted({os.path.realpath(os.fsencode(r)) for r in roots}, key=lambda p: (len(p), p))
+    resolved = sorted({backend.realpath(os.fsencode(r)) for r in roots}, key=lambda p: (len(p), p))
     kept: list[bytes] = []
     for root in resolved:
         if not any(paths.is_within(root, k) for k in kept):
             kept.append(root)
     return sorted(kept)
-
-
-_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _list_dir(
@@ -107,6 +107,7 @@ def _list_dir(
     references: list[bytes],
     on_error: Callable[[bytes, str], None],
     make: Callable[..., Any] | None = FileInfo,
+    fs: VolumeBackend = LOCAL,
 ) -> tuple[list[Any], list[tuple[bytes, bool]]]:
     """The wanted regular files of one folder (each made by ``make`` from FileInfo's fields; None: the
     plain tuple of them) and its sub-folders (with their reference flag)."""
@@ -115,15 +116,16 @@ def _list_dir(
     # the default filter (non-empty files, any size and name) is one comparison: this loop runs per file
     any_nonempty = flt.min_size <= 1 and flt.max_size is None and not flt.extensions and not flt.include_empty
     skip_hidden = not flt.include_hidden
+    stat_at = fs.stat
     try:
-        it = os.scandir(folder)
+        it = fs.scandir(folder)
     except OSError as exc:
         on_error(folder, f"cannot list folder: {exc.strerror or exc}")
         return files, subdirs
     # each file is stat'ed relative to the folder, not by its whole path: the kernel resolves one name
     # instead of every folder above it (measurably faster: tests/perf/README.md)
     try:
-        dir_fd: int | None = os.open(folder, _DIR_FLAGS)
+        dir_fd: int | None = fs.open(folder, _DIR_FLAGS)
     except OSError:
         dir_fd = None  # listable but not openable (a race with a rename): by path
     with it:
@@ -143,7 +145,7 @@ def _list_dir(
                     if dir_fd is None:
                         st = entry.stat(follow_symlinks=False)
                     else:
-                        st = os.stat(entry.name, dir_fd=dir_fd, follow_symlinks=False)
+                        st = stat_at(entry.name, dir_fd=dir_fd, follow_symlinks=False)
                 except OSError as exc:
                     if not isinstance(exc, FileNotFoundError):  # vanished mid-walk: not a problem
                         on_error(entry.path, f"cannot stat: {exc.strerror or exc}")
@@ -156,17 +158,21 @@ def _list_dir(
             on_error(folder, f"error while listing folder: {exc.strerror or exc}")
         finally:
             if dir_fd is not None:
-                os.close(dir_fd)
+                fs.close(dir_fd)
     subdirs.sort()
     return files, subdirs
 
 
 def _root_start(
-    root: bytes, flt: ScanFilter, references: list[bytes], on_error: Callable[[bytes, str], None]
+    root: bytes,
+    flt: ScanFilter,
+    references: list[bytes],
+    on_error: Callable[[bytes, str], None],
+    fs: VolumeBackend = LOCAL,
 ) -> tuple[FileInfo | None, bool]:
     """A root that is a file yields that file; a folder root is walked (second value True)."""
     try:
-        st = os.lstat(root)
+        st = fs.lstat(root)
     except FileNotFoundError:
         on_error(root, "no such file or folder")
         return None, False
@@ -185,13 +191,14 @@ def walk(
     references: list[bytes],
     on_error: Callable[[bytes, str], None],
     should_stop: Callable[[], bool] | None = None,
+    backend: VolumeBackend = LOCAL,
 ) -> Iterator[FileInfo]:
     """Every wanted regular file below ``roots`` (already resolved and de-nested), no recursion.
 
     One thread, on purpose: every ``stat`` releases the GIL, and threads walking together hand it round
     at each one, so several threads list a tree several times slower than one, warm or cold (to share
     a walk, ``listing_processes`` uses processes)."""
-    for _folder, files in Walk(roots, flt, references, on_error, should_stop):
+    for _folder, files in Walk(roots, flt, references, on_error, should_stop, backend=backend):
         yield from files
 
 
@@ -214,8 +221,10 @@ class Walk:
         skip: set[bytes] | frozenset[bytes] = frozenset(),
         rows: bool = False,  # files as plain tuples (``row_of``), not ``FileInfo``s
         prune: set[bytes] | frozenset[bytes] = frozenset(),
+        backend: VolumeBackend = LOCAL,
     ):
         self.flt, self.references, self.on_error = flt, references, on_error
+        self.backend = backend
         self.should_stop, self.skip, self.prune = should_stop, skip, prune
         self.make: Callable[..., Any] | None = None if rows else FileInfo
         # last popped first; in_ref None marks a root, which may be a file
@@ -235,6 +244,7 @@ class Walk:
 
     def __iter__(self) -> Iterator[tuple[bytes, list[FileInfo]]]:
         flt, references, skip, prune, todo = self.flt, self.references, self.skip, self.prune, self._todo
+        fs = self.backend
         while todo:
             if self.should_stop is not None and self.should_stop():
                 return
@@ -243,13 +253,13 @@ class Walk:
                 continue
             on_error = _ignore_error if folder in skip else self.on_error
             if in_ref is None:
-                info, is_dir = _root_start(folder, flt, references, on_error)
+                info, is_dir = _root_start(folder, flt, references, on_error, fs)
                 if not is_dir:
                     if folder not in skip:
                         yield folder, [info if self.make is FileInfo else row_of(info)] if info is not None else []
                     continue
                 in_ref = any(paths.is_within(folder, r) for r in references)
-            files, subdirs = _list_dir(folder, in_ref, flt, references, on_error, self.make)
+            files, subdirs = _list_dir(folder, in_ref, flt, references, on_error, self.make, fs)
             todo.extend(reversed(subdirs))  # before the yield: a caller stopping here finds them pending
             if folder not in skip:
                 yield folder, files
@@ -262,6 +272,7 @@ def walk_threaded(
     on_error: Callable[[bytes, str], None],
     should_stop: Callable[[], bool] | None = None,
     threads: int = 4,
+    backend: VolumeBackend = LOCAL,
 ) -> Iterator[tuple[bytes, list[tuple]]]:
     """What ``Walk(..., rows=True)`` lists, folder by folder with each folder's files in the same order,
     but the folders in no set order: ``threads`` threads list folders at once. For a caller that
@@ -282,7 +293,7 @@ def walk_threaded(
                 return
             folder, in_ref = item
             try:
-                done.put((folder, _list_dir(folder, in_ref, flt, references, on_error, None)))
+                done.put((folder, _list_dir(folder, in_ref, flt, references, on_error, None, backend)))
             except BaseException as exc:  # raised in the caller's thread
                 done.put((folder, exc))
 
@@ -292,7 +303,7 @@ def walk_threaded(
     try:
         outstanding = 0
         for root in roots:
-            info, is_dir = _root_start(root, flt, references, on_error)
+            info, is_dir = _root_start(root, flt, references, on_error, backend)
             if not is_dir:
                 yield root, [row_of(info)] if info is not None else []
                 continue

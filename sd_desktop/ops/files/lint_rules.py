@@ -16,8 +16,9 @@ are what was found), so both apply the same rules. Nothing here follows a symlin
 
 from __future__ import annotations
 
-import os
 import stat
+
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 EMPTY_FOLDER = "empty_folder"
 EMPTY_FILE = "empty_file"
@@ -34,15 +35,15 @@ def is_temporary_name(name: bytes) -> bool:
     return name.startswith(b"~$") or low.endswith(b".tmp") or name == b".DS_Store" or low == b"thumbs.db"
 
 
-def is_broken_link(path: bytes) -> bool:
+def is_broken_link(path: bytes, fs: VolumeBackend = LOCAL) -> bool:
     """True when ``path`` is a symlink whose target (followed all the way) does not exist."""
     try:
-        if not stat.S_ISLNK(os.lstat(path).st_mode):
+        if not stat.S_ISLNK(fs.lstat(path).st_mode):
             return False
     except OSError:
         return False
     try:
-        os.stat(path)
+        fs.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return True
     except OSError as exc:
@@ -50,14 +51,14 @@ def is_broken_link(path: bytes) -> bool:
     return False
 
 
-def holds_only_empty_folders(folder: bytes) -> bool:
+def holds_only_empty_folders(folder: bytes, fs: VolumeBackend = LOCAL) -> bool:
     """True when ``folder`` is a real folder (not a link) with nothing below it but folders.
     Raises ``OSError`` when some folder below cannot be listed (then nobody can say)."""
-    if not stat.S_ISDIR(os.lstat(folder).st_mode):
+    if not stat.S_ISDIR(fs.lstat(folder).st_mode):
         return False
     todo = [folder]
     while todo:
-        with os.scandir(todo.pop()) as it:
+        with fs.scandir(todo.pop()) as it:
             for entry in it:
                 if not entry.is_dir(follow_symlinks=False):
                     return False
@@ -65,11 +66,11 @@ def holds_only_empty_folders(folder: bytes) -> bool:
     return True
 
 
-def recheck(kind: str, path: bytes, size: int, mtime_ns: int) -> str | None:
+def recheck(kind: str, path: bytes, size: int, mtime_ns: int, fs: VolumeBackend = LOCAL) -> str | None:
     """None when ``path`` still is the finding ``kind`` (with the ``size`` and ``mtime_ns`` seen, for
     a temporary file); else why it may not be trashed now (one line)."""
     try:
-        st = os.lstat(path)
+        st = fs.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return "already gone"
     except OSError as exc:
@@ -81,10 +82,10 @@ def recheck(kind: str, path: bytes, size: int, mtime_ns: int) -> str | None:
     if kind == BROKEN_SYMLINK:
         if not stat.S_ISLNK(st.st_mode):
             return "no longer a symlink; kept"
-        return None if is_broken_link(path) else "the link works again (its target exists now); kept"
+        return None if is_broken_link(path, fs) else "the link works again (its target exists now); kept"
     if kind == EMPTY_FOLDER:
         try:
-            return None if holds_only_empty_folders(path) else "no longer empty; kept"
+            return None if holds_only_empty_folders(path, fs) else "no longer empty; kept"
         except OSError as exc:
             return f"cannot list it again: {exc.strerror or exc}; kept"
     if kind == TEMPORARY_FILE:

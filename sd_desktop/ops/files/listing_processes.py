@@ -58,6 +58,7 @@ from sd_desktop.ops.files.file_listing import (  # noqa: F401 - DIGEST_BYTES: he
     filter_fields,
     row_of,
 )
+from sd_desktop.volumes.backend import LOCAL, LocalBackend, VolumeBackend
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def walk_listed(
     meanwhile: Callable[[], None] | None = None,
     digests: bool = False,
     walkers: int = 1,
+    backend: VolumeBackend = LOCAL,
 ) -> Iterator[list[Listed]]:
     """Every folder of the walk (``file_listing.Walk``) as a ``Listed``, a batch at a time, listed by a walker
     process where there is one (see the module's text). ``digests``: folders listed in this thread get
@@ -108,12 +110,15 @@ def walk_listed(
     is ready, it takes over the folders not listed yet. A small walk never waits for a process.
 
     ``meanwhile`` is called once before the first files come: right after a walker was asked, so the
-    caller's preparation (reading a cache) and the walk overlap."""
+    caller's preparation (reading a cache) and the walk overlap.
+
+    Walker processes list the local disk (with their own ``LOCAL`` backend): a walk through another
+    ``backend`` runs in this thread."""
     mode = os.environ.get(MODE_ENV, "")
-    if mode == "inprocess":
+    if mode == "inprocess" or not isinstance(backend, LocalBackend):
         if meanwhile is not None:
             meanwhile()
-        yield from _walk_here(roots, flt, references, on_error, should_stop, digests=digests)
+        yield from _walk_here(roots, flt, references, on_error, should_stop, digests=digests, backend=backend)
         return
     if mode == "always":
         prestart()
@@ -502,7 +507,7 @@ def _stream(
     def on_error(path: bytes, text: str) -> None:
         errors.append((path, text))
 
-    walk = Walk(roots, flt, references, on_error, rows=True)
+    walk = Walk(roots, flt, references, on_error, rows=True, backend=LOCAL)  # a walker lists the local disk
     looked = 0.0
     for listed, (folder, rows) in enumerate(walk):
         packed = msgpack.packb(rows)  # what ``pack_files`` makes of the same files as ``FileInfo``s

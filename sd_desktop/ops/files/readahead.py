@@ -13,18 +13,17 @@ or BSD) the files are simply read in turn.
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
+
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 T = TypeVar("T")
 
 WINDOW_FILES = 64  # files opened ahead: well under the usual 1,024 open-file limit
 WINDOW_BYTES = 32 * 1024 * 1024  # bytes asked for ahead: enough to keep the disk busy, little page cache
 FILE_ADVICE_LIMIT = 8 * 1024 * 1024  # of a big file, only the start: the kernel's own readahead follows
-_advise = getattr(os, "posix_fadvise", None)
-_WILLNEED = getattr(os, "POSIX_FADV_WILLNEED", 0)
 
 
 def opened_ahead(
@@ -34,10 +33,13 @@ def opened_ahead(
     errors: tuple[type[BaseException], ...] = (OSError,),
     window_files: int = WINDOW_FILES,
     window_bytes: int = WINDOW_BYTES,
+    backend: VolumeBackend = LOCAL,
 ) -> Iterator[tuple[T, int | BaseException]]:
     """``(item, fd)`` for each item in the given order, or ``(item, error)`` when ``open_item`` raised
     one of ``errors``. ``span(item)`` is the (offset, length) that will be read. Each fd is closed when
-    the next item is asked for, and every fd still open when the iteration is left early."""
+    the next item is asked for, and every fd still open when the iteration is left early. The fds are
+    ``backend``'s (``open_item`` opened them there): it is told what will be read, and closes them."""
+    will_need, close = backend.will_need, backend.close
     window: deque[tuple[T, int | BaseException, int]] = deque()
     ahead = 0
     try:
@@ -49,11 +51,8 @@ def opened_ahead(
             else:
                 offset, length = span(item)
                 length = min(length, FILE_ADVICE_LIMIT)
-                if _advise is not None and length > 0:
-                    try:
-                        _advise(fd, offset, length, _WILLNEED)
-                    except OSError:
-                        pass  # only a hint: some file systems refuse it
+                if length > 0:
+                    will_need(fd, offset, length)
                 window.append((item, fd, length))
                 ahead += length
             while len(window) > window_files or ahead > window_bytes:
@@ -63,15 +62,15 @@ def opened_ahead(
                     yield item, fd
                 finally:
                     if isinstance(fd, int):
-                        os.close(fd)
+                        close(fd)
         while window:
             item, fd, _length = window.popleft()
             try:
                 yield item, fd
             finally:
                 if isinstance(fd, int):
-                    os.close(fd)
+                    close(fd)
     finally:
         for _item, fd, _length in window:
             if isinstance(fd, int):
-                os.close(fd)
+                close(fd)

@@ -23,9 +23,10 @@ from sd_desktop.enums import EntryKind
 from sd_desktop.library import contents, hash_cache
 from sd_desktop.ops.indexing.magic import HEAD_BYTES, kind_of, sniff
 from sd_desktop.ops.indexing.resumable_walk import R_INODE, R_KIND, R_MTIME, R_PATH, R_SIZE, WalkBatch, join
+from sd_desktop.volumes.backend import LOCAL, READ_FLAGS, VolumeBackend
 
 EMPTY_HASH = blake3.blake3(b"").hexdigest()
-OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+OPEN_FLAGS = READ_FLAGS
 DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 # files up to this size are read whole, once: cas_id, MIME and (deep) the full hash come from one read
@@ -60,7 +61,11 @@ class BatchOutcome:
 
 
 def identify_batch(
-    root: bytes, candidates: list[Candidate], deep: bool, should_stop: Callable[[], bool] | None = None
+    root: bytes,
+    candidates: list[Candidate],
+    deep: bool,
+    should_stop: Callable[[], bool] | None = None,
+    backend: VolumeBackend = LOCAL,
 ) -> BatchOutcome:
     out = BatchOutcome([], [])
     for entry_id, rel, size, mtime_ns, inode, known_cas, known_mime in candidates:
@@ -68,7 +73,9 @@ def identify_batch(
             out.interrupted = True
             return out
         try:
-            item = _identify_one(root, entry_id, rel, size, mtime_ns, inode, known_cas, known_mime, deep, should_stop)
+            item = _identify_one(
+                backend, root, entry_id, rel, size, mtime_ns, inode, known_cas, known_mime, deep, should_stop
+            )
         except cas.HashInterrupted:
             out.interrupted = True
             return out
@@ -86,7 +93,7 @@ def identify_batch(
     return out
 
 
-def identify_listed(root: bytes, batch: WalkBatch) -> None:
+def identify_listed(root: bytes, batch: WalkBatch, backend: VolumeBackend = LOCAL) -> None:
     """Identify the non-empty files of a freshly listed batch (content mode, first index), on the
     walker's thread, so they are inserted with their cas_id and MIME in the same checkpoint: no
     second pass has to fetch, reopen and UPDATE them (an UPDATE rewrites two indexes per row).
@@ -101,7 +108,7 @@ def identify_listed(root: bytes, batch: WalkBatch) -> None:
         # each file opened relative to its folder: the kernel resolves one name, not the whole path
         # again (the open was the largest part of a new small file's cost)
         try:
-            dir_fd = os.open(join(root, d.rel), DIR_FLAGS)
+            dir_fd = backend.open(join(root, d.rel), DIR_FLAGS)
         except OSError:
             continue  # gone or replaced: the content phase tries each file again and says why
         try:
@@ -109,14 +116,14 @@ def identify_listed(root: bytes, batch: WalkBatch) -> None:
                 rel, size = row[R_PATH], row[R_SIZE]
                 try:
                     item = _identify_one(
-                        root, 0, rel, size, row[R_MTIME], row[R_INODE], None, None, False, None, dir_fd
+                        backend, root, 0, rel, size, row[R_MTIME], row[R_INODE], None, None, False, None, dir_fd
                     )
                 except (_Changed, OSError):
                     continue
                 identified[rel] = (item.cas_id, item.mime, kind_of(item.mime))
                 batch.hashed_bytes += size
         finally:
-            os.close(dir_fd)
+            backend.close(dir_fd)
 
 
 class _Changed(Exception):
@@ -124,6 +131,7 @@ class _Changed(Exception):
 
 
 def _identify_one(
+    fs: VolumeBackend,
     root: bytes,
     entry_id: int,
     rel: bytes,
@@ -137,11 +145,11 @@ def _identify_one(
     dir_fd: int | None = None,
 ) -> Identified:
     if dir_fd is None:
-        fd = os.open(join(root, rel), OPEN_FLAGS)
+        fd = fs.open(join(root, rel), OPEN_FLAGS)
     else:  # ``rel``'s folder is open: its last name only
-        fd = os.open(rel.rsplit(b"/", 1)[-1], OPEN_FLAGS, dir_fd=dir_fd)
+        fd = fs.open(rel.rsplit(b"/", 1)[-1], OPEN_FLAGS, dir_fd=dir_fd)
     try:
-        st = os.fstat(fd)
+        st = fs.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise _Changed("is no longer a regular file; not read (the next index records what it is)")
         if st.st_size != size or st.st_mtime_ns != mtime_ns or st.st_ino != inode:
@@ -152,7 +160,7 @@ def _identify_one(
         if size == 0:
             integrity = EMPTY_HASH if deep else None
         elif size <= (WHOLE_READ_MAX if deep else cas.MINIMUM_FILE_SIZE):
-            data = os.pread(fd, size + 1, 0)
+            data = fs.pread(fd, size + 1, 0)
             if len(data) != size:
                 raise _Changed("changed while it was read; the next index identifies it")
             if cas_id is None:
@@ -163,14 +171,13 @@ def _identify_one(
         else:
             if cas_id is None:
                 try:
-                    cas_id = cas.cas_id_of_fd(fd, size)
+                    cas_id = fs.cas_id_of_fd(fd, size)
                 except cas.ChangedWhileReading as exc:
                     raise _Changed(f"changed while it was hashed ({exc}); the next index identifies it") from None
-                mime = sniff(os.pread(fd, HEAD_BYTES, 0), name)
+                mime = sniff(fs.pread(fd, HEAD_BYTES, 0), name)
             if deep:
-                os.lseek(fd, 0, os.SEEK_SET)
-                integrity = cas.full_hash_of_fd(fd, should_stop)
-        after = os.fstat(fd)
+                integrity = fs.full_hash_of_fd(fd, should_stop)
+        after = fs.fstat(fd)
         if after.st_size != st.st_size or after.st_mtime_ns != st.st_mtime_ns:
             raise _Changed("changed while it was hashed; the next index identifies it")
         return Identified(
@@ -186,7 +193,7 @@ def _identify_one(
             known_cas is not None,
         )
     finally:
-        os.close(fd)
+        fs.close(fd)
 
 
 def cas_id_of_bytes(data: bytes) -> str | None:

@@ -25,6 +25,7 @@ import contextlib
 import os
 import queue
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -50,6 +51,7 @@ from sd_desktop.ops.indexing.persist import EntryWriter
 from sd_desktop.ops.indexing.resumable_walk import WalkBatch, Walker, join, stat_row
 from sd_desktop.ops.indexing.rules import RuleSet
 from sd_desktop.ops.indexing.walk_process import ListedWalk
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 T = TypeVar("T")
 
@@ -70,6 +72,7 @@ class Plan:
     target: bytes  # the indexed folder, relative to ``root`` (b"" = the root)
     max_depth: int | None
     rules: RuleSet
+    backend: VolumeBackend = LOCAL  # every read of the run goes through it
 
 
 @register
@@ -107,7 +110,7 @@ class IndexerJob(Job):
 
     async def _run_persistent(self, ctx: JobContext, plan: Plan) -> None:
         st = self.state
-        writer = EntryWriter(plan.location_id, plan.root, ctx.job_id, st.fresh, self.NAME)
+        writer = EntryWriter(plan.location_id, plan.root, ctx.job_id, st.fresh, self.NAME, plan.backend)
         if st.phase == "start":
             await self._start(ctx, plan, writer)
         if st.phase == "discovery":
@@ -127,9 +130,10 @@ class IndexerJob(Job):
     # -- planning --------------------------------------------------------------------------
     async def _plan(self, ctx: JobContext) -> Plan:
         c = self.config
+        fs = ctx.backend
         location_id = c.location_id
         if c.persistence is Persistence.EPHEMERAL and c.path is not None:
-            root = os.path.realpath(os.fsencode(c.path))
+            root = fs.realpath(os.fsencode(c.path))
             target = b""
         else:
             if location_id is None:
@@ -141,34 +145,34 @@ class IndexerJob(Job):
             root = await ctx.library.read(lambda conn: locations.root_of(conn, location_id))
             if root is None:
                 raise JobError(f"there is no location with id {location_id} (it was removed?)")
-            target = self._relative_target(root)
+            target = self._relative_target(fs, root)
             if c.persistence is Persistence.EPHEMERAL:  # a location browsed without writing: walk from its root
                 root, target = join(root, target), b""
         try:
-            st = await ctx.run_blocking(os.stat, root)
+            st = await ctx.run_blocking(fs.stat, root)
         except OSError as exc:
             raise JobError(f"cannot open the folder {paths.display(root)}: {exc.strerror or exc}") from None
-        if not os.path.isdir(root):
+        if not fs.isdir(root):
             raise JobError(f"{paths.display(root)} is not a folder")
         skip = set()
         try:
-            lib_st = os.stat(ctx.library.folder)
+            lib_st = fs.stat(ctx.library.folder)
             skip.add((lib_st.st_dev, lib_st.st_ino))
         except OSError:
             pass
         del st
-        rules = RuleSet(c.rules, all_entries=c.all_entries, root=root, skip_ids=frozenset(skip))
+        rules = RuleSet(c.rules, all_entries=c.all_entries, root=root, skip_ids=frozenset(skip), backend=fs)
         max_depth = 1 if c.scope is IndexScope.CURRENT else c.max_depth
         if max_depth is not None and max_depth < 1:
             raise JobError("max_depth must be at least 1")
-        return Plan(location_id, root, target, max_depth, rules)
+        return Plan(location_id, root, target, max_depth, rules, fs)
 
-    def _relative_target(self, root: bytes) -> bytes:
+    def _relative_target(self, fs: VolumeBackend, root: bytes) -> bytes:
         path = self.config.path
         if path is None:
             return b""
         raw = os.fsencode(path)
-        absolute = os.path.realpath(raw if os.path.isabs(raw) else os.path.join(root, raw))
+        absolute = fs.realpath(raw if os.path.isabs(raw) else os.path.join(root, raw))
         if not paths.is_within(absolute, root):
             raise JobError(f"{paths.display(raw)} is not inside the location {paths.display(root)}")
         return b"" if absolute == root else os.path.relpath(absolute, root)
@@ -189,7 +193,7 @@ class IndexerJob(Job):
 
     # -- phases ----------------------------------------------------------------------------
     async def _start(self, ctx: JobContext, plan: Plan, writer: EntryWriter) -> None:
-        chain = await ctx.run_blocking(_chain_rows, plan.root, plan.target)
+        chain = await ctx.run_blocking(_chain_rows, plan.backend, plan.root, plan.target)
         st = self.state
 
         def tx(conn: sqlite3.Connection) -> None:
@@ -210,7 +214,7 @@ class IndexerJob(Job):
 
     async def _discover(self, ctx: JobContext, plan: Plan, writer: EntryWriter) -> None:
         st = self.state
-        walker = Walker(plan.root, st.frontier, plan.max_depth, plan.rules)
+        walker = Walker(plan.root, st.frontier, plan.max_depth, plan.rules, plan.backend)
         # A first index lists the next folders while a batch is inserted. A re-index does not: its
         # writer reads every listed folder's stored children, and sqlite3 releases the GIL around
         # each row it steps, so with the walker running beside it each row costs two GIL hand-offs
@@ -226,8 +230,8 @@ class IndexerJob(Job):
         early = self._identifies_while_listing(writer.fresh)
         # overlapping, the walk goes on in helper processes after its first batch (``walk_process``):
         # one beside the writer (whose inserts take most of a shallow index); two where they also
-        # read the files (the writer has little to do then)
-        helpers = 0 if not overlap else 2 if early else 1
+        # read the files (the writer has little to do then); helper processes list the local disk only
+        helpers = 0 if not overlap or plan.backend is not LOCAL else 2 if early else 1
         walk = ListedWalk(walker, self.config.rules, self.config.all_entries, early, helpers)
         listing = walk.batch
 
@@ -383,7 +387,7 @@ class IndexerJob(Job):
             try:
                 while not halt.is_set():
                     rows = fetch(reader, after)
-                    outcome = identify.identify_batch(plan.root, rows, deep, stop) if rows else None
+                    outcome = identify.identify_batch(plan.root, rows, deep, stop, plan.backend) if rows else None
                     handoff.put((rows, outcome))
                     if not rows or outcome.interrupted or not outcome.processed:
                         return
@@ -469,7 +473,7 @@ class IndexerJob(Job):
         if st.phase == "start":
             st.frontier = [(b"", 0)]
             st.phase = "discovery"
-        walker = Walker(plan.root, st.frontier, plan.max_depth, plan.rules)
+        walker = Walker(plan.root, st.frontier, plan.max_depth, plan.rules, plan.backend)
         hashing = self.config.mode is not IndexMode.SHALLOW
         deep = self.config.mode is IndexMode.DEEP
         while not walker.done:
@@ -487,7 +491,7 @@ class IndexerJob(Job):
                 stop = (lambda: ctx.interrupt_requested) if deep else None
                 for i in range(0, len(files), HASH_BATCH_FILES):
                     outcome = await ctx.run_blocking(
-                        identify.identify_batch, plan.root, files[i : i + HASH_BATCH_FILES], deep, stop
+                        identify.identify_batch, plan.root, files[i : i + HASH_BATCH_FILES], deep, stop, plan.backend
                     )
                     if outcome.interrupted:  # this batch is dropped: the last checkpoint is the state
                         await ctx.check_interrupt()
@@ -569,7 +573,7 @@ class _location_lock:  # noqa: N801 - used as a context manager
         _BUSY_LOCATIONS.discard(self.location_id)
 
 
-def _chain_rows(root: bytes, target: bytes) -> list[tuple]:
+def _chain_rows(fs: VolumeBackend, root: bytes, target: bytes) -> list[tuple]:
     """Rows of the root and of each folder down to ``target`` (so a sub-path has its parents)."""
     rels = [b""]
     if target:
@@ -579,10 +583,10 @@ def _chain_rows(root: bytes, target: bytes) -> list[tuple]:
     for rel in rels:
         full = join(root, rel)
         try:
-            st = os.lstat(full)
+            st = fs.lstat(full)
         except OSError as exc:
             raise JobError(f"cannot read {paths.display(full)}: {exc.strerror or exc}") from None
-        if not os.path.isdir(full) or os.path.islink(full):
+        if not stat.S_ISDIR(st.st_mode):  # not a folder, or a symlink to one
             raise JobError(f"{paths.display(full)} is not a folder")
         name = os.path.basename(full) if rel else (os.path.basename(root) or root)
         rows.append(stat_row(rel, name, st, None))

@@ -29,7 +29,6 @@ run (the counts died with the process) or one that deleted entries uses the SQL.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -49,6 +48,7 @@ from sd_desktop.ops.indexing.resumable_walk import (
     WalkBatch,
     join,
 )
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 
 class IndexWork(IntEnum):
@@ -71,8 +71,17 @@ class BatchResult:
 class EntryWriter:
     """Applies walk batches for one location. Holds only the ids of folders still to be listed."""
 
-    def __init__(self, location_id: int, root: bytes, job_id: int, fresh: bool, job_name: str):
+    def __init__(
+        self,
+        location_id: int,
+        root: bytes,
+        job_id: int,
+        fresh: bool,
+        job_name: str,
+        backend: VolumeBackend = LOCAL,
+    ):
         self.location_id = location_id
+        self.backend = backend
         self.root = root
         self.job_id = job_id
         self.job_name = job_name  # changed folders recorded by any run of this job are recomputed
@@ -314,7 +323,7 @@ class EntryWriter:
             if old == row[R_PATH] or old == b"":
                 continue
             try:
-                os.lstat(join(self.root, old))
+                self.backend.lstat(join(self.root, old))
                 continue  # the old name still exists: a hard link or a replacement, not a move
             except FileNotFoundError:
                 pass

@@ -1,4 +1,5 @@
-"""The indexer's resumable walk: one thread, ``os.scandir`` + ``DirEntry.stat(follow_symlinks=False)``.
+"""The indexer's resumable walk: one thread, the backend's ``scandir`` + ``DirEntry.stat(follow_symlinks=False)``
+(for a local volume, ``os.scandir`` itself: this walk is the local backend's listing with metadata).
 
 Unlike the duplicate search's listing (``ops/files/file_listing.py``, regular files under search
 roots only), this walk records every kind of entry (files, folders, symlinks, FIFOs and devices), applies
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 from sd_desktop.enums import EntryKind
 from sd_desktop.ops.indexing.rules import RuleSet
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 # A child row, in the entry table's column order after (id, location_id, parent_id):
 # (path, name, kind, size, inode, device, mtime_ns, ctime_ns, mode, hidden, link_target)
@@ -84,8 +86,16 @@ def stat_row(rel: bytes, name: bytes, st: os.stat_result, link_target: bytes | N
 class Walker:
     """Lists folders below ``root`` (absolute, bytes) from a frontier of (relative path, depth)."""
 
-    def __init__(self, root: bytes, frontier: list[tuple[bytes, int]], max_depth: int | None, rules: RuleSet):
+    def __init__(
+        self,
+        root: bytes,
+        frontier: list[tuple[bytes, int]],
+        max_depth: int | None,
+        rules: RuleSet,
+        backend: VolumeBackend = LOCAL,
+    ):
         self.root = root
+        self.backend = backend
         self.frontier = [(bytes(p), int(d)) for p, d in frontier]
         self.max_depth = max_depth
         self.rules = rules
@@ -104,6 +114,7 @@ class Walker:
         path_rules = rules.has_path_rules
         max_depth = self.max_depth
         errors = out.errors
+        scandir, readlink = self.backend.scandir, self.backend.readlink
         # plain ints, bound once: the rows go to SQLite as they are, and the loop runs per entry
         k_file, k_dir, k_link, k_other = (
             k.value for k in (EntryKind.FILE, EntryKind.DIR, EntryKind.SYMLINK, EntryKind.OTHER)
@@ -111,7 +122,7 @@ class Walker:
         while frontier and out.entries < max_entries:
             rel, depth = frontier.pop()
             try:
-                with os.scandir(join(root, rel)) as it:
+                with scandir(join(root, rel)) as it:
                     listing = list(it)
             except (FileNotFoundError, NotADirectoryError):
                 errors.append((rel, "vanished while indexing (or is no longer a folder)"))
@@ -173,7 +184,7 @@ class Walker:
                 elif kind == k_link:
                     out.symlinks += 1
                     try:
-                        link = os.readlink(join(root, child))
+                        link = readlink(join(root, child))
                     except OSError as exc:
                         errors.append((child, f"cannot read the symlink's target: {exc.strerror or exc}"))
                 else:

@@ -15,6 +15,7 @@ import os
 from typing import TYPE_CHECKING
 
 from sd_desktop.ops.indexing.config import IndexerRules
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 if TYPE_CHECKING:  # imported where patterns are parsed: most runs have none (17 ms of every start)
     import pathspec
@@ -66,8 +67,10 @@ class RuleSet:
         all_entries: bool = False,
         root: bytes = b"",
         skip_ids: frozenset[tuple[int, int]] = frozenset(),
+        backend: VolumeBackend = LOCAL,
     ):
         self.root = root
+        self.backend = backend
         self.skip_ids = skip_ids  # (device, inode) of folders never indexed (the library)
         names: set[bytes] = set()
         prefixes: tuple[bytes, ...] = ()
@@ -111,7 +114,8 @@ class RuleSet:
         spec = None
         path = os.path.join(self.root, dir_rel, b".gitignore") if dir_rel else os.path.join(self.root, b".gitignore")
         try:
-            with open(path, "rb") as f:
+            # a regular file only: a FIFO named .gitignore must not block the walk
+            with self.backend.open_read(path) as f:
                 lines = f.read(1 << 20).decode("utf-8", "surrogateescape").splitlines()
             import pathspec
 

@@ -127,7 +127,7 @@ class ListedWalk:
         if self.identify_files:
             from sd_desktop.ops.indexing import identify
 
-            identify.identify_listed(self.walker.root, batch)
+            identify.identify_listed(self.walker.root, batch, self.walker.backend)
         self._frontier = batch.frontier
         if self._started and not self._handed:
             if batch.frontier and not self._closed.is_set():

@@ -227,6 +227,7 @@ class DuplicateDetectionJob(Job):
                 deep=mode is DuplicateMode.DEEP,
                 should_stop=lambda: ctx.interrupt_requested,
                 on_bytes=reporter.add,
+                backend=ctx.backend,
             )
             try:
                 found, cache_rows = await ctx.run_blocking(

@@ -36,6 +36,7 @@ from sd_desktop.ops.files.duplicate_detection.config import DuplicateConfig, Dup
 from sd_desktop.ops.files.duplicate_detection.results import members
 from sd_desktop.ops.files.duplicate_detection.stages import Member, Pipeline, StageCounters, settle_cached
 from sd_desktop.ops.files.file_listing import FileInfo
+from sd_desktop.volumes.backend import VolumeBackend
 
 # candidates listed before the scan reads the cache's rows of a device with many (a small search is
 # better served by a look-up of its own files after the walk)
@@ -83,19 +84,20 @@ class Scan:
         # asked per folder and per file read: a closure over the context, not a bound method (which
         # would tie this scan, and every file it listed, into a reference cycle through ``early``)
         self.stop: Callable[[], bool] = lambda: ctx.interrupt_requested
-        settings = unchanged.walk_settings(config, mode)  # as a search answered without the job walks
+        self.fs = fs = ctx.backend
+        settings = unchanged.walk_settings(config, mode, fs)  # as a search answered without the job walks
         self.flt, self.roots, self.references = settings.flt, settings.roots, settings.references
         self.snapshot_key = settings.key
         self.comparison = snapshot.Comparison()
         # a root that is a whole file system, walked without error and without leaving anything out,
         # saw every file of its device: cache rows of other inodes there are files that are gone
-        self.whole_devices = _whole_devices(self.roots) if self.flt.lists_every_file() else set()
+        self.whole_devices = _whole_devices(fs, self.roots) if self.flt.lists_every_file() else set()
         self.walk_errors: list[bytes] = []
         self.started = 0.0  # when the walk began (epoch seconds): what a watcher is asked about next time
         self.by_key: dict[object, list[FileInfo]] = {}  # the files listed, by size (or size and name)
         self.linked: set[object] = set()  # keys of the groups holding a name with other hard links
         self.count = 0  # files listed
-        self.early = Pipeline(deep=False, should_stop=self.stop)  # the reads while listing
+        self.early = Pipeline(deep=False, should_stop=self.stop, backend=fs)  # the reads while listing
         self.preloaded: cache.Preload | None = None  # the cache's rows of the searched devices
         self.kept: set[tuple[int, int]] = set()  # identities whose first read is in the hash cache already
         self._devices: set[int] = set()
@@ -113,7 +115,7 @@ class Scan:
         # candidates are read as they are found, those the cache does not answer: its rows for the
         # searched devices are read first when there are few, else once EARLY_AFTER candidates show
         # the search is big
-        self._devices = _devices(self.roots)
+        self._devices = _devices(self.fs, self.roots)
         listed = self._listing(self._prepare)
         first = list(itertools.islice(listed, 1))  # starts the walk (and the read of the few rows)
         if self.comparison.unchanged() and not stop():
@@ -194,6 +196,7 @@ class Scan:
             meanwhile=meanwhile,
             digests=True,
             walkers=WALKERS,
+            backend=self.fs,
         )
         # listed by a walker process while this thread groups and reads (see ``listing_processes``)
         for batch in listed:
@@ -409,24 +412,24 @@ def _group_order(key: object) -> tuple:
     return (-key, b"")
 
 
-def _devices(roots: list[bytes]) -> set[int]:
+def _devices(fs: VolumeBackend, roots: list[bytes]) -> set[int]:
     """The devices the roots are on (a root that cannot be read is reported by the walk)."""
     out = set()
     for root in roots:
         try:
-            out.add(os.lstat(root).st_dev)
+            out.add(fs.lstat(root).st_dev)
         except OSError:
             continue
     return out
 
 
-def _whole_devices(roots: list[bytes]) -> set[int]:
+def _whole_devices(fs: VolumeBackend, roots: list[bytes]) -> set[int]:
     """Devices of the roots that are the top of their file system (mount points)."""
     out = set()
     for root in roots:
         try:
-            if os.path.ismount(root):
-                out.add(os.lstat(root).st_dev)
+            if fs.ismount(root):
+                out.add(fs.lstat(root).st_dev)
         except OSError:
             continue
     return out

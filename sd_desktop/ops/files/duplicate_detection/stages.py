@@ -23,7 +23,6 @@ reported, never guessed about, and its hash never reaches the cache.
 from __future__ import annotations
 
 import contextlib
-import os
 import stat
 import time
 from collections import defaultdict
@@ -32,16 +31,17 @@ from dataclasses import dataclass, field
 
 import blake3
 
-from sd_desktop.cas import HashInterrupted, full_hash_of_fd
+from sd_desktop.cas import HashInterrupted
 from sd_desktop.ops.files.file_listing import FileInfo
 from sd_desktop.ops.files.readahead import opened_ahead
+from sd_desktop.volumes.backend import LOCAL, READ_FLAGS, VolumeBackend
 
 HEAD_SIZE = 16 * 1024
 TAIL_SIZE = 16 * 1024
 WHOLE_LIMIT = 64 * 1024
 COMPARE_CHUNK = 1024 * 1024
 REPORT_BYTES = 1024 * 1024  # progress goes out per this many bytes read
-OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+OPEN_FLAGS = READ_FLAGS
 
 
 class FileChanged(Exception):
@@ -82,28 +82,28 @@ class StageCounters:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def open_checked(info: FileInfo) -> int:
+def open_checked(info: FileInfo, fs: VolumeBackend = LOCAL) -> int:
     """Open without following symlinks or blocking on FIFOs, and make sure it is the listed file."""
     try:
-        fd = os.open(info.path, OPEN_FLAGS)
+        fd = fs.open(info.path, OPEN_FLAGS)
     except (FileNotFoundError, NotADirectoryError):  # NotADirectory: a folder above it is a file now
         raise FileChanged(info.path, "vanished since it was listed") from None
     try:
-        st = os.fstat(fd)
+        st = fs.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (info.device, info.inode):
             raise FileChanged(info.path, "replaced by another file since it was listed")
         if (st.st_size, st.st_mtime_ns, st.st_ctime_ns) != (info.size, info.mtime_ns, info.ctime_ns):
             raise FileChanged(info.path, "modified since it was listed")
-        os.set_blocking(fd, True)
+        fs.set_blocking(fd, True)
         return fd
     except BaseException:
-        os.close(fd)
+        fs.close(fd)
         raise
 
 
-def _unchanged_after(fd: int, info: FileInfo) -> None:
+def _unchanged_after(fd: int, info: FileInfo, fs: VolumeBackend) -> None:
     # ctime too: a rewrite with its mtime put back still moves ctime, and the cache keys on it
-    st = os.fstat(fd)
+    st = fs.fstat(fd)
     if (st.st_size, st.st_mtime_ns, st.st_ctime_ns) != (info.size, info.mtime_ns, info.ctime_ns):
         raise FileChanged(info.path, "modified while it was being read")
 
@@ -117,8 +117,10 @@ class Pipeline:
         deep: bool,
         should_stop: Callable[[], bool] | None = None,
         on_bytes: Callable[[int], None] | None = None,
+        backend: VolumeBackend = LOCAL,
     ):
         self.deep = deep
+        self.fs = backend
         self.should_stop = should_stop
         self.on_bytes = on_bytes or (lambda n: None)
         self.counters = StageCounters()
@@ -129,7 +131,7 @@ class Pipeline:
 
     # -- reads (each gets the file open and checked by ``open_checked``) ---------------------
     def _read_range(self, info: FileInfo, fd: int, offset: int, length: int) -> bytes:
-        data = os.pread(fd, length, offset)
+        data = self.fs.pread(fd, length, offset)
         if len(data) != length:
             raise FileChanged(info.path, "shrank while it was being read")
         self._count_bytes(len(data))
@@ -147,43 +149,44 @@ class Pipeline:
             self._unreported = 0
 
     def whole_small(self, info: FileInfo, fd: int) -> str:
-        data = os.pread(fd, info.size + 1, 0)  # one byte more: notices a file that grew
-        _unchanged_after(fd, info)
+        data = self.fs.pread(fd, info.size + 1, 0)  # one byte more: notices a file that grew
+        _unchanged_after(fd, info, self.fs)
         if len(data) != info.size:
             raise FileChanged(info.path, "changed size while it was being read")
         self._count_bytes(len(data))
         return blake3.blake3(data).hexdigest()  # the same digest as cas.full_hash
 
     def full(self, info: FileInfo, fd: int) -> str:
-        digest = full_hash_of_fd(fd, self.should_stop)
-        _unchanged_after(fd, info)
+        digest = self.fs.full_hash_of_fd(fd, self.should_stop)
+        _unchanged_after(fd, info, self.fs)
         self._count_bytes(info.size)
         return digest
 
     def same_bytes(self, a: FileInfo, b: FileInfo) -> bool:
-        fa = open_checked(a)
+        fs = self.fs
+        fa = open_checked(a, fs)
         try:
-            fb = open_checked(b)
+            fb = open_checked(b, fs)
             try:
                 offset = 0
                 while True:
                     if self.should_stop is not None and self.should_stop():
                         raise HashInterrupted()
-                    x = os.pread(fa, COMPARE_CHUNK, offset)
-                    y = os.pread(fb, COMPARE_CHUNK, offset)
+                    x = fs.pread(fa, COMPARE_CHUNK, offset)
+                    y = fs.pread(fb, COMPARE_CHUNK, offset)
                     if x != y:
                         return False
                     if not x:
                         break
                     offset += len(x)
                     self._count_bytes(2 * len(x))
-                _unchanged_after(fa, a)
-                _unchanged_after(fb, b)
+                _unchanged_after(fa, a, fs)
+                _unchanged_after(fb, b, fs)
                 return offset == a.size
             finally:
-                os.close(fb)
+                fs.close(fb)
         finally:
-            os.close(fa)
+            fs.close(fa)
 
     # -- stages ----------------------------------------------------------------------------
     def _error(self, m: Member, exc: Exception) -> None:
@@ -203,7 +206,10 @@ class Pipeline:
         # inode order is close to on-disk order on most file systems: fewer seeks on a cold disk
         members = sorted(members, key=lambda m: m.info.identity)
         keys: dict[int, object] = {}
-        opened = opened_ahead(members, lambda m: open_checked(m.info), lambda m: span(m.info), (FileChanged, OSError))
+        fs = self.fs
+        opened = opened_ahead(
+            members, lambda m: open_checked(m.info, fs), lambda m: span(m.info), (FileChanged, OSError), backend=fs
+        )
         with contextlib.closing(opened):
             for m, fd in opened:
                 if self.should_stop is not None and self.should_stop():
@@ -278,7 +284,8 @@ class Pipeline:
         out: dict[tuple[int, int], tuple[FileInfo, bytes | str]] = {}
         unkept: list[tuple[tuple[int, int], FileInfo, bytes | str]] = []
         next_keep = time.monotonic() + keep_every
-        opened = opened_ahead(wanted(), open_checked, _first_span, (FileChanged, OSError))
+        fs = self.fs
+        opened = opened_ahead(wanted(), lambda i: open_checked(i, fs), _first_span, (FileChanged, OSError), backend=fs)
         with contextlib.closing(opened):
             for info, fd in opened:
                 if not isinstance(fd, int):

@@ -38,6 +38,7 @@ from sd_desktop.ops.files.file_listing import (
     resolve_roots,
     walk_threaded,
 )
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 UNCHANGED_MESSAGE = "nothing changed since the last search"
 THREADS = 4  # listing at once (cold: tests/perf/README.md, "Where the cold unchanged-tree search goes")
@@ -54,7 +55,7 @@ class WalkSettings:
     key: bytes
 
 
-def walk_settings(config: DuplicateConfig, mode: DuplicateMode) -> WalkSettings:
+def walk_settings(config: DuplicateConfig, mode: DuplicateMode, backend: VolumeBackend = LOCAL) -> WalkSettings:
     flt = ScanFilter(
         min_size=max(0, config.min_size or 0),
         max_size=config.max_size,
@@ -62,8 +63,8 @@ def walk_settings(config: DuplicateConfig, mode: DuplicateMode) -> WalkSettings:
         include_hidden=config.include_hidden,
         include_empty=config.include_empty,
     )
-    references = resolve_roots(config.reference_paths)
-    roots = resolve_roots(list(config.search_paths) + list(config.reference_paths))
+    references = resolve_roots(config.reference_paths, backend)
+    roots = resolve_roots(list(config.search_paths) + list(config.reference_paths), backend)
     return WalkSettings(flt, roots, references, snapshot.key_of(mode.value, filter_fields(flt), roots, references))
 
 
@@ -112,6 +113,7 @@ def check(
     config: DuplicateConfig,
     ahead: WalkAhead | None = None,
     meanwhile: Callable[[Unchanged], None] | None = None,
+    backend: VolumeBackend = LOCAL,
 ) -> Unchanged | None:
     """This search's answer when nothing changed since the last one with its settings (the walk made
     here, read-only, or taken from ``ahead`` when it walks what these settings ask for); None when
@@ -120,7 +122,7 @@ def check(
     if not config.search_paths or not config.reuse_unchanged:
         return None
     mode = DuplicateMode(config.mode)
-    settings = walk_settings(config, mode)
+    settings = walk_settings(config, mode, backend)
     previous = snapshot.load(conn, settings.key)
     if previous is None:
         return None
@@ -131,10 +133,16 @@ def check(
     if meanwhile is not None:
         meanwhile(found)
     comparison = snapshot.Comparison(previous)
-    if ahead is not None and ahead.read_settings() == (
-        filter_fields(settings.flt),
-        settings.roots,
-        settings.references,
+    # the walk ahead is a forked process listing the local disk: another backend walks here
+    if (
+        ahead is not None
+        and backend is LOCAL
+        and ahead.read_settings()
+        == (
+            filter_fields(settings.flt),
+            settings.roots,
+            settings.references,
+        )
     ):
         for folder, digest in ahead.folders():
             if not comparison.matches(folder, digest):
@@ -148,7 +156,9 @@ def check(
         def on_error(path: bytes, message: str) -> None:
             failed.append(path)  # reported by the job, which runs the walk again
 
-        walk = walk_threaded(settings.roots, settings.flt, settings.references, on_error, lambda: bool(failed), THREADS)
+        walk = walk_threaded(
+            settings.roots, settings.flt, settings.references, on_error, lambda: bool(failed), THREADS, backend
+        )
         packb = msgpack.packb
         with contextlib.closing(walk):  # left at the first difference: the threads stop at once
             for folder, rows in walk:

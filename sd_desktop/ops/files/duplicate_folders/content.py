@@ -7,7 +7,7 @@ opened and are not content (as in the file search). Equal digests: identical con
 (up to a blake3 collision). A file renamed, added, removed or changed by one byte anywhere changes
 the digest.
 
-The walk is this module's own (``os.scandir`` + ``lstat``, every entry, hidden ones too): what the
+The walk is this module's own (the backend's ``scandir`` + ``lstat``, every entry, hidden ones too): what the
 shape walk listed is not trusted, since files may have changed since. A full hash comes from the
 hash cache only when the file's identity, size, mtime and ctime all match this walk's ``lstat`` (the
 cache's rule: see ``duplicate_detection.cache``); any other file is read whole, checked against the
@@ -32,6 +32,7 @@ from sd_desktop.ops.files.duplicate_detection import cache, results
 from sd_desktop.ops.files.duplicate_detection.stages import FileChanged, Pipeline, open_checked
 from sd_desktop.ops.files.file_listing import FileInfo
 from sd_desktop.ops.files.readahead import opened_ahead
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 FILE, FOLDER, LINK = 0, 1, 2
 
@@ -53,11 +54,11 @@ class Walked:
     folder_ids: set[tuple[int, int]] = field(default_factory=set)  # (device, inode) of every folder walked
 
 
-def walk_folder(root: bytes, should_stop: Callable[[], bool]) -> Walked:
+def walk_folder(root: bytes, should_stop: Callable[[], bool], fs: VolumeBackend = LOCAL) -> Walked:
     """Every entry below ``root``, without following symlinks; ``Unreadable`` at the first problem."""
     out = Walked(root)
     try:
-        st = os.lstat(root)
+        st = fs.lstat(root)
     except OSError as exc:
         raise Unreadable(root, f"cannot read: {exc.strerror or exc}") from None
     out.folder_ids.add((st.st_dev, st.st_ino))
@@ -68,7 +69,7 @@ def walk_folder(root: bytes, should_stop: Callable[[], bool]) -> Walked:
         folder = todo.pop()
         entries: list[tuple[bytes, int, object]] = []
         try:
-            with os.scandir(folder) as it:
+            with fs.scandir(folder) as it:
                 for entry in it:
                     st = entry.stat(follow_symlinks=False)
                     mode = st.st_mode
@@ -83,7 +84,7 @@ def walk_folder(root: bytes, should_stop: Callable[[], bool]) -> Walked:
                         entries.append((entry.name, FILE, info))
                         out.files.append(info)
                     elif stat.S_ISLNK(mode):
-                        entries.append((entry.name, LINK, os.readlink(entry.path)))
+                        entries.append((entry.name, LINK, fs.readlink(entry.path)))
                     # FIFOs, sockets, devices: never opened, not content
         except OSError as exc:
             path = os.fsencode(exc.filename) if exc.filename else folder
@@ -102,9 +103,11 @@ class Confirmer:
         library: Library | None,  # None: every file read whole (the guard of a removal trusts no cache)
         should_stop: Callable[[], bool],
         on_bytes: Callable[[int], None] | None = None,
+        backend: VolumeBackend = LOCAL,
     ):
         self.library, self.should_stop = library, should_stop
-        self.pipeline = Pipeline(deep=False, should_stop=should_stop, on_bytes=on_bytes)
+        self.fs = backend
+        self.pipeline = Pipeline(deep=False, should_stop=should_stop, on_bytes=on_bytes, backend=backend)
         self.digests: dict[bytes, bytes | None] = {}  # folder -> content digest (None: not comparable)
         # folder -> digest of what its files are (device, inode): two names of the same files are one copy
         self.identities: dict[bytes, bytes] = {}
@@ -128,7 +131,7 @@ class Confirmer:
             if path in self.digests:
                 continue
             try:
-                walked.append(walk_folder(path, self.should_stop))
+                walked.append(walk_folder(path, self.should_stop, self.fs))
             except Unreadable as exc:
                 self.errors.append((exc.path, f"not compared as a duplicate folder: {exc}"))
                 self.digests[path] = None
@@ -147,7 +150,7 @@ class Confirmer:
     def digest(self, path: bytes) -> tuple[bytes, set[tuple[int, int]]]:
         """The content digest of one folder as it is now, and the identities of every folder in it;
         ``Unreadable`` when some of it cannot be read."""
-        walked = walk_folder(path, self.should_stop)
+        walked = walk_folder(path, self.should_stop, self.fs)
         self._hash(walked.files)
         self._digest(walked)
         digest = self.digests.get(path)
@@ -202,7 +205,10 @@ class Confirmer:
                 todo.append(m)
         todo.sort(key=lambda m: m.info.identity)  # close to on-disk order
         pipeline = self.pipeline
-        opened = opened_ahead(todo, lambda m: open_checked(m.info), lambda m: (0, m.info.size), (FileChanged, OSError))
+        fs = self.fs
+        opened = opened_ahead(
+            todo, lambda m: open_checked(m.info, fs), lambda m: (0, m.info.size), (FileChanged, OSError), backend=fs
+        )
         with contextlib.closing(opened):
             for m, fd in opened:
                 if self.should_stop():

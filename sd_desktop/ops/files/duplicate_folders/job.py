@@ -13,7 +13,6 @@ with the confirmed groups, so those below it are known to be implied too, and ne
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import stat
 import time
@@ -67,9 +66,10 @@ class DuplicateFoldersJob(Job):
     async def _scan(self, ctx: JobContext) -> None:
         ctx.progress(phase="scanning", message="listing folders")
         roots = []
-        for root in resolve_roots(self.config.search_paths):
+        fs = ctx.backend
+        for root in resolve_roots(self.config.search_paths, fs):
             try:
-                is_dir = stat.S_ISDIR(os.lstat(root).st_mode)
+                is_dir = stat.S_ISDIR(fs.lstat(root).st_mode)
             except OSError as exc:
                 ctx.add_non_critical_error(root, f"cannot read: {exc.strerror or exc}")
                 continue
@@ -86,7 +86,7 @@ class DuplicateFoldersJob(Job):
                 loop.call_soon_threadsafe(lambda: ctx.progress(phase="scanning", done=files, message="listing folders"))
 
         found = await ctx.run_blocking(
-            shape.scan, roots, ctx.add_non_critical_error, lambda: ctx.interrupt_requested, listed
+            shape.scan, roots, ctx.add_non_critical_error, lambda: ctx.interrupt_requested, listed, fs
         )
         await ctx.check_interrupt()  # a walk stopped by a pause is incomplete: never commit it
         st = self.state
@@ -102,7 +102,7 @@ class DuplicateFoldersJob(Job):
         st = self.state
         job_id = ctx.job_id
         reporter = BytesReporter(asyncio.get_running_loop(), ctx, st)  # reads ``bytes_hashed``
-        confirmer = Confirmer(ctx.library, lambda: ctx.interrupt_requested, reporter.add)
+        confirmer = Confirmer(ctx.library, lambda: ctx.interrupt_requested, reporter.add, ctx.backend)
         total = st.cursor + len(groups)
         ctx.progress(phase="confirming", done=st.cursor, total=total, message="reading candidate folders")
         index = 0

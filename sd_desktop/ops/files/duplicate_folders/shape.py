@@ -23,6 +23,7 @@ from blake3 import blake3
 
 from sd_desktop.ops.files import listing_processes
 from sd_desktop.ops.files.file_listing import ScanFilter
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 DIGEST_BYTES = 16
 WALKERS = 2
@@ -58,6 +59,7 @@ def scan(
     on_error: Callable[[bytes, str], None],
     should_stop: Callable[[], bool],
     on_listed: Callable[[int, int], None] | None = None,
+    backend: VolumeBackend = LOCAL,
 ) -> Shapes:
     """Walk ``roots`` (folders, resolved and de-nested) and group their folders by shape (runs on a
     worker thread). ``on_listed(folders, files)`` is called after each batch the walk hands over."""
@@ -70,7 +72,7 @@ def scan(
 
     count = 0
     dirname = os.path.dirname
-    listed = listing_processes.walk_listed(roots, EVERY_FILE, [], error, should_stop, walkers=WALKERS)
+    listed = listing_processes.walk_listed(roots, EVERY_FILE, [], error, should_stop, walkers=WALKERS, backend=backend)
     for batch in listed:
         for folder in batch:
             rows = folder.rows()

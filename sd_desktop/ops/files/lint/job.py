@@ -23,6 +23,7 @@ from sd_desktop.ops.files import lint_rules
 from sd_desktop.ops.files.file_listing import resolve_roots
 from sd_desktop.ops.files.lint.config import LintConfig, LintFinding, LintOutput, LintState, WorkKind
 from sd_desktop.ops.files.lint.scan import ScanInterrupted, scan_entry, scan_folder
+from sd_desktop.volumes.backend import VolumeBackend
 
 
 @register
@@ -53,7 +54,9 @@ class LintJob(Job):
             ctx.progress(phase="looking", done=self.state.done, total=self.state.total, message=paths.display(path))
             problems: list[tuple[bytes, str]] = []
             try:
-                found = await ctx.run_blocking(_scan, path, kind, problems, lambda: ctx.interrupt_requested)
+                found = await ctx.run_blocking(
+                    _scan, path, kind, problems, lambda: ctx.interrupt_requested, ctx.backend
+                )
             except ScanInterrupted:
                 await ctx.check_interrupt()
                 raise
@@ -66,8 +69,8 @@ class LintJob(Job):
     async def _plan(self, ctx: JobContext) -> None:
         if not self.config.paths:
             raise JobError("nothing to look at: no paths given")
-        roots = resolve_roots([os.fsencode(p) for p in self.config.paths])
-        plan, problems = await ctx.run_blocking(_plan_units, roots)
+        roots = resolve_roots([os.fsencode(p) for p in self.config.paths], ctx.backend)
+        plan, problems = await ctx.run_blocking(_plan_units, roots, ctx.backend)
         for where, message in problems:
             ctx.add_non_critical_error(where, message)
         rows = [(i, int(kind), path) for i, (kind, path) in enumerate(plan)]
@@ -105,13 +108,13 @@ class LintJob(Job):
         return out
 
 
-def _plan_units(roots: list[bytes]) -> tuple[list[tuple[WorkKind, bytes]], list[tuple[bytes, str]]]:
+def _plan_units(roots: list[bytes], fs: VolumeBackend) -> tuple[list[tuple[WorkKind, bytes]], list[tuple[bytes, str]]]:
     """The units of work of ``roots`` (resolved, de-nested), and the roots that cannot be read."""
     plan: list[tuple[WorkKind, bytes]] = []
     problems: list[tuple[bytes, str]] = []
     for root in roots:
         try:
-            st = os.lstat(root)
+            st = fs.lstat(root)
         except OSError as exc:
             problems.append((root, f"cannot read: {exc.strerror or exc}"))
             continue
@@ -120,7 +123,7 @@ def _plan_units(roots: list[bytes]) -> tuple[list[tuple[WorkKind, bytes]], list[
             continue
         plan.append((WorkKind.ROOT, root))
         try:
-            with os.scandir(root) as it:
+            with fs.scandir(root) as it:
                 subdirs = sorted(e.path for e in it if e.is_dir(follow_symlinks=False))
         except OSError:
             continue  # the ROOT unit reports it
@@ -128,12 +131,12 @@ def _plan_units(roots: list[bytes]) -> tuple[list[tuple[WorkKind, bytes]], list[
     return plan, problems
 
 
-def _scan(path: bytes, kind: int, problems: list, should_stop) -> list:
+def _scan(path: bytes, kind: int, problems: list, should_stop, fs: VolumeBackend) -> list:
     def on_error(where: bytes, message: str) -> None:
         problems.append((where, message))
 
     if kind == WorkKind.ENTRY:
-        return scan_entry(path, on_error)
+        return scan_entry(path, on_error, fs)
     if kind == WorkKind.ROOT:
-        return scan_folder(path, on_error, should_stop, recursive=False, report_self=False)
-    return scan_folder(path, on_error, should_stop)
+        return scan_folder(path, on_error, should_stop, recursive=False, report_self=False, fs=fs)
+    return scan_folder(path, on_error, should_stop, fs=fs)

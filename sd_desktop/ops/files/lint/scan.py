@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sd_desktop import paths
 from sd_desktop.ops.files import lint_rules as rules
 from sd_desktop.ops.files.corruption import FAMILY_OF, HEAD_BYTES, extension_of, mislabelled
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -34,12 +35,12 @@ class _Frame:
     empty_subdirs: list[bytes] = field(default_factory=list)
 
 
-def entry_finding(path: bytes, st: os.stat_result) -> Finding | None:
+def entry_finding(path: bytes, st: os.stat_result, fs: VolumeBackend = LOCAL) -> Finding | None:
     """The finding for one entry that is not a folder (None: nothing wrong with it)."""
     name = os.path.basename(path)
     if stat.S_ISLNK(st.st_mode):
-        if rules.is_broken_link(path):
-            target = paths.display(os.readlink(path)) if _readable_link(path) else "?"
+        if rules.is_broken_link(path, fs):
+            target = paths.display(fs.readlink(path)) if _readable_link(path, fs) else "?"
             return (path, rules.BROKEN_SYMLINK, f"broken link: {target} does not exist", 0, st.st_mtime_ns)
         return None
     if not stat.S_ISREG(st.st_mode):
@@ -50,39 +51,39 @@ def entry_finding(path: bytes, st: os.stat_result) -> Finding | None:
         return (path, rules.EMPTY_FILE, "empty file (0 bytes)", 0, st.st_mtime_ns)
     if extension_of(path) in FAMILY_OF:
         try:
-            fd = os.open(path, OPEN_FLAGS)
+            fd = fs.open(path, OPEN_FLAGS)
         except OSError:
             return None  # replaced or unreadable since the listing: nothing to say about its content
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            if not stat.S_ISREG(fs.fstat(fd).st_mode):
                 return None
-            head = os.pread(fd, HEAD_BYTES, 0)
+            head = fs.pread(fd, HEAD_BYTES, 0)
         except OSError:
             return None
         finally:
-            os.close(fd)
+            fs.close(fd)
         lie = mislabelled(path, head)
         if lie is not None:
             return (path, rules.WRONG_EXTENSION, f"{lie.message}: {lie.suggested_action}", st.st_size, st.st_mtime_ns)
     return None
 
 
-def _readable_link(path: bytes) -> bool:
+def _readable_link(path: bytes, fs: VolumeBackend) -> bool:
     try:
-        os.readlink(path)
+        fs.readlink(path)
     except OSError:
         return False
     return True
 
 
-def scan_entry(path: bytes, on_error: Callable[[bytes, str], None]) -> list[Finding]:
+def scan_entry(path: bytes, on_error: Callable[[bytes, str], None], fs: VolumeBackend = LOCAL) -> list[Finding]:
     """A root that is not a folder: its own finding, if any."""
     try:
-        st = os.lstat(path)
+        st = fs.lstat(path)
     except OSError as exc:
         on_error(path, f"cannot read: {exc.strerror or exc}")
         return []
-    found = entry_finding(path, st)
+    found = entry_finding(path, st, fs)
     return [found] if found else []
 
 
@@ -93,17 +94,18 @@ def scan_folder(
     *,
     recursive: bool = True,
     report_self: bool = True,
+    fs: VolumeBackend = LOCAL,
 ) -> list[Finding]:
     """Findings in ``folder`` (and below it when ``recursive``). With ``report_self`` the folder
     itself is reported when it holds only empty folders (a search root is not: it was asked about)."""
     found: list[Finding] = []
-    stack = [_list(folder, found, on_error, recursive)]
+    stack = [_list(folder, found, on_error, recursive, fs)]
     while stack:
         if should_stop is not None and should_stop():
             raise ScanInterrupted
         top = stack[-1]
         if top.subdirs:
-            stack.append(_list(top.subdirs.pop(), found, on_error, recursive))
+            stack.append(_list(top.subdirs.pop(), found, on_error, recursive, fs))
             continue
         stack.pop()
         if stack:
@@ -117,17 +119,19 @@ def scan_folder(
             heads = [top.path] if top.empty else sorted(top.empty_subdirs)
             for path in heads:
                 try:
-                    mtime = os.lstat(path).st_mtime_ns
+                    mtime = fs.lstat(path).st_mtime_ns
                 except OSError:
                     continue
                 found.append((path, rules.EMPTY_FOLDER, "empty folder", 0, mtime))
     return found
 
 
-def _list(folder: bytes, found: list[Finding], on_error: Callable[[bytes, str], None], recursive: bool) -> _Frame:
+def _list(
+    folder: bytes, found: list[Finding], on_error: Callable[[bytes, str], None], recursive: bool, fs: VolumeBackend
+) -> _Frame:
     frame = _Frame(folder)
     try:
-        it = os.scandir(folder)
+        it = fs.scandir(folder)
     except OSError as exc:
         on_error(folder, f"cannot list folder: {exc.strerror or exc}")
         frame.empty = False
@@ -143,7 +147,7 @@ def _list(folder: bytes, found: list[Finding], on_error: Callable[[bytes, str], 
                             frame.empty = False
                         continue
                     frame.empty = False
-                    hit = entry_finding(entry.path, entry.stat(follow_symlinks=False))
+                    hit = entry_finding(entry.path, entry.stat(follow_symlinks=False), fs)
                 except FileNotFoundError:
                     continue  # vanished mid-walk
                 except OSError as exc:

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 
 import blake3
 
-from sd_desktop.cas import HashInterrupted, full_hash_of_fd
+from sd_desktop.cas import HashInterrupted
 from sd_desktop.ops.files.corruption import check_file
 from sd_desktop.ops.files.validation.listing import Item
+from sd_desktop.volumes.backend import LOCAL, READ_FLAGS, VolumeBackend
 
 FAT_TOLERANCE_NS = 2_000_000_000  # FAT stores modification times with 2-second resolution
 SMALL_READ = 1024 * 1024
-OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+OPEN_FLAGS = READ_FLAGS
 
 
 @dataclass
@@ -46,40 +47,46 @@ def issue(path: bytes, type_: str, severity: str, message: str, action: str) -> 
     return {"path": path, "type": type_, "severity": severity, "message": message, "suggested_action": action}
 
 
-def hash_fd(fd: int, size: int, should_stop=None) -> str:
+def hash_fd(fd: int, size: int, should_stop=None, fs: VolumeBackend = LOCAL) -> str:
     """Full-content blake3 (the same digest as ``cas.full_hash``); small files in one read."""
     if size <= SMALL_READ:
-        data = os.pread(fd, size + 1, 0)
+        data = fs.pread(fd, size + 1, 0)
         if len(data) == size:
             return blake3.blake3(data).hexdigest()
-    os.lseek(fd, 0, os.SEEK_SET)
-    return full_hash_of_fd(fd, should_stop)
+    return fs.full_hash_of_fd(fd, should_stop)
 
 
 def _mtime_close(a: int | None, b: int | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= FAT_TOLERANCE_NS
 
 
-def open_item(item: Item) -> int:
+def open_item(item: Item, fs: VolumeBackend = LOCAL) -> int:
     """Open a listed file for its check (the caller may do it ahead of time: ``readahead``)."""
     if item.disk is None:
         raise NotListed(item.path)
-    return os.open(item.path, OPEN_FLAGS)
+    return fs.open(item.path, OPEN_FLAGS)
 
 
 class NotListed(OSError):
     """An entry the walk did not find as a regular file: nothing to open."""
 
 
-def check_item(item: Item, modes: Modes, should_stop=None, opened: int | OSError | None = None) -> ItemResult:
-    """Check one item. ``opened``: what ``open_item`` gave for it, when it was opened ahead (the fd
-    stays open: its opener closes it); by default the file is opened (and closed) here."""
+def check_item(
+    item: Item,
+    modes: Modes,
+    should_stop=None,
+    opened: int | OSError | None = None,
+    fs: VolumeBackend = LOCAL,
+) -> ItemResult:
+    """Check one item, its file read through ``fs``. ``opened``: what ``open_item`` gave for it, when
+    it was opened ahead (the fd stays open: its opener closes it); by default the file is opened (and
+    closed) here."""
     res = ItemResult()
     path = item.path
     entry = item.entry
     if item.disk is None:
         try:
-            st = os.lstat(path)
+            st = fs.lstat(path)
         except (FileNotFoundError, NotADirectoryError):  # gone, or a folder above it is a file now
             res.missing = {"path": path, "size": entry[0], "hash": entry[5]}
             return res
@@ -94,7 +101,7 @@ def check_item(item: Item, modes: Modes, should_stop=None, opened: int | OSError
         return res
     try:
         if opened is None:
-            fd = os.open(path, OPEN_FLAGS)
+            fd = fs.open(path, OPEN_FLAGS)
         elif isinstance(opened, OSError):
             raise opened
         else:
@@ -119,12 +126,12 @@ def check_item(item: Item, modes: Modes, should_stop=None, opened: int | OSError
             )
         return res
     try:
-        st = os.fstat(fd)
+        st = fs.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return res
-        os.set_blocking(fd, True)
+        fs.set_blocking(fd, True)
         res.checked = True
-        _check_open(fd, st, item, modes, res, should_stop)
+        _check_open(fd, st, item, modes, res, should_stop, fs)
     except HashInterrupted:
         raise
     except OSError as exc:
@@ -139,15 +146,17 @@ def check_item(item: Item, modes: Modes, should_stop=None, opened: int | OSError
         )
     finally:
         if opened is None:
-            os.close(fd)
+            fs.close(fd)
     return res
 
 
-def _check_open(fd: int, st: os.stat_result, item: Item, modes: Modes, res: ItemResult, should_stop) -> None:
+def _check_open(
+    fd: int, st: os.stat_result, item: Item, modes: Modes, res: ItemResult, should_stop, fs: VolumeBackend
+) -> None:
     path, entry = item.path, item.entry
     size = st.st_size
     if modes.permissions:
-        if not os.access(path, os.R_OK):
+        if not fs.access(path, os.R_OK):
             res.issues.append(issue(path, "unreadable", "error", "not readable by this user", "fix its permissions"))
         elif not st.st_mode & stat.S_IRUSR:  # readable here only thanks to privileges (root)
             res.issues.append(
@@ -162,11 +171,11 @@ def _check_open(fd: int, st: os.stat_result, item: Item, modes: Modes, res: Item
     digest = None
     wants_move_hash = item.indexed and entry is None and item.hash_for_move and modes.integrity
     if wants_move_hash or (modes.integrity and entry is not None and entry[5] is not None):
-        digest = hash_fd(fd, size, should_stop)
+        digest = hash_fd(fd, size, should_stop, fs)
         res.bytes_read += size
     judge(item, modes, res, size, st.st_mtime_ns, digest)
     if modes.corruption:
-        for f in check_file(fd, path, size):
+        for f in check_file(fd, path, size, fs):
             res.issues.append(issue(path, f.type, f.severity, f.message, f.suggested_action))
 
 

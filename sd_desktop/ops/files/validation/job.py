@@ -33,6 +33,7 @@ from sd_desktop.ops.files.validation.config import (
     WorkKind,
 )
 from sd_desktop.ops.files.validation.listing import Item, list_items
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 # a batch is a hop to a thread and back, a barrier of the streams and a commit: few big batches
 # cost less than many small ones, while a pause still stops within one
@@ -93,6 +94,7 @@ class ValidationJob(Job):
             modes.integrity,
             ctx.add_non_critical_error,
             lambda: ctx.interrupt_requested,
+            ctx.backend,
         )
         await ctx.check_interrupt()  # an interrupted listing is incomplete: never commit it
         st = self.state
@@ -133,7 +135,7 @@ class ValidationJob(Job):
         while True:
             checking = None
             if batch is not None and not ctx.interrupt_requested:
-                checking = asyncio.ensure_future(ctx.run_blocking(_check_batch, pool, batch, modes, stop))
+                checking = asyncio.ensure_future(ctx.run_blocking(_check_batch, pool, batch, modes, stop, ctx.backend))
             try:
                 if commit is not None:
                     await ctx.checkpoint(_held_open(commit) if TEST_COMMIT_DELAY else commit)
@@ -263,7 +265,11 @@ def _held_open(write: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3
 
 
 def _check_batch(
-    pool: ThreadPoolExecutor, batch: list[Item], modes: Modes, should_stop: Callable[[], bool]
+    pool: ThreadPoolExecutor,
+    batch: list[Item],
+    modes: Modes,
+    should_stop: Callable[[], bool],
+    fs: VolumeBackend = LOCAL,
 ) -> list[ItemResult]:
     """Check a batch on the pool: one stream of files per thread, each opened ahead of its check and
     its bytes asked for (``readahead``), so a cold disk has many reads in flight and a warm one is not
@@ -272,12 +278,12 @@ def _check_batch(
 
     def run(part: list[tuple[int, Item]]) -> list[tuple[int, ItemResult]]:
         out = []
-        opened = opened_ahead(part, _open_indexed, _indexed_span, (OSError,))
+        opened = opened_ahead(part, lambda entry: open_item(entry[1], fs), _indexed_span, (OSError,), backend=fs)
         with contextlib.closing(opened):
             for (index, item), fd in opened:
                 if should_stop():
                     raise HashInterrupted()
-                out.append((index, check_item(item, modes, should_stop, fd)))
+                out.append((index, check_item(item, modes, should_stop, fd, fs)))
         return out
 
     results: list[ItemResult | None] = [None] * len(batch)
@@ -313,10 +319,6 @@ def _streams(batch: list[Item], count: int) -> list[list[tuple[int, Item]]]:
         streams[-1].append((index, item))
         acc += weight
     return [s for s in streams if s]
-
-
-def _open_indexed(entry: tuple[int, Item]) -> int:
-    return open_item(entry[1])
 
 
 def _indexed_span(entry: tuple[int, Item]) -> tuple[int, int]:

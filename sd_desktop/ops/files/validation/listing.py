@@ -18,6 +18,7 @@ from sd_desktop.library import Library, entry_listing
 from sd_desktop.library.locations import find_location, location_path
 from sd_desktop.ops.files import listing_processes
 from sd_desktop.ops.files.file_listing import ScanFilter, resolve_roots
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 WALKERS = 1  # two walkers list no faster here: pairing the files with their entries is the bound
 
@@ -60,14 +61,15 @@ def list_items(
     want_moves: bool,
     on_error: Callable[[bytes, str], None],
     should_stop: Callable[[], bool] | None = None,
+    backend: VolumeBackend = LOCAL,
 ) -> Listing:
     items: list[Item] = []
     unindexed: list[bytes] = []
-    for root in resolve_roots(list(targets)):
+    for root in resolve_roots(list(targets), backend):
         loc_id = find_location(lib, root) if use_library else None
         if loc_id is None and use_library:
             unindexed.append(root)
-        items += _list_root(lib, root, loc_id, on_error, should_stop)
+        items += _list_root(lib, root, loc_id, on_error, should_stop, backend)
     if want_moves:
         missing_sizes = {i.entry[0] for i in items if i.disk is None and i.entry[5]}
         for i in items:
@@ -83,6 +85,7 @@ def _list_root(
     loc_id: int | None,
     on_error: Callable[[bytes, str], None],
     should_stop: Callable[[], bool] | None,
+    backend: VolumeBackend = LOCAL,
 ) -> list[Item]:
     """The files below ``root`` paired with their entries (of location ``loc_id``), then the entries
     not found. The entries are read on a thread of their own while this one takes the walk's batches
@@ -109,7 +112,7 @@ def _list_root(
     held: list[listing_processes.Listed] = []  # listed before the entries were in
     flt = ScanFilter(include_empty=True)
     for batch in listing_processes.walk_listed(
-        [root], flt, [], on_error, should_stop, meanwhile=reader.start, walkers=WALKERS
+        [root], flt, [], on_error, should_stop, meanwhile=reader.start, walkers=WALKERS, backend=backend
     ):
         if entries is None:
             held += batch

@@ -30,20 +30,23 @@ from sd_desktop.ops.files.file_listing import ScanFilter, resolve_roots, walk
 from sd_desktop.ops.media.similar.config import SimilarConfig, SimilarOutput, SimilarState
 from sd_desktop.ops.media.thumbnail.generate import OK, Task, is_picture
 from sd_desktop.ops.media.thumbnail.workers import WorkerStartError, make_workers
+from sd_desktop.volumes.backend import VolumeBackend
 
 
-def _list_pictures(roots: list[bytes], on_error) -> list[tuple[bytes, int]]:
+def _list_pictures(roots: list[bytes], on_error, fs: VolumeBackend) -> list[tuple[bytes, int]]:
     """(path, size) of every picture below ``roots``, sorted by path."""
     found = [
-        (f.path, f.size) for f in walk(roots, ScanFilter(), [], on_error) if is_picture(None, os.path.basename(f.path))
+        (f.path, f.size)
+        for f in walk(roots, ScanFilter(), [], on_error, backend=fs)
+        if is_picture(None, os.path.basename(f.path))
     ]
     found.sort()
     return found
 
 
-def _stat(path: bytes) -> os.stat_result | None:
+def _stat(path: bytes, fs: VolumeBackend) -> os.stat_result | None:
     try:
-        return os.lstat(path)
+        return fs.lstat(path)
     except OSError:
         return None
 
@@ -73,8 +76,8 @@ class SimilarPicturesJob(Job):
 
     async def _plan(self, ctx: JobContext) -> None:
         ctx.progress(phase="listing", message="listing pictures")
-        roots = resolve_roots([os.fsencode(p) for p in self.config.paths])
-        found = await ctx.run_blocking(_list_pictures, roots, ctx.add_non_critical_error)
+        roots = resolve_roots([os.fsencode(p) for p in self.config.paths], ctx.backend)
+        found = await ctx.run_blocking(_list_pictures, roots, ctx.add_non_critical_error, ctx.backend)
         rows = [(seq, path, size) for seq, (path, size) in enumerate(found)]
         self.state.total = len(rows)
         self.state.phase = "hash"
@@ -100,7 +103,7 @@ class SimilarPicturesJob(Job):
                 if not rows:
                     break
                 files = {seq: bytes(src) for seq, src in rows}
-                stats = await ctx.run_blocking(lambda f=files: {seq: _stat(p) for seq, p in f.items()})
+                stats = await ctx.run_blocking(lambda f=files: {seq: _stat(p, ctx.backend) for seq, p in f.items()})
                 known = await lib.read(lambda c, f=files, s=stats: self._known(c, f, s))
                 # seq -> (phash, width, height, mtime_ns): the mtime lets a removal re-check the file later
                 done: dict[int, tuple[int, int, int, int]] = {}
@@ -115,7 +118,7 @@ class SimilarPicturesJob(Job):
                     cas_id = None
                     if isinstance(hit, picture_hashes.Indexed):
                         cas_id, content_of[seq] = hit.cas_id, hit.content_id
-                    tasks.append(Task(seq, path, cas_id, [], max_pixels=cfg.max_pixels))
+                    tasks.append(Task(seq, path, cas_id, [], max_pixels=cfg.max_pixels, backend=ctx.backend))
                 reused = len(done)
                 results = {}
                 if tasks:

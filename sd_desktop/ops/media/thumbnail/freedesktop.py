@@ -40,6 +40,7 @@ from sd_desktop.ops.media.thumbnail.generate import (
     Variant,
     is_picture,
 )
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 FLAVORS = {"normal": 128, "large": 256, "x-large": 512, "xx-large": 1024}
 # the window's grid shows 256 px; a larger one is scaled down, a 128 px one is better than none
@@ -90,11 +91,11 @@ class Source:
     size: int
 
 
-def source_of(path: str | bytes) -> Source | None:
+def source_of(path: str | bytes, fs: VolumeBackend = LOCAL) -> Source | None:
     """The file at ``path`` if it is a regular file (symlinks followed, as other file managers do)."""
     raw = os.path.abspath(os.fsencode(path))
     try:
-        st = os.stat(raw)
+        st = fs.stat(raw)
     except OSError:
         return None
     if not stat.S_ISREG(st.st_mode):
@@ -154,11 +155,13 @@ class Found:
     flavor: str | None = None
 
 
-def find(path: str | bytes, flavors: tuple[str, ...] = READ_ORDER, root: bytes | None = None) -> Found:
+def find(
+    path: str | bytes, flavors: tuple[str, ...] = READ_ORDER, root: bytes | None = None, fs: VolumeBackend = LOCAL
+) -> Found:
     """Look ``path`` up in the cache: the first valid thumbnail among ``flavors``, else whether one
-    can be made (a picture, no failure recorded for it as it is now)."""
+    can be made (a picture, no failure recorded for it as it is now). ``path`` is read through ``fs``."""
     root = cache_root() if root is None else root
-    source = source_of(path)
+    source = source_of(path, fs)
     if source is None:
         return Found(settled="not a regular file")
     for flavor in flavors:
@@ -188,7 +191,9 @@ def prepare(root: bytes, flavor: str) -> None:
         _make_dir(folder)
 
 
-def task_for(key: int, source: Source, flavor: str = "large", root: bytes | None = None) -> Task:
+def task_for(
+    key: int, source: Source, flavor: str = "large", root: bytes | None = None, fs: VolumeBackend = LOCAL
+) -> Task:
     """The worker task that writes ``source``'s thumbnail of ``flavor`` into the cache."""
     root = cache_root() if root is None else root
     final = thumbnail_path(root, source.uri, flavor)
@@ -198,7 +203,12 @@ def task_for(key: int, source: Source, flavor: str = "large", root: bytes | None
         text[MIME_KEY] = mime
     tmp = b"%s.tmp-%d-%d" % (final, os.getpid(), key)
     return Task(
-        key, source.path, None, [Output(Variant(flavor, FLAVORS[flavor], "png"), final, tmp, 0o600)], png_text=text
+        key,
+        source.path,
+        None,
+        [Output(Variant(flavor, FLAVORS[flavor], "png"), final, tmp, 0o600)],
+        png_text=text,
+        backend=fs,
     )
 
 

@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from PIL import Image, ImageFile, PngImagePlugin, UnidentifiedImageError
 
-from sd_desktop.cas import cas_id_of_fd
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 try:  # HEIC/HEIF through pillow-heif (AVIF is native in Pillow >= 11.3)
     import pillow_heif
@@ -112,6 +112,8 @@ class Task:
     # text chunks of PNG outputs; ``STAMP_KEYS`` are added from the file as it was opened
     png_text: dict[str, str] | None = None
     phash: bool = True  # also make the perceptual hash (``Result.phash``)
+    # where ``src`` is read: pickled to a worker process, the local one arrives as that process's own
+    backend: VolumeBackend = LOCAL
 
 
 # what a thumbnail of the freedesktop standard records of its source, read from the opened file
@@ -210,8 +212,9 @@ def _normalized(im: Image.Image) -> Image.Image:
 def _open_source(task: Task) -> tuple[int, os.stat_result] | Result:
     """Open the source without following symlinks and check it is still the indexed content."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fs = task.backend
     try:
-        fd = os.open(task.src, flags)
+        fd = fs.open(task.src, flags)
     except FileNotFoundError:
         return Result(task.key, VANISHED, "the file is gone")
     except PermissionError:
@@ -220,15 +223,15 @@ def _open_source(task: Task) -> tuple[int, os.stat_result] | Result:
         # ELOOP: the entry became a symlink
         return Result(task.key, UNREADABLE, f"cannot open: {exc.strerror or exc}")
     try:
-        st = os.fstat(fd)
+        st = fs.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            os.close(fd)
+            fs.close(fd)
             return Result(task.key, SKIPPED, "not a regular file any more")
-        if task.cas_id is not None and cas_id_of_fd(fd, st.st_size) != task.cas_id:
-            os.close(fd)
+        if task.cas_id is not None and fs.cas_id_of_fd(fd, st.st_size) != task.cas_id:
+            fs.close(fd)
             return Result(task.key, SKIPPED, "changed since it was indexed")
     except OSError as exc:
-        os.close(fd)
+        fs.close(fd)
         return Result(task.key, UNREADABLE, f"cannot read: {exc.strerror or exc}")
     return fd, st
 

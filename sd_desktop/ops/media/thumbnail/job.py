@@ -185,6 +185,7 @@ class ThumbnailJob(Job):
             self._roots = await lib.read(content_files.location_roots)
             await ctx.run_blocking(is_picture, None, "")  # imports every Pillow plug-in once
             self._base = str(lib.sidecar_dir)
+            self._backend = ctx.backend  # the sources are read through it (in the worker processes)
             self._version = decoder_version()
             self._variants = {v.name: v for v in cfg.variants}
             self._total, self._total_bytes = await lib.read(lambda c: self._totals(c, scope))
@@ -367,7 +368,16 @@ class ThumbnailJob(Job):
             for v in cfg.variants:
                 final = os.path.join(base, sidecars.relative_path(row.cas_id, v))
                 outputs.append(Output(v, final, sidecars.temporary_path(final, f"{os.getpid()}-{row.id}")))
-            tasks.append(Task(row.id, os.path.join(root, row.path), row.cas_id, outputs, max_pixels=cfg.max_pixels))
+            tasks.append(
+                Task(
+                    row.id,
+                    os.path.join(root, row.path),
+                    row.cas_id,
+                    outputs,
+                    max_pixels=cfg.max_pixels,
+                    backend=self._backend,
+                )
+            )
         return outcomes, tasks
 
     def _complete(self, rows_of: dict[str, sidecar_rows.Stored], base: str) -> bool:

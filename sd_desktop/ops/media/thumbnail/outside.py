@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sd_desktop.ops.media.thumbnail import freedesktop
 from sd_desktop.ops.media.thumbnail.generate import FAILED, OK
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 if TYPE_CHECKING:
     from sd_desktop.jobs import JobContext
@@ -23,24 +24,35 @@ if TYPE_CHECKING:
 FLAVOR = "large"  # 256 px, what the window's grid reads first
 
 
-def files_below(path: bytes) -> list[bytes]:
-    """Regular files at or below ``path`` (itself if it is one), sorted, links not followed."""
+def files_below(path: bytes, fs: VolumeBackend = LOCAL) -> list[bytes]:
+    """Regular files at or below ``path`` (itself if it is one), sorted, links not followed; a
+    folder that cannot be listed is left out."""
     try:
-        st = os.lstat(path)
+        st = fs.lstat(path)
     except OSError:
         return []
     if stat.S_ISREG(st.st_mode):
         return [path]
     found: list[bytes] = []
-    for dirpath, dirnames, filenames in os.walk(path, onerror=None, followlinks=False):
-        dirnames.sort()
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
+    todo = [path]
+    while todo:  # depth first, each folder's files then its sub-folders in name order
+        folder = todo.pop()
+        try:
+            with fs.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        files, subdirs = [], []
+        for entry in entries:
             try:
-                if stat.S_ISREG(os.lstat(full).st_mode):
-                    found.append(full)
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(entry.path)
             except OSError:
                 pass
+        found += sorted(files)
+        todo += sorted(subdirs, reverse=True)
     return found
 
 
@@ -48,7 +60,8 @@ async def generate_outside(job: ThumbnailJob, ctx: JobContext, workers) -> None:
     """Make the missing freedesktop thumbnails of the pictures at or below the job's path."""
     cfg, st = job.config, job.state
     root = freedesktop.cache_root()
-    files = await ctx.run_blocking(files_below, os.path.abspath(os.fsencode(cfg.path)))
+    fs = ctx.backend
+    files = await ctx.run_blocking(files_below, os.path.abspath(os.fsencode(cfg.path)), fs)
     job._total, job._total_bytes = len(files), 0
     await ctx.run_blocking(freedesktop.prepare, root, FLAVOR)
     job._report(ctx)
@@ -56,7 +69,7 @@ async def generate_outside(job: ThumbnailJob, ctx: JobContext, workers) -> None:
         await ctx.check_interrupt()
         start = st.cursor
         batch = files[start : start + cfg.batch_size]
-        found = await ctx.run_blocking(lambda b=batch: [freedesktop.find(f, (FLAVOR,), root) for f in b])
+        found = await ctx.run_blocking(lambda b=batch: [freedesktop.find(f, (FLAVOR,), root, fs) for f in b])
         tasks, sources = [], {}
         for i, hit in enumerate(found):
             if hit.source is None or hit.settled in (
@@ -70,7 +83,7 @@ async def generate_outside(job: ThumbnailJob, ctx: JobContext, workers) -> None:
             elif hit.settled == "failed before" and not cfg.regenerate:
                 st.previously_failed += 1
             else:
-                tasks.append(freedesktop.task_for(start + i, hit.source, FLAVOR, root))
+                tasks.append(freedesktop.task_for(start + i, hit.source, FLAVOR, root, fs))
                 sources[start + i] = hit.source
         results = await ctx.run_blocking(workers.run, tasks, lambda: ctx.interrupt_requested)
         if len(results) < len(tasks):
