@@ -51,7 +51,6 @@ OS_PATH_CALLS = {
 ALLOWED_MODULES = {
     # the write side (copy/move, delete, trash, link, new folder) and the low-level steps it shares:
     # converted to the backend's write operations separately
-    "files/copy": "write side",
     "files/delete": "write side",
     "files/trash": "write side",
     "files/link": "write side",
