@@ -51,12 +51,8 @@ OS_PATH_CALLS = {
 ALLOWED_MODULES = {
     # the write side (copy/move, delete, trash, link, new folder) and the low-level steps it shares:
     # converted to the backend's write operations separately
-    "files/delete": "write side",
-    "files/trash": "write side",
-    "files/link": "write side",
     "files/new_folder.py": "write side",
     "files/fsops.py": "write side: renames and fsyncs of copy, delete and link",
-    "files/extents.py": "write side: block sharing (reflink) of link and copy",
     # transfers between a remote volume (its own async backend) and the local disk: these calls are
     # the local end of the transfer
     "files/remote_copy.py": "the local end of a download",
