@@ -49,14 +49,6 @@ OS_PATH_CALLS = {
 
 # whole modules (or folders) left as they are, relative to sd_desktop/ops
 ALLOWED_MODULES = {
-    # the write side (copy/move, delete, trash, link, new folder) and the low-level steps it shares:
-    # converted to the backend's write operations separately
-    "files/new_folder.py": "write side",
-    "files/fsops.py": "write side: renames and fsyncs of copy, delete and link",
-    # transfers between a remote volume (its own async backend) and the local disk: these calls are
-    # the local end of the transfer
-    "files/remote_copy.py": "the local end of a download",
-    "files/remote_upload.py": "the local end of an upload",
     # the live index follows the local disk's inotify events (a capability of the local file system)
     "indexing/live.py": "inotify: local only",
     "indexing/live_inotify.py": "inotify: local only",
@@ -67,12 +59,12 @@ ALLOWED_MODULES = {
 
 # single calls left as they are: (module, call) -> exact count
 ALLOWED_CALLS = {
-    # the report files a user asked for, written where the user said
-    ("files/duplicate_detection/export.py", "open"): 1,
-    ("files/validation/export.py", "open"): 1,
-    # a written thumbnail, in the library's own folder
+    # a written thumbnail, in the library's own folder, and one read back from it
     ("media/thumbnail/generate.py", "os.open"): 1,
+    ("media/thumbnail/remote.py", "open"): 1,
     ("media/thumbnail/job.py", "os.path.exists"): 1,
+    # the pipe from the walk-ahead process (its messages), not a file of a volume
+    ("files/duplicate_detection/walk_ahead.py", "os.read"): 1,
     # the window's side, before any job runs: a refresh's config built from the local folder the
     # window names, and the folder a view shows resolved to look it up in the library
     ("indexing/refresh.py", "os.path.realpath"): 1,

@@ -407,7 +407,7 @@ class RemoteDeleteJob(Job):
             return f"{KEPT_GONE}: its kept copy {keeper} is being deleted too; left as it is"
         try:
             if address is None:
-                found = os.lstat(keeper)
+                found = ctx.backend.lstat(keeper)  # a kept copy on the local disk
                 is_file, found_size = stat.S_ISREG(found.st_mode), found.st_size
             else:
                 backend = await volume_backend(ctx, self._backends, address[0])
