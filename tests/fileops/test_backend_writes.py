@@ -50,7 +50,7 @@ class Bare(LocalBackend):
 @pytest.fixture
 def recording(monkeypatch):
     Recording.calls = Counter()
-    monkeypatch.setattr("sd_desktop.jobs.context.LocalBackend", Recording)
+    monkeypatch.setattr("sd_desktop.jobs.context.LOCAL", Recording())
     return Recording.calls
 
 
@@ -113,7 +113,7 @@ def test_a_permanent_delete_removes_through_the_backend(library, tmp_path, recor
 
 @pytest.mark.parametrize(("mode", "capability"), [(DeleteMode.TRASH, "trash"), (DeleteMode.SECURE, "secure_overwrite")])
 def test_a_volume_without_the_capability_refuses_the_delete(library, tmp_path, monkeypatch, mode, capability):
-    monkeypatch.setattr("sd_desktop.jobs.context.LocalBackend", Bare)
+    monkeypatch.setattr("sd_desktop.jobs.context.LOCAL", Bare())
     victim = tmp_path / "keep-me.txt"
     victim.write_bytes(b"still here")
     info = run_job(library, "delete", DeleteConfig(targets=[victim], mode=mode, confirm=True))
@@ -123,7 +123,7 @@ def test_a_volume_without_the_capability_refuses_the_delete(library, tmp_path, m
 
 
 def test_a_volume_without_hard_links_refuses_the_link_job(library, tmp_path, monkeypatch):
-    monkeypatch.setattr("sd_desktop.jobs.context.LocalBackend", Bare)
+    monkeypatch.setattr("sd_desktop.jobs.context.LOCAL", Bare())
     keeper, copy = tmp_path / "keeper", tmp_path / "copy"
     keeper.write_bytes(b"same bytes")
     copy.write_bytes(b"same bytes")
