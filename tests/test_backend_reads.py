@@ -59,12 +59,13 @@ ALLOWED_MODULES = {
 
 # single calls left as they are: (module, call) -> exact count
 ALLOWED_CALLS = {
-    # a written thumbnail, in the library's own folder, and one read back from it
-    ("media/thumbnail/generate.py", "os.open"): 1,
-    ("media/thumbnail/remote.py", "open"): 1,
-    ("media/thumbnail/job.py", "os.path.exists"): 1,
-    # the pipe from the walk-ahead process (its messages), not a file of a volume
+    # the pipe from the walk-ahead process (digests of folders it listed), not a file of a volume
     ("files/duplicate_detection/walk_ahead.py", "os.read"): 1,
+    # a thumbnail the window made of a remote picture, read back from the library's own folder
+    ("media/thumbnail/remote.py", "open"): 1,
+    # a written thumbnail, in the library's own folder
+    ("media/thumbnail/generate.py", "os.open"): 1,
+    ("media/thumbnail/job.py", "os.path.exists"): 1,
     # the window's side, before any job runs: a refresh's config built from the local folder the
     # window names, and the folder a view shows resolved to look it up in the library
     ("indexing/refresh.py", "os.path.realpath"): 1,

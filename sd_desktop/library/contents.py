@@ -38,6 +38,12 @@ _SET_IDENTIFIED = (
 )
 
 
+def content_id_of(conn: sqlite3.Connection, cas_id: str) -> int | None:
+    """The ``content_identity`` row of ``cas_id``, or None when the library holds no such content."""
+    row = conn.execute("SELECT id FROM content_identity WHERE cas_id = ?", (cas_id,)).fetchone()
+    return row[0] if row else None
+
+
 def add_identities(conn: sqlite3.Connection, rows: Iterable[Sequence[Any]]) -> None:
     """Store the contents ``(cas_id, size, kind, mime, created_at)`` not stored yet (one row per
     cas_id: the first of the batch, or the one stored already, wins)."""

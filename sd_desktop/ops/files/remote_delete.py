@@ -398,6 +398,7 @@ class RemoteDeleteJob(Job):
     async def _kept_differs(self, ctx: JobContext, keeper: str, size: int, digest: str) -> str | None:
         """None when ``keeper`` is there, a file of ``size`` bytes whose full hash is ``digest``."""
         from sd_desktop.ops.files.cross_duplicates import volume_backend
+        from sd_desktop.volumes.backend import LOCAL
         from sd_desktop.volumes.remote import AUTH_FAILED, NOT_FOUND, OFFLINE, RemoteError
 
         address = volumes.split_address(keeper) if not keeper.startswith("/") else None
@@ -407,7 +408,7 @@ class RemoteDeleteJob(Job):
             return f"{KEPT_GONE}: its kept copy {keeper} is being deleted too; left as it is"
         try:
             if address is None:
-                found = ctx.backend.lstat(keeper)  # a kept copy on the local disk
+                found = LOCAL.lstat(keeper)  # a kept copy on the local disk
                 is_file, found_size = stat.S_ISREG(found.st_mode), found.st_size
             else:
                 backend = await volume_backend(ctx, self._backends, address[0])

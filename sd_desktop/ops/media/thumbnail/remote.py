@@ -24,7 +24,7 @@ import tempfile
 import uuid
 
 from sd_desktop.cas import cas_id_of_samples, sample_ranges
-from sd_desktop.library import picture_hashes
+from sd_desktop.library import contents, picture_hashes
 from sd_desktop.library import sidecars as sidecar_rows
 from sd_desktop.ops.media.thumbnail import sidecars
 from sd_desktop.ops.media.thumbnail.generate import (
@@ -112,7 +112,7 @@ def _from_bytes(entry: RemoteEntry, data: bytes | None, library) -> bytes | None
     result = _make(data, cas_id, library)
     if result is None:
         return None
-    content_id = library.read_sync(lambda c: _content_id(c, cas_id))
+    content_id = library.read_sync(lambda c: contents.content_id_of(c, cas_id))
     if content_id is not None:  # the library holds this content: the job finds it done (with its hash)
         variants = {v.name: v for v in default_variants()}
         rows = sidecars.rows_of(content_id, cas_id, result.made, variants)
@@ -126,11 +126,6 @@ def _from_bytes(entry: RemoteEntry, data: bytes | None, library) -> bytes | None
 
         library.write_sync(record)
     return _stored(library, cas_id)
-
-
-def _content_id(conn: sqlite3.Connection, cas_id: str) -> int | None:
-    row = conn.execute("SELECT id FROM content_identity WHERE cas_id = ?", (cas_id,)).fetchone()
-    return row[0] if row else None
 
 
 def _make(data: bytes, cas_id: str, library) -> Result | None:
