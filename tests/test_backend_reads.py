@@ -49,19 +49,6 @@ OS_PATH_CALLS = {
 
 # whole modules (or folders) left as they are, relative to sd_desktop/ops
 ALLOWED_MODULES = {
-    # the write side (copy/move, delete, trash, link, new folder) and the low-level steps it shares:
-    # converted to the backend's write operations separately
-    "files/copy": "write side",
-    "files/delete": "write side",
-    "files/trash": "write side",
-    "files/link": "write side",
-    "files/new_folder.py": "write side",
-    "files/fsops.py": "write side: renames and fsyncs of copy, delete and link",
-    "files/extents.py": "write side: block sharing (reflink) of link and copy",
-    # transfers between a remote volume (its own async backend) and the local disk: these calls are
-    # the local end of the transfer
-    "files/remote_copy.py": "the local end of a download",
-    "files/remote_upload.py": "the local end of an upload",
     # the live index follows the local disk's inotify events (a capability of the local file system)
     "indexing/live.py": "inotify: local only",
     "indexing/live_inotify.py": "inotify: local only",

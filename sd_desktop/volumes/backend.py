@@ -28,6 +28,9 @@ call awaited on the adapter's event loop) would map the methods so:
 ``set_blocking``            nothing
 ``fstat``                   the size and times recorded by ``open`` (``stat(path)``)
 ``pread``                   ``read_ranges(path, [(offset, n)])``
+``read`` / ``readv``        ``pread`` at the handle's recorded position (which it then moves on)
+``preadv``                  ``read_ranges(path, [(offset, total)])`` split over the buffers
+``exists``                  ``stat(path)`` following links; ``RemoteError`` NOT_FOUND is False
 ``will_need``               nothing (or a prefetch of the range into the adapter's cache)
 ``cas_id_of_fd``            ``read_ranges(path, cas.sample_ranges(size))``: one round trip for all
                             the samples, then ``cas.cas_id_of_samples``
@@ -45,7 +48,7 @@ from contextlib import AbstractContextManager
 from typing import Any, BinaryIO, Protocol
 
 from sd_desktop import cas, paths
-from sd_desktop.volumes.local_writes import LocalWrites
+from sd_desktop.volumes.local_writes import LocalWrites, WritableVolume
 
 # open for reading, never through a symlink, never blocking on a FIFO swapped in after a listing
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -75,6 +78,7 @@ class VolumeBackend(Protocol):
     def readlink(self, path: paths.PathLike, *, dir_fd: int | None = None) -> Any: ...
     def realpath(self, path: Any) -> Any: ...
     def isdir(self, path: paths.PathLike) -> bool: ...
+    def exists(self, path: paths.PathLike) -> bool: ...
     def lexists(self, path: paths.PathLike) -> bool: ...
     def ismount(self, path: paths.PathLike) -> bool: ...
     def access(self, path: paths.PathLike, mode: int) -> bool: ...
@@ -85,6 +89,9 @@ class VolumeBackend(Protocol):
     def set_blocking(self, fd: int, blocking: bool) -> None: ...
     def fstat(self, fd: int) -> os.stat_result: ...
     def pread(self, fd: int, n: int, offset: int) -> bytes: ...
+    def read(self, fd: int, n: int) -> bytes: ...
+    def readv(self, fd: int, buffers: Any) -> int: ...
+    def preadv(self, fd: int, buffers: Any, offset: int, flags: int = 0) -> int: ...
     def will_need(self, fd: int, offset: int, length: int) -> None:
         """A hint: these bytes will be read soon (never raises; a backend may ignore it)."""
         ...
@@ -95,6 +102,10 @@ class VolumeBackend(Protocol):
         ...
 
     def open_read(self, path: paths.PathLike) -> BinaryIO: ...
+
+
+class ReadWriteVolume(VolumeBackend, WritableVolume, Protocol):
+    """A volume the write-side jobs both read (the checks before and after each write) and write."""
 
 
 class LocalBackend(LocalWrites):
@@ -116,9 +127,13 @@ class LocalBackend(LocalWrites):
     set_blocking = os.set_blocking
     fstat = os.fstat
     pread = os.pread
+    read = os.read
+    readv = os.readv
+    preadv = os.preadv
     # Python functions would bind to the instance: these stay static
     realpath = staticmethod(os.path.realpath)
     isdir = staticmethod(os.path.isdir)
+    exists = staticmethod(os.path.exists)
     lexists = staticmethod(os.path.lexists)
     ismount = staticmethod(os.path.ismount)
     cas_id_of_fd = staticmethod(cas.cas_id_of_fd)

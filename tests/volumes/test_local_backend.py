@@ -67,6 +67,8 @@ def test_the_local_backend_is_the_os_calls_themselves():
     assert LOCAL.stat is os.stat and LOCAL.lstat is os.lstat and LOCAL.fstat is os.fstat
     assert LOCAL.open is os.open and LOCAL.pread is os.pread and LOCAL.close is os.close
     assert LOCAL.readlink is os.readlink and LOCAL.realpath is os.path.realpath
+    assert LOCAL.read is os.read and LOCAL.readv is os.readv and LOCAL.preadv is os.preadv
+    assert LOCAL.exists is os.path.exists and LOCAL.lexists is os.path.lexists
     assert LOCAL.cas_id_of_fd is cas.cas_id_of_fd
 
 

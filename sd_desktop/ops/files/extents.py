@@ -11,6 +11,8 @@ import errno
 import os
 import struct
 
+from sd_desktop.volumes.backend import LOCAL, ReadWriteVolume, VolumeBackend
+
 FICLONE = 0x40049409
 FS_IOC_FIEMAP = 0xC020660B
 _FIEMAP_FLAG_SYNC = 0x1  # flush delayed allocations first, so every extent has its real place
@@ -74,36 +76,36 @@ def physical_extents(fd: int) -> list[tuple[int, int, int]] | None:
     return [(logical, physical, length) for logical, physical, length, _flags in found]
 
 
-def stored_inline(path: bytes) -> bool:
+def stored_inline(path: bytes, backend: VolumeBackend = LOCAL) -> bool:
     """Whether the file's bytes live inside its metadata (btrfs and ext4 keep small files so): no
     block to share, so a clone of it gives nothing back."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = backend.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
     try:
         found = _fiemap(fd)
     finally:
-        os.close(fd)
+        backend.close(fd)
     return bool(found) and any(flags & _EXTENT_INLINE for *_e, flags in found)
 
 
-def share_all_blocks(a: bytes, b: bytes) -> bool:
+def share_all_blocks(a: bytes, b: bytes, backend: VolumeBackend = LOCAL) -> bool:
     """Whether the regular files ``a`` and ``b`` (not one inode) hold their bytes in the very same
     blocks: a reflink of one another, all of it. False when it cannot be told (better to clone again,
     which is harmless, than to skip a copy that takes space of its own)."""
     fds = []
     try:
         for path in (a, b):
-            fds.append(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)))
-        if os.fstat(fds[0]).st_size != os.fstat(fds[1]).st_size:
+            fds.append(backend.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)))
+        if backend.fstat(fds[0]).st_size != backend.fstat(fds[1]).st_size:
             return False
         ea, eb = physical_extents(fds[0]), physical_extents(fds[1])
     except OSError:
         return False
     finally:
         for fd in fds:
-            os.close(fd)
+            backend.close(fd)
     # an empty list (no data blocks at all) proves nothing either
     return bool(ea) and _merged(ea) == _merged(eb or [])
 
@@ -119,7 +121,7 @@ def _merged(extents: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     return [tuple(e) for e in out]
 
 
-def can_clone(src: bytes, folder: bytes) -> bool:
+def can_clone(src: bytes, folder: bytes, backend: ReadWriteVolume = LOCAL) -> bool:
     """Whether a file in ``folder`` can share ``src``'s blocks: learnt by trying (a clone of ``src``
     under a hidden temporary name there, removed at once), not from the file system's name (XFS
     made without reflink has the same name as XFS made with it)."""
@@ -127,13 +129,13 @@ def can_clone(src: bytes, folder: bytes) -> bool:
 
     probe = os.path.join(folder, b".sd-desktop-probe-" + secrets.token_hex(4).encode() + b".part")
     try:
-        src_fd = os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        src_fd = backend.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
     try:
-        dst_fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        dst_fd = backend.create_temp(probe, 0o600)
     except OSError:
-        os.close(src_fd)
+        backend.close(src_fd)
         return False
     try:
         clone(src_fd, dst_fd)
@@ -142,8 +144,8 @@ def can_clone(src: bytes, folder: bytes) -> bool:
         return False
     finally:
         os.close(dst_fd)
-        os.close(src_fd)
+        backend.close(src_fd)
         try:
-            os.unlink(probe)
+            backend.unlink(probe)
         except OSError:
             pass

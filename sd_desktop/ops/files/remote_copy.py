@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import os
 import posixpath
+import stat
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -33,6 +34,7 @@ from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
 from sd_desktop.library import volumes, worklist
 from sd_desktop.ops.files.fsops import free_name
+from sd_desktop.volumes.backend import ReadWriteVolume, VolumeBackend
 from sd_desktop.volumes.local_writes import WritableVolume
 
 CHUNK = 16 * 1024 * 1024  # bytes per ranged read, and between two confirmed offsets
@@ -132,7 +134,7 @@ class RemoteCopyJob(Job):
         row = await ctx.library.read(lambda conn: volumes.find_volume(conn, c.volume))
         if row is None:
             raise JobError(f"no volume named {c.volume!r} (it was removed?)")
-        if not os.path.isdir(c.destination):
+        if not ctx.backend.isdir(c.destination):
             raise JobError(f"the destination folder is gone: {c.destination}")
         if c.on_conflict not in POLICIES:
             raise JobError(f"on_conflict must be one of {', '.join(POLICIES)}, not {c.on_conflict!r}")
@@ -258,21 +260,21 @@ class RemoteCopyJob(Job):
 
         st, policy = self.state, self.config.on_conflict
         shown = f"{self.config.volume}:/{src}"
-        if os.path.lexists(dst) and policy == "skip":
+        if ctx.backend.lexists(dst) and policy == "skip":
             await self._skip(ctx, seq, shown, dst)
             return
-        if policy == "overwrite" and os.path.isdir(dst) and not os.path.islink(dst):
+        if policy == "overwrite" and _is_folder_itself(ctx.backend, dst):
             why = "a folder of that name is there: a file does not replace a folder"
             ctx.add_non_critical_error(shown, why)
             st.files_failed += 1
             await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
             return
-        local: WritableVolume = ctx.backend
+        local: ReadWriteVolume = ctx.backend
         local.makedirs(os.path.dirname(dst))
         part = part_name(dst)
         offset = st.confirmed if st.current == seq else 0
         fd = local.open_resumable(part)
-        if os.fstat(fd).st_size < offset:  # placed just before a kill (or removed): read it all again
+        if local.fstat(fd).st_size < offset:  # placed just before a kill (or removed): read it all again
             offset = 0
 
         async def fetch(at: int) -> bytes | None:
@@ -344,11 +346,11 @@ class RemoteCopyJob(Job):
         ctx.log(f"skipped {shown}: {paths.display(dst)} exists (on_conflict {self.config.on_conflict})")
         await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", EXISTS)
 
-    def _place(self, local: WritableVolume, part: bytes, dst: bytes) -> bytes | None:
+    def _place(self, local: ReadWriteVolume, part: bytes, dst: bytes) -> bytes | None:
         """Give the finished ``part`` its name under the policy: the name it got (``b""`` when it
         replaced a file), or None when it was skipped (``part`` is then removed)."""
         if self.config.on_conflict == "overwrite":
-            there = os.path.lexists(dst)
+            there = local.lexists(dst)
             local.commit(part, dst, replace=True)  # atomic: the old file stays whole until this one takes its name
             return b"" if there else dst
         target = dst
@@ -393,7 +395,7 @@ class RemoteCopyJob(Job):
             while not exited.done():
                 await asyncio.wait({exited}, timeout=POLL)
                 await ctx.check_interrupt()
-                have = os.fstat(fd).st_size
+                have = ctx.backend.fstat(fd).st_size
                 ctx.progress(
                     phase="copying", done=st.files_done, bytes_done=st.bytes_done + max(0, have - offset), message=src
                 )
@@ -408,7 +410,7 @@ class RemoteCopyJob(Job):
                     proc.kill()
                     await exited
             stderr = await errors
-        have = os.fstat(fd).st_size
+        have = ctx.backend.fstat(fd).st_size
         if proc.returncode == 0 and have == size:
             return await self._confirm(ctx, seq, fd, offset, size)
         if min(size, have - openssh.IN_FLIGHT) > offset:
@@ -420,6 +422,14 @@ class RemoteCopyJob(Job):
             self._no_openssh = True
         ctx.log(f"OpenSSH's sftp stopped reading {shown} ({why}); asyncssh continues from byte {offset}")
         return offset
+
+
+def _is_folder_itself(backend: VolumeBackend, path: bytes) -> bool:
+    """A folder, not a link to one (``isdir`` and not ``islink``, from one ``lstat``)."""
+    try:
+        return stat.S_ISDIR(backend.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _write_all(local: WritableVolume, fd: int, data: bytes, offset: int) -> None:

@@ -208,7 +208,7 @@ class RemoteUploadJob(Job):
 
         if source is None:
             try:
-                info = os.lstat(root)
+                info = ctx.backend.lstat(root)
             except OSError as exc:
                 raise JobError(f"cannot read {root}: {exc.strerror}") from None
             if stat.S_ISDIR(info.st_mode):
@@ -232,7 +232,7 @@ class RemoteUploadJob(Job):
 
         def scan() -> tuple[list[tuple[str, int]], list[str], list[str]]:
             files, folders, others = [], [], []
-            with os.scandir(folder) as it:
+            with ctx.backend.scandir(folder) as it:
                 for e in it:
                     if e.is_dir(follow_symlinks=False):
                         folders.append(e.path)
@@ -362,9 +362,10 @@ class RemoteUploadJob(Job):
         async def chunks() -> AsyncIterator[bytes]:
             if source is None:
                 try:
-                    f = open(src, "rb", buffering=0)  # noqa: SIM115 - closed below, across awaits
+                    # never through a link or into a FIFO put there since the listing
+                    f = ctx.backend.open_read(src)
                 except OSError as exc:
-                    raise SourceFailed(f"cannot read it: {exc.strerror}") from None
+                    raise SourceFailed(f"cannot read it: {exc.strerror or exc}") from None
                 try:
                     while True:
                         await ctx.check_interrupt()

@@ -23,6 +23,7 @@ from sd_desktop.enums import EntryKind, JobStatus, WorkStatus
 from sd_desktop.library import Library, job_rows, worklist
 from sd_desktop.ops.files.copy.config import ANSWERABLE, JOB_NAME, ConflictPolicy
 from sd_desktop.ops.files.copy.items import CONFLICT, TO_COPY, pack_data, unpack_data
+from sd_desktop.volumes import LOCAL, VolumeBackend
 
 _KINDS = {EntryKind.FILE: "file", EntryKind.DIR: "folder", EntryKind.SYMLINK: "link", EntryKind.OTHER: "other"}
 WAITING_PHASE = "waiting for answers"
@@ -43,23 +44,24 @@ class Conflict:
     answer: ConflictPolicy | None
 
 
-async def pending_conflicts(lib: Library, job_id: int) -> list[Conflict]:
-    """The conflicts of a copy job not yet carried out, with the answers stored so far."""
+async def pending_conflicts(lib: Library, job_id: int, backend: VolumeBackend = LOCAL) -> list[Conflict]:
+    """The conflicts of a copy job not yet carried out, with the answers stored so far (each target
+    as ``backend``, the destination's volume, finds it now)."""
     rows = await lib.read(lambda c: _rows(c, job_id))
-    return await _with_targets(rows)
+    return await _with_targets(rows, backend)
 
 
 def _rows(conn: sqlite3.Connection, job_id: int) -> list[tuple]:
     return worklist.items(conn, job_id, TO_COPY, status=WorkStatus.PENDING, outcome=CONFLICT)
 
 
-async def _with_targets(rows: list[tuple]) -> list[Conflict]:
+async def _with_targets(rows: list[tuple], backend: VolumeBackend) -> list[Conflict]:
     def build() -> list[Conflict]:
         found = []
         for seq, kind, src, dst, size, data in rows:
             d = unpack_data(data)
             try:
-                tst = os.lstat(bytes(dst))
+                tst = backend.lstat(bytes(dst))
                 tsize, tmtime = tst.st_size, tst.st_mtime_ns
             except OSError:
                 tsize = tmtime = None

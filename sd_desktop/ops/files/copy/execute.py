@@ -23,7 +23,7 @@ from sd_desktop.cas import full_hash, full_hash_of_fd
 from sd_desktop.enums import EntryKind, WorkStatus
 from sd_desktop.ops.files.copy import strategies
 from sd_desktop.ops.files.copy.plan import TARGET_EXISTS, TARGET_NOT_OLDER
-from sd_desktop.volumes.local_writes import LOCAL_WRITES, WritableVolume
+from sd_desktop.volumes.backend import LOCAL, ReadWriteVolume
 from sd_desktop.volumes.localfs import free_name, read_from_device
 
 SMALL_FILE = 1024 * 1024  # below this, one syncfs per batch instead of an fsync per file
@@ -101,7 +101,7 @@ class BatchRunner:
         clone: bool = True,
         want_stats: bool = True,
         temp_token: str = "",
-        vol: WritableVolume = LOCAL_WRITES,
+        vol: ReadWriteVolume = LOCAL,
     ):
         self.vol = vol  # the destination volume's backend: every write goes through it
         self.cloner = strategies.Cloner(vol, clone)  # FICLONE first where the two devices allow it
@@ -189,9 +189,9 @@ class BatchRunner:
     def _make_dir(self, item: Item) -> Result:
         try:
             self.vol.mkdir(item.dst, 0o700)
-            return self._result(item, WorkStatus.DONE, "created", dst=item.dst, tst=os.lstat(item.dst))
+            return self._result(item, WorkStatus.DONE, "created", dst=item.dst, tst=self.vol.lstat(item.dst))
         except FileExistsError:
-            tst = os.lstat(item.dst)
+            tst = self.vol.lstat(item.dst)
             if stat.S_ISDIR(tst.st_mode):
                 # made by the run that was interrupted: still ours to give its mode and mtime
                 outcome = "created" if item.inflight and not item.existed else "merged"
@@ -200,9 +200,9 @@ class BatchRunner:
 
     def _rename_move(self, item: Item) -> Result:
         """Same-volume move: one rename; the bytes never move."""
-        tst = _lstat(item.dst)
+        tst = _lstat(self.vol, item.dst)
         if tst is not None:
-            src_st = _lstat(item.src)
+            src_st = _lstat(self.vol, item.src)
             if src_st is None and item.inflight:
                 return self._result(
                     item, WorkStatus.DONE, "moved", "finished before the interruption", dst=item.dst, tst=tst
@@ -219,13 +219,13 @@ class BatchRunner:
             return self._result(item, WorkStatus.SKIPPED, "skipped", "the target appeared during the move")
         self.vol.fsync_dir(os.path.dirname(dst))
         outcome = "renamed" if dst != item.dst else "moved"
-        return self._result(item, WorkStatus.DONE, outcome, dst=dst, tst=_lstat(dst), src_removed=True)
+        return self._result(item, WorkStatus.DONE, outcome, dst=dst, tst=_lstat(self.vol, dst), src_removed=True)
 
     def _stage(self, item: Item) -> _Staged | Result:
-        tst = _lstat(item.dst)
+        tst = _lstat(self.vol, item.dst)
         decision = "new"
         if tst is not None:
-            src_st = _lstat(item.src)
+            src_st = _lstat(self.vol, item.src)
             if src_st is not None and (src_st.st_dev, src_st.st_ino) == (tst.st_dev, tst.st_ino):
                 return self._failed(item, "source and target are the same file")
             if item.inflight and not item.conflict and _matches(tst, item):
@@ -237,8 +237,8 @@ class BatchRunner:
         if item.inflight:
             self.vol.unlink(tmp, missing_ok=True)  # a leftover of the interrupted run
         if item.kind == EntryKind.SYMLINK:
-            link = os.readlink(item.src)
-            st = os.lstat(item.src)
+            link = self.vol.readlink(item.src)
+            st = self.vol.lstat(item.src)
             self.vol.symlink(link, tmp)
             try:
                 self.vol.set_times(tmp, st.st_atime_ns, st.st_mtime_ns, follow_symlinks=False)
@@ -270,9 +270,9 @@ class BatchRunner:
         )
 
     def _write_temp(self, item: Item, tmp: bytes) -> tuple[os.stat_result, str | None]:
-        sfd = os.open(item.src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        sfd = self.vol.open(item.src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         try:
-            st = os.fstat(sfd)
+            st = self.vol.fstat(sfd)
             if not stat.S_ISREG(st.st_mode):
                 raise OSError(errno.EINVAL, "no longer a regular file")
             # O_NONBLOCK only guarded the open against a FIFO; it has no effect on regular files
@@ -282,7 +282,7 @@ class BatchRunner:
                 digest = None
 
                 def clone() -> bool:
-                    return self.cloner(sfd, dfd, st.st_dev, os.fstat(dfd).st_dev)
+                    return self.cloner(sfd, dfd, st.st_dev, self.vol.fstat(dfd).st_dev)
 
                 sparse = st.st_size >= SMALL_FILE and st.st_blocks * 512 < st.st_size
                 if hashing and st.st_size >= SMALL_FILE:
@@ -300,7 +300,7 @@ class BatchRunner:
                     copied = strategies.copy_range(
                         self.vol, sfd, dfd, st.st_size, self._on_bytes, self.should_stop, self.throttle, sparse
                     )
-                after = os.fstat(sfd)
+                after = self.vol.fstat(sfd)
                 if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or copied != st.st_size:
                     raise OSError(errno.EAGAIN, "the source changed while it was being copied; not copied")
                 self.vol.set_mode(dfd, stat.S_IMODE(st.st_mode))
@@ -314,7 +314,7 @@ class BatchRunner:
             finally:
                 os.close(dfd)
         finally:
-            os.close(sfd)
+            self.vol.close(sfd)
         return st, digest
 
     def _copy_xattrs(self, sfd: int, dfd: int, dst: bytes) -> None:
@@ -341,7 +341,7 @@ class BatchRunner:
             return results
         if any(s.link is not None or (s.src_stat and s.src_stat.st_size < SMALL_FILE) for s in staged):
             try:
-                self.vol.syncfs(self.dest_root if os.path.isdir(self.dest_root) else os.path.dirname(staged[0].tmp))
+                self.vol.syncfs(self.dest_root if self.vol.isdir(self.dest_root) else os.path.dirname(staged[0].tmp))
             except OSError as exc:
                 for s in staged:
                     self.vol.unlink(s.tmp, missing_ok=True)
@@ -381,7 +381,7 @@ class BatchRunner:
                     src_folders.add(os.path.dirname(s.item.src))
                 elif outcome != "renamed":
                     outcome = "copied"
-            tst = _lstat(dst) if self.want_stats else None
+            tst = _lstat(self.vol, dst) if self.want_stats else None
             results.append(
                 self._result(s.item, WorkStatus.DONE, outcome, reason, dst=dst, tst=tst, src_removed=removed)
             )
@@ -394,7 +394,7 @@ class BatchRunner:
         (each folder fsync is a journal commit; one syncfs commits them all)."""
         if len(folders) > 4:
             try:
-                self.vol.syncfs(root if os.path.isdir(root) else next(iter(folders)))
+                self.vol.syncfs(root if self.vol.isdir(root) else next(iter(folders)))
                 return
             except OSError:
                 pass
@@ -406,19 +406,19 @@ class BatchRunner:
 
     def _check(self, s: _Staged) -> None:
         if s.link is not None:
-            if os.readlink(s.tmp) != s.link:
+            if self.vol.readlink(s.tmp) != s.link:
                 raise OSError(errno.EIO, "the written link differs from the source")
             return
         if s.digest is not None:
             try:
                 # the copy is flushed by now (fsync or syncfs): drop its pages so the hash is of
                 # what the device stored, not of what this process wrote into memory
-                fd = os.open(s.tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                fd = self.vol.open(s.tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
                 try:
                     read_from_device(fd)
                     again = full_hash_of_fd(fd, self.should_stop_hash)
                 finally:
-                    os.close(fd)
+                    self.vol.close(fd)
             except OSError as exc:
                 raise strategies.side_error(exc, "re-reading the written copy") from exc
             if again != s.digest:
@@ -430,7 +430,7 @@ class BatchRunner:
         return False
 
     def _remove_source(self, s: _Staged) -> tuple[bool, str | None]:
-        now = _lstat(s.item.src)
+        now = _lstat(self.vol, s.item.src)
         was = s.src_stat
         if now is None:
             return False, "the source vanished during the move"
@@ -460,7 +460,7 @@ class BatchRunner:
                 place(tmp, dst)
                 return dst
             except FileExistsError:
-                tst = _lstat(dst)
+                tst = _lstat(self.vol, dst)
                 decision = self._decide(item, tst) if tst is not None else "new"
                 if isinstance(decision, Result):
                     return None
@@ -492,9 +492,9 @@ class BatchRunner:
         return self._result(item, WorkStatus.FAILED, "failed", reason)
 
 
-def _lstat(path: bytes) -> os.stat_result | None:
+def _lstat(vol: ReadWriteVolume, path: bytes) -> os.stat_result | None:
     try:
-        return os.lstat(path)
+        return vol.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
 

@@ -35,6 +35,7 @@ from sd_desktop.ops.files.copy.execute import BatchRunner, Item, Result, source_
 from sd_desktop.ops.files.copy.items import CONFLICT, TO_COPY, pack_data, unpack_data
 from sd_desktop.ops.files.copy.plan import PlanRefused, asked_skip, check_sources, expand
 from sd_desktop.ops.files.fsops import new_token
+from sd_desktop.volumes import VolumeBackend
 
 BATCH_ITEMS = 500
 BATCH_BYTES = 64 * 1024 * 1024
@@ -95,11 +96,11 @@ class FileCopyJob(Job):
         await ctx.library.write(lambda c: worklist.clear(c, job_id))
         try:
             dest, sources = await ctx.run_blocking(
-                check_sources, self.config.sources, self.config.destination, self.policy, self.config.move
+                check_sources, self.config.sources, self.config.destination, self.policy, self.config.move, ctx.backend
             )
         except PlanRefused as exc:
             raise JobError(str(exc)) from None
-        it = expand(sources, dest, self.config.move, self.policy, lambda: ctx.interrupt_requested)
+        it = expand(sources, dest, self.config.move, self.policy, lambda: ctx.interrupt_requested, ctx.backend)
         seq, top_seen, to_write, conflicts = 0, -1, 0, []
         linked: dict[tuple[int, int], list[bytes]] = {}  # hard-linked files among the sources
         st.source_starts, st.items, st.files_total, st.bytes_total = [], 0, 0, 0
@@ -165,7 +166,7 @@ class FileCopyJob(Job):
 
     # -- ask --------------------------------------------------------------------------------
     async def _ask(self, ctx: JobContext) -> None:
-        waiting = [c for c in await pending_conflicts(ctx.library, ctx.job_id) if c.answer is None]
+        waiting = [c for c in await pending_conflicts(ctx.library, ctx.job_id, ctx.backend) if c.answer is None]
         if waiting:
             names = ", ".join(paths.display(c.target.name) for c in waiting[:5])
             more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
@@ -337,7 +338,7 @@ class FileCopyJob(Job):
                     except OSError:
                         ctx.add_non_critical_error(src, "source folder kept: it still holds files that were not moved")
                 try:
-                    tst = os.lstat(dst)
+                    tst = ctx.backend.lstat(dst)
                 except OSError:
                     tst = None
                 done.append((seq, src, dst, removed, tst))
@@ -382,7 +383,9 @@ class FileCopyJob(Job):
             return
         candidates = [os.fsencode(self.config.destination)]
         candidates += [os.path.dirname(os.fsencode(s)) for s in self.config.sources]
-        folders = await ctx.library.read(lambda c: _reindex_folders(c, self.state.touched_locations, candidates))
+        folders = await ctx.library.read(
+            lambda c: _reindex_folders(c, self.state.touched_locations, candidates, ctx.backend)
+        )
         for loc_id, folder in folders:
             try:
                 await ctx.enqueue_followup(
@@ -500,12 +503,12 @@ def _plan_outcome(p) -> str | None:
 
 
 def _reindex_folders(
-    conn: sqlite3.Connection, location_ids: list[int], candidates: list[bytes]
+    conn: sqlite3.Connection, location_ids: list[int], candidates: list[bytes], backend: VolumeBackend
 ) -> list[tuple[int, bytes]]:
     """(location, folder to re-index) for each location still there: the first candidate folder
     (the destination, then each source's folder) that location holds once symlinks are resolved
     (given as written), else the location's root."""
-    held = [locations.locate(conn, os.path.realpath(c)) for c in candidates]
+    held = [locations.locate(conn, backend.realpath(c)) for c in candidates]
     folders = []
     for loc_id in location_ids:
         root = locations.root_of(conn, loc_id)

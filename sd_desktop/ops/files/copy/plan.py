@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sd_desktop import paths
 from sd_desktop.enums import EntryKind, WorkStatus
 from sd_desktop.ops.files.fsops import free_name
-from sd_desktop.volumes import same_volume
+from sd_desktop.volumes import LOCAL, VolumeBackend, same_volume
 
 # A skip the conflict policy asked for counts as done; one the engine imposed (a target that
 # appeared mid-way, a file that is not a regular file) counts as failed: it did not do what was asked.
@@ -55,20 +55,22 @@ class Source:
     st: os.stat_result
 
 
-def check_sources(sources: list, destination, policy: str, move: bool = False) -> tuple[bytes, list[Source]]:
+def check_sources(
+    sources: list, destination, policy: str, move: bool = False, backend: VolumeBackend = LOCAL
+) -> tuple[bytes, list[Source]]:
     """Refuse impossible or dangerous requests up front; returns (destination, sources). A copy onto
     itself (pasted into its own folder) with the ``rename`` policy lands beside it, "name (1).ext"."""
     if not sources:
         raise PlanRefused("nothing to copy: no sources given")
     dest = os.path.abspath(os.fsencode(destination))
-    if os.path.lexists(dest) and not os.path.isdir(dest):
+    if backend.lexists(dest) and not backend.isdir(dest):
         raise PlanRefused(f"the destination {paths.display(dest)} exists and is not a folder")
     probe = dest
-    while not os.path.exists(probe):
+    while not backend.exists(probe):
         probe = os.path.dirname(probe)
-    if not os.access(probe, os.W_OK | os.X_OK):
+    if not backend.access(probe, os.W_OK | os.X_OK):
         raise PlanRefused(f"cannot write into {paths.display(probe)}: permission denied")
-    real_dest = os.path.realpath(dest)
+    real_dest = backend.realpath(dest)
     found: list[Source] = []
     names: dict[bytes, bytes] = {}
     for raw in sources:
@@ -77,7 +79,7 @@ def check_sources(sources: list, destination, policy: str, move: bool = False) -
         if not name:
             raise PlanRefused(f"cannot copy the root folder {paths.display(src)}")
         try:
-            st = os.lstat(src)
+            st = backend.lstat(src)
         except FileNotFoundError:
             raise PlanRefused(f"no such file or folder: {paths.display(src)}") from None
         except OSError as exc:
@@ -88,12 +90,12 @@ def check_sources(sources: list, destination, policy: str, move: bool = False) -
                 f"{paths.display(src)}): they would land on one target"
             )
         names[name] = src
-        real_src = os.path.join(os.path.realpath(os.path.dirname(src)), name)
+        real_src = os.path.join(backend.realpath(os.path.dirname(src)), name)
         if stat.S_ISDIR(st.st_mode) and paths.is_within(real_dest, real_src):
             raise PlanRefused(f"cannot copy the folder {paths.display(src)} into itself ({paths.display(dest)})")
         target = os.path.join(dest, name)
         try:
-            tst = os.lstat(target)
+            tst = backend.lstat(target)
         except FileNotFoundError:
             tst = None
         except NotADirectoryError:
@@ -109,14 +111,16 @@ def check_sources(sources: list, destination, policy: str, move: bool = False) -
     return dest, found
 
 
-def expand(sources: list[Source], dest: bytes, move: bool, policy: str, should_stop) -> Iterator[PlanItem]:
+def expand(
+    sources: list[Source], dest: bytes, move: bool, policy: str, should_stop, backend: VolumeBackend = LOCAL
+) -> Iterator[PlanItem]:
     """Yield the work list, parents before children. Raises ``PlanRefused`` for ``abort``."""
     for top, source in enumerate(sources):
         st, src, dst = source.st, source.path, source.target
         is_dir = stat.S_ISDIR(st.st_mode)
         rename = move and same_volume(src, dest)
         try:
-            tst = os.lstat(dst)
+            tst = backend.lstat(dst)
         except (FileNotFoundError, NotADirectoryError):
             tst = None
         if tst is not None and stat.S_ISDIR(tst.st_mode) != is_dir:
@@ -143,7 +147,7 @@ def expand(sources: list[Source], dest: bytes, move: bool, policy: str, should_s
             continue
         # an existing folder is merged into, not a conflict (its files may be)
         yield PlanItem(top, EntryKind.DIR, src, dst, 0, st.st_mtime_ns, False, mode=st.st_mode, existed=tst is not None)
-        yield from _walk(top, src, dst, tst is not None, rename, should_stop)
+        yield from _walk(top, src, dst, tst is not None, rename, should_stop, backend)
 
 
 def _leaf(top: int, st: os.stat_result, src: bytes, dst: bytes, conflict: bool, rename: bool) -> PlanItem:
@@ -164,14 +168,16 @@ def _leaf(top: int, st: os.stat_result, src: bytes, dst: bytes, conflict: bool, 
     return item
 
 
-def _walk(top: int, root: bytes, root_dst: bytes, root_exists: bool, rename: bool, should_stop) -> Iterator[PlanItem]:
+def _walk(
+    top: int, root: bytes, root_dst: bytes, root_exists: bool, rename: bool, should_stop, backend: VolumeBackend
+) -> Iterator[PlanItem]:
     stack = [(root, root_dst, root_exists)]
     while stack:
         if should_stop():
             raise InterruptedError("planning interrupted")
         folder, target, target_exists = stack.pop()
         try:
-            with os.scandir(folder) as it:
+            with backend.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             yield PlanItem(
@@ -198,11 +204,11 @@ def _walk(top: int, root: bytes, root_dst: bytes, root_exists: bool, rename: boo
                     reason=f"vanished or unreadable: {exc.strerror}",
                 )
                 continue
-            exists = target_exists and os.path.lexists(dst)
+            exists = target_exists and backend.lexists(dst)
             if stat.S_ISDIR(st.st_mode):
                 mode = st.st_mode
                 yield PlanItem(top, EntryKind.DIR, entry.path, dst, 0, st.st_mtime_ns, False, mode=mode, existed=exists)
-                subdirs.append((entry.path, dst, exists and os.path.isdir(dst)))
+                subdirs.append((entry.path, dst, exists and backend.isdir(dst)))
             else:
                 yield _leaf(top, st, entry.path, dst, exists, rename)
         stack.extend(reversed(subdirs))

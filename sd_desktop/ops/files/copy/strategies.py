@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import blake3
 
-from sd_desktop.volumes.local_writes import WritableVolume
+from sd_desktop.volumes.backend import ReadWriteVolume
 
 CHUNK = 8 * 1024 * 1024
 _HASHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sd-copy-hash")
@@ -60,7 +60,7 @@ class Cloner:
 
     REFUSED = frozenset({errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EINVAL, errno.ENOTTY, errno.ENOSYS})
 
-    def __init__(self, vol: WritableVolume, enabled: bool = True):
+    def __init__(self, vol: ReadWriteVolume, enabled: bool = True):
         self.vol = vol
         self.enabled = enabled
         self.refused: set[tuple[int, int]] = set()  # (source st_dev, destination st_dev)
@@ -79,7 +79,7 @@ class Cloner:
 
 
 def copy_range(
-    vol: WritableVolume,
+    vol: ReadWriteVolume,
     src_fd: int,
     dst_fd: int,
     size: int,
@@ -134,7 +134,7 @@ def _data_spans(fd: int, size: int):
 
 
 def _copy_span(
-    vol: WritableVolume,
+    vol: ReadWriteVolume,
     src_fd: int,
     dst_fd: int,
     offset: int,
@@ -175,7 +175,7 @@ def _copy_span(
 
 
 def hash_source(
-    src_fd: int, should_stop: Callable[[], bool], cancel: threading.Event, throttle=None
+    vol: ReadWriteVolume, src_fd: int, should_stop: Callable[[], bool], cancel: threading.Event, throttle=None
 ) -> tuple[int, str]:
     """blake3 of the source as read through ``pread`` (its own offset: the kernel copy's is untouched).
 
@@ -189,7 +189,7 @@ def hash_source(
         if cancel.is_set() or should_stop():
             raise CopyInterrupted()
         try:
-            n = os.preadv(src_fd, [buf], offset)
+            n = vol.preadv(src_fd, [buf], offset)
         except OSError as exc:
             raise side_error(exc, READING) from exc
         if n == 0:
@@ -201,7 +201,7 @@ def hash_source(
 
 
 def copy_kernel_hashing(
-    vol: WritableVolume,
+    vol: ReadWriteVolume,
     src_fd: int,
     dst_fd: int,
     size: int,
@@ -221,7 +221,7 @@ def copy_kernel_hashing(
     """
     cancel = threading.Event()
     # the hashing reads keep to the bandwidth limit too (on a cold cache they are the first reads)
-    hashing = _HASHER.submit(hash_source, src_fd, should_stop, cancel, Throttle(throttle.limit))
+    hashing = _HASHER.submit(hash_source, vol, src_fd, should_stop, cancel, Throttle(throttle.limit))
     try:
         if clone is not None and size and clone():
             copied = size
@@ -242,7 +242,7 @@ def copy_kernel_hashing(
 
 
 def copy_hashing(
-    vol: WritableVolume,
+    vol: ReadWriteVolume,
     src_fd: int,
     dst_fd: int,
     on_bytes: Callable[[int], None],
@@ -279,9 +279,9 @@ def _buffer() -> bytearray:
     return buf
 
 
-def _read_write(vol: WritableVolume, src_fd: int, dst_fd: int, want: int, h) -> int:
+def _read_write(vol: ReadWriteVolume, src_fd: int, dst_fd: int, want: int, h) -> int:
     buf = _buffer()
-    n = _read(src_fd, memoryview(buf)[:want])
+    n = _read(vol, src_fd, memoryview(buf)[:want])
     if n == 0:
         return 0
     view = memoryview(buf)[:n]
@@ -300,14 +300,14 @@ def side_error(exc: OSError, side: str) -> OSError:
     return OSError(exc.errno, f"{side}: {exc.strerror or exc}")
 
 
-def _read(fd: int, buf) -> int:
+def _read(vol: ReadWriteVolume, fd: int, buf) -> int:
     try:
-        return os.readv(fd, [buf])
+        return vol.readv(fd, [buf])
     except OSError as exc:
         raise side_error(exc, READING) from exc
 
 
-def _write_all(vol: WritableVolume, fd: int, view: memoryview) -> None:
+def _write_all(vol: ReadWriteVolume, fd: int, view: memoryview) -> None:
     try:
         vol.write_all(fd, view)
     except OSError as exc:

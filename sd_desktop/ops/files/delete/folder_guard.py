@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterable
 
 from sd_desktop import paths
 from sd_desktop.ops.files.delete.guard import ALREADY_GONE, REFUSED_ALL
+from sd_desktop.volumes import LOCAL, VolumeBackend
 
 
-def _is_folder(path: bytes) -> bool | None:
+def _is_folder(backend: VolumeBackend, path: bytes) -> bool | None:
     """True for a folder, False for anything else, None when gone."""
     try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
+        return stat.S_ISDIR(backend.lstat(path).st_mode)
     except (FileNotFoundError, NotADirectoryError):
         return None
 
@@ -31,6 +32,7 @@ def recheck(
     keepers: Iterable[paths.PathLike],
     doomed: set[bytes],
     should_stop: Callable[[], bool] = lambda: False,
+    backend: VolumeBackend = LOCAL,
 ) -> str | None:
     """None when ``path`` may go (a kept copy has its content now); else why it is kept."""
     # imported here: every delete loads this module, few remove duplicate folders
@@ -45,7 +47,7 @@ def recheck(
         kept.append(raw)
     if not kept:
         return REFUSED_ALL
-    is_folder = _is_folder(path)
+    is_folder = _is_folder(backend, path)
     if is_folder is None:
         return ALREADY_GONE
     if not is_folder:
@@ -57,7 +59,7 @@ def recheck(
         return f"cannot be read whole ({paths.display(exc.path)}: {exc}); kept"
     problems = []
     for k in kept:
-        if not _is_folder(k):
+        if not _is_folder(backend, k):
             problems.append(f"the kept copy {paths.display(k)} is gone")
             continue
         try:

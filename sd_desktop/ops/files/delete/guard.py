@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sd_desktop import paths
 from sd_desktop.cas import full_hash
 from sd_desktop.ops.files.delete.config import GuardedTarget, PictureTarget
+from sd_desktop.volumes import LOCAL, VolumeBackend
 
 ALREADY_GONE = "already gone"
 REFUSED_ALL = "refused: this would remove every copy of this content (no copy is kept)"
@@ -46,9 +47,9 @@ def groups(targets: list[GuardedTarget]) -> list[list[GuardedTarget]]:
     return list(by_hash.values())
 
 
-def _lstat(path: bytes) -> os.stat_result | None:
+def _lstat(backend: VolumeBackend, path: bytes) -> os.stat_result | None:
     try:
-        return os.lstat(path)
+        return backend.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
 
@@ -60,7 +61,9 @@ def _hash(path: bytes, should_stop: Callable[[], bool] | None) -> str | None:
         return None
 
 
-def check_group(group: list[GuardedTarget], should_stop: Callable[[], bool] | None = None) -> list[Verdict]:
+def check_group(
+    group: list[GuardedTarget], should_stop: Callable[[], bool] | None = None, backend: VolumeBackend = LOCAL
+) -> list[Verdict]:
     """Decide, from the disk as it is now, which targets of one hash group may be deleted."""
     content = group[0].hash.lower()
     doomed = {os.path.abspath(os.fsencode(t.path)) for t in group}
@@ -74,13 +77,13 @@ def check_group(group: list[GuardedTarget], should_stop: Callable[[], bool] | No
         return [Verdict(t, False, REFUSED_ALL) for t in group]
     doomed_ids = set()
     for p in doomed:
-        st = _lstat(p)
+        st = _lstat(backend, p)
         if st is not None:
             doomed_ids.add((st.st_dev, st.st_ino))
     problems = []
     kept = None
     for k in keepers:
-        st = _lstat(k)
+        st = _lstat(backend, k)
         if st is None:
             problems.append(f"the kept copy {paths.display(k)} is gone")
         elif not stat.S_ISREG(st.st_mode):
@@ -101,7 +104,7 @@ def check_group(group: list[GuardedTarget], should_stop: Callable[[], bool] | No
     verdicts = []
     for t in group:
         raw = os.path.abspath(os.fsencode(t.path))
-        st = _lstat(raw)
+        st = _lstat(backend, raw)
         if st is None:
             verdicts.append(Verdict(t, False, ALREADY_GONE))
         elif not stat.S_ISREG(st.st_mode):
@@ -119,10 +122,10 @@ def _unchanged(st: os.stat_result, size: int, mtime_ns: int) -> bool:
     return st.st_size == size and (not mtime_ns or st.st_mtime_ns == mtime_ns)
 
 
-def check_picture(target: PictureTarget, path: bytes | None = None) -> str | None:
+def check_picture(target: PictureTarget, path: bytes | None = None, backend: VolumeBackend = LOCAL) -> str | None:
     """None when the similar picture ``target`` may go now; else why it is kept (one line)."""
     raw = os.path.abspath(path if path is not None else os.fsencode(target.path))
-    st = _lstat(raw)
+    st = _lstat(backend, raw)
     if st is None:
         return ALREADY_GONE
     if not stat.S_ISREG(st.st_mode):
@@ -134,7 +137,7 @@ def check_picture(target: PictureTarget, path: bytes | None = None) -> str | Non
         kraw = os.path.abspath(os.fsencode(k.path))
         if kraw == raw:
             continue
-        kst = _lstat(kraw)
+        kst = _lstat(backend, kraw)
         if kst is None:
             problems.append(f"the kept picture {paths.display(kraw)} is gone")
         elif not stat.S_ISREG(kst.st_mode):

@@ -215,7 +215,7 @@ class DeleteJob(Job):
                     return "skipped", veto, None
             leftover = self.mode is DeleteMode.SECURE and remove_scrambled(os.path.dirname(path), prefix, ctx.backend)
             tally.overwritten += leftover  # a killed run overwrote these before scrambling their names
-            if not os.path.lexists(path):
+            if not ctx.backend.lexists(path):
                 if self.mode is not DeleteMode.TRASH:
                     forget_trash_record(path, ctx.backend)  # an orphan record of a trash item goes with it
                 if leftover:
@@ -309,7 +309,9 @@ class DeleteJob(Job):
             await ctx.check_interrupt()
             ctx.progress(phase="verifying", message=f"re-checking {len(group)} copies before deleting")
             try:
-                verdicts = await ctx.run_blocking(guard.check_group, group, lambda: ctx.interrupt_requested)
+                verdicts = await ctx.run_blocking(
+                    guard.check_group, group, lambda: ctx.interrupt_requested, ctx.backend
+                )
             except HashInterrupted:
                 await ctx.check_interrupt()
                 raise
@@ -344,7 +346,7 @@ class DeleteJob(Job):
             await ctx.check_interrupt()
             t = self.config.pictures[data["g"]]
             outcome, reason, where = await self._delete_one(
-                ctx, path, remover, tally, seq, lambda t=t, path=path: guard.check_picture(t, path)
+                ctx, path, remover, tally, seq, lambda t=t, path=path: guard.check_picture(t, path, ctx.backend)
             )
             await self._commit(ctx, seq, path, outcome, reason, tally, tracked, where)
 
@@ -364,7 +366,7 @@ class DeleteJob(Job):
                     tally,
                     seq,
                     lambda f=f, path=path: folder_guard.recheck(
-                        path, f.keepers, doomed, lambda: ctx.interrupt_requested
+                        path, f.keepers, doomed, lambda: ctx.interrupt_requested, ctx.backend
                     ),
                 )
             except HashInterrupted:

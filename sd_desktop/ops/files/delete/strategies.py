@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sd_desktop.volumes import freedesktop_trash
-from sd_desktop.volumes.local_writes import LOCAL_WRITES, Capability, NotSupported, WritableVolume
+from sd_desktop.volumes.backend import LOCAL, ReadWriteVolume
+from sd_desktop.volumes.local_writes import Capability, NotSupported, WritableVolume
 
 OVERWRITE_CHUNK = 1024 * 1024
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -44,7 +45,7 @@ class Tally:
     problems: list[tuple[bytes, str]] = field(default_factory=list)
 
 
-def trash(path: bytes, vol: WritableVolume = LOCAL_WRITES) -> bytes | None:
+def trash(path: bytes, vol: WritableVolume = LOCAL) -> bytes | None:
     """Move ``path`` (a link itself, never its target) to the volume's trash; raises on any failure
     (``NotSupported`` where the volume has no trash: nothing is deleted).
 
@@ -55,7 +56,7 @@ def trash(path: bytes, vol: WritableVolume = LOCAL_WRITES) -> bytes | None:
     return vol.trash(path)
 
 
-def forget_trash_record(path: bytes, vol: WritableVolume = LOCAL_WRITES) -> None:
+def forget_trash_record(path: bytes, vol: WritableVolume = LOCAL) -> None:
     """After ``path``, an item of a trash's ``files/``, was deleted (or found gone): remove its
     ``.trashinfo`` too, as the trash specification asks, so no orphan record is left."""
     item = os.path.normpath(os.path.abspath(path))
@@ -74,20 +75,20 @@ class Remover:
     should_stop: Callable[[], bool]
     tally: Tally
     scramble_prefix: str = ".sd-desktop-shred-"  # the job sets one per item, so a resume finds leftovers
-    vol: WritableVolume = LOCAL_WRITES  # the volume's backend: every removal goes through it
+    vol: ReadWriteVolume = LOCAL  # the volume's backend: every removal (and the look before it) goes through it
 
     def delete(self, path: bytes) -> None:
         """Delete ``path``; raises OSError/Refused when the top path itself stays."""
         parent, name = os.path.split(path)
-        pfd = os.open(parent or b".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        pfd = self.vol.open(parent or b".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            st = os.lstat(name, dir_fd=pfd)
+            st = self.vol.lstat(name, dir_fd=pfd)
             if stat.S_ISDIR(st.st_mode):
                 self._tree(pfd, name, path)
             else:
                 self._leaf(pfd, name, st, path)
         finally:
-            os.close(pfd)
+            self.vol.close(pfd)
 
     def _leaf(self, dir_fd: int, name: bytes | str, st: os.stat_result, shown: bytes) -> None:
         self.tally.current = shown
@@ -102,7 +103,7 @@ class Remover:
     def _overwrite(self, dir_fd: int, name: bytes | str, shown: bytes) -> None:
         fd = self.vol.open_overwrite(name, dir_fd=dir_fd)
         try:
-            st = os.fstat(fd)
+            st = self.vol.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise Refused("no longer a regular file; not overwritten")
             if st.st_nlink > 1 and not self.force_hardlinks:
@@ -138,8 +139,8 @@ class Remover:
 
     def _tree(self, pfd: int, name: bytes | str, shown: bytes) -> None:
         fd = self._open_dir(pfd, name)
-        device = os.fstat(fd).st_dev
-        stack = [(fd, _list(fd), pfd, name, shown)]
+        device = self.vol.fstat(fd).st_dev
+        stack = [(fd, _list(self.vol, fd), pfd, name, shown)]
         try:
             while stack:
                 fd, names, parent_fd, dname, dshown = stack[-1]
@@ -149,14 +150,14 @@ class Remover:
                     child = names.pop()
                     child_shown = os.path.join(dshown, os.fsencode(child))
                     try:
-                        st = os.lstat(child, dir_fd=fd)
+                        st = self.vol.lstat(child, dir_fd=fd)
                         if stat.S_ISDIR(st.st_mode) and st.st_dev != device:
                             self.tally.problems.append(
                                 (child_shown, "another file system is mounted here: not entered, nothing deleted")
                             )
                         elif stat.S_ISDIR(st.st_mode):
                             cfd = self._open_dir(fd, child)
-                            stack.append((cfd, _list(cfd), fd, child, child_shown))
+                            stack.append((cfd, _list(self.vol, cfd), fd, child, child_shown))
                         else:
                             self._leaf(fd, child, st, child_shown)
                     except FileNotFoundError:
@@ -165,7 +166,7 @@ class Remover:
                         self.tally.problems.append((child_shown, _reason(exc)))
                     continue
                 stack.pop()
-                os.close(fd)
+                self.vol.close(fd)
                 try:
                     self.vol.rmdir(dname, dir_fd=parent_fd)
                 except FileNotFoundError:
@@ -176,25 +177,25 @@ class Remover:
                     self.tally.problems.append((dshown, _reason(exc)))
         finally:
             for fd, *_ in stack:
-                os.close(fd)
+                self.vol.close(fd)
 
-    @staticmethod
-    def _open_dir(parent_fd: int, name: bytes | str) -> int:
-        before = os.lstat(name, dir_fd=parent_fd)
-        fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
-        st = os.fstat(fd)
+    def _open_dir(self, parent_fd: int, name: bytes | str) -> int:
+        before = self.vol.lstat(name, dir_fd=parent_fd)
+        fd = self.vol.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        st = self.vol.fstat(fd)
         if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino):
-            os.close(fd)
+            self.vol.close(fd)
             raise OSError(errno.EAGAIN, "the folder was replaced while being deleted")
         return fd
 
 
-def remove_scrambled(folder: bytes, prefix: str, vol: WritableVolume = LOCAL_WRITES) -> int:
+def remove_scrambled(folder: bytes, prefix: str, vol: ReadWriteVolume = LOCAL) -> int:
     """Unlink files a killed secure delete left under its scrambled names (already overwritten)."""
     removed = 0
     raw = os.fsencode(prefix)
     try:
-        names = [n for n in os.listdir(folder) if n.startswith(raw)]
+        with vol.scandir(folder) as it:
+            names = [e.name for e in it if e.name.startswith(raw)]
     except OSError:
         return 0
     for name in names:
@@ -206,8 +207,8 @@ def remove_scrambled(folder: bytes, prefix: str, vol: WritableVolume = LOCAL_WRI
     return removed
 
 
-def _list(fd: int) -> list[str]:
-    with os.scandir(fd) as it:
+def _list(vol: ReadWriteVolume, fd: int) -> list[str]:
+    with vol.scandir(fd) as it:
         return [e.name for e in it]
 
 

@@ -20,7 +20,7 @@ from sd_desktop import paths
 from sd_desktop.cas import full_hash, full_hash_of_fd
 from sd_desktop.ops.files.extents import NO_CLONE_ERRNOS, share_all_blocks, stored_inline
 from sd_desktop.ops.files.link.config import LinkMethod, LinkTarget
-from sd_desktop.volumes.local_writes import LOCAL_WRITES, WritableVolume
+from sd_desktop.volumes.backend import LOCAL, ReadWriteVolume
 
 _COPY_CHUNK = 1024 * 1024
 
@@ -33,9 +33,9 @@ class Result:
     saved: int = 0  # bytes that came back (or, for an undo, are taken again)
 
 
-def _lstat(path: bytes) -> os.stat_result | None:
+def _lstat(vol: ReadWriteVolume, path: bytes) -> os.stat_result | None:
     try:
-        return os.lstat(path)
+        return vol.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
 
@@ -50,8 +50,8 @@ def _meta(st: os.stat_result) -> dict:
     }
 
 
-def _open_nofollow(path: bytes) -> int:
-    return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+def _open_nofollow(vol: ReadWriteVolume, path: bytes) -> int:
+    return vol.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
 
 
 class Swapper:
@@ -65,9 +65,9 @@ class Swapper:
         method: LinkMethod,
         ignore_metadata: bool,
         should_stop: Callable[[], bool],
-        vol: WritableVolume = LOCAL_WRITES,
+        vol: ReadWriteVolume = LOCAL,
     ):
-        self.vol = vol  # the volume's backend: every change goes through it
+        self.vol = vol  # the volume's backend: every change (and every look and read) goes through it
         self.method = method
         self.ignore_metadata = ignore_metadata
         self.should_stop = should_stop
@@ -86,7 +86,7 @@ class Swapper:
         """The outcome for one target; ``temp`` is its temporary name (beside the path)."""
         path, keeper = os.fsencode(t.path), os.fsencode(t.keeper)
         self.vol.unlink(temp, missing_ok=True)  # a leftover of a killed run: a link, clone or partial copy
-        kst, pst = _lstat(keeper), _lstat(path)
+        kst, pst = _lstat(self.vol, keeper), _lstat(self.vol, path)
         if kst is None:
             return Result("skipped", f"the kept copy {paths.display(keeper)} is gone")
         if not stat.S_ISREG(kst.st_mode):
@@ -120,9 +120,9 @@ class Swapper:
                 )
         if pst.st_size != t.size or pst.st_mtime_ns != t.mtime_ns:
             return Result("skipped", "changed since the search (size or modification time); left as it is")
-        if self.method is LinkMethod.REFLINK and share_all_blocks(keeper, path):
+        if self.method is LinkMethod.REFLINK and share_all_blocks(keeper, path, self.vol):
             return Result("already", "already shares all its blocks with the kept copy (a reflink)")
-        if self.method is LinkMethod.REFLINK and stored_inline(keeper):
+        if self.method is LinkMethod.REFLINK and stored_inline(keeper, self.vol):
             # its bytes sit in the kept file's metadata: a clone copies them, it cannot share them
             return Result("already", "too small to share blocks (stored inline with its metadata): nothing comes back")
         content = t.hash.lower()
@@ -136,7 +136,9 @@ class Swapper:
         before = _meta(pst)
         # the copy's blocks come back with its last name (its other names are targets too), unless
         # they were the kept file's already (a reflink being hard-linked)
-        frees = pst.st_nlink == 1 and (self.method is LinkMethod.REFLINK or not share_all_blocks(keeper, path))
+        frees = pst.st_nlink == 1 and (
+            self.method is LinkMethod.REFLINK or not share_all_blocks(keeper, path, self.vol)
+        )
         try:
             if self.method is LinkMethod.HARDLINK:
                 made = self._hardlink(keeper, kst, temp)
@@ -146,7 +148,7 @@ class Swapper:
                 self.vol.unlink(temp, missing_ok=True)
                 return Result("skipped", made, before)
             # the path as it was verified, right up to the swap (a writer since then keeps its file)
-            now = _lstat(path)
+            now = _lstat(self.vol, path)
             if now is None or (now.st_ino, now.st_size, now.st_mtime_ns) != (pst.st_ino, pst.st_size, pst.st_mtime_ns):
                 self.vol.unlink(temp, missing_ok=True)
                 return Result("skipped", "changed while it was being linked; left as it is", before)
@@ -159,16 +161,16 @@ class Swapper:
 
     def _hardlink(self, keeper: bytes, kst: os.stat_result, temp: bytes) -> str | None:
         self.vol.hardlink(keeper, temp)
-        tst = os.lstat(temp)
+        tst = self.vol.lstat(temp)
         if (tst.st_dev, tst.st_ino) != (kst.st_dev, kst.st_ino):
             return "the kept copy was replaced while it was being linked"
-        kst_now = os.lstat(keeper)
+        kst_now = self.vol.lstat(keeper)
         if (kst_now.st_size, kst_now.st_mtime_ns) != (kst.st_size, kst.st_mtime_ns):
             return "the kept copy changed while it was being linked"
         return None
 
     def _reflink(self, keeper: bytes, pst: os.stat_result, temp: bytes, content: str) -> str | None:
-        src = _open_nofollow(keeper)
+        src = _open_nofollow(self.vol, keeper)
         try:
             dst = self.vol.create_temp(temp, 0o600)
             try:
@@ -183,13 +185,13 @@ class Swapper:
             finally:
                 os.close(dst)
         finally:
-            os.close(src)
-        fd = _open_nofollow(temp)
+            self.vol.close(src)
+        fd = _open_nofollow(self.vol, temp)
         try:
             if full_hash_of_fd(fd, self.should_stop) != content:
                 return "the clone does not hold the kept copy's bytes; left as it is"
         finally:
-            os.close(fd)
+            self.vol.close(fd)
         return None
 
     def _restore(
@@ -204,7 +206,7 @@ class Swapper:
     ) -> Result:
         """Undo: give a path that still is (or still shares all blocks with) the kept file bytes of
         its own again, with the metadata it had before it was linked."""
-        if not same_inode and not (kst.st_dev == pst.st_dev and share_all_blocks(keeper, path)):
+        if not same_inode and not (kst.st_dev == pst.st_dev and share_all_blocks(keeper, path, self.vol)):
             return Result("skipped", f"no longer linked to {paths.display(keeper)}; left as it is")
         content = t.hash.lower()
         meta = {
@@ -215,12 +217,12 @@ class Swapper:
             "mtime_ns": t.mtime_ns,
         }
         try:
-            src = _open_nofollow(keeper)
+            src = _open_nofollow(self.vol, keeper)
             try:
                 dst = self.vol.create_temp(temp, 0o600, readable=True)
                 try:
                     # read and write, never copy_file_range: on btrfs and XFS that may share blocks again
-                    while chunk := os.read(src, _COPY_CHUNK):
+                    while chunk := self.vol.read(src, _COPY_CHUNK):
                         self.vol.write_all(dst, chunk)
                         if self.should_stop():
                             raise InterruptedError(errno.EINTR, "stopped")
@@ -233,7 +235,7 @@ class Swapper:
                 finally:
                     os.close(dst)
             finally:
-                os.close(src)
+                self.vol.close(src)
             self.vol.commit(temp, path, replace=True)
         except InterruptedError:
             self.vol.unlink(temp, missing_ok=True)
@@ -245,13 +247,13 @@ class Swapper:
         return Result("restored", None, {}, t.size)
 
 
-def _give_metadata(vol: WritableVolume, fd: int, meta: dict) -> None:
+def _give_metadata(vol: ReadWriteVolume, fd: int, meta: dict) -> None:
     """Owner, mode and times of ``meta`` on the open file (owner first: chown clears set-id bits)."""
     if hasattr(os, "fchown"):
         try:
             vol.set_owner(fd, meta["uid"], meta["gid"])
         except PermissionError:
-            if (os.fstat(fd).st_uid, os.fstat(fd).st_gid) != (meta["uid"], meta["gid"]):
+            if (vol.fstat(fd).st_uid, vol.fstat(fd).st_gid) != (meta["uid"], meta["gid"]):
                 raise
     vol.set_mode(fd, meta["mode"])
     vol.set_times(fd, meta["atime_ns"], meta["mtime_ns"])

@@ -25,7 +25,7 @@ from sd_desktop.ops.files.trash.config import (
     TrashRestoreState,
 )
 from sd_desktop.ops.files.trash.restore import RestoreConflict, RestoreError, restore
-from sd_desktop.volumes.local_writes import WritableVolume
+from sd_desktop.volumes.backend import ReadWriteVolume
 
 STATUS_OF = {
     "restored": WorkStatus.DONE,
@@ -123,7 +123,7 @@ class TrashRestoreJob(Job):
             for o in out.outcomes
             if o.restored_to is not None and o.outcome in ("restored", "renamed")
         ]
-        folders = await ctx.run_blocking(lambda: [f for f in restored if os.path.isdir(f)])
+        folders = await ctx.run_blocking(lambda: [f for f in restored if ctx.backend.isdir(f)])
         places = await ctx.library.read(lambda c: locate_many(c, folders))
         for folder, found in zip(folders, places, strict=True):
             if found is None:
@@ -137,7 +137,7 @@ class TrashRestoreJob(Job):
 
 
 def _restore_one(
-    item: bytes, policy: str, vol: WritableVolume
+    item: bytes, policy: str, vol: ReadWriteVolume
 ) -> tuple[str, str | None, bytes | None, os.stat_result | None]:
     """(outcome, reason, where it is now, its lstat) of one item."""
     try:
@@ -152,7 +152,7 @@ def _restore_one(
     if done.created_folders:
         notes.append("recreated " + ", ".join(paths.display(f) for f in done.created_folders))
     try:
-        st = os.lstat(done.restored_to)
+        st = vol.lstat(done.restored_to)
     except OSError:
         st = None
     return ("renamed" if done.beside else "restored"), "; ".join(notes) or None, done.restored_to, st

@@ -27,6 +27,7 @@ from sd_desktop.ops.files.delete.freedesktop_trash import (
     trash_holding,
     trashinfo_of,
 )
+from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 from sd_desktop.volumes.manager import PSEUDO_FS
 
 
@@ -79,14 +80,14 @@ class TrashListing:
         return sum(i.size for i in self.items)
 
 
-def trash_dirs() -> list[TrashDir]:
+def trash_dirs(backend: VolumeBackend = LOCAL) -> list[TrashDir]:
     """The trashes of this user that exist now: the home trash first, then one per volume."""
     found: list[TrashDir] = []
     seen: set[tuple[int, int]] = set()
 
     def add(path: bytes, topdir: bytes | None) -> None:
         try:
-            st = os.stat(path)
+            st = backend.stat(path)
         except OSError:
             return
         if stat.S_ISDIR(st.st_mode) and (st.st_dev, st.st_ino) not in seen:
@@ -97,31 +98,35 @@ def trash_dirs() -> list[TrashDir]:
     uid = str(os.getuid()).encode()
     for top in _mount_points():
         shared = os.path.join(top, b".Trash")
-        if _is_real_dir(shared, sticky=True) and _is_own_dir(os.path.join(shared, uid)):
+        if _is_real_dir(backend, shared, sticky=True) and _is_own_dir(backend, os.path.join(shared, uid)):
             add(os.path.join(shared, uid), top)
-        if _is_own_dir(os.path.join(top, b".Trash-" + uid)):
+        if _is_own_dir(backend, os.path.join(top, b".Trash-" + uid)):
             add(os.path.join(top, b".Trash-" + uid), top)
     return found
 
 
 def list_trash(
-    dirs: list[TrashDir] | None = None, *, sizes: bool = True, should_stop: Callable[[], bool] | None = None
+    dirs: list[TrashDir] | None = None,
+    *,
+    sizes: bool = True,
+    should_stop: Callable[[], bool] | None = None,
+    backend: VolumeBackend = LOCAL,
 ) -> TrashListing:
     """Every item of ``dirs`` (default: every trash), newest deletion first (undated ones last)."""
-    listing = TrashListing(trashes=trash_dirs() if dirs is None else dirs)
+    listing = TrashListing(trashes=trash_dirs(backend) if dirs is None else dirs)
     for trash in listing.trashes:
         files, info = os.path.join(trash.path, b"files"), os.path.join(trash.path, b"info")
         try:
-            names = _names(files)
+            names = _names(backend, files)
         except OSError as exc:
             listing.problems.append(f"cannot read {paths.display(files)}: {exc.strerror or exc}")
             continue
         for name in names:
             if should_stop is not None and should_stop():
                 return listing
-            listing.items.append(_item(trash, name, sizes))
+            listing.items.append(_item(backend, trash, name, sizes))
         try:
-            records = _names(info)
+            records = _names(backend, info)
         except OSError:
             records = set()
         for record in records:
@@ -133,7 +138,7 @@ def list_trash(
     return listing
 
 
-def read_item(trash_path: paths.PathLike, *, size: bool = False) -> TrashItem:
+def read_item(trash_path: paths.PathLike, *, size: bool = False, backend: VolumeBackend = LOCAL) -> TrashItem:
     """One item, ``<trash>/files/<name>``, with its record. Raises ``ValueError`` when the path is
     not an item of a trash, ``FileNotFoundError`` when it is not (or no longer) there."""
     raw = os.path.normpath(os.path.abspath(os.fsencode(trash_path)))
@@ -141,9 +146,9 @@ def read_item(trash_path: paths.PathLike, *, size: bool = False) -> TrashItem:
     files, name = os.path.split(raw)
     if holder is None or files != os.path.join(holder, b"files"):
         raise ValueError(f"{paths.display(raw)} is not an item of a trash (<trash>/files/<name>)")
-    if not os.path.lexists(raw):
+    if not backend.lexists(raw):
         raise FileNotFoundError(f"{paths.display(raw)} is not in the trash (any more)")
-    return _item(TrashDir(holder, topdir_of(holder)), name, size)
+    return _item(backend, TrashDir(holder, topdir_of(holder)), name, size)
 
 
 def newest_trashed(original: paths.PathLike, listing: TrashListing) -> TrashItem | None:
@@ -162,17 +167,17 @@ def topdir_of(trash_dir: bytes) -> bytes | None:
     return None
 
 
-def _item(trash: TrashDir, name: bytes, sizes: bool) -> TrashItem:
+def _item(backend: VolumeBackend, trash: TrashDir, name: bytes, sizes: bool) -> TrashItem:
     path = os.path.join(trash.path, b"files", name)
     record = trashinfo_of(path)
     try:
-        st = os.lstat(path)
+        st = backend.lstat(path)
     except OSError:
         st = None
     is_dir = st is not None and stat.S_ISDIR(st.st_mode)
     size = 0
     if st is not None and sizes:
-        size = _tree_size(path) if is_dir else st.st_size
+        size = _tree_size(backend, path) if is_dir else st.st_size
     item = TrashItem(path, record, None, None, size, is_dir, trash.path)
     try:
         info = read_trashinfo(record)
@@ -186,7 +191,7 @@ def _item(trash: TrashDir, name: bytes, sizes: bool) -> TrashItem:
         return item
     item.deleted_at = info.deletion_date or None
     try:
-        item.recorded_ns = os.stat(record).st_mtime_ns
+        item.recorded_ns = backend.stat(record).st_mtime_ns
     except OSError:
         pass
     if os.path.isabs(info.path):
@@ -198,17 +203,17 @@ def _item(trash: TrashDir, name: bytes, sizes: bool) -> TrashItem:
     return item
 
 
-def _names(folder: bytes) -> set[bytes]:
-    with os.scandir(folder) as it:
+def _names(backend: VolumeBackend, folder: bytes) -> set[bytes]:
+    with backend.scandir(folder) as it:
         return {e.name for e in it}
 
 
-def _tree_size(top: bytes) -> int:
+def _tree_size(backend: VolumeBackend, top: bytes) -> int:
     """Bytes of the regular files below ``top`` (links not followed, unreadable folders skipped)."""
     total, stack = 0, [top]
     while stack:
         try:
-            with os.scandir(stack.pop()) as it:
+            with backend.scandir(stack.pop()) as it:
                 for e in it:
                     try:
                         st = e.stat(follow_symlinks=False)
@@ -237,17 +242,17 @@ def _mount_points() -> list[bytes]:
     return tops
 
 
-def _is_real_dir(path: bytes, *, sticky: bool = False) -> bool:
+def _is_real_dir(backend: VolumeBackend, path: bytes, *, sticky: bool = False) -> bool:
     try:
-        st = os.lstat(path)
+        st = backend.lstat(path)
     except OSError:
         return False
     return stat.S_ISDIR(st.st_mode) and (not sticky or bool(st.st_mode & stat.S_ISVTX))
 
 
-def _is_own_dir(path: bytes) -> bool:
+def _is_own_dir(backend: VolumeBackend, path: bytes) -> bool:
     try:
-        st = os.lstat(path)
+        st = backend.lstat(path)
     except OSError:
         return False
     return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from sd_desktop import paths
 from sd_desktop.ops.files.trash.listing import read_item
-from sd_desktop.volumes.local_writes import LOCAL_WRITES, WritableVolume
+from sd_desktop.volumes.backend import LOCAL, ReadWriteVolume
 
 BESIDE, SKIP = "beside", "skip"
 
@@ -43,10 +43,10 @@ class Restored:
         return self.restored_to != self.original
 
 
-def restore(trash_path: paths.PathLike, on_conflict: str = BESIDE, vol: WritableVolume = LOCAL_WRITES) -> Restored:
+def restore(trash_path: paths.PathLike, on_conflict: str = BESIDE, vol: ReadWriteVolume = LOCAL) -> Restored:
     """Put the trashed item ``trash_path`` (``<trash>/files/<name>``) back; see the module doc."""
     try:
-        item = read_item(trash_path)
+        item = read_item(trash_path, backend=vol)
     except FileNotFoundError as exc:
         raise RestoreError(str(exc)) from None
     except ValueError as exc:
@@ -91,17 +91,17 @@ def _beside_names(original: bytes) -> Iterator[bytes]:
         yield beside_name(original, n)
 
 
-def _make_parents(folder: bytes, vol: WritableVolume) -> list[bytes]:
+def _make_parents(folder: bytes, vol: ReadWriteVolume) -> list[bytes]:
     """Create ``folder`` and its missing parents; returns those created, topmost first."""
     missing: list[bytes] = []
     probe = folder
-    while not os.path.lexists(probe):
+    while not vol.lexists(probe):
         missing.append(probe)
         up = os.path.dirname(probe)
         if up == probe:
             break
         probe = up
-    if not os.path.isdir(probe):
+    if not vol.isdir(probe):
         raise RestoreError(f"cannot restore: {paths.display(probe)} is not a folder")
     for path in reversed(missing):
         try:
