@@ -18,6 +18,7 @@ import logging
 import posixpath
 import re
 import secrets as _random
+import socket
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
@@ -362,6 +363,11 @@ class SftpBackend:
 
 
 def _reason(exc: BaseException) -> str:
+    # asyncio words a refused connection "Connect call failed ('127.0.0.1', 22)": say what it means
+    if isinstance(exc, ConnectionRefusedError):
+        return "the connection was refused (is the server running, and is the port right?)"
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host name ({exc.strerror})"
     text = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc) or type(exc).__name__
     return " ".join(str(text).split())
 

@@ -123,7 +123,19 @@ def test_stopped_sftp_server_is_offline(tmp_path):
     server.stop()
     status, detail = run(probe(spec))
     assert status == OFFLINE
-    assert detail.startswith(f"volume nas: cannot reach 127.0.0.1:{server.port}: ")
+    assert detail == (
+        f"volume nas: cannot reach 127.0.0.1:{server.port}: "
+        "the connection was refused (is the server running, and is the port right?)"
+    )
+
+
+def test_an_unknown_host_name_says_so(tmp_path):
+    from sd_desktop.volumes.remote import VolumeSpec
+
+    options = {"host": "no-such-host.invalid", "port": "22", "user": "me", "known_hosts": "accept"}
+    status, detail = run(probe(VolumeSpec("nas", "sftp", "/x", options, timeout=5)))
+    assert status == OFFLINE
+    assert detail.startswith("volume nas: cannot reach no-such-host.invalid:22: unknown host name (")
 
 
 @pytest.mark.parametrize("scheme", ["sftp", "webdav", "s3"])
