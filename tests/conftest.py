@@ -93,3 +93,15 @@ def small_corpus(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("corpus") / "small"
     make_corpus([str(out), "--files", "400", "--seed", "7", "--images", "6"])
     return out
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Qt's offscreen clipboard (the test runs') destroys the mime data it still holds from an exit
+    # handler, after Python has finalised: a segfault, exit code 139, once every test passed. The
+    # xcb clipboard of the real app hands it over first. Emptied here, while Python still runs.
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        if app is not None:
+            app.clipboard().clear()
