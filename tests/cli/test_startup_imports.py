@@ -250,6 +250,7 @@ def test_duplicates_loads_only_the_jobs_it_runs(tmp_path, library_dir):
     ]
     assert ours(names, "sd_desktop.ops.media", "sd_desktop.ops.files.trash") == []
     assert ours(names, "sd_desktop.ops.files.validation", "sd_desktop.ops.indexing.job") == []
+    assert ours(names, "psutil") == []  # the volumes are listed by the commands that show them
 
 
 def test_a_search_of_an_unchanged_tree_imports_no_write_side_modules(tmp_path, library_dir):
