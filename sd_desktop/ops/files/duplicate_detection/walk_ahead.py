@@ -147,7 +147,11 @@ def _walk(search_paths: list[str], out: int) -> None:
 
     def work() -> None:
         while (folder := todo.get()) is not None:
-            files, subdirs = _list_dir(folder, failed)
+            try:
+                files, subdirs = _list_dir(folder, failed)
+            except BaseException:  # anything but a disk's error: the walk is not taken (never hangs)
+                failed.append(folder)
+                files, subdirs = [], []
             done.put((folder, files, subdirs))
 
     batch: list[tuple[bytes, bytes]] = []
