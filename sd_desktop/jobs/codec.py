@@ -39,7 +39,6 @@ an older state simply lacks them and they take their defaults.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import enum
 import math
 import os
@@ -517,6 +516,8 @@ def _make_dict(tp: Any, key_tp: Any, value_tp: Any, lo: float | None, hi: float 
 
 def _unknown(name: Any, known: list[str]) -> _Mismatch:
     plain = isinstance(name, str) and name.isidentifier()  # else quoted: a key may hold a newline
+    import difflib  # for this message only: every command decodes, few ever meet an unknown field
+
     close = difflib.get_close_matches(name, known, n=1) if isinstance(name, str) else []
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return _Mismatch(f"unknown field{hint}; the known fields are: {', '.join(known)}").at(

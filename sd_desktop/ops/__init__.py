@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-from collections.abc import Iterable
+
+# ``importlib`` and ``collections`` are imported by the loads: a search of an unchanged tree forks
+# its walk from a module of this package, and what is imported before the fork delays the walk
+TYPE_CHECKING = False  # not ``typing``'s (a module more to read on a cold start)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # every built-in job by NAME, and the module that registers it
 JOB_MODULE_OF: dict[str, str] = {
@@ -40,6 +44,8 @@ def load_all() -> None:
     _loaded = True
     # SD_DESKTOP_EXTRA_JOBS: comma-separated modules with more jobs (plug-ins; the tests' own jobs)
     extra = [m.strip() for m in os.environ.get("SD_DESKTOP_EXTRA_JOBS", "").split(",") if m.strip()]
+    import importlib
+
     for module in JOB_MODULES + extra:
         importlib.import_module(module)
 
@@ -48,6 +54,8 @@ def load(names: Iterable[str]) -> None:
     """Register the jobs ``names`` (all of them for a name that is not built in). For a command
     that runs only these: a job they queue as a follow-up must be among them, and a job a crash
     left running must be loaded before the manager recovers it (``commands.common.drive_job``)."""
+    import importlib
+
     for name in names:
         if name not in JOB_MODULE_OF:
             load_all()

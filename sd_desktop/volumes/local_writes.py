@@ -26,7 +26,10 @@ import sys
 from enum import StrEnum
 from typing import Protocol
 
-from sd_desktop.volumes import freedesktop_trash, localfs
+# ``localfs`` (ctypes, secrets and hashlib with libcrypto) and ``freedesktop_trash`` (datetime,
+# urllib) are imported by the writes that use them: a command that only reads (a search of an
+# unchanged tree, ``duplicate_detection.unchanged``) imports this module through ``backend`` and
+# would read them all from disk on a cold start (tests/perf/README.md)
 
 FICLONE = 0x40049409  # ioctl: make a file share all of another's blocks
 _CREATE = os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -107,6 +110,8 @@ class LocalWrites:
     def temp_name(self, dst: bytes, job_id: int, seq: int, token: str = "") -> bytes:
         """The temporary name beside ``dst`` a job writes to (found again on resume).
         Remote: the ``temp`` argument of ``upload``/``server_copy``."""
+        from sd_desktop.volumes import localfs
+
         return localfs.temp_name(dst, job_id, seq, token)
 
     def create_temp(self, tmp: bytes, mode: int = 0o600, *, readable: bool = False) -> int:
@@ -150,6 +155,8 @@ class LocalWrites:
 
     def start_writeback(self, fd: int, offset: int, length: int) -> None:
         """Start writing a range to disk without waiting (so the final fsync is short). Remote: no-op."""
+        from sd_desktop.volumes import localfs
+
         localfs.start_writeback(fd, offset, length)
 
     def fsync_dir(self, path: bytes | int) -> None:
@@ -158,11 +165,15 @@ class LocalWrites:
         if isinstance(path, int):
             os.fsync(path)
         else:
+            from sd_desktop.volumes import localfs
+
             localfs.fsync_dir(path)
 
     def syncfs(self, path: bytes) -> None:
         """Flush the whole file system holding ``path`` (one call for a batch of small files).
         Remote: no-op."""
+        from sd_desktop.volumes import localfs
+
         localfs.syncfs(path)
 
     def commit(self, tmp: bytes, dst: bytes, *, replace: bool = False) -> None:
@@ -172,6 +183,8 @@ class LocalWrites:
         if replace:
             os.rename(tmp, dst)
         else:
+            from sd_desktop.volumes import localfs
+
             localfs.rename_noreplace(tmp, dst)
 
     # -- copy within the volume ---------------------------------------------------------------
@@ -194,6 +207,8 @@ class LocalWrites:
         """Rename within the volume; ``FileExistsError`` if ``dst`` exists unless ``replace``.
         With descriptors, names are relative to those open folders. Remote: SFTP's rename; on S3,
         ``server_copy`` to the new key then ``delete`` of the old one."""
+        from sd_desktop.volumes import localfs
+
         if replace:
             os.rename(src, dst, src_dir_fd=src_dir_fd, dst_dir_fd=dst_dir_fd)
         elif src_dir_fd is None and dst_dir_fd is None:
@@ -260,6 +275,8 @@ class LocalWrites:
         Returns where it went on the free desktops; None where send2trash does not say.
         Remote: ``NotSupported`` (a service has no trash; a job offers a permanent delete)."""
         if sys.platform not in ("win32", "darwin"):
+            from sd_desktop.volumes import freedesktop_trash
+
             return freedesktop_trash.trash(path).path
         from send2trash import send2trash  # recycle bin, macOS Trash
 

@@ -6,8 +6,6 @@ import os
 import shutil
 from dataclasses import dataclass
 
-import psutil
-
 from sd_desktop import paths
 
 # File systems where overwriting a file in place does not overwrite the old blocks. (XFS shares
@@ -78,6 +76,8 @@ class VolumeManager:
     def volumes(self, include_pseudo: bool = False) -> list[Volume]:
         found: list[Volume] = []
         seen: set[str] = set()
+        import psutil  # here: the engine imports this module, and most commands never list volumes
+
         for part in psutil.disk_partitions(all=include_pseudo):
             if not include_pseudo and part.fstype in PSEUDO_FS:
                 continue

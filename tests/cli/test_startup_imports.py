@@ -250,6 +250,21 @@ def test_duplicates_loads_only_the_jobs_it_runs(tmp_path, library_dir):
     ]
     assert ours(names, "sd_desktop.ops.media", "sd_desktop.ops.files.trash") == []
     assert ours(names, "sd_desktop.ops.files.validation", "sd_desktop.ops.indexing.job") == []
+    assert ours(names, "psutil") == []  # the volumes are listed by the commands that show them
+
+
+def test_a_search_of_an_unchanged_tree_imports_no_write_side_modules(tmp_path, library_dir):
+    """The answer without the engine reads: the local writes' modules (``ctypes``, ``hashlib`` with
+    libcrypto, the trash's) are read from disk only by the writes that use them."""
+    tree = _small_tree(tmp_path / "tree")
+    argv = ["--library", str(library_dir), "duplicates", str(tree), "--json"]
+    assert imported(tmp_path, *argv)[0].returncode == 0
+    proc, names = imported(tmp_path, *argv)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1])["output"]["unchanged_since"] is not None
+    assert "sd_desktop.commands.duplicates_unchanged" in names
+    assert ours(names, "sd_desktop.volumes.localfs", "sd_desktop.volumes.freedesktop_trash") == []
+    assert sorted(names & {"ctypes", "hashlib", "secrets", "difflib"}) == []
 
 
 def test_a_job_a_crash_left_running_is_recovered_by_a_command_that_does_not_run_its_kind(

@@ -5,6 +5,7 @@ is stopped (its process reaped) whatever the check decides."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,10 +17,12 @@ import pytest
 
 from sd_desktop import quick_answers
 from sd_desktop.library import light_reads
+from sd_desktop.ops.files import file_listing
 from sd_desktop.ops.files.duplicate_detection import unchanged, walk_ahead
 from sd_desktop.ops.files.duplicate_detection.config import DuplicateConfig
 from sd_desktop.ops.files.duplicate_detection.walk_ahead import WalkAhead
 from sd_desktop.ops.files.file_listing import ScanFilter, digest_of, filter_fields, resolve_roots, walk_threaded
+from sd_desktop.volumes import backend
 from tests.conftest import REPO, cli_env
 
 # the entry point, and the processes this one has when the check's module is imported
@@ -27,6 +30,8 @@ WATCH = """
 import glob, importlib.abc, json, os, sys
 out, sys.argv = sys.argv[1], ["sd-desktop", *sys.argv[2:]]
 seen = {}
+# the check's module, and what the listing needs (imported after the fork: the walk does not wait for them)
+WATCHED = {"sd_desktop.commands.duplicates_unchanged", "sd_desktop.ops.files.file_listing", "msgpack", "blake3"}
 
 
 def record():
@@ -47,7 +52,7 @@ os._exit = recorded_exit
 
 class Watch(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name == "sd_desktop.commands.duplicates_unchanged" and name not in seen:
+        if name in WATCHED and name not in seen:
             kids = [open(f).read().split() for f in glob.glob("/proc/self/task/*/children")]
             seen[name] = [int(pid) for each in kids for pid in each]
         return None
@@ -93,6 +98,21 @@ def test_the_walk_is_under_way_before_the_check_is_imported(tree, tmp_path):
     assert len(json.loads(out.read_text())["sd_desktop.commands.duplicates_unchanged"]) == 1
 
 
+def test_the_walk_is_forked_before_the_listings_modules_are_imported(tree, tmp_path):
+    """Cold, reading the listing's modules (and msgpack's, blake3's) took 0.1 s: the walking process
+    is forked before this process imports any of them, and imports only what it needs itself."""
+    library = tmp_path / "lib"
+    assert cli("--library", str(library), "duplicates", str(tree), "--json").returncode == 0
+    out = tmp_path / "seen.json"
+    argv = [sys.executable, "-c", WATCH, str(out), "--library", str(library), "duplicates", str(tree), "--json"]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1])["output"]["unchanged_since"] is not None
+    seen = json.loads(out.read_text())
+    for name in ("sd_desktop.ops.files.file_listing", "msgpack", "blake3"):
+        assert len(seen[name]) == 1, name
+
+
 def test_no_library_no_walk(tree, tmp_path):
     """The first search is the job's: nothing is walked ahead of it (nor is the check imported)."""
     before = threading.active_count(), children()
@@ -104,6 +124,13 @@ def test_no_library_no_walk(tree, tmp_path):
 def test_it_lists_what_the_checks_own_walk_lists(tree, tmp_path):
     single = tmp_path / "single.bin"  # a root that is a file
     single.write_bytes(b"one")
+    # what the listing leaves out or takes as it is: links, a FIFO, hidden names, an empty file
+    (tree / "sub" / ".hidden").write_bytes(b"seen")
+    (tree / ".dot").mkdir()
+    (tree / ".dot" / "f").write_bytes(b"f")
+    (tree / "link").symlink_to(tree / "a.txt")
+    (tree / "dirlink").symlink_to(tree / "sub")
+    os.mkfifo(tree / "sub" / "fifo")
     given = [tree, tree / "sub", single]
     before = children()
     ahead = WalkAhead([str(p) for p in given])
@@ -115,7 +142,7 @@ def test_it_lists_what_the_checks_own_walk_lists(tree, tmp_path):
     roots = resolve_roots(given)
     packb = __import__("msgpack").packb
     own = {folder: digest_of(packb(rows)) for folder, rows in walk_threaded(roots, ScanFilter(), [], print)}
-    assert listed == own and len(listed) == 5  # 4 folders and the file
+    assert listed == own and len(listed) == 6  # 5 folders and the file
     settings = unchanged.walk_settings(DuplicateConfig(search_paths=given), unchanged.DuplicateMode.CONTENT)
     assert ahead.settings == (filter_fields(settings.flt), settings.roots, settings.references)
     assert (ahead.failed, ahead.broken) == ([], False)
@@ -168,6 +195,10 @@ def test_a_changed_tree_leaves_no_process_behind(tree, tmp_path):
 
 def test_constants_it_shares():
     assert walk_ahead.THREADS == unchanged.THREADS
+    # the walking process lists as ``file_listing`` does without importing it
+    assert walk_ahead.FILTER_FIELDS == filter_fields(ScanFilter())
+    assert walk_ahead.DIGEST_BYTES == file_listing.DIGEST_BYTES
+    assert walk_ahead.DIR_FLAGS == backend.DIR_FLAGS
     assert quick_answers.DB_NAME == light_reads.DB_NAME
 
 

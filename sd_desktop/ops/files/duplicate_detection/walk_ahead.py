@@ -9,22 +9,31 @@ one is still single-threaded and small, so the two overlap on the disk and on tw
 of this process would share its GIL, and the walk's threads (each ``stat`` gives the GIL up and
 asks for it back) starved the check's imports and queries of it (warm: a 2 ms query took 0.19 s).
 
-It walks as the check walks (``file_listing.walk_threaded``, each folder's digest as a walker makes
-it) for the plain search only: the default filter, no reference folder. It sends over a pipe the
-settings it walked with, then each folder and its digest, then the paths it could not read; the
-check takes its folders when those settings are its own (``settings``) and walks itself otherwise.
-Where there is no ``fork``, nothing is walked ahead (``start`` gives None).
+It lists what the check's walk lists (``file_listing.walk_threaded`` with the default filter and no
+reference folder: the plain search, the only one walked ahead), each folder's digest as a walker
+makes it (``file_listing.digest_of`` of the msgpack of its rows). It sends over a pipe the settings
+it walked with, then each folder and its digest, then the paths it could not read; the check takes
+its folders when those settings are its own (``settings``) and walks itself otherwise. Where there
+is no ``fork``, nothing is walked ahead (``start`` gives None).
 
-Imported before anything heavy: this module imports only what the interpreter has loaded at
-start-up, and the walk's own modules (the listing's and ``msgpack``, which the check imports too)
-just before the fork.
+Forked before anything heavy is imported, in either process: cold, the listing's module
+(``file_listing``: dataclasses, typing, pathlib, the volume backends, ctypes, hashlib) took 0.1 s
+to read before the walk could start. The walking process imports only ``msgpack``, ``blake3``
+and the threads' modules and lists with ``os`` alone, as ``file_listing._list_dir`` lists the local
+disk for that filter (``test_walk_ahead``: the same folders, the same digests, the same failures).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 
 THREADS = 4  # listing at once, as ``unchanged.THREADS``
+# what the walk is, as the check's settings name it: ``filter_fields(ScanFilter())``, no reference
+# folder; a folder's digest is ``file_listing.digest_of`` (tested)
+FILTER_FIELDS = [0, None, [], True, False]
+DIGEST_BYTES = 16
+DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 PIPE_BYTES = 1 << 20  # the pipe's buffer: the walk seldom waits for a reader busy importing
 BATCH = 256  # folders a write
 
@@ -53,11 +62,6 @@ class WalkAhead:
             fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         except (ImportError, AttributeError, OSError):
             pass  # the default buffer: the walk waits for the reader sooner, nothing else changes
-        # what the walk and the check both import, imported once (before the fork: not again in each)
-        import msgpack  # noqa: F401
-
-        import sd_desktop.ops.files.file_listing  # noqa: F401
-
         self._pid = os.fork()
         if self._pid == 0:  # the walking process: it never returns to the caller's code
             code = 1
@@ -122,35 +126,128 @@ class WalkAhead:
 
 def _walk(search_paths: list[str], out: int) -> None:
     """The walking process's work: the messages ``WalkAhead`` reads, written to ``out``."""
-    import contextlib
+    import queue  # not ``concurrent.futures``: it imports ``logging`` and more
+    import threading
 
     import msgpack
-
-    from sd_desktop.ops.files.file_listing import ScanFilter, digest_of, filter_fields, resolve_roots, walk_threaded
+    from blake3 import blake3
 
     packb = msgpack.packb
-    failed: list[bytes] = []
+    failed: list[bytes] = []  # the first ends the walk (the job reports it, running its own walk)
 
     def send(obj) -> None:
         data = memoryview(packb(obj))
         while data:
             data = data[os.write(out, data) :]
 
-    def on_error(path: bytes, message: str) -> None:
-        failed.append(path)  # reported by the job, which runs the walk again
+    roots = _resolve_roots(search_paths)
+    send([FILTER_FIELDS, roots, []])
+    todo: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    done: queue.SimpleQueue[tuple[bytes, list[tuple], list[bytes]]] = queue.SimpleQueue()
 
-    flt = ScanFilter()
-    roots = resolve_roots(search_paths)
-    send([filter_fields(flt), roots, []])
+    def work() -> None:
+        while (folder := todo.get()) is not None:
+            try:
+                files, subdirs = _list_dir(folder, failed)
+            except BaseException:  # anything but a disk's error: the walk is not taken (never hangs)
+                failed.append(folder)
+                files, subdirs = [], []
+            done.put((folder, files, subdirs))
+
     batch: list[tuple[bytes, bytes]] = []
-    walk = walk_threaded(roots, flt, [], on_error, lambda: bool(failed), THREADS)
-    with contextlib.closing(walk):
-        for folder, rows in walk:
-            # a walker packs a folder's rows so, and digests what it packed (``listing_processes``)
-            batch.append((folder, digest_of(packb(rows))))
-            if len(batch) >= BATCH:
-                send(batch)
-                batch = []
-    if batch:
+    outstanding = 0
+    for root in roots:
+        try:
+            st = os.lstat(root)
+        except OSError:
+            failed.append(root)
+            break
+        if stat.S_ISDIR(st.st_mode):
+            todo.put(root)
+            outstanding += 1
+        elif stat.S_ISREG(st.st_mode):  # a root that is a file: that file when it is not empty
+            row = (root, st.st_size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink, False)
+            batch.append((root, blake3(packb([row] if st.st_size > 0 else [])).digest(length=DIGEST_BYTES)))
+        else:
+            batch.append((root, blake3(packb([])).digest(length=DIGEST_BYTES)))
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(THREADS if outstanding else 0)]
+    for worker in workers:
+        worker.start()
+    while outstanding and not failed:
+        folder, files, subdirs = done.get()
+        outstanding -= 1
+        for sub in subdirs:
+            todo.put(sub)
+        outstanding += len(subdirs)
+        # a walker packs a folder's rows so, and digests what it packed (``listing_processes``)
+        batch.append((folder, blake3(packb(files)).digest(length=DIGEST_BYTES)))
+        if len(batch) >= BATCH:
+            send(batch)
+            batch = []
+    if batch and not failed:
         send(batch)
-    send({"failed": failed})
+    send({"failed": list(failed)})  # the process ends with the threads still listing, if any
+
+
+def _resolve_roots(search_paths: list[str]) -> list[bytes]:
+    """``file_listing.resolve_roots``: real paths, without repeats and roots nested in another."""
+    kept: list[bytes] = []
+    for root in sorted({os.path.realpath(os.fsencode(p)) for p in search_paths}, key=lambda p: (len(p), p)):
+        if not any(root == k or root.startswith(k.rstrip(b"/") + b"/") for k in kept):
+            kept.append(root)
+    return sorted(kept)
+
+
+def _list_dir(folder: bytes, failed: list[bytes]) -> tuple[list[tuple], list[bytes]]:
+    """The non-empty regular files of ``folder`` as rows (``file_listing.row_of``) and its
+    sub-folders, sorted: ``file_listing._list_dir`` for the default filter, no reference folder."""
+    files: list[tuple] = []
+    subdirs: list[bytes] = []
+    try:
+        it = os.scandir(folder)
+    except OSError:
+        failed.append(folder)
+        return files, subdirs
+    try:
+        dir_fd: int | None = os.open(folder, DIR_FLAGS)
+    except OSError:
+        dir_fd = None
+    stat_at = os.stat
+    with it:
+        try:
+            for entry in it:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        subdirs.append(entry.path)
+                        continue
+                    if not entry.is_file(follow_symlinks=False):
+                        continue
+                    if dir_fd is None:
+                        st = entry.stat(follow_symlinks=False)
+                    else:
+                        st = stat_at(entry.name, dir_fd=dir_fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    continue  # vanished mid-walk: not a problem
+                except OSError:
+                    failed.append(entry.path)
+                    continue
+                if st.st_size > 0:
+                    files.append(
+                        (
+                            entry.path,
+                            st.st_size,
+                            st.st_dev,
+                            st.st_ino,
+                            st.st_mtime_ns,
+                            st.st_ctime_ns,
+                            st.st_nlink,
+                            False,
+                        )
+                    )
+        except OSError:
+            failed.append(folder)
+        finally:
+            if dir_fd is not None:
+                os.close(dir_fd)
+    subdirs.sort()
+    return files, subdirs
