@@ -61,6 +61,13 @@ ALLOWED_MODULES = {
 ALLOWED_CALLS = {
     # the pipe from the walk-ahead process (digests of folders it listed), not a file of a volume
     ("files/duplicate_detection/walk_ahead.py", "os.read"): 1,
+    # the walk-ahead child lists the local disk with ``os`` alone, forked before any heavy import (the
+    # backend's module included: a cold start's module reads are what it races); its digests are
+    # compared with the index's, so a walk that differed would only make the search run in full
+    ("files/duplicate_detection/walk_ahead.py", "os.lstat"): 1,
+    ("files/duplicate_detection/walk_ahead.py", "os.open"): 1,
+    ("files/duplicate_detection/walk_ahead.py", "os.path.realpath"): 1,
+    ("files/duplicate_detection/walk_ahead.py", "os.scandir"): 1,
     # a thumbnail the window made of a remote picture, read back from the library's own folder
     ("media/thumbnail/remote.py", "open"): 1,
     # a written thumbnail, in the library's own folder
