@@ -215,3 +215,41 @@ def mount_faultfs(tmp_path):
             subprocess.run(["umount", "-l", str(point)], capture_output=True)
             proc.kill()
             proc.wait()
+
+
+def counting_backend(names: list[str]) -> type:
+    """A local backend class whose ``names`` count each call in its ``calls`` (reset it per test).
+    Each stays what it is on ``LocalBackend``: an ``os`` builtin or a static method is called as it
+    is, a method is bound to the counting backend (so the calls it makes itself are counted too)."""
+    import inspect
+    import types
+    from collections import Counter
+
+    from sd_desktop.volumes import LocalBackend
+
+    class Counting(LocalBackend):
+        calls: Counter = Counter()
+
+    def counted(name: str):
+        raw = inspect.getattr_static(LocalBackend, name)
+        bound = isinstance(raw, types.FunctionType)
+        real = raw.__func__ if isinstance(raw, staticmethod) else raw
+
+        def call(self, *args, **kwargs):
+            Counting.calls[name] += 1
+            return real(self, *args, **kwargs) if bound else real(*args, **kwargs)
+
+        return call
+
+    for name in names:
+        setattr(Counting, name, counted(name))
+    return Counting
+
+
+def small_tree(root: Path) -> Path:
+    """Two files (one in a sub-folder) and a symlink to one of them."""
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_bytes(b"alpha")
+    (root / "sub" / "b.txt").write_bytes(b"beta" * 1000)
+    os.symlink("a.txt", root / "link")
+    return root

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -16,29 +15,13 @@ from sd_desktop.ops.files.delete import DeleteConfig, DeleteMode
 from sd_desktop.ops.files.link import LinkConfig, LinkMethod, LinkTarget
 from sd_desktop.volumes import LocalBackend
 from sd_desktop.volumes.local_writes import LocalWrites
-from tests.fileops.helpers import run_job
+from tests.fileops.helpers import counting_backend, run_job, small_tree
 
 WRITES = sorted(n for n, v in vars(LocalWrites).items() if callable(v) and not n.startswith("_") and n != "supports")
 
 
-class Recording(LocalBackend):
-    """The local backend, counting each write-side call (jobs run them on worker threads)."""
-
-    calls: Counter = Counter()
-
-
-def _recorded(name: str):
-    real = getattr(LocalBackend, name)
-
-    def call(self, *args, **kwargs):
-        Recording.calls[name] += 1
-        return real(self, *args, **kwargs)
-
-    return call
-
-
-for _name in WRITES:
-    setattr(Recording, _name, _recorded(_name))
+# the local backend, counting each write-side call (jobs run them on worker threads)
+Recording = counting_backend(WRITES)
 
 
 class Bare(LocalBackend):
@@ -54,20 +37,12 @@ def recording(monkeypatch):
     return Recording.calls
 
 
-def _tree(root: Path) -> Path:
-    (root / "sub").mkdir(parents=True)
-    (root / "a.txt").write_bytes(b"alpha")
-    (root / "sub" / "b.txt").write_bytes(b"beta" * 1000)
-    os.symlink("a.txt", root / "link")
-    return root
-
-
 def _only(calls: Counter, *names: str) -> dict[str, int]:
     return {n: calls[n] for n in names}
 
 
 def test_a_copy_writes_through_the_backend(library, tmp_path, recording):
-    src = _tree(tmp_path / "src")
+    src = small_tree(tmp_path / "src")
     info = run_job(library, "file_copy", CopyConfig(sources=[src], destination=tmp_path / "dest"))
     assert info.status.value == "completed"
     copied = tmp_path / "dest" / "src"
@@ -103,7 +78,7 @@ def test_a_move_within_the_volume_is_one_backend_rename(library, tmp_path, recor
 
 
 def test_a_permanent_delete_removes_through_the_backend(library, tmp_path, recording):
-    tree = _tree(tmp_path / "tree")
+    tree = small_tree(tmp_path / "tree")
     info = run_job(library, "delete", DeleteConfig(targets=[tree], mode=DeleteMode.PERMANENT, confirm=True))
     assert info.status.value == "completed"
     assert not tree.exists()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,7 @@ from sd_desktop.cas import full_hash
 from sd_desktop.ops.files.copy import CopyConfig
 from sd_desktop.ops.files.delete import DeleteConfig, DeleteMode
 from sd_desktop.ops.files.link import LinkConfig, LinkMethod, LinkTarget
-from sd_desktop.volumes import LocalBackend
-from tests.fileops.helpers import run_job
+from tests.fileops.helpers import counting_backend, run_job, small_tree
 
 READS = [
     "scandir", "stat", "lstat", "fstat", "readlink", "realpath", "isdir", "exists", "lexists", "access",
@@ -23,24 +21,8 @@ READS = [
 ]  # fmt: skip
 
 
-class Reading(LocalBackend):
-    """The local backend, counting each read-side call (jobs run them on worker threads)."""
-
-    calls: Counter = Counter()
-
-
-def _recorded(name: str):
-    real = getattr(LocalBackend, name)
-
-    def call(self, *args, **kwargs):
-        Reading.calls[name] += 1
-        return real(*args, **kwargs)  # the os builtins: not bound to the backend
-
-    return call
-
-
-for _name in READS:
-    setattr(Reading, _name, _recorded(_name))
+# the local backend, counting each read-side call (jobs run them on worker threads)
+Reading = counting_backend(READS)
 
 
 @pytest.fixture
@@ -50,16 +32,8 @@ def reading(monkeypatch):
     return Reading.calls
 
 
-def _tree(root: Path) -> Path:
-    (root / "sub").mkdir(parents=True)
-    (root / "a.txt").write_bytes(b"alpha")
-    (root / "sub" / "b.txt").write_bytes(b"beta" * 1000)
-    os.symlink("a.txt", root / "link")
-    return root
-
-
 def test_a_copy_reads_its_sources_through_the_backend(library, tmp_path, reading):
-    src = _tree(tmp_path / "src")
+    src = small_tree(tmp_path / "src")
     big = os.urandom(2 * 1024 * 1024)  # past SMALL_FILE: the kernel copy, hashed by preadv on a thread
     (src / "big.bin").write_bytes(big)
     info = run_job(library, "file_copy", CopyConfig(sources=[src], destination=tmp_path / "dest", verify=True))
@@ -87,7 +61,7 @@ def test_a_copy_reads_its_sources_through_the_backend(library, tmp_path, reading
 
 
 def test_a_permanent_delete_looks_through_the_backend(library, tmp_path, reading):
-    tree = _tree(tmp_path / "tree")
+    tree = small_tree(tmp_path / "tree")
     info = run_job(library, "delete", DeleteConfig(targets=[tree], mode=DeleteMode.PERMANENT, confirm=True))
     assert info.status.value == "completed"
     assert not tree.exists()
