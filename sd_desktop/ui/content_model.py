@@ -173,13 +173,15 @@ class _FolderLoader:
         show_hidden: bool,
         shown: list[tuple] | None,
         sync: bool,
+        prefix: bool = False,
     ) -> None:
         """List ``path`` (again when ``rescan``, else the last scan sorted and filtered anew) and send
-        the rows: as edits of ``shown`` when given (a refresh), else in chunks."""
+        the rows: as edits of ``shown`` when given (a refresh), else in chunks. ``prefix``: ``shown``
+        are only the first rows (the listing had not finished): edits reach as far as they go, the
+        rest follows in chunks."""
         if not self.current(gen):
             return
         remote = remote_listing.is_remote(path)
-        preview: list[tuple] = []  # the library's first rows, shown while the disk is listed
         try:
             listing = self._listing
             if rescan or listing is None or listing.target.path != path:
@@ -189,37 +191,31 @@ class _FolderLoader:
                 else:
                     conn = self._reader()
                     target = resolve_shown(conn, path)
-                    if shown is None:
+                    if shown is None:  # the library's first rows, shown while the disk is listed
                         preview = indexed_first(
                             conn, target, SORT_KEYS[column], descending, filter_text, show_hidden, FIRST_CHUNK
                         )
-                    if preview and self.current(gen):
-                        self._emit(gen, target, False, None, None)
-                        self._emit(gen, preview, False, None, None)
+                        if preview and self.current(gen):
+                            self._emit(gen, target, False, None, None)
+                            self._emit(gen, preview, False, None, None)
+                            shown, prefix = preview, True
                     listing = list_folder(conn, target)
                 if not self.current(gen):
                     return
                 self._listing = listing
-                if not remote and not preview:
+                if not remote and not prefix:
                     self._emit(gen, listing.target, False, None, None)
                 if sync and listing.stale:
                     self._emit(gen, _Stale(listing.target), False, None, None)
             rows = arrange(listing.rows, SORT_KEYS[column], descending, filter_text, show_hidden)
             if not self.current(gen):
                 return
-            if preview:
-                shown = preview
-                end = preview_end(preview, rows, len(preview) + FIRST_CHUNK)
-                edits = row_edits(preview, rows[:end])
+            if shown is not None:
+                end = preview_end(shown, rows, len(shown) + FIRST_CHUNK) if prefix else len(rows)
+                edits = row_edits(shown, rows[:end])
                 if edits is not None:
                     self._emit(gen, _Edits(edits), end >= len(rows), None, len(rows))
                     self._send(gen, rows, end)
-                    return
-                self._emit(gen, None, False, None, None)  # too many changes: start over
-            elif shown is not None:
-                edits = row_edits(shown, rows)
-                if edits is not None:
-                    self._emit(gen, _Edits(edits), True, None, len(rows))
                     return
                 self._emit(gen, None, False, None, None)  # too many changes: start over
             first = rows[:FIRST_CHUNK]
@@ -227,7 +223,7 @@ class _FolderLoader:
             self._send(gen, rows, FIRST_CHUNK)
         except ListingError as exc:
             self._listing = None
-            if preview:  # the folder is gone from the disk: the library's rows of it must go too
+            if prefix:  # the folder is gone from the disk: the rows shown of it must go too
                 self._emit(gen, None, False, None, None)
             self._emit(gen, [], True, str(exc), 0)
         except sqlite3.Error as exc:
@@ -307,7 +303,7 @@ class ContentModel(QAbstractTableModel):
         entries the indexer leaves out never start another update."""
         if self.target is None:
             return
-        if self.loading or not self._rows:
+        if not self._rows:
             self._start(self.target.path, rescan=True, sync=sync)
             return
         gen = self._loader.next_gen()
@@ -322,6 +318,7 @@ class ContentModel(QAbstractTableModel):
             self._show_hidden,
             self._rows + self._buffer,  # a snapshot: the worker compares, the GUI thread edits
             sync,
+            self.loading,  # rows shown while the listing runs (what is selected in them stays)
         )
 
     def set_filter(self, text: str, reload: bool = True) -> None:

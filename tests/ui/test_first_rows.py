@@ -173,3 +173,27 @@ def test_a_folder_gone_from_disk_shows_none_of_the_librarys_rows(engine, qtbot, 
     assert failed.args == [f"no such folder: {big}"]
     assert model.rowCount() == 0 and not model.canFetchMore(QModelIndex())
     model.close()
+
+
+def test_a_refresh_while_loading_keeps_the_selection(engine, qtbot, big, gate):
+    """The folder watch refreshes when the disk changes: while the listing still runs, that edits the
+    rows shown too, instead of starting over without them."""
+    model = ContentModel(engine.library)
+    content = ContentView(model)
+    qtbot.addWidget(content)
+    content.show()
+    qtbot.waitExposed(content)
+    open_held(qtbot, model, big, gate)
+    flags = QItemSelectionModel.SelectionFlag
+    content.selection_model().setCurrentIndex(model.index(3, 0), flags.ClearAndSelect | flags.Rows)
+    (big / "a-new").mkdir()  # sorts first: every row shown moves down one
+    os.unlink(big / "f001.txt")
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.refresh()  # as the folder watch does
+    finish(qtbot, model, gate)
+    assert shown_names(model) == disk_order(big)
+    assert [model.entry(r)[R_NAME] for r in content.selected_rows()] == ["f002.txt"]
+    assert model.entry(content.current_view().currentIndex().row())[R_NAME] == "f002.txt"
+    assert resets == []
+    model.close()
