@@ -197,3 +197,21 @@ def test_a_refresh_while_loading_keeps_the_selection(engine, qtbot, big, gate):
     assert model.entry(content.current_view().currentIndex().row())[R_NAME] == "f002.txt"
     assert resets == []
     model.close()
+
+
+def test_the_status_bar_counts_a_selection_made_while_loading(engine, qtbot, big, gate):
+    from tests.ui.test_main_window import make_window
+
+    window = make_window(engine, qtbot)
+    window.open_path(big)
+    assert gate.reached.wait(10)
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=5000)
+    assert window.selection_label.text() == "Loading…"
+    flags = QItemSelectionModel.SelectionFlag
+    window.content.selection_model().setCurrentIndex(window.model.index(1, 0), flags.ClearAndSelect | flags.Rows)
+    window.content.selection_model().select(window.model.index(2, 0), flags.Select | flags.Rows)
+    # how many the folder holds is known once the disk is listed, not from the library's first rows
+    assert window.selection_label.text() == "2 selected (201 B)"
+    finish(qtbot, window.model, gate)
+    assert window.selection_label.text() == f"2 of {FILES + 1} items selected (201 B)"
+    window.dispose()
