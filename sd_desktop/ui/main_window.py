@@ -68,6 +68,7 @@ from sd_desktop.ui.settings import get_bool, get_int, open_settings
 from sd_desktop.ui.sidebar import PathRole as SidebarPathRole
 from sd_desktop.ui.sidebar import Sidebar
 from sd_desktop.ui.trash_page import TrashPage
+from sd_desktop.ui.view_icons import grid_icon, list_icon
 from sd_desktop.ui.volume_actions import VolumeActions
 from sd_desktop.ui.volume_dialog import AddVolumeDialog
 from sd_desktop.ui.welcome import WelcomePage
@@ -282,7 +283,7 @@ class MainWindow(QMainWindow):
             lambda: self.set_view_mode(LIST),
             shortcut="Ctrl+1",
             checkable=True,
-            icon=style.standardIcon(sp.SP_FileDialogDetailedView),
+            icon=list_icon(),
         )
         view_grid = a.add(
             "view_grid",
@@ -290,7 +291,7 @@ class MainWindow(QMainWindow):
             lambda: self.set_view_mode(GRID),
             shortcut="Ctrl+2",
             checkable=True,
-            icon=style.standardIcon(sp.SP_FileDialogContentsView),
+            icon=grid_icon(),
         )
         view_list.setChecked(True)
         a.add("show_hidden", "Show Hidden Files", self._toggle_hidden, shortcut="Ctrl+H", checkable=True)
