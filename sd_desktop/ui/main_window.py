@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.model.rowsInserted.connect(self._rows_arrived)
         self.content = ContentView(self.model)
         self.content.activated.connect(self._activate_row)
+        self.content.retryRequested.connect(self._retry)
         self.content.selectionChanged.connect(self._update_selection)
 
         self.sidebar = Sidebar(services, self.icons)
@@ -263,7 +264,7 @@ class MainWindow(QMainWindow):
         a.add(
             "refresh",
             "Refresh",
-            lambda: self.model.refresh(),
+            lambda: self._retry() if self.model.error else self.model.refresh(),
             shortcut=S.Refresh,
             icon=style.standardIcon(sp.SP_BrowserReload),
         )
@@ -654,9 +655,12 @@ class MainWindow(QMainWindow):
         remote = self.remote_shown()
         if remote is not None and not self.model.error:  # the volume answers: its pictures are read again
             self.services.thumbnails.retry_remote()
-        if remote is not None and self.model.error:  # the volume's one line in place of the rows
-            self.content.set_placeholder(f"{self.model.error}\n\nRefresh to try again.")
-            self.selection_label.setText(self.model.error)
+        if self.model.error and not self.model.rowCount():  # why, once, in place of the rows
+            self.content.set_placeholder(self.model.error, retry=True)
+            self.selection_label.clear()  # no "0 items" under a folder that could not be listed
+        elif self.model.error:  # a refresh failed over the rows still shown: the status bar says why
+            self.statusBar().showMessage(self.model.error, 10000)
+            self.content.set_placeholder(None)
         elif needle and not total:
             self.content.set_placeholder(f"No items match “{needle}”")
         elif remote is not None and not total:
@@ -664,9 +668,15 @@ class MainWindow(QMainWindow):
         else:
             self.content.set_placeholder(None)
 
-    def _load_failed(self, message: str) -> None:
-        self.statusBar().showMessage(message, 10000)
-        self.selection_label.setText(message)
+    def _retry(self) -> None:
+        """List the folder shown again after its listing failed: opened anew, as the model's last
+        folder is still the one listed before when this one was never found."""
+        if self._path is not None and not self.trash_page.active:
+            self.open_path(self._path, record=False)
+
+    def _load_failed(self, _message: str) -> None:
+        # the message shows in ``_loaded`` (next), in one place
+        self.statusBar().clearMessage()  # an older message ("… queued") would sit beside it
         remote = self.remote_shown()
         if remote is not None:  # the sidebar checks the volume at once: its status says so too
             self.sidebar.network.check_now(remote[0])
