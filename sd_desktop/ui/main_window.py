@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
         self.sidebar.openRequested.connect(self.open_path)
         self.sidebar.addRequested.connect(self.add_location_dialog)
 
-        self.path_bar = PathBar()
+        self.path_bar = PathBar(trash=trash_folder())
         self.path_bar.pathClicked.connect(self.open_path)
         self.path_bar.pathEntered.connect(self._location_entered)
         self.path_bar.editingFinished.connect(lambda: self.content.current_view().setFocus())
@@ -519,6 +519,8 @@ class MainWindow(QMainWindow):
         """The enclosing folder (local or on a volume); None at a root."""
         if remote_listing.is_remote(path):
             return remote_listing.parent(path)
+        if path == trash_folder():
+            return None  # the Trash is a place of its own: above it is the trash's inner layout
         parent = os.path.dirname(path)
         return parent if parent != path else None
 
