@@ -85,6 +85,9 @@ def test_a_gone_folder_says_why_once_and_try_again_lists_it_once_back(engine, qt
     assert window.content.placeholders[window.content.mode].text() == reason
     assert (window.statusBar().currentMessage(), window.selection_label.text()) == ("", "")
     window.grab().save(str(artifacts / "load-failure-gone-folder.png"))
+    listed(qtbot, window, window.actions["refresh"].trigger)  # F5 too tries this folder, not the one before
+    assert window.model.rowCount() == 0 and window.model.error == reason
+    assert shown_in(window, reason) == ["content_placeholder"]
     gone.mkdir()
     (gone / "back.txt").write_text("y")
     listed(qtbot, window, window.content.retry_buttons[window.content.mode].click)
@@ -94,4 +97,10 @@ def test_a_gone_folder_says_why_once_and_try_again_lists_it_once_back(engine, qt
     assert not any(label.isVisible() for label in window.content.placeholders)
     assert not any(button.isVisible() for button in window.content.retry_buttons)
     assert window.selection_label.text() == "1 item"
+    # gone while its rows show: they stay, and the status bar alone says why the refresh failed
+    (gone / "back.txt").unlink()
+    gone.rmdir()
+    listed(qtbot, window, window.actions["refresh"].trigger)
+    assert window.model.rowCount() == 1 and window.model.error == reason
+    assert shown_in(window, reason) == ["status bar message"]
     window.dispose()
