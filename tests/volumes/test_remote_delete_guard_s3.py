@@ -163,3 +163,44 @@ def test_both_intact_the_target_object_is_deleted_and_forgotten(setup, library_d
     assert bucket.keys() == ["kept.bin"] and bucket.get("kept.bin") == CONTENT
     assert (local / "kept.bin").read_bytes() == CONTENT
     assert (indexed(library_dir, "copy 1.bin"), indexed(library_dir, "kept.bin")) == (False, True)
+
+
+def test_target_replaced_while_its_kept_copy_is_read_stays(s3, tmp_path, run_cli, library_dir, monkeypatch):
+    """Another program replaces the target with other bytes of the same size after the guard read it
+    and while it reads the kept copy (a proxy in front of moto PUTs the new object when the kept
+    copy's GET comes through): the kept copy still matches what the target held, but the target
+    holds something else now, so it stays."""
+    from tests.volumes import servers
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", NO_KEYRING["PYTHON_KEYRING_BACKEND"])
+    name = f"race-{tmp_path.name.lower().replace('_', '-')}"[:60].rstrip("-")
+    s3.make_bucket(name)
+    bucket = Bucket(s3, name)
+    bucket.put("kept.bin", CONTENT)
+    bucket.put("copy 1.bin", CONTENT)
+    other = tmp_path / "other"
+    other.write_bytes(OTHER)
+    proxy = servers.S3ReplacingProxy(s3, f"GET /{name}/data/kept.bin ", name, "data/copy 1.bin", other)
+    proxy.start()
+    try:
+        added = run_cli(
+            "volume", "add", "bucket", f"s3://{name}/data",
+            "--option", f"endpoint={proxy.endpoint}", "--option", "region=us-east-1",
+            "--option", f"access_key_id={s3.ACCESS_KEY}", "--option", f"secret_access_key={s3.SECRET_KEY}",
+            env=NO_KEYRING,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        out = delete(library_dir, "bucket:/kept.bin").output
+    finally:
+        proxy.stop()
+    assert proxy.fired
+    assert bucket.keys() == ["copy 1.bin", "kept.bin"]
+    assert (bucket.get("copy 1.bin"), bucket.get("kept.bin")) == (OTHER, CONTENT)
+    assert (out["files_deleted"], out["skipped"], out["failed"]) == (0, 1, 0)
+    assert out["outcomes"] == [
+        {
+            "path": "bucket:/copy 1.bin",
+            "outcome": "skipped",
+            "reason": "target changed: it was replaced while its kept copy was read; left as it is",
+        }
+    ]
