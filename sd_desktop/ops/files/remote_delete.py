@@ -14,8 +14,8 @@ any volume) must still be there with its size and the same full hash (the hashin
 ``cross_duplicates``), and then the target is looked at once more and must be as before its read
 (size, time, and the ETag where the service gives one: an S3 object replaced within the same
 second keeps its size and time); otherwise it stays, with the reason ("kept copy gone", "kept copy
-changed", "target changed"). A kill or a lost connection before its row is committed leaves it pending, so
-the check is made again on resume.
+changed", "target changed"). A kill or a lost connection before its row is committed leaves it
+pending, so the check is made again on resume.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import msgpack
 
@@ -34,6 +35,9 @@ from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
 from sd_desktop.library import volumes, worklist
 from sd_desktop.library.remote_entries import entry_at, remove_entry
+
+if TYPE_CHECKING:
+    from sd_desktop.volumes.remote import RemoteEntry
 
 BATCH = 200
 KEPT_GONE = "kept copy gone"
@@ -399,7 +403,7 @@ class RemoteDeleteJob(Job):
         # one reason for all of them: "gone" only when no kept copy is there at all
         return next((r for r in reasons if r.startswith(KEPT_CHANGED)), reasons[0])
 
-    async def _replaced(self, backend, path: str, before) -> str | None:
+    async def _replaced(self, backend, path: str, before: RemoteEntry) -> str | None:
         """Why the target must stay because it changed while its kept copies were read, or None.
 
         There is no delete-if-unchanged to call (S3's conditional DeleteObject and the others' are

@@ -10,8 +10,9 @@ A file no row names is not always a leftover: the window keeps the thumbnails it
 on a volume the library has not indexed here, unrecorded (``remote``), as a file manager's
 thumbnail cache does. The sweep treats such files as a cache with an expiry: one goes only once
 nobody wrote or showed it (its mtime: the window refreshes it when it shows one) for
-``UNRECORDED_GRACE``. Thumbnails of contents the library knew and forgot lose their rows
-(``library.sidecars.drop_orphans``) and go at once, with the rows.
+``UNRECORDED_GRACE``. Thumbnails of contents the library knew and forgot go at once with their
+rows (``library.sidecars.drop_orphans``), except those whose rows a re-index dropped by cascade
+with the content: they look like the window's, and go once that long past their making.
 """
 
 from __future__ import annotations
