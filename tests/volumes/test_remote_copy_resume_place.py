@@ -19,7 +19,8 @@ from tests.volumes.test_volume_cli import NO_KEYRING, add_sftp
 
 # ``python -c WRAP MODE READS ARGS...``: the CLI, with every read from the volume counted in READS
 # (path and bytes, one line each) and, in MODE "kill", a SIGKILL right after the first finished
-# part file is renamed to its target (before the job can record it)
+# part file is renamed to its target (before the job can record it); in MODE "kill-before", just
+# before that rename
 WRAP = """
 import os, signal, sys
 mode, reads, sys.argv = sys.argv[1], sys.argv[2], ["sd-desktop", *sys.argv[3:]]
@@ -29,6 +30,8 @@ commit = local_writes.LocalWrites.commit
 
 
 def commit_then_die(self, tmp, dst, *, replace=False):
+    if mode == "kill-before" and tmp.endswith(b".sd-part"):
+        os.kill(os.getpid(), signal.SIGKILL)
     commit(self, tmp, dst, replace=replace)
     if mode == "kill" and tmp.endswith(b".sd-part"):
         os.kill(os.getpid(), signal.SIGKILL)
@@ -83,9 +86,9 @@ def setup(run_cli, sshd, tmp_path, library_dir):
     return dest
 
 
-def _kill_after_rename(library_dir, tmp_path, dest, policy: str) -> None:
+def _kill_after_rename(library_dir, tmp_path, dest, policy: str, mode: str = "kill") -> None:
     first = _wrapped(
-        library_dir, "kill", tmp_path / "reads-1", "copy", "nas:/tree", str(dest), "--on-conflict", policy, "--json"
+        library_dir, mode, tmp_path / "reads-1", "copy", "nas:/tree", str(dest), "--on-conflict", policy, "--json"
     )
     assert first.returncode == -9, first.stderr
 
@@ -190,3 +193,22 @@ def test_overwrite_whose_target_the_user_replaced_before_the_resume_replaces_it_
     assert (dest / "tree" / "a.txt").read_bytes() == A
     assert (out["files"], out["replaced"]) == (2, 1)
     assert reads == {"tree/a.txt": len(A), "tree/b.txt": len(B)}
+
+
+@pytest.mark.parametrize(
+    ("policy", "placed", "counts"),
+    [("rename", "a (1).txt", (2, 0, 0, 1, 0)), ("overwrite", "a.txt", (2, 0, 1, 0, 0))],
+)
+def test_killed_once_the_name_was_chosen_but_before_the_rename_places_the_file_once(
+    library_dir, tmp_path, setup, policy, placed, counts
+):
+    dest = setup
+    _kill_after_rename(library_dir, tmp_path, dest, policy, "kill-before")
+    assert _names(dest) == [".a.txt.sd-part", "a.txt"]
+    assert (dest / "tree" / "a.txt").read_bytes() == b"mine a"  # not taken for the job's own
+    out, reads = _resume(library_dir, tmp_path)
+    assert _names(dest) == sorted({"a.txt", placed, "b.txt"})
+    assert (dest / "tree" / placed).read_bytes() == A
+    assert (out["files"], out["skipped"], out["replaced"], out["renamed"], out["failed"]) == counts
+    assert out["bytes"] == len(A) + len(B)
+    assert reads == {"tree/b.txt": len(B)}  # the finished part was placed, not read again
