@@ -161,7 +161,7 @@ def test_a_copy_the_user_deleted_before_the_resume_is_made_again(library_dir, tm
     out, reads = _resume(library_dir, tmp_path)
     assert _names(dest) == ["a (1).txt", "a.txt", "b.txt"]
     assert (dest / "tree" / "a (1).txt").read_bytes() == A
-    assert (out["files"], out["renamed"]) == (2, 1)
+    assert (out["files"], out["renamed"], out["bytes"]) == (2, 1, len(A) + len(B))
     assert reads == {"tree/a.txt": len(A), "tree/b.txt": len(B)}
 
 
@@ -179,7 +179,7 @@ def test_a_copy_the_user_replaced_before_the_resume_is_never_taken_for_the_jobs_
     assert _names(dest) == ["a (1).txt", "a (2).txt", "a.txt", "b.txt"]
     assert placed.read_bytes() == b"t" * len(A)
     assert (dest / "tree" / "a (2).txt").read_bytes() == A
-    assert (out["files"], out["renamed"]) == (2, 1)
+    assert (out["files"], out["renamed"], out["bytes"]) == (2, 1, len(A) + len(B))
     assert _outcomes(out) == [("a.txt", "renamed", "kept both: saved as a (2).txt")]
     assert reads == {"tree/a.txt": len(A), "tree/b.txt": len(B)}
 
@@ -191,7 +191,7 @@ def test_overwrite_whose_target_the_user_replaced_before_the_resume_replaces_it_
     (dest / "tree" / "a.txt").write_bytes(b"newer mine")
     out, reads = _resume(library_dir, tmp_path)
     assert (dest / "tree" / "a.txt").read_bytes() == A
-    assert (out["files"], out["replaced"]) == (2, 1)
+    assert (out["files"], out["replaced"], out["bytes"]) == (2, 1, len(A) + len(B))
     assert reads == {"tree/a.txt": len(A), "tree/b.txt": len(B)}
 
 

@@ -287,6 +287,7 @@ class RemoteCopyJob(Job):
                 await self._placed(ctx, seq, shown, st.placing, " (before the interruption)")
                 return
             if not _is_file(local, part, st.placing):  # renamed, then removed or replaced: read again
+                st.bytes_done -= st.confirmed  # counted once, as by a run never interrupted
                 st.confirmed = 0
             st.placing = None
         if ctx.backend.lexists(dst) and policy == "skip":
