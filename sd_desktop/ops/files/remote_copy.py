@@ -13,6 +13,12 @@ use a rename that fails rather than replace a file that is there (so one that ap
 skipped, or the next free ``name (N).ext`` is taken); ``overwrite`` renames over it, so the old file
 stays whole until the new one, complete and flushed, takes its name. Every skip is listed in the
 output's ``outcomes`` with its reason.
+The name a finished file is about to get is committed with the state just before the rename
+(``Placing``: the name, the outcome, the part's inode, size and mtime), so a job killed between the
+rename and the record of it finds, when resumed, that file under that name (it is the same file:
+same inode, size and mtime) and records it as the first run would have, without reading it again
+or placing a second copy (FAULTS 24). A file there that is not that one (the user removed or
+replaced it meanwhile) is never taken for it: the file is copied again.
 Every local change (the folder, the partial file, its flushes, its placing) goes through the local
 volume's write side, ``ctx.backend`` (``volumes/local_writes.py``): the destination is local.
 """
@@ -41,6 +47,7 @@ CHUNK = 16 * 1024 * 1024  # bytes per ranged read, and between two confirmed off
 BATCH = 200  # work items read per batch
 COMMIT_EVERY = 64 * 1024 * 1024  # bytes between two confirmed offsets while OpenSSH's client reads
 POLL = 0.25  # seconds between two looks at the partial file OpenSSH's client writes
+INO_BITS = 2**63 - 1  # an inode as the state stores it (within SQLite's integers)
 
 
 class Item(IntEnum):
@@ -61,12 +68,24 @@ class RemoteCopyConfig:
 
 
 @dataclass
+class Placing:
+    """A finished part file about to be given its name, as committed just before the rename."""
+
+    target: bytes  # the name it is given
+    outcome: str  # what the item is then: copied, replaced or renamed
+    ino: int  # the part's identity, which the rename keeps (the inode within 63 bits)
+    size: int
+    mtime_ns: int
+
+
+@dataclass
 class RemoteCopyState:
     phase: str = "plan"
     frontier: list[str] = field(default_factory=list)  # remote folders still to list (planning)
     next_seq: int = 0
     current: int = -1  # the item being copied, -1 for none
     confirmed: int = 0  # bytes of it on disk, flushed, as of the last checkpoint
+    placing: Placing | None = None  # its finished part is being given this name (None before that)
     files_done: int = 0
     files_failed: int = 0
     skipped: int = 0
@@ -251,7 +270,7 @@ class RemoteCopyJob(Job):
         self, ctx: JobContext, seq: int, status: WorkStatus, outcome: str, reason: str | None
     ) -> None:
         st, job_id = self.state, ctx.job_id
-        st.current, st.confirmed = -1, 0
+        st.current, st.confirmed, st.placing = -1, 0, None
         await ctx.checkpoint(lambda c: worklist.update(c, job_id, [(int(status), outcome, reason, seq)]))
 
     async def _copy_one(self, ctx: JobContext, backend, seq: int, src: str, dst: bytes, size: int) -> None:
@@ -260,7 +279,20 @@ class RemoteCopyJob(Job):
 
         st, policy = self.state, self.config.on_conflict
         shown = f"{self.config.volume}:/{src}"
+        local: ReadWriteVolume = ctx.backend
+        part = part_name(dst)
+        if st.current == seq and st.placing is not None:
+            # killed after the rename that gave the part its name: the item is done
+            if await ctx.run_blocking(_is_file, local, st.placing.target, st.placing):
+                await self._placed(ctx, seq, shown, st.placing, " (before the interruption)")
+                return
+            if not _is_file(local, part, st.placing):  # renamed, then removed or replaced: read again
+                st.bytes_done -= st.confirmed  # counted once, as by a run never interrupted
+                st.confirmed = 0
+            st.placing = None
         if ctx.backend.lexists(dst) and policy == "skip":
+            if st.current == seq:  # a part the interrupted run finished: not wanted now
+                local.unlink(part, missing_ok=True)
             await self._skip(ctx, seq, shown, dst)
             return
         if policy == "overwrite" and _is_folder_itself(ctx.backend, dst):
@@ -269,9 +301,7 @@ class RemoteCopyJob(Job):
             st.files_failed += 1
             await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
             return
-        local: ReadWriteVolume = ctx.backend
         local.makedirs(os.path.dirname(dst))
-        part = part_name(dst)
         offset = st.confirmed if st.current == seq else 0
         fd = local.open_resumable(part)
         if local.fstat(fd).st_size < offset:  # placed just before a kill (or removed): read it all again
@@ -316,7 +346,8 @@ class RemoteCopyJob(Job):
                 st.current, st.confirmed = seq, offset
                 st.bytes_done += len(data)
                 ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=src)
-                await ctx.checkpoint()
+                if offset < size:  # the last offset commits with the name the file is given (_place)
+                    await ctx.checkpoint()
             await ctx.run_blocking(local.fsync, fd)
         finally:
             if ahead is not None:  # interrupted: the read in flight is not wanted
@@ -325,20 +356,23 @@ class RemoteCopyJob(Job):
                     await ahead
             if fd >= 0:
                 os.close(fd)
-        placed = await ctx.run_blocking(self._place, local, part, dst)
+        placed = await self._place(ctx, local, seq, part, dst)
         if placed is None:  # a file of that name appeared while this one was read
             await self._skip(ctx, seq, shown, dst)
             return
-        outcome, reason = "copied", None
-        if placed == b"":
-            outcome, reason = "replaced", "the file that was there was replaced"
+        await self._placed(ctx, seq, shown, placed)
+
+    async def _placed(self, ctx: JobContext, seq: int, shown: str, placed: Placing, when: str = "") -> None:
+        """Record the item as done: its file was given its name as ``placed`` says."""
+        st, outcome, reason = self.state, placed.outcome, None
+        if outcome == "replaced":
+            reason = "the file that was there was replaced"
             st.replaced += 1
-        elif placed != dst:
-            outcome, reason = "renamed", f"kept both: saved as {os.path.basename(os.fsdecode(placed))}"
+        elif outcome == "renamed":
+            reason = f"kept both: saved as {os.path.basename(os.fsdecode(placed.target))}"
             st.renamed += 1
-            dst = placed
         st.files_done += 1
-        ctx.log(f"copied {shown} to {paths.display(dst)}")
+        ctx.log(f"copied {shown} to {paths.display(placed.target)}{when}")
         await self._finish_item(ctx, seq, WorkStatus.DONE, outcome, reason)
 
     async def _skip(self, ctx: JobContext, seq: int, shown: str, dst: bytes) -> None:
@@ -346,23 +380,32 @@ class RemoteCopyJob(Job):
         ctx.log(f"skipped {shown}: {paths.display(dst)} exists (on_conflict {self.config.on_conflict})")
         await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", EXISTS)
 
-    def _place(self, local: ReadWriteVolume, part: bytes, dst: bytes) -> bytes | None:
-        """Give the finished ``part`` its name under the policy: the name it got (``b""`` when it
-        replaced a file), or None when it was skipped (``part`` is then removed)."""
-        if self.config.on_conflict == "overwrite":
-            there = local.lexists(dst)
-            local.commit(part, dst, replace=True)  # atomic: the old file stays whole until this one takes its name
-            return b"" if there else dst
+    async def _place(
+        self, ctx: JobContext, local: ReadWriteVolume, seq: int, part: bytes, dst: bytes
+    ) -> Placing | None:
+        """Give the finished ``part`` its name under the policy: what it became, or None when it
+        was skipped (``part`` is then removed). Each name is committed with the state before the
+        rename that gives it (see ``Placing``)."""
+        st, policy = self.state, self.config.on_conflict
+        info = local.lstat(part)
         target = dst
         while True:
+            there = local.lexists(target)
+            if there and policy == "rename":
+                target, there = free_name(dst), False
+            outcome = "replaced" if there and policy == "overwrite" else "renamed" if target != dst else "copied"
+            st.current, st.confirmed = seq, info.st_size
+            st.placing = Placing(target, outcome, *_identity(info))
+            await ctx.checkpoint()
             try:
-                local.commit(part, target)  # never replaces: a file that appeared meanwhile stays
-                return target
+                # overwrite: atomic, the old file stays whole until this one takes its name; else
+                # never over a file: one that appeared meanwhile stays
+                await ctx.run_blocking(local.commit, part, target, replace=policy == "overwrite")
+                return st.placing
             except FileExistsError:
-                if self.config.on_conflict != "rename":
+                if policy != "rename":
                     local.unlink(part)
                     return None
-                target = free_name(dst)
 
     async def _confirm(self, ctx: JobContext, seq: int, fd: int, old: int, new: int) -> int:
         """Flush the partial file, then commit ``new`` as its confirmed offset (was ``old``)."""
@@ -422,6 +465,19 @@ class RemoteCopyJob(Job):
             self._no_openssh = True
         ctx.log(f"OpenSSH's sftp stopped reading {shown} ({why}); asyncssh continues from byte {offset}")
         return offset
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int]:
+    return info.st_ino & INO_BITS, info.st_size, info.st_mtime_ns
+
+
+def _is_file(local: VolumeBackend, path: bytes, placing: Placing) -> bool:
+    """Is ``path`` the part file ``placing`` describes (the same inode, size and mtime)?"""
+    try:
+        info = local.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return stat.S_ISREG(info.st_mode) and _identity(info) == (placing.ino, placing.size, placing.mtime_ns)
 
 
 def _is_folder_itself(backend: VolumeBackend, path: bytes) -> bool:
