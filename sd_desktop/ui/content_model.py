@@ -470,12 +470,15 @@ class ContentModel(QAbstractTableModel):
                     self.endInsertRows()
                 else:  # among the rows the view has not asked for yet
                     self._buffer[e.start - shown : e.start - shown] = e.rows
-            elif e.start < shown:
-                self._rows[e.start] = e.rows[0]
-                self._texts[e.start] = None
-                self.dataChanged.emit(self.index(e.start, 0), self.index(e.start, len(HEADERS) - 1))
-            else:
-                self._buffer[e.start - shown] = e.rows[0]
+            else:  # update: rows replaced in place
+                for at, row in enumerate(e.rows, e.start):
+                    if at < shown:
+                        self._rows[at] = row
+                        self._texts[at] = None
+                    else:
+                        self._buffer[at - shown] = row
+                if e.start < shown:
+                    self.dataChanged.emit(self.index(e.start, 0), self.index(min(end, shown) - 1, len(HEADERS) - 1))
 
     def _insert_batch(self, n: int) -> None:
         take = self._buffer[:n]

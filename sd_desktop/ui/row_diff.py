@@ -19,7 +19,7 @@ MAX_EDITS = 200  # more separate edits than this: one reset is cheaper for the v
 
 
 class Edit(NamedTuple):
-    op: str  # "remove" (start, count), "insert" (start, rows), "update" (start, [row])
+    op: str  # "remove" (start, count), "insert" (start, rows), "update" (start, rows)
     start: int
     count: int
     rows: list[Row]
@@ -55,7 +55,14 @@ def row_edits(old: list[Row], new: list[Row]) -> list[Edit] | None:
                 edits.append(Edit("insert", pending_at, len(pending), pending))
                 pending = []
             if kept[j] != row:
-                edits.append(Edit("update", i, 1, [row]))
+                last = edits[-1] if edits else None
+                if last is not None and last.op == "update" and last.start + last.count == i:
+                    # one edit per run of changed rows: the library's update of a folder changes
+                    # thousands of rows in a row (content ids), which must not cost the selection
+                    last.rows.append(row)
+                    edits[-1] = last._replace(count=last.count + 1)
+                else:
+                    edits.append(Edit("update", i, 1, [row]))
             j += 1
             if len(edits) > MAX_EDITS:
                 return None

@@ -16,7 +16,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtTest import QTest
 
 from sd_desktop.ui import content_model
-from sd_desktop.ui.content_model import FIRST_CHUNK, R_ID, R_NAME, R_PATH, ContentModel
+from sd_desktop.ui.content_model import FIRST_CHUNK, R_CONTENT, R_ID, R_NAME, R_PATH, ContentModel
 from sd_desktop.ui.content_view import LIST, ContentView
 from tests.ui._rows import add_entries, add_indexed_location
 
@@ -214,4 +214,36 @@ def test_the_status_bar_counts_a_selection_made_while_loading(engine, qtbot, big
     assert window.selection_label.text() == "2 selected (201 B)"
     finish(qtbot, window.model, gate)
     assert window.selection_label.text() == f"2 of {FILES + 1} items selected (201 B)"
+    window.dispose()
+
+
+def test_a_selection_made_while_loading_survives_the_librarys_update_of_the_folder(engine, qtbot, big, gate):
+    """The disk differs from the library (a new file): the window has the library's rows of the
+    folder updated, which gives every file its content id, and lists the folder again. That
+    changes every row at once; they are edited in place, so the selection made while the first
+    rows stood in stays."""
+    from tests.ui.conftest import run
+    from tests.ui.test_main_window import make_window
+
+    window = make_window(engine, qtbot)
+    model = window.model
+    window.open_path(big)
+    assert gate.reached.wait(10)
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=5000)
+    flags = QItemSelectionModel.SelectionFlag
+    window.content.selection_model().setCurrentIndex(model.index(3, 0), flags.ClearAndSelect | flags.Rows)
+    window.content.selection_model().select(model.index(5, 0), flags.Select | flags.Rows)
+    (big / "f100b.txt").write_bytes(b"new")
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    finish(qtbot, model, gate)
+    qtbot.waitUntil(lambda: model.entry(3)[R_CONTENT] is not None, timeout=60000)  # updated, listed again
+    run(qtbot, engine.manager.wait_idle(), timeout=60000)
+    qtbot.waitUntil(lambda: not model.loading, timeout=10000)
+    model.fetch_all()
+    assert shown_names(model) == disk_order(big)
+    assert all(model.entry(r)[R_CONTENT] is not None for r in range(1, model.rowCount()))  # every file's
+    assert [model.entry(r)[R_NAME] for r in window.content.selected_rows()] == ["f002.txt", "f004.txt"]
+    assert model.entry(window.content.current_view().currentIndex().row())[R_NAME] == "f002.txt"
+    assert resets == []
     window.dispose()
