@@ -721,7 +721,7 @@ class MainWindow(QMainWindow):
         if rows:
             size = human_size(self.model.sum_sizes(rows))
             of = "" if total is None else f" of {plural(total, 'item')}"  # None: the library's first rows, loading
-            text = f"{human_count(len(rows))}{of} selected ({size})"
+            text = f"{human_count(len(rows))}{of} selected ({size})" + (", loading…" if self.model.loading else "")
         elif self.model.loading:
             text = f"{plural(total, 'item')}, loading…" if total else "Loading…"
         elif self.model.filter_text:
