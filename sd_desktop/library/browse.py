@@ -79,7 +79,8 @@ def _like_escape(text: str) -> str:
 
 
 class FolderListing:
-    """The children of a library folder, folders first, then by ``key`` (then by id), optionally
+    """The children of a library folder, folders first, then by ``key`` (then by id, or with
+    ``name_ties`` by name and path, the order ``ops.files.disk_listing.arrange`` gives), optionally
     without hidden entries and filtered by a name substring (case-insensitive for ASCII, as LIKE)."""
 
     def __init__(
@@ -89,6 +90,7 @@ class FolderListing:
         descending: bool = False,
         filter_text: str = "",
         show_hidden: bool = False,
+        name_ties: bool = False,
     ):
         if not target.in_library:
             raise ValueError(f"{target.display} is not a folder of the library")
@@ -101,11 +103,12 @@ class FolderListing:
             self._args.append(_like_escape(filter_text))
         clause = " AND ".join(where)
         direction = "DESC" if descending else "ASC"
-        keys = ", ".join(f"{k} {direction}" for k in _SQL_KEYS[SortKey(key)])
+        ties = ("e.name", "e.path") if name_ties else ("e.id",)
+        keys = ", ".join(f"{k} {direction}" for k in (*_SQL_KEYS[SortKey(key)], *ties))
         self._rows_sql = (
             "SELECT e.id, e.name, e.path, e.kind, CASE WHEN e.kind = 1 THEN e.aggregate_size ELSE e.size END, "
             "e.mtime_ns, e.hidden, e.content_id, e.mime, e.child_count "
-            f"FROM entry e WHERE {clause} ORDER BY (e.kind = 1) DESC, {keys}, e.id {direction}"
+            f"FROM entry e WHERE {clause} ORDER BY (e.kind = 1) DESC, {keys}"
         )
         self._count_sql = f"SELECT COUNT(*) FROM entry e WHERE {clause}"
         self._root = target.location_root or b""

@@ -2,8 +2,12 @@
 
 Every folder is listed the same way, on the model's worker thread: ``library.disk_listing`` scans
 that one folder and enriches the rows from the library when a location holds it (entry ids,
-folder totals, content ids for thumbnails). Rows stream back in chunks (the first chunk is small
-so the first rows paint at once); the view pulls them in with ``canFetchMore``/``fetchMore``. A
+folder totals, content ids for thumbnails). The scan must see the whole folder before it can sort
+it, so an indexed folder first shows its first rows as the library knows them
+(``disk_listing.indexed_first``, already sorted), and when the scan is done they are edited into
+the disk's rows in place (``row_diff``: what the person selected, the current row and the scroll
+position stay). Rows stream back in chunks (the first chunk is small so the first rows paint at
+once); the view pulls them in with ``canFetchMore``/``fetchMore``. A
 new sort, filter or folder bumps a generation number so late chunks of an older listing are
 dropped; a sort or filter reuses the last scan. ``refresh`` lists the folder again and edits the
 rows in place (``row_diff``), so the selection and the scroll position stay; when the library's
@@ -47,10 +51,10 @@ from sd_desktop.library.browse import (
     SortKey,
 )
 from sd_desktop.ops.files import remote_listing
-from sd_desktop.ops.files.disk_listing import DiskListing, arrange, list_folder, resolve_shown
+from sd_desktop.ops.files.disk_listing import DiskListing, arrange, indexed_first, list_folder, resolve_shown
 from sd_desktop.ui.formatting import human_size, human_time, plural
 from sd_desktop.ui.icons import TypeIcons
-from sd_desktop.ui.row_diff import Edit, row_edits
+from sd_desktop.ui.row_diff import Edit, preview_end, row_edits
 from sd_desktop.ui.thumbnails import ThumbnailCache
 from sd_desktop.volumes.listing import ListingError
 
@@ -169,9 +173,12 @@ class _FolderLoader:
         show_hidden: bool,
         shown: list[tuple] | None,
         sync: bool,
+        prefix: bool = False,
     ) -> None:
         """List ``path`` (again when ``rescan``, else the last scan sorted and filtered anew) and send
-        the rows: as edits of ``shown`` when given (a refresh), else in chunks."""
+        the rows: as edits of ``shown`` when given (a refresh), else in chunks. ``prefix``: ``shown``
+        are only the first rows (the listing had not finished): edits reach as far as they go, the
+        rest follows in chunks."""
         if not self.current(gen):
             return
         remote = remote_listing.is_remote(path)
@@ -183,11 +190,20 @@ class _FolderLoader:
                     listing = remote_listing.list_rows(self.library, path)
                 else:
                     conn = self._reader()
-                    listing = list_folder(conn, resolve_shown(conn, path))
+                    target = resolve_shown(conn, path)
+                    if shown is None:  # the library's first rows, shown while the disk is listed
+                        preview = indexed_first(
+                            conn, target, SORT_KEYS[column], descending, filter_text, show_hidden, FIRST_CHUNK
+                        )
+                        if preview and self.current(gen):
+                            self._emit(gen, target, False, None, None)
+                            self._emit(gen, preview, False, None, None)
+                            shown, prefix = preview, True
+                    listing = list_folder(conn, target)
                 if not self.current(gen):
                     return
                 self._listing = listing
-                if not remote:
+                if not remote and not prefix:
                     self._emit(gen, listing.target, False, None, None)
                 if sync and listing.stale:
                     self._emit(gen, _Stale(listing.target), False, None, None)
@@ -195,19 +211,20 @@ class _FolderLoader:
             if not self.current(gen):
                 return
             if shown is not None:
-                edits = row_edits(shown, rows)
+                end = preview_end(shown, rows, len(shown) + FIRST_CHUNK) if prefix else len(rows)
+                edits = row_edits(shown, rows[:end])
                 if edits is not None:
-                    self._emit(gen, _Edits(edits), True, None, len(rows))
+                    self._emit(gen, _Edits(edits), end >= len(rows), None, len(rows))
+                    self._send(gen, rows, end)
                     return
                 self._emit(gen, None, False, None, None)  # too many changes: start over
             first = rows[:FIRST_CHUNK]
             self._emit(gen, first, len(rows) <= FIRST_CHUNK, None, len(rows))
-            for i in range(FIRST_CHUNK, len(rows), CHUNK):
-                if not self.current(gen):
-                    return
-                self._emit(gen, rows[i : i + CHUNK], i + CHUNK >= len(rows), None, len(rows))
+            self._send(gen, rows, FIRST_CHUNK)
         except ListingError as exc:
             self._listing = None
+            if prefix:  # the folder is gone from the disk: the rows shown of it must go too
+                self._emit(gen, None, False, None, None)
             self._emit(gen, [], True, str(exc), 0)
         except sqlite3.Error as exc:
             if self.current(gen):
@@ -218,6 +235,13 @@ class _FolderLoader:
             if self.current(gen):
                 text = str(exc) if isinstance(exc, OSError) else f"cannot list {paths.display(path)}: {exc}"
                 self._emit(gen, [], True, text, 0)
+
+    def _send(self, gen: int, rows: list[tuple], start: int) -> None:
+        """The rows from ``start`` on, in chunks."""
+        for i in range(start, len(rows), CHUNK):
+            if not self.current(gen):
+                return
+            self._emit(gen, rows[i : i + CHUNK], i + CHUNK >= len(rows), None, len(rows))
 
     def _emit(self, gen: int, rows: object, done: bool, error: str | None, count: int | None) -> None:
         try:
@@ -279,7 +303,7 @@ class ContentModel(QAbstractTableModel):
         entries the indexer leaves out never start another update."""
         if self.target is None:
             return
-        if self.loading or not self._rows:
+        if not self._rows:
             self._start(self.target.path, rescan=True, sync=sync)
             return
         gen = self._loader.next_gen()
@@ -294,6 +318,7 @@ class ContentModel(QAbstractTableModel):
             self._show_hidden,
             self._rows + self._buffer,  # a snapshot: the worker compares, the GUI thread edits
             sync,
+            self.loading,  # rows shown while the listing runs (what is selected in them stays)
         )
 
     def set_filter(self, text: str, reload: bool = True) -> None:
@@ -445,12 +470,15 @@ class ContentModel(QAbstractTableModel):
                     self.endInsertRows()
                 else:  # among the rows the view has not asked for yet
                     self._buffer[e.start - shown : e.start - shown] = e.rows
-            elif e.start < shown:
-                self._rows[e.start] = e.rows[0]
-                self._texts[e.start] = None
-                self.dataChanged.emit(self.index(e.start, 0), self.index(e.start, len(HEADERS) - 1))
-            else:
-                self._buffer[e.start - shown] = e.rows[0]
+            else:  # update: rows replaced in place
+                for at, row in enumerate(e.rows, e.start):
+                    if at < shown:
+                        self._rows[at] = row
+                        self._texts[at] = None
+                    else:
+                        self._buffer[at - shown] = row
+                if e.start < shown:
+                    self.dataChanged.emit(self.index(e.start, 0), self.index(min(end, shown) - 1, len(HEADERS) - 1))
 
     def _insert_batch(self, n: int) -> None:
         take = self._buffer[:n]

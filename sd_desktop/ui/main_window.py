@@ -720,7 +720,8 @@ class MainWindow(QMainWindow):
         total = self.model.total
         if rows:
             size = human_size(self.model.sum_sizes(rows))
-            text = f"{human_count(len(rows))} of {plural(total or 0, 'item')} selected ({size})"
+            of = "" if total is None else f" of {plural(total, 'item')}"  # None: the library's first rows, loading
+            text = f"{human_count(len(rows))}{of} selected ({size})" + (", loading…" if self.model.loading else "")
         elif self.model.loading:
             text = f"{plural(total, 'item')}, loading…" if total else "Loading…"
         elif self.model.filter_text:

@@ -2,6 +2,9 @@
 moves, inserts and removes rows in place (the selection and the scroll position stay) instead of
 resetting the model. Computed on the loader's worker thread; applied by ``ContentModel``.
 
+The same edits turn a folder's first rows as the library knows them (shown while the disk is
+listed) into the listing's first rows (``preview_end`` says how many).
+
 Rows are matched by path. When the rows both listings share are not in the same order (a file grew
 while the folder is sorted by size), or the edits would be many, the answer is None: reset instead.
 """
@@ -16,7 +19,7 @@ MAX_EDITS = 200  # more separate edits than this: one reset is cheaper for the v
 
 
 class Edit(NamedTuple):
-    op: str  # "remove" (start, count), "insert" (start, rows), "update" (start, [row])
+    op: str  # "remove" (start, count), "insert" (start, rows), "update" (start, rows)
     start: int
     count: int
     rows: list[Row]
@@ -52,7 +55,14 @@ def row_edits(old: list[Row], new: list[Row]) -> list[Edit] | None:
                 edits.append(Edit("insert", pending_at, len(pending), pending))
                 pending = []
             if kept[j] != row:
-                edits.append(Edit("update", i, 1, [row]))
+                last = edits[-1] if edits else None
+                if last is not None and last.op == "update" and last.start + last.count == i:
+                    # one edit per run of changed rows: the library's update of a folder changes
+                    # thousands of rows in a row (content ids), which must not cost the selection
+                    last.rows.append(row)
+                    edits[-1] = last._replace(count=last.count + 1)
+                else:
+                    edits.append(Edit("update", i, 1, [row]))
             j += 1
             if len(edits) > MAX_EDITS:
                 return None
@@ -63,3 +73,12 @@ def row_edits(old: list[Row], new: list[Row]) -> list[Edit] | None:
     if pending:
         edits.append(Edit("insert", pending_at, len(pending), pending))
     return edits if len(edits) <= MAX_EDITS else None
+
+
+def preview_end(preview: list[Row], rows: list[Row], limit: int) -> int:
+    """How many of ``rows`` (a whole listing, sorted) the edits from ``preview`` (its first rows as
+    shown before the listing finished, in the same order) must reach: up to the last row of the
+    preview that is still listed, so the rows kept never move. At most ``limit``: a previewed row
+    that sorts further down now (its size changed) is removed, and comes back with the rest."""
+    where = {r[R_PATH]: i for i, r in enumerate(rows[:limit])}
+    return max((where.get(r[R_PATH], -1) for r in preview), default=-1) + 1

@@ -8,6 +8,10 @@ size and modification time are still the ones indexed: otherwise they describe o
 listing also says whether the library's rows differ from the disk (``stale``), so the caller can
 have them brought up to date (``ops.indexing.refresh``).
 
+A scan must see the whole folder before it can sort it (100,000 children: most of a second), so
+``indexed_first`` gives the first rows of an indexed folder as the library last saw them, in the
+same order, to show while the disk is listed; the caller then edits them into the disk's truth.
+
 Reads only (a reader connection of the caller's own, on a worker thread, through ``library.browse``);
 no Qt.
 """
@@ -28,6 +32,7 @@ from sd_desktop.library.browse import (
     R_NAME,
     R_PATH,
     R_SIZE,
+    FolderListing,
     FolderTarget,
     Row,
     SortKey,
@@ -83,6 +88,31 @@ def list_folder(conn: sqlite3.Connection, target: FolderTarget) -> DiskListing:
         else:
             append((k[1], name, path, kind, size, mtime, hidden, k[6], k[7], None))
     return DiskListing(target, rows, stale or bool(known))  # rows left in ``known``: gone from disk
+
+
+def indexed_first(
+    conn: sqlite3.Connection,
+    target: FolderTarget,
+    key: SortKey,
+    descending: bool,
+    filter_text: str,
+    show_hidden: bool,
+    limit: int,
+) -> list[Row]:
+    """The first ``limit`` rows of ``target`` as the library last indexed them, in ``arrange``'s
+    order and shaped as ``list_folder`` shapes them, so the rows a scan finds unchanged compare
+    equal. SQLite keeps only the top rows while sorting: this returns long before a scan of a
+    large folder does. Empty when the library does not hold the folder, or when sorted by kind
+    (``arrange`` orders kinds by extension, which SQL does not know: the first rows would differ)."""
+    if not target.in_library or key is SortKey.KIND:
+        return []
+    listing = FolderListing(target, key, descending, filter_text, show_hidden, name_ties=True)
+    rows = [
+        (*r[:4], r[R_SIZE] or 0, *r[5:7], None, None, r[9]) if r[R_KIND] == KIND_DIR else (*r[:9], None)
+        for r in listing.first(conn, limit)
+    ]
+    # SQL folds only ASCII case in names; ``arrange`` casefolds: the same order for ASCII names
+    return arrange(rows, key, descending, filter_text, show_hidden)
 
 
 def arrange(rows: list[Row], key: SortKey, descending: bool, filter_text: str, show_hidden: bool) -> list[Row]:
