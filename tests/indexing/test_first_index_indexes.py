@@ -17,7 +17,9 @@ from sd_desktop.library.migrations import DEFERRABLE_INDEXES, restore_indexes
 from tests.conftest import REPO, cli_env
 from tests.indexing.helpers import snapshot
 
-SLOW = {"SD_DESKTOP_INDEX_BATCH": "40", "SD_DESKTOP_INDEX_DELAY_MS": "40"}
+# a first shallow index lists 4 x BATCH entries a batch: 40 here, so the 400-file tree takes a dozen
+# batches and a signal sent after the second lands well before the walk's end even on a busy machine
+SLOW = {"SD_DESKTOP_INDEX_BATCH": "10", "SD_DESKTOP_INDEX_DELAY_MS": "40"}
 SECONDARY = sorted(DEFERRABLE_INDEXES)  # entry_cas, entry_content, entry_parent, entry_size
 
 
