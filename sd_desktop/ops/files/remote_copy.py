@@ -27,6 +27,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from sd_desktop import paths
 from sd_desktop.enums import WorkStatus
@@ -37,10 +38,15 @@ from sd_desktop.ops.files.fsops import free_name
 from sd_desktop.volumes.backend import ReadWriteVolume, VolumeBackend
 from sd_desktop.volumes.local_writes import WritableVolume
 
+if TYPE_CHECKING:  # the remote backends load on first use: a local copy never needs them
+    from sd_desktop.volumes.remote import RemoteReader
+
 CHUNK = 16 * 1024 * 1024  # bytes per ranged read, and between two confirmed offsets
 BATCH = 200  # work items read per batch
 COMMIT_EVERY = 64 * 1024 * 1024  # bytes between two confirmed offsets while OpenSSH's client reads
 POLL = 0.25  # seconds between two looks at the partial file OpenSSH's client writes
+EARLY_FILES = 8  # files after the one being copied whose reads start early (small files only:)
+EARLY_BYTES = 16 * 1024 * 1024  # the bytes of those and the one being copied, at most
 
 
 class Item(IntEnum):
@@ -243,9 +249,23 @@ class RemoteCopyJob(Job):
             batch = await ctx.library.read(lambda c: worklist.pending(c, job_id, ("seq", "src", "dst", "size"), BATCH))
             if not batch:
                 return
-            for seq, src, dst, size in batch:
-                await ctx.check_interrupt()
-                await self._copy_one(ctx, backend, seq, bytes(src).decode(), bytes(dst), size)
+            # the next small files' readers are opened (and their reads sent) while this one is
+            # written, flushed and committed: a small file costs round trips and an fsync, not bytes
+            early: dict[int, asyncio.Future[RemoteReader]] = {}
+            try:
+                for i, (seq, src, dst, size) in enumerate(batch):
+                    budget = EARLY_BYTES
+                    for nseq, nsrc, _dst, nsize in batch[i : i + 1 + EARLY_FILES]:
+                        budget -= nsize
+                        if budget < 0:
+                            break
+                        if nseq not in early and 0 < nsize and self.state.current != nseq:
+                            early[nseq] = asyncio.ensure_future(backend.open_reader(bytes(nsrc).decode(), 0, nsize))
+                    await ctx.check_interrupt()
+                    await self._copy_one(ctx, backend, seq, bytes(src).decode(), bytes(dst), size, early.pop(seq, None))
+            finally:
+                for future in early.values():
+                    await _drop_early(future)
 
     async def _finish_item(
         self, ctx: JobContext, seq: int, status: WorkStatus, outcome: str, reason: str | None
@@ -254,16 +274,28 @@ class RemoteCopyJob(Job):
         st.current, st.confirmed = -1, 0
         await ctx.checkpoint(lambda c: worklist.update(c, job_id, [(int(status), outcome, reason, seq)]))
 
-    async def _copy_one(self, ctx: JobContext, backend, seq: int, src: str, dst: bytes, size: int) -> None:
+    async def _copy_one(
+        self,
+        ctx: JobContext,
+        backend,
+        seq: int,
+        src: str,
+        dst: bytes,
+        size: int,
+        early: asyncio.Future[RemoteReader] | None = None,
+    ) -> None:
+        """Copy one item; ``early``: its reader of the whole file, opened ahead (dropped here)."""
         from sd_desktop.volumes import openssh
         from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
 
         st, policy = self.state, self.config.on_conflict
         shown = f"{self.config.volume}:/{src}"
         if ctx.backend.lexists(dst) and policy == "skip":
+            await _drop_early(early)
             await self._skip(ctx, seq, shown, dst)
             return
         if policy == "overwrite" and _is_folder_itself(ctx.backend, dst):
+            await _drop_early(early)
             why = "a folder of that name is there: a file does not replace a folder"
             ctx.add_non_critical_error(shown, why)
             st.files_failed += 1
@@ -277,31 +309,39 @@ class RemoteCopyJob(Job):
         if local.fstat(fd).st_size < offset:  # placed just before a kill (or removed): read it all again
             offset = 0
 
-        async def fetch(at: int) -> bytes | None:
-            try:
-                (data,) = await backend.read_ranges(src, [(at, min(CHUNK, size - at))])
-            except RemoteError as exc:
-                if exc.kind != NOT_FOUND:
-                    raise
-                return None
-            return data
-
-        # the next range is asked for while this one is written and confirmed: the network and
+        # the reader keeps reading ahead while a chunk is written and confirmed: the network and
         # the disk work at once (measured: about half the time of a 1 GiB copy was one waiting
-        # for the other)
-        ahead: asyncio.Task | None = None
+        # for the other); a small file's reader may have been opened while the files before it
+        # were written (``_copy_all``)
+        reader: RemoteReader | None = None
         try:
             local.truncate(fd, offset)  # bytes past the last confirmed offset may be torn: read them again
             if size - offset >= openssh.MIN_SIZE and not self._no_openssh and openssh.usable(backend.spec):
                 offset = await self._with_openssh(ctx, backend, seq, src, part, fd, offset, size)
                 local.truncate(fd, offset)  # what it wrote past its last confirmed byte is read again
-            ahead = asyncio.ensure_future(fetch(offset)) if offset < size else None
-            while ahead is not None:
+            vanished = False
+            if offset < size:
+                try:
+                    if early is not None and offset == 0:
+                        reader, early = await early, None
+                    else:
+                        reader = await backend.open_reader(src, offset, size - offset)
+                except RemoteError as exc:
+                    if exc.kind != NOT_FOUND:
+                        raise
+                    vanished = True
+            while offset < size:
                 await ctx.check_interrupt()
-                data = await ahead
-                ahead = None
+                data = b""
+                if reader is not None:
+                    try:
+                        data = await reader.read(CHUNK)
+                    except RemoteError as exc:
+                        if exc.kind != NOT_FOUND:
+                            raise
+                        vanished = True
                 if not data:
-                    why = "vanished" if data is None else f"shrank to {offset} bytes while copying"
+                    why = "vanished" if vanished else f"shrank to {offset} bytes while copying"
                     ctx.add_non_critical_error(shown, why)
                     st.files_failed += 1
                     os.close(fd)
@@ -309,8 +349,7 @@ class RemoteCopyJob(Job):
                     local.unlink(part)
                     await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
                     return
-                if offset + len(data) < size:
-                    ahead = asyncio.ensure_future(fetch(offset + len(data)))
+                data = data[: size - offset]  # never past the size it was listed with
                 await ctx.run_blocking(_write_all, local, fd, data, offset)
                 offset += len(data)
                 st.current, st.confirmed = seq, offset
@@ -319,10 +358,10 @@ class RemoteCopyJob(Job):
                 await ctx.checkpoint()
             await ctx.run_blocking(local.fsync, fd)
         finally:
-            if ahead is not None:  # interrupted: the read in flight is not wanted
-                ahead.cancel()
-                with contextlib.suppress(BaseException):
-                    await ahead
+            if early is not None:  # read ahead for a resume that starts further on, or interrupted
+                await _drop_early(early)
+            if reader is not None:  # done, or interrupted: what it read ahead is not wanted
+                await reader.close()
             if fd >= 0:
                 os.close(fd)
         placed = await ctx.run_blocking(self._place, local, part, dst)
@@ -422,6 +461,17 @@ class RemoteCopyJob(Job):
             self._no_openssh = True
         ctx.log(f"OpenSSH's sftp stopped reading {shown} ({why}); asyncssh continues from byte {offset}")
         return offset
+
+
+async def _drop_early(early: asyncio.Future[RemoteReader] | None) -> None:
+    """Close a reader opened ahead (or stop its opening): its file is not read after all."""
+    if early is None:
+        return
+    if not early.done():
+        early.cancel()
+    with contextlib.suppress(BaseException):
+        reader = await early
+        await reader.close()
 
 
 def _is_folder_itself(backend: VolumeBackend, path: bytes) -> bool:

@@ -16,6 +16,8 @@ the job (the reason shown); ``jobs resume`` continues where it stopped.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import posixpath
 import stat
@@ -32,6 +34,7 @@ from sd_desktop.jobs.errors import JobPaused
 from sd_desktop.library import volumes, worklist
 
 CHUNK = 4 * 1024 * 1024  # bytes per read of the source, per write request and per verifying read
+AT_ONCE = 8  # at most this many files in flight at once (a cancel removes their temporary names)
 BATCH = 200  # work items read per batch
 POLICIES = ("skip", "overwrite", "rename")
 
@@ -82,6 +85,17 @@ class RemoteUploadOutput:
     server_copies: int = 0  # files the service copied by itself
     verified: bool = False
     seconds: float = 0.0
+
+
+async def _first_done(running: dict[asyncio.Task, str]) -> None:
+    """Wait for one of ``running`` to end and drop it; its failure (a pause, a lost server) is
+    raised here, and the caller cancels the rest."""
+    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        del running[task]
+    failed = [task for task in done if task.cancelled() or task.exception() is not None]
+    if failed:
+        failed[0].result()
 
 
 def temp_name(path: str, job_id: int) -> str:
@@ -264,15 +278,41 @@ class RemoteUploadJob(Job):
 
     # -- copying ----------------------------------------------------------------------------------
     async def _copy_all(self, ctx: JobContext, dest, source) -> None:
+        """Every pending file; on a volume that allows it (SFTP: ``CONCURRENT_FILES``) several
+        small ones at a time over the one connection (a small file costs round trips: a look for
+        the target, open, write, close, rename), a large one alone (its writes already fill the
+        connection). Under ``rename`` one at a time: the name a conflict gets is not known before
+        the look, so two could pick the same one. Each file commits its own outcome; a kill redoes
+        the ones in flight (same temporary names)."""
         job_id = ctx.job_id
+        at_once = (
+            1 if self.config.on_conflict == "rename" else max(1, min(AT_ONCE, getattr(dest, "CONCURRENT_FILES", 1)))
+        )
         while True:
             batch = await ctx.library.read(lambda c: worklist.pending(c, job_id, ("seq", "src", "dst", "size"), BATCH))
             if not batch:
                 return
-            for seq, src, dst, size in batch:
-                await ctx.check_interrupt()
-                target = bytes(dst).decode("utf-8", "surrogateescape")
-                await self._copy_one(ctx, dest, source, seq, bytes(src), target, size)
+            running: dict[asyncio.Task, str] = {}
+            try:
+                for seq, src, dst, size in batch:
+                    await ctx.check_interrupt()
+                    target = bytes(dst).decode("utf-8", "surrogateescape")
+                    alone = size > CHUNK or at_once == 1
+                    # a free slot, no file of the same target in flight, and a large file alone
+                    while running and (len(running) >= at_once or target in running.values() or alone):
+                        await _first_done(running)
+                    task = asyncio.ensure_future(self._copy_one(ctx, dest, source, seq, bytes(src), target, size))
+                    running[task] = target
+                    if alone:
+                        await _first_done(running)
+                while running:
+                    await _first_done(running)
+            finally:
+                for task in running:
+                    task.cancel()
+                for task in running:
+                    with contextlib.suppress(BaseException):
+                        await task
 
     def _shown(self, src: bytes) -> str:
         c = self.config
@@ -302,10 +342,14 @@ class RemoteUploadJob(Job):
             await self._fail(ctx, seq, src, dst, "the name is not valid UTF-8, which the volume needs")
             return
         target, n, races = dst, 0, 0
+        # bytes sent, added to the state with this file's own outcome (files in flight at once
+        # would otherwise count each other's bytes in their checkpoints)
+        sent = [0]
         while True:
             exists = await self._exists(dest, target)
             if exists and c.on_conflict == "skip":
                 st.skipped += 1
+                st.bytes_done += sent[0]
                 await self._finish(ctx, seq, WorkStatus.SKIPPED, "skipped", "the target exists", target, "")
                 return
             if exists and c.on_conflict == "rename":
@@ -315,22 +359,26 @@ class RemoteUploadJob(Job):
             replace = c.on_conflict == "overwrite"
             hasher = blake3.blake3()
             try:
-                copied = await self._send(ctx, dest, source, src, size, target, replace, hasher)
+                copied = await self._send(ctx, dest, source, src, size, target, replace, hasher, sent)
             except TargetExists as exc:  # it appeared since the look: the policy again
                 races += 1
                 if races > 3:  # something keeps putting it back: give up on this one
+                    st.bytes_done += sent[0]
                     await self._fail(ctx, seq, src, target, str(exc))
                     return
                 continue
             except SourceFailed as exc:
+                st.bytes_done += sent[0]
                 await self._fail(ctx, seq, src, target, str(exc))
                 return
             except RemoteError as exc:
                 if exc.kind not in (NOT_FOUND, FAILED):
                     raise  # the server is gone or refuses us: pause
+                st.bytes_done += sent[0]
                 await self._fail(ctx, seq, src, target, str(exc))
                 return
             break
+        st.bytes_done += sent[0]
         st.files_done += 1
         ctx.log(f"copied {self._shown(src)} to {c.volume}:/{target}")
         ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=target)
@@ -348,15 +396,15 @@ class RemoteUploadJob(Job):
         return True
 
     async def _send(
-        self, ctx: JobContext, dest, source, src: bytes, size: int, target: str, replace: bool, hasher
+        self, ctx: JobContext, dest, source, src: bytes, size: int, target: str, replace: bool, hasher, sent: list[int]
     ) -> bool:
-        """Write one file to ``target``; True when the service copied it by itself (no hash then)."""
+        """Write one file to ``target``; True when the service copied it by itself (no hash then).
+        ``sent[0]`` counts the bytes sent."""
         from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
 
-        st = self.state
         temp = temp_name(target, ctx.job_id)
         if source is dest and await dest.server_copy(src.decode(), target, temp, replace):
-            st.server_copies += 1
+            self.state.server_copies += 1
             return True
 
         async def chunks() -> AsyncIterator[bytes]:
@@ -376,7 +424,7 @@ class RemoteUploadJob(Job):
                         if not data:
                             return
                         hasher.update(data)
-                        st.bytes_done += len(data)
+                        sent[0] += len(data)
                         yield data
                 finally:
                     f.close()
@@ -393,7 +441,7 @@ class RemoteUploadJob(Job):
                     raise SourceFailed(f"shrank to {offset} bytes while it was copied")
                 offset += len(data)
                 hasher.update(data)
-                st.bytes_done += len(data)
+                sent[0] += len(data)
                 yield data
 
         try:
@@ -455,18 +503,26 @@ class RemoteUploadJob(Job):
     async def on_cancel(self, ctx: JobContext) -> None:
         """Remove the temporary name of the file that was being sent (best effort: the server may
         be the reason for the cancel)."""
-        from sd_desktop.volumes.remote import RemoteError, backend_for
+        from sd_desktop.volumes.remote import NOT_FOUND, RemoteError, backend_for
         from sd_desktop.volumes.specs import spec_of
 
         job_id = ctx.job_id
-        rows = await ctx.library.read(lambda c: worklist.pending(c, job_id, ("dst",), 1))
+        # the files that were in flight are among the first pending ones
+        rows = await ctx.library.read(lambda c: worklist.pending(c, job_id, ("dst",), AT_ONCE))
         row = await ctx.library.read(lambda conn: volumes.find_volume(conn, self.config.volume))
         if not rows or row is None:
             return
         backend = backend_for(spec_of(row, ctx.library.folder))
         try:
-            await backend.delete(temp_name(bytes(rows[0][0]).decode(), job_id))
-        except (RemoteError, UnicodeDecodeError):
+            for (dst,) in rows:
+                try:
+                    await backend.delete(temp_name(bytes(dst).decode(), job_id))
+                except RemoteError as exc:
+                    if exc.kind != NOT_FOUND:
+                        raise
+                except UnicodeDecodeError:
+                    pass
+        except RemoteError:
             pass
         finally:
             await backend.close()
