@@ -47,6 +47,7 @@ COMMIT_EVERY = 64 * 1024 * 1024  # bytes between two confirmed offsets while Ope
 POLL = 0.25  # seconds between two looks at the partial file OpenSSH's client writes
 EARLY_FILES = 8  # files after the one being copied whose reads start early (small files only:)
 EARLY_BYTES = 16 * 1024 * 1024  # the bytes of those and the one being copied, at most
+AT_ONCE = 8  # files of one chunk copied at the same time
 
 
 class Item(IntEnum):
@@ -131,6 +132,10 @@ class RemoteCopyJob(Job):
             )
             for (dst,) in rows:
                 ctx.backend.unlink(part_name(bytes(dst)), missing_ok=True)
+        # small files that were in flight at once are among the first pending ones
+        job_id = ctx.job_id
+        for (dst,) in await ctx.library.read(lambda c: worklist.pending(c, job_id, ("dst",), AT_ONCE)):
+            ctx.backend.unlink(part_name(bytes(dst)), missing_ok=True)
 
     async def run(self, ctx: JobContext) -> RemoteCopyOutput:
         from sd_desktop.volumes.remote import RemoteError, backend_for
@@ -250,8 +255,12 @@ class RemoteCopyJob(Job):
             if not batch:
                 return
             # the next small files' readers are opened (and their reads sent) while this one is
-            # written, flushed and committed: a small file costs round trips and an fsync, not bytes
+            # written, flushed and committed, and up to AT_ONCE small files (one chunk each: no
+            # confirmed offset inside them) are copied at once, so their flushes and commits
+            # overlap; a larger file goes alone, confirming its chunks in the job's state
             early: dict[int, asyncio.Future[RemoteReader]] = {}
+            running: dict[asyncio.Task, bytes] = {}
+            at_once = 1 if self.config.on_conflict == "rename" else AT_ONCE  # as an upload: names picked apart
             try:
                 for i, (seq, src, dst, size) in enumerate(batch):
                     budget = EARLY_BYTES
@@ -262,8 +271,23 @@ class RemoteCopyJob(Job):
                         if nseq not in early and 0 < nsize and self.state.current != nseq:
                             early[nseq] = asyncio.ensure_future(backend.open_reader(bytes(nsrc).decode(), 0, nsize))
                     await ctx.check_interrupt()
-                    await self._copy_one(ctx, backend, seq, bytes(src).decode(), bytes(dst), size, early.pop(seq, None))
+                    target = bytes(dst)
+                    alone = size > CHUNK or self.state.current == seq or at_once == 1
+                    while running and (len(running) >= at_once or target in running.values() or alone):
+                        await _first_done(running)
+                    copy = self._copy_one(ctx, backend, seq, bytes(src).decode(), target, size, early.pop(seq, None))
+                    if alone:
+                        await copy
+                    else:
+                        running[asyncio.ensure_future(copy)] = target
+                while running:
+                    await _first_done(running)
             finally:
+                for task in running:
+                    task.cancel()
+                for task in running:
+                    with contextlib.suppress(BaseException):
+                        await task
                 for future in early.values():
                     await _drop_early(future)
 
@@ -314,6 +338,7 @@ class RemoteCopyJob(Job):
         # for the other); a small file's reader may have been opened while the files before it
         # were written (``_copy_all``)
         reader: RemoteReader | None = None
+        last = 0  # bytes of the last chunk, counted with the outcome
         try:
             local.truncate(fd, offset)  # bytes past the last confirmed offset may be torn: read them again
             if size - offset >= openssh.MIN_SIZE and not self._no_openssh and openssh.usable(backend.spec):
@@ -352,10 +377,16 @@ class RemoteCopyJob(Job):
                 data = data[: size - offset]  # never past the size it was listed with
                 await ctx.run_blocking(_write_all, local, fd, data, offset)
                 offset += len(data)
-                st.current, st.confirmed = seq, offset
-                st.bytes_done += len(data)
-                ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=src)
-                await ctx.checkpoint()
+                if offset < size:
+                    st.current, st.confirmed = seq, offset
+                    st.bytes_done += len(data)
+                    ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=src)
+                    await ctx.checkpoint()
+                else:
+                    # the last chunk commits with the file's outcome: a kill before that reads it
+                    # again (a small file: its only chunk, so small files in flight at once never
+                    # share the state's one confirmed offset)
+                    last = len(data)
             await ctx.run_blocking(local.fsync, fd)
         finally:
             if early is not None:  # read ahead for a resume that starts further on, or interrupted
@@ -365,6 +396,7 @@ class RemoteCopyJob(Job):
             if fd >= 0:
                 os.close(fd)
         placed = await ctx.run_blocking(self._place, local, part, dst)
+        st.bytes_done += last
         if placed is None:  # a file of that name appeared while this one was read
             await self._skip(ctx, seq, shown, dst)
             return
@@ -461,6 +493,17 @@ class RemoteCopyJob(Job):
             self._no_openssh = True
         ctx.log(f"OpenSSH's sftp stopped reading {shown} ({why}); asyncssh continues from byte {offset}")
         return offset
+
+
+async def _first_done(running: dict[asyncio.Task, bytes]) -> None:
+    """Wait for one of ``running`` to end and drop it; its failure (a pause, a lost server) is
+    raised here, and the caller cancels the rest."""
+    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        del running[task]
+    failed = [task for task in done if task.cancelled() or task.exception() is not None]
+    if failed:
+        failed[0].result()
 
 
 async def _drop_early(early: asyncio.Future[RemoteReader] | None) -> None:
