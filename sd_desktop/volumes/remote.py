@@ -233,6 +233,13 @@ class SftpBackend:
             return RemoteError(FAILED, f"volume {name}: permission denied: /{path}")
         if isinstance(exc, asyncssh.SFTPError):
             return RemoteError(FAILED, f"volume {name}: {what} /{path}: {exc.reason}")
+        if isinstance(exc, asyncssh.KeyEncryptionError) and what == "connect":
+            # a wrong passphrase, or an OpenSSH-format key with one (asyncssh needs bcrypt for those)
+            return RemoteError(
+                AUTH_FAILED,
+                f"volume {name}: cannot use the key {self.spec.options.get('key')}: {exc}; convert the key with "
+                "ssh-keygen -p -m PEM -f KEY, or use a key without a passphrase",
+            )
         if isinstance(exc, asyncssh.KeyImportError | FileNotFoundError) and what == "connect":
             return RemoteError(AUTH_FAILED, f"volume {name}: cannot use the key {self.spec.options.get('key')}: {exc}")
         if isinstance(exc, asyncssh.Error | OSError):
@@ -318,7 +325,7 @@ class SftpBackend:
         except _asyncssh().SFTPNoSuchFile:
             if not folder:
                 raise
-            self._folders = {f for f in self._folders if f != folder and not f.startswith(folder + "/")}
+            self._folders.clear()  # which of its parents went too is not known
             await self._folder(folder)
             return await deadline(self.spec, f"open /{temp}", sftp.open(self._abs(temp), "wb", block_size=0))
 
