@@ -170,6 +170,7 @@ class SftpBackend:
         # folders seen or made on this connection: asyncssh's ``makedirs`` asks for every folder of
         # the absolute path from ``/`` (a mkdir and a stat each), ~20 round trips per file written
         self._folders: set[str] = set()
+        self._connecting: asyncio.Lock | None = None
 
     def _abs(self, path: str) -> str:
         root = self.spec.root or "."
@@ -182,6 +183,14 @@ class SftpBackend:
     async def connect(self) -> None:
         if self._sftp is not None:
             return
+        # files in flight at once all start by connecting: one connection, made by the first
+        if self._connecting is None:
+            self._connecting = asyncio.Lock()
+        async with self._connecting:
+            if self._sftp is None:
+                await self._connect()
+
+    async def _connect(self) -> None:
         asyncssh = _asyncssh()
         o, spec = self.spec.options, self.spec
         kwargs: dict[str, Any] = {

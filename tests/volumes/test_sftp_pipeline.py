@@ -146,3 +146,23 @@ def test_a_passphrase_key_asyncssh_cannot_decrypt_is_one_line_auth_failed(sftp_s
         f"volume nas: cannot use the key {key}: OpenSSH private key encryption requires bcrypt with KDF "
         "support; convert the key with ssh-keygen -p -m PEM -f KEY, or use a key without a passphrase",
     )
+
+
+def test_calls_at_once_on_a_new_backend_share_one_connection(sftp_spec, sshd):
+    import psutil
+
+    with open(os.path.join(sftp_spec.root, "x.txt"), "wb") as f:
+        f.write(b"x")
+
+    async def go():
+        backend = SftpBackend(sftp_spec)
+        try:
+            # as files in flight at once do on a resumed job: each starts with a call that connects
+            sizes = await asyncio.gather(*(backend.stat("x.txt") for _ in range(20)))
+            sessions = len(psutil.Process(sshd.proc.pid).children())
+            return [e.size for e in sizes], sessions
+        finally:
+            await backend.close()
+
+    sizes, sessions = run(go())
+    assert (sizes, sessions) == ([1] * 20, 1)
