@@ -13,6 +13,13 @@ the same run, whole processes alternating (``tests/perf/harness.py``, server fil
   client fetches it, the job confirms an offset every 64 MiB and fsyncs the file) against ``scp``.
   Goal: throughput >= 80 % of scp's. ``SD_DESKTOP_PERF_REMOTE_COPY_RUNS`` (default 5) rounds.
 
+* through asyncssh, each way (``copy LOCAL nas:/up`` and ``copy nas:/NAME DEST``): one 256 MiB file
+  and ``SD_DESKTOP_PERF_REMOTE_SMALL_FILES`` (default 2,000) files of 1-64 KiB in 20 folders,
+  against ``scp -r`` of the same files to or from the same server. The volume logs in with a key
+  that has a passphrase, which keeps every file on asyncssh (the path of password volumes and of
+  files under 128 MiB). Goal for the 256 MiB file: throughput >= 85 % of scp's.
+  ``SD_DESKTOP_PERF_REMOTE_COPY_RUNS`` rounds.
+
 Goals are printed MET / NOT MET from this run's figures; ``SD_DESKTOP_PERF_STRICT=1`` asserts them.
 Run: ``python -m pytest tests/perf/test_remote_perf.py -m perf -s``
 """
