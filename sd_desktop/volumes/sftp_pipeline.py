@@ -4,11 +4,12 @@ and flushes (a download) or reads the next local chunk (an upload).
 
 asyncssh's ``SFTPClientFile.read(size)`` and ``write(data)`` split one call into parallel requests
 too, but each call drains its requests before it returns and a read reassembles its blocks into a
-``bytearray`` (then copies it to ``bytes``); a copy that confirms every 16 MiB thus emptied the pipe
-16 times per 256 MiB and spent about twice the CPU of reading the same blocks with a steady 32 in
-flight (measured on a local sshd: 1.4-2.9 s and 0.8-1.3 s of CPU against 0.8-1.0 s and 0.5 s; see
-``tests/perf/README.md``). The file must be opened with ``block_size=0``: one ``read``/``write``
-call is then exactly one SFTP request.
+``bytearray`` (then copies it to ``bytes``). Reading 256 MiB in 16 MiB calls in-process cost
+0.7-1.3 s of CPU that way against 0.5-0.65 s with a steady 32 in flight; in a whole ``copy``
+process the difference is lost in the start and the fsyncs (``tests/perf/README.md``). What the
+pipeline is for: a reader opened early keeps its file's requests going (the next small files of a
+download), and a chunk's write no longer waits for the pipe to drain. The file must be opened
+with ``block_size=0``: one ``read``/``write`` call is then exactly one SFTP request.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class ReadPipeline:
         self._rest = b""
         while got < want and self._blocks and not self._done:
             offset, length, future = self._blocks[0]
-            data = await asyncio.wait_for(future, self._timeout)
+            data = future.result() if future.done() else await asyncio.wait_for(future, self._timeout)
             self._blocks.popleft()
             while data and len(data) < length:  # a short read before the end: ask for the rest
                 more = await asyncio.wait_for(self._file.read(length - len(data), offset + len(data)), self._timeout)
@@ -112,7 +113,7 @@ class WritePipeline:
         for start in range(0, len(data), self._block):
             while len(self._flying) >= self._requests:
                 await self._oldest()
-            piece = bytes(view[start : start + self._block])
+            piece = view[start : start + self._block]  # asyncssh copies it into its packet: no copy here
             future = asyncio.ensure_future(self._file.write(piece, self._next))
             future.add_done_callback(_retrieve)
             self._flying.append(future)
@@ -120,8 +121,10 @@ class WritePipeline:
 
     async def _oldest(self) -> None:
         future = self._flying[0]
-        await asyncio.wait_for(future, self._timeout)
+        if not future.done():  # a deadline costs a timer: only for a wait
+            await asyncio.wait_for(future, self._timeout)
         self._flying.popleft()
+        future.result()
 
     async def drain(self) -> None:
         while self._flying:
