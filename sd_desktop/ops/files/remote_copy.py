@@ -387,7 +387,8 @@ class RemoteCopyJob(Job):
                     # again (a small file: its only chunk, so small files in flight at once never
                     # share the state's one confirmed offset)
                     last = len(data)
-            await ctx.run_blocking(local.fsync, fd)
+            if not last:  # no chunk written here (``_write_all`` flushes each): the truncate, if any
+                await ctx.run_blocking(local.fsync, fd)
         finally:
             if early is not None:  # read ahead for a resume that starts further on, or interrupted
                 await _drop_early(early)
