@@ -61,8 +61,8 @@ def answer(library: str, search_paths: list[str], mode: str, ahead: WalkAhead | 
         if jobstore.found_running(conn) or jobstore.active_id(conn, JOB_NAME, key) is not None:
             return None
         started = time.time()
-        rendered: list[str] = []  # the output's JSON, made while the walk runs (it is the snapshot's)
-        found = unchanged.check(conn, config, ahead, lambda answer: rendered.append(_output_json(answer)))
+        rendered: list[bytes] = []  # the output's JSON, made while the walk runs (it is the snapshot's)
+        found = unchanged.check(conn, config, ahead, lambda answer: rendered.append(_encoded(_output_json(answer))))
         if found is None:
             return None
         finished = time.time()
@@ -102,9 +102,9 @@ def _target(config: DuplicateConfig) -> str:
     return first if len(roots) == 1 else f"{first} and {len(roots) - 1} more"
 
 
-def _print_run(job_id: int, found: unchanged.Unchanged, output_json: str | None = None) -> None:
+def _print_run(job_id: int, found: unchanged.Unchanged, output_json: bytes | None = None) -> None:
     """The lines ``--json`` prints for the job's run: its events, then its result. ``output_json``:
-    the output's JSON (``_output_json``), made already."""
+    the output's JSON (``_output_json``) encoded for stdout (``_encoded``), made already."""
     head = {"job_id": job_id, "name": JOB_NAME}
     lines = [
         {"event": "queued", **head, "status": "queued"},
@@ -115,7 +115,14 @@ def _print_run(job_id: int, found: unchanged.Unchanged, output_json: str | None 
     try:
         for line in lines:
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-        sys.stdout.write(_result_line(job_id, output_json if output_json is not None else _output_json(found)))
+        if output_json is None:
+            output_json = _encoded(_output_json(found))
+        head, tail = _result_parts(job_id)
+        sys.stdout.write(head)
+        sys.stdout.flush()
+        # a megabyte of output written as it was encoded, not joined into the line and encoded again
+        sys.stdout.buffer.write(output_json)
+        sys.stdout.write(tail)
         sys.stdout.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's final flush must not fail
@@ -136,9 +143,20 @@ def _output_json(found: unchanged.Unchanged) -> str:
     return text
 
 
+def _encoded(text: str) -> bytes:
+    """``text`` as stdout writes it."""
+    return text.encode(sys.stdout.encoding, sys.stdout.errors or "strict")
+
+
 def _result_line(job_id: int, output_json: str) -> str:
     """``json.dumps`` of the result object (its keys in this order) with its output's JSON given:
     the text ``json.dumps`` makes of the whole, default separators (tested)."""
+    head, tail = _result_parts(job_id)
+    return head + output_json + tail
+
+
+def _result_parts(job_id: int) -> tuple[str, str]:
+    """The result line before and after its output's JSON."""
     head = json.dumps({"event": "result", "job_id": job_id, "name": JOB_NAME, "status": "completed"})
     tail = json.dumps({"errors": [], "error_count": 0, "error": None})
-    return f'{head[:-1]}, "output": {output_json}, {tail[1:]}\n'
+    return f'{head[:-1]}, "output": ', f", {tail[1:]}\n"

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListView,
+    QPushButton,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -25,6 +26,7 @@ GRID_ICON = 128
 class ContentView(QStackedWidget):
     activated = Signal(int)  # row
     selectionChanged = Signal()
+    retryRequested = Signal()  # the button under why the listing failed
 
     def __init__(self, model: ContentModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -81,25 +83,40 @@ class ContentView(QStackedWidget):
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             view.installEventFilter(self)
         self.selection_model().selectionChanged.connect(lambda *_: self.selectionChanged.emit())
-        self.placeholders = [self._placeholder(view) for view in (self.list, self.grid)]
+        self.placeholders: list[QLabel] = []
+        self.retry_buttons: list[QPushButton] = []
+        for view in (self.list, self.grid):
+            self._placeholder(view)
 
-    @staticmethod
-    def _placeholder(view: QAbstractItemView) -> QLabel:
+    def _placeholder(self, view: QAbstractItemView) -> None:
         label = QLabel(view.viewport())
         label.setObjectName("content_placeholder")
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
         label.setEnabled(False)  # drawn in the palette's grey, as Dolphin draws "Folder is empty"
         label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # clicks and drops reach the view
         label.hide()
+        retry = QPushButton("Try Again", view.viewport())
+        retry.setObjectName("content_retry")
+        retry.setToolTip("List the folder again (F5)")
+        retry.clicked.connect(lambda _=False: self.retryRequested.emit())
+        retry.hide()
         layout = QVBoxLayout(view.viewport())
+        layout.setSpacing(12)
+        layout.addStretch(1)
         layout.addWidget(label)
-        return label
+        layout.addWidget(retry, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+        self.placeholders.append(label)
+        self.retry_buttons.append(retry)
 
-    def set_placeholder(self, text: str | None) -> None:
-        """A line across the empty views ("No items match “x”"), or none."""
-        for label in self.placeholders:
+    def set_placeholder(self, text: str | None, retry: bool = False) -> None:
+        """A line across the empty views ("No items match “x”"), or none; ``retry``: with a button
+        under it that lists the folder again (why a listing failed)."""
+        for label, button in zip(self.placeholders, self.retry_buttons, strict=True):
             label.setText(text or "")
             label.setVisible(bool(text))
+            button.setVisible(bool(text) and retry)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         # Ctrl+C is the window's Copy of files; when it is disabled (nothing selected) the item

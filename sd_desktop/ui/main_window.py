@@ -68,6 +68,7 @@ from sd_desktop.ui.settings import get_bool, get_int, open_settings
 from sd_desktop.ui.sidebar import PathRole as SidebarPathRole
 from sd_desktop.ui.sidebar import Sidebar
 from sd_desktop.ui.trash_page import TrashPage
+from sd_desktop.ui.view_icons import grid_icon, list_icon
 from sd_desktop.ui.volume_actions import VolumeActions
 from sd_desktop.ui.volume_dialog import AddVolumeDialog
 from sd_desktop.ui.welcome import WelcomePage
@@ -105,13 +106,14 @@ class MainWindow(QMainWindow):
         self.model.rowsInserted.connect(self._rows_arrived)
         self.content = ContentView(self.model)
         self.content.activated.connect(self._activate_row)
+        self.content.retryRequested.connect(self._retry)
         self.content.selectionChanged.connect(self._update_selection)
 
         self.sidebar = Sidebar(services, self.icons)
         self.sidebar.openRequested.connect(self.open_path)
         self.sidebar.addRequested.connect(self.add_location_dialog)
 
-        self.path_bar = PathBar()
+        self.path_bar = PathBar(trash=trash_folder())
         self.path_bar.pathClicked.connect(self.open_path)
         self.path_bar.pathEntered.connect(self._location_entered)
         self.path_bar.editingFinished.connect(lambda: self.content.current_view().setFocus())
@@ -262,7 +264,7 @@ class MainWindow(QMainWindow):
         a.add(
             "refresh",
             "Refresh",
-            lambda: self.model.refresh(),
+            lambda: self._retry() if self.model.error else self.model.refresh(),
             shortcut=S.Refresh,
             icon=style.standardIcon(sp.SP_BrowserReload),
         )
@@ -282,7 +284,7 @@ class MainWindow(QMainWindow):
             lambda: self.set_view_mode(LIST),
             shortcut="Ctrl+1",
             checkable=True,
-            icon=style.standardIcon(sp.SP_FileDialogDetailedView),
+            icon=list_icon(),
         )
         view_grid = a.add(
             "view_grid",
@@ -290,7 +292,7 @@ class MainWindow(QMainWindow):
             lambda: self.set_view_mode(GRID),
             shortcut="Ctrl+2",
             checkable=True,
-            icon=style.standardIcon(sp.SP_FileDialogContentsView),
+            icon=grid_icon(),
         )
         view_list.setChecked(True)
         a.add("show_hidden", "Show Hidden Files", self._toggle_hidden, shortcut="Ctrl+H", checkable=True)
@@ -517,6 +519,8 @@ class MainWindow(QMainWindow):
         """The enclosing folder (local or on a volume); None at a root."""
         if remote_listing.is_remote(path):
             return remote_listing.parent(path)
+        if path == trash_folder():
+            return None  # the Trash is a place of its own: above it is the trash's inner layout
         parent = os.path.dirname(path)
         return parent if parent != path else None
 
@@ -653,9 +657,12 @@ class MainWindow(QMainWindow):
         remote = self.remote_shown()
         if remote is not None and not self.model.error:  # the volume answers: its pictures are read again
             self.services.thumbnails.retry_remote()
-        if remote is not None and self.model.error:  # the volume's one line in place of the rows
-            self.content.set_placeholder(f"{self.model.error}\n\nRefresh to try again.")
-            self.selection_label.setText(self.model.error)
+        if self.model.error and not self.model.rowCount():  # why, once, in place of the rows
+            self.content.set_placeholder(self.model.error, retry=True)
+            self.selection_label.clear()  # no "0 items" under a folder that could not be listed
+        elif self.model.error:  # a refresh failed over the rows still shown: the status bar says why
+            self.statusBar().showMessage(self.model.error, 10000)
+            self.content.set_placeholder(None)
         elif needle and not total:
             self.content.set_placeholder(f"No items match “{needle}”")
         elif remote is not None and not total:
@@ -663,9 +670,15 @@ class MainWindow(QMainWindow):
         else:
             self.content.set_placeholder(None)
 
-    def _load_failed(self, message: str) -> None:
-        self.statusBar().showMessage(message, 10000)
-        self.selection_label.setText(message)
+    def _retry(self) -> None:
+        """List the folder shown again after its listing failed: opened anew, as the model's last
+        folder is still the one listed before when this one was never found."""
+        if self._path is not None and not self.trash_page.active:
+            self.open_path(self._path, record=False)
+
+    def _load_failed(self, _message: str) -> None:
+        # the message shows in ``_loaded`` (next), in one place
+        self.statusBar().clearMessage()  # an older message ("… queued") would sit beside it
         remote = self.remote_shown()
         if remote is not None:  # the sidebar checks the volume at once: its status says so too
             self.sidebar.network.check_now(remote[0])

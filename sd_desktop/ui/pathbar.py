@@ -26,11 +26,18 @@ from sd_desktop import paths
 from sd_desktop.ops.files import remote_listing
 
 ERROR_STYLE = "QLineEdit { color: #c0392b; border: 1px solid #c0392b; }"
+TRASH_LABEL = "Trash"
 
 
-def crumbs(path: bytes) -> list[tuple[str, bytes]]:
+def crumbs(path: bytes, trash: bytes | None = None) -> list[tuple[str, bytes]]:
     """(label, absolute path) for each folder from the root down to ``path``; a network volume's
-    ``NAME:/a/b`` gives ``NAME:``, ``a``, ``b``."""
+    ``NAME:/a/b`` gives ``NAME:``, ``a``, ``b``; a folder in the trash folder ``trash`` gives
+    ``Trash``, then its folders (as the sidebar names it, not ``~/.local/share/Trash/files``)."""
+    if trash is not None and (path == trash or path.startswith(trash.rstrip(b"/") + b"/")):
+        parts = [part for part in path[len(trash) :].split(b"/") if part]
+        return [(TRASH_LABEL, trash)] + [
+            (paths.display(part), os.path.join(trash, *parts[: i + 1])) for i, part in enumerate(parts)
+        ]
     remote = remote_listing.split(path)
     if remote is not None:
         volume, rel = remote
@@ -91,8 +98,9 @@ class PathBar(QStackedWidget):
 
     MAX_VISIBLE = 8
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, trash: bytes | None = None):
         super().__init__(parent)
+        self.trash = trash  # the trash's files folder: shown as "Trash"
         self.crumbs = _Crumbs()
         self.crumbs.setObjectName("breadcrumb")
         self.crumbs.emptyClicked.connect(self.start_editing)
@@ -135,7 +143,7 @@ class PathBar(QStackedWidget):
             item = self._layout.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
-        parts = crumbs(path)
+        parts = crumbs(path, self.trash)
         if len(parts) > self.MAX_VISIBLE:
             parts = parts[:1] + [("…", parts[-self.MAX_VISIBLE + 1][1])] + parts[-self.MAX_VISIBLE + 2 :]
         for i, (label, target) in enumerate(parts):
@@ -146,7 +154,7 @@ class PathBar(QStackedWidget):
             button = QToolButton()
             button.setText(label)
             button.setAutoRaise(True)
-            button.setToolTip(paths.display(target))
+            button.setToolTip(TRASH_LABEL if target == self.trash else paths.display(target))
             if i == len(parts) - 1:
                 f = button.font()
                 f.setBold(True)

@@ -21,7 +21,7 @@ import secrets as _random
 import socket
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -52,6 +52,9 @@ class RemoteEntry:
     is_dir: bool
     size: int
     mtime_ns: int | None
+    # the service's version tag of the bytes (S3's and WebDAV's ETag; None over SFTP): a replacement
+    # within the same second changes it, not the time; left out of equality, as the rest is the entry
+    etag: str | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:
@@ -580,7 +583,11 @@ class OpenDalBackend:
         modified = meta.last_modified
         mtime_ns = None if modified is None else int(modified.timestamp()) * 1_000_000_000
         return RemoteEntry(
-            path=path.strip("/"), is_dir=is_dir, size=0 if is_dir else int(meta.content_length or 0), mtime_ns=mtime_ns
+            path=path.strip("/"),
+            is_dir=is_dir,
+            size=0 if is_dir else int(meta.content_length or 0),
+            mtime_ns=mtime_ns,
+            etag=meta.etag or None,
         )
 
     async def stat(self, path: str) -> RemoteEntry:

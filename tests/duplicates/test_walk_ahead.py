@@ -145,7 +145,7 @@ def test_it_lists_what_the_checks_own_walk_lists(tree, tmp_path):
     assert listed == own and len(listed) == 6  # 5 folders and the file
     settings = unchanged.walk_settings(DuplicateConfig(search_paths=given), unchanged.DuplicateMode.CONTENT)
     assert ahead.settings == (filter_fields(settings.flt), settings.roots, settings.references)
-    assert (ahead.failed, ahead.broken) == ([], False)
+    assert (ahead.failed, ahead.broken, ahead.ended) == ([], False, True)  # ended by itself: not killed
 
 
 def test_what_it_could_not_read_is_reported():
@@ -178,6 +178,7 @@ def test_stopped_early_it_ends_its_process(tree):
     before = threading.active_count(), children()
     ahead = WalkAhead([str(tree)])
     assert len(children() - before[1]) == 1
+    assert not ahead.ended
     ahead.stop()
     assert (threading.active_count(), children()) == before
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 from sd_desktop.jobs import JobStatus
 from sd_desktop.ops.media.thumbnail.generate import decoder_version
+from sd_desktop.ops.media.thumbnail.sidecars import UNRECORDED_GRACE
 from tests.thumbnails._rows import index_tree, picture
 from tests.thumbnails.conftest import run_thumbnails, sidecar_rows, temporaries
 
@@ -142,22 +143,26 @@ def test_cleanup_removes_orphans_only(library, pictures, indexed):
 
     side = Path(library.sidecar_dir)
     old = time.time() - 3600
-    stray = side / "ab" / "cd" / "abcd000000000000_256.webp"  # a file no row knows (a crash's leftover)
-    stray_tmp = side / "ab" / "cd" / "abcd000000000000_512.webp.tmp-99999999-7"
+    expired = time.time() - UNRECORDED_GRACE - 3600
+    stray = side / "ab" / "cd" / "abcd000000000000_256.webp"  # no row knows it, unused for the grace period
+    stray_tmp = side / "ab" / "cd" / "abcd000000000000_512.webp.tmp-99999999-7"  # a dead writer's
+    cached = side / "ab" / "cd" / "abcd000000000002_256.webp"  # unrecorded, used an hour ago (the window's)
     fresh = side / "ab" / "cd" / "abcd000000000001_256.webp"  # just written by another running job
     foreign = side / "ab" / "cd" / "README.txt"  # not ours: never touched
-    for p in (stray, stray_tmp, fresh, foreign):
+    for p in (stray, stray_tmp, cached, fresh, foreign):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"x")
-    for p in (stray, stray_tmp, foreign):
+    for p in (stray_tmp, cached):
         os.utime(p, (old, old))
+    for p in (stray, foreign):
+        os.utime(p, (expired, expired))
     os.utime(fresh, (time.time() + 3600, time.time() + 3600))
 
     info = run_thumbnails(library, {"location_id": 1})
     assert info.output["removed_orphans"] == 4  # tall's 2 + stray + stray_tmp
     assert not any((side / r[3]).exists() for r in tall)
     assert not stray.exists() and not stray_tmp.exists()
-    assert fresh.exists() and foreign.exists()
+    assert cached.exists() and fresh.exists() and foreign.exists()
     left = sidecar_rows(library)
     assert len(left) == 10 and all((side / r[3]).exists() for r in left)
 

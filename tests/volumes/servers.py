@@ -269,3 +269,75 @@ class SilentServer:
         for conn in self.accepted:
             conn.close()
         self.sock.close()
+
+
+_PROXY = r"""
+import asyncio, sys
+
+import boto3
+
+listen, upstream, trigger, endpoint, bucket, key, data_file = sys.argv[1:]
+trigger = trigger.encode()
+fired = False
+
+
+def put():
+    client = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="proxy", aws_secret_access_key="proxy",
+    )
+    with open(data_file, "rb") as f:
+        client.put_object(Bucket=bucket, Key=key, Body=f.read())
+    open(data_file + ".fired", "w").close()  # the test's proof that the replacement happened
+
+
+async def pipe(reader, writer, watch):
+    global fired
+    try:
+        while data := await reader.read(65536):
+            if watch and not fired and trigger in data:
+                fired = True
+                await asyncio.to_thread(put)  # before the request goes on: it sees the new object
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
+async def handle(reader, writer):
+    up_reader, up_writer = await asyncio.open_connection("127.0.0.1", int(upstream))
+    await asyncio.gather(pipe(reader, up_writer, True), pipe(up_reader, writer, False))
+
+
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", int(listen))
+    async with server:
+        await server.serve_forever()
+
+
+asyncio.run(main())
+"""
+
+
+class S3ReplacingProxy(_ChildServer):
+    """A TCP proxy in front of ``S3Server`` that, the first time a request starting with ``trigger``
+    (e.g. ``GET /bucket/data/kept.bin``) comes through, first replaces the object ``key`` with the
+    bytes of ``data_file`` on the server, then lets the request go on: another program writing to
+    the bucket at an exact point of a job's requests. ``fired`` tells whether it did."""
+
+    def __init__(self, s3: S3Server, trigger: str, bucket: str, key: str, data_file: Path):
+        self.port = free_port()
+        self.args = [str(self.port), str(s3.port), trigger, s3.endpoint, bucket, key, str(data_file)]
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def fired(self) -> bool:
+        return os.path.exists(self.args[-1] + ".fired")
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-c", _PROXY, *self.args]

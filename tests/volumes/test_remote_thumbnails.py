@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -90,3 +91,82 @@ def test_thumbnails_made_for_the_window_are_the_jobs_own(run_cli, sshd, tmp_path
     assert run_cli("index", "nas:/", library=other).returncode == 0
     assert run_cli("thumbnails", "nas:/", library=other).returncode == 0
     assert _sidecars(other) == window_made
+
+
+DAY = 24 * 3600
+
+
+def _window_made(spec, library, names: list[str]) -> dict[str, list[Path]]:
+    """What the window does for a volume's folder the library has not indexed: each picture's
+    thumbnail made into the sidecars (unrecorded); returns each one's files (every variant)."""
+    entries = [e for e in list_folder(spec, "") if e.name in names]
+    found = remote.thumbnails(spec, entries, library)
+    assert sorted(p for p, data in found.items() if data) == sorted(names)
+    assert library.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM sidecar").fetchone()[0]) == 0
+    files = {}
+    for name in names:
+        cas_id = cas.cas_id(os.path.join(spec.root, name))
+        files[name] = sorted(library.sidecar_dir.glob(f"{cas_id[:2]}/{cas_id[2:4]}/{cas_id}_*.webp"))
+        assert len(files[name]) == 2
+    return files
+
+
+def _age(files: list[Path], seconds: float) -> None:
+    when = time.time() - seconds
+    for f in files:
+        os.utime(f, (when, when))
+
+
+def _library_job(library, tmp_path) -> dict:
+    """The thumbnail job over the whole library (a local location with one picture): it ends with
+    its cleanup of the sidecars."""
+    from tests.thumbnails._rows import index_tree
+    from tests.thumbnails._rows import picture as local_picture
+    from tests.thumbnails.conftest import run_thumbnails
+
+    local_picture(tmp_path / "local pics" / "here.jpg", (800, 600), seed=3, quality=80)
+    index_tree(library, tmp_path / "local pics")
+    info = run_thumbnails(library, {})
+    assert info.status.value == "completed", info.error
+    return info.output
+
+
+def test_a_window_thumbnail_of_content_the_library_lacks_outlives_the_jobs_cleanup(sftp_spec, library, tmp_path):
+    """The window made the thumbnail of a picture on a volume the library has not indexed (two days
+    ago); the thumbnail job over the library ends with its cleanup: the thumbnail is still there,
+    the same file, and the window shows it from the store without decoding the picture again."""
+    picture(os.path.join(sftp_spec.root, "red.png"))
+    files = _window_made(sftp_spec, library, ["red.png"])["red.png"]
+    _age(files, 2 * DAY)
+    before = {f: (f.read_bytes(), f.stat().st_ino) for f in files}
+    out = _library_job(library, tmp_path)
+    assert (out["generated"], out["removed_orphans"]) == (1, 0)
+    assert {f: (f.read_bytes(), f.stat().st_ino) for f in files} == before
+    entries = [e for e in list_folder(sftp_spec, "") if e.name == "red.png"]
+    again = remote.thumbnails(sftp_spec, entries, library)
+    assert again == {"red.png": before[remote_variant(files)][0]}
+    assert {f: f.stat().st_ino for f in files} == {f: ino for f, (_, ino) in before.items()}  # not made again
+
+
+def remote_variant(files: list[Path]) -> Path:
+    """The file of the variant the window shows."""
+    return next(f for f in files if f.name.endswith(f"_{remote.VARIANT}.webp"))
+
+
+def test_a_window_thumbnail_unused_past_the_grace_period_goes_one_in_use_stays(sftp_spec, library, tmp_path):
+    """The cache's limit: an unrecorded thumbnail nobody used for longer than the grace period is
+    removed by the cleanup; one the window showed again lately stays, however long ago it was made."""
+    from sd_desktop.ops.media.thumbnail.sidecars import UNRECORDED_GRACE
+
+    picture(os.path.join(sftp_spec.root, "red.png"))
+    picture(os.path.join(sftp_spec.root, "blue.png"), color=(20, 30, 200))
+    files = _window_made(sftp_spec, library, ["red.png", "blue.png"])
+    for made in files.values():
+        _age(made, UNRECORDED_GRACE + DAY)
+    blue = [e for e in list_folder(sftp_spec, "") if e.name == "blue.png"]
+    shown = remote.thumbnails(sftp_spec, blue, library)  # the window shows blue.png again today
+    assert shown == {"blue.png": remote_variant(files["blue.png"]).read_bytes()}
+    out = _library_job(library, tmp_path)
+    assert out["removed_orphans"] == 2
+    assert [f.exists() for f in files["red.png"]] == [False, False]
+    assert [f.exists() for f in files["blue.png"]] == [True, True]

@@ -13,6 +13,13 @@ use a rename that fails rather than replace a file that is there (so one that ap
 skipped, or the next free ``name (N).ext`` is taken); ``overwrite`` renames over it, so the old file
 stays whole until the new one, complete and flushed, takes its name. Every skip is listed in the
 output's ``outcomes`` with its reason.
+The name a finished file is about to get is committed with the state just before the rename
+(``Placing``: the name, the outcome, the part's inode, size and mtime; one for each of the small
+files in flight at once, dropped with its outcome), so a job killed between the rename and the
+record of it finds, when resumed, that file under that name (it is the same file: same inode, size
+and mtime) and records it as the first run would have, without reading it again or placing a
+second copy (FAULTS 24). A file there that is not that one (the user removed or
+replaced it meanwhile) is never taken for it: the file is copied again.
 Every local change (the folder, the partial file, its flushes, its placing) goes through the local
 volume's write side, ``ctx.backend`` (``volumes/local_writes.py``): the destination is local.
 """
@@ -48,6 +55,7 @@ POLL = 0.25  # seconds between two looks at the partial file OpenSSH's client wr
 EARLY_FILES = 8  # files after the one being copied whose reads start early (small files only:)
 EARLY_BYTES = 16 * 1024 * 1024  # the bytes of those and the one being copied, at most
 AT_ONCE = 8  # files of one chunk copied at the same time
+INO_BITS = 2**63 - 1  # an inode as the state stores it (within SQLite's integers)
 
 
 class Item(IntEnum):
@@ -68,12 +76,26 @@ class RemoteCopyConfig:
 
 
 @dataclass
+class Placing:
+    """A finished part file about to be given its name, as committed just before the rename."""
+
+    target: bytes  # the name it is given
+    outcome: str  # what the item is then: copied, replaced or renamed
+    ino: int  # the part's identity, which the rename keeps (the inode within 63 bits)
+    size: int
+    mtime_ns: int
+
+
+@dataclass
 class RemoteCopyState:
     phase: str = "plan"
     frontier: list[str] = field(default_factory=list)  # remote folders still to list (planning)
     next_seq: int = 0
-    current: int = -1  # the item being copied, -1 for none
+    current: int = -1  # the file copied alone (larger than a chunk), -1 for none
     confirmed: int = 0  # bytes of it on disk, flushed, as of the last checkpoint
+    # seq -> the name a finished part is being given: one for each file in flight (several small
+    # ones at once), added before its rename, dropped with the item's outcome
+    placing: dict[int, Placing] = field(default_factory=dict)
     files_done: int = 0
     files_failed: int = 0
     skipped: int = 0
@@ -268,7 +290,12 @@ class RemoteCopyJob(Job):
                         budget -= nsize
                         if budget < 0:
                             break
-                        if nseq not in early and 0 < nsize and self.state.current != nseq:
+                        if (
+                            nseq not in early
+                            and 0 < nsize
+                            and self.state.current != nseq
+                            and nseq not in self.state.placing
+                        ):
                             early[nseq] = asyncio.ensure_future(backend.open_reader(bytes(nsrc).decode(), 0, nsize))
                     await ctx.check_interrupt()
                     target = bytes(dst)
@@ -295,7 +322,9 @@ class RemoteCopyJob(Job):
         self, ctx: JobContext, seq: int, status: WorkStatus, outcome: str, reason: str | None
     ) -> None:
         st, job_id = self.state, ctx.job_id
-        st.current, st.confirmed = -1, 0
+        if st.current == seq:
+            st.current, st.confirmed = -1, 0
+        st.placing.pop(seq, None)
         await ctx.checkpoint(lambda c: worklist.update(c, job_id, [(int(status), outcome, reason, seq)]))
 
     async def _copy_one(
@@ -314,8 +343,30 @@ class RemoteCopyJob(Job):
 
         st, policy = self.state, self.config.on_conflict
         shown = f"{self.config.volume}:/{src}"
+        local: ReadWriteVolume = ctx.backend
+        part = part_name(dst)
+        offset = st.confirmed if st.current == seq else 0
+        # kept until the item's outcome commits (or another name is committed for it): a second
+        # kill meanwhile finds it again
+        placing = st.placing.get(seq)
+        if placing is not None:
+            # killed after the rename that gave the part its name: the item is done
+            if await ctx.run_blocking(_is_file, local, placing.target, placing):
+                await _drop_early(early)
+                await self._placed(ctx, seq, shown, placing, " (before the interruption)")
+                return
+            if await ctx.run_blocking(_is_file, local, part, placing):  # killed before the rename
+                offset = placing.size  # finished and flushed: placed without reading it again
+            else:  # renamed, then removed or replaced: read again, its bytes counted once
+                del st.placing[seq]  # with the bytes it counted: the two commit together
+                st.bytes_done -= placing.size
+                offset = 0
+                if st.current == seq:
+                    st.current, st.confirmed = -1, 0
         if ctx.backend.lexists(dst) and policy == "skip":
             await _drop_early(early)
+            if st.current == seq or placing is not None:  # a part the interrupted run wrote: not wanted now
+                local.unlink(part, missing_ok=True)
             await self._skip(ctx, seq, shown, dst)
             return
         if policy == "overwrite" and _is_folder_itself(ctx.backend, dst):
@@ -325,17 +376,14 @@ class RemoteCopyJob(Job):
             st.files_failed += 1
             await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
             return
-        local: ReadWriteVolume = ctx.backend
         local.makedirs(os.path.dirname(dst))
-        part = part_name(dst)
-        offset = st.confirmed if st.current == seq else 0
         fd = -1
         # the reader keeps reading ahead while a chunk is written and confirmed: the network and
         # the disk work at once (measured: about half the time of a 1 GiB copy was one waiting
         # for the other); a small file's reader may have been opened while the files before it
         # were written (``_copy_all``)
         reader: RemoteReader | None = None
-        last = 0  # bytes of the last chunk, counted with the outcome
+        last = 0  # bytes of the last chunk, counted with the name the file is given (``_place``)
         try:
             # on a worker thread: creating a file costs ~0.3 ms that the loop would spend blocked
             fd = await ctx.run_blocking(local.open_resumable, part)
@@ -384,9 +432,9 @@ class RemoteCopyJob(Job):
                     ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=src)
                     await ctx.checkpoint()
                 else:
-                    # the last chunk commits with the file's outcome: a kill before that reads it
-                    # again (a small file: its only chunk, so small files in flight at once never
-                    # share the state's one confirmed offset)
+                    # the last chunk commits with the name the file is given (``_place``): a kill
+                    # before that reads it again (a small file: its only chunk, so small files in
+                    # flight at once never share the state's one confirmed offset)
                     last = len(data)
             if not last:  # no chunk written here (``_write_all`` flushes each): the truncate, if any
                 await ctx.run_blocking(local.fsync, fd)
@@ -397,21 +445,23 @@ class RemoteCopyJob(Job):
                 await reader.close()
             if fd >= 0:
                 os.close(fd)
-        placed = await ctx.run_blocking(self._place, local, part, dst)
-        st.bytes_done += last
+        placed = await self._place(ctx, local, seq, part, dst, last)
         if placed is None:  # a file of that name appeared while this one was read
             await self._skip(ctx, seq, shown, dst)
             return
-        outcome, reason = "copied", None
-        if placed == b"":
-            outcome, reason = "replaced", "the file that was there was replaced"
+        await self._placed(ctx, seq, shown, placed)
+
+    async def _placed(self, ctx: JobContext, seq: int, shown: str, placed: Placing, when: str = "") -> None:
+        """Record the item as done: its file was given its name as ``placed`` says."""
+        st, outcome, reason = self.state, placed.outcome, None
+        if outcome == "replaced":
+            reason = "the file that was there was replaced"
             st.replaced += 1
-        elif placed != dst:
-            outcome, reason = "renamed", f"kept both: saved as {os.path.basename(os.fsdecode(placed))}"
+        elif outcome == "renamed":
+            reason = f"kept both: saved as {os.path.basename(os.fsdecode(placed.target))}"
             st.renamed += 1
-            dst = placed
         st.files_done += 1
-        ctx.log(f"copied {shown} to {paths.display(dst)}")
+        ctx.log(f"copied {shown} to {paths.display(placed.target)}{when}")
         await self._finish_item(ctx, seq, WorkStatus.DONE, outcome, reason)
 
     async def _skip(self, ctx: JobContext, seq: int, shown: str, dst: bytes) -> None:
@@ -419,23 +469,33 @@ class RemoteCopyJob(Job):
         ctx.log(f"skipped {shown}: {paths.display(dst)} exists (on_conflict {self.config.on_conflict})")
         await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", EXISTS)
 
-    def _place(self, local: ReadWriteVolume, part: bytes, dst: bytes) -> bytes | None:
-        """Give the finished ``part`` its name under the policy: the name it got (``b""`` when it
-        replaced a file), or None when it was skipped (``part`` is then removed)."""
-        if self.config.on_conflict == "overwrite":
-            there = local.lexists(dst)
-            local.commit(part, dst, replace=True)  # atomic: the old file stays whole until this one takes its name
-            return b"" if there else dst
+    async def _place(
+        self, ctx: JobContext, local: ReadWriteVolume, seq: int, part: bytes, dst: bytes, last: int
+    ) -> Placing | None:
+        """Give the finished ``part`` its name under the policy: what it became, or None when it
+        was skipped (``part`` is then removed). Each name is committed with the state before the
+        rename that gives it (see ``Placing``), and with it the ``last`` bytes written (the file's
+        last chunk, not confirmed as an offset): a record in the state says its whole file is counted."""
+        st, policy = self.state, self.config.on_conflict
+        info = await ctx.run_blocking(local.lstat, part)
+        st.bytes_done += last
         target = dst
         while True:
+            there = local.lexists(target)
+            if there and policy == "rename":
+                target, there = free_name(dst), False
+            outcome = "replaced" if there and policy == "overwrite" else "renamed" if target != dst else "copied"
+            placing = st.placing[seq] = Placing(target, outcome, *_identity(info))
+            await ctx.checkpoint()
             try:
-                local.commit(part, target)  # never replaces: a file that appeared meanwhile stays
-                return target
+                # overwrite: atomic, the old file stays whole until this one takes its name; else
+                # never over a file: one that appeared meanwhile stays
+                await ctx.run_blocking(local.commit, part, target, replace=policy == "overwrite")
+                return placing
             except FileExistsError:
-                if self.config.on_conflict != "rename":
+                if policy != "rename":
                     local.unlink(part)
                     return None
-                target = free_name(dst)
 
     async def _confirm(self, ctx: JobContext, seq: int, fd: int, old: int, new: int) -> int:
         """Flush the partial file, then commit ``new`` as its confirmed offset (was ``old``)."""
@@ -517,6 +577,19 @@ async def _drop_early(early: asyncio.Future[RemoteReader] | None) -> None:
     with contextlib.suppress(BaseException):
         reader = await early
         await reader.close()
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int]:
+    return info.st_ino & INO_BITS, info.st_size, info.st_mtime_ns
+
+
+def _is_file(local: VolumeBackend, path: bytes, placing: Placing) -> bool:
+    """Is ``path`` the part file ``placing`` describes (the same inode, size and mtime)?"""
+    try:
+        info = local.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return stat.S_ISREG(info.st_mode) and _identity(info) == (placing.ino, placing.size, placing.mtime_ns)
 
 
 def _is_folder_itself(backend: VolumeBackend, path: bytes) -> bool:

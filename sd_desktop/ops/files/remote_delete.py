@@ -11,9 +11,11 @@ checkpoint. A server that goes away pauses the job; ``jobs resume`` continues it
 A duplicate chosen from search results comes with its kept copies (``guards``, FAULTS 5): just
 before it goes, it is read in full and one of its kept copies (a local file, or ``NAME:/path`` on
 any volume) must still be there with its size and the same full hash (the hashing of
-``cross_duplicates``); otherwise it stays, with the reason ("kept copy gone", "kept copy changed",
-"target changed"). A kill or a lost connection before its row is committed leaves it pending, so
-the check is made again on resume.
+``cross_duplicates``), and then the target is looked at once more and must be as before its read
+(size, time, and the ETag where the service gives one: an S3 object replaced within the same
+second keeps its size and time); otherwise it stays, with the reason ("kept copy gone", "kept copy
+changed", "target changed"). A kill or a lost connection before its row is committed leaves it
+pending, so the check is made again on resume.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import msgpack
 
@@ -32,6 +35,9 @@ from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
 from sd_desktop.library import volumes, worklist
 from sd_desktop.library.remote_entries import entry_at, remove_entry
+
+if TYPE_CHECKING:
+    from sd_desktop.volumes.remote import RemoteEntry
 
 BATCH = 200
 KEPT_GONE = "kept copy gone"
@@ -329,6 +335,8 @@ class RemoteDeleteJob(Job):
             return
         guard = self._guards.get(path) if kind == Item.FILE else None
         why = await self._unsafe(ctx, guard, path, size) if guard is not None else None
+        if guard is not None and why is None:
+            why = await self._replaced(backend, path, now)
         if why is not None:
             ctx.add_non_critical_error(shown, why)
             st.skipped += 1
@@ -394,6 +402,25 @@ class RemoteDeleteJob(Job):
             return f"{KEPT_GONE}: no kept copy was given; left as it is"
         # one reason for all of them: "gone" only when no kept copy is there at all
         return next((r for r in reasons if r.startswith(KEPT_CHANGED)), reasons[0])
+
+    async def _replaced(self, backend, path: str, before: RemoteEntry) -> str | None:
+        """Why the target must stay because it changed while its kept copies were read, or None.
+
+        There is no delete-if-unchanged to call (S3's conditional DeleteObject and the others' are
+        not offered through OpenDAL's binding; SFTP has none), so the target is looked at once more,
+        as late as can be: on S3 and WebDAV its ETag tells a replacement of the same size within
+        the same second (their times are whole seconds), over SFTP its size and time."""
+        from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
+
+        try:
+            now = await backend.stat(path)
+        except RemoteError as exc:
+            if exc.kind != NOT_FOUND:
+                raise
+            return f"{TARGET_CHANGED}: it was deleted while its kept copy was read; left as it is"
+        if (now.is_dir, now.size, now.mtime_ns, now.etag) != (before.is_dir, before.size, before.mtime_ns, before.etag):
+            return f"{TARGET_CHANGED}: it was replaced while its kept copy was read; left as it is"
+        return None
 
     async def _kept_differs(self, ctx: JobContext, keeper: str, size: int, digest: str) -> str | None:
         """None when ``keeper`` is there, a file of ``size`` bytes whose full hash is ``digest``."""

@@ -9,6 +9,13 @@ interrupted file again (to the same temporary name) and skips the ones done. Bet
 the bytes stream through this machine (ranged reads, 4 MiB at a time), unless both paths are on the
 same volume and its service copies by itself (S3, WebDAV; SFTP with OpenSSH's ``copy-data``).
 
+Where each file goes is committed with the state before it is sent (``Sending``, one for each of
+the files in flight at once, dropped with its outcome). A job killed after a file got its name and
+before that was recorded finds, when resumed, that target holding the source's bytes (the
+temporary name gone, the size and a full blake3 of both sides equal: a volume has no inode to tell
+one file from another) and records it as done without sending it again or storing a second copy
+(FAULTS 24); a target that is not that file is never taken for it.
+
 With ``verify`` a last phase reads every stored file back through the volume (ranged reads, full
 blake3) and compares it with the hash of the bytes that were sent. A server that goes away pauses
 the job (the reason shown); ``jobs resume`` continues where it stopped.
@@ -28,6 +35,7 @@ from enum import IntEnum
 
 import blake3
 
+from sd_desktop.cas import full_hash_of_fd
 from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
@@ -59,12 +67,23 @@ class RemoteUploadConfig:
 
 
 @dataclass
+class Sending:
+    """A file being sent, as committed before it was: where it goes."""
+
+    target: str
+    size: int
+
+
+@dataclass
 class RemoteUploadState:
     phase: str = "plan"  # plan, copy, verify
     source_index: int = 0  # the source being planned
     frontier: list[str] = field(default_factory=list)  # its folders still to list
     next_seq: int = 0
     verified_to: int = -1  # the last seq the verify phase has checked
+    # seq -> where a file in flight goes (several small ones at once): added before it is sent,
+    # dropped with the item's outcome
+    sending: dict[int, Sending] = field(default_factory=dict)
     files_done: int = 0
     files_failed: int = 0
     skipped: int = 0
@@ -282,8 +301,9 @@ class RemoteUploadJob(Job):
         small ones at a time over the one connection (a small file costs round trips: a look for
         the target, open, write, close, rename), a large one alone (its writes already fill the
         connection). Under ``rename`` one at a time: the name a conflict gets is not known before
-        the look, so two could pick the same one. Each file commits its own outcome; a kill redoes
-        the ones in flight (same temporary names)."""
+        the look, so two could pick the same one. Each file commits its own target before it is sent
+        and its own outcome; a kill redoes the ones in flight that were not stored yet (same
+        temporary names) and recognises those that were (``Sending``)."""
         job_id = ctx.job_id
         at_once = (
             1 if self.config.on_conflict == "rename" else max(1, min(AT_ONCE, getattr(dest, "CONCURRENT_FILES", 1)))
@@ -322,6 +342,7 @@ class RemoteUploadJob(Job):
         self, ctx: JobContext, seq: int, status: WorkStatus, outcome: str, reason: str | None, dst: str, digest: str
     ) -> None:
         job_id = ctx.job_id
+        self.state.sending.pop(seq, None)
         row = (int(status), outcome, reason, dst.encode("utf-8", "surrogateescape"), digest.encode(), seq)
         await ctx.checkpoint(
             lambda c: worklist.update(c, job_id, [row], ("status", "outcome", "reason", "dst", "data"))
@@ -341,6 +362,16 @@ class RemoteUploadJob(Job):
         except UnicodeEncodeError:
             await self._fail(ctx, seq, src, dst, "the name is not valid UTF-8, which the volume needs")
             return
+        before = st.sending.get(seq)
+        if before is not None:
+            digest = await self._sent_before(ctx, dest, source, src, before)
+            if digest:  # killed after it got its name, before that was recorded
+                st.files_done += 1
+                if source is not dest:  # within one volume the service may have copied it: none sent
+                    st.bytes_done += before.size
+                ctx.log(f"copied {self._shown(src)} to {c.volume}:/{before.target} (before the interruption)")
+                await self._finish(ctx, seq, WorkStatus.DONE, "copied", None, before.target, digest)
+                return
         target, n, races = dst, 0, 0
         # bytes sent, added to the state with this file's own outcome (files in flight at once
         # would otherwise count each other's bytes in their checkpoints)
@@ -358,6 +389,8 @@ class RemoteUploadJob(Job):
                 continue
             replace = c.on_conflict == "overwrite"
             hasher = blake3.blake3()
+            st.sending[seq] = Sending(target, size)  # this file's own: the others in flight keep theirs
+            await ctx.checkpoint()
             try:
                 copied = await self._send(ctx, dest, source, src, size, target, replace, hasher, sent)
             except TargetExists as exc:  # it appeared since the look: the policy again
@@ -383,6 +416,31 @@ class RemoteUploadJob(Job):
         ctx.log(f"copied {self._shown(src)} to {c.volume}:/{target}")
         ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=target)
         await self._finish(ctx, seq, WorkStatus.DONE, "copied", None, target, "" if copied else hasher.hexdigest())
+
+    async def _sent_before(self, ctx: JobContext, dest, source, src: bytes, sent: Sending) -> str:
+        """The blake3 of the source when ``sent.target`` holds it as the interrupted run left it
+        (its temporary name gone: the rename happened), else ''."""
+        from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
+
+        if await self._exists(dest, temp_name(sent.target, ctx.job_id)):
+            return ""
+        try:
+            there = await dest.stat(sent.target)
+        except RemoteError as exc:
+            if exc.kind == NOT_FOUND:
+                return ""
+            raise
+        if there.is_dir or there.size != sent.size:
+            return ""
+        if source is None:
+            try:
+                with ctx.backend.open_read(src) as f:
+                    digest = await ctx.run_blocking(full_hash_of_fd, f.fileno())
+            except OSError:
+                return ""  # sent again, which says what is wrong with it
+        else:
+            digest = await self._hash(source, src.decode())
+        return digest if await self._hash(dest, sent.target) == digest else ""
 
     async def _exists(self, backend, path: str) -> bool:
         from sd_desktop.volumes.remote import NOT_FOUND, RemoteError

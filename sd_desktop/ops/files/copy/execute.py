@@ -4,7 +4,10 @@ Each file goes to a temporary name beside its target, is flushed to disk (fsync 
 one ``syncfs`` for a batch of small ones), checked (size; blake3 of the source as read against a
 re-read of the written file with ``verify`` and for every cross-volume move), given the
 source's mtime, mode and xattrs, and only then renamed into place — with a rename that never
-replaces unless the conflict policy says so. The folders are fsynced, and only after that does a
+replaces unless the conflict policy says so; a name the rename policy picks ("name (N)") is journaled
+with the temporary file's identity before that rename (``journal``), so a resume after a kill
+between the rename and the batch's record finds that very file there and does not make a second
+one (FAULTS 24). The folders are fsynced, and only after that does a
 move delete its source, and only if the source did not change meanwhile. Every change to the
 destination (and a move's removal of its source) goes through the volume's backend (``vol``).
 """
@@ -54,6 +57,7 @@ class Item:
     answer: str | None
     inflight: bool = False  # was in the batch that ran when the job was interrupted
     existed: bool = False  # folders: the target folder existed when planned
+    placed_as: list | None = None  # [name, inode, size, mtime_ns] journaled before a "name (N)" rename
 
 
 @dataclass
@@ -102,7 +106,10 @@ class BatchRunner:
         want_stats: bool = True,
         temp_token: str = "",
         vol: ReadWriteVolume = LOCAL,
+        journal: Callable[[int, list], None] | None = None,
     ):
+        # commits an item's placed_as before its rename to a name of its own ("name (N)")
+        self.journal = journal
         self.vol = vol  # the destination volume's backend: every write goes through it
         self.cloner = strategies.Cloner(vol, clone)  # FICLONE first where the two devices allow it
         self.want_stats = want_stats  # lstat placed targets for the library's entries
@@ -222,6 +229,11 @@ class BatchRunner:
         return self._result(item, WorkStatus.DONE, outcome, dst=dst, tst=_lstat(self.vol, dst), src_removed=True)
 
     def _stage(self, item: Item) -> _Staged | Result:
+        if item.inflight and item.placed_as is not None:
+            name, *identity = item.placed_as
+            there = _lstat(self.vol, name)
+            if there is not None and list(_identity(there)) == identity:
+                return self._recover(item, there, _lstat(self.vol, item.src), name)
         tst = _lstat(self.vol, item.dst)
         decision = "new"
         if tst is not None:
@@ -254,19 +266,22 @@ class BatchRunner:
             raise
         return _Staged(item, tmp, decision, st, digest)
 
-    def _recover(self, item: Item, tst: os.stat_result, src_st: os.stat_result | None) -> Result:
-        """The target was finished by the run that was killed (its result was not committed)."""
+    def _recover(
+        self, item: Item, tst: os.stat_result, src_st: os.stat_result | None, renamed: bytes | None = None
+    ) -> Result:
+        """The target (``renamed``: the name of its own it was given) was finished by the run that
+        was killed (its result was not committed)."""
+        dst = renamed or item.dst
         if not self.move or src_st is None:
-            outcome = "moved" if self.move else "copied"
-            return self._result(
-                item, WorkStatus.DONE, outcome, "finished before the interruption", dst=item.dst, tst=tst
-            )
+            outcome = "renamed" if renamed else "moved" if self.move else "copied"
+            return self._result(item, WorkStatus.DONE, outcome, "finished before the interruption", dst=dst, tst=tst)
         stop = self.should_stop_hash
-        if item.kind == EntryKind.FILE and full_hash(item.src, stop) != full_hash(item.dst, stop):
+        if item.kind == EntryKind.FILE and full_hash(item.src, stop) != full_hash(dst, stop):
             return self._failed(item, "an interrupted move left a target that differs from its source; both kept")
         self.vol.unlink(item.src)
+        outcome = "renamed" if renamed else "moved"
         return self._result(
-            item, WorkStatus.DONE, "moved", "finished after the interruption", dst=item.dst, tst=tst, src_removed=True
+            item, WorkStatus.DONE, outcome, "finished after the interruption", dst=dst, tst=tst, src_removed=True
         )
 
     def _write_temp(self, item: Item, tmp: bytes) -> tuple[os.stat_result, str | None]:
@@ -467,6 +482,8 @@ class BatchRunner:
                 return self._place(tmp, dst, decision, item, rename=rename)
         while True:  # rename policy: the next free "name (N)"
             candidate = free_name(dst)
+            if self.journal is not None and not rename:
+                self.journal(item.seq, [candidate, *_identity(self.vol.lstat(tmp))])
             try:
                 place(tmp, candidate)
                 return candidate
@@ -497,6 +514,12 @@ def _lstat(vol: ReadWriteVolume, path: bytes) -> os.stat_result | None:
         return vol.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int]:
+    """What tells a file from another of the same size and mtime: its inode (within 63 bits, as
+    the work list stores it), which a rename keeps."""
+    return st.st_ino & (2**63 - 1), st.st_size, st.st_mtime_ns
 
 
 def _matches(tst: os.stat_result, item: Item) -> bool:

@@ -198,6 +198,7 @@ class FileCopyJob(Job):
             want_stats=tracked,
             temp_token=st.temp_token,
             vol=ctx.backend,
+            journal=lambda seq, placed: ctx.library.write_sync(lambda c: _journal(c, job_id, seq, placed)),
         )
         phase = "moving" if self.config.move else "copying"
         while True:
@@ -224,6 +225,7 @@ class FileCopyJob(Job):
                         d.get("a"),
                         st.inflight_from <= seq <= st.inflight_to,
                         bool(d.get("x")),
+                        d.get("p"),
                     )
                 )
                 total += size
@@ -492,6 +494,13 @@ class FileCopyJob(Job):
                 )
 
         await ctx.run_blocking(work)
+
+
+def _journal(conn: sqlite3.Connection, job_id: int, seq: int, placed: list) -> None:
+    """Keep in an item's data the name of its own it is about to be renamed to, and the identity
+    of the file given it (committed before that rename: runs on the batch's thread)."""
+    ((data,),) = worklist.items(conn, job_id, ("data",), seq_from=seq, seq_to=seq)
+    worklist.update(conn, job_id, [(pack_data(**{**unpack_data(data), "p": placed}), seq)], ("data",))
 
 
 def _plan_outcome(p) -> str | None:

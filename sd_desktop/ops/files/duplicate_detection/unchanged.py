@@ -41,7 +41,7 @@ from sd_desktop.ops.files.file_listing import (
 from sd_desktop.volumes.backend import LOCAL, VolumeBackend
 
 UNCHANGED_MESSAGE = "nothing changed since the last search"
-THREADS = 4  # listing at once (cold: tests/perf/README.md, "Where the cold unchanged-tree search goes")
+THREADS = 2  # listing at once (cold, quiet: 2 beat 1, 4 and 8: tests/perf/README.md, "ninth session")
 # ``walk_ahead.THREADS`` is the same (tested)
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import stat
 
-THREADS = 4  # listing at once, as ``unchanged.THREADS``
+THREADS = 2  # listing at once, as ``unchanged.THREADS``
 # what the walk is, as the check's settings name it: ``filter_fields(ScanFilter())``, no reference
 # folder; a folder's digest is ``file_listing.digest_of`` (tested)
 FILTER_FIELDS = [0, None, [], True, False]
@@ -54,6 +54,7 @@ class WalkAhead:
         self.settings: tuple[list, list[bytes], list[bytes]] | None = None
         self.failed: list[bytes] = []  # folders or files the walk could not read
         self.broken = False  # the walk ended without saying it was done: the check must not take it
+        self.ended = False  # the walk said it was done (its process ends by itself)
         self._unpacker = None
         self._read, write = os.pipe()
         try:
@@ -107,6 +108,7 @@ class WalkAhead:
         for item in self._items():
             if isinstance(item, dict):  # the end: what could not be read
                 self.failed = item["failed"]
+                self.ended = True
                 return
             yield from item
         self.broken = True  # the pipe ended without the end message
@@ -114,12 +116,13 @@ class WalkAhead:
     def stop(self) -> None:
         """End the walk if it still runs and reap its process: a command that goes on to start
         processes of its own must not leave one behind."""
-        import signal
+        if not self.ended:  # else it is ending by itself (``_walk`` sends the end last)
+            import signal  # not before: cold, its module is read after the walk's last folder
 
-        try:
-            os.kill(self._pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         os.waitpid(self._pid, 0)
         os.close(self._read)
 
@@ -129,19 +132,8 @@ def _walk(search_paths: list[str], out: int) -> None:
     import queue  # not ``concurrent.futures``: it imports ``logging`` and more
     import threading
 
-    import msgpack
-    from blake3 import blake3
-
-    packb = msgpack.packb
     failed: list[bytes] = []  # the first ends the walk (the job reports it, running its own walk)
-
-    def send(obj) -> None:
-        data = memoryview(packb(obj))
-        while data:
-            data = data[os.write(out, data) :]
-
     roots = _resolve_roots(search_paths)
-    send([FILTER_FIELDS, roots, []])
     todo: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     done: queue.SimpleQueue[tuple[bytes, list[tuple], list[bytes]]] = queue.SimpleQueue()
 
@@ -154,8 +146,8 @@ def _walk(search_paths: list[str], out: int) -> None:
                 files, subdirs = [], []
             done.put((folder, files, subdirs))
 
-    batch: list[tuple[bytes, bytes]] = []
     outstanding = 0
+    not_folders: list[tuple[bytes, os.stat_result | None]] = []  # roots that are files or else
     for root in roots:
         try:
             st = os.lstat(root)
@@ -165,14 +157,26 @@ def _walk(search_paths: list[str], out: int) -> None:
         if stat.S_ISDIR(st.st_mode):
             todo.put(root)
             outstanding += 1
-        elif stat.S_ISREG(st.st_mode):  # a root that is a file: that file when it is not empty
-            row = (root, st.st_size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink, False)
-            batch.append((root, blake3(packb([row] if st.st_size > 0 else [])).digest(length=DIGEST_BYTES)))
         else:
-            batch.append((root, blake3(packb([])).digest(length=DIGEST_BYTES)))
-    workers = [threading.Thread(target=work, daemon=True) for _ in range(THREADS if outstanding else 0)]
-    for worker in workers:
-        worker.start()
+            not_folders.append((root, st if stat.S_ISREG(st.st_mode) else None))
+    for _ in range(THREADS if outstanding and not failed else 0):
+        threading.Thread(target=work, daemon=True).start()
+    # read while the threads list (cold, these modules take ~15 ms to read)
+    import msgpack
+    from blake3 import blake3
+
+    packb = msgpack.packb
+
+    def send(obj) -> None:
+        data = memoryview(packb(obj))
+        while data:
+            data = data[os.write(out, data) :]
+
+    send([FILTER_FIELDS, roots, []])
+    batch: list[tuple[bytes, bytes]] = []
+    for root, st in not_folders:  # a regular file: that file when it is not empty
+        rows = [] if st is None or st.st_size == 0 else [_row(root, st)]
+        batch.append((root, blake3(packb(rows)).digest(length=DIGEST_BYTES)))
     while outstanding and not failed:
         folder, files, subdirs = done.get()
         outstanding -= 1
@@ -232,18 +236,7 @@ def _list_dir(folder: bytes, failed: list[bytes]) -> tuple[list[tuple], list[byt
                     failed.append(entry.path)
                     continue
                 if st.st_size > 0:
-                    files.append(
-                        (
-                            entry.path,
-                            st.st_size,
-                            st.st_dev,
-                            st.st_ino,
-                            st.st_mtime_ns,
-                            st.st_ctime_ns,
-                            st.st_nlink,
-                            False,
-                        )
-                    )
+                    files.append(_row(entry.path, st))
         except OSError:
             failed.append(folder)
         finally:
@@ -251,3 +244,8 @@ def _list_dir(folder: bytes, failed: list[bytes]) -> tuple[list[tuple], list[byt
                 os.close(dir_fd)
     subdirs.sort()
     return files, subdirs
+
+
+def _row(path: bytes, st: os.stat_result) -> tuple:
+    """``file_listing.row_of`` for the default filter, no reference folder."""
+    return (path, st.st_size, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink, False)

@@ -11,7 +11,8 @@ Work comes from two places, drained in this order:
 Each batch: look up what already exists (sidecar rows, failure markers), hand the rest to the
 worker pool (``workers``), then record sidecar rows, failure markers, the request rows and the
 cursor in one checkpoint. A job over a location or the library ends with a cleanup of sidecars
-whose content is no longer in the library.
+whose content is no longer in the library; the window's unrecorded thumbnails of pictures on a
+volume the library does not hold go only once unused for a month (``sidecars.UNRECORDED_GRACE``).
 """
 
 from __future__ import annotations

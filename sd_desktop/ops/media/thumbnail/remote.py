@@ -9,8 +9,10 @@ A picture small enough (``MAX_BYTES``) is read whole in one ranged request; its 
 computed from those bytes (``cas.cas_id_of_samples``: the same id as on a local disk) and its
 variants are made by the job's own code (``generate.make_thumbnails``, every default variant, so
 they are byte for byte the job's). When the library holds that content the sidecars are recorded
-with it; a content it does not hold yet keeps its files under the same names, unrecorded: the
-job's cleanup may remove those (they are a cache), and indexing the folder makes them the job's.
+with it; a content it does not hold yet keeps its files under the same names, unrecorded, as a
+file manager's thumbnail cache: each one shown has its mtime refreshed, and the job's cleanup
+removes one only once it went unused for ``sidecars.UNRECORDED_GRACE`` (a month), so browsing a
+volume the library never indexed keeps its thumbnails; indexing the folder makes them the job's.
 When the library knows the file's content id already (an indexed remote location, size and time
 unchanged), a recorded thumbnail is used with no network call at all. Larger pictures are left to
 their type icon: their thumbnail would cost a whole read.
@@ -95,11 +97,20 @@ def thumbnails(
 
 
 def _stored(library, cas_id: str) -> bytes | None:
+    path = sidecar_path(library, cas_id)
     try:
-        with open(sidecar_path(library, cas_id), "rb") as f:
-            return f.read()
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError:  # not made yet, or removed by the job's cleanup
         return None
+    # shown now: the job's cleanup keeps an unrecorded thumbnail until it is unused for its grace
+    # period (``sidecars.UNRECORDED_GRACE``), counted from its mtime; every variant, as they go together
+    for v in default_variants():
+        try:
+            os.utime(sidecar_path(library, cas_id, v.name))
+        except OSError:  # a read-only library, or a variant missing: it is still shown
+            pass
+    return data
 
 
 def _from_bytes(entry: RemoteEntry, data: bytes | None, library) -> bytes | None:

@@ -5,6 +5,14 @@ The rows that record the files (and the failure markers) are ``sd_desktop.librar
 Layout: ``<library>/sidecars/<cas[0:2]>/<cas[2:4]>/<cas_id>_<variant>.<ext>`` — two levels of
 hex prefixes keep every folder small (at most 256 sub-folders each). Files are written under a
 temporary name beside the final one (``<final>.tmp-<token>``) and renamed into place.
+
+A file no row names is not always a leftover: the window keeps the thumbnails it makes of pictures
+on a volume the library has not indexed here, unrecorded (``remote``), as a file manager's
+thumbnail cache does. The sweep treats such files as a cache with an expiry: one goes only once
+nobody wrote or showed it (its mtime: the window refreshes it when it shows one) for
+``UNRECORDED_GRACE``. Thumbnails of contents the library knew and forgot go at once with their
+rows (``library.sidecars.drop_orphans``), except those whose rows a re-index dropped by cascade
+with the content: they look like the window's, and go once that long past their making.
 """
 
 from __future__ import annotations
@@ -23,6 +31,11 @@ VARIANT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 # what this module writes, and nothing else, is ever removed by the cleanup
 OWN_FILE = re.compile(r"^[0-9a-f]{4,64}_[A-Za-z0-9_-]{1,32}\.(webp|jpg|png)(\.tmp-[0-9A-Za-z_-]+)?$")
 TMP_TOKEN = re.compile(r"\.tmp-(\d+)-")
+# How long an unrecorded thumbnail stays unused before the sweep removes it. Long enough that a
+# volume browsed now and then keeps its thumbnails (each one shown restarts its time), short enough
+# that the thumbnails of contents forgotten by a re-index (their rows go by cascade, so the sweep
+# cannot tell them from the window's) do not pile up: a few KB each, at most a month.
+UNRECORDED_GRACE = 30 * 24 * 3600.0
 
 
 def relative_path(cas_id: str, variant: Variant) -> str:
@@ -67,14 +80,17 @@ def remove_files(sidecar_dir: str, rel_paths: Iterable[str]) -> int:
 def sweep_unreferenced(
     conn: sqlite3.Connection, sidecar_dir: str, older_than: float, should_stop: Callable[[], bool] | None = None
 ) -> int:
-    """Remove sidecar files no row refers to (leftovers of crashes, rows dropped by cascades).
+    """Remove sidecar files no row refers to (leftovers of crashes, rows dropped by cascades, the
+    window's thumbnails of content the library does not hold, once unused for the grace period).
 
-    Only files named the way this module names them, and only those last modified before
-    ``older_than`` (the start of this job) or temporary files of a process that is gone, so a
-    file another running job has just written and not yet recorded is never touched. Works one
-    shard folder at a time with an indexed range query: memory stays bounded whatever the size
-    of the cache.
+    Only files named the way this module names them: a temporary file of a process that is gone,
+    or of this one from before ``older_than`` (the start of this job); a finished file only when
+    it was last written or shown ``UNRECORDED_GRACE`` before ``older_than``, so neither a file
+    another running job has just written and not yet recorded nor a thumbnail the window keeps is
+    touched. Works one shard folder at a time with an indexed range query: memory stays bounded
+    whatever the size of the cache.
     """
+    expired = older_than - UNRECORDED_GRACE
     removed = 0
     for top in _hex_dirs(sidecar_dir):
         for sub in _hex_dirs(os.path.join(sidecar_dir, top)):
@@ -87,8 +103,10 @@ def sweep_unreferenced(
                 for de in it:
                     if de.name in referenced or not OWN_FILE.match(de.name) or not de.is_file(follow_symlinks=False):
                         continue
+                    temporary = ".tmp-" in de.name
                     try:
-                        if _from_dead_writer(de.name) or de.stat(follow_symlinks=False).st_mtime < older_than:
+                        mtime = de.stat(follow_symlinks=False).st_mtime
+                        if _from_dead_writer(de.name) or mtime < (older_than if temporary else expired):
                             os.unlink(de.path)
                             removed += 1
                     except FileNotFoundError:
