@@ -81,16 +81,27 @@ class VolumeSpec:
 
 class RemoteBackend(Protocol):
     spec: VolumeSpec
+    CONCURRENT_FILES: int  # files a job may write at once through one backend
 
     async def connect(self) -> None: ...
     async def list(self, path: str) -> list[RemoteEntry]: ...
     async def stat(self, path: str) -> RemoteEntry: ...
     async def read_ranges(self, path: str, ranges: Sequence[tuple[int, int]]) -> list[bytes]: ...
+    async def open_reader(self, path: str, offset: int, size: int) -> RemoteReader: ...
     async def write(self, path: str, data: bytes) -> None: ...
     async def delete(self, path: str) -> None: ...
     async def rmdir(self, path: str) -> None: ...
     async def upload(self, path: str, chunks: AsyncIterator[bytes], temp: str, replace: bool) -> None: ...
     async def server_copy(self, src: str, path: str, temp: str, replace: bool) -> bool: ...
+    async def close(self) -> None: ...
+
+
+class RemoteReader(Protocol):
+    """Bytes ``[offset, offset + size)`` of one remote file in order, read ahead of the caller:
+    ``read(n)`` gives the next ``n`` bytes (fewer where the file ends, ``b""`` past its end);
+    ``close()`` drops what is read ahead. A missing file is a ``NOT_FOUND`` error."""
+
+    async def read(self, want: int) -> bytes: ...
     async def close(self) -> None: ...
 
 
@@ -153,10 +164,16 @@ def _cipher_preference(asyncssh: Any) -> list[str]:
 class SftpBackend:
     """SFTP through asyncssh: one SSH connection and SFTP session per backend."""
 
+    CONCURRENT_FILES = 8  # small files a job may send at once over the one connection
+
     def __init__(self, spec: VolumeSpec):
         self.spec = spec
         self._conn: Any = None
         self._sftp: Any = None
+        # folders seen or made on this connection: asyncssh's ``makedirs`` asks for every folder of
+        # the absolute path from ``/`` (a mkdir and a stat each), ~20 round trips per file written
+        self._folders: set[str] = set()
+        self._connecting: asyncio.Lock | None = None
 
     def _abs(self, path: str) -> str:
         root = self.spec.root or "."
@@ -169,6 +186,14 @@ class SftpBackend:
     async def connect(self) -> None:
         if self._sftp is not None:
             return
+        # files in flight at once all start by connecting: one connection, made by the first
+        if self._connecting is None:
+            self._connecting = asyncio.Lock()
+        async with self._connecting:
+            if self._sftp is None:
+                await self._connect()
+
+    async def _connect(self) -> None:
         asyncssh = _asyncssh()
         o, spec = self.spec.options, self.spec
         kwargs: dict[str, Any] = {
@@ -220,6 +245,13 @@ class SftpBackend:
             return RemoteError(FAILED, f"volume {name}: permission denied: /{path}")
         if isinstance(exc, asyncssh.SFTPError):
             return RemoteError(FAILED, f"volume {name}: {what} /{path}: {exc.reason}")
+        if isinstance(exc, asyncssh.KeyEncryptionError) and what == "connect":
+            # a wrong passphrase, or an OpenSSH-format key with one (asyncssh needs bcrypt for those)
+            return RemoteError(
+                AUTH_FAILED,
+                f"volume {name}: cannot use the key {self.spec.options.get('key')}: {exc}; convert the key with "
+                "ssh-keygen -p -m PEM -f KEY, or use a key without a passphrase",
+            )
         if isinstance(exc, asyncssh.KeyImportError | FileNotFoundError) and what == "connect":
             return RemoteError(AUTH_FAILED, f"volume {name}: cannot use the key {self.spec.options.get('key')}: {exc}")
         if isinstance(exc, asyncssh.Error | OSError):
@@ -261,6 +293,54 @@ class SftpBackend:
 
         return await self._do("read", path, run)
 
+    async def open_reader(self, path: str, offset: int, size: int) -> RemoteReader:
+        """``[offset, offset + size)`` of ``path`` with up to ``sftp_pipeline.REQUESTS`` block reads in
+        flight, continued while the caller writes what it got (``sftp_pipeline``)."""
+        from sd_desktop.volumes import sftp_pipeline
+
+        f = await self._do("open", path, lambda sftp: sftp.open(self._abs(path), "rb", block_size=0))
+        block = sftp_pipeline.block_size(self._sftp)
+        pipe = sftp_pipeline.ReadPipeline(f, offset, offset + size, self.spec.timeout, block)
+        return _SftpReader(self, path, f, pipe)
+
+    async def _folder(self, path: str) -> None:
+        """Make the folder ``path`` (relative) and the ones above it, unless seen on this
+        connection: one stat when it is there, else its parent first, then one mkdir."""
+        if not path or path in self._folders:
+            return
+        sftp, asyncssh = self._sftp, _asyncssh()
+        try:
+            attrs = await deadline(self.spec, f"stat /{path}", sftp.stat(self._abs(path)))
+        except asyncssh.SFTPNoSuchFile:
+            parent = posixpath.dirname(path)
+            if parent:
+                await self._folder(parent)
+            elif self.spec.root:  # the volume's root may be missing too: as makedirs made it before
+                await deadline(self.spec, "mkdir /", sftp.makedirs(self._abs(""), exist_ok=True))
+            try:
+                await deadline(self.spec, f"mkdir /{path}", sftp.mkdir(self._abs(path)))
+            except asyncssh.SFTPError:  # made meanwhile by someone else? only a folder will do
+                if not await deadline(self.spec, f"stat /{path}", sftp.isdir(self._abs(path))):
+                    raise
+        else:
+            if attrs.type != asyncssh.FILEXFER_TYPE_DIRECTORY:
+                raise asyncssh.SFTPFailure(f"{self._abs(path)} is not a directory")
+        self._folders.add(path)
+
+    async def _open_new(self, path: str, temp: str) -> Any:
+        """``temp`` opened for writing (truncated), its folder made first; the folder is looked
+        for again when it vanished since this connection saw it."""
+        sftp, folder = self._sftp, posixpath.dirname(path)
+        await self._folder(folder)
+        try:
+            return await deadline(self.spec, f"open /{temp}", sftp.open(self._abs(temp), "wb", block_size=0))
+        except _asyncssh().SFTPNoSuchFile:
+            if not folder:
+                raise
+            self._folders.clear()  # which of its parents went too is not known
+            await self._folder(folder)
+            return await deadline(self.spec, f"open /{temp}", sftp.open(self._abs(temp), "wb", block_size=0))
+
     async def write(self, path: str, data: bytes) -> None:
         temp = _temp_name(path)
 
@@ -288,22 +368,32 @@ class SftpBackend:
         ``replace`` over a file there (POSIX rename), else a plain SFTP rename, which OpenSSH makes
         with link() and so refuses an existing target (``TargetExists``). Each write and the rename
         have their own deadline, so a large file never hits the timeout as a whole."""
+        from sd_desktop.volumes import sftp_pipeline
+
         await self.connect()
-        sftp, spec = self._sftp, self.spec
+        spec = self.spec
         try:
-            if posixpath.dirname(path):
-                await deadline(spec, f"mkdir /{path}", sftp.makedirs(self._abs(posixpath.dirname(path)), exist_ok=True))
-            f = await deadline(spec, f"open /{temp}", sftp.open(self._abs(temp), "wb"))
+            f = await self._open_new(path, temp)
+            # the writes go on while the next chunk is read (``sftp_pipeline``), each with its deadline
+            pipe = sftp_pipeline.WritePipeline(f, 0, spec.timeout, sftp_pipeline.block_size(self._sftp))
             try:
-                offset = 0
                 async for chunk in chunks:
-                    await deadline(spec, f"write /{path}", f.write(chunk, offset))
-                    offset += len(chunk)
+                    await pipe.write(chunk)
+                await pipe.drain()
+            except BaseException:
+                pipe.cancel()
+                raise
             finally:
                 await deadline(spec, f"close /{temp}", f.close())
             await self._finish(temp, path, replace)
         except RemoteError:
             raise
+        except TimeoutError:
+            raise RemoteError(
+                OFFLINE,
+                f"volume {spec.name}: no answer from {spec.where} within {spec.timeout:g}s (write /{path}); "
+                "check that the server is up and reachable",
+            ) from None
         except Exception as exc:
             raise self._error(exc, "write", path) from None
 
@@ -365,6 +455,37 @@ class SftpBackend:
             self._conn = None
 
 
+class _SftpReader:
+    """``SftpBackend.open_reader``'s reader: the pipeline's failures as one-line ``RemoteError``s."""
+
+    def __init__(self, backend: SftpBackend, path: str, file: Any, pipe: Any):
+        self._backend, self._path, self._file, self._pipe = backend, path, file, pipe
+
+    async def read(self, want: int) -> bytes:
+        spec = self._backend.spec
+        try:
+            return await self._pipe.read(want)
+        except TimeoutError:
+            raise RemoteError(
+                OFFLINE,
+                f"volume {spec.name}: no answer from {spec.where} within {spec.timeout:g}s (read /{self._path}); "
+                "check that the server is up and reachable",
+            ) from None
+        except RemoteError:
+            raise
+        except Exception as exc:
+            raise self._backend._error(exc, "read", self._path) from None
+
+    async def close(self) -> None:
+        """Drop the reads in flight and close the file (best effort: after a lost connection
+        there is no file to close, and the reason was given already)."""
+        self._pipe.cancel()
+        try:
+            await asyncio.wait_for(self._file.close(), min(self._backend.spec.timeout, 5))
+        except (TimeoutError, OSError, _asyncssh().Error):
+            pass
+
+
 def _reason(exc: BaseException) -> str:
     # asyncio words a refused connection "Connect call failed ('127.0.0.1', 22)": say what it means
     if isinstance(exc, ConnectionRefusedError):
@@ -378,6 +499,9 @@ def _reason(exc: BaseException) -> str:
 # -- every other service (OpenDAL) -------------------------------------------------------------------
 class OpenDalBackend:
     """S3, WebDAV and OpenDAL's other services through its ``AsyncOperator``."""
+
+    # one file at a time: wsgidav answered concurrent COPYs into a new folder with HTTP 500
+    CONCURRENT_FILES = 1
 
     def __init__(self, spec: VolumeSpec):
         self.spec = spec
@@ -497,6 +621,11 @@ class OpenDalBackend:
 
         return await self._do("read", path, run)
 
+    async def open_reader(self, path: str, offset: int, size: int) -> RemoteReader:
+        """``[offset, offset + size)`` of ``path`` in ranged reads, the next one asked for while the
+        caller writes the last (OpenDAL's binding has no pipelined reads to hand)."""
+        return _RangeReader(self, path, offset, offset + size)
+
     async def write(self, path: str, data: bytes) -> None:
         async def run(op: Any) -> None:
             if not op.capability().rename:  # an object store: a PUT shows the whole object or none
@@ -572,6 +701,48 @@ class OpenDalBackend:
 
     async def close(self) -> None:
         self._op = None
+
+
+class _RangeReader:
+    """``OpenDalBackend.open_reader``'s reader: one ranged read of the size asked for last kept
+    ahead of the caller (the first one, of ``RANGE`` bytes, started at once). A short range ends
+    the stream."""
+
+    RANGE = 16 * 1024 * 1024  # bytes of the first range, read before the caller asks
+
+    def __init__(self, backend: OpenDalBackend, path: str, offset: int, end: int):
+        self._backend, self._path, self._next, self._end = backend, path, offset, end
+        self._ahead: tuple[int, asyncio.Future[list[bytes]]] | None = None
+        self._rest = b""  # bytes read but not yet given
+        self._fetch(self.RANGE)
+
+    def _fetch(self, length: int) -> None:
+        n = min(length, self._end - self._next)
+        if n <= 0:
+            return
+        self._ahead = (n, asyncio.ensure_future(self._backend.read_ranges(self._path, [(self._next, n)])))
+        self._next += n
+
+    async def read(self, want: int) -> bytes:
+        while len(self._rest) < want and self._ahead is not None:
+            (n, task), self._ahead = self._ahead, None
+            (data,) = await task
+            if len(data) < n:  # it ends here (it shrank since it was listed)
+                self._next = self._end
+            else:
+                self._fetch(want)
+            self._rest += data
+        data, self._rest = self._rest[:want], self._rest[want:]
+        return data
+
+    async def close(self) -> None:
+        if self._ahead is not None:
+            task, self._ahead = self._ahead[1], None
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, RemoteError):
+                pass
 
 
 _HTTP_STATUS = re.compile(r"\bstatus: (\d{3})\b")

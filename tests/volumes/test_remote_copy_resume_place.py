@@ -14,15 +14,16 @@ import sys
 
 import pytest
 
+from sd_desktop.ops.files.remote_copy import CHUNK
 from tests.conftest import REPO, cli_env
 from tests.volumes.test_volume_cli import NO_KEYRING, add_sftp
 
 # ``python -c WRAP MODE READS ARGS...``: the CLI, with every read from the volume counted in READS
 # (path and bytes, one line each) and, in MODE "kill", a SIGKILL right after the first finished
 # part file is renamed to its target (before the job can record it); in MODE "kill-before", just
-# before that rename
+# before that rename; in MODE "hold", right after a.txt's rename, with b.txt and c.txt in flight
 WRAP = """
-import os, signal, sys
+import os, signal, sys, time
 mode, reads, sys.argv = sys.argv[1], sys.argv[2], ["sd-desktop", *sys.argv[3:]]
 from sd_desktop.volumes import local_writes, remote
 
@@ -30,10 +31,32 @@ commit = local_writes.LocalWrites.commit
 
 
 def commit_then_die(self, tmp, dst, *, replace=False):
+    if mode == "hold":
+        hold(self, tmp, dst, replace)
     if mode == "kill-before" and tmp.endswith(b".sd-part"):
         os.kill(os.getpid(), signal.SIGKILL)
     commit(self, tmp, dst, replace=replace)
     if mode == "kill" and tmp.endswith(b".sd-part"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def hold(self, tmp, dst, replace):
+    # three small files in flight at once: b.txt's rename held back, c.txt placed and its record
+    # held back, then a.txt placed and the kill (each rename runs on a thread of its own)
+    name = os.path.basename(tmp)
+    if name == b".b.txt.sd-part":
+        open(reads + ".b", "w").close()
+        time.sleep(120)
+    if name == b".c.txt.sd-part":
+        commit(self, tmp, dst, replace=replace)
+        open(reads + ".c", "w").close()
+        time.sleep(120)
+    if name == b".a.txt.sd-part":
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(reads + ".b") and os.path.exists(reads + ".c")):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        commit(self, tmp, dst, replace=replace)
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -49,12 +72,26 @@ async def counted(self, path, ranges):
 
 
 remote.SftpBackend.read_ranges = counted
+reader_read = remote._SftpReader.read
+
+
+async def counted_read(self, want):
+    got = await reader_read(self, want)
+    if got:
+        with open(reads, "a") as f:
+            f.write(f"{self._path} {len(got)}\\n")
+    return got
+
+
+remote._SftpReader.read = counted_read
 from sd_desktop.__main__ import main
 sys.exit(main())
 """
 
 A = os.urandom(300 * 1024)  # tree/a.txt on the volume
-B = os.urandom(70 * 1024)  # tree/b.txt
+# tree/b.txt: larger than a chunk, so it is copied alone, once a.txt is done (small files go several
+# at once: a test below has them in flight together)
+B = os.urandom(CHUNK + 70 * 1024)
 
 
 def _wrapped(library_dir, mode: str, reads, *args: str) -> subprocess.CompletedProcess:
@@ -212,3 +249,29 @@ def test_killed_once_the_name_was_chosen_but_before_the_rename_places_the_file_o
     assert (out["files"], out["skipped"], out["replaced"], out["renamed"], out["failed"]) == counts
     assert out["bytes"] == len(A) + len(B)
     assert reads == {"tree/b.txt": len(B)}  # the finished part was placed, not read again
+
+
+def test_small_files_in_flight_at_once_killed_after_one_rename_are_each_placed_once(
+    run_cli, sshd, tmp_path, library_dir
+):
+    """Three small files copied at once, each with its own name committed: killed right after
+    a.txt's rename, with c.txt renamed and not recorded and b.txt about to be renamed. The resume
+    places b.txt's finished part and counts all three copied, reading none of them again."""
+    files = {"a.txt": os.urandom(40 * 1024), "b.txt": os.urandom(50 * 1024), "c.txt": os.urandom(60 * 1024)}
+    remote = tmp_path / "remote" / "tree"
+    remote.mkdir(parents=True)
+    for name, data in files.items():
+        (remote / name).write_bytes(data)
+    assert add_sftp(run_cli, sshd, tmp_path / "remote").returncode == 0
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    first = _wrapped(library_dir, "hold", tmp_path / "reads-1", "copy", "nas:/tree", str(dest), "--json")
+    assert first.returncode == -9, first.stderr
+    assert _names(dest) == [".b.txt.sd-part", "a.txt", "c.txt"]
+    out, reads = _resume(library_dir, tmp_path)
+    assert _names(dest) == ["a.txt", "b.txt", "c.txt"]
+    assert {name: (dest / "tree" / name).read_bytes() for name in files} == files
+    assert (out["files"], out["skipped"], out["replaced"], out["renamed"], out["failed"]) == (3, 0, 0, 0, 0)
+    assert out["bytes"] == sum(map(len, files.values()))
+    assert out["outcomes"] == []
+    assert reads == {}  # each placed once, none read again

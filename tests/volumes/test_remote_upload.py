@@ -185,6 +185,8 @@ def test_a_lost_connection_pauses_the_upload_and_resume_sends_the_file_again(run
         assert resumed.returncode == 0, (resumed.stderr, resumed.result["errors"])
         assert resumed.result["errors"] == []
         assert (resumed.result["output"]["files"], resumed.result["output"]["failed"]) == (2, 0)
+        # the part sent before the pause is not counted twice: bytes are counted with each file's outcome
+        assert resumed.result["output"]["bytes"] == len(data) + len(b"small")
     finally:
         server.stop()
     assert stored(remote / "local") == {"big file.bin": data, "small.txt": b"small"}

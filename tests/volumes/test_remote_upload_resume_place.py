@@ -14,15 +14,17 @@ import sys
 
 import pytest
 
+from sd_desktop.ops.files.remote_upload import CHUNK
 from tests.conftest import REPO, cli_env
 from tests.volumes.test_remote_upload import stored
 from tests.volumes.test_volume_cli import NO_KEYRING, add_sftp
 
 # ``python -c WRAP MODE SENT ARGS...``: the CLI, with every chunk sent to the volume counted in SENT
 # (path and bytes, one line each) and, in MODE "kill", a SIGKILL right after the first upload
-# returned (the file stored under its name, before the job can record it)
+# returned (the file stored under its name, before the job can record it); in MODE "hold", right
+# after a.txt's upload returned, with b.txt and c.txt in flight
 WRAP = """
-import os, signal, sys
+import asyncio, os, signal, sys, time
 mode, sent, sys.argv = sys.argv[1], sys.argv[2], ["sd-desktop", *sys.argv[3:]]
 from sd_desktop.volumes import remote
 
@@ -36,8 +38,20 @@ async def counted_then_die(self, path, chunks, temp, replace):
                 f.write(f"{path} {len(chunk)}\\n")
             yield chunk
 
+    name = path.rsplit("/", 1)[-1]
+    if mode == "hold" and name == "b.txt":  # in flight, its upload not started
+        open(sent + ".b", "w").close()
+        await asyncio.sleep(120)
+    if mode == "hold" and name == "a.txt":
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(sent + ".b") and os.path.exists(sent + ".c")):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
     await upload(self, path, counting(), temp, replace)
-    if mode == "kill":
+    if mode == "hold" and name == "c.txt":  # stored under its name, not recorded
+        open(sent + ".c", "w").close()
+        await asyncio.sleep(120)
+    if mode == "kill" or (mode == "hold" and name == "a.txt"):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -47,7 +61,9 @@ sys.exit(main())
 """
 
 A = os.urandom(300 * 1024)  # tree/a.txt, local
-B = os.urandom(70 * 1024)  # tree/b.txt
+# tree/b.txt: larger than a chunk, so it is sent alone, once a.txt is done (small files go several
+# at once: a test below has them in flight together)
+B = os.urandom(CHUNK + 70 * 1024)
 
 
 def _wrapped(library_dir, mode: str, sent, *args: str) -> subprocess.CompletedProcess:
@@ -135,3 +151,27 @@ def test_an_upload_the_user_replaced_before_the_resume_is_never_taken_for_the_jo
     assert stored(there) == {"a.txt": b"theirs a", "a (1).txt": b"t" * len(A), "a (2).txt": A, "b.txt": B}
     assert _counts(out) == (2, 0, 0, len(A) + len(B))
     assert sent == {"backup/tree/a (2).txt": len(A), "backup/tree/b.txt": len(B)}
+
+
+def test_small_files_in_flight_at_once_killed_after_one_upload_are_each_stored_once(
+    run_cli, sshd, tmp_path, library_dir
+):
+    """Three small files sent at once, each with its own target committed: killed right after
+    a.txt's upload returned, with c.txt stored and not recorded and b.txt not sent yet. The resume
+    sends b.txt only and counts all three copied (not "skipped: exists")."""
+    files = {"a.txt": os.urandom(40 * 1024), "b.txt": os.urandom(50 * 1024), "c.txt": os.urandom(60 * 1024)}
+    local = tmp_path / "local" / "tree"
+    local.mkdir(parents=True)
+    for name, data in files.items():
+        (local / name).write_bytes(data)
+    remote = tmp_path / "remote"
+    (remote / "backup").mkdir(parents=True)
+    assert add_sftp(run_cli, sshd, remote).returncode == 0
+    first = _wrapped(library_dir, "hold", tmp_path / "sent-1", "copy", str(local), "nas:/backup", "--json")
+    assert first.returncode == -9, first.stderr
+    there = remote / "backup" / "tree"
+    assert stored(there) == {"a.txt": files["a.txt"], "c.txt": files["c.txt"]}
+    out, sent = _resume(library_dir, tmp_path)
+    assert stored(there) == files
+    assert _counts(out) == (3, 0, 0, sum(map(len, files.values())))
+    assert sent == {"backup/tree/b.txt": len(files["b.txt"])}

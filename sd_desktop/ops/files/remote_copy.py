@@ -14,10 +14,11 @@ skipped, or the next free ``name (N).ext`` is taken); ``overwrite`` renames over
 stays whole until the new one, complete and flushed, takes its name. Every skip is listed in the
 output's ``outcomes`` with its reason.
 The name a finished file is about to get is committed with the state just before the rename
-(``Placing``: the name, the outcome, the part's inode, size and mtime), so a job killed between the
-rename and the record of it finds, when resumed, that file under that name (it is the same file:
-same inode, size and mtime) and records it as the first run would have, without reading it again
-or placing a second copy (FAULTS 24). A file there that is not that one (the user removed or
+(``Placing``: the name, the outcome, the part's inode, size and mtime; one for each of the small
+files in flight at once, dropped with its outcome), so a job killed between the rename and the
+record of it finds, when resumed, that file under that name (it is the same file: same inode, size
+and mtime) and records it as the first run would have, without reading it again or placing a
+second copy (FAULTS 24). A file there that is not that one (the user removed or
 replaced it meanwhile) is never taken for it: the file is copied again.
 Every local change (the folder, the partial file, its flushes, its placing) goes through the local
 volume's write side, ``ctx.backend`` (``volumes/local_writes.py``): the destination is local.
@@ -33,6 +34,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from sd_desktop import paths
 from sd_desktop.enums import WorkStatus
@@ -43,10 +45,16 @@ from sd_desktop.ops.files.fsops import free_name
 from sd_desktop.volumes.backend import ReadWriteVolume, VolumeBackend
 from sd_desktop.volumes.local_writes import WritableVolume
 
+if TYPE_CHECKING:  # the remote backends load on first use: a local copy never needs them
+    from sd_desktop.volumes.remote import RemoteReader
+
 CHUNK = 16 * 1024 * 1024  # bytes per ranged read, and between two confirmed offsets
 BATCH = 200  # work items read per batch
 COMMIT_EVERY = 64 * 1024 * 1024  # bytes between two confirmed offsets while OpenSSH's client reads
 POLL = 0.25  # seconds between two looks at the partial file OpenSSH's client writes
+EARLY_FILES = 8  # files after the one being copied whose reads start early (small files only:)
+EARLY_BYTES = 16 * 1024 * 1024  # the bytes of those and the one being copied, at most
+AT_ONCE = 8  # files of one chunk copied at the same time
 INO_BITS = 2**63 - 1  # an inode as the state stores it (within SQLite's integers)
 
 
@@ -83,9 +91,11 @@ class RemoteCopyState:
     phase: str = "plan"
     frontier: list[str] = field(default_factory=list)  # remote folders still to list (planning)
     next_seq: int = 0
-    current: int = -1  # the item being copied, -1 for none
+    current: int = -1  # the file copied alone (larger than a chunk), -1 for none
     confirmed: int = 0  # bytes of it on disk, flushed, as of the last checkpoint
-    placing: Placing | None = None  # its finished part is being given this name (None before that)
+    # seq -> the name a finished part is being given: one for each file in flight (several small
+    # ones at once), added before its rename, dropped with the item's outcome
+    placing: dict[int, Placing] = field(default_factory=dict)
     files_done: int = 0
     files_failed: int = 0
     skipped: int = 0
@@ -144,6 +154,10 @@ class RemoteCopyJob(Job):
             )
             for (dst,) in rows:
                 ctx.backend.unlink(part_name(bytes(dst)), missing_ok=True)
+        # small files that were in flight at once are among the first pending ones
+        job_id = ctx.job_id
+        for (dst,) in await ctx.library.read(lambda c: worklist.pending(c, job_id, ("dst",), AT_ONCE)):
+            ctx.backend.unlink(part_name(bytes(dst)), missing_ok=True)
 
     async def run(self, ctx: JobContext) -> RemoteCopyOutput:
         from sd_desktop.volumes.remote import RemoteError, backend_for
@@ -262,18 +276,68 @@ class RemoteCopyJob(Job):
             batch = await ctx.library.read(lambda c: worklist.pending(c, job_id, ("seq", "src", "dst", "size"), BATCH))
             if not batch:
                 return
-            for seq, src, dst, size in batch:
-                await ctx.check_interrupt()
-                await self._copy_one(ctx, backend, seq, bytes(src).decode(), bytes(dst), size)
+            # the next small files' readers are opened (and their reads sent) while this one is
+            # written, flushed and committed, and up to AT_ONCE small files (one chunk each: no
+            # confirmed offset inside them) are copied at once, so their flushes and commits
+            # overlap; a larger file goes alone, confirming its chunks in the job's state
+            early: dict[int, asyncio.Future[RemoteReader]] = {}
+            running: dict[asyncio.Task, bytes] = {}
+            at_once = 1 if self.config.on_conflict == "rename" else AT_ONCE  # as an upload: names picked apart
+            try:
+                for i, (seq, src, dst, size) in enumerate(batch):
+                    budget = EARLY_BYTES
+                    for nseq, nsrc, _dst, nsize in batch[i : i + 1 + EARLY_FILES]:
+                        budget -= nsize
+                        if budget < 0:
+                            break
+                        if (
+                            nseq not in early
+                            and 0 < nsize
+                            and self.state.current != nseq
+                            and nseq not in self.state.placing
+                        ):
+                            early[nseq] = asyncio.ensure_future(backend.open_reader(bytes(nsrc).decode(), 0, nsize))
+                    await ctx.check_interrupt()
+                    target = bytes(dst)
+                    alone = size > CHUNK or self.state.current == seq or at_once == 1
+                    while running and (len(running) >= at_once or target in running.values() or alone):
+                        await _first_done(running)
+                    copy = self._copy_one(ctx, backend, seq, bytes(src).decode(), target, size, early.pop(seq, None))
+                    if alone:
+                        await copy
+                    else:
+                        running[asyncio.ensure_future(copy)] = target
+                while running:
+                    await _first_done(running)
+            finally:
+                for task in running:
+                    task.cancel()
+                for task in running:
+                    with contextlib.suppress(BaseException):
+                        await task
+                for future in early.values():
+                    await _drop_early(future)
 
     async def _finish_item(
         self, ctx: JobContext, seq: int, status: WorkStatus, outcome: str, reason: str | None
     ) -> None:
         st, job_id = self.state, ctx.job_id
-        st.current, st.confirmed, st.placing = -1, 0, None
+        if st.current == seq:
+            st.current, st.confirmed = -1, 0
+        st.placing.pop(seq, None)
         await ctx.checkpoint(lambda c: worklist.update(c, job_id, [(int(status), outcome, reason, seq)]))
 
-    async def _copy_one(self, ctx: JobContext, backend, seq: int, src: str, dst: bytes, size: int) -> None:
+    async def _copy_one(
+        self,
+        ctx: JobContext,
+        backend,
+        seq: int,
+        src: str,
+        dst: bytes,
+        size: int,
+        early: asyncio.Future[RemoteReader] | None = None,
+    ) -> None:
+        """Copy one item; ``early``: its reader of the whole file, opened ahead (dropped here)."""
         from sd_desktop.volumes import openssh
         from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
 
@@ -281,57 +345,77 @@ class RemoteCopyJob(Job):
         shown = f"{self.config.volume}:/{src}"
         local: ReadWriteVolume = ctx.backend
         part = part_name(dst)
-        if st.current == seq and st.placing is not None:
+        offset = st.confirmed if st.current == seq else 0
+        # kept until the item's outcome commits (or another name is committed for it): a second
+        # kill meanwhile finds it again
+        placing = st.placing.get(seq)
+        if placing is not None:
             # killed after the rename that gave the part its name: the item is done
-            if await ctx.run_blocking(_is_file, local, st.placing.target, st.placing):
-                await self._placed(ctx, seq, shown, st.placing, " (before the interruption)")
+            if await ctx.run_blocking(_is_file, local, placing.target, placing):
+                await _drop_early(early)
+                await self._placed(ctx, seq, shown, placing, " (before the interruption)")
                 return
-            if not _is_file(local, part, st.placing):  # renamed, then removed or replaced: read again
-                st.bytes_done -= st.confirmed  # counted once, as by a run never interrupted
-                st.confirmed = 0
-            st.placing = None
+            if await ctx.run_blocking(_is_file, local, part, placing):  # killed before the rename
+                offset = placing.size  # finished and flushed: placed without reading it again
+            else:  # renamed, then removed or replaced: read again, its bytes counted once
+                del st.placing[seq]  # with the bytes it counted: the two commit together
+                st.bytes_done -= placing.size
+                offset = 0
+                if st.current == seq:
+                    st.current, st.confirmed = -1, 0
         if ctx.backend.lexists(dst) and policy == "skip":
-            if st.current == seq:  # a part the interrupted run finished: not wanted now
+            await _drop_early(early)
+            if st.current == seq or placing is not None:  # a part the interrupted run wrote: not wanted now
                 local.unlink(part, missing_ok=True)
             await self._skip(ctx, seq, shown, dst)
             return
         if policy == "overwrite" and _is_folder_itself(ctx.backend, dst):
+            await _drop_early(early)
             why = "a folder of that name is there: a file does not replace a folder"
             ctx.add_non_critical_error(shown, why)
             st.files_failed += 1
             await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
             return
         local.makedirs(os.path.dirname(dst))
-        offset = st.confirmed if st.current == seq else 0
-        fd = local.open_resumable(part)
-        if local.fstat(fd).st_size < offset:  # placed just before a kill (or removed): read it all again
-            offset = 0
-
-        async def fetch(at: int) -> bytes | None:
-            try:
-                (data,) = await backend.read_ranges(src, [(at, min(CHUNK, size - at))])
-            except RemoteError as exc:
-                if exc.kind != NOT_FOUND:
-                    raise
-                return None
-            return data
-
-        # the next range is asked for while this one is written and confirmed: the network and
+        fd = -1
+        # the reader keeps reading ahead while a chunk is written and confirmed: the network and
         # the disk work at once (measured: about half the time of a 1 GiB copy was one waiting
-        # for the other)
-        ahead: asyncio.Task | None = None
+        # for the other); a small file's reader may have been opened while the files before it
+        # were written (``_copy_all``)
+        reader: RemoteReader | None = None
+        last = 0  # bytes of the last chunk, counted with the name the file is given (``_place``)
         try:
+            # on a worker thread: creating a file costs ~0.3 ms that the loop would spend blocked
+            fd = await ctx.run_blocking(local.open_resumable, part)
+            if local.fstat(fd).st_size < offset:  # placed just before a kill (or removed): read it all again
+                offset = 0
             local.truncate(fd, offset)  # bytes past the last confirmed offset may be torn: read them again
             if size - offset >= openssh.MIN_SIZE and not self._no_openssh and openssh.usable(backend.spec):
                 offset = await self._with_openssh(ctx, backend, seq, src, part, fd, offset, size)
                 local.truncate(fd, offset)  # what it wrote past its last confirmed byte is read again
-            ahead = asyncio.ensure_future(fetch(offset)) if offset < size else None
-            while ahead is not None:
+            vanished = False
+            if offset < size:
+                try:
+                    if early is not None and offset == 0:
+                        reader, early = await early, None
+                    else:
+                        reader = await backend.open_reader(src, offset, size - offset)
+                except RemoteError as exc:
+                    if exc.kind != NOT_FOUND:
+                        raise
+                    vanished = True
+            while offset < size:
                 await ctx.check_interrupt()
-                data = await ahead
-                ahead = None
+                data = b""
+                if reader is not None:
+                    try:
+                        data = await reader.read(CHUNK)
+                    except RemoteError as exc:
+                        if exc.kind != NOT_FOUND:
+                            raise
+                        vanished = True
                 if not data:
-                    why = "vanished" if data is None else f"shrank to {offset} bytes while copying"
+                    why = "vanished" if vanished else f"shrank to {offset} bytes while copying"
                     ctx.add_non_critical_error(shown, why)
                     st.files_failed += 1
                     os.close(fd)
@@ -339,24 +423,29 @@ class RemoteCopyJob(Job):
                     local.unlink(part)
                     await self._finish_item(ctx, seq, WorkStatus.FAILED, "failed", why)
                     return
-                if offset + len(data) < size:
-                    ahead = asyncio.ensure_future(fetch(offset + len(data)))
+                data = data[: size - offset]  # never past the size it was listed with
                 await ctx.run_blocking(_write_all, local, fd, data, offset)
                 offset += len(data)
-                st.current, st.confirmed = seq, offset
-                st.bytes_done += len(data)
-                ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=src)
-                if offset < size:  # the last offset commits with the name the file is given (_place)
+                if offset < size:
+                    st.current, st.confirmed = seq, offset
+                    st.bytes_done += len(data)
+                    ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=src)
                     await ctx.checkpoint()
-            await ctx.run_blocking(local.fsync, fd)
+                else:
+                    # the last chunk commits with the name the file is given (``_place``): a kill
+                    # before that reads it again (a small file: its only chunk, so small files in
+                    # flight at once never share the state's one confirmed offset)
+                    last = len(data)
+            if not last:  # no chunk written here (``_write_all`` flushes each): the truncate, if any
+                await ctx.run_blocking(local.fsync, fd)
         finally:
-            if ahead is not None:  # interrupted: the read in flight is not wanted
-                ahead.cancel()
-                with contextlib.suppress(BaseException):
-                    await ahead
+            if early is not None:  # read ahead for a resume that starts further on, or interrupted
+                await _drop_early(early)
+            if reader is not None:  # done, or interrupted: what it read ahead is not wanted
+                await reader.close()
             if fd >= 0:
                 os.close(fd)
-        placed = await self._place(ctx, local, seq, part, dst)
+        placed = await self._place(ctx, local, seq, part, dst, last)
         if placed is None:  # a file of that name appeared while this one was read
             await self._skip(ctx, seq, shown, dst)
             return
@@ -381,27 +470,28 @@ class RemoteCopyJob(Job):
         await self._finish_item(ctx, seq, WorkStatus.SKIPPED, "skipped", EXISTS)
 
     async def _place(
-        self, ctx: JobContext, local: ReadWriteVolume, seq: int, part: bytes, dst: bytes
+        self, ctx: JobContext, local: ReadWriteVolume, seq: int, part: bytes, dst: bytes, last: int
     ) -> Placing | None:
         """Give the finished ``part`` its name under the policy: what it became, or None when it
         was skipped (``part`` is then removed). Each name is committed with the state before the
-        rename that gives it (see ``Placing``)."""
+        rename that gives it (see ``Placing``), and with it the ``last`` bytes written (the file's
+        last chunk, not confirmed as an offset): a record in the state says its whole file is counted."""
         st, policy = self.state, self.config.on_conflict
-        info = local.lstat(part)
+        info = await ctx.run_blocking(local.lstat, part)
+        st.bytes_done += last
         target = dst
         while True:
             there = local.lexists(target)
             if there and policy == "rename":
                 target, there = free_name(dst), False
             outcome = "replaced" if there and policy == "overwrite" else "renamed" if target != dst else "copied"
-            st.current, st.confirmed = seq, info.st_size
-            st.placing = Placing(target, outcome, *_identity(info))
+            placing = st.placing[seq] = Placing(target, outcome, *_identity(info))
             await ctx.checkpoint()
             try:
                 # overwrite: atomic, the old file stays whole until this one takes its name; else
                 # never over a file: one that appeared meanwhile stays
                 await ctx.run_blocking(local.commit, part, target, replace=policy == "overwrite")
-                return st.placing
+                return placing
             except FileExistsError:
                 if policy != "rename":
                     local.unlink(part)
@@ -465,6 +555,28 @@ class RemoteCopyJob(Job):
             self._no_openssh = True
         ctx.log(f"OpenSSH's sftp stopped reading {shown} ({why}); asyncssh continues from byte {offset}")
         return offset
+
+
+async def _first_done(running: dict[asyncio.Task, bytes]) -> None:
+    """Wait for one of ``running`` to end and drop it; its failure (a pause, a lost server) is
+    raised here, and the caller cancels the rest."""
+    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        del running[task]
+    failed = [task for task in done if task.cancelled() or task.exception() is not None]
+    if failed:
+        failed[0].result()
+
+
+async def _drop_early(early: asyncio.Future[RemoteReader] | None) -> None:
+    """Close a reader opened ahead (or stop its opening): its file is not read after all."""
+    if early is None:
+        return
+    if not early.done():
+        early.cancel()
+    with contextlib.suppress(BaseException):
+        reader = await early
+        await reader.close()
 
 
 def _identity(info: os.stat_result) -> tuple[int, int, int]:

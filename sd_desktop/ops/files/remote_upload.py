@@ -9,11 +9,12 @@ interrupted file again (to the same temporary name) and skips the ones done. Bet
 the bytes stream through this machine (ranged reads, 4 MiB at a time), unless both paths are on the
 same volume and its service copies by itself (S3, WebDAV; SFTP with OpenSSH's ``copy-data``).
 
-Where each file goes is committed with the state before it is sent (``Sending``). A job killed after
-the file got its name and before that was recorded finds, when resumed, that target holding the
-source's bytes (the temporary name gone, the size and a full blake3 of both sides equal: a volume
-has no inode to tell one file from another) and records it as done without sending it again or
-storing a second copy (FAULTS 24); a target that is not that file is never taken for it.
+Where each file goes is committed with the state before it is sent (``Sending``, one for each of
+the files in flight at once, dropped with its outcome). A job killed after a file got its name and
+before that was recorded finds, when resumed, that target holding the source's bytes (the
+temporary name gone, the size and a full blake3 of both sides equal: a volume has no inode to tell
+one file from another) and records it as done without sending it again or storing a second copy
+(FAULTS 24); a target that is not that file is never taken for it.
 
 With ``verify`` a last phase reads every stored file back through the volume (ranged reads, full
 blake3) and compares it with the hash of the bytes that were sent. A server that goes away pauses
@@ -22,6 +23,8 @@ the job (the reason shown); ``jobs resume`` continues where it stopped.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import posixpath
 import stat
@@ -39,6 +42,7 @@ from sd_desktop.jobs.errors import JobPaused
 from sd_desktop.library import volumes, worklist
 
 CHUNK = 4 * 1024 * 1024  # bytes per read of the source, per write request and per verifying read
+AT_ONCE = 8  # at most this many files in flight at once (a cancel removes their temporary names)
 BATCH = 200  # work items read per batch
 POLICIES = ("skip", "overwrite", "rename")
 
@@ -64,9 +68,8 @@ class RemoteUploadConfig:
 
 @dataclass
 class Sending:
-    """The file being sent, as committed before it was: its work item and where it goes."""
+    """A file being sent, as committed before it was: where it goes."""
 
-    seq: int
     target: str
     size: int
 
@@ -78,7 +81,9 @@ class RemoteUploadState:
     frontier: list[str] = field(default_factory=list)  # its folders still to list
     next_seq: int = 0
     verified_to: int = -1  # the last seq the verify phase has checked
-    sending: Sending | None = None  # the file being sent (None between two files)
+    # seq -> where a file in flight goes (several small ones at once): added before it is sent,
+    # dropped with the item's outcome
+    sending: dict[int, Sending] = field(default_factory=dict)
     files_done: int = 0
     files_failed: int = 0
     skipped: int = 0
@@ -99,6 +104,17 @@ class RemoteUploadOutput:
     server_copies: int = 0  # files the service copied by itself
     verified: bool = False
     seconds: float = 0.0
+
+
+async def _first_done(running: dict[asyncio.Task, str]) -> None:
+    """Wait for one of ``running`` to end and drop it; its failure (a pause, a lost server) is
+    raised here, and the caller cancels the rest."""
+    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        del running[task]
+    failed = [task for task in done if task.cancelled() or task.exception() is not None]
+    if failed:
+        failed[0].result()
 
 
 def temp_name(path: str, job_id: int) -> str:
@@ -281,15 +297,42 @@ class RemoteUploadJob(Job):
 
     # -- copying ----------------------------------------------------------------------------------
     async def _copy_all(self, ctx: JobContext, dest, source) -> None:
+        """Every pending file; on a volume that allows it (SFTP: ``CONCURRENT_FILES``) several
+        small ones at a time over the one connection (a small file costs round trips: a look for
+        the target, open, write, close, rename), a large one alone (its writes already fill the
+        connection). Under ``rename`` one at a time: the name a conflict gets is not known before
+        the look, so two could pick the same one. Each file commits its own target before it is sent
+        and its own outcome; a kill redoes the ones in flight that were not stored yet (same
+        temporary names) and recognises those that were (``Sending``)."""
         job_id = ctx.job_id
+        at_once = (
+            1 if self.config.on_conflict == "rename" else max(1, min(AT_ONCE, getattr(dest, "CONCURRENT_FILES", 1)))
+        )
         while True:
             batch = await ctx.library.read(lambda c: worklist.pending(c, job_id, ("seq", "src", "dst", "size"), BATCH))
             if not batch:
                 return
-            for seq, src, dst, size in batch:
-                await ctx.check_interrupt()
-                target = bytes(dst).decode("utf-8", "surrogateescape")
-                await self._copy_one(ctx, dest, source, seq, bytes(src), target, size)
+            running: dict[asyncio.Task, str] = {}
+            try:
+                for seq, src, dst, size in batch:
+                    await ctx.check_interrupt()
+                    target = bytes(dst).decode("utf-8", "surrogateescape")
+                    alone = size > CHUNK or at_once == 1
+                    # a free slot, no file of the same target in flight, and a large file alone
+                    while running and (len(running) >= at_once or target in running.values() or alone):
+                        await _first_done(running)
+                    task = asyncio.ensure_future(self._copy_one(ctx, dest, source, seq, bytes(src), target, size))
+                    running[task] = target
+                    if alone:
+                        await _first_done(running)
+                while running:
+                    await _first_done(running)
+            finally:
+                for task in running:
+                    task.cancel()
+                for task in running:
+                    with contextlib.suppress(BaseException):
+                        await task
 
     def _shown(self, src: bytes) -> str:
         c = self.config
@@ -299,7 +342,7 @@ class RemoteUploadJob(Job):
         self, ctx: JobContext, seq: int, status: WorkStatus, outcome: str, reason: str | None, dst: str, digest: str
     ) -> None:
         job_id = ctx.job_id
-        self.state.sending = None
+        self.state.sending.pop(seq, None)
         row = (int(status), outcome, reason, dst.encode("utf-8", "surrogateescape"), digest.encode(), seq)
         await ctx.checkpoint(
             lambda c: worklist.update(c, job_id, [row], ("status", "outcome", "reason", "dst", "data"))
@@ -319,22 +362,25 @@ class RemoteUploadJob(Job):
         except UnicodeEncodeError:
             await self._fail(ctx, seq, src, dst, "the name is not valid UTF-8, which the volume needs")
             return
-        sent = st.sending
-        if sent is not None and sent.seq == seq:
-            digest = await self._sent_before(ctx, dest, source, src, sent)
+        before = st.sending.get(seq)
+        if before is not None:
+            digest = await self._sent_before(ctx, dest, source, src, before)
             if digest:  # killed after it got its name, before that was recorded
                 st.files_done += 1
                 if source is not dest:  # within one volume the service may have copied it: none sent
-                    st.bytes_done += sent.size
-                ctx.log(f"copied {self._shown(src)} to {c.volume}:/{sent.target} (before the interruption)")
-                await self._finish(ctx, seq, WorkStatus.DONE, "copied", None, sent.target, digest)
+                    st.bytes_done += before.size
+                ctx.log(f"copied {self._shown(src)} to {c.volume}:/{before.target} (before the interruption)")
+                await self._finish(ctx, seq, WorkStatus.DONE, "copied", None, before.target, digest)
                 return
-            st.sending = None
         target, n, races = dst, 0, 0
+        # bytes sent, added to the state with this file's own outcome (files in flight at once
+        # would otherwise count each other's bytes in their checkpoints)
+        sent = [0]
         while True:
             exists = await self._exists(dest, target)
             if exists and c.on_conflict == "skip":
                 st.skipped += 1
+                st.bytes_done += sent[0]
                 await self._finish(ctx, seq, WorkStatus.SKIPPED, "skipped", "the target exists", target, "")
                 return
             if exists and c.on_conflict == "rename":
@@ -343,25 +389,29 @@ class RemoteUploadJob(Job):
                 continue
             replace = c.on_conflict == "overwrite"
             hasher = blake3.blake3()
-            st.sending = Sending(seq, target, size)
+            st.sending[seq] = Sending(target, size)  # this file's own: the others in flight keep theirs
             await ctx.checkpoint()
             try:
-                copied = await self._send(ctx, dest, source, src, size, target, replace, hasher)
+                copied = await self._send(ctx, dest, source, src, size, target, replace, hasher, sent)
             except TargetExists as exc:  # it appeared since the look: the policy again
                 races += 1
                 if races > 3:  # something keeps putting it back: give up on this one
+                    st.bytes_done += sent[0]
                     await self._fail(ctx, seq, src, target, str(exc))
                     return
                 continue
             except SourceFailed as exc:
+                st.bytes_done += sent[0]
                 await self._fail(ctx, seq, src, target, str(exc))
                 return
             except RemoteError as exc:
                 if exc.kind not in (NOT_FOUND, FAILED):
                     raise  # the server is gone or refuses us: pause
+                st.bytes_done += sent[0]
                 await self._fail(ctx, seq, src, target, str(exc))
                 return
             break
+        st.bytes_done += sent[0]
         st.files_done += 1
         ctx.log(f"copied {self._shown(src)} to {c.volume}:/{target}")
         ctx.progress(phase="copying", done=st.files_done, bytes_done=st.bytes_done, message=target)
@@ -404,15 +454,15 @@ class RemoteUploadJob(Job):
         return True
 
     async def _send(
-        self, ctx: JobContext, dest, source, src: bytes, size: int, target: str, replace: bool, hasher
+        self, ctx: JobContext, dest, source, src: bytes, size: int, target: str, replace: bool, hasher, sent: list[int]
     ) -> bool:
-        """Write one file to ``target``; True when the service copied it by itself (no hash then)."""
+        """Write one file to ``target``; True when the service copied it by itself (no hash then).
+        ``sent[0]`` counts the bytes sent."""
         from sd_desktop.volumes.remote import NOT_FOUND, RemoteError
 
-        st = self.state
         temp = temp_name(target, ctx.job_id)
         if source is dest and await dest.server_copy(src.decode(), target, temp, replace):
-            st.server_copies += 1
+            self.state.server_copies += 1
             return True
 
         async def chunks() -> AsyncIterator[bytes]:
@@ -432,7 +482,7 @@ class RemoteUploadJob(Job):
                         if not data:
                             return
                         hasher.update(data)
-                        st.bytes_done += len(data)
+                        sent[0] += len(data)
                         yield data
                 finally:
                     f.close()
@@ -449,7 +499,7 @@ class RemoteUploadJob(Job):
                     raise SourceFailed(f"shrank to {offset} bytes while it was copied")
                 offset += len(data)
                 hasher.update(data)
-                st.bytes_done += len(data)
+                sent[0] += len(data)
                 yield data
 
         try:
@@ -511,18 +561,26 @@ class RemoteUploadJob(Job):
     async def on_cancel(self, ctx: JobContext) -> None:
         """Remove the temporary name of the file that was being sent (best effort: the server may
         be the reason for the cancel)."""
-        from sd_desktop.volumes.remote import RemoteError, backend_for
+        from sd_desktop.volumes.remote import NOT_FOUND, RemoteError, backend_for
         from sd_desktop.volumes.specs import spec_of
 
         job_id = ctx.job_id
-        rows = await ctx.library.read(lambda c: worklist.pending(c, job_id, ("dst",), 1))
+        # the files that were in flight are among the first pending ones
+        rows = await ctx.library.read(lambda c: worklist.pending(c, job_id, ("dst",), AT_ONCE))
         row = await ctx.library.read(lambda conn: volumes.find_volume(conn, self.config.volume))
         if not rows or row is None:
             return
         backend = backend_for(spec_of(row, ctx.library.folder))
         try:
-            await backend.delete(temp_name(bytes(rows[0][0]).decode(), job_id))
-        except (RemoteError, UnicodeDecodeError):
+            for (dst,) in rows:
+                try:
+                    await backend.delete(temp_name(bytes(dst).decode(), job_id))
+                except RemoteError as exc:
+                    if exc.kind != NOT_FOUND:
+                        raise
+                except UnicodeDecodeError:
+                    pass
+        except RemoteError:
             pass
         finally:
             await backend.close()
