@@ -479,13 +479,18 @@ class MainWindow(QMainWindow):
         return self._path
 
     def open_start(self) -> None:
-        """What the window shows at start, unless it was told a folder: the last folder shown, or,
-        at the first launch, the page that says to add a folder."""
+        """What the window shows at start, unless it was told a folder: the last folder shown; at
+        the first launch, the library's first location when it has one already (indexed from the
+        command line before the window ever opened), else the page that says to add a folder (and
+        the first location once the sidebar finds one: ``_sidebar_loaded``)."""
         if self._path is not None:
             return  # a location added at start opened already
         last = self.last_path()
+        locations = self.sidebar.model.locations
         if last is not None:
             self.open_path(last)
+        elif locations:  # the sidebar was loaded before this: its ``loaded`` came and went
+            self.open_path(locations[0].path)
         else:
             self.show_welcome()
 

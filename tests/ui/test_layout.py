@@ -343,3 +343,22 @@ def test_a_location_added_beside_the_window_opens_from_the_first_launch_page(eng
     qtbot.waitUntil(lambda: window.current_path == os.fsencode(folder), timeout=10000)
     assert window.pages.currentWidget() is window.content
     window.dispose()
+
+
+def test_a_library_indexed_before_the_first_launch_opens_its_folder(engine, qtbot, tmp_path):
+    """A folder indexed from the command line before the window ever opened: the first launch shows
+    that folder, not the page that says to add one (the sidebar knew it before the start)."""
+    from sd_desktop.library.locations import add_location
+
+    folder = tmp_path / "Indexed"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"a")
+    add_location(engine.library, folder)
+    window = make_window(engine, qtbot)
+    qtbot.waitUntil(lambda: len(window.sidebar.model.locations) == 1, timeout=10000)
+    window.open_start()  # as the app does once the engine has started: no folder shown before
+    qtbot.waitUntil(lambda: window.current_path == os.fsencode(folder), timeout=10000)
+    assert window.pages.currentWidget() is window.content and not window.welcome.isVisible()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10000)
+    window.dispose()
+
