@@ -361,4 +361,3 @@ def test_a_library_indexed_before_the_first_launch_opens_its_folder(engine, qtbo
     assert window.pages.currentWidget() is window.content and not window.welcome.isVisible()
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10000)
     window.dispose()
-
