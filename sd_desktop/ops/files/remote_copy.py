@@ -40,6 +40,7 @@ from sd_desktop import paths
 from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
+from sd_desktop.jobs.in_flight import first_done
 from sd_desktop.library import volumes, worklist
 from sd_desktop.ops.files.fsops import free_name
 from sd_desktop.volumes.backend import ReadWriteVolume, VolumeBackend
@@ -301,14 +302,14 @@ class RemoteCopyJob(Job):
                     target = bytes(dst)
                     alone = size > CHUNK or self.state.current == seq or at_once == 1
                     while running and (len(running) >= at_once or target in running.values() or alone):
-                        await _first_done(running)
+                        await first_done(running)
                     copy = self._copy_one(ctx, backend, seq, bytes(src).decode(), target, size, early.pop(seq, None))
                     if alone:
                         await copy
                     else:
                         running[asyncio.ensure_future(copy)] = target
                 while running:
-                    await _first_done(running)
+                    await first_done(running)
             finally:
                 for task in running:
                     task.cancel()
@@ -555,17 +556,6 @@ class RemoteCopyJob(Job):
             self._no_openssh = True
         ctx.log(f"OpenSSH's sftp stopped reading {shown} ({why}); asyncssh continues from byte {offset}")
         return offset
-
-
-async def _first_done(running: dict[asyncio.Task, bytes]) -> None:
-    """Wait for one of ``running`` to end and drop it; its failure (a pause, a lost server) is
-    raised here, and the caller cancels the rest."""
-    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-    for task in done:
-        del running[task]
-    failed = [task for task in done if task.cancelled() or task.exception() is not None]
-    if failed:
-        failed[0].result()
 
 
 async def _drop_early(early: asyncio.Future[RemoteReader] | None) -> None:

@@ -39,6 +39,7 @@ from sd_desktop.cas import full_hash_of_fd
 from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
+from sd_desktop.jobs.in_flight import first_done
 from sd_desktop.library import volumes, worklist
 
 CHUNK = 4 * 1024 * 1024  # bytes per read of the source, per write request and per verifying read
@@ -104,17 +105,6 @@ class RemoteUploadOutput:
     server_copies: int = 0  # files the service copied by itself
     verified: bool = False
     seconds: float = 0.0
-
-
-async def _first_done(running: dict[asyncio.Task, str]) -> None:
-    """Wait for one of ``running`` to end and drop it; its failure (a pause, a lost server) is
-    raised here, and the caller cancels the rest."""
-    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-    for task in done:
-        del running[task]
-    failed = [task for task in done if task.cancelled() or task.exception() is not None]
-    if failed:
-        failed[0].result()
 
 
 def temp_name(path: str, job_id: int) -> str:
@@ -320,13 +310,13 @@ class RemoteUploadJob(Job):
                     alone = size > CHUNK or at_once == 1
                     # a free slot, no file of the same target in flight, and a large file alone
                     while running and (len(running) >= at_once or target in running.values() or alone):
-                        await _first_done(running)
+                        await first_done(running)
                     task = asyncio.ensure_future(self._copy_one(ctx, dest, source, seq, bytes(src), target, size))
                     running[task] = target
                     if alone:
-                        await _first_done(running)
+                        await first_done(running)
                 while running:
-                    await _first_done(running)
+                    await first_done(running)
             finally:
                 for task in running:
                     task.cancel()
