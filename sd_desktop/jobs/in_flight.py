@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 
@@ -15,3 +16,13 @@ async def first_done(running: dict[asyncio.Task, Any]) -> None:
     failed = [task for task in done if task.cancelled() or task.exception() is not None]
     if failed:
         failed[0].result()
+
+
+async def cancel_all(running: dict[asyncio.Task, Any]) -> None:
+    """Cancel what is still in flight (the job pauses, or one of them failed) and wait for each to
+    unwind: none is left running behind the job."""
+    for task in running:
+        task.cancel()
+    for task in running:
+        with contextlib.suppress(BaseException):
+            await task

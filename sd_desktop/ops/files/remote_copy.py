@@ -40,7 +40,7 @@ from sd_desktop import paths
 from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
-from sd_desktop.jobs.in_flight import first_done
+from sd_desktop.jobs.in_flight import cancel_all, first_done
 from sd_desktop.library import volumes, worklist
 from sd_desktop.ops.files.fsops import free_name
 from sd_desktop.volumes.backend import ReadWriteVolume, VolumeBackend
@@ -311,11 +311,7 @@ class RemoteCopyJob(Job):
                 while running:
                     await first_done(running)
             finally:
-                for task in running:
-                    task.cancel()
-                for task in running:
-                    with contextlib.suppress(BaseException):
-                        await task
+                await cancel_all(running)
                 for future in early.values():
                     await _drop_early(future)
 

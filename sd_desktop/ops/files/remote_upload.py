@@ -24,7 +24,6 @@ the job (the reason shown); ``jobs resume`` continues where it stopped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import posixpath
 import stat
@@ -39,7 +38,7 @@ from sd_desktop.cas import full_hash_of_fd
 from sd_desktop.enums import WorkStatus
 from sd_desktop.jobs import Job, JobContext, JobError, register
 from sd_desktop.jobs.errors import JobPaused
-from sd_desktop.jobs.in_flight import first_done
+from sd_desktop.jobs.in_flight import cancel_all, first_done
 from sd_desktop.library import volumes, worklist
 
 CHUNK = 4 * 1024 * 1024  # bytes per read of the source, per write request and per verifying read
@@ -318,11 +317,7 @@ class RemoteUploadJob(Job):
                 while running:
                     await first_done(running)
             finally:
-                for task in running:
-                    task.cancel()
-                for task in running:
-                    with contextlib.suppress(BaseException):
-                        await task
+                await cancel_all(running)
 
     def _shown(self, src: bytes) -> str:
         c = self.config
