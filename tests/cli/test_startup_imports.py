@@ -17,41 +17,11 @@ from sd_desktop.jobs import JobInfo
 from sd_desktop.library import SCHEMA_VERSION, Library, jobstore
 from sd_desktop.library.locations import add_location
 from tests.conftest import REPO, cli_env
+from tests.support.modules_loaded import SCRIPT as RUN
 
 # what a command that runs no job must not import (each is a noticeable part of a start-up)
 STORED = [s for s in JobStatus if s is not JobStatus.RUNNING]
 ENGINE = ("asyncio", "msgpack", "peewee", "psutil", "PySide6", "multiprocessing", "blake3", "pathspec", "PIL")
-
-
-# the console script's own code (``from sd_desktop.__main__ import main``), then the modules loaded
-RUN = """
-import json, os, sys
-out, sys.argv = sys.argv[1], ["sd-desktop", *sys.argv[2:]]
-
-
-def record():
-    sys.stdout.flush()
-    with open(out, "w") as f:
-        json.dump(sorted(sys.modules), f)
-
-
-end_now = os._exit
-
-
-def recorded_exit(code):  # a command may end the process at once (``sd_desktop.quick_exit``)
-    record()
-    end_now(code)
-
-
-os._exit = recorded_exit
-from sd_desktop.__main__ import main
-try:
-    code = main()
-except SystemExit as exc:
-    code = exc.code
-record()
-sys.exit(code)
-"""
 
 
 def imported(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:

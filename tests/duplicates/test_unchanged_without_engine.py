@@ -17,34 +17,9 @@ import pytest
 from sd_desktop.enums import JobStatus
 from sd_desktop.library import Library, jobstore
 from tests.conftest import REPO, cli_env
+from tests.support.modules_loaded import SCRIPT as WITH_MODULES
 
 CLI_ONLY = "import sys; from sd_desktop.cli import main; sys.exit(main())"
-# the entry point, then the modules it loaded
-WITH_MODULES = """
-import json, os, sys
-out, sys.argv = sys.argv[1], ["sd-desktop", *sys.argv[2:]]
-
-
-def record():
-    sys.stdout.flush()
-    with open(out, "w") as f:
-        json.dump(sorted(sys.modules), f)
-
-
-end_now = os._exit
-
-
-def recorded_exit(code):  # a command may end the process at once (``sd_desktop.quick_exit``)
-    record()
-    end_now(code)
-
-
-os._exit = recorded_exit
-from sd_desktop.__main__ import main
-code = main()
-record()
-sys.exit(code)
-"""
 ENGINE = ("asyncio", "peewee", "psutil", "multiprocessing", "PIL", "sd_desktop.jobs.manager", "sd_desktop.cli")
 
 

@@ -86,7 +86,8 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(argv, capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=120)
 
 
-def test_the_walk_is_under_way_before_the_check_is_imported(tree, tmp_path):
+def watched_search_again(tree, tmp_path) -> dict:
+    """A search of ``tree``, then the same search again (unchanged) run under ``WATCH``: what it saw."""
     library = tmp_path / "lib"
     assert cli("--library", str(library), "duplicates", str(tree), "--json").returncode == 0
     out = tmp_path / "seen.json"
@@ -94,21 +95,19 @@ def test_the_walk_is_under_way_before_the_check_is_imported(tree, tmp_path):
     proc = subprocess.run(argv, capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1])["output"]["unchanged_since"] is not None
+    return json.loads(out.read_text())
+
+
+def test_the_walk_is_under_way_before_the_check_is_imported(tree, tmp_path):
+    seen = watched_search_again(tree, tmp_path)
     # one process forked already (walking, or done with a small tree: not reaped before the check ends)
-    assert len(json.loads(out.read_text())["sd_desktop.commands.duplicates_unchanged"]) == 1
+    assert len(seen["sd_desktop.commands.duplicates_unchanged"]) == 1
 
 
 def test_the_walk_is_forked_before_the_listings_modules_are_imported(tree, tmp_path):
     """Cold, reading the listing's modules (and msgpack's, blake3's) took 0.1 s: the walking process
     is forked before this process imports any of them, and imports only what it needs itself."""
-    library = tmp_path / "lib"
-    assert cli("--library", str(library), "duplicates", str(tree), "--json").returncode == 0
-    out = tmp_path / "seen.json"
-    argv = [sys.executable, "-c", WATCH, str(out), "--library", str(library), "duplicates", str(tree), "--json"]
-    proc = subprocess.run(argv, capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout.splitlines()[-1])["output"]["unchanged_since"] is not None
-    seen = json.loads(out.read_text())
+    seen = watched_search_again(tree, tmp_path)
     for name in ("sd_desktop.ops.files.file_listing", "msgpack", "blake3"):
         assert len(seen[name]) == 1, name
 
